@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Stratum",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "stratum", targets: ["stratum"]),
+        .library(name: "StratumRunner", targets: ["StratumRunner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+    ],
+    targets: [
+        // Thin system-library wrappers: a module map and a shim, nothing else.
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+
+        .target(name: "StratumCore"),
+        .target(name: "StratumImaging", dependencies: ["StratumCore", "CLibPNG", "CTurboJPEG"]),
+        .target(name: "StratumData", dependencies: ["StratumCore", "StratumImaging"]),
+        .target(name: "StratumMetrics", dependencies: ["StratumCore"]),
+        .target(name: "StratumModelLogistic", dependencies: ["StratumCore", "StratumImaging"]),
+        .target(name: "StratumStore", dependencies: [
+            "StratumCore", "StratumMetrics", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "StratumReports", dependencies: ["StratumCore", "StratumMetrics", "StratumImaging"]),
+        .target(name: "StratumRunner", dependencies: [
+            "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumStore",
+            "StratumReports", "StratumModelLogistic", .product(name: "Yams", package: "Yams"),
+        ]),
+        .executableTarget(name: "stratum", dependencies: [
+            "StratumRunner", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .target(name: "StratumTesting", dependencies: ["StratumCore"]),
+
+        .testTarget(name: "StratumTests", dependencies: [
+            "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumModelLogistic",
+            "StratumStore", "StratumReports", "StratumRunner", "StratumTesting",
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,63 @@
+/// A manifest failed to load or validate; lists every problem found, each with its line.
+public struct ManifestError: Error, CustomStringConvertible, Equatable {
+    public enum Problem: Equatable, Sendable {
+        case unreadable(String)
+        case malformedCSV(String)
+        case malformedJSON(String)
+        case empty
+        case missingColumn(String, available: [String])
+        case wrongFieldCount(expected: Int, found: Int)
+        case emptyValue(column: String)
+        case duplicateID(String, firstLine: Int)
+        case missingFile(String)
+        case pathEscapesDataset(String)
+        case unknownLabel(String, allowed: [String])
+    }
+
+    public struct Issue: Equatable, Sendable {
+        /// 1-based line (CSV) or record number (JSONL); nil for file-level problems.
+        public var line: Int?
+        public var problem: Problem
+        public init(line: Int?, problem: Problem) {
+            self.line = line
+            self.problem = problem
+        }
+    }
+
+    /// The manifest file.
+    public var file: String
+    public var issues: [Issue]
+
+    public init(file: String, issues: [Issue]) {
+        self.file = file
+        self.issues = issues
+    }
+
+    /// At most 20 problems are spelled out; the count of the rest follows.
+    public var description: String {
+        let shown = issues.prefix(20).map { issue in
+            let place = issue.line.map { "\(file):\($0)" } ?? file
+            return "\(place): \(Self.text(issue.problem))"
+        }
+        let more = issues.count > 20 ? ["… and \(issues.count - 20) more problems"] : []
+        return (shown + more).joined(separator: "\n")
+    }
+
+    static func text(_ problem: Problem) -> String {
+        switch problem {
+        case .unreadable(let message): return "cannot read manifest: \(message)"
+        case .malformedCSV(let message): return "malformed CSV: \(message)"
+        case .malformedJSON(let message): return "malformed JSON: \(message)"
+        case .empty: return "manifest has no rows"
+        case .missingColumn(let column, let available):
+            return "missing column '\(column)' (columns present: \(available.joined(separator: ", ")))"
+        case .wrongFieldCount(let expected, let found): return "expected \(expected) fields, found \(found)"
+        case .emptyValue(let column): return "empty value in column '\(column)'"
+        case .duplicateID(let id, let firstLine): return "duplicate id '\(id)' (first used on line \(firstLine))"
+        case .missingFile(let path): return "image file not found: \(path)"
+        case .pathEscapesDataset(let path): return "path '\(path)' leaves the dataset folder"
+        case .unknownLabel(let label, let allowed):
+            return "unknown label '\(label)' (expected one of: \(allowed.joined(separator: ", ")))"
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import StratumCore
+
+/// How an experiment slices its evaluation split.
+public struct SliceSpec: Sendable, Equatable {
+    /// Attributes whose every value becomes a slice (`age_group=child`, …).
+    public var by: [String]
+    /// Named expressions (`children: "age < 13"`), in file order.
+    public var named: [(name: String, expression: String)]
+    /// Also make the pairwise intersections of all the slices above.
+    public var intersections: Bool
+    /// Slices with fewer samples are skipped (reported, not evaluated).
+    public var minSize: Int
+
+    public init(by: [String] = [], named: [(name: String, expression: String)] = [], intersections: Bool = true, minSize: Int = 1) {
+        self.by = by
+        self.named = named
+        self.intersections = intersections
+        self.minSize = minSize
+    }
+
+    public static func == (a: SliceSpec, b: SliceSpec) -> Bool {
+        a.by == b.by && a.intersections == b.intersections && a.minSize == b.minSize
+            && a.named.map(\.name) == b.named.map(\.name) && a.named.map(\.expression) == b.named.map(\.expression)
+    }
+}
+
+/// A subgroup of the evaluation split.
+public struct DataSlice: Sendable, Equatable {
+    /// `overall`, `age_group=child`, `children`, `children & hair_length=short`, …
+    public var name: String
+    /// The defining expression in canonical form (`true` for overall).
+    public var definition: String
+    /// Indices into the evaluated samples, ascending.
+    public var members: [Int]
+}
+
+/// Slices too small to evaluate, with their size.
+public struct SkippedSlice: Sendable, Equatable {
+    public var name: String
+    public var size: Int
+}
+
+/// Builds the slices of an experiment over a list of samples.
+public enum SliceBuilder {
+    /// `overall` first, then attribute values (sorted), named expressions, then their pairwise
+    /// intersections (never two values of one attribute). Empty intersections are dropped
+    /// silently; non-empty slices below `minSize` are returned as skipped.
+    public static func build(_ spec: SliceSpec, samples: [Sample]) throws -> (slices: [DataSlice], skipped: [SkippedSlice]) {
+        struct Base { var name: String; var definition: String; var group: String; var members: Set<Int> }
+        var bases: [Base] = []
+        for attribute in spec.by {
+            var groups: [String: [Int]] = [:]
+            for (index, sample) in samples.enumerated() {
+                guard let value = sample.attributes[attribute] else {
+                    throw SliceBuildError.missingAttribute(attribute, sampleID: sample.id)
+                }
+                groups[value, default: []].append(index)
+            }
+            for value in groups.keys.sorted() {
+                let definition = SliceExpression.compare(.attribute(attribute), .equal, .text(value)).description
+                bases.append(Base(name: "\(attribute)=\(value)", definition: definition, group: attribute, members: Set(groups[value] ?? [])))
+            }
+        }
+        for (name, source) in spec.named {
+            let expression: SliceExpression
+            do {
+                expression = try SliceExpression(parsing: source)
+            } catch {
+                throw SliceBuildError.badExpression(name: name, source: source, underlying: "\(error)")
+            }
+            var members = Set<Int>()
+            for (index, sample) in samples.enumerated() {
+                do {
+                    if try expression.evaluate(sample.attributes) { members.insert(index) }
+                } catch {
+                    throw SliceBuildError.badExpression(name: name, source: source, underlying: "sample '\(sample.id)': \(error)")
+                }
+            }
+            bases.append(Base(name: name, definition: expression.description, group: "named:\(name)", members: members))
+        }
+
+        var candidates = [DataSlice(name: "overall", definition: "true", members: Array(samples.indices))]
+        candidates += bases.map { DataSlice(name: $0.name, definition: $0.definition, members: $0.members.sorted()) }
+        if spec.intersections {
+            for i in bases.indices {
+                for j in bases.indices where j > i && bases[i].group != bases[j].group {
+                    let members = bases[i].members.intersection(bases[j].members)
+                    if members.isEmpty { continue }
+                    candidates.append(DataSlice(
+                        name: "\(bases[i].name) & \(bases[j].name)",
+                        definition: "(\(bases[i].definition)) and (\(bases[j].definition))",
+                        members: members.sorted()))
+                }
+            }
+        }
+        var slices: [DataSlice] = [], skipped: [SkippedSlice] = []
+        for slice in candidates {
+            if slice.name == "overall" || slice.members.count >= spec.minSize {
+                slices.append(slice)
+            } else {
+                skipped.append(SkippedSlice(name: slice.name, size: slice.members.count))
+            }
+        }
+        return (slices, skipped)
+    }
+}
+
+/// A slice could not be built.
+public enum SliceBuildError: Error, Equatable, CustomStringConvertible {
+    case missingAttribute(String, sampleID: String)
+    case badExpression(name: String, source: String, underlying: String)
+
+    public var description: String {
+        switch self {
+        case .missingAttribute(let attribute, let id): return "slice attribute '\(attribute)' is missing for sample '\(id)'"
+        case .badExpression(let name, let source, let underlying): return "slice '\(name)' (\(source)): \(underlying)"
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import StratumCore
+
+extension RGBImage {
+    /// The largest centred square (or the centred `width`×`height` window when given).
+    public func centerCropped(width cropWidth: Int? = nil, height cropHeight: Int? = nil) -> RGBImage {
+        let side = Swift.min(width, height)
+        let w = Swift.min(cropWidth ?? side, width), h = Swift.min(cropHeight ?? side, height)
+        let x0 = (width - w) / 2, y0 = (height - h) / 2
+        var out = [UInt8](repeating: 0, count: w * h * 3)
+        for y in 0..<h {
+            let src = ((y0 + y) * width + x0) * 3
+            out.replaceSubrange((y * w * 3)..<((y + 1) * w * 3), with: pixels[src..<(src + w * 3)])
+        }
+        return RGBImage(width: w, height: h, pixels: out)
+    }
+
+    /// Bilinear resize with half-pixel centres (source x = (x + 0.5)·scale − 0.5, clamped),
+    /// the convention of `tf.image.resize(method="bilinear")` and OpenCV's `INTER_LINEAR`.
+    /// Rounds to nearest when converting back to 8 bits.
+    public func resized(width newWidth: Int, height newHeight: Int) -> RGBImage {
+        if newWidth == width && newHeight == height { return self }
+        let values = resizedFloats(width: newWidth, height: newHeight)
+        return RGBImage(width: newWidth, height: newHeight, pixels: values.map { UInt8(Swift.max(0, Swift.min(255, ($0).rounded()))) })
+    }
+
+    /// Bilinear resize to float samples in 0…255 (no rounding), RGB interleaved.
+    public func resizedFloats(width newWidth: Int, height newHeight: Int) -> [Float] {
+        let xs = Self.taps(source: width, target: newWidth)
+        let ys = Self.taps(source: height, target: newHeight)
+        var out = [Float](repeating: 0, count: newWidth * newHeight * 3)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for (y, ty) in ys.enumerated() {
+                    let row0 = ty.low * width * 3, row1 = ty.high * width * 3
+                    for (x, tx) in xs.enumerated() {
+                        let c0 = tx.low * 3, c1 = tx.high * 3
+                        let o = (y * newWidth + x) * 3
+                        for c in 0..<3 {
+                            let top = Float(src[row0 + c0 + c]) * (1 - tx.weight) + Float(src[row0 + c1 + c]) * tx.weight
+                            let bottom = Float(src[row1 + c0 + c]) * (1 - tx.weight) + Float(src[row1 + c1 + c]) * tx.weight
+                            dst[o + c] = top * (1 - ty.weight) + bottom * ty.weight
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    private struct Tap { var low: Int; var high: Int; var weight: Float }
+
+    private static func taps(source: Int, target: Int) -> [Tap] {
+        let scale = Float(source) / Float(target)
+        return (0..<target).map { i in
+            let position = Swift.max(0, (Float(i) + 0.5) * scale - 0.5)
+            let low = Swift.min(Int(position), source - 1)
+            let high = Swift.min(low + 1, source - 1)
+            return Tap(low: low, high: high, weight: position - Float(low))
+        }
+    }
+}
+
+/// Turns decoded images into the float input a model's `InputSpec` asks for.
+public enum Preprocessor {
+    /// Crop (if asked), resize bilinearly, convert to gray (if 1 channel, ITU-R BT.601 luma
+    /// 0.299 R + 0.587 G + 0.114 B) and normalise. Returns `height * width * channels` floats, HWC.
+    public static func prepare(_ image: RGBImage, for spec: InputSpec) -> [Float] {
+        let source = spec.centerCrop ? image.centerCropped() : image
+        let rgb = source.resizedFloats(width: spec.width, height: spec.height)
+        let scale: Float, offset: Float
+        switch spec.normalization {
+        case .unit: (scale, offset) = (1 / 255, 0)
+        case .symmetric: (scale, offset) = (1 / 127.5, -1)
+        case .raw: (scale, offset) = (1, 0)
+        }
+        if spec.channels == 1 {
+            return stride(from: 0, to: rgb.count, by: 3).map { i in
+                (0.299 * rgb[i] + 0.587 * rgb[i + 1] + 0.114 * rgb[i + 2]) * scale + offset
+            }
+        }
+        return rgb.map { $0 * scale + offset }
+    }
+
+    /// Stacks prepared images into one NHWC batch.
+    public static func batch(_ images: [RGBImage], for spec: InputSpec) -> ImageBatch {
+        var values: [Float] = []
+        values.reserveCapacity(images.count * spec.width * spec.height * spec.channels)
+        for image in images { values += prepare(image, for: spec) }
+        return ImageBatch(count: images.count, height: spec.height, width: spec.width, channels: spec.channels, values: values)
+    }
+}

@@ -1,0 +1,26 @@
+/// An 8-bit RGB image, interleaved, row-major, top row first.
+public struct RGBImage: Sendable, Equatable {
+    public let width: Int
+    public let height: Int
+    /// `width * height * 3` bytes: R, G, B for each pixel.
+    public var pixels: [UInt8]
+
+    /// Creates an image; `pixels.count` must equal `width * height * 3`.
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        precondition(width > 0 && height > 0 && pixels.count == width * height * 3, "RGBImage: pixel count does not match its size")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
+    /// A uniform image of one colour.
+    public init(width: Int, height: Int, fill: (UInt8, UInt8, UInt8) = (0, 0, 0)) {
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for i in stride(from: 0, to: pixels.count, by: 3) {
+            pixels[i] = fill.0
+            pixels[i + 1] = fill.1
+            pixels[i + 2] = fill.2
+        }
+        self.init(width: width, height: height, pixels: pixels)
+    }
+}
