@@ -32,7 +32,8 @@ let package = Package(
             "StratumReports", "StratumModelLogistic", .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "stratum", dependencies: [
-            "StratumRunner", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "StratumRunner", "StratumCore", "StratumData", "StratumImaging", "StratumStore", "StratumModelLogistic",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "StratumTesting", dependencies: ["StratumCore"]),
 

@@ -71,6 +71,11 @@ struct FaceCanvas {
     }
 
     /// Composites `shape` with `paint` over the current pixels.
+    ///
+    /// Distances are within `slack` of a 1-Lipschitz function, and one pixel step moves at
+    /// most `1 / pixelsPerUnit` face units, so a pixel at distance `d` lets the loop jump
+    /// over the next `d - threshold - 2 * slack` pixels of the row (all fully outside, or all
+    /// fully inside and unshaded) with the same result as evaluating each of them.
     mutating func paint(_ shape: FaceShape, _ paint: FacePaint) {
         let f = frame
         let (u0, v0, u1, v1) = shape.bounds
@@ -84,17 +89,28 @@ struct FaceCanvas {
         }
         let pad = paint.edge + 1
         let limit = Double(size - 1)
-        let x0 = Int(max(0, (minX - pad).rounded(.down)))
-        let x1 = Int(min(limit, (maxX + pad).rounded(.up)))
-        let y0 = Int(max(0, (minY - pad).rounded(.down)))
-        let y1 = Int(min(limit, (maxY + pad).rounded(.up)))
+        let x0 = Int(FaceCanvas.floor(minX - pad < 0 ? 0 : minX - pad))
+        let x1 = Int(FaceCanvas.floor(maxX + pad > limit ? limit : maxX + pad))
+        let y0 = Int(FaceCanvas.floor(minY - pad < 0 ? 0 : minY - pad))
+        let y1 = Int(FaceCanvas.floor(maxY + pad > limit ? limit : maxY + pad))
         if x0 > x1 || y0 > y1 { return }
 
         let invU = 1.0 / (f.scale * f.squash)
         let invV = 1.0 / f.scale
-        let pixelsPerUnit = f.scale * f.squash
+        let cosA = f.cosA, sinA = f.sinA
+        let ppu = f.scale * f.squash
+        let slackPixels = 0.6
+        let slack = slackPixels / ppu
+        let guardPixels = 2 * slackPixels + 0.02
         let invEdge = 1.0 / paint.edge
-        let c = paint.color
+        let alpha = paint.alpha
+        let shade = paint.shade
+        let shadeDepth = paint.shadeDepth
+        let stripes = paint.stripes
+        let frequency = paint.stripeFrequency
+        let halfEdge = 0.5 * paint.edge
+        let solidThreshold = shade > 0 && shadeDepth * ppu > halfEdge ? shadeDepth * ppu : halfEdge
+        let cr = paint.color.r, cg = paint.color.g, cb = paint.color.b
         let n = size
         pixels.withUnsafeMutableBufferPointer { buf in
             var y = y0
@@ -103,33 +119,56 @@ struct FaceCanvas {
                 var x = x0
                 while x <= x1 {
                     let dx = Double(x) + 0.5 - f.cx
-                    let u = (f.cosA * dx + f.sinA * dy) * invU
-                    let v = (f.cosA * dy - f.sinA * dx) * invV
-                    let d = shape.distance(u, v)
-                    var cover = 0.5 - d * pixelsPerUnit * invEdge
-                    if cover > 0 {
-                        cover = (cover > 1 ? 1 : cover) * paint.alpha
-                        var k = 1.0
-                        if paint.shade > 0 {
-                            var t = 1 + d / paint.shadeDepth
-                            t = t < 0 ? 0 : (t > 1 ? 1 : t)
-                            k -= paint.shade * t * t
-                        }
-                        if paint.stripes > 0 {
-                            let s = u * paint.stripeFrequency + v * 0.7
-                            let frac = s - s.rounded(.down)
-                            let tri = 4 * (frac < 0.5 ? 0.5 - frac : frac - 0.5) - 1
-                            k *= 1 + paint.stripes * tri
-                        }
-                        let i = (y * n + x) * 3
-                        buf[i] += (c.r * k - buf[i]) * cover
-                        buf[i + 1] += (c.g * k - buf[i + 1]) * cover
-                        buf[i + 2] += (c.b * k - buf[i + 2]) * cover
+                    let u = (cosA * dx + sinA * dy) * invU
+                    let v = (cosA * dy - sinA * dx) * invV
+                    let d = shape.distance(u, v, slack)
+                    let dp = d * ppu
+                    var cover = 0.5 - dp * invEdge
+                    if cover <= 0 {
+                        let jump = dp - halfEdge - guardPixels
+                        x += jump >= 1 ? Int(jump) + 1 : 1
+                        continue
                     }
-                    x += 1
+                    var k = 1.0
+                    var t = 0.0
+                    if shade > 0 {
+                        t = 1 + d / shadeDepth
+                        t = t < 0 ? 0 : (t > 1 ? 1 : t)
+                        k -= shade * t * t
+                    }
+                    var last = x
+                    if cover >= 1 && t == 0 {
+                        let run = -dp - solidThreshold - guardPixels
+                        last = run >= 1 ? x + Int(run) : x
+                        last = last > x1 ? x1 : last
+                    }
+                    cover = (cover > 1 ? 1 : cover) * alpha
+                    var xi = x
+                    while xi <= last {
+                        var kk = k
+                        if stripes > 0 {
+                            let ux = Double(xi) + 0.5 - f.cx
+                            let s = (cosA * ux + sinA * dy) * invU * frequency
+                                + (cosA * dy - sinA * ux) * invV * 0.7
+                            let frac = s - FaceCanvas.floor(s)
+                            kk *= 1 + stripes * (4 * (frac < 0.5 ? 0.5 - frac : frac - 0.5) - 1)
+                        }
+                        let i = (y * n + xi) * 3
+                        buf[i] += (cr * kk - buf[i]) * cover
+                        buf[i + 1] += (cg * kk - buf[i + 1]) * cover
+                        buf[i + 2] += (cb * kk - buf[i + 2]) * cover
+                        xi += 1
+                    }
+                    x = last + 1
                 }
                 y += 1
             }
         }
+    }
+
+    /// Largest integer-valued `Double` not above `x`, for `|x| < 2^62` (no libm needed).
+    static func floor(_ x: Double) -> Double {
+        let t = Double(Int(x))
+        return t > x ? t - 1 : t
     }
 }

@@ -96,18 +96,21 @@ struct FacePainter {
         let mouth = FaceEllipse(cx: s.yaw * 0.12, cy: mouthY, rx: mouthHalfWidth + 0.02, ry: 0.07)
         switch s.beardStyle {
         case 0:  // stubble
+            let clear = FaceEllipse(cx: s.yaw * 0.1, cy: -0.2, rx: 0.8, ry: 0.66)
             canvas.paint(
-                .beard(s.head, top: 0.42, grow: 0, mouth: mouth),
-                FacePaint(color: color, alpha: 0.32, edge: 3))
+                .beard(s.head, clear: clear, grow: 0, mouth: mouth),
+                FacePaint(color: color, alpha: 0.3, edge: 3))
         case 1:  // full beard
+            let clear = FaceEllipse(cx: s.yaw * 0.1, cy: -0.2, rx: 0.78, ry: 0.6)
             canvas.paint(
-                .beard(s.head, top: 0.38, grow: 0.1, mouth: mouth),
+                .beard(s.head, clear: clear, grow: 0.1, mouth: mouth),
                 FacePaint(color: color, alpha: 0.92, edge: 1.5, shade: 0.2, shadeDepth: 0.2,
                           stripes: 0.1, stripeFrequency: 14))
-        default:  // moustache and goatee
+        default:  // moustache and goatee over light stubble
+            let clear = FaceEllipse(cx: s.yaw * 0.1, cy: -0.2, rx: 0.8, ry: 0.66)
             canvas.paint(
-                .beard(s.head, top: 0.42, grow: 0, mouth: mouth),
-                FacePaint(color: color, alpha: 0.22, edge: 3))
+                .beard(s.head, clear: clear, grow: 0, mouth: mouth),
+                FacePaint(color: color, alpha: 0.2, edge: 3))
             let m = FaceEllipse(cx: s.yaw * 0.12, cy: mouthY - 0.07, rx: mouthHalfWidth + 0.04, ry: 0.07)
             canvas.paint(.ellipse(m), FacePaint(color: color, alpha: 0.9))
             let g = FaceEllipse(cx: s.yaw * 0.1, cy: s.head.jaw.cy + s.head.jaw.ry - 0.12, rx: 0.16, ry: 0.14)

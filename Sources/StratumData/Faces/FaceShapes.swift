@@ -13,27 +13,45 @@ struct FaceRGB: Sendable {
     }
 }
 
-/// An axis-aligned ellipse in face units, with an approximate signed distance.
+/// An axis-aligned ellipse in face units, with a fast approximate signed distance.
 struct FaceEllipse: Sendable {
-    var cx: Double
-    var cy: Double
-    var rx: Double
-    var ry: Double
+    let cx: Double
+    let cy: Double
+    let rx: Double
+    let ry: Double
+    private let irx: Double
+    private let iry: Double
+    private let minR: Double
 
-    /// Approximate signed distance (face units): exact sign, accurate near the boundary.
+    init(cx: Double, cy: Double, rx: Double, ry: Double) {
+        self.cx = cx
+        self.cy = cy
+        self.rx = rx
+        self.ry = ry
+        irx = 1 / rx
+        iry = 1 / ry
+        minR = rx < ry ? rx : ry
+    }
+
+    /// Approximate signed distance (face units), exact in sign and accurate near the edge.
     ///
-    /// Uses the gradient-normalised implicit `k0 (k0 - 1) / k1`, which needs only `sqrt`.
-    func distance(_ u: Double, _ v: Double) -> Double {
-        let px = u - cx
-        let py = v - cy
-        let ax = px / rx
-        let ay = py / ry
+    /// Uses the gradient-normalised implicit `k0 (k0 - 1) / k1` (only `sqrt`), clamped to
+    /// within `slack` of the 1-Lipschitz lower bound `(k0 - 1) * min(rx, ry)`. The result is
+    /// therefore within `slack` of a 1-Lipschitz function, which `FaceCanvas` relies on to
+    /// skip runs of pixels safely.
+    func distance(_ u: Double, _ v: Double, _ slack: Double) -> Double {
+        let ax = (u - cx) * irx
+        let ay = (v - cy) * iry
         let k0 = (ax * ax + ay * ay).squareRoot()
-        let bx = ax / rx
-        let by = ay / ry
-        let k1 = (bx * bx + by * by).squareRoot()
-        if k1 < 1e-9 { return -(rx < ry ? rx : ry) }
-        return k0 * (k0 - 1.0) / k1
+        let lower = (k0 - 1) * minR
+        let bx = ax * irx
+        let by = ay * iry
+        let b2 = bx * bx + by * by
+        if b2 < 1e-18 { return lower }
+        let d = k0 * (k0 - 1) / b2.squareRoot()
+        if d > lower + slack { return lower + slack }
+        if d < lower - slack { return lower - slack }
+        return d
     }
 }
 
@@ -48,9 +66,9 @@ struct FaceHead: Sendable {
     var boxR: Double
 
     /// Approximate signed distance in face units.
-    func distance(_ u: Double, _ v: Double) -> Double {
-        let a = cranium.distance(u, v)
-        let b = jaw.distance(u, v)
+    func distance(_ u: Double, _ v: Double, _ slack: Double) -> Double {
+        let a = cranium.distance(u, v, slack)
+        let b = jaw.distance(u, v, slack)
         let c = FaceShape.boxDistance(u, v, 0, boxY, boxHX, boxHY, boxR)
         return FaceShape.smoothMin(FaceShape.smoothMin(a, b, 0.35), c, 0.25)
     }
@@ -68,8 +86,8 @@ enum FaceShape: Sendable {
     /// `outer` minus `inner` (crescents: brows, hairlines, eyelids).
     case crescent(outer: FaceEllipse, inner: FaceEllipse)
     case head(FaceHead)
-    /// The part of `head` grown by `grow` that lies below `top`, minus a mouth ellipse.
-    case beard(FaceHead, top: Double, grow: Double, mouth: FaceEllipse)
+    /// `head` grown by `grow`, minus the `clear` (upper face) and `mouth` ellipses.
+    case beard(FaceHead, clear: FaceEllipse, grow: Double, mouth: FaceEllipse)
 
     /// Polynomial smooth minimum with blend radius `k` (no transcendental functions).
     static func smoothMin(_ a: Double, _ b: Double, _ k: Double) -> Double {
@@ -93,11 +111,12 @@ enum FaceShape: Sendable {
         return (ox * ox + oy * oy).squareRoot() + (inner < 0 ? inner : 0) - r
     }
 
-    /// Signed distance in face units (negative inside).
-    func distance(_ u: Double, _ v: Double) -> Double {
+    /// Signed distance in face units (negative inside), within `slack` of a 1-Lipschitz
+    /// function (exact for capsules and boxes).
+    func distance(_ u: Double, _ v: Double, _ slack: Double) -> Double {
         switch self {
         case .ellipse(let e):
-            return e.distance(u, v)
+            return e.distance(u, v, slack)
         case let .capsule(ax, ay, bx, by, r):
             let px = u - ax
             let py = v - ay
@@ -110,20 +129,20 @@ enum FaceShape: Sendable {
             let ey = py - dy * t
             return (ex * ex + ey * ey).squareRoot() - r
         case let .ring(e, halfWidth):
-            let d = e.distance(u, v)
+            let d = e.distance(u, v, slack)
             return (d < 0 ? -d : d) - halfWidth
         case let .box(cx, cy, hx, hy, r):
             return FaceShape.boxDistance(u, v, cx, cy, hx, hy, r)
         case let .crescent(outer, inner):
-            let a = outer.distance(u, v)
-            let b = -inner.distance(u, v)
+            let a = outer.distance(u, v, slack)
+            let b = -inner.distance(u, v, slack)
             return a > b ? a : b
         case .head(let h):
-            return h.distance(u, v)
-        case let .beard(h, top, grow, mouth):
-            let a = h.distance(u, v) - grow
-            let b = top - v
-            let c = -mouth.distance(u, v)
+            return h.distance(u, v, slack)
+        case let .beard(h, clear, grow, mouth):
+            let a = h.distance(u, v, slack) - grow
+            let b = -clear.distance(u, v, slack)
+            let c = -mouth.distance(u, v, slack)
             let ab = a > b ? a : b
             return ab > c ? ab : c
         }
@@ -145,9 +164,8 @@ enum FaceShape: Sendable {
             return (e.cx - e.rx, e.cy - e.ry, e.cx + e.rx, e.cy + e.ry)
         case .head(let h):
             return FaceShape.headBounds(h, grow: 0)
-        case let .beard(h, top, grow, _):
-            let b = FaceShape.headBounds(h, grow: grow)
-            return (b.0, top > b.1 ? top : b.1, b.2, b.3)
+        case let .beard(h, _, grow, _):
+            return FaceShape.headBounds(h, grow: grow)
         }
     }
 

@@ -1,0 +1,85 @@
+import Foundation
+
+/// Runs gnuplot as a subprocess, feeding the script through a pipe (as gnuplot-iostream does).
+public struct Gnuplot: Sendable {
+    /// The gnuplot executable.
+    public var executable: URL
+    /// Seconds before gnuplot is killed.
+    public var timeout: Double
+
+    /// Finds `gnuplot` on `PATH` (or `$STRATUM_GNUPLOT`).
+    public init(timeout: Double = 60) throws {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["STRATUM_GNUPLOT"] {
+            executable = URL(fileURLWithPath: explicit)
+        } else {
+            let directories = (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").map(String.init)
+            guard let found = directories.map({ URL(fileURLWithPath: $0).appendingPathComponent("gnuplot") })
+                .first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+                throw GnuplotError(message: "gnuplot not found on PATH (install Debian's gnuplot-nox)")
+            }
+            executable = found
+        }
+        self.timeout = timeout
+    }
+
+    /// Runs `script`; throws with gnuplot's stderr if it exits non-zero or times out.
+    public func run(_ script: String) throws {
+        let process = Process()
+        process.executableURL = executable
+        let input = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        do {
+            try process.run()
+        } catch {
+            throw GnuplotError(message: "cannot start \(executable.path): \(error.localizedDescription)")
+        }
+        // Read stderr concurrently so a chatty gnuplot never blocks on a full pipe.
+        let collected = ErrorCollector()
+        let reader = Thread { collected.store(errors.fileHandleForReading.readDataToEndOfFile()) }
+        reader.start()
+        input.fileHandleForWriting.write(Data((script + "\nexit\n").utf8))
+        try? input.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(2_000) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+            throw GnuplotError(message: "gnuplot did not finish within \(Int(timeout)) s")
+        }
+        process.waitUntilExit()
+        let stderr = String(decoding: collected.wait(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard process.terminationStatus == 0 else {
+            throw GnuplotError(message: "gnuplot exited with status \(process.terminationStatus): \(stderr)")
+        }
+    }
+}
+
+/// Collects a pipe's bytes from a reader thread. Invariant: `data` is only touched under `lock`.
+private final class ErrorCollector: @unchecked Sendable {
+    private let lock = NSCondition()
+    private var data: Data?
+
+    func store(_ bytes: Data) {
+        lock.lock(); data = bytes; lock.signal(); lock.unlock()
+    }
+
+    func wait() -> Data {
+        lock.lock(); defer { lock.unlock() }
+        while data == nil { lock.wait() }
+        return data ?? Data()
+    }
+}
+
+/// gnuplot failed or is missing.
+public struct GnuplotError: Error, CustomStringConvertible, Equatable {
+    public var message: String
+    public var description: String { message }
+}
+
+extension String {
+    /// The string as a gnuplot single-quoted literal ('' escapes a quote; no other escapes apply).
+    var gnuplotQuoted: String { "'" + replacingOccurrences(of: "'", with: "''").replacingOccurrences(of: "\n", with: " ") + "'" }
+}

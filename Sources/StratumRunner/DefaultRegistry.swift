@@ -1,0 +1,9 @@
+import StratumCore
+import StratumModelLogistic
+
+extension ModelRegistry {
+    /// Every model kind Stratum ships, registered in one place.
+    public static var standard: ModelRegistry {
+        ModelRegistry([LogisticLoader()])
+    }
+}

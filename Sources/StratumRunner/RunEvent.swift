@@ -1,0 +1,47 @@
+import Foundation
+import StratumCore
+
+/// Progress of a run, for the CLI to show (the library never prints).
+public enum RunEvent: Sendable {
+    case generatingDataset(count: Int, directory: URL)
+    case generatedImages(done: Int, total: Int)
+    case datasetLoaded(samples: Int, evaluated: Int, split: String)
+    case decodedImages(done: Int, total: Int)
+    case runStarted(number: Int, database: String)
+    case fitting(variant: String, examples: Int)
+    case fitted(variant: String, summary: FitSummary, path: URL)
+    case predicting(variant: String, done: Int, total: Int)
+    case variantFailed(variant: String, message: String)
+    case slicesBuilt(count: Int, skipped: [String])
+    case reportWritten(URL)
+}
+
+/// What one variant's evaluation came to.
+public struct VariantOutcome: Sendable {
+    public var name: String
+    public var kind: String
+    public var failed: String?
+}
+
+/// One cell of the summary table.
+public struct SliceAccuracy: Sendable {
+    public var variant: String
+    public var slice: String
+    public var n: Int
+    public var accuracy: Double?
+    public var interval: (low: Double, high: Double)?
+}
+
+/// The result of `Runner.run`.
+public struct RunSummary: Sendable {
+    public var experiment: String
+    public var runNumber: Int
+    public var runID: Int64
+    public var status: String
+    public var database: String
+    public var reportDirectory: URL
+    public var variants: [VariantOutcome]
+    public var slices: [(name: String, size: Int)]
+    public var accuracies: [SliceAccuracy]
+    public var reports: [URL]
+}

@@ -1,0 +1,159 @@
+import Foundation
+import StratumCore
+import StratumData
+import StratumImaging
+import StratumMetrics
+import StratumReports
+import StratumStore
+
+/// Where a run writes and how it batches.
+public struct RunOptions: Sendable {
+    /// The SQLite file; default `stratum.sqlite` next to the experiment file.
+    public var database: URL?
+    /// Reports go to `<reportsRoot>/<experiment>/run-<number>/`.
+    public var reportsRoot: URL
+    /// Overrides the experiment's batch size.
+    public var batchSize: Int?
+    /// Refit trainable variants even when their model file exists.
+    public var refit: Bool
+
+    public init(database: URL? = nil, reportsRoot: URL = URL(fileURLWithPath: "Reports"), batchSize: Int? = nil, refit: Bool = false) {
+        self.database = database
+        self.reportsRoot = reportsRoot
+        self.batchSize = batchSize
+        self.refit = refit
+    }
+}
+
+/// Evaluates every variant of an experiment on its split and slices, storing all and drawing reports.
+public struct Runner: Sendable {
+    public var registry: ModelRegistry
+
+    public init(registry: ModelRegistry = .standard) {
+        self.registry = registry
+    }
+
+    /// The database a run of `spec` uses with `options`.
+    public static func databaseURL(for spec: ExperimentSpec, options: RunOptions) -> URL {
+        options.database ?? spec.file.deletingLastPathComponent().appendingPathComponent("stratum.sqlite")
+    }
+
+    /// Runs the experiment. Input problems (dataset, images, unknown kinds) throw before a run is
+    /// stored; a variant that fails is recorded as failed and the others still run.
+    public func run(_ spec: ExperimentSpec, options: RunOptions = RunOptions(), events: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws -> RunSummary {
+        for variant in spec.variants { _ = try registry.loader(for: variant.kind) }
+        let dataset = try DatasetPreparation.load(spec, events: events)
+        let samples = dataset.samples(inSplit: spec.split)
+        guard !samples.isEmpty else {
+            let splits = Set(dataset.samples.map(\.split)).sorted().joined(separator: ", ")
+            throw RunError(message: "\(dataset.manifest.path): split '\(spec.split)' has no samples (splits present: \(splits))")
+        }
+        events(.datasetLoaded(samples: dataset.samples.count, evaluated: samples.count, split: spec.split))
+        let images = try ImageLoading.decodeAll(samples.map(\.url)) { events(.decodedImages(done: $0, total: samples.count)) }
+        let (slices, skipped) = try SliceBuilder.build(spec.slices, samples: samples)
+        events(.slicesBuilt(count: slices.count, skipped: skipped.map { "\($0.name) (n=\($0.size))" }))
+
+        let databaseURL = Self.databaseURL(for: spec, options: options)
+        let store = try Store(path: databaseURL.path)
+        try store.reconcileInterruptedRuns()
+        let run = try store.beginRun(experiment: spec.name, spec: spec.text, specHash: spec.hash, gitCommit: GitInfo.commit(near: spec.file))
+        let runID = run.id ?? 0
+        events(.runStarted(number: run.number, database: databaseURL.path))
+        let reportDirectory = options.reportsRoot.appendingPathComponent(spec.name).appendingPathComponent("run-\(run.number)")
+
+        do {
+            let (_, sampleIDs) = try store.storeDataset(
+                manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
+                labels: dataset.labels, samples: dataset.samples, runID: runID)
+            let evaluatedIDs = try samples.map { sample -> Int64 in
+                guard let id = sampleIDs[sample.id] else { throw RunError(message: "sample '\(sample.id)' missing from the store") }
+                return id
+            }
+            let sliceIDs = try store.insertSlices(runID: runID, slices.map { slice in
+                (slice.name, slice.definition, slice.members.map { evaluatedIDs[$0] })
+            })
+
+            var outcomes: [VariantOutcome] = []
+            var accuracies: [SliceAccuracy] = []
+            var reports: [URL] = []
+            let evaluation = VariantEvaluation(
+                store: store, runID: runID, samples: samples, sampleIDs: evaluatedIDs, images: images,
+                batchSize: options.batchSize ?? spec.batchSize, events: events)
+            for variant in spec.variants {
+                let modelSpec = ModelSpec(name: variant.name, kind: variant.kind, path: variant.path, options: variant.options)
+                let variantID = try store.insertVariant(runID: runID, name: variant.name, kind: variant.kind, path: variant.path.path, fileHash: nil, labels: [])
+                do {
+                    let loader = try registry.loader(for: variant.kind)
+                    try ModelFitting.fitIfNeeded(loader, modelSpec, dataset: dataset, trainSplit: spec.trainSplit, refit: options.refit, events: events)
+                    let classifier = try loader.load(modelSpec)
+                    try store.updateVariant(variantID, fileHash: classifier.descriptor.contentHash, labels: classifier.descriptor.labels)
+                    let predicted = try evaluation.predict(classifier, variantID: variantID)
+                    for slice in slices {
+                        let metrics = ClassificationMetrics(confusion: ConfusionMatrix(
+                            labels: classifier.descriptor.labels,
+                            trueIndices: slice.members.map { predicted.trueIndices[$0] },
+                            predictedIndices: slice.members.map { predicted.predictedIndices[$0] }))
+                        try store.insertMetrics(runID: runID, variantID: variantID, sliceID: sliceIDs[slice.name] ?? 0, metrics: metrics)
+                        let interval = metrics.accuracyInterval.map { ($0.low, $0.high) }
+                        accuracies.append(SliceAccuracy(variant: variant.name, slice: slice.name, n: metrics.n, accuracy: metrics.accuracy.number, interval: interval))
+                        if slice.name == "overall" {
+                            let url = reportDirectory.appendingPathComponent("confusion-\(FileNames.safe(variant.name)).png")
+                            let accuracy = metrics.accuracy.number.map { String(format: "%.3f", $0) } ?? "undefined"
+                            let title = "\(spec.name) run \(run.number) — \(variant.name) (\(variant.kind)) on \(spec.split), n=\(metrics.n), accuracy \(accuracy)"
+                            try ConfusionMatrixChart(title: title, matrix: metrics.confusion).render(to: url, gnuplot: try Gnuplot())
+                            reports.append(url)
+                            events(.reportWritten(url))
+                        }
+                    }
+                    try store.setVariantStatus(variantID, .completed)
+                    outcomes.append(VariantOutcome(name: variant.name, kind: variant.kind, failed: nil))
+                } catch {
+                    let message = "\(error)"
+                    try store.setVariantStatus(variantID, .failed, error: message)
+                    events(.variantFailed(variant: variant.name, message: message))
+                    outcomes.append(VariantOutcome(name: variant.name, kind: variant.kind, failed: message))
+                }
+            }
+            let status: RunStatus = outcomes.allSatisfy({ $0.failed == nil }) ? .completed : (outcomes.allSatisfy({ $0.failed != nil }) ? .failed : .completedWithErrors)
+            try store.finishRun(runID, status: status, error: status == .completed ? nil : "\(outcomes.filter { $0.failed != nil }.count) of \(outcomes.count) variants failed")
+            return RunSummary(
+                experiment: spec.name, runNumber: run.number, runID: runID, status: status.rawValue, database: databaseURL.path,
+                reportDirectory: reportDirectory, variants: outcomes, slices: slices.map { ($0.name, $0.members.count) },
+                accuracies: accuracies, reports: reports)
+        } catch {
+            try? store.finishRun(runID, status: .failed, error: "\(error)")
+            throw error
+        }
+    }
+}
+
+/// A run could not proceed.
+public struct RunError: Error, CustomStringConvertible, Equatable {
+    public var message: String
+    public var description: String { message }
+}
+
+/// File-name-safe forms of user-given names.
+enum FileNames {
+    static func safe(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+    }
+}
+
+/// The git commit of the repository holding a file, when there is one.
+enum GitInfo {
+    static func commit(near file: URL) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", file.deletingLastPathComponent().path, "rev-parse", "HEAD"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        let commit = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return commit.isEmpty ? nil : commit
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import GRDB
+
+// Table records. GRDB conventions: singular camelCase table names, `id` primary keys,
+// `<table>Id` foreign keys. Array and dictionary properties are stored as JSON text.
+
+public struct ExperimentRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "experiment"
+    public var id: Int64?
+    public var name: String
+    public var createdAt: Date
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// Status values a run moves through.
+public enum RunStatus: String, Codable, Sendable, DatabaseValueConvertible {
+    /// Started and (as far as the store knows) still working.
+    case running
+    /// Every variant evaluated.
+    case completed
+    /// Finished, but at least one variant failed (its error is stored on the variant).
+    case completedWithErrors = "completed_with_errors"
+    /// Stopped by an error before finishing; earlier batches are kept.
+    case failed
+    /// The process died (crash, kill) while running; found by a later command.
+    case interrupted
+}
+
+public struct RunRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "run"
+    public var id: Int64?
+    public var experimentId: Int64
+    /// 1, 2, 3… within the experiment.
+    public var number: Int
+    public var status: RunStatus
+    public var startedAt: Date
+    public var finishedAt: Date?
+    /// The experiment file's text.
+    public var spec: String
+    public var specHash: String
+    public var gitCommit: String?
+    public var datasetId: Int64?
+    public var pid: Int32
+    public var error: String?
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct DatasetRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "dataset"
+    public var id: Int64?
+    public var manifestPath: String
+    public var manifestHash: String
+    public var labelColumn: String
+    public var labels: [String]
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct SampleRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "sample"
+    public var id: Int64?
+    public var datasetId: Int64
+    /// The manifest's id.
+    public var key: String
+    /// Path relative to the manifest.
+    public var path: String
+    public var label: String
+    public var split: String
+    public var attributes: [String: String]
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+/// Status of one variant within a run.
+public enum VariantStatus: String, Codable, Sendable, DatabaseValueConvertible {
+    case running, completed, failed
+}
+
+public struct ModelVariantRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "modelVariant"
+    public var id: Int64?
+    public var runId: Int64
+    public var name: String
+    public var kind: String
+    public var path: String
+    public var fileHash: String?
+    public var labels: [String]
+    public var status: VariantStatus
+    public var error: String?
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct PredictionRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "prediction"
+    public var id: Int64?
+    public var runId: Int64
+    public var modelVariantId: Int64
+    public var sampleId: Int64
+    public var predicted: String
+    /// One probability per label of the variant, in its label order.
+    public var probabilities: [Float]
+
+    public init(id: Int64? = nil, runId: Int64, modelVariantId: Int64, sampleId: Int64, predicted: String, probabilities: [Float]) {
+        self.id = id
+        self.runId = runId
+        self.modelVariantId = modelVariantId
+        self.sampleId = sampleId
+        self.predicted = predicted
+        self.probabilities = probabilities
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct SliceRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "slice"
+    public var id: Int64?
+    public var runId: Int64
+    public var name: String
+    public var definition: String
+    public var size: Int
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct MetricRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "metric"
+    public var id: Int64?
+    public var runId: Int64
+    public var modelVariantId: Int64
+    public var sliceId: Int64
+    public var name: String
+    /// NULL when the metric is undefined on this slice; `note` says why.
+    public var value: Double?
+    public var ciLow: Double?
+    public var ciHigh: Double?
+    public var n: Int
+    public var note: String?
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}
+
+public struct ConfusionCellRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "confusionCell"
+    public var runId: Int64
+    public var modelVariantId: Int64
+    public var sliceId: Int64
+    public var trueLabel: String
+    public var predictedLabel: String
+    public var count: Int
+}

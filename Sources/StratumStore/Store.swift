@@ -1,0 +1,212 @@
+import Foundation
+import GRDB
+import StratumCore
+import StratumMetrics
+
+/// The SQLite store of experiments, runs, predictions, slices and metrics.
+///
+/// One writer; a file store uses WAL mode (`DatabasePool`) so reports can read while a run
+/// writes. Every write method is one transaction: a batch of predictions is stored whole
+/// or not at all.
+public final class Store: Sendable {
+    let writer: any DatabaseWriter
+    /// The database file, or nil for an in-memory store.
+    public let path: String?
+
+    /// Opens (creating if needed) the store at `path` and migrates it.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        do {
+            writer = try DatabasePool(path: path, configuration: configuration)
+            try StoreSchema.migrator.migrate(writer)
+        } catch {
+            throw StoreError(path: path, message: "\(error)")
+        }
+        self.path = path
+    }
+
+    /// An in-memory store, for tests.
+    public init() throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        writer = try DatabaseQueue(configuration: configuration)
+        try StoreSchema.migrator.migrate(writer)
+        path = nil
+    }
+
+    // MARK: Runs
+
+    /// Creates the experiment if new and a run numbered one past its last run.
+    public func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, pid: Int32 = getpid()) throws -> RunRecord {
+        try writer.write { db in
+            var experiment = try ExperimentRecord.filter(Column("name") == name).fetchOne(db)
+                ?? { var record = ExperimentRecord(id: nil, name: name, createdAt: Date()); try record.insert(db); return record }()
+            let experimentID = experiment.id ?? 0
+            experiment.id = experimentID
+            let last = try Int.fetchOne(db, sql: "SELECT MAX(number) FROM run WHERE experimentId = ?", arguments: [experimentID]) ?? 0
+            var run = RunRecord(id: nil, experimentId: experimentID, number: last + 1, status: .running, startedAt: Date(),
+                                finishedAt: nil, spec: spec, specHash: specHash, gitCommit: gitCommit, datasetId: nil, pid: pid, error: nil)
+            try run.insert(db)
+            return run
+        }
+    }
+
+    /// Marks a run finished with `status` (and an error message for failures).
+    public func finishRun(_ runID: Int64, status: RunStatus, error: String? = nil) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ?", arguments: [status, Date(), error, runID])
+        }
+    }
+
+    /// Marks runs still `running` whose process no longer exists as `interrupted`; returns them.
+    @discardableResult
+    public func reconcileInterruptedRuns(isAlive: (Int32) -> Bool = { kill($0, 0) == 0 }) throws -> [RunRecord] {
+        try writer.write { db in
+            let stale = try RunRecord.filter(Column("status") == RunStatus.running.rawValue).fetchAll(db).filter { !isAlive($0.pid) }
+            for run in stale {
+                try db.execute(sql: "UPDATE run SET status = ?, error = COALESCE(error, ?) WHERE id = ?",
+                               arguments: [RunStatus.interrupted, "the process (pid \(run.pid)) ended before the run finished", run.id])
+            }
+            return stale
+        }
+    }
+
+    // MARK: Dataset
+
+    /// Stores the dataset and its samples once per manifest content; returns sample ids by manifest id.
+    public func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: Int64) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
+        try writer.write { db in
+            var dataset = try DatasetRecord
+                .filter(Column("manifestPath") == manifestPath && Column("manifestHash") == manifestHash && Column("labelColumn") == labelColumn)
+                .fetchOne(db)
+            if dataset == nil {
+                var record = DatasetRecord(id: nil, manifestPath: manifestPath, manifestHash: manifestHash, labelColumn: labelColumn, labels: labels)
+                try record.insert(db)
+                for sample in samples {
+                    var row = SampleRecord(id: nil, datasetId: record.id ?? 0, key: sample.id, path: sample.relativePath, label: sample.label, split: sample.split, attributes: sample.attributes)
+                    try row.insert(db)
+                }
+                dataset = record
+            }
+            let datasetID = dataset?.id ?? 0
+            try db.execute(sql: "UPDATE run SET datasetId = ? WHERE id = ?", arguments: [datasetID, runID])
+            let pairs = try Row.fetchAll(db, sql: "SELECT key, id FROM sample WHERE datasetId = ?", arguments: [datasetID])
+            return (datasetID, Dictionary(uniqueKeysWithValues: pairs.map { ($0["key"] as String, $0["id"] as Int64) }))
+        }
+    }
+
+    // MARK: Variants and predictions
+
+    public func insertVariant(runID: Int64, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> Int64 {
+        try writer.write { db in
+            var record = ModelVariantRecord(id: nil, runId: runID, name: name, kind: kind, path: path, fileHash: fileHash, labels: labels, status: .running, error: nil)
+            try record.insert(db)
+            return record.id ?? 0
+        }
+    }
+
+    /// Fills in what loading a variant revealed (hash, labels).
+    public func updateVariant(_ variantID: Int64, fileHash: String?, labels: [String]) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE modelVariant SET fileHash = ?, labels = ? WHERE id = ?", arguments: [fileHash, String(decoding: try JSONEncoder().encode(labels), as: UTF8.self), variantID])
+        }
+    }
+
+    public func setVariantStatus(_ variantID: Int64, _ status: VariantStatus, error: String? = nil) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE modelVariant SET status = ?, error = ? WHERE id = ?", arguments: [status, error, variantID])
+        }
+    }
+
+    /// Stores one batch of predictions in one transaction.
+    public func insertPredictions(_ predictions: [PredictionRecord]) throws {
+        try writer.write { db in
+            for var prediction in predictions { try prediction.insert(db) }
+        }
+    }
+
+    // MARK: Slices and metrics
+
+    /// Stores slices and their members; returns slice ids by name.
+    public func insertSlices(runID: Int64, _ slices: [(name: String, definition: String, sampleIDs: [Int64])]) throws -> [String: Int64] {
+        try writer.write { db in
+            var ids: [String: Int64] = [:]
+            for slice in slices {
+                var record = SliceRecord(id: nil, runId: runID, name: slice.name, definition: slice.definition, size: slice.sampleIDs.count)
+                try record.insert(db)
+                let sliceID = record.id ?? 0
+                ids[slice.name] = sliceID
+                let statement = try db.makeStatement(sql: "INSERT INTO sliceMember (sliceId, sampleId) VALUES (?, ?)")
+                for sampleID in slice.sampleIDs { try statement.execute(arguments: [sliceID, sampleID]) }
+            }
+            return ids
+        }
+    }
+
+    /// Stores every metric and the confusion matrix of one variant on one slice.
+    public func insertMetrics(runID: Int64, variantID: Int64, sliceID: Int64, metrics: ClassificationMetrics) throws {
+        try writer.write { db in
+            for metric in metrics.namedValues {
+                var record = MetricRecord(id: nil, runId: runID, modelVariantId: variantID, sliceId: sliceID, name: metric.name,
+                                          value: metric.value.number, ciLow: metric.interval?.low, ciHigh: metric.interval?.high,
+                                          n: metrics.n, note: metric.value.undefinedReason)
+                try record.insert(db)
+            }
+            let labels = metrics.confusion.labels
+            for (i, row) in metrics.confusion.counts.enumerated() {
+                for (j, count) in row.enumerated() {
+                    try ConfusionCellRecord(runId: runID, modelVariantId: variantID, sliceId: sliceID, trueLabel: labels[i], predictedLabel: labels[j], count: count).insert(db)
+                }
+            }
+        }
+    }
+
+    // MARK: Reads
+
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
+    }
+}
+
+/// The store could not be opened or written.
+public struct StoreError: Error, CustomStringConvertible {
+    public var path: String
+    public var message: String
+    public var description: String { "\(path): \(message)" }
+}
+
+/// A run with its experiment's name and variant count, for listings.
+public struct RunListing: Codable, Sendable {
+    public var experiment: String
+    public var number: Int
+    public var status: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var variants: Int
+    public var predictions: Int
+    public var gitCommit: String?
+    public var error: String?
+}
+
+extension Store {
+    /// Every run, oldest first, optionally of one experiment.
+    public func listRuns(experiment: String? = nil) throws -> [RunListing] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT e.name AS experiment, r.number, r.status, r.startedAt, r.finishedAt, r.gitCommit, r.error,
+                       (SELECT COUNT(*) FROM modelVariant v WHERE v.runId = r.id) AS variants,
+                       (SELECT COUNT(*) FROM prediction p WHERE p.runId = r.id) AS predictions
+                FROM run r JOIN experiment e ON e.id = r.experimentId
+                WHERE (? IS NULL OR e.name = ?)
+                ORDER BY e.name, r.number
+                """, arguments: [experiment, experiment])
+            return rows.map { row in
+                RunListing(experiment: row["experiment"], number: row["number"], status: row["status"], startedAt: row["startedAt"],
+                           finishedAt: row["finishedAt"], variants: row["variants"], predictions: row["predictions"],
+                           gitCommit: row["gitCommit"], error: row["error"])
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import GRDB
+
+/// The store's migrations, applied in order on open. Never edit a shipped migration: add one.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "experiment") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("name", .text).notNull().unique()
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "dataset") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("manifestPath", .text).notNull()
+                t.column("manifestHash", .text).notNull()
+                t.column("labelColumn", .text).notNull()
+                t.column("labels", .jsonText).notNull()
+                t.uniqueKey(["manifestPath", "manifestHash", "labelColumn"])
+            }
+            try db.create(table: "sample") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("dataset", onDelete: .cascade).notNull()
+                t.column("key", .text).notNull()
+                t.column("path", .text).notNull()
+                t.column("label", .text).notNull()
+                t.column("split", .text).notNull()
+                t.column("attributes", .jsonText).notNull()
+                t.uniqueKey(["datasetId", "key"])
+            }
+            try db.create(table: "run") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("experiment", onDelete: .cascade).notNull()
+                t.column("number", .integer).notNull()
+                t.column("status", .text).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("finishedAt", .datetime)
+                t.column("spec", .text).notNull()
+                t.column("specHash", .text).notNull()
+                t.column("gitCommit", .text)
+                t.belongsTo("dataset")
+                t.column("pid", .integer).notNull()
+                t.column("error", .text)
+                t.uniqueKey(["experimentId", "number"])
+            }
+            try db.create(table: "modelVariant") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull()
+                t.column("kind", .text).notNull()
+                t.column("path", .text).notNull()
+                t.column("fileHash", .text)
+                t.column("labels", .jsonText).notNull()
+                t.column("status", .text).notNull()
+                t.column("error", .text)
+                t.uniqueKey(["runId", "name"])
+            }
+            try db.create(table: "prediction") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.belongsTo("modelVariant", onDelete: .cascade).notNull()
+                t.belongsTo("sample").notNull()
+                t.column("predicted", .text).notNull()
+                t.column("probabilities", .jsonText).notNull()
+                t.uniqueKey(["runId", "modelVariantId", "sampleId"])
+            }
+            try db.create(table: "slice") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull()
+                t.column("definition", .text).notNull()
+                t.column("size", .integer).notNull()
+                t.uniqueKey(["runId", "name"])
+            }
+            try db.create(table: "sliceMember") { t in
+                t.belongsTo("slice", onDelete: .cascade).notNull()
+                t.belongsTo("sample").notNull()
+                t.primaryKey(["sliceId", "sampleId"])
+            }
+            try db.create(table: "metric") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.belongsTo("modelVariant", onDelete: .cascade).notNull()
+                t.belongsTo("slice", onDelete: .cascade).notNull()
+                t.column("name", .text).notNull()
+                t.column("value", .double)
+                t.column("ciLow", .double)
+                t.column("ciHigh", .double)
+                t.column("n", .integer).notNull()
+                t.column("note", .text)
+                t.uniqueKey(["runId", "modelVariantId", "sliceId", "name"])
+            }
+            try db.create(table: "confusionCell") { t in
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.belongsTo("modelVariant", onDelete: .cascade).notNull()
+                t.belongsTo("slice", onDelete: .cascade).notNull()
+                t.column("trueLabel", .text).notNull()
+                t.column("predictedLabel", .text).notNull()
+                t.column("count", .integer).notNull()
+                t.primaryKey(["runId", "modelVariantId", "sliceId", "trueLabel", "predictedLabel"])
+            }
+        }
+        return migrator
+    }
+}

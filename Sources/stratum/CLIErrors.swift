@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import StratumCore
+import StratumData
+import StratumImaging
+import StratumModelLogistic
+import StratumRunner
+
+/// Exit codes shared by every command.
+enum ExitCodes {
+    static let failure: Int32 = 1
+    static let partialFailure: Int32 = 2
+    static let dataError: Int32 = 65
+}
+
+/// Prints `error` as one clear line (or a few, for manifests) on stderr and returns the exit code for it.
+func report(_ error: Error) -> ExitCode {
+    if let exit = error as? ExitCode { return exit }
+    let isInputError = error is ExperimentError || error is ManifestError || error is ImageError || error is SliceBuildError
+        || error is RegistryError || error is SliceExpressionError || error is LogisticModelError || error is FaceDatasetError
+    Terminal.error("error: \(error)")
+    return ExitCode(isInputError ? ExitCodes.dataError : ExitCodes.failure)
+}
+
+/// Writes to standard error. The only place the CLI writes diagnostics.
+enum Terminal {
+    static let isInteractive = isatty(STDERR_FILENO) == 1
+
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data(("stratum: " + line + "\n").utf8))
+    }
+
+    static func status(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// A progress line: redrawn in place on a terminal, printed at 25% steps otherwise.
+/// Invariant: `last` is only touched under `lock`.
+final class ProgressLine: @unchecked Sendable {
+    private let lock = NSLock()
+    private var last: [String: Int] = [:]
+    let quiet: Bool
+
+    init(quiet: Bool) {
+        self.quiet = quiet
+    }
+
+    func update(_ label: String, done: Int, total: Int) {
+        guard !quiet, total > 0 else { return }
+        lock.lock(); defer { lock.unlock() }
+        let percent = done * 100 / total
+        if Terminal.isInteractive {
+            let width = 30, filled = done * width / total
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
+            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+        } else {
+            let step = percent / 25
+            if step > (last[label] ?? -1) {
+                last[label] = step
+                FileHandle.standardError.write(Data("\(label): \(done)/\(total)\n".utf8))
+            }
+        }
+    }
+
+    func note(_ line: String) {
+        guard !quiet else { return }
+        lock.lock(); defer { lock.unlock() }
+        Terminal.status(line)
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import StratumRunner
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Evaluate every variant of an experiment on its split and slices.",
+        discussion: """
+        Stores the run, every prediction and every metric in SQLite (default: stratum.sqlite next to
+        the experiment file) and writes a confusion-matrix PNG per variant under
+        <reports>/<experiment>/run-<n>/. Runs are numbered and never overwrite earlier ones.
+        """)
+
+    @Argument(help: "The experiment file (YAML).")
+    var experiment: String
+
+    @Option(help: "The SQLite file (default: stratum.sqlite next to the experiment).")
+    var db: String?
+
+    @Option(help: "The reports folder.")
+    var reports: String = "Reports"
+
+    @Option(help: "Images per prediction batch (default: the experiment's batch_size).")
+    var batchSize: Int?
+
+    @Flag(help: "Refit variants Stratum trains itself, even if their model file exists.")
+    var refit = false
+
+    @Flag(help: "Show every slice in the table (default: overall, single slices and named intersections).")
+    var allSlices = false
+
+    @Option(help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() throws {
+        let progress = ProgressLine(quiet: quiet)
+        let summary: RunSummary
+        do {
+            let spec = try ExperimentSpec.load(URL(fileURLWithPath: experiment))
+            let options = RunOptions(
+                database: db.map { URL(fileURLWithPath: $0) }, reportsRoot: URL(fileURLWithPath: reports),
+                batchSize: batchSize, refit: refit)
+            summary = try Runner().run(spec, options: options) { event in
+                switch event {
+                case .generatingDataset(let count, let directory): progress.note("generating \(count) synthetic faces in \(directory.path)")
+                case .generatedImages(let done, let total): progress.update("rendering faces", done: done, total: total)
+                case .datasetLoaded(let samples, let evaluated, let split): progress.note("dataset: \(samples) samples, evaluating \(evaluated) in split '\(split)'")
+                case .decodedImages(let done, let total): progress.update("decoding images", done: done, total: total)
+                case .slicesBuilt(let count, let skipped):
+                    progress.note("\(count) slices" + (skipped.isEmpty ? "" : "; \(skipped.count) below min_size skipped"))
+                case .runStarted(let number, let database): progress.note("run \(number) → \(database)")
+                case .fitting(let variant, let examples): progress.note("fitting \(variant) on \(examples) training images")
+                case .fitted(let variant, let fit, let path):
+                    progress.note("fitted \(variant): \(fit.iterations) iterations, objective \(String(format: "%.4f", fit.objective))\(fit.converged ? "" : " (not fully converged)") → \(path.path)")
+                case .predicting(let variant, let done, let total): progress.update("predicting \(variant)", done: done, total: total)
+                case .variantFailed(let variant, let message): Terminal.error("variant '\(variant)' failed: \(message)")
+                case .reportWritten: break
+                }
+            }
+        } catch {
+            throw report(error)
+        }
+        switch format {
+        case .json: print(try JSONOutput.string(RunSummaryJSON(summary)))
+        case .table: print(SummaryTable.render(summary, allSlices: allSlices))
+        }
+        if summary.variants.contains(where: { $0.failed != nil }) {
+            throw ExitCode(summary.variants.allSatisfy { $0.failed != nil } ? ExitCodes.failure : ExitCodes.partialFailure)
+        }
+    }
+}

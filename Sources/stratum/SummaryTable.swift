@@ -1,0 +1,71 @@
+import Foundation
+import StratumRunner
+
+/// The run summary as a compact text table: slices down, variants across, accuracy with n.
+enum SummaryTable {
+    static func render(_ summary: RunSummary, allSlices: Bool) -> String {
+        let variants = summary.variants.map(\.name)
+        let shown = summary.slices.filter { allSlices || !$0.name.contains(" & ") || isNamedIntersection($0.name) }
+        var cells: [String: SliceAccuracy] = [:]
+        for cell in summary.accuracies { cells["\(cell.variant)\u{0}\(cell.slice)"] = cell }
+        let sliceWidth = max(5, shown.map(\.name.count).max() ?? 5)
+        let columnWidth = max(16, variants.map(\.count).max() ?? 16)
+        var lines: [String] = []
+        lines.append("\(summary.experiment) run \(summary.runNumber): \(summary.status)")
+        lines.append(pad("slice", sliceWidth) + "  " + pad("n", 5) + variants.map { "  " + pad($0, columnWidth) }.joined())
+        lines.append(String(repeating: "-", count: sliceWidth + 7 + variants.count * (columnWidth + 2)))
+        for slice in shown {
+            var line = pad(slice.name, sliceWidth) + "  " + pad(String(slice.size), 5)
+            for variant in variants {
+                let text: String
+                if let cell = cells["\(variant)\u{0}\(slice.name)"], let accuracy = cell.accuracy {
+                    let interval = cell.interval.map { String(format: " [%.2f,%.2f]", $0.low, $0.high) } ?? ""
+                    text = String(format: "%.3f", accuracy) + interval
+                } else {
+                    text = "—"
+                }
+                line += "  " + pad(text, columnWidth)
+            }
+            lines.append(line)
+        }
+        lines.append("accuracy with its 95% Wilson interval; n = slice size")
+        for variant in summary.variants where variant.failed != nil {
+            lines.append("FAILED \(variant.name): \(variant.failed ?? "")")
+        }
+        lines.append("database: \(summary.database)")
+        lines.append("reports:  \(summary.reportDirectory.path)")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Intersections with a named (expression) slice: named slices have no '='.
+    private static func isNamedIntersection(_ name: String) -> Bool {
+        name.components(separatedBy: " & ").contains { !$0.contains("=") }
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}
+
+/// The run summary as JSON.
+struct RunSummaryJSON: Encodable {
+    struct Variant: Encodable { var name: String; var kind: String; var status: String; var error: String? }
+    struct Cell: Encodable { var variant: String; var slice: String; var n: Int; var accuracy: Double?; var ciLow: Double?; var ciHigh: Double? }
+    var experiment: String
+    var run: Int
+    var status: String
+    var database: String
+    var reports: String
+    var variants: [Variant]
+    var accuracy: [Cell]
+
+    init(_ summary: RunSummary) {
+        experiment = summary.experiment
+        run = summary.runNumber
+        status = summary.status
+        database = summary.database
+        reports = summary.reportDirectory.path
+        variants = summary.variants.map { Variant(name: $0.name, kind: $0.kind, status: $0.failed == nil ? "completed" : "failed", error: $0.failed) }
+        accuracy = summary.accuracies.map { Cell(variant: $0.variant, slice: $0.slice, n: $0.n, accuracy: $0.accuracy, ciLow: $0.interval?.low, ciHigh: $0.interval?.high) }
+    }
+}
