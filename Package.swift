@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "StratumTests", dependencies: [
             "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumModelLogistic",
             "StratumStore", "StratumReports", "StratumRunner", "StratumTesting",
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],
     swiftLanguageModes: [.v6]

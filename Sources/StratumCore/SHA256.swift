@@ -26,14 +26,23 @@ public struct SHA256: Sendable {
 
     /// Feeds more bytes.
     public mutating func update<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        for byte in bytes {
-            buffer.append(byte)
-            length &+= 1
+        let input = Array(bytes)
+        length &+= UInt64(input.count)
+        var index = 0
+        if !buffer.isEmpty {
+            let take = min(64 - buffer.count, input.count)
+            buffer += input[0..<take]
+            index = take
             if buffer.count == 64 {
-                compress(buffer)
+                compress(buffer[...])
                 buffer.removeAll(keepingCapacity: true)
             }
         }
+        while index + 64 <= input.count {
+            compress(input[index..<(index + 64)])
+            index += 64
+        }
+        buffer += input[index...]
     }
 
     /// The digest of everything fed so far, as lowercase hex.
@@ -44,7 +53,7 @@ public struct SHA256: Sendable {
         while copy.buffer.count % 64 != 56 { copy.buffer.append(0) }
         for shift in stride(from: 56, through: 0, by: -8) { copy.buffer.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
         for start in stride(from: 0, to: copy.buffer.count, by: 64) {
-            copy.compress(Array(copy.buffer[start..<(start + 64)]))
+            copy.compress(copy.buffer[start..<(start + 64)])
         }
         return copy.state.map { word in
             let hex = String(word, radix: 16)
@@ -52,10 +61,11 @@ public struct SHA256: Sendable {
         }.joined()
     }
 
-    private mutating func compress(_ block: [UInt8]) {
+    private mutating func compress(_ block: ArraySlice<UInt8>) {
+        let base = block.startIndex
         var w = [UInt32](repeating: 0, count: 64)
         for i in 0..<16 {
-            w[i] = UInt32(block[4 * i]) << 24 | UInt32(block[4 * i + 1]) << 16 | UInt32(block[4 * i + 2]) << 8 | UInt32(block[4 * i + 3])
+            w[i] = UInt32(block[base + 4 * i]) << 24 | UInt32(block[base + 4 * i + 1]) << 16 | UInt32(block[base + 4 * i + 2]) << 8 | UInt32(block[base + 4 * i + 3])
         }
         for i in 16..<64 {
             let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)

@@ -38,6 +38,10 @@ public struct DataSlice: Sendable, Equatable {
 public struct SkippedSlice: Sendable, Equatable {
     public var name: String
     public var size: Int
+    public init(name: String, size: Int) {
+        self.name = name
+        self.size = size
+    }
 }
 
 /// Builds the slices of an experiment over a list of samples.

@@ -44,7 +44,11 @@ struct LBFGS {
             for _ in 0..<60 {
                 newX = zip(x, direction).map { $0 + step * $1 }
                 (newF, newG) = function(newX)
-                if newF.isFinite && newF <= f + 1e-4 * step * slope { accepted = true; break }
+                guard newF.isFinite else { step *= 0.5; continue }
+                if newF <= f + 1e-4 * step * slope { accepted = true; break }
+                // Near the optimum f stops resolving decreases; accept a step that keeps f within
+                // rounding and satisfies the curvature condition (an approximate Wolfe step).
+                if newF <= f + 1e-13 * abs(f), abs(dot(newG, direction)) <= 0.9 * abs(slope) { accepted = true; break }
                 step *= 0.5
             }
             guard accepted else { break }
@@ -54,7 +58,8 @@ struct LBFGS {
                 s.append(sk); y.append(yk)
                 if s.count > memory { s.removeFirst(); y.removeFirst() }
             }
-            stalled = (f - newF) <= 1e-16 * max(1, abs(f)) ? stalled + 1 : 0
+            let newNorm = newG.reduce(0) { max($0, abs($1)) }
+            stalled = (f - newF) <= 1e-16 * max(1, abs(f)) && newNorm >= gNorm ? stalled + 1 : 0
             x = newX; f = newF; g = newG
             if stalled >= 5 { break }
         }

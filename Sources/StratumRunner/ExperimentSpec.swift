@@ -97,7 +97,7 @@ public struct ExperimentSpec: Sendable {
             let kind = try g["kind"].map { try reader.string($0, "dataset.generate.kind") } ?? "faces"
             guard kind == "faces" else { throw reader.error(node, "dataset.generate.kind", "unknown generator '\(kind)' (known: faces)") }
             guard let outNode = g["out"] else { throw reader.error(node, "dataset.generate.out", "is required") }
-            let out = base.appendingPathComponent(try reader.string(outNode, "dataset.generate.out")).standardizedFileURL
+            let out = resolve(try reader.string(outNode, "dataset.generate.out"), against: base)
             generate = Generate(
                 kind: kind,
                 count: try g["count"].map { try reader.int($0, "dataset.generate.count", min: 1) } ?? 2000,
@@ -107,7 +107,7 @@ public struct ExperimentSpec: Sendable {
             manifest = out.appendingPathComponent("manifest.csv")
             if dataset["manifest"] != nil { throw reader.error(node, "dataset", "give either manifest or generate, not both") }
         } else if let node = dataset["manifest"] {
-            manifest = base.appendingPathComponent(try reader.string(node, "dataset.manifest")).standardizedFileURL
+            manifest = resolve(try reader.string(node, "dataset.manifest"), against: base)
         } else {
             throw reader.error(datasetNode, "dataset", "needs a manifest or a generate block")
         }
@@ -137,7 +137,7 @@ public struct ExperimentSpec: Sendable {
                 }
             }
             variants.append(Variant(name: variantName, kind: try reader.string(kindNode, "\(field).kind"),
-                                    path: base.appendingPathComponent(try reader.string(pathNode, "\(field).path")).standardizedFileURL,
+                                    path: resolve(try reader.string(pathNode, "\(field).path"), against: base),
                                     options: options))
         }
 
@@ -167,6 +167,11 @@ public struct ExperimentSpec: Sendable {
             trainSplit: try dataset["train_split"].map { try reader.string($0, "dataset.train_split") } ?? "train",
             variants: variants, slices: slices, batchSize: batchSize)
     }
+}
+
+/// An absolute path as is; a relative one against `base`.
+func resolve(_ path: String, against base: URL) -> URL {
+    (path.hasPrefix("/") ? URL(fileURLWithPath: path) : base.appendingPathComponent(path)).standardizedFileURL
 }
 
 /// An experiment file is unreadable or does not describe a valid experiment.

@@ -54,15 +54,16 @@ struct FaceCanvas {
         let n = size
         let denominator = Double(n > 1 ? n - 1 : 1)
         pixels.withUnsafeMutableBufferPointer { buf in
+            guard let p = buf.baseAddress else { return }
             var y = 0
             while y < n {
                 let c = top.mixed(bottom, Double(y) / denominator)
                 var i = y * n * 3
                 let end = i + n * 3
                 while i < end {
-                    buf[i] = c.r
-                    buf[i + 1] = c.g
-                    buf[i + 2] = c.b
+                    p[i] = c.r
+                    p[i + 1] = c.g
+                    p[i + 2] = c.b
                     i += 3
                 }
                 y += 1
@@ -99,7 +100,7 @@ struct FaceCanvas {
         let invV = 1.0 / f.scale
         let cosA = f.cosA, sinA = f.sinA
         let ppu = f.scale * f.squash
-        let slackPixels = 0.6
+        let slackPixels = 0.35
         let slack = slackPixels / ppu
         let guardPixels = 2 * slackPixels + 0.02
         let invEdge = 1.0 / paint.edge
@@ -113,6 +114,7 @@ struct FaceCanvas {
         let cr = paint.color.r, cg = paint.color.g, cb = paint.color.b
         let n = size
         pixels.withUnsafeMutableBufferPointer { buf in
+            guard let p = buf.baseAddress else { return }
             var y = y0
             while y <= y1 {
                 let dy = Double(y) + 0.5 - f.cy
@@ -150,13 +152,14 @@ struct FaceCanvas {
                             let ux = Double(xi) + 0.5 - f.cx
                             let s = (cosA * ux + sinA * dy) * invU * frequency
                                 + (cosA * dy - sinA * ux) * invV * 0.7
-                            let frac = s - FaceCanvas.floor(s)
+                            let whole = Double(Int(s))
+                            let frac = s - (whole > s ? whole - 1 : whole)
                             kk *= 1 + stripes * (4 * (frac < 0.5 ? 0.5 - frac : frac - 0.5) - 1)
                         }
                         let i = (y * n + xi) * 3
-                        buf[i] += (cr * kk - buf[i]) * cover
-                        buf[i + 1] += (cg * kk - buf[i + 1]) * cover
-                        buf[i + 2] += (cb * kk - buf[i + 2]) * cover
+                        p[i] += (cr * kk - p[i]) * cover
+                        p[i + 1] += (cg * kk - p[i + 1]) * cover
+                        p[i + 2] += (cb * kk - p[i + 2]) * cover
                         xi += 1
                     }
                     x = last + 1

@@ -19,9 +19,11 @@ struct FaceEllipse: Sendable {
     let cy: Double
     let rx: Double
     let ry: Double
-    private let irx: Double
-    private let iry: Double
-    private let minR: Double
+    let irx: Double
+    let iry: Double
+    let minR: Double
+    /// Aspect ratio at most 1.35: the cheap lower bound is used as the distance.
+    let roundish: Bool
 
     init(cx: Double, cy: Double, rx: Double, ry: Double) {
         self.cx = cx
@@ -31,19 +33,31 @@ struct FaceEllipse: Sendable {
         irx = 1 / rx
         iry = 1 / ry
         minR = rx < ry ? rx : ry
+        roundish = (rx < ry ? ry / rx : rx / ry) <= 1.35
     }
 
     /// Approximate signed distance (face units), exact in sign and accurate near the edge.
-    ///
-    /// Uses the gradient-normalised implicit `k0 (k0 - 1) / k1` (only `sqrt`), clamped to
-    /// within `slack` of the 1-Lipschitz lower bound `(k0 - 1) * min(rx, ry)`. The result is
-    /// therefore within `slack` of a 1-Lipschitz function, which `FaceCanvas` relies on to
-    /// skip runs of pixels safely.
     func distance(_ u: Double, _ v: Double, _ slack: Double) -> Double {
-        let ax = (u - cx) * irx
-        let ay = (v - cy) * iry
+        FaceEllipse.distance(u - cx, v - cy, irx, iry, minR, roundish, slack)
+    }
+
+    /// Signed distance of the offset `(px, py)` from the centre; scalar arguments only, so
+    /// unoptimised builds do not copy structs per pixel.
+    ///
+    /// Returns the 1-Lipschitz lower bound `(k0 - 1) * min(rx, ry)` for near-round ellipses
+    /// (where it is close enough for anti-aliasing); otherwise the gradient-normalised
+    /// implicit `k0 (k0 - 1) / k1` (only `sqrt`) clamped to within `slack` of that bound.
+    /// Either way the result is within `slack` of a 1-Lipschitz function, which
+    /// `FaceCanvas` relies on to skip runs of pixels safely.
+    static func distance(
+        _ px: Double, _ py: Double, _ irx: Double, _ iry: Double, _ minR: Double,
+        _ roundish: Bool, _ slack: Double
+    ) -> Double {
+        let ax = px * irx
+        let ay = py * iry
         let k0 = (ax * ax + ay * ay).squareRoot()
         let lower = (k0 - 1) * minR
+        if roundish { return lower }
         let bx = ax * irx
         let by = ay * iry
         let b2 = bx * bx + by * by
@@ -64,30 +78,81 @@ struct FaceHead: Sendable {
     var boxHX: Double
     var boxHY: Double
     var boxR: Double
-
-    /// Approximate signed distance in face units.
-    func distance(_ u: Double, _ v: Double, _ slack: Double) -> Double {
-        let a = cranium.distance(u, v, slack)
-        let b = jaw.distance(u, v, slack)
-        let c = FaceShape.boxDistance(u, v, 0, boxY, boxHX, boxHY, boxR)
-        return FaceShape.smoothMin(FaceShape.smoothMin(a, b, 0.35), c, 0.25)
-    }
 }
 
 /// A filled 2-D shape in face units (u to the right, v downwards).
-enum FaceShape: Sendable {
-    case ellipse(FaceEllipse)
+///
+/// Stored flat (a kind plus up to four ellipses and five scalars) rather than as an enum
+/// with payloads, because unoptimised builds copy and zero large enum payloads on every
+/// per-pixel `distance` call. Build values with the static constructors.
+struct FaceShape: Sendable {
+    enum Kind: Sendable { case ellipse, capsule, ring, box, crescent, head, beard }
+
+    let kind: Kind
+    /// Ellipse slots 0...3, flattened: centre, inverse radii, minimum radius, roundness.
+    let ax0, ay0, ix0, iy0, m0: Double, round0: Bool
+    let ax1, ay1, ix1, iy1, m1: Double, round1: Bool
+    let ax2, ay2, ix2, iy2, m2: Double, round2: Bool
+    let ax3, ay3, ix3, iy3, m3: Double, round3: Bool
+    /// The slot-0 and slot-1 ellipses themselves, for bounds.
+    let e0: FaceEllipse
+    let e1: FaceEllipse
+    let p0: Double
+    let p1: Double
+    let p2: Double
+    let p3: Double
+    let p4: Double
+
+    private static let none = FaceEllipse(cx: 0, cy: 0, rx: 1, ry: 1)
+
+    private init(
+        _ kind: Kind, _ e0: FaceEllipse = none, _ e1: FaceEllipse = none,
+        _ e2: FaceEllipse = none, _ e3: FaceEllipse = none, p: [Double] = []
+    ) {
+        self.kind = kind
+        (ax0, ay0, ix0, iy0, m0, round0) = (e0.cx, e0.cy, e0.irx, e0.iry, e0.minR, e0.roundish)
+        (ax1, ay1, ix1, iy1, m1, round1) = (e1.cx, e1.cy, e1.irx, e1.iry, e1.minR, e1.roundish)
+        (ax2, ay2, ix2, iy2, m2, round2) = (e2.cx, e2.cy, e2.irx, e2.iry, e2.minR, e2.roundish)
+        (ax3, ay3, ix3, iy3, m3, round3) = (e3.cx, e3.cy, e3.irx, e3.iry, e3.minR, e3.roundish)
+        self.e0 = e0
+        self.e1 = e1
+        p0 = p.count > 0 ? p[0] : 0
+        p1 = p.count > 1 ? p[1] : 0
+        p2 = p.count > 2 ? p[2] : 0
+        p3 = p.count > 3 ? p[3] : 0
+        p4 = p.count > 4 ? p[4] : 0
+    }
+
+    static func ellipse(_ e: FaceEllipse) -> FaceShape { FaceShape(.ellipse, e) }
+
     /// A segment from `(ax, ay)` to `(bx, by)` thickened by radius `r`.
-    case capsule(ax: Double, ay: Double, bx: Double, by: Double, r: Double)
+    static func capsule(ax: Double, ay: Double, bx: Double, by: Double, r: Double) -> FaceShape {
+        FaceShape(.capsule, p: [ax, ay, bx, by, r])
+    }
+
     /// The outline of an ellipse, `halfWidth` thick on each side.
-    case ring(FaceEllipse, halfWidth: Double)
+    static func ring(_ e: FaceEllipse, halfWidth: Double) -> FaceShape {
+        FaceShape(.ring, e, p: [halfWidth])
+    }
+
     /// A rounded rectangle with centre, half extents and corner radius.
-    case box(cx: Double, cy: Double, hx: Double, hy: Double, r: Double)
+    static func box(cx: Double, cy: Double, hx: Double, hy: Double, r: Double) -> FaceShape {
+        FaceShape(.box, p: [cx, cy, hx, hy, r])
+    }
+
     /// `outer` minus `inner` (crescents: brows, hairlines, eyelids).
-    case crescent(outer: FaceEllipse, inner: FaceEllipse)
-    case head(FaceHead)
+    static func crescent(outer: FaceEllipse, inner: FaceEllipse) -> FaceShape {
+        FaceShape(.crescent, outer, inner)
+    }
+
+    static func head(_ h: FaceHead) -> FaceShape {
+        FaceShape(.head, h.cranium, h.jaw, p: [h.boxY, h.boxHX, h.boxHY, h.boxR, 0])
+    }
+
     /// `head` grown by `grow`, minus the `clear` (upper face) and `mouth` ellipses.
-    case beard(FaceHead, clear: FaceEllipse, grow: Double, mouth: FaceEllipse)
+    static func beard(_ h: FaceHead, clear: FaceEllipse, grow: Double, mouth: FaceEllipse) -> FaceShape {
+        FaceShape(.beard, h.cranium, h.jaw, clear, mouth, p: [h.boxY, h.boxHX, h.boxHY, h.boxR, grow])
+    }
 
     /// Polynomial smooth minimum with blend radius `k` (no transcendental functions).
     static func smoothMin(_ a: Double, _ b: Double, _ k: Double) -> Double {
@@ -114,69 +179,67 @@ enum FaceShape: Sendable {
     /// Signed distance in face units (negative inside), within `slack` of a 1-Lipschitz
     /// function (exact for capsules and boxes).
     func distance(_ u: Double, _ v: Double, _ slack: Double) -> Double {
-        switch self {
-        case .ellipse(let e):
-            return e.distance(u, v, slack)
-        case let .capsule(ax, ay, bx, by, r):
-            let px = u - ax
-            let py = v - ay
-            let dx = bx - ax
-            let dy = by - ay
+        switch kind {
+        case .ellipse:
+            return FaceEllipse.distance(u - ax0, v - ay0, ix0, iy0, m0, round0, slack)
+        case .capsule:
+            let px = u - p0
+            let py = v - p1
+            let dx = p2 - p0
+            let dy = p3 - p1
             let len2 = dx * dx + dy * dy
             var t = len2 > 0 ? (px * dx + py * dy) / len2 : 0
             t = t < 0 ? 0 : (t > 1 ? 1 : t)
             let ex = px - dx * t
             let ey = py - dy * t
-            return (ex * ex + ey * ey).squareRoot() - r
-        case let .ring(e, halfWidth):
-            let d = e.distance(u, v, slack)
-            return (d < 0 ? -d : d) - halfWidth
-        case let .box(cx, cy, hx, hy, r):
-            return FaceShape.boxDistance(u, v, cx, cy, hx, hy, r)
-        case let .crescent(outer, inner):
-            let a = outer.distance(u, v, slack)
-            let b = -inner.distance(u, v, slack)
+            return (ex * ex + ey * ey).squareRoot() - p4
+        case .ring:
+            let d = FaceEllipse.distance(u - ax0, v - ay0, ix0, iy0, m0, round0, slack)
+            return (d < 0 ? -d : d) - p0
+        case .box:
+            return FaceShape.boxDistance(u, v, p0, p1, p2, p3, p4)
+        case .crescent:
+            let a = FaceEllipse.distance(u - ax0, v - ay0, ix0, iy0, m0, round0, slack)
+            let b = -FaceEllipse.distance(u - ax1, v - ay1, ix1, iy1, m1, round1, slack)
             return a > b ? a : b
-        case .head(let h):
-            return h.distance(u, v, slack)
-        case let .beard(h, clear, grow, mouth):
-            let a = h.distance(u, v, slack) - grow
-            let b = -clear.distance(u, v, slack)
-            let c = -mouth.distance(u, v, slack)
+        case .head:
+            return headDistance(u, v, slack)
+        case .beard:
+            let a = headDistance(u, v, slack) - p4
+            let b = -FaceEllipse.distance(u - ax2, v - ay2, ix2, iy2, m2, round2, slack)
+            let c = -FaceEllipse.distance(u - ax3, v - ay3, ix3, iy3, m3, round3, slack)
             let ab = a > b ? a : b
             return ab > c ? ab : c
         }
     }
 
-    /// A bounding box `(u0, v0, u1, v1)` in face units that contains the whole shape.
-    var bounds: (Double, Double, Double, Double) {
-        switch self {
-        case .ellipse(let e):
-            return (e.cx - e.rx, e.cy - e.ry, e.cx + e.rx, e.cy + e.ry)
-        case let .capsule(ax, ay, bx, by, r):
-            return ((ax < bx ? ax : bx) - r, (ay < by ? ay : by) - r,
-                    (ax > bx ? ax : bx) + r, (ay > by ? ay : by) + r)
-        case let .ring(e, w):
-            return (e.cx - e.rx - w, e.cy - e.ry - w, e.cx + e.rx + w, e.cy + e.ry + w)
-        case let .box(cx, cy, hx, hy, _):
-            return (cx - hx, cy - hy, cx + hx, cy + hy)
-        case let .crescent(e, _):
-            return (e.cx - e.rx, e.cy - e.ry, e.cx + e.rx, e.cy + e.ry)
-        case .head(let h):
-            return FaceShape.headBounds(h, grow: 0)
-        case let .beard(h, _, grow, _):
-            return FaceShape.headBounds(h, grow: grow)
-        }
+    private func headDistance(_ u: Double, _ v: Double, _ slack: Double) -> Double {
+        let a = FaceEllipse.distance(u - ax0, v - ay0, ix0, iy0, m0, round0, slack)
+        let b = FaceEllipse.distance(u - ax1, v - ay1, ix1, iy1, m1, round1, slack)
+        let c = FaceShape.boxDistance(u, v, 0, p0, p1, p2, p3)
+        return FaceShape.smoothMin(FaceShape.smoothMin(a, b, 0.35), c, 0.25)
     }
 
-    private static func headBounds(_ h: FaceHead, grow: Double) -> (Double, Double, Double, Double) {
-        let c = h.cranium
-        let j = h.jaw
-        let pad = grow + 0.1
-        let left = min(c.cx - c.rx, j.cx - j.rx, -h.boxHX) - pad
-        let right = max(c.cx + c.rx, j.cx + j.rx, h.boxHX) + pad
-        let top = min(c.cy - c.ry, j.cy - j.ry, h.boxY - h.boxHY) - pad
-        let bottom = max(c.cy + c.ry, j.cy + j.ry, h.boxY + h.boxHY) + pad
-        return (left, top, right, bottom)
+    /// A bounding box `(u0, v0, u1, v1)` in face units that contains the whole shape.
+    var bounds: (Double, Double, Double, Double) {
+        switch kind {
+        case .ellipse, .crescent:
+            return (e0.cx - e0.rx, e0.cy - e0.ry, e0.cx + e0.rx, e0.cy + e0.ry)
+        case .capsule:
+            return ((p0 < p2 ? p0 : p2) - p4, (p1 < p3 ? p1 : p3) - p4,
+                    (p0 > p2 ? p0 : p2) + p4, (p1 > p3 ? p1 : p3) + p4)
+        case .ring:
+            return (e0.cx - e0.rx - p0, e0.cy - e0.ry - p0, e0.cx + e0.rx + p0, e0.cy + e0.ry + p0)
+        case .box:
+            return (p0 - p2, p1 - p3, p0 + p2, p1 + p3)
+        case .head, .beard:
+            // The smooth unions bulge by at most k / 4 < 0.1 beyond the plain union.
+            let pad = (kind == .beard ? p4 : 0) + 0.1
+            let left = min(e0.cx - e0.rx, e1.cx - e1.rx, -p1) - pad
+            let right = max(e0.cx + e0.rx, e1.cx + e1.rx, p1) + pad
+            let top = min(e0.cy - e0.ry, e1.cy - e1.ry, p0 - p2) - pad
+            let bottom = max(e0.cy + e0.ry, e1.cy + e1.ry, p0 + p2) + pad
+            return (left, top, right, bottom)
+        }
     }
 }

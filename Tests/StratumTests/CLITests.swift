@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+
+/// Runs the built `stratum` binary and checks output and exit codes.
+@Suite struct CLITests {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: URL {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("stratum"),
+            Bundle.main.bundleURL.appendingPathComponent("stratum"),
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("stratum"),
+            TestSupport.repositoryRoot.appendingPathComponent(".build/debug/stratum"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[3]
+    }
+
+    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read both pipes before waiting so a large output cannot block the child.
+        let errorData = ErrorReader(err.fileHandleForReading)
+        let output = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: output, as: UTF8.self), stderr: String(decoding: errorData.finish(), as: UTF8.self))
+    }
+
+    /// Reads a pipe on its own thread. Invariant: `data` is read only after the thread finished (`done` waited on).
+    final class ErrorReader: @unchecked Sendable {
+        private var data = Data()
+        private let done = DispatchSemaphore(value: 0)
+        init(_ handle: FileHandle) {
+            Thread { [self] in
+                data = handle.readDataToEndOfFile()
+                done.signal()
+            }.start()
+        }
+        func finish() -> Data {
+            done.wait()
+            return data
+        }
+    }
+
+    @Test func binaryExists() {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary.path), "build the package first: \(Self.binary.path)")
+    }
+
+    @Test func helpListsTheSubcommands() throws {
+        let result = try Self.run(["--help"])
+        #expect(result.status == 0)
+        for command in ["run", "models", "dataset", "runs"] { #expect(result.stdout.contains(command)) }
+        #expect(result.stdout.contains("Exit codes"))
+    }
+
+    @Test func modelsListsTheLogisticKind() throws {
+        let table = try Self.run(["models"])
+        #expect(table.status == 0 && table.stdout.contains("logistic"))
+        let json = try Self.run(["models", "--format", "json"])
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: String]]
+        #expect(parsed?.contains { $0["kind"] == "logistic" } == true)
+    }
+
+    static let exitCases: [([String], Int32)] = [
+        (["frobnicate"], 64),
+        (["run"], 64),
+        (["run", "x.yaml", "--batch-size", "0"], 64),
+        (["dataset", "generate", "cats", "--out", "/tmp/x"], 64),
+        (["run", "/nonexistent/experiment.yaml"], 65),
+        (["dataset", "validate", "/nonexistent/manifest.csv"], 65),
+        (["runs", "--db", "/nonexistent/stratum.sqlite"], 65),
+    ]
+
+    @Test(arguments: exitCases)
+    func exitCodes(_ arguments: [String], _ expected: Int32) throws {
+        let result = try Self.run(arguments)
+        #expect(result.status == expected, "stratum \(arguments.joined(separator: " ")): \(result.stderr)")
+        #expect(!result.stderr.isEmpty)
+    }
+
+    @Test func malformedExperimentIsOneClearLine() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try TestSupport.write("dataset: {manifest: m.csv}\nvariants: [{name: a, kind: logistic, path: p}]\n", to: directory.appendingPathComponent("bad.yaml"))
+        let result = try Self.run(["run", "bad.yaml"], in: directory)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("bad.yaml:1: dataset.label: is required"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func invalidManifestListsLines() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try TestSupport.write("id,path,label,split\na,a.png,cat,test\na,b.png,dog,test\n", to: directory.appendingPathComponent("m.csv"))
+        let result = try Self.run(["dataset", "validate", "m.csv"], in: directory)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("m.csv:2: image file not found: a.png"))
+        #expect(result.stderr.contains("m.csv:3: duplicate id 'a' (first used on line 2)"))
+    }
+
+    /// The whole flow through the binary: generate, validate, run (exit 0), then a run with a
+    /// broken variant next to a good one (exit 2), then list runs as JSON.
+    @Test func generateValidateRunAndList() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let generate = try Self.run(["dataset", "generate", "faces", "--count", "80", "--seed", "3", "--size", "40", "--out", "data", "--quiet"], in: directory)
+        #expect(generate.status == 0, "\(generate.stderr)")
+        let validate = try Self.run(["dataset", "validate", "data/manifest.csv", "--label", "sex", "--format", "json"], in: directory)
+        #expect(validate.status == 0)
+        #expect(validate.stdout.contains("\"samples\" : 80"))
+
+        try TestSupport.write("""
+        name: cli
+        dataset: {manifest: data/manifest.csv, label: sex}
+        variants:
+          - {name: base, kind: logistic, path: base.json, options: {size: 8}}
+        slices: {by: [age_group], named: {children: "age < 13"}}
+        """, to: directory.appendingPathComponent("good.yaml"))
+        let run = try Self.run(["run", "good.yaml", "--quiet", "--format", "json"], in: directory)
+        #expect(run.status == 0, "\(run.stderr)")
+        let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        #expect(summary?["run"] as? Int == 1)
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("Reports/cli/run-1/confusion-base.png").path))
+
+        try TestSupport.write("{\"format\": \"stratum-logistic\"}", to: directory.appendingPathComponent("broken.json"))
+        try TestSupport.write("""
+        name: cli
+        dataset: {manifest: data/manifest.csv, label: sex}
+        variants:
+          - {name: base, kind: logistic, path: base.json}
+          - {name: broken, kind: logistic, path: broken.json}
+        """, to: directory.appendingPathComponent("mixed.yaml"))
+        let mixed = try Self.run(["run", "mixed.yaml", "--quiet"], in: directory)
+        #expect(mixed.status == 2, "\(mixed.stderr)")
+        #expect(mixed.stderr.contains("broken.json: missing field"))
+        #expect(mixed.stdout.contains("FAILED broken"))
+
+        let runs = try Self.run(["runs", "--db", "stratum.sqlite", "--format", "json"], in: directory)
+        #expect(runs.status == 0)
+        let listed = try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]]
+        #expect(listed?.map { $0["status"] as? String } == ["completed", "completed_with_errors"])
+    }
+}

@@ -1,0 +1,35 @@
+import StratumCore
+import StratumData
+import Testing
+
+@Suite struct CoreTests {
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+    ])
+    func sha256MatchesFIPSVectors(_ input: String, _ digest: String) {
+        #expect(SHA256.hex(Array(input.utf8)) == digest)
+    }
+
+    @Test func sha256OfAMillionAs() {
+        #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    @Test func registryNamesKnownKindsForAnUnknownOne() throws {
+        let registry = ModelRegistry()
+        let error = try #require(throws: RegistryError.self) { try registry.loader(for: "onnx") }
+        #expect(error.kind == "onnx" && error.description.contains("unknown model kind 'onnx'"))
+    }
+
+    @Test func argmaxTakesTheFirstOfTies() {
+        #expect([0.2, 0.4, 0.4].map(Float.init).argmax == 1)
+    }
+
+    @Test func csvTrailingNewlinesAndBlankLinesAreIgnored() throws {
+        let table = try CSVTable(parsing: "a,b\n1,2\n\n3,4\n\n")
+        #expect(table.header == ["a", "b"])
+        #expect(table.records.map(\.fields) == [["1", "2"], ["3", "4"]])
+        #expect(table.records.map(\.line) == [2, 4])
+    }
+}

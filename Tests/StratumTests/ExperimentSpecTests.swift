@@ -1,0 +1,63 @@
+import Foundation
+import StratumRunner
+import Testing
+
+@Suite struct ExperimentSpecTests {
+    static let file = URL(fileURLWithPath: "/work/exp/faces.yaml")
+
+    @Test func parsesTheDemoExperiment() throws {
+        let spec = try ExperimentSpec.load(TestSupport.repositoryRoot.appendingPathComponent("Experiments/faces.yaml"))
+        #expect(spec.name == "faces")
+        #expect(spec.labelColumn == "sex")
+        #expect(spec.generate?.count == 2000)
+        #expect(spec.variants.contains { $0.kind == "logistic" })
+        #expect(spec.slices.named.map(\.name).contains("children"))
+    }
+
+    @Test func relativePathsResolveAgainstTheFile() throws {
+        let spec = try ExperimentSpec.parse("""
+        dataset: {manifest: data/m.csv, label: sex}
+        variants: [{name: a, kind: logistic, path: ../models/a.json, options: {C: 0.5}}]
+        """, file: Self.file)
+        #expect(spec.manifest.path == "/work/exp/data/m.csv")
+        #expect(spec.variants[0].path.path == "/work/models/a.json")
+        #expect(spec.variants[0].options == ["C": "0.5"])
+        #expect(spec.split == "test" && spec.batchSize == 32 && spec.name == "faces")
+    }
+
+    static let invalid: [(String, String)] = [
+        ("", "empty"),
+        ("dataset: [", "invalid YAML"),
+        ("variants: []", "dataset: is required"),
+        ("dataset: {label: sex}\nvariants: [{name: a, kind: k, path: p}]", "needs a manifest or a generate block"),
+        ("dataset: {manifest: m.csv}\nvariants: [{name: a, kind: k, path: p}]", "dataset.label: is required"),
+        ("dataset: {manifest: m.csv, label: sex}\nvariants: []", "variants: must be a non-empty list"),
+        ("dataset: {manifest: m.csv, label: sex}\nvariants:\n  - {name: a, kind: k}", "variants[0]: needs name, kind and path"),
+        ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: a, kind: k, path: p}, {name: a, kind: k, path: q}]", "duplicate variant name 'a'"),
+        ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: a, kind: k, path: p}]\nslices: {named: {kids: 'age <'}}", "slices.named.kids: bad expression"),
+        ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: a, kind: k, path: p}]\nslices: {min_size: 0}", "slices.min_size: must be an integer ≥ 1"),
+        ("dataset: {manifest: m.csv, label: sex, labels: [a]}\nvariants: [{name: a, kind: k, path: p}]", "at least two distinct labels"),
+        ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: a, kind: k, path: p}]\nbatch: 3", "unknown key 'batch'"),
+    ]
+
+    @Test(arguments: invalid)
+    func invalidFilesNameTheFieldAndLine(_ text: String, _ fragment: String) {
+        do {
+            _ = try ExperimentSpec.parse(text, file: Self.file)
+            Issue.record("accepted: \(text)")
+        } catch let error as ExperimentError {
+            #expect(error.description.contains(fragment), "got: \(error)")
+            #expect(error.description.hasPrefix(Self.file.path))
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    @Test func errorsCarryTheLine() throws {
+        let error = try #require(throws: ExperimentError.self) {
+            try ExperimentSpec.parse("dataset: {manifest: m.csv, label: sex}\nvariants:\n  - name: a\n    kind: k\n    path: p\n    options: {C: [1, 2]}\n", file: Self.file)
+        }
+        #expect(error.line == 6)
+        #expect(error.field == "variants[0].options.C")
+    }
+}

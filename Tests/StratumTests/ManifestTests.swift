@@ -1,0 +1,105 @@
+import Foundation
+import StratumData
+import Testing
+
+@Suite struct ManifestTests {
+    /// Writes a dataset folder with the given manifest and image files; returns the manifest URL.
+    static func dataset(_ manifest: String, name: String = "manifest.csv", images: [String] = ["a.png", "b.png"]) throws -> URL {
+        let directory = try TestSupport.temporaryDirectory()
+        let png = try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("images/gray-8x6.png"))
+        for image in images {
+            let url = directory.appendingPathComponent(image)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try png.write(to: url)
+        }
+        let url = directory.appendingPathComponent(name)
+        try TestSupport.write(manifest, to: url)
+        return url
+    }
+
+    @Test func validCSVManifestLoads() throws {
+        let url = try Self.dataset("id,path,label,split,age\na,a.png,cat,test,3\nb,b.png,dog,train,40\n")
+        let dataset = try ManifestReader.read(url)
+        #expect(dataset.samples.map(\.id) == ["a", "b"])
+        #expect(dataset.labels == ["cat", "dog"])
+        #expect(dataset.samples[0].attributes == ["label": "cat", "split": "test", "age": "3"])
+        #expect(dataset.samples[1].line == 3)
+    }
+
+    @Test func quotedCSVFieldsKeepCommasQuotesAndNewlines() throws {
+        let url = try Self.dataset("id,path,label,split,note\r\na,a.png,cat,test,\"x, \"\"y\"\"\nz\"\r\n")
+        let dataset = try ManifestReader.read(url)
+        #expect(dataset.samples[0].attributes["note"] == "x, \"y\"\nz")
+    }
+
+    @Test func jsonLinesManifestLoads() throws {
+        let url = try Self.dataset("""
+        {"id": "a", "path": "a.png", "label": "cat", "split": "test", "age": 3, "glasses": true}
+        {"id": "b", "path": "b.png", "label": "dog", "split": "test", "age": 40.5, "glasses": false}
+        """, name: "manifest.jsonl")
+        let dataset = try ManifestReader.read(url)
+        #expect(dataset.samples.map(\.label) == ["cat", "dog"])
+        #expect(dataset.samples[0].attributes["age"] == "3")
+        #expect(dataset.samples[0].attributes["glasses"] == "true")
+        #expect(dataset.samples[1].attributes["age"] == "40.5")
+    }
+
+    struct InvalidCase: Sendable, CustomTestStringConvertible {
+        var name: String
+        var manifest: String
+        var file = "manifest.csv"
+        var labels: [String]? = nil
+        var expected: ManifestError.Issue
+        var testDescription: String { name }
+    }
+
+    static let invalidCases: [InvalidCase] = [
+        .init(name: "missing label column", manifest: "id,path,split\na,a.png,test\n",
+              expected: .init(line: nil, problem: .missingColumn("label", available: ["id", "path", "split"]))),
+        .init(name: "missing split column", manifest: "id,path,label\na,a.png,cat\n",
+              expected: .init(line: nil, problem: .missingColumn("split", available: ["id", "path", "label"]))),
+        .init(name: "duplicate id", manifest: "id,path,label,split\na,a.png,cat,test\na,b.png,dog,test\n",
+              expected: .init(line: 3, problem: .duplicateID("a", firstLine: 2))),
+        .init(name: "missing image file", manifest: "id,path,label,split\na,a.png,cat,test\nb,c.png,dog,test\n",
+              expected: .init(line: 3, problem: .missingFile("c.png"))),
+        .init(name: "path escaping the dataset folder", manifest: "id,path,label,split\na,../a.png,cat,test\n",
+              expected: .init(line: 2, problem: .pathEscapesDataset("../a.png"))),
+        .init(name: "absolute path", manifest: "id,path,label,split\na,/etc/passwd,cat,test\n",
+              expected: .init(line: 2, problem: .pathEscapesDataset("/etc/passwd"))),
+        .init(name: "unknown label", manifest: "id,path,label,split\na,a.png,cat,test\nb,b.png,cow,test\n", labels: ["cat", "dog"],
+              expected: .init(line: 3, problem: .unknownLabel("cow", allowed: ["cat", "dog"]))),
+        .init(name: "empty label", manifest: "id,path,label,split\na,a.png,,test\n",
+              expected: .init(line: 2, problem: .emptyValue(column: "label"))),
+        .init(name: "wrong field count", manifest: "id,path,label,split\na,a.png,cat\n",
+              expected: .init(line: 2, problem: .wrongFieldCount(expected: 4, found: 3))),
+        .init(name: "unterminated quote", manifest: "id,path,label,split\na,\"a.png,cat,test\n",
+              expected: .init(line: 2, problem: .malformedCSV("unterminated quoted field"))),
+        .init(name: "header only", manifest: "id,path,label,split\n", expected: .init(line: nil, problem: .empty)),
+        .init(name: "bad JSON line", manifest: "{\"id\": \"a\", \"path\": \"a.png\", \"label\": \"cat\", \"split\": \"test\"}\n{oops\n", file: "m.jsonl",
+              expected: .init(line: 2, problem: .malformedJSON("each line must be one JSON object of strings, numbers and booleans"))),
+    ]
+
+    @Test(arguments: invalidCases)
+    func invalidManifestReportsTheProblemAndLine(_ testCase: InvalidCase) throws {
+        let url = try Self.dataset(testCase.manifest, name: testCase.file)
+        do {
+            _ = try ManifestReader.read(url, allowedLabels: testCase.labels)
+            Issue.record("accepted an invalid manifest")
+        } catch let error as ManifestError {
+            #expect(error.file == url.path)
+            #expect(error.issues.contains(testCase.expected), "got \(error.issues)")
+            #expect(error.description.contains(url.path))
+        }
+    }
+
+    @Test func everyProblemIsReportedNotJustTheFirst() throws {
+        let url = try Self.dataset("id,path,label,split\na,x.png,cat,test\na,y.png,cat,test\n")
+        let error = try #require(throws: ManifestError.self) { try ManifestReader.read(url) }
+        #expect(error.issues.count == 3)
+    }
+
+    @Test func missingManifestIsUnreadable() throws {
+        let error = try #require(throws: ManifestError.self) { try ManifestReader.read(URL(fileURLWithPath: "/nonexistent/manifest.csv")) }
+        #expect(error.description.contains("/nonexistent/manifest.csv"))
+    }
+}

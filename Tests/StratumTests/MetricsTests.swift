@@ -1,0 +1,87 @@
+import Foundation
+import StratumMetrics
+import Testing
+
+/// Metrics against scikit-learn and statsmodels (fixture: scripts/sklearn_reference.py).
+@Suite struct MetricsTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var labels: [String]
+        var yTrue: [String]
+        var yPred: [String]
+        var accuracy: Double
+        var balancedAccuracy: Double
+        var confusion: [[Int]]
+        var precision: [Double?]
+        var recall: [Double?]
+        var f1: [Double?]
+        var macroF1: Double?
+        var wilson: [Double]
+        var testDescription: String { name }
+    }
+
+    static func optionals(_ value: Any?) -> [Double?] {
+        (value as? [Any] ?? []).map { $0 as? Double }
+    }
+
+    static let cases: [Case] = {
+        guard let root = try? TestSupport.json("sklearn/metrics.json") as? [String: Any], let cases = root["cases"] as? [[String: Any]] else { return [] }
+        return cases.map { c in
+            Case(name: c["name"] as? String ?? "", labels: c["labels"] as? [String] ?? [], yTrue: c["y_true"] as? [String] ?? [],
+                 yPred: c["y_pred"] as? [String] ?? [], accuracy: c["accuracy"] as? Double ?? .nan,
+                 balancedAccuracy: c["balanced_accuracy"] as? Double ?? .nan, confusion: c["confusion_matrix"] as? [[Int]] ?? [],
+                 precision: optionals(c["precision"]), recall: optionals(c["recall"]), f1: optionals(c["f1"]),
+                 macroF1: c["macro_f1"] as? Double, wilson: c["wilson"] as? [Double] ?? [])
+        }
+    }()
+
+    @Test func fixtureIsPresent() {
+        #expect(Self.cases.count >= 8)
+    }
+
+    static func expectClose(_ ours: MetricValue, _ theirs: Double?, _ what: String) {
+        switch (ours.number, theirs) {
+        case (nil, nil): break
+        case (let a?, let b?): #expect(abs(a - b) <= 1e-12, "\(what): \(a) vs scikit-learn \(b)")
+        default: Issue.record("\(what): ours \(ours), scikit-learn \(String(describing: theirs))")
+        }
+    }
+
+    @Test(arguments: cases)
+    func agreesWithScikitLearn(_ c: Case) {
+        let index = Dictionary(uniqueKeysWithValues: c.labels.enumerated().map { ($1, $0) })
+        let matrix = ConfusionMatrix(labels: c.labels, trueIndices: c.yTrue.compactMap { index[$0] }, predictedIndices: c.yPred.compactMap { index[$0] })
+        #expect(matrix.counts == c.confusion)
+        let metrics = ClassificationMetrics(confusion: matrix)
+        Self.expectClose(metrics.accuracy, c.accuracy, "accuracy")
+        Self.expectClose(metrics.balancedAccuracy, c.balancedAccuracy, "balanced accuracy")
+        Self.expectClose(metrics.macroF1, c.macroF1, "macro F1")
+        for k in c.labels.indices {
+            Self.expectClose(metrics.precision(k), c.precision[k], "precision[\(c.labels[k])]")
+            Self.expectClose(metrics.recall(k), c.recall[k], "recall[\(c.labels[k])]")
+            Self.expectClose(metrics.f1(k), c.f1[k], "f1[\(c.labels[k])]")
+        }
+        let interval = metrics.accuracyInterval
+        #expect(abs((interval?.low ?? .nan) - c.wilson[0]) <= 1e-12)
+        #expect(abs((interval?.high ?? .nan) - c.wilson[1]) <= 1e-12)
+    }
+
+    @Test func emptySliceIsUndefinedNotZero() {
+        let metrics = ClassificationMetrics(confusion: ConfusionMatrix(labels: ["a", "b"]))
+        #expect(metrics.accuracy == .undefined("empty slice"))
+        #expect(metrics.accuracyInterval == nil)
+        #expect(metrics.precision(0).number == nil)
+        #expect(metrics.namedValues.allSatisfy { $0.value.number == nil })
+    }
+
+    @Test func rowNormalisationLeavesEmptyRowsAtZero() {
+        let matrix = ConfusionMatrix(labels: ["a", "b"], counts: [[3, 1], [0, 0]])
+        #expect(matrix.rowNormalized == [[0.75, 0.25], [0, 0]])
+    }
+
+    @Test func namedMetricsSayTheirDirection() {
+        let metrics = ClassificationMetrics(confusion: ConfusionMatrix(labels: ["a", "b"], counts: [[3, 1], [2, 4]]))
+        #expect(metrics.namedValues.allSatisfy { $0.name.contains("Score") })
+        #expect(metrics.namedValues.count == 3 + 3 * 2)
+    }
+}

@@ -1,0 +1,174 @@
+import Foundation
+import GRDB
+import StratumCore
+import StratumData
+import StratumImaging
+import StratumModelLogistic
+import StratumRunner
+import StratumStore
+import Testing
+
+/// A classifier kind for tests: predicts from the mean pixel, and can be told to misbehave
+/// from a given batch on (`options.fail_from_batch`, `options.mode`).
+struct ScriptedLoader: ModelLoader {
+    var kind: String { "scripted" }
+    var summary: String { "test classifier" }
+
+    func load(_ spec: ModelSpec) throws -> any ImageClassifier {
+        ScriptedClassifier(
+            descriptor: ModelDescriptor(name: spec.name, kind: kind, labels: ["female", "male"], input: InputSpec(width: 8, height: 8, channels: 1), contentHash: "none"),
+            failFromBatch: Int(spec.options["fail_from_batch"] ?? "") ?? Int.max, mode: spec.options["mode"] ?? "throw")
+    }
+}
+
+final class ScriptedClassifier: ImageClassifier, @unchecked Sendable {
+    // Invariant: `batches` is only touched under `lock`.
+    let descriptor: ModelDescriptor
+    let failFromBatch: Int
+    let mode: String
+    private let lock = NSLock()
+    private var batches = 0
+
+    init(descriptor: ModelDescriptor, failFromBatch: Int, mode: String) {
+        self.descriptor = descriptor
+        self.failFromBatch = failFromBatch
+        self.mode = mode
+    }
+
+    struct Failure: Error, CustomStringConvertible { var description: String { "simulated crash in the model" } }
+
+    func predict(_ batch: ImageBatch) throws -> [[Float]] {
+        lock.lock(); batches += 1; let number = batches; lock.unlock()
+        let rows = (0..<batch.count).map { index -> [Float] in
+            let mean = batch.image(index).reduce(0, +) / Float(batch.imageSize)
+            return [mean, 1 - mean]
+        }
+        guard number >= failFromBatch else { return rows }
+        switch mode {
+        case "wrong_count": return rows.map { $0 + [0] }
+        case "nan": return rows.map { _ in [.nan, 1] }
+        case "missing_rows": return Array(rows.dropLast())
+        default: throw Failure()
+        }
+    }
+}
+
+@Suite(.serialized) struct RunnerTests {
+    /// A small generated dataset shared by the tests (faces are deterministic).
+    static let datasetDirectory: URL = {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stratum-runner-tests-\(UUID().uuidString)/faces")
+        _ = try? FaceDatasetWriter.write(count: 160, seed: 11, size: 48, to: directory)
+        return directory
+    }()
+
+    static func experiment(variants: String, in directory: URL) throws -> ExperimentSpec {
+        let text = """
+        name: tiny
+        dataset:
+          manifest: \(datasetDirectory.path)/manifest.csv
+          label: sex
+          labels: [female, male]
+        variants:
+        \(variants)
+        slices:
+          by: [age_group]
+          named: {children: "age < 13"}
+          min_size: 2
+        batch_size: 8
+        """
+        let url = directory.appendingPathComponent("tiny.yaml")
+        try TestSupport.write(text, to: url)
+        return try ExperimentSpec.load(url)
+    }
+
+    static var registry: ModelRegistry {
+        var registry = ModelRegistry.standard
+        registry.register(ScriptedLoader())
+        return registry
+    }
+
+    @Test func storesEveryPredictionMetricAndAConfusionMatrixPerVariant() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let spec = try Self.experiment(variants: """
+          - {name: logistic, kind: logistic, path: logistic.json, options: {size: 8, C: 0.1}}
+          - {name: scripted, kind: scripted, path: none}
+        """, in: directory)
+        let options = RunOptions(reportsRoot: directory.appendingPathComponent("Reports"))
+        let summary = try Runner(registry: Self.registry).run(spec, options: options)
+        #expect(summary.status == "completed")
+        let testCount = try ManifestReader.read(Self.datasetDirectory.appendingPathComponent("manifest.csv"), columns: ManifestColumns(label: "sex")).samples(inSplit: "test").count
+        let store = try Store(path: summary.database)
+        try store.read { db in
+            #expect(try PredictionRecord.fetchCount(db) == 2 * testCount)
+            let slices = try SliceRecord.fetchCount(db)
+            let metricsPerSlice = 3 + 3 * 2
+            #expect(try MetricRecord.fetchCount(db) == 2 * slices * metricsPerSlice)
+            #expect(try ModelVariantRecord.fetchAll(db).allSatisfy { $0.status == .completed && $0.fileHash != nil })
+        }
+        for variant in ["logistic", "scripted"] {
+            let png = summary.reportDirectory.appendingPathComponent("confusion-\(variant).png")
+            let image = try ImageFile.read(png)
+            #expect(image.width >= 1000 && image.height >= 480)
+        }
+        #expect(summary.accuracies.contains { $0.slice == "children" && $0.variant == "logistic" })
+
+        // A second run gets the next number and leaves the first intact.
+        let second = try Runner(registry: Self.registry).run(spec, options: options)
+        #expect(second.runNumber == summary.runNumber + 1)
+        #expect(try store.read { try PredictionRecord.fetchCount($0) } == 4 * testCount)
+        #expect(second.reportDirectory != summary.reportDirectory)
+    }
+
+    static let misbehaviours: [(mode: String, message: String)] = [
+        ("throw", "simulated crash in the model"),
+        ("wrong_count", "returned 3 probabilities for 2 labels"),
+        ("nan", "non-finite or negative probability"),
+        ("missing_rows", "rows for a batch of"),
+    ]
+
+    @Test(arguments: misbehaviours)
+    func aFailingVariantKeepsItsEarlierBatchesAndTheOthersComplete(_ mode: String, _ message: String) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let spec = try Self.experiment(variants: """
+          - {name: flaky, kind: scripted, path: none, options: {fail_from_batch: 3, mode: \(mode)}}
+          - {name: steady, kind: scripted, path: none}
+        """, in: directory)
+        let summary = try Runner(registry: Self.registry).run(spec, options: RunOptions(reportsRoot: directory.appendingPathComponent("Reports")))
+        #expect(summary.status == "completed_with_errors")
+        #expect(summary.variants.first { $0.name == "flaky" }?.failed?.contains(message) == true, "\(summary.variants.map { $0.failed ?? "ok" })")
+        #expect(summary.variants.first { $0.name == "steady" }?.failed == nil)
+        let store = try Store(path: summary.database)
+        try store.read { db in
+            let flaky = try #require(try ModelVariantRecord.filter(Column("name") == "flaky").fetchOne(db))
+            #expect(flaky.status == .failed)
+            #expect(flaky.error?.contains(message) == true)
+            // Two full batches of 8 were stored before the third failed.
+            #expect(try PredictionRecord.filter(Column("modelVariantId") == flaky.id).fetchCount(db) == 16)
+            #expect(try RunRecord.fetchOne(db)?.status == .completedWithErrors)
+        }
+    }
+
+    @Test func unknownKindFailsBeforeAnythingIsStored() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let spec = try Self.experiment(variants: "  - {name: x, kind: onnx, path: none}", in: directory)
+        #expect(throws: RegistryError.self) { try Runner().run(spec, options: RunOptions(reportsRoot: directory)) }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("stratum.sqlite").path))
+    }
+
+    @Test func corruptImageNamesTheFileAndStoresNoRun() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let images = directory.appendingPathComponent("data")
+        let good = try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png"))
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        try good.write(to: images.appendingPathComponent("a.png"))
+        try Data(good.prefix(40)).write(to: images.appendingPathComponent("b.png"))
+        try TestSupport.write("id,path,sex,split\na,a.png,female,test\nb,b.png,male,test\n", to: images.appendingPathComponent("manifest.csv"))
+        try TestSupport.write("""
+        dataset: {manifest: data/manifest.csv, label: sex}
+        variants: [{name: s, kind: scripted, path: none}]
+        """, to: directory.appendingPathComponent("e.yaml"))
+        let spec = try ExperimentSpec.load(directory.appendingPathComponent("e.yaml"))
+        let error = try #require(throws: ImageError.self) { try Runner(registry: Self.registry).run(spec, options: RunOptions(reportsRoot: directory)) }
+        #expect(error.source.hasSuffix("data/b.png"))
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import StratumCore
+import StratumData
+import Testing
+
+@Suite struct SliceBuilderTests {
+    static func sample(_ id: Int, age: Int, hair: String, sex: String) -> Sample {
+        Sample(id: "s\(id)", url: URL(fileURLWithPath: "/d/\(id).png"), relativePath: "\(id).png", label: sex, split: "test",
+               attributes: ["age": String(age), "hair_length": hair, "sex": sex, "age_group": age < 13 ? "child" : "adult"], line: id + 2)
+    }
+
+    static let samples: [Sample] = [
+        sample(0, age: 5, hair: "short", sex: "male"), sample(1, age: 8, hair: "long", sex: "female"),
+        sample(2, age: 30, hair: "short", sex: "female"), sample(3, age: 45, hair: "long", sex: "male"),
+        sample(4, age: 10, hair: "short", sex: "female"), sample(5, age: 60, hair: "short", sex: "male"),
+    ]
+
+    @Test func slicesMatchHandBuiltMasks() throws {
+        let spec = SliceSpec(by: ["hair_length"], named: [("children", "age < 13")], intersections: true, minSize: 1)
+        let (slices, skipped) = try SliceBuilder.build(spec, samples: Self.samples)
+        #expect(skipped.isEmpty)
+        let byName = Dictionary(uniqueKeysWithValues: slices.map { ($0.name, $0.members) })
+        // Masks built by hand from the table above.
+        let short = Self.samples.indices.filter { Self.samples[$0].attributes["hair_length"] == "short" }
+        let children = Self.samples.indices.filter { Int(Self.samples[$0].attributes["age"] ?? "") ?? 99 < 13 }
+        #expect(slices.first?.name == "overall")
+        #expect(byName["overall"] == Array(Self.samples.indices))
+        #expect(byName["hair_length=short"] == short)
+        #expect(byName["children"] == children)
+        #expect(byName["hair_length=short & children"] == short.filter(children.contains))
+        #expect(byName["hair_length=long & children"] == [1])
+        #expect(slices.count == 1 + 3 + 2)
+    }
+
+    @Test func noIntersectionOfTwoValuesOfOneAttribute() throws {
+        let spec = SliceSpec(by: ["hair_length", "sex"], intersections: true)
+        let (slices, _) = try SliceBuilder.build(spec, samples: Self.samples)
+        #expect(!slices.contains { $0.name.contains("hair_length=short & hair_length=long") })
+        #expect(slices.contains { $0.name == "hair_length=long & sex=male" })
+    }
+
+    @Test func smallSlicesAreSkippedButOverallIsKept() throws {
+        let spec = SliceSpec(by: ["hair_length"], named: [("children", "age < 13")], intersections: true, minSize: 3)
+        let (slices, skipped) = try SliceBuilder.build(spec, samples: Array(Self.samples.prefix(2)))
+        #expect(slices.map(\.name) == ["overall"])
+        #expect(skipped.contains(SkippedSlice(name: "children", size: 2)))
+    }
+
+    @Test func missingAttributeIsAnError() {
+        #expect(throws: SliceBuildError.missingAttribute("glasses", sampleID: "s0")) {
+            try SliceBuilder.build(SliceSpec(by: ["glasses"]), samples: Self.samples)
+        }
+    }
+}

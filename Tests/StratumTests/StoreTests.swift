@@ -1,0 +1,95 @@
+import Foundation
+import GRDB
+import StratumCore
+import StratumMetrics
+import StratumStore
+import Testing
+
+@Suite struct StoreTests {
+    static func sample(_ id: String, label: String) -> Sample {
+        Sample(id: id, url: URL(fileURLWithPath: "/d/\(id).png"), relativePath: "\(id).png", label: label, split: "test", attributes: ["age": "7", "sex": label], line: 2)
+    }
+
+    @Test func roundTripsARun() throws {
+        let store = try Store()
+        let run = try store.beginRun(experiment: "faces", spec: "name: faces", specHash: "abc", gitCommit: "0123")
+        let runID = try #require(run.id)
+        #expect(run.number == 1)
+        let samples = [Self.sample("a", label: "female"), Self.sample("b", label: "male")]
+        let (_, ids) = try store.storeDataset(manifestPath: "/d/manifest.csv", manifestHash: "h", labelColumn: "sex", labels: ["female", "male"], samples: samples, runID: runID)
+        let variantID = try store.insertVariant(runID: runID, name: "logistic", kind: "logistic", path: "/m.json", fileHash: "f", labels: ["female", "male"])
+        let probabilities: [[Float]] = [[0.9, 0.1], [0.123456789, 0.876543211]]
+        try store.insertPredictions(zip(["a", "b"], probabilities).map { key, row in
+            PredictionRecord(runId: runID, modelVariantId: variantID, sampleId: ids[key] ?? 0, predicted: row[0] > row[1] ? "female" : "male", probabilities: row)
+        })
+        let sliceIDs = try store.insertSlices(runID: runID, [("overall", "true", [ids["a"] ?? 0, ids["b"] ?? 0])])
+        let metrics = ClassificationMetrics(confusion: ConfusionMatrix(labels: ["female", "male"], counts: [[1, 0], [0, 1]]))
+        try store.insertMetrics(runID: runID, variantID: variantID, sliceID: sliceIDs["overall"] ?? 0, metrics: metrics)
+        try store.setVariantStatus(variantID, .completed)
+        try store.finishRun(runID, status: .completed)
+
+        try store.read { db in
+            let predictions = try PredictionRecord.order(Column("id")).fetchAll(db)
+            #expect(predictions.map(\.probabilities) == probabilities, "probabilities keep full float precision")
+            #expect(predictions.map(\.predicted) == ["female", "male"])
+            let stored = try MetricRecord.fetchAll(db)
+            #expect(stored.count == metrics.namedValues.count)
+            let accuracy = try #require(stored.first { $0.name == "accuracyScore" })
+            #expect(accuracy.value == 1 && accuracy.n == 2 && accuracy.ciLow != nil)
+            #expect(try ConfusionCellRecord.fetchCount(db) == 4)
+            let sample = try #require(try SampleRecord.filter(Column("key") == "a").fetchOne(db))
+            #expect(sample.attributes == ["age": "7", "sex": "female"])
+            let runs = try RunRecord.fetchAll(db)
+            #expect(runs.map(\.status) == [.completed] && runs[0].finishedAt != nil && runs[0].gitCommit == "0123")
+            let variant = try #require(try ModelVariantRecord.fetchOne(db))
+            #expect(variant.status == .completed && variant.labels == ["female", "male"])
+        }
+    }
+
+    @Test func runsAreNumberedPerExperiment() throws {
+        let store = try Store()
+        #expect(try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil).number == 1)
+        #expect(try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil).number == 2)
+        #expect(try store.beginRun(experiment: "b", spec: "", specHash: "", gitCommit: nil).number == 1)
+        #expect(try store.listRuns(experiment: "a").map(\.number) == [1, 2])
+    }
+
+    @Test func aPredictionIsNeverStoredTwice() throws {
+        let store = try Store()
+        let runID = try #require(try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil).id)
+        let (_, ids) = try store.storeDataset(manifestPath: "/m", manifestHash: "h", labelColumn: "sex", labels: ["f", "m"], samples: [Self.sample("a", label: "f")], runID: runID)
+        let variantID = try store.insertVariant(runID: runID, name: "v", kind: "logistic", path: "/p", fileHash: nil, labels: ["f", "m"])
+        let record = PredictionRecord(runId: runID, modelVariantId: variantID, sampleId: ids["a"] ?? 0, predicted: "f", probabilities: [1, 0])
+        try store.insertPredictions([record])
+        // A batch holding a duplicate fails whole: the good row in it is not stored either.
+        let other = PredictionRecord(runId: runID, modelVariantId: variantID, sampleId: ids["a"] ?? 0, predicted: "m", probabilities: [0, 1])
+        #expect(throws: (any Error).self) { try store.insertPredictions([other]) }
+        #expect(try store.read { try PredictionRecord.fetchCount($0) } == 1)
+    }
+
+    @Test func deadRunsAreMarkedInterrupted() throws {
+        let store = try Store()
+        let dead = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil, pid: 111)
+        _ = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil, pid: 222)
+        let marked = try store.reconcileInterruptedRuns { $0 == 222 }
+        #expect(marked.map(\.id) == [dead.id])
+        #expect(try store.listRuns().map(\.status) == ["interrupted", "running"])
+    }
+
+    @Test func fileStoreSurvivesReopening() throws {
+        let path = try TestSupport.temporaryDirectory().appendingPathComponent("s.sqlite").path
+        do {
+            let store = try Store(path: path)
+            _ = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil)
+        }
+        let reopened = try Store(path: path)
+        #expect(try reopened.listRuns().count == 1)
+    }
+
+    @Test func aFileThatIsNotADatabaseIsAClearError() throws {
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("bad.sqlite")
+        try TestSupport.write(String(repeating: "not a database ", count: 100), to: url)
+        let error = try #require(throws: StoreError.self) { try Store(path: url.path) }
+        #expect(error.description.contains(url.path))
+    }
+}
