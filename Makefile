@@ -1,0 +1,10 @@
+.PHONY: demo test bench clean
+
+demo:
+	bash scripts/demo.sh
+
+test:
+	bash scripts/test.sh
+
+clean:
+	rm -rf .build Reports/faces Experiments/stratum.sqlite* Experiments/data

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Stratum needs, only those missing. Safe to run again.
+set -euo pipefail
+
+packages=(libpng-dev libturbojpeg0-dev libsqlite3-dev gnuplot-nox fonts-dejavu-core pkg-config)
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+
+if ((${#missing[@]})); then
+    echo "installing Debian packages: ${missing[*]}" >&2
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+    for candidate in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+        if [ -x "$candidate/swift" ]; then echo "swift is at $candidate; add it to PATH" >&2; fi
+    done
+    echo "error: swift (6.0 or later) is not on PATH" >&2
+    exit 1
+fi
