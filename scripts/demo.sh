@@ -5,12 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
-echo "building stratum (release)…" >&2
-swift build -c release --product stratum 2>&1 | grep -E "error|warning: unre|Compiling|Build" | tail -3 >&2 || true
+echo "building stratum (release; the first build takes a few minutes)…" >&2
+swift build -c release --product stratum
 binary="$(swift build -c release --show-bin-path)/stratum"
-[ -x "$binary" ] || { echo "error: build failed" >&2; swift build -c release --product stratum; exit 1; }
-"$binary" run Experiments/faces.yaml "$@"
-status=$?
+status=0
+"$binary" run Experiments/faces.yaml "$@" || status=$?
 echo
-echo "Open the reports in Reports/faces/ (newest run-N folder); the database is Experiments/stratum.sqlite."
+echo "Reports: Reports/faces/ (newest run-N folder). Database: Experiments/stratum.sqlite."
 exit $status
