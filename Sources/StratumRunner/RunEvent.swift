@@ -44,4 +44,6 @@ public struct RunSummary: Sendable {
     public var slices: [(name: String, size: Int)]
     public var accuracies: [SliceAccuracy]
     public var reports: [URL]
+    /// Set when the data was stored but drawing the reports failed.
+    public var reportError: String?
 }

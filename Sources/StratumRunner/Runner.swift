@@ -96,14 +96,6 @@ public struct Runner: Sendable {
                         try store.insertMetrics(runID: runID, variantID: variantID, sliceID: sliceIDs[slice.name] ?? 0, metrics: metrics)
                         let interval = metrics.accuracyInterval.map { ($0.low, $0.high) }
                         accuracies.append(SliceAccuracy(variant: variant.name, slice: slice.name, n: metrics.n, accuracy: metrics.accuracy.number, interval: interval))
-                        if slice.name == "overall" {
-                            let url = reportDirectory.appendingPathComponent("confusion-\(FileNames.safe(variant.name)).png")
-                            let accuracy = metrics.accuracy.number.map { String(format: "%.3f", $0) } ?? "undefined"
-                            let title = "\(spec.name) run \(run.number) — \(variant.name) (\(variant.kind)) on \(spec.split), n=\(metrics.n), accuracy \(accuracy)"
-                            try ConfusionMatrixChart(title: title, matrix: metrics.confusion).render(to: url, gnuplot: try Gnuplot())
-                            reports.append(url)
-                            events(.reportWritten(url))
-                        }
                     }
                     try store.setVariantStatus(variantID, .completed)
                     outcomes.append(VariantOutcome(name: variant.name, kind: variant.kind, failed: nil))
@@ -116,10 +108,17 @@ public struct Runner: Sendable {
             }
             let status: RunStatus = outcomes.allSatisfy({ $0.failed == nil }) ? .completed : (outcomes.allSatisfy({ $0.failed != nil }) ? .failed : .completedWithErrors)
             try store.finishRun(runID, status: status, error: status == .completed ? nil : "\(outcomes.filter { $0.failed != nil }.count) of \(outcomes.count) variants failed")
+            var reportError: String?
+            do {
+                reports = try StoredRunReports.render(store: store, experiment: spec.name, number: run.number, reportsRoot: options.reportsRoot).files
+                reports.forEach { events(.reportWritten($0)) }
+            } catch {
+                reportError = "\(error)"
+            }
             return RunSummary(
                 experiment: spec.name, runNumber: run.number, runID: runID, status: status.rawValue, database: databaseURL.path,
                 reportDirectory: reportDirectory, variants: outcomes, slices: slices.map { ($0.name, $0.members.count) },
-                accuracies: accuracies, reports: reports)
+                accuracies: accuracies, reports: reports, reportError: reportError)
         } catch {
             try? store.finishRun(runID, status: .failed, error: "\(error)")
             throw error

@@ -8,8 +8,10 @@ struct RunCommand: ParsableCommand {
         abstract: "Evaluate every variant of an experiment on its split and slices.",
         discussion: """
         Stores the run, every prediction and every metric in SQLite (default: stratum.sqlite next to
-        the experiment file) and writes a confusion-matrix PNG per variant under
-        <reports>/<experiment>/run-<n>/. Runs are numbered and never overwrite earlier ones.
+        the experiment file) and writes the reports under <reports>/<experiment>/run-<n>/: per variant
+        a confusion matrix, a failure gallery and a reliability diagram; a slice-accuracy chart; a
+        disagreement gallery for the two best variants; and index.html. Runs are numbered and never
+        overwrite earlier ones.
         """)
 
     @Argument(help: "The experiment file (YAML).")
@@ -71,6 +73,10 @@ struct RunCommand: ParsableCommand {
         switch format {
         case .json: print(try JSONOutput.string(RunSummaryJSON(summary)))
         case .table: print(SummaryTable.render(summary, allSlices: allSlices))
+        }
+        if let reportError = summary.reportError {
+            Terminal.error("error: the run is stored, but drawing its reports failed: \(reportError)")
+            throw ExitCode(ExitCodes.failure)
         }
         if summary.variants.contains(where: { $0.failed != nil }) {
             throw ExitCode(summary.variants.allSatisfy { $0.failed != nil } ? ExitCodes.failure : ExitCodes.partialFailure)

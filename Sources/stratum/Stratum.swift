@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StratumStore
 
 @main
 struct Stratum: ParsableCommand {
@@ -11,10 +12,26 @@ struct Stratum: ParsableCommand {
         64 bad command line; 65 bad input (experiment file, manifest, image, model file).
         """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, ModelsCommand.self, DatasetCommand.self, RunsCommand.self])
+        subcommands: [RunCommand.self, ReportCommand.self, GalleryCommand.self, HistoryCommand.self, RunsCommand.self, ModelsCommand.self, DatasetCommand.self])
 }
 
 /// `--format` for commands whose output is data.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case table, json
+}
+
+/// Where the store is, shared by the commands that read it.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "The SQLite file.")
+    var db: String = "Experiments/stratum.sqlite"
+
+    func open() throws -> Store {
+        guard FileManager.default.fileExists(atPath: db) else {
+            Terminal.error("error: no database at \(db) (run an experiment first, or pass --db)")
+            throw ExitCode(ExitCodes.dataError)
+        }
+        let store = try Store(path: db)
+        try store.reconcileInterruptedRuns()
+        return store
+    }
 }

@@ -80,9 +80,9 @@ struct FaceCanvas {
     mutating func paint(_ shape: FaceShape, _ paint: FacePaint) {
         let f = frame
         let (u0, v0, u1, v1) = shape.bounds
-        let corners = [f.pixel(u0, v0), f.pixel(u1, v0), f.pixel(u0, v1), f.pixel(u1, v1)]
-        var minX = corners[0].0, maxX = corners[0].0, minY = corners[0].1, maxY = corners[0].1
-        for (x, y) in corners {
+        var minX = Double.infinity, maxX = -Double.infinity
+        var minY = Double.infinity, maxY = -Double.infinity
+        for (x, y) in [f.pixel(u0, v0), f.pixel(u1, v0), f.pixel(u0, v1), f.pixel(u1, v1)] {
             minX = x < minX ? x : minX
             maxX = x > maxX ? x : maxX
             minY = y < minY ? y : minY
@@ -95,71 +95,123 @@ struct FaceCanvas {
         let y0 = Int(FaceCanvas.floor(minY - pad < 0 ? 0 : minY - pad))
         let y1 = Int(FaceCanvas.floor(maxY + pad > limit ? limit : maxY + pad))
         if x0 > x1 || y0 > y1 { return }
+        raster(shape, paint, x0, x1, y0, y1)
+    }
 
+    /// The pixel loop of `paint`, over the inclusive pixel box `x0...x1 × y0...y1`.
+    ///
+    /// Written call-free and with every variable hoisted out of the loops: unoptimised Swift
+    /// spends most of its time on calls and per-iteration local set-up, and the test suite
+    /// renders in debug. The common shapes (round ellipses, boxes, heads, crescents) are
+    /// evaluated inline, matching `FaceShape.distance`; the rest fall back to calling it.
+    private mutating func raster(_ shape: FaceShape, _ paint: FacePaint, _ x0: Int, _ x1: Int, _ y0: Int, _ y1: Int) {
+        let f = frame
         let invU = 1.0 / (f.scale * f.squash)
         let invV = 1.0 / f.scale
-        let cosA = f.cosA, sinA = f.sinA
         let ppu = f.scale * f.squash
         let slackPixels = 0.35
         let slack = slackPixels / ppu
-        let guardPixels = 2 * slackPixels + 0.02
         let invEdge = 1.0 / paint.edge
-        let alpha = paint.alpha
-        let shade = paint.shade
-        let shadeDepth = paint.shadeDepth
-        let stripes = paint.stripes
-        let frequency = paint.stripeFrequency
         let halfEdge = 0.5 * paint.edge
-        let solidThreshold = shade > 0 && shadeDepth * ppu > halfEdge ? shadeDepth * ppu : halfEdge
-        let cr = paint.color.r, cg = paint.color.g, cb = paint.color.b
+        let (alpha, shade, shadeDepth) = (paint.alpha, paint.shade, paint.shadeDepth)
+        let (stripes, frequency) = (paint.stripes, paint.stripeFrequency)
+        let solid = shade > 0 && shadeDepth * ppu > halfEdge ? shadeDepth * ppu : halfEdge
+        let (cr, cg, cb) = (paint.color.r, paint.color.g, paint.color.b)
+        let (cx, cy, cosA, sinA) = (f.cx, f.cy, f.cosA, f.sinA)
+        let (ex0, ey0, ix0, iy0, m0) = (shape.ax0, shape.ay0, shape.ix0, shape.iy0, shape.m0)
+        let (ex1, ey1, ix1, iy1, m1) = (shape.ax1, shape.ay1, shape.ix1, shape.iy1, shape.m1)
+        let (p0, p1, p2, p3, p4) = (shape.p0, shape.p1, shape.p2, shape.p3, shape.p4)
+        let fast: Int
+        switch shape.kind {
+        case .ellipse: fast = shape.round0 ? 1 : 0
+        case .box: fast = 2
+        case .head: fast = shape.round0 && shape.round1 ? 3 : 0
+        case .crescent: fast = shape.round0 && shape.round1 ? 4 : 0
+        default: fast = 0
+        }
+        // The inline paths are 1-Lipschitz (no slack); 0.02 px absorbs rounding.
+        let guardPixels = fast == 0 ? 2 * slackPixels + 0.02 : 0.02
+        // Strand texture phase: linear in x along a row.
+        let stripeStep = (cosA * invU * frequency - sinA * invV * 0.7)
         let n = size
         pixels.withUnsafeMutableBufferPointer { buf in
             guard let p = buf.baseAddress else { return }
-            var y = y0
+            var (u, v, d, a, b, c, h, dx, dy) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+            var (cover, k, kk, t, s, frac) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+            var (x, y, last, xi, i) = (0, y0, 0, 0, 0)
             while y <= y1 {
-                let dy = Double(y) + 0.5 - f.cy
-                var x = x0
+                dy = Double(y) + 0.5 - cy
+                x = x0
                 while x <= x1 {
-                    let dx = Double(x) + 0.5 - f.cx
-                    let u = (cosA * dx + sinA * dy) * invU
-                    let v = (cosA * dy - sinA * dx) * invV
-                    let d = shape.distance(u, v, slack)
-                    let dp = d * ppu
-                    var cover = 0.5 - dp * invEdge
+                    dx = Double(x) + 0.5 - cx
+                    u = (cosA * dx + sinA * dy) * invU
+                    v = (cosA * dy - sinA * dx) * invV
+                    switch fast {
+                    case 1:
+                        d = ((((u - ex0) * ix0) * ((u - ex0) * ix0) + ((v - ey0) * iy0) * ((v - ey0) * iy0)).squareRoot() - 1) * m0
+                    case 2:
+                        a = (u < p0 ? p0 - u : u - p0) - p2 + p4
+                        b = (v < p1 ? p1 - v : v - p1) - p3 + p4
+                        d = ((a > 0 ? a * a : 0) + (b > 0 ? b * b : 0)).squareRoot()
+                            + (a > b ? (a < 0 ? a : 0) : (b < 0 ? b : 0)) - p4
+                    case 3:
+                        a = ((((u - ex0) * ix0) * ((u - ex0) * ix0) + ((v - ey0) * iy0) * ((v - ey0) * iy0)).squareRoot() - 1) * m0
+                        b = ((((u - ex1) * ix1) * ((u - ex1) * ix1) + ((v - ey1) * iy1) * ((v - ey1) * iy1)).squareRoot() - 1) * m1
+                        h = 0.35 - (a > b ? a - b : b - a) > 0 ? (0.35 - (a > b ? a - b : b - a)) / 0.35 : 0
+                        d = (a < b ? a : b) - h * h * 0.35 * 0.25
+                        a = (u < 0 ? -u : u) - p1 + p3
+                        b = (v < p0 ? p0 - v : v - p0) - p2 + p3
+                        c = ((a > 0 ? a * a : 0) + (b > 0 ? b * b : 0)).squareRoot()
+                            + (a > b ? (a < 0 ? a : 0) : (b < 0 ? b : 0)) - p3
+                        h = 0.25 - (d > c ? d - c : c - d) > 0 ? (0.25 - (d > c ? d - c : c - d)) / 0.25 : 0
+                        d = (d < c ? d : c) - h * h * 0.25 * 0.25
+                    case 4:
+                        a = ((((u - ex0) * ix0) * ((u - ex0) * ix0) + ((v - ey0) * iy0) * ((v - ey0) * iy0)).squareRoot() - 1) * m0
+                        b = -((((u - ex1) * ix1) * ((u - ex1) * ix1) + ((v - ey1) * iy1) * ((v - ey1) * iy1)).squareRoot() - 1) * m1
+                        d = a > b ? a : b
+                    default:
+                        d = shape.distance(u, v, slack)
+                    }
+                    cover = 0.5 - d * ppu * invEdge
                     if cover <= 0 {
-                        let jump = dp - halfEdge - guardPixels
-                        x += jump >= 1 ? Int(jump) + 1 : 1
+                        // Fully outside: jump over pixels that must be outside too.
+                        t = d * ppu - halfEdge - guardPixels
+                        x += t >= 1 ? Int(t) + 1 : 1
                         continue
                     }
-                    var k = 1.0
-                    var t = 0.0
+                    k = 1.0
+                    t = 0.0
                     if shade > 0 {
                         t = 1 + d / shadeDepth
                         t = t < 0 ? 0 : (t > 1 ? 1 : t)
                         k -= shade * t * t
                     }
-                    var last = x
+                    last = x
                     if cover >= 1 && t == 0 {
-                        let run = -dp - solidThreshold - guardPixels
-                        last = run >= 1 ? x + Int(run) : x
+                        // Fully inside and unshaded: the following pixels are too.
+                        t = -d * ppu - solid - guardPixels
+                        last = t >= 1 ? x + Int(t) : x
                         last = last > x1 ? x1 : last
                     }
                     cover = (cover > 1 ? 1 : cover) * alpha
-                    var xi = x
+                    if stripes > 0 {
+                        s = u * frequency + v * 0.7
+                        frac = Double(Int(s))
+                        frac = s - (frac > s ? frac - 1 : frac)
+                    }
+                    xi = x
+                    i = (y * n + x) * 3
                     while xi <= last {
-                        var kk = k
+                        kk = k
                         if stripes > 0 {
-                            let ux = Double(xi) + 0.5 - f.cx
-                            let s = (cosA * ux + sinA * dy) * invU * frequency
-                                + (cosA * dy - sinA * ux) * invV * 0.7
-                            let whole = Double(Int(s))
-                            let frac = s - (whole > s ? whole - 1 : whole)
                             kk *= 1 + stripes * (4 * (frac < 0.5 ? 0.5 - frac : frac - 0.5) - 1)
+                            frac += stripeStep
+                            frac = frac >= 1 ? frac - 1 : (frac < 0 ? frac + 1 : frac)
                         }
-                        let i = (y * n + xi) * 3
                         p[i] += (cr * kk - p[i]) * cover
                         p[i + 1] += (cg * kk - p[i + 1]) * cover
                         p[i + 2] += (cb * kk - p[i + 2]) * cover
+                        i += 3
                         xi += 1
                     }
                     x = last + 1

@@ -25,6 +25,7 @@ struct FacePainter {
         drawNoseAndMouth()
         drawEyes()
         drawHairFront()
+        if attributes.hairLength == "short" { drawEars() }
         if attributes.glasses { drawGlasses() }
     }
 
@@ -37,7 +38,7 @@ struct FacePainter {
     }
 
     private var hairPaint: FacePaint {
-        FacePaint(color: style.hair, shade: 0.3, shadeDepth: 0.25, stripes: 0.07, stripeFrequency: 10)
+        FacePaint(color: style.hair, shade: 0.35, shadeDepth: 0.07, stripes: 0.07, stripeFrequency: 10)
     }
 
     private mutating func drawHairBehind() {
@@ -54,8 +55,10 @@ struct FacePainter {
     private mutating func drawBody() {
         let s = style
         let k = s.childness
-        let shoulders = FaceEllipse(cx: 0, cy: 2.55, rx: 1.8 + 0.3 * s.bodyMasculinity - 0.5 * k, ry: 0.85)
-        canvas.paint(.ellipse(shoulders), FacePaint(color: s.clothing, shade: 0.25, shadeDepth: 0.4))
+        let shoulderHalfWidth = 1.75 + 0.3 * s.bodyMasculinity - 0.45 * k
+        canvas.paint(
+            .box(cx: 0, cy: 2.4, hx: shoulderHalfWidth, hy: 0.75, r: 0.6),
+            FacePaint(color: s.clothing, shade: 0.25, shadeDepth: 0.1))
         if attributes.hairLength == "long" {
             let w = 0.22 * s.hairVolume
             let x = hairOuter.rx - w
@@ -65,20 +68,27 @@ struct FacePainter {
             }
         }
         let neckHX = 0.31 + 0.1 * s.bodyMasculinity - 0.04 * k
+        canvas.paint(.box(cx: 0, cy: 1.35, hx: neckHX, hy: 0.55, r: 0.12), FacePaint(color: s.skin.scaled(0.88)))
+        let chin = s.head.jaw.cy + s.head.jaw.ry
         canvas.paint(
-            .box(cx: 0, cy: 1.45, hx: neckHX, hy: 0.52, r: 0.12),
-            FacePaint(color: s.skin.scaled(0.86), shade: 0.15, shadeDepth: 0.15))
+            .ellipse(FaceEllipse(cx: 0, cy: chin + 0.02, rx: neckHX + 0.02, ry: 0.16)),
+            FacePaint(color: s.skin.scaled(0.6), alpha: 0.5, edge: 3))
+        if attributes.hairLength != "short" { drawEars() }
+    }
+
+    private mutating func drawEars() {
+        let s = style
         let earX = s.head.cranium.rx - 0.03
         for side in [-1.0, 1.0] {
             canvas.paint(
                 .ellipse(FaceEllipse(cx: side * earX, cy: 0.1, rx: 0.13, ry: 0.2)),
-                FacePaint(color: s.skin.scaled(0.93), shade: 0.25, shadeDepth: 0.1))
+                FacePaint(color: s.skin.scaled(0.93), shade: 0.25, shadeDepth: 0.08))
         }
     }
 
     private mutating func drawHead() {
         let s = style
-        canvas.paint(.head(s.head), FacePaint(color: s.skin, shade: 0.22, shadeDepth: 0.35))
+        canvas.paint(.head(s.head), FacePaint(color: s.skin, shade: 0.2, shadeDepth: 0.15))
         let blush = 0.06 + 0.1 * s.lipFemininity + 0.12 * s.childness
         for side in [-1.0, 1.0] {
             canvas.paint(
@@ -99,12 +109,12 @@ struct FacePainter {
             let clear = FaceEllipse(cx: s.yaw * 0.1, cy: -0.2, rx: 0.8, ry: 0.66)
             canvas.paint(
                 .beard(s.head, clear: clear, grow: 0, mouth: mouth),
-                FacePaint(color: color, alpha: 0.3, edge: 3))
+                FacePaint(color: color, alpha: 0.24, edge: 4))
         case 1:  // full beard
             let clear = FaceEllipse(cx: s.yaw * 0.1, cy: -0.2, rx: 0.78, ry: 0.6)
             canvas.paint(
                 .beard(s.head, clear: clear, grow: 0.1, mouth: mouth),
-                FacePaint(color: color, alpha: 0.92, edge: 1.5, shade: 0.2, shadeDepth: 0.2,
+                FacePaint(color: color, alpha: 0.92, edge: 1.5, shade: 0.2, shadeDepth: 0.1,
                           stripes: 0.1, stripeFrequency: 14))
         default:  // moustache and goatee over light stubble
             let clear = FaceEllipse(cx: s.yaw * 0.1, cy: -0.2, rx: 0.8, ry: 0.66)
@@ -132,8 +142,8 @@ struct FacePainter {
         }
         let mx = s.yaw * 0.12
         let w = mouthHalfWidth
-        let upper = 0.03 + 0.03 * s.lipFemininity
-        let lower = 0.04 + 0.035 * s.lipFemininity
+        let upper = 0.025 + 0.045 * s.lipFemininity
+        let lower = 0.03 + 0.055 * s.lipFemininity
         canvas.paint(.ellipse(FaceEllipse(cx: mx, cy: mouthY - upper * 0.7, rx: w, ry: upper)), FacePaint(color: s.lip.scaled(0.9)))
         canvas.paint(.ellipse(FaceEllipse(cx: mx, cy: mouthY + lower * 0.8, rx: w * 0.85, ry: lower)), FacePaint(color: s.lip))
         let line = FaceEllipse(cx: mx, cy: mouthY - s.smile, rx: w * 0.95, ry: s.smile + 0.012)
@@ -153,11 +163,11 @@ struct FacePainter {
         let s = style
         let k = s.childness
         let y = s.eyeY
-        let rx = 0.15 + 0.04 * k
-        let ry = 0.085 + 0.04 * k
-        let irisR = 0.068 + 0.03 * k
-        let lash = 0.016 + 0.014 * s.lipFemininity
-        let browThickness = 0.035 + 0.04 * s.browMasculinity
+        let rx = 0.15 + 0.05 * k
+        let ry = 0.085 + 0.05 * k
+        let irisR = 0.068 + 0.035 * k
+        let lash = 0.012 + 0.03 * s.lipFemininity
+        let browThickness = 0.03 + 0.06 * s.browMasculinity
         let browGap = 0.2 + 0.04 * k - 0.05 * s.browMasculinity
         let browColor = s.hair.mixed(FaceRGB(r: 0.1, g: 0.08, b: 0.07), 0.35)
         for side in [-1.0, 1.0] {

@@ -54,13 +54,13 @@ struct FaceStyle: Sendable {
         let body = cue(0.2, &rng)
 
         let sizeD = Double(size)
-        let tilt = clamp(rng.normal(mean: 0, sd: 0.07), -0.2, 0.2)
+        let tilt = clamp(rng.normal(mean: 0, sd: 0.06), -0.2, 0.2)
         let norm = 1.0 / (1.0 + tilt * tilt).squareRoot()
         let yaw = clamp(rng.normal(mean: 0, sd: 0.35), -0.8, 0.8)
         let frame = FaceFrame(
-            cx: sizeD * (0.5 + rng.normal(mean: 0, sd: 0.025)),
-            cy: sizeD * (0.42 + rng.normal(mean: 0, sd: 0.02)),
-            scale: sizeD * 0.235 * (1 + rng.normal(mean: 0, sd: 0.04)),
+            cx: sizeD * (0.5 + rng.normal(mean: 0, sd: 0.02)),
+            cy: sizeD * (0.41 + rng.normal(mean: 0, sd: 0.015)),
+            scale: sizeD * 0.235 * (1 + 0.04 * dimorphism * sign + 0.06 * childness + rng.normal(mean: 0, sd: 0.035)),
             squash: 1 - 0.1 * (yaw < 0 ? -yaw : yaw), cosA: norm, sinA: tilt * norm)
 
         let cranium = FaceEllipse(cx: 0, cy: -0.15, rx: 1.0 + 0.05 * childness, ry: 1.12)
@@ -103,13 +103,13 @@ struct FaceStyle: Sendable {
                 ? FaceRGB(r: 0.08, g: 0.07, b: 0.07) : jitter(FaceRGB(r: 0.5, g: 0.4, b: 0.35), 0.2, &rng),
             head: head, childness: childness, jawMasculinity: jaw, browMasculinity: brow,
             lipFemininity: lips, bodyMasculinity: body,
-            eyeY: -0.02 + 0.12 * childness + rng.normal(mean: 0, sd: 0.03),
+            eyeY: -0.02 + 0.14 * childness + rng.normal(mean: 0, sd: 0.03),
             hairVolume: longish ? rng.uniform(1.0, 1.15) : rng.uniform(0.98, 1.06),
             hairline: hairline, hairPart: rng.normal(mean: 0, sd: 0.08),
             hairBottom: a.hairLength == "long" ? rng.uniform(1.9, 2.6) : rng.uniform(0.9, 1.25),
             beardStyle: beardStyle, wrinkles: wrinkles, smile: rng.uniform(0, 0.05),
             lightX: rng.normal(mean: 0, sd: 0.15), lightY: rng.normal(mean: 0, sd: 0.08),
-            brightness: rng.uniform(0.85, 1.1), noise: rng.uniform(0.015, 0.04))
+            brightness: rng.uniform(0.85, 1.1), noise: rng.uniform(0.01, 0.03))
     }
 
     /// Clamps `x` to `[lo, hi]`.
@@ -129,7 +129,7 @@ struct FaceStyle: Sendable {
             FaceRGB(r: 0.42, g: 0.28, b: 0.16), FaceRGB(r: 0.62, g: 0.46, b: 0.28),
             FaceRGB(r: 0.86, g: 0.74, b: 0.48), FaceRGB(r: 0.58, g: 0.26, b: 0.12),
         ]
-        let weights: [Double] = tone < 2 ? [1, 2, 2, 1.5, 2, 1] : (tone < 4 ? [3, 3, 2, 1, 0.5, 0.4] : [6, 3, 0.5, 0.1, 0.1, 0.1])
+        let weights: [Double] = tone < 2 ? [1.5, 2.5, 2, 1.2, 1.2, 0.8] : (tone < 4 ? [3, 3, 2, 0.8, 0.4, 0.4] : [6, 3, 0.5, 0.1, 0.1, 0.1])
         var c = jitter(palette[rng.index(weights: weights)], 0.03, &rng)
         let greyChance = age >= 60 ? 0.85 : (age >= 45 ? 0.35 : 0)
         if rng.chance(greyChance) {
@@ -140,8 +140,8 @@ struct FaceStyle: Sendable {
     }
 
     private static func backgroundColors(_ rng: inout FaceRandom) -> (FaceRGB, FaceRGB) {
-        let grey = rng.uniform(0.3, 0.9)
-        let base = jitter(FaceRGB(r: grey, g: grey, b: grey), 0.15, &rng)
-        return (base, base.scaled(rng.uniform(0.7, 1.0)))
+        let grey = rng.uniform(0.55, 0.95)
+        let base = jitter(FaceRGB(r: grey, g: grey, b: grey), 0.08, &rng)
+        return (base, base.scaled(rng.uniform(0.75, 1.0)))
     }
 }

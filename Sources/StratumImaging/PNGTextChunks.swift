@@ -1,0 +1,65 @@
+/// Adds and reads `tEXt` chunks of PNG files (the simplified libpng API writes none).
+///
+/// A chunk is: 4-byte big-endian data length, 4-byte type, data, CRC-32 of type + data.
+/// `tEXt` data is a Latin-1 keyword (1–79 bytes), a zero byte, then the text; non-ASCII text
+/// is stored as UTF-8 bytes (readers that assume Latin-1 will show mojibake, not fail).
+public enum PNGTextChunks {
+    /// Returns `png` with one `tEXt` chunk per entry inserted before `IEND`.
+    public static func insert(_ entries: [(keyword: String, text: String)], into png: [UInt8]) throws -> [UInt8] {
+        guard png.starts(with: PNGCodec.signature), png.count >= 20 else {
+            throw ImageError(source: "PNG text chunk", reason: .corrupt(format: "PNG", message: "not a PNG"))
+        }
+        let iendStart = png.count - 12
+        guard Array(png[(iendStart + 4)..<(iendStart + 8)]) == Array("IEND".utf8) else {
+            throw ImageError(source: "PNG text chunk", reason: .corrupt(format: "PNG", message: "IEND is not the last chunk"))
+        }
+        var chunks: [UInt8] = []
+        for (keyword, text) in entries {
+            let key = Array(keyword.utf8)
+            precondition((1...79).contains(key.count) && key.allSatisfy { $0 >= 32 && $0 < 127 }, "PNG keyword must be 1–79 printable ASCII bytes")
+            chunks += chunk(type: "tEXt", data: key + [0] + Array(text.utf8))
+        }
+        return Array(png[..<iendStart]) + chunks + Array(png[iendStart...])
+    }
+
+    /// Every `tEXt` chunk of `png` as (keyword, text), in file order.
+    public static func read(_ png: [UInt8]) -> [(keyword: String, text: String)] {
+        var result: [(String, String)] = []
+        var offset = 8
+        while offset + 12 <= png.count {
+            let length = Int(png[offset]) << 24 | Int(png[offset + 1]) << 16 | Int(png[offset + 2]) << 8 | Int(png[offset + 3])
+            let type = String(decoding: png[(offset + 4)..<(offset + 8)], as: UTF8.self)
+            let start = offset + 8, end = start + length
+            guard end + 4 <= png.count else { break }
+            if type == "tEXt", let zero = png[start..<end].firstIndex(of: 0) {
+                result.append((String(decoding: png[start..<zero], as: UTF8.self), String(decoding: png[(zero + 1)..<end], as: UTF8.self)))
+            }
+            offset = end + 4
+        }
+        return result
+    }
+
+    static func chunk(type: String, data: [UInt8]) -> [UInt8] {
+        let typeBytes = Array(type.utf8)
+        let length = UInt32(data.count)
+        let crc = CRC32.checksum(typeBytes + data)
+        return [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)]
+            + typeBytes + data
+            + [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)]
+    }
+}
+
+/// CRC-32 (ISO 3309, polynomial 0xEDB88320 reflected), as PNG chunks use.
+enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { n in
+        var c = UInt32(n)
+        for _ in 0..<8 { c = c & 1 == 1 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for byte in bytes { c = table[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8) }
+        return c ^ 0xFFFF_FFFF
+    }
+}

@@ -1,0 +1,45 @@
+extension RGBImage {
+    /// Fills the rectangle (clipped to the image) with one colour.
+    public mutating func fill(x: Int, y: Int, width: Int, height: Int, color: (UInt8, UInt8, UInt8)) {
+        let x0 = Swift.max(0, x), y0 = Swift.max(0, y)
+        let x1 = Swift.min(self.width, x + width), y1 = Swift.min(self.height, y + height)
+        guard x0 < x1, y0 < y1 else { return }
+        for row in y0..<y1 {
+            var offset = (row * self.width + x0) * 3
+            for _ in x0..<x1 {
+                pixels[offset] = color.0
+                pixels[offset + 1] = color.1
+                pixels[offset + 2] = color.2
+                offset += 3
+            }
+        }
+    }
+
+    /// Copies `image` with its top-left corner at (x, y), clipped to this image.
+    public mutating func draw(_ image: RGBImage, x: Int, y: Int) {
+        for row in 0..<image.height {
+            let target = y + row
+            guard target >= 0, target < height else { continue }
+            let from = Swift.max(0, -x), to = Swift.min(image.width, width - x)
+            guard from < to else { continue }
+            let source = (row * image.width + from) * 3
+            let destination = (target * width + x + from) * 3
+            pixels.replaceSubrange(destination..<(destination + (to - from) * 3), with: image.pixels[source..<(source + (to - from) * 3)])
+        }
+    }
+
+    /// Draws a rectangle outline `thickness` pixels wide, inside the given bounds.
+    public mutating func stroke(x: Int, y: Int, width: Int, height: Int, thickness: Int, color: (UInt8, UInt8, UInt8)) {
+        fill(x: x, y: y, width: width, height: thickness, color: color)
+        fill(x: x, y: y + height - thickness, width: width, height: thickness, color: color)
+        fill(x: x, y: y, width: thickness, height: height, color: color)
+        fill(x: x + width - thickness, y: y, width: thickness, height: height, color: color)
+    }
+
+    /// The image scaled (bilinear) to fit a `side`×`side` box, keeping its aspect ratio.
+    public func thumbnail(side: Int) -> RGBImage {
+        let scale = Double(side) / Double(Swift.max(width, height))
+        let w = Swift.max(1, Int((Double(width) * scale).rounded())), h = Swift.max(1, Int((Double(height) * scale).rounded()))
+        return resized(width: w, height: h)
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import StratumImaging
+
+extension Gallery {
+    /// Pixel geometry of the gallery.
+    struct Layout {
+        let margin = 14, headerHeight = 58, sectionTitleHeight = 26, sectionGap = 28, lineHeight = 14
+        let cellWidth: Int, cellHeight: Int, thumb: Int, columns: Int, captionLines: Int
+        let rows: Int, sectionWidth: Int, width: Int, height: Int
+
+        init(_ gallery: Gallery) {
+            thumb = gallery.thumb
+            columns = max(1, gallery.columns)
+            captionLines = gallery.sections.flatMap(\.items).map(\.caption.count).max() ?? 3
+            cellWidth = max(thumb, 150) + 10
+            cellHeight = thumb + 10 + captionLines * lineHeight + 8
+            let perRow = max(1, gallery.columns)
+            rows = max(1, gallery.sections.map { ($0.items.count + perRow - 1) / perRow }.max() ?? 1)
+            sectionWidth = columns * cellWidth
+            let sections = max(1, gallery.sections.count)
+            width = max(640, 2 * margin + sections * sectionWidth + (sections - 1) * sectionGap)
+            height = margin + headerHeight + sectionTitleHeight + rows * cellHeight + margin
+        }
+
+        func sectionX(_ index: Int) -> Int { margin + index * (sectionWidth + sectionGap) }
+        func cellOrigin(section: Int, index: Int) -> (x: Int, y: Int) {
+            (sectionX(section) + (index % columns) * cellWidth, margin + headerHeight + sectionTitleHeight + (index / columns) * cellHeight)
+        }
+        /// Characters that fit a caption line (DejaVu Sans 8 pt averages ~6 px a character).
+        var captionCharacters: Int { (cellWidth - 8) / 6 }
+    }
+
+    /// Total thumbnails drawn.
+    public var thumbnailCount: Int { sections.reduce(0) { $0 + $1.items.count } }
+
+    /// Composes the thumbnails (libpng decode, bilinear resize), has gnuplot draw the text over
+    /// them, and stores the captions in `tEXt` chunks (`Stratum:captions`, one line per
+    /// thumbnail: `key | line | line…`). Reads exactly the images it draws.
+    public func render(to url: URL, gnuplot: Gnuplot) throws {
+        let layout = Layout(self)
+        var canvas = RGBImage(width: layout.width, height: layout.height, fill: (255, 255, 255))
+        canvas.fill(x: 0, y: 0, width: layout.width, height: layout.margin + layout.headerHeight - 8, color: (238, 242, 247))
+        var labels: [(text: String, x: Int, y: Int, size: Int, bold: Bool, color: String)] = [
+            (title, layout.margin, layout.margin + 16, 13, true, "#1a1a1a"),
+            (subtitle, layout.margin, layout.margin + 38, 10, false, "#333333"),
+        ]
+        for (s, section) in sections.enumerated() {
+            labels.append((section.title, layout.sectionX(s), layout.margin + layout.headerHeight + 12, 10, true, "#1a1a1a"))
+            if section.items.isEmpty {
+                labels.append(("nothing to show", layout.sectionX(s) + 6, layout.margin + layout.headerHeight + layout.sectionTitleHeight + 20, 9, false, "#666666"))
+            }
+            for (i, item) in section.items.enumerated() {
+                let (x, y) = layout.cellOrigin(section: s, index: i)
+                let image = try ImageFile.read(item.image).thumbnail(side: thumb)
+                let frame: (UInt8, UInt8, UInt8) = item.wrong ? (200, 40, 40) : (40, 150, 60)
+                canvas.fill(x: x + 2, y: y + 2, width: thumb + 6, height: thumb + 6, color: frame)
+                canvas.draw(image, x: x + 5 + (thumb - image.width) / 2, y: y + 5 + (thumb - image.height) / 2)
+                for (line, text) in item.caption.enumerated() {
+                    labels.append((Self.clip(text, layout.captionCharacters), x + 3, y + thumb + 18 + line * layout.lineHeight, 8, line == 0, "#222222"))
+                }
+            }
+        }
+        let raw = FileManager.default.temporaryDirectory.appendingPathComponent("stratum-gallery-\(UUID().uuidString).rgb")
+        try Data(canvas.pixels).write(to: raw)
+        defer { try? FileManager.default.removeItem(at: raw) }
+        let drawn = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var script = """
+        set terminal pngcairo size \(layout.width),\(layout.height) noenhanced font 'DejaVu Sans,9'
+        set output \(drawn.path.gnuplotQuoted)
+        set lmargin at screen 0; set rmargin at screen 1; set tmargin at screen 1; set bmargin at screen 0
+        unset border; unset tics; unset key
+        set xrange [-0.5:\(layout.width) - 0.5]
+        set yrange [\(layout.height) - 0.5:-0.5]
+
+        """
+        for (index, label) in labels.enumerated() {
+            let font = label.bold ? "DejaVu Sans Bold,\(label.size)" : "DejaVu Sans,\(label.size)"
+            script += "set label \(index + 1) \(label.text.gnuplotQuoted) at \(label.x),\(label.y) left front font \(font.gnuplotQuoted) textcolor rgb \(label.color.gnuplotQuoted)\n"
+        }
+        script += "plot \(raw.path.gnuplotQuoted) binary array=(\(layout.width),\(layout.height)) format='%uchar%uchar%uchar' with rgbimage\n"
+        try gnuplot.run(script)
+        defer { try? FileManager.default.removeItem(at: drawn) }
+        let captions = sections.flatMap(\.items).map { ([$0.sampleKey] + $0.caption).joined(separator: " | ") }.joined(separator: "\n")
+        let png = try PNGTextChunks.insert([
+            ("Title", title),
+            ("Description", subtitle),
+            ("Stratum:thumbnails", String(thumbnailCount)),
+            ("Stratum:captions", captions),
+            ("Software", "stratum"),
+        ], into: Array(try Data(contentsOf: drawn)))
+        try Data(png).write(to: url, options: .atomic)
+    }
+
+    static func clip(_ text: String, _ limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(max(1, limit - 1))) + "…"
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import StratumMetrics
+
+/// A grid of captioned thumbnails in one or more side-by-side sections (data only; see `render`).
+public struct Gallery: Sendable {
+    public struct Item: Sendable, Equatable {
+        public var image: URL
+        public var sampleKey: String
+        /// Caption lines under the thumbnail.
+        public var caption: [String]
+        /// Frame colour (red for an error, green for a correct prediction).
+        public var wrong: Bool
+    }
+
+    public struct Section: Sendable {
+        public var title: String
+        /// The items drawn (already limited).
+        public var items: [Item]
+        /// How many qualified before the limit.
+        public var total: Int
+    }
+
+    public var title: String
+    public var subtitle: String
+    public var sections: [Section]
+    public var columns: Int
+    public var thumb: Int
+
+    /// Misclassified samples of `variant` (in `slice` when given), most confident errors first,
+    /// at most `limit` of them.
+    public static func failures(of variant: ReportVariant, in data: RunReportData, slice: ReportSlice? = nil,
+                                limit: Int = 48, columns: Int = 8, thumb: Int = 96) -> Gallery {
+        let pool = data.samples.filter { slice?.members.contains($0.key) ?? true }
+        let evaluated = pool.filter { variant.predictions[$0.key] != nil }
+        let errors = evaluated.compactMap { sample -> (ReportSample, ReportPrediction)? in
+            guard let prediction = variant.predictions[sample.key], prediction.predicted != sample.trueLabel else { return nil }
+            return (sample, prediction)
+        }.sorted { a, b in
+            a.1.confidence != b.1.confidence ? a.1.confidence > b.1.confidence : a.0.key < b.0.key
+        }
+        let items = errors.prefix(max(0, limit)).map { sample, prediction in
+            Item(image: sample.image, sampleKey: sample.key, caption: caption(sample, prediction), wrong: true)
+        }
+        let sliceName = slice?.name ?? "overall"
+        return Gallery(
+            title: "\(data.experiment) run \(data.runNumber) — failures of \(variant.name) (\(variant.kind)) on \(sliceName)",
+            subtitle: "\(errors.count) errors / \(evaluated.count) samples" + (errors.count > items.count ? "; the \(items.count) most confident shown" : "") + "; most confident first",
+            sections: [Section(title: "misclassified", items: items, total: errors.count)],
+            columns: columns, thumb: thumb)
+    }
+
+    /// Samples `a` gets right and `b` gets wrong, and the reverse, side by side; in each section
+    /// the wrong variant's most confident errors come first.
+    public static func disagreement(between a: ReportVariant, and b: ReportVariant, in data: RunReportData, slice: ReportSlice? = nil,
+                                    limit: Int = 24, columns: Int = 4, thumb: Int = 96) -> Gallery {
+        func section(right: ReportVariant, wrong: ReportVariant) -> Section {
+            let picked = data.samples.filter { slice?.members.contains($0.key) ?? true }.compactMap { sample -> (ReportSample, ReportPrediction, ReportPrediction)? in
+                guard let good = right.predictions[sample.key], let bad = wrong.predictions[sample.key],
+                      good.predicted == sample.trueLabel, bad.predicted != sample.trueLabel else { return nil }
+                return (sample, good, bad)
+            }.sorted { x, y in x.2.confidence != y.2.confidence ? x.2.confidence > y.2.confidence : x.0.key < y.0.key }
+            let items = picked.prefix(max(0, limit)).map { sample, good, bad in
+                Item(image: sample.image, sampleKey: sample.key, caption: [
+                    sample.key,
+                    "true \(sample.trueLabel)",
+                    "\(wrong.name): \(bad.predicted) \(percent(bad.confidence))",
+                    "\(right.name): \(good.predicted) \(percent(good.confidence))",
+                ], wrong: true)
+            }
+            return Section(title: "\(right.name) right, \(wrong.name) wrong: \(picked.count)", items: items, total: picked.count)
+        }
+        let left = section(right: a, wrong: b), right = section(right: b, wrong: a)
+        let both = data.samples.filter { s in (slice?.members.contains(s.key) ?? true) && a.predictions[s.key] != nil && b.predictions[s.key] != nil }
+        let flips = left.total + right.total
+        return Gallery(
+            title: "\(data.experiment) run \(data.runNumber) — where \(a.name) and \(b.name) disagree on \(slice?.name ?? "overall")",
+            subtitle: "\(flips) of \(both.count) samples are right for exactly one of the two (flip rate \(both.isEmpty ? "—" : percent(Float(flips) / Float(both.count))))",
+            sections: [left, right], columns: columns, thumb: thumb)
+    }
+
+    static func caption(_ sample: ReportSample, _ prediction: ReportPrediction) -> [String] {
+        [sample.key, "\(sample.trueLabel) → \(prediction.predicted) \(percent(prediction.confidence))", sample.tags.joined(separator: ", ")]
+    }
+
+    static func percent(_ value: Float) -> String {
+        String(format: "%.0f%%", Double(value) * 100)
+    }
+}

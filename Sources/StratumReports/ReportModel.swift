@@ -1,0 +1,137 @@
+import Foundation
+import StratumMetrics
+
+/// One evaluated sample as reports see it.
+public struct ReportSample: Sendable, Equatable {
+    /// The manifest id.
+    public var key: String
+    /// The image file, absolute.
+    public var image: URL
+    public var trueLabel: String
+    /// Short names of the single slices the sample is in (e.g. `child`, `short`, `children`).
+    public var tags: [String]
+
+    public init(key: String, image: URL, trueLabel: String, tags: [String]) {
+        self.key = key
+        self.image = image
+        self.trueLabel = trueLabel
+        self.tags = tags
+    }
+}
+
+/// One stored prediction.
+public struct ReportPrediction: Sendable, Equatable {
+    public var predicted: String
+    public var probabilities: [Float]
+    /// The probability of the predicted label.
+    public var confidence: Float { probabilities.max() ?? 0 }
+
+    public init(predicted: String, probabilities: [Float]) {
+        self.predicted = predicted
+        self.probabilities = probabilities
+    }
+}
+
+/// Accuracy of one variant on one slice, with its Wilson interval.
+public struct SliceScore: Sendable, Equatable {
+    public var slice: String
+    public var n: Int
+    public var accuracy: Double?
+    public var ciLow: Double?
+    public var ciHigh: Double?
+
+    public init(slice: String, n: Int, accuracy: Double?, ciLow: Double?, ciHigh: Double?) {
+        self.slice = slice
+        self.n = n
+        self.accuracy = accuracy
+        self.ciLow = ciLow
+        self.ciHigh = ciHigh
+    }
+}
+
+/// A variant of a run with everything reports draw.
+public struct ReportVariant: Sendable {
+    public var name: String
+    public var kind: String
+    public var status: String
+    public var error: String?
+    public var labels: [String]
+    /// Predictions by sample key (a failed variant may have only some).
+    public var predictions: [String: ReportPrediction]
+    /// Scores in slice order (empty for a failed variant).
+    public var scores: [SliceScore]
+
+    public init(name: String, kind: String, status: String, error: String?, labels: [String], predictions: [String: ReportPrediction], scores: [SliceScore]) {
+        self.name = name
+        self.kind = kind
+        self.status = status
+        self.error = error
+        self.labels = labels
+        self.predictions = predictions
+        self.scores = scores
+    }
+
+    public var completed: Bool { status == "completed" }
+
+    /// The overall accuracy, if computed.
+    public var overallAccuracy: Double? { scores.first { $0.slice == "overall" }?.accuracy }
+}
+
+/// A slice of a run.
+public struct ReportSlice: Sendable, Equatable {
+    public var name: String
+    public var definition: String
+    public var members: Set<String>
+
+    public init(name: String, definition: String, members: Set<String>) {
+        self.name = name
+        self.definition = definition
+        self.members = members
+    }
+
+    /// True for `a & b` slices.
+    public var isIntersection: Bool { name.contains(" & ") }
+}
+
+/// Everything stored about one run, as value types: the input of every report.
+public struct RunReportData: Sendable {
+    public var experiment: String
+    public var runNumber: Int
+    public var status: String
+    public var startedAt: Date
+    public var split: String
+    public var samples: [ReportSample]
+    public var slices: [ReportSlice]
+    public var variants: [ReportVariant]
+
+    public init(experiment: String, runNumber: Int, status: String, startedAt: Date, split: String, samples: [ReportSample], slices: [ReportSlice], variants: [ReportVariant]) {
+        self.experiment = experiment
+        self.runNumber = runNumber
+        self.status = status
+        self.startedAt = startedAt
+        self.split = split
+        self.samples = samples
+        self.slices = slices
+        self.variants = variants
+    }
+
+    /// The confusion matrix of a variant on a slice (all samples when `slice` is nil), from its predictions.
+    public func confusion(of variant: ReportVariant, slice: ReportSlice? = nil) -> ConfusionMatrix {
+        let index = Dictionary(uniqueKeysWithValues: variant.labels.enumerated().map { ($1, $0) })
+        var truth: [Int] = [], predicted: [Int] = []
+        for sample in samples where slice?.members.contains(sample.key) ?? true {
+            guard let prediction = variant.predictions[sample.key], let t = index[sample.trueLabel], let p = index[prediction.predicted] else { continue }
+            truth.append(t)
+            predicted.append(p)
+        }
+        return ConfusionMatrix(labels: variant.labels, trueIndices: truth, predictedIndices: predicted)
+    }
+
+    /// Slices worth charting: overall, single slices, and intersections with a named slice.
+    public var chartedSlices: [ReportSlice] {
+        let named = Set(slices.filter { !$0.isIntersection && !$0.name.contains("=") }.map(\.name))
+        return slices.filter { slice in
+            !slice.isIntersection || slice.name.components(separatedBy: " & ").contains { named.contains($0) }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Renders every report of a run into one folder: per variant a confusion matrix, a failure
+/// gallery and a reliability diagram; one slice-accuracy chart; one disagreement gallery for
+/// the two best variants; and `index.html` tying them together.
+public struct RunReport: Sendable {
+    public var data: RunReportData
+    public var galleryLimit: Int
+    public var galleryColumns: Int
+    public var thumb: Int
+
+    public init(data: RunReportData, galleryLimit: Int = 40, galleryColumns: Int = 8, thumb: Int = 96) {
+        self.data = data
+        self.galleryLimit = galleryLimit
+        self.galleryColumns = galleryColumns
+        self.thumb = thumb
+    }
+
+    /// Writes the files; returns them, `index.html` last. Charts render in parallel.
+    public func render(to directory: URL, gnuplot: Gnuplot) throws -> [URL] {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var jobs: [(figure: HTMLIndex.Figure, draw: @Sendable (URL) throws -> Void)] = []
+        let data = self.data, limit = galleryLimit, columns = galleryColumns, thumb = self.thumb
+        let completed = data.variants.filter(\.completed)
+        if !completed.isEmpty {
+            let chart = SliceAccuracyChart(data)
+            jobs.append((.init(title: "Accuracy by slice, all variants", file: "slice-accuracy.png", section: "Slices"), { try chart.render(to: $0, gnuplot: gnuplot) }))
+        }
+        let ranked = completed.sorted { ($0.overallAccuracy ?? 0) > ($1.overallAccuracy ?? 0) }
+        if ranked.count >= 2 {
+            let gallery = Gallery.disagreement(between: ranked[0], and: ranked[1], in: data, limit: max(1, limit / 2), columns: max(1, columns / 2), thumb: thumb)
+            jobs.append((.init(title: "Disagreements: \(ranked[0].name) vs \(ranked[1].name)", file: "disagreement-\(Self.safe(ranked[0].name))-vs-\(Self.safe(ranked[1].name)).png", section: "Disagreements"),
+                         { try gallery.render(to: $0, gnuplot: gnuplot) }))
+        }
+        for variant in data.variants where !variant.predictions.isEmpty {
+            let name = Self.safe(variant.name)
+            let confusion = data.confusion(of: variant)
+            let accuracy = confusion.total == 0 ? "—" : String(format: "%.3f", Double(confusion.correct) / Double(confusion.total))
+            let matrix = ConfusionMatrixChart(title: "\(data.experiment) run \(data.runNumber) — \(variant.name) (\(variant.kind)) on \(data.split), n=\(confusion.total), accuracy \(accuracy)", matrix: confusion)
+            jobs.append((.init(title: "\(variant.name): confusion matrix", file: "confusion-\(name).png", section: variant.name), { try matrix.render(to: $0, gnuplot: gnuplot) }))
+            let failures = Gallery.failures(of: variant, in: data, limit: limit, columns: columns, thumb: thumb)
+            jobs.append((.init(title: "\(variant.name): most confident failures", file: "failures-\(name).png", section: variant.name), { try failures.render(to: $0, gnuplot: gnuplot) }))
+            let reliability = ReliabilityChart(variant: variant, in: data)
+            jobs.append((.init(title: "\(variant.name): reliability diagram", file: "reliability-\(name).png", section: variant.name), { try reliability.render(to: $0, gnuplot: gnuplot) }))
+        }
+        let failures = ErrorList()
+        let work = jobs
+        DispatchQueue.concurrentPerform(iterations: work.count) { index in
+            do {
+                try work[index].draw(directory.appendingPathComponent(work[index].figure.file))
+            } catch {
+                failures.append("\(work[index].figure.file): \(error)")
+            }
+        }
+        if let first = failures.first { throw ReportError(message: first) }
+        let index = directory.appendingPathComponent("index.html")
+        try Data(HTMLIndex(data: data, figures: jobs.map(\.figure)).html().utf8).write(to: index, options: .atomic)
+        return jobs.map { directory.appendingPathComponent($0.figure.file) } + [index]
+    }
+
+    static func safe(_ name: String) -> String {
+        String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
+    }
+}
+
+/// A report could not be drawn.
+public struct ReportError: Error, CustomStringConvertible, Equatable {
+    public var message: String
+    public init(message: String) {
+        self.message = message
+    }
+    public var description: String { message }
+}
+
+/// Errors from parallel jobs. Invariant: `items` is only touched under `lock`.
+final class ErrorList: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func append(_ item: String) { lock.lock(); items.append(item); lock.unlock() }
+    var first: String? { lock.lock(); defer { lock.unlock() }; return items.sorted().first }
+}

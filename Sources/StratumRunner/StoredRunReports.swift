@@ -1,0 +1,65 @@
+import Foundation
+import StratumReports
+import StratumStore
+
+/// Builds report data from the store alone and renders a run's reports.
+public enum StoredRunReports {
+    /// Parses `RUN` as `N`, `EXPERIMENT/N`, `EXPERIMENT` or `latest` (latest run).
+    public static func parseSelector(_ text: String) -> (experiment: String?, number: Int?) {
+        if text == "latest" { return (nil, nil) }
+        if let number = Int(text) { return (nil, number) }
+        if let slash = text.lastIndex(of: "/"), let number = Int(text[text.index(after: slash)...]) {
+            return (String(text[..<slash]), number)
+        }
+        return (text, nil)
+    }
+
+    /// Everything the reports of one stored run need, read from the store.
+    public static func data(store: Store, experiment: String?, number: Int?) throws -> RunReportData {
+        let (name, run) = try store.run(experiment: experiment, number: number)
+        let runID = run.id ?? 0
+        let slices = try store.slices(runID: runID)
+        let samples = try store.samples(runID: runID)
+        let byKey = Dictionary(uniqueKeysWithValues: samples.map { ($0.key, $0) })
+        let evaluatedKeys = slices.first { $0.name == "overall" }?.memberKeys ?? []
+        var tags: [String: [String]] = [:]
+        for slice in slices where slice.name != "overall" && !slice.name.contains(" & ") {
+            let tag = slice.name.split(separator: "=").last.map(String.init) ?? slice.name
+            for key in slice.memberKeys { tags[key, default: []].append(tag) }
+        }
+        let reportSamples = evaluatedKeys.compactMap { key -> ReportSample? in
+            guard let sample = byKey[key] else { return nil }
+            return ReportSample(key: key, image: sample.image, trueLabel: sample.label, tags: tags[key] ?? [])
+        }
+        let keyByID = Dictionary(uniqueKeysWithValues: samples.map { ($0.id, $0.key) })
+        var predictions: [Int64: [String: ReportPrediction]] = [:]
+        for record in try store.predictions(runID: runID) {
+            guard let key = keyByID[record.sampleId] else { continue }
+            predictions[record.modelVariantId, default: [:]][key] = ReportPrediction(predicted: record.predicted, probabilities: record.probabilities)
+        }
+        let accuracy = try store.metrics(named: "accuracyScore", runID: runID)
+        let variants = try store.variants(runID: runID).map { variant in
+            ReportVariant(
+                name: variant.name, kind: variant.kind, status: variant.status.rawValue, error: variant.error, labels: variant.labels,
+                predictions: predictions[variant.id ?? 0] ?? [:],
+                scores: accuracy.filter { $0.variant == variant.name }.map {
+                    SliceScore(slice: $0.slice, n: $0.n, accuracy: $0.value, ciLow: $0.ciLow, ciHigh: $0.ciHigh)
+                })
+        }
+        return RunReportData(
+            experiment: name, runNumber: run.number, status: run.status.rawValue, startedAt: run.startedAt,
+            split: reportSamples.first.flatMap { byKey[$0.key]?.split } ?? "",
+            samples: reportSamples,
+            slices: slices.map { ReportSlice(name: $0.name, definition: $0.definition, members: Set($0.memberKeys)) },
+            variants: variants)
+    }
+
+    /// Renders every report of a stored run into `<reportsRoot>/<experiment>/run-<n>/`.
+    public static func render(store: Store, experiment: String?, number: Int?, reportsRoot: URL,
+                              limit: Int = 40, columns: Int = 8, thumb: Int = 96) throws -> (directory: URL, files: [URL]) {
+        let data = try data(store: store, experiment: experiment, number: number)
+        let directory = reportsRoot.appendingPathComponent(data.experiment).appendingPathComponent("run-\(data.runNumber)")
+        let files = try RunReport(data: data, galleryLimit: limit, galleryColumns: columns, thumb: thumb).render(to: directory, gnuplot: try Gnuplot())
+        return (directory, files)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+
+/// A slice of a stored run with the manifest ids of its members.
+public struct StoredSlice: Sendable {
+    public var id: Int64
+    public var name: String
+    public var definition: String
+    public var memberKeys: [String]
+}
+
+/// A stored sample with its image path resolved.
+public struct StoredSample: Sendable {
+    public var id: Int64
+    public var key: String
+    public var image: URL
+    public var label: String
+    public var split: String
+    public var attributes: [String: String]
+}
+
+/// One metric value of a variant on a slice in one run.
+public struct StoredMetric: Sendable {
+    public var runNumber: Int
+    public var variant: String
+    public var slice: String
+    public var name: String
+    public var value: Double?
+    public var ciLow: Double?
+    public var ciHigh: Double?
+    public var n: Int
+}
+
+extension Store {
+    /// The run `number` of `experiment`, or its latest run when `number` is nil.
+    public func run(experiment: String?, number: Int?) throws -> (experiment: String, run: RunRecord) {
+        try read { db in
+            let names = try String.fetchAll(db, sql: "SELECT name FROM experiment ORDER BY name")
+            let name: String
+            if let experiment {
+                guard names.contains(experiment) else {
+                    throw StoreError(path: path ?? ":memory:", message: "no experiment '\(experiment)' (stored: \(names.joined(separator: ", ")))")
+                }
+                name = experiment
+            } else {
+                guard names.count == 1, let only = names.first else {
+                    throw StoreError(path: path ?? ":memory:", message: names.isEmpty ? "no runs stored yet" : "several experiments stored (\(names.joined(separator: ", "))); name one as EXPERIMENT/N")
+                }
+                name = only
+            }
+            let request = RunRecord.joining(required: RunRecord.belongsTo(ExperimentRecord.self).filter(Column("name") == name))
+            let run = number == nil
+                ? try request.order(Column("number").desc).fetchOne(db)
+                : try request.filter(Column("number") == number).fetchOne(db)
+            guard let run else {
+                throw StoreError(path: path ?? ":memory:", message: "experiment '\(name)' has no run \(number.map(String.init) ?? "yet")")
+            }
+            return (name, run)
+        }
+    }
+
+    public func variants(runID: Int64) throws -> [ModelVariantRecord] {
+        try read { try ModelVariantRecord.filter(Column("runId") == runID).order(Column("id")).fetchAll($0) }
+    }
+
+    public func predictions(runID: Int64) throws -> [PredictionRecord] {
+        try read { try PredictionRecord.filter(Column("runId") == runID).order(Column("id")).fetchAll($0) }
+    }
+
+    public func slices(runID: Int64) throws -> [StoredSlice] {
+        try read { db in
+            let slices = try SliceRecord.filter(Column("runId") == runID).order(Column("id")).fetchAll(db)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT m.sliceId, s.key FROM sliceMember m JOIN sample s ON s.id = m.sampleId
+                JOIN slice sl ON sl.id = m.sliceId WHERE sl.runId = ? ORDER BY m.sliceId, s.id
+                """, arguments: [runID])
+            var members: [Int64: [String]] = [:]
+            for row in rows { members[row["sliceId"] as Int64, default: []].append(row["key"]) }
+            return slices.map { StoredSlice(id: $0.id ?? 0, name: $0.name, definition: $0.definition, memberKeys: members[$0.id ?? 0] ?? []) }
+        }
+    }
+
+    /// The samples of the run's dataset, images resolved against the manifest's folder.
+    public func samples(runID: Int64) throws -> [StoredSample] {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT d.id, d.manifestPath FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?", arguments: [runID]) else {
+                return []
+            }
+            let root = URL(fileURLWithPath: row["manifestPath"] as String).deletingLastPathComponent()
+            return try SampleRecord.filter(Column("datasetId") == (row["id"] as Int64)).order(Column("id")).fetchAll(db).map {
+                StoredSample(id: $0.id ?? 0, key: $0.key, image: root.appendingPathComponent($0.path), label: $0.label, split: $0.split, attributes: $0.attributes)
+            }
+        }
+    }
+
+    /// Metrics named `name` of one run, or of every run of `experiment` (oldest first).
+    public func metrics(named name: String, runID: Int64? = nil, experiment: String? = nil, slice: String? = nil) throws -> [StoredMetric] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.number, v.name AS variant, s.name AS slice, m.name, m.value, m.ciLow, m.ciHigh, m.n
+                FROM metric m JOIN run r ON r.id = m.runId JOIN experiment e ON e.id = r.experimentId
+                JOIN modelVariant v ON v.id = m.modelVariantId JOIN slice s ON s.id = m.sliceId
+                WHERE m.name = ? AND (? IS NULL OR r.id = ?) AND (? IS NULL OR e.name = ?) AND (? IS NULL OR s.name = ?)
+                ORDER BY r.number, v.id, s.id
+                """, arguments: [name, runID, runID, experiment, experiment, slice, slice])
+            return rows.map {
+                StoredMetric(runNumber: $0["number"], variant: $0["variant"], slice: $0["slice"], name: $0["name"],
+                             value: $0["value"], ciLow: $0["ciLow"], ciHigh: $0["ciHigh"], n: $0["n"])
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import StratumReports
+import StratumRunner
+
+struct GalleryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gallery",
+        abstract: "Draw one failure gallery (or, with --vs, a disagreement gallery) of a stored run.")
+
+    @Argument(help: ArgumentHelp("The run: N, EXPERIMENT/N, EXPERIMENT (its latest run) or latest.", valueName: "run"))
+    var selector: String = "latest"
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "The variant whose failures to show.")
+    var variant: String
+
+    @Option(help: "Only samples of this slice (default: all).")
+    var slice: String?
+
+    @Option(help: "Compare with this variant: samples one gets right and the other wrong.")
+    var vs: String?
+
+    @Option(name: .shortAndLong, help: "The PNG file to write.")
+    var output: String
+
+    @Option(help: "Most thumbnails (per side for --vs).")
+    var limit: Int = 48
+
+    @Option(help: "Thumbnails per row (per side for --vs).")
+    var columns: Int = 8
+
+    @Option(help: "Thumbnail side in pixels.")
+    var thumb: Int = 96
+
+    func validate() throws {
+        guard limit >= 0, columns >= 1, (16...512).contains(thumb) else { throw ValidationError("--limit ≥ 0, --columns ≥ 1 and --thumb in 16…512") }
+    }
+
+    func run() throws {
+        do {
+            let (experiment, number) = StoredRunReports.parseSelector(selector)
+            let data = try StoredRunReports.data(store: try store.open(), experiment: experiment, number: number)
+            func find(_ name: String) throws -> ReportVariant {
+                guard let found = data.variants.first(where: { $0.name == name }) else {
+                    throw ReportError(message: "run \(data.runNumber) has no variant '\(name)' (variants: \(data.variants.map(\.name).joined(separator: ", ")))")
+                }
+                return found
+            }
+            var chosenSlice: ReportSlice?
+            if let slice {
+                guard let found = data.slices.first(where: { $0.name == slice }) else {
+                    throw ReportError(message: "run \(data.runNumber) has no slice '\(slice)' (slices: \(data.slices.map(\.name).joined(separator: ", ")))")
+                }
+                chosenSlice = found
+            }
+            let gallery = try vs.map { other in
+                Gallery.disagreement(between: try find(variant), and: try find(other), in: data, slice: chosenSlice, limit: limit, columns: columns, thumb: thumb)
+            } ?? Gallery.failures(of: try find(variant), in: data, slice: chosenSlice, limit: limit, columns: columns, thumb: thumb)
+            try gallery.render(to: URL(fileURLWithPath: output), gnuplot: try Gnuplot())
+            print("\(output): \(gallery.thumbnailCount) thumbnails; \(gallery.subtitle)")
+        } catch let error as ReportError {
+            Terminal.error("error: \(error)")
+            throw ExitCode(ExitCodes.dataError)
+        } catch {
+            throw report(error)
+        }
+    }
+}
