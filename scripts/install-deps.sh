@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Stratum needs, only those missing. Safe to run again.
+# Extra package names given as arguments are installed too (the tests add chromium).
 set -euo pipefail
 
-packages=(libpng-dev libturbojpeg0-dev libsqlite3-dev gnuplot-nox fonts-dejavu-core pkg-config)
+packages=(libpng-dev libturbojpeg0-dev libsqlite3-dev gnuplot-nox fonts-dejavu-core pkg-config "$@")
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

@@ -145,5 +145,22 @@ import Testing
         #expect(runs.status == 0)
         let listed = try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]]
         #expect(listed?.map { $0["status"] as? String } == ["completed", "completed_with_errors"])
+
+        // Reports come back from the database alone.
+        let rerender = try Self.run(["report", "cli/1", "--db", "stratum.sqlite", "--reports", "again"], in: directory)
+        #expect(rerender.status == 0, "\(rerender.stderr)")
+        for file in ["index.html", "confusion-base.png", "failures-base.png", "reliability-base.png", "slice-accuracy.png"] {
+            #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("again/cli/run-1/\(file)").path), "\(file)")
+        }
+        let gallery = try Self.run(["gallery", "1", "--db", "stratum.sqlite", "--variant", "base", "--slice", "children", "--limit", "3", "-o", "g.png"], in: directory)
+        #expect(gallery.status == 0, "\(gallery.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("g.png").path))
+        let unknown = try Self.run(["gallery", "2", "--db", "stratum.sqlite", "--variant", "nope", "-o", "x.png"], in: directory)
+        #expect(unknown.status == 65 && unknown.stderr.contains("no variant 'nope'"))
+        let history = try Self.run(["history", "cli", "--db", "stratum.sqlite", "--variant", "base"], in: directory)
+        #expect(history.status == 0)
+        #expect(history.stdout.split(separator: "\n").count == 3, "header and one row per run: \(history.stdout)")
+        let plot = try Self.run(["history", "cli", "--db", "stratum.sqlite", "--plot", "h.png"], in: directory)
+        #expect(plot.status == 0 && FileManager.default.fileExists(atPath: directory.appendingPathComponent("h.png").path))
     }
 }

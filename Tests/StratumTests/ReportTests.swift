@@ -1,0 +1,180 @@
+import Foundation
+import StratumImaging
+import StratumMetrics
+import StratumReports
+import Testing
+
+@Suite struct ReportTests {
+    static let face = TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png")
+
+    /// Ten samples; variant "a" is wrong on samples 0…6 with confidence 0.9, 0.85, …; "b" is right on 0…3.
+    static func data(missingImagesAfter: Int? = nil, count: Int = 10) -> RunReportData {
+        let samples = (0..<count).map { i in
+            ReportSample(key: String(format: "s%05d", i),
+                         image: missingImagesAfter.map { i < $0 ? face : URL(fileURLWithPath: "/nonexistent/\(i).png") } ?? face,
+                         trueLabel: i % 2 == 0 ? "female" : "male", tags: i < 3 ? ["child", "short"] : ["adult"])
+        }
+        func flip(_ label: String) -> String { label == "female" ? "male" : "female" }
+        var a: [String: ReportPrediction] = [:], b: [String: ReportPrediction] = [:]
+        for (i, sample) in samples.enumerated() {
+            let wrongA = i < 7, confidence = Float(0.9) - Float(i % 1000) * 0.00005
+            let predictedA = wrongA ? flip(sample.trueLabel) : sample.trueLabel
+            a[sample.key] = ReportPrediction(predicted: predictedA, probabilities: predictedA == "female" ? [confidence, 1 - confidence] : [1 - confidence, confidence])
+            let predictedB = i < 4 ? sample.trueLabel : flip(sample.trueLabel)
+            b[sample.key] = ReportPrediction(predicted: predictedB, probabilities: predictedB == "female" ? [0.7, 0.3] : [0.3, 0.7])
+        }
+        let overall = ReportSlice(name: "overall", definition: "true", members: Set(samples.map(\.key)))
+        let children = ReportSlice(name: "children", definition: "age < 13", members: Set(samples.prefix(3).map(\.key)))
+        return RunReportData(
+            experiment: "exp <&>", runNumber: 3, status: "completed", startedAt: Date(timeIntervalSince1970: 0), split: "test",
+            samples: samples, slices: [overall, children],
+            variants: [
+                ReportVariant(name: "a<script>", kind: "logistic", status: "completed", error: nil, labels: ["female", "male"], predictions: a,
+                              scores: [SliceScore(slice: "overall", n: count, accuracy: 0.3, ciLow: 0.1, ciHigh: 0.6)]),
+                ReportVariant(name: "b", kind: "logistic", status: "completed", error: nil, labels: ["female", "male"], predictions: b,
+                              scores: [SliceScore(slice: "overall", n: count, accuracy: 0.4, ciLow: 0.2, ciHigh: 0.7)]),
+            ])
+    }
+
+    static func captions(_ url: URL) throws -> [String] {
+        let chunks = PNGTextChunks.read(Array(try Data(contentsOf: url)))
+        return (chunks.first { $0.keyword == "Stratum:captions" }?.text ?? "").split(separator: "\n").map(String.init)
+    }
+
+    @Test func failureGalleryShowsTheMostConfidentErrorsFirst() throws {
+        let data = Self.data()
+        let gallery = Gallery.failures(of: data.variants[0], in: data, limit: 5, columns: 4, thumb: 64)
+        #expect(gallery.thumbnailCount == 5)
+        #expect(gallery.sections[0].total == 7)
+        #expect(gallery.subtitle.hasPrefix("7 errors / 10 samples"))
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("failures.png")
+        try gallery.render(to: url, gnuplot: try Gnuplot())
+        let image = try ImageFile.read(url)
+        // Layout: width max(640, 2·14 + 4·160) = 668; height 14 + 58 + 26 + 2 rows · (64 + 10 + 3·14 + 8) + 14.
+        #expect(image.width == 668 && image.height == 14 + 58 + 26 + 2 * 124 + 14)
+        let captions = try Self.captions(url)
+        #expect(captions.count == 5)
+        #expect(captions.first == "s00000 | s00000 | female → male 90% | child, short")
+        #expect(captions.map { String($0.prefix(6)) } == ["s00000", "s00001", "s00002", "s00003", "s00004"])
+        let chunks = PNGTextChunks.read(Array(try Data(contentsOf: url)))
+        #expect(chunks.contains { $0.keyword == "Stratum:thumbnails" && $0.text == "5" })
+    }
+
+    @Test func galleryOfASliceOnlyShowsItsMembers() throws {
+        let data = Self.data()
+        let gallery = Gallery.failures(of: data.variants[0], in: data, slice: data.slices[1], limit: 50)
+        #expect(gallery.sections[0].items.map(\.sampleKey) == ["s00000", "s00001", "s00002"])
+    }
+
+    @Test func galleryRenderingIsByteStable() throws {
+        let data = Self.data()
+        let gallery = Gallery.failures(of: data.variants[0], in: data, limit: 3, columns: 3, thumb: 32)
+        let directory = try TestSupport.temporaryDirectory()
+        try gallery.render(to: directory.appendingPathComponent("1.png"), gnuplot: try Gnuplot())
+        try gallery.render(to: directory.appendingPathComponent("2.png"), gnuplot: try Gnuplot())
+        #expect(try Data(contentsOf: directory.appendingPathComponent("1.png")) == Data(contentsOf: directory.appendingPathComponent("2.png")))
+    }
+
+    /// 10,000 errors, of which only the 12 most confident have readable images: a gallery capped
+    /// at 12 must never touch the others (it would fail on the first missing file).
+    @Test func aCappedGalleryLoadsOnlyTheImagesItDraws() throws {
+        var data = Self.data(missingImagesAfter: 12, count: 10_000)
+        var predictions: [String: ReportPrediction] = [:]
+        for (i, sample) in data.samples.enumerated() {
+            let confidence = Float(0.99) - Float(i) * 0.00004
+            let wrong = sample.trueLabel == "female" ? "male" : "female"
+            predictions[sample.key] = ReportPrediction(predicted: wrong, probabilities: wrong == "female" ? [confidence, 1 - confidence] : [1 - confidence, confidence])
+        }
+        data.variants[0].predictions = predictions
+        let gallery = Gallery.failures(of: data.variants[0], in: data, limit: 12, columns: 6, thumb: 32)
+        #expect(gallery.sections[0].total == 10_000)
+        try gallery.render(to: try TestSupport.temporaryDirectory().appendingPathComponent("capped.png"), gnuplot: try Gnuplot())
+    }
+
+    @Test func disagreementGalleryHasBothDirections() throws {
+        let data = Self.data()
+        let gallery = Gallery.disagreement(between: data.variants[0], and: data.variants[1], in: data, limit: 10, columns: 2, thumb: 32)
+        // b right & a wrong: samples 0…3; a right & b wrong: samples 7…9.
+        #expect(gallery.sections[0].items.map(\.sampleKey) == ["s00007", "s00008", "s00009"])
+        #expect(gallery.sections[1].items.map(\.sampleKey) == ["s00000", "s00001", "s00002", "s00003"])
+        #expect(gallery.subtitle.contains("7 of 10"))
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("vs.png")
+        try gallery.render(to: url, gnuplot: try Gnuplot())
+        #expect(try Self.captions(url).count == 7)
+    }
+
+    @Test func runReportWritesEveryFileAndAnEscapedIndex() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let files = try RunReport(data: Self.data(), galleryLimit: 6, galleryColumns: 3, thumb: 32).render(to: directory, gnuplot: try Gnuplot())
+        let names = Set(files.map(\.lastPathComponent))
+        #expect(names == ["slice-accuracy.png", "disagreement-b-vs-a_script_.png", "confusion-a_script_.png", "failures-a_script_.png", "reliability-a_script_.png",
+                          "confusion-b.png", "failures-b.png", "reliability-b.png", "index.html"])
+        for file in files where file.pathExtension == "png" { _ = try ImageFile.read(file) }
+        let html = try String(contentsOf: directory.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(!html.contains("<script>") && html.contains("a&lt;script&gt;") && html.contains("exp &lt;&amp;&gt;"))
+        #expect(!html.contains("http://") && !html.contains("https://"))
+        try BrowserCheck.expectImagesRender(directory.appendingPathComponent("index.html"))
+    }
+
+    @Test func calibrationMatchesAHandComputedECE() {
+        // Bin 0.9–1.0: confidences 0.95, 0.95 → one right (acc 0.5, conf 0.95); bin 0.6–0.7: 0.65 right (acc 1, conf 0.65).
+        let calibration = Calibration(confidences: [0.95, 0.95, 0.65], correct: [true, false, true])
+        let ece = calibration.expectedCalibrationError.number ?? .nan
+        #expect(abs(ece - (2.0 / 3 * 0.45 + 1.0 / 3 * 0.35)) < 1e-12)
+        #expect(calibration.bins[9].count == 2 && calibration.bins[6].accuracy == 1)
+        #expect(Calibration(confidences: [1.0], correct: [true]).bins[9].count == 1)
+        #expect(Calibration(confidences: [], correct: []).expectedCalibrationError.number == nil)
+    }
+
+    @Test func htmlEscapesEverySpecialCharacter() {
+        #expect(HTMLIndex.escape(#"<a href="x">'&'</a>"#) == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
+    }
+
+    @Test func pngTextChunksRoundTripAndKeepThePNGValid() throws {
+        let png = try PNGCodec.encode(RGBImage(width: 3, height: 2, fill: (1, 2, 3)))
+        let tagged = try PNGTextChunks.insert([("Title", "ünïcode → ok"), ("Stratum:captions", "a | b\nc | d")], into: png)
+        #expect(PNGTextChunks.read(tagged).map(\.text) == ["ünïcode → ok", "a | b\nc | d"])
+        #expect(try PNGCodec.decode(tagged, source: "tagged") == RGBImage(width: 3, height: 2, fill: (1, 2, 3)))
+    }
+
+    @Test func historyAndSliceChartsRender() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let history = HistoryChart(title: "h", points: [
+            .init(run: 1, variant: "a", accuracy: 0.7, ciLow: 0.6, ciHigh: 0.8, n: 100),
+            .init(run: 2, variant: "a", accuracy: 0.75, ciLow: 0.65, ciHigh: 0.83, n: 100),
+        ])
+        try history.render(to: directory.appendingPathComponent("h.png"), gnuplot: try Gnuplot())
+        let image = try ImageFile.read(directory.appendingPathComponent("h.png"))
+        #expect(image.width == 900 && image.height == 520)
+        let chart = SliceAccuracyChart(Self.data())
+        #expect(chart.slices.map(\.name) == ["overall", "children"])
+        #expect(chart.script(output: "/x.png").contains("0.3 0.1 0.6"))
+    }
+}
+
+/// Opens a page in headless Chromium and checks that every image on it loaded.
+enum BrowserCheck {
+    static func expectImagesRender(_ page: URL) throws {
+        guard let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            Issue.record("chromium is not installed (scripts/test.sh installs it)")
+            return
+        }
+        let html = try String(contentsOf: page, encoding: .utf8)
+        let probe = page.deletingLastPathComponent().appendingPathComponent(".browser-check.html")
+        let script = "<script>window.addEventListener('load',()=>{const i=[...document.images];document.body.setAttribute('data-images',i.filter(x=>x.complete&&x.naturalWidth>0).length+'/'+i.length);});</script></body>"
+        try html.replacingOccurrences(of: "</body>", with: script).write(to: probe, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: probe) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: chromium)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom", probe.absoluteString]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let dom = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let images = html.components(separatedBy: "<img ").count - 1
+        #expect(images > 0)
+        #expect(dom.contains("data-images=\"\(images)/\(images)\""), "Chromium did not load every image of \(page.path)")
+    }
+}
