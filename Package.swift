@@ -23,23 +23,27 @@ let package = Package(
         .target(name: "StratumData", dependencies: ["StratumCore", "StratumImaging"]),
         .target(name: "StratumMetrics", dependencies: ["StratumCore"]),
         .target(name: "StratumModelLogistic", dependencies: ["StratumCore", "StratumImaging"]),
+        .target(name: "StratumModelProcess", dependencies: ["StratumCore"]),
         .target(name: "StratumStore", dependencies: [
             "StratumCore", "StratumMetrics", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "StratumReports", dependencies: ["StratumCore", "StratumMetrics", "StratumImaging"]),
         .target(name: "StratumRunner", dependencies: [
             "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumStore",
-            "StratumReports", "StratumModelLogistic", .product(name: "Yams", package: "Yams"),
+            "StratumReports", "StratumModelLogistic", "StratumModelProcess", .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "stratum", dependencies: [
-            "StratumRunner", "StratumCore", "StratumData", "StratumImaging", "StratumStore", "StratumModelLogistic",
+            "StratumRunner", "StratumCore", "StratumData", "StratumImaging", "StratumStore", "StratumModelLogistic", "StratumModelProcess",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "StratumTesting", dependencies: ["StratumCore"]),
 
+        // A reference plugin written from docs/plugin-protocol.md alone; no Stratum imports.
+        .executableTarget(name: "stratum-plugin-brightness", path: "Experiments/plugins/swift-brightness"),
+
         .testTarget(name: "StratumTests", dependencies: [
             "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumModelLogistic",
-            "StratumStore", "StratumReports", "StratumRunner", "StratumTesting",
+            "StratumModelProcess", "StratumStore", "StratumReports", "StratumRunner", "StratumTesting",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],

@@ -12,9 +12,15 @@ public protocol ImageClassifier: Sendable {
 
     /// Per-class probabilities for each image of `batch`.
     func predict(_ batch: ImageBatch) throws -> [[Float]]
+
+    /// Releases what the model holds (e.g. stops a plugin process). The runner calls it once,
+    /// after the last batch; the default does nothing.
+    func close()
 }
 
 extension ImageClassifier {
+    public func close() {}
+
     /// The index of the most probable class in each row (ties go to the lower index).
     public func predictedIndices(_ batch: ImageBatch) throws -> [Int] {
         try predict(batch).map(\.argmax)

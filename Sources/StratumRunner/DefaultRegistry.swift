@@ -1,9 +1,10 @@
 import StratumCore
 import StratumModelLogistic
+import StratumModelProcess
 
 extension ModelRegistry {
     /// Every model kind Stratum ships, registered in one place.
     public static var standard: ModelRegistry {
-        ModelRegistry([LogisticLoader()])
+        ModelRegistry([LogisticLoader(), ProcessLoader()])
     }
 }

@@ -133,7 +133,7 @@ public struct ExperimentSpec: Sendable {
             var options: [String: String] = [:]
             if let optionsNode = v["options"] {
                 for (key, value) in try reader.mapping(optionsNode, "\(field).options", allowed: nil) {
-                    options[key] = try reader.string(value, "\(field).options.\(key)")
+                    options[key] = try reader.optionText(value, "\(field).options.\(key)")
                 }
             }
             variants.append(Variant(name: variantName, kind: try reader.string(kindNode, "\(field).kind"),
@@ -219,6 +219,27 @@ struct SpecReader {
     func string(_ node: Node, _ field: String) throws -> String {
         guard let scalar = node.scalar, !scalar.string.isEmpty else { throw error(node, field, "must be a non-empty value") }
         return scalar.string
+    }
+
+    /// A scalar option as its text; a list or mapping of scalars as JSON text.
+    func optionText(_ node: Node, _ field: String) throws -> String {
+        func json(_ node: Node) throws -> Any {
+            if let sequence = node.sequence { return try sequence.map(json) }
+            if let mapping = node.mapping {
+                var object: [String: Any] = [:]
+                for (key, value) in mapping {
+                    guard let name = key.string else { throw error(key, field, "keys must be strings") }
+                    object[name] = try json(value)
+                }
+                return object
+            }
+            return try string(node, field)
+        }
+        if node.sequence != nil || node.mapping != nil {
+            let data = try JSONSerialization.data(withJSONObject: try json(node), options: [.sortedKeys])
+            return String(decoding: data, as: UTF8.self)
+        }
+        return try string(node, field)
     }
 
     func strings(_ node: Node, _ field: String) throws -> [String] {

@@ -86,6 +86,7 @@ public struct Runner: Sendable {
                     let loader = try registry.loader(for: variant.kind)
                     try ModelFitting.fitIfNeeded(loader, modelSpec, dataset: dataset, trainSplit: spec.trainSplit, refit: options.refit, events: events)
                     let classifier = try loader.load(modelSpec)
+                    defer { classifier.close() }
                     try store.updateVariant(variantID, fileHash: classifier.descriptor.contentHash, labels: classifier.descriptor.labels)
                     let predicted = try evaluation.predict(classifier, variantID: variantID)
                     for slice in slices {

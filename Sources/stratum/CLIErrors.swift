@@ -4,6 +4,7 @@ import StratumCore
 import StratumData
 import StratumImaging
 import StratumModelLogistic
+import StratumModelProcess
 import StratumRunner
 
 /// Exit codes shared by every command.
@@ -18,6 +19,7 @@ func report(_ error: Error) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     let isInputError = error is ExperimentError || error is ManifestError || error is ImageError || error is SliceBuildError
         || error is RegistryError || error is SliceExpressionError || error is LogisticModelError || error is FaceDatasetError
+        || error is PluginError
     Terminal.error("error: \(error)")
     return ExitCode(isInputError ? ExitCodes.dataError : ExitCodes.failure)
 }

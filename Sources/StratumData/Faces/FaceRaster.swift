@@ -45,7 +45,9 @@ extension FaceCanvas {
         // Round ellipses, boxes and capsules are 1-Lipschitz; clamped ellipses need 2 slack.
         let exact = kind == 2 || kind == 5 || (usesSlot0 && round0 && (!usesSlot1 || round1))
         let guardPixels = exact ? 0.02 : 2 * slackPixels + 0.02
-        let stripeStep = cosA * invU * frequency - sinA * invV * 0.7
+        // Strand phase advance per pixel, reduced to [0, 1) so one wrap per step suffices.
+        let rawStep = cosA * invU * frequency - sinA * invV * 0.7
+        let stripeStep = rawStep - FaceCanvas.floor(rawStep)
         let n = size
         pixels.withUnsafeMutableBufferPointer { buf in
             guard let p = buf.baseAddress else { return }
@@ -170,11 +172,17 @@ extension FaceCanvas {
                         if stripes > 0 {
                             kk *= 1 + stripes * (4 * (frac < 0.5 ? 0.5 - frac : frac - 0.5) - 1)
                             frac += stripeStep
-                            frac = frac >= 1 ? frac - 1 : (frac < 0 ? frac + 1 : frac)
+                            frac = frac >= 1 ? frac - 1 : frac
                         }
-                        p[i] += (cr * kk - p[i]) * cover
-                        p[i + 1] += (cg * kk - p[i + 1]) * cover
-                        p[i + 2] += (cb * kk - p[i + 2]) * cover
+                        if cover == 1 {
+                            p[i] = cr * kk
+                            p[i + 1] = cg * kk
+                            p[i + 2] = cb * kk
+                        } else {
+                            p[i] += (cr * kk - p[i]) * cover
+                            p[i + 1] += (cg * kk - p[i + 1]) * cover
+                            p[i + 2] += (cb * kk - p[i + 2]) * cover
+                        }
                         i += 3
                         xi += 1
                     }

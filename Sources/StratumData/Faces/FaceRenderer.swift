@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+// Only so that unoptimised builds link libm: there `squareRoot()` becomes a call to the
+// correctly rounded `sqrt`. No libm function is called directly anywhere in the renderer.
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Deterministic renderer of labelled synthetic cartoon faces for sex-classifier experiments.
 ///
 /// Face `index` depends only on `(seed, index, size)`: each index gets its own `FaceRandom`
@@ -76,11 +84,11 @@ public struct FaceRenderer: Sendable {
                             noise = (Double(bitPattern: 0x3FF0_0000_0000_0000 | (state >> 12)) * noiseScale
                                 - noiseOffset) * 255 + 0.5
                             value = src[i] * light + noise
-                            dst[i] = value <= 0 ? 0 : (value >= 255 ? 255 : UInt8(value))
+                            dst[i] = value > 0 ? (value < 255 ? UInt8(value) : 255) : 0
                             value = src[i + 1] * light + noise
-                            dst[i + 1] = value <= 0 ? 0 : (value >= 255 ? 255 : UInt8(value))
+                            dst[i + 1] = value > 0 ? (value < 255 ? UInt8(value) : 255) : 0
                             value = src[i + 2] * light + noise
-                            dst[i + 2] = value <= 0 ? 0 : (value >= 255 ? 255 : UInt8(value))
+                            dst[i + 2] = value > 0 ? (value < 255 ? UInt8(value) : 255) : 0
                             i += 3
                             x += 1
                         }

@@ -33,6 +33,10 @@ struct FaceStyle: Sendable {
     var brightness: Double
     var noise: Double
 
+    /// Draws the style of a face with attributes `a` rendered at `size` pixels.
+    ///
+    /// Consumes a fixed, attribute-dependent sequence of `rng` outputs, so the result
+    /// depends only on `a`, `size` and the generator state.
     static func sample(_ a: FaceAttributes, size: Int, _ rng: inout FaceRandom) -> FaceStyle {
         let female = a.isFemale
         let sign = female ? -1.0 : 1.0
@@ -60,7 +64,8 @@ struct FaceStyle: Sendable {
         let frame = FaceFrame(
             cx: sizeD * (0.5 + rng.normal(mean: 0, sd: 0.02)),
             cy: sizeD * (0.41 + rng.normal(mean: 0, sd: 0.015)),
-            scale: sizeD * 0.235 * (1 + 0.04 * dimorphism * sign + 0.06 * childness + rng.normal(mean: 0, sd: 0.035)),
+            scale: sizeD * 0.235
+                * (1 + 0.04 * dimorphism * sign + 0.06 * childness + rng.normal(mean: 0, sd: 0.035)),
             squash: 1 - 0.1 * (yaw < 0 ? -yaw : yaw), cosA: norm, sinA: tilt * norm)
 
         let cranium = FaceEllipse(cx: 0, cy: -0.15, rx: 1.0 + 0.05 * childness, ry: 1.12)
@@ -92,24 +97,34 @@ struct FaceStyle: Sendable {
         let receding = !female && a.age >= 40 && rng.chance(Double(a.age - 30) / 100)
         var hairline = longish ? rng.uniform(-0.8, -0.4) : rng.uniform(-0.8, -0.58)
         if receding { hairline = rng.uniform(-1.1, -0.9) }
-        let beardStyle = a.facialHair ? (a.ageGroup == "teen" ? 0 : rng.index(weights: [3, 4, 2])) : -1
+        let beardStyle =
+            a.facialHair ? (a.ageGroup == "teen" ? 0 : rng.index(weights: [3, 4, 2])) : -1
         let wrinkles = a.age > 35 ? clamp(Double(a.age - 35) / 40) * rng.uniform(0.5, 1) : 0
+        // Remaining draws, one statement each so the stream order is explicit.
+        let background = backgroundColors(&rng)
+        let clothing = jitter(FaceRGB(r: 0.5, g: 0.5, b: 0.5), 0.3, &rng)
+        let darkFrame = rng.chance(0.6)
+        let frameColor = darkFrame
+            ? FaceRGB(r: 0.08, g: 0.07, b: 0.07)
+            : jitter(FaceRGB(r: 0.5, g: 0.4, b: 0.35), 0.2, &rng)
+        let eyeY = -0.02 + 0.14 * childness + rng.normal(mean: 0, sd: 0.03)
+        let hairVolume = longish ? rng.uniform(1.0, 1.15) : rng.uniform(0.98, 1.06)
+        let hairPart = rng.normal(mean: 0, sd: 0.08)
+        let hairBottom = a.hairLength == "long" ? rng.uniform(1.9, 2.6) : rng.uniform(0.9, 1.25)
+        let smile = rng.uniform(0, 0.05)
+        let lightX = rng.normal(mean: 0, sd: 0.15)
+        let lightY = rng.normal(mean: 0, sd: 0.08)
+        let brightness = rng.uniform(0.85, 1.1)
+        let noise = rng.uniform(0.01, 0.03)
 
         return FaceStyle(
-            frame: frame, yaw: yaw,
-            background: backgroundColors(&rng), skin: skin, hair: hair,
-            clothing: jitter(FaceRGB(r: 0.5, g: 0.5, b: 0.5), 0.3, &rng), iris: iris, lip: lip,
-            frameColor: rng.chance(0.6)
-                ? FaceRGB(r: 0.08, g: 0.07, b: 0.07) : jitter(FaceRGB(r: 0.5, g: 0.4, b: 0.35), 0.2, &rng),
-            head: head, childness: childness, jawMasculinity: jaw, browMasculinity: brow,
-            lipFemininity: lips, bodyMasculinity: body,
-            eyeY: -0.02 + 0.14 * childness + rng.normal(mean: 0, sd: 0.03),
-            hairVolume: longish ? rng.uniform(1.0, 1.15) : rng.uniform(0.98, 1.06),
-            hairline: hairline, hairPart: rng.normal(mean: 0, sd: 0.08),
-            hairBottom: a.hairLength == "long" ? rng.uniform(1.9, 2.6) : rng.uniform(0.9, 1.25),
-            beardStyle: beardStyle, wrinkles: wrinkles, smile: rng.uniform(0, 0.05),
-            lightX: rng.normal(mean: 0, sd: 0.15), lightY: rng.normal(mean: 0, sd: 0.08),
-            brightness: rng.uniform(0.85, 1.1), noise: rng.uniform(0.01, 0.03))
+            frame: frame, yaw: yaw, background: background, skin: skin, hair: hair,
+            clothing: clothing, iris: iris, lip: lip, frameColor: frameColor, head: head,
+            childness: childness, jawMasculinity: jaw, browMasculinity: brow,
+            lipFemininity: lips, bodyMasculinity: body, eyeY: eyeY, hairVolume: hairVolume,
+            hairline: hairline, hairPart: hairPart, hairBottom: hairBottom,
+            beardStyle: beardStyle, wrinkles: wrinkles, smile: smile,
+            lightX: lightX, lightY: lightY, brightness: brightness, noise: noise)
     }
 
     /// Clamps `x` to `[lo, hi]`.
@@ -119,7 +134,8 @@ struct FaceStyle: Sendable {
 
     private static func jitter(_ c: FaceRGB, _ sd: Double, _ rng: inout FaceRandom) -> FaceRGB {
         FaceRGB(
-            r: clamp(c.r + rng.normal(mean: 0, sd: sd)), g: clamp(c.g + rng.normal(mean: 0, sd: sd)),
+            r: clamp(c.r + rng.normal(mean: 0, sd: sd)),
+            g: clamp(c.g + rng.normal(mean: 0, sd: sd)),
             b: clamp(c.b + rng.normal(mean: 0, sd: sd)))
     }
 
@@ -129,7 +145,11 @@ struct FaceStyle: Sendable {
             FaceRGB(r: 0.42, g: 0.28, b: 0.16), FaceRGB(r: 0.62, g: 0.46, b: 0.28),
             FaceRGB(r: 0.86, g: 0.74, b: 0.48), FaceRGB(r: 0.58, g: 0.26, b: 0.12),
         ]
-        let weights: [Double] = tone < 2 ? [1.5, 2.5, 2, 1.2, 1.2, 0.8] : (tone < 4 ? [3, 3, 2, 0.8, 0.4, 0.4] : [6, 3, 0.5, 0.1, 0.1, 0.1])
+        // Black, dark brown, brown, light brown, blond, auburn; darker skin, darker hair.
+        let weights: [Double] =
+            tone < 2
+            ? [1.5, 2.5, 2, 1.2, 1.2, 0.8]
+            : (tone < 4 ? [3, 3, 2, 0.8, 0.4, 0.4] : [6, 3, 0.5, 0.1, 0.1, 0.1])
         var c = jitter(palette[rng.index(weights: weights)], 0.03, &rng)
         let greyChance = age >= 60 ? 0.85 : (age >= 45 ? 0.35 : 0)
         if rng.chance(greyChance) {

@@ -1,0 +1,207 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A child process in its own process group, with piped stdin/stdout/stderr and deadlines on
+/// every read and write. Owns the child: `terminate` (and deinit) stops and reaps it.
+final class PluginProcess {
+    let pid: pid_t
+    private let input: Int32
+    private let output: Int32
+    private let stderrTail: StderrTail
+    private var reaped = false
+    private(set) var exitStatus: Int32?
+
+    /// Starts `command` (argv; the first element found on PATH if not a path) in `directory`.
+    init(command: [String], directory: URL, environment: [String: String]) throws {
+        guard !command.isEmpty else { throw PluginProcess.Failure("empty command") }
+        signal(SIGPIPE, SIG_IGN)
+        var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
+        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else { throw PluginProcess.Failure("cannot create pipes: \(String(cString: strerror(errno)))") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        for fd in stdinPipe + stdoutPipe + stderrPipe { posix_spawn_file_actions_addclose(&actions, fd) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        // The working directory is set by a tiny sh wrapper: Swift's Glibc module does not
+        // export posix_spawn_file_actions_addchdir_np. `exec` replaces the shell, so the pid is the plugin's.
+        let wrapped = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory.path] + command
+        let argv = wrapped.map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var child: pid_t = 0
+        let status = posix_spawn(&child, "/bin/sh", &actions, &attributes, argv, envp)
+        close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])
+        guard status == 0 else {
+            close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
+            throw PluginProcess.Failure("cannot start '\(command.joined(separator: " "))' in \(directory.path): \(String(cString: strerror(status)))")
+        }
+        pid = child
+        input = stdinPipe[1]
+        output = stdoutPipe[0]
+        _ = fcntl(input, F_SETFL, fcntl(input, F_GETFL) | O_NONBLOCK)
+        _ = fcntl(input, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(output, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(stderrPipe[0], F_SETFD, FD_CLOEXEC)
+        stderrTail = StderrTail(fd: stderrPipe[0])
+    }
+
+    deinit {
+        terminate(grace: 0)
+        close(input)
+        close(output)
+    }
+
+    /// The last 8 KiB the plugin wrote to stderr.
+    var stderr: String { stderrTail.text }
+
+    /// Writes all of `bytes` before `deadline`.
+    func write(_ bytes: [UInt8], deadline: Date) throws {
+        var offset = 0
+        while offset < bytes.count {
+            try wait(for: input, events: Int16(POLLOUT), deadline: deadline, doing: "waiting to send")
+            let written = bytes.withUnsafeBytes { raw in Glibc.write(input, raw.baseAddress! + offset, bytes.count - offset) }
+            if written < 0 {
+                if errno == EAGAIN || errno == EINTR { continue }
+                throw PluginProcess.Failure(errno == EPIPE ? "the plugin closed its standard input (it has probably exited\(exitDescription))" : "write failed: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+    }
+
+    /// Reads exactly `count` bytes before `deadline`.
+    func read(_ count: Int, deadline: Date) throws -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: count)
+        var offset = 0
+        while offset < count {
+            try wait(for: output, events: Int16(POLLIN), deadline: deadline, doing: "waiting for an answer")
+            let n = buffer.withUnsafeMutableBytes { raw in Glibc.read(output, raw.baseAddress! + offset, count - offset) }
+            if n < 0 {
+                if errno == EAGAIN || errno == EINTR { continue }
+                throw PluginProcess.Failure("read failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 {
+                throw PluginProcess.Failure("the plugin closed its standard output\(offset > 0 ? " in the middle of a frame" : "") (it has probably exited\(exitDescription))")
+            }
+            offset += n
+        }
+        return buffer
+    }
+
+    private func wait(for fd: Int32, events: Int16, deadline: Date, doing: String) throws {
+        while true {
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { throw PluginProcess.Failure("timed out \(doing)", timedOut: true) }
+            var descriptor = pollfd(fd: fd, events: events, revents: 0)
+            let ready = poll(&descriptor, 1, Int32(min(remaining, 1) * 1000) + 1)
+            if ready > 0 { return }
+            if ready < 0 && errno != EINTR { throw PluginProcess.Failure("poll failed: \(String(cString: strerror(errno)))") }
+        }
+    }
+
+    private var exitDescription: String {
+        // Give a dying child a moment so its status can be reported.
+        for _ in 0..<20 where exitStatus == nil {
+            reapIfExited()
+            if exitStatus == nil { usleep(10_000) }
+        }
+        guard let status = exitStatus else { return "" }
+        return status >= 128 ? ": killed by signal \(status - 128)" : ": exit status \(status)"
+    }
+
+    private func reapIfExited() {
+        guard !reaped else { return }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid {
+            reaped = true
+            let signalled = status & 0x7F
+            exitStatus = signalled == 0 ? (status >> 8) & 0xFF : 128 + signalled
+        }
+    }
+
+    /// Waits up to `grace` seconds for the child to exit, then SIGTERMs and finally SIGKILLs its
+    /// process group; always reaps it, so no zombie is left.
+    func terminate(grace: Double) {
+        let deadline = Date().addingTimeInterval(grace)
+        while !reaped && Date() < deadline { reapIfExited(); if !reaped { usleep(10_000) } }
+        if !reaped {
+            kill(-pid, SIGTERM)
+            let termDeadline = Date().addingTimeInterval(2)
+            while !reaped && Date() < termDeadline { reapIfExited(); if !reaped { usleep(10_000) } }
+        }
+        if !reaped {
+            kill(-pid, SIGKILL)
+            var status: Int32 = 0
+            if waitpid(pid, &status, 0) == pid { reaped = true; exitStatus = 128 + SIGKILL }
+        }
+        stderrTail.finish()
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        var timedOut = false
+        init(_ description: String, timedOut: Bool = false) {
+            self.description = description
+            self.timedOut = timedOut
+        }
+    }
+}
+
+/// Keeps the last 8 KiB of a stderr pipe, read on its own thread.
+/// Invariant: `buffer` is only touched under `lock`; the thread owns `fd` and closes it.
+final class StderrTail: @unchecked Sendable {
+    private let lock = NSLock()
+    private var buffer: [UInt8] = []
+    private let done = DispatchSemaphore(value: 0)
+    private var finished = false
+
+    init(fd: Int32) {
+        let thread = Thread { [self] in
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 4096) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { break }
+                lock.lock()
+                buffer += chunk[0..<n]
+                if buffer.count > 8192 { buffer.removeFirst(buffer.count - 8192) }
+                lock.unlock()
+            }
+            close(fd)
+            done.signal()
+        }
+        thread.start()
+    }
+
+    var text: String {
+        lock.lock(); defer { lock.unlock() }
+        return String(decoding: buffer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Waits briefly for the reader to drain (the child is gone, so EOF is near).
+    func finish() {
+        lock.lock()
+        let already = finished
+        finished = true
+        lock.unlock()
+        if !already { _ = done.wait(timeout: .now() + 1) }
+    }
+}

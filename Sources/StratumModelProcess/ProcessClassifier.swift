@@ -1,0 +1,179 @@
+import Foundation
+import StratumCore
+
+/// A model served by an external program over the stdio plugin protocol (docs/plugin-protocol.md).
+///
+/// Thread safety: `predict` and `close` serialise on `lock`; the invariant is that `process`,
+/// `nextID` and `broken` are only touched while holding it.
+public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
+    public static let protocolVersion = 1
+
+    public let descriptor: ModelDescriptor
+    private let lock = NSLock()
+    private var process: PluginProcess?
+    private var nextID = 1
+    private var broken: PluginError?
+    private let timeout: Double
+    private let label: String
+
+    /// Starts the plugin and completes the handshake; throws `PluginError` naming the plugin.
+    public init(name: String, launch: PluginLaunch, contentHash: String) throws {
+        label = name
+        timeout = launch.timeout
+        let process: PluginProcess
+        do {
+            process = try PluginProcess(command: launch.command, directory: launch.directory, environment: launch.environment)
+        } catch {
+            throw PluginError(plugin: name, message: "\(error)", stderr: "")
+        }
+        do {
+            try Self.send(PluginFrame(header: ["type": .string("hello"), "protocol": .number(Double(Self.protocolVersion))]), to: process, timeout: launch.startupTimeout)
+            let hello = try Self.receive(from: process, timeout: launch.startupTimeout)
+            descriptor = try Self.describe(hello, name: name, contentHash: contentHash)
+        } catch {
+            let stderr = process.stderr
+            process.terminate(grace: 0)
+            throw PluginError(plugin: name, message: "handshake failed: \(error)", stderr: stderr.isEmpty ? process.stderr : stderr)
+        }
+        self.process = process
+    }
+
+    deinit {
+        close()
+    }
+
+    public func predict(_ batch: ImageBatch) throws -> [[Float]] {
+        lock.lock(); defer { lock.unlock() }
+        if let broken { throw broken }
+        guard let process else { throw PluginError(plugin: label, message: "the plugin was already stopped", stderr: "") }
+        let id = nextID
+        nextID += 1
+        do {
+            var body = [UInt8](); body.reserveCapacity(batch.values.count * 4)
+            for value in batch.values {
+                let bits = value.bitPattern
+                body += [UInt8(bits & 0xFF), UInt8(bits >> 8 & 0xFF), UInt8(bits >> 16 & 0xFF), UInt8(bits >> 24)]
+            }
+            let shape: [JSONValue] = [batch.count, batch.height, batch.width, batch.channels].map { .number(Double($0)) }
+            try Self.send(PluginFrame(header: ["type": .string("predict"), "id": .number(Double(id)), "shape": .array(shape), "dtype": .string("float32")], body: body),
+                          to: process, timeout: timeout)
+            let reply = try Self.receive(from: process, timeout: timeout)
+            return try Self.probabilities(reply, id: id, count: batch.count, labels: descriptor.labels.count)
+        } catch {
+            let failure = PluginError(plugin: label, message: "batch \(id): \(error)", stderr: "")
+            process.terminate(grace: 0)
+            let withStderr = PluginError(plugin: label, message: failure.message, stderr: process.stderr)
+            broken = withStderr
+            self.process = nil
+            throw withStderr
+        }
+    }
+
+    /// Asks the plugin to shut down and reaps it (SIGTERM, then SIGKILL, after 5 s).
+    public func close() {
+        lock.lock(); defer { lock.unlock() }
+        guard let process else { return }
+        try? Self.send(PluginFrame(header: ["type": .string("shutdown")]), to: process, timeout: 2)
+        process.terminate(grace: 5)
+        self.process = nil
+    }
+
+    // MARK: Frames
+
+    static func send(_ frame: PluginFrame, to process: PluginProcess, timeout: Double) throws {
+        try process.write(try frame.encoded(), deadline: Date().addingTimeInterval(timeout))
+    }
+
+    static func receive(from process: PluginProcess, timeout: Double) throws -> PluginFrame {
+        let deadline = Date().addingTimeInterval(timeout)
+        let length = PluginFrame.readUInt32(try process.read(4, deadline: deadline)[...])
+        guard length >= 4, length <= PluginFrame.maximumLength else {
+            throw PluginFrame.FrameError("malformed frame: length \(length) (must be 4…\(PluginFrame.maximumLength))")
+        }
+        let frame = try PluginFrame.decode(try process.read(length, deadline: deadline))
+        if frame.type == "error" {
+            throw PluginFrame.FrameError("the plugin reported an error: \(frame.header["message"]?.string ?? "(no message)")")
+        }
+        return frame
+    }
+
+    static func describe(_ hello: PluginFrame, name: String, contentHash: String) throws -> ModelDescriptor {
+        guard hello.type == "hello" else { throw PluginFrame.FrameError("expected a 'hello' frame, got '\(hello.type ?? "no type")'") }
+        guard let version = hello.header["protocol"]?.int else { throw PluginFrame.FrameError("'hello' has no protocol number") }
+        guard version == protocolVersion else {
+            throw PluginFrame.FrameError("the plugin speaks protocol \(version); this Stratum speaks protocol \(protocolVersion)")
+        }
+        guard let labels = hello.header["labels"]?.array?.compactMap(\.string), !labels.isEmpty, Set(labels).count == labels.count,
+              labels.count == hello.header["labels"]?.array?.count else {
+            throw PluginFrame.FrameError("'hello' needs 'labels': a non-empty list of distinct strings")
+        }
+        guard let input = hello.header["input"]?.object, let height = input["height"]?.int, let width = input["width"]?.int,
+              let channels = input["channels"]?.int, height > 0, width > 0, height <= 4096, width <= 4096, channels == 1 || channels == 3 else {
+            throw PluginFrame.FrameError("'hello' needs 'input' with height and width in 1…4096 and channels 1 or 3")
+        }
+        let normalizationName = input["normalization"]?.string ?? "unit"
+        guard let normalization = Normalization(rawValue: normalizationName) else {
+            throw PluginFrame.FrameError("unknown normalization '\(normalizationName)' (expected unit, symmetric or raw)")
+        }
+        let spec = InputSpec(width: width, height: height, channels: channels, normalization: normalization, centerCrop: input["center_crop"]?.bool ?? false)
+        return ModelDescriptor(name: name, kind: ProcessLoader.kindName, labels: labels, input: spec, contentHash: contentHash)
+    }
+
+    static func probabilities(_ reply: PluginFrame, id: Int, count: Int, labels: Int) throws -> [[Float]] {
+        guard reply.type == "result" else { throw PluginFrame.FrameError("expected a 'result' frame, got '\(reply.type ?? "no type")'") }
+        guard reply.header["id"]?.int == id else { throw PluginFrame.FrameError("result for id \(reply.header["id"]?.int.map(String.init) ?? "none"), expected \(id)") }
+        guard let shape = reply.header["shape"]?.array?.compactMap(\.int), shape.count == 2 else {
+            throw PluginFrame.FrameError("result needs a 2-element 'shape'")
+        }
+        guard shape[0] == count else { throw PluginFrame.FrameError("returned \(shape[0]) rows for \(count) images") }
+        guard shape[1] == labels else { throw PluginFrame.FrameError("returned \(shape[1]) probabilities per image for \(labels) labels") }
+        guard reply.body.count == count * labels * 4 else {
+            throw PluginFrame.FrameError("body has \(reply.body.count) bytes; shape [\(count), \(labels)] of float32 needs \(count * labels * 4)")
+        }
+        var rows: [[Float]] = []
+        for r in 0..<count {
+            var row: [Float] = []
+            for c in 0..<labels {
+                let o = (r * labels + c) * 4
+                let bits = UInt32(reply.body[o]) | UInt32(reply.body[o + 1]) << 8 | UInt32(reply.body[o + 2]) << 16 | UInt32(reply.body[o + 3]) << 24
+                row.append(Float(bitPattern: bits))
+            }
+            guard row.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw PluginFrame.FrameError("row \(r) has a non-finite or negative probability: \(row)") }
+            let sum = row.reduce(0, +)
+            guard abs(sum - 1) <= 1e-3 else { throw PluginFrame.FrameError("row \(r) sums to \(sum), not 1") }
+            rows.append(row)
+        }
+        return rows
+    }
+}
+
+/// How to start a plugin.
+public struct PluginLaunch: Sendable, Equatable {
+    public var command: [String]
+    public var directory: URL
+    public var environment: [String: String]
+    /// Seconds per batch (send and answer).
+    public var timeout: Double
+    /// Seconds for start-up and the handshake.
+    public var startupTimeout: Double
+
+    public init(command: [String], directory: URL, environment: [String: String] = [:], timeout: Double = 60, startupTimeout: Double = 30) {
+        self.command = command
+        self.directory = directory
+        self.environment = environment
+        self.timeout = timeout
+        self.startupTimeout = startupTimeout
+    }
+}
+
+/// A plugin failed: names the plugin, what happened, and the tail of its stderr.
+public struct PluginError: Error, CustomStringConvertible, Equatable {
+    public var plugin: String
+    public var message: String
+    public var stderr: String
+
+    public var description: String {
+        let tail = stderr.isEmpty ? "" : "\n  plugin stderr (last lines):\n" + stderr.split(separator: "\n").suffix(12).map { "    " + $0 }.joined(separator: "\n")
+        return "plugin '\(plugin)': \(message)\(tail)"
+    }
+}

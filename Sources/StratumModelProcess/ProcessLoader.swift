@@ -1,0 +1,71 @@
+import Foundation
+import StratumCore
+
+/// Loads external plugins: kind `process`.
+///
+/// Options: `command` (a JSON list like `["python3", "plugin.py"]`, or words split on spaces),
+/// `env` (a JSON object), `timeout` (seconds per batch, default 60), `startup_timeout`
+/// (default 30). Without `command`, `path` must be an executable, or a folder with a
+/// `plugin.json` holding `{"command": [...], "env": {...}}`. The working directory is `path`
+/// when it is a folder, else the folder holding it.
+public struct ProcessLoader: ModelLoader {
+    public static let kindName = "process"
+    public var kind: String { Self.kindName }
+    public var summary: String { "an external program speaking the stdio plugin protocol (docs/plugin-protocol.md); any language" }
+
+    public init() {}
+
+    public func load(_ spec: ModelSpec) throws -> any ImageClassifier {
+        let launch = try Self.launch(for: spec)
+        let hash = (try? SHA256.hex(contentsOf: spec.path)) ?? SHA256.hex(Array(launch.command.joined(separator: "\u{0}").utf8))
+        return try ProcessClassifier(name: spec.name, launch: launch, contentHash: hash)
+    }
+
+    static func launch(for spec: ModelSpec) throws -> PluginLaunch {
+        func fail(_ message: String) -> PluginError { PluginError(plugin: spec.name, message: message, stderr: "") }
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: spec.path.path, isDirectory: &isDirectory)
+        let directory = exists && isDirectory.boolValue ? spec.path : spec.path.deletingLastPathComponent()
+        var command: [String] = []
+        var environment: [String: String] = [:]
+        if let text = spec.options["command"] {
+            command = try parseList(text) ?? text.split(separator: " ").map(String.init)
+        } else if exists && isDirectory.boolValue {
+            let manifest = spec.path.appendingPathComponent("plugin.json")
+            guard let data = try? Data(contentsOf: manifest) else {
+                throw fail("\(spec.path.path) is a folder without plugin.json, and no 'command' option is given")
+            }
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let list = object["command"] as? [String], !list.isEmpty else {
+                throw fail("\(manifest.path): needs \"command\": a non-empty list of strings")
+            }
+            command = list
+            environment = object["env"] as? [String: String] ?? [:]
+        } else if exists && FileManager.default.isExecutableFile(atPath: spec.path.path) {
+            command = [spec.path.path]
+        } else {
+            throw fail("\(spec.path.path) is not an executable, nor a folder with plugin.json, and no 'command' option is given")
+        }
+        guard !command.isEmpty else { throw fail("the command is empty") }
+        if let text = spec.options["env"] {
+            guard let data = text.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw fail("option 'env' must be a mapping of names to strings")
+            }
+            for (key, value) in object { environment[key] = "\(value)" }
+        }
+        let timeout = try spec.options["timeout"].map { text -> Double in
+            guard let value = Double(text), value > 0 else { throw fail("option 'timeout' must be a positive number of seconds") }
+            return value
+        } ?? 60
+        let startup = try spec.options["startup_timeout"].map { text -> Double in
+            guard let value = Double(text), value > 0 else { throw fail("option 'startup_timeout' must be a positive number of seconds") }
+            return value
+        } ?? 30
+        return PluginLaunch(command: command, directory: directory, environment: environment, timeout: timeout, startupTimeout: startup)
+    }
+
+    /// A JSON list of strings, or nil when `text` is not JSON.
+    static func parseList(_ text: String) throws -> [String]? {
+        guard text.hasPrefix("["), let data = text.data(using: .utf8), let list = try? JSONSerialization.jsonObject(with: data) as? [Any] else { return nil }
+        return list.map { "\($0)" }
+    }
+}
