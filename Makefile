@@ -6,5 +6,8 @@ demo:
 test:
 	bash scripts/test.sh
 
+bench:
+	bash scripts/bench.sh
+
 clean:
 	rm -rf .build Reports/faces Experiments/stratum.sqlite* Experiments/data

@@ -42,6 +42,12 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
         close()
     }
 
+    /// The plugin's process id while it runs (for diagnostics and tests).
+    public var processID: Int32? {
+        lock.lock(); defer { lock.unlock() }
+        return process?.pid
+    }
+
     public func predict(_ batch: ImageBatch) throws -> [[Float]] {
         lock.lock(); defer { lock.unlock() }
         if let broken { throw broken }
@@ -49,11 +55,7 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
         let id = nextID
         nextID += 1
         do {
-            var body = [UInt8](); body.reserveCapacity(batch.values.count * 4)
-            for value in batch.values {
-                let bits = value.bitPattern
-                body += [UInt8(bits & 0xFF), UInt8(bits >> 8 & 0xFF), UInt8(bits >> 16 & 0xFF), UInt8(bits >> 24)]
-            }
+            let body = LittleEndianFloats.bytes(batch.values)
             let shape: [JSONValue] = [batch.count, batch.height, batch.width, batch.channels].map { .number(Double($0)) }
             try Self.send(PluginFrame(header: ["type": .string("predict"), "id": .number(Double(id)), "shape": .array(shape), "dtype": .string("float32")], body: body),
                           to: process, timeout: timeout)
@@ -130,14 +132,10 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
         guard reply.body.count == count * labels * 4 else {
             throw PluginFrame.FrameError("body has \(reply.body.count) bytes; shape [\(count), \(labels)] of float32 needs \(count * labels * 4)")
         }
+        let values = LittleEndianFloats.floats(reply.body)
         var rows: [[Float]] = []
         for r in 0..<count {
-            var row: [Float] = []
-            for c in 0..<labels {
-                let o = (r * labels + c) * 4
-                let bits = UInt32(reply.body[o]) | UInt32(reply.body[o + 1]) << 8 | UInt32(reply.body[o + 2]) << 16 | UInt32(reply.body[o + 3]) << 24
-                row.append(Float(bitPattern: bits))
-            }
+            let row = Array(values[(r * labels)..<((r + 1) * labels)])
             guard row.allSatisfy({ $0.isFinite && $0 >= 0 }) else { throw PluginFrame.FrameError("row \(r) has a non-finite or negative probability: \(row)") }
             let sum = row.reduce(0, +)
             guard abs(sum - 1) <= 1e-3 else { throw PluginFrame.FrameError("row \(r) sums to \(sum), not 1") }
@@ -175,5 +173,34 @@ public struct PluginError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         let tail = stderr.isEmpty ? "" : "\n  plugin stderr (last lines):\n" + stderr.split(separator: "\n").suffix(12).map { "    " + $0 }.joined(separator: "\n")
         return "plugin '\(plugin)': \(message)\(tail)"
+    }
+}
+
+/// float32 arrays to and from little-endian bytes (a plain copy on little-endian machines).
+enum LittleEndianFloats {
+    static func bytes(_ values: [Float]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: values.count * 4)
+        #if _endian(little)
+        out.withUnsafeMutableBytes { raw in values.withUnsafeBytes { raw.copyMemory(from: $0) } }
+        #else
+        for (i, value) in values.enumerated() {
+            let bits = value.bitPattern
+            for b in 0..<4 { out[i * 4 + b] = UInt8(truncatingIfNeeded: bits >> UInt32(8 * b)) }
+        }
+        #endif
+        return out
+    }
+
+    static func floats(_ bytes: [UInt8]) -> [Float] {
+        var out = [Float](repeating: 0, count: bytes.count / 4)
+        #if _endian(little)
+        out.withUnsafeMutableBytes { raw in bytes.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<raw.count])) } }
+        #else
+        for i in out.indices {
+            let bits = UInt32(bytes[4 * i]) | UInt32(bytes[4 * i + 1]) << 8 | UInt32(bytes[4 * i + 2]) << 16 | UInt32(bytes[4 * i + 3]) << 24
+            out[i] = Float(bitPattern: bits)
+        }
+        #endif
+        return out
     }
 }

@@ -73,10 +73,8 @@ struct FaceCanvas {
 
     /// Composites `shape` with `paint` over the current pixels.
     ///
-    /// Distances are within `slack` of a 1-Lipschitz function, and one pixel step moves at
-    /// most `1 / pixelsPerUnit` face units, so a pixel at distance `d` lets the loop jump
-    /// over the next `d - threshold - 2 * slack` pixels of the row (all fully outside, or all
-    /// fully inside and unshaded) with the same result as evaluating each of them.
+    /// Only the pixels of the shape's bounding box (plus the soft edge) are visited; see
+    /// `raster` for how most of those are skipped or filled without evaluating the shape.
     mutating func paint(_ shape: FaceShape, _ paint: FacePaint) {
         let f = frame
         let (u0, v0, u1, v1) = shape.bounds

@@ -1,17 +1,21 @@
 extension FaceCanvas {
     /// The pixel loop of `paint`, over the inclusive pixel box `x0...x1 × y0...y1`.
     ///
-    /// Each row is marched left to right, jumping over pixels that the distance bound proves
-    /// fully outside; a run of pixels proven fully inside (and unshaded) is filled without
-    /// evaluating them. For row-convex shapes (round ellipses, boxes, capsules, heads) the
-    /// march restarts from the right end at the first fully inside pixel, and everything
-    /// between the two inside pixels is filled.
+    /// Each row is marched left to right. Distances are within `slack` of a 1-Lipschitz
+    /// function and one pixel step moves at most `1 / ppu` face units, so a pixel at
+    /// distance `d` proves the next `d·ppu - threshold - 2·slack·ppu` pixels of the row
+    /// fully outside (skipped) or fully inside and unshaded (filled without evaluating),
+    /// giving the same bytes as evaluating every pixel. For row-convex shapes (round
+    /// ellipses, boxes, capsules, heads) the march restarts from the right end at the first
+    /// fully inside pixel, and everything between the two inside pixels is filled.
     ///
     /// The loop is written call-free with every variable hoisted out of it, because
     /// unoptimised Swift spends most of its time on calls and per-iteration local set-up
     /// and the test suite renders in debug. Shapes are evaluated inline exactly as
     /// `FaceShape.distance` would; only beards fall back to calling it.
-    mutating func raster(_ shape: FaceShape, _ paint: FacePaint, _ x0: Int, _ x1: Int, _ y0: Int, _ y1: Int) {
+    mutating func raster(
+        _ shape: FaceShape, _ paint: FacePaint, _ x0: Int, _ x1: Int, _ y0: Int, _ y1: Int
+    ) {
         let f = frame
         let invU = 1.0 / (f.scale * f.squash)
         let invV = 1.0 / f.scale
@@ -25,8 +29,9 @@ extension FaceCanvas {
         let solid = shade > 0 && shadeDepth * ppu > halfEdge ? shadeDepth * ppu : halfEdge
         let (cr, cg, cb) = (paint.color.r, paint.color.g, paint.color.b)
         let (cx, cy, cosA, sinA) = (f.cx, f.cy, f.cosA, f.sinA)
-        let (ex0, ey0, ix0, iy0, m0, round0) = (shape.ax0, shape.ay0, shape.ix0, shape.iy0, shape.m0, shape.round0)
-        let (ex1, ey1, ix1, iy1, m1, round1) = (shape.ax1, shape.ay1, shape.ix1, shape.iy1, shape.m1, shape.round1)
+        let (ex0, ey0, ix0, iy0, m0) = (shape.ax0, shape.ay0, shape.ix0, shape.iy0, shape.m0)
+        let (ex1, ey1, ix1, iy1, m1) = (shape.ax1, shape.ay1, shape.ix1, shape.iy1, shape.m1)
+        let (round0, round1) = (shape.round0, shape.round1)
         let (p0, p1, p2, p3, p4) = (shape.p0, shape.p1, shape.p2, shape.p3, shape.p4)
         // 1 ellipse, 2 box, 3 head, 4 crescent, 5 capsule, 6 ring, 0 call `distance`.
         let kind: Int
@@ -161,7 +166,8 @@ extension FaceCanvas {
                     cover = (cover > 1 ? 1 : cover) * alpha
                     if stripes > 0 {
                         dx = Double(fa) + 0.5 - cx
-                        s = (cosA * dx + sinA * dy) * invU * frequency + (cosA * dy - sinA * dx) * invV * 0.7
+                        s = (cosA * dx + sinA * dy) * invU * frequency
+                            + (cosA * dy - sinA * dx) * invV * 0.7
                         frac = Double(Int(s))
                         frac = s - (frac > s ? frac - 1 : frac)
                     }

@@ -1,0 +1,76 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import StratumCore
+
+/// Serves any `ImageClassifier` over the stdio plugin protocol: the plugin side of
+/// docs/plugin-protocol.md, used by `stratum serve` (and to measure the protocol's overhead
+/// against the same model in-process).
+public enum PluginServer {
+    /// Answers frames from `input` on `output` until `shutdown` or end of input.
+    public static func serve(_ classifier: any ImageClassifier, input: FileHandle = .standardInput, output: FileHandle = .standardOutput) throws {
+        // Raw read(2)/write(2): FileHandle's readData copies through small buffers and was
+        // several times slower than the model itself for 200 KB batches.
+        let inputFD = input.fileDescriptor, outputFD = output.fileDescriptor
+        func read(_ count: Int) -> [UInt8]? {
+            var bytes = [UInt8](repeating: 0, count: count)
+            var offset = 0
+            while offset < count {
+                let n = bytes.withUnsafeMutableBytes { Glibc.read(inputFD, $0.baseAddress! + offset, count - offset) }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return nil }
+                offset += n
+            }
+            return bytes
+        }
+        func next() throws -> PluginFrame? {
+            guard let prefix = read(4) else { return nil }
+            let length = PluginFrame.readUInt32(prefix[...])
+            guard length >= 4, length <= PluginFrame.maximumLength, let payload = read(length) else { return nil }
+            return try PluginFrame.decode(payload)
+        }
+        func send(_ frame: PluginFrame) throws {
+            let bytes = try frame.encoded()
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes.withUnsafeBytes { Glibc.write(outputFD, $0.baseAddress! + offset, bytes.count - offset) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw PluginFrame.FrameError("cannot write to standard output: \(String(cString: strerror(errno)))") }
+                offset += n
+            }
+        }
+
+        guard let hello = try next(), hello.type == "hello" else { return }
+        guard hello.header["protocol"]?.int == ProcessClassifier.protocolVersion else {
+            try send(PluginFrame(header: ["type": .string("error"), "message": .string("this plugin speaks protocol \(ProcessClassifier.protocolVersion)")]))
+            return
+        }
+        let d = classifier.descriptor
+        try send(PluginFrame(header: [
+            "type": .string("hello"), "protocol": .number(Double(ProcessClassifier.protocolVersion)), "name": .string(d.name),
+            "labels": .array(d.labels.map { .string($0) }),
+            "input": .object(["height": .number(Double(d.input.height)), "width": .number(Double(d.input.width)),
+                              "channels": .number(Double(d.input.channels)), "normalization": .string(d.input.normalization.rawValue),
+                              "center_crop": .bool(d.input.centerCrop)]),
+        ]))
+        while let frame = try next() {
+            if frame.type == "shutdown" { return }
+            let id = frame.header["id"] ?? .null
+            guard frame.type == "predict", let shape = frame.header["shape"]?.array?.compactMap(\.int), shape.count == 4,
+                  frame.body.count == shape.reduce(1, *) * 4 else {
+                try send(PluginFrame(header: ["type": .string("error"), "id": id, "message": .string("expected a predict frame with a [N,H,W,C] float32 body")]))
+                continue
+            }
+            let values = LittleEndianFloats.floats(frame.body)
+            do {
+                let rows = try classifier.predict(ImageBatch(count: shape[0], height: shape[1], width: shape[2], channels: shape[3], values: values))
+                let body = LittleEndianFloats.bytes(rows.flatMap { $0 })
+                try send(PluginFrame(header: ["type": .string("result"), "id": id, "shape": .array([.number(Double(rows.count)), .number(Double(d.labels.count))]),
+                                              "dtype": .string("float32")], body: body))
+            } catch {
+                try send(PluginFrame(header: ["type": .string("error"), "id": id, "message": .string("\(error)")]))
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import StratumCore
+import StratumData
+import StratumImaging
+import StratumModelProcess
+import StratumRunner
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks; every figure is printed next to a reference measured in the same run.",
+        subcommands: [PluginOverhead.self])
+
+    struct PluginOverhead: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "plugin-overhead",
+            abstract: "Images/second of one model in-process and through the `process` kind (`stratum serve`), same batches.")
+
+        @Option(help: "The model (any kind `stratum serve` can load).")
+        var model: String = "Experiments/data/models/logistic-baseline.json"
+
+        @Option(help: "A manifest whose images are used.")
+        var manifest: String = "Experiments/data/faces/manifest.csv"
+
+        @Option(help: "Number of images.")
+        var count: Int = 320
+
+        @Option(help: "Images per batch.")
+        var batchSize: Int = 32
+
+        @Option(help: "Timed repetitions (the median is reported).")
+        var repeats: Int = 7
+
+        @Option(help: "Also time this plugin folder (e.g. Experiments/plugins/python-numpy), for information.")
+        var plugin: String?
+
+        func run() throws {
+            do {
+                let modelURL = URL(fileURLWithPath: model)
+                guard let kind = Prediction.guessKind(modelURL) else { throw ValidationError("cannot tell the kind of \(model)") }
+                let local = try ModelRegistry.standard.loader(for: kind).load(ModelSpec(name: "in-process", kind: kind, path: modelURL))
+                let dataset = try ManifestReader.read(URL(fileURLWithPath: manifest), columns: ManifestColumns(label: "sex"))
+                let images = try dataset.samples.prefix(count).map { try ImageFile.read($0.url) }
+                let batches = stride(from: 0, to: images.count, by: batchSize).map {
+                    Preprocessor.batch(Array(images[$0..<min(images.count, $0 + batchSize)]), for: local.descriptor.input)
+                }
+                let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+                let served = try ProcessClassifier(name: "served", launch: PluginLaunch(command: [executable, "serve", modelURL.path],
+                                                                                        directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)),
+                                                   contentHash: "")
+                defer { served.close() }
+                var rows: [(String, Double)] = []
+                let reference = try Self.throughput(local, batches, repeats)
+                rows.append(("\(kind) in-process (reference)", reference))
+                rows.append(("\(kind) via process kind (stratum serve)", try Self.throughput(served, batches, repeats)))
+                if let plugin {
+                    let python = try ProcessLoader().load(ModelSpec(name: "plugin", kind: "process", path: URL(fileURLWithPath: plugin)))
+                    defer { python.close() }
+                    rows.append(("plugin \(URL(fileURLWithPath: plugin).lastPathComponent) (other implementation)", try Self.throughput(python, batches, repeats)))
+                }
+                print("plugin overhead: \(images.count) images of \(local.descriptor.input.width)×\(local.descriptor.input.height)×\(local.descriptor.input.channels), batch \(batchSize), median of \(repeats)")
+                for (name, rate) in rows {
+                    let ratio = rate / reference
+                    print(name.padding(toLength: 52, withPad: " ", startingAt: 0) + String(format: "%10.0f images/s   %.3f× reference", rate, ratio))
+                }
+                let overhead = (reference / rows[1].1 - 1) * 100
+                let perImage = (1 / rows[1].1 - 1 / reference) * 1e6
+                let bytes = local.descriptor.input.width * local.descriptor.input.height * local.descriptor.input.channels * 4
+                print(String(format: "protocol overhead: %+.1f%% time per image, i.e. %.1f µs per image of %d bytes (a fixed cost, independent of the model's own compute)", overhead, perImage, bytes))
+            } catch let error as ValidationError {
+                throw error
+            } catch {
+                throw report(error)
+            }
+        }
+
+        static func throughput(_ classifier: any ImageClassifier, _ batches: [ImageBatch], _ repeats: Int) throws -> Double {
+            let images = batches.reduce(0) { $0 + $1.count }
+            _ = try batches.map(classifier.predict) // warm-up
+            var rates: [Double] = []
+            for _ in 0..<max(1, repeats) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                for batch in batches { _ = try classifier.predict(batch) }
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                rates.append(Double(images) / seconds)
+            }
+            return rates.sorted()[rates.count / 2]
+        }
+    }
+}
