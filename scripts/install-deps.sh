@@ -4,6 +4,10 @@
 set -euo pipefail
 
 packages=(libpng-dev libturbojpeg0-dev libsqlite3-dev gnuplot-nox fonts-dejavu-core pkg-config "$@")
+# The reference plugins and the plugin tests run Python 3 with numpy.
+if ! python3 -c "import numpy" >/dev/null 2>&1; then
+    packages+=(python3 python3-numpy)
+fi
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
