@@ -24,16 +24,19 @@ let package = Package(
         .target(name: "StratumMetrics", dependencies: ["StratumCore"]),
         .target(name: "StratumModelLogistic", dependencies: ["StratumCore", "StratumImaging"]),
         .target(name: "StratumModelProcess", dependencies: ["StratumCore"]),
+        .target(name: "StratumEngine"),
+        .target(name: "StratumModelTFJS", dependencies: ["StratumCore", "StratumEngine"]),
         .target(name: "StratumStore", dependencies: [
             "StratumCore", "StratumMetrics", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "StratumReports", dependencies: ["StratumCore", "StratumMetrics", "StratumImaging"]),
         .target(name: "StratumRunner", dependencies: [
             "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumStore",
-            "StratumReports", "StratumModelLogistic", "StratumModelProcess", .product(name: "Yams", package: "Yams"),
+            "StratumReports", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS",
+            .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "stratum", dependencies: [
-            "StratumRunner", "StratumCore", "StratumData", "StratumImaging", "StratumStore", "StratumModelLogistic", "StratumModelProcess",
+            "StratumRunner", "StratumCore", "StratumData", "StratumImaging", "StratumStore", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "StratumTesting", dependencies: ["StratumCore"]),
@@ -43,7 +46,7 @@ let package = Package(
 
         .testTarget(name: "StratumTests", dependencies: [
             "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumModelLogistic",
-            "StratumModelProcess", "StratumStore", "StratumReports", "StratumRunner", "StratumTesting",
+            "StratumModelProcess", "StratumEngine", "StratumModelTFJS", "StratumStore", "StratumReports", "StratumRunner", "StratumTesting",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],

@@ -1,10 +1,11 @@
 import StratumCore
 import StratumModelLogistic
 import StratumModelProcess
+import StratumModelTFJS
 
 extension ModelRegistry {
     /// Every model kind Stratum ships, registered in one place.
     public static var standard: ModelRegistry {
-        ModelRegistry([LogisticLoader(), ProcessLoader()])
+        ModelRegistry([LogisticLoader(), ProcessLoader(), TFJSLoader()])
     }
 }

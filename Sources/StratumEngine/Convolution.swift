@@ -1,0 +1,122 @@
+/// Convolutions on NHWC tensors.
+public enum Convolution {
+    /// 2-D convolution. `filter` is HWIO ([kh, kw, in, out]), `bias` has `out` values.
+    /// Implemented as im2col + one GEMM per image (1×1 stride-1 convolutions skip im2col).
+    public static func conv2d(_ input: Tensor, filter: Tensor, bias: [Float]? = nil, strides: (Int, Int) = (1, 1),
+                              dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none) throws -> Tensor {
+        guard input.rank == 4, filter.rank == 4 else { throw EngineError.shapeMismatch("conv2d needs NHWC input and HWIO filter, got \(input.shape) and \(filter.shape)") }
+        let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (kh, kw, fc, oc) = (filter.shape[0], filter.shape[1], filter.shape[2], filter.shape[3])
+        guard fc == c else { throw EngineError.shapeMismatch("conv2d filter expects \(fc) input channels, input has \(c)") }
+        if let bias, bias.count != oc { throw EngineError.shapeMismatch("conv2d bias has \(bias.count) values for \(oc) channels") }
+        let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
+        var output = [Float](repeating: 0, count: n * oh * ow * oc)
+        let patch = kh * kw * c
+        let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
+        var columns = pointwise ? [] : [Float](repeating: 0, count: oh * ow * patch)
+        input.data.withUnsafeBufferPointer { x in
+            filter.data.withUnsafeBufferPointer { f in
+                output.withUnsafeMutableBufferPointer { y in
+                    columns.withUnsafeMutableBufferPointer { col in
+                        for image in 0..<n {
+                            let source = x.baseAddress! + image * h * w * c
+                            let target = y.baseAddress! + image * oh * ow * oc
+                            if pointwise {
+                                BLAS.gemm(m: h * w, n: oc, k: c, a: source, b: f.baseAddress!, c: target)
+                                continue
+                            }
+                            // im2col: one row per output pixel holding its kh·kw·c window (zeros outside).
+                            var row = 0
+                            for oy in 0..<oh {
+                                for ox in 0..<ow {
+                                    let base = col.baseAddress! + row * patch
+                                    var offset = 0
+                                    for ky in 0..<kh {
+                                        let iy = oy * strides.0 - top + ky * dilations.0
+                                        for kx in 0..<kw {
+                                            let ix = ox * strides.1 - left + kx * dilations.1
+                                            if iy >= 0 && iy < h && ix >= 0 && ix < w {
+                                                (base + offset).update(from: source + (iy * w + ix) * c, count: c)
+                                            } else {
+                                                (base + offset).update(repeating: 0, count: c)
+                                            }
+                                            offset += c
+                                        }
+                                    }
+                                    row += 1
+                                }
+                            }
+                            BLAS.gemm(m: oh * ow, n: oc, k: patch, a: col.baseAddress!, b: f.baseAddress!, c: target)
+                        }
+                    }
+                }
+            }
+        }
+        finish(&output, channels: oc, bias: bias, activation: activation)
+        return Tensor(shape: [n, oh, ow, oc], data: output)
+    }
+
+    /// Depthwise convolution. `filter` is [kh, kw, in, multiplier]; output channel
+    /// `ci · multiplier + m` convolves input channel `ci` with filter slice `m` (TensorFlow's order).
+    public static func depthwiseConv2d(_ input: Tensor, filter: Tensor, bias: [Float]? = nil, strides: (Int, Int) = (1, 1),
+                                       dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none) throws -> Tensor {
+        guard input.rank == 4, filter.rank == 4 else { throw EngineError.shapeMismatch("depthwise conv needs NHWC input and [kh,kw,in,mult] filter") }
+        let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (kh, kw, fc, mult) = (filter.shape[0], filter.shape[1], filter.shape[2], filter.shape[3])
+        guard fc == c else { throw EngineError.shapeMismatch("depthwise filter expects \(fc) channels, input has \(c)") }
+        let oc = c * mult
+        if let bias, bias.count != oc { throw EngineError.shapeMismatch("depthwise bias has \(bias.count) values for \(oc) channels") }
+        let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
+        var output = [Float](repeating: 0, count: n * oh * ow * oc)
+        input.data.withUnsafeBufferPointer { x in
+            filter.data.withUnsafeBufferPointer { f in
+                output.withUnsafeMutableBufferPointer { y in
+                    for image in 0..<n {
+                        let source = x.baseAddress! + image * h * w * c
+                        for oy in 0..<oh {
+                            for ox in 0..<ow {
+                                let out = y.baseAddress! + ((image * oh + oy) * ow + ox) * oc
+                                for ky in 0..<kh {
+                                    let iy = oy * strides.0 - top + ky * dilations.0
+                                    if iy < 0 || iy >= h { continue }
+                                    for kx in 0..<kw {
+                                        let ix = ox * strides.1 - left + kx * dilations.1
+                                        if ix < 0 || ix >= w { continue }
+                                        let pixel = source + (iy * w + ix) * c
+                                        let weights = f.baseAddress! + (ky * kw + kx) * c * mult
+                                        if mult == 1 {
+                                            for ci in 0..<c { out[ci] += pixel[ci] * weights[ci] }
+                                        } else {
+                                            for ci in 0..<c {
+                                                let value = pixel[ci]
+                                                for m in 0..<mult { out[ci * mult + m] += value * weights[ci * mult + m] }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        finish(&output, channels: oc, bias: bias, activation: activation)
+        return Tensor(shape: [n, oh, ow, oc], data: output)
+    }
+
+    /// Adds a per-channel bias and applies an activation in one pass.
+    static func finish(_ values: inout [Float], channels: Int, bias: [Float]?, activation: Activation) {
+        if let bias {
+            values.withUnsafeMutableBufferPointer { y in
+                bias.withUnsafeBufferPointer { b in
+                    var i = 0
+                    while i < y.count {
+                        for ch in 0..<channels { y[i + ch] += b[ch] }
+                        i += channels
+                    }
+                }
+            }
+        }
+        activation.apply(&values)
+    }
+}

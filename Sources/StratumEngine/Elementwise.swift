@@ -1,0 +1,205 @@
+import Foundation
+
+/// Element-wise and shape operations.
+public enum Elementwise {
+    public enum Binary: Sendable { case add, subtract, multiply, divide, maximum, minimum }
+
+    /// Applies `op` with NumPy broadcasting (shapes aligned from the right; size-1 dims stretch).
+    public static func binary(_ a: Tensor, _ b: Tensor, _ op: Binary) throws -> Tensor {
+        let rank = max(a.rank, b.rank)
+        let shapeA = [Int](repeating: 1, count: rank - a.rank) + a.shape
+        let shapeB = [Int](repeating: 1, count: rank - b.rank) + b.shape
+        var shape: [Int] = []
+        for axis in 0..<rank {
+            let (x, y) = (shapeA[axis], shapeB[axis])
+            guard x == y || x == 1 || y == 1 else { throw EngineError.shapeMismatch("cannot broadcast \(a.shape) with \(b.shape)") }
+            shape.append(x == 1 ? y : x)
+        }
+        let f: (Float, Float) -> Float
+        switch op {
+        case .add: f = (+)
+        case .subtract: f = (-)
+        case .multiply: f = (*)
+        case .divide: f = (/)
+        case .maximum: f = { Swift.max($0, $1) }
+        case .minimum: f = { Swift.min($0, $1) }
+        }
+        let count = shape.reduce(1, *)
+        if shapeA == shapeB { return Tensor(shape: shape, data: zip(a.data, b.data).map(f)) }
+        // Common case: b is a per-channel vector over the last axis (or a scalar).
+        if b.count == shape[rank - 1] && shapeB.dropLast().allSatisfy({ $0 == 1 }) && shapeA == shape {
+            let c = b.count
+            var out = a.data
+            out.withUnsafeMutableBufferPointer { y in
+                b.data.withUnsafeBufferPointer { v in
+                    var i = 0
+                    while i < count {
+                        for ch in 0..<c { y[i + ch] = f(y[i + ch], v[ch]) }
+                        i += c
+                    }
+                }
+            }
+            return Tensor(shape: shape, data: out)
+        }
+        if b.count == 1 && shapeA == shape { let s = b.data[0]; return Tensor(shape: shape, data: a.data.map { f($0, s) }) }
+        if a.count == 1 && shapeB == shape { let s = a.data[0]; return Tensor(shape: shape, data: b.data.map { f(s, $0) }) }
+        let stridesA = broadcastStrides(shapeA, shape), stridesB = broadcastStrides(shapeB, shape)
+        let outStrides = Tensor(zeros: shape).strides
+        var out = [Float](repeating: 0, count: count)
+        for flat in 0..<count {
+            var remainder = flat, ia = 0, ib = 0
+            for axis in 0..<rank {
+                let index = remainder / outStrides[axis]
+                remainder %= outStrides[axis]
+                ia += index * stridesA[axis]
+                ib += index * stridesB[axis]
+            }
+            out[flat] = f(a.data[ia], b.data[ib])
+        }
+        return Tensor(shape: shape, data: out)
+    }
+
+    static func broadcastStrides(_ shape: [Int], _ target: [Int]) -> [Int] {
+        let strides = Tensor(zeros: shape).strides
+        return shape.indices.map { shape[$0] == 1 && target[$0] != 1 ? 0 : strides[$0] }
+    }
+
+    /// Softmax over the last axis (max-subtracted).
+    public static func softmax(_ input: Tensor) -> Tensor {
+        guard let classes = input.shape.last, classes > 0 else { return input }
+        var out = input.data
+        for start in stride(from: 0, to: out.count, by: classes) {
+            let row = start..<(start + classes)
+            let top = out[row].max() ?? 0
+            var sum: Float = 0
+            for i in row { out[i] = expf(out[i] - top); sum += out[i] }
+            for i in row { out[i] /= sum }
+        }
+        return Tensor(shape: input.shape, data: out)
+    }
+
+    /// Applies an activation to every value.
+    public static func activate(_ input: Tensor, _ activation: Activation) -> Tensor {
+        var out = input.data
+        activation.apply(&out)
+        return Tensor(shape: input.shape, data: out)
+    }
+
+    /// Inference batch normalisation over the last axis: (x − mean)/√(var + ε)·γ + β (Keras semantics).
+    public static func batchNorm(_ input: Tensor, mean: [Float], variance: [Float], scale: [Float]?, offset: [Float]?, epsilon: Float) throws -> Tensor {
+        guard let c = input.shape.last, mean.count == c, variance.count == c, scale.map({ $0.count == c }) ?? true, offset.map({ $0.count == c }) ?? true else {
+            throw EngineError.shapeMismatch("batch norm parameters do not match \(input.shape.last ?? 0) channels")
+        }
+        let multiplier = (0..<c).map { (scale?[$0] ?? 1) / (variance[$0] + epsilon).squareRoot() }
+        let shift = (0..<c).map { (offset?[$0] ?? 0) - mean[$0] * multiplier[$0] }
+        var out = input.data
+        for start in stride(from: 0, to: out.count, by: c) {
+            for ch in 0..<c { out[start + ch] = out[start + ch] * multiplier[ch] + shift[ch] }
+        }
+        return Tensor(shape: input.shape, data: out)
+    }
+
+    /// Matrix product of 2-D tensors with optional transposes, bias and activation.
+    public static func matMul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false, bias: [Float]? = nil, activation: Activation = .none) throws -> Tensor {
+        guard a.rank == 2, b.rank == 2 else { throw EngineError.shapeMismatch("matmul needs 2-D tensors, got \(a.shape) and \(b.shape)") }
+        let left = transposeA ? transpose2D(a) : a
+        let (m, k) = (left.shape[0], left.shape[1])
+        let (kb, n) = transposeB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
+        guard k == kb else { throw EngineError.shapeMismatch("matmul inner dimensions differ: \(a.shape) × \(b.shape)") }
+        if let bias, bias.count != n { throw EngineError.shapeMismatch("matmul bias has \(bias.count) values for \(n) columns") }
+        var out = [Float](repeating: 0, count: m * n)
+        left.data.withUnsafeBufferPointer { x in
+            b.data.withUnsafeBufferPointer { y in
+                out.withUnsafeMutableBufferPointer { z in
+                    BLAS.gemm(m: m, n: n, k: k, a: x.baseAddress!, b: y.baseAddress!, c: z.baseAddress!, transposeB: transposeB)
+                }
+            }
+        }
+        Convolution.finish(&out, channels: n, bias: bias, activation: activation)
+        return Tensor(shape: [m, n], data: out)
+    }
+
+    static func transpose2D(_ t: Tensor) -> Tensor {
+        let (r, c) = (t.shape[0], t.shape[1])
+        var out = [Float](repeating: 0, count: r * c)
+        for i in 0..<r { for j in 0..<c { out[j * r + i] = t.data[i * c + j] } }
+        return Tensor(shape: [c, r], data: out)
+    }
+
+    /// Constant padding; `paddings` holds (before, after) per axis.
+    public static func pad(_ input: Tensor, paddings: [(Int, Int)], value: Float = 0) throws -> Tensor {
+        guard paddings.count == input.rank, paddings.allSatisfy({ $0.0 >= 0 && $0.1 >= 0 }) else {
+            throw EngineError.shapeMismatch("pad needs one non-negative (before, after) per axis of \(input.shape)")
+        }
+        let shape = zip(input.shape, paddings).map { $0 + $1.0 + $1.1 }
+        var out = [Float](repeating: value, count: shape.reduce(1, *))
+        let outStrides = Tensor(zeros: shape).strides, inStrides = input.strides
+        for flat in 0..<input.count {
+            var remainder = flat, target = 0
+            for axis in 0..<input.rank {
+                let index = remainder / inStrides[axis]
+                remainder %= inStrides[axis]
+                target += (index + paddings[axis].0) * outStrides[axis]
+            }
+            out[target] = input.data[flat]
+        }
+        return Tensor(shape: shape, data: out)
+    }
+
+    /// Concatenation along `axis` (negative counts from the end).
+    public static func concat(_ inputs: [Tensor], axis: Int) throws -> Tensor {
+        guard let first = inputs.first else { throw EngineError.shapeMismatch("concat of nothing") }
+        let a = axis < 0 ? axis + first.rank : axis
+        guard a >= 0 && a < first.rank else { throw EngineError.shapeMismatch("concat axis \(axis) out of range for \(first.shape)") }
+        for t in inputs where t.rank != first.rank || (0..<first.rank).contains(where: { $0 != a && t.shape[$0] != first.shape[$0] }) {
+            throw EngineError.shapeMismatch("concat along \(a): \(t.shape) does not match \(first.shape)")
+        }
+        let outer = first.shape[..<a].reduce(1, *)
+        let inners = inputs.map { $0.shape[a...].reduce(1, *) }
+        var out: [Float] = []
+        out.reserveCapacity(inputs.reduce(0) { $0 + $1.count })
+        for o in 0..<outer {
+            for (t, inner) in zip(inputs, inners) { out += t.data[(o * inner)..<((o + 1) * inner)] }
+        }
+        var shape = first.shape
+        shape[a] = inputs.reduce(0) { $0 + $1.shape[a] }
+        return Tensor(shape: shape, data: out)
+    }
+
+    /// Bilinear resize of NHWC, TensorFlow's ResizeBilinear: `alignCorners` maps corner to
+    /// corner; else `halfPixelCenters` samples at (i + 0.5)·scale − 0.5; else at i·scale.
+    public static func resizeBilinear(_ input: Tensor, height oh: Int, width ow: Int, alignCorners: Bool, halfPixelCenters: Bool) throws -> Tensor {
+        guard input.rank == 4 else { throw EngineError.shapeMismatch("resize needs NHWC input, got \(input.shape)") }
+        let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        func scale(_ inSize: Int, _ outSize: Int) -> Float {
+            alignCorners && outSize > 1 ? Float(inSize - 1) / Float(outSize - 1) : Float(inSize) / Float(outSize)
+        }
+        func taps(_ inSize: Int, _ outSize: Int) -> [(Int, Int, Float)] {
+            let s = scale(inSize, outSize)
+            return (0..<outSize).map { i in
+                let position = halfPixelCenters ? max(0, (Float(i) + 0.5) * s - 0.5) : Float(i) * s
+                let low = min(Int(position), inSize - 1)
+                return (low, min(low + 1, inSize - 1), position - Float(low))
+            }
+        }
+        let ys = taps(h, oh), xs = taps(w, ow)
+        var out = [Float](repeating: 0, count: n * oh * ow * c)
+        input.data.withUnsafeBufferPointer { x in
+            for image in 0..<n {
+                for (oy, ty) in ys.enumerated() {
+                    for (ox, tx) in xs.enumerated() {
+                        let o = ((image * oh + oy) * ow + ox) * c
+                        let p00 = ((image * h + ty.0) * w + tx.0) * c, p01 = ((image * h + ty.0) * w + tx.1) * c
+                        let p10 = ((image * h + ty.1) * w + tx.0) * c, p11 = ((image * h + ty.1) * w + tx.1) * c
+                        for ch in 0..<c {
+                            let top = x[p00 + ch] + (x[p01 + ch] - x[p00 + ch]) * tx.2
+                            let bottom = x[p10 + ch] + (x[p11 + ch] - x[p10 + ch]) * tx.2
+                            out[o + ch] = top + (bottom - top) * ty.2
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, oh, ow, c], data: out)
+    }
+}

@@ -1,0 +1,70 @@
+/// How a window op pads its input, in TensorFlow's conventions.
+public enum Padding: Sendable, Equatable {
+    /// Output = ceil(input / stride); the total padding max((out−1)·s + (k−1)·d + 1 − in, 0)
+    /// is split with the smaller half before (TensorFlow's SAME).
+    case same
+    /// No padding: output = ceil((in − (k−1)·d) / s).
+    case valid
+    /// Explicit (before, after) for height and width.
+    case explicit(top: Int, bottom: Int, left: Int, right: Int)
+
+    /// (output size, padding before) along one axis.
+    func resolve(input: Int, kernel: Int, stride: Int, dilation: Int) -> (output: Int, before: Int) {
+        let effective = (kernel - 1) * dilation + 1
+        switch self {
+        case .same:
+            let output = (input + stride - 1) / stride
+            let total = max((output - 1) * stride + effective - input, 0)
+            return (output, total / 2)
+        case .valid:
+            return (max(0, (input - effective + stride) / stride), 0)
+        case .explicit:
+            return (0, 0)
+        }
+    }
+
+    /// (output height, pad top, output width, pad left).
+    func resolve2D(height: Int, width: Int, kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int)) -> (Int, Int, Int, Int) {
+        if case .explicit(let top, let bottom, let left, let right) = self {
+            let eh = (kernel.0 - 1) * dilations.0 + 1, ew = (kernel.1 - 1) * dilations.1 + 1
+            return (max(0, (height + top + bottom - eh) / strides.0 + 1), top, max(0, (width + left + right - ew) / strides.1 + 1), left)
+        }
+        let (oh, top) = resolve(input: height, kernel: kernel.0, stride: strides.0, dilation: dilations.0)
+        let (ow, left) = resolve(input: width, kernel: kernel.1, stride: strides.1, dilation: dilations.1)
+        return (oh, top, ow, left)
+    }
+}
+
+/// An activation fused into a conv or matmul (or used alone).
+public enum Activation: Sendable, Equatable {
+    case none, relu, relu6, sigmoid, tanh, elu
+    case leakyRelu(Float)
+
+    @inline(__always)
+    func apply(_ x: Float) -> Float {
+        switch self {
+        case .none: return x
+        case .relu: return max(0, x)
+        case .relu6: return min(6, max(0, x))
+        case .sigmoid: return 1 / (1 + expf(-x))
+        case .tanh: return tanhf(x)
+        case .elu: return x >= 0 ? x : expf(x) - 1
+        case .leakyRelu(let alpha): return x >= 0 ? x : alpha * x
+        }
+    }
+
+    func apply(_ values: inout [Float]) {
+        if self == .none { return }
+        values.withUnsafeMutableBufferPointer { buffer in
+            switch self {
+            case .relu: for i in buffer.indices { buffer[i] = max(0, buffer[i]) }
+            case .relu6: for i in buffer.indices { buffer[i] = min(6, max(0, buffer[i])) }
+            default: for i in buffer.indices { buffer[i] = apply(buffer[i]) }
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,99 @@
+/// Pooling and reductions on NHWC tensors.
+public enum Pooling {
+    public enum Kind: Sendable { case max, average }
+
+    /// Max or average pooling; averages count only the window's in-bounds values (padding excluded),
+    /// as TensorFlow's AvgPool does.
+    public static func pool2d(_ input: Tensor, kind: Kind, window: (Int, Int), strides: (Int, Int), padding: Padding) throws -> Tensor {
+        guard input.rank == 4 else { throw EngineError.shapeMismatch("pooling needs NHWC input, got \(input.shape)") }
+        let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: window, strides: strides, dilations: (1, 1))
+        var output = [Float](repeating: 0, count: n * oh * ow * c)
+        var accumulator = [Float](repeating: 0, count: c)
+        input.data.withUnsafeBufferPointer { x in
+            output.withUnsafeMutableBufferPointer { y in
+                accumulator.withUnsafeMutableBufferPointer { acc in
+                    for image in 0..<n {
+                        for oy in 0..<oh {
+                            for ox in 0..<ow {
+                                acc.update(repeating: kind == .max ? -Float.infinity : 0)
+                                var counted = 0
+                                for ky in 0..<window.0 {
+                                    let iy = oy * strides.0 - top + ky
+                                    if iy < 0 || iy >= h { continue }
+                                    for kx in 0..<window.1 {
+                                        let ix = ox * strides.1 - left + kx
+                                        if ix < 0 || ix >= w { continue }
+                                        counted += 1
+                                        let pixel = x.baseAddress! + ((image * h + iy) * w + ix) * c
+                                        if kind == .max {
+                                            for ch in 0..<c { acc[ch] = max(acc[ch], pixel[ch]) }
+                                        } else {
+                                            for ch in 0..<c { acc[ch] += pixel[ch] }
+                                        }
+                                    }
+                                }
+                                let out = y.baseAddress! + ((image * oh + oy) * ow + ox) * c
+                                let scale = kind == .average && counted > 0 ? 1 / Float(counted) : 1
+                                for ch in 0..<c { out[ch] = kind == .average ? acc[ch] * scale : acc[ch] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, oh, ow, c], data: output)
+    }
+
+    /// Mean over `axes` (negative axes count from the end), keeping them as size 1 when asked.
+    public static func mean(_ input: Tensor, axes: [Int], keepDims: Bool) throws -> Tensor {
+        let rank = input.rank
+        let normalized = Set(try axes.map { axis -> Int in
+            let a = axis < 0 ? axis + rank : axis
+            guard a >= 0 && a < rank else { throw EngineError.shapeMismatch("mean axis \(axis) out of range for rank \(rank)") }
+            return a
+        })
+        // Fast path: spatial mean of NHWC (global average pooling).
+        let strides = input.strides
+        var outShape: [Int] = []
+        for axis in 0..<rank {
+            if normalized.contains(axis) { if keepDims { outShape.append(1) } } else { outShape.append(input.shape[axis]) }
+        }
+        let reducedShape = (0..<rank).map { normalized.contains($0) ? 1 : input.shape[$0] }
+        let reducedStrides = Tensor(zeros: reducedShape).strides
+        var sums = [Double](repeating: 0, count: reducedShape.reduce(1, *))
+        let divisor = Double(normalized.reduce(1) { $0 * input.shape[$1] })
+        input.data.withUnsafeBufferPointer { x in
+            var index = [Int](repeating: 0, count: rank)
+            for flat in 0..<x.count {
+                var remainder = flat
+                var target = 0
+                for axis in 0..<rank {
+                    index[axis] = remainder / strides[axis]
+                    remainder %= strides[axis]
+                    if !normalized.contains(axis) { target += index[axis] * reducedStrides[axis] }
+                }
+                sums[target] += Double(x[flat])
+            }
+        }
+        return Tensor(shape: outShape, data: sums.map { Float($0 / max(1, divisor)) })
+    }
+
+    /// Global average pooling of NHWC to [N, C] (optionally [N,1,1,C]).
+    public static func globalAverage(_ input: Tensor, keepDims: Bool = false) throws -> Tensor {
+        guard input.rank == 4 else { throw EngineError.shapeMismatch("global average pooling needs NHWC input, got \(input.shape)") }
+        let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        var out = [Float](repeating: 0, count: n * c)
+        input.data.withUnsafeBufferPointer { x in
+            for image in 0..<n {
+                var sums = [Double](repeating: 0, count: c)
+                for p in 0..<(h * w) {
+                    let pixel = x.baseAddress! + (image * h * w + p) * c
+                    for ch in 0..<c { sums[ch] += Double(pixel[ch]) }
+                }
+                for ch in 0..<c { out[image * c + ch] = Float(sums[ch] / Double(max(1, h * w))) }
+            }
+        }
+        return Tensor(shape: keepDims ? [n, 1, 1, c] : [n, c], data: out)
+    }
+}

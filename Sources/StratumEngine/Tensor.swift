@@ -1,0 +1,65 @@
+/// A dense float32 tensor, row-major; 4-D image tensors are NHWC.
+public struct Tensor: Sendable, Equatable {
+    public var shape: [Int]
+    public var data: [Float]
+
+    /// Creates a tensor; `data.count` must equal the product of `shape`.
+    public init(shape: [Int], data: [Float]) {
+        precondition(shape.allSatisfy { $0 >= 0 } && data.count == shape.reduce(1, *), "Tensor: \(data.count) values for shape \(shape)")
+        self.shape = shape
+        self.data = data
+    }
+
+    /// A tensor of zeros.
+    public init(zeros shape: [Int]) {
+        self.init(shape: shape, data: [Float](repeating: 0, count: shape.reduce(1, *)))
+    }
+
+    /// A scalar.
+    public init(scalar: Float) {
+        self.init(shape: [], data: [scalar])
+    }
+
+    public var count: Int { data.count }
+    public var rank: Int { shape.count }
+
+    /// Row-major strides.
+    public var strides: [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var running = 1
+        for axis in stride(from: shape.count - 1, through: 0, by: -1) {
+            strides[axis] = running
+            running *= shape[axis]
+        }
+        return strides
+    }
+
+    /// The same values with another shape; one dimension may be −1 (inferred).
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        var resolved = newShape
+        let known = newShape.filter { $0 != -1 }.reduce(1, *)
+        if let unknown = newShape.firstIndex(of: -1) {
+            guard newShape.filter({ $0 == -1 }).count == 1, known > 0, count % known == 0 else {
+                throw EngineError.shapeMismatch("cannot reshape \(shape) to \(newShape)")
+            }
+            resolved[unknown] = count / known
+        }
+        guard resolved.reduce(1, *) == count, resolved.allSatisfy({ $0 >= 0 }) else {
+            throw EngineError.shapeMismatch("cannot reshape \(shape) (\(count) values) to \(newShape)")
+        }
+        return Tensor(shape: resolved, data: data)
+    }
+}
+
+/// An operation could not run on its inputs.
+public enum EngineError: Error, Equatable, CustomStringConvertible {
+    case shapeMismatch(String)
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case .shapeMismatch(let message): return "shape mismatch: \(message)"
+        case .unsupported(let message): return "unsupported: \(message)"
+        }
+    }
+}

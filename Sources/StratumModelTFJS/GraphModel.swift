@@ -1,0 +1,164 @@
+import Foundation
+import StratumEngine
+
+/// A TensorFlow.js graph model (GraphDef as JSON) evaluated on the engine.
+///
+/// Attributes follow the GraphDef JSON mapping: strings are base64 (`"s"`), integers are
+/// decimal strings (`"i"`), lists under `"list"`. Const nodes take their value from the
+/// weights manifest entry of the same name.
+struct GraphModel {
+    struct Node {
+        var name: String
+        var op: String
+        var inputs: [String]
+        var attributes: [String: Any]
+    }
+
+    static let supportedOps: Set<String> = [
+        "Placeholder", "Const", "Identity", "NoOp", "_FusedConv2D", "FusedDepthwiseConv2dNative", "DepthwiseConv2dNative", "Conv2D",
+        "BiasAdd", "_FusedMatMul", "MatMul", "Relu", "Relu6", "Sigmoid", "Tanh", "Elu", "LeakyRelu", "Softmax", "Mean", "MaxPool", "AvgPool",
+        "Pad", "PadV2", "AddV2", "Add", "Mul", "Sub", "RealDiv", "Maximum", "Minimum", "Reshape", "Squeeze", "ExpandDims", "ConcatV2",
+        "ResizeBilinear", "FusedBatchNorm", "FusedBatchNormV3", "Rsqrt", "Square", "Sqrt",
+    ]
+
+    let file: String
+    let nodes: [String: Node]
+    let order: [String]
+    let input: String
+    let inputShape: [Int]
+    let output: String
+    let weights: [String: Tensor]
+
+    init(topology: [String: Any], weights: [String: Tensor], signature: [String: Any]?, file: String) throws {
+        self.file = file
+        self.weights = weights
+        guard let list = topology["node"] as? [[String: Any]] else { throw TFJSError(file: file, message: "modelTopology has no 'node' list") }
+        var nodes: [String: Node] = [:], order: [String] = []
+        for entry in list {
+            guard let name = entry["name"] as? String, let op = entry["op"] as? String else { throw TFJSError(file: file, message: "a node lacks 'name' or 'op'") }
+            guard Self.supportedOps.contains(op) else {
+                throw TFJSError(file: file, node: name, message: "unsupported op '\(op)' (supported: \(Self.supportedOps.sorted().joined(separator: ", ")))")
+            }
+            nodes[name] = Node(name: name, op: op, inputs: (entry["input"] as? [String] ?? []).filter { !$0.hasPrefix("^") }, attributes: entry["attr"] as? [String: Any] ?? [:])
+            order.append(name)
+        }
+        for node in nodes.values {
+            for input in node.inputs where nodes[Self.baseName(input)] == nil {
+                throw TFJSError(file: file, node: node.name, message: "input '\(input)' is not a node of the graph")
+            }
+            if node.op == "Const" && weights[node.name] == nil {
+                throw TFJSError(file: file, node: node.name, message: "constant has no entry in the weights manifest")
+            }
+        }
+        let placeholders = order.filter { nodes[$0]?.op == "Placeholder" }
+        guard placeholders.count == 1, let input = placeholders.first else {
+            throw TFJSError(file: file, message: "expected exactly one Placeholder input, found \(placeholders.count)")
+        }
+        self.input = input
+        let dims = ((nodes[input]?.attributes["shape"] as? [String: Any])?["shape"] as? [String: Any])?["dim"] as? [[String: Any]] ?? []
+        inputShape = dims.map { Int("\($0["size"] ?? "-1")") ?? -1 }
+        // The output: the signature's first output, else the last node nothing consumes.
+        let consumed = Set(nodes.values.flatMap { $0.inputs.map(Self.baseName) })
+        var output = order.last { !consumed.contains($0) && nodes[$0]?.op != "Const" && nodes[$0]?.op != "NoOp" }
+        if let outputs = signature?["outputs"] as? [String: Any], let first = outputs.values.compactMap({ ($0 as? [String: Any])?["name"] as? String }).sorted().first {
+            let name = Self.baseName(first)
+            if nodes[name] != nil { output = name }
+        }
+        guard let output else { throw TFJSError(file: file, message: "cannot find the graph's output node") }
+        self.output = output
+        self.nodes = nodes
+        self.order = order
+    }
+
+    static func baseName(_ input: String) -> String {
+        let trimmed = input.hasPrefix("^") ? String(input.dropFirst()) : input
+        if let colon = trimmed.lastIndex(of: ":"), Int(trimmed[trimmed.index(after: colon)...]) != nil { return String(trimmed[..<colon]) }
+        return trimmed
+    }
+
+    /// Runs the graph on `batch` (NHWC) and returns the output node's value.
+    func run(_ batch: Tensor) throws -> Tensor {
+        var values: [String: Tensor] = [input: batch]
+        func value(_ name: String) throws -> Tensor {
+            let base = Self.baseName(name)
+            if let known = values[base] { return known }
+            guard let node = nodes[base] else { throw TFJSError(file: file, node: base, message: "no such node") }
+            let result: Tensor
+            do {
+                result = try evaluate(node, value)
+            } catch let error as TFJSError {
+                throw error
+            } catch {
+                throw TFJSError(file: file, node: node.name, message: "\(node.op): \(error)")
+            }
+            values[base] = result
+            return result
+        }
+        return try value(output)
+    }
+
+    // MARK: Attributes
+
+    func string(_ node: Node, _ key: String) -> String? {
+        guard let encoded = (node.attributes[key] as? [String: Any])?["s"] as? String, let data = Data(base64Encoded: encoded) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func ints(_ node: Node, _ key: String) -> [Int]? {
+        guard let list = ((node.attributes[key] as? [String: Any])?["list"] as? [String: Any])?["i"] as? [Any] else { return nil }
+        return list.compactMap { Int("\($0)") }
+    }
+
+    func strings(_ node: Node, _ key: String) -> [String] {
+        let list = ((node.attributes[key] as? [String: Any])?["list"] as? [String: Any])?["s"] as? [String] ?? []
+        return list.compactMap { Data(base64Encoded: $0).map { String(decoding: $0, as: UTF8.self) } }
+    }
+
+    func bool(_ node: Node, _ key: String) -> Bool {
+        (node.attributes[key] as? [String: Any])?["b"] as? Bool ?? false
+    }
+
+    func float(_ node: Node, _ key: String) -> Float? {
+        ((node.attributes[key] as? [String: Any])?["f"] as? NSNumber)?.floatValue
+    }
+
+    func int(_ node: Node, _ key: String) -> Int? {
+        (node.attributes[key] as? [String: Any])?["i"].flatMap { Int("\($0)") }
+    }
+
+    func padding(_ node: Node) throws -> Padding {
+        switch string(node, "padding") ?? "VALID" {
+        case "SAME": return .same
+        case "VALID": return .valid
+        case "EXPLICIT":
+            let p = ints(node, "explicit_paddings") ?? []
+            guard p.count == 8 else { throw TFJSError(file: file, node: node.name, message: "EXPLICIT padding needs 8 explicit_paddings") }
+            return .explicit(top: p[2], bottom: p[3], left: p[4], right: p[5])
+        case let other: throw TFJSError(file: file, node: node.name, message: "unknown padding '\(other)'")
+        }
+    }
+
+    func checkNHWC(_ node: Node) throws {
+        if let format = string(node, "data_format"), format != "NHWC" {
+            throw TFJSError(file: file, node: node.name, message: "data_format \(format) is not supported (only NHWC)")
+        }
+    }
+
+    func pair(_ list: [Int]?, _ node: Node, _ key: String) throws -> (Int, Int) {
+        guard let list else { return (1, 1) }
+        guard list.count == 4 else { throw TFJSError(file: file, node: node.name, message: "\(key) must have 4 values") }
+        return (list[1], list[2])
+    }
+
+    func activation(_ name: String, _ node: Node) throws -> Activation {
+        switch name {
+        case "Relu": return .relu
+        case "Relu6": return .relu6
+        case "Sigmoid": return .sigmoid
+        case "Tanh": return .tanh
+        case "Elu": return .elu
+        case "LeakyRelu": return .leakyRelu(float(node, "leakyrelu_alpha") ?? 0.2)
+        default: throw TFJSError(file: file, node: node.name, message: "unsupported fused activation '\(name)'")
+        }
+    }
+}

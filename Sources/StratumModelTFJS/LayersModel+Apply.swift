@@ -1,0 +1,119 @@
+import Foundation
+import StratumEngine
+
+extension LayersModel {
+    func pair(_ value: Any?, default fallback: Int) -> (Int, Int) {
+        if let list = value as? [Int], list.count == 2 { return (list[0], list[1]) }
+        if let single = value as? Int { return (single, single) }
+        return (fallback, fallback)
+    }
+
+    func padding(_ config: [String: Any]) -> Padding {
+        (config["padding"] as? String) == "same" ? .same : .valid
+    }
+
+    func activation(_ name: String?, _ layer: Layer) throws -> (Activation, softmax: Bool) {
+        switch name ?? "linear" {
+        case "linear", "": return (.none, false)
+        case "relu": return (.relu, false)
+        case "relu6": return (.relu6, false)
+        case "sigmoid": return (.sigmoid, false)
+        case "tanh": return (.tanh, false)
+        case "elu": return (.elu, false)
+        case "softmax": return (.none, true)
+        case let other: throw TFJSError(file: file, node: layer.name, message: "unsupported activation '\(other)'")
+        }
+    }
+
+    func finish(_ tensor: Tensor, _ activationName: Any?, _ layer: Layer) throws -> Tensor {
+        let (activation, softmax) = try self.activation(activationName as? String, layer)
+        let activated = Elementwise.activate(tensor, activation)
+        return softmax ? Elementwise.softmax(activated) : activated
+    }
+
+    func apply(_ layer: Layer, _ inputs: [Tensor]) throws -> Tensor {
+        let config = layer.config
+        guard let x = inputs.first else { throw TFJSError(file: file, node: layer.name, message: "layer has no input") }
+        if let format = config["data_format"] as? String, format != "channels_last" {
+            throw TFJSError(file: file, node: layer.name, message: "data_format \(format) is not supported (only channels_last)")
+        }
+        let useBias = config["use_bias"] as? Bool ?? true
+        switch layer.className {
+        case "Conv2D":
+            let y = try Convolution.conv2d(x, filter: weight(layer, "kernel"), bias: useBias ? weight(layer, "bias").data : nil,
+                                           strides: pair(config["strides"], default: 1), dilations: pair(config["dilation_rate"], default: 1), padding: padding(config))
+            return try finish(y, config["activation"], layer)
+        case "DepthwiseConv2D":
+            let y = try Convolution.depthwiseConv2d(x, filter: weight(layer, "depthwise_kernel"), bias: useBias ? weight(layer, "bias").data : nil,
+                                                    strides: pair(config["strides"], default: 1), dilations: pair(config["dilation_rate"], default: 1), padding: padding(config))
+            return try finish(y, config["activation"], layer)
+        case "SeparableConv2D":
+            let depthwise = try Convolution.depthwiseConv2d(x, filter: weight(layer, "depthwise_kernel"), strides: pair(config["strides"], default: 1),
+                                                            dilations: pair(config["dilation_rate"], default: 1), padding: padding(config))
+            let y = try Convolution.conv2d(depthwise, filter: weight(layer, "pointwise_kernel"), bias: useBias ? weight(layer, "bias").data : nil, padding: .valid)
+            return try finish(y, config["activation"], layer)
+        case "Dense":
+            let flat = try x.reshaped([x.shape[0], -1])
+            let y = try Elementwise.matMul(flat, weight(layer, "kernel"), bias: useBias ? weight(layer, "bias").data : nil)
+            return try finish(y, config["activation"], layer)
+        case "BatchNormalization":
+            if let axis = config["axis"] as? Int, axis != -1 && axis != x.rank - 1 {
+                throw TFJSError(file: file, node: layer.name, message: "batch normalisation over axis \(axis) is not supported (only the last axis)")
+            }
+            if let axes = config["axis"] as? [Int], axes != [-1] && axes != [x.rank - 1] {
+                throw TFJSError(file: file, node: layer.name, message: "batch normalisation over axes \(axes) is not supported")
+            }
+            let scale = (config["scale"] as? Bool ?? true) ? try weight(layer, "gamma").data : nil
+            let center = (config["center"] as? Bool ?? true) ? try weight(layer, "beta").data : nil
+            let epsilon = (config["epsilon"] as? NSNumber)?.floatValue ?? 0.001
+            return try Elementwise.batchNorm(x, mean: weight(layer, "moving_mean").data, variance: weight(layer, "moving_variance").data, scale: scale, offset: center, epsilon: epsilon)
+        case "Activation":
+            return try finish(x, config["activation"], layer)
+        case "ReLU":
+            let maxValue = (config["max_value"] as? NSNumber)?.floatValue
+            let slope = (config["negative_slope"] as? NSNumber)?.floatValue ?? 0
+            let threshold = (config["threshold"] as? NSNumber)?.floatValue ?? 0
+            return Tensor(shape: x.shape, data: x.data.map { v in
+                var y = v >= threshold ? v : slope * (v - threshold)
+                if let maxValue { y = min(y, maxValue) }
+                return y
+            })
+        case "Softmax":
+            return Elementwise.softmax(x)
+        case "MaxPooling2D", "AveragePooling2D":
+            let window = pair(config["pool_size"], default: 2)
+            let strides = config["strides"].map { pair($0, default: window.0) } ?? window
+            return try Pooling.pool2d(x, kind: layer.className == "MaxPooling2D" ? .max : .average, window: window, strides: strides, padding: padding(config))
+        case "GlobalAveragePooling2D":
+            return try Pooling.globalAverage(x, keepDims: config["keepdims"] as? Bool ?? false)
+        case "Flatten":
+            return try x.reshaped([x.shape[0], -1])
+        case "Reshape":
+            guard let target = config["target_shape"] as? [Int] else { throw TFJSError(file: file, node: layer.name, message: "Reshape needs target_shape") }
+            return try x.reshaped([x.shape[0]] + target)
+        case "Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout":
+            return x
+        case "Add":
+            return try inputs.dropFirst().reduce(x) { try Elementwise.binary($0, $1, .add) }
+        case "Multiply":
+            return try inputs.dropFirst().reduce(x) { try Elementwise.binary($0, $1, .multiply) }
+        case "Subtract":
+            guard inputs.count == 2 else { throw TFJSError(file: file, node: layer.name, message: "Subtract needs 2 inputs") }
+            return try Elementwise.binary(inputs[0], inputs[1], .subtract)
+        case "Concatenate":
+            return try Elementwise.concat(inputs, axis: config["axis"] as? Int ?? -1)
+        case "ZeroPadding2D":
+            let p = config["padding"]
+            var pads = ((0, 0), (0, 0))
+            if let single = p as? Int { pads = ((single, single), (single, single)) }
+            else if let two = p as? [Int], two.count == 2 { pads = ((two[0], two[0]), (two[1], two[1])) }
+            else if let nested = p as? [[Int]], nested.count == 2, nested.allSatisfy({ $0.count == 2 }) { pads = ((nested[0][0], nested[0][1]), (nested[1][0], nested[1][1])) }
+            return try Elementwise.pad(x, paddings: [(0, 0), pads.0, pads.1, (0, 0)])
+        case "Rescaling":
+            let scale = (config["scale"] as? NSNumber)?.floatValue ?? 1, offset = (config["offset"] as? NSNumber)?.floatValue ?? 0
+            return Tensor(shape: x.shape, data: x.data.map { $0 * scale + offset })
+        default:
+            throw TFJSError(file: file, node: layer.name, message: "unsupported layer '\(layer.className)'")
+        }
+    }
+}

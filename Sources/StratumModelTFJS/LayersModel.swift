@@ -1,0 +1,128 @@
+import Foundation
+import StratumEngine
+
+/// A TensorFlow.js layers model (Keras topology, Sequential or Functional) on the engine.
+struct LayersModel {
+    struct Layer {
+        var name: String
+        var className: String
+        var config: [String: Any]
+        /// Names of the layers feeding this one (empty for the input layer).
+        var inbound: [String]
+    }
+
+    static let supportedLayers: Set<String> = [
+        "InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "BatchNormalization", "Activation", "ReLU", "MaxPooling2D",
+        "AveragePooling2D", "GlobalAveragePooling2D", "Flatten", "Dense", "Dropout", "Add", "Concatenate", "ZeroPadding2D", "Rescaling",
+        "Softmax", "Reshape", "Multiply", "Subtract", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
+    ]
+
+    let file: String
+    let layers: [Layer]
+    let inputName: String
+    let outputName: String
+    let inputShape: [Int]
+    let weights: [String: Tensor]
+
+    init(topology: [String: Any], weights: [String: Tensor], file: String) throws {
+        self.file = file
+        self.weights = weights
+        let modelConfig = (topology["model_config"] as? [String: Any]) ?? topology
+        guard let className = modelConfig["class_name"] as? String, let config = modelConfig["config"] as? [String: Any] else {
+            throw TFJSError(file: file, message: "modelTopology has no Keras model_config with class_name and config")
+        }
+        let rawLayers: [[String: Any]]
+        if let list = config["layers"] as? [[String: Any]] { rawLayers = list } else if let list = modelConfig["config"] as? [[String: Any]] { rawLayers = list } else {
+            throw TFJSError(file: file, message: "the \(className) model has no layers")
+        }
+        var layers: [Layer] = []
+        var inputShape: [Int]?
+        for (index, raw) in rawLayers.enumerated() {
+            guard let layerClass = raw["class_name"] as? String, let layerConfig = raw["config"] as? [String: Any] else {
+                throw TFJSError(file: file, message: "layer \(index) lacks class_name or config")
+            }
+            let name = (layerConfig["name"] as? String) ?? (raw["name"] as? String) ?? "layer_\(index)"
+            guard Self.supportedLayers.contains(layerClass) else {
+                throw TFJSError(file: file, node: name, message: "unsupported layer '\(layerClass)' (supported: \(Self.supportedLayers.sorted().joined(separator: ", ")))")
+            }
+            var inbound: [String] = []
+            if className == "Sequential" {
+                if layerClass != "InputLayer", let previous = layers.last { inbound = [previous.name] }
+            } else {
+                inbound = Self.inboundNames(raw["inbound_nodes"])
+            }
+            let shape = (layerConfig["batch_input_shape"] ?? layerConfig["batch_shape"]) as? [Any]
+            if inputShape == nil, let shape { inputShape = shape.map { ($0 as? Int) ?? -1 } }
+            if className == "Sequential" && layerClass != "InputLayer" && layers.isEmpty {
+                layers.append(Layer(name: "\(name)_input", className: "InputLayer", config: [:], inbound: []))
+                inbound = ["\(name)_input"]
+            }
+            layers.append(Layer(name: name, className: layerClass, config: layerConfig, inbound: inbound))
+        }
+        guard let shape = inputShape, shape.count == 4 else { throw TFJSError(file: file, message: "the model's input shape is not [batch, height, width, channels]") }
+        let inputs = layers.filter { $0.className == "InputLayer" }
+        guard inputs.count == 1, let input = inputs.first, let output = Self.outputName(config) ?? layers.last?.name else {
+            throw TFJSError(file: file, message: "expected exactly one input layer, found \(inputs.count)")
+        }
+        let names = Set(layers.map(\.name))
+        for layer in layers { for source in layer.inbound where !names.contains(source) {
+            throw TFJSError(file: file, node: layer.name, message: "inbound layer '\(source)' does not exist")
+        } }
+        self.layers = layers
+        self.inputName = input.name
+        self.outputName = output
+        self.inputShape = shape
+    }
+
+    /// Inbound layer names in both the Keras 2 (`[[["name", 0, 0, {}]]]`) and Keras 3
+    /// (`[{"args": [{"config": {"keras_history": ["name", 0, 0]}}]}]`) encodings.
+    static func inboundNames(_ value: Any?) -> [String] {
+        var names: [String] = []
+        func visit(_ item: Any) {
+            if let list = item as? [Any] {
+                if let name = list.first as? String, list.count >= 3, list[1] is Int { names.append(name); return }
+                list.forEach(visit)
+            } else if let object = item as? [String: Any] {
+                if let history = object["keras_history"] as? [Any], let name = history.first as? String { names.append(name); return }
+                object.values.forEach(visit)
+            }
+        }
+        if let value { visit(value) }
+        return names
+    }
+
+    static func outputName(_ config: [String: Any]) -> String? {
+        guard let outputs = config["output_layers"] as? [Any] else { return nil }
+        if let first = outputs.first as? [Any], let name = first.first as? String { return name }
+        return outputs.first as? String
+    }
+
+    /// The weight `layer/parameter`, also when nested under a model prefix.
+    func weight(_ layer: Layer, _ parameter: String) throws -> Tensor {
+        let key = "\(layer.name)/\(parameter)"
+        if let exact = weights[key] { return exact }
+        if let match = weights.keys.sorted().first(where: { $0.hasSuffix("/" + key) || ($0.hasPrefix(key) && $0.dropFirst(key.count).first == "_") }) {
+            return weights[match]!
+        }
+        throw TFJSError(file: file, node: layer.name, message: "weight '\(key)' is missing from the weights manifest")
+    }
+
+    func run(_ batch: Tensor) throws -> Tensor {
+        var values: [String: Tensor] = [inputName: batch]
+        for layer in layers where layer.name != inputName {
+            let inputs = try layer.inbound.map { name -> Tensor in
+                guard let value = values[name] else { throw TFJSError(file: file, node: layer.name, message: "input '\(name)' was not computed before this layer") }
+                return value
+            }
+            do {
+                values[layer.name] = try apply(layer, inputs)
+            } catch let error as TFJSError {
+                throw error
+            } catch {
+                throw TFJSError(file: file, node: layer.name, message: "\(layer.className): \(error)")
+            }
+        }
+        guard let output = values[outputName] else { throw TFJSError(file: file, node: outputName, message: "output layer was not computed") }
+        return output
+    }
+}

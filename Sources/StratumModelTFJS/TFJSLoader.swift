@@ -1,0 +1,52 @@
+import Foundation
+import StratumCore
+import StratumEngine
+
+/// The `tfjs` kind: TensorFlow.js graph and layers models, run natively on the engine.
+///
+/// Options: `normalize` (`unit` default, `symmetric` as AutoML Vision Edge expects, `raw`),
+/// `center_crop` (true/false), `labels` (comma-separated, when there is no dict.txt).
+/// The input size comes from the model's input shape.
+public struct TFJSLoader: ModelLoader {
+    public static let kindName = "tfjs"
+    public var kind: String { Self.kindName }
+    public var summary: String { "TensorFlow.js exports (graph-model or layers-model, float32/float16/uint8 weights), run natively" }
+
+    public init() {}
+
+    public func load(_ spec: ModelSpec) throws -> any ImageClassifier {
+        let model = try TFJSModel(contentsOf: spec.path)
+        let file = spec.path.path
+        guard model.inputShape.count == 4, model.inputShape[1] > 0, model.inputShape[2] > 0, [1, 3].contains(model.inputShape[3]) else {
+            throw TFJSError(file: file, message: "input shape \(model.inputShape) is not [batch, height, width, 1 or 3] with a fixed size")
+        }
+        let normalizationName = spec.options["normalize"] ?? "unit"
+        guard let normalization = Normalization(rawValue: normalizationName) else {
+            throw TFJSError(file: file, message: "option normalize '\(normalizationName)' is not unit, symmetric or raw")
+        }
+        let labels = model.labels ?? spec.options["labels"]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let labels, !labels.isEmpty, Set(labels).count == labels.count else {
+            throw TFJSError(file: file, message: "no labels: put a dict.txt beside model.json or give the labels option")
+        }
+        let input = InputSpec(width: model.inputShape[2], height: model.inputShape[1], channels: model.inputShape[3],
+                              normalization: normalization, centerCrop: spec.options["center_crop"] == "true")
+        let descriptor = ModelDescriptor(name: spec.name, kind: kind, labels: labels, input: input, contentHash: try SHA256.hex(contentsOf: spec.path))
+        return TFJSClassifier(descriptor: descriptor, model: model, file: file)
+    }
+}
+
+/// A TensorFlow.js model as an `ImageClassifier`; outputs must be one probability per label.
+public struct TFJSClassifier: ImageClassifier {
+    public let descriptor: ModelDescriptor
+    let model: TFJSModel
+    let file: String
+
+    public func predict(_ batch: ImageBatch) throws -> [[Float]] {
+        let output = try model.run(Tensor(shape: [batch.count, batch.height, batch.width, batch.channels], data: batch.values))
+        let classes = descriptor.labels.count
+        guard output.count == batch.count * classes else {
+            throw TFJSError(file: file, message: "output shape \(output.shape) does not give \(classes) values (one per label in dict.txt) for each of \(batch.count) images")
+        }
+        return (0..<batch.count).map { Array(output.data[($0 * classes)..<(($0 + 1) * classes)]) }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import StratumEngine
+
+/// A loaded TensorFlow.js export, graph or layers, ready to run.
+public struct TFJSModel: Sendable {
+    public enum Format: String, Sendable { case graph = "graph-model", layers = "layers-model" }
+
+    public let format: Format
+    /// [batch, height, width, channels] (batch −1 when free).
+    public let inputShape: [Int]
+    /// Labels from `dict.txt` beside model.json, when present.
+    public let labels: [String]?
+    private let runner: @Sendable (Tensor) throws -> Tensor
+
+    /// Reads `model.json` (or the folder holding it), its weight shards and `dict.txt`.
+    public init(contentsOf url: URL) throws {
+        var isDirectory: ObjCBool = false
+        FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        let modelFile = isDirectory.boolValue ? url.appendingPathComponent("model.json") : url
+        let directory = modelFile.deletingLastPathComponent()
+        let file = modelFile.path
+        guard let data = try? Data(contentsOf: modelFile) else { throw TFJSError(file: file, message: "cannot read model.json") }
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            throw TFJSError(file: file, message: "not valid JSON: \(error.localizedDescription)")
+        }
+        guard let root = parsed as? [String: Any], let topology = root["modelTopology"] as? [String: Any] else {
+            throw TFJSError(file: file, message: "not a TensorFlow.js model (no modelTopology object)")
+        }
+        guard let manifest = root["weightsManifest"] as? [[String: Any]] else { throw TFJSError(file: file, message: "no weightsManifest list") }
+        let weights = try WeightsManifest.load(manifest, directory: directory, file: file)
+        let declared = root["format"] as? String
+        if declared == Format.graph.rawValue || (declared == nil && topology["node"] != nil) {
+            let graph = try GraphModel(topology: topology, weights: weights, signature: root["signature"] as? [String: Any], file: file)
+            format = .graph
+            inputShape = graph.inputShape
+            runner = { try graph.run($0) }
+        } else {
+            let layers = try LayersModel(topology: topology, weights: weights, file: file)
+            format = .layers
+            inputShape = layers.inputShape
+            runner = { try layers.run($0) }
+        }
+        let dictionary = directory.appendingPathComponent("dict.txt")
+        if let text = try? String(contentsOf: dictionary, encoding: .utf8) {
+            labels = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        } else {
+            labels = nil
+        }
+    }
+
+    /// Runs the model on an NHWC batch.
+    public func run(_ batch: Tensor) throws -> Tensor {
+        try runner(batch)
+    }
+}
+
+extension GraphModel: @unchecked Sendable {}
+extension LayersModel: @unchecked Sendable {}
