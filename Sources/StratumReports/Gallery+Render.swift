@@ -12,7 +12,9 @@ extension Gallery {
             thumb = gallery.thumb
             columns = max(1, gallery.columns)
             captionLines = gallery.sections.flatMap(\.items).map(\.caption.count).max() ?? 3
-            cellWidth = max(thumb, 150) + 10
+            // Wide enough for the longest caption (≈6 px a character at 8 pt), within 150…260 px.
+            let longest = gallery.sections.flatMap(\.items).flatMap(\.caption).map(\.count).max() ?? 0
+            cellWidth = max(thumb, min(260, max(150, longest * 6 + 4))) + 10
             cellHeight = thumb + 10 + captionLines * lineHeight + 8
             let perRow = max(1, gallery.columns)
             rows = max(1, gallery.sections.map { ($0.items.count + perRow - 1) / perRow }.max() ?? 1)
