@@ -202,4 +202,46 @@ public enum Elementwise {
         }
         return Tensor(shape: [n, oh, ow, c], data: out)
     }
+
+    /// SpaceToBatchND for NHWC with a 2-D block: pads H and W, then moves each (i, j) phase of
+    /// the block into the batch: out[(i·bw + j)·N + n, y, x, c] = padded[n, y·bh + i, x·bw + j, c].
+    public static func spaceToBatch(_ input: Tensor, block: (Int, Int), paddings: ((Int, Int), (Int, Int))) throws -> Tensor {
+        guard input.rank == 4 else { throw EngineError.shapeMismatch("SpaceToBatchND needs NHWC input") }
+        let padded = try pad(input, paddings: [(0, 0), paddings.0, paddings.1, (0, 0)])
+        let (n, h, w, c) = (padded.shape[0], padded.shape[1], padded.shape[2], padded.shape[3])
+        guard block.0 > 0, block.1 > 0, h % block.0 == 0, w % block.1 == 0 else { throw EngineError.shapeMismatch("padded size \(h)×\(w) is not a multiple of block \(block)") }
+        let (oh, ow) = (h / block.0, w / block.1)
+        var out = [Float](repeating: 0, count: padded.count)
+        for i in 0..<block.0 { for j in 0..<block.1 { for image in 0..<n { for y in 0..<oh { for x in 0..<ow {
+            let target = ((((i * block.1 + j) * n + image) * oh + y) * ow + x) * c
+            let source = ((image * h + y * block.0 + i) * w + x * block.1 + j) * c
+            for ch in 0..<c { out[target + ch] = padded.data[source + ch] }
+        } } } } }
+        return Tensor(shape: [n * block.0 * block.1, oh, ow, c], data: out)
+    }
+
+    /// BatchToSpaceND for NHWC with a 2-D block: the inverse of `spaceToBatch`, then crops.
+    public static func batchToSpace(_ input: Tensor, block: (Int, Int), crops: ((Int, Int), (Int, Int))) throws -> Tensor {
+        guard input.rank == 4, block.0 > 0, block.1 > 0, input.shape[0] % (block.0 * block.1) == 0 else {
+            throw EngineError.shapeMismatch("BatchToSpaceND: batch \(input.shape.first ?? 0) is not a multiple of block \(block)")
+        }
+        let (b, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let n = b / (block.0 * block.1)
+        let (fh, fw) = (h * block.0, w * block.1)
+        var full = [Float](repeating: 0, count: n * fh * fw * c)
+        for i in 0..<block.0 { for j in 0..<block.1 { for image in 0..<n { for y in 0..<h { for x in 0..<w {
+            let source = ((((i * block.1 + j) * n + image) * h + y) * w + x) * c
+            let target = ((image * fh + y * block.0 + i) * fw + x * block.1 + j) * c
+            for ch in 0..<c { full[target + ch] = input.data[source + ch] }
+        } } } } }
+        let (oh, ow) = (fh - crops.0.0 - crops.0.1, fw - crops.1.0 - crops.1.1)
+        guard oh >= 0, ow >= 0 else { throw EngineError.shapeMismatch("BatchToSpaceND crops exceed the size") }
+        var out = [Float](repeating: 0, count: n * oh * ow * c)
+        for image in 0..<n { for y in 0..<oh {
+            let source = ((image * fh + y + crops.0.0) * fw + crops.1.0) * c
+            let target = (image * oh + y) * ow * c
+            for k in 0..<(ow * c) { out[target + k] = full[source + k] }
+        } }
+        return Tensor(shape: [n, oh, ow, c], data: out)
+    }
 }

@@ -27,7 +27,7 @@ public enum Pooling {
                                         counted += 1
                                         let pixel = x.baseAddress! + ((image * h + iy) * w + ix) * c
                                         if kind == .max {
-                                            for ch in 0..<c { acc[ch] = max(acc[ch], pixel[ch]) }
+                                            for ch in 0..<c { acc[ch] = Swift.max(acc[ch], pixel[ch]) }
                                         } else {
                                             for ch in 0..<c { acc[ch] += pixel[ch] }
                                         }
@@ -47,6 +47,15 @@ public enum Pooling {
 
     /// Mean over `axes` (negative axes count from the end), keeping them as size 1 when asked.
     public static func mean(_ input: Tensor, axes: [Int], keepDims: Bool) throws -> Tensor {
+        try reduce(input, axes: axes, keepDims: keepDims, maximum: false)
+    }
+
+    /// Maximum over `axes`.
+    public static func max(_ input: Tensor, axes: [Int], keepDims: Bool) throws -> Tensor {
+        try reduce(input, axes: axes, keepDims: keepDims, maximum: true)
+    }
+
+    static func reduce(_ input: Tensor, axes: [Int], keepDims: Bool, maximum: Bool) throws -> Tensor {
         let rank = input.rank
         let normalized = Set(try axes.map { axis -> Int in
             let a = axis < 0 ? axis + rank : axis
@@ -61,7 +70,7 @@ public enum Pooling {
         }
         let reducedShape = (0..<rank).map { normalized.contains($0) ? 1 : input.shape[$0] }
         let reducedStrides = Tensor(zeros: reducedShape).strides
-        var sums = [Double](repeating: 0, count: reducedShape.reduce(1, *))
+        var sums = [Double](repeating: maximum ? -Double.infinity : 0, count: reducedShape.reduce(1, *))
         let divisor = Double(normalized.reduce(1) { $0 * input.shape[$1] })
         input.data.withUnsafeBufferPointer { x in
             var index = [Int](repeating: 0, count: rank)
@@ -73,10 +82,10 @@ public enum Pooling {
                     remainder %= strides[axis]
                     if !normalized.contains(axis) { target += index[axis] * reducedStrides[axis] }
                 }
-                sums[target] += Double(x[flat])
+                if maximum { sums[target] = Swift.max(sums[target], Double(x[flat])) } else { sums[target] += Double(x[flat]) }
             }
         }
-        return Tensor(shape: outShape, data: sums.map { Float($0 / max(1, divisor)) })
+        return Tensor(shape: outShape, data: sums.map { maximum ? Float($0) : Float($0 / Swift.max(1, divisor)) })
     }
 
     /// Global average pooling of NHWC to [N, C] (optionally [N,1,1,C]).
@@ -91,7 +100,7 @@ public enum Pooling {
                     let pixel = x.baseAddress! + (image * h * w + p) * c
                     for ch in 0..<c { sums[ch] += Double(pixel[ch]) }
                 }
-                for ch in 0..<c { out[image * c + ch] = Float(sums[ch] / Double(max(1, h * w))) }
+                for ch in 0..<c { out[image * c + ch] = Float(sums[ch] / Double(Swift.max(1, h * w))) }
             }
         }
         return Tensor(shape: keepDims ? [n, 1, 1, c] : [n, c], data: out)

@@ -13,7 +13,7 @@ extension GraphModel {
             guard let tensor = weights[node.name] else { throw TFJSError(file: file, node: node.name, message: "constant missing from the weights") }
             return tensor
         case "Placeholder":
-            throw TFJSError(file: file, node: node.name, message: "a second input is not supported")
+            throw TFJSError(file: file, node: node.name, message: "no value given for this input")
         case "Identity":
             return try arg(0)
         case "Conv2D", "_FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative":
@@ -119,6 +119,14 @@ extension GraphModel {
             let size = try vector(1)
             guard size.count == 2 else { throw TFJSError(file: file, node: node.name, message: "size must have 2 values") }
             return try Elementwise.resizeBilinear(arg(0), height: size[0], width: size[1], alignCorners: bool(node, "align_corners"), halfPixelCenters: bool(node, "half_pixel_centers"))
+        case "Max":
+            return try Pooling.max(arg(0), axes: vector(1), keepDims: bool(node, "keep_dims"))
+        case "SpaceToBatchND", "BatchToSpaceND":
+            let block = try vector(1), pads = try vector(2)
+            guard block.count == 2, pads.count == 4 else { throw TFJSError(file: file, node: node.name, message: "only 2-D blocks on NHWC are supported") }
+            return node.op == "SpaceToBatchND"
+                ? try Elementwise.spaceToBatch(arg(0), block: (block[0], block[1]), paddings: ((pads[0], pads[1]), (pads[2], pads[3])))
+                : try Elementwise.batchToSpace(arg(0), block: (block[0], block[1]), crops: ((pads[0], pads[1]), (pads[2], pads[3])))
         case "NoOp":
             return Tensor(zeros: [0])
         default:

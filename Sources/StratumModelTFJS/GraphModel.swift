@@ -18,15 +18,17 @@ struct GraphModel {
         "Placeholder", "Const", "Identity", "NoOp", "_FusedConv2D", "FusedDepthwiseConv2dNative", "DepthwiseConv2dNative", "Conv2D",
         "BiasAdd", "_FusedMatMul", "MatMul", "Relu", "Relu6", "Sigmoid", "Tanh", "Elu", "LeakyRelu", "Softmax", "Mean", "MaxPool", "AvgPool",
         "Pad", "PadV2", "AddV2", "Add", "Mul", "Sub", "RealDiv", "Maximum", "Minimum", "Reshape", "Squeeze", "ExpandDims", "ConcatV2",
-        "ResizeBilinear", "FusedBatchNorm", "FusedBatchNormV3", "Rsqrt", "Square", "Sqrt",
+        "ResizeBilinear", "FusedBatchNorm", "FusedBatchNormV3", "Rsqrt", "Square", "Sqrt", "Max", "SpaceToBatchND", "BatchToSpaceND",
     ]
 
     let file: String
     let nodes: [String: Node]
     let order: [String]
-    let input: String
+    let placeholders: [String]
     let inputShape: [Int]
     let output: String
+    /// Signature output names (e.g. `probs`) → node names.
+    let signatureOutputs: [String: String]
     let weights: [String: Tensor]
 
     init(topology: [String: Any], weights: [String: Tensor], signature: [String: Any]?, file: String) throws {
@@ -51,19 +53,19 @@ struct GraphModel {
             }
         }
         let placeholders = order.filter { nodes[$0]?.op == "Placeholder" }
-        guard placeholders.count == 1, let input = placeholders.first else {
-            throw TFJSError(file: file, message: "expected exactly one Placeholder input, found \(placeholders.count)")
-        }
-        self.input = input
+        guard let input = placeholders.first else { throw TFJSError(file: file, message: "the graph has no Placeholder input") }
+        self.placeholders = placeholders
         let dims = ((nodes[input]?.attributes["shape"] as? [String: Any])?["shape"] as? [String: Any])?["dim"] as? [[String: Any]] ?? []
         inputShape = dims.map { Int("\($0["size"] ?? "-1")") ?? -1 }
         // The output: the signature's first output, else the last node nothing consumes.
         let consumed = Set(nodes.values.flatMap { $0.inputs.map(Self.baseName) })
         var output = order.last { !consumed.contains($0) && nodes[$0]?.op != "Const" && nodes[$0]?.op != "NoOp" }
-        if let outputs = signature?["outputs"] as? [String: Any], let first = outputs.values.compactMap({ ($0 as? [String: Any])?["name"] as? String }).sorted().first {
-            let name = Self.baseName(first)
-            if nodes[name] != nil { output = name }
+        var signatureOutputs: [String: String] = [:]
+        for (key, value) in signature?["outputs"] as? [String: Any] ?? [:] {
+            if let name = (value as? [String: Any])?["name"] as? String { signatureOutputs[key] = Self.baseName(name) }
         }
+        self.signatureOutputs = signatureOutputs
+        if signatureOutputs.count == 1, let only = signatureOutputs.values.first, nodes[only] != nil { output = only }
         guard let output else { throw TFJSError(file: file, message: "cannot find the graph's output node") }
         self.output = output
         self.nodes = nodes
@@ -78,7 +80,18 @@ struct GraphModel {
 
     /// Runs the graph on `batch` (NHWC) and returns the output node's value.
     func run(_ batch: Tensor) throws -> Tensor {
-        var values: [String: Tensor] = [input: batch]
+        guard placeholders.count == 1 else { throw TFJSError(file: file, message: "the graph has \(placeholders.count) inputs; a classifier needs one") }
+        return try run(feeds: [placeholders[0]: batch], outputs: [output])[output]!
+    }
+
+    /// Runs the graph with a value for each placeholder and returns the named nodes
+    /// (signature output names or node names, with or without `:0`).
+    func run(feeds: [String: Tensor], outputs: [String]) throws -> [String: Tensor] {
+        var values: [String: Tensor] = [:]
+        for placeholder in placeholders {
+            guard let value = feeds[placeholder] else { throw TFJSError(file: file, node: placeholder, message: "no value given for this input") }
+            values[placeholder] = value
+        }
         func value(_ name: String) throws -> Tensor {
             let base = Self.baseName(name)
             if let known = values[base] { return known }
@@ -94,7 +107,13 @@ struct GraphModel {
             values[base] = result
             return result
         }
-        return try value(output)
+        var results: [String: Tensor] = [:]
+        for name in outputs {
+            let node = signatureOutputs[name] ?? Self.baseName(name)
+            guard nodes[node] != nil else { throw TFJSError(file: file, node: name, message: "no such output") }
+            results[name] = try value(node)
+        }
+        return results
     }
 
     // MARK: Attributes

@@ -53,9 +53,11 @@ extension LayersModel {
             let y = try Convolution.conv2d(depthwise, filter: weight(layer, "pointwise_kernel"), bias: useBias ? weight(layer, "bias").data : nil, padding: .valid)
             return try finish(y, config["activation"], layer)
         case "Dense":
-            let flat = try x.reshaped([x.shape[0], -1])
-            let y = try Elementwise.matMul(flat, weight(layer, "kernel"), bias: useBias ? weight(layer, "bias").data : nil)
-            return try finish(y, config["activation"], layer)
+            // Dense acts on the last axis: [..., in] → [..., units].
+            let kernel = try weight(layer, "kernel")
+            let flat = try x.reshaped([-1, x.shape.last ?? 0])
+            let y = try Elementwise.matMul(flat, kernel, bias: useBias ? weight(layer, "bias").data : nil)
+            return try finish(y.reshaped(Array(x.shape.dropLast()) + [kernel.shape.last ?? 0]), config["activation"], layer)
         case "BatchNormalization":
             if let axis = config["axis"] as? Int, axis != -1 && axis != x.rank - 1 {
                 throw TFJSError(file: file, node: layer.name, message: "batch normalisation over axis \(axis) is not supported (only the last axis)")
@@ -97,6 +99,13 @@ extension LayersModel {
             return try inputs.dropFirst().reduce(x) { try Elementwise.binary($0, $1, .add) }
         case "Multiply":
             return try inputs.dropFirst().reduce(x) { try Elementwise.binary($0, $1, .multiply) }
+        case "Average":
+            let sum = try inputs.dropFirst().reduce(x) { try Elementwise.binary($0, $1, .add) }
+            return Tensor(shape: sum.shape, data: sum.data.map { $0 / Float(inputs.count) })
+        case "Maximum":
+            return try inputs.dropFirst().reduce(x) { try Elementwise.binary($0, $1, .maximum) }
+        case "Minimum":
+            return try inputs.dropFirst().reduce(x) { try Elementwise.binary($0, $1, .minimum) }
         case "Subtract":
             guard inputs.count == 2 else { throw TFJSError(file: file, node: layer.name, message: "Subtract needs 2 inputs") }
             return try Elementwise.binary(inputs[0], inputs[1], .subtract)

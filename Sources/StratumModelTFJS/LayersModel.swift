@@ -14,12 +14,12 @@ struct LayersModel {
     static let supportedLayers: Set<String> = [
         "InputLayer", "Conv2D", "DepthwiseConv2D", "SeparableConv2D", "BatchNormalization", "Activation", "ReLU", "MaxPooling2D",
         "AveragePooling2D", "GlobalAveragePooling2D", "Flatten", "Dense", "Dropout", "Add", "Concatenate", "ZeroPadding2D", "Rescaling",
-        "Softmax", "Reshape", "Multiply", "Subtract", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
+        "Softmax", "Reshape", "Multiply", "Subtract", "Average", "Maximum", "Minimum", "SpatialDropout2D", "GaussianNoise", "GaussianDropout",
     ]
 
     let file: String
     let layers: [Layer]
-    let inputName: String
+    let inputNames: [String]
     let outputName: String
     let inputShape: [Int]
     let weights: [String: Tensor]
@@ -59,17 +59,17 @@ struct LayersModel {
             }
             layers.append(Layer(name: name, className: layerClass, config: layerConfig, inbound: inbound))
         }
-        guard let shape = inputShape, shape.count == 4 else { throw TFJSError(file: file, message: "the model's input shape is not [batch, height, width, channels]") }
+        guard let shape = inputShape else { throw TFJSError(file: file, message: "the model declares no input shape (batch_input_shape)") }
         let inputs = layers.filter { $0.className == "InputLayer" }
-        guard inputs.count == 1, let input = inputs.first, let output = Self.outputName(config) ?? layers.last?.name else {
-            throw TFJSError(file: file, message: "expected exactly one input layer, found \(inputs.count)")
+        guard !inputs.isEmpty, let output = Self.outputName(config) ?? layers.last?.name else {
+            throw TFJSError(file: file, message: "the model has no input layer")
         }
         let names = Set(layers.map(\.name))
         for layer in layers { for source in layer.inbound where !names.contains(source) {
             throw TFJSError(file: file, node: layer.name, message: "inbound layer '\(source)' does not exist")
         } }
         self.layers = layers
-        self.inputName = input.name
+        self.inputNames = inputs.map(\.name)
         self.outputName = output
         self.inputShape = shape
     }
@@ -108,8 +108,18 @@ struct LayersModel {
     }
 
     func run(_ batch: Tensor) throws -> Tensor {
-        var values: [String: Tensor] = [inputName: batch]
-        for layer in layers where layer.name != inputName {
+        guard inputNames.count == 1 else { throw TFJSError(file: file, message: "the model has \(inputNames.count) inputs; a classifier needs one") }
+        return try run(feeds: [inputNames[0]: batch], outputs: [outputName])[outputName]!
+    }
+
+    /// Runs with a value per input layer; returns the named layers' outputs.
+    func run(feeds: [String: Tensor], outputs: [String]) throws -> [String: Tensor] {
+        var values: [String: Tensor] = [:]
+        for name in inputNames {
+            guard let value = feeds[name] else { throw TFJSError(file: file, node: name, message: "no value given for this input") }
+            values[name] = value
+        }
+        for layer in layers where !inputNames.contains(layer.name) {
             let inputs = try layer.inbound.map { name -> Tensor in
                 guard let value = values[name] else { throw TFJSError(file: file, node: layer.name, message: "input '\(name)' was not computed before this layer") }
                 return value
@@ -122,7 +132,11 @@ struct LayersModel {
                 throw TFJSError(file: file, node: layer.name, message: "\(layer.className): \(error)")
             }
         }
-        guard let output = values[outputName] else { throw TFJSError(file: file, node: outputName, message: "output layer was not computed") }
-        return output
+        var results: [String: Tensor] = [:]
+        for name in outputs {
+            guard let value = values[name] else { throw TFJSError(file: file, node: name, message: "no such layer output") }
+            results[name] = value
+        }
+        return results
     }
 }

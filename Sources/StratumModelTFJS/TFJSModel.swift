@@ -10,7 +10,10 @@ public struct TFJSModel: Sendable {
     public let inputShape: [Int]
     /// Labels from `dict.txt` beside model.json, when present.
     public let labels: [String]?
+    /// Input names (placeholders or input layers).
+    public let inputNames: [String]
     private let runner: @Sendable (Tensor) throws -> Tensor
+    private let namedRunner: @Sendable ([String: Tensor], [String]) throws -> [String: Tensor]
 
     /// Reads `model.json` (or the folder holding it), its weight shards and `dict.txt`.
     public init(contentsOf url: URL) throws {
@@ -36,12 +39,16 @@ public struct TFJSModel: Sendable {
             let graph = try GraphModel(topology: topology, weights: weights, signature: root["signature"] as? [String: Any], file: file)
             format = .graph
             inputShape = graph.inputShape
+            inputNames = graph.placeholders
             runner = { try graph.run($0) }
+            namedRunner = { try graph.run(feeds: $0, outputs: $1) }
         } else {
             let layers = try LayersModel(topology: topology, weights: weights, file: file)
             format = .layers
             inputShape = layers.inputShape
+            inputNames = layers.inputNames
             runner = { try layers.run($0) }
+            namedRunner = { try layers.run(feeds: $0, outputs: $1) }
         }
         let dictionary = directory.appendingPathComponent("dict.txt")
         if let text = try? String(contentsOf: dictionary, encoding: .utf8) {
@@ -49,6 +56,12 @@ public struct TFJSModel: Sendable {
         } else {
             labels = nil
         }
+    }
+
+    /// Runs with named inputs and returns named outputs (graph: signature names or node names;
+    /// layers: layer names).
+    public func run(feeds: [String: Tensor], outputs: [String]) throws -> [String: Tensor] {
+        try namedRunner(feeds, outputs)
     }
 
     /// Runs the model on an NHWC batch.
