@@ -94,3 +94,116 @@ import Testing
         #expect(ClassifierConformance.violations(of: classifier, on: batch).isEmpty)
     }
 }
+
+/// Broken exports give one clear error naming the file (and node) instead of a crash.
+@Suite struct TFJSMalformedTests {
+    static let source = TestSupport.fixtures.appendingPathComponent("tfjs/ops/multishard_graph")
+
+    /// A copy of a multi-shard graph export, changed by `damage`.
+    static func damaged(_ damage: (URL) throws -> Void) throws -> URL {
+        let copy = try TestSupport.temporaryDirectory().appendingPathComponent("model")
+        try FileManager.default.copyItem(at: source, to: copy)
+        try damage(copy)
+        return copy
+    }
+
+    static func editJSON(_ folder: URL, _ edit: (inout [String: Any]) -> Void) throws {
+        let url = folder.appendingPathComponent("model.json")
+        var root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        edit(&root)
+        try JSONSerialization.data(withJSONObject: root).write(to: url)
+    }
+
+    static func shards(_ folder: URL) throws -> [URL] {
+        try FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil).filter { $0.pathExtension == "bin" }.sorted { $0.path < $1.path }
+    }
+
+    @Test func missingShard() throws {
+        let model = try Self.damaged { try FileManager.default.removeItem(at: try Self.shards($0).last!) }
+        let error = try #require(throws: TFJSError.self) { try TFJSModel(contentsOf: model) }
+        #expect(error.description.contains("is missing"), "\(error)")
+    }
+
+    @Test func truncatedShard() throws {
+        let model = try Self.damaged { folder in
+            let shard = try Self.shards(folder).last!
+            let data = try Data(contentsOf: shard)
+            try data.prefix(data.count - 10).write(to: shard)
+        }
+        let error = try #require(throws: TFJSError.self) { try TFJSModel(contentsOf: model) }
+        #expect(error.description.contains("truncated or mismatched shard"), "\(error)")
+    }
+
+    @Test func unknownOpIsNamedWithItsNode() throws {
+        let model = try Self.damaged { folder in
+            try Self.editJSON(folder) { root in
+                var topology = root["modelTopology"] as? [String: Any] ?? [:]
+                var nodes = topology["node"] as? [[String: Any]] ?? []
+                let index = nodes.firstIndex { $0["op"] as? String == "Softmax" } ?? 0
+                nodes[index]["op"] = "FancyNewOp"
+                topology["node"] = nodes
+                root["modelTopology"] = topology
+            }
+        }
+        let error = try #require(throws: TFJSError.self) { try TFJSModel(contentsOf: model) }
+        #expect(error.node != nil && error.description.contains("unsupported op 'FancyNewOp'") && error.description.contains("supported: "))
+    }
+
+    @Test func wrongWeightShapeFailsAtTheNode() throws {
+        let model = try Self.damaged { folder in
+            try Self.editJSON(folder) { root in
+                var manifest = root["weightsManifest"] as? [[String: Any]] ?? []
+                var weights = manifest[0]["weights"] as? [[String: Any]] ?? []
+                // A 4-D kernel with its last two dimensions swapped: same byte count, wrong shape.
+                let index = weights.firstIndex { ($0["shape"] as? [Int])?.count == 4 && ($0["shape"] as? [Int])?[2] != ($0["shape"] as? [Int])?[3] } ?? 0
+                var shape = weights[index]["shape"] as? [Int] ?? []
+                shape.swapAt(2, 3)
+                weights[index]["shape"] = shape
+                manifest[0]["weights"] = weights
+                root["weightsManifest"] = manifest
+            }
+        }
+        let loaded = try TFJSModel(contentsOf: model)
+        let input = Tensor(zeros: loaded.inputShape.map { $0 < 0 ? 1 : $0 })
+        let error = try #require(throws: TFJSError.self) { try loaded.run(input) }
+        #expect(error.node != nil && error.description.contains("shape mismatch"), "\(error)")
+    }
+
+    @Test func badJSON() throws {
+        let model = try Self.damaged { try Data("{\"modelTopology\": [".utf8).write(to: $0.appendingPathComponent("model.json")) }
+        let error = try #require(throws: TFJSError.self) { try TFJSModel(contentsOf: model) }
+        #expect(error.description.contains("not valid JSON"))
+    }
+
+    /// Through the CLI: one error line, exit 65.
+    @Test func predictReportsOneLine() throws {
+        let model = try Self.damaged { try FileManager.default.removeItem(at: try Self.shards($0).first!) }
+        let image = TestSupport.fixtures.appendingPathComponent("tfjs/images/face-00027.png")
+        let result = try CLITests.run(["predict", model.path, image.path, "--kind", "tfjs", "--option", "labels=a,b"])
+        #expect(result.status == 65)
+        #expect(result.stderr.split(separator: "\n").count == 1 && result.stderr.contains("is missing"), "\(result.stderr)")
+    }
+}
+
+@Suite struct PredictCommandTests {
+    /// `stratum predict --format json` on a real export: the documented object, TensorFlow's numbers.
+    @Test func predictJSONReproducesTensorFlow() throws {
+        let reference = try #require(try TestSupport.json("tfjs/reference.json") as? [String: Any])
+        let perImage = try #require(((reference["models"] as? [String: Any])?["small-cnn"] as? [String: Any])?["per_image"] as? [[String: Any]])
+        let files = perImage.compactMap { $0["file"] as? String }.map { TestSupport.fixtures.appendingPathComponent("tfjs/\($0)").path }
+        let model = TestSupport.repositoryRoot.appendingPathComponent("Experiments/models/small-cnn").path
+        let result = try CLITests.run(["predict", model] + files + ["--format", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let output = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(output["labels"] as? [String] == ["female", "male"])
+        #expect(output["kind"] as? String == "tfjs")
+        let predictions = try #require(output["predictions"] as? [[String: Any]])
+        #expect(predictions.count == files.count)
+        for (prediction, expected) in zip(predictions, perImage) {
+            let ours = (prediction["probabilities"] as? [Double]) ?? []
+            let theirs = (expected["tfjs_export"] as? [Double]) ?? []
+            #expect(ours.count == 2 && zip(ours, theirs).allSatisfy { abs($0 - $1) <= 1e-4 })
+            #expect(prediction["predicted"] as? String == ((ours.first ?? 0) >= (ours.last ?? 0) ? "female" : "male"))
+        }
+    }
+}
