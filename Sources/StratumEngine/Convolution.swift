@@ -12,6 +12,7 @@ public enum Convolution {
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
         var output = [Float](repeating: 0, count: n * oh * ow * oc)
         let patch = kh * kw * c
+        FlopCounter.shared.add(2 * n * oh * ow * patch * oc)
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
         var columns = pointwise ? [] : [Float](repeating: 0, count: oh * ow * patch)
         input.data.withUnsafeBufferPointer { x in
@@ -68,6 +69,7 @@ public enum Convolution {
         if let bias, bias.count != oc { throw EngineError.shapeMismatch("depthwise bias has \(bias.count) values for \(oc) channels") }
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
         var output = [Float](repeating: 0, count: n * oh * ow * oc)
+        FlopCounter.shared.add(2 * n * oh * ow * kh * kw * oc)
         input.data.withUnsafeBufferPointer { x in
             filter.data.withUnsafeBufferPointer { f in
                 output.withUnsafeMutableBufferPointer { y in

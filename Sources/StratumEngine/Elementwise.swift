@@ -108,6 +108,7 @@ public enum Elementwise {
         guard k == kb else { throw EngineError.shapeMismatch("matmul inner dimensions differ: \(a.shape) × \(b.shape)") }
         if let bias, bias.count != n { throw EngineError.shapeMismatch("matmul bias has \(bias.count) values for \(n) columns") }
         var out = [Float](repeating: 0, count: m * n)
+        FlopCounter.shared.add(2 * m * n * k)
         left.data.withUnsafeBufferPointer { x in
             b.data.withUnsafeBufferPointer { y in
                 out.withUnsafeMutableBufferPointer { z in
@@ -133,6 +134,23 @@ public enum Elementwise {
         }
         let shape = zip(input.shape, paddings).map { $0 + $1.0 + $1.1 }
         var out = [Float](repeating: value, count: shape.reduce(1, *))
+        // Fast path: spatial padding of NHWC, copied row by row.
+        if input.rank == 4 && paddings[0] == (0, 0) && paddings[3] == (0, 0) {
+            let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+            let (ow, top, left) = (shape[2], paddings[1].0, paddings[2].0)
+            out.withUnsafeMutableBufferPointer { y in
+                input.data.withUnsafeBufferPointer { x in
+                    for image in 0..<n {
+                        for row in 0..<h {
+                            let source = x.baseAddress! + ((image * h + row) * w) * c
+                            let target = y.baseAddress! + ((image * shape[1] + row + top) * ow + left) * c
+                            target.update(from: source, count: w * c)
+                        }
+                    }
+                }
+            }
+            return Tensor(shape: shape, data: out)
+        }
         let outStrides = Tensor(zeros: shape).strides, inStrides = input.strides
         for flat in 0..<input.count {
             var remainder = flat, target = 0

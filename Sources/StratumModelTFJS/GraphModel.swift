@@ -98,7 +98,10 @@ struct GraphModel {
             guard let node = nodes[base] else { throw TFJSError(file: file, node: base, message: "no such node") }
             let result: Tensor
             do {
+                for input in node.inputs { _ = try value(input) }
+                let started = DispatchTime.now().uptimeNanoseconds
                 result = try evaluate(node, value)
+                OpProfile.shared.add(node.op, DispatchTime.now().uptimeNanoseconds - started)
             } catch let error as TFJSError {
                 throw error
             } catch {
@@ -179,5 +182,25 @@ struct GraphModel {
         case "LeakyRelu": return .leakyRelu(float(node, "leakyrelu_alpha") ?? 0.2)
         default: throw TFJSError(file: file, node: node.name, message: "unsupported fused activation '\(name)'")
         }
+    }
+}
+
+/// Per-op wall time, printed at exit when STRATUM_PROFILE is set (a development aid).
+/// Invariant: `totals` is only touched under `lock`.
+final class OpProfile: @unchecked Sendable {
+    static let shared = OpProfile()
+    let enabled = ProcessInfo.processInfo.environment["STRATUM_PROFILE"] != nil
+    private let lock = NSLock()
+    private var totals: [String: UInt64] = [:]
+
+    func add(_ op: String, _ nanoseconds: UInt64) {
+        guard enabled else { return }
+        lock.lock(); totals[op, default: 0] += nanoseconds; lock.unlock()
+    }
+
+    func report() -> String {
+        lock.lock(); defer { lock.unlock() }
+        let total = totals.values.reduce(0, +)
+        return totals.sorted { $0.value > $1.value }.map { String(format: "%-28@ %8.1f ms %5.1f%%", $0.key, Double($0.value) / 1e6, 100 * Double($0.value) / Double(max(1, total))) }.joined(separator: "\n")
     }
 }

@@ -64,6 +64,9 @@ public struct TFJSModel: Sendable {
         try namedRunner(feeds, outputs)
     }
 
+    /// Per-op timings collected so far when `STRATUM_PROFILE` is set (empty otherwise).
+    public static var profile: String { OpProfile.shared.report() }
+
     /// Runs the model on an NHWC batch.
     public func run(_ batch: Tensor) throws -> Tensor {
         try runner(batch)

@@ -4,13 +4,15 @@ import StratumCore
 import StratumData
 import StratumImaging
 import StratumModelProcess
+import StratumEngine
+import StratumModelTFJS
 import StratumRunner
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks; every figure is printed next to a reference measured in the same run.",
-        subcommands: [PluginOverhead.self])
+        subcommands: [PluginOverhead.self, TFJS.self])
 
     struct PluginOverhead: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -86,6 +88,66 @@ struct BenchCommand: ParsableCommand {
                 rates.append(Double(images) / seconds)
             }
             return rates.sorted()[rates.count / 2]
+        }
+    }
+}
+
+extension BenchCommand {
+    struct TFJS: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "tfjs",
+            abstract: "Images/second and GFLOP/s of TensorFlow.js models on the engine at batch 1 and 32.",
+            discussion: "With --reference (JSON from scripts/bench_onnxruntime.py: {model: {batch: images_per_second}}), prints each figure as a ratio to onnxruntime's, measured in the same run.")
+
+        @Option(help: "model folder=normalization, repeatable.")
+        var model: [String] = ["Experiments/models/small-cnn=unit", "Experiments/models/automl-mobilenet=symmetric"]
+
+        @Option(help: "A manifest whose images are used.")
+        var manifest: String = "Experiments/data/faces/manifest.csv"
+
+        @Option(help: "Images per timed pass.")
+        var count: Int = 128
+
+        @Option(help: "Timed repetitions (the median is reported).")
+        var repeats: Int = 5
+
+        @Option(help: "onnxruntime's figures from the same run (JSON).")
+        var reference: String?
+
+        func run() throws {
+            do {
+                var referenceRates: [String: [String: Double]] = [:]
+                if let reference, let data = FileManager.default.contents(atPath: reference) {
+                    referenceRates = (try? JSONDecoder().decode([String: [String: Double]].self, from: data)) ?? [:]
+                }
+                let dataset = try ManifestReader.read(URL(fileURLWithPath: manifest), columns: ManifestColumns(label: "sex"))
+                let images = try dataset.samples.prefix(count).map { try ImageFile.read($0.url) }
+                print("engine: matrix products by \(BLAS.backend)")
+                for entry in model {
+                    let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                    let path = URL(fileURLWithPath: parts[0])
+                    let name = path.lastPathComponent
+                    let classifier = try TFJSLoader().load(ModelSpec(name: name, kind: "tfjs", path: path, options: ["normalize": parts.count > 1 ? parts[1] : "unit"]))
+                    FlopCounter.shared.start()
+                    _ = try classifier.predict(Preprocessor.batch([images[0]], for: classifier.descriptor.input))
+                    let flopsPerImage = FlopCounter.shared.stop()
+                    for batchSize in [1, 32] {
+                        let batches = stride(from: 0, to: images.count, by: batchSize).map {
+                            Preprocessor.batch(Array(images[$0..<min(images.count, $0 + batchSize)]), for: classifier.descriptor.input)
+                        }
+                        let rate = try PluginOverhead.throughput(classifier, batches, repeats)
+                        var line = "\(name) batch \(batchSize)".padding(toLength: 30, withPad: " ", startingAt: 0)
+                            + String(format: "%8.1f images/s  %6.2f GFLOP/s (%.1f MFLOP/image)", rate, rate * flopsPerImage / 1e9, flopsPerImage / 1e6)
+                        if let theirs = referenceRates[name]?[String(batchSize)] {
+                            line += String(format: "   onnxruntime %8.1f images/s → %.2f× onnxruntime", theirs, rate / theirs)
+                        }
+                        print(line)
+                    }
+                }
+                if ProcessInfo.processInfo.environment["STRATUM_PROFILE"] != nil { print(TFJSModel.profile) }
+            } catch {
+                throw report(error)
+            }
         }
     }
 }
