@@ -36,6 +36,11 @@ public enum BLAS {
         }
         for name in ["libopenblas.so.0", "libopenblas.so", "libopenblasp.so.0"] {
             guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL), let symbol = dlsym(handle, "cblas_sgemm") else { continue }
+            // One OpenBLAS thread: the engine parallelises across images instead, which measured
+            // 2–3× faster here than OpenBLAS's own threads on these small matrices.
+            if ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] == nil, let setThreads = dlsym(handle, "openblas_set_num_threads") {
+                unsafeBitCast(setThreads, to: SetThreads.self)(1)
+            }
             let core = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? getenv("OPENBLAS_CORETYPE").map { String(cString: $0) } ?? "auto"
             return (unsafeBitCast(symbol, to: Sgemm.self), "OpenBLAS \(name) (OPENBLAS_CORETYPE=\(core), \(chosen))")
         }

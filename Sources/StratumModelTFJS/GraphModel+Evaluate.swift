@@ -2,10 +2,10 @@ import Foundation
 import StratumEngine
 
 extension GraphModel {
-    func evaluate(_ node: Node, _ value: (String) throws -> Tensor) throws -> Tensor {
+    func evaluate(_ node: Node, _ inputs: [Tensor]) throws -> Tensor {
         func arg(_ i: Int) throws -> Tensor {
-            guard i < node.inputs.count else { throw TFJSError(file: file, node: node.name, message: "\(node.op) needs input \(i)") }
-            return try value(node.inputs[i])
+            guard i < inputs.count else { throw TFJSError(file: file, node: node.name, message: "\(node.op) needs input \(i)") }
+            return inputs[i]
         }
         func vector(_ i: Int) throws -> [Int] { try arg(i).data.map { Int($0) } }
         switch node.op {

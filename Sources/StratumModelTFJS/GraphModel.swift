@@ -24,6 +24,11 @@ struct GraphModel {
     let file: String
     let nodes: [String: Node]
     let order: [String]
+    /// Nodes by position in `order`, with their inputs as positions: the compiled form `run` uses.
+    let indexed: [Node]
+    let inputIndices: [[Int]]
+    let position: [String: Int]
+    let constants: [Tensor?]
     let placeholders: [String]
     let inputShape: [Int]
     let output: String
@@ -70,6 +75,11 @@ struct GraphModel {
         self.output = output
         self.nodes = nodes
         self.order = order
+        let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
+        self.position = position
+        indexed = order.compactMap { nodes[$0] }
+        inputIndices = indexed.map { node in node.inputs.compactMap { position[Self.baseName($0)] } }
+        constants = indexed.map { $0.op == "Const" ? weights[$0.name] : nil }
     }
 
     static func baseName(_ input: String) -> String {
@@ -81,41 +91,66 @@ struct GraphModel {
     /// Runs the graph on `batch` (NHWC) and returns the output node's value.
     func run(_ batch: Tensor) throws -> Tensor {
         guard placeholders.count == 1 else { throw TFJSError(file: file, message: "the graph has \(placeholders.count) inputs; a classifier needs one") }
-        return try run(feeds: [placeholders[0]: batch], outputs: [output])[output]!
+        guard let result = try run(feeds: [placeholders[0]: batch], outputs: [output])[output] else {
+            throw TFJSError(file: file, node: output, message: "the output was not computed")
+        }
+        return result
     }
 
     /// Runs the graph with a value for each placeholder and returns the named nodes
-    /// (signature output names or node names, with or without `:0`).
+    /// (signature output names or node names, with or without `:0`). Only the nodes the outputs
+    /// depend on run, in dependency order; a value is dropped once its last consumer has run.
     func run(feeds: [String: Tensor], outputs: [String]) throws -> [String: Tensor] {
-        var values: [String: Tensor] = [:]
-        for placeholder in placeholders {
-            guard let value = feeds[placeholder] else { throw TFJSError(file: file, node: placeholder, message: "no value given for this input") }
-            values[placeholder] = value
+        let targets = try outputs.map { name -> Int in
+            let node = signatureOutputs[name] ?? Self.baseName(name)
+            guard let index = position[node] else { throw TFJSError(file: file, node: name, message: "no such output") }
+            return index
         }
-        func value(_ name: String) throws -> Tensor {
-            let base = Self.baseName(name)
-            if let known = values[base] { return known }
-            guard let node = nodes[base] else { throw TFJSError(file: file, node: base, message: "no such node") }
-            let result: Tensor
+        // Post-order DFS from the outputs gives an execution order.
+        var schedule: [Int] = [], state = [UInt8](repeating: 0, count: indexed.count)
+        var stack: [(Int, Bool)] = targets.map { ($0, false) }
+        while let (index, expanded) = stack.popLast() {
+            if expanded { if state[index] != 2 { state[index] = 2; schedule.append(index) }; continue }
+            if state[index] != 0 { continue }
+            state[index] = 1
+            stack.append((index, true))
+            for input in inputIndices[index] where state[input] == 0 { stack.append((input, false)) }
+        }
+        var remaining = [Int](repeating: 0, count: indexed.count)
+        for index in schedule { for input in inputIndices[index] { remaining[input] += 1 } }
+        for target in targets { remaining[target] += 1 }
+        var values = [Tensor?](repeating: nil, count: indexed.count)
+        for index in schedule {
+            let node = indexed[index]
+            if let constant = constants[index] {
+                values[index] = constant
+                continue
+            }
+            if node.op == "Placeholder" {
+                guard let value = feeds[node.name] else { throw TFJSError(file: file, node: node.name, message: "no value given for this input") }
+                values[index] = value
+                continue
+            }
+            let inputs = try inputIndices[index].map { input -> Tensor in
+                guard let value = values[input] else { throw TFJSError(file: file, node: node.name, message: "input was not computed") }
+                return value
+            }
+            let started = OpProfile.shared.enabled ? DispatchTime.now().uptimeNanoseconds : 0
             do {
-                for input in node.inputs { _ = try value(input) }
-                let started = DispatchTime.now().uptimeNanoseconds
-                result = try evaluate(node, value)
-                OpProfile.shared.add(node.op, DispatchTime.now().uptimeNanoseconds - started)
+                values[index] = try evaluate(node, inputs)
             } catch let error as TFJSError {
                 throw error
             } catch {
                 throw TFJSError(file: file, node: node.name, message: "\(node.op): \(error)")
             }
-            values[base] = result
-            return result
+            if OpProfile.shared.enabled { OpProfile.shared.add(node.op, DispatchTime.now().uptimeNanoseconds - started) }
+            for input in inputIndices[index] {
+                remaining[input] -= 1
+                if remaining[input] == 0 { values[input] = nil }
+            }
         }
         var results: [String: Tensor] = [:]
-        for name in outputs {
-            let node = signatureOutputs[name] ?? Self.baseName(name)
-            guard nodes[node] != nil else { throw TFJSError(file: file, node: name, message: "no such output") }
-            results[name] = try value(node)
-        }
+        for (name, target) in zip(outputs, targets) { results[name] = values[target] }
         return results
     }
 

@@ -102,14 +102,17 @@ struct LayersModel {
         let key = "\(layer.name)/\(parameter)"
         if let exact = weights[key] { return exact }
         if let match = weights.keys.sorted().first(where: { $0.hasSuffix("/" + key) || ($0.hasPrefix(key) && $0.dropFirst(key.count).first == "_") }) {
-            return weights[match]!
+            if let tensor = weights[match] { return tensor }
         }
         throw TFJSError(file: file, node: layer.name, message: "weight '\(key)' is missing from the weights manifest")
     }
 
     func run(_ batch: Tensor) throws -> Tensor {
         guard inputNames.count == 1 else { throw TFJSError(file: file, message: "the model has \(inputNames.count) inputs; a classifier needs one") }
-        return try run(feeds: [inputNames[0]: batch], outputs: [outputName])[outputName]!
+        guard let result = try run(feeds: [inputNames[0]: batch], outputs: [outputName])[outputName] else {
+            throw TFJSError(file: file, node: outputName, message: "the output was not computed")
+        }
+        return result
     }
 
     /// Runs with a value per input layer; returns the named layers' outputs.

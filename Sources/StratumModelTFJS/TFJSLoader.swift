@@ -41,12 +41,44 @@ public struct TFJSClassifier: ImageClassifier {
     let model: TFJSModel
     let file: String
 
+    /// Images are run one at a time (their intermediate tensors stay in cache) on as many
+    /// threads as there are cores; results keep batch order.
     public func predict(_ batch: ImageBatch) throws -> [[Float]] {
-        let output = try model.run(Tensor(shape: [batch.count, batch.height, batch.width, batch.channels], data: batch.values))
         let classes = descriptor.labels.count
-        guard output.count == batch.count * classes else {
-            throw TFJSError(file: file, message: "output shape \(output.shape) does not give \(classes) values (one per label in dict.txt) for each of \(batch.count) images")
+        let results = RowSlots(count: batch.count)
+        let workers = min(batch.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: batch.count, by: workers) {
+                do {
+                    let output = try model.run(Tensor(shape: [1, batch.height, batch.width, batch.channels], data: Array(batch.image(index))))
+                    guard output.count == classes else {
+                        throw TFJSError(file: file, message: "output shape \(output.shape) does not give \(classes) values (one per label in dict.txt) per image")
+                    }
+                    results.set(index, .success(output.data))
+                } catch {
+                    results.set(index, .failure(error))
+                }
+            }
         }
-        return (0..<batch.count).map { Array(output.data[($0 * classes)..<(($0 + 1) * classes)]) }
+        return try results.rows()
+    }
+}
+
+/// Result slots filled from several threads. Invariant: `slots` is only touched under `lock`.
+final class RowSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<[Float], Error>?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<[Float], Error>) { lock.lock(); slots[index] = result; lock.unlock() }
+
+    /// The rows in order; the first error (by index) is thrown.
+    func rows() throws -> [[Float]] {
+        lock.lock(); defer { lock.unlock() }
+        return try slots.map { slot in
+            guard let slot else { throw TFJSError(file: "", message: "an image was not processed") }
+            return try slot.get()
+        }
     }
 }
