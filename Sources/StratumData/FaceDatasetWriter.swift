@@ -26,21 +26,23 @@ public enum FaceDatasetWriter {
             return "face-" + String(repeating: "0", count: width - digits.count) + digits
         }
 
-        let failures = FailureBox()
+        let written = ConcurrentResults<Void>(count: count)
         let chunk = 50
         let chunks = (count + chunk - 1) / chunk
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             for index in (c * chunk)..<min(count, (c + 1) * chunk) {
                 let face = renderer.face(index: index)
-                do {
+                written.set(index, Result {
                     try ImageFile.writePNG(RGBImage(width: size, height: size, pixels: face.pixels), to: images.appendingPathComponent(name(index) + ".png"))
-                } catch {
-                    failures.record("\(name(index)).png: \(error)")
-                }
+                })
             }
             progress?(min(count, (c + 1) * chunk))
         }
-        if let failure = failures.first { throw FaceDatasetError(message: failure) }
+        do {
+            _ = try written.values()
+        } catch {
+            throw FaceDatasetError(message: "cannot write an image in \(images.path): \(error)")
+        }
 
         var lines = [columns.joined(separator: ",")]
         for index in 0..<count {
@@ -58,12 +60,4 @@ public enum FaceDatasetWriter {
 public struct FaceDatasetError: Error, CustomStringConvertible, Equatable {
     public var message: String
     public var description: String { "face generator: \(message)" }
-}
-
-/// The first failure of a parallel loop. Invariant: `messages` is only touched under `lock`.
-private final class FailureBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var messages: [String] = []
-    func record(_ message: String) { lock.lock(); messages.append(message); lock.unlock() }
-    var first: String? { lock.lock(); defer { lock.unlock() }; return messages.sorted().first }
 }

@@ -45,7 +45,7 @@ public struct TFJSClassifier: ImageClassifier {
     /// threads as there are cores; results keep batch order.
     public func predict(_ batch: ImageBatch) throws -> [[Float]] {
         let classes = descriptor.labels.count
-        let results = RowSlots(count: batch.count)
+        let results = ConcurrentResults<[Float]>(count: batch.count)
         let workers = min(batch.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             for index in stride(from: worker, to: batch.count, by: workers) {
@@ -60,25 +60,6 @@ public struct TFJSClassifier: ImageClassifier {
                 }
             }
         }
-        return try results.rows()
-    }
-}
-
-/// Result slots filled from several threads. Invariant: `slots` is only touched under `lock`.
-final class RowSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<[Float], Error>?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<[Float], Error>) { lock.lock(); slots[index] = result; lock.unlock() }
-
-    /// The rows in order; the first error (by index) is thrown.
-    func rows() throws -> [[Float]] {
-        lock.lock(); defer { lock.unlock() }
-        return try slots.map { slot in
-            guard let slot else { throw TFJSError(file: "", message: "an image was not processed") }
-            return try slot.get()
-        }
+        return try results.values()
     }
 }

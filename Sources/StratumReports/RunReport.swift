@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 
 /// Renders every report of a run into one folder: per variant a confusion matrix, a failure
 /// gallery and a reliability diagram; one slice-accuracy chart; one disagreement gallery for
@@ -43,16 +44,18 @@ public struct RunReport: Sendable {
             let reliability = ReliabilityChart(variant: variant, in: data)
             jobs.append((.init(title: "\(variant.name): reliability diagram", file: "reliability-\(name).png", section: variant.name), { try reliability.render(to: $0, gnuplot: gnuplot) }))
         }
-        let failures = ErrorList()
+        let drawn = ConcurrentResults<Void>(count: jobs.count)
         let work = jobs
         DispatchQueue.concurrentPerform(iterations: work.count) { index in
-            do {
-                try work[index].draw(directory.appendingPathComponent(work[index].figure.file))
-            } catch {
-                failures.append("\(work[index].figure.file): \(error)")
-            }
+            drawn.set(index, Result {
+                do {
+                    try work[index].draw(directory.appendingPathComponent(work[index].figure.file))
+                } catch {
+                    throw ReportError(message: "\(work[index].figure.file): \(error)")
+                }
+            })
         }
-        if let first = failures.first { throw ReportError(message: first) }
+        _ = try drawn.values()
         let index = directory.appendingPathComponent("index.html")
         try Data(HTMLIndex(data: data, figures: jobs.map(\.figure)).html().utf8).write(to: index, options: .atomic)
         return jobs.map { directory.appendingPathComponent($0.figure.file) } + [index]
@@ -70,12 +73,4 @@ public struct ReportError: Error, CustomStringConvertible, Equatable {
         self.message = message
     }
     public var description: String { message }
-}
-
-/// Errors from parallel jobs. Invariant: `items` is only touched under `lock`.
-final class ErrorList: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [String] = []
-    func append(_ item: String) { lock.lock(); items.append(item); lock.unlock() }
-    var first: String? { lock.lock(); defer { lock.unlock() }; return items.sorted().first }
 }

@@ -25,18 +25,7 @@ struct GalleryCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The PNG file to write.")
     var output: String
 
-    @Option(help: "Most thumbnails (per side for --vs).")
-    var limit: Int = 48
-
-    @Option(help: "Thumbnails per row (per side for --vs).")
-    var columns: Int = 8
-
-    @Option(help: "Thumbnail side in pixels.")
-    var thumb: Int = 96
-
-    func validate() throws {
-        guard limit >= 0, columns >= 1, (16...512).contains(thumb) else { throw ValidationError("--limit ≥ 0, --columns ≥ 1 and --thumb in 16…512") }
-    }
+    @OptionGroup var layout: GalleryLayoutOptions
 
     func run() throws {
         do {
@@ -56,8 +45,8 @@ struct GalleryCommand: ParsableCommand {
                 chosenSlice = found
             }
             let gallery = try vs.map { other in
-                Gallery.disagreement(between: try find(variant), and: try find(other), in: data, slice: chosenSlice, limit: limit, columns: columns, thumb: thumb)
-            } ?? Gallery.failures(of: try find(variant), in: data, slice: chosenSlice, limit: limit, columns: columns, thumb: thumb)
+                Gallery.disagreement(between: try find(variant), and: try find(other), in: data, slice: chosenSlice, limit: layout.limit, columns: layout.columns, thumb: layout.thumb)
+            } ?? Gallery.failures(of: try find(variant), in: data, slice: chosenSlice, limit: layout.limit, columns: layout.columns, thumb: layout.thumb)
             try gallery.render(to: URL(fileURLWithPath: output), gnuplot: try Gnuplot())
             print("\(output): \(gallery.thumbnailCount) thumbnails; \(gallery.subtitle)")
         } catch let error as ReportError {

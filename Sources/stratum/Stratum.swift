@@ -35,3 +35,19 @@ struct StoreOptions: ParsableArguments {
         return store
     }
 }
+
+/// Gallery size options shared by `report` and `gallery`.
+struct GalleryLayoutOptions: ParsableArguments {
+    @Option(help: "Most thumbnails per gallery (per side of a --vs gallery).")
+    var limit: Int = 40
+
+    @Option(help: "Thumbnails per row.")
+    var columns: Int = 8
+
+    @Option(help: "Thumbnail side in pixels (16…512).")
+    var thumb: Int = 96
+
+    func validate() throws {
+        guard limit >= 0, columns >= 1, (16...512).contains(thumb) else { throw ValidationError("--limit ≥ 0, --columns ≥ 1 and --thumb in 16…512") }
+    }
+}

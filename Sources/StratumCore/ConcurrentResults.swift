@@ -1,0 +1,44 @@
+import Foundation
+
+/// Fixed-size result slots that several threads fill (e.g. from `DispatchQueue.concurrentPerform`),
+/// read back in index order once the work is done.
+///
+/// Invariant: `slots` and `done` are only touched while holding `lock`; that is what makes the
+/// `@unchecked Sendable` sound.
+public final class ConcurrentResults<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<Value, Error>?]
+    private var done = 0
+
+    public init(count: Int) {
+        slots = Array(repeating: nil, count: count)
+    }
+
+    /// Stores the result of item `index`.
+    public func set(_ index: Int, _ result: Result<Value, Error>) {
+        lock.lock(); slots[index] = result; lock.unlock()
+    }
+
+    /// Adds `count` finished items and returns the total so far (for progress reports).
+    public func finished(_ count: Int) -> Int {
+        lock.lock(); defer { lock.unlock() }
+        done += count
+        return done
+    }
+
+    /// The values in index order; throws the error of the first failed item (by index), or
+    /// `MissingResult` for an item never set.
+    public func values() throws -> [Value] {
+        lock.lock(); defer { lock.unlock() }
+        return try slots.enumerated().map { index, slot in
+            guard let slot else { throw MissingResult(index: index) }
+            return try slot.get()
+        }
+    }
+
+    /// An item's result was never stored.
+    public struct MissingResult: Error, CustomStringConvertible {
+        public var index: Int
+        public var description: String { "item \(index) was not processed" }
+    }
+}
