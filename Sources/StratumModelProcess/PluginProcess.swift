@@ -11,6 +11,7 @@ final class PluginProcess {
     private let output: Int32
     private let stderrTail: StderrTail
     private var reaped = false
+    private var inputClosed = false
     private(set) var exitStatus: Int32?
 
     /// Starts `command` (argv; the first element found on PATH if not a path) in `directory`.
@@ -69,12 +70,19 @@ final class PluginProcess {
 
     deinit {
         terminate(grace: 0)
-        close(input)
+        closeInput()
         close(output)
     }
 
     /// The last 8 KiB the plugin wrote to stderr.
     var stderr: String { stderrTail.text }
+
+    /// Closes the plugin's standard input (after `shutdown`, so a plugin reading to the end exits).
+    func closeInput() {
+        guard !inputClosed else { return }
+        inputClosed = true
+        close(input)
+    }
 
     /// Writes all of `bytes` before `deadline`.
     func write(_ bytes: [UInt8], deadline: Date) throws {
@@ -84,7 +92,7 @@ final class PluginProcess {
             let written = bytes.withUnsafeBytes { raw in Glibc.write(input, raw.baseAddress! + offset, bytes.count - offset) }
             if written < 0 {
                 if errno == EAGAIN || errno == EINTR { continue }
-                throw PluginProcess.Failure(errno == EPIPE ? "the plugin closed its standard input (it has probably exited\(exitDescription))" : "write failed: \(String(cString: strerror(errno)))")
+                throw PluginProcess.Failure(errno == EPIPE ? "the plugin stopped reading its requests (it has probably exited\(exitDescription))" : "write failed: \(String(cString: strerror(errno)))")
             }
             offset += written
         }

@@ -76,6 +76,7 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         guard let process else { return }
         try? Self.send(PluginFrame(header: ["type": .string("shutdown")]), to: process, timeout: 2)
+        process.closeInput()
         process.terminate(grace: 5)
         self.process = nil
     }

@@ -40,6 +40,9 @@ public enum Prediction {
         guard let kind = kind ?? guessKind(path) else {
             throw RunError(message: "\(path.path): cannot tell the model kind; pass --kind (registered: \(registry.kinds.joined(separator: ", ")))")
         }
+        if normalization != nil && kind == "process" {
+            throw RunError(message: "--normalize cannot be used with kind process: the plugin declares its own normalisation in its hello")
+        }
         let classifier = try registry.loader(for: kind).load(ModelSpec(name: path.lastPathComponent, kind: kind, path: path, options: options))
         defer { classifier.close() }
         var input = classifier.descriptor.input

@@ -138,3 +138,45 @@ import Testing
         #expect(throws: PluginError.self) { try classifier.predict(Self.batch(2)) }
     }
 }
+
+/// The C plugin was written from docs/plugin-protocol.md alone: the document is enough.
+@Suite(.serialized) struct CPluginTests {
+    static let folder = TestSupport.repositoryRoot.appendingPathComponent("Experiments/plugins/c-color")
+
+    /// Compiles the plugin with the first C compiler found (the Swift toolchain ships clang).
+    static func build() throws {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin"
+        let compiler = ["clang", "cc", "gcc"].lazy.flatMap { name in path.split(separator: ":").map { "\($0)/\(name)" } }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(compiler, "no C compiler on PATH"))
+        process.arguments = ["-O2", "-std=c99", "-Wall", "-Wextra", "-o", folder.appendingPathComponent("plugin").path, folder.appendingPathComponent("plugin.c").path, "-lm"]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func conformsThroughTheLoader() throws {
+        try Self.build()
+        let classifier = try ProcessLoader().load(ModelSpec(name: "c-color", kind: "process", path: Self.folder))
+        defer { classifier.close() }
+        #expect(classifier.descriptor.input == InputSpec(width: 32, height: 32, channels: 3, normalization: .unit))
+        #expect(ClassifierConformance.violations(of: classifier, on: ProcessPluginTests.batch(5, side: 32, channels: 3)).isEmpty)
+    }
+
+    @Test func worksInPredictAndInARun() throws {
+        try Self.build()
+        let images = ["face-00007.png", "face-00027.png"].map { TestSupport.fixtures.appendingPathComponent("tfjs/images/\($0)").path }
+        let predict = try CLITests.run(["predict", Self.folder.path, "--kind", "process", "--format", "json"] + images)
+        #expect(predict.status == 0, "\(predict.stderr)")
+        let output = try JSONSerialization.jsonObject(with: Data(predict.stdout.utf8)) as? [String: Any]
+        #expect((output?["predictions"] as? [Any])?.count == 2)
+        let refused = try CLITests.run(["predict", Self.folder.path, "--kind", "process", "--normalize", "raw"] + images)
+        #expect(refused.status != 0 && refused.stderr.contains("--normalize cannot be used with kind process"))
+
+        let directory = try TestSupport.temporaryDirectory()
+        let spec = try RunnerTests.experiment(variants: "  - {name: c-color, kind: process, path: \(Self.folder.path)}", in: directory)
+        let summary = try Runner().run(spec, options: RunOptions(reportsRoot: directory.appendingPathComponent("Reports")))
+        #expect(summary.status == "completed", "\(summary.variants.map { $0.failed ?? "ok" })")
+    }
+}
