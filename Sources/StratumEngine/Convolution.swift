@@ -70,22 +70,33 @@ public enum Convolution {
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
         var output = [Float](repeating: 0, count: n * oh * ow * oc)
         FlopCounter.shared.add(2 * n * oh * ow * kh * kw * oc)
+        // For each output row and filter tap, the output columns whose input column is in bounds
+        // form one contiguous range, so the inner loops run without bounds tests.
+        let columnRanges: [Range<Int>] = (0..<kw).map { kx in
+            let offset = kx * dilations.1 - left
+            var first = 0
+            while first < ow && first * strides.1 + offset < 0 { first += 1 }
+            var last = ow
+            while last > first && (last - 1) * strides.1 + offset >= w { last -= 1 }
+            return first..<last
+        }
         input.data.withUnsafeBufferPointer { x in
             filter.data.withUnsafeBufferPointer { f in
                 output.withUnsafeMutableBufferPointer { y in
+                    guard let xs = x.baseAddress, let fs = f.baseAddress, let ys = y.baseAddress else { return }
                     for image in 0..<n {
-                        let source = x.baseAddress! + image * h * w * c
                         for oy in 0..<oh {
-                            for ox in 0..<ow {
-                                let out = y.baseAddress! + ((image * oh + oy) * ow + ox) * oc
-                                for ky in 0..<kh {
-                                    let iy = oy * strides.0 - top + ky * dilations.0
-                                    if iy < 0 || iy >= h { continue }
-                                    for kx in 0..<kw {
-                                        let ix = ox * strides.1 - left + kx * dilations.1
-                                        if ix < 0 || ix >= w { continue }
-                                        let pixel = source + (iy * w + ix) * c
-                                        let weights = f.baseAddress! + (ky * kw + kx) * c * mult
+                            let outRow = ys + (image * oh + oy) * ow * oc
+                            for ky in 0..<kh {
+                                let iy = oy * strides.0 - top + ky * dilations.0
+                                if iy < 0 || iy >= h { continue }
+                                let inRow = xs + (image * h + iy) * w * c
+                                for kx in 0..<kw {
+                                    let weights = fs + (ky * kw + kx) * oc
+                                    let offset = kx * dilations.1 - left
+                                    for ox in columnRanges[kx] {
+                                        let pixel = inRow + (ox * strides.1 + offset) * c
+                                        let out = outRow + ox * oc
                                         if mult == 1 {
                                             for ci in 0..<c { out[ci] += pixel[ci] * weights[ci] }
                                         } else {
@@ -106,19 +117,28 @@ public enum Convolution {
         return Tensor(shape: [n, oh, ow, oc], data: output)
     }
 
-    /// Adds a per-channel bias and applies an activation in one pass.
+    /// Adds a per-channel bias and applies an activation in one pass over the values.
     static func finish(_ values: inout [Float], channels: Int, bias: [Float]?, activation: Activation) {
-        if let bias {
-            values.withUnsafeMutableBufferPointer { y in
-                bias.withUnsafeBufferPointer { b in
-                    var i = 0
-                    while i < y.count {
-                        for ch in 0..<channels { y[i + ch] += b[ch] }
-                        i += channels
-                    }
+        guard let bias else {
+            activation.apply(&values)
+            return
+        }
+        values.withUnsafeMutableBufferPointer { y in
+            bias.withUnsafeBufferPointer { b in
+                guard let base = y.baseAddress, let vector = b.baseAddress else { return }
+                var row = base
+                let end = base + y.count
+                switch activation {
+                case .none:
+                    while row < end { for ch in 0..<channels { row[ch] += vector[ch] }; row += channels }
+                case .relu:
+                    while row < end { for ch in 0..<channels { row[ch] = Swift.max(0, row[ch] + vector[ch]) }; row += channels }
+                case .relu6:
+                    while row < end { for ch in 0..<channels { row[ch] = Swift.min(6, Swift.max(0, row[ch] + vector[ch])) }; row += channels }
+                default:
+                    while row < end { for ch in 0..<channels { row[ch] = activation.apply(row[ch] + vector[ch]) }; row += channels }
                 }
             }
         }
-        activation.apply(&values)
     }
 }
