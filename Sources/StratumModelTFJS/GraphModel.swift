@@ -11,7 +11,35 @@ struct GraphModel {
         var name: String
         var op: String
         var inputs: [String]
-        var attributes: [String: Any]
+        /// Attributes decoded once (base64 strings, decimal-string integers) at load time.
+        var attributes: [String: Attribute]
+    }
+
+    enum Attribute {
+        case string(String), int(Int), float(Float), bool(Bool), ints([Int]), strings([String]), other
+
+        init(_ json: Any) {
+            guard let object = json as? [String: Any] else { self = .other; return }
+            if let encoded = object["s"] as? String {
+                self = .string(Data(base64Encoded: encoded).map { String(decoding: $0, as: UTF8.self) } ?? "")
+            } else if let value = object["i"], let int = Int("\(value)") {
+                self = .int(int)
+            } else if let value = object["f"] as? NSNumber {
+                self = .float(value.floatValue)
+            } else if let value = object["b"] as? Bool {
+                self = .bool(value)
+            } else if let list = object["list"] as? [String: Any] {
+                if let values = list["i"] as? [Any] {
+                    self = .ints(values.compactMap { Int("\($0)") })
+                } else if let values = list["s"] as? [String] {
+                    self = .strings(values.compactMap { Data(base64Encoded: $0).map { String(decoding: $0, as: UTF8.self) } })
+                } else {
+                    self = .ints([])
+                }
+            } else {
+                self = .other
+            }
+        }
     }
 
     static let supportedOps: Set<String> = [
@@ -41,12 +69,19 @@ struct GraphModel {
         self.weights = weights
         guard let list = topology["node"] as? [[String: Any]] else { throw TFJSError(file: file, message: "modelTopology has no 'node' list") }
         var nodes: [String: Node] = [:], order: [String] = []
+        var placeholderShapes: [String: [Int]] = [:]
         for entry in list {
             guard let name = entry["name"] as? String, let op = entry["op"] as? String else { throw TFJSError(file: file, message: "a node lacks 'name' or 'op'") }
             guard Self.supportedOps.contains(op) else {
                 throw TFJSError(file: file, node: name, message: "unsupported op '\(op)' (supported: \(Self.supportedOps.sorted().joined(separator: ", ")))")
             }
-            nodes[name] = Node(name: name, op: op, inputs: (entry["input"] as? [String] ?? []).filter { !$0.hasPrefix("^") }, attributes: entry["attr"] as? [String: Any] ?? [:])
+            let rawAttributes = entry["attr"] as? [String: Any] ?? [:]
+            if op == "Placeholder" {
+                let dims = ((rawAttributes["shape"] as? [String: Any])?["shape"] as? [String: Any])?["dim"] as? [[String: Any]] ?? []
+                placeholderShapes[name] = dims.map { Int("\($0["size"] ?? "-1")") ?? -1 }
+            }
+            nodes[name] = Node(name: name, op: op, inputs: (entry["input"] as? [String] ?? []).filter { !$0.hasPrefix("^") },
+                               attributes: rawAttributes.mapValues(Attribute.init))
             order.append(name)
         }
         for node in nodes.values {
@@ -60,8 +95,7 @@ struct GraphModel {
         let placeholders = order.filter { nodes[$0]?.op == "Placeholder" }
         guard let input = placeholders.first else { throw TFJSError(file: file, message: "the graph has no Placeholder input") }
         self.placeholders = placeholders
-        let dims = ((nodes[input]?.attributes["shape"] as? [String: Any])?["shape"] as? [String: Any])?["dim"] as? [[String: Any]] ?? []
-        inputShape = dims.map { Int("\($0["size"] ?? "-1")") ?? -1 }
+        inputShape = placeholderShapes[input] ?? []
         // The output: the signature's first output, else the last node nothing consumes.
         let consumed = Set(nodes.values.flatMap { $0.inputs.map(Self.baseName) })
         var output = order.last { !consumed.contains($0) && nodes[$0]?.op != "Const" && nodes[$0]?.op != "NoOp" }
@@ -157,30 +191,33 @@ struct GraphModel {
     // MARK: Attributes
 
     func string(_ node: Node, _ key: String) -> String? {
-        guard let encoded = (node.attributes[key] as? [String: Any])?["s"] as? String, let data = Data(base64Encoded: encoded) else { return nil }
-        return String(decoding: data, as: UTF8.self)
+        if case .string(let value)? = node.attributes[key] { return value }
+        return nil
     }
 
     func ints(_ node: Node, _ key: String) -> [Int]? {
-        guard let list = ((node.attributes[key] as? [String: Any])?["list"] as? [String: Any])?["i"] as? [Any] else { return nil }
-        return list.compactMap { Int("\($0)") }
+        if case .ints(let value)? = node.attributes[key] { return value }
+        return nil
     }
 
     func strings(_ node: Node, _ key: String) -> [String] {
-        let list = ((node.attributes[key] as? [String: Any])?["list"] as? [String: Any])?["s"] as? [String] ?? []
-        return list.compactMap { Data(base64Encoded: $0).map { String(decoding: $0, as: UTF8.self) } }
+        if case .strings(let value)? = node.attributes[key] { return value }
+        return []
     }
 
     func bool(_ node: Node, _ key: String) -> Bool {
-        (node.attributes[key] as? [String: Any])?["b"] as? Bool ?? false
+        if case .bool(let value)? = node.attributes[key] { return value }
+        return false
     }
 
     func float(_ node: Node, _ key: String) -> Float? {
-        ((node.attributes[key] as? [String: Any])?["f"] as? NSNumber)?.floatValue
+        if case .float(let value)? = node.attributes[key] { return value }
+        return nil
     }
 
     func int(_ node: Node, _ key: String) -> Int? {
-        (node.attributes[key] as? [String: Any])?["i"].flatMap { Int("\($0)") }
+        if case .int(let value)? = node.attributes[key] { return value }
+        return nil
     }
 
     func padding(_ node: Node) throws -> Padding {
