@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks (release build). Each figure is printed as a ratio against a reference measured
-# in the same run. Needs the demo's data and fitted baseline: runs the demo first if absent.
+# in the same run: the engine against onnxruntime on the same networks (ONNX files made with
+# tf2onnx by scripts/onnx_export.py), and the plugin protocol against the same model in-process.
+# onnxruntime comes from PyPI, into a virtual environment that sees the system's numpy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,5 +12,19 @@ bin="$(swift build -c release --show-bin-path)"
 if [ ! -f Experiments/data/models/logistic-baseline.json ]; then
     "$bin/stratum" run Experiments/faces.yaml --quiet >/dev/null
 fi
-echo "== plugin protocol overhead (issue: process plugins; goal < 10%) =="
+
+venv=.build/bench-venv
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv --system-site-packages "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "onnxruntime==1.32.0"
+reference="$(mktemp)"
+trap 'rm -f "$reference"' EXIT
+
+echo "== TensorFlow.js models on Stratum's engine vs onnxruntime (same networks, same run) =="
+"$venv/bin/python" scripts/bench_onnxruntime.py --out "$reference"
+"$bin/stratum" bench tfjs --reference "$reference"
+echo
+echo "== plugin protocol overhead: the same model in-process and through the process kind =="
+"$bin/stratum" bench plugin-overhead --model Experiments/models/automl-mobilenet --count 128
 "$bin/stratum" bench plugin-overhead --plugin Experiments/plugins/python-numpy

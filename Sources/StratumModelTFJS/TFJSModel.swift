@@ -18,7 +18,7 @@ public struct TFJSModel: Sendable {
     /// Reads `model.json` (or the folder holding it), its weight shards and `dict.txt`.
     public init(contentsOf url: URL) throws {
         var isDirectory: ObjCBool = false
-        FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+        _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
         let modelFile = isDirectory.boolValue ? url.appendingPathComponent("model.json") : url
         let directory = modelFile.deletingLastPathComponent()
         let file = modelFile.path

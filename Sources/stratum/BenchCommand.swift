@@ -117,8 +117,15 @@ extension BenchCommand {
         func run() throws {
             do {
                 var referenceRates: [String: [String: Double]] = [:]
-                if let reference, let data = FileManager.default.contents(atPath: reference) {
-                    referenceRates = (try? JSONDecoder().decode([String: [String: Double]].self, from: data)) ?? [:]
+                if let reference {
+                    guard let data = FileManager.default.contents(atPath: reference),
+                          let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                        throw ValidationError("cannot read the reference figures in \(reference)")
+                    }
+                    for (model, value) in object {
+                        guard let rates = value as? [String: Any] else { continue }
+                        referenceRates[model] = rates.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+                    }
                 }
                 let dataset = try ManifestReader.read(URL(fileURLWithPath: manifest), columns: ManifestColumns(label: "sex"))
                 let images = try dataset.samples.prefix(count).map { try ImageFile.read($0.url) }
@@ -145,6 +152,8 @@ extension BenchCommand {
                     }
                 }
                 if ProcessInfo.processInfo.environment["STRATUM_PROFILE"] != nil { print(TFJSModel.profile) }
+            } catch let error as ValidationError {
+                throw error
             } catch {
                 throw report(error)
             }
