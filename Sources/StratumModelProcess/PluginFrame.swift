@@ -17,9 +17,13 @@ struct PluginFrame: Equatable {
     var type: String? { header["type"]?.string }
 
     func encoded() throws -> [UInt8] {
+        try encoded(bodyLength: body.count) + body
+    }
+
+    /// The length prefixes and header of a frame whose `bodyLength`-byte body is sent separately.
+    func encoded(bodyLength: Int) throws -> [UInt8] {
         let json = Array(try JSONEncoder().encode(header))
-        let length = 4 + json.count + body.count
-        return Self.uint32(length) + Self.uint32(json.count) + json + body
+        return Self.uint32(4 + json.count + bodyLength) + Self.uint32(json.count) + json
     }
 
     static func uint32(_ value: Int) -> [UInt8] {

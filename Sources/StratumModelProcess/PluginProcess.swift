@@ -86,10 +86,16 @@ final class PluginProcess {
 
     /// Writes all of `bytes` before `deadline`.
     func write(_ bytes: [UInt8], deadline: Date) throws {
+        try bytes.withUnsafeBytes { try write($0, deadline: deadline) }
+    }
+
+    /// Writes all of `buffer` before `deadline` (no intermediate copy).
+    func write(_ buffer: UnsafeRawBufferPointer, deadline: Date) throws {
+        guard let base = buffer.baseAddress else { return }
         var offset = 0
-        while offset < bytes.count {
+        while offset < buffer.count {
             try wait(for: input, events: Int16(POLLOUT), deadline: deadline, doing: "waiting to send")
-            let written = bytes.withUnsafeBytes { raw in Glibc.write(input, raw.baseAddress! + offset, bytes.count - offset) }
+            let written = Glibc.write(input, base + offset, buffer.count - offset)
             if written < 0 {
                 if errno == EAGAIN || errno == EINTR { continue }
                 throw PluginProcess.Failure(errno == EPIPE ? "the plugin stopped reading its requests (it has probably exited\(exitDescription))" : "write failed: \(String(cString: strerror(errno)))")

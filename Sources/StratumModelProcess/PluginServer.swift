@@ -24,11 +24,36 @@ public enum PluginServer {
             }
             return bytes
         }
-        func next() throws -> PluginFrame? {
+        /// The next frame: header decoded, body read straight into floats (predict bodies are float32).
+        func next() throws -> (frame: PluginFrame, floats: [Float])? {
             guard let prefix = read(4) else { return nil }
             let length = PluginFrame.readUInt32(prefix[...])
-            guard length >= 4, length <= PluginFrame.maximumLength, let payload = read(length) else { return nil }
-            return try PluginFrame.decode(payload)
+            guard length >= 4, length <= PluginFrame.maximumLength, let jsonPrefix = read(4) else { return nil }
+            let jsonLength = PluginFrame.readUInt32(jsonPrefix[...])
+            guard jsonLength <= length - 4, let json = read(jsonLength) else { return nil }
+            let frame = try PluginFrame.decode(jsonPrefix + json)
+            let bodyLength = length - 4 - jsonLength
+            var floats = [Float](repeating: 0, count: bodyLength / 4)
+            var offset = 0
+            let complete = floats.withUnsafeMutableBytes { raw -> Bool in
+                guard let base = raw.baseAddress else { return true }
+                while offset < bodyLength {
+                    // A body that is not a whole number of floats: the remainder is read and dropped.
+                    let count = min(bodyLength - offset, raw.count - offset)
+                    if count <= 0 { break }
+                    let n = Glibc.read(inputFD, base + offset, count)
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { return false }
+                    offset += n
+                }
+                return true
+            }
+            guard complete else { return nil }
+            if bodyLength > offset, read(bodyLength - offset) == nil { return nil }
+            #if !_endian(little)
+            floats = floats.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
+            #endif
+            return (frame, floats)
         }
         func send(_ frame: PluginFrame) throws {
             let bytes = try frame.encoded()
@@ -41,7 +66,7 @@ public enum PluginServer {
             }
         }
 
-        guard let hello = try next(), hello.type == "hello" else { return }
+        guard let hello = try next()?.frame, hello.type == "hello" else { return }
         guard hello.header["protocol"]?.int == ProcessClassifier.protocolVersion else {
             try send(PluginFrame(header: ["type": .string("error"), "message": .string("this plugin speaks protocol \(ProcessClassifier.protocolVersion)")]))
             return
@@ -54,15 +79,14 @@ public enum PluginServer {
                               "channels": .number(Double(d.input.channels)), "normalization": .string(d.input.normalization.rawValue),
                               "center_crop": .bool(d.input.centerCrop)]),
         ]))
-        while let frame = try next() {
+        while let (frame, values) = try next() {
             if frame.type == "shutdown" { return }
             let id = frame.header["id"] ?? .null
             guard frame.type == "predict", let shape = frame.header["shape"]?.array?.compactMap(\.int), shape.count == 4,
-                  frame.body.count == shape.reduce(1, *) * 4 else {
+                  values.count == shape.reduce(1, *) else {
                 try send(PluginFrame(header: ["type": .string("error"), "id": id, "message": .string("expected a predict frame with a [N,H,W,C] float32 body")]))
                 continue
             }
-            let values = LittleEndianFloats.floats(frame.body)
             do {
                 let rows = try classifier.predict(ImageBatch(count: shape[0], height: shape[1], width: shape[2], channels: shape[3], values: values))
                 let body = LittleEndianFloats.bytes(rows.flatMap { $0 })

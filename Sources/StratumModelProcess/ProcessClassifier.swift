@@ -55,10 +55,16 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
         let id = nextID
         nextID += 1
         do {
-            let body = LittleEndianFloats.bytes(batch.values)
             let shape: [JSONValue] = [batch.count, batch.height, batch.width, batch.channels].map { .number(Double($0)) }
-            try Self.send(PluginFrame(header: ["type": .string("predict"), "id": .number(Double(id)), "shape": .array(shape), "dtype": .string("float32")], body: body),
-                          to: process, timeout: timeout)
+            let header = PluginFrame(header: ["type": .string("predict"), "id": .number(Double(id)), "shape": .array(shape), "dtype": .string("float32")])
+            let deadline = Date().addingTimeInterval(timeout)
+            // The header, then the floats straight from the batch (little-endian machines need no copy).
+            try process.write(try header.encoded(bodyLength: batch.values.count * 4), deadline: deadline)
+            #if _endian(little)
+            try batch.values.withUnsafeBytes { try process.write($0, deadline: deadline) }
+            #else
+            try process.write(LittleEndianFloats.bytes(batch.values), deadline: deadline)
+            #endif
             let reply = try Self.receive(from: process, timeout: timeout)
             return try Self.probabilities(reply, id: id, count: batch.count, labels: descriptor.labels.count)
         } catch {

@@ -53,9 +53,11 @@ struct BenchCommand: ParsableCommand {
                                                    contentHash: "")
                 defer { served.close() }
                 var rows: [(String, Double)] = []
-                let reference = try Self.throughput(local, batches, repeats)
+                // Repetitions alternate between the two so that machine noise hits both alike.
+                let paired = try Self.interleaved([local, served], batches, repeats)
+                let reference = paired[0]
                 rows.append(("\(kind) in-process (reference)", reference))
-                rows.append(("\(kind) via process kind (stratum serve)", try Self.throughput(served, batches, repeats)))
+                rows.append(("\(kind) via process kind (stratum serve)", paired[1]))
                 if let plugin {
                     let python = try ProcessLoader().load(ModelSpec(name: "plugin", kind: "process", path: URL(fileURLWithPath: plugin)))
                     defer { python.close() }
@@ -75,6 +77,21 @@ struct BenchCommand: ParsableCommand {
             } catch {
                 throw report(error)
             }
+        }
+
+        /// Median images/second of each classifier, timing them in turn within every repetition.
+        static func interleaved(_ classifiers: [any ImageClassifier], _ batches: [ImageBatch], _ repeats: Int) throws -> [Double] {
+            let images = batches.reduce(0) { $0 + $1.count }
+            for classifier in classifiers { _ = try batches.map(classifier.predict) }
+            var rates = [[Double]](repeating: [], count: classifiers.count)
+            for _ in 0..<max(1, repeats) {
+                for (index, classifier) in classifiers.enumerated() {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    for batch in batches { _ = try classifier.predict(batch) }
+                    rates[index].append(Double(images) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+                }
+            }
+            return rates.map { $0.sorted()[$0.count / 2] }
         }
 
         static func throughput(_ classifier: any ImageClassifier, _ batches: [ImageBatch], _ repeats: Int) throws -> Double {
