@@ -47,8 +47,8 @@ public struct SkippedSlice: Sendable, Equatable {
 /// Builds the slices of an experiment over a list of samples.
 public enum SliceBuilder {
     /// `overall` first, then attribute values (sorted), named expressions, then their pairwise
-    /// intersections (never two values of one attribute). Empty intersections are dropped
-    /// silently; non-empty slices below `minSize` are returned as skipped.
+    /// intersections (never two values of one attribute). Intersections that are empty or equal
+    /// to one of their two sides are dropped silently; slices below `minSize` are returned as skipped.
     public static func build(_ spec: SliceSpec, samples: [Sample]) throws -> (slices: [DataSlice], skipped: [SkippedSlice]) {
         struct Base { var name: String; var definition: String; var group: String; var members: Set<Int> }
         var bases: [Base] = []
@@ -89,7 +89,8 @@ public enum SliceBuilder {
             for i in bases.indices {
                 for j in bases.indices where j > i && bases[i].group != bases[j].group {
                     let members = bases[i].members.intersection(bases[j].members)
-                    if members.isEmpty { continue }
+                    // Empty, or the same samples as one side (e.g. `age_group=child & children`): nothing new.
+                    if members.isEmpty || members == bases[i].members || members == bases[j].members { continue }
                     candidates.append(DataSlice(
                         name: "\(bases[i].name) & \(bases[j].name)",
                         definition: "(\(bases[i].definition)) and (\(bases[j].definition))",

@@ -46,6 +46,13 @@ import Testing
         #expect(skipped.contains(SkippedSlice(name: "children", size: 2)))
     }
 
+    @Test func intersectionsEqualToASideAreDropped() throws {
+        // Every child is in age_group=child, so `age_group=child & children` adds nothing.
+        let spec = SliceSpec(by: ["age_group"], named: [("children", "age < 13")], intersections: true)
+        let (slices, _) = try SliceBuilder.build(spec, samples: Self.samples)
+        #expect(slices.map(\.name) == ["overall", "age_group=adult", "age_group=child", "children"])
+    }
+
     @Test func missingAttributeIsAnError() {
         #expect(throws: SliceBuildError.missingAttribute("glasses", sampleID: "s0")) {
             try SliceBuilder.build(SliceSpec(by: ["glasses"]), samples: Self.samples)
