@@ -33,21 +33,21 @@ public enum PluginServer {
             guard jsonLength <= length - 4, let json = read(jsonLength) else { return nil }
             let frame = try PluginFrame.decode(jsonPrefix + json)
             let bodyLength = length - 4 - jsonLength
-            var floats = [Float](repeating: 0, count: bodyLength / 4)
-            var offset = 0
-            let complete = floats.withUnsafeMutableBytes { raw -> Bool in
-                guard let base = raw.baseAddress else { return true }
-                while offset < bodyLength {
-                    // A body that is not a whole number of floats: the remainder is read and dropped.
-                    let count = min(bodyLength - offset, raw.count - offset)
-                    if count <= 0 { break }
-                    let n = Glibc.read(inputFD, base + offset, count)
+            var complete = true
+            var floats = [Float](unsafeUninitializedCapacity: bodyLength / 4) { buffer, initialized in
+                let raw = UnsafeMutableRawBufferPointer(buffer)
+                guard let base = raw.baseAddress else { initialized = 0; return }
+                var offset = 0
+                while offset < raw.count {
+                    let n = Glibc.read(inputFD, base + offset, raw.count - offset)
                     if n < 0 && errno == EINTR { continue }
-                    if n <= 0 { return false }
+                    if n <= 0 { complete = false; break }
                     offset += n
                 }
-                return true
+                // Only whole floats that arrived count; a short read ends the conversation below.
+                initialized = complete ? buffer.count : 0
             }
+            let offset = floats.count * 4
             guard complete else { return nil }
             if bodyLength > offset, read(bodyLength - offset) == nil { return nil }
             #if !_endian(little)
