@@ -59,7 +59,7 @@ public struct Runner: Sendable {
         let run = try store.beginRun(experiment: spec.name, spec: spec.text, specHash: spec.hash, gitCommit: GitInfo.commit(near: spec.file))
         let runID = run.id ?? 0
         events(.runStarted(number: run.number, database: databaseURL.path))
-        let reportDirectory = options.reportsRoot.appendingPathComponent(spec.name).appendingPathComponent("run-\(run.number)")
+        let reportDirectory = StoredRunReports.directory(reportsRoot: options.reportsRoot, experiment: spec.name, run: run.number)
 
         do {
             let (_, sampleIDs) = try store.storeDataset(

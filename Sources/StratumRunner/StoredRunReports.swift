@@ -54,11 +54,18 @@ public enum StoredRunReports {
             variants: variants)
     }
 
+    /// `<reportsRoot>/<experiment>/run-<n>`, the experiment name made file-name safe (it comes
+    /// from the experiment file and must never lead outside the reports folder).
+    public static func directory(reportsRoot: URL, experiment: String, run: Int) -> URL {
+        let safe = FileNames.safe(experiment)
+        return reportsRoot.appendingPathComponent(safe.hasPrefix(".") ? "_" + safe : safe).appendingPathComponent("run-\(run)")
+    }
+
     /// Renders every report of a stored run into `<reportsRoot>/<experiment>/run-<n>/`.
     public static func render(store: Store, experiment: String?, number: Int?, reportsRoot: URL,
                               limit: Int = 40, columns: Int = 8, thumb: Int = 96) throws -> (directory: URL, files: [URL]) {
         let data = try data(store: store, experiment: experiment, number: number)
-        let directory = reportsRoot.appendingPathComponent(data.experiment).appendingPathComponent("run-\(data.runNumber)")
+        let directory = Self.directory(reportsRoot: reportsRoot, experiment: data.experiment, run: data.runNumber)
         let files = try RunReport(data: data, galleryLimit: limit, galleryColumns: columns, thumb: thumb).render(to: directory, gnuplot: try Gnuplot())
         return (directory, files)
     }

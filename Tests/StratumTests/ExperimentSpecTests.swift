@@ -70,3 +70,11 @@ import Testing
         #expect(error.field == "variants[0].kind")
     }
 }
+
+@Suite struct ReportPathTests {
+    @Test(arguments: [("faces", "faces"), ("../../etc", "_.._.._etc"), ("a/b", "a_b"), (".hidden", "_.hidden")])
+    func experimentNamesCannotLeaveTheReportsFolder(_ name: String, _ folder: String) {
+        let directory = StoredRunReports.directory(reportsRoot: URL(fileURLWithPath: "/r"), experiment: name, run: 2)
+        #expect(directory.path == "/r/\(folder)/run-2")
+    }
+}
