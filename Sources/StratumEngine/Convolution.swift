@@ -10,11 +10,12 @@ public enum Convolution {
         guard fc == c else { throw EngineError.shapeMismatch("conv2d filter expects \(fc) input channels, input has \(c)") }
         if let bias, bias.count != oc { throw EngineError.shapeMismatch("conv2d bias has \(bias.count) values for \(oc) channels") }
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
-        var output = [Float](repeating: 0, count: n * oh * ow * oc)
+        // Every output and im2col value is written below (GEMM with β = 0), so no zero-fill.
+        var output = [Float](unsafeUninitializedCapacity: n * oh * ow * oc) { _, count in count = n * oh * ow * oc }
         let patch = kh * kw * c
         FlopCounter.shared.add(2 * n * oh * ow * patch * oc)
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
-        var columns = pointwise ? [] : [Float](repeating: 0, count: oh * ow * patch)
+        var columns = pointwise ? [] : [Float](unsafeUninitializedCapacity: oh * ow * patch) { _, count in count = oh * ow * patch }
         input.data.withUnsafeBufferPointer { x in
             filter.data.withUnsafeBufferPointer { f in
                 output.withUnsafeMutableBufferPointer { y in
