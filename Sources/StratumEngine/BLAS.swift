@@ -75,8 +75,8 @@ public enum BLAS {
         portableGemm(m: m, n: n, k: k, a: a, b: b, c: c, transposeB: transposeB, accumulate: accumulate)
     }
 
-    /// The reference kernel: i-k-j loop order, blocked over k, vectorisable inner loop.
-    static func portableGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+    /// The portable kernel (used without OpenBLAS): i-k-j loop order, blocked over k, vectorisable inner loop.
+    public static func portableGemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
                              transposeB: Bool, accumulate: Bool) {
         if !accumulate { c.update(repeating: 0, count: m * n) }
         if transposeB {
