@@ -46,6 +46,8 @@ import time
 import numpy as np
 import onnxruntime as ort
 
+from bilinear import resize_bilinear
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, ".."))
 MODELS_DIR = os.path.join(REPO, "Experiments", "models")
@@ -92,16 +94,6 @@ def random_inputs(count, side, value_range, seed):
         np.float32)
 
 
-def _taps(out_size, in_size):
-    scale = np.float32(in_size) / np.float32(out_size)
-    src = ((np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale
-           - np.float32(0.5)).astype(np.float32)
-    floor = np.floor(src)
-    lo = np.maximum(floor, 0).astype(np.int64)
-    hi = np.minimum(np.ceil(src), in_size - 1).astype(np.int64)
-    return lo, hi, (src - floor).astype(np.float32)
-
-
 def fixture_inputs(count, side, value_range):
     """reference.json's preprocessing: bilinear half-pixel resize in float32,
     then x/255 ([0, 1]) or x/127.5 - 1 ([-1, 1])."""
@@ -110,14 +102,7 @@ def fixture_inputs(count, side, value_range):
         files = [e["file"] for e in json.load(f)["images"]]
     images = []
     for name in files:
-        x = np.asarray(Image.open(os.path.join(FIXTURES, name)).convert(
-            "RGB")).astype(np.float32)
-        y0, y1, wy = _taps(side, x.shape[0])
-        x0, x1, wx = _taps(side, x.shape[1])
-        wx, wy = wx[None, :, None], wy[:, None, None]
-        top = x[y0][:, x0] + (x[y0][:, x1] - x[y0][:, x0]) * wx
-        bottom = x[y1][:, x0] + (x[y1][:, x1] - x[y1][:, x0]) * wx
-        x = top + (bottom - top) * wy
+        x = resize_bilinear(np.asarray(Image.open(os.path.join(FIXTURES, name)).convert("RGB")), side)
         if value_range[0] == 0.0:
             x = x / np.float32(255.0)
         else:

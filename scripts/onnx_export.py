@@ -91,6 +91,7 @@ if not hasattr(np, "product"):
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from bilinear import resize_bilinear  # noqa: E402
 import tf2onnx  # noqa: E402
 import tf2onnx.convert  # noqa: E402
 import tensorflowjs  # noqa: E402
@@ -120,30 +121,6 @@ def rel(path):
 
 def decode_png(path):
     return tf.io.decode_png(tf.io.read_file(path), channels=3).numpy()
-
-
-def _taps(out_size, in_size):
-    """Half-pixel-centre bilinear source indices and weights, in float32."""
-    scale = np.float32(in_size) / np.float32(out_size)
-    src = ((np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * scale
-           - np.float32(0.5)).astype(np.float32)
-    floor = np.floor(src)
-    lo = np.maximum(floor, 0).astype(np.int64)
-    hi = np.minimum(np.ceil(src), in_size - 1).astype(np.int64)
-    return lo, hi, (src - floor).astype(np.float32)
-
-
-def resize_bilinear(image, size):
-    """HxWxC uint8 -> size x size x C float32, like tf.image.resize
-    (bilinear, half_pixel_centers=True, no antialiasing)."""
-    x = image.astype(np.float32)
-    y0, y1, wy = _taps(size, x.shape[0])
-    x0, x1, wx = _taps(size, x.shape[1])
-    wx = wx[None, :, None]
-    wy = wy[:, None, None]
-    top = x[y0][:, x0] + (x[y0][:, x1] - x[y0][:, x0]) * wx
-    bottom = x[y1][:, x0] + (x[y1][:, x1] - x[y1][:, x0]) * wx
-    return (top + (bottom - top) * wy).astype(np.float32)
 
 
 def preprocess(image, spec):
