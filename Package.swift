@@ -1,6 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The engine's SIMD kernels are compiled for Haswell (AVX2, FMA, BMI2, F16C) on x86-64 hosts and
+// called only after a run-time check of the CPU; elsewhere they build for the default target.
+#if arch(x86_64)
+let simdKernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+#else
+let simdKernelSettings: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "Stratum",
     platforms: [.macOS(.v13)],
@@ -24,7 +32,8 @@ let package = Package(
         .target(name: "StratumMetrics", dependencies: ["StratumCore"]),
         .target(name: "StratumModelLogistic", dependencies: ["StratumCore", "StratumImaging"]),
         .target(name: "StratumModelProcess", dependencies: ["StratumCore"]),
-        .target(name: "StratumEngine"),
+        .target(name: "StratumEngineSIMD", swiftSettings: simdKernelSettings),
+        .target(name: "StratumEngine", dependencies: ["StratumEngineSIMD"]),
         .target(name: "StratumModelTFJS", dependencies: ["StratumCore", "StratumEngine"]),
         .target(name: "StratumStore", dependencies: [
             "StratumCore", "StratumMetrics", .product(name: "GRDB", package: "GRDB.swift"),

@@ -49,9 +49,7 @@ public enum BLAS {
 
     static func preferredCoreType() -> String? {
         #if arch(x86_64)
-        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flagsLine = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
-        let flags = Set(flagsLine.split(separator: " ").map(String.init))
+        let flags = CPUFlags.current
         if flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512vl") { return "SkylakeX" }
         if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
         #endif

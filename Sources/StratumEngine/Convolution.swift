@@ -1,4 +1,10 @@
+import StratumEngineSIMD
+
 /// Convolutions on NHWC tensors.
+///
+/// Where the CPU allows (`SIMDSupport.isAvailable`), matrix products and depthwise windows run
+/// on the vector kernels of `StratumEngineSIMD` with bias and ReLU/ReLU6 fused into the store;
+/// otherwise on OpenBLAS (or the portable GEMM) and the scalar loops below.
 public enum Convolution {
     /// 2-D convolution. `filter` is HWIO ([kh, kw, in, out]), `bias` has `out` values.
     /// Implemented as im2col + one GEMM per image (1×1 stride-1 convolutions skip im2col).
@@ -15,6 +21,25 @@ public enum Convolution {
         let patch = kh * kw * c
         FlopCounter.shared.add(2 * n * oh * ow * patch * oc)
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
+        let fused = SIMDSupport.isAvailable ? activation.clampBounds : nil
+        if let fused, !pointwise, oc % 8 == 0 {
+            // Direct convolution on the SIMD kernel: no im2col buffer.
+            input.data.withUnsafeBufferPointer { x in
+                filter.data.withUnsafeBufferPointer { f in
+                    output.withUnsafeMutableBufferPointer { y in
+                        withOptionalPointer(bias) { b in
+                            for image in 0..<n {
+                                SIMDKernels.convBiasClamp(input: x.baseAddress! + image * h * w * c, size: (h, w), channels: c, filter: f.baseAddress!,
+                                                          kernel: (kh, kw), outChannels: oc, strides: strides, dilations: dilations, padding: (top, left),
+                                                          bias: b, output: y.baseAddress! + image * oh * ow * oc, outputSize: (oh, ow),
+                                                          lower: fused.lower, upper: fused.upper)
+                            }
+                        }
+                    }
+                }
+            }
+            return Tensor(shape: [n, oh, ow, oc], data: output)
+        }
         var columns = pointwise ? [] : [Float](unsafeUninitializedCapacity: oh * ow * patch) { _, count in count = oh * ow * patch }
         input.data.withUnsafeBufferPointer { x in
             filter.data.withUnsafeBufferPointer { f in
@@ -24,7 +49,7 @@ public enum Convolution {
                             let source = x.baseAddress! + image * h * w * c
                             let target = y.baseAddress! + image * oh * ow * oc
                             if pointwise {
-                                BLAS.gemm(m: h * w, n: oc, k: c, a: source, b: f.baseAddress!, c: target)
+                                product(m: h * w, n: oc, k: c, a: source, b: f.baseAddress!, bias: bias, c: target, fused: fused)
                                 continue
                             }
                             // im2col: one row per output pixel holding its kh·kw·c window (zeros outside).
@@ -48,14 +73,33 @@ public enum Convolution {
                                     row += 1
                                 }
                             }
-                            BLAS.gemm(m: oh * ow, n: oc, k: patch, a: col.baseAddress!, b: f.baseAddress!, c: target)
+                            product(m: oh * ow, n: oc, k: patch, a: col.baseAddress!, b: f.baseAddress!, bias: bias, c: target, fused: fused)
                         }
                     }
                 }
             }
         }
-        finish(&output, channels: oc, bias: bias, activation: activation)
+        if fused == nil { finish(&output, channels: oc, bias: bias, activation: activation) }
         return Tensor(shape: [n, oh, ow, oc], data: output)
+    }
+
+    /// C = A·B, with bias and a clamp-shaped activation applied in the SIMD kernel's store
+    /// when `fused` gives the clamp bounds (the caller then skips `finish`).
+    private static func product(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: [Float]?,
+                                c: UnsafeMutablePointer<Float>, fused: (lower: Float, upper: Float)?) {
+        guard let fused else {
+            BLAS.gemm(m: m, n: n, k: k, a: a, b: b, c: c)
+            return
+        }
+        withOptionalPointer(bias) {
+            SIMDKernels.gemmBiasClamp(m: m, n: n, k: k, a: a, lda: k, b: b, bias: $0, c: c, lower: fused.lower, upper: fused.upper)
+        }
+    }
+
+    /// Calls `body` with a pointer to `values`' storage, or nil when there are none.
+    private static func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let values else { return body(nil) }
+        return values.withUnsafeBufferPointer { body($0.baseAddress) }
     }
 
     /// Depthwise convolution. `filter` is [kh, kw, in, multiplier]; output channel
@@ -69,8 +113,28 @@ public enum Convolution {
         let oc = c * mult
         if let bias, bias.count != oc { throw EngineError.shapeMismatch("depthwise bias has \(bias.count) values for \(oc) channels") }
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
-        var output = [Float](repeating: 0, count: n * oh * ow * oc)
         FlopCounter.shared.add(2 * n * oh * ow * kh * kw * oc)
+        if SIMDSupport.isAvailable, mult == 1, c % 8 == 0, let fused = activation.clampBounds {
+            // The kernel writes every output value, so no zero-fill.
+            let total = n * oh * ow * oc
+            let output = [Float](unsafeUninitializedCapacity: total) { y, count in
+                input.data.withUnsafeBufferPointer { x in
+                    filter.data.withUnsafeBufferPointer { f in
+                        withOptionalPointer(bias) { b in
+                            for image in 0..<n {
+                                SIMDKernels.depthwiseBiasClamp(input: x.baseAddress! + image * h * w * c, size: (h, w), channels: c, filter: f.baseAddress!,
+                                                               kernel: (kh, kw), strides: strides, dilations: dilations, padding: (top, left), bias: b,
+                                                               output: y.baseAddress! + image * oh * ow * oc, outputSize: (oh, ow),
+                                                               lower: fused.lower, upper: fused.upper)
+                            }
+                        }
+                    }
+                }
+                count = total
+            }
+            return Tensor(shape: [n, oh, ow, oc], data: output)
+        }
+        var output = [Float](repeating: 0, count: n * oh * ow * oc)
         // For each output row and filter tap, the output columns whose input column is in bounds
         // form one contiguous range, so the inner loops run without bounds tests.
         let columnRanges: [Range<Int>] = (0..<kw).map { kx in

@@ -25,7 +25,21 @@ public enum Elementwise {
         case .minimum: f = { Swift.min($0, $1) }
         }
         let count = shape.reduce(1, *)
-        if shapeA == shapeB { return Tensor(shape: shape, data: zip(a.data, b.data).map(f)) }
+        if shapeA == shapeB {
+            // Same shapes (residual additions): one tight loop, the common ops written out.
+            var out = a.data
+            out.withUnsafeMutableBufferPointer { y in
+                b.data.withUnsafeBufferPointer { v in
+                    switch op {
+                    case .add: for i in 0..<count { y[i] += v[i] }
+                    case .subtract: for i in 0..<count { y[i] -= v[i] }
+                    case .multiply: for i in 0..<count { y[i] *= v[i] }
+                    default: for i in 0..<count { y[i] = f(y[i], v[i]) }
+                    }
+                }
+            }
+            return Tensor(shape: shape, data: out)
+        }
         // Common case: b is a per-channel vector over the last axis (or a scalar).
         if b.count == shape[rank - 1] && shapeB.dropLast().allSatisfy({ $0 == 1 }) && shapeA == shape {
             let c = b.count

@@ -53,6 +53,17 @@ public enum Activation: Sendable, Equatable {
         }
     }
 
+    /// (lower, upper) when the activation is a clamp (none, ReLU, ReLU6), which the SIMD
+    /// kernels apply as they store; nil otherwise.
+    var clampBounds: (lower: Float, upper: Float)? {
+        switch self {
+        case .none: return (-.infinity, .infinity)
+        case .relu: return (0, .infinity)
+        case .relu6: return (0, 6)
+        default: return nil
+        }
+    }
+
     func apply(_ values: inout [Float]) {
         if self == .none { return }
         values.withUnsafeMutableBufferPointer { buffer in

@@ -92,6 +92,7 @@ struct GraphModel {
                 throw TFJSError(file: file, node: node.name, message: "constant has no entry in the weights manifest")
             }
         }
+        Self.foldPadsIntoConvolutions(&nodes, weights: weights)
         let placeholders = order.filter { nodes[$0]?.op == "Placeholder" }
         guard let input = placeholders.first else { throw TFJSError(file: file, message: "the graph has no Placeholder input") }
         self.placeholders = placeholders
@@ -114,6 +115,28 @@ struct GraphModel {
         indexed = order.compactMap { nodes[$0] }
         inputIndices = indexed.map { node in node.inputs.compactMap { position[Self.baseName($0)] } }
         constants = indexed.map { $0.op == "Const" ? weights[$0.name] : nil }
+    }
+
+    /// Keras pads before each stride-2 depthwise convolution of MobileNets (`ZeroPadding2D` →
+    /// `Pad` → conv with VALID padding). When a zero `Pad` of height and width feeds only such a
+    /// convolution, the convolution takes the padding as EXPLICIT instead and reads the unpadded
+    /// input: the same values, without copying the tensor. The `Pad` node stays in the graph
+    /// (it can still be asked for by name) but no longer runs for the output.
+    static func foldPadsIntoConvolutions(_ nodes: inout [String: Node], weights: [String: Tensor]) {
+        var consumers: [String: Int] = [:]
+        for node in nodes.values { for input in node.inputs { consumers[baseName(input), default: 0] += 1 } }
+        for (name, node) in nodes where ["Conv2D", "_FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative"].contains(node.op) {
+            guard case .string("VALID")? = node.attributes["padding"], node.inputs.count >= 2 else { continue }
+            let padName = baseName(node.inputs[0])
+            guard let pad = nodes[padName], pad.op == "Pad", consumers[padName] == 1, pad.inputs.count == 2,
+                  let amounts = weights[baseName(pad.inputs[1])]?.data.map({ Int($0) }), amounts.count == 8,
+                  amounts[0] == 0, amounts[1] == 0, amounts[6] == 0, amounts[7] == 0, amounts.allSatisfy({ $0 >= 0 }) else { continue }
+            var folded = node
+            folded.inputs[0] = pad.inputs[0]
+            folded.attributes["padding"] = .string("EXPLICIT")
+            folded.attributes["explicit_paddings"] = .ints(amounts)
+            nodes[name] = folded
+        }
     }
 
     static func baseName(_ input: String) -> String {
@@ -177,7 +200,7 @@ struct GraphModel {
             } catch {
                 throw TFJSError(file: file, node: node.name, message: "\(node.op): \(error)")
             }
-            if OpProfile.shared.enabled { OpProfile.shared.add(node.op, DispatchTime.now().uptimeNanoseconds - started) }
+            if OpProfile.shared.enabled { OpProfile.shared.add(OpProfile.shared.perNode ? "\(node.op) \(node.name.split(separator: "/").suffix(2).joined(separator: "/")) \(inputs.first?.shape ?? [])" : node.op, DispatchTime.now().uptimeNanoseconds - started) }
             for input in inputIndices[index] {
                 remaining[input] -= 1
                 if remaining[input] == 0 { values[input] = nil }
@@ -262,6 +285,8 @@ struct GraphModel {
 final class OpProfile: @unchecked Sendable {
     static let shared = OpProfile()
     let enabled = ProcessInfo.processInfo.environment["STRATUM_PROFILE"] != nil
+    /// `STRATUM_PROFILE=nodes` times each node (name and input shape) instead of each op type.
+    let perNode = ProcessInfo.processInfo.environment["STRATUM_PROFILE"] == "nodes"
     private let lock = NSLock()
     private var totals: [String: UInt64] = [:]
 

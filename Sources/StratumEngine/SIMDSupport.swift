@@ -1,0 +1,36 @@
+import Foundation
+
+/// Whether this CPU can run the `StratumEngineSIMD` kernels, decided once.
+///
+/// On x86-64 that module is compiled for Haswell-class CPUs, so every instruction-set
+/// extension that target lets the compiler use must be present (Linux reports them in
+/// /proc/cpuinfo; elsewhere the kernels stay off). On arm64 the module is built for the
+/// default target and always usable. `STRATUM_SIMD=none` turns the kernels off, which the
+/// tests use to check both paths against each other.
+public enum SIMDSupport {
+    public static let isAvailable: Bool = {
+        if ProcessInfo.processInfo.environment["STRATUM_SIMD"] == "none" { return false }
+        #if arch(x86_64)
+        let required: Set<String> = ["avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "popcnt", "abm", "sse4_2", "cx16"]
+        return required.isSubset(of: CPUFlags.current)
+        #elseif arch(arm64)
+        return true
+        #else
+        return false
+        #endif
+    }()
+
+    /// What runs convolutions here, for benchmark output.
+    public static var description: String {
+        isAvailable ? "SIMD kernels (AVX2/FMA on x86-64)" : "scalar loops and BLAS (SIMD kernels unavailable or disabled)"
+    }
+}
+
+/// The CPU's feature flags as Linux reports them (empty elsewhere).
+enum CPUFlags {
+    static let current: Set<String> = {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+        return Set(line.split(separator: " ").map(String.init))
+    }()
+}

@@ -1,0 +1,88 @@
+/// The geometry of one depthwise convolution on one NHWC image (channel multiplier 1).
+/// Internal: a public struct would export value witnesses compiled for this module's CPU.
+struct DepthwiseGeometry {
+    var height, width, channels: Int
+    var kernelHeight, kernelWidth: Int
+    var strideY, strideX, dilationY, dilationX: Int
+    var outputHeight, outputWidth: Int
+    /// Padding before the first row and column.
+    var top, left: Int
+}
+
+extension SIMDKernels {
+    /// Depthwise convolution of one image with a fused bias and clamp. `channels` must be a
+    /// multiple of 8; the filter is [kh, kw, channels]; taps outside the image count as zero.
+    /// For 3×3 filters, output pixels whose whole window lies inside the image keep the nine
+    /// weight vectors of a channel block in registers.
+    /// Sizes are (height, width); `padding` is (top, left).
+    public static func depthwiseBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
+                                          strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
+                                          output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float) {
+        let g = DepthwiseGeometry(height: size.0, width: size.1, channels: channels, kernelHeight: kernel.0, kernelWidth: kernel.1,
+                                  strideY: strides.0, strideX: strides.1, dilationY: dilations.0, dilationX: dilations.1,
+                                  outputHeight: outputSize.0, outputWidth: outputSize.1, top: padding.0, left: padding.1)
+        precondition(g.channels % 8 == 0, "depthwise kernel needs a multiple of 8 channels")
+        let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
+        let c = g.channels
+        // Output columns whose whole window is inside the image: ox·sx − left ≥ 0 and
+        // ox·sx − left + (kw−1)·dx < width.
+        var interiorStart = 0
+        while interiorStart < g.outputWidth && interiorStart * g.strideX - g.left < 0 { interiorStart += 1 }
+        var interiorEnd = g.outputWidth
+        while interiorEnd > interiorStart && (interiorEnd - 1) * g.strideX - g.left + (g.kernelWidth - 1) * g.dilationX >= g.width { interiorEnd -= 1 }
+        let fast3x3 = g.kernelHeight == 3 && g.kernelWidth == 3
+        for oy in 0..<g.outputHeight {
+            let y0 = oy * g.strideY - g.top
+            let rowsInside = y0 >= 0 && y0 + (g.kernelHeight - 1) * g.dilationY < g.height
+            let outRow = output + oy * g.outputWidth * c
+            var cb = 0
+            while cb < c {
+                let bias8 = bias.map { load($0 + cb) } ?? SIMD8()
+                if fast3x3 && rowsInside {
+                    let w = filter + cb
+                    let w0 = load(w), w1 = load(w + c), w2 = load(w + 2 * c)
+                    let w3 = load(w + 3 * c), w4 = load(w + 4 * c), w5 = load(w + 5 * c)
+                    let w6 = load(w + 6 * c), w7 = load(w + 7 * c), w8 = load(w + 8 * c)
+                    let r0 = input + y0 * g.width * c + cb
+                    let r1 = r0 + g.dilationY * g.width * c, r2 = r1 + g.dilationY * g.width * c
+                    let dx = g.dilationX * c
+                    for ox in 0..<interiorStart { generic(g, ox: ox, oy: oy, cb: cb, input: input, filter: filter, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
+                    for ox in interiorStart..<interiorEnd {
+                        let x = (ox * g.strideX - g.left) * c
+                        var acc = bias8.addingProduct(load(r0 + x), w0)
+                        acc = acc.addingProduct(load(r0 + x + dx), w1)
+                        acc = acc.addingProduct(load(r0 + x + 2 * dx), w2)
+                        acc = acc.addingProduct(load(r1 + x), w3)
+                        acc = acc.addingProduct(load(r1 + x + dx), w4)
+                        acc = acc.addingProduct(load(r1 + x + 2 * dx), w5)
+                        acc = acc.addingProduct(load(r2 + x), w6)
+                        acc = acc.addingProduct(load(r2 + x + dx), w7)
+                        acc = acc.addingProduct(load(r2 + x + 2 * dx), w8)
+                        store(clamp(acc, lo, hi), outRow + ox * c + cb)
+                    }
+                    for ox in interiorEnd..<g.outputWidth { generic(g, ox: ox, oy: oy, cb: cb, input: input, filter: filter, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
+                } else {
+                    for ox in 0..<g.outputWidth { generic(g, ox: ox, oy: oy, cb: cb, input: input, filter: filter, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
+                }
+                cb += 8
+            }
+        }
+    }
+
+    /// One output pixel's 8 channels, testing every tap against the image's bounds.
+    @inline(__always)
+    static func generic(_ g: DepthwiseGeometry, ox: Int, oy: Int, cb: Int, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+                        bias8: SIMD8<Float>, out: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>) {
+        var acc = bias8
+        for ky in 0..<g.kernelHeight {
+            let iy = oy * g.strideY - g.top + ky * g.dilationY
+            if iy < 0 || iy >= g.height { continue }
+            for kx in 0..<g.kernelWidth {
+                let ix = ox * g.strideX - g.left + kx * g.dilationX
+                if ix < 0 || ix >= g.width { continue }
+                acc = acc.addingProduct(load(input + (iy * g.width + ix) * g.channels + cb), load(filter + (ky * g.kernelWidth + kx) * g.channels + cb))
+            }
+        }
+        store(clamp(acc, lo, hi), out)
+    }
+}

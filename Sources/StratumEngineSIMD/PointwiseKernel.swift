@@ -1,0 +1,112 @@
+/// Matrix products with a fused bias and clamp, vectorised over output columns.
+///
+/// This module is compiled for Haswell-class CPUs (AVX2, FMA, BMI1/2, F16C, MOVBE) on x86-64 hosts (see Package.swift), so
+/// nothing here may run before `SIMDKernels.isSupported` has said yes. Everything is written on
+/// raw pointers and `SIMD8<Float>` so that it inlines into these functions and leaves no shared
+/// generic specialisation behind that baseline code could pick up at link time: public
+/// functions take only pointers, integers and floats, and `nm` on this module's objects shows
+/// no weak (`W`/`V`) symbol of the standard library.
+public enum SIMDKernels {
+    /// C[m×n] = min(max(A[m×k]·B[k×n] + bias, lower), upper), row-major. `lda` is A's row
+    /// stride; B and C are contiguous with n columns. `bias` has n values or is nil (zero).
+    /// Rows go in blocks of 6 and columns in blocks of 16 (12 accumulators in registers);
+    /// column tails of 8 and of fewer than 8 have their own paths.
+    public static func gemmBiasClamp(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+                                     bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
+        let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
+        var i = 0
+        while i + 6 <= m {
+            var j = 0
+            while j + 16 <= n {
+                block6x16(k: k, a: a + i * lda, lda: lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, ldc: n, lo: lo, hi: hi)
+                j += 16
+            }
+            while j + 8 <= n {
+                for r in 0..<6 { row8(k: k, a: a + (i + r) * lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + (i + r) * n + j, lo: lo, hi: hi) }
+                j += 8
+            }
+            if j < n { for r in 0..<6 { scalarTail(from: j, n: n, k: k, a: a + (i + r) * lda, b: b, bias: bias, c: c + (i + r) * n, lower: lower, upper: upper) } }
+            i += 6
+        }
+        while i < m {
+            var j = 0
+            while j + 8 <= n {
+                row8(k: k, a: a + i * lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, lo: lo, hi: hi)
+                j += 8
+            }
+            if j < n { scalarTail(from: j, n: n, k: k, a: a + i * lda, b: b, bias: bias, c: c + i * n, lower: lower, upper: upper) }
+            i += 1
+        }
+    }
+
+    @inline(__always)
+    static func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
+    }
+
+    @inline(__always)
+    static func clamp(_ value: SIMD8<Float>, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>) -> SIMD8<Float> {
+        // Written with masks rather than pointwiseMin/Max, which would leave shared stdlib
+        // specialisations (compiled for this module's CPU) in the object file.
+        var result = value
+        result.replace(with: lo, where: value .< lo)
+        result.replace(with: hi, where: result .> hi)
+        return result
+    }
+
+    @inline(__always)
+    static func block6x16(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
+                          c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD8<Float>, hi: SIMD8<Float>) {
+        let bias0 = bias.map { load($0) } ?? SIMD8(), bias1 = bias.map { load($0 + 8) } ?? SIMD8()
+        var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1
+        var c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1
+        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+        var pb = b
+        for p in 0..<k {
+            let b0 = load(pb), b1 = load(pb + 8)
+            var s = SIMD8<Float>(repeating: a0[p]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            s = SIMD8<Float>(repeating: a1[p]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            s = SIMD8<Float>(repeating: a2[p]); c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+            s = SIMD8<Float>(repeating: a3[p]); c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+            s = SIMD8<Float>(repeating: a4[p]); c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+            s = SIMD8<Float>(repeating: a5[p]); c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+            pb += ldb
+        }
+        store(clamp(c00, lo, hi), c); store(clamp(c01, lo, hi), c + 8)
+        store(clamp(c10, lo, hi), c + ldc); store(clamp(c11, lo, hi), c + ldc + 8)
+        store(clamp(c20, lo, hi), c + 2 * ldc); store(clamp(c21, lo, hi), c + 2 * ldc + 8)
+        store(clamp(c30, lo, hi), c + 3 * ldc); store(clamp(c31, lo, hi), c + 3 * ldc + 8)
+        store(clamp(c40, lo, hi), c + 4 * ldc); store(clamp(c41, lo, hi), c + 4 * ldc + 8)
+        store(clamp(c50, lo, hi), c + 5 * ldc); store(clamp(c51, lo, hi), c + 5 * ldc + 8)
+    }
+
+    /// One row, 8 columns; two accumulators over alternating k halve the FMA dependency chain.
+    @inline(__always)
+    static func row8(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
+                     c: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>) {
+        var even = bias.map { load($0) } ?? SIMD8(), odd = SIMD8<Float>()
+        var p = 0
+        while p + 2 <= k {
+            even = even.addingProduct(SIMD8(repeating: a[p]), load(b + p * ldb))
+            odd = odd.addingProduct(SIMD8(repeating: a[p + 1]), load(b + (p + 1) * ldb))
+            p += 2
+        }
+        if p < k { even = even.addingProduct(SIMD8(repeating: a[p]), load(b + p * ldb)) }
+        store(clamp(even + odd, lo, hi), c)
+    }
+
+    @inline(__always)
+    static func scalarTail(from first: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                           c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
+        for j in first..<n {
+            var sum = bias?[j] ?? 0
+            for p in 0..<k { sum = sum.addingProduct(a[p], b[p * n + j]) }
+            c[j] = Swift.min(Swift.max(sum, lower), upper)
+        }
+    }
+}
