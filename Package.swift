@@ -1,10 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The engine's SIMD kernels are compiled for Haswell (AVX2, FMA, BMI2, F16C) on x86-64 hosts and
-// called only after a run-time check of the CPU; elsewhere they build for the default target.
+// The engine's SIMD kernels are compiled for Haswell (AVX2, FMA, BMI2, F16C) in release builds
+// on x86-64 hosts and called only after a run-time check of the CPU; debug builds and other
+// architectures use the default target. (Debug objects carry shared helper symbols that other
+// modules could bind to, so only optimised builds, checked by scripts/check-simd-symbols.sh,
+// get the wider instruction set.)
 #if arch(x86_64)
-let simdKernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
+let simdKernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]
 #else
 let simdKernelSettings: [SwiftSetting] = []
 #endif

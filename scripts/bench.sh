@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/install-deps.sh
 swift build -c release
+bash scripts/check-simd-symbols.sh
 bin="$(swift build -c release --show-bin-path)"
 if [ ! -f Experiments/data/models/logistic-baseline.json ]; then
     "$bin/stratum" run Experiments/faces.yaml --quiet >/dev/null

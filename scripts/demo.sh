@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 echo "building stratum (release; the first build takes a few minutes)…" >&2
 swift build -c release --product stratum
+bash scripts/check-simd-symbols.sh
 binary="$(swift build -c release --show-bin-path)/stratum"
 status=0
 "$binary" run Experiments/faces.yaml "$@" || status=$?

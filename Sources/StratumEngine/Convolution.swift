@@ -7,9 +7,13 @@ import StratumEngineSIMD
 /// otherwise on OpenBLAS (or the portable GEMM) and the scalar loops below.
 public enum Convolution {
     /// 2-D convolution. `filter` is HWIO ([kh, kw, in, out]), `bias` has `out` values.
-    /// Implemented as im2col + one GEMM per image (1×1 stride-1 convolutions skip im2col).
+    /// With `simd` (the default where the CPU allows): a direct SIMD convolution, or the SIMD
+    /// GEMM for 1×1 stride-1 convolutions, when the output channels are a multiple of 8 and the
+    /// activation is a clamp. Otherwise im2col + one BLAS GEMM per image (1×1 stride-1
+    /// convolutions skip im2col), then bias and activation in one pass.
     public static func conv2d(_ input: Tensor, filter: Tensor, bias: [Float]? = nil, strides: (Int, Int) = (1, 1),
-                              dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none) throws -> Tensor {
+                              dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none,
+                              simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
         guard input.rank == 4, filter.rank == 4 else { throw EngineError.shapeMismatch("conv2d needs NHWC input and HWIO filter, got \(input.shape) and \(filter.shape)") }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (kh, kw, fc, oc) = (filter.shape[0], filter.shape[1], filter.shape[2], filter.shape[3])
@@ -21,7 +25,7 @@ public enum Convolution {
         let patch = kh * kw * c
         FlopCounter.shared.add(2 * n * oh * ow * patch * oc)
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
-        let fused = SIMDSupport.isAvailable ? activation.clampBounds : nil
+        let fused = simd ? activation.clampBounds : nil
         if let fused, !pointwise, oc % 8 == 0 {
             // Direct convolution on the SIMD kernel: no im2col buffer.
             input.data.withUnsafeBufferPointer { x in
@@ -105,7 +109,8 @@ public enum Convolution {
     /// Depthwise convolution. `filter` is [kh, kw, in, multiplier]; output channel
     /// `ci · multiplier + m` convolves input channel `ci` with filter slice `m` (TensorFlow's order).
     public static func depthwiseConv2d(_ input: Tensor, filter: Tensor, bias: [Float]? = nil, strides: (Int, Int) = (1, 1),
-                                       dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none) throws -> Tensor {
+                                       dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none,
+                                       simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
         guard input.rank == 4, filter.rank == 4 else { throw EngineError.shapeMismatch("depthwise conv needs NHWC input and [kh,kw,in,mult] filter") }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (kh, kw, fc, mult) = (filter.shape[0], filter.shape[1], filter.shape[2], filter.shape[3])
@@ -114,7 +119,7 @@ public enum Convolution {
         if let bias, bias.count != oc { throw EngineError.shapeMismatch("depthwise bias has \(bias.count) values for \(oc) channels") }
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
         FlopCounter.shared.add(2 * n * oh * ow * kh * kw * oc)
-        if SIMDSupport.isAvailable, mult == 1, c % 8 == 0, let fused = activation.clampBounds {
+        if simd, mult == 1, c % 8 == 0, let fused = activation.clampBounds {
             // The kernel writes every output value, so no zero-fill.
             let total = n * oh * ow * oc
             let output = [Float](unsafeUninitializedCapacity: total) { y, count in

@@ -42,6 +42,62 @@ import Testing
         }
     }
 
+    /// One convolution case: input [n, h, w, c], filter [kh, kw, c, out] (out = multiplier for
+    /// depthwise), strides, dilations, padding, activation, bias or not.
+    struct ConvolutionCase: Sendable, CustomTestStringConvertible {
+        var input: [Int], filter: [Int], strides = (1, 1), dilations = (1, 1), padding = Padding.same, activation = Activation.none, bias = true
+        var testDescription: String { "input \(input) filter \(filter) strides \(strides) dilations \(dilations) \(padding) \(activation)" }
+    }
+
+    static let convolutionCases: [ConvolutionCase] = [
+        // 1×1 stride 1 (the SIMD GEMM): rows not a multiple of 6, columns 16 + 4, 16 + 8, 8.
+        ConvolutionCase(input: [1, 7, 5, 3], filter: [1, 1, 3, 20], activation: .relu6),
+        ConvolutionCase(input: [2, 4, 4, 13], filter: [1, 1, 13, 24], bias: false),
+        ConvolutionCase(input: [1, 3, 3, 40], filter: [1, 1, 40, 8], activation: .relu),
+        // Direct convolutions: SAME with odd sizes and stride 2, 5×5, dilation, explicit padding, 1×1 stride 2.
+        ConvolutionCase(input: [2, 9, 11, 4], filter: [3, 3, 4, 16], strides: (2, 2), activation: .relu6),
+        ConvolutionCase(input: [1, 13, 13, 3], filter: [5, 5, 3, 16], strides: (2, 2)),
+        ConvolutionCase(input: [1, 12, 10, 5], filter: [3, 3, 5, 24], dilations: (2, 2), padding: .valid, activation: .relu),
+        ConvolutionCase(input: [1, 9, 8, 6], filter: [3, 3, 6, 8], strides: (2, 2), padding: .explicit(top: 1, bottom: 2, left: 0, right: 1), bias: false),
+        ConvolutionCase(input: [1, 8, 8, 5], filter: [1, 1, 5, 32], strides: (2, 2)),
+        ConvolutionCase(input: [1, 6, 7, 3], filter: [3, 3, 3, 12], activation: .relu), // 12 outputs: not a multiple of 8
+    ]
+
+    /// The SIMD kernels (direct convolution and GEMM, bias and clamp fused) agree with the
+    /// scalar path (im2col + BLAS, then bias and activation) on every shape family they take.
+    @Test(arguments: convolutionCases)
+    func simdConvolutionMatchesTheScalarPath(_ t: ConvolutionCase) throws {
+        try #require(SIMDSupport.isAvailable, "this CPU cannot run the SIMD kernels")
+        let input = Tensor(shape: t.input, data: Self.values(t.input.reduce(1, *), seed: 11))
+        let filter = Tensor(shape: t.filter, data: Self.values(t.filter.reduce(1, *), seed: 12))
+        let bias = t.bias ? Self.values(t.filter[3], seed: 13) : nil
+        let simd = try Convolution.conv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding, activation: t.activation, simd: true)
+        let scalar = try Convolution.conv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding, activation: t.activation, simd: false)
+        #expect(simd.shape == scalar.shape)
+        #expect(zip(simd.data, scalar.data).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+    }
+
+    static let depthwiseCases: [ConvolutionCase] = [
+        ConvolutionCase(input: [2, 7, 9, 16], filter: [3, 3, 16, 1], activation: .relu6),
+        ConvolutionCase(input: [1, 9, 9, 24], filter: [3, 3, 24, 1], strides: (2, 2), padding: .explicit(top: 0, bottom: 1, left: 0, right: 1), bias: false),
+        ConvolutionCase(input: [1, 11, 10, 8], filter: [5, 5, 8, 1], dilations: (2, 2), padding: .valid, activation: .relu),
+        ConvolutionCase(input: [1, 5, 6, 16], filter: [2, 2, 16, 1], strides: (1, 2)),
+        ConvolutionCase(input: [1, 2, 2, 8], filter: [3, 3, 8, 1]), // no pixel has its whole window inside
+        ConvolutionCase(input: [1, 6, 6, 8], filter: [3, 3, 8, 2]), // multiplier 2: the scalar path on both sides
+    ]
+
+    @Test(arguments: depthwiseCases)
+    func simdDepthwiseMatchesTheScalarPath(_ t: ConvolutionCase) throws {
+        try #require(SIMDSupport.isAvailable, "this CPU cannot run the SIMD kernels")
+        let input = Tensor(shape: t.input, data: Self.values(t.input.reduce(1, *), seed: 21))
+        let filter = Tensor(shape: t.filter, data: Self.values(t.filter.reduce(1, *), seed: 22))
+        let bias = t.bias ? Self.values(t.filter[2] * t.filter[3], seed: 23) : nil
+        let simd = try Convolution.depthwiseConv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding, activation: t.activation, simd: true)
+        let scalar = try Convolution.depthwiseConv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding, activation: t.activation, simd: false)
+        #expect(simd.shape == scalar.shape)
+        #expect(zip(simd.data, scalar.data).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+    }
+
     @Test func samePaddingPutsTheExtraRowAtTheBottom() throws {
         // 4×4 input, 2×2 kernel of ones, stride 1, SAME: output 4×4, the last row/column sees padding.
         let input = Tensor(shape: [1, 4, 4, 1], data: (0..<16).map(Float.init))
