@@ -47,18 +47,34 @@ extension SIMDKernels {
                     let r1 = r0 + g.dilationY * g.width * c, r2 = r1 + g.dilationY * g.width * c
                     let dx = g.dilationX * c
                     for ox in 0..<interiorStart { generic(g, ox: ox, oy: oy, cb: cb, input: input, filter: filter, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
-                    for ox in interiorStart..<interiorEnd {
-                        let x = (ox * g.strideX - g.left) * c
+                    // Four output pixels at a time: four independent FMA chains hide the latency.
+                    let step = g.strideX &* c
+                    var ox = interiorStart
+                    while ox &+ 4 <= interiorEnd {
+                        let x = (ox &* g.strideX &- g.left) &* c
+                        let p0 = r0 + x, q0 = r1 + x, s0 = r2 + x
+                        var a0 = bias8, a1 = bias8, a2 = bias8, a3 = bias8
+                        row3x4(p0, step: step, dx: dx, w0, w1, w2, &a0, &a1, &a2, &a3)
+                        row3x4(q0, step: step, dx: dx, w3, w4, w5, &a0, &a1, &a2, &a3)
+                        row3x4(s0, step: step, dx: dx, w6, w7, w8, &a0, &a1, &a2, &a3)
+                        let out = outRow + (ox &* c &+ cb)
+                        store(clamp(a0, lo, hi), out); store(clamp(a1, lo, hi), out + c)
+                        store(clamp(a2, lo, hi), out + 2 &* c); store(clamp(a3, lo, hi), out + 3 &* c)
+                        ox &+= 4
+                    }
+                    while ox < interiorEnd {
+                        let x = (ox &* g.strideX &- g.left) &* c
                         var acc = bias8.addingProduct(load(r0 + x), w0)
                         acc = acc.addingProduct(load(r0 + x + dx), w1)
-                        acc = acc.addingProduct(load(r0 + x + 2 * dx), w2)
+                        acc = acc.addingProduct(load(r0 + x + 2 &* dx), w2)
                         acc = acc.addingProduct(load(r1 + x), w3)
                         acc = acc.addingProduct(load(r1 + x + dx), w4)
-                        acc = acc.addingProduct(load(r1 + x + 2 * dx), w5)
+                        acc = acc.addingProduct(load(r1 + x + 2 &* dx), w5)
                         acc = acc.addingProduct(load(r2 + x), w6)
                         acc = acc.addingProduct(load(r2 + x + dx), w7)
-                        acc = acc.addingProduct(load(r2 + x + 2 * dx), w8)
-                        store(clamp(acc, lo, hi), outRow + ox * c + cb)
+                        acc = acc.addingProduct(load(r2 + x + 2 &* dx), w8)
+                        store(clamp(acc, lo, hi), outRow + (ox &* c &+ cb))
+                        ox &+= 1
                     }
                     for ox in interiorEnd..<g.outputWidth { generic(g, ox: ox, oy: oy, cb: cb, input: input, filter: filter, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
                 } else {
@@ -67,6 +83,19 @@ extension SIMDKernels {
                 cb += 8
             }
         }
+    }
+
+    /// One filter row (three taps) for four output pixels `step` floats apart.
+    @inline(__always)
+    static func row3x4(_ row: UnsafePointer<Float>, step: Int, dx: Int, _ wa: SIMD8<Float>, _ wb: SIMD8<Float>, _ wc: SIMD8<Float>,
+                       _ a0: inout SIMD8<Float>, _ a1: inout SIMD8<Float>, _ a2: inout SIMD8<Float>, _ a3: inout SIMD8<Float>) {
+        let p1 = row + step, p2 = row + 2 &* step, p3 = row + 3 &* step
+        a0 = a0.addingProduct(load(row), wa); a1 = a1.addingProduct(load(p1), wa)
+        a2 = a2.addingProduct(load(p2), wa); a3 = a3.addingProduct(load(p3), wa)
+        a0 = a0.addingProduct(load(row + dx), wb); a1 = a1.addingProduct(load(p1 + dx), wb)
+        a2 = a2.addingProduct(load(p2 + dx), wb); a3 = a3.addingProduct(load(p3 + dx), wb)
+        a0 = a0.addingProduct(load(row + 2 &* dx), wc); a1 = a1.addingProduct(load(p1 + 2 &* dx), wc)
+        a2 = a2.addingProduct(load(p2 + 2 &* dx), wc); a3 = a3.addingProduct(load(p3 + 2 &* dx), wc)
     }
 
     /// One output pixel's 8 channels, testing every tap against the image's bounds.
