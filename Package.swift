@@ -1,15 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The engine's SIMD kernels are compiled for Haswell (AVX2, FMA, BMI2, F16C) in release builds
-// on x86-64 hosts and called only after a run-time check of the CPU; debug builds and other
-// architectures use the default target. (Debug objects carry shared helper symbols that other
-// modules could bind to, so only optimised builds, checked by scripts/check-simd-symbols.sh,
-// get the wider instruction set.)
+// The engine's SIMD kernels are compiled for Haswell (AVX2, FMA, BMI2, F16C) on x86-64 hosts
+// and called only after a run-time check of the CPU. They are always optimised, so that debug
+// builds (the tests) run the same code as release builds and no shared helper symbol compiled
+// for Haswell is left for baseline modules to bind to (scripts/check-simd-symbols.sh checks).
 #if arch(x86_64)
-let simdKernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]
+let simdKernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-O"])]
 #else
-let simdKernelSettings: [SwiftSetting] = []
+let simdKernelSettings: [SwiftSetting] = [.unsafeFlags(["-O"])]
 #endif
 
 let package = Package(

@@ -3,7 +3,7 @@
 # called after a run-time CPU check. That is safe only while its objects define no weak
 # (shared, link-time merged) code symbols: another module built for baseline x86-64 could
 # otherwise bind to the Haswell copy. This fails the build's caller if one appears.
-# Usage: scripts/check-simd-symbols.sh [BUILD_DIR]   (default: the release bin path)
+# Usage: scripts/check-simd-symbols.sh [BIN_PATH]   (default: the release bin path; the tests pass the debug one)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-$(swift build -c release --show-bin-path)}/StratumEngineSIMD.build"

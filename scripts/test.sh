@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 # chromium: the HTML report is checked in a real headless browser.
 bash scripts/install-deps.sh chromium
 swift build --build-tests
+# The Haswell-compiled kernel module must leave no shared symbols for baseline code to bind to.
+bash scripts/check-simd-symbols.sh "$(swift build --show-bin-path)"
 swift test --skip-build "$@"

@@ -1,14 +1,3 @@
-/// The geometry of one depthwise convolution on one NHWC image (channel multiplier 1).
-/// Internal: a public struct would export value witnesses compiled for this module's CPU.
-struct DepthwiseGeometry {
-    var height, width, channels: Int
-    var kernelHeight, kernelWidth: Int
-    var strideY, strideX, dilationY, dilationX: Int
-    var outputHeight, outputWidth: Int
-    /// Padding before the first row and column.
-    var top, left: Int
-}
-
 extension SIMDKernels {
     /// Depthwise convolution of one image with a fused bias and clamp. `channels` must be a
     /// multiple of 8; the filter is [kh, kw, channels]; taps outside the image count as zero.
@@ -18,23 +7,23 @@ extension SIMDKernels {
     public static func depthwiseBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                                           strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                                           output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float) {
-        let g = DepthwiseGeometry(height: size.0, width: size.1, channels: channels, kernelHeight: kernel.0, kernelWidth: kernel.1,
-                                  strideY: strides.0, strideX: strides.1, dilationY: dilations.0, dilationX: dilations.1,
-                                  outputHeight: outputSize.0, outputWidth: outputSize.1, top: padding.0, left: padding.1)
-        precondition(g.channels % 8 == 0, "depthwise kernel needs a multiple of 8 channels")
+        // (No geometry struct: a type here would get value witnesses compiled for this module's CPU.)
+        let (height, width) = size, (kernelHeight, kernelWidth) = kernel, (strideY, strideX) = strides
+        let (dilationY, dilationX) = dilations, (outputHeight, outputWidth) = outputSize, (top, left) = padding
+        precondition(channels % 8 == 0, "depthwise kernel needs a multiple of 8 channels")
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
-        let c = g.channels
+        let c = channels
         // Output columns whose whole window is inside the image: ox·sx − left ≥ 0 and
         // ox·sx − left + (kw−1)·dx < width.
         var interiorStart = 0
-        while interiorStart < g.outputWidth && interiorStart * g.strideX - g.left < 0 { interiorStart += 1 }
-        var interiorEnd = g.outputWidth
-        while interiorEnd > interiorStart && (interiorEnd - 1) * g.strideX - g.left + (g.kernelWidth - 1) * g.dilationX >= g.width { interiorEnd -= 1 }
-        let fast3x3 = g.kernelHeight == 3 && g.kernelWidth == 3
-        for oy in 0..<g.outputHeight {
-            let y0 = oy * g.strideY - g.top
-            let rowsInside = y0 >= 0 && y0 + (g.kernelHeight - 1) * g.dilationY < g.height
-            let outRow = output + oy * g.outputWidth * c
+        while interiorStart < outputWidth && interiorStart * strideX - left < 0 { interiorStart += 1 }
+        var interiorEnd = outputWidth
+        while interiorEnd > interiorStart && (interiorEnd - 1) * strideX - left + (kernelWidth - 1) * dilationX >= width { interiorEnd -= 1 }
+        let fast3x3 = kernelHeight == 3 && kernelWidth == 3
+        for oy in 0..<outputHeight {
+            let y0 = oy * strideY - top
+            let rowsInside = y0 >= 0 && y0 + (kernelHeight - 1) * dilationY < height
+            let outRow = output + oy * outputWidth * c
             var cb = 0
             while cb < c {
                 let bias8 = bias.map { load($0 + cb) } ?? SIMD8()
@@ -43,15 +32,15 @@ extension SIMDKernels {
                     let w0 = load(w), w1 = load(w + c), w2 = load(w + 2 * c)
                     let w3 = load(w + 3 * c), w4 = load(w + 4 * c), w5 = load(w + 5 * c)
                     let w6 = load(w + 6 * c), w7 = load(w + 7 * c), w8 = load(w + 8 * c)
-                    let r0 = input + y0 * g.width * c + cb
-                    let r1 = r0 + g.dilationY * g.width * c, r2 = r1 + g.dilationY * g.width * c
-                    let dx = g.dilationX * c
-                    for ox in 0..<interiorStart { generic(g, ox: ox, oy: oy, cb: cb, input: input, filter: filter, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
+                    let r0 = input + y0 * width * c + cb
+                    let r1 = r0 + dilationY * width * c, r2 = r1 + dilationY * width * c
+                    let dx = dilationX * c
+                    for ox in 0..<interiorStart { generic(ox: ox, oy: oy, cb: cb, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides, dilations: dilations, padding: padding, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
                     // Four output pixels at a time: four independent FMA chains hide the latency.
-                    let step = g.strideX &* c
+                    let step = strideX &* c
                     var ox = interiorStart
                     while ox &+ 4 <= interiorEnd {
-                        let x = (ox &* g.strideX &- g.left) &* c
+                        let x = (ox &* strideX &- left) &* c
                         let p0 = r0 + x, q0 = r1 + x, s0 = r2 + x
                         var a0 = bias8, a1 = bias8, a2 = bias8, a3 = bias8
                         row3x4(p0, step: step, dx: dx, w0, w1, w2, &a0, &a1, &a2, &a3)
@@ -63,7 +52,7 @@ extension SIMDKernels {
                         ox &+= 4
                     }
                     while ox < interiorEnd {
-                        let x = (ox &* g.strideX &- g.left) &* c
+                        let x = (ox &* strideX &- left) &* c
                         var acc = bias8.addingProduct(load(r0 + x), w0)
                         acc = acc.addingProduct(load(r0 + x + dx), w1)
                         acc = acc.addingProduct(load(r0 + x + 2 &* dx), w2)
@@ -76,9 +65,9 @@ extension SIMDKernels {
                         store(clamp(acc, lo, hi), outRow + (ox &* c &+ cb))
                         ox &+= 1
                     }
-                    for ox in interiorEnd..<g.outputWidth { generic(g, ox: ox, oy: oy, cb: cb, input: input, filter: filter, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
+                    for ox in interiorEnd..<outputWidth { generic(ox: ox, oy: oy, cb: cb, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides, dilations: dilations, padding: padding, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
                 } else {
-                    for ox in 0..<g.outputWidth { generic(g, ox: ox, oy: oy, cb: cb, input: input, filter: filter, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
+                    for ox in 0..<outputWidth { generic(ox: ox, oy: oy, cb: cb, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides, dilations: dilations, padding: padding, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
                 }
                 cb += 8
             }
@@ -100,16 +89,17 @@ extension SIMDKernels {
 
     /// One output pixel's 8 channels, testing every tap against the image's bounds.
     @inline(__always)
-    static func generic(_ g: DepthwiseGeometry, ox: Int, oy: Int, cb: Int, input: UnsafePointer<Float>, filter: UnsafePointer<Float>,
+    static func generic(ox: Int, oy: Int, cb: Int, input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>,
+                        kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int),
                         bias8: SIMD8<Float>, out: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>) {
         var acc = bias8
-        for ky in 0..<g.kernelHeight {
-            let iy = oy * g.strideY - g.top + ky * g.dilationY
-            if iy < 0 || iy >= g.height { continue }
-            for kx in 0..<g.kernelWidth {
-                let ix = ox * g.strideX - g.left + kx * g.dilationX
-                if ix < 0 || ix >= g.width { continue }
-                acc = acc.addingProduct(load(input + (iy * g.width + ix) * g.channels + cb), load(filter + (ky * g.kernelWidth + kx) * g.channels + cb))
+        for ky in 0..<kernel.0 {
+            let iy = oy * strides.0 - padding.0 + ky * dilations.0
+            if iy < 0 || iy >= size.0 { continue }
+            for kx in 0..<kernel.1 {
+                let ix = ox * strides.1 - padding.1 + kx * dilations.1
+                if ix < 0 || ix >= size.1 { continue }
+                acc = acc.addingProduct(load(input + (iy * size.1 + ix) * channels + cb), load(filter + (ky * kernel.1 + kx) * channels + cb))
             }
         }
         store(clamp(acc, lo, hi), out)
