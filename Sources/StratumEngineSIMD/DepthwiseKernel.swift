@@ -1,107 +1,147 @@
 extension SIMDKernels {
     /// Depthwise convolution of one image with a fused bias and clamp. `channels` must be a
     /// multiple of 8; the filter is [kh, kw, channels]; taps outside the image count as zero.
-    /// For 3×3 filters, output pixels whose whole window lies inside the image keep the nine
-    /// weight vectors of a channel block in registers.
     /// Sizes are (height, width); `padding` is (top, left).
+    ///
+    /// 3×3 filters with stride 1 or 2 and no horizontal dilation take a fast path for output
+    /// pixels whose whole window lies inside the image: per block of 8 channels the nine
+    /// weight vectors stay in registers and four neighbouring output pixels are computed
+    /// together, each input column loaded once for the taps that share it (6 loads for 12
+    /// FMAs at stride 1, 9 at stride 2) and four independent FMA chains hiding the latency.
+    /// Every other pixel goes through `borderPixel`, which clips the window once per pixel.
     public static func depthwiseBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                                           strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                                           output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float) {
         // (No geometry struct: a type here would get value witnesses compiled for this module's CPU.)
-        let (height, width) = size, (kernelHeight, kernelWidth) = kernel, (strideY, strideX) = strides
-        let (dilationY, dilationX) = dilations, (outputHeight, outputWidth) = outputSize, (top, left) = padding
         precondition(channels % 8 == 0, "depthwise kernel needs a multiple of 8 channels")
+        let (height, width) = size, (strideY, strideX) = strides, (dilationY, dilationX) = dilations
+        let (outputHeight, outputWidth) = outputSize, (top, left) = padding, c = channels
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
-        let c = channels
-        // Output columns whose whole window is inside the image: ox·sx − left ≥ 0 and
-        // ox·sx − left + (kw−1)·dx < width.
+        // Output columns whose whole window is inside the image.
         var interiorStart = 0
         while interiorStart < outputWidth && interiorStart * strideX - left < 0 { interiorStart += 1 }
         var interiorEnd = outputWidth
-        while interiorEnd > interiorStart && (interiorEnd - 1) * strideX - left + (kernelWidth - 1) * dilationX >= width { interiorEnd -= 1 }
-        let fast3x3 = kernelHeight == 3 && kernelWidth == 3
+        while interiorEnd > interiorStart && (interiorEnd - 1) * strideX - left + (kernel.1 - 1) * dilationX >= width { interiorEnd -= 1 }
+        let fast = kernel == (3, 3) && (strideX == 1 || strideX == 2) && dilationX == 1
         for oy in 0..<outputHeight {
             let y0 = oy * strideY - top
-            let rowsInside = y0 >= 0 && y0 + (kernelHeight - 1) * dilationY < height
             let outRow = output + oy * outputWidth * c
+            guard fast && y0 >= 0 && y0 + 2 * dilationY < height else {
+                for ox in 0..<outputWidth {
+                    borderPixel(ox: ox, oy: oy, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides,
+                                dilations: dilations, padding: padding, bias: bias, out: outRow + ox * c, lo: lo, hi: hi)
+                }
+                continue
+            }
+            for ox in 0..<outputWidth where ox < interiorStart || ox >= interiorEnd {
+                borderPixel(ox: ox, oy: oy, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides,
+                            dilations: dilations, padding: padding, bias: bias, out: outRow + ox * c, lo: lo, hi: hi)
+            }
+            let rowStride = dilationY &* width &* c
             var cb = 0
             while cb < c {
                 let bias8 = bias.map { load($0 + cb) } ?? SIMD8()
-                if fast3x3 && rowsInside {
-                    let w = filter + cb
-                    let w0 = load(w), w1 = load(w + c), w2 = load(w + 2 * c)
-                    let w3 = load(w + 3 * c), w4 = load(w + 4 * c), w5 = load(w + 5 * c)
-                    let w6 = load(w + 6 * c), w7 = load(w + 7 * c), w8 = load(w + 8 * c)
-                    let r0 = input + y0 * width * c + cb
-                    let r1 = r0 + dilationY * width * c, r2 = r1 + dilationY * width * c
-                    let dx = dilationX * c
-                    for ox in 0..<interiorStart { generic(ox: ox, oy: oy, cb: cb, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides, dilations: dilations, padding: padding, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
-                    // Four output pixels at a time: four independent FMA chains hide the latency.
-                    let step = strideX &* c
-                    var ox = interiorStart
-                    while ox &+ 4 <= interiorEnd {
-                        let x = (ox &* strideX &- left) &* c
-                        let p0 = r0 + x, q0 = r1 + x, s0 = r2 + x
-                        var a0 = bias8, a1 = bias8, a2 = bias8, a3 = bias8
-                        row3x4(p0, step: step, dx: dx, w0, w1, w2, &a0, &a1, &a2, &a3)
-                        row3x4(q0, step: step, dx: dx, w3, w4, w5, &a0, &a1, &a2, &a3)
-                        row3x4(s0, step: step, dx: dx, w6, w7, w8, &a0, &a1, &a2, &a3)
-                        let out = outRow + (ox &* c &+ cb)
-                        store(clamp(a0, lo, hi), out); store(clamp(a1, lo, hi), out + c)
-                        store(clamp(a2, lo, hi), out + 2 &* c); store(clamp(a3, lo, hi), out + 3 &* c)
-                        ox &+= 4
+                let w = filter + cb
+                let w0 = load(w), w1 = load(w + c), w2 = load(w + 2 &* c)
+                let w3 = load(w + 3 &* c), w4 = load(w + 4 &* c), w5 = load(w + 5 &* c)
+                let w6 = load(w + 6 &* c), w7 = load(w + 7 &* c), w8 = load(w + 8 &* c)
+                let r0 = input + (y0 &* width &* c &+ cb)
+                var ox = interiorStart
+                while ox &+ 4 <= interiorEnd {
+                    let row = r0 + (ox &* strideX &- left) &* c
+                    var a0 = bias8, a1 = bias8, a2 = bias8, a3 = bias8
+                    if strideX == 1 {
+                        row3x4Stride1(row, c, w0, w1, w2, &a0, &a1, &a2, &a3)
+                        row3x4Stride1(row + rowStride, c, w3, w4, w5, &a0, &a1, &a2, &a3)
+                        row3x4Stride1(row + 2 &* rowStride, c, w6, w7, w8, &a0, &a1, &a2, &a3)
+                    } else {
+                        row3x4Stride2(row, c, w0, w1, w2, &a0, &a1, &a2, &a3)
+                        row3x4Stride2(row + rowStride, c, w3, w4, w5, &a0, &a1, &a2, &a3)
+                        row3x4Stride2(row + 2 &* rowStride, c, w6, w7, w8, &a0, &a1, &a2, &a3)
                     }
-                    while ox < interiorEnd {
-                        let x = (ox &* strideX &- left) &* c
-                        var acc = bias8.addingProduct(load(r0 + x), w0)
-                        acc = acc.addingProduct(load(r0 + x + dx), w1)
-                        acc = acc.addingProduct(load(r0 + x + 2 &* dx), w2)
-                        acc = acc.addingProduct(load(r1 + x), w3)
-                        acc = acc.addingProduct(load(r1 + x + dx), w4)
-                        acc = acc.addingProduct(load(r1 + x + 2 &* dx), w5)
-                        acc = acc.addingProduct(load(r2 + x), w6)
-                        acc = acc.addingProduct(load(r2 + x + dx), w7)
-                        acc = acc.addingProduct(load(r2 + x + 2 &* dx), w8)
-                        store(clamp(acc, lo, hi), outRow + (ox &* c &+ cb))
-                        ox &+= 1
-                    }
-                    for ox in interiorEnd..<outputWidth { generic(ox: ox, oy: oy, cb: cb, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides, dilations: dilations, padding: padding, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
-                } else {
-                    for ox in 0..<outputWidth { generic(ox: ox, oy: oy, cb: cb, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides, dilations: dilations, padding: padding, bias8: bias8, out: outRow + ox * c + cb, lo: lo, hi: hi) }
+                    let out = outRow + (ox &* c &+ cb)
+                    store(clamp(a0, lo, hi), out); store(clamp(a1, lo, hi), out + c)
+                    store(clamp(a2, lo, hi), out + 2 &* c); store(clamp(a3, lo, hi), out + 3 &* c)
+                    ox &+= 4
                 }
-                cb += 8
+                while ox < interiorEnd {
+                    let p = r0 + (ox &* strideX &- left) &* c, q = p + rowStride, s = q + rowStride
+                    var acc = bias8.addingProduct(load(p), w0)
+                    acc = acc.addingProduct(load(p + c), w1)
+                    acc = acc.addingProduct(load(p + 2 &* c), w2)
+                    acc = acc.addingProduct(load(q), w3)
+                    acc = acc.addingProduct(load(q + c), w4)
+                    acc = acc.addingProduct(load(q + 2 &* c), w5)
+                    acc = acc.addingProduct(load(s), w6)
+                    acc = acc.addingProduct(load(s + c), w7)
+                    acc = acc.addingProduct(load(s + 2 &* c), w8)
+                    store(clamp(acc, lo, hi), outRow + (ox &* c &+ cb))
+                    ox &+= 1
+                }
+                cb &+= 8
             }
         }
     }
 
-    /// One filter row (three taps) for four output pixels `step` floats apart.
+    /// One filter row for four output pixels at stride 1: input columns 0…5, each loaded once.
     @inline(__always)
-    static func row3x4(_ row: UnsafePointer<Float>, step: Int, dx: Int, _ wa: SIMD8<Float>, _ wb: SIMD8<Float>, _ wc: SIMD8<Float>,
-                       _ a0: inout SIMD8<Float>, _ a1: inout SIMD8<Float>, _ a2: inout SIMD8<Float>, _ a3: inout SIMD8<Float>) {
-        let p1 = row + step, p2 = row + 2 &* step, p3 = row + 3 &* step
-        a0 = a0.addingProduct(load(row), wa); a1 = a1.addingProduct(load(p1), wa)
-        a2 = a2.addingProduct(load(p2), wa); a3 = a3.addingProduct(load(p3), wa)
-        a0 = a0.addingProduct(load(row + dx), wb); a1 = a1.addingProduct(load(p1 + dx), wb)
-        a2 = a2.addingProduct(load(p2 + dx), wb); a3 = a3.addingProduct(load(p3 + dx), wb)
-        a0 = a0.addingProduct(load(row + 2 &* dx), wc); a1 = a1.addingProduct(load(p1 + 2 &* dx), wc)
-        a2 = a2.addingProduct(load(p2 + 2 &* dx), wc); a3 = a3.addingProduct(load(p3 + 2 &* dx), wc)
+    static func row3x4Stride1(_ row: UnsafePointer<Float>, _ c: Int, _ wa: SIMD8<Float>, _ wb: SIMD8<Float>, _ wc: SIMD8<Float>,
+                              _ a0: inout SIMD8<Float>, _ a1: inout SIMD8<Float>, _ a2: inout SIMD8<Float>, _ a3: inout SIMD8<Float>) {
+        var p = row
+        var x = load(p); a0 = a0.addingProduct(x, wa)
+        p += c; x = load(p); a0 = a0.addingProduct(x, wb); a1 = a1.addingProduct(x, wa)
+        p += c; x = load(p); a0 = a0.addingProduct(x, wc); a1 = a1.addingProduct(x, wb); a2 = a2.addingProduct(x, wa)
+        p += c; x = load(p); a1 = a1.addingProduct(x, wc); a2 = a2.addingProduct(x, wb); a3 = a3.addingProduct(x, wa)
+        p += c; x = load(p); a2 = a2.addingProduct(x, wc); a3 = a3.addingProduct(x, wb)
+        p += c; x = load(p); a3 = a3.addingProduct(x, wc)
     }
 
-    /// One output pixel's 8 channels, testing every tap against the image's bounds.
+    /// One filter row for four output pixels at stride 2: input columns 0…8, each loaded once.
     @inline(__always)
-    static func generic(ox: Int, oy: Int, cb: Int, input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>,
-                        kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int),
-                        bias8: SIMD8<Float>, out: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>) {
-        var acc = bias8
-        for ky in 0..<kernel.0 {
-            let iy = oy * strides.0 - padding.0 + ky * dilations.0
-            if iy < 0 || iy >= size.0 { continue }
-            for kx in 0..<kernel.1 {
-                let ix = ox * strides.1 - padding.1 + kx * dilations.1
-                if ix < 0 || ix >= size.1 { continue }
-                acc = acc.addingProduct(load(input + (iy * size.1 + ix) * channels + cb), load(filter + (ky * kernel.1 + kx) * channels + cb))
+    static func row3x4Stride2(_ row: UnsafePointer<Float>, _ c: Int, _ wa: SIMD8<Float>, _ wb: SIMD8<Float>, _ wc: SIMD8<Float>,
+                              _ a0: inout SIMD8<Float>, _ a1: inout SIMD8<Float>, _ a2: inout SIMD8<Float>, _ a3: inout SIMD8<Float>) {
+        var p = row
+        var x = load(p); a0 = a0.addingProduct(x, wa)
+        p += c; x = load(p); a0 = a0.addingProduct(x, wb)
+        p += c; x = load(p); a0 = a0.addingProduct(x, wc); a1 = a1.addingProduct(x, wa)
+        p += c; x = load(p); a1 = a1.addingProduct(x, wb)
+        p += c; x = load(p); a1 = a1.addingProduct(x, wc); a2 = a2.addingProduct(x, wa)
+        p += c; x = load(p); a2 = a2.addingProduct(x, wb)
+        p += c; x = load(p); a2 = a2.addingProduct(x, wc); a3 = a3.addingProduct(x, wa)
+        p += c; x = load(p); a3 = a3.addingProduct(x, wb)
+        p += c; x = load(p); a3 = a3.addingProduct(x, wc)
+    }
+
+    /// Every channel of one output pixel whose window may leave the image: the window is
+    /// clipped to the image once, then each block of 8 channels sums the taps inside.
+    @inline(__always)
+    static func borderPixel(ox: Int, oy: Int, input: UnsafePointer<Float>, size: (Int, Int), channels c: Int, filter: UnsafePointer<Float>,
+                            kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int),
+                            bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>) {
+        let y0 = oy * strides.0 - padding.0, x0 = ox * strides.1 - padding.1
+        let rows = inside(y0, kernel.0, dilations.0, size.0), columns = inside(x0, kernel.1, dilations.1, size.1)
+        var cb = 0
+        while cb < c {
+            var acc = bias.map { load($0 + cb) } ?? SIMD8()
+            for ky in rows {
+                let inputRow = input + ((y0 + ky * dilations.0) * size.1 + x0) * c + cb
+                let filterRow = filter + ky * kernel.1 * c + cb
+                for kx in columns {
+                    acc = acc.addingProduct(load(inputRow + kx * dilations.1 * c), load(filterRow + kx * c))
+                }
             }
+            store(clamp(acc, lo, hi), out + cb)
+            cb += 8
         }
-        store(clamp(acc, lo, hi), out)
+    }
+
+    /// The taps k (of `count`) with 0 ≤ origin + k·dilation < limit.
+    @inline(__always)
+    static func inside(_ origin: Int, _ count: Int, _ dilation: Int, _ limit: Int) -> Range<Int> {
+        var first = 0
+        while first < count && origin + first * dilation < 0 { first += 1 }
+        var last = count
+        while last > first && origin + (last - 1) * dilation >= limit { last -= 1 }
+        return first..<last
     }
 }

@@ -10,7 +10,7 @@ public enum SIMDKernels {
     /// C[m×n] = min(max(A[m×k]·B[k×n] + bias, lower), upper), row-major. `lda` is A's row
     /// stride; B and C are contiguous with n columns. `bias` has n values or is nil (zero).
     /// Rows go in blocks of 6 and columns in blocks of 16 (12 accumulators in registers);
-    /// column tails of 8 and of fewer than 8 have their own paths.
+    /// a column tail of 8, leftover rows and columns (fewer than 8) have their own paths.
     public static func gemmBiasClamp(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                                      bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
@@ -21,8 +21,8 @@ public enum SIMDKernels {
                 block6x16(k: k, a: a + i * lda, lda: lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, ldc: n, lo: lo, hi: hi)
                 j += 16
             }
-            while j + 8 <= n {
-                for r in 0..<6 { row8(k: k, a: a + (i + r) * lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + (i + r) * n + j, lo: lo, hi: hi) }
+            if j + 8 <= n {
+                block6x8(k: k, a: a + i * lda, lda: lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, ldc: n, lo: lo, hi: hi)
                 j += 8
             }
             if j < n { for r in 0..<6 { scalarTail(from: j, n: n, k: k, a: a + (i + r) * lda, b: b, bias: bias, c: c + (i + r) * n, lower: lower, upper: upper) } }
@@ -83,6 +83,24 @@ public enum SIMDKernels {
         store(clamp(c30, lo, hi), c + 3 * ldc); store(clamp(c31, lo, hi), c + 3 * ldc + 8)
         store(clamp(c40, lo, hi), c + 4 * ldc); store(clamp(c41, lo, hi), c + 4 * ldc + 8)
         store(clamp(c50, lo, hi), c + 5 * ldc); store(clamp(c51, lo, hi), c + 5 * ldc + 8)
+    }
+
+    @inline(__always)
+    static func block6x8(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD8<Float>, hi: SIMD8<Float>) {
+        let bias0 = bias.map { load($0) } ?? SIMD8()
+        var c0 = bias0, c1 = bias0, c2 = bias0, c3 = bias0, c4 = bias0, c5 = bias0
+        let a0 = a, a1 = a + lda, a2 = a + 2 &* lda, a3 = a + 3 &* lda, a4 = a + 4 &* lda, a5 = a + 5 &* lda
+        var pb = b
+        for p in 0..<k {
+            let b0 = load(pb)
+            c0 = c0.addingProduct(SIMD8(repeating: a0[p]), b0); c1 = c1.addingProduct(SIMD8(repeating: a1[p]), b0)
+            c2 = c2.addingProduct(SIMD8(repeating: a2[p]), b0); c3 = c3.addingProduct(SIMD8(repeating: a3[p]), b0)
+            c4 = c4.addingProduct(SIMD8(repeating: a4[p]), b0); c5 = c5.addingProduct(SIMD8(repeating: a5[p]), b0)
+            pb += ldb
+        }
+        store(clamp(c0, lo, hi), c); store(clamp(c1, lo, hi), c + ldc); store(clamp(c2, lo, hi), c + 2 &* ldc)
+        store(clamp(c3, lo, hi), c + 3 &* ldc); store(clamp(c4, lo, hi), c + 4 &* ldc); store(clamp(c5, lo, hi), c + 5 &* ldc)
     }
 
     /// One row, 8 columns; two accumulators over alternating k halve the FMA dependency chain.
