@@ -11,6 +11,9 @@ extension SIMDKernels {
         let (h, w) = size, (kh, kw) = kernel, (sy, sx) = strides, (dy, dx) = dilations, (top, left) = padding
         let (oh, ow) = outputSize, c = channels, oc = outChannels
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
+        // Without horizontal dilation a window row (kw taps × c channels) is contiguous in the
+        // input, and so are its filter rows: one loop of kw·c instead of kw loops of c.
+        let (taps, span) = dx == 1 ? (kw, kw * c) : (1, c)
         var interiorStart = 0
         while interiorStart < ow && interiorStart * sx - left < 0 { interiorStart += 1 }
         var interiorEnd = ow
@@ -29,11 +32,11 @@ extension SIMDKernels {
                         var c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1
                         let step = sx * c
                         for ky in 0..<kh {
-                            for kx in 0..<kw {
+                            for kx in stride(from: 0, to: kw, by: taps) {
                                 let x0 = input + ((y0 + ky * dy) * w + ox * sx - left + kx * dx) * c
                                 let x1 = x0 + step, x2 = x1 + step, x3 = x2 + step, x4 = x3 + step, x5 = x4 + step
                                 var pw = filter + (ky * kw + kx) * c * oc + j
-                                for ci in 0..<c {
+                                for ci in 0..<span {
                                     let b0 = load(pw), b1 = load(pw + 8)
                                     var s = SIMD8<Float>(repeating: x0[ci]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
                                     s = SIMD8<Float>(repeating: x1[ci]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
