@@ -47,7 +47,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "stratum", dependencies: [
-            "StratumRunner", "StratumCore", "StratumData", "StratumImaging", "StratumStore", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS",
+            "StratumRunner", "StratumCore", "StratumData", "StratumImaging", "StratumStore", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS", "StratumEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "StratumTesting", dependencies: ["StratumCore"]),

@@ -7,9 +7,9 @@ import StratumEngineSIMD
 /// otherwise on OpenBLAS (or the portable GEMM) and the scalar loops below.
 public enum Convolution {
     /// 2-D convolution. `filter` is HWIO ([kh, kw, in, out]), `bias` has `out` values.
-    /// With `simd` (the default where the CPU allows): a direct SIMD convolution, or the SIMD
-    /// GEMM for 1×1 stride-1 convolutions, when the output channels are a multiple of 8 and the
-    /// activation is a clamp. Otherwise im2col + one BLAS GEMM per image (1×1 stride-1
+    /// With `simd` (the default where the CPU allows) and a clamp-shaped activation: the SIMD
+    /// GEMM, on the input itself for 1×1 stride-1 convolutions, else on panels of gathered
+    /// windows. Otherwise im2col + one BLAS GEMM per image (1×1 stride-1
     /// convolutions skip im2col), then bias and activation in one pass.
     public static func conv2d(_ input: Tensor, filter: Tensor, bias: [Float]? = nil, strides: (Int, Int) = (1, 1),
                               dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none,
@@ -26,8 +26,8 @@ public enum Convolution {
         FlopCounter.shared.add(2 * n * oh * ow * patch * oc)
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
         let fused = simd ? activation.clampBounds : nil
-        if let fused, !pointwise, oc % 8 == 0 {
-            // Direct convolution on the SIMD kernel: no im2col buffer.
+        if let fused, !pointwise {
+            // The SIMD kernel gathers windows panel by panel: no whole im2col buffer.
             input.data.withUnsafeBufferPointer { x in
                 filter.data.withUnsafeBufferPointer { f in
                     output.withUnsafeMutableBufferPointer { y in

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StratumEngine
 import StratumStore
 
 @main
@@ -13,6 +14,11 @@ struct Stratum: ParsableCommand {
         """,
         version: "0.1.0",
         subcommands: [RunCommand.self, PredictCommand.self, ReportCommand.self, GalleryCommand.self, HistoryCommand.self, RunsCommand.self, ModelsCommand.self, DatasetCommand.self, ServeCommand.self, BenchCommand.self])
+
+    static func main() {
+        Allocator.retainFreedMemory()
+        main(nil)
+    }
 }
 
 /// `--format` for commands whose output is data.

@@ -60,7 +60,7 @@ import Testing
         ConvolutionCase(input: [1, 12, 10, 5], filter: [3, 3, 5, 24], dilations: (2, 2), padding: .valid, activation: .relu),
         ConvolutionCase(input: [1, 9, 8, 6], filter: [3, 3, 6, 8], strides: (2, 2), padding: .explicit(top: 1, bottom: 2, left: 0, right: 1), bias: false),
         ConvolutionCase(input: [1, 8, 8, 5], filter: [1, 1, 5, 32], strides: (2, 2)),
-        ConvolutionCase(input: [1, 6, 7, 3], filter: [3, 3, 3, 12], activation: .relu), // 12 outputs: not a multiple of 8
+        ConvolutionCase(input: [1, 6, 7, 3], filter: [3, 3, 3, 12], activation: .relu), // 12 outputs: a GEMM column tail of 4
     ]
 
     /// The SIMD kernels (direct convolution and GEMM, bias and clamp fused) agree with the
