@@ -12,6 +12,16 @@ extension SIMDKernels {
     public static func depthwiseBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                                           strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                                           output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float) {
+        withClampMode(lower: lower, upper: upper) { mode in
+            depthwise(input: input, size: size, channels: channels, filter: filter, kernel: kernel, strides: strides, dilations: dilations,
+                      padding: padding, bias: bias, output: output, outputSize: outputSize, lower: lower, upper: upper, mode: mode)
+        }
+    }
+
+    @inline(__always)
+    static func depthwise(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
+                          strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
+                          output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float, mode: ClampMode) {
         // (No geometry struct: a type here would get value witnesses compiled for this module's CPU.)
         precondition(channels % 8 == 0, "depthwise kernel needs a multiple of 8 channels")
         let (height, width) = size, (strideY, strideX) = strides, (dilationY, dilationX) = dilations
@@ -29,13 +39,13 @@ extension SIMDKernels {
             guard fast && y0 >= 0 && y0 + 2 * dilationY < height else {
                 for ox in 0..<outputWidth {
                     borderPixel(ox: ox, oy: oy, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides,
-                                dilations: dilations, padding: padding, bias: bias, out: outRow + ox * c, lo: lo, hi: hi)
+                                dilations: dilations, padding: padding, bias: bias, out: outRow + ox * c, lo: lo, hi: hi, mode: mode)
                 }
                 continue
             }
             for ox in 0..<outputWidth where ox < interiorStart || ox >= interiorEnd {
                 borderPixel(ox: ox, oy: oy, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides,
-                            dilations: dilations, padding: padding, bias: bias, out: outRow + ox * c, lo: lo, hi: hi)
+                            dilations: dilations, padding: padding, bias: bias, out: outRow + ox * c, lo: lo, hi: hi, mode: mode)
             }
             let rowStride = dilationY &* width &* c
             var cb = 0
@@ -60,8 +70,8 @@ extension SIMDKernels {
                         row3x4Stride2(row + 2 &* rowStride, c, w6, w7, w8, &a0, &a1, &a2, &a3)
                     }
                     let out = outRow + (ox &* c &+ cb)
-                    store(clamp(a0, lo, hi), out); store(clamp(a1, lo, hi), out + c)
-                    store(clamp(a2, lo, hi), out + 2 &* c); store(clamp(a3, lo, hi), out + 3 &* c)
+                    store(clamp(a0, lo, hi, mode), out); store(clamp(a1, lo, hi, mode), out + c)
+                    store(clamp(a2, lo, hi, mode), out + 2 &* c); store(clamp(a3, lo, hi, mode), out + 3 &* c)
                     ox &+= 4
                 }
                 while ox < interiorEnd {
@@ -75,7 +85,7 @@ extension SIMDKernels {
                     acc = acc.addingProduct(load(s), w6)
                     acc = acc.addingProduct(load(s + c), w7)
                     acc = acc.addingProduct(load(s + 2 &* c), w8)
-                    store(clamp(acc, lo, hi), outRow + (ox &* c &+ cb))
+                    store(clamp(acc, lo, hi, mode), outRow + (ox &* c &+ cb))
                     ox &+= 1
                 }
                 cb &+= 8
@@ -117,7 +127,7 @@ extension SIMDKernels {
     @inline(__always)
     static func borderPixel(ox: Int, oy: Int, input: UnsafePointer<Float>, size: (Int, Int), channels c: Int, filter: UnsafePointer<Float>,
                             kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int),
-                            bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>) {
+                            bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
         let y0 = oy * strides.0 - padding.0, x0 = ox * strides.1 - padding.1
         let rows = inside(y0, kernel.0, dilations.0, size.0), columns = inside(x0, kernel.1, dilations.1, size.1)
         let origin = input + (y0 &* size.1 &+ x0) &* c, rowStep = dilations.0 &* size.1 &* c, columnStep = dilations.1 &* c
@@ -133,8 +143,8 @@ extension SIMDKernels {
                     a2 = a2.addingProduct(load(x + 16), load(w + 16)); a3 = a3.addingProduct(load(x + 24), load(w + 24))
                 }
             }
-            store(clamp(a0, lo, hi), out + cb); store(clamp(a1, lo, hi), out + (cb &+ 8))
-            store(clamp(a2, lo, hi), out + (cb &+ 16)); store(clamp(a3, lo, hi), out + (cb &+ 24))
+            store(clamp(a0, lo, hi, mode), out + cb); store(clamp(a1, lo, hi, mode), out + (cb &+ 8))
+            store(clamp(a2, lo, hi, mode), out + (cb &+ 16)); store(clamp(a3, lo, hi, mode), out + (cb &+ 24))
             cb &+= 32
         }
         while cb < c {
@@ -144,7 +154,7 @@ extension SIMDKernels {
                     acc = acc.addingProduct(load(origin + (ky &* rowStep &+ kx &* columnStep &+ cb)), load(filter + ((ky &* kernel.1 &+ kx) &* c &+ cb)))
                 }
             }
-            store(clamp(acc, lo, hi), out + cb)
+            store(clamp(acc, lo, hi, mode), out + cb)
             cb &+= 8
         }
     }

@@ -13,16 +13,24 @@ public enum SIMDKernels {
     /// a column tail of 8, leftover rows and columns (fewer than 8) have their own paths.
     public static func gemmBiasClamp(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                                      bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
+        withClampMode(lower: lower, upper: upper) { mode in
+            gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, bias: bias, c: c, lower: lower, upper: upper, mode: mode)
+        }
+    }
+
+    @inline(__always)
+    static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+                     bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float, mode: ClampMode) {
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
         var i = 0
         while i + 6 <= m {
             var j = 0
             while j + 16 <= n {
-                block6x16(k: k, a: a + i * lda, lda: lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, ldc: n, lo: lo, hi: hi)
+                block6x16(k: k, a: a + i * lda, lda: lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, ldc: n, lo: lo, hi: hi, mode: mode)
                 j += 16
             }
             if j + 8 <= n {
-                block6x8(k: k, a: a + i * lda, lda: lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, ldc: n, lo: lo, hi: hi)
+                block6x8(k: k, a: a + i * lda, lda: lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, ldc: n, lo: lo, hi: hi, mode: mode)
                 j += 8
             }
             if j < n { for r in 0..<6 { scalarTail(from: j, n: n, k: k, a: a + (i + r) * lda, b: b, bias: bias, c: c + (i + r) * n, lower: lower, upper: upper) } }
@@ -31,7 +39,7 @@ public enum SIMDKernels {
         while i < m {
             var j = 0
             while j + 8 <= n {
-                row8(k: k, a: a + i * lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, lo: lo, hi: hi)
+                row8(k: k, a: a + i * lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, lo: lo, hi: hi, mode: mode)
                 j += 8
             }
             if j < n { scalarTail(from: j, n: n, k: k, a: a + i * lda, b: b, bias: bias, c: c + i * n, lower: lower, upper: upper) }
@@ -50,18 +58,33 @@ public enum SIMDKernels {
     }
 
     @inline(__always)
-    static func clamp(_ value: SIMD8<Float>, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>) -> SIMD8<Float> {
+    static func clamp(_ value: SIMD8<Float>, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ mode: ClampMode) -> SIMD8<Float> {
         // Written with masks rather than pointwiseMin/Max, which would leave shared stdlib
         // specialisations (compiled for this module's CPU) in the object file.
+        if mode == noClamp { return value }
         var result = value
         result.replace(with: lo, where: value .< lo)
+        if mode == lowerOnly { return result }
         result.replace(with: hi, where: result .> hi)
         return result
     }
 
+    /// Which bounds a kernel applies as it stores: none (no activation), the lower one (ReLU)
+    /// or both (ReLU6). Kernels take it as a constant from `withClampMode`, so each mode gets
+    /// its own compiled loop without the unused compares.
+    typealias ClampMode = Int
+    static let noClamp: ClampMode = 0, lowerOnly: ClampMode = 1, bothBounds: ClampMode = 2
+
+    @inline(__always)
+    static func withClampMode<R>(lower: Float, upper: Float, _ body: (ClampMode) -> R) -> R {
+        if lower == -.infinity && upper == .infinity { return body(noClamp) }
+        if upper == .infinity { return body(lowerOnly) }
+        return body(bothBounds)
+    }
+
     @inline(__always)
     static func block6x16(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
-                          c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD8<Float>, hi: SIMD8<Float>) {
+                          c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
         let bias0 = bias.map { load($0) } ?? SIMD8(), bias1 = bias.map { load($0 + 8) } ?? SIMD8()
         var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1
         var c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1
@@ -77,17 +100,17 @@ public enum SIMDKernels {
             s = SIMD8<Float>(repeating: a5[p]); c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
             pb += ldb
         }
-        store(clamp(c00, lo, hi), c); store(clamp(c01, lo, hi), c + 8)
-        store(clamp(c10, lo, hi), c + ldc); store(clamp(c11, lo, hi), c + ldc + 8)
-        store(clamp(c20, lo, hi), c + 2 * ldc); store(clamp(c21, lo, hi), c + 2 * ldc + 8)
-        store(clamp(c30, lo, hi), c + 3 * ldc); store(clamp(c31, lo, hi), c + 3 * ldc + 8)
-        store(clamp(c40, lo, hi), c + 4 * ldc); store(clamp(c41, lo, hi), c + 4 * ldc + 8)
-        store(clamp(c50, lo, hi), c + 5 * ldc); store(clamp(c51, lo, hi), c + 5 * ldc + 8)
+        store(clamp(c00, lo, hi, mode), c); store(clamp(c01, lo, hi, mode), c + 8)
+        store(clamp(c10, lo, hi, mode), c + ldc); store(clamp(c11, lo, hi, mode), c + ldc + 8)
+        store(clamp(c20, lo, hi, mode), c + 2 * ldc); store(clamp(c21, lo, hi, mode), c + 2 * ldc + 8)
+        store(clamp(c30, lo, hi, mode), c + 3 * ldc); store(clamp(c31, lo, hi, mode), c + 3 * ldc + 8)
+        store(clamp(c40, lo, hi, mode), c + 4 * ldc); store(clamp(c41, lo, hi, mode), c + 4 * ldc + 8)
+        store(clamp(c50, lo, hi, mode), c + 5 * ldc); store(clamp(c51, lo, hi, mode), c + 5 * ldc + 8)
     }
 
     @inline(__always)
     static func block6x8(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD8<Float>, hi: SIMD8<Float>) {
+                         c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
         let bias0 = bias.map { load($0) } ?? SIMD8()
         var c0 = bias0, c1 = bias0, c2 = bias0, c3 = bias0, c4 = bias0, c5 = bias0
         let a0 = a, a1 = a + lda, a2 = a + 2 &* lda, a3 = a + 3 &* lda, a4 = a + 4 &* lda, a5 = a + 5 &* lda
@@ -99,14 +122,14 @@ public enum SIMDKernels {
             c4 = c4.addingProduct(SIMD8(repeating: a4[p]), b0); c5 = c5.addingProduct(SIMD8(repeating: a5[p]), b0)
             pb += ldb
         }
-        store(clamp(c0, lo, hi), c); store(clamp(c1, lo, hi), c + ldc); store(clamp(c2, lo, hi), c + 2 &* ldc)
-        store(clamp(c3, lo, hi), c + 3 &* ldc); store(clamp(c4, lo, hi), c + 4 &* ldc); store(clamp(c5, lo, hi), c + 5 &* ldc)
+        store(clamp(c0, lo, hi, mode), c); store(clamp(c1, lo, hi, mode), c + ldc); store(clamp(c2, lo, hi, mode), c + 2 &* ldc)
+        store(clamp(c3, lo, hi, mode), c + 3 &* ldc); store(clamp(c4, lo, hi, mode), c + 4 &* ldc); store(clamp(c5, lo, hi, mode), c + 5 &* ldc)
     }
 
     /// One row, 8 columns; two accumulators over alternating k halve the FMA dependency chain.
     @inline(__always)
     static func row8(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
-                     c: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>) {
+                     c: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
         var even = bias.map { load($0) } ?? SIMD8(), odd = SIMD8<Float>()
         var p = 0
         while p + 2 <= k {
@@ -115,7 +138,7 @@ public enum SIMDKernels {
             p += 2
         }
         if p < k { even = even.addingProduct(SIMD8(repeating: a[p]), load(b + p * ldb)) }
-        store(clamp(even + odd, lo, hi), c)
+        store(clamp(even + odd, lo, hi, mode), c)
     }
 
     @inline(__always)
