@@ -9,6 +9,7 @@ public final class ConcurrentResults<Value>: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Result<Value, Error>?]
     private var done = 0
+    private var claimed = 0
 
     public init(count: Int) {
         slots = Array(repeating: nil, count: count)
@@ -17,6 +18,15 @@ public final class ConcurrentResults<Value>: @unchecked Sendable {
     /// Stores the result of item `index`.
     public func set(_ index: Int, _ result: Result<Value, Error>) {
         lock.lock(); slots[index] = result; lock.unlock()
+    }
+
+    /// The next item nobody has claimed yet, or nil when all are taken: workers that pull
+    /// items this way share the work evenly even when one of them runs slower.
+    public func claimNext() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard claimed < slots.count else { return nil }
+        claimed += 1
+        return claimed - 1
     }
 
     /// Adds `count` finished items and returns the total so far (for progress reports).

@@ -17,36 +17,21 @@ extension GraphModel {
         case "Identity":
             return try arg(0)
         case "Conv2D", "_FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative":
-            try checkNHWC(node)
+            guard let plan = node.convolution else { throw TFJSError(file: file, node: node.name, message: "convolution was not planned") }
             let input = try arg(0), filter = try arg(1)
-            let strides = try pair(ints(node, "strides"), node, "strides"), dilations = try pair(ints(node, "dilations"), node, "dilations")
-            let pad = try padding(node)
-            var bias: [Float]?
-            var activation = Activation.none
-            var batchNorm: (scale: [Float], offset: [Float], mean: [Float], variance: [Float])?
-            if node.op.hasPrefix("_Fused") || node.op.hasPrefix("Fused") {
-                var fused = strings(node, "fused_ops")
-                if fused.first == "BiasAdd" {
-                    bias = try arg(2).data
-                    fused.removeFirst()
-                } else if fused.first == "FusedBatchNorm" {
-                    batchNorm = (try arg(2).data, try arg(3).data, try arg(4).data, try arg(5).data)
-                    fused.removeFirst()
-                }
-                if let name = fused.first { activation = try self.activation(name, node) }
-                if fused.count > 1 { throw TFJSError(file: file, node: node.name, message: "unsupported fused_ops \(strings(node, "fused_ops"))") }
+            func convolve(bias: [Float]?, activation: Activation) throws -> Tensor {
+                plan.depthwise
+                    ? try Convolution.depthwiseConv2d(input, filter: filter, bias: bias, strides: plan.strides, dilations: plan.dilations, padding: plan.padding, activation: activation)
+                    : try Convolution.conv2d(input, filter: filter, bias: bias, strides: plan.strides, dilations: plan.dilations, padding: plan.padding, activation: activation)
             }
-            let depthwise = node.op.contains("Depthwise")
-            if let bn = batchNorm {
-                let conv = depthwise
-                    ? try Convolution.depthwiseConv2d(input, filter: filter, strides: strides, dilations: dilations, padding: pad)
-                    : try Convolution.conv2d(input, filter: filter, strides: strides, dilations: dilations, padding: pad)
-                let normalized = try Elementwise.batchNorm(conv, mean: bn.mean, variance: bn.variance, scale: bn.scale, offset: bn.offset, epsilon: float(node, "epsilon") ?? 0.001)
-                return Elementwise.activate(normalized, activation)
+            switch plan.fused {
+            case .nothing: return try convolve(bias: nil, activation: plan.activation)
+            case .bias: return try convolve(bias: arg(2).data, activation: plan.activation)
+            case .batchNorm(let epsilon):
+                let normalized = try Elementwise.batchNorm(convolve(bias: nil, activation: .none), mean: arg(4).data, variance: arg(5).data,
+                                                           scale: arg(2).data, offset: arg(3).data, epsilon: epsilon)
+                return Elementwise.activate(normalized, plan.activation)
             }
-            return depthwise
-                ? try Convolution.depthwiseConv2d(input, filter: filter, bias: bias, strides: strides, dilations: dilations, padding: pad, activation: activation)
-                : try Convolution.conv2d(input, filter: filter, bias: bias, strides: strides, dilations: dilations, padding: pad, activation: activation)
         case "BiasAdd":
             try checkNHWC(node)
             return try Elementwise.binary(arg(0), arg(1), .add)

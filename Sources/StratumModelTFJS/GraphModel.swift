@@ -13,7 +13,21 @@ struct GraphModel {
         var inputs: [String]
         /// Attributes decoded once (base64 strings, decimal-string integers) at load time.
         var attributes: [String: Attribute]
+        /// For convolution ops: their attributes read once at load time, not on every run.
+        var convolution: ConvolutionPlan?
     }
+
+    /// A convolution node's settings, decoded from its attributes.
+    struct ConvolutionPlan {
+        enum Fused { case nothing, bias, batchNorm(epsilon: Float) }
+        var depthwise: Bool
+        var strides: (Int, Int), dilations: (Int, Int)
+        var padding: Padding
+        var fused: Fused
+        var activation: Activation
+    }
+
+    static let convolutionOps: Set<String> = ["Conv2D", "_FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative"]
 
     enum Attribute {
         case string(String), int(Int), float(Float), bool(Bool), ints([Int]), strings([String]), other
@@ -53,7 +67,7 @@ struct GraphModel {
     let nodes: [String: Node]
     let order: [String]
     /// Nodes by position in `order`, with their inputs as positions: the compiled form `run` uses.
-    let indexed: [Node]
+    private(set) var indexed: [Node]
     let inputIndices: [[Int]]
     let position: [String: Int]
     let constants: [Tensor?]
@@ -115,6 +129,30 @@ struct GraphModel {
         indexed = order.compactMap { nodes[$0] }
         inputIndices = indexed.map { node in node.inputs.compactMap { position[Self.baseName($0)] } }
         constants = indexed.map { $0.op == "Const" ? weights[$0.name] : nil }
+        for i in indexed.indices where Self.convolutionOps.contains(indexed[i].op) {
+            indexed[i].convolution = try convolutionPlan(indexed[i])
+        }
+    }
+
+    /// Reads a convolution node's attributes and fused ops once.
+    func convolutionPlan(_ node: Node) throws -> ConvolutionPlan {
+        try checkNHWC(node)
+        var fused = strings(node, "fused_ops")
+        var plan = ConvolutionPlan(depthwise: node.op == "DepthwiseConv2dNative" || node.op == "FusedDepthwiseConv2dNative",
+                                   strides: try pair(ints(node, "strides"), node, "strides"), dilations: try pair(ints(node, "dilations"), node, "dilations"),
+                                   padding: try padding(node), fused: .nothing, activation: .none)
+        if node.op.hasPrefix("_Fused") || node.op.hasPrefix("Fused") {
+            if fused.first == "BiasAdd" {
+                plan.fused = .bias
+                fused.removeFirst()
+            } else if fused.first == "FusedBatchNorm" {
+                plan.fused = .batchNorm(epsilon: float(node, "epsilon") ?? 0.001)
+                fused.removeFirst()
+            }
+            if let name = fused.first { plan.activation = try activation(name, node) }
+            if fused.count > 1 { throw TFJSError(file: file, node: node.name, message: "unsupported fused_ops \(strings(node, "fused_ops"))") }
+        }
+        return plan
     }
 
     /// Keras pads before each stride-2 depthwise convolution of MobileNets (`ZeroPadding2D` →
@@ -125,7 +163,7 @@ struct GraphModel {
     static func foldPadsIntoConvolutions(_ nodes: inout [String: Node], weights: [String: Tensor]) {
         var consumers: [String: Int] = [:]
         for node in nodes.values { for input in node.inputs { consumers[baseName(input), default: 0] += 1 } }
-        for (name, node) in nodes where ["Conv2D", "_FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative"].contains(node.op) {
+        for (name, node) in nodes where convolutionOps.contains(node.op) {
             guard case .string("VALID")? = node.attributes["padding"], node.inputs.count >= 2 else { continue }
             let padName = baseName(node.inputs[0])
             guard let pad = nodes[padName], pad.op == "Pad", consumers[padName] == 1, pad.inputs.count == 2,

@@ -42,13 +42,13 @@ public struct TFJSClassifier: ImageClassifier {
     let file: String
 
     /// Images are run one at a time (their intermediate tensors stay in cache) on as many
-    /// threads as there are cores; results keep batch order.
+    /// threads as there are cores, each taking the next unclaimed image; results keep batch order.
     public func predict(_ batch: ImageBatch) throws -> [[Float]] {
         let classes = descriptor.labels.count
         let results = ConcurrentResults<[Float]>(count: batch.count)
         let workers = min(batch.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            for index in stride(from: worker, to: batch.count, by: workers) {
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let index = results.claimNext() {
                 do {
                     let output = try model.run(Tensor(shape: [1, batch.height, batch.width, batch.channels], data: Array(batch.image(index))))
                     guard output.count == classes else {
