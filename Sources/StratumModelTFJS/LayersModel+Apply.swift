@@ -2,7 +2,7 @@ import Foundation
 import StratumEngine
 
 extension LayersModel {
-    func pair(_ value: Any?, default fallback: Int) -> (Int, Int) {
+    static func pair(_ value: Any?, default fallback: Int) -> (Int, Int) {
         if let list = value as? [Int], list.count == 2 { return (list[0], list[1]) }
         if let single = value as? Int { return (single, single) }
         return (fallback, fallback)
@@ -13,6 +13,10 @@ extension LayersModel {
     }
 
     func activation(_ name: String?, _ layer: Layer) throws -> (Activation, softmax: Bool) {
+        try Self.activationNamed(name, layer, file: file)
+    }
+
+    static func activationNamed(_ name: String?, _ layer: Layer, file: String) throws -> (Activation, softmax: Bool) {
         switch name ?? "linear" {
         case "linear", "": return (.none, false)
         case "relu": return (.relu, false)
@@ -34,6 +38,7 @@ extension LayersModel {
     func apply(_ layer: Layer, _ inputs: [Tensor]) throws -> Tensor {
         let config = layer.config
         guard let x = inputs.first else { throw TFJSError(file: file, node: layer.name, message: "layer has no input") }
+        if let prepared = layer.prepared { return try prepared.run(x) }
         if let format = config["data_format"] as? String, format != "channels_last" {
             throw TFJSError(file: file, node: layer.name, message: "data_format \(format) is not supported (only channels_last)")
         }
@@ -41,15 +46,15 @@ extension LayersModel {
         switch layer.className {
         case "Conv2D":
             let y = try Convolution.conv2d(x, filter: weight(layer, "kernel"), bias: useBias ? weight(layer, "bias").data : nil,
-                                           strides: pair(config["strides"], default: 1), dilations: pair(config["dilation_rate"], default: 1), padding: padding(config))
+                                           strides: Self.pair(config["strides"], default: 1), dilations: Self.pair(config["dilation_rate"], default: 1), padding: padding(config))
             return try finish(y, config["activation"], layer)
         case "DepthwiseConv2D":
             let y = try Convolution.depthwiseConv2d(x, filter: weight(layer, "depthwise_kernel"), bias: useBias ? weight(layer, "bias").data : nil,
-                                                    strides: pair(config["strides"], default: 1), dilations: pair(config["dilation_rate"], default: 1), padding: padding(config))
+                                                    strides: Self.pair(config["strides"], default: 1), dilations: Self.pair(config["dilation_rate"], default: 1), padding: padding(config))
             return try finish(y, config["activation"], layer)
         case "SeparableConv2D":
-            let depthwise = try Convolution.depthwiseConv2d(x, filter: weight(layer, "depthwise_kernel"), strides: pair(config["strides"], default: 1),
-                                                            dilations: pair(config["dilation_rate"], default: 1), padding: padding(config))
+            let depthwise = try Convolution.depthwiseConv2d(x, filter: weight(layer, "depthwise_kernel"), strides: Self.pair(config["strides"], default: 1),
+                                                            dilations: Self.pair(config["dilation_rate"], default: 1), padding: padding(config))
             let y = try Convolution.conv2d(depthwise, filter: weight(layer, "pointwise_kernel"), bias: useBias ? weight(layer, "bias").data : nil, padding: .valid)
             return try finish(y, config["activation"], layer)
         case "Dense":
@@ -83,8 +88,8 @@ extension LayersModel {
         case "Softmax":
             return Elementwise.softmax(x)
         case "MaxPooling2D", "AveragePooling2D":
-            let window = pair(config["pool_size"], default: 2)
-            let strides = config["strides"].map { pair($0, default: window.0) } ?? window
+            let window = Self.pair(config["pool_size"], default: 2)
+            let strides = config["strides"].map { Self.pair($0, default: window.0) } ?? window
             return try Pooling.pool2d(x, kind: layer.className == "MaxPooling2D" ? .max : .average, window: window, strides: strides, padding: padding(config))
         case "GlobalAveragePooling2D":
             return try Pooling.globalAverage(x, keepDims: config["keepdims"] as? Bool ?? false)

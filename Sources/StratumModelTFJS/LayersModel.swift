@@ -9,6 +9,8 @@ struct LayersModel {
         var config: [String: Any]
         /// Names of the layers feeding this one (empty for the input layer).
         var inbound: [String]
+        /// Set in the fused plan: the convolution, read and folded once.
+        var prepared: PreparedConvolution? = nil
     }
 
     static let supportedLayers: Set<String> = [
@@ -19,6 +21,9 @@ struct LayersModel {
 
     let file: String
     let layers: [Layer]
+    /// `layers` with convolutions prepared and conv → batch norm → ReLU chains merged.
+    let fusedLayers: [Layer]
+    let fusedNames: Set<String>
     let inputNames: [String]
     let outputName: String
     let inputShape: [Int]
@@ -69,6 +74,8 @@ struct LayersModel {
             throw TFJSError(file: file, node: layer.name, message: "inbound layer '\(source)' does not exist")
         } }
         self.layers = layers
+        fusedLayers = try Self.fused(layers, weights: weights, file: file)
+        fusedNames = Set(fusedLayers.map(\.name))
         self.inputNames = inputs.map(\.name)
         self.outputName = output
         self.inputShape = shape
@@ -97,8 +104,12 @@ struct LayersModel {
         return outputs.first as? String
     }
 
-    /// The weight `layer/parameter`, also when nested under a model prefix.
     func weight(_ layer: Layer, _ parameter: String) throws -> Tensor {
+        try Self.weight(layer, parameter, weights: weights, file: file)
+    }
+
+    /// The weight `layer/parameter`, also when nested under a model prefix.
+    static func weight(_ layer: Layer, _ parameter: String, weights: [String: Tensor], file: String) throws -> Tensor {
         let key = "\(layer.name)/\(parameter)"
         if let exact = weights[key] { return exact }
         if let match = weights.keys.sorted().first(where: { $0.hasSuffix("/" + key) || ($0.hasPrefix(key) && $0.dropFirst(key.count).first == "_") }) {
@@ -122,7 +133,9 @@ struct LayersModel {
             guard let value = feeds[name] else { throw TFJSError(file: file, node: name, message: "no value given for this input") }
             values[name] = value
         }
-        for layer in layers where !inputNames.contains(layer.name) {
+        // The fused plan unless an output asked for was merged into a neighbour there.
+        let plan = outputs.allSatisfy(fusedNames.contains) ? fusedLayers : layers
+        for layer in plan where !inputNames.contains(layer.name) {
             let inputs = try layer.inbound.map { name -> Tensor in
                 guard let value = values[name] else { throw TFJSError(file: file, node: layer.name, message: "input '\(name)' was not computed before this layer") }
                 return value
