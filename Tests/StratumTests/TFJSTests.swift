@@ -95,6 +95,30 @@ import Testing
     }
 }
 
+extension TFJSTests {
+    /// Layers models run a plan where conv → batch norm → ReLU chains are one convolution with
+    /// folded weights; asking for a merged-away layer (here each batch norm) runs the layer-by-layer
+    /// plan instead. Both give the same outputs, and the merged-away layers stay reachable.
+    @Test func fusedLayersPlanMatchesTheLayerByLayerPlan() throws {
+        let folder = TestSupport.repositoryRoot.appendingPathComponent("Experiments/models/small-cnn")
+        let model = try TFJSModel(contentsOf: folder)
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("model.json"))) as? [String: Any])
+        let layers = try #require((((root["modelTopology"] as? [String: Any])?["model_config"] as? [String: Any])?["config"] as? [String: Any])?["layers"] as? [[String: Any]])
+        let names = layers.compactMap { ($0["config"] as? [String: Any])?["name"] as? String }
+        let classes = layers.compactMap { $0["class_name"] as? String }
+        let norms = zip(names, classes).filter { $0.1 == "BatchNormalization" }.map(\.0)
+        try #require(norms.count >= 2, "the small CNN has batch norms to fold")
+        let output = try #require(names.last)
+        let input = Tensor(shape: [2] + model.inputShape.dropFirst(), data: EngineTests.values(2 * model.inputShape.dropFirst().reduce(1, *), seed: 5).map { ($0 + 1) / 2 })
+        let fused = try #require(model.run(feeds: [model.inputNames[0]: input], outputs: [output])[output])
+        let stepwise = try model.run(feeds: [model.inputNames[0]: input], outputs: [output] + norms)
+        let reference = try #require(stepwise[output])
+        #expect(fused.shape == reference.shape)
+        #expect(zip(fused.data, reference.data).allSatisfy { abs($0 - $1) <= 1e-5 })
+        for name in norms { #expect(stepwise[name] != nil, "\(name) is still reachable") }
+    }
+}
+
 /// Broken exports give one clear error naming the file (and node) instead of a crash.
 @Suite struct TFJSMalformedTests {
     static let source = TestSupport.fixtures.appendingPathComponent("tfjs/ops/multishard_graph")
