@@ -10,7 +10,7 @@ public enum SIMDKernels {
     /// C[m×n] = min(max(A[m×k]·B[k×n] + bias, lower), upper), row-major. `lda` is A's row
     /// stride; B and C are contiguous with n columns. `bias` has n values or is nil (zero).
     /// Rows go in blocks of 6 and columns in blocks of 16 (12 accumulators in registers);
-    /// a column tail of 8, leftover rows and columns (fewer than 8) have their own paths.
+    /// a column tail of 8 has its own block, columns left over (fewer than 8) a scalar loop.
     public static func gemmBiasClamp(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                                      bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
         withClampMode(lower: lower, upper: upper) { mode in
@@ -23,27 +23,21 @@ public enum SIMDKernels {
                      bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float, mode: ClampMode) {
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
         var i = 0
-        while i + 6 <= m {
+        while i < m {
+            // A last block of fewer than 6 rows runs the 6-row kernels with the missing rows
+            // reading the block's last row, and stores only the real ones.
+            let rows = Swift.min(6, m &- i)
             var j = 0
             while j + 16 <= n {
-                block6x16(k: k, a: a + i * lda, lda: lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, ldc: n, lo: lo, hi: hi, mode: mode)
+                block6x16(k: k, a: a + i * lda, lda: lda, rows: rows, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, ldc: n, lo: lo, hi: hi, mode: mode)
                 j += 16
             }
             if j + 8 <= n {
-                block6x8(k: k, a: a + i * lda, lda: lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, ldc: n, lo: lo, hi: hi, mode: mode)
+                block6x8(k: k, a: a + i * lda, lda: lda, rows: rows, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, ldc: n, lo: lo, hi: hi, mode: mode)
                 j += 8
             }
-            if j < n { for r in 0..<6 { scalarTail(from: j, n: n, k: k, a: a + (i + r) * lda, b: b, bias: bias, c: c + (i + r) * n, lower: lower, upper: upper) } }
-            i += 6
-        }
-        while i < m {
-            var j = 0
-            while j + 8 <= n {
-                row8(k: k, a: a + i * lda, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, lo: lo, hi: hi, mode: mode)
-                j += 8
-            }
-            if j < n { scalarTail(from: j, n: n, k: k, a: a + i * lda, b: b, bias: bias, c: c + i * n, lower: lower, upper: upper) }
-            i += 1
+            if j < n { for r in 0..<rows { scalarTail(from: j, n: n, k: k, a: a + (i + r) * lda, b: b, bias: bias, c: c + (i + r) * n, lower: lower, upper: upper) } }
+            i += rows
         }
     }
 
@@ -83,12 +77,13 @@ public enum SIMDKernels {
     }
 
     @inline(__always)
-    static func block6x16(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
+    static func block6x16(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
                           c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
         let bias0 = bias.map { load($0) } ?? SIMD8(), bias1 = bias.map { load($0 + 8) } ?? SIMD8()
         var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1
         var c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1
-        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+        let a0 = a, a1 = a + Swift.min(1, rows &- 1) &* lda, a2 = a + Swift.min(2, rows &- 1) &* lda
+        let a3 = a + Swift.min(3, rows &- 1) &* lda, a4 = a + Swift.min(4, rows &- 1) &* lda, a5 = a + Swift.min(5, rows &- 1) &* lda
         var pb = b
         for p in 0..<k {
             let b0 = load(pb), b1 = load(pb + 8)
@@ -101,19 +96,20 @@ public enum SIMDKernels {
             pb += ldb
         }
         store(clamp(c00, lo, hi, mode), c); store(clamp(c01, lo, hi, mode), c + 8)
-        store(clamp(c10, lo, hi, mode), c + ldc); store(clamp(c11, lo, hi, mode), c + ldc + 8)
-        store(clamp(c20, lo, hi, mode), c + 2 * ldc); store(clamp(c21, lo, hi, mode), c + 2 * ldc + 8)
-        store(clamp(c30, lo, hi, mode), c + 3 * ldc); store(clamp(c31, lo, hi, mode), c + 3 * ldc + 8)
-        store(clamp(c40, lo, hi, mode), c + 4 * ldc); store(clamp(c41, lo, hi, mode), c + 4 * ldc + 8)
-        store(clamp(c50, lo, hi, mode), c + 5 * ldc); store(clamp(c51, lo, hi, mode), c + 5 * ldc + 8)
+        if rows > 1 { store(clamp(c10, lo, hi, mode), c + ldc); store(clamp(c11, lo, hi, mode), c + ldc + 8) }
+        if rows > 2 { store(clamp(c20, lo, hi, mode), c + 2 * ldc); store(clamp(c21, lo, hi, mode), c + 2 * ldc + 8) }
+        if rows > 3 { store(clamp(c30, lo, hi, mode), c + 3 * ldc); store(clamp(c31, lo, hi, mode), c + 3 * ldc + 8) }
+        if rows > 4 { store(clamp(c40, lo, hi, mode), c + 4 * ldc); store(clamp(c41, lo, hi, mode), c + 4 * ldc + 8) }
+        if rows > 5 { store(clamp(c50, lo, hi, mode), c + 5 * ldc); store(clamp(c51, lo, hi, mode), c + 5 * ldc + 8) }
     }
 
     @inline(__always)
-    static func block6x8(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
+    static func block6x8(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
                          c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
         let bias0 = bias.map { load($0) } ?? SIMD8()
         var c0 = bias0, c1 = bias0, c2 = bias0, c3 = bias0, c4 = bias0, c5 = bias0
-        let a0 = a, a1 = a + lda, a2 = a + 2 &* lda, a3 = a + 3 &* lda, a4 = a + 4 &* lda, a5 = a + 5 &* lda
+        let a0 = a, a1 = a + Swift.min(1, rows &- 1) &* lda, a2 = a + Swift.min(2, rows &- 1) &* lda
+        let a3 = a + Swift.min(3, rows &- 1) &* lda, a4 = a + Swift.min(4, rows &- 1) &* lda, a5 = a + Swift.min(5, rows &- 1) &* lda
         var pb = b
         for p in 0..<k {
             let b0 = load(pb)
@@ -122,23 +118,12 @@ public enum SIMDKernels {
             c4 = c4.addingProduct(SIMD8(repeating: a4[p]), b0); c5 = c5.addingProduct(SIMD8(repeating: a5[p]), b0)
             pb += ldb
         }
-        store(clamp(c0, lo, hi, mode), c); store(clamp(c1, lo, hi, mode), c + ldc); store(clamp(c2, lo, hi, mode), c + 2 &* ldc)
-        store(clamp(c3, lo, hi, mode), c + 3 &* ldc); store(clamp(c4, lo, hi, mode), c + 4 &* ldc); store(clamp(c5, lo, hi, mode), c + 5 &* ldc)
-    }
-
-    /// One row, 8 columns; two accumulators over alternating k halve the FMA dependency chain.
-    @inline(__always)
-    static func row8(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
-                     c: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
-        var even = bias.map { load($0) } ?? SIMD8(), odd = SIMD8<Float>()
-        var p = 0
-        while p + 2 <= k {
-            even = even.addingProduct(SIMD8(repeating: a[p]), load(b + p * ldb))
-            odd = odd.addingProduct(SIMD8(repeating: a[p + 1]), load(b + (p + 1) * ldb))
-            p += 2
-        }
-        if p < k { even = even.addingProduct(SIMD8(repeating: a[p]), load(b + p * ldb)) }
-        store(clamp(even + odd, lo, hi, mode), c)
+        store(clamp(c0, lo, hi, mode), c)
+        if rows > 1 { store(clamp(c1, lo, hi, mode), c + ldc) }
+        if rows > 2 { store(clamp(c2, lo, hi, mode), c + 2 &* ldc) }
+        if rows > 3 { store(clamp(c3, lo, hi, mode), c + 3 &* ldc) }
+        if rows > 4 { store(clamp(c4, lo, hi, mode), c + 4 &* ldc) }
+        if rows > 5 { store(clamp(c5, lo, hi, mode), c + 5 &* ldc) }
     }
 
     @inline(__always)
