@@ -19,12 +19,22 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv --system-site-packages "$venv"
 fi
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "onnxruntime==1.32.0"
-reference="$(mktemp)"
-trap 'rm -f "$reference"' EXIT
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
 
+# Rounds of onnxruntime then Stratum, so each round's ratio is measured under the same
+# machine conditions; the summary gives the median over rounds. (Tune with ROUNDS, IMAGES.)
+rounds="${ROUNDS:-3}"
+images="${IMAGES:-512}"
 echo "== TensorFlow.js models on Stratum's engine vs onnxruntime (same networks, same run) =="
-"$venv/bin/python" scripts/bench_onnxruntime.py --out "$reference"
-"$bin/stratum" bench tfjs --reference "$reference"
+for round in $(seq 1 "$rounds"); do
+    echo "-- round $round of $rounds: onnxruntime --"
+    "$venv/bin/python" scripts/bench_onnxruntime.py --out "$work/ort-$round.json" --images "$images"
+    echo "-- round $round of $rounds: Stratum --"
+    "$bin/stratum" bench tfjs --count "$images" --reference "$work/ort-$round.json" --format json > "$work/stratum-$round.json"
+done
+echo
+python3 scripts/bench_summary.py "$work"/stratum-*.json
 echo
 echo "== plugin protocol overhead: the same model in-process and through the process kind =="
 "$bin/stratum" bench plugin-overhead --model Experiments/models/automl-mobilenet --count 128

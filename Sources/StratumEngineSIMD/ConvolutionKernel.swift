@@ -23,9 +23,12 @@ extension SIMDKernels {
         var first = 0
         while first < pixels {
             let count = Swift.min(panelPixels, pixels &- first)
+            var oy = first / ow, ox = first &- oy &* ow
             for row in 0..<count {
-                let pixel = first &+ row
-                let oy = pixel / ow, ox = pixel &- oy &* ow
+                defer {
+                    ox &+= 1
+                    if ox == ow { ox = 0; oy &+= 1 }
+                }
                 let y0 = oy &* sy &- top, x0 = ox &* sx &- left
                 var target = panel + row &* patch
                 let columnsInside = x0 >= 0 && x0 &+ (kw &- 1) &* dx < w
@@ -54,17 +57,19 @@ extension SIMDKernels {
         }
     }
 
-    /// Copies `count` floats, 8 at a time while it can (short runs: a call to memmove costs more).
+    /// Copies `count` floats. A run of 8 to 16 floats (a 3×3 window row of 3 channels is 9)
+    /// takes two overlapping vector moves: a loop here would become a call to memmove, whose
+    /// call costs more than such a short copy.
     @inline(__always)
     static func copy(_ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i &+ 8 <= count {
-            store(load(source + i), target + i)
-            i &+= 8
-        }
-        while i < count {
-            target[i] = source[i]
-            i &+= 1
+        if count >= 8 && count <= 16 {
+            let head = load(source), tail = load(source + (count &- 8))
+            store(head, target)
+            store(tail, target + (count &- 8))
+        } else if count > 16 {
+            target.update(from: source, count: count)
+        } else {
+            for i in 0..<count { target[i] = source[i] }
         }
     }
 }

@@ -131,6 +131,9 @@ extension BenchCommand {
         @Option(help: "onnxruntime's figures from the same run (JSON).")
         var reference: String?
 
+        @Option(help: "table or json (one object: engine and a result per model and batch size).")
+        var format: OutputFormat = .table
+
         func run() throws {
             do {
                 var referenceRates: [String: [String: Double]] = [:]
@@ -146,7 +149,8 @@ extension BenchCommand {
                 }
                 let dataset = try ManifestReader.read(URL(fileURLWithPath: manifest), columns: ManifestColumns(label: "sex"))
                 let images = try dataset.samples.prefix(count).map { try ImageFile.read($0.url) }
-                print("engine: matrix products by \(BLAS.backend)")
+                if format == .table { print("engine: \(SIMDSupport.description); BLAS fallback: \(BLAS.backend)") }
+                var results: [[String: Any]] = []
                 for entry in model {
                     let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
                     let path = URL(fileURLWithPath: parts[0])
@@ -160,13 +164,23 @@ extension BenchCommand {
                             Preprocessor.batch(Array(images[$0..<min(images.count, $0 + batchSize)]), for: classifier.descriptor.input)
                         }
                         let rate = try PluginOverhead.throughput(classifier, batches, repeats)
+                        var result: [String: Any] = ["model": name, "batch": batchSize, "images_per_second": rate,
+                                                     "gflops": rate * flopsPerImage / 1e9, "mflop_per_image": flopsPerImage / 1e6]
                         var line = "\(name) batch \(batchSize)".padding(toLength: 30, withPad: " ", startingAt: 0)
                             + String(format: "%8.1f images/s  %6.2f GFLOP/s (%.1f MFLOP/image)", rate, rate * flopsPerImage / 1e9, flopsPerImage / 1e6)
                         if let theirs = referenceRates[name]?[String(batchSize)] {
                             line += String(format: "   onnxruntime %8.1f images/s → %.2f× onnxruntime", theirs, rate / theirs)
+                            result["reference_images_per_second"] = theirs
+                            result["ratio"] = rate / theirs
                         }
-                        print(line)
+                        if format == .table { print(line) }
+                        results.append(result)
                     }
+                }
+                if format == .json {
+                    let object: [String: Any] = ["engine": SIMDSupport.description, "blas": BLAS.backend, "images": images.count, "repeats": repeats, "results": results]
+                    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+                    print(String(decoding: data, as: UTF8.self))
                 }
                 if ProcessInfo.processInfo.environment["STRATUM_PROFILE"] != nil { print(TFJSModel.profile) }
             } catch let error as ValidationError {
