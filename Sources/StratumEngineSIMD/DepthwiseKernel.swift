@@ -4,10 +4,10 @@ extension SIMDKernels {
     /// Sizes are (height, width); `padding` is (top, left).
     ///
     /// 3×3 filters with stride 1 or 2 and no horizontal dilation take a fast path for output
-    /// pixels whose whole window lies inside the image: per block of 8 channels the nine
-    /// weight vectors stay in registers and four neighbouring output pixels are computed
-    /// together, each input column loaded once for the taps that share it (6 loads for 12
-    /// FMAs at stride 1, 9 at stride 2) and four independent FMA chains hiding the latency.
+    /// pixels whose whole window lies inside the image: four neighbouring output pixels are
+    /// computed together, block of 8 channels after block, with the block's nine weight
+    /// vectors in registers, each input column loaded once for the taps that share it (6 loads
+    /// for 12 FMAs at stride 1, 9 at stride 2) and four independent FMA chains hiding latency.
     /// Every other pixel goes through `borderPixel`, which clips the window once per pixel.
     public static func depthwiseBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                                           strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
@@ -48,18 +48,22 @@ extension SIMDKernels {
                             dilations: dilations, padding: padding, bias: bias, out: outRow + ox * c, lo: lo, hi: hi, mode: mode)
             }
             let rowStride = dilationY &* width &* c
-            var cb = 0
-            while cb < c {
-                let bias8 = bias.map { load($0 + cb) } ?? SIMD8()
-                let w = filter + cb
-                let w0 = load(w), w1 = load(w + c), w2 = load(w + 2 &* c)
-                let w3 = load(w + 3 &* c), w4 = load(w + 4 &* c), w5 = load(w + 5 &* c)
-                let w6 = load(w + 6 &* c), w7 = load(w + 7 &* c), w8 = load(w + 8 &* c)
-                let r0 = input + (y0 &* width &* c &+ cb)
-                var ox = interiorStart
-                while ox &+ 4 <= interiorEnd {
-                    let row = r0 + (ox &* strideX &- left) &* c
+            let r0 = input + y0 &* width &* c
+            var ox = interiorStart
+            // Groups of four output pixels, all channel blocks of a group before the next
+            // group, so that the group's input columns stay in L1 while the blocks pass.
+            while ox &+ 4 <= interiorEnd {
+                let rowBase = r0 + (ox &* strideX &- left) &* c
+                let out = outRow + ox &* c
+                var cb = 0
+                while cb < c {
+                    let w = filter + cb
+                    let w0 = load(w), w1 = load(w + c), w2 = load(w + 2 &* c)
+                    let w3 = load(w + 3 &* c), w4 = load(w + 4 &* c), w5 = load(w + 5 &* c)
+                    let w6 = load(w + 6 &* c), w7 = load(w + 7 &* c), w8 = load(w + 8 &* c)
+                    let bias8 = bias.map { load($0 + cb) } ?? SIMD8()
                     var a0 = bias8, a1 = bias8, a2 = bias8, a3 = bias8
+                    let row = rowBase + cb
                     if strideX == 1 {
                         row3x4Stride1(row, c, w0, w1, w2, &a0, &a1, &a2, &a3)
                         row3x4Stride1(row + rowStride, c, w3, w4, w5, &a0, &a1, &a2, &a3)
@@ -69,26 +73,32 @@ extension SIMDKernels {
                         row3x4Stride2(row + rowStride, c, w3, w4, w5, &a0, &a1, &a2, &a3)
                         row3x4Stride2(row + 2 &* rowStride, c, w6, w7, w8, &a0, &a1, &a2, &a3)
                     }
-                    let out = outRow + (ox &* c &+ cb)
-                    store(clamp(a0, lo, hi, mode), out); store(clamp(a1, lo, hi, mode), out + c)
-                    store(clamp(a2, lo, hi, mode), out + 2 &* c); store(clamp(a3, lo, hi, mode), out + 3 &* c)
-                    ox &+= 4
+                    let o = out + cb
+                    store(clamp(a0, lo, hi, mode), o); store(clamp(a1, lo, hi, mode), o + c)
+                    store(clamp(a2, lo, hi, mode), o + 2 &* c); store(clamp(a3, lo, hi, mode), o + 3 &* c)
+                    cb &+= 8
                 }
-                while ox < interiorEnd {
-                    let p = r0 + (ox &* strideX &- left) &* c, q = p + rowStride, s = q + rowStride
-                    var acc = bias8.addingProduct(load(p), w0)
-                    acc = acc.addingProduct(load(p + c), w1)
-                    acc = acc.addingProduct(load(p + 2 &* c), w2)
-                    acc = acc.addingProduct(load(q), w3)
-                    acc = acc.addingProduct(load(q + c), w4)
-                    acc = acc.addingProduct(load(q + 2 &* c), w5)
-                    acc = acc.addingProduct(load(s), w6)
-                    acc = acc.addingProduct(load(s + c), w7)
-                    acc = acc.addingProduct(load(s + 2 &* c), w8)
+                ox &+= 4
+            }
+            while ox < interiorEnd {
+                let p0 = r0 + (ox &* strideX &- left) &* c
+                var cb = 0
+                while cb < c {
+                    let p = p0 + cb, q = p + rowStride, s = q + rowStride, w = filter + cb
+                    var acc = bias.map { load($0 + cb) } ?? SIMD8()
+                    acc = acc.addingProduct(load(p), load(w))
+                    acc = acc.addingProduct(load(p + c), load(w + c))
+                    acc = acc.addingProduct(load(p + 2 &* c), load(w + 2 &* c))
+                    acc = acc.addingProduct(load(q), load(w + 3 &* c))
+                    acc = acc.addingProduct(load(q + c), load(w + 4 &* c))
+                    acc = acc.addingProduct(load(q + 2 &* c), load(w + 5 &* c))
+                    acc = acc.addingProduct(load(s), load(w + 6 &* c))
+                    acc = acc.addingProduct(load(s + c), load(w + 7 &* c))
+                    acc = acc.addingProduct(load(s + 2 &* c), load(w + 8 &* c))
                     store(clamp(acc, lo, hi, mode), outRow + (ox &* c &+ cb))
-                    ox &+= 1
+                    cb &+= 8
                 }
-                cb &+= 8
+                ox &+= 1
             }
         }
     }
