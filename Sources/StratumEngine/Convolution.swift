@@ -11,15 +11,23 @@ public enum Convolution {
     /// GEMM, on the input itself for 1×1 stride-1 convolutions, else on panels of gathered
     /// windows. Otherwise im2col + one BLAS GEMM per image (1×1 stride-1
     /// convolutions skip im2col), then bias and activation in one pass.
+    ///
+    /// `residual`, when given, is added before the activation (a ResNet/MobileNetV2 shortcut):
+    /// on the SIMD path as the product is stored, else in a pass of its own; a residual whose
+    /// shape is not the output's is added with broadcasting after the convolution.
     public static func conv2d(_ input: Tensor, filter: Tensor, bias: [Float]? = nil, strides: (Int, Int) = (1, 1),
                               dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none,
-                              simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
+                              residual: Tensor? = nil, simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
         guard input.rank == 4, filter.rank == 4 else { throw EngineError.shapeMismatch("conv2d needs NHWC input and HWIO filter, got \(input.shape) and \(filter.shape)") }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (kh, kw, fc, oc) = (filter.shape[0], filter.shape[1], filter.shape[2], filter.shape[3])
         guard fc == c else { throw EngineError.shapeMismatch("conv2d filter expects \(fc) input channels, input has \(c)") }
         if let bias, bias.count != oc { throw EngineError.shapeMismatch("conv2d bias has \(bias.count) values for \(oc) channels") }
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
+        if let residual, residual.shape != [n, oh, ow, oc] {
+            let y = try conv2d(input, filter: filter, bias: bias, strides: strides, dilations: dilations, padding: padding, simd: simd)
+            return Elementwise.activate(try Elementwise.binary(y, residual, .add), activation)
+        }
         // Every output and im2col value is written below (GEMM with β = 0), so no zero-fill.
         var output = [Float](unsafeUninitializedCapacity: n * oh * ow * oc) { _, count in count = n * oh * ow * oc }
         let patch = kh * kw * c
@@ -32,11 +40,13 @@ public enum Convolution {
                 filter.data.withUnsafeBufferPointer { f in
                     output.withUnsafeMutableBufferPointer { y in
                         withOptionalPointer(bias) { b in
-                            for image in 0..<n {
-                                SIMDKernels.convBiasClamp(input: x.baseAddress! + image * h * w * c, size: (h, w), channels: c, filter: f.baseAddress!,
-                                                          kernel: (kh, kw), outChannels: oc, strides: strides, dilations: dilations, padding: (top, left),
-                                                          bias: b, output: y.baseAddress! + image * oh * ow * oc, outputSize: (oh, ow),
-                                                          lower: fused.lower, upper: fused.upper)
+                            withOptionalPointer(residual?.data) { r in
+                                for image in 0..<n {
+                                    SIMDKernels.convBiasClamp(input: x.baseAddress! + image * h * w * c, size: (h, w), channels: c, filter: f.baseAddress!,
+                                                              kernel: (kh, kw), outChannels: oc, strides: strides, dilations: dilations, padding: (top, left),
+                                                              bias: b, residual: r.map { $0 + image * oh * ow * oc }, output: y.baseAddress! + image * oh * ow * oc,
+                                                              outputSize: (oh, ow), lower: fused.lower, upper: fused.upper)
+                                }
                             }
                         }
                     }
@@ -53,7 +63,10 @@ public enum Convolution {
                             let source = x.baseAddress! + image * h * w * c
                             let target = y.baseAddress! + image * oh * ow * oc
                             if pointwise {
-                                product(m: h * w, n: oc, k: c, a: source, b: f.baseAddress!, bias: bias, c: target, fused: fused)
+                                withOptionalPointer(residual?.data) { r in
+                                    product(m: h * w, n: oc, k: c, a: source, b: f.baseAddress!, bias: bias, residual: r.map { $0 + image * oh * ow * oc },
+                                            c: target, fused: fused)
+                                }
                                 continue
                             }
                             // im2col: one row per output pixel holding its kh·kw·c window (zeros outside).
@@ -77,26 +90,35 @@ public enum Convolution {
                                     row += 1
                                 }
                             }
-                            product(m: oh * ow, n: oc, k: patch, a: col.baseAddress!, b: f.baseAddress!, bias: bias, c: target, fused: fused)
+                            product(m: oh * ow, n: oc, k: patch, a: col.baseAddress!, b: f.baseAddress!, bias: bias, residual: nil, c: target, fused: fused)
                         }
                     }
                 }
             }
         }
-        if fused == nil { finish(&output, channels: oc, bias: bias, activation: activation) }
+        if fused == nil {
+            if let residual {
+                // Bias, residual, activation: the residual goes in before the activation.
+                finish(&output, channels: oc, bias: bias, activation: .none)
+                residual.data.withUnsafeBufferPointer { r in output.withUnsafeMutableBufferPointer { y in for i in y.indices { y[i] += r[i] } } }
+                activation.apply(&output)
+            } else {
+                finish(&output, channels: oc, bias: bias, activation: activation)
+            }
+        }
         return Tensor(shape: [n, oh, ow, oc], data: output)
     }
 
     /// C = A·B, with bias and a clamp-shaped activation applied in the SIMD kernel's store
     /// when `fused` gives the clamp bounds (the caller then skips `finish`).
     private static func product(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: [Float]?,
-                                c: UnsafeMutablePointer<Float>, fused: (lower: Float, upper: Float)?) {
+                                residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, fused: (lower: Float, upper: Float)?) {
         guard let fused else {
             BLAS.gemm(m: m, n: n, k: k, a: a, b: b, c: c)
             return
         }
         withOptionalPointer(bias) {
-            SIMDKernels.gemmBiasClamp(m: m, n: n, k: k, a: a, lda: k, b: b, bias: $0, c: c, lower: fused.lower, upper: fused.upper)
+            SIMDKernels.gemmBiasClamp(m: m, n: n, k: k, a: a, lda: k, b: b, bias: $0, residual: residual, c: c, lower: fused.lower, upper: fused.upper)
         }
     }
 

@@ -3,8 +3,8 @@ extension SIMDKernels {
     /// enough that the panel (pixels × kh·kw·c floats) stays in L1 or L2.
     static let panelPixels = 48
 
-    /// 2-D convolution of one NHWC image with an HWIO filter, bias and clamp fused. Sizes are
-    /// (height, width); `padding` is (top, left).
+    /// 2-D convolution of one NHWC image with an HWIO filter, bias, an optional residual (laid
+    /// out as the output) and clamp fused. Sizes are (height, width); `padding` is (top, left).
     ///
     /// The image is cut into panels of `panelPixels` output pixels; each panel's windows are
     /// copied into a small row-major matrix (one row of kh·kw·c values per pixel, zeros
@@ -13,7 +13,8 @@ extension SIMDKernels {
     /// and the filter stay in cache.
     public static func convBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                                      outChannels: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
-                                     output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float) {
+                                     residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
+                                     lower: Float, upper: Float) {
         let (h, w) = size, (kh, kw) = kernel, (sy, sx) = strides, (dy, dx) = dilations, (top, left) = padding
         let (oh, ow) = outputSize, c = channels
         let patch = kh &* kw &* c
@@ -52,7 +53,7 @@ extension SIMDKernels {
                 }
             }
             gemmBiasClamp(m: count, n: outChannels, k: patch, a: panel, lda: patch, b: filter, bias: bias,
-                          c: output + first &* outChannels, lower: lower, upper: upper)
+                          residual: residual.map { $0 + first &* outChannels }, c: output + first &* outChannels, lower: lower, upper: upper)
             first &+= count
         }
     }

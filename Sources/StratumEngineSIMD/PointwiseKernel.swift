@@ -1,26 +1,28 @@
 /// Matrix products with a fused bias and clamp, vectorised over output columns.
 ///
 /// This module is compiled for Haswell-class CPUs (AVX2, FMA, BMI1/2, F16C, MOVBE) on x86-64 hosts (see Package.swift), so
-/// nothing here may run before `SIMDKernels.isSupported` has said yes. Everything is written on
+/// nothing here may run before StratumEngine's `SIMDSupport.isAvailable` has said yes. Everything is written on
 /// raw pointers and `SIMD8<Float>` so that it inlines into these functions and leaves no shared
 /// generic specialisation behind that baseline code could pick up at link time: public
 /// functions take only pointers, integers and floats, and `nm` on this module's objects shows
 /// no weak (`W`/`V`) symbol of the standard library.
 public enum SIMDKernels {
-    /// C[m×n] = min(max(A[m×k]·B[k×n] + bias, lower), upper), row-major. `lda` is A's row
-    /// stride; B and C are contiguous with n columns. `bias` has n values or is nil (zero).
+    /// C[m×n] = min(max(A[m×k]·B[k×n] + bias + R, lower), upper), row-major. `lda` is A's row
+    /// stride; B, C and the optional residual R are contiguous with n columns. `bias` has n
+    /// values or is nil (zero). R lets a residual addition ride on the product's store.
     /// Rows go in blocks of 6 and columns in blocks of 16 (12 accumulators in registers);
     /// a column tail of 8 has its own block, columns left over (fewer than 8) a scalar loop.
     public static func gemmBiasClamp(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                                     bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
+                                     bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>? = nil, c: UnsafeMutablePointer<Float>,
+                                     lower: Float, upper: Float) {
         withClampMode(lower: lower, upper: upper) { mode in
-            gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, bias: bias, c: c, lower: lower, upper: upper, mode: mode)
+            gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper, mode: mode)
         }
     }
 
     @inline(__always)
     static func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                     bias: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float, mode: ClampMode) {
+                     bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float, mode: ClampMode) {
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
         var i = 0
         while i < m {
@@ -29,14 +31,14 @@ public enum SIMDKernels {
             let rows = Swift.min(6, m &- i)
             var j = 0
             while j + 16 <= n {
-                block6x16(k: k, a: a + i * lda, lda: lda, rows: rows, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, ldc: n, lo: lo, hi: hi, mode: mode)
+                block6x16(k: k, a: a + i * lda, lda: lda, rows: rows, b: b + j, ldb: n, bias: bias.map { $0 + j }, residual: residual.map { $0 + (i * n + j) }, c: c + i * n + j, ldc: n, lo: lo, hi: hi, mode: mode)
                 j += 16
             }
             if j + 8 <= n {
-                block6x8(k: k, a: a + i * lda, lda: lda, rows: rows, b: b + j, ldb: n, bias: bias.map { $0 + j }, c: c + i * n + j, ldc: n, lo: lo, hi: hi, mode: mode)
+                block6x8(k: k, a: a + i * lda, lda: lda, rows: rows, b: b + j, ldb: n, bias: bias.map { $0 + j }, residual: residual.map { $0 + (i * n + j) }, c: c + i * n + j, ldc: n, lo: lo, hi: hi, mode: mode)
                 j += 8
             }
-            if j < n { for r in 0..<rows { scalarTail(from: j, n: n, k: k, a: a + (i + r) * lda, b: b, bias: bias, c: c + (i + r) * n, lower: lower, upper: upper) } }
+            if j < n { for r in 0..<rows { scalarTail(from: j, n: n, k: k, a: a + (i + r) * lda, b: b, bias: bias, residual: residual.map { $0 + (i + r) * n }, c: c + (i + r) * n, lower: lower, upper: upper) } }
             i += rows
         }
     }
@@ -78,10 +80,16 @@ public enum SIMDKernels {
 
     @inline(__always)
     static func block6x16(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
-                          c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
+                          residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
         let bias0 = bias.map { load($0) } ?? SIMD8(), bias1 = bias.map { load($0 + 8) } ?? SIMD8()
         var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1
         var c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1
+        if let r = residual {
+            let r1 = r + Swift.min(1, rows &- 1) &* ldc, r2 = r + Swift.min(2, rows &- 1) &* ldc, r3 = r + Swift.min(3, rows &- 1) &* ldc
+            let r4 = r + Swift.min(4, rows &- 1) &* ldc, r5 = r + Swift.min(5, rows &- 1) &* ldc
+            c00 += load(r); c01 += load(r + 8); c10 += load(r1); c11 += load(r1 + 8); c20 += load(r2); c21 += load(r2 + 8)
+            c30 += load(r3); c31 += load(r3 + 8); c40 += load(r4); c41 += load(r4 + 8); c50 += load(r5); c51 += load(r5 + 8)
+        }
         let a0 = a, a1 = a + Swift.min(1, rows &- 1) &* lda, a2 = a + Swift.min(2, rows &- 1) &* lda
         let a3 = a + Swift.min(3, rows &- 1) &* lda, a4 = a + Swift.min(4, rows &- 1) &* lda, a5 = a + Swift.min(5, rows &- 1) &* lda
         var pb = b
@@ -105,9 +113,13 @@ public enum SIMDKernels {
 
     @inline(__always)
     static func block6x8(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
-                         c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
+                         residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
         let bias0 = bias.map { load($0) } ?? SIMD8()
         var c0 = bias0, c1 = bias0, c2 = bias0, c3 = bias0, c4 = bias0, c5 = bias0
+        if let r = residual {
+            c0 += load(r); c1 += load(r + Swift.min(1, rows &- 1) &* ldc); c2 += load(r + Swift.min(2, rows &- 1) &* ldc)
+            c3 += load(r + Swift.min(3, rows &- 1) &* ldc); c4 += load(r + Swift.min(4, rows &- 1) &* ldc); c5 += load(r + Swift.min(5, rows &- 1) &* ldc)
+        }
         let a0 = a, a1 = a + Swift.min(1, rows &- 1) &* lda, a2 = a + Swift.min(2, rows &- 1) &* lda
         let a3 = a + Swift.min(3, rows &- 1) &* lda, a4 = a + Swift.min(4, rows &- 1) &* lda, a5 = a + Swift.min(5, rows &- 1) &* lda
         var pb = b
@@ -128,9 +140,9 @@ public enum SIMDKernels {
 
     @inline(__always)
     static func scalarTail(from first: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                           c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
+                           residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
         for j in first..<n {
-            var sum = bias?[j] ?? 0
+            var sum = (bias?[j] ?? 0) + (residual?[j] ?? 0)
             for p in 0..<k { sum = sum.addingProduct(a[p], b[p * n + j]) }
             c[j] = Swift.min(Swift.max(sum, lower), upper)
         }

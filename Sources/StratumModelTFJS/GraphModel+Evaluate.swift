@@ -70,7 +70,12 @@ extension GraphModel {
             guard paddings.count == 2 * input.rank else { throw TFJSError(file: file, node: node.name, message: "paddings do not match rank \(input.rank)") }
             let constant = node.op == "PadV2" ? (try arg(2).data.first ?? 0) : 0
             return try Elementwise.pad(input, paddings: (0..<input.rank).map { (paddings[2 * $0], paddings[2 * $0 + 1]) }, value: constant)
-        case "AddV2", "Add": return try Elementwise.binary(arg(0), arg(1), .add)
+        case "AddV2", "Add":
+            if let plan = node.residualConvolution {
+                return try Convolution.conv2d(arg(0), filter: arg(1), bias: arg(2).data, strides: plan.strides, dilations: plan.dilations,
+                                              padding: plan.padding, residual: arg(3))
+            }
+            return try Elementwise.binary(arg(0), arg(1), .add)
         case "Sub": return try Elementwise.binary(arg(0), arg(1), .subtract)
         case "Mul": return try Elementwise.binary(arg(0), arg(1), .multiply)
         case "RealDiv": return try Elementwise.binary(arg(0), arg(1), .divide)

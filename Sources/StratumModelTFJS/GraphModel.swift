@@ -15,6 +15,9 @@ struct GraphModel {
         var attributes: [String: Attribute]
         /// For convolution ops: their attributes read once at load time, not on every run.
         var convolution: ConvolutionPlan?
+        /// For an Add whose one input is a convolution only it consumes: that convolution,
+        /// computed by the Add with the other input as a residual (inputs: x, filter, bias, residual).
+        var residualConvolution: ConvolutionPlan?
     }
 
     /// A convolution node's settings, decoded from its attributes.
@@ -68,7 +71,7 @@ struct GraphModel {
     let order: [String]
     /// Nodes by position in `order`, with their inputs as positions: the compiled form `run` uses.
     private(set) var indexed: [Node]
-    let inputIndices: [[Int]]
+    private(set) var inputIndices: [[Int]]
     let position: [String: Int]
     let constants: [Tensor?]
     let placeholders: [String]
@@ -131,6 +134,27 @@ struct GraphModel {
         constants = indexed.map { $0.op == "Const" ? weights[$0.name] : nil }
         for i in indexed.indices where Self.convolutionOps.contains(indexed[i].op) {
             indexed[i].convolution = try convolutionPlan(indexed[i])
+        }
+        foldConvolutionsIntoAdds()
+    }
+
+    /// MobileNetV2's shortcut: `Add(conv(x) + bias, shortcut)`. When the convolution (bias, no
+    /// activation, not depthwise) feeds only the Add, the Add computes it with the shortcut
+    /// added as the product is stored, instead of a convolution pass and an addition pass.
+    /// The convolution node stays in the graph and still runs if asked for by name.
+    mutating func foldConvolutionsIntoAdds() {
+        var consumers = [Int](repeating: 0, count: indexed.count)
+        for inputs in inputIndices { for input in inputs { consumers[input] += 1 } }
+        let outputs = Set([output] + Array(signatureOutputs.values))
+        for i in indexed.indices where ["AddV2", "Add"].contains(indexed[i].op) && inputIndices[i].count == 2 {
+            for slot in 0..<2 {
+                let source = inputIndices[i][slot]
+                guard let plan = indexed[source].convolution, !plan.depthwise, case .bias = plan.fused, plan.activation == .none,
+                      consumers[source] == 1, inputIndices[source].count == 3, !outputs.contains(indexed[source].name) else { continue }
+                indexed[i].residualConvolution = plan
+                inputIndices[i] = inputIndices[source] + [inputIndices[i][1 - slot]]
+                break
+            }
         }
     }
 

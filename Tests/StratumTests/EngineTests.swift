@@ -46,7 +46,9 @@ import Testing
     /// depthwise), strides, dilations, padding, activation, bias or not.
     struct ConvolutionCase: Sendable, CustomTestStringConvertible {
         var input: [Int], filter: [Int], strides = (1, 1), dilations = (1, 1), padding = Padding.same, activation = Activation.none, bias = true
-        var testDescription: String { "input \(input) filter \(filter) strides \(strides) dilations \(dilations) \(padding) \(activation)" }
+        /// The residual's shape (added before the activation), if any.
+        var residual: [Int]? = nil
+        var testDescription: String { "input \(input) filter \(filter) strides \(strides) dilations \(dilations) \(padding) \(activation) residual \(residual ?? [])" }
     }
 
     static let convolutionCases: [ConvolutionCase] = [
@@ -61,6 +63,10 @@ import Testing
         ConvolutionCase(input: [1, 9, 8, 6], filter: [3, 3, 6, 8], strides: (2, 2), padding: .explicit(top: 1, bottom: 2, left: 0, right: 1), bias: false),
         ConvolutionCase(input: [1, 8, 8, 5], filter: [1, 1, 5, 32], strides: (2, 2)),
         ConvolutionCase(input: [1, 6, 7, 3], filter: [3, 3, 3, 12], activation: .relu), // 12 outputs: a GEMM column tail of 4
+        // Residual additions riding on the store: 1×1 (rows 6 + 5, columns 16 + 8 + 4), a 3×3 panel, a broadcast one.
+        ConvolutionCase(input: [2, 11, 1, 5], filter: [1, 1, 5, 28], activation: .relu6, residual: [2, 11, 1, 28]),
+        ConvolutionCase(input: [1, 9, 10, 4], filter: [3, 3, 4, 16], residual: [1, 9, 10, 16]),
+        ConvolutionCase(input: [1, 4, 4, 8], filter: [1, 1, 8, 16], activation: .relu, residual: [16]),
     ]
 
     /// The SIMD kernels (direct convolution and GEMM, bias and clamp fused) agree with the
@@ -71,10 +77,19 @@ import Testing
         let input = Tensor(shape: t.input, data: Self.values(t.input.reduce(1, *), seed: 11))
         let filter = Tensor(shape: t.filter, data: Self.values(t.filter.reduce(1, *), seed: 12))
         let bias = t.bias ? Self.values(t.filter[3], seed: 13) : nil
-        let simd = try Convolution.conv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding, activation: t.activation, simd: true)
-        let scalar = try Convolution.conv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding, activation: t.activation, simd: false)
+        let residual = t.residual.map { Tensor(shape: $0, data: Self.values($0.reduce(1, *), seed: 14)) }
+        let simd = try Convolution.conv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding,
+                                          activation: t.activation, residual: residual, simd: true)
+        let scalar = try Convolution.conv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding,
+                                            activation: t.activation, residual: residual, simd: false)
         #expect(simd.shape == scalar.shape)
         #expect(zip(simd.data, scalar.data).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+        if let residual {
+            // Against the unfused reference: convolution, then a broadcasting add, then the activation.
+            let plain = try Convolution.conv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding, simd: false)
+            let reference = Elementwise.activate(try Elementwise.binary(plain, residual, .add), t.activation)
+            #expect(zip(simd.data, reference.data).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+        }
     }
 
     static let depthwiseCases: [ConvolutionCase] = [
