@@ -21,40 +21,65 @@ extension SIMDKernels {
         let pixels = oh &* ow
         let panel = UnsafeMutablePointer<Float>.allocate(capacity: panelPixels &* patch)
         defer { panel.deallocate() }
+        // Output columns whose window lies inside the image horizontally.
+        var interiorStart = 0
+        while interiorStart < ow && interiorStart &* sx &- left < 0 { interiorStart &+= 1 }
+        var interiorEnd = ow
+        while interiorEnd > interiorStart && (interiorEnd &- 1) &* sx &- left &+ (kw &- 1) &* dx >= w { interiorEnd &-= 1 }
+        let windowRow = kw &* c
         var first = 0
         while first < pixels {
             let count = Swift.min(panelPixels, pixels &- first)
-            var oy = first / ow, ox = first &- oy &* ow
-            for row in 0..<count {
-                defer {
-                    ox &+= 1
-                    if ox == ow { ox = 0; oy &+= 1 }
+            var row = 0
+            // The panel's pixels, one output row's stretch at a time.
+            while row < count {
+                let oy = (first &+ row) / ow, start = (first &+ row) &- oy &* ow
+                let stretch = Swift.min(count &- row, ow &- start)
+                let y0 = oy &* sy &- top
+                var fastStart = start, fastEnd = start
+                if dx == 1 && y0 >= 0 && y0 &+ (kh &- 1) &* dy < h {
+                    fastStart = Swift.max(start, interiorStart)
+                    fastEnd = Swift.max(fastStart, Swift.min(start &+ stretch, interiorEnd))
                 }
-                let y0 = oy &* sy &- top, x0 = ox &* sx &- left
-                var target = panel + row &* patch
-                let columnsInside = x0 >= 0 && x0 &+ (kw &- 1) &* dx < w
-                for ky in 0..<kh {
-                    let iy = y0 &+ ky &* dy
-                    if iy < 0 || iy >= h {
-                        target.update(repeating: 0, count: kw &* c)
-                    } else if columnsInside && dx == 1 {
-                        copy(input + (iy &* w &+ x0) &* c, to: target, count: kw &* c)
-                    } else {
-                        for kx in 0..<kw {
-                            let ix = x0 &+ kx &* dx
-                            if ix < 0 || ix >= w {
-                                (target + kx &* c).update(repeating: 0, count: c)
-                            } else {
-                                copy(input + (iy &* w &+ ix) &* c, to: target + kx &* c, count: c)
-                            }
-                        }
+                // Whole windows inside: per filter row, one contiguous kw·c run per pixel.
+                for ky in 0..<kh where fastEnd > fastStart {
+                    var source = input + ((y0 &+ ky &* dy) &* w &+ fastStart &* sx &- left) &* c
+                    var target = panel + ((row &+ fastStart &- start) &* patch &+ ky &* windowRow)
+                    for _ in fastStart..<fastEnd {
+                        copy(source, to: target, count: windowRow)
+                        source += sx &* c
+                        target += patch
                     }
-                    target += kw &* c
                 }
+                for ox in start..<(start &+ stretch) where ox < fastStart || ox >= fastEnd {
+                    gatherClipped(ox: ox, oy: oy, input: input, size: size, channels: c, kernel: kernel, strides: strides, dilations: dilations,
+                                  padding: padding, target: panel + (row &+ ox &- start) &* patch)
+                }
+                row &+= stretch
             }
             gemmBiasClamp(m: count, n: outChannels, k: patch, a: panel, lda: patch, b: filter, bias: bias,
                           residual: residual.map { $0 + first &* outChannels }, c: output + first &* outChannels, lower: lower, upper: upper)
             first &+= count
+        }
+    }
+
+    /// One output pixel's window, zeros where it leaves the image.
+    @inline(__always)
+    static func gatherClipped(ox: Int, oy: Int, input: UnsafePointer<Float>, size: (Int, Int), channels c: Int, kernel: (Int, Int),
+                              strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), target start: UnsafeMutablePointer<Float>) {
+        let y0 = oy &* strides.0 &- padding.0, x0 = ox &* strides.1 &- padding.1
+        var target = start
+        for ky in 0..<kernel.0 {
+            let iy = y0 &+ ky &* dilations.0
+            for kx in 0..<kernel.1 {
+                let ix = x0 &+ kx &* dilations.1
+                if iy < 0 || iy >= size.0 || ix < 0 || ix >= size.1 {
+                    target.update(repeating: 0, count: c)
+                } else {
+                    copy(input + (iy &* size.1 &+ ix) &* c, to: target, count: c)
+                }
+                target += c
+            }
         }
     }
 
