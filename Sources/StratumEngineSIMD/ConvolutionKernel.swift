@@ -6,11 +6,15 @@ extension SIMDKernels {
     /// 2-D convolution of one NHWC image with an HWIO filter, bias, an optional residual (laid
     /// out as the output) and clamp fused. Sizes are (height, width); `padding` is (top, left).
     ///
-    /// The image is cut into panels of `panelPixels` output pixels; each panel's windows are
-    /// copied into a small row-major matrix (one row of kh·kw·c values per pixel, zeros
-    /// outside the image) that `gemmBiasClamp` multiplies by the filter, seen as a
-    /// (kh·kw·c) × outChannels matrix. The whole im2col matrix never exists, so the panel
-    /// and the filter stay in cache.
+    /// With 8 or more input channels and no horizontal dilation, an output row's pixels whose
+    /// windows lie inside the image need no copying: their window rows, sx·c floats apart in
+    /// the input, are the rows of a matrix with that stride, so the row is kh GEMMs (one per
+    /// filter row, k = kw·c, the filter rows as (kw·c) × outChannels matrices) accumulating
+    /// into the output — bias with the first, clamp with the last. The other pixels (and every
+    /// pixel when there are few channels, as in a first RGB layer) are gathered
+    /// `panelPixels` at a time into a small row-major matrix, one row of kh·kw·c values per
+    /// pixel with zeros outside the image, which one GEMM multiplies by the whole filter. The
+    /// full im2col matrix never exists, so the panel and the filter stay in cache.
     public static func convBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                                      outChannels: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                                      residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
@@ -27,39 +31,70 @@ extension SIMDKernels {
         var interiorEnd = ow
         while interiorEnd > interiorStart && (interiorEnd &- 1) &* sx &- left &+ (kw &- 1) &* dx >= w { interiorEnd &-= 1 }
         let windowRow = kw &* c
-        var first = 0
-        while first < pixels {
-            let count = Swift.min(panelPixels, pixels &- first)
-            var row = 0
-            // The panel's pixels, one output row's stretch at a time.
-            while row < count {
-                let oy = (first &+ row) / ow, start = (first &+ row) &- oy &* ow
-                let stretch = Swift.min(count &- row, ow &- start)
-                let y0 = oy &* sy &- top
-                var fastStart = start, fastEnd = start
-                if dx == 1 && y0 >= 0 && y0 &+ (kh &- 1) &* dy < h {
-                    fastStart = Swift.max(start, interiorStart)
-                    fastEnd = Swift.max(fastStart, Swift.min(start &+ stretch, interiorEnd))
-                }
-                // Whole windows inside: per filter row, one contiguous kw·c run per pixel.
-                for ky in 0..<kh where fastEnd > fastStart {
-                    var source = input + ((y0 &+ ky &* dy) &* w &+ fastStart &* sx &- left) &* c
-                    var target = panel + ((row &+ fastStart &- start) &* patch &+ ky &* windowRow)
-                    for _ in fastStart..<fastEnd {
-                        copy(source, to: target, count: windowRow)
-                        source += sx &* c
-                        target += patch
+
+        /// Output pixels [from, to) through gathered panels.
+        func gatheredPanels(_ from: Int, _ to: Int) {
+            var first = from
+            while first < to {
+                let count = Swift.min(panelPixels, to &- first)
+                var row = 0
+                // The panel's pixels, one output row's stretch at a time.
+                while row < count {
+                    let oy = (first &+ row) / ow, start = (first &+ row) &- oy &* ow
+                    let stretch = Swift.min(count &- row, ow &- start)
+                    let y0 = oy &* sy &- top
+                    var fastStart = start, fastEnd = start
+                    if dx == 1 && y0 >= 0 && y0 &+ (kh &- 1) &* dy < h {
+                        fastStart = Swift.max(start, interiorStart)
+                        fastEnd = Swift.max(fastStart, Swift.min(start &+ stretch, interiorEnd))
                     }
+                    // Whole windows inside: per filter row, one contiguous kw·c run per pixel.
+                    for ky in 0..<kh where fastEnd > fastStart {
+                        var source = input + ((y0 &+ ky &* dy) &* w &+ fastStart &* sx &- left) &* c
+                        var target = panel + ((row &+ fastStart &- start) &* patch &+ ky &* windowRow)
+                        for _ in fastStart..<fastEnd {
+                            copy(source, to: target, count: windowRow)
+                            source += sx &* c
+                            target += patch
+                        }
+                    }
+                    for ox in start..<(start &+ stretch) where ox < fastStart || ox >= fastEnd {
+                        gatherClipped(ox: ox, oy: oy, input: input, size: size, channels: c, kernel: kernel, strides: strides, dilations: dilations,
+                                      padding: padding, target: panel + (row &+ ox &- start) &* patch)
+                    }
+                    row &+= stretch
                 }
-                for ox in start..<(start &+ stretch) where ox < fastStart || ox >= fastEnd {
-                    gatherClipped(ox: ox, oy: oy, input: input, size: size, channels: c, kernel: kernel, strides: strides, dilations: dilations,
-                                  padding: padding, target: panel + (row &+ ox &- start) &* patch)
-                }
-                row &+= stretch
+                gemmBiasClamp(m: count, n: outChannels, k: patch, a: panel, lda: patch, b: filter, bias: bias,
+                              residual: residual.map { $0 + first &* outChannels }, c: output + first &* outChannels, lower: lower, upper: upper)
+                first &+= count
             }
-            gemmBiasClamp(m: count, n: outChannels, k: patch, a: panel, lda: patch, b: filter, bias: bias,
-                          residual: residual.map { $0 + first &* outChannels }, c: output + first &* outChannels, lower: lower, upper: upper)
-            first &+= count
+        }
+
+        // With 8 or more channels and no horizontal dilation, each output row's interior
+        // stretch needs no gathering: the pixels' window rows, sx·c apart in the input, are the
+        // rows of a matrix with that stride, so the convolution is kh GEMMs (one per filter
+        // row, k = kw·c) accumulating into the output, bias first and clamp last.
+        guard c >= 8 && dx == 1 && interiorEnd > interiorStart else {
+            gatheredPanels(0, pixels)
+            return
+        }
+        for oy in 0..<oh {
+            let y0 = oy &* sy &- top
+            let outRow = oy &* ow
+            if y0 >= 0 && y0 &+ (kh &- 1) &* dy < h {
+                let a = interiorStart, b = interiorEnd
+                for ky in 0..<kh {
+                    let last = ky == kh &- 1
+                    gemmBiasClamp(m: b &- a, n: outChannels, k: windowRow, a: input + ((y0 &+ ky &* dy) &* w &+ a &* sx &- left) &* c, lda: sx &* c,
+                                  b: filter + ky &* windowRow &* outChannels, bias: ky == 0 ? bias : nil,
+                                  residual: ky == 0 ? residual.map { $0 + (outRow &+ a) &* outChannels } : UnsafePointer(output + (outRow &+ a) &* outChannels),
+                                  c: output + (outRow &+ a) &* outChannels, lower: last ? lower : -.infinity, upper: last ? upper : .infinity)
+                }
+                if a > 0 { gatheredPanels(outRow, outRow &+ a) }
+                if b < ow { gatheredPanels(outRow &+ b, outRow &+ ow) }
+            } else {
+                gatheredPanels(outRow, outRow &+ ow)
+            }
         }
     }
 

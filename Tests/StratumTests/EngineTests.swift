@@ -63,9 +63,15 @@ import Testing
         ConvolutionCase(input: [1, 9, 8, 6], filter: [3, 3, 6, 8], strides: (2, 2), padding: .explicit(top: 1, bottom: 2, left: 0, right: 1), bias: false),
         ConvolutionCase(input: [1, 8, 8, 5], filter: [1, 1, 5, 32], strides: (2, 2)),
         ConvolutionCase(input: [1, 6, 7, 3], filter: [3, 3, 3, 12], activation: .relu), // 12 outputs: a GEMM column tail of 4
+        // 8+ input channels: interior pixels as kh accumulated GEMMs straight from the input, border pixels gathered.
+        ConvolutionCase(input: [2, 7, 9, 16], filter: [3, 3, 16, 24], activation: .relu6),
+        ConvolutionCase(input: [1, 11, 12, 8], filter: [5, 5, 8, 16], strides: (2, 2), padding: .valid, bias: false),
+        ConvolutionCase(input: [1, 10, 9, 12], filter: [3, 3, 12, 8], strides: (2, 1), padding: .explicit(top: 2, bottom: 0, left: 1, right: 2)),
+        ConvolutionCase(input: [1, 9, 9, 8], filter: [3, 3, 8, 16], dilations: (2, 1), activation: .relu),
         // Residual additions riding on the store: 1×1 (rows 6 + 5, columns 16 + 8 + 4), a 3×3 panel, a broadcast one.
         ConvolutionCase(input: [2, 11, 1, 5], filter: [1, 1, 5, 28], activation: .relu6, residual: [2, 11, 1, 28]),
         ConvolutionCase(input: [1, 9, 10, 4], filter: [3, 3, 4, 16], residual: [1, 9, 10, 16]),
+        ConvolutionCase(input: [1, 8, 7, 16], filter: [3, 3, 16, 16], activation: .relu6, residual: [1, 8, 7, 16]),
         ConvolutionCase(input: [1, 4, 4, 8], filter: [1, 1, 8, 16], activation: .relu, residual: [16]),
     ]
 
