@@ -78,24 +78,54 @@ extension SIMDKernels {
             gatheredPanels(0, pixels)
             return
         }
+        // Pixels the direct path leaves (border columns, rows whose window leaves the image):
+        // gathered 48 at a time from wherever they are, multiplied into a scratch block, then
+        // put in place, so that a one-pixel border does not cost a 6-row GEMM block per pixel.
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: panelPixels &* outChannels)
+        defer { scratch.deallocate() }
+        // (Raw buffers, not arrays: an array here would bring standard-library code compiled
+        // for this module's CPU into the link; see scripts/check-simd-symbols.sh.)
+        let pending = UnsafeMutablePointer<Int>.allocate(capacity: panelPixels)
+        defer { pending.deallocate() }
+        var pendingCount = 0
+        func flush() {
+            guard pendingCount > 0 else { return }
+            for row in 0..<pendingCount {
+                let pixel = pending[row], oy = pixel / ow, ox = pixel &- oy &* ow
+                gatherClipped(ox: ox, oy: oy, input: input, size: size, channels: c, kernel: kernel, strides: strides, dilations: dilations,
+                              padding: padding, target: panel + row &* patch)
+                if let residual { copy(residual + pixel &* outChannels, to: scratch + row &* outChannels, count: outChannels) }
+            }
+            gemmBiasClamp(m: pendingCount, n: outChannels, k: patch, a: panel, lda: patch, b: filter, bias: bias,
+                          residual: residual == nil ? nil : UnsafePointer(scratch), c: scratch, lower: lower, upper: upper)
+            for row in 0..<pendingCount {
+                copy(scratch + row &* outChannels, to: output + pending[row] &* outChannels, count: outChannels)
+            }
+            pendingCount = 0
+        }
+        func later(_ pixel: Int) {
+            pending[pendingCount] = pixel
+            pendingCount &+= 1
+            if pendingCount == panelPixels { flush() }
+        }
         for oy in 0..<oh {
             let y0 = oy &* sy &- top
             let outRow = oy &* ow
-            if y0 >= 0 && y0 &+ (kh &- 1) &* dy < h {
-                let a = interiorStart, b = interiorEnd
-                for ky in 0..<kh {
-                    let last = ky == kh &- 1
-                    gemmBiasClamp(m: b &- a, n: outChannels, k: windowRow, a: input + ((y0 &+ ky &* dy) &* w &+ a &* sx &- left) &* c, lda: sx &* c,
-                                  b: filter + ky &* windowRow &* outChannels, bias: ky == 0 ? bias : nil,
-                                  residual: ky == 0 ? residual.map { $0 + (outRow &+ a) &* outChannels } : UnsafePointer(output + (outRow &+ a) &* outChannels),
-                                  c: output + (outRow &+ a) &* outChannels, lower: last ? lower : -.infinity, upper: last ? upper : .infinity)
-                }
-                if a > 0 { gatheredPanels(outRow, outRow &+ a) }
-                if b < ow { gatheredPanels(outRow &+ b, outRow &+ ow) }
-            } else {
-                gatheredPanels(outRow, outRow &+ ow)
+            guard y0 >= 0 && y0 &+ (kh &- 1) &* dy < h else {
+                for ox in 0..<ow { later(outRow &+ ox) }
+                continue
             }
+            let a = interiorStart, b = interiorEnd
+            for ky in 0..<kh {
+                let last = ky == kh &- 1
+                gemmBiasClamp(m: b &- a, n: outChannels, k: windowRow, a: input + ((y0 &+ ky &* dy) &* w &+ a &* sx &- left) &* c, lda: sx &* c,
+                              b: filter + ky &* windowRow &* outChannels, bias: ky == 0 ? bias : nil,
+                              residual: ky == 0 ? residual.map { $0 + (outRow &+ a) &* outChannels } : UnsafePointer(output + (outRow &+ a) &* outChannels),
+                              c: output + (outRow &+ a) &* outChannels, lower: last ? lower : -.infinity, upper: last ? upper : .infinity)
+            }
+            for ox in 0..<ow where ox < a || ox >= b { later(outRow &+ ox) }
         }
+        flush()
     }
 
     /// One output pixel's window, zeros where it leaves the image.
