@@ -41,11 +41,15 @@ public enum Convolution {
                     output.withUnsafeMutableBufferPointer { y in
                         withOptionalPointer(bias) { b in
                             withOptionalPointer(residual?.data) { r in
+                                let (x, f, y) = (x.baseAddress!, f.baseAddress!, y.baseAddress!)
+                                let parts = IntraOpParallelism.ranges(total: oh, alignment: 1, flops: 2 * oh * ow * patch * oc)
                                 for image in 0..<n {
-                                    SIMDKernels.convBiasClamp(input: x.baseAddress! + image * h * w * c, size: (h, w), channels: c, filter: f.baseAddress!,
-                                                              kernel: (kh, kw), outChannels: oc, strides: strides, dilations: dilations, padding: (top, left),
-                                                              bias: b, residual: r.map { $0 + image * oh * ow * oc }, output: y.baseAddress! + image * oh * ow * oc,
-                                                              outputSize: (oh, ow), lower: fused.lower, upper: fused.upper)
+                                    IntraOpParallelism.run(parts) { first, end in
+                                        SIMDKernels.convBiasClamp(input: x + image * h * w * c, size: (h, w), channels: c, filter: f,
+                                                                  kernel: (kh, kw), outChannels: oc, strides: strides, dilations: dilations, padding: (top, left),
+                                                                  bias: b, residual: r.map { $0 + image * oh * ow * oc }, output: y + image * oh * ow * oc,
+                                                                  outputSize: (oh, ow), lower: fused.lower, upper: fused.upper, rows: (first, end))
+                                    }
                                 }
                             }
                         }
@@ -117,8 +121,11 @@ public enum Convolution {
             BLAS.gemm(m: m, n: n, k: k, a: a, b: b, c: c)
             return
         }
-        withOptionalPointer(bias) {
-            SIMDKernels.gemmBiasClamp(m: m, n: n, k: k, a: a, lda: k, b: b, bias: $0, residual: residual, c: c, lower: fused.lower, upper: fused.upper)
+        withOptionalPointer(bias) { bias in
+            IntraOpParallelism.run(IntraOpParallelism.ranges(total: m, alignment: 6, flops: 2 * m * n * k)) { first, end in
+                SIMDKernels.gemmBiasClamp(m: end - first, n: n, k: k, a: a + first * k, lda: k, b: b, bias: bias, residual: residual.map { $0 + first * n },
+                                          c: c + first * n, lower: fused.lower, upper: fused.upper)
+            }
         }
     }
 
@@ -148,11 +155,15 @@ public enum Convolution {
                 input.data.withUnsafeBufferPointer { x in
                     filter.data.withUnsafeBufferPointer { f in
                         withOptionalPointer(bias) { b in
+                            let (x, f, y) = (x.baseAddress!, f.baseAddress!, y.baseAddress!)
+                            let parts = IntraOpParallelism.ranges(total: oh, alignment: 1, flops: 2 * oh * ow * kh * kw * oc)
                             for image in 0..<n {
-                                SIMDKernels.depthwiseBiasClamp(input: x.baseAddress! + image * h * w * c, size: (h, w), channels: c, filter: f.baseAddress!,
-                                                               kernel: (kh, kw), strides: strides, dilations: dilations, padding: (top, left), bias: b,
-                                                               output: y.baseAddress! + image * oh * ow * oc, outputSize: (oh, ow),
-                                                               lower: fused.lower, upper: fused.upper)
+                                IntraOpParallelism.run(parts) { first, end in
+                                    SIMDKernels.depthwiseBiasClamp(input: x + image * h * w * c, size: (h, w), channels: c, filter: f,
+                                                                   kernel: (kh, kw), strides: strides, dilations: dilations, padding: (top, left), bias: b,
+                                                                   output: y + image * oh * ow * oc, outputSize: (oh, ow),
+                                                                   lower: fused.lower, upper: fused.upper, rows: (first, end))
+                                }
                             }
                         }
                     }

@@ -4,7 +4,8 @@ extension SIMDKernels {
     static let panelPixels = 48
 
     /// 2-D convolution of one NHWC image with an HWIO filter, bias, an optional residual (laid
-    /// out as the output) and clamp fused. Sizes are (height, width); `padding` is (top, left).
+    /// out as the output) and clamp fused. Sizes are (height, width); `padding` is (top, left);
+    /// `rows`, when given, limits the work to output rows [first, end).
     ///
     /// With 8 or more input channels and no horizontal dilation, an output row's pixels whose
     /// windows lie inside the image need no copying: their window rows, sx·c floats apart in
@@ -18,11 +19,10 @@ extension SIMDKernels {
     public static func convBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                                      outChannels: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                                      residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
-                                     lower: Float, upper: Float) {
+                                     lower: Float, upper: Float, rows: (Int, Int)? = nil) {
         let (h, w) = size, (kh, kw) = kernel, (sy, sx) = strides, (dy, dx) = dilations, (top, left) = padding
         let (oh, ow) = outputSize, c = channels
         let patch = kh &* kw &* c
-        let pixels = oh &* ow
         let panel = UnsafeMutablePointer<Float>.allocate(capacity: panelPixels &* patch)
         defer { panel.deallocate() }
         // Output columns whose window lies inside the image horizontally.
@@ -74,8 +74,9 @@ extension SIMDKernels {
         // stretch needs no gathering: the pixels' window rows, sx·c apart in the input, are the
         // rows of a matrix with that stride, so the convolution is kh GEMMs (one per filter
         // row, k = kw·c) accumulating into the output, bias first and clamp last.
+        let (firstRow, endRow) = rows ?? (0, oh)
         guard c >= 8 && dx == 1 && interiorEnd > interiorStart else {
-            gatheredPanels(0, pixels)
+            gatheredPanels(firstRow &* ow, endRow &* ow)
             return
         }
         // Pixels the direct path leaves (border columns, rows whose window leaves the image):
@@ -108,7 +109,7 @@ extension SIMDKernels {
             pendingCount &+= 1
             if pendingCount == panelPixels { flush() }
         }
-        for oy in 0..<oh {
+        for oy in firstRow..<endRow {
             let y0 = oy &* sy &- top
             let outRow = oy &* ow
             guard y0 >= 0 && y0 &+ (kh &- 1) &* dy < h else {

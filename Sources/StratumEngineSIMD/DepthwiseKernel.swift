@@ -1,7 +1,8 @@
 extension SIMDKernels {
     /// Depthwise convolution of one image with a fused bias and clamp. `channels` must be a
     /// multiple of 8; the filter is [kh, kw, channels]; taps outside the image count as zero.
-    /// Sizes are (height, width); `padding` is (top, left).
+    /// Sizes are (height, width); `padding` is (top, left); `rows`, when given, limits the
+    /// work to output rows [first, end).
     ///
     /// 3×3 filters with stride 1 or 2 and no horizontal dilation take a fast path for output
     /// pixels whose whole window lies inside the image: four neighbouring output pixels are
@@ -11,21 +12,24 @@ extension SIMDKernels {
     /// Every other pixel goes through `borderPixel`, which clips the window once per pixel.
     public static func depthwiseBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                                           strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
-                                          output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float) {
+                                          output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float,
+                                          rows: (Int, Int)? = nil) {
         withClampMode(lower: lower, upper: upper) { mode in
             depthwise(input: input, size: size, channels: channels, filter: filter, kernel: kernel, strides: strides, dilations: dilations,
-                      padding: padding, bias: bias, output: output, outputSize: outputSize, lower: lower, upper: upper, mode: mode)
+                      padding: padding, bias: bias, output: output, outputSize: outputSize, lower: lower, upper: upper, mode: mode,
+                      rows: rows ?? (0, outputSize.0))
         }
     }
 
     @inline(__always)
     static func depthwise(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                           strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
-                          output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float, mode: ClampMode) {
+                          output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float, mode: ClampMode,
+                          rows: (Int, Int)) {
         // (No geometry struct: a type here would get value witnesses compiled for this module's CPU.)
         precondition(channels % 8 == 0, "depthwise kernel needs a multiple of 8 channels")
         let (height, width) = size, (strideY, strideX) = strides, (dilationY, dilationX) = dilations
-        let (outputHeight, outputWidth) = outputSize, (top, left) = padding, c = channels
+        let outputWidth = outputSize.1, (top, left) = padding, c = channels
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
         // Output columns whose whole window is inside the image.
         var interiorStart = 0
@@ -33,7 +37,7 @@ extension SIMDKernels {
         var interiorEnd = outputWidth
         while interiorEnd > interiorStart && (interiorEnd - 1) * strideX - left + (kernel.1 - 1) * dilationX >= width { interiorEnd -= 1 }
         let fast = kernel == (3, 3) && (strideX == 1 || strideX == 2) && dilationX == 1
-        for oy in 0..<outputHeight {
+        for oy in rows.0..<rows.1 {
             let y0 = oy * strideY - top
             let outRow = output + oy * outputWidth * c
             guard fast && y0 >= 0 && y0 + 2 * dilationY < height else {

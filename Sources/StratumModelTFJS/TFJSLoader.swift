@@ -42,15 +42,19 @@ public struct TFJSClassifier: ImageClassifier {
     let file: String
 
     /// Images are run one at a time (their intermediate tensors stay in cache) on as many
-    /// threads as there are cores, each taking the next unclaimed image; results keep batch order.
+    /// threads as there are cores, each taking the next unclaimed image; results keep batch
+    /// order. With fewer images than cores, each image's large convolutions use the spare cores.
     public func predict(_ batch: ImageBatch) throws -> [[Float]] {
         let classes = descriptor.labels.count
         let results = ConcurrentResults<[Float]>(count: batch.count)
         let workers = min(batch.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        // Fewer images than cores: the spare cores split each image's large convolutions.
+        let threadsPerImage = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let index = results.claimNext() {
                 do {
-                    let output = try model.run(Tensor(shape: [1, batch.height, batch.width, batch.channels], data: Array(batch.image(index))))
+                    let input = Tensor(shape: [1, batch.height, batch.width, batch.channels], data: Array(batch.image(index)))
+                    let output = try IntraOpParallelism.$threads.withValue(threadsPerImage) { try model.run(input) }
                     guard output.count == classes else {
                         throw TFJSError(file: file, message: "output shape \(output.shape) does not give \(classes) values (one per label in dict.txt) per image")
                     }

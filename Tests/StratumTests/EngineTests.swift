@@ -119,6 +119,28 @@ import Testing
         #expect(zip(simd.data, scalar.data).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
     }
 
+    /// One image's convolutions split across threads (what a batch smaller than the core count
+    /// does) give exactly the single-thread values: each part computes its own output rows.
+    @Test func splittingAnImageAcrossThreadsChangesNothing() throws {
+        try #require(SIMDSupport.isAvailable, "the split runs on the SIMD path")
+        let input = Tensor(shape: [1, 24, 23, 16], data: Self.values(24 * 23 * 16, seed: 31))
+        let conv = Tensor(shape: [3, 3, 16, 32], data: Self.values(3 * 3 * 16 * 32, seed: 32))
+        let pointwise = Tensor(shape: [1, 1, 16, 64], data: Self.values(16 * 64, seed: 33))
+        let depthwise = Tensor(shape: [3, 3, 16, 1], data: Self.values(9 * 16, seed: 34))
+        let bias = Self.values(64, seed: 35)
+        func network() throws -> [Tensor] {
+            [try Convolution.conv2d(input, filter: conv, bias: Array(bias[0..<32]), strides: (2, 1), padding: .same, activation: .relu6),
+             try Convolution.conv2d(input, filter: pointwise, bias: bias, padding: .valid, activation: .relu),
+             try Convolution.depthwiseConv2d(input, filter: depthwise, bias: Array(bias[0..<16]), padding: .same, activation: .relu6)]
+        }
+        let serial = try network()
+        let split = try IntraOpParallelism.$threads.withValue(2) { try network() }
+        for (one, two) in zip(serial, split) {
+            #expect(one.shape == two.shape)
+            #expect(zip(one.data, two.data).filter { $0 != $1 }.count == 0, "values that differ when split")
+        }
+    }
+
     @Test func samePaddingPutsTheExtraRowAtTheBottom() throws {
         // 4×4 input, 2×2 kernel of ones, stride 1, SAME: output 4×4, the last row/column sees padding.
         let input = Tensor(shape: [1, 4, 4, 1], data: (0..<16).map(Float.init))

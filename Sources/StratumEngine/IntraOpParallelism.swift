@@ -1,0 +1,112 @@
+import Foundation
+import Synchronization
+
+/// Splitting one image's large convolutions across cores.
+///
+/// Batches use every core by giving each thread whole images. A batch smaller than the core
+/// count (one image, say) would leave cores idle, so its runner sets `threads` for the run,
+/// and large convolutions then cut their output rows into that many parts. The parts go to
+/// `SpinningPool`'s helper threads, which wait for work by spinning for a while before they
+/// sleep: one image's ops come every few microseconds, and handing a part to a sleeping
+/// thread (what `DispatchQueue.concurrentPerform` does) cost more than the part itself —
+/// measured here, it halved single-image throughput.
+public enum IntraOpParallelism {
+    /// Threads one op may use; 1 (the default) keeps every op on its caller's thread.
+    @TaskLocal public static var threads = 1
+
+    /// Below this many floating-point operations an op stays on one thread.
+    static let minimumFlops = 200_000
+
+    /// [first, end) ranges covering 0..<total, one per thread, each starting at a multiple of
+    /// `alignment`; a single range when the op is small or only one thread is allowed.
+    static func ranges(total: Int, alignment: Int, flops: Int) -> [(Int, Int)] {
+        let threads = Self.threads
+        guard threads > 1, flops >= minimumFlops, total > alignment else { return [(0, total)] }
+        let perThread = ((total + threads - 1) / threads + alignment - 1) / alignment * alignment
+        return stride(from: 0, to: total, by: perThread).map { ($0, min(total, $0 + perThread)) }
+    }
+
+    /// Runs `body` on every range: the first on the calling thread, the others on the pool's
+    /// helpers when it is free (else on the calling thread too, one after another).
+    static func run(_ ranges: [(Int, Int)], _ body: @escaping (Int, Int) -> Void) {
+        if ranges.count > 1, #available(macOS 15.0, *), SpinningPool.shared.run(parts: ranges.count, { body(ranges[$0].0, ranges[$0].1) }) {
+            return
+        }
+        for range in ranges { body(range.0, range.1) }
+    }
+}
+
+/// Helper threads (one per core beyond the first) that take parts of one job at a time.
+///
+/// Invariants: `job` is written only by the caller that won `busy`, before it publishes the
+/// job by incrementing `posted` (sequentially consistent), and cleared only after every helper
+/// has counted itself in `done`; helpers read `job` only after seeing a new `posted` value. A
+/// helper that has spun `spinLimit` times without work sleeps on `wakeUp`; a poster that sees
+/// a sleeper broadcasts. (The sleeper re-checks `posted` under the lock before waiting, and
+/// both sides use sequentially consistent operations on `posted` and `sleepers`, so a post is
+/// never missed.)
+@available(macOS 15.0, *)
+final class SpinningPool: @unchecked Sendable {
+    static let shared = SpinningPool(helpers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
+
+    /// Spins (each a relaxed load) before a helper without work goes to sleep: tens of
+    /// microseconds, longer than the gap between two ops of one image.
+    static let spinLimit = 200_000
+
+    let helpers: Int
+    private let posted = Atomic<Int>(0)
+    private let done = Atomic<Int>(0)
+    private let sleepers = Atomic<Int>(0)
+    private let busy = Atomic<Bool>(false)
+    private let wakeUp = NSCondition()
+    private nonisolated(unsafe) var job: ((Int) -> Void)?
+    private nonisolated(unsafe) var parts = 0
+
+    init(helpers: Int) {
+        self.helpers = helpers
+        for index in 0..<helpers {
+            let thread = Thread { [self] in work(helper: index) }
+            thread.name = "stratum-intra-op-\(index + 1)"
+            thread.start()
+        }
+    }
+
+    /// Runs part 0 here and parts 1..<parts on helpers; false (nothing run) when the pool is
+    /// in use by another caller or has too few helpers.
+    func run(parts: Int, _ body: @escaping (Int) -> Void) -> Bool {
+        guard parts - 1 <= helpers, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        job = body
+        self.parts = parts
+        done.store(0, ordering: .relaxed)
+        posted.add(1, ordering: .sequentiallyConsistent)
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
+            wakeUp.lock(); wakeUp.broadcast(); wakeUp.unlock()
+        }
+        body(0)
+        while done.load(ordering: .acquiring) < helpers {}
+        job = nil
+        busy.store(false, ordering: .releasing)
+        return true
+    }
+
+    private func work(helper index: Int) {
+        var seen = 0
+        while true {
+            var spins = 0
+            while posted.load(ordering: .relaxed) == seen {
+                spins += 1
+                if spins == Self.spinLimit {
+                    wakeUp.lock()
+                    sleepers.add(1, ordering: .sequentiallyConsistent)
+                    while posted.load(ordering: .sequentiallyConsistent) == seen { wakeUp.wait() }
+                    sleepers.subtract(1, ordering: .sequentiallyConsistent)
+                    wakeUp.unlock()
+                }
+            }
+            seen = posted.load(ordering: .acquiring)
+            let part = index + 1
+            if part < parts, let job { job(part) }
+            done.add(1, ordering: .releasing)
+        }
+    }
+}
