@@ -1,13 +1,30 @@
+import StratumEngineSIMD
+
 /// Pooling and reductions on NHWC tensors.
 public enum Pooling {
     public enum Kind: Sendable { case max, average }
 
     /// Max or average pooling; averages count only the window's in-bounds values (padding excluded),
     /// as TensorFlow's AvgPool does.
-    public static func pool2d(_ input: Tensor, kind: Kind, window: (Int, Int), strides: (Int, Int), padding: Padding) throws -> Tensor {
+    /// With `simd` (the default where the CPU allows) and a multiple of 8 channels, runs on the
+    /// SIMD kernel.
+    public static func pool2d(_ input: Tensor, kind: Kind, window: (Int, Int), strides: (Int, Int), padding: Padding,
+                              simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
         guard input.rank == 4 else { throw EngineError.shapeMismatch("pooling needs NHWC input, got \(input.shape)") }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: window, strides: strides, dilations: (1, 1))
+        if simd && c % 8 == 0 {
+            let output = [Float](unsafeUninitializedCapacity: n * oh * ow * c) { y, count in
+                input.data.withUnsafeBufferPointer { x in
+                    for image in 0..<n {
+                        SIMDKernels.pool(input: x.baseAddress! + image * h * w * c, size: (h, w), channels: c, window: window, strides: strides,
+                                         padding: (top, left), average: kind == .average, output: y.baseAddress! + image * oh * ow * c, outputSize: (oh, ow))
+                    }
+                }
+                count = n * oh * ow * c
+            }
+            return Tensor(shape: [n, oh, ow, c], data: output)
+        }
         var output = [Float](repeating: 0, count: n * oh * ow * c)
         var accumulator = [Float](repeating: 0, count: c)
         input.data.withUnsafeBufferPointer { x in

@@ -140,6 +140,13 @@ struct LayersModel {
                 guard let value = values[name] else { throw TFJSError(file: file, node: layer.name, message: "input '\(name)' was not computed before this layer") }
                 return value
             }
+            let started = OpProfile.shared.enabled ? DispatchTime.now().uptimeNanoseconds : 0
+            defer {
+                if OpProfile.shared.enabled {
+                    let name = layer.prepared == nil ? layer.className : "\(layer.className) (fused)"
+                    OpProfile.shared.add(OpProfile.shared.perNode ? "\(name) \(layer.name) \(inputs.first?.shape ?? [])" : name, DispatchTime.now().uptimeNanoseconds - started)
+                }
+            }
             do {
                 values[layer.name] = try apply(layer, inputs)
             } catch let error as TFJSError {

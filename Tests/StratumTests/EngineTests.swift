@@ -119,6 +119,24 @@ import Testing
         #expect(zip(simd.data, scalar.data).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
     }
 
+    /// The SIMD pooling kernel agrees exactly with the scalar loops (max and average, padding
+    /// excluded from averages, odd sizes, strides other than the window).
+    @Test(arguments: [
+        (Pooling.Kind.max, [2, 7, 9, 16], (2, 2), (2, 2), Padding.same),
+        (Pooling.Kind.average, [1, 7, 9, 8], (3, 3), (2, 2), Padding.same),
+        (Pooling.Kind.max, [1, 8, 8, 24], (3, 2), (1, 2), Padding.valid),
+        (Pooling.Kind.average, [1, 5, 6, 16], (2, 3), (1, 1), Padding.same),
+        (Pooling.Kind.average, [1, 5, 5, 12], (2, 2), (2, 2), Padding.same), // 12 channels: scalar on both sides
+    ])
+    func simdPoolingMatchesTheScalarPath(_ kind: Pooling.Kind, _ shape: [Int], _ window: (Int, Int), _ strides: (Int, Int), _ padding: Padding) throws {
+        try #require(SIMDSupport.isAvailable, "this CPU cannot run the SIMD kernels")
+        let input = Tensor(shape: shape, data: Self.values(shape.reduce(1, *), seed: 41))
+        let simd = try Pooling.pool2d(input, kind: kind, window: window, strides: strides, padding: padding, simd: true)
+        let scalar = try Pooling.pool2d(input, kind: kind, window: window, strides: strides, padding: padding, simd: false)
+        #expect(simd.shape == scalar.shape)
+        #expect(zip(simd.data, scalar.data).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
+    }
+
     /// One image's convolutions split across threads (what a batch smaller than the core count
     /// does) give exactly the single-thread values: each part computes its own output rows.
     @Test func splittingAnImageAcrossThreadsChangesNothing() throws {
