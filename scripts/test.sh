@@ -9,3 +9,8 @@ swift build --build-tests
 # The Haswell-compiled kernel module must leave no shared symbols for baseline code to bind to.
 bash scripts/check-simd-symbols.sh "$(swift build --show-bin-path)"
 swift test --skip-build "$@"
+if [ $# -eq 0 ]; then
+    # The engine's fallback (what CPUs without AVX2/FMA run) against TensorFlow too.
+    echo "== engine and TensorFlow.js tests again without the SIMD kernels (STRATUM_SIMD=none) =="
+    STRATUM_SIMD=none swift test --skip-build --filter "EngineTests|TFJSTests|TFJSMalformedTests|PredictCommandTests"
+fi

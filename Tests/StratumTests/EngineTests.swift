@@ -77,9 +77,8 @@ import Testing
 
     /// The SIMD kernels (direct convolution and GEMM, bias and clamp fused) agree with the
     /// scalar path (im2col + BLAS, then bias and activation) on every shape family they take.
-    @Test(arguments: convolutionCases)
+    @Test(.enabled(if: SIMDSupport.isAvailable, "the CPU runs the SIMD kernels"), arguments: convolutionCases)
     func simdConvolutionMatchesTheScalarPath(_ t: ConvolutionCase) throws {
-        try #require(SIMDSupport.isAvailable, "this CPU cannot run the SIMD kernels")
         let input = Tensor(shape: t.input, data: Self.values(t.input.reduce(1, *), seed: 11))
         let filter = Tensor(shape: t.filter, data: Self.values(t.filter.reduce(1, *), seed: 12))
         let bias = t.bias ? Self.values(t.filter[3], seed: 13) : nil
@@ -107,9 +106,8 @@ import Testing
         ConvolutionCase(input: [1, 6, 6, 8], filter: [3, 3, 8, 2]), // multiplier 2: the scalar path on both sides
     ]
 
-    @Test(arguments: depthwiseCases)
+    @Test(.enabled(if: SIMDSupport.isAvailable, "the CPU runs the SIMD kernels"), arguments: depthwiseCases)
     func simdDepthwiseMatchesTheScalarPath(_ t: ConvolutionCase) throws {
-        try #require(SIMDSupport.isAvailable, "this CPU cannot run the SIMD kernels")
         let input = Tensor(shape: t.input, data: Self.values(t.input.reduce(1, *), seed: 21))
         let filter = Tensor(shape: t.filter, data: Self.values(t.filter.reduce(1, *), seed: 22))
         let bias = t.bias ? Self.values(t.filter[2] * t.filter[3], seed: 23) : nil
@@ -121,7 +119,7 @@ import Testing
 
     /// The SIMD pooling kernel agrees exactly with the scalar loops (max and average, padding
     /// excluded from averages, odd sizes, strides other than the window).
-    @Test(arguments: [
+    @Test(.enabled(if: SIMDSupport.isAvailable, "the CPU runs the SIMD kernels"), arguments: [
         (Pooling.Kind.max, [2, 7, 9, 16], (2, 2), (2, 2), Padding.same),
         (Pooling.Kind.average, [1, 7, 9, 8], (3, 3), (2, 2), Padding.same),
         (Pooling.Kind.max, [1, 8, 8, 24], (3, 2), (1, 2), Padding.valid),
@@ -129,7 +127,6 @@ import Testing
         (Pooling.Kind.average, [1, 5, 5, 12], (2, 2), (2, 2), Padding.same), // 12 channels: scalar on both sides
     ])
     func simdPoolingMatchesTheScalarPath(_ kind: Pooling.Kind, _ shape: [Int], _ window: (Int, Int), _ strides: (Int, Int), _ padding: Padding) throws {
-        try #require(SIMDSupport.isAvailable, "this CPU cannot run the SIMD kernels")
         let input = Tensor(shape: shape, data: Self.values(shape.reduce(1, *), seed: 41))
         let simd = try Pooling.pool2d(input, kind: kind, window: window, strides: strides, padding: padding, simd: true)
         let scalar = try Pooling.pool2d(input, kind: kind, window: window, strides: strides, padding: padding, simd: false)
@@ -139,8 +136,7 @@ import Testing
 
     /// One image's convolutions split across threads (what a batch smaller than the core count
     /// does) give exactly the single-thread values: each part computes its own output rows.
-    @Test func splittingAnImageAcrossThreadsChangesNothing() throws {
-        try #require(SIMDSupport.isAvailable, "the split runs on the SIMD path")
+    @Test(.enabled(if: SIMDSupport.isAvailable, "the split runs on the SIMD path")) func splittingAnImageAcrossThreadsChangesNothing() throws {
         let input = Tensor(shape: [1, 24, 23, 16], data: Self.values(24 * 23 * 16, seed: 31))
         let conv = Tensor(shape: [3, 3, 16, 32], data: Self.values(3 * 3 * 16 * 32, seed: 32))
         let pointwise = Tensor(shape: [1, 1, 16, 64], data: Self.values(16 * 64, seed: 33))
