@@ -172,14 +172,4 @@ extension SIMDKernels {
             cb &+= 8
         }
     }
-
-    /// The taps k (of `count`) with 0 ≤ origin + k·dilation < limit.
-    @inline(__always)
-    static func inside(_ origin: Int, _ count: Int, _ dilation: Int, _ limit: Int) -> Range<Int> {
-        var first = 0
-        while first < count && origin + first * dilation < 0 { first += 1 }
-        var last = count
-        while last > first && origin + (last - 1) * dilation >= limit { last -= 1 }
-        return first..<last
-    }
 }

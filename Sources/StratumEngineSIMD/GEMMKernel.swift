@@ -1,12 +1,5 @@
-/// Matrix products with a fused bias and clamp, vectorised over output columns.
-///
-/// This module is compiled for Haswell-class CPUs (AVX2, FMA, BMI1/2, F16C, MOVBE) on x86-64 hosts (see Package.swift), so
-/// nothing here may run before StratumEngine's `SIMDSupport.isAvailable` has said yes. Everything is written on
-/// raw pointers and `SIMD8<Float>` so that it inlines into these functions and leaves no shared
-/// generic specialisation behind that baseline code could pick up at link time: public
-/// functions take only pointers, integers and floats, and `nm` on this module's objects shows
-/// no weak (`W`/`V`) symbol of the standard library.
-public enum SIMDKernels {
+/// Matrix products with a fused bias, residual and clamp, vectorised over output columns.
+extension SIMDKernels {
     /// C[m×n] = min(max(A[m×k]·B[k×n] + bias + R, lower), upper), row-major. `lda` is A's row
     /// stride; B, C and the optional residual R are contiguous with n columns. `bias` has n
     /// values or is nil (zero). R lets a residual addition ride on the product's store.
@@ -41,41 +34,6 @@ public enum SIMDKernels {
             if j < n { for r in 0..<rows { scalarTail(from: j, n: n, k: k, a: a + (i + r) * lda, b: b, bias: bias, residual: residual.map { $0 + (i + r) * n }, c: c + (i + r) * n, lower: lower, upper: upper) } }
             i += rows
         }
-    }
-
-    @inline(__always)
-    static func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    static func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
-    }
-
-    @inline(__always)
-    static func clamp(_ value: SIMD8<Float>, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ mode: ClampMode) -> SIMD8<Float> {
-        // Written with masks rather than pointwiseMin/Max, which would leave shared stdlib
-        // specialisations (compiled for this module's CPU) in the object file.
-        if mode == noClamp { return value }
-        var result = value
-        result.replace(with: lo, where: value .< lo)
-        if mode == lowerOnly { return result }
-        result.replace(with: hi, where: result .> hi)
-        return result
-    }
-
-    /// Which bounds a kernel applies as it stores: none (no activation), the lower one (ReLU)
-    /// or both (ReLU6). Kernels take it as a constant from `withClampMode`, so each mode gets
-    /// its own compiled loop without the unused compares.
-    typealias ClampMode = Int
-    static let noClamp: ClampMode = 0, lowerOnly: ClampMode = 1, bothBounds: ClampMode = 2
-
-    @inline(__always)
-    static func withClampMode<R>(lower: Float, upper: Float, _ body: (ClampMode) -> R) -> R {
-        if lower == -.infinity && upper == .infinity { return body(noClamp) }
-        if upper == .infinity { return body(lowerOnly) }
-        return body(bothBounds)
     }
 
     @inline(__always)
