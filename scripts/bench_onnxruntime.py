@@ -8,8 +8,8 @@ with onnxruntime's CPU execution provider and default session options
 onnxruntime's default size; the size actually used is printed), and times it
 the way `stratum bench tfjs` times Stratum's engine:
 
-  * the same number of images per timed pass (--images, default 128, as
-    Stratum's --count) cut into batches of 1 (128 runs) and 32 (4 runs); a
+  * the same number of images per timed pass (--images, default 512, as
+    Stratum's --count) cut into batches of 1 (512 runs) and 32 (16 runs); a
     trailing partial batch is kept, as Stratum does;
   * inputs prepared before timing (preprocessing is not timed on either
     side): float32 NHWC, random from a fixed seed, uniform in the model's
@@ -26,7 +26,7 @@ drop the whole file); thread counts and versions are printed instead.
 
 Run from the repository root:
 
-  python3 scripts/bench_onnxruntime.py --out /tmp/ort.json [--images 128] \\
+  python3 scripts/bench_onnxruntime.py --out /tmp/ort.json [--images 512] \\
       [--repeats 5] [--threads 0] [--inputs random|fixtures]
   .build/release/stratum bench tfjs --reference /tmp/ort.json
 
@@ -134,7 +134,7 @@ def throughput(session, batches, repeats):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", required=True, help="JSON file to write")
-    parser.add_argument("--images", type=int, default=128,
+    parser.add_argument("--images", type=int, default=512,
                         help="images per timed pass (Stratum's --count)")
     parser.add_argument("--repeats", type=int, default=5,
                         help="timed passes; the median is reported")

@@ -123,7 +123,7 @@ extension BenchCommand {
         var manifest: String = "Experiments/data/faces/manifest.csv"
 
         @Option(help: "Images per timed pass.")
-        var count: Int = 128
+        var count: Int = 512
 
         @Option(help: "Timed repetitions (the median is reported).")
         var repeats: Int = 5
