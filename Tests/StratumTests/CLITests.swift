@@ -107,6 +107,32 @@ import Testing
 
     /// The whole flow through the binary: generate, validate, run (exit 0), then a run with a
     /// broken variant next to a good one (exit 2), then list runs as JSON.
+    /// `bench tfjs --format json`: a result per batch size with the FLOP count of the network
+    /// (the small CNN is 15.24 MFLOP per image) and, given onnxruntime's figures, their ratio.
+    @Test func benchTFJSPrintsJSONWithRatios() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let images = TestSupport.fixtures.appendingPathComponent("tfjs/images")
+        let files = try FileManager.default.contentsOfDirectory(atPath: images.path).filter { $0.hasSuffix(".png") }.sorted().prefix(3)
+        for file in files { try FileManager.default.copyItem(at: images.appendingPathComponent(file), to: directory.appendingPathComponent(file)) }
+        let rows = files.enumerated().map { "f\($0.offset),\($0.element),female,test" }
+        try TestSupport.write((["id,path,sex,split"] + rows).joined(separator: "\n") + "\n", to: directory.appendingPathComponent("manifest.csv"))
+        try TestSupport.write(#"{"small-cnn": {"1": 1000, "32": 2000}}"#, to: directory.appendingPathComponent("ort.json"))
+        let model = TestSupport.repositoryRoot.appendingPathComponent("Experiments/models/small-cnn").path
+        let result = try Self.run(["bench", "tfjs", "--model", "\(model)=unit", "--manifest", "manifest.csv", "--count", "3", "--repeats", "1",
+                                   "--reference", "ort.json", "--format", "json"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let results = try #require(object["results"] as? [[String: Any]])
+        #expect(results.compactMap { $0["batch"] as? Int } == [1, 32])
+        for entry in results {
+            let rate = try #require(entry["images_per_second"] as? Double)
+            let reference = try #require(entry["reference_images_per_second"] as? Double)
+            #expect(rate > 0)
+            #expect(abs((entry["ratio"] as? Double ?? 0) - rate / reference) < 1e-9)
+            #expect(abs((entry["mflop_per_image"] as? Double ?? 0) - 15.2416) < 1e-3)
+        }
+    }
+
     @Test func generateValidateRunAndList() throws {
         let directory = try TestSupport.temporaryDirectory()
         let generate = try Self.run(["dataset", "generate", "faces", "--count", "80", "--seed", "3", "--size", "40", "--out", "data", "--quiet"], in: directory)
