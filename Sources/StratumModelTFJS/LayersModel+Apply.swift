@@ -44,19 +44,9 @@ extension LayersModel {
         }
         let useBias = config["use_bias"] as? Bool ?? true
         switch layer.className {
-        case "Conv2D":
-            let y = try Convolution.conv2d(x, filter: weight(layer, "kernel"), bias: useBias ? weight(layer, "bias").data : nil,
-                                           strides: Self.pair(config["strides"], default: 1), dilations: Self.pair(config["dilation_rate"], default: 1), padding: padding(config))
-            return try finish(y, config["activation"], layer)
-        case "DepthwiseConv2D":
-            let y = try Convolution.depthwiseConv2d(x, filter: weight(layer, "depthwise_kernel"), bias: useBias ? weight(layer, "bias").data : nil,
-                                                    strides: Self.pair(config["strides"], default: 1), dilations: Self.pair(config["dilation_rate"], default: 1), padding: padding(config))
-            return try finish(y, config["activation"], layer)
-        case "SeparableConv2D":
-            let depthwise = try Convolution.depthwiseConv2d(x, filter: weight(layer, "depthwise_kernel"), strides: Self.pair(config["strides"], default: 1),
-                                                            dilations: Self.pair(config["dilation_rate"], default: 1), padding: padding(config))
-            let y = try Convolution.conv2d(depthwise, filter: weight(layer, "pointwise_kernel"), bias: useBias ? weight(layer, "bias").data : nil, padding: .valid)
-            return try finish(y, config["activation"], layer)
+        case "Conv2D", "DepthwiseConv2D", "SeparableConv2D":
+            // The layer-by-layer plan: the same prepared convolution, nothing merged into it.
+            return try Self.prepare(layer, weights: weights, file: file).run(x)
         case "Dense":
             // Dense acts on the last axis: [..., in] → [..., units].
             let kernel = try weight(layer, "kernel")
