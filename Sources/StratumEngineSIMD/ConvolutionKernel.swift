@@ -7,8 +7,8 @@ extension SIMDKernels {
     /// out as the output) and clamp fused. Sizes are (height, width); `padding` is (top, left);
     /// `rows`, when given, limits the work to output rows [first, end).
     ///
-    /// With 8 or more input channels and no horizontal dilation, an output row's pixels whose
-    /// windows lie inside the image need no copying: their window rows, sx·c floats apart in
+    /// With 8 or more input channels, no horizontal dilation and rows of 24 or more interior
+    /// pixels, an output row's pixels whose windows lie inside the image need no copying: their window rows, sx·c floats apart in
     /// the input, are the rows of a matrix with that stride, so the row is kh GEMMs (one per
     /// filter row, k = kw·c, the filter rows as (kw·c) × outChannels matrices) accumulating
     /// into the output — bias with the first, clamp with the last. The other pixels (and every
@@ -75,7 +75,9 @@ extension SIMDKernels {
         // rows of a matrix with that stride, so the convolution is kh GEMMs (one per filter
         // row, k = kw·c) accumulating into the output, bias first and clamp last.
         let (firstRow, endRow) = rows ?? (0, oh)
-        guard c >= 8 && dx == 1 && interiorEnd > interiorStart else {
+        // Row by row pays when rows are long: each GEMM call streams the filter for only one
+        // row's pixels (measured: 30-pixel rows faster direct, 13-pixel rows faster gathered).
+        guard c >= 8 && dx == 1 && interiorEnd - interiorStart >= 24 else {
             gatheredPanels(firstRow &* ow, endRow &* ow)
             return
         }

@@ -64,10 +64,12 @@ import Testing
         ConvolutionCase(input: [1, 8, 8, 5], filter: [1, 1, 5, 32], strides: (2, 2)),
         ConvolutionCase(input: [1, 6, 7, 3], filter: [3, 3, 3, 12], activation: .relu), // 12 outputs: a GEMM column tail of 4
         // 8+ input channels: interior pixels as kh accumulated GEMMs straight from the input, border pixels gathered.
-        ConvolutionCase(input: [2, 7, 9, 16], filter: [3, 3, 16, 24], activation: .relu6),
+        ConvolutionCase(input: [2, 7, 31, 16], filter: [3, 3, 16, 24], activation: .relu6),
+        ConvolutionCase(input: [1, 5, 60, 8], filter: [3, 3, 8, 16], strides: (1, 2), padding: .valid, residual: [1, 3, 29, 16]),
         ConvolutionCase(input: [1, 11, 12, 8], filter: [5, 5, 8, 16], strides: (2, 2), padding: .valid, bias: false),
         ConvolutionCase(input: [1, 10, 9, 12], filter: [3, 3, 12, 8], strides: (2, 1), padding: .explicit(top: 2, bottom: 0, left: 1, right: 2)),
-        ConvolutionCase(input: [1, 9, 9, 8], filter: [3, 3, 8, 16], dilations: (2, 1), activation: .relu),
+        ConvolutionCase(input: [1, 9, 30, 8], filter: [3, 3, 8, 16], dilations: (2, 1), activation: .relu),
+        ConvolutionCase(input: [1, 9, 9, 8], filter: [3, 3, 8, 16], activation: .relu), // short rows: gathered
         // Residual additions riding on the store: 1×1 (rows 6 + 5, columns 16 + 8 + 4), a 3×3 panel, a broadcast one.
         ConvolutionCase(input: [2, 11, 1, 5], filter: [1, 1, 5, 28], activation: .relu6, residual: [2, 11, 1, 28]),
         ConvolutionCase(input: [1, 9, 10, 4], filter: [3, 3, 4, 16], residual: [1, 9, 10, 16]),
