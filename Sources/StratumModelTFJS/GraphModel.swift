@@ -72,6 +72,8 @@ struct GraphModel {
     /// Nodes by position in `order`, with their inputs as positions: the compiled form `run` uses.
     private(set) var indexed: [Node]
     private(set) var inputIndices: [[Int]]
+    /// `plan` for the model's output, made once (what every classifier run asks for).
+    private(set) var outputPlan: (targets: [Int], schedule: [Int], uses: [Int]) = ([], [], [])
     let position: [String: Int]
     let constants: [Tensor?]
     let placeholders: [String]
@@ -136,6 +138,9 @@ struct GraphModel {
             indexed[i].convolution = try convolutionPlan(indexed[i])
         }
         foldConvolutionsIntoAdds()
+        let target = position[output] ?? 0
+        let (schedule, uses) = plan([target])
+        outputPlan = ([target], schedule, uses)
     }
 
     /// MobileNetV2's shortcut: `Add(conv(x) + bias, shortcut)`. When the convolution (bias, no
@@ -201,6 +206,25 @@ struct GraphModel {
         }
     }
 
+    /// The nodes `targets` depend on in an execution order (post-order DFS), and how many
+    /// times each value is used (by scheduled nodes, plus once per target), so that a value
+    /// can be dropped after its last use.
+    func plan(_ targets: [Int]) -> (schedule: [Int], uses: [Int]) {
+        var schedule: [Int] = [], state = [UInt8](repeating: 0, count: indexed.count)
+        var stack: [(Int, Bool)] = targets.map { ($0, false) }
+        while let (index, expanded) = stack.popLast() {
+            if expanded { if state[index] != 2 { state[index] = 2; schedule.append(index) }; continue }
+            if state[index] != 0 { continue }
+            state[index] = 1
+            stack.append((index, true))
+            for input in inputIndices[index] where state[input] == 0 { stack.append((input, false)) }
+        }
+        var uses = [Int](repeating: 0, count: indexed.count)
+        for index in schedule { for input in inputIndices[index] { uses[input] += 1 } }
+        for target in targets { uses[target] += 1 }
+        return (schedule, uses)
+    }
+
     static func baseName(_ input: String) -> String {
         let trimmed = input.hasPrefix("^") ? String(input.dropFirst()) : input
         if let colon = trimmed.lastIndex(of: ":"), Int(trimmed[trimmed.index(after: colon)...]) != nil { return String(trimmed[..<colon]) }
@@ -225,19 +249,7 @@ struct GraphModel {
             guard let index = position[node] else { throw TFJSError(file: file, node: name, message: "no such output") }
             return index
         }
-        // Post-order DFS from the outputs gives an execution order.
-        var schedule: [Int] = [], state = [UInt8](repeating: 0, count: indexed.count)
-        var stack: [(Int, Bool)] = targets.map { ($0, false) }
-        while let (index, expanded) = stack.popLast() {
-            if expanded { if state[index] != 2 { state[index] = 2; schedule.append(index) }; continue }
-            if state[index] != 0 { continue }
-            state[index] = 1
-            stack.append((index, true))
-            for input in inputIndices[index] where state[input] == 0 { stack.append((input, false)) }
-        }
-        var remaining = [Int](repeating: 0, count: indexed.count)
-        for index in schedule { for input in inputIndices[index] { remaining[input] += 1 } }
-        for target in targets { remaining[target] += 1 }
+        var (schedule, remaining) = targets == outputPlan.targets ? (outputPlan.schedule, outputPlan.uses) : plan(targets)
         var values = [Tensor?](repeating: nil, count: indexed.count)
         for index in schedule {
             let node = indexed[index]
