@@ -157,6 +157,22 @@ import Testing
         }
     }
 
+    /// Windows larger than the image, an empty batch, 1×1 convolutions: empty or normal
+    /// outputs on both paths, never a crash.
+    @Test(arguments: [([1, 2, 2, 8], 3), ([0, 5, 5, 8], 3), ([1, 5, 5, 8], 1)])
+    func degenerateShapesGiveEmptyOutputs(_ shape: [Int], _ kernel: Int) throws {
+        let input = Tensor(zeros: shape)
+        let expected = [shape[0], max(0, shape[1] - kernel + 1), max(0, shape[2] - kernel + 1)]
+        for simd in [true, false] where simd == false || SIMDSupport.isAvailable {
+            let conv = try Convolution.conv2d(input, filter: Tensor(zeros: [kernel, kernel, 8, 16]), padding: .valid, activation: .relu, simd: simd)
+            let depthwise = try Convolution.depthwiseConv2d(input, filter: Tensor(zeros: [kernel, kernel, 8, 1]), padding: .valid, activation: .relu6, simd: simd)
+            let pool = try Pooling.pool2d(input, kind: .max, window: (kernel, kernel), strides: (1, 1), padding: .valid, simd: simd)
+            #expect(conv.shape == expected + [16])
+            #expect(depthwise.shape == expected + [8])
+            #expect(pool.shape == expected + [8])
+        }
+    }
+
     @Test func samePaddingPutsTheExtraRowAtTheBottom() throws {
         // 4×4 input, 2×2 kernel of ones, stride 1, SAME: output 4×4, the last row/column sees padding.
         let input = Tensor(shape: [1, 4, 4, 1], data: (0..<16).map(Float.init))
