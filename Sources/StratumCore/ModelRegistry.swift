@@ -19,14 +19,81 @@ public struct ModelSpec: Sendable, Equatable {
     }
 }
 
+/// An option a model kind accepts in `variants[].options` (and `predict --option`).
+public struct ModelOption: Sendable, Equatable {
+    public var name: String
+    /// One line: what it does, its values and default.
+    public var summary: String
+    public init(_ name: String, _ summary: String) {
+        self.name = name
+        self.summary = summary
+    }
+}
+
 /// Loads model variants of one kind.
 public protocol ModelLoader: Sendable {
     /// The `kind` string experiment files use.
     var kind: String { get }
     /// One line for `stratum models`.
     var summary: String { get }
+    /// Every option the kind accepts; any other is an error before anything runs.
+    var options: [ModelOption] { get }
+    /// Whether `url` is a model file (or folder) of this kind, judged from its name and
+    /// contents; used when no kind is given. Cheap: reads at most a small file.
+    func recognises(_ url: URL) -> Bool
     /// Loads the variant described by `spec`; throws an error naming the file and the problem.
     func load(_ spec: ModelSpec) throws -> any ImageClassifier
+}
+
+extension ModelLoader {
+    /// Throws `UnknownOptionError` for the first option of `options` this kind does not declare.
+    public func checkOptions(_ given: [String: String], variant: String) throws {
+        let known = options.map(\.name)
+        for name in given.keys.sorted() where !known.contains(name) {
+            throw UnknownOptionError(variant: variant, kind: kind, option: name, suggestion: ClosestName.find(name, among: known), known: known)
+        }
+    }
+}
+
+/// A variant gave an option its kind does not declare (a misspelling would otherwise run
+/// silently with the default).
+public struct UnknownOptionError: Error, CustomStringConvertible, Equatable {
+    public var variant: String
+    public var kind: String
+    public var option: String
+    public var suggestion: String?
+    public var known: [String]
+    public var description: String {
+        let hint = suggestion.map { " — did you mean '\($0)'?" } ?? ""
+        let list = known.isEmpty ? "none" : known.joined(separator: ", ")
+        return "variant '\(variant)': unknown option '\(option)' for kind \(kind)\(hint) (options of \(kind): \(list))"
+    }
+}
+
+/// The known name closest to a misspelt one (Levenshtein distance, case-insensitive, `-`/`_`
+/// alike), when it is close enough to be a plausible typo.
+public enum ClosestName {
+    public static func find(_ name: String, among candidates: [String]) -> String? {
+        func normal(_ text: String) -> [Character] { Array(text.lowercased().replacingOccurrences(of: "-", with: "_")) }
+        let target = normal(name)
+        let scored = candidates.map { ($0, distance(target, normal($0))) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
+        let allowed = max(1, min(3, max(target.count, best.0.count) / 3))
+        return best.1 <= allowed ? best.0 : nil
+    }
+
+    static func distance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1] + [Int](repeating: 0, count: b.count)
+            for (j, y) in b.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
 }
 
 /// One labelled training image, already preprocessed to the loader's input spec.
@@ -76,6 +143,15 @@ public struct ModelRegistry: Sendable {
 
     /// Registered kinds, sorted.
     public var kinds: [String] { loaders.keys.sorted() }
+
+    /// Every registered loader, sorted by kind.
+    public var all: [any ModelLoader] { kinds.compactMap { loaders[$0] } }
+
+    /// The kind of the model at `url`: the one registered loader that recognises it, else nil.
+    public func kind(of url: URL) -> String? {
+        let matching = all.filter { $0.recognises(url) }
+        return matching.count == 1 ? matching[0].kind : nil
+    }
 
     /// The loader for `kind`; throws `RegistryError` listing the known kinds.
     public func loader(for kind: String) throws -> any ModelLoader {

@@ -48,7 +48,9 @@ public enum ManifestReader {
         } catch {
             throw ManifestError(file: file, issues: [.init(line: nil, problem: .unreadable(error.localizedDescription))])
         }
-        let text = String(decoding: data, as: UTF8.self)
+        var text = String(decoding: data, as: UTF8.self)
+        // A byte-order mark (as spreadsheet programs write) is not part of the first column's name.
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
         let (header, rows) = try parse(text, file: file, isJSONLines: ["jsonl", "ndjson"].contains(url.pathExtension.lowercased()))
         guard !rows.isEmpty else { throw ManifestError(file: file, issues: [.init(line: nil, problem: .empty)]) }
         let required = [columns.id, columns.path, columns.label, columns.split]
@@ -58,6 +60,8 @@ public enum ManifestReader {
         }
 
         let root = url.deletingLastPathComponent().standardizedFileURL
+        // Containment is checked on resolved paths too: a symlink inside the folder may not lead out of it.
+        let resolvedRoot = Self.realPath(root.path) ?? root.path
         var issues: [ManifestError.Issue] = []
         var firstLine: [String: Int] = [:]
         var samples: [Sample] = []
@@ -76,6 +80,8 @@ public enum ManifestReader {
                     rowIssues.append(.pathEscapesDataset(path))
                 } else if checkFiles && !FileManager.default.fileExists(atPath: imageURL.path) {
                     rowIssues.append(.missingFile(path))
+                } else if let resolved = Self.realPath(imageURL.path), !resolved.hasPrefix(resolvedRoot + "/") {
+                    rowIssues.append(.symlinkEscapesDataset(path, target: resolved))
                 }
             }
             if let allowed = allowedLabels, !label.isEmpty, !allowed.contains(label) {
@@ -92,6 +98,13 @@ public enum ManifestReader {
         if !issues.isEmpty { throw ManifestError(file: file, issues: issues) }
         let labels = allowedLabels ?? Array(Set(samples.map(\.label))).sorted()
         return Dataset(manifest: url, root: root, columns: header, samples: samples, labels: labels, manifestHash: SHA256.hex(data))
+    }
+
+    /// The canonical absolute path (every symlink resolved), or nil when it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// Rows as column → value maps, with their line numbers.

@@ -11,6 +11,8 @@ public struct ManifestError: Error, CustomStringConvertible, Equatable {
         case duplicateID(String, firstLine: Int)
         case missingFile(String)
         case pathEscapesDataset(String)
+        /// The path is inside the folder as written, but a symlink on it leads to `target` outside.
+        case symlinkEscapesDataset(String, target: String)
         case unknownLabel(String, allowed: [String])
     }
 
@@ -56,6 +58,7 @@ public struct ManifestError: Error, CustomStringConvertible, Equatable {
         case .duplicateID(let id, let firstLine): return "duplicate id '\(id)' (first used on line \(firstLine))"
         case .missingFile(let path): return "image file not found: \(path)"
         case .pathEscapesDataset(let path): return "path '\(path)' leaves the dataset folder"
+        case .symlinkEscapesDataset(let path, let target): return "path '\(path)' is a symlink (or under one) leading out of the dataset folder, to \(target)"
         case .unknownLabel(let label, let allowed):
             return "unknown label '\(label)' (expected one of: \(allowed.joined(separator: ", ")))"
         }

@@ -6,8 +6,16 @@ struct SliceExpressionParser {
         case and, or, not, `in`, lparen, rparen, lbracket, rbracket, comma, end
     }
 
+    /// Limits that keep parsing and evaluation far from the stack's end: the expression's
+    /// length in characters, nesting of parentheses and `not`, and the number of `and`/`or`.
+    static let maxLength = 4_096
+    static let maxNesting = 64
+    static let maxConnectives = 256
+
     private var tokens: [(token: Token, column: Int)] = []
     private var position = 0
+    private var nesting = 0
+    private var connectives = 0
     private let source: String
 
     init(source: String) {
@@ -15,8 +23,13 @@ struct SliceExpressionParser {
     }
 
     mutating func parseAll() throws -> SliceExpression {
+        guard source.count <= Self.maxLength else {
+            throw SliceExpressionError.syntax("expression is \(source.count) characters long; the limit is \(Self.maxLength)", column: Self.maxLength + 1)
+        }
         tokens = try Self.tokenize(source)
         position = 0
+        nesting = 0
+        connectives = 0
         if tokens.first?.token == .end { throw SliceExpressionError.syntax("empty expression", column: 1) }
         let expression = try parseOr()
         guard current == .end else { throw SliceExpressionError.syntax("unexpected \(describe(current))", column: column) }
@@ -46,9 +59,24 @@ struct SliceExpressionParser {
         }
     }
 
+    private mutating func enter() throws {
+        nesting += 1
+        guard nesting <= Self.maxNesting else {
+            throw SliceExpressionError.syntax("nested more than \(Self.maxNesting) levels deep (parentheses and 'not')", column: column)
+        }
+    }
+
+    private mutating func countConnective() throws {
+        connectives += 1
+        guard connectives <= Self.maxConnectives else {
+            throw SliceExpressionError.syntax("more than \(Self.maxConnectives) 'and'/'or' (use 'in [...]' for long lists of values)", column: column)
+        }
+    }
+
     private mutating func parseOr() throws -> SliceExpression {
         var left = try parseAnd()
         while current == .or {
+            try countConnective()
             advance()
             left = .or(left, try parseAnd())
         }
@@ -58,6 +86,7 @@ struct SliceExpressionParser {
     private mutating func parseAnd() throws -> SliceExpression {
         var left = try parseUnary()
         while current == .and {
+            try countConnective()
             advance()
             left = .and(left, try parseUnary())
         }
@@ -66,7 +95,9 @@ struct SliceExpressionParser {
 
     private mutating func parseUnary() throws -> SliceExpression {
         if current == .not {
+            try enter()
             advance()
+            defer { nesting -= 1 }
             return .not(try parseUnary())
         }
         return try parseComparison()
@@ -74,7 +105,9 @@ struct SliceExpressionParser {
 
     private mutating func parseComparison() throws -> SliceExpression {
         if current == .lparen {
+            try enter()
             advance()
+            defer { nesting -= 1 }
             let inner = try parseOr()
             guard current == .rparen else { throw SliceExpressionError.syntax("expected ')' but found \(describe(current))", column: column) }
             advance()

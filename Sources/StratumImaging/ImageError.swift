@@ -3,10 +3,12 @@ public struct ImageError: Error, CustomStringConvertible, Equatable {
     public enum Reason: Equatable, Sendable {
         /// The file could not be read at all.
         case unreadable(String)
-        /// The bytes are neither PNG nor JPEG.
-        case unknownFormat
+        /// The bytes are neither PNG nor JPEG; `detected` names what they look like, when known.
+        case unknownFormat(detected: String?)
         /// The decoder rejected the data (corrupt or truncated); holds the decoder's message.
         case corrupt(format: String, message: String)
+        /// The file declares more pixels than `ImageLimits.maxPixels`.
+        case tooLarge(width: Int, height: Int, limit: Int)
         /// Encoding failed; holds the encoder's message.
         case encodeFailed(String)
     }
@@ -23,8 +25,12 @@ public struct ImageError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch reason {
         case .unreadable(let message): return "\(source): cannot read image: \(message)"
-        case .unknownFormat: return "\(source): not a PNG or JPEG file (unrecognised signature)"
+        case .unknownFormat(let detected):
+            let what = detected.map { "it looks like \($0)" } ?? "unrecognised signature"
+            return "\(source): not a PNG or JPEG file (\(what))"
         case .corrupt(let format, let message): return "\(source): corrupt or truncated \(format): \(message)"
+        case .tooLarge(let width, let height, let limit):
+            return "\(source): image is \(width)×\(height) pixels, over the limit of \(limit) pixels (set STRATUM_MAX_IMAGE_PIXELS to raise it)"
         case .encodeFailed(let message): return "\(source): cannot encode PNG: \(message)"
         }
     }

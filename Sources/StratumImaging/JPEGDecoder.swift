@@ -4,7 +4,12 @@ import CTurboJPEG
 public enum JPEGDecoder {
     /// Decodes JPEG bytes to 8-bit RGB. Warnings (e.g. a missing end marker after complete
     /// data) are errors too: a truncated file never yields a half-grey image silently.
-    public static func decode(_ bytes: [UInt8], source: String) throws -> RGBImage {
+    ///
+    /// CMYK and YCCK files are decoded to CMYK by libjpeg-turbo (inverted first when an Adobe
+    /// APP14 segment marks Photoshop's inverted storage, as PIL does) and converted to RGB as
+    /// PIL does: R = (255 − C)(255 − K)/255, likewise G from M and B from Y — no colour profile.
+    /// With `applyOrientation`, an EXIF orientation tag is applied (the image as displayed).
+    public static func decode(_ bytes: [UInt8], source: String, applyOrientation: Bool = true) throws -> RGBImage {
         guard let handle = tjInitDecompress() else {
             throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: "cannot initialise decoder"))
         }
@@ -17,19 +22,38 @@ public enum JPEGDecoder {
         guard header == 0 else {
             throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: errorText(handle)))
         }
-        guard width > 0, height > 0, Int(width) * Int(height) <= 100_000_000 else {
-            throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: "implausible size \(width)×\(height)"))
-        }
-        var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
+        try ImageLimits.check(width: Int(width), height: Int(height), format: "JPEG", source: source)
+        let markers = JPEGMarkers(bytes)
+        let isCMYK = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
+        let channels = isCMYK ? 4 : 3
+        var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * channels)
+        let format = isCMYK ? TJPF_CMYK : TJPF_RGB
         let status = input.withUnsafeMutableBufferPointer { buffer in
             pixels.withUnsafeMutableBufferPointer { out in
-                tjDecompress2(handle, buffer.baseAddress, UInt(buffer.count), out.baseAddress, width, 0, height, Int32(TJPF_RGB.rawValue), 0)
+                tjDecompress2(handle, buffer.baseAddress, UInt(buffer.count), out.baseAddress, width, 0, height, Int32(format.rawValue), 0)
             }
         }
         if status != 0 {
             throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: errorText(handle)))
         }
-        return RGBImage(width: Int(width), height: Int(height), pixels: pixels)
+        if isCMYK { pixels = rgb(fromCMYK: pixels, inverted: markers.hasAdobeSegment) }
+        let image = RGBImage(width: Int(width), height: Int(height), pixels: pixels)
+        return applyOrientation ? image.oriented(markers.orientation ?? 1) : image
+    }
+
+    /// Packed CMYK to packed RGB, PIL's formula (rounded division by 255).
+    static func rgb(fromCMYK cmyk: [UInt8], inverted: Bool) -> [UInt8] {
+        var rgb = [UInt8](repeating: 0, count: cmyk.count / 4 * 3)
+        for pixel in 0..<(cmyk.count / 4) {
+            let source = pixel * 4
+            let flip: (UInt8) -> Int = { inverted ? 255 - Int($0) : Int($0) }
+            let k = 255 - flip(cmyk[source + 3])
+            for channel in 0..<3 {
+                let product = (255 - flip(cmyk[source + channel])) * k
+                rgb[pixel * 3 + channel] = UInt8((product + 127) / 255)
+            }
+        }
+        return rgb
     }
 
     private static func errorText(_ handle: tjhandle) -> String {

@@ -8,9 +8,17 @@ public enum PNGCodec {
     /// The 8-byte PNG signature.
     public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    /// Decodes PNG bytes to 8-bit RGB (grayscale, palette and alpha are converted;
-    /// alpha is composited over black as libpng does for an RGB target).
+    /// Decodes PNG bytes to 8-bit RGB: the stored sample values, as PIL and TensorFlow give
+    /// them. Grayscale and palette are expanded; alpha is composited over black as libpng does
+    /// for an RGB target; 16-bit samples are scaled to 8 bits with rounding (v·255/65535).
+    /// Colour-space chunks (`gAMA`, `cHRM`, `sRGB`, `iCCP`) are ignored, never applied:
+    /// libpng's simplified API would otherwise convert the pixels, so the same image gives
+    /// different model inputs depending on a metadata chunk.
+    ///
+    /// Images declaring more than `ImageLimits.maxPixels` pixels are refused before any pixel
+    /// memory is allocated.
     public static func decode(_ bytes: [UInt8], source: String) throws -> RGBImage {
+        let bytes = withoutColorSpaceChunks(bytes)
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         defer { png_image_free(&image) }
@@ -19,10 +27,11 @@ public enum PNGCodec {
         }
         guard began != 0 else { throw ImageError(source: source, reason: .corrupt(format: "PNG", message: message(of: image))) }
         image.format = UInt32(PNG_FORMAT_RGB)
+        // Without colour-space chunks, 16-bit samples are taken as sRGB-encoded like 8-bit ones,
+        // so reducing them to 8 bits is a rounding scale, not a linear-to-sRGB conversion.
+        image.flags |= UInt32(PNG_IMAGE_FLAG_16BIT_sRGB)
         let width = Int(image.width), height = Int(image.height)
-        guard width > 0, height > 0, width * height <= 100_000_000 else {
-            throw ImageError(source: source, reason: .corrupt(format: "PNG", message: "implausible size \(width)×\(height)"))
-        }
+        try ImageLimits.check(width: width, height: height, format: "PNG", source: source)
         var pixels = [UInt8](repeating: 0, count: stratum_png_image_size(&image))
         // Reading needs the input bytes alive until finish_read returns.
         let finished = bytes.withUnsafeBytes { _ in
@@ -56,6 +65,29 @@ public enum PNGCodec {
         }
         guard written != 0 else { throw ImageError(source: "PNG encoder", reason: .encodeFailed(message(of: image))) }
         return Array(output.prefix(size))
+    }
+
+    /// Chunk types that make libpng's simplified reader convert pixel values.
+    static let colorSpaceChunks: Set<String> = ["gAMA", "cHRM", "sRGB", "iCCP"]
+
+    /// `png` with its colour-space chunks removed (each chunk carries its own CRC, so the rest
+    /// stays valid). Malformed chunk structure is left for libpng to report.
+    static func withoutColorSpaceChunks(_ png: [UInt8]) -> [UInt8] {
+        guard png.starts(with: signature) else { return png }
+        var output = Array(png[0..<8])
+        output.reserveCapacity(png.count)
+        var offset = 8
+        while offset + 12 <= png.count {
+            let length = Int(png[offset]) << 24 | Int(png[offset + 1]) << 16 | Int(png[offset + 2]) << 8 | Int(png[offset + 3])
+            let end = offset + 12 + length
+            guard length < 0x8000_0000, end <= png.count else { break }
+            let type = String(decoding: png[(offset + 4)..<(offset + 8)], as: UTF8.self)
+            if !colorSpaceChunks.contains(type) { output += png[offset..<end] }
+            offset = end
+            if type == "IEND" { break }
+        }
+        if offset < png.count { output += png[offset...] }
+        return output
     }
 
     private static func message(of image: png_image) -> String {

@@ -35,7 +35,22 @@ public struct LogisticLoader: TrainableModelLoader {
     public var kind: String { Self.kindName }
     public var summary: String { "L2-regularised logistic regression on downsampled pixels, fitted by Stratum (JSON model file)" }
 
+    public var options: [ModelOption] {
+        [ModelOption("size", "input side in pixels, 1…512 (default 24)"),
+         ModelOption("channels", "1 (gray, BT.601) or 3 (RGB) (default 1)"),
+         ModelOption("C", "inverse L2 regularisation strength, > 0 (default 1.0)"),
+         ModelOption("normalize", "pixel scaling before standardisation: unit (default), symmetric or raw")]
+    }
+
     public init() {}
+
+    /// A JSON file whose first 64 KiB name the `stratum-logistic` format.
+    public func recognises(_ url: URL) -> Bool {
+        guard url.pathExtension.lowercased() == "json", let handle = try? FileHandle(forReadingFrom: url) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 65_536) else { return false }
+        return String(decoding: head, as: UTF8.self).contains("\"stratum-logistic\"")
+    }
 
     public func load(_ spec: ModelSpec) throws -> any ImageClassifier {
         let file = try LogisticModelFile.read(spec.path)

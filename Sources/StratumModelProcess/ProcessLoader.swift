@@ -13,7 +13,22 @@ public struct ProcessLoader: ModelLoader {
     public var kind: String { Self.kindName }
     public var summary: String { "an external program speaking the stdio plugin protocol (docs/plugin-protocol.md); any language" }
 
+    public var options: [ModelOption] {
+        [ModelOption("command", "the program and its arguments: a JSON list, or words split on spaces (default: path itself, or plugin.json's)"),
+         ModelOption("env", "extra environment variables: a mapping of names to strings"),
+         ModelOption("timeout", "seconds allowed per batch (default 60)"),
+         ModelOption("startup_timeout", "seconds allowed for the plugin's hello (default 30)")]
+    }
+
     public init() {}
+
+    /// A folder holding `plugin.json`, or an executable file.
+    public func recognises(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return false }
+        if isDirectory.boolValue { return FileManager.default.fileExists(atPath: url.appendingPathComponent("plugin.json").path) }
+        return FileManager.default.isExecutableFile(atPath: url.path)
+    }
 
     public func load(_ spec: ModelSpec) throws -> any ImageClassifier {
         let launch = try Self.launch(for: spec)

@@ -12,7 +12,21 @@ public struct TFJSLoader: ModelLoader {
     public var kind: String { Self.kindName }
     public var summary: String { "TensorFlow.js exports (graph-model or layers-model, float32/float16/uint8 weights), run natively" }
 
+    public var options: [ModelOption] {
+        [ModelOption("normalize", "pixel scaling: unit [0,1] (default), symmetric [-1,1] as AutoML Vision Edge, raw [0,255]"),
+         ModelOption("center_crop", "true: crop the centred square before resizing (default false)"),
+         ModelOption("labels", "comma-separated class labels, when there is no dict.txt beside model.json")]
+    }
+
     public init() {}
+
+    /// A folder holding `model.json`, or a file named `model.json`.
+    public func recognises(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else { return false }
+        if isDirectory.boolValue { return FileManager.default.fileExists(atPath: url.appendingPathComponent("model.json").path) }
+        return url.lastPathComponent == "model.json"
+    }
 
     public func load(_ spec: ModelSpec) throws -> any ImageClassifier {
         let model = try TFJSModel(contentsOf: spec.path)
@@ -29,9 +43,20 @@ public struct TFJSLoader: ModelLoader {
             throw TFJSError(file: file, message: "no labels: put a dict.txt beside model.json or give the labels option")
         }
         let input = InputSpec(width: model.inputShape[2], height: model.inputShape[1], channels: model.inputShape[3],
-                              normalization: normalization, centerCrop: spec.options["center_crop"] == "true")
+                              normalization: normalization, centerCrop: try Self.bool(spec.options["center_crop"], option: "center_crop", file: file))
         let descriptor = ModelDescriptor(name: spec.name, kind: kind, labels: labels, input: input, contentHash: try SHA256.hex(contentsOf: spec.path))
         return TFJSClassifier(descriptor: descriptor, model: model, file: file)
+    }
+}
+
+extension TFJSLoader {
+    /// `true`/`false` (absent: false); anything else is an error rather than a silent false.
+    static func bool(_ text: String?, option: String, file: String) throws -> Bool {
+        switch text?.lowercased() {
+        case nil, "false": return false
+        case "true": return true
+        case let other?: throw TFJSError(file: file, message: "option \(option) '\(other)' is not true or false")
+        }
     }
 }
 

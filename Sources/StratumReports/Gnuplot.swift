@@ -79,7 +79,42 @@ public struct GnuplotError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
+/// Text from data (names, labels, attribute values, paths) made safe for a gnuplot script.
+///
+/// Every string that reaches a script goes through one of these two functions; nothing from
+/// data is ever interpolated otherwise. gnuplot ends a command at a line break and performs
+/// backquote (command) and `@` (macro) substitution everywhere except inside single-quoted
+/// strings, where the only escape is `''` for a quote. So:
+/// - `literal` gives a single-quoted string with quotes doubled and every control character
+///   (line feed, carriage return, NUL, …) replaced by a space: it cannot end the command or
+///   the string, and nothing inside it is substituted;
+/// - `dataField` gives a double-quoted field for an inline data block: no line break (so no
+///   line of the block can be `EOD`), and `"` becomes `'` (the data reader has no escapes).
+public enum GnuplotText {
+    /// A single-quoted gnuplot string literal showing `text` (control characters as spaces).
+    public static func literal(_ text: String) -> String {
+        "'" + printable(text).replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
+    /// A double-quoted data-block field showing `text` (control characters as spaces, `"` as `'`).
+    public static func dataField(_ text: String) -> String {
+        "\"" + printable(text).replacingOccurrences(of: "\"", with: "'") + "\""
+    }
+
+    /// `text` with every Unicode control character (Cc) and line or paragraph separator as a space.
+    static func printable(_ text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .lineSeparator, .paragraphSeparator: scalars.append(" ")
+            default: scalars.append(scalar)
+            }
+        }
+        return String(scalars)
+    }
+}
+
 extension String {
-    /// The string as a gnuplot single-quoted literal ('' escapes a quote; no other escapes apply).
-    var gnuplotQuoted: String { "'" + replacingOccurrences(of: "'", with: "''").replacingOccurrences(of: "\n", with: " ") + "'" }
+    /// The string as a gnuplot single-quoted literal (`GnuplotText.literal`).
+    var gnuplotQuoted: String { GnuplotText.literal(self) }
 }

@@ -61,9 +61,7 @@ public struct RunReport: Sendable {
         return jobs.map { directory.appendingPathComponent($0.figure.file) } + [index]
     }
 
-    static func safe(_ name: String) -> String {
-        String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
-    }
+    static func safe(_ name: String) -> String { FileNameComponent.safe(name) }
 }
 
 /// A report could not be drawn.

@@ -33,7 +33,7 @@ public struct SliceAccuracyChart: Sendable {
     public func script(output: String) -> String {
         var rows: [String] = []
         for (index, slice) in slices.enumerated() {
-            var columns = ["\(index)", "\"" + "\(slice.name) (n=\(slice.n))".replacingOccurrences(of: "\"", with: "'") + "\""]
+            var columns = ["\(index)", GnuplotText.dataField("\(slice.name) (n=\(slice.n))")]
             for variant in variants {
                 if let score = variant.scores[slice.name], let accuracy = score.accuracy {
                     columns += [String(accuracy), String(score.ciLow ?? accuracy), String(score.ciHigh ?? accuracy)]

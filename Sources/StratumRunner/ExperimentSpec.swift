@@ -221,22 +221,32 @@ struct SpecReader {
         return scalar.string
     }
 
+    /// Limits on one option value: YAML aliases can make a kilobyte expand to billions of
+    /// nodes (an "alias bomb"); the expansion is counted and stopped at these.
+    static let optionNodeLimit = 10_000
+    static let optionDepthLimit = 32
+
     /// A scalar option as its text; a list or mapping of scalars as JSON text.
     func optionText(_ node: Node, _ field: String) throws -> String {
-        func json(_ node: Node) throws -> Any {
-            if let sequence = node.sequence { return try sequence.map(json) }
+        var visited = 0
+        func json(_ node: Node, depth: Int) throws -> Any {
+            visited += 1
+            guard visited <= Self.optionNodeLimit, depth <= Self.optionDepthLimit else {
+                throw error(node, field, "is too large: more than \(Self.optionNodeLimit) values or \(Self.optionDepthLimit) levels once YAML aliases are expanded")
+            }
+            if let sequence = node.sequence { return try sequence.map { try json($0, depth: depth + 1) } }
             if let mapping = node.mapping {
                 var object: [String: Any] = [:]
                 for (key, value) in mapping {
                     guard let name = key.string else { throw error(key, field, "keys must be strings") }
-                    object[name] = try json(value)
+                    object[name] = try json(value, depth: depth + 1)
                 }
                 return object
             }
             return try string(node, field)
         }
         if node.sequence != nil || node.mapping != nil {
-            let data = try JSONSerialization.data(withJSONObject: try json(node), options: [.sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: try json(node, depth: 0), options: [.sortedKeys])
             return String(decoding: data, as: UTF8.self)
         }
         return try string(node, field)

@@ -17,33 +17,18 @@ public enum Prediction {
         public var predictions: [Row]
     }
 
-    /// The kind a model path most likely is: a `stratum-logistic` JSON file → `logistic`;
-    /// a folder with `model.json` → `tfjs`; a folder with `plugin.json` or an executable → `process`.
-    public static func guessKind(_ path: URL) -> String? {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path.path, isDirectory: &isDirectory) else { return nil }
-        if isDirectory.boolValue {
-            if FileManager.default.fileExists(atPath: path.appendingPathComponent("model.json").path) { return "tfjs" }
-            if FileManager.default.fileExists(atPath: path.appendingPathComponent("plugin.json").path) { return "process" }
-            return nil
-        }
-        if path.lastPathComponent == "model.json" { return "tfjs" }
-        if path.pathExtension == "json", let data = try? Data(contentsOf: path), String(decoding: data, as: UTF8.self).contains("\"stratum-logistic\"") {
-            return "logistic"
-        }
-        return FileManager.default.isExecutableFile(atPath: path.path) ? "process" : nil
-    }
-
     /// Loads the model, predicts every image in batches, closes the model.
     public static func run(model path: URL, kind: String?, images: [URL], normalization: Normalization?, options: [String: String],
                            batchSize: Int = 32, registry: ModelRegistry = .standard) throws -> Output {
-        guard let kind = kind ?? guessKind(path) else {
-            throw RunError(message: "\(path.path): cannot tell the model kind; pass --kind (registered: \(registry.kinds.joined(separator: ", ")))")
+        guard let kind = kind ?? registry.kind(of: path) else {
+            throw RunError(message: "\(path.path): no model kind recognises this file; pass --kind (registered: \(registry.kinds.joined(separator: ", ")))")
         }
         if normalization != nil && kind == "process" {
             throw RunError(message: "--normalize cannot be used with kind process: the plugin declares its own normalisation in its hello")
         }
-        let classifier = try registry.loader(for: kind).load(ModelSpec(name: path.lastPathComponent, kind: kind, path: path, options: options))
+        let loader = try registry.loader(for: kind)
+        try loader.checkOptions(options, variant: path.lastPathComponent)
+        let classifier = try loader.load(ModelSpec(name: path.lastPathComponent, kind: kind, path: path, options: options))
         defer { classifier.close() }
         var input = classifier.descriptor.input
         if let normalization { input.normalization = normalization }
@@ -51,7 +36,7 @@ public enum Prediction {
         var start = 0
         while start < images.count {
             let chunk = Array(images[start..<min(images.count, start + batchSize)])
-            let decoded = try chunk.map(ImageFile.read)
+            let decoded = try chunk.map { try ImageFile.read($0) }
             let probabilities = try classifier.predict(Preprocessor.batch(decoded, for: input))
             guard probabilities.count == chunk.count else {
                 throw RunError(message: "model returned \(probabilities.count) rows for \(chunk.count) images")

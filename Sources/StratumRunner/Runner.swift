@@ -41,7 +41,9 @@ public struct Runner: Sendable {
     /// Runs the experiment. Input problems (dataset, images, unknown kinds) throw before a run is
     /// stored; a variant that fails is recorded as failed and the others still run.
     public func run(_ spec: ExperimentSpec, options: RunOptions = RunOptions(), events: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws -> RunSummary {
-        for variant in spec.variants { _ = try registry.loader(for: variant.kind) }
+        for variant in spec.variants {
+            try registry.loader(for: variant.kind).checkOptions(variant.options, variant: variant.name)
+        }
         let dataset = try DatasetPreparation.load(spec, events: events)
         let samples = dataset.samples(inSplit: spec.split)
         guard !samples.isEmpty else {
@@ -77,7 +79,7 @@ public struct Runner: Sendable {
             var accuracies: [SliceAccuracy] = []
             var reports: [URL] = []
             let evaluation = VariantEvaluation(
-                store: store, runID: runID, samples: samples, sampleIDs: evaluatedIDs, images: images,
+                store: store, runID: runID, samples: samples, datasetLabels: dataset.labels, sampleIDs: evaluatedIDs, images: images,
                 batchSize: options.batchSize ?? spec.batchSize, events: events)
             for variant in spec.variants {
                 let modelSpec = ModelSpec(name: variant.name, kind: variant.kind, path: variant.path, options: variant.options)
@@ -133,12 +135,6 @@ public struct RunError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
-/// File-name-safe forms of user-given names.
-enum FileNames {
-    static func safe(_ name: String) -> String {
-        String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
-    }
-}
 
 /// The git commit of the repository holding a file, when there is one.
 enum GitInfo {

@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 import StratumReports
 import StratumStore
 
@@ -57,7 +58,7 @@ public enum StoredRunReports {
     /// `<reportsRoot>/<experiment>/run-<n>`, the experiment name made file-name safe (it comes
     /// from the experiment file and must never lead outside the reports folder).
     public static func directory(reportsRoot: URL, experiment: String, run: Int) -> URL {
-        let safe = FileNames.safe(experiment)
+        let safe = FileNameComponent.safe(experiment)
         return reportsRoot.appendingPathComponent(safe.hasPrefix(".") ? "_" + safe : safe).appendingPathComponent("run-\(run)")
     }
 

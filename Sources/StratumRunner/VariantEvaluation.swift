@@ -8,6 +8,8 @@ struct VariantEvaluation {
     let store: Store
     let runID: Int64
     let samples: [Sample]
+    /// The dataset's class labels: a model may not predict any other.
+    let datasetLabels: [String]
     let sampleIDs: [Int64]
     let images: [RGBImage]
     let batchSize: Int
@@ -23,6 +25,10 @@ struct VariantEvaluation {
     func predict(_ classifier: any ImageClassifier, variantID: Int64) throws -> Predicted {
         let descriptor = classifier.descriptor
         let labels = descriptor.labels
+        let foreign = labels.filter { !datasetLabels.contains($0) }
+        guard foreign.isEmpty else {
+            throw RunError(message: "model '\(descriptor.name)' has label(s) \(foreign.map { "'\($0)'" }.joined(separator: ", ")) that the dataset does not (dataset labels: \(datasetLabels.joined(separator: ", "))); its predictions would not be comparable")
+        }
         let labelIndex = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
         let trueIndices = try samples.map { sample -> Int in
             guard let index = labelIndex[sample.label] else {

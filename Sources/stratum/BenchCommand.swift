@@ -40,7 +40,7 @@ struct BenchCommand: ParsableCommand {
         func run() throws {
             do {
                 let modelURL = URL(fileURLWithPath: model)
-                guard let kind = Prediction.guessKind(modelURL) else { throw ValidationError("cannot tell the kind of \(model)") }
+                guard let kind = ModelRegistry.standard.kind(of: modelURL) else { throw ValidationError("cannot tell the kind of \(model)") }
                 let local = try ModelRegistry.standard.loader(for: kind).load(ModelSpec(name: "in-process", kind: kind, path: modelURL))
                 let dataset = try ManifestReader.read(URL(fileURLWithPath: manifest), columns: ManifestColumns(label: "sex"))
                 let images = try dataset.samples.prefix(count).map { try ImageFile.read($0.url) }

@@ -19,7 +19,7 @@ struct ServeCommand: ParsableCommand {
     func run() throws {
         do {
             let path = URL(fileURLWithPath: model)
-            guard let kind = kind ?? Prediction.guessKind(path) else { throw ValidationError("cannot tell the model kind of \(model); pass --kind") }
+            guard let kind = kind ?? ModelRegistry.standard.kind(of: path) else { throw ValidationError("cannot tell the model kind of \(model); pass --kind") }
             let classifier = try ModelRegistry.standard.loader(for: kind).load(ModelSpec(name: path.lastPathComponent, kind: kind, path: path))
             defer { classifier.close() }
             try PluginServer.serve(classifier)

@@ -72,7 +72,7 @@ import Testing
 }
 
 @Suite struct ReportPathTests {
-    @Test(arguments: [("faces", "faces"), ("../../etc", "_.._.._etc"), ("a/b", "a_b"), (".hidden", "_.hidden")])
+    @Test(arguments: [("faces", "faces"), ("../../etc", "_.._etc-74ccf3c5"), ("a/b", "a_b-c14cddc0"), ("a_b", "a_b"), (".hidden", "hidden-16924190"), ("..", "_-5ec1f7e7")])
     func experimentNamesCannotLeaveTheReportsFolder(_ name: String, _ folder: String) {
         let directory = StoredRunReports.directory(reportsRoot: URL(fileURLWithPath: "/r"), experiment: name, run: 2)
         #expect(directory.path == "/r/\(folder)/run-2")

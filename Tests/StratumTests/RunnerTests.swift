@@ -13,10 +13,12 @@ import Testing
 struct ScriptedLoader: ModelLoader {
     var kind: String { "scripted" }
     var summary: String { "test classifier" }
+    var options: [ModelOption] { [ModelOption("fail_from_batch", "batch number"), ModelOption("mode", "how to fail"), ModelOption("labels", "comma-separated")] }
+    func recognises(_ url: URL) -> Bool { false }
 
     func load(_ spec: ModelSpec) throws -> any ImageClassifier {
         ScriptedClassifier(
-            descriptor: ModelDescriptor(name: spec.name, kind: kind, labels: ["female", "male"], input: InputSpec(width: 8, height: 8, channels: 1), contentHash: "none"),
+            descriptor: ModelDescriptor(name: spec.name, kind: kind, labels: spec.options["labels"].map { $0.split(separator: ",").map(String.init) } ?? ["female", "male"], input: InputSpec(width: 8, height: 8, channels: 1), contentHash: "none"),
             failFromBatch: Int(spec.options["fail_from_batch"] ?? "") ?? Int.max, mode: spec.options["mode"] ?? "throw")
     }
 }
@@ -41,7 +43,7 @@ final class ScriptedClassifier: ImageClassifier, @unchecked Sendable {
         lock.lock(); batches += 1; let number = batches; lock.unlock()
         let rows = (0..<batch.count).map { index -> [Float] in
             let mean = batch.image(index).reduce(0, +) / Float(batch.imageSize)
-            return [mean, 1 - mean]
+            return [mean, 1 - mean] + [Float](repeating: 0, count: max(0, descriptor.labels.count - 2))
         }
         guard number >= failFromBatch else { return rows }
         switch mode {

@@ -1,0 +1,25 @@
+import Foundation
+
+/// The largest image Stratum decodes, checked against the size a file declares before any
+/// pixel memory is allocated (a few hundred bytes of PNG can declare 10,000 × 10,000).
+public enum ImageLimits {
+    /// Default: 4096 × 4096 = 16,777,216 pixels (48 MiB as 8-bit RGB). Set
+    /// `STRATUM_MAX_IMAGE_PIXELS` to change it (e.g. for large scans).
+    public static let defaultMaxPixels = 4096 * 4096
+
+    /// The limit in force: `STRATUM_MAX_IMAGE_PIXELS` when it is a positive integer, else the default.
+    public static var maxPixels: Int {
+        if let text = ProcessInfo.processInfo.environment["STRATUM_MAX_IMAGE_PIXELS"], let value = Int(text), value > 0 { return value }
+        return defaultMaxPixels
+    }
+
+    static func check(width: Int, height: Int, format: String, source: String) throws {
+        guard width > 0, height > 0 else {
+            throw ImageError(source: source, reason: .corrupt(format: format, message: "declares an empty size \(width)×\(height)"))
+        }
+        let limit = maxPixels
+        guard width.multipliedReportingOverflow(by: height).partialValue <= limit, width <= limit, height <= limit else {
+            throw ImageError(source: source, reason: .tooLarge(width: width, height: height, limit: limit))
+        }
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import StratumCore
+import StratumData
+import StratumImaging
+import StratumReports
+import StratumRunner
+import Testing
+
+/// Data, experiment and model files written by someone hostile or careless: each finding of
+/// the hostile-input review has a test here that failed before its fix.
+@Suite(.serialized) struct HostileInputTests {
+    /// A dataset folder of copies of one small PNG, with a manifest holding `rows`
+    /// (`id,path,sex,split,group` values; the header is written here).
+    static func dataset(in directory: URL, rows: [[String]]) throws -> URL {
+        let data = directory.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        let png = try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png"))
+        func csv(_ field: String) -> String { "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        var text = "id,path,sex,split,group\n"
+        for row in rows {
+            if !FileManager.default.fileExists(atPath: data.appendingPathComponent(row[1]).path) {
+                try png.write(to: data.appendingPathComponent(row[1]))
+            }
+            text += row.map(csv).joined(separator: ",") + "\n"
+        }
+        try TestSupport.write(text, to: data.appendingPathComponent("manifest.csv"))
+        return data.appendingPathComponent("manifest.csv")
+    }
+
+    static func experiment(_ yaml: String, in directory: URL) throws -> ExperimentSpec {
+        let url = directory.appendingPathComponent("e.yaml")
+        try TestSupport.write(yaml, to: url)
+        return try ExperimentSpec.load(url)
+    }
+
+    // MARK: Security
+
+    /// An attribute value that closes gnuplot's inline data block and runs a shell command.
+    @Test func attributeValuesCannotRunCommandsThroughGnuplot() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let marker = directory.appendingPathComponent("pwned")
+        let payloads = [
+            "x\nEOD\nsystem \"touch \(marker.path)\"\n$slices << EOD\n",
+            "y\r\nEOD\r\nsystem 'touch \(marker.path)-cr'\r\n",
+            "`touch \(marker.path)-backquote`",
+            "z' . system('touch \(marker.path)-quote') . '",
+        ]
+        var rows: [[String]] = []
+        for (index, payload) in payloads.enumerated() {
+            rows.append(["a\(index)", "a\(index).png", "female", "test", payload])
+            rows.append(["b\(index)", "b\(index).png", "male", "test", payload])
+        }
+        let manifest = try Self.dataset(in: directory, rows: rows)
+        let spec = try Self.experiment("""
+        name: "inj`touch \(marker.path)-name`"
+        dataset: {manifest: \(manifest.path), label: sex, labels: [female, male]}
+        variants:
+          - {name: "v' . system('touch \(marker.path)-variant') . '", kind: scripted, path: none}
+        slices: {by: [group], intersections: false}
+        """, in: directory)
+        let summary = try Runner(registry: RunnerTests.registry).run(spec, options: RunOptions(reportsRoot: directory.appendingPathComponent("Reports")))
+        #expect(summary.reportError == nil, "\(summary.reportError ?? "")")
+        let made = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("pwned") }
+        #expect(made.isEmpty, "gnuplot ran an injected command: \(made)")
+        let chart = summary.reportDirectory.appendingPathComponent("slice-accuracy.png")
+        #expect(try ImageFile.read(chart).width >= 900)
+
+        // The value is still shown, on one line, escaped.
+        let script = SliceAccuracyChart(title: "t", slices: [(payloads[0], 2)], variants: [("v", [:])]).script(output: "/dev/null")
+        let dataLine = try #require(script.split(separator: "\n").first { $0.hasPrefix("0 ") })
+        #expect(dataLine.contains("x EOD system 'touch \(marker.path)' $slices << EOD"))
+        #expect(!script.split(separator: "\n").contains { $0.hasPrefix("system") })
+    }
+
+    static let gnuplotLiterals: [(text: String, literal: String)] = [
+        ("plain", "'plain'"),
+        ("it's", "'it''s'"),
+        ("a\nb\rc\u{0}d\u{2028}e", "'a b c d e'"),
+        ("`id` @macro \"q\" \\n", "'`id` @macro \"q\" \\n'"),
+    ]
+
+    @Test(arguments: gnuplotLiterals)
+    func gnuplotLiteralsCannotEndTheStringOrTheLine(_ text: String, _ literal: String) {
+        #expect(GnuplotText.literal(text) == literal)
+        let field = GnuplotText.dataField(text)
+        #expect(field.hasPrefix("\"") && field.hasSuffix("\"") && !field.dropFirst().dropLast().contains("\""))
+        #expect(!field.contains("\n") && !field.contains("\r"))
+    }
+
+    @Test func symlinkLeavingTheDatasetFolderIsRejected() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let outside = directory.appendingPathComponent("secret.png")
+        try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png")).write(to: outside)
+        let data = directory.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: data.appendingPathComponent("link.png").path, withDestinationPath: outside.path)
+        try FileManager.default.createSymbolicLink(atPath: data.appendingPathComponent("sub/up").path, withDestinationPath: directory.path)
+        try Data(contentsOf: outside).write(to: data.appendingPathComponent("inside.png"))
+        try FileManager.default.createSymbolicLink(atPath: data.appendingPathComponent("alias.png").path, withDestinationPath: "inside.png")
+        try TestSupport.write("id,path,label,split\na,link.png,x,test\nb,sub/up/secret.png,y,test\nc,alias.png,x,test\n", to: data.appendingPathComponent("m.csv"))
+        let error = try #require(throws: ManifestError.self) { try ManifestReader.read(data.appendingPathComponent("m.csv")) }
+        #expect(error.issues.map(\.line) == [2, 3], "\(error)")
+        #expect(error.issues.allSatisfy { if case .symlinkEscapesDataset = $0.problem { true } else { false } })
+        #expect(error.description.contains("link.png"))
+    }
+
+    @Test func byteOrderMarkBeforeTheHeaderIsSkipped() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png")).write(to: directory.appendingPathComponent("a.png"))
+        try Data([0xEF, 0xBB, 0xBF] + Array("id,path,label,split\na,a.png,x,test\n".utf8)).write(to: directory.appendingPathComponent("m.csv"))
+        let dataset = try ManifestReader.read(directory.appendingPathComponent("m.csv"))
+        #expect(dataset.samples.map(\.id) == ["a"])
+        #expect(dataset.columns.first == "id")
+    }
+
+    // MARK: Silently wrong numbers
+
+    static let misspeltOptions: [(kind: String, options: String, option: String, suggestion: String?)] = [
+        ("tfjs", "{normalise: symmetric}", "normalise", "normalize"),
+        ("process", "{timout: 5}", "timout", "timeout"),
+        ("process", "{commnd: x}", "commnd", "command"),
+        ("logistic", "{c: 0.1}", "c", "C"),
+        ("tfjs", "{options: {center_crop: true}}", "options", nil),
+    ]
+
+    @Test(arguments: misspeltOptions)
+    func unknownOptionIsAnErrorNamingTheClosestKnownOne(_ kind: String, _ options: String, _ option: String, _ suggestion: String?) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let manifest = try Self.dataset(in: directory, rows: [["a", "a.png", "female", "test", "g"], ["b", "b.png", "male", "test", "g"]])
+        let spec = try Self.experiment("""
+        dataset: {manifest: \(manifest.path), label: sex}
+        variants: [{name: v, kind: \(kind), path: none, options: \(options)}]
+        """, in: directory)
+        let error = try #require(throws: UnknownOptionError.self) { try Runner().run(spec, options: RunOptions(reportsRoot: directory)) }
+        #expect(error.option == option && error.suggestion == suggestion && error.variant == "v")
+        if let suggestion { #expect(error.description.contains("did you mean '\(suggestion)'")) }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("stratum.sqlite").path))
+    }
+
+    @Test func everyLoaderRecognisesItsOwnFilesAndNoOther() throws {
+        let models = TestSupport.repositoryRoot.appendingPathComponent("Experiments/models")
+        let registry = ModelRegistry.standard
+        #expect(registry.kind(of: models.appendingPathComponent("small-cnn")) == "tfjs")
+        #expect(registry.kind(of: models.appendingPathComponent("small-cnn/model.json")) == "tfjs")
+        let plugins = TestSupport.fixtures.appendingPathComponent("plugins")
+        let pluginFolder = try FileManager.default.contentsOfDirectory(at: plugins, includingPropertiesForKeys: nil)
+            .first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("plugin.json").path) }
+        if let pluginFolder { #expect(registry.kind(of: pluginFolder) == "process") }
+        let directory = try TestSupport.temporaryDirectory()
+        let logistic = directory.appendingPathComponent("m.json")
+        try TestSupport.write(#"{"format": "stratum-logistic", "version": 1}"#, to: logistic)
+        #expect(registry.kind(of: logistic) == "logistic")
+        let other = directory.appendingPathComponent("other.json")
+        try TestSupport.write(#"{"format": "something-else"}"#, to: other)
+        #expect(registry.kind(of: other) == nil)
+        #expect(registry.kind(of: directory.appendingPathComponent("missing")) == nil)
+    }
+
+    @Test func modelLabelOutsideTheDatasetFailsTheVariantNotTheMatrix() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let manifest = try Self.dataset(in: directory, rows: [["a", "a.png", "female", "test", "g"], ["b", "b.png", "male", "test", "g"]])
+        let spec = try Self.experiment("""
+        dataset: {manifest: \(manifest.path), label: sex, labels: [female, male]}
+        variants:
+          - {name: odd, kind: scripted, path: none, options: {labels: "female,male,cat"}}
+          - {name: fine, kind: scripted, path: none}
+        """, in: directory)
+        let summary = try Runner(registry: RunnerTests.registry).run(spec, options: RunOptions(reportsRoot: directory.appendingPathComponent("Reports")))
+        let odd = try #require(summary.variants.first { $0.name == "odd" })
+        #expect(odd.failed?.contains("'cat'") == true, "\(odd.failed ?? "ok")")
+        #expect(summary.variants.first { $0.name == "fine" }?.failed == nil)
+        #expect(summary.status == "completed_with_errors")
+    }
+
+    // MARK: Crashes and memory exhaustion from small inputs
+
+    @Test func yamlAliasBombInOptionsIsRefusedQuickly() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        var yaml = "dataset: {manifest: m.csv, label: sex}\nvariants:\n  - name: v\n    kind: tfjs\n    path: m\n    options:\n      a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...9 {
+            let previous = "*a\(level - 1)"
+            yaml += "      a\(level): &a\(level) [\(Array(repeating: previous, count: 9).joined(separator: ", "))]\n"
+        }
+        let started = Date()
+        let error = try #require(throws: ExperimentError.self) { try Self.experiment(yaml, in: directory) }
+        #expect(error.description.contains("too large"), "\(error)")
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
+    static let deepExpressions: [(name: String, source: String)] = [
+        ("parentheses", String(repeating: "(", count: 30_000) + "a == 1" + String(repeating: ")", count: 30_000)),
+        ("nots", String(repeating: "not ", count: 100_000) + "a == 1"),
+        ("ors", Array(repeating: "a == 1", count: 200_000).joined(separator: " or ")),
+        ("nested 65", String(repeating: "(", count: 65) + "a == 1" + String(repeating: ")", count: 65)),
+        ("ors 257", Array(repeating: "a == 1", count: 258).joined(separator: " or ")),
+    ]
+
+    @Test(arguments: deepExpressions)
+    func deepOrLongSliceExpressionsAreErrorsNotCrashes(_ name: String, _ source: String) {
+        #expect(throws: SliceExpressionError.self, "\(name)") { try SliceExpression(parsing: source) }
+    }
+
+    @Test func sliceExpressionsWithinTheLimitsStillParse() throws {
+        let nested = String(repeating: "(", count: 64) + "a == 1" + String(repeating: ")", count: 64)
+        let ors = Array(repeating: "a == 1", count: 257).joined(separator: " or ")
+        _ = try SliceExpression(parsing: nested)
+        _ = try SliceExpression(parsing: ors)
+    }
+
+    @Test func declaredSizeOverTheLimitIsRefusedBeforeDecoding() throws {
+        // A valid IHDR declaring 10,000 × 10,000 and an empty IDAT: refused on the header alone.
+        func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+            let body = Array(type.utf8) + data
+            let n = UInt32(data.count), crc = CRC32.checksum(body)
+            return [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + body
+                + [UInt8(crc >> 24), UInt8(crc >> 16 & 0xFF), UInt8(crc >> 8 & 0xFF), UInt8(crc & 0xFF)]
+        }
+        let side: [UInt8] = [0, 0, 0x27, 0x10]
+        let png = PNGCodec.signature + chunk("IHDR", side + side + [8, 2, 0, 0, 0]) + chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + chunk("IEND", [])
+        let error = try #require(throws: ImageError.self) { try ImageFile.decode(png, source: "huge.png") }
+        #expect(error.reason == .tooLarge(width: 10_000, height: 10_000, limit: ImageLimits.maxPixels), "\(error)")
+        #expect(error.description.contains("huge.png") && error.description.contains("10000×10000"))
+    }
+
+    // MARK: Names that collide
+
+    @Test func namesThatDifferOnlyInUnsafeCharactersGetDistinctFiles() {
+        let names = ["a/b", "a_b", "a b", "a:b", "..", ".", ".hidden", "", String(repeating: "x", count: 300)]
+        let files = names.map(FileNameComponent.safe)
+        #expect(Set(files).count == names.count, "\(files)")
+        #expect(files[1] == "a_b")
+        #expect(files.allSatisfy { !$0.hasPrefix(".") && !$0.contains("/") && !$0.isEmpty && $0.count <= 130 })
+    }
+}
+
+/// CRC-32 (ISO-HDLC, as PNG uses) for building test files.
+enum CRC32 {
+    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+}
