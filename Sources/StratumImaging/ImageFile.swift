@@ -2,8 +2,8 @@ import Foundation
 
 /// Reads and writes image files, choosing the codec from the file's signature.
 public enum ImageFile {
-    /// Decodes a PNG or JPEG file; the error names the file. `applyOrientation`: turn JPEG
-    /// images as their EXIF orientation tag says (the image as viewers display it).
+    /// Decodes a PNG or JPEG file; the error names the file. `applyOrientation`: turn the
+    /// image as its EXIF orientation tag says (JPEG APP1 or PNG `eXIf`), as viewers display it.
     public static func read(_ url: URL, applyOrientation: Bool = true) throws -> RGBImage {
         let bytes: [UInt8]
         do {
@@ -17,7 +17,7 @@ public enum ImageFile {
     /// Decodes PNG or JPEG bytes; `source` names them in errors.
     public static func decode(_ bytes: [UInt8], source: String, applyOrientation: Bool = true) throws -> RGBImage {
         if bytes.starts(with: PNGCodec.signature) {
-            return try PNGCodec.decode(bytes, source: source)
+            return try PNGCodec.decode(bytes, source: source, applyOrientation: applyOrientation)
         }
         if bytes.count >= 3, bytes[0] == 0xFF, bytes[1] == 0xD8, bytes[2] == 0xFF {
             return try JPEGDecoder.decode(bytes, source: source, applyOrientation: applyOrientation)

@@ -9,16 +9,18 @@ public enum PNGCodec {
     public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// Decodes PNG bytes to 8-bit RGB: the stored sample values, as PIL and TensorFlow give
-    /// them. Grayscale and palette are expanded; alpha is composited over black as libpng does
-    /// for an RGB target; 16-bit samples are scaled to 8 bits with rounding (v·255/65535).
+    /// them. Grayscale and palette are expanded; alpha (and `tRNS`) is dropped, not composited
+    /// (as `PIL.Image.convert("RGB")` and `tf.io.decode_png(channels=3)` do); 16-bit samples
+    /// are scaled to 8 bits with rounding (v·255/65535). With `applyOrientation`, an `eXIf`
+    /// orientation tag is applied as for JPEG.
     /// Colour-space chunks (`gAMA`, `cHRM`, `sRGB`, `iCCP`) are ignored, never applied:
     /// libpng's simplified API would otherwise convert the pixels, so the same image gives
     /// different model inputs depending on a metadata chunk.
     ///
     /// Images declaring more than `ImageLimits.maxPixels` pixels are refused before any pixel
     /// memory is allocated.
-    public static func decode(_ bytes: [UInt8], source: String) throws -> RGBImage {
-        let bytes = withoutColorSpaceChunks(bytes)
+    public static func decode(_ bytes: [UInt8], source: String, applyOrientation: Bool = true) throws -> RGBImage {
+        let (bytes, exif) = withoutColorSpaceChunks(bytes)
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         defer { png_image_free(&image) }
@@ -26,7 +28,8 @@ public enum PNGCodec {
             png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count)
         }
         guard began != 0 else { throw ImageError(source: source, reason: .corrupt(format: "PNG", message: message(of: image))) }
-        image.format = UInt32(PNG_FORMAT_RGB)
+        // RGBA keeps every colour sample as stored (8-bit output is not premultiplied); alpha is dropped below.
+        image.format = UInt32(PNG_FORMAT_RGB | PNG_FORMAT_FLAG_ALPHA)
         // Without colour-space chunks, 16-bit samples are taken as sRGB-encoded like 8-bit ones,
         // so reducing them to 8 bits is a rounding scale, not a linear-to-sRGB conversion.
         image.flags |= UInt32(PNG_IMAGE_FLAG_16BIT_sRGB)
@@ -40,7 +43,15 @@ public enum PNGCodec {
             }
         }
         guard finished != 0 else { throw ImageError(source: source, reason: .corrupt(format: "PNG", message: message(of: image))) }
-        return RGBImage(width: width, height: height, pixels: pixels)
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        for pixel in 0..<(width * height) {
+            rgb[pixel * 3] = pixels[pixel * 4]
+            rgb[pixel * 3 + 1] = pixels[pixel * 4 + 1]
+            rgb[pixel * 3 + 2] = pixels[pixel * 4 + 2]
+        }
+        let decoded = RGBImage(width: width, height: height, pixels: rgb)
+        guard applyOrientation, let exif, let orientation = JPEGMarkers.exifOrientation(exif) else { return decoded }
+        return decoded.oriented(orientation)
     }
 
     /// Encodes an RGB image as PNG bytes.
@@ -71,9 +82,11 @@ public enum PNGCodec {
     static let colorSpaceChunks: Set<String> = ["gAMA", "cHRM", "sRGB", "iCCP"]
 
     /// `png` with its colour-space chunks removed (each chunk carries its own CRC, so the rest
-    /// stays valid). Malformed chunk structure is left for libpng to report.
-    static func withoutColorSpaceChunks(_ png: [UInt8]) -> [UInt8] {
-        guard png.starts(with: signature) else { return png }
+    /// stays valid), and the data of its `eXIf` chunk. Malformed chunk structure is left for
+    /// libpng to report.
+    static func withoutColorSpaceChunks(_ png: [UInt8]) -> (png: [UInt8], exif: [UInt8]?) {
+        guard png.starts(with: signature) else { return (png, nil) }
+        var exif: [UInt8]?
         var output = Array(png[0..<8])
         output.reserveCapacity(png.count)
         var offset = 8
@@ -83,11 +96,12 @@ public enum PNGCodec {
             guard length < 0x8000_0000, end <= png.count else { break }
             let type = String(decoding: png[(offset + 4)..<(offset + 8)], as: UTF8.self)
             if !colorSpaceChunks.contains(type) { output += png[offset..<end] }
+            if type == "eXIf", exif == nil { exif = Array(png[(offset + 8)..<(end - 4)]) }
             offset = end
             if type == "IEND" { break }
         }
         if offset < png.count { output += png[offset...] }
-        return output
+        return (output, exif)
     }
 
     private static func message(of image: png_image) -> String {

@@ -1,0 +1,96 @@
+import Foundation
+import StratumImaging
+import Testing
+
+/// Decoding against the values in `Tests/Fixtures/images/hostile/expected.json`, made by
+/// `scripts/make_hostile_images.py` with numpy and Pillow: stored samples (no gamma, 16-bit
+/// rounded, alpha dropped), CMYK/YCCK as PIL converts them, EXIF orientation as
+/// `ImageOps.exif_transpose` applies it, and each unreadable file failing with its category.
+@Suite struct HostileImageTests {
+    static let folder = TestSupport.fixtures.appendingPathComponent("images/hostile")
+
+    struct Fixture: Sendable, CustomStringConvertible {
+        var file: String
+        var width: Int?
+        var height: Int?
+        var pixels: [Int]?
+        var error: String?
+        var lossy: Bool
+        var orientation: Int?
+        var displayed: (width: Int, height: Int, pixels: [Int])?
+        var description: String { file }
+    }
+
+    /// Every entry of expected.json; a renamed key or an empty list fails here, not silently.
+    static let fixtures: [Fixture] = {
+        guard let object = try? TestSupport.json("images/hostile/expected.json") as? [String: Any],
+              let list = object["fixtures"] as? [[String: Any]] else { return [] }
+        return list.compactMap { entry in
+            guard let file = entry["file"] as? String else { return nil }
+            var fixture = Fixture(file: file, width: entry["width"] as? Int, height: entry["height"] as? Int,
+                                  pixels: entry["pixels"] as? [Int], error: entry["error"] as? String,
+                                  lossy: entry["lossy"] as? Bool ?? false, orientation: entry["orientation"] as? Int)
+            if let shown = entry["displayed"] as? [String: Any], let w = shown["width"] as? Int, let h = shown["height"] as? Int, let p = shown["pixels"] as? [Int] {
+                fixture.displayed = (w, h, p)
+            }
+            return fixture
+        }
+    }()
+
+    @Test func theFixtureTableIsComplete() {
+        #expect(Self.fixtures.count >= 20)
+        #expect(Self.fixtures.allSatisfy { ($0.pixels == nil) != ($0.error == nil) }, "each entry has pixels or an error")
+        #expect(Self.fixtures.filter { $0.displayed != nil }.count == 3)
+    }
+
+    @Test(arguments: fixtures.filter { $0.pixels != nil })
+    func decodesTheStoredSamples(_ fixture: Fixture) throws {
+        let url = Self.folder.appendingPathComponent(fixture.file)
+        let image = try ImageFile.read(url, applyOrientation: false)
+        let expected = try #require(fixture.pixels)
+        #expect(image.width == fixture.width && image.height == fixture.height)
+        #expect(image.pixels.count == expected.count)
+        let worst = zip(image.pixels, expected).map { abs(Int($0) - $1) }.reduce(0, max)
+        // PNGs are exact; JPEGs may differ from Pillow's libjpeg-turbo build by a level or two.
+        #expect(worst <= (fixture.lossy ? 2 : 0), "\(fixture.file): largest difference \(worst)")
+    }
+
+    @Test(arguments: fixtures.filter { $0.displayed != nil })
+    func appliesTheExifOrientation(_ fixture: Fixture) throws {
+        let url = Self.folder.appendingPathComponent(fixture.file)
+        let displayed = try #require(fixture.displayed)
+        let image = try ImageFile.read(url)
+        #expect(image.width == displayed.width && image.height == displayed.height, "\(fixture.file)")
+        let worst = zip(image.pixels, displayed.pixels).map { abs(Int($0) - $1) }.reduce(0, max)
+        #expect(image.pixels.count == displayed.pixels.count && worst <= 2, "\(fixture.file): largest difference \(worst)")
+        // Turned off, the stored orientation comes back.
+        let stored = try ImageFile.read(url, applyOrientation: false)
+        #expect(stored.width == fixture.width && stored.height == fixture.height)
+    }
+
+    @Test(arguments: fixtures.filter { $0.error != nil })
+    func unreadableFilesFailWithTheirCategory(_ fixture: Fixture) throws {
+        let url = Self.folder.appendingPathComponent(fixture.file)
+        let error = try #require(throws: ImageError.self, "\(fixture.file)") { try ImageFile.read(url) }
+        #expect(error.source == url.path)
+        switch (fixture.error, error.reason) {
+        case ("truncated", .corrupt), ("empty", .unreadable), ("unknown-format", .unknownFormat), ("too-large", .tooLarge): break
+        default: Issue.record("\(fixture.file): expected \(fixture.error ?? "?"), got \(error)")
+        }
+        if fixture.file.contains("webp") { #expect(error.description.contains("WebP"), "\(error)") }
+    }
+
+    @Test(arguments: 1...8)
+    func orientationsMapCornersAsExifDefines(_ orientation: Int) {
+        // A 3×2 image whose pixel values are their index; where does stored (0,0) appear?
+        let image = RGBImage(width: 3, height: 2, pixels: (0..<6).flatMap { [UInt8($0), 0, 0] })
+        let turned = image.oriented(orientation)
+        let expectedSize = orientation >= 5 ? (2, 3) : (3, 2)
+        #expect(turned.width == expectedSize.0 && turned.height == expectedSize.1)
+        // Display-space position of the stored top-left pixel (TIFF 6.0 orientation table).
+        let corner: [Int: (Int, Int)] = [1: (0, 0), 2: (2, 0), 3: (2, 1), 4: (0, 1), 5: (0, 0), 6: (1, 0), 7: (1, 2), 8: (0, 2)]
+        let (x, y) = corner[orientation] ?? (0, 0)
+        #expect(turned.pixels[(y * turned.width + x) * 3] == 0)
+        #expect(Set(stride(from: 0, to: turned.pixels.count, by: 3).map { turned.pixels[$0] }) == Set(0..<6))
+    }
+}
