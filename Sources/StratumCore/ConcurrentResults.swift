@@ -46,6 +46,12 @@ public final class ConcurrentResults<Value>: @unchecked Sendable {
         }
     }
 
+    /// Every item's result in index order (an item never set counts as `MissingResult`).
+    public func results() -> [Result<Value, Error>] {
+        lock.lock(); defer { lock.unlock() }
+        return slots.enumerated().map { index, slot in slot ?? .failure(MissingResult(index: index)) }
+    }
+
     /// An item's result was never stored.
     public struct MissingResult: Error, CustomStringConvertible {
         public var index: Int

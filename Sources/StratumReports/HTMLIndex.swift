@@ -78,7 +78,16 @@ public struct HTMLIndex: Sendable {
         }
         out += "</table>\n"
         for variant in variants where !variant.completed {
-            out += "<p class=\"failed\">\(e(variant.name)) \(e(variant.status)): \(e(variant.error ?? ""))</p>\n"
+            let partial = variant.predictions.isEmpty ? "" : " — partial: \(variant.predictions.count) of \(data.samples.count) samples predicted; its figures below are of those alone"
+            out += "<p class=\"failed\">\(e(variant.name)) \(e(variant.status))\(e(partial)): \(e(variant.error ?? ""))</p>\n"
+        }
+        if !data.unreadable.isEmpty {
+            out += "<h2 id=\"unreadable\">Unreadable images</h2>\n<p class=\"failed\">\(data.unreadable.count) sample(s) of the evaluated split could not be decoded and are left out of every variant.</p>\n"
+            out += "<table>\n<tr><th>id</th><th>path</th><th>problem</th></tr>\n"
+            for sample in data.unreadable {
+                out += "<tr><td>\(e(sample.key))</td><td>\(e(sample.path))</td><td style=\"text-align:left\">\(e(sample.reason))</td></tr>\n"
+            }
+            out += "</table>\n"
         }
         for section in sections {
             out += "<h2 id=\"\(Self.anchor(section))\">\(e(section))</h2>\n"

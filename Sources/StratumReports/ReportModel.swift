@@ -93,6 +93,18 @@ public struct ReportSlice: Sendable, Equatable {
     public var isIntersection: Bool { name.contains(" & ") }
 }
 
+/// A sample left out of a run because its image could not be decoded.
+public struct ReportUnreadable: Sendable, Equatable {
+    public var key: String
+    public var path: String
+    public var reason: String
+    public init(key: String, path: String, reason: String) {
+        self.key = key
+        self.path = path
+        self.reason = reason
+    }
+}
+
 /// Everything stored about one run, as value types: the input of every report.
 public struct RunReportData: Sendable {
     public var experiment: String
@@ -103,6 +115,8 @@ public struct RunReportData: Sendable {
     public var samples: [ReportSample]
     public var slices: [ReportSlice]
     public var variants: [ReportVariant]
+    /// Samples of the evaluated split left out because their image could not be decoded.
+    public var unreadable: [ReportUnreadable] = []
 
     public init(experiment: String, runNumber: Int, status: String, startedAt: Date, split: String, samples: [ReportSample], slices: [ReportSlice], variants: [ReportVariant]) {
         self.experiment = experiment

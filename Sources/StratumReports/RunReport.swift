@@ -37,12 +37,15 @@ public struct RunReport: Sendable {
             let name = Self.safe(variant.name)
             let confusion = data.confusion(of: variant)
             let accuracy = confusion.total == 0 ? "—" : String(format: "%.3f", Double(confusion.correct) / Double(confusion.total))
-            let matrix = ConfusionMatrixChart(title: "\(data.experiment) run \(data.runNumber) — \(variant.name) (\(variant.kind)) on \(data.split), n=\(confusion.total), accuracy \(accuracy)", matrix: confusion)
-            jobs.append((.init(title: "\(variant.name): confusion matrix", file: "confusion-\(name).png", section: variant.name), { try matrix.render(to: $0, gnuplot: gnuplot) }))
+            // A variant that did not complete (failed, or its run was interrupted) is drawn from the
+            // predictions it made, and every figure of it says so.
+            let partial = variant.completed ? "" : " — PARTIAL (\(variant.status): \(variant.predictions.count) of \(data.samples.count) samples)"
+            let matrix = ConfusionMatrixChart(title: "\(data.experiment) run \(data.runNumber) — \(variant.name) (\(variant.kind)) on \(data.split), n=\(confusion.total), accuracy \(accuracy)\(partial)", matrix: confusion)
+            jobs.append((.init(title: "\(variant.name): confusion matrix\(partial)", file: "confusion-\(name).png", section: variant.name), { try matrix.render(to: $0, gnuplot: gnuplot) }))
             let failures = Gallery.failures(of: variant, in: data, limit: limit, columns: columns, thumb: thumb)
-            jobs.append((.init(title: "\(variant.name): most confident failures", file: "failures-\(name).png", section: variant.name), { try failures.render(to: $0, gnuplot: gnuplot) }))
+            jobs.append((.init(title: "\(variant.name): most confident failures\(partial)", file: "failures-\(name).png", section: variant.name), { try failures.render(to: $0, gnuplot: gnuplot) }))
             let reliability = ReliabilityChart(variant: variant, in: data)
-            jobs.append((.init(title: "\(variant.name): reliability diagram", file: "reliability-\(name).png", section: variant.name), { try reliability.render(to: $0, gnuplot: gnuplot) }))
+            jobs.append((.init(title: "\(variant.name): reliability diagram\(partial)", file: "reliability-\(name).png", section: variant.name), { try reliability.render(to: $0, gnuplot: gnuplot) }))
         }
         let drawn = ConcurrentResults<Void>(count: jobs.count)
         let work = jobs

@@ -52,6 +52,9 @@ public struct ExperimentSpec: Sendable {
     public var variants: [Variant]
     public var slices: SliceSpec
     public var batchSize: Int
+    /// Turn images as their EXIF orientation tag says (`dataset.exif_orientation: apply`, the
+    /// default) or use the stored pixels as they are (`ignore`).
+    public var applyExifOrientation = true
 
     /// SHA-256 of the file's text.
     public var hash: String { SHA256.hex(Array(text.utf8)) }
@@ -88,7 +91,7 @@ public struct ExperimentSpec: Sendable {
 
         let name = try top["name"].map { try reader.string($0, "name") } ?? file.deletingPathExtension().lastPathComponent
         guard let datasetNode = top["dataset"] else { throw reader.error(root, "dataset", "is required") }
-        let dataset = try reader.mapping(datasetNode, "dataset", allowed: ["manifest", "generate", "label", "labels", "split", "train_split"])
+        let dataset = try reader.mapping(datasetNode, "dataset", allowed: ["manifest", "generate", "label", "labels", "split", "train_split", "exif_orientation"])
 
         var generate: Generate?
         var manifest: URL
@@ -161,11 +164,21 @@ public struct ExperimentSpec: Sendable {
         }
         let batchSize = try top["batch_size"].map { try reader.int($0, "batch_size", min: 1) } ?? 32
 
-        return ExperimentSpec(
+        var applyExifOrientation = true
+        if let node = dataset["exif_orientation"] {
+            switch try reader.string(node, "dataset.exif_orientation") {
+            case "apply": applyExifOrientation = true
+            case "ignore": applyExifOrientation = false
+            case let other: throw reader.error(node, "dataset.exif_orientation", "'\(other)' is not apply or ignore")
+            }
+        }
+        var spec = ExperimentSpec(
             file: file, text: text, name: name, manifest: manifest, generate: generate, labelColumn: labelColumn, labels: labels,
             split: try dataset["split"].map { try reader.string($0, "dataset.split") } ?? "test",
             trainSplit: try dataset["train_split"].map { try reader.string($0, "dataset.train_split") } ?? "train",
             variants: variants, slices: slices, batchSize: batchSize)
+        spec.applyExifOrientation = applyExifOrientation
+        return spec
     }
 }
 

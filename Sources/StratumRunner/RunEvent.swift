@@ -7,6 +7,8 @@ public enum RunEvent: Sendable {
     case generatedImages(done: Int, total: Int)
     case datasetLoaded(samples: Int, evaluated: Int, split: String)
     case decodedImages(done: Int, total: Int)
+    /// Images that could not be decoded: recorded and left out of every variant.
+    case unreadableImages([UnreadableSample])
     case runStarted(number: Int, database: String)
     case fitting(variant: String, examples: Int)
     case fitted(variant: String, summary: FitSummary, path: URL)
@@ -46,4 +48,6 @@ public struct RunSummary: Sendable {
     public var reports: [URL]
     /// Set when the data was stored but drawing the reports failed.
     public var reportError: String?
+    /// Samples of the evaluated split whose image could not be decoded (left out of every variant).
+    public var unreadable: [UnreadableSample] = []
 }

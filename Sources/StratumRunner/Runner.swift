@@ -16,12 +16,16 @@ public struct RunOptions: Sendable {
     public var batchSize: Int?
     /// Refit trainable variants even when their model file exists.
     public var refit: Bool
+    /// An image that cannot be decoded stops the run (default: it is recorded and left out of
+    /// every variant alike).
+    public var strict: Bool
 
-    public init(database: URL? = nil, reportsRoot: URL = URL(fileURLWithPath: "Reports"), batchSize: Int? = nil, refit: Bool = false) {
+    public init(database: URL? = nil, reportsRoot: URL = URL(fileURLWithPath: "Reports"), batchSize: Int? = nil, refit: Bool = false, strict: Bool = false) {
         self.database = database
         self.reportsRoot = reportsRoot
         self.batchSize = batchSize
         self.refit = refit
+        self.strict = strict
     }
 }
 
@@ -45,13 +49,25 @@ public struct Runner: Sendable {
             try registry.loader(for: variant.kind).checkOptions(variant.options, variant: variant.name)
         }
         let dataset = try DatasetPreparation.load(spec, events: events)
-        let samples = dataset.samples(inSplit: spec.split)
-        guard !samples.isEmpty else {
+        let splitSamples = dataset.samples(inSplit: spec.split)
+        guard !splitSamples.isEmpty else {
             let splits = Set(dataset.samples.map(\.split)).sorted().joined(separator: ", ")
             throw RunError(message: "\(dataset.manifest.path): split '\(spec.split)' has no samples (splits present: \(splits))")
         }
-        events(.datasetLoaded(samples: dataset.samples.count, evaluated: samples.count, split: spec.split))
-        let images = try ImageLoading.decodeAll(samples.map(\.url)) { events(.decodedImages(done: $0, total: samples.count)) }
+        events(.datasetLoaded(samples: dataset.samples.count, evaluated: splitSamples.count, split: spec.split))
+        let loaded = ImageLoading.load(splitSamples, applyOrientation: spec.applyExifOrientation) {
+            events(.decodedImages(done: $0, total: splitSamples.count))
+        }
+        let unreadable = loaded.unreadable
+        if !unreadable.isEmpty {
+            if options.strict || loaded.readable.isEmpty {
+                throw UnreadableImagesError(manifest: dataset.manifest.path, samples: unreadable, noneReadable: loaded.readable.isEmpty)
+            }
+            events(.unreadableImages(unreadable))
+        }
+        // Every variant sees exactly the decodable samples; slices are built over them alone.
+        let samples = loaded.readable.map(\.0)
+        let images = loaded.readable.map(\.1)
         let (slices, skipped) = try SliceBuilder.build(spec.slices, samples: samples)
         events(.slicesBuilt(count: slices.count, skipped: skipped.map { "\($0.name) (n=\($0.size))" }))
 
@@ -71,6 +87,9 @@ public struct Runner: Sendable {
                 guard let id = sampleIDs[sample.id] else { throw RunError(message: "sample '\(sample.id)' missing from the store") }
                 return id
             }
+            try store.insertUnreadableSamples(runID: runID, unreadable.map { sample in
+                (sampleIDs[sample.id] ?? -1, sample.reason)
+            }.filter { $0.0 >= 0 })
             let sliceIDs = try store.insertSlices(runID: runID, slices.map { slice in
                 (slice.name, slice.definition, slice.members.map { evaluatedIDs[$0] })
             })
@@ -86,7 +105,8 @@ public struct Runner: Sendable {
                 let variantID = try store.insertVariant(runID: runID, name: variant.name, kind: variant.kind, path: variant.path.path, fileHash: nil, labels: [])
                 do {
                     let loader = try registry.loader(for: variant.kind)
-                    try ModelFitting.fitIfNeeded(loader, modelSpec, dataset: dataset, trainSplit: spec.trainSplit, refit: options.refit, events: events)
+                    try ModelFitting.fitIfNeeded(loader, modelSpec, dataset: dataset, trainSplit: spec.trainSplit, refit: options.refit,
+                                                 strict: options.strict, applyOrientation: spec.applyExifOrientation, events: events)
                     let classifier = try loader.load(modelSpec)
                     defer { classifier.close() }
                     try store.updateVariant(variantID, fileHash: classifier.descriptor.contentHash, labels: classifier.descriptor.labels)
@@ -121,7 +141,7 @@ public struct Runner: Sendable {
             return RunSummary(
                 experiment: spec.name, runNumber: run.number, runID: runID, status: status.rawValue, database: databaseURL.path,
                 reportDirectory: reportDirectory, variants: outcomes, slices: slices.map { ($0.name, $0.members.count) },
-                accuracies: accuracies, reports: reports, reportError: reportError)
+                accuracies: accuracies, reports: reports, reportError: reportError, unreadable: unreadable)
         } catch {
             try? store.finishRun(runID, status: .failed, error: "\(error)")
             throw error

@@ -47,12 +47,14 @@ public enum StoredRunReports {
                     SliceScore(slice: $0.slice, n: $0.n, accuracy: $0.value, ciLow: $0.ciLow, ciHigh: $0.ciHigh)
                 })
         }
-        return RunReportData(
+        var data = RunReportData(
             experiment: name, runNumber: run.number, status: run.status.rawValue, startedAt: run.startedAt,
             split: reportSamples.first.flatMap { byKey[$0.key]?.split } ?? "",
             samples: reportSamples,
             slices: slices.map { ReportSlice(name: $0.name, definition: $0.definition, members: Set($0.memberKeys)) },
             variants: variants)
+        data.unreadable = try store.unreadableSamples(runID: runID).map { ReportUnreadable(key: $0.key, path: $0.path, reason: $0.reason) }
+        return data
     }
 
     /// `<reportsRoot>/<experiment>/run-<n>`, the experiment name made file-name safe (it comes

@@ -20,11 +20,31 @@ public final class Store: Sendable {
         configuration.busyMode = .timeout(10)
         do {
             writer = try DatabasePool(path: path, configuration: configuration)
-            try StoreSchema.migrator.migrate(writer)
+            try Self.migrate(writer)
         } catch {
             throw StoreError(path: path, message: "\(error)")
         }
         self.path = path
+    }
+
+    /// Applies the migrations. Two processes opening a new file at once can both see it
+    /// unmigrated; the loser's transaction fails ("table … already exists") and rolls back,
+    /// so it looks again, now finding the migrations the winner applied.
+    static func migrate(_ writer: any DatabaseWriter) throws {
+        let migrator = StoreSchema.migrator
+        var attempt = 0
+        while true {
+            do {
+                try migrator.migrate(writer)
+                return
+            } catch {
+                attempt += 1
+                let done = (try? writer.read { try migrator.hasCompletedMigrations($0) }) ?? false
+                if done { return }
+                if attempt >= 8 { throw error }
+                usleep(UInt32(20_000 * attempt))
+            }
+        }
     }
 
     /// An in-memory store, for tests.
@@ -94,6 +114,26 @@ public final class Store: Sendable {
             try db.execute(sql: "UPDATE run SET datasetId = ? WHERE id = ?", arguments: [datasetID, runID])
             let pairs = try Row.fetchAll(db, sql: "SELECT key, id FROM sample WHERE datasetId = ?", arguments: [datasetID])
             return (datasetID, Dictionary(uniqueKeysWithValues: pairs.map { ($0["key"] as String, $0["id"] as Int64) }))
+        }
+    }
+
+    /// Records the run's samples whose image could not be decoded, with the reason.
+    public func insertUnreadableSamples(runID: Int64, _ samples: [(sampleID: Int64, reason: String)]) throws {
+        guard !samples.isEmpty else { return }
+        try writer.write { db in
+            for (sampleID, reason) in samples {
+                try db.execute(sql: "INSERT OR REPLACE INTO unreadableSample (runId, sampleId, reason) VALUES (?, ?, ?)", arguments: [runID, sampleID, reason])
+            }
+        }
+    }
+
+    /// The run's unreadable samples: manifest id, stored path and reason, in manifest-id order.
+    public func unreadableSamples(runID: Int64) throws -> [(key: String, path: String, reason: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.key, s.path, u.reason FROM unreadableSample u JOIN sample s ON s.id = u.sampleId
+                WHERE u.runId = ? ORDER BY s.key
+                """, arguments: [runID]).map { ($0["key"], $0["path"], $0["reason"]) }
         }
     }
 

@@ -100,6 +100,15 @@ enum StoreSchema {
                 t.primaryKey(["runId", "modelVariantId", "sliceId", "trueLabel", "predictedLabel"])
             }
         }
+        migrator.registerMigration("v2-unreadable-samples") { db in
+            // Samples of a run whose image could not be decoded: left out of every variant.
+            try db.create(table: "unreadableSample") { t in
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.belongsTo("sample").notNull()
+                t.column("reason", .text).notNull()
+                t.primaryKey(["runId", "sampleId"])
+            }
+        }
         return migrator
     }
 }

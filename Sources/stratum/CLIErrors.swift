@@ -20,7 +20,7 @@ func report(_ error: Error) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     let isInputError = error is ExperimentError || error is ManifestError || error is ImageError || error is SliceBuildError
         || error is RegistryError || error is SliceExpressionError || error is LogisticModelError || error is FaceDatasetError
-        || error is PluginError || error is TFJSError
+        || error is PluginError || error is TFJSError || error is UnreadableImagesError || error is UnknownOptionError
     Terminal.error("error: \(error)")
     return ExitCode(isInputError ? ExitCodes.dataError : ExitCodes.failure)
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StratumData
+import StratumRunner
 
 struct DatasetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -62,8 +63,14 @@ struct DatasetCommand: ParsableCommand {
         @Option(help: "Allowed labels, comma-separated (default: any).")
         var labels: String?
 
+        @Flag(help: "Also decode every image (in parallel) and list every file that cannot be read.")
+        var decode = false
+
         @Option(help: "Output format: table or json.")
         var format: OutputFormat = .table
+
+        @Flag(help: "No progress output.")
+        var quiet = false
 
         func run() throws {
             do {
@@ -71,14 +78,25 @@ struct DatasetCommand: ParsableCommand {
                 let dataset = try ManifestReader.read(URL(fileURLWithPath: manifest), columns: ManifestColumns(label: label), allowedLabels: allowed)
                 var splits: [String: Int] = [:]
                 for sample in dataset.samples { splits[sample.split, default: 0] += 1 }
+                let progress = ProgressLine(quiet: quiet || format == .json)
+                let unreadable = decode ? DatasetDecodeCheck.unreadable(in: dataset) { progress.update("decoding images", done: $0, total: $1) } : []
                 switch format {
                 case .json:
-                    struct Summary: Encodable { var manifest: String; var samples: Int; var labels: [String]; var splits: [String: Int]; var columns: [String] }
-                    print(try JSONOutput.string(Summary(manifest: manifest, samples: dataset.samples.count, labels: dataset.labels, splits: splits, columns: dataset.columns)))
+                    struct Summary: Encodable {
+                        var manifest: String; var samples: Int; var labels: [String]; var splits: [String: Int]; var columns: [String]
+                        var decoded: Bool; var unreadable: [UnreadableSample]
+                    }
+                    print(try JSONOutput.string(Summary(manifest: manifest, samples: dataset.samples.count, labels: dataset.labels, splits: splits,
+                                                        columns: dataset.columns, decoded: decode, unreadable: unreadable)))
                 case .table:
                     print("\(manifest): \(dataset.samples.count) samples, labels \(dataset.labels.joined(separator: ", "))")
                     print("splits: " + splits.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+                    if decode {
+                        print(unreadable.isEmpty ? "every image decodes" : "\(unreadable.count) image(s) cannot be decoded:")
+                        for sample in unreadable { print("\(manifest):\(sample.line): id '\(sample.id)': \(sample.reason)") }
+                    }
                 }
+                if !unreadable.isEmpty { throw ExitCode(ExitCodes.dataError) }
             } catch {
                 throw report(error)
             }

@@ -29,6 +29,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Refit variants Stratum trains itself, even if their model file exists.")
     var refit = false
 
+    @Flag(help: "Stop at an image that cannot be decoded (default: record it, leave it out of every variant, list it).")
+    var strict = false
+
     @Flag(help: "Show every slice in the table (default: overall, single slices and named intersections).")
     var allSlices = false
 
@@ -49,13 +52,17 @@ struct RunCommand: ParsableCommand {
             let spec = try ExperimentSpec.load(URL(fileURLWithPath: experiment))
             let options = RunOptions(
                 database: db.map { URL(fileURLWithPath: $0) }, reportsRoot: URL(fileURLWithPath: reports),
-                batchSize: batchSize, refit: refit)
+                batchSize: batchSize, refit: refit, strict: strict)
             summary = try Runner().run(spec, options: options) { event in
                 switch event {
                 case .generatingDataset(let count, let directory): progress.note("generating \(count) synthetic faces in \(directory.path)")
                 case .generatedImages(let done, let total): progress.update("rendering faces", done: done, total: total)
                 case .datasetLoaded(let samples, let evaluated, let split): progress.note("dataset: \(samples) samples, evaluating \(evaluated) in split '\(split)'")
                 case .decodedImages(let done, let total): progress.update("decoding images", done: done, total: total)
+                case .unreadableImages(let samples):
+                    Terminal.error("warning: \(samples.count) image(s) could not be decoded and are left out of every variant (--strict makes this an error):")
+                    for sample in samples.prefix(10) { Terminal.status("  line \(sample.line), id '\(sample.id)': \(sample.reason)") }
+                    if samples.count > 10 { Terminal.status("  … and \(samples.count - 10) more (all listed in the reports and in --format json)") }
                 case .slicesBuilt(let count, let skipped):
                     progress.note("\(count) slices" + (skipped.isEmpty ? "" : "; \(skipped.count) below min_size skipped"))
                 case .runStarted(let number, let database): progress.note("run \(number) → \(database)")

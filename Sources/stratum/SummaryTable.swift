@@ -32,6 +32,11 @@ enum SummaryTable {
         for variant in summary.variants where variant.failed != nil {
             lines.append("FAILED \(variant.name): \(variant.failed ?? "")")
         }
+        if !summary.unreadable.isEmpty {
+            lines.append("UNREADABLE \(summary.unreadable.count) image(s), left out of every variant:")
+            for sample in summary.unreadable.prefix(10) { lines.append("  \(sample.id) (\(sample.path)): \(sample.reason)") }
+            if summary.unreadable.count > 10 { lines.append("  … and \(summary.unreadable.count - 10) more (see index.html or --format json)") }
+        }
         lines.append("database: \(summary.database)")
         lines.append("reports:  \(summary.reportDirectory.path)")
         return lines.joined(separator: "\n")
@@ -58,6 +63,8 @@ struct RunSummaryJSON: Encodable {
     var reports: String
     var variants: [Variant]
     var accuracy: [Cell]
+    /// Samples left out because their image could not be decoded.
+    var unreadable: [UnreadableSample]
 
     init(_ summary: RunSummary) {
         experiment = summary.experiment
@@ -67,5 +74,6 @@ struct RunSummaryJSON: Encodable {
         reports = summary.reportDirectory.path
         variants = summary.variants.map { Variant(name: $0.name, kind: $0.kind, status: $0.failed == nil ? "completed" : "failed", error: $0.failed) }
         accuracy = summary.accuracies.map { Cell(variant: $0.variant, slice: $0.slice, n: $0.n, accuracy: $0.accuracy, ciLow: $0.interval?.low, ciHigh: $0.interval?.high) }
+        unreadable = summary.unreadable
     }
 }

@@ -96,6 +96,21 @@ import Testing
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test func validateDecodeListsEveryUnreadableImageUpFront() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let (_, bad) = try RunnerTests.datasetWithUnreadableImages(in: directory)
+        let plain = try Self.run(["dataset", "validate", "data/manifest.csv", "--label", "sex"], in: directory)
+        #expect(plain.status == 0, "without --decode only the manifest is checked")
+        let result = try Self.run(["dataset", "validate", "data/manifest.csv", "--label", "sex", "--decode", "--quiet"], in: directory)
+        #expect(result.status == 65)
+        for (index, file) in bad.enumerated() {
+            #expect(result.stdout.contains("data/manifest.csv:\(index + 4): id 'bad\(index)'") && result.stdout.contains(file), "\(result.stdout)")
+        }
+        let json = try Self.run(["dataset", "validate", "data/manifest.csv", "--label", "sex", "--decode", "--format", "json"], in: directory)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["unreadable"] as? [[String: Any]])?.count == bad.count)
+    }
+
     @Test func invalidManifestListsLines() throws {
         let directory = try TestSupport.temporaryDirectory()
         try TestSupport.write("id,path,label,split\na,a.png,cat,test\na,b.png,dog,test\n", to: directory.appendingPathComponent("m.csv"))

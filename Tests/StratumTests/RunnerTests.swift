@@ -157,20 +157,50 @@ final class ScriptedClassifier: ImageClassifier, @unchecked Sendable {
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("stratum.sqlite").path))
     }
 
-    @Test func corruptImageNamesTheFileAndStoresNoRun() throws {
-        let directory = try TestSupport.temporaryDirectory()
+    /// A dataset of two good images and one of each unreadable kind (fixtures in images/hostile).
+    static func datasetWithUnreadableImages(in directory: URL) throws -> (spec: ExperimentSpec, bad: [String]) {
         let images = directory.appendingPathComponent("data")
-        let good = try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png"))
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        let good = try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png"))
         try good.write(to: images.appendingPathComponent("a.png"))
-        try Data(good.prefix(40)).write(to: images.appendingPathComponent("b.png"))
-        try TestSupport.write("id,path,sex,split\na,a.png,female,test\nb,b.png,male,test\n", to: images.appendingPathComponent("manifest.csv"))
+        try good.write(to: images.appendingPathComponent("b.png"))
+        let bad = ["truncated.png", "zero.png", "text.png", "webp-named.png", "truncated.jpg", "huge-declared.png"]
+        var manifest = "id,path,sex,split\na,a.png,female,test\nb,b.png,male,test\n"
+        for (index, file) in bad.enumerated() {
+            try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("images/hostile/\(file)")).write(to: images.appendingPathComponent(file))
+            manifest += "bad\(index),\(file),\(index % 2 == 0 ? "female" : "male"),test\n"
+        }
+        try TestSupport.write(manifest, to: images.appendingPathComponent("manifest.csv"))
         try TestSupport.write("""
         dataset: {manifest: data/manifest.csv, label: sex}
-        variants: [{name: s, kind: scripted, path: none}]
+        variants: [{name: s, kind: scripted, path: none}, {name: t, kind: scripted, path: none}]
         """, to: directory.appendingPathComponent("e.yaml"))
-        let spec = try ExperimentSpec.load(directory.appendingPathComponent("e.yaml"))
-        let error = try #require(throws: ImageError.self) { try Runner(registry: Self.registry).run(spec, options: RunOptions(reportsRoot: directory)) }
-        #expect(error.source.hasSuffix("data/b.png"))
+        return (try ExperimentSpec.load(directory.appendingPathComponent("e.yaml")), bad)
+    }
+
+    @Test func unreadableImagesAreRecordedListedAndLeftOutOfEveryVariant() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let (spec, bad) = try Self.datasetWithUnreadableImages(in: directory)
+        let summary = try Runner(registry: Self.registry).run(spec, options: RunOptions(reportsRoot: directory.appendingPathComponent("Reports")))
+        #expect(summary.status == "completed")
+        #expect(summary.unreadable.map(\.path) == bad)
+        #expect(summary.unreadable.allSatisfy { $0.reason.contains($0.path) }, "each reason names its file")
+        #expect(summary.slices.first { $0.name == "overall" }?.size == 2)
+        let store = try Store(path: summary.database)
+        #expect(try store.read { try PredictionRecord.fetchCount($0) } == 2 * 2)
+        #expect(try store.unreadableSamples(runID: summary.runID).map(\.path).sorted() == bad.sorted())
+        let html = try String(contentsOf: summary.reportDirectory.appendingPathComponent("index.html"), encoding: .utf8)
+        for file in bad { #expect(html.contains(file)) }
+    }
+
+    @Test func strictRunStopsAtUnreadableImagesListingEveryOneAndStoresNoRun() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let (spec, bad) = try Self.datasetWithUnreadableImages(in: directory)
+        let error = try #require(throws: UnreadableImagesError.self) {
+            try Runner(registry: Self.registry).run(spec, options: RunOptions(reportsRoot: directory, strict: true))
+        }
+        #expect(error.samples.map(\.path) == bad)
+        #expect(error.description.contains("webp-named.png") && error.description.contains("WebP"))
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("stratum.sqlite").path))
     }
 }
