@@ -21,13 +21,18 @@ struct PluginFrame: Equatable {
     }
 
     /// The length prefixes and header of a frame whose `bodyLength`-byte body is sent separately.
+    /// Throws instead of sending a frame longer than `maximumLength`.
     func encoded(bodyLength: Int) throws -> [UInt8] {
         let json = Array(try JSONEncoder().encode(header))
-        return Self.uint32(4 + json.count + bodyLength) + Self.uint32(json.count) + json
+        let length = 4 + json.count + bodyLength
+        guard bodyLength >= 0, length <= Self.maximumLength else {
+            throw FrameError("a \(type ?? "") frame of \(length) bytes exceeds the protocol's limit of \(Self.maximumLength) bytes")
+        }
+        return Self.uint32(length) + Self.uint32(json.count) + json
     }
 
     static func uint32(_ value: Int) -> [UInt8] {
-        let v = UInt32(value)
+        let v = UInt32(truncatingIfNeeded: value)
         return [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24 & 0xFF)]
     }
 

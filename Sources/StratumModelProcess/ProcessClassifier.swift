@@ -10,7 +10,7 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
 
     public let descriptor: ModelDescriptor
     private let lock = NSLock()
-    private var process: PluginProcess?
+    private var process: ChildProcess?
     private var nextID = 1
     private var broken: PluginError?
     private let timeout: Double
@@ -20,9 +20,9 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
     public init(name: String, launch: PluginLaunch, contentHash: String) throws {
         label = name
         timeout = launch.timeout
-        let process: PluginProcess
+        let process: ChildProcess
         do {
-            process = try PluginProcess(command: launch.command, directory: launch.directory, environment: launch.environment)
+            process = try ChildProcess(command: launch.command, directory: launch.directory, environment: launch.environment, name: "the plugin")
         } catch {
             throw PluginError(plugin: name, message: "\(error)", stderr: "")
         }
@@ -51,22 +51,49 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
     public func predict(_ batch: ImageBatch) throws -> [[Float]] {
         lock.lock(); defer { lock.unlock() }
         if let broken { throw broken }
+        guard process != nil else { throw PluginError(plugin: label, message: "the plugin was already stopped", stderr: "") }
+        // A frame may not exceed the protocol's 1 GiB: a large batch goes as several requests.
+        let perFrame = Self.imagesPerFrame(imageBytes: batch.imageSize * 4)
+        guard perFrame > 0 else {
+            throw PluginError(plugin: label, message: "one \(batch.width)×\(batch.height)×\(batch.channels) image (\(batch.imageSize * 4) bytes) does not fit in a protocol frame of at most \(PluginFrame.maximumLength) bytes", stderr: "")
+        }
+        var rows: [[Float]] = []
+        rows.reserveCapacity(batch.count)
+        var start = 0
+        while start < batch.count {
+            let end = min(batch.count, start + perFrame)
+            rows += try predictFrame(batch, images: start..<end)
+            start = end
+        }
+        return rows
+    }
+
+    /// How many images of `imageBytes` bytes fit in one request frame (with room for its header).
+    static func imagesPerFrame(imageBytes: Int) -> Int {
+        let headerAllowance = 4096
+        guard imageBytes > 0 else { return Int.max }
+        return max(0, (PluginFrame.maximumLength - 4 - headerAllowance) / imageBytes)
+    }
+
+    /// Sends images `range` of `batch` as one request and reads its result. Caller holds `lock`.
+    private func predictFrame(_ batch: ImageBatch, images range: Range<Int>) throws -> [[Float]] {
         guard let process else { throw PluginError(plugin: label, message: "the plugin was already stopped", stderr: "") }
         let id = nextID
         nextID += 1
         do {
-            let shape: [JSONValue] = [batch.count, batch.height, batch.width, batch.channels].map { .number(Double($0)) }
+            let shape: [JSONValue] = [range.count, batch.height, batch.width, batch.channels].map { .number(Double($0)) }
             let header = PluginFrame(header: ["type": .string("predict"), "id": .number(Double(id)), "shape": .array(shape), "dtype": .string("float32")])
             let deadline = Date().addingTimeInterval(timeout)
+            let values = batch.values[(range.lowerBound * batch.imageSize)..<(range.upperBound * batch.imageSize)]
             // The header, then the floats straight from the batch (little-endian machines need no copy).
-            try process.write(try header.encoded(bodyLength: batch.values.count * 4), deadline: deadline)
+            try process.write(try header.encoded(bodyLength: values.count * 4), deadline: deadline)
             #if _endian(little)
-            try batch.values.withUnsafeBytes { try process.write($0, deadline: deadline) }
+            try values.withUnsafeBytes { try process.write($0, deadline: deadline) }
             #else
-            try process.write(LittleEndianFloats.bytes(batch.values), deadline: deadline)
+            try process.write(LittleEndianFloats.bytes(Array(values)), deadline: deadline)
             #endif
             let reply = try Self.receive(from: process, timeout: timeout)
-            return try Self.probabilities(reply, id: id, count: batch.count, labels: descriptor.labels.count)
+            return try Self.probabilities(reply, id: id, count: range.count, labels: descriptor.labels.count)
         } catch {
             let failure = PluginError(plugin: label, message: "batch \(id): \(error)", stderr: "")
             process.terminate(grace: 0)
@@ -89,11 +116,11 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
 
     // MARK: Frames
 
-    static func send(_ frame: PluginFrame, to process: PluginProcess, timeout: Double) throws {
+    static func send(_ frame: PluginFrame, to process: ChildProcess, timeout: Double) throws {
         try process.write(try frame.encoded(), deadline: Date().addingTimeInterval(timeout))
     }
 
-    static func receive(from process: PluginProcess, timeout: Double) throws -> PluginFrame {
+    static func receive(from process: ChildProcess, timeout: Double) throws -> PluginFrame {
         let deadline = Date().addingTimeInterval(timeout)
         let length = PluginFrame.readUInt32(try process.read(4, deadline: deadline)[...])
         guard length >= 4, length <= PluginFrame.maximumLength else {

@@ -62,11 +62,13 @@ extension Gallery {
                 }
             }
         }
-        let raw = FileManager.default.temporaryDirectory.appendingPathComponent("stratum-gallery-\(UUID().uuidString).rgb")
+        // Working files live beside the output (removed when done; a killed run's leftovers are
+        // removed by the next render of the folder, `RunReport.removeLeftovers`).
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let raw = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).rgb.tmp")
         try Data(canvas.pixels).write(to: raw)
         defer { try? FileManager.default.removeItem(at: raw) }
         let drawn = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var script = """
         set terminal pngcairo size \(layout.width),\(layout.height) noenhanced font 'DejaVu Sans,9'
         set output \(drawn.path.gnuplotQuoted)

@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 
 /// Runs gnuplot as a subprocess, feeding the script through a pipe (as gnuplot-iostream does).
 public struct Gnuplot: Sendable {
@@ -24,52 +25,37 @@ public struct Gnuplot: Sendable {
     }
 
     /// Runs `script`; throws with gnuplot's stderr if it exits non-zero or times out.
+    ///
+    /// gnuplot is started through `ChildProcess` (clean signal mask, own process group), so the
+    /// timeout works from any thread: at the deadline the whole group is killed and reaped. A
+    /// gnuplot that exits before reading the whole script is an error naming its status and
+    /// stderr, never a SIGPIPE death of `stratum`.
     public func run(_ script: String) throws {
-        let process = Process()
-        process.executableURL = executable
-        let input = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try ChildProcess(command: [executable.path], directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), name: "gnuplot")
         } catch {
-            throw GnuplotError(message: "cannot start \(executable.path): \(error.localizedDescription)")
+            throw GnuplotError(message: "cannot start \(executable.path): \(error)")
         }
-        // Read stderr concurrently so a chatty gnuplot never blocks on a full pipe.
-        let collected = ErrorCollector()
-        let reader = Thread { collected.store(errors.fileHandleForReading.readDataToEndOfFile()) }
-        reader.start()
-        input.fileHandleForWriting.write(Data((script + "\nexit\n").utf8))
-        try? input.fileHandleForWriting.close()
+        defer { child.terminate(grace: 0) }
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(2_000) }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-            throw GnuplotError(message: "gnuplot did not finish within \(Int(timeout)) s")
+        do {
+            try child.write(Array((script + "\nexit\n").utf8), deadline: deadline)
+        } catch let failure as ChildProcess.Failure {
+            child.terminate(grace: failure.timedOut ? 0 : 1)
+            let stderr = child.stderr
+            throw GnuplotError(message: failure.timedOut
+                ? "gnuplot did not finish within \(Int(timeout)) s"
+                : "gnuplot stopped reading its script: \(failure)\(stderr.isEmpty ? "" : ": " + stderr)")
         }
-        process.waitUntilExit()
-        let stderr = String(decoding: collected.wait(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0 else {
-            throw GnuplotError(message: "gnuplot exited with status \(process.terminationStatus): \(stderr)")
+        child.closeInput()
+        guard let status = child.waitForExit(deadline: deadline) else {
+            child.terminate(grace: 0)
+            throw GnuplotError(message: "gnuplot did not finish within \(Int(timeout)) s (killed)")
         }
-    }
-}
-
-/// Collects a pipe's bytes from a reader thread. Invariant: `data` is only touched under `lock`.
-private final class ErrorCollector: @unchecked Sendable {
-    private let lock = NSCondition()
-    private var data: Data?
-
-    func store(_ bytes: Data) {
-        lock.lock(); data = bytes; lock.signal(); lock.unlock()
-    }
-
-    func wait() -> Data {
-        lock.lock(); defer { lock.unlock() }
-        while data == nil { lock.wait() }
-        return data ?? Data()
+        guard status == 0 else {
+            throw GnuplotError(message: "gnuplot exited with status \(status): \(child.stderr)")
+        }
     }
 }
 

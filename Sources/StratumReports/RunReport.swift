@@ -20,6 +20,7 @@ public struct RunReport: Sendable {
     /// Writes the files; returns them, `index.html` last. Charts render in parallel.
     public func render(to directory: URL, gnuplot: Gnuplot) throws -> [URL] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        Self.removeLeftovers(in: directory)
         var jobs: [(figure: HTMLIndex.Figure, draw: @Sendable (URL) throws -> Void)] = []
         let data = self.data, limit = galleryLimit, columns = galleryColumns, thumb = self.thumb
         let completed = data.variants.filter(\.completed)
@@ -65,6 +66,14 @@ public struct RunReport: Sendable {
     }
 
     static func safe(_ name: String) -> String { FileNameComponent.safe(name) }
+
+    /// Removes the hidden `.….tmp` working files a killed render left in `directory`.
+    static func removeLeftovers(in directory: URL) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+    }
 }
 
 /// A report could not be drawn.

@@ -2,6 +2,7 @@ import Foundation
 import StratumCore
 import StratumData
 import StratumImaging
+@testable import StratumModelProcess
 import StratumReports
 import StratumRunner
 import Testing
@@ -220,6 +221,71 @@ import Testing
         let error = try #require(throws: ImageError.self) { try ImageFile.decode(png, source: "huge.png") }
         #expect(error.reason == .tooLarge(width: 10_000, height: 10_000, limit: ImageLimits.maxPixels), "\(error)")
         #expect(error.description.contains("huge.png") && error.description.contains("10000×10000"))
+    }
+
+    // MARK: Child processes
+
+    /// An executable shell script standing in for gnuplot.
+    static func fakeGnuplot(_ body: String) throws -> Gnuplot {
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("gnuplot")
+        try TestSupport.write("#!/bin/sh\n\(body)\n", to: url)
+        chmod(url.path, 0o755)
+        var gnuplot = try Gnuplot(timeout: 1.5)
+        gnuplot.executable = url
+        return gnuplot
+    }
+
+    /// Runs `body` on a new thread that blocks SIGTERM (as worker threads may), and waits.
+    static func onThreadBlockingSIGTERM(_ body: @escaping @Sendable () -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            var set = sigset_t()
+            sigemptyset(&set)
+            sigaddset(&set, SIGTERM)
+            pthread_sigmask(SIG_BLOCK, &set, nil)
+            body()
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+    }
+
+    @Test func stuckGnuplotIsKilledAtItsDeadlineEvenFromAThreadBlockingSIGTERM() throws {
+        let marker = try TestSupport.temporaryDirectory().appendingPathComponent("pid")
+        // Ignores TERM and never reads: only a kill of its group at the deadline ends it.
+        let gnuplot = try Self.fakeGnuplot("trap '' TERM\necho $$ > \(marker.path)\nwhile :; do sleep 1; done")
+        let started = Date()
+        let outcome = ConcurrentResults<Void>(count: 1)
+        Self.onThreadBlockingSIGTERM { outcome.set(0, Result { try gnuplot.run("plot x") }) }
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed < 8, "took \(elapsed) s")
+        #expect(throws: GnuplotError.self) { try outcome.values() }
+        let pid = try #require(Int32(String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(pid, 0) != 0, "gnuplot (pid \(pid)) is still running")
+    }
+
+    @Test func gnuplotExitingEarlyIsAnErrorNotASIGPIPEDeath() throws {
+        let gnuplot = try Self.fakeGnuplot("echo 'cannot open terminal' >&2\nexit 3")
+        let script = String(repeating: "set title 'padding to fill the pipe'\n", count: 200_000)
+        let error = try #require(throws: GnuplotError.self) { try gnuplot.run(script) }
+        #expect(error.message.contains("cannot open terminal") || error.message.contains("status 3"), "\(error)")
+    }
+
+    @Test func pluginThatExitsLeavingAChildHoldingItsOutputIsNoticedAtOnce() throws {
+        let started = Date()
+        let spec = ModelSpec(name: "p", kind: "process", path: URL(fileURLWithPath: "/bin/sh"),
+                             options: ["command": #"["/bin/sh", "-c", "sleep 30 & exit 4"]"#, "startup_timeout": "20"])
+        let error = try #require(throws: PluginError.self) { try ProcessLoader().load(spec) }
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(error.message.contains("exited with status 4"), "\(error)")
+    }
+
+    @Test func pluginRequestsOverTheFrameLimitAreSplit() {
+        // 4096×4096×3 float32 images are 192 MiB each: five fit in a 1 GiB frame, not 22.
+        let perFrame = ProcessClassifier.imagesPerFrame(imageBytes: 4096 * 4096 * 3 * 4)
+        #expect(perFrame == 5)
+        #expect(ProcessClassifier.imagesPerFrame(imageBytes: (1 << 30) + 1) == 0)
+        #expect(throws: (any Error).self) { try PluginFrame(header: ["type": .string("predict")]).encoded(bodyLength: 22 * 4096 * 4096 * 3 * 4) }
     }
 
     // MARK: Names that collide

@@ -3,23 +3,30 @@ import Foundation
 import Glibc
 #endif
 
-/// A child process in its own process group, with piped stdin/stdout/stderr and deadlines on
-/// every read and write. Owns the child: `terminate` (and deinit) stops and reaps it.
-final class PluginProcess {
-    let pid: pid_t
+/// The one way Stratum starts a program (plugins, gnuplot): a child in its own process group,
+/// with a clean signal mask and default dispositions (whatever the spawning thread blocks),
+/// piped stdin/stdout/stderr, and deadlines on every read, write and wait. A child that exits
+/// early makes writes fail with an error, never a SIGPIPE death (SIGPIPE is ignored here).
+/// Owns the child: `terminate` (and deinit) stops the whole group and reaps it, so no stray
+/// process is left.
+public final class ChildProcess {
+    public let pid: pid_t
+    /// How messages name the program ("the plugin", "gnuplot").
+    private let name: String
     private let input: Int32
     private let output: Int32
     private let stderrTail: StderrTail
     private var reaped = false
     private var inputClosed = false
-    private(set) var exitStatus: Int32?
+    public private(set) var exitStatus: Int32?
 
     /// Starts `command` (argv; the first element found on PATH if not a path) in `directory`.
-    init(command: [String], directory: URL, environment: [String: String]) throws {
-        guard !command.isEmpty else { throw PluginProcess.Failure("empty command") }
+    public init(command: [String], directory: URL, environment: [String: String] = [:], name: String = "the program") throws {
+        self.name = name
+        guard !command.isEmpty else { throw ChildProcess.Failure("empty command") }
         signal(SIGPIPE, SIG_IGN)
         var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
-        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else { throw PluginProcess.Failure("cannot create pipes: \(String(cString: strerror(errno)))") }
+        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else { throw ChildProcess.Failure("cannot create pipes: \(String(cString: strerror(errno)))") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -53,7 +60,7 @@ final class PluginProcess {
         close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])
         guard status == 0 else {
             close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
-            throw PluginProcess.Failure("cannot start '\(command.joined(separator: " "))' in \(directory.path): \(String(cString: strerror(status)))")
+            throw ChildProcess.Failure("cannot start '\(command.joined(separator: " "))' in \(directory.path): \(String(cString: strerror(status)))")
         }
         pid = child
         input = stdinPipe[1]
@@ -75,22 +82,22 @@ final class PluginProcess {
     }
 
     /// The last 8 KiB the plugin wrote to stderr.
-    var stderr: String { stderrTail.text }
+    public var stderr: String { stderrTail.text }
 
     /// Closes the plugin's standard input (after `shutdown`, so a plugin reading to the end exits).
-    func closeInput() {
+    public func closeInput() {
         guard !inputClosed else { return }
         inputClosed = true
         close(input)
     }
 
     /// Writes all of `bytes` before `deadline`.
-    func write(_ bytes: [UInt8], deadline: Date) throws {
+    public func write(_ bytes: [UInt8], deadline: Date) throws {
         try bytes.withUnsafeBytes { try write($0, deadline: deadline) }
     }
 
     /// Writes all of `buffer` before `deadline` (no intermediate copy).
-    func write(_ buffer: UnsafeRawBufferPointer, deadline: Date) throws {
+    public func write(_ buffer: UnsafeRawBufferPointer, deadline: Date) throws {
         guard let base = buffer.baseAddress else { return }
         var offset = 0
         while offset < buffer.count {
@@ -98,39 +105,52 @@ final class PluginProcess {
             let written = Glibc.write(input, base + offset, buffer.count - offset)
             if written < 0 {
                 if errno == EAGAIN || errno == EINTR { continue }
-                throw PluginProcess.Failure(errno == EPIPE ? "the plugin stopped reading its requests (it has probably exited\(exitDescription))" : "write failed: \(String(cString: strerror(errno)))")
+                throw ChildProcess.Failure(errno == EPIPE ? "\(name) stopped reading its input (it has probably exited\(exitDescription))" : "write failed: \(String(cString: strerror(errno)))")
             }
             offset += written
         }
     }
 
-    /// Reads exactly `count` bytes before `deadline`.
-    func read(_ count: Int, deadline: Date) throws -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
-        var offset = 0
-        while offset < count {
+    /// Reads exactly `count` bytes before `deadline`. Memory grows with the bytes that arrive
+    /// (a peer declaring a large frame and sending nothing costs nothing).
+    public func read(_ count: Int, deadline: Date) throws -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(min(count, 1 << 20))
+        var chunk = [UInt8](repeating: 0, count: min(count, 1 << 20))
+        while buffer.count < count {
             try wait(for: output, events: Int16(POLLIN), deadline: deadline, doing: "waiting for an answer")
-            let n = buffer.withUnsafeMutableBytes { raw in Glibc.read(output, raw.baseAddress! + offset, count - offset) }
+            let wanted = min(chunk.count, count - buffer.count)
+            let n = chunk.withUnsafeMutableBytes { raw in Glibc.read(output, raw.baseAddress, wanted) }
             if n < 0 {
                 if errno == EAGAIN || errno == EINTR { continue }
-                throw PluginProcess.Failure("read failed: \(String(cString: strerror(errno)))")
+                throw ChildProcess.Failure("read failed: \(String(cString: strerror(errno)))")
             }
             if n == 0 {
-                throw PluginProcess.Failure("the plugin closed its standard output\(offset > 0 ? " in the middle of a frame" : "") (it has probably exited\(exitDescription))")
+                throw ChildProcess.Failure("\(name) closed its standard output\(buffer.isEmpty ? "" : " in the middle of a frame") (it has probably exited\(exitDescription))")
             }
-            offset += n
+            buffer += chunk[0..<n]
         }
         return buffer
     }
 
+    /// Polls `fd` until ready or `deadline`. Between polls, a plugin that has exited is noticed
+    /// at once — even when a process it started still holds the pipe open, so no EOF comes.
     private func wait(for fd: Int32, events: Int16, deadline: Date, doing: String) throws {
         while true {
             let remaining = deadline.timeIntervalSinceNow
-            guard remaining > 0 else { throw PluginProcess.Failure("timed out \(doing)", timedOut: true) }
+            guard remaining > 0 else { throw ChildProcess.Failure("timed out \(doing)", timedOut: true) }
             var descriptor = pollfd(fd: fd, events: events, revents: 0)
-            let ready = poll(&descriptor, 1, Int32(min(remaining, 1) * 1000) + 1)
+            let ready = poll(&descriptor, 1, Int32(min(remaining, 0.25) * 1000) + 1)
             if ready > 0 { return }
-            if ready < 0 && errno != EINTR { throw PluginProcess.Failure("poll failed: \(String(cString: strerror(errno)))") }
+            if ready < 0 && errno != EINTR { throw ChildProcess.Failure("poll failed: \(String(cString: strerror(errno)))") }
+            reapIfExited()
+            if let status = exitStatus {
+                // Whatever it wrote before exiting is still readable.
+                var last = pollfd(fd: fd, events: events, revents: 0)
+                if poll(&last, 1, 0) > 0 { return }
+                let how = status >= 128 ? "was killed by signal \(status - 128)" : "exited with status \(status)"
+                throw ChildProcess.Failure("\(name) \(how) while Stratum was \(doing)")
+            }
         }
     }
 
@@ -142,6 +162,17 @@ final class PluginProcess {
         }
         guard let status = exitStatus else { return "" }
         return status >= 128 ? ": killed by signal \(status - 128)" : ": exit status \(status)"
+    }
+
+    /// Waits until the child exits or `deadline` passes; returns its status (128 + signal when
+    /// killed), or nil at the deadline (the child is left running: call `terminate`).
+    public func waitForExit(deadline: Date) -> Int32? {
+        while exitStatus == nil && Date() < deadline {
+            reapIfExited()
+            if exitStatus == nil { usleep(2_000) }
+        }
+        if exitStatus != nil { stderrTail.finish() }
+        return exitStatus
     }
 
     private func reapIfExited() {
@@ -156,7 +187,7 @@ final class PluginProcess {
 
     /// Waits up to `grace` seconds for the child to exit, then SIGTERMs and finally SIGKILLs its
     /// process group; always reaps it, so no zombie is left.
-    func terminate(grace: Double) {
+    public func terminate(grace: Double) {
         let deadline = Date().addingTimeInterval(grace)
         while !reaped && Date() < deadline { reapIfExited(); if !reaped { usleep(10_000) } }
         if !reaped {
@@ -172,9 +203,9 @@ final class PluginProcess {
         stderrTail.finish()
     }
 
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-        var timedOut = false
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+        public var timedOut = false
         init(_ description: String, timedOut: Bool = false) {
             self.description = description
             self.timedOut = timedOut
