@@ -27,19 +27,36 @@ public enum ClassifierConformance {
             let sum = row.reduce(0, +)
             if abs(sum - 1) > tolerance { problems.append("row \(index) sums to \(sum)") }
         }
-        if let again = try? classifier.predict(batch), again != rows { problems.append("two predictions of the same batch differ") }
+        // Every later call must succeed too: an error there is a violation, never skipped.
+        func predict(_ what: String, _ input: ImageBatch) -> [[Float]]? {
+            do {
+                let result = try classifier.predict(input)
+                guard result.count == input.count else {
+                    problems.append("\(what): \(result.count) rows for \(input.count) images")
+                    return nil
+                }
+                return result
+            } catch {
+                problems.append("\(what) threw: \(error)")
+                return nil
+            }
+        }
+        func differs(_ a: [Float], _ b: [Float]) -> Bool {
+            a.count != b.count || zip(a, b).contains { !(abs($0 - $1) <= tolerance) }
+        }
+        if let again = predict("predicting the same batch again", batch), again != rows { problems.append("two predictions of the same batch differ") }
         for index in 0..<batch.count {
             let single = ImageBatch(count: 1, height: batch.height, width: batch.width, channels: batch.channels, values: Array(batch.image(index)))
-            guard let row = try? classifier.predict(single).first else { problems.append("predicting image \(index) alone failed"); continue }
-            if zip(row, rows[index]).contains(where: { abs($0 - $1) > tolerance }) {
+            guard let row = predict("predicting image \(index) alone", single)?.first else { continue }
+            if differs(row, rows[index]) {
                 problems.append("image \(index) alone gives \(row), in the batch \(rows[index])")
             }
         }
         if batch.count >= 2 {
             let reversedValues = (0..<batch.count).reversed().flatMap { Array(batch.image($0)) }
             let reversed = ImageBatch(count: batch.count, height: batch.height, width: batch.width, channels: batch.channels, values: reversedValues)
-            if let rowsReversed = try? classifier.predict(reversed) {
-                for index in 0..<batch.count where zip(rowsReversed[batch.count - 1 - index], rows[index]).contains(where: { abs($0 - $1) > tolerance }) {
+            if let rowsReversed = predict("predicting the reversed batch", reversed) {
+                for index in 0..<batch.count where differs(rowsReversed[batch.count - 1 - index], rows[index]) {
                     problems.append("reversing the batch changed image \(index)'s row (order not preserved)")
                 }
             }

@@ -21,14 +21,17 @@ import Testing
 
     static let cases: [Case] = {
         guard let root = try? TestSupport.json("sklearn/logistic.json") as? [String: Any], let cases = root["cases"] as? [[String: Any]] else { return [] }
-        return cases.map { c in
-            Case(name: c["name"] as? String ?? "", c: c["C"] as? Double ?? .nan, x: c["X"] as? [[Double]] ?? [], y: c["y"] as? [Int] ?? [],
-                 classes: c["classes"] as? Int ?? 0, coef: c["coef"] as? [[Double]] ?? [], intercept: c["intercept"] as? [Double] ?? [],
-                 proba: c["predict_proba"] as? [[Double]] ?? [], objective: c["objective"] as? Double ?? .nan)
+        // A case with a missing or renamed key is dropped, and `fixtureIsPresent` fails.
+        return cases.compactMap { c in
+            try? Case(name: Fixture.value(c, "name"), c: Fixture.value(c, "C"), x: Fixture.list(c, "X"), y: Fixture.list(c, "y"),
+                      classes: Fixture.value(c, "classes"), coef: Fixture.list(c, "coef"), intercept: Fixture.list(c, "intercept"),
+                      proba: Fixture.list(c, "predict_proba"), objective: Fixture.value(c, "objective"))
         }
     }()
 
-    @Test func fixtureIsPresent() {
+    @Test func fixtureIsPresent() throws {
+        let root = try TestSupport.json("sklearn/logistic.json")
+        #expect(Self.cases.count == (try Fixture.list(root, "cases", of: [String: Any].self)).count, "every fixture case reads completely")
         #expect(Self.cases.count >= 4)
         #expect(Self.cases.contains { $0.classes > 2 })
     }

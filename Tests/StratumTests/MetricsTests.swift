@@ -26,16 +26,20 @@ import Testing
 
     static let cases: [Case] = {
         guard let root = try? TestSupport.json("sklearn/metrics.json") as? [String: Any], let cases = root["cases"] as? [[String: Any]] else { return [] }
-        return cases.map { c in
-            Case(name: c["name"] as? String ?? "", labels: c["labels"] as? [String] ?? [], yTrue: c["y_true"] as? [String] ?? [],
-                 yPred: c["y_pred"] as? [String] ?? [], accuracy: c["accuracy"] as? Double ?? .nan,
-                 balancedAccuracy: c["balanced_accuracy"] as? Double ?? .nan, confusion: c["confusion_matrix"] as? [[Int]] ?? [],
-                 precision: optionals(c["precision"]), recall: optionals(c["recall"]), f1: optionals(c["f1"]),
-                 macroF1: c["macro_f1"] as? Double, wilson: c["wilson"] as? [Double] ?? [])
+        // A case with a missing or renamed key is dropped, and `fixtureIsPresent` fails.
+        return cases.compactMap { c in
+            guard c["precision"] != nil, c["recall"] != nil, c["f1"] != nil, c.keys.contains("macro_f1") else { return nil }
+            return try? Case(name: Fixture.value(c, "name"), labels: Fixture.list(c, "labels"), yTrue: Fixture.value(c, "y_true"),
+                             yPred: Fixture.value(c, "y_pred"), accuracy: c["accuracy"] as? Double ?? .nan,
+                             balancedAccuracy: c["balanced_accuracy"] as? Double ?? .nan, confusion: Fixture.value(c, "confusion_matrix"),
+                             precision: optionals(c["precision"]), recall: optionals(c["recall"]), f1: optionals(c["f1"]),
+                             macroF1: c["macro_f1"] as? Double, wilson: Fixture.value(c, "wilson"))
         }
     }()
 
-    @Test func fixtureIsPresent() {
+    @Test func fixtureIsPresent() throws {
+        let root = try TestSupport.json("sklearn/metrics.json")
+        #expect(Self.cases.count == (try Fixture.list(root, "cases", of: [String: Any].self)).count, "every fixture case reads completely")
         #expect(Self.cases.count >= 8)
     }
 

@@ -34,9 +34,11 @@ import Testing
         let tolerance = cases["tolerance"] as? [String: Double] ?? [:]
         let absolute = Float(tolerance["abs"] ?? 1e-5), relative = Float(tolerance["rel"] ?? 1e-5)
         let model = try TFJSModel(contentsOf: directory)
-        for testCase in cases["cases"] as? [[String: Any]] ?? [] {
-            let inputs = testCase["inputs"] as? [String: Any] ?? [:]
-            let outputs = testCase["outputs"] as? [String: Any] ?? [:]
+        var compared = 0
+        for testCase in try Fixture.list(cases, "cases", of: [String: Any].self) {
+            let inputs: [String: Any] = try Fixture.value(testCase, "inputs")
+            let outputs: [String: Any] = try Fixture.value(testCase, "outputs")
+            #expect(!inputs.isEmpty && !outputs.isEmpty, "\(folder): a case without inputs or outputs")
             var feeds: [String: Tensor] = [:]
             for (name, value) in inputs { feeds[name] = try #require(Self.tensor(value)) }
             let results = try model.run(feeds: feeds, outputs: Array(outputs.keys))
@@ -44,10 +46,12 @@ import Testing
                 let expected = try #require(Self.tensor(value))
                 let actual = try #require(results[name])
                 #expect(actual.shape == expected.shape, "\(folder)/\(name): shape \(actual.shape) vs TensorFlow \(expected.shape)")
-                let worst = zip(actual.data, expected.data).map { abs($0 - $1) - relative * abs($1) }.max() ?? 0
+                let worst = worstError(actual.data, expected.data, relative: relative)
                 #expect(worst <= absolute, "\(folder)/\(name): off by \(worst + absolute) beyond tolerance")
+                compared += 1
             }
         }
+        #expect(compared > 0, "\(folder): no output was compared")
     }
 
     struct ModelCase: Sendable, CustomTestStringConvertible {
@@ -74,21 +78,19 @@ import Testing
         let classifier = try TFJSLoader().load(ModelSpec(name: modelCase.model, kind: "tfjs", path: path, options: ["normalize": modelCase.normalization.rawValue]))
         #expect(classifier.descriptor.labels == reference["labels"] as? [String])
         var images: [RGBImage] = []
-        for image in entry["per_image"] as? [[String: Any]] ?? [] {
+        for image in try Fixture.list(entry, "per_image", of: [String: Any].self) {
             let file = Self.fixtures.appendingPathComponent(try #require(image["file"] as? String))
             let decoded = try ImageFile.read(file)
             images.append(decoded)
             let prepared = Preprocessor.prepare(decoded, for: classifier.descriptor.input)
-            let firstValues = (image["input_first_values"] as? [Double] ?? []).map(Float.init)
-            for (ours, theirs) in zip(prepared, firstValues) { #expect(abs(ours - theirs) <= 1e-6, "preprocessing of \(file.lastPathComponent)") }
+            let firstValues = try Fixture.list(image, "input_first_values", of: Double.self).map(Float.init)
+            #expect(worstError(Array(prepared.prefix(firstValues.count)), firstValues) <= 1e-6, "preprocessing of \(file.lastPathComponent)")
             let sum = prepared.reduce(0.0) { $0 + Double($1) }
-            #expect(abs(sum - (image["input_sum"] as? Double ?? .nan)) < 0.05, "input sum of \(file.lastPathComponent)")
-            let expected = (image[modelCase.expectedKey] as? [Double] ?? []).map(Float.init)
+            #expect(abs(sum - (try Fixture.value(image, "input_sum", as: Double.self))) < 0.05, "input sum of \(file.lastPathComponent)")
+            let expected = try Fixture.list(image, modelCase.expectedKey, of: Double.self).map(Float.init)
             let probabilities = try classifier.predict(Preprocessor.batch([decoded], for: classifier.descriptor.input))[0]
             #expect(expected.count == 2)
-            for (ours, theirs) in zip(probabilities, expected) {
-                #expect(abs(ours - theirs) <= 1e-4, "\(modelCase.model) on \(file.lastPathComponent): \(probabilities) vs TensorFlow \(expected)")
-            }
+            #expect(worstError(probabilities, expected) <= 1e-4, "\(modelCase.model) on \(file.lastPathComponent): \(probabilities) vs TensorFlow \(expected)")
         }
         let batch = Preprocessor.batch(images, for: classifier.descriptor.input)
         #expect(ClassifierConformance.violations(of: classifier, on: batch).isEmpty)
@@ -224,9 +226,9 @@ extension TFJSTests {
         let predictions = try #require(output["predictions"] as? [[String: Any]])
         #expect(predictions.count == files.count)
         for (prediction, expected) in zip(predictions, perImage) {
-            let ours = (prediction["probabilities"] as? [Double]) ?? []
-            let theirs = (expected["tfjs_export"] as? [Double]) ?? []
-            #expect(ours.count == 2 && zip(ours, theirs).allSatisfy { abs($0 - $1) <= 1e-4 })
+            let ours = try Fixture.list(prediction, "probabilities", of: Double.self)
+            let theirs = try Fixture.list(expected, "tfjs_export", of: Double.self)
+            #expect(ours.count == 2 && worstError(ours.map(Float.init), theirs.map(Float.init)) <= 1e-4)
             #expect(prediction["predicted"] as? String == ((ours.first ?? 0) >= (ours.last ?? 0) ? "female" : "male"))
         }
     }

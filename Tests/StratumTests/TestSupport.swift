@@ -23,3 +23,40 @@ enum TestSupport {
         try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent(relativePath)))
     }
 }
+
+/// Strict access to JSON fixtures: a missing key or a value of the wrong type is a thrown error
+/// naming the key, never a silent empty default that would make a test compare nothing.
+enum Fixture {
+    struct Missing: Error, CustomStringConvertible {
+        var key: String
+        var expected: String
+        var description: String { "fixture key '\(key)' is missing or is not \(expected)" }
+    }
+
+    static func value<T>(_ object: Any?, _ key: String, as type: T.Type = T.self) throws -> T {
+        guard let dictionary = object as? [String: Any], let value = dictionary[key] as? T else {
+            throw Missing(key: key, expected: "\(T.self)")
+        }
+        return value
+    }
+
+    /// A non-empty list under `key`.
+    static func list<T>(_ object: Any?, _ key: String, of type: T.Type = T.self) throws -> [T] {
+        let list: [T] = try value(object, key)
+        guard !list.isEmpty else { throw Missing(key: key, expected: "a non-empty list of \(T.self)") }
+        return list
+    }
+}
+
+/// The largest of `errors`, or +∞ when any is NaN (a plain `.max()` skips NaNs after the first
+/// element, so a kernel producing NaN could pass) or when the counts differ.
+func worstError(_ actual: [Float], _ expected: [Float], relative: Float = 0) -> Float {
+    guard actual.count == expected.count, !actual.isEmpty else { return .infinity }
+    var worst: Float = 0
+    for (a, e) in zip(actual, expected) {
+        let error = abs(a - e) - relative * abs(e)
+        if error.isNaN || a.isNaN || e.isNaN { return .infinity }
+        worst = max(worst, error)
+    }
+    return worst
+}
