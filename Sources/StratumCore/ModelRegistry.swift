@@ -106,12 +106,34 @@ public struct TrainingExample: Sendable {
     }
 }
 
+/// What a fitted model was fitted with and on: recorded in the model file, so a model fitted
+/// with other options or on other data is never reused silently.
+public struct FitProvenance: Codable, Sendable, Equatable {
+    /// The variant's options as the experiment gave them.
+    public var options: [String: String]
+    /// SHA-256 over the manifest's hash, the label column, the training split and the labels.
+    public var trainingData: String
+    /// SHA-256 over the kind, the options and `trainingData`: equal keys, same fit.
+    public var key: String
+
+    public init(kind: String, options: [String: String], manifestHash: String, labelColumn: String, trainSplit: String, labels: [String]) {
+        self.options = options
+        let data = [manifestHash, labelColumn, trainSplit, labels.joined(separator: "\u{1F}")].joined(separator: "\u{1E}")
+        trainingData = SHA256.hex(Array(data.utf8))
+        let optionText = options.keys.sorted().map { "\($0)=\(options[$0] ?? "")" }.joined(separator: "\u{1F}")
+        key = SHA256.hex(Array([kind, optionText, trainingData].joined(separator: "\u{1E}").utf8))
+    }
+}
+
 /// A loader whose models Stratum fits itself (e.g. the logistic baseline).
 public protocol TrainableModelLoader: ModelLoader {
     /// The input the model will be trained on, from the variant's options.
     func trainingInput(for spec: ModelSpec) throws -> InputSpec
-    /// Fits a model on `examples` with classes `labels` and writes it to `spec.path`.
-    func fit(_ spec: ModelSpec, labels: [String], examples: [TrainingExample]) throws -> FitSummary
+    /// Fits a model on `examples` with classes `labels` and writes it, with `provenance`, to `spec.path`.
+    func fit(_ spec: ModelSpec, labels: [String], examples: [TrainingExample], provenance: FitProvenance) throws -> FitSummary
+    /// The provenance recorded in the model file at `url`; nil when it records none (a model
+    /// made elsewhere) or cannot be read.
+    func provenance(of url: URL) -> FitProvenance?
 }
 
 /// What fitting produced, for the CLI to print.

@@ -98,6 +98,13 @@ public enum SliceBuilder {
                 }
             }
         }
+        var definitions: [String: String] = [:]
+        for slice in candidates {
+            if let first = definitions[slice.name] {
+                throw SliceBuildError.duplicateName(slice.name, first: first, second: slice.definition)
+            }
+            definitions[slice.name] = slice.definition
+        }
         var slices: [DataSlice] = [], skipped: [SkippedSlice] = []
         for slice in candidates {
             if slice.name == "overall" || slice.members.count >= spec.minSize {
@@ -114,11 +121,15 @@ public enum SliceBuilder {
 public enum SliceBuildError: Error, Equatable, CustomStringConvertible {
     case missingAttribute(String, sampleID: String)
     case badExpression(name: String, source: String, underlying: String)
+    /// Two slices got the same name (e.g. a named slice called `overall`, or `age_group=child`).
+    case duplicateName(String, first: String, second: String)
 
     public var description: String {
         switch self {
         case .missingAttribute(let attribute, let id): return "slice attribute '\(attribute)' is missing for sample '\(id)'"
         case .badExpression(let name, let source, let underlying): return "slice '\(name)' (\(source)): \(underlying)"
+        case .duplicateName(let name, let first, let second):
+            return "two slices are named '\(name)' (\(first) and \(second)); rename the named slice in slices.named"
         }
     }
 }

@@ -66,7 +66,11 @@ public struct LogisticLoader: TrainableModelLoader {
         return InputSpec(width: size, height: size, channels: channels, normalization: normalization)
     }
 
-    public func fit(_ spec: ModelSpec, labels: [String], examples: [TrainingExample]) throws -> FitSummary {
+    public func provenance(of url: URL) -> FitProvenance? {
+        (try? LogisticModelFile.read(url))?.fit
+    }
+
+    public func fit(_ spec: ModelSpec, labels: [String], examples: [TrainingExample], provenance: FitProvenance) throws -> FitSummary {
         let input = try trainingInput(for: spec)
         let c = try option(spec, "C", default: 1.0, parse: Double.init)
         let d = input.width * input.height * input.channels
@@ -95,7 +99,8 @@ public struct LogisticLoader: TrainableModelLoader {
         let file = LogisticModelFile(
             labels: labels, input: input, standardization: .init(mean: mean, scale: scale), C: c,
             coef: model.coefficients, intercept: model.intercepts,
-            training: .init(samples: examples.count, iterations: report.iterations, objective: report.objective, gradientNorm: report.gradientNorm, converged: report.converged))
+            training: .init(samples: examples.count, iterations: report.iterations, objective: report.objective, gradientNorm: report.gradientNorm, converged: report.converged),
+            fit: provenance)
         try file.write(to: spec.path)
         return FitSummary(iterations: report.iterations, objective: report.objective, gradientNorm: report.gradientNorm, converged: report.converged)
     }

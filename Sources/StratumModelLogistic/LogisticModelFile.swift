@@ -31,6 +31,8 @@ public struct LogisticModelFile: Codable, Sendable, Equatable {
     public var coef: [[Double]]
     public var intercept: [Double]
     public var training: Training?
+    /// What the model was fitted with and on (absent in files made elsewhere).
+    public var fit: FitProvenance?
 
     /// Reads and checks a model file; errors name the file and the field.
     public static func read(_ url: URL) throws -> LogisticModelFile {

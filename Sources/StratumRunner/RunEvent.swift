@@ -11,6 +11,8 @@ public enum RunEvent: Sendable {
     case unreadableImages([UnreadableSample])
     case runStarted(number: Int, database: String)
     case fitting(variant: String, examples: Int)
+    /// The model at `existing` was fitted with other options or data (or `--refit`): a new file is fitted.
+    case refitting(variant: String, existing: URL, reason: String)
     case fitted(variant: String, summary: FitSummary, path: URL)
     case predicting(variant: String, done: Int, total: Int)
     case variantFailed(variant: String, message: String)

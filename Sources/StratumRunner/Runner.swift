@@ -105,11 +105,12 @@ public struct Runner: Sendable {
                 let variantID = try store.insertVariant(runID: runID, name: variant.name, kind: variant.kind, path: variant.path.path, fileHash: nil, labels: [])
                 do {
                     let loader = try registry.loader(for: variant.kind)
-                    try ModelFitting.fitIfNeeded(loader, modelSpec, dataset: dataset, trainSplit: spec.trainSplit, refit: options.refit,
-                                                 strict: options.strict, applyOrientation: spec.applyExifOrientation, events: events)
+                    var modelSpec = modelSpec
+                    modelSpec.path = try ModelFitting.resolve(loader, modelSpec, dataset: dataset, labelColumn: spec.labelColumn, trainSplit: spec.trainSplit,
+                                                              refit: options.refit, strict: options.strict, applyOrientation: spec.applyExifOrientation, events: events)
                     let classifier = try loader.load(modelSpec)
                     defer { classifier.close() }
-                    try store.updateVariant(variantID, fileHash: classifier.descriptor.contentHash, labels: classifier.descriptor.labels)
+                    try store.updateVariant(variantID, path: modelSpec.path.path, fileHash: classifier.descriptor.contentHash, labels: classifier.descriptor.labels)
                     let predicted = try evaluation.predict(classifier, variantID: variantID)
                     for slice in slices {
                         let metrics = ClassificationMetrics(confusion: ConfusionMatrix(

@@ -148,9 +148,12 @@ public final class Store: Sendable {
     }
 
     /// Fills in what loading a variant revealed (hash, labels).
-    public func updateVariant(_ variantID: Int64, fileHash: String?, labels: [String]) throws {
+    /// Records the model file a variant actually ran (`path`, when it differs from the one
+    /// inserted), its content hash and its labels.
+    public func updateVariant(_ variantID: Int64, path: String? = nil, fileHash: String?, labels: [String]) throws {
         try writer.write { db in
-            try db.execute(sql: "UPDATE modelVariant SET fileHash = ?, labels = ? WHERE id = ?", arguments: [fileHash, String(decoding: try JSONEncoder().encode(labels), as: UTF8.self), variantID])
+            try db.execute(sql: "UPDATE modelVariant SET fileHash = ?, labels = ?, path = COALESCE(?, path) WHERE id = ?",
+                           arguments: [fileHash, String(decoding: try JSONEncoder().encode(labels), as: UTF8.self), path, variantID])
         }
     }
 

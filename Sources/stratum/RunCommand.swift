@@ -67,6 +67,8 @@ struct RunCommand: ParsableCommand {
                     progress.note("\(count) slices" + (skipped.isEmpty ? "" : "; \(skipped.count) below min_size skipped"))
                 case .runStarted(let number, let database): progress.note("run \(number) → \(database)")
                 case .fitting(let variant, let examples): progress.note("fitting \(variant) on \(examples) training images")
+                case .refitting(let variant, let existing, let reason):
+                    progress.note("\(variant): \(existing.lastPathComponent) was fitted differently (\(reason)); fitting a new file beside it")
                 case .fitted(let variant, let fit, let path):
                     progress.note("fitted \(variant): \(fit.iterations) iterations, objective \(String(format: "%.4f", fit.objective))\(fit.converged ? "" : " (not fully converged)") → \(path.path)")
                 case .predicting(let variant, let done, let total): progress.update("predicting \(variant)", done: done, total: total)

@@ -290,6 +290,14 @@ import Testing
 
     // MARK: Names that collide
 
+    @Test(arguments: ["overall", "group=g"])
+    func namedSliceWithTheNameOfAnotherSliceIsAClearError(_ name: String) throws {
+        let samples = [Sample(id: "a", url: URL(fileURLWithPath: "/a.png"), relativePath: "a.png", label: "x", split: "test", attributes: ["group": "g", "age": "3"], line: 2)]
+        let spec = SliceSpec(by: ["group"], named: [(name, "age < 13")])
+        let error = try #require(throws: SliceBuildError.self) { try SliceBuilder.build(spec, samples: samples) }
+        #expect(error == .duplicateName(name, first: name == "overall" ? "true" : "group == 'g'", second: "age < 13"), "\(error)")
+    }
+
     @Test func namesThatDifferOnlyInUnsafeCharactersGetDistinctFiles() {
         let names = ["a/b", "a_b", "a b", "a:b", "..", ".", ".hidden", "", String(repeating: "x", count: 300)]
         let files = names.map(FileNameComponent.safe)

@@ -87,7 +87,8 @@ import Testing
             let base: Float = bright ? 0.7 : 0.3
             examples.append(TrainingExample(values: (0..<12).map { base + Float(($0 * 7 + i * 3) % 11) / 40 }, label: bright ? "light" : "dark"))
         }
-        let summary = try loader.fit(spec, labels: ["dark", "light"], examples: examples)
+        let summary = try loader.fit(spec, labels: ["dark", "light"], examples: examples,
+                                     provenance: FitProvenance(kind: "logistic", options: spec.options, manifestHash: "m", labelColumn: "label", trainSplit: "train", labels: ["dark", "light"]))
         #expect(summary.converged)
         let classifier = try loader.load(spec)
         #expect(classifier.descriptor.labels == ["dark", "light"])

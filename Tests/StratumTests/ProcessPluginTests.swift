@@ -46,7 +46,8 @@ import Testing
         for i in 0..<30 {
             examples.append(TrainingExample(values: (0..<12).map { Float((i * 5 + $0 * 3) % 17) / 17 }, label: i % 3 == 0 ? "b" : "a"))
         }
-        _ = try LogisticLoader().fit(ModelSpec(name: "m", kind: "logistic", path: model, options: ["size": "2", "channels": "3"]), labels: ["a", "b"], examples: examples)
+        _ = try LogisticLoader().fit(ModelSpec(name: "m", kind: "logistic", path: model, options: ["size": "2", "channels": "3"]), labels: ["a", "b"], examples: examples,
+                                     provenance: FitProvenance(kind: "logistic", options: [:], manifestHash: "m", labelColumn: "label", trainSplit: "train", labels: ["a", "b"]))
         let local = try LogisticLoader().load(ModelSpec(name: "m", kind: "logistic", path: model))
         let plugin = try ProcessLoader().load(ModelSpec(name: "numpy", kind: "process", path: Self.pythonPlugin,
                                                         options: ["command": "[\"python3\", \"plugin.py\", \"--model\", \"\(model.path)\"]"]))

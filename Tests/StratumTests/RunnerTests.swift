@@ -121,6 +121,40 @@ final class ScriptedClassifier: ImageClassifier, @unchecked Sendable {
         #expect(second.reportDirectory != summary.reportDirectory)
     }
 
+    @Test func changedFitOptionsRefitIntoANewFileAndNeverOverwriteAnEarlierRunsModel() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let options = RunOptions(reportsRoot: directory.appendingPathComponent("Reports"))
+        func run(_ variantOptions: String, refit: Bool = false) throws -> (summary: RunSummary, variant: ModelVariantRecord) {
+            let spec = try Self.experiment(variants: "  - {name: logistic, kind: logistic, path: logistic.json, options: \(variantOptions)}", in: directory)
+            var runOptions = options
+            runOptions.refit = refit
+            let summary = try Runner(registry: Self.registry).run(spec, options: runOptions)
+            let variant = try #require(try Store(path: summary.database).variants(runID: summary.runID).first)
+            return (summary, variant)
+        }
+        let original = directory.appendingPathComponent("logistic.json")
+        let first = try run("{size: 8, C: 0.1}")
+        let firstBytes = try Data(contentsOf: original)
+        #expect(first.variant.path == original.path && first.variant.fileHash == SHA256.hex(firstBytes))
+
+        let same = try run("{size: 8, C: 0.1}")
+        #expect(same.variant.path == original.path && same.variant.fileHash == first.variant.fileHash, "same options: the model is reused")
+
+        let changed = try run("{size: 6, C: 0.1}")
+        #expect(changed.variant.path != original.path && changed.variant.path.hasPrefix(directory.appendingPathComponent("logistic.").path))
+        #expect(try Data(contentsOf: original) == firstBytes, "the first run's model file is untouched")
+        let changedFile = try LogisticModelFile.read(URL(fileURLWithPath: changed.variant.path))
+        #expect(changedFile.input.width == 6 && changedFile.fit?.options["size"] == "6")
+        #expect(changed.variant.fileHash == (try SHA256.hex(contentsOf: URL(fileURLWithPath: changed.variant.path))))
+
+        let again = try run("{size: 6, C: 0.1}")
+        #expect(again.variant.path == changed.variant.path, "the refitted file is found again")
+
+        let refitted = try run("{size: 8, C: 0.1}", refit: true)
+        #expect(refitted.variant.path != original.path && refitted.variant.path != changed.variant.path)
+        #expect(try Data(contentsOf: original) == firstBytes, "--refit writes a new file")
+    }
+
     static let misbehaviours: [(mode: String, message: String)] = [
         ("throw", "simulated crash in the model"),
         ("wrong_count", "returned 3 probabilities for 2 labels"),
