@@ -76,6 +76,8 @@ public struct Runner: Sendable {
         try store.reconcileInterruptedRuns()
         let run = try store.beginRun(experiment: spec.name, spec: spec.text, specHash: spec.hash, gitCommit: GitInfo.commit(near: spec.file))
         let runID = run.id ?? 0
+        let lease = LeaseKeeper(store: store, runID: runID)
+        defer { lease.stop() }
         events(.runStarted(number: run.number, database: databaseURL.path))
         let reportDirectory = StoredRunReports.directory(reportsRoot: options.reportsRoot, experiment: spec.name, run: run.number)
 

@@ -42,7 +42,17 @@ public struct RunRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
     public var datasetId: Int64?
     public var pid: Int32
     public var error: String?
+    public var leaseHost: String?
+    public var leaseProcessSpace: String?
+    public var leaseProcessStart: String?
+    public var heartbeatAt: Date?
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// The run's lease, when it recorded one (runs stored before leases did not).
+    public var lease: RunLease? {
+        guard let leaseHost, let leaseProcessSpace, let leaseProcessStart else { return nil }
+        return RunLease(host: leaseHost, processSpace: leaseProcessSpace, pid: pid, processStart: leaseProcessStart)
+    }
 }
 
 public struct DatasetRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord {

@@ -25,6 +25,7 @@ public final class Store: Sendable {
             throw StoreError(path: path, message: "\(error)")
         }
         self.path = path
+        isReadOnly = false
     }
 
     /// Applies the migrations. Two processes opening a new file at once can both see it
@@ -47,6 +48,40 @@ public final class Store: Sendable {
         }
     }
 
+    /// Opens an existing store for reading only: for a database file (or folder) this process
+    /// may not write. Nothing is migrated; a store whose migrations are incomplete is an error
+    /// saying so (open it once writable to upgrade it).
+    public init(readingOnly path: String) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        do {
+            writer = try DatabaseQueue(path: path, configuration: configuration)
+            let complete = try writer.read { try StoreSchema.migrator.hasCompletedMigrations($0) }
+            guard complete else {
+                throw StoreError(path: path, message: "the database was written by an older Stratum and is read-only here; open it once with write access to upgrade it")
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(path: path, message: "cannot open read-only: \(error)")
+        }
+        self.path = path
+        isReadOnly = true
+    }
+
+    /// Opens the store at `path` for writing when this process may write the file and its
+    /// folder, else for reading only (so a read-only database can still be listed and reported).
+    public static func open(path: String) throws -> Store {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if access(path, W_OK) == 0 && access(folder, W_OK) == 0 { return try Store(path: path) }
+        return try Store(readingOnly: path)
+    }
+
+    /// True for a store opened with `init(readingOnly:)`.
+    public let isReadOnly: Bool
+
     /// An in-memory store, for tests.
     public init() throws {
         var configuration = Configuration()
@@ -54,12 +89,13 @@ public final class Store: Sendable {
         writer = try DatabaseQueue(configuration: configuration)
         try StoreSchema.migrator.migrate(writer)
         path = nil
+        isReadOnly = false
     }
 
     // MARK: Runs
 
     /// Creates the experiment if new and a run numbered one past its last run.
-    public func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, pid: Int32 = getpid()) throws -> RunRecord {
+    public func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, lease: RunLease = .current) throws -> RunRecord {
         try writer.write { db in
             var experiment = try ExperimentRecord.filter(Column("name") == name).fetchOne(db)
                 ?? { var record = ExperimentRecord(id: nil, name: name, createdAt: Date()); try record.insert(db); return record }()
@@ -67,7 +103,8 @@ public final class Store: Sendable {
             experiment.id = experimentID
             let last = try Int.fetchOne(db, sql: "SELECT MAX(number) FROM run WHERE experimentId = ?", arguments: [experimentID]) ?? 0
             var run = RunRecord(id: nil, experimentId: experimentID, number: last + 1, status: .running, startedAt: Date(),
-                                finishedAt: nil, spec: spec, specHash: specHash, gitCommit: gitCommit, datasetId: nil, pid: pid, error: nil)
+                                finishedAt: nil, spec: spec, specHash: specHash, gitCommit: gitCommit, datasetId: nil, pid: lease.pid, error: nil,
+                                leaseHost: lease.host, leaseProcessSpace: lease.processSpace, leaseProcessStart: lease.processStart, heartbeatAt: Date())
             try run.insert(db)
             return run
         }
@@ -80,14 +117,27 @@ public final class Store: Sendable {
         }
     }
 
-    /// Marks runs still `running` whose process no longer exists as `interrupted`; returns them.
-    @discardableResult
-    public func reconcileInterruptedRuns(isAlive: (Int32) -> Bool = { kill($0, 0) == 0 }) throws -> [RunRecord] {
+    /// Renews a running run's lease (its holder calls this every `RunLease.heartbeatInterval`).
+    public func heartbeat(_ runID: Int64, at time: Date = Date()) throws {
         try writer.write { db in
-            let stale = try RunRecord.filter(Column("status") == RunStatus.running.rawValue).fetchAll(db).filter { !isAlive($0.pid) }
+            try db.execute(sql: "UPDATE run SET heartbeatAt = ? WHERE id = ? AND status = ?", arguments: [time, runID, RunStatus.running])
+        }
+    }
+
+    /// Marks runs still `running` whose holder is gone as `interrupted` (see `RunLease`); returns them.
+    /// Runs stored before leases existed are judged by pid on this machine.
+    @discardableResult
+    public func reconcileInterruptedRuns(observer: RunLease = .current, now: Date = Date()) throws -> [RunRecord] {
+        guard !isReadOnly else { return [] }
+        return try writer.write { db in
+            let stale = try RunRecord.filter(Column("status") == RunStatus.running.rawValue).fetchAll(db).filter { run in
+                guard let lease = run.lease else { return kill(run.pid, 0) != 0 }
+                return !lease.isAlive(heartbeat: run.heartbeatAt, now: now, observer: observer)
+            }
             for run in stale {
+                let holder = run.lease.map { "pid \($0.pid) on \($0.host)" } ?? "pid \(run.pid)"
                 try db.execute(sql: "UPDATE run SET status = ?, error = COALESCE(error, ?) WHERE id = ?",
-                               arguments: [RunStatus.interrupted, "the process (pid \(run.pid)) ended before the run finished", run.id])
+                               arguments: [RunStatus.interrupted, "the process (\(holder)) ended before the run finished", run.id])
             }
             return stale
         }

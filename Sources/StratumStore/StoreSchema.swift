@@ -109,6 +109,15 @@ enum StoreSchema {
                 t.primaryKey(["runId", "sampleId"])
             }
         }
+        migrator.registerMigration("v3-run-lease") { db in
+            // Liveness by lease (see RunLease), not by pid alone.
+            try db.alter(table: "run") { t in
+                t.add(column: "leaseHost", .text)
+                t.add(column: "leaseProcessSpace", .text)
+                t.add(column: "leaseProcessStart", .text)
+                t.add(column: "heartbeatAt", .datetime)
+            }
+        }
         return migrator
     }
 }

@@ -22,7 +22,7 @@ struct RunsCommand: ParsableCommand {
             throw ExitCode(ExitCodes.dataError)
         }
         do {
-            let store = try Store(path: db)
+            let store = try Store.open(path: db)
             try store.reconcileInterruptedRuns()
             let runs = try store.listRuns(experiment: experiment)
             switch format {

@@ -36,7 +36,7 @@ struct StoreOptions: ParsableArguments {
             Terminal.error("error: no database at \(db) (run an experiment first, or pass --db)")
             throw ExitCode(ExitCodes.dataError)
         }
-        let store = try Store(path: db)
+        let store = try Store.open(path: db)
         try store.reconcileInterruptedRuns()
         return store
     }

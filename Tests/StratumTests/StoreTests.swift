@@ -67,13 +67,56 @@ import Testing
         #expect(try store.read { try PredictionRecord.fetchCount($0) } == 1)
     }
 
-    @Test func deadRunsAreMarkedInterrupted() throws {
+    @Test func deadRunsAreMarkedInterruptedByLease() throws {
         let store = try Store()
-        let dead = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil, pid: 111)
-        _ = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil, pid: 222)
-        let marked = try store.reconcileInterruptedRuns { $0 == 222 }
-        #expect(marked.map(\.id) == [dead.id])
-        #expect(try store.listRuns().map(\.status) == ["interrupted", "running"])
+        let me = RunLease.current
+        let now = Date()
+        // Same process space: judged by pid and start time.
+        let alive = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil, lease: me)
+        var reused = me
+        reused.processStart = "1"
+        let pidReused = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil, lease: reused)
+        var gone = me
+        gone.pid = Int32.max - 7
+        let pidGone = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil, lease: gone)
+        // Another container or machine: judged by heartbeat, whatever its pid says here.
+        let elsewhere = RunLease(host: "node-7", processSpace: "other-boot/pid:[4026531836]", pid: me.pid, processStart: me.processStart)
+        let fresh = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil, lease: elsewhere)
+        let stale = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil, lease: elsewhere)
+        try store.heartbeat(try #require(stale.id), at: now.addingTimeInterval(-RunLease.expiry - 5))
+        try store.heartbeat(try #require(fresh.id), at: now.addingTimeInterval(-5))
+
+        let marked = try store.reconcileInterruptedRuns(observer: me, now: now)
+        #expect(Set(marked.map(\.id)) == [pidReused.id, pidGone.id, stale.id])
+        let statuses = Dictionary(uniqueKeysWithValues: try store.listRuns().map { ($0.number, $0.status) })
+        #expect(statuses[alive.number] == "running" && statuses[fresh.number] == "running")
+        #expect(statuses[stale.number] == "interrupted")
+        #expect(try store.listRuns().first { $0.number == stale.number }?.error?.contains("node-7") == true)
+    }
+
+    @Test func twoProcessesOpeningANewStoreAtOnceBothMigrateIt() throws {
+        for attempt in 0..<5 {
+            let path = try TestSupport.temporaryDirectory().appendingPathComponent("race-\(attempt).sqlite").path
+            let opened = ConcurrentResults<Int>(count: 6)
+            DispatchQueue.concurrentPerform(iterations: 6) { index in
+                opened.set(index, Result { try Store(path: path).listRuns().count })
+            }
+            #expect(try opened.values() == Array(repeating: 0, count: 6))
+        }
+    }
+
+    @Test func aReadOnlyStoreCanStillBeListedAndRefusesWrites() throws {
+        let path = try TestSupport.temporaryDirectory().appendingPathComponent("ro.sqlite").path
+        do {
+            let store = try Store(path: path)
+            _ = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil, lease: RunLease(host: "h", processSpace: "gone", pid: 1, processStart: "0"))
+        }
+        let reader = try Store(readingOnly: path)
+        #expect(reader.isReadOnly)
+        #expect(try reader.reconcileInterruptedRuns().isEmpty, "a reader never writes")
+        #expect(try reader.listRuns().map(\.experiment) == ["a"])
+        let error = try #require(throws: (any Error).self) { try reader.beginRun(experiment: "b", spec: "", specHash: "", gitCommit: nil) }
+        #expect("\(error)".lowercased().contains("readonly") || "\(error)".lowercased().contains("read-only"), "\(error)")
     }
 
     @Test func fileStoreSurvivesReopening() throws {

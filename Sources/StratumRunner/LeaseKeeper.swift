@@ -1,0 +1,39 @@
+import Foundation
+import StratumStore
+
+/// Renews a run's lease every `RunLease.heartbeatInterval` seconds on its own thread until
+/// stopped, so other processes (on any machine or in any container) see the run is alive.
+/// Invariant: `stopped` is only touched under `lock`.
+final class LeaseKeeper: @unchecked Sendable {
+    private let lock = NSLock()
+    private let wake = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
+    private var stopped = false
+
+    init(store: Store, runID: Int64) {
+        let thread = Thread { [self] in
+            while true {
+                _ = wake.wait(timeout: .now() + RunLease.heartbeatInterval)
+                lock.lock(); let finish = stopped; lock.unlock()
+                if finish { break }
+                // A failed renewal is retried at the next beat; the run itself reports store errors.
+                try? store.heartbeat(runID)
+            }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Stops renewing and waits for the thread to end.
+    func stop() {
+        lock.lock()
+        let already = stopped
+        stopped = true
+        lock.unlock()
+        guard !already else { return }
+        wake.signal()
+        done.wait()
+    }
+
+    deinit { stop() }
+}
