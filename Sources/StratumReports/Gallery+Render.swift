@@ -85,6 +85,12 @@ extension Gallery {
         script += "plot \(raw.path.gnuplotQuoted) binary array=(\(layout.width),\(layout.height)) format='%uchar%uchar%uchar' with rgbimage\n"
         try gnuplot.run(script)
         defer { try? FileManager.default.removeItem(at: drawn) }
+        // gnuplot exits 0 even when pngcairo could not write (e.g. a full disk): check what it left.
+        let size = (try? FileManager.default.attributesOfItem(atPath: drawn.path)[.size] as? Int) ?? 0
+        guard size > 8 else {
+            let free = FileFailure.freeBytes(near: drawn).map { ", \($0 / 1024) KiB free there" } ?? ""
+            throw ReportError(message: "gnuplot wrote no image to \(drawn.path) (is the disk full or the folder not writable?\(free))")
+        }
         let captions = sections.flatMap(\.items).map { ([$0.sampleKey] + $0.caption).joined(separator: " | ") }.joined(separator: "\n")
         let png = try PNGTextChunks.insert([
             ("Title", title),
@@ -93,7 +99,11 @@ extension Gallery {
             ("Stratum:captions", captions),
             ("Software", "stratum"),
         ], into: Array(try Data(contentsOf: drawn)))
-        try Data(png).write(to: url, options: .atomic)
+        do {
+            try Data(png).write(to: url, options: .atomic)
+        } catch {
+            throw ReportError(message: "cannot write \(url.path): \(FileFailure.cause(of: error))")
+        }
     }
 
     static func clip(_ text: String, _ limit: Int) -> String {

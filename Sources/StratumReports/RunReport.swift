@@ -19,7 +19,15 @@ public struct RunReport: Sendable {
 
     /// Writes the files; returns them, `index.html` last. Charts render in parallel.
     public func render(to directory: URL, gnuplot: Gnuplot) throws -> [URL] {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        do {
+            try FileFailure.makeDirectory(directory)
+            // A folder that exists but cannot be written fails here, by name, before any drawing.
+            let probe = directory.appendingPathComponent(".stratum-probe.tmp")
+            try Data("probe".utf8).write(to: probe)
+            try FileManager.default.removeItem(at: probe)
+        } catch {
+            throw ReportError(message: "cannot write reports into \(directory.path): \(FileFailure.cause(of: error))")
+        }
         Self.removeLeftovers(in: directory)
         var jobs: [(figure: HTMLIndex.Figure, draw: @Sendable (URL) throws -> Void)] = []
         let data = self.data, limit = galleryLimit, columns = galleryColumns, thumb = self.thumb
@@ -55,13 +63,18 @@ public struct RunReport: Sendable {
                 do {
                     try work[index].draw(directory.appendingPathComponent(work[index].figure.file))
                 } catch {
-                    throw ReportError(message: "\(work[index].figure.file): \(error)")
+                    let cause = error is ReportError || error is GnuplotError ? "\(error)" : FileFailure.cause(of: error)
+                    throw ReportError(message: "\(directory.appendingPathComponent(work[index].figure.file).path): \(cause)")
                 }
             })
         }
         _ = try drawn.values()
         let index = directory.appendingPathComponent("index.html")
-        try Data(HTMLIndex(data: data, figures: jobs.map(\.figure)).html().utf8).write(to: index, options: .atomic)
+        do {
+            try Data(HTMLIndex(data: data, figures: jobs.map(\.figure)).html().utf8).write(to: index, options: .atomic)
+        } catch {
+            throw ReportError(message: "cannot write \(index.path): \(FileFailure.cause(of: error))")
+        }
         return jobs.map { directory.appendingPathComponent($0.figure.file) } + [index]
     }
 
@@ -73,6 +86,42 @@ public struct RunReport: Sendable {
         for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
+    }
+}
+
+/// The cause of a failed file operation in plain words ("No space left on device", …).
+enum FileFailure {
+    static func cause(of error: Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
+        if let report = error as? ReportError { return report.message }
+        return nsError.localizedDescription
+    }
+
+    /// `mkdir -p` with the system's reason on failure, naming the component that failed
+    /// (Foundation's error says only "could not be completed").
+    static func makeDirectory(_ url: URL) throws {
+        var path = ""
+        for component in url.standardizedFileURL.path.split(separator: "/") {
+            path += "/" + component
+            if mkdir(path, 0o755) != 0 && errno != EEXIST {
+                throw ReportError(message: "\(path): \(String(cString: strerror(errno)))")
+            }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw ReportError(message: "\(path) is a file, not a folder")
+            }
+        }
+    }
+
+    /// Free bytes on the file system holding `url`, when known.
+    static func freeBytes(near url: URL) -> Int? {
+        var stats = statvfs()
+        guard statvfs(url.deletingLastPathComponent().path, &stats) == 0 else { return nil }
+        return Int(stats.f_bavail) * Int(stats.f_frsize)
     }
 }
 

@@ -5,6 +5,7 @@ import StratumImaging
 @testable import StratumModelProcess
 import StratumReports
 import StratumRunner
+import StratumStore
 import Testing
 
 /// Data, experiment and model files written by someone hostile or careless: each finding of
@@ -286,6 +287,55 @@ import Testing
         #expect(perFrame == 5)
         #expect(ProcessClassifier.imagesPerFrame(imageBytes: (1 << 30) + 1) == 0)
         #expect(throws: (any Error).self) { try PluginFrame(header: ["type": .string("predict")]).encoded(bodyLength: 22 * 4096 * 4096 * 3 * 4) }
+    }
+
+    // MARK: File-system faults
+
+    static func tinyRun(reportsRoot: URL, in directory: URL) throws -> RunSummary {
+        let manifest = try Self.dataset(in: directory, rows: (0..<8).map { ["s\($0)", "s\($0).png", $0 % 2 == 0 ? "female" : "male", "test", "g\($0 % 2)"] })
+        let spec = try Self.experiment("""
+        dataset: {manifest: \(manifest.path), label: sex, labels: [female, male]}
+        variants: [{name: v, kind: scripted, path: none}]
+        slices: {by: [group]}
+        """, in: directory)
+        return try Runner(registry: RunnerTests.registry).run(spec, options: RunOptions(database: directory.appendingPathComponent("s.sqlite"), reportsRoot: reportsRoot))
+    }
+
+    @Test func unwritableReportsFolderIsNamedWithItsCauseAndTheRunIsKept() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let blocker = directory.appendingPathComponent("not-a-folder")
+        try TestSupport.write("a file where the reports folder should be", to: blocker)
+        let summary = try Self.tinyRun(reportsRoot: blocker, in: directory)
+        let message = try #require(summary.reportError)
+        #expect(message.contains(blocker.path) && message.contains("is a file, not a folder"), "\(message)")
+        #expect(summary.status == "completed")
+        #expect(try Store(path: summary.database).listRuns().count == 1)
+    }
+
+    @Test(.enabled(if: getuid() == 0, "mounting a tiny tmpfs needs root"))
+    func fullDiskWhileDrawingSaysSoAndTheRunIsKept() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let tiny = directory.appendingPathComponent("tiny")
+        try FileManager.default.createDirectory(at: tiny, withIntermediateDirectories: true)
+        let mount = Process()
+        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
+        mount.arguments = ["-t", "tmpfs", "-o", "size=48k", "tmpfs", tiny.path]
+        try mount.run()
+        mount.waitUntilExit()
+        try #require(mount.terminationStatus == 0, "mount -t tmpfs failed")
+        defer {
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
+            umount.arguments = [tiny.path]
+            try? umount.run()
+            umount.waitUntilExit()
+        }
+        let summary = try Self.tinyRun(reportsRoot: tiny, in: directory)
+        let message = try #require(summary.reportError)
+        #expect(message.contains(tiny.path), "\(message)")
+        #expect(message.contains("No space left on device") || message.contains("disk full") || message.contains("gnuplot"), "\(message)")
+        #expect(!message.contains("corrupt"), "\(message)")
+        #expect(try Store(path: summary.database).listRuns().first?.status == "completed")
     }
 
     // MARK: Names that collide
