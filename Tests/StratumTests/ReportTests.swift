@@ -103,6 +103,22 @@ import Testing
         #expect(try Self.captions(url).count == 7)
     }
 
+    @Test func aVariantOfAnInterruptedRunIsMarkedPartialWherePeopleLook() throws {
+        var data = Self.data()
+        data.status = "interrupted"
+        data.variants[1].status = "running"
+        let keep = Set(data.variants[1].predictions.keys.sorted().prefix(4))
+        data.variants[1].predictions = data.variants[1].predictions.filter { keep.contains($0.key) }
+        data.unreadable = [ReportUnreadable(key: "x<1>", path: "x.png", reason: "not a PNG or JPEG file")]
+        let html = HTMLIndex(data: data, figures: []).html()
+        #expect(html.contains("partial: 4 of 10 samples predicted"), "\(html)")
+        #expect(html.contains("Unreadable images") && html.contains("x&lt;1&gt;"))
+        let directory = try TestSupport.temporaryDirectory()
+        _ = try RunReport(data: data, galleryLimit: 4, galleryColumns: 2, thumb: 24).render(to: directory, gnuplot: try Gnuplot())
+        let index = try String(contentsOf: directory.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(index.contains("b: confusion matrix — PARTIAL (running: 4 of 10 samples)"))
+    }
+
     @Test func runReportWritesEveryFileAndAnEscapedIndex() throws {
         let directory = try TestSupport.temporaryDirectory()
         let files = try RunReport(data: Self.data(), galleryLimit: 6, galleryColumns: 3, thumb: 32).render(to: directory, gnuplot: try Gnuplot())
