@@ -12,15 +12,22 @@ struct ModelsCommand: ParsableCommand {
     var format: OutputFormat = .table
 
     func run() throws {
-        let registry = ModelRegistry.standard
-        let rows = try registry.kinds.map { kind in (kind, try registry.loader(for: kind).summary) }
+        let loaders = ModelRegistry.standard.all
         switch format {
         case .json:
-            let objects = rows.map { ["kind": $0.0, "summary": $0.1] }
-            print(try JSONOutput.string(objects))
+            struct Option: Encodable { var name: String; var summary: String }
+            struct Kind: Encodable { var kind: String; var summary: String; var options: [Option] }
+            print(try JSONOutput.string(loaders.map { loader in
+                Kind(kind: loader.kind, summary: loader.summary, options: loader.options.map { Option(name: $0.name, summary: $0.summary) })
+            }))
         case .table:
-            let width = rows.map(\.0.count).max() ?? 4
-            for (kind, summary) in rows { print(kind.padding(toLength: width + 2, withPad: " ", startingAt: 0) + summary) }
+            let width = loaders.map(\.kind.count).max() ?? 4
+            for loader in loaders {
+                print(loader.kind.padding(toLength: width + 2, withPad: " ", startingAt: 0) + loader.summary)
+                for option in loader.options {
+                    print(String(repeating: " ", count: width + 4) + "\(option.name): \(option.summary)")
+                }
+            }
         }
     }
 }

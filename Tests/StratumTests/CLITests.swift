@@ -66,8 +66,10 @@ import Testing
         let table = try Self.run(["models"])
         #expect(table.status == 0 && table.stdout.contains("logistic"))
         let json = try Self.run(["models", "--format", "json"])
-        let parsed = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: String]]
-        #expect(parsed?.contains { $0["kind"] == "logistic" } == true)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        let logistic = try #require(parsed.first { $0["kind"] as? String == "logistic" })
+        let options = try Fixture.list(logistic, "options", of: [String: String].self).compactMap { $0["name"] }
+        #expect(options == ["size", "channels", "C", "normalize"])
     }
 
     static let exitCases: [([String], Int32)] = [
