@@ -10,6 +10,8 @@ public enum RunEvent: Sendable {
     /// Images that could not be decoded: recorded and left out of every variant.
     case unreadableImages([UnreadableSample])
     case runStarted(number: Int, database: String)
+    /// The experiment's latest run was interrupted (a new run starts; `--resume` would continue it).
+    case interruptedRunFound(number: Int)
     case fitting(variant: String, examples: Int)
     /// The model at `existing` was fitted with other options or data (or `--refit`): a new file is fitted.
     case refitting(variant: String, existing: URL, reason: String)

@@ -19,8 +19,12 @@ public struct RunOptions: Sendable {
     /// An image that cannot be decoded stops the run (default: it is recorded and left out of
     /// every variant alike).
     public var strict: Bool
+    /// Continue an interrupted run instead of starting a new one.
+    public var resume: ResumeTarget?
 
-    public init(database: URL? = nil, reportsRoot: URL = URL(fileURLWithPath: "Reports"), batchSize: Int? = nil, refit: Bool = false, strict: Bool = false) {
+    public init(database: URL? = nil, reportsRoot: URL = URL(fileURLWithPath: "Reports"), batchSize: Int? = nil, refit: Bool = false,
+                strict: Bool = false, resume: ResumeTarget? = nil) {
+        self.resume = resume
         self.database = database
         self.reportsRoot = reportsRoot
         self.batchSize = batchSize
@@ -42,8 +46,14 @@ public struct Runner: Sendable {
         options.database ?? spec.file.deletingLastPathComponent().appendingPathComponent("stratum.sqlite")
     }
 
-    /// Runs the experiment. Input problems (dataset, images, unknown kinds) throw before a run is
-    /// stored; a variant that fails is recorded as failed and the others still run.
+    /// Runs the experiment. Input problems (dataset, unknown kinds or options) throw before a
+    /// run is stored; a variant that fails is recorded as failed and the others still run;
+    /// an unreadable image is recorded and left out of every variant (or, `strict`, fails the run).
+    ///
+    /// Stages: open or resume the run → load (and fit) every variant → stream the evaluated
+    /// split through them chunk by chunk, storing each batch → slices and metrics from the
+    /// stored predictions → reports. With `options.resume`, an interrupted run continues:
+    /// predictions already stored are kept and none is computed twice.
     public func run(_ spec: ExperimentSpec, options: RunOptions = RunOptions(), events: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws -> RunSummary {
         for variant in spec.variants {
             try registry.loader(for: variant.kind).checkOptions(variant.options, variant: variant.name)
@@ -55,85 +65,56 @@ public struct Runner: Sendable {
             throw RunError(message: "\(dataset.manifest.path): split '\(spec.split)' has no samples (splits present: \(splits))")
         }
         events(.datasetLoaded(samples: dataset.samples.count, evaluated: splitSamples.count, split: spec.split))
-        let loaded = ImageLoading.load(splitSamples, applyOrientation: spec.applyExifOrientation) {
-            events(.decodedImages(done: $0, total: splitSamples.count))
-        }
-        let unreadable = loaded.unreadable
-        if !unreadable.isEmpty {
-            if options.strict || loaded.readable.isEmpty {
-                throw UnreadableImagesError(manifest: dataset.manifest.path, samples: unreadable, noneReadable: loaded.readable.isEmpty)
-            }
-            events(.unreadableImages(unreadable))
-        }
-        // Every variant sees exactly the decodable samples; slices are built over them alone.
-        let samples = loaded.readable.map(\.0)
-        let images = loaded.readable.map(\.1)
-        let (slices, skipped) = try SliceBuilder.build(spec.slices, samples: samples)
-        events(.slicesBuilt(count: slices.count, skipped: skipped.map { "\($0.name) (n=\($0.size))" }))
 
         let databaseURL = Self.databaseURL(for: spec, options: options)
         let store = try Store(path: databaseURL.path)
         try store.reconcileInterruptedRuns()
-        let run = try store.beginRun(experiment: spec.name, spec: spec.text, specHash: spec.hash, gitCommit: GitInfo.commit(near: spec.file))
-        let runID = run.id ?? 0
+        let (run, resuming) = try Self.openRun(spec, dataset: dataset, store: store, resume: options.resume, events: events)
+        let runID = try run.id ?? { throw RunError(message: "the store gave run \(run.number) no id") }()
         let lease = LeaseKeeper(store: store, runID: runID)
         defer { lease.stop() }
         events(.runStarted(number: run.number, database: databaseURL.path))
         let reportDirectory = StoredRunReports.directory(reportsRoot: options.reportsRoot, experiment: spec.name, run: run.number)
 
+        var variants: [RunVariant] = []
+        defer { variants.forEach { $0.classifier?.close() } }
         do {
             let (_, sampleIDs) = try store.storeDataset(
                 manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
                 labels: dataset.labels, samples: dataset.samples, runID: runID)
-            let evaluatedIDs = try samples.map { sample -> Int64 in
+            let evaluatedIDs = try splitSamples.map { sample -> Int64 in
                 guard let id = sampleIDs[sample.id] else { throw RunError(message: "sample '\(sample.id)' missing from the store") }
                 return id
             }
-            try store.insertUnreadableSamples(runID: runID, unreadable.map { sample in
-                (sampleIDs[sample.id] ?? -1, sample.reason)
-            }.filter { $0.0 >= 0 })
-            let sliceIDs = try store.insertSlices(runID: runID, slices.map { slice in
-                (slice.name, slice.definition, slice.members.map { evaluatedIDs[$0] })
-            })
+            let earlier = resuming ? try store.unreadableSamples(runID: runID) : []
+            let knownUnreadable = Set(earlier.compactMap { sampleIDs[$0.key] })
+            variants = try RunVariants.prepare(spec, dataset: dataset, evaluatedLabels: Set(splitSamples.map(\.label)), store: store, runID: runID,
+                                               resuming: resuming, registry: registry, options: options, events: events)
+            let streaming = StreamingEvaluation(
+                store: store, runID: runID, samples: splitSamples, sampleIDs: evaluatedIDs, knownUnreadable: knownUnreadable,
+                batchSize: options.batchSize ?? spec.batchSize, strict: options.strict, applyOrientation: spec.applyExifOrientation,
+                manifest: dataset.manifest.path, events: events)
+            let found = try streaming.run(variants)
+            variants.forEach { $0.classifier?.close(); $0.classifier = nil }
 
-            var outcomes: [VariantOutcome] = []
-            var accuracies: [SliceAccuracy] = []
-            var reports: [URL] = []
-            let evaluation = VariantEvaluation(
-                store: store, runID: runID, samples: samples, datasetLabels: dataset.labels, sampleIDs: evaluatedIDs, images: images,
-                batchSize: options.batchSize ?? spec.batchSize, events: events)
-            for variant in spec.variants {
-                let modelSpec = ModelSpec(name: variant.name, kind: variant.kind, path: variant.path, options: variant.options)
-                let variantID = try store.insertVariant(runID: runID, name: variant.name, kind: variant.kind, path: variant.path.path, fileHash: nil, labels: [])
-                do {
-                    let loader = try registry.loader(for: variant.kind)
-                    var modelSpec = modelSpec
-                    modelSpec.path = try ModelFitting.resolve(loader, modelSpec, dataset: dataset, labelColumn: spec.labelColumn, trainSplit: spec.trainSplit,
-                                                              refit: options.refit, strict: options.strict, applyOrientation: spec.applyExifOrientation, events: events)
-                    let classifier = try loader.load(modelSpec)
-                    defer { classifier.close() }
-                    try store.updateVariant(variantID, path: modelSpec.path.path, fileHash: classifier.descriptor.contentHash, labels: classifier.descriptor.labels)
-                    let predicted = try evaluation.predict(classifier, variantID: variantID)
-                    for slice in slices {
-                        let metrics = ClassificationMetrics(confusion: ConfusionMatrix(
-                            labels: classifier.descriptor.labels,
-                            trueIndices: slice.members.map { predicted.trueIndices[$0] },
-                            predictedIndices: slice.members.map { predicted.predictedIndices[$0] }))
-                        try store.insertMetrics(runID: runID, variantID: variantID, sliceID: sliceIDs[slice.name] ?? 0, metrics: metrics)
-                        let interval = metrics.accuracyInterval.map { ($0.low, $0.high) }
-                        accuracies.append(SliceAccuracy(variant: variant.name, slice: slice.name, n: metrics.n, accuracy: metrics.accuracy.number, interval: interval))
-                    }
-                    try store.setVariantStatus(variantID, .completed)
-                    outcomes.append(VariantOutcome(name: variant.name, kind: variant.kind, failed: nil))
-                } catch {
-                    let message = "\(error)"
-                    try store.setVariantStatus(variantID, .failed, error: message)
-                    events(.variantFailed(variant: variant.name, message: message))
-                    outcomes.append(VariantOutcome(name: variant.name, kind: variant.kind, failed: message))
-                }
+            // Every variant is scored on exactly the decodable samples; slices are built over them alone.
+            let byKey = Dictionary(uniqueKeysWithValues: splitSamples.map { ($0.id, $0) })
+            let unreadable = earlier.compactMap { stored in
+                byKey[stored.key].map { UnreadableSample(id: $0.id, path: $0.relativePath, line: $0.line, reason: stored.reason) }
+            } + found
+            let unreadableIDs = Set(unreadable.compactMap { sampleIDs[$0.id] })
+            let readable = zip(splitSamples, evaluatedIDs).filter { !unreadableIDs.contains($0.1) }
+            guard !readable.isEmpty else {
+                throw UnreadableImagesError(manifest: dataset.manifest.path, samples: unreadable, noneReadable: true)
             }
-            let status: RunStatus = outcomes.allSatisfy({ $0.failed == nil }) ? .completed : (outcomes.allSatisfy({ $0.failed != nil }) ? .failed : .completedWithErrors)
-            try store.finishRun(runID, status: status, error: status == .completed ? nil : "\(outcomes.filter { $0.failed != nil }.count) of \(outcomes.count) variants failed")
+            let outcome = try RunFinalization.finish(spec, samples: readable.map(\.0), sampleIDs: readable.map(\.1), variants: variants,
+                                                     store: store, runID: runID, events: events)
+            let outcomes = variants.map { VariantOutcome(name: $0.name, kind: $0.kind, failed: $0.failure) }
+            let failed = outcomes.filter { $0.failed != nil }.count
+            let status: RunStatus = failed == 0 ? .completed : (failed == outcomes.count ? .failed : .completedWithErrors)
+            try store.finishRun(runID, status: status, error: status == .completed ? nil : "\(failed) of \(outcomes.count) variants failed")
+            lease.stop()
+            var reports: [URL] = []
             var reportError: String?
             do {
                 reports = try StoredRunReports.render(store: store, experiment: spec.name, number: run.number, reportsRoot: options.reportsRoot).files
@@ -143,13 +124,49 @@ public struct Runner: Sendable {
             }
             return RunSummary(
                 experiment: spec.name, runNumber: run.number, runID: runID, status: status.rawValue, database: databaseURL.path,
-                reportDirectory: reportDirectory, variants: outcomes, slices: slices.map { ($0.name, $0.members.count) },
-                accuracies: accuracies, reports: reports, reportError: reportError, unreadable: unreadable)
+                reportDirectory: reportDirectory, variants: outcomes, slices: outcome.slices.map { ($0.name, $0.members.count) },
+                accuracies: outcome.accuracies, reports: reports, reportError: reportError, unreadable: unreadable)
         } catch {
             try? store.finishRun(runID, status: .failed, error: "\(error)")
             throw error
         }
     }
+
+    /// A new run, or (`resume`) the interrupted run asked for, checked to be the same experiment
+    /// on the same data. Without `resume`, an interrupted latest run is pointed out.
+    static func openRun(_ spec: ExperimentSpec, dataset: Dataset, store: Store, resume: ResumeTarget?,
+                        events: @Sendable (RunEvent) -> Void) throws -> (RunRecord, resuming: Bool) {
+        guard let resume else {
+            if let latest = try? store.run(experiment: spec.name, number: nil).run, latest.status == .interrupted {
+                events(.interruptedRunFound(number: latest.number))
+            }
+            return (try store.beginRun(experiment: spec.name, spec: spec.text, specHash: spec.hash, gitCommit: GitInfo.commit(near: spec.file)), false)
+        }
+        let number: Int? = if case .number(let n) = resume { n } else { nil }
+        let run = try store.run(experiment: spec.name, number: number).run
+        switch run.status {
+        case .interrupted, .failed: break
+        case .running:
+            throw ResumeRefusal(what: "run \(run.number) is still running (\(run.lease.map { "pid \($0.pid) on \($0.host)" } ?? "pid \(run.pid)"))")
+        default:
+            throw ResumeRefusal(what: "run \(run.number) is \(run.status.rawValue); there is nothing to resume (re-draw its reports with `stratum report \(spec.name)/\(run.number)`)")
+        }
+        guard run.specHash == spec.hash else {
+            throw ResumeRefusal(what: "the experiment file \(spec.file.path) changed since run \(run.number) started")
+        }
+        if let stored = try store.datasetHash(runID: run.id ?? -1), stored != dataset.manifestHash {
+            throw ResumeRefusal(what: "the manifest \(dataset.manifest.path) changed since run \(run.number) started")
+        }
+        try store.resumeRun(run.id ?? -1)
+        return (run, true)
+    }
+}
+
+/// Which stored run `--resume` continues.
+public enum ResumeTarget: Sendable, Equatable {
+    /// The experiment's latest run.
+    case latest
+    case number(Int)
 }
 
 /// A run could not proceed.

@@ -117,6 +117,42 @@ public final class Store: Sendable {
         }
     }
 
+    /// Takes over an interrupted run to continue it: `running` again, under this process's lease.
+    public func resumeRun(_ runID: Int64, lease: RunLease = .current) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE run SET status = ?, finishedAt = NULL, error = NULL, pid = ?, leaseHost = ?, leaseProcessSpace = ?,
+                leaseProcessStart = ?, heartbeatAt = ? WHERE id = ?
+                """, arguments: [RunStatus.running, lease.pid, lease.host, lease.processSpace, lease.processStart, Date(), runID])
+        }
+    }
+
+    /// Deletes what is computed from a run's predictions (slices, their members, metrics,
+    /// confusion cells), so that finishing a resumed run computes them once, afresh.
+    public func clearDerivedResults(_ runID: Int64) throws {
+        try writer.write { db in
+            try db.execute(sql: "DELETE FROM confusionCell WHERE runId = ?", arguments: [runID])
+            try db.execute(sql: "DELETE FROM metric WHERE runId = ?", arguments: [runID])
+            try db.execute(sql: "DELETE FROM sliceMember WHERE sliceId IN (SELECT id FROM slice WHERE runId = ?)", arguments: [runID])
+            try db.execute(sql: "DELETE FROM slice WHERE runId = ?", arguments: [runID])
+        }
+    }
+
+    /// The predicted label of every sample a variant has a stored prediction for, by sample id.
+    public func predictedLabels(runID: Int64, variantID: Int64) throws -> [Int64: String] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT sampleId, predicted FROM prediction WHERE runId = ? AND modelVariantId = ?", arguments: [runID, variantID])
+            return Dictionary(rows.map { ($0["sampleId"] as Int64, $0["predicted"] as String) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    /// The manifest hash of the dataset a run evaluated, once stored.
+    public func datasetHash(runID: Int64) throws -> String? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT d.manifestHash FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?", arguments: [runID])
+        }
+    }
+
     /// Renews a running run's lease (its holder calls this every `RunLease.heartbeatInterval`).
     public func heartbeat(_ runID: Int64, at time: Date = Date()) throws {
         try writer.write { db in

@@ -22,6 +22,7 @@ func report(_ error: Error) -> ExitCode {
         || error is RegistryError || error is SliceExpressionError || error is LogisticModelError || error is FaceDatasetError
         || error is PluginError || error is TFJSError || error is UnreadableImagesError || error is UnknownOptionError
     Terminal.error("error: \(error)")
+    if error is ResumeRefusal { return ExitCode(ExitCodes.failure) }
     return ExitCode(isInputError ? ExitCodes.dataError : ExitCodes.failure)
 }
 

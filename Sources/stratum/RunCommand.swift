@@ -17,6 +17,12 @@ struct RunCommand: ParsableCommand {
     @Argument(help: "The experiment file (YAML).")
     var experiment: String
 
+    @Argument(help: "With --resume: the run number to continue (default: the experiment's latest run).")
+    var resumeRun: Int?
+
+    @Flag(help: "Continue an interrupted run: predictions already stored are kept, the rest are made; the experiment file, manifest and model files must be unchanged.")
+    var resume = false
+
     @Option(help: "The SQLite file (default: stratum.sqlite next to the experiment).")
     var db: String?
 
@@ -43,6 +49,8 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if resumeRun != nil && !resume { throw ValidationError("a run number after the experiment file is only meaningful with --resume") }
+        if resume && refit { throw ValidationError("--refit cannot be combined with --resume (a resumed run keeps its models)") }
     }
 
     func run() throws {
@@ -52,7 +60,8 @@ struct RunCommand: ParsableCommand {
             let spec = try ExperimentSpec.load(URL(fileURLWithPath: experiment))
             let options = RunOptions(
                 database: db.map { URL(fileURLWithPath: $0) }, reportsRoot: URL(fileURLWithPath: reports),
-                batchSize: batchSize, refit: refit, strict: strict)
+                batchSize: batchSize, refit: refit, strict: strict,
+                resume: resume ? (resumeRun.map { .number($0) } ?? .latest) : nil)
             summary = try Runner().run(spec, options: options) { event in
                 switch event {
                 case .generatingDataset(let count, let directory): progress.note("generating \(count) synthetic faces in \(directory.path)")
@@ -66,6 +75,8 @@ struct RunCommand: ParsableCommand {
                 case .slicesBuilt(let count, let skipped):
                     progress.note("\(count) slices" + (skipped.isEmpty ? "" : "; \(skipped.count) below min_size skipped"))
                 case .runStarted(let number, let database): progress.note("run \(number) → \(database)")
+                case .interruptedRunFound(let number):
+                    Terminal.error("note: run \(number) of this experiment was interrupted; to continue it instead of starting over: stratum run \(experiment) --resume \(number)")
                 case .fitting(let variant, let examples): progress.note("fitting \(variant) on \(examples) training images")
                 case .refitting(let variant, let existing, let reason):
                     progress.note("\(variant): \(existing.lastPathComponent) was fitted differently (\(reason)); fitting a new file beside it")

@@ -227,7 +227,7 @@ final class ScriptedClassifier: ImageClassifier, @unchecked Sendable {
         for file in bad { #expect(html.contains(file)) }
     }
 
-    @Test func strictRunStopsAtUnreadableImagesListingEveryOneAndStoresNoRun() throws {
+    @Test func strictRunStopsAtUnreadableImagesListingThemAndIsStoredAsFailed() throws {
         let directory = try TestSupport.temporaryDirectory()
         let (spec, bad) = try Self.datasetWithUnreadableImages(in: directory)
         let error = try #require(throws: UnreadableImagesError.self) {
@@ -235,6 +235,7 @@ final class ScriptedClassifier: ImageClassifier, @unchecked Sendable {
         }
         #expect(error.samples.map(\.path) == bad)
         #expect(error.description.contains("webp-named.png") && error.description.contains("WebP"))
-        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("stratum.sqlite").path))
+        let runs = try Store(path: directory.appendingPathComponent("stratum.sqlite").path).listRuns()
+        #expect(runs.map(\.status) == ["failed"] && runs.first?.error?.contains("could not be decoded") == true)
     }
 }

@@ -1,0 +1,58 @@
+// Shared by every fuzz target (compiled into each binary; see scripts/fuzz.sh).
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// libFuzzer's input as an array.
+func fuzzBytes(_ data: UnsafePointer<UInt8>, _ size: Int) -> [UInt8] {
+    Array(UnsafeBufferPointer(start: data, count: size))
+}
+
+/// libFuzzer's input as text (invalid UTF-8 becomes U+FFFD, as `String(decoding:)` does
+/// where Stratum reads files).
+func fuzzText(_ data: UnsafePointer<UInt8>, _ size: Int) -> String {
+    String(decoding: UnsafeBufferPointer(start: data, count: size), as: UTF8.self)
+}
+
+/// A private folder for harnesses whose code under test reads files (in /dev/shm when there
+/// is one, so nothing touches the disk); removed when the fuzzer exits normally.
+let fuzzScratch: URL = {
+    let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+    var template = Array("\(base)/stratum-fuzz-XXXXXX".utf8CString)
+    guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+        fatalError("fuzz harness: cannot create a scratch folder in \(base)")
+    }
+    let path = String(cString: made)
+    atexit { try? FileManager.default.removeItem(at: fuzzScratch) }
+    return URL(fileURLWithPath: path, isDirectory: true)
+}()
+
+/// Writes `bytes` to `name` in the scratch folder (replacing it) and returns its URL.
+@discardableResult
+func writeScratch<Bytes: Collection<UInt8>>(_ name: String, _ bytes: Bytes) -> URL {
+    let url = fuzzScratch.appendingPathComponent(name)
+    do {
+        try Data(bytes).write(to: url)
+    } catch {
+        fatalError("fuzz harness: cannot write \(url.path): \(error)")
+    }
+    return url
+}
+
+/// Splits `bytes` at every occurrence of `separator`.
+func split(_ bytes: [UInt8], separator: [UInt8]) -> [ArraySlice<UInt8>] {
+    var parts: [ArraySlice<UInt8>] = []
+    var start = 0, index = 0
+    while index + separator.count <= bytes.count {
+        if bytes[index..<(index + separator.count)].elementsEqual(separator) {
+            parts.append(bytes[start..<index])
+            index += separator.count
+            start = index
+        } else {
+            index += 1
+        }
+    }
+    parts.append(bytes[start...])
+    return parts
+}

@@ -1,0 +1,36 @@
+// TensorFlow.js exports, loaded and then run: the `tfjs` target's input and loading
+// (TFJSModel(contentsOf:) on model.json + `shard<k>.bin`, separated by "\n--shard--\n"), then,
+// when the model loads and its input shape is small (free dimensions taken as 1, at most
+// 4,096 values), one inference on a constant input: every op's shape checks and kernels
+// against whatever the model file declares.
+import Foundation
+import StratumEngine
+import StratumModelTFJS
+
+let separator = Array("\n--shard--\n".utf8)
+nonisolated(unsafe) var shardsWritten = 0
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let parts = split(fuzzBytes(data, size), separator: separator)
+    let modelFile = writeScratch("model.json", parts[0])
+    for (index, shard) in parts.dropFirst().enumerated() { writeScratch("shard\(index + 1).bin", shard) }
+    if shardsWritten > parts.count - 1 {
+        for index in parts.count..<(shardsWritten + 1) {
+            try? FileManager.default.removeItem(at: fuzzScratch.appendingPathComponent("shard\(index).bin"))
+        }
+    }
+    shardsWritten = parts.count - 1
+    guard let model = try? TFJSModel(contentsOf: modelFile) else { return 0 }
+    let shape = model.inputShape.map { $0 <= 0 ? 1 : $0 }
+    guard !shape.isEmpty, shape.count <= 6, shape.allSatisfy({ $0 <= 4096 }),
+          shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= 4096 else { return 0 }
+    let count = shape.reduce(1, *)
+    let input = Tensor(shape: shape, data: (0..<count).map { Float($0 % 7) / 7 })
+    do {
+        _ = try model.run(input)
+    } catch {
+        _ = "\(error)"
+    }
+    return 0
+}
