@@ -21,6 +21,8 @@ public struct RunOptions: Sendable {
     public var strict: Bool
     /// Continue an interrupted run instead of starting a new one.
     public var resume: ResumeTarget?
+    /// Images decoded and held at once (memory is about this many decoded images plus the models).
+    public var chunkSize = StreamingEvaluation.defaultChunkSize
 
     public init(database: URL? = nil, reportsRoot: URL = URL(fileURLWithPath: "Reports"), batchSize: Int? = nil, refit: Bool = false,
                 strict: Bool = false, resume: ResumeTarget? = nil) {
@@ -92,7 +94,7 @@ public struct Runner: Sendable {
                                                resuming: resuming, registry: registry, options: options, events: events)
             let streaming = StreamingEvaluation(
                 store: store, runID: runID, samples: splitSamples, sampleIDs: evaluatedIDs, knownUnreadable: knownUnreadable,
-                batchSize: options.batchSize ?? spec.batchSize, strict: options.strict, applyOrientation: spec.applyExifOrientation,
+                batchSize: options.batchSize ?? spec.batchSize, chunkSize: max(1, options.chunkSize), strict: options.strict, applyOrientation: spec.applyExifOrientation,
                 manifest: dataset.manifest.path, events: events)
             let found = try streaming.run(variants)
             variants.forEach { $0.classifier?.close(); $0.classifier = nil }

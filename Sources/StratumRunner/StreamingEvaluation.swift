@@ -9,8 +9,8 @@ import StratumStore
 /// decoded images plus the models, whatever the dataset's size. Samples a variant already
 /// has a stored prediction for (a resumed run) are not predicted again.
 struct StreamingEvaluation {
-    /// Decoded images held at once.
-    static let chunkSize = 256
+    /// Decoded images held at once (default).
+    static let defaultChunkSize = 256
 
     let store: Store
     let runID: Int64
@@ -20,6 +20,7 @@ struct StreamingEvaluation {
     /// Samples recorded unreadable earlier in this run (resumed): not decoded again.
     let knownUnreadable: Set<Int64>
     let batchSize: Int
+    let chunkSize: Int
     let strict: Bool
     let applyOrientation: Bool
     let manifest: String
@@ -30,7 +31,7 @@ struct StreamingEvaluation {
         var unreadable: [UnreadableSample] = []
         var start = 0
         while start < samples.count {
-            let end = min(samples.count, start + Self.chunkSize)
+            let end = min(samples.count, start + chunkSize)
             defer { start = end }
             let live = variants.filter { $0.classifier != nil }
             if live.isEmpty { break }

@@ -32,6 +32,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Images per prediction batch (default: the experiment's batch_size).")
     var batchSize: Int?
 
+    @Option(help: "Images decoded and held in memory at once.")
+    var chunkSize: Int = 256
+
     @Flag(help: "Refit variants Stratum trains itself, even if their model file exists.")
     var refit = false
 
@@ -49,6 +52,7 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if chunkSize < 1 { throw ValidationError("--chunk-size must be at least 1") }
         if resumeRun != nil && !resume { throw ValidationError("a run number after the experiment file is only meaningful with --resume") }
         if resume && refit { throw ValidationError("--refit cannot be combined with --resume (a resumed run keeps its models)") }
     }
@@ -58,10 +62,11 @@ struct RunCommand: ParsableCommand {
         let summary: RunSummary
         do {
             let spec = try ExperimentSpec.load(URL(fileURLWithPath: experiment))
-            let options = RunOptions(
+            var options = RunOptions(
                 database: db.map { URL(fileURLWithPath: $0) }, reportsRoot: URL(fileURLWithPath: reports),
                 batchSize: batchSize, refit: refit, strict: strict,
                 resume: resume ? (resumeRun.map { .number($0) } ?? .latest) : nil)
+            options.chunkSize = chunkSize
             summary = try Runner().run(spec, options: options) { event in
                 switch event {
                 case .generatingDataset(let count, let directory): progress.note("generating \(count) synthetic faces in \(directory.path)")

@@ -1,0 +1,110 @@
+import Foundation
+import StratumData
+import StratumStore
+import Testing
+
+/// A real `stratum run` killed with SIGKILL at seeded random moments (decoding, fitting,
+/// inference, store writes, report drawing), resumed each time: in the end every variant has
+/// exactly one prediction per sample, and every metric equals an uninterrupted run's.
+@Suite(.serialized) struct ResumeTests {
+    static func experiment(in directory: URL) throws -> URL {
+        try FaceDatasetWriter.write(count: 1200, seed: 5, size: 40, to: directory.appendingPathComponent("data"))
+        let cnn = TestSupport.repositoryRoot.appendingPathComponent("Experiments/models/small-cnn").path
+        try TestSupport.write("""
+        name: resume
+        dataset: {manifest: data/manifest.csv, label: sex, labels: [female, male]}
+        variants:
+          - {name: logistic, kind: logistic, path: logistic.json, options: {size: 8, C: 0.1}}
+          - {name: cnn, kind: tfjs, path: \(cnn)}
+        slices: {by: [age_group, hair_length], min_size: 2}
+        batch_size: 8
+        """, to: directory.appendingPathComponent("e.yaml"))
+        return directory.appendingPathComponent("e.yaml")
+    }
+
+    /// Every metric of run 1 as comparable rows.
+    static func metrics(_ database: URL) throws -> [String] {
+        let store = try Store(readingOnly: database.path)
+        return try store.metrics(named: "accuracyScore", runID: 1).map { "\($0.variant)|\($0.slice)|\($0.value ?? -1)|\($0.n)" }.sorted()
+            + ["balancedAccuracyScore", "macroF1Score"].flatMap { name in
+                try store.metrics(named: name, runID: 1).map { "\(name)|\($0.variant)|\($0.slice)|\($0.value ?? -1)" }.sorted()
+            }
+    }
+
+    static func start(_ arguments: [String], in directory: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @Test func killedTwentyTimesAtRandomAndResumedGivesTheUninterruptedResult() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let experiment = try Self.experiment(in: directory)
+        let common = ["run", experiment.path, "--chunk-size", "16", "--quiet"]
+
+        // The reference, uninterrupted (it also fits the logistic model: the kills below refit
+        // into their own database's run only when the file is missing, so remove it).
+        let referenceStart = Date()
+        let reference = try Self.start(common + ["--db", "reference.sqlite"], in: directory)
+        reference.waitUntilExit()
+        let duration = Date().timeIntervalSince(referenceStart)
+        try #require(reference.terminationStatus == 0)
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("logistic.json"))
+
+        var state: UInt64 = 20_261_201
+        func nextUniform() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        let database = directory.appendingPathComponent("killed.sqlite")
+        var kills = 0, completedEarly = false
+        for attempt in 0..<20 {
+            let resume = attempt > 0 ? ["--resume"] : []
+            let process = try Self.start(common + ["--db", database.path] + resume, in: directory)
+            // Each attempt gets a random slice of the whole run's time, so the kills spread over
+            // start-up, fitting, decoding, inference and store writes (and, if reached, reports).
+            Thread.sleep(forTimeInterval: 0.05 + nextUniform() * duration / 12)
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+            if (try? Store(readingOnly: database.path).listRuns().first?.status) == "completed" { completedEarly = true; break }
+        }
+        if !completedEarly {
+            let last = try Self.start(common + ["--db", database.path, "--resume"], in: directory)
+            last.waitUntilExit()
+            #expect(last.terminationStatus == 0)
+        }
+        #expect(kills >= 15, "only \(kills) kills landed before the run completed")
+
+        let store = try Store(readingOnly: database.path)
+        let runs = try store.listRuns()
+        #expect(runs.map(\.status) == ["completed"], "one run, resumed, never restarted: \(runs.map(\.status))")
+        let samples = try store.samples(runID: 1).filter { $0.split == "test" }.count
+        let predictions = try store.predictions(runID: 1)
+        #expect(predictions.count == 2 * samples)
+        #expect(Set(predictions.map { "\($0.modelVariantId)-\($0.sampleId)" }).count == predictions.count, "no duplicates")
+        #expect(try Self.metrics(database) == Self.metrics(directory.appendingPathComponent("reference.sqlite")))
+    }
+
+    @Test func resumeRefusesWhenTheExperimentFileChanged() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let experiment = try Self.experiment(in: directory)
+        let process = try Self.start(["run", experiment.path, "--db", "r.sqlite", "--quiet", "--chunk-size", "8"], in: directory)
+        Thread.sleep(forTimeInterval: 0.4)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try TestSupport.write(try String(contentsOf: experiment, encoding: .utf8).replacingOccurrences(of: "batch_size: 8", with: "batch_size: 4"), to: experiment)
+        try #require(try Store(readingOnly: directory.appendingPathComponent("r.sqlite").path).listRuns().first?.status == "running",
+                     "the run finished before it could be killed")
+        let result = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume"], in: directory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cannot resume") && result.stderr.contains("changed"), "\(result.stderr)")
+    }
+}
