@@ -54,4 +54,6 @@ public struct RunSummary: Sendable {
     public var reportError: String?
     /// Samples of the evaluated split whose image could not be decoded (left out of every variant).
     public var unreadable: [UnreadableSample] = []
+    /// Wall-clock seconds per stage (dataset, models, predictions, metrics, reports), in order.
+    public var stageSeconds: [(stage: String, seconds: Double)] = []
 }

@@ -60,6 +60,13 @@ public struct Runner: Sendable {
         for variant in spec.variants {
             try registry.loader(for: variant.kind).checkOptions(variant.options, variant: variant.name)
         }
+        var stages: [(String, Double)] = []
+        var stageStart = Date()
+        func endStage(_ name: String) {
+            let now = Date()
+            stages.append((name, now.timeIntervalSince(stageStart)))
+            stageStart = now
+        }
         let dataset = try DatasetPreparation.load(spec, events: events)
         let splitSamples = dataset.samples(inSplit: spec.split)
         guard !splitSamples.isEmpty else {
@@ -76,6 +83,7 @@ public struct Runner: Sendable {
         let lease = LeaseKeeper(store: store, runID: runID)
         defer { lease.stop() }
         events(.runStarted(number: run.number, database: databaseURL.path))
+        endStage("dataset")
         let reportDirectory = StoredRunReports.directory(reportsRoot: options.reportsRoot, experiment: spec.name, run: run.number)
 
         var variants: [RunVariant] = []
@@ -92,12 +100,14 @@ public struct Runner: Sendable {
             let knownUnreadable = Set(earlier.compactMap { sampleIDs[$0.key] })
             variants = try RunVariants.prepare(spec, dataset: dataset, evaluatedLabels: Set(splitSamples.map(\.label)), store: store, runID: runID,
                                                resuming: resuming, registry: registry, options: options, events: events)
+            endStage("models")
             let streaming = StreamingEvaluation(
                 store: store, runID: runID, samples: splitSamples, sampleIDs: evaluatedIDs, knownUnreadable: knownUnreadable,
                 batchSize: options.batchSize ?? spec.batchSize, chunkSize: max(1, options.chunkSize), strict: options.strict, applyOrientation: spec.applyExifOrientation,
                 manifest: dataset.manifest.path, events: events)
             let found = try streaming.run(variants)
             variants.forEach { $0.classifier?.close(); $0.classifier = nil }
+            endStage("predictions")
 
             // Every variant is scored on exactly the decodable samples; slices are built over them alone.
             let byKey = Dictionary(uniqueKeysWithValues: splitSamples.map { ($0.id, $0) })
@@ -116,6 +126,7 @@ public struct Runner: Sendable {
             let status: RunStatus = failed == 0 ? .completed : (failed == outcomes.count ? .failed : .completedWithErrors)
             try store.finishRun(runID, status: status, error: status == .completed ? nil : "\(failed) of \(outcomes.count) variants failed")
             lease.stop()
+            endStage("metrics")
             var reports: [URL] = []
             var reportError: String?
             do {
@@ -124,10 +135,12 @@ public struct Runner: Sendable {
             } catch {
                 reportError = "\(error)"
             }
+            endStage("reports")
             return RunSummary(
                 experiment: spec.name, runNumber: run.number, runID: runID, status: status.rawValue, database: databaseURL.path,
                 reportDirectory: reportDirectory, variants: outcomes, slices: outcome.slices.map { ($0.name, $0.members.count) },
-                accuracies: outcome.accuracies, reports: reports, reportError: reportError, unreadable: unreadable)
+                accuracies: outcome.accuracies, reports: reports, reportError: reportError, unreadable: unreadable,
+                stageSeconds: stages)
         } catch {
             try? store.finishRun(runID, status: .failed, error: "\(error)")
             throw error

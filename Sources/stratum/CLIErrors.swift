@@ -50,22 +50,42 @@ final class ProgressLine: @unchecked Sendable {
         self.quiet = quiet
     }
 
+    private var started: [String: Date] = [:]
+
+    /// Progress of `label`: a bar with images/s and the time left on a terminal; plain lines at
+    /// 25% steps otherwise (logs, CI). The rate counts from the first update of the label.
     func update(_ label: String, done: Int, total: Int) {
         guard !quiet, total > 0 else { return }
         lock.lock(); defer { lock.unlock() }
+        let now = Date()
+        let start = started[label] ?? now
+        if started[label] == nil { started[label] = now }
+        let elapsed = now.timeIntervalSince(start)
+        let rate = elapsed > 0.2 && done > 0 ? Double(done) / elapsed : nil
+        let pace = rate.map { rate in
+            let left = Double(total - done) / rate
+            return String(format: "  %.0f/s, %@ left", rate, Self.duration(left))
+        } ?? ""
         let percent = done * 100 / total
         if Terminal.isInteractive {
             let width = 30, filled = done * width / total
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)".utf8))
-            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+            FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total)\(done == total ? "" : pace)\u{1B}[K".utf8))
+            if done == total { FileHandle.standardError.write(Data(String(format: "  (%@)\n", Self.duration(elapsed)).utf8)) }
         } else {
             let step = percent / 25
             if step > (last[label] ?? -1) {
                 last[label] = step
-                FileHandle.standardError.write(Data("\(label): \(done)/\(total)\n".utf8))
+                FileHandle.standardError.write(Data("\(label): \(done)/\(total)\(done == total ? String(format: " in %@", Self.duration(elapsed)) : pace)\n".utf8))
             }
         }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        if seconds < 60 { return String(format: "%.1f s", seconds) }
+        let whole = Int(seconds.rounded())
+        return whole < 3600 ? "\(whole / 60) min \(whole % 60) s" : "\(whole / 3600) h \(whole % 3600 / 60) min"
     }
 
     func note(_ line: String) {

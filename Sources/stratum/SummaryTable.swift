@@ -37,6 +37,9 @@ enum SummaryTable {
             for sample in summary.unreadable.prefix(10) { lines.append("  \(sample.id) (\(sample.path)): \(sample.reason)") }
             if summary.unreadable.count > 10 { lines.append("  … and \(summary.unreadable.count - 10) more (see index.html or --format json)") }
         }
+        if !summary.stageSeconds.isEmpty {
+            lines.append("time: " + summary.stageSeconds.map { String(format: "%@ %.2f s", $0.stage, $0.seconds) }.joined(separator: " · "))
+        }
         lines.append("database: \(summary.database)")
         lines.append("reports:  \(summary.reportDirectory.path)")
         return lines.joined(separator: "\n")

@@ -63,8 +63,10 @@ import Testing
         }
         let database = directory.appendingPathComponent("killed.sqlite")
         var kills = 0, completedEarly = false
-        for attempt in 0..<20 {
-            let resume = attempt > 0 ? ["--resume"] : []
+        for _ in 0..<20 {
+            // Resume once a run exists (a kill during start-up may come before it is created).
+            let exists = ((try? Store(readingOnly: database.path).listRuns().count) ?? 0) > 0
+            let resume = exists ? ["--resume"] : []
             let process = try Self.start(common + ["--db", database.path] + resume, in: directory)
             // Each attempt gets a random slice of the whole run's time, so the kills spread over
             // start-up, fitting, decoding, inference and store writes (and, if reached, reports).
@@ -97,7 +99,12 @@ import Testing
         let directory = try TestSupport.temporaryDirectory()
         let experiment = try Self.experiment(in: directory)
         let process = try Self.start(["run", experiment.path, "--db", "r.sqlite", "--quiet", "--chunk-size", "8"], in: directory)
-        Thread.sleep(forTimeInterval: 0.4)
+        // Kill as soon as the run is stored and running.
+        let path = directory.appendingPathComponent("r.sqlite").path
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, process.isRunning, (try? Store(readingOnly: path).listRuns().first?.predictions ?? 0) ?? 0 == 0 {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         try TestSupport.write(try String(contentsOf: experiment, encoding: .utf8).replacingOccurrences(of: "batch_size: 8", with: "batch_size: 4"), to: experiment)
