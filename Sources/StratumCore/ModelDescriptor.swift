@@ -19,7 +19,7 @@ public enum Normalization: String, Sendable, Codable, CaseIterable {
 }
 
 /// The input a model expects: size, channels and normalisation.
-public struct InputSpec: Sendable, Codable, Equatable {
+public struct InputSpec: Sendable, Codable, Hashable {
     public var width: Int
     public var height: Int
     /// 1 (grayscale) or 3 (RGB).

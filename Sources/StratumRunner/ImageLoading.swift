@@ -63,6 +63,33 @@ enum ImageLoading {
         return Decoded(images: images, failures: failures)
     }
 
+    /// `samples` decoded in parallel and each image reduced at once to every input in `specs`
+    /// (crop, resize, gray, normalise — exactly what the variants would do later), so a large
+    /// image is held only while its own worker prepares it: memory per sample is the sum of
+    /// the variants' inputs, not the decoded size.
+    static func prepare(_ samples: [Sample], for specs: [InputSpec], applyOrientation: Bool) -> (readable: [(Sample, [InputSpec: [Float]])], unreadable: [UnreadableSample]) {
+        let results = ConcurrentResults<[InputSpec: [Float]]>(count: samples.count)
+        let workers = max(1, min(samples.count, ProcessInfo.processInfo.activeProcessorCount))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let index = results.claimNext() {
+                results.set(index, Result {
+                    let image = try ImageFile.read(samples[index].url, applyOrientation: applyOrientation)
+                    return Dictionary(uniqueKeysWithValues: specs.map { ($0, Preprocessor.prepare(image, for: $0)) })
+                })
+            }
+        }
+        var readable: [(Sample, [InputSpec: [Float]])] = []
+        var unreadable: [UnreadableSample] = []
+        for (sample, result) in zip(samples, results.results()) {
+            switch result {
+            case .success(let inputs): readable.append((sample, inputs))
+            case .failure(let error):
+                unreadable.append(UnreadableSample(id: sample.id, path: sample.relativePath, line: sample.line, reason: "\(error)"))
+            }
+        }
+        return (readable, unreadable)
+    }
+
     /// `samples` split into the decodable ones (with their images) and the unreadable ones.
     static func load(_ samples: [Sample], applyOrientation: Bool, progress: @Sendable (Int) -> Void) -> (readable: [(Sample, RGBImage)], unreadable: [UnreadableSample]) {
         let decoded = decodeAll(samples.map(\.url), applyOrientation: applyOrientation, progress: progress)

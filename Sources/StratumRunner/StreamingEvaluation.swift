@@ -42,7 +42,8 @@ struct StreamingEvaluation {
                 events(.decodedImages(done: end, total: samples.count))
                 continue
             }
-            let loaded = ImageLoading.load(pending.map { samples[$0] }, applyOrientation: applyOrientation) { _ in }
+            let specs = Array(Set(live.compactMap { $0.classifier?.descriptor.input }))
+            let loaded = ImageLoading.prepare(pending.map { samples[$0] }, for: specs, applyOrientation: applyOrientation)
             events(.decodedImages(done: end, total: samples.count))
             if !loaded.unreadable.isEmpty {
                 let ids = Dictionary(uniqueKeysWithValues: pending.map { (samples[$0].id, sampleIDs[$0]) })
@@ -52,7 +53,7 @@ struct StreamingEvaluation {
                 events(.unreadableImages(loaded.unreadable))
             }
             let readableIDs = Dictionary(uniqueKeysWithValues: pending.map { (samples[$0].id, sampleIDs[$0]) })
-            let chunk = loaded.readable.compactMap { sample, image in readableIDs[sample.id].map { (sample: sample, id: $0, image: image) } }
+            let chunk = loaded.readable.compactMap { sample, inputs in readableIDs[sample.id].map { (sample: sample, id: $0, inputs: inputs) } }
             for variant in live {
                 let todo = chunk.filter { !variant.done.contains($0.id) }
                 do {
@@ -66,14 +67,21 @@ struct StreamingEvaluation {
         return unreadable
     }
 
-    private func predict(_ variant: RunVariant, _ items: [(sample: Sample, id: Int64, image: RGBImage)]) throws {
+    private func predict(_ variant: RunVariant, _ items: [(sample: Sample, id: Int64, inputs: [InputSpec: [Float]])]) throws {
         guard let classifier = variant.classifier else { return }
         let descriptor = classifier.descriptor
         var start = 0
         while start < items.count {
             let end = min(items.count, start + batchSize)
             let batch = Array(items[start..<end])
-            let rows = try classifier.predict(Preprocessor.batch(batch.map(\.image), for: descriptor.input))
+            let spec = descriptor.input
+            var values: [Float] = []
+            values.reserveCapacity(batch.count * spec.width * spec.height * spec.channels)
+            for item in batch {
+                guard let prepared = item.inputs[spec] else { throw RunError(message: "no prepared input for '\(item.sample.id)' (\(spec))") }
+                values += prepared
+            }
+            let rows = try classifier.predict(ImageBatch(count: batch.count, height: spec.height, width: spec.width, channels: spec.channels, values: values))
             try Self.check(rows, count: batch.count, labels: descriptor.labels.count, model: descriptor.name, firstSample: batch[0].sample.id)
             let records = zip(batch, rows).map { item, row in
                 PredictionRecord(runId: runID, modelVariantId: variant.variantID, sampleId: item.id, predicted: descriptor.labels[row.argmax], probabilities: row)
