@@ -133,9 +133,26 @@ public final class ChildProcess {
         return buffer
     }
 
+    /// Reads standard output until the child closes it (at most `limit` bytes) or `deadline`.
+    public func readToEnd(limit: Int = 1 << 20, deadline: Date) throws -> [UInt8] {
+        var result: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while result.count < limit {
+            try wait(for: output, events: Int16(POLLIN), deadline: deadline, doing: "reading its output", allowExit: true)
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(output, $0.baseAddress, min(4096, limit - result.count)) }
+            if n < 0 {
+                if errno == EAGAIN || errno == EINTR { continue }
+                throw ChildProcess.Failure("read failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            result += chunk[0..<n]
+        }
+        return result
+    }
+
     /// Polls `fd` until ready or `deadline`. Between polls, a plugin that has exited is noticed
     /// at once — even when a process it started still holds the pipe open, so no EOF comes.
-    private func wait(for fd: Int32, events: Int16, deadline: Date, doing: String) throws {
+    private func wait(for fd: Int32, events: Int16, deadline: Date, doing: String, allowExit: Bool = false) throws {
         while true {
             let remaining = deadline.timeIntervalSinceNow
             guard remaining > 0 else { throw ChildProcess.Failure("timed out \(doing)", timedOut: true) }
@@ -147,7 +164,7 @@ public final class ChildProcess {
             if let status = exitStatus {
                 // Whatever it wrote before exiting is still readable.
                 var last = pollfd(fd: fd, events: events, revents: 0)
-                if poll(&last, 1, 0) > 0 { return }
+                if poll(&last, 1, 0) > 0 || allowExit { return }
                 let how = status >= 128 ? "was killed by signal \(status - 128)" : "exited with status \(status)"
                 throw ChildProcess.Failure("\(name) \(how) while Stratum was \(doing)")
             }

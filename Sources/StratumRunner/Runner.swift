@@ -194,17 +194,20 @@ public struct RunError: Error, CustomStringConvertible, Equatable {
 /// The git commit of the repository holding a file, when there is one.
 enum GitInfo {
     static func commit(near file: URL) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", file.deletingLastPathComponent().path, "rev-parse", "HEAD"]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        let commit = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let git = ChildProcessPath.find("git"),
+              let child = try? ChildProcess(command: [git, "rev-parse", "HEAD"], directory: file.deletingLastPathComponent(), name: "git") else { return nil }
+        defer { child.terminate(grace: 0) }
+        let deadline = Date().addingTimeInterval(10)
+        guard let output = try? child.readToEnd(limit: 4096, deadline: deadline), child.waitForExit(deadline: deadline) == 0 else { return nil }
+        let commit = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return commit.isEmpty ? nil : commit
+    }
+}
+
+/// Programs found on `PATH`.
+enum ChildProcessPath {
+    static func find(_ name: String) -> String? {
+        let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        return directories.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 }
