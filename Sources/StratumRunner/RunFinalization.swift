@@ -14,7 +14,7 @@ enum RunFinalization {
     }
 
     static func finish(_ spec: ExperimentSpec, samples: [Sample], sampleIDs: [Int64], variants: [RunVariant],
-                       store: Store, runID: Int64, events: @Sendable (RunEvent) -> Void) throws -> Outcome {
+                       store: any RunStore, runID: Int64, events: @Sendable (RunEvent) -> Void) throws -> Outcome {
         try store.clearDerivedResults(runID)
         let (slices, skipped) = try SliceBuilder.build(spec.slices, samples: samples)
         events(.slicesBuilt(count: slices.count, skipped: skipped.map { "\($0.name) (n=\($0.size))" }))

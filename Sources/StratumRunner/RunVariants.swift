@@ -24,7 +24,7 @@ final class RunVariant {
     }
 
     /// Records the failure, closes the model, and leaves the variant out of later chunks.
-    func fail(_ message: String, store: Store, events: @Sendable (RunEvent) -> Void) throws {
+    func fail(_ message: String, store: any RunStore, events: @Sendable (RunEvent) -> Void) throws {
         failure = message
         classifier?.close()
         classifier = nil
@@ -36,7 +36,7 @@ final class RunVariant {
 /// Loads (fitting first when needed) every variant of a run. A fresh run inserts each variant;
 /// a resumed run finds it by name and refuses a model file that changed since.
 enum RunVariants {
-    static func prepare(_ spec: ExperimentSpec, dataset: Dataset, evaluatedLabels: Set<String>, store: Store, runID: Int64, resuming: Bool,
+    static func prepare(_ spec: ExperimentSpec, dataset: Dataset, evaluatedLabels: Set<String>, store: any RunStore, runID: Int64, resuming: Bool,
                         registry: ModelRegistry, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void) throws -> [RunVariant] {
         let stored = resuming ? Dictionary(try store.variants(runID: runID).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
         var variants: [RunVariant] = []

@@ -76,7 +76,7 @@ public struct Runner: Sendable {
         events(.datasetLoaded(samples: dataset.samples.count, evaluated: splitSamples.count, split: spec.split))
 
         let databaseURL = Self.databaseURL(for: spec, options: options)
-        let store = try Store(path: databaseURL.path)
+        let store = try RunStores.openForWriting(databaseURL.path)
         try store.reconcileInterruptedRuns()
         let (run, resuming) = try Self.openRun(spec, dataset: dataset, store: store, resume: options.resume, events: events)
         let runID = try run.id ?? { throw RunError(message: "the store gave run \(run.number) no id") }()
@@ -149,7 +149,7 @@ public struct Runner: Sendable {
 
     /// A new run, or (`resume`) the interrupted run asked for, checked to be the same experiment
     /// on the same data. Without `resume`, an interrupted latest run is pointed out.
-    static func openRun(_ spec: ExperimentSpec, dataset: Dataset, store: Store, resume: ResumeTarget?,
+    static func openRun(_ spec: ExperimentSpec, dataset: Dataset, store: any RunStore, resume: ResumeTarget?,
                         events: @Sendable (RunEvent) -> Void) throws -> (RunRecord, resuming: Bool) {
         guard let resume else {
             if let latest = try? store.run(experiment: spec.name, number: nil).run, latest.status == .interrupted {

@@ -16,7 +16,7 @@ public enum StoredRunReports {
     }
 
     /// Everything the reports of one stored run need, read from the store.
-    public static func data(store: Store, experiment: String?, number: Int?) throws -> RunReportData {
+    public static func data(store: any RunStore, experiment: String?, number: Int?) throws -> RunReportData {
         let (name, run) = try store.run(experiment: experiment, number: number)
         let runID = run.id ?? 0
         let slices = try store.slices(runID: runID)
@@ -65,7 +65,7 @@ public enum StoredRunReports {
     }
 
     /// Renders every report of a stored run into `<reportsRoot>/<experiment>/run-<n>/`.
-    public static func render(store: Store, experiment: String?, number: Int?, reportsRoot: URL,
+    public static func render(store: any RunStore, experiment: String?, number: Int?, reportsRoot: URL,
                               limit: Int = 40, columns: Int = 8, thumb: Int = 96) throws -> (directory: URL, files: [URL]) {
         let data = try data(store: store, experiment: experiment, number: number)
         let directory = Self.directory(reportsRoot: reportsRoot, experiment: data.experiment, run: data.runNumber)

@@ -12,7 +12,7 @@ struct StreamingEvaluation {
     /// Decoded images held at once (default).
     static let defaultChunkSize = 256
 
-    let store: Store
+    let store: any RunStore
     let runID: Int64
     let samples: [Sample]
     /// Store ids of `samples`, same order.

@@ -27,7 +27,7 @@ struct HistoryCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let metrics = try store.open().metrics(named: "accuracyScore", experiment: experiment, slice: slice)
+            let metrics = try store.open().metrics(named: "accuracyScore", runID: nil, experiment: experiment, slice: slice)
                 .filter { variant == nil || $0.variant == variant }
             guard !metrics.isEmpty else {
                 Terminal.error("error: no stored accuracy for experiment '\(experiment)', slice '\(slice)'\(variant.map { ", variant '\($0)'" } ?? "")")

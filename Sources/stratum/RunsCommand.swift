@@ -22,7 +22,7 @@ struct RunsCommand: ParsableCommand {
             throw ExitCode(ExitCodes.dataError)
         }
         do {
-            let store = try Store.open(path: db)
+            let store = try RunStores.open(db)
             try store.reconcileInterruptedRuns()
             let runs = try store.listRuns(experiment: experiment)
             switch format {

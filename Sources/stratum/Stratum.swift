@@ -31,12 +31,12 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The SQLite file.")
     var db: String = "Experiments/stratum.sqlite"
 
-    func open() throws -> Store {
+    func open() throws -> any RunStore {
         guard FileManager.default.fileExists(atPath: db) else {
             Terminal.error("error: no database at \(db) (run an experiment first, or pass --db)")
             throw ExitCode(ExitCodes.dataError)
         }
-        let store = try Store.open(path: db)
+        let store = try RunStores.open(db)
         try store.reconcileInterruptedRuns()
         return store
     }
