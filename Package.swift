@@ -50,7 +50,7 @@ let package = Package(
             "StratumRunner", "StratumCore", "StratumData", "StratumImaging", "StratumStore", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS", "StratumEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "StratumTesting", dependencies: ["StratumCore"]),
+        .target(name: "StratumTesting", dependencies: ["StratumCore", "StratumStore"]),
 
         // A reference plugin written from docs/plugin-protocol.md alone; no Stratum imports.
         .executableTarget(name: "stratum-plugin-brightness", path: "Experiments/plugins/swift-brightness"),

@@ -1,3 +1,4 @@
+import StratumTesting
 import Foundation
 import GRDB
 import StratumCore
@@ -117,6 +118,11 @@ import Testing
         #expect(try reader.listRuns().map(\.experiment) == ["a"])
         let error = try #require(throws: (any Error).self) { try reader.beginRun(experiment: "b", spec: "", specHash: "", gitCommit: nil) }
         #expect("\(error)".lowercased().contains("readonly") || "\(error)".lowercased().contains("read-only"), "\(error)")
+    }
+
+    @Test func theSQLiteStoreKeepsTheRunStoreContract() throws {
+        let path = try TestSupport.temporaryDirectory().appendingPathComponent("c.sqlite").path
+        #expect(RunStoreConformance.violations(of: try Store(path: path)) == [])
     }
 
     @Test func fileStoreSurvivesReopening() throws {

@@ -1,0 +1,85 @@
+import Foundation
+import StratumCore
+import StratumStore
+
+/// Checks the contract of `RunStore` (see its documentation) on a fresh, empty store; every
+/// implementation's tests run it. Returns the violations found (empty when it conforms).
+public enum RunStoreConformance {
+    public static func violations(of store: any RunStore) -> [String] {
+        var problems: [String] = []
+        func check(_ what: String, _ body: () throws -> Bool) {
+            do {
+                if try !body() { problems.append(what) }
+            } catch {
+                problems.append("\(what): threw \(error)")
+            }
+        }
+        let me = RunLease.current
+        let gone = RunLease(host: "elsewhere", processSpace: "another-space", pid: 1, processStart: "0")
+        var runID: Int64 = -1
+        check("run numbers count up per experiment from 1") {
+            let a1 = try store.beginRun(experiment: "a", spec: "s", specHash: "h", gitCommit: nil, lease: me)
+            let a2 = try store.beginRun(experiment: "a", spec: "s", specHash: "h", gitCommit: nil, lease: gone)
+            let b1 = try store.beginRun(experiment: "b", spec: "s", specHash: "h", gitCommit: nil, lease: me)
+            runID = a1.id ?? -1
+            return (a1.number, a2.number, b1.number) == (1, 2, 1) && a1.id != nil
+        }
+        check("concurrent writers never share a run number") {
+            let numbers = ConcurrentResults<Int>(count: 8)
+            DispatchQueue.concurrentPerform(iterations: 8) { index in
+                numbers.set(index, Result { try store.beginRun(experiment: "c", spec: "", specHash: "", gitCommit: nil, lease: me).number })
+            }
+            return try Set(numbers.values()) == Set(1...8)
+        }
+        var sampleIDs: [String: Int64] = [:]
+        var variantID: Int64 = -1
+        check("a dataset's samples get ids, and storing it again gives the same ones") {
+            let samples = ["x", "y"].map { Sample(id: $0, url: URL(fileURLWithPath: "/d/\($0).png"), relativePath: "\($0).png", label: "f", split: "test", attributes: [:], line: 2) }
+            sampleIDs = try store.storeDataset(manifestPath: "/d/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m"], samples: samples, runID: runID).sampleIDs
+            let again = try store.storeDataset(manifestPath: "/d/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m"], samples: samples, runID: runID).sampleIDs
+            let hash = try store.datasetHash(runID: runID)
+            return sampleIDs.count == 2 && again == sampleIDs && hash == "mh"
+        }
+        check("a prediction is unique per run, variant and sample; a batch holding a duplicate stores nothing") {
+            variantID = try store.insertVariant(runID: runID, name: "v", kind: "k", path: "/m", fileHash: nil, labels: ["f", "m"])
+            let x = sampleIDs["x"] ?? -1, y = sampleIDs["y"] ?? -1
+            try store.insertPredictions([PredictionRecord(runId: runID, modelVariantId: variantID, sampleId: x, predicted: "f", probabilities: [0.9, 0.1])])
+            let duplicate = (try? store.insertPredictions([
+                PredictionRecord(runId: runID, modelVariantId: variantID, sampleId: y, predicted: "m", probabilities: [0.2, 0.8]),
+                PredictionRecord(runId: runID, modelVariantId: variantID, sampleId: x, predicted: "m", probabilities: [0.2, 0.8]),
+            ])) == nil
+            let stored = try store.predictedLabels(runID: runID, variantID: variantID)
+            return duplicate && stored == [x: "f"]
+        }
+        check("the variant records the file and hash it ran") {
+            try store.updateVariant(variantID, path: "/m2", fileHash: "fh", labels: ["f", "m"])
+            let variant = try store.variants(runID: runID).first
+            return variant?.path == "/m2" && variant?.fileHash == "fh"
+        }
+        check("unreadable samples are recorded with their reason") {
+            try store.insertUnreadableSamples(runID: runID, [(sampleIDs["y"] ?? -1, "y.png: truncated")])
+            return try store.unreadableSamples(runID: runID).map(\.reason) == ["y.png: truncated"]
+        }
+        check("derived results can be cleared and written again") {
+            try store.clearDerivedResults(runID)
+            let ids = try store.insertSlices(runID: runID, [("overall", "true", [sampleIDs["x"] ?? -1])])
+            try store.clearDerivedResults(runID)
+            let again = try store.insertSlices(runID: runID, [("overall", "true", [sampleIDs["x"] ?? -1])])
+            let slices = try store.slices(runID: runID)
+            return ids.count == 1 && again.count == 1 && slices.count == 1
+        }
+        check("a run whose holder is gone is marked interrupted; a live one is not") {
+            try store.heartbeat(runID, at: Date())
+            let marked = try store.reconcileInterruptedRuns(observer: me, now: Date().addingTimeInterval(RunLease.expiry + 60))
+            let statuses = try store.listRuns(experiment: "a").map(\.status)
+            return marked.map(\.number) == [2] && statuses == ["running", "interrupted"]
+        }
+        check("an interrupted run can be resumed and finished") {
+            let interrupted = try store.run(experiment: "a", number: 2).run
+            try store.resumeRun(interrupted.id ?? -1, lease: me)
+            try store.finishRun(interrupted.id ?? -1, status: .completed, error: nil)
+            return try store.run(experiment: "a", number: nil).run.status == .completed
+        }
+        return problems
+    }
+}
