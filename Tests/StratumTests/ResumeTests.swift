@@ -7,8 +7,8 @@ import Testing
 /// inference, store writes, report drawing), resumed each time: in the end every variant has
 /// exactly one prediction per sample, and every metric equals an uninterrupted run's.
 @Suite(.serialized) struct ResumeTests {
-    static func experiment(in directory: URL) throws -> URL {
-        try FaceDatasetWriter.write(count: 1200, seed: 5, size: 40, to: directory.appendingPathComponent("data"))
+    static func experiment(in directory: URL, count: Int = 1200) throws -> URL {
+        try FaceDatasetWriter.write(count: count, seed: 5, size: 40, to: directory.appendingPathComponent("data"))
         let cnn = TestSupport.repositoryRoot.appendingPathComponent("Experiments/models/small-cnn").path
         try TestSupport.write("""
         name: resume
@@ -113,5 +113,31 @@ import Testing
         let result = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume"], in: directory)
         #expect(result.status == 1)
         #expect(result.stderr.contains("cannot resume") && result.stderr.contains("changed"), "\(result.stderr)")
+    }
+}
+
+/// Two runs and readers on one store at once: no lost rows, no "database is locked".
+@Suite(.serialized) struct ConcurrentStoreTests {
+    @Test func twoRunsAndAReaderShareOneStore() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let experiment = try ResumeTests.experiment(in: directory, count: 500)
+        // Both runs start on a new file at once (the migration race included).
+        let runs = try (0..<2).map { _ in
+            try ResumeTests.start(["run", experiment.path, "--db", "shared.sqlite", "--quiet", "--chunk-size", "16"], in: directory)
+        }
+        var readerFailures: [String] = []
+        while runs.contains(where: \.isRunning) {
+            let reader = try CLITests.run(["runs", "--db", "shared.sqlite", "--format", "json"], in: directory)
+            if reader.status != 0 && !reader.stderr.contains("no database at") { readerFailures.append(reader.stderr) }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        runs.forEach { $0.waitUntilExit() }
+        #expect(runs.map(\.terminationStatus) == [0, 0])
+        #expect(readerFailures.isEmpty, "\(readerFailures)")
+        let store = try Store(readingOnly: directory.appendingPathComponent("shared.sqlite").path)
+        let listed = try store.listRuns()
+        #expect(listed.map(\.number).sorted() == [1, 2] && listed.allSatisfy { $0.status == "completed" })
+        let samples = try store.samples(runID: 1).filter { $0.split == "test" }.count
+        #expect(listed.allSatisfy { $0.predictions == 2 * samples }, "\(listed.map(\.predictions)) for \(samples) samples")
     }
 }
