@@ -63,7 +63,8 @@ public struct RunReport: Sendable {
                 do {
                     try work[index].draw(directory.appendingPathComponent(work[index].figure.file))
                 } catch {
-                    let cause = error is ReportError || error is GnuplotError ? "\(error)" : FileFailure.cause(of: error)
+                    let domain = (error as NSError).domain
+                    let cause = domain == NSCocoaErrorDomain || domain == NSPOSIXErrorDomain ? FileFailure.cause(of: error) : "\(error)"
                     throw ReportError(message: "\(directory.appendingPathComponent(work[index].figure.file).path): \(cause)")
                 }
             })

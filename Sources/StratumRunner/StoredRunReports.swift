@@ -16,7 +16,9 @@ public enum StoredRunReports {
     }
 
     /// Everything the reports of one stored run need, read from the store.
-    public static func data(store: any RunStore, experiment: String?, number: Int?) throws -> RunReportData {
+    /// `dataRoot`: where the dataset is now, when it moved since the run (stored paths are
+    /// relative to the dataset root; by default the root is the manifest's folder at run time).
+    public static func data(store: any RunStore, experiment: String?, number: Int?, dataRoot: URL? = nil) throws -> RunReportData {
         let (name, run) = try store.run(experiment: experiment, number: number)
         let runID = run.id ?? 0
         let slices = try store.slices(runID: runID)
@@ -30,7 +32,7 @@ public enum StoredRunReports {
         }
         let reportSamples = evaluatedKeys.compactMap { key -> ReportSample? in
             guard let sample = byKey[key] else { return nil }
-            return ReportSample(key: key, image: sample.image, trueLabel: sample.label, tags: tags[key] ?? [])
+            return ReportSample(key: key, image: dataRoot.map { $0.appendingPathComponent(sample.path) } ?? sample.image, trueLabel: sample.label, tags: tags[key] ?? [])
         }
         let keyByID = Dictionary(uniqueKeysWithValues: samples.map { ($0.id, $0.key) })
         var predictions: [Int64: [String: ReportPrediction]] = [:]
@@ -65,9 +67,9 @@ public enum StoredRunReports {
     }
 
     /// Renders every report of a stored run into `<reportsRoot>/<experiment>/run-<n>/`.
-    public static func render(store: any RunStore, experiment: String?, number: Int?, reportsRoot: URL,
+    public static func render(store: any RunStore, experiment: String?, number: Int?, reportsRoot: URL, dataRoot: URL? = nil,
                               limit: Int = 40, columns: Int = 8, thumb: Int = 96) throws -> (directory: URL, files: [URL]) {
-        let data = try data(store: store, experiment: experiment, number: number)
+        let data = try data(store: store, experiment: experiment, number: number, dataRoot: dataRoot)
         let directory = Self.directory(reportsRoot: reportsRoot, experiment: data.experiment, run: data.runNumber)
         let files = try RunReport(data: data, galleryLimit: limit, galleryColumns: columns, thumb: thumb).render(to: directory, gnuplot: try Gnuplot())
         return (directory, files)

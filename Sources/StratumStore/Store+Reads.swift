@@ -14,6 +14,8 @@ public struct StoredSample: Sendable {
     public var id: Int64
     public var key: String
     public var image: URL
+    /// The image path relative to the dataset root (as the manifest gives it).
+    public var path: String
     public var label: String
     public var split: String
     public var attributes: [String: String]
@@ -88,7 +90,7 @@ extension Store {
             }
             let root = URL(fileURLWithPath: row["manifestPath"] as String).deletingLastPathComponent()
             return try SampleRecord.filter(Column("datasetId") == (row["id"] as Int64)).order(Column("id")).fetchAll(db).map {
-                StoredSample(id: $0.id ?? 0, key: $0.key, image: root.appendingPathComponent($0.path), label: $0.label, split: $0.split, attributes: $0.attributes)
+                StoredSample(id: $0.id ?? 0, key: $0.key, image: root.appendingPathComponent($0.path), path: $0.path, label: $0.label, split: $0.split, attributes: $0.attributes)
             }
         }
     }

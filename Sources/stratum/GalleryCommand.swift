@@ -30,7 +30,7 @@ struct GalleryCommand: ParsableCommand {
     func run() throws {
         do {
             let (experiment, number) = StoredRunReports.parseSelector(selector)
-            let data = try StoredRunReports.data(store: try store.open(), experiment: experiment, number: number)
+            let data = try StoredRunReports.data(store: try store.open(), experiment: experiment, number: number, dataRoot: layout.dataRootURL)
             func find(_ name: String) throws -> ReportVariant {
                 guard let found = data.variants.first(where: { $0.name == name }) else {
                     throw ReportError(message: "run \(data.runNumber) has no variant '\(name)' (variants: \(data.variants.map(\.name).joined(separator: ", ")))")
@@ -53,6 +53,9 @@ struct GalleryCommand: ParsableCommand {
             Terminal.error("error: \(error)")
             throw ExitCode(ExitCodes.dataError)
         } catch {
+            if "\(error)".contains("cannot read image") && layout.dataRoot == nil {
+                Terminal.error("note: if the dataset moved since the run, pass --data-root with its new folder")
+            }
             throw report(error)
         }
     }

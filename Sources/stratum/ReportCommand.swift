@@ -21,9 +21,12 @@ struct ReportCommand: ParsableCommand {
         do {
             let (experiment, number) = StoredRunReports.parseSelector(selector)
             let rendered = try StoredRunReports.render(store: try store.open(), experiment: experiment, number: number,
-                                                       reportsRoot: URL(fileURLWithPath: reports), limit: layout.limit, columns: layout.columns, thumb: layout.thumb)
+                                                       reportsRoot: URL(fileURLWithPath: reports), dataRoot: layout.dataRootURL, limit: layout.limit, columns: layout.columns, thumb: layout.thumb)
             for file in rendered.files { print(file.path) }
         } catch {
+            if "\(error)".contains("cannot read image") && layout.dataRoot == nil {
+                Terminal.error("note: if the dataset moved since the run, pass --data-root with its new folder")
+            }
             throw report(error)
         }
     }

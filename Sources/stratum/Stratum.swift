@@ -44,6 +44,11 @@ struct StoreOptions: ParsableArguments {
 
 /// Gallery size options shared by `report` and `gallery`.
 struct GalleryLayoutOptions: ParsableArguments {
+    @Option(help: "Where the dataset is now, if it moved since the run (its images are read from here; stored paths are relative to it).")
+    var dataRoot: String?
+
+    var dataRootURL: URL? { dataRoot.map { URL(fileURLWithPath: $0) } }
+
     @Option(help: "Most thumbnails per gallery (per side of a --vs gallery).")
     var limit: Int = 40
 

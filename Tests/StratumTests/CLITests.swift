@@ -113,6 +113,18 @@ import Testing
         #expect((object["unreadable"] as? [[String: Any]])?.count == bad.count)
     }
 
+    @Test func reportsFindADatasetThatMovedWithDataRoot() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let summary = try HostileInputTests.tinyRun(reportsRoot: directory.appendingPathComponent("Reports"), in: directory)
+        try FileManager.default.moveItem(at: directory.appendingPathComponent("data"), to: directory.appendingPathComponent("moved"))
+        let lost = try Self.run(["report", "--db", summary.database, "--reports", "R2"], in: directory)
+        #expect(lost.status == 1 && lost.stderr.contains("--data-root"), "\(lost.stderr)")
+        let found = try Self.run(["report", "--db", summary.database, "--reports", "R2", "--data-root", "moved"], in: directory)
+        #expect(found.status == 0, "\(found.stderr)")
+        let gallery = try Self.run(["gallery", "--db", summary.database, "--variant", "v", "-o", "g.png", "--data-root", "moved"], in: directory)
+        #expect(gallery.status == 0, "\(gallery.stderr)")
+    }
+
     @Test func invalidManifestListsLines() throws {
         let directory = try TestSupport.temporaryDirectory()
         try TestSupport.write("id,path,label,split\na,a.png,cat,test\na,b.png,dog,test\n", to: directory.appendingPathComponent("m.csv"))
