@@ -194,8 +194,9 @@ build_target() {
         log "== linking fuzz-$target"
         local start=$SECONDS yams_include=()
         [[ " $modules " == *" Yams "* ]] && yams_include=(-I "$(yams_dir)/Sources/CYaml/include")
-        "${NICE[@]}" swiftc "${SWIFTFLAGS[@]}" -swift-version 6 -I "$OBJ" -I Sources/CLibPNG -I Sources/CTurboJPEG "${yams_include[@]}" \
-            -module-name "Fuzz$dir" "${harness[@]}" "${objects[@]}" -lpng16 -lturbojpeg -use-ld=lld -o "$binary" \
+        # From inside $OBJ: a -g link leaves the harness module's .swiftmodule in the current folder.
+        (cd "$OBJ" && "${NICE[@]}" swiftc "${SWIFTFLAGS[@]}" -swift-version 6 -I "$OBJ" -I "$ROOT/Sources/CLibPNG" -I "$ROOT/Sources/CTurboJPEG" "${yams_include[@]}" \
+            -module-name "Fuzz$dir" "${harness[@]/#/$ROOT/}" "${objects[@]}" -lpng16 -lturbojpeg -use-ld=lld -o "$binary") \
             2> "$OBJ/fuzz-$target.log" || { cat "$OBJ/fuzz-$target.log" >&2; return 1; }
         touch "$binary"
         log "   fuzz-$target: $((SECONDS - start)) s"
@@ -225,25 +226,36 @@ for target in "${targets[@]}"; do
     dict=()
     [ -f "Fuzz/dict/$target.dict" ] && dict=(-dict="Fuzz/dict/$target.dict")
     start=$SECONDS
+    rm -f "$logfile" "$logfile.regressions"
+    # Regressions first: every input that once failed must pass now. One that still fails
+    # fails the target without fuzzing (the fuzzer would only find it again).
+    failing=()
+    if [ -d "Fuzz/regressions/$target" ]; then
+        for input in "Fuzz/regressions/$target"/*; do
+            [ -f "$input" ] && [[ "$input" != *.md ]] || continue
+            if ! "${NICE[@]}" "$BIN/fuzz-$target" -timeout=5 -rss_limit_mb=2048 "$input" >> "$logfile.regressions" 2>&1; then
+                failing+=("$(basename "$input")")
+            fi
+        done
+    fi
+    if ((${#failing[@]})); then
+        printf '%-18s FAILED  regression inputs fail again: %s (Fuzz/regressions/%s/; log %s)\n' \
+            "$target" "${failing[*]}" "$target" "${logfile#"$ROOT"/}.regressions"
+        failed+=("$target")
+        continue
+    fi
     status=0
-    # Regressions first: every input that once crashed must now pass.
-    if [ -d "Fuzz/regressions/$target" ] && compgen -G "Fuzz/regressions/$target/*" >/dev/null; then
-        "${NICE[@]}" "$BIN/fuzz-$target" -timeout=5 -rss_limit_mb=2048 "Fuzz/regressions/$target"/* > "$logfile.regressions" 2>&1 || {
-            status=$?
-            log "fuzz-$target: a regression input fails again (see $logfile.regressions)"
-        }
-    fi
-    if ((status == 0)); then
-        "${NICE[@]}" "$BIN/fuzz-$target" "$corpus" -runs="$runs" -timeout=5 -rss_limit_mb=2048 -max_len="$(target_max_len "$target")" \
-            -artifact_prefix="$crashes/" -print_final_stats=1 "${dict[@]}" > "$logfile" 2>&1 || status=$?
-    fi
+    "${NICE[@]}" "$BIN/fuzz-$target" "$corpus" -runs="$runs" -timeout=5 -rss_limit_mb=2048 -max_len="$(target_max_len "$target")" \
+        -artifact_prefix="$crashes/" -print_final_stats=1 "${dict[@]}" > "$logfile" 2>&1 || status=$?
     elapsed=$((SECONDS - start))
     done_runs=$(grep -Eo '^Done [0-9]+ runs' "$logfile" 2>/dev/null | tail -1 | grep -Eo '[0-9]+' || true)
     if ((status == 0)) && [ -n "$done_runs" ]; then
         printf '%-18s ok      %10s runs in %5d s  (corpus %s inputs)\n' "$target" "$done_runs" "$elapsed" "$(ls "$corpus" | wc -l)"
     else
-        what=$(grep -Eo 'ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer): [a-zA-Z-]+' "$logfile" "$logfile.regressions" 2>/dev/null | head -1 | sed 's/.*ERROR: //' || true)
-        printf '%-18s FAILED  %s after %d s; input in %s, log %s\n' "$target" "${what:-exit $status}" "$elapsed" "${crashes#"$ROOT"/}" "${logfile#"$ROOT"/}"
+        what=$(grep -Eo 'ERROR: (libFuzzer|AddressSanitizer|LeakSanitizer): [a-zA-Z-]+' "$logfile" 2>/dev/null | head -1 | sed 's/.*ERROR: //' || true)
+        trap_text=$(grep -Eo 'Fatal error: .*|Swift runtime failure: [^/]*' "$logfile" 2>/dev/null | head -1 || true)
+        printf '%-18s FAILED  %s%s after %d s; input in %s, log %s\n' "$target" "${what:-exit $status}" "${trap_text:+ ($trap_text)}" \
+            "$elapsed" "${crashes#"$ROOT"/}" "${logfile#"$ROOT"/}"
         failed+=("$target")
     fi
 done

@@ -10,6 +10,10 @@ swift build --build-tests
 bash scripts/check-simd-symbols.sh "$(swift build --show-bin-path)"
 swift test --skip-build "$@"
 if [ $# -eq 0 ]; then
+    # The parsers under libFuzzer with AddressSanitizer, 2,000 executions per target (plus every
+    # committed crash input); `make fuzz` runs 1,000,000 each.
+    echo "== fuzz targets, short form =="
+    bash scripts/fuzz.sh --short
     # The engine's fallback (what CPUs without AVX2/FMA run) against TensorFlow too.
     echo "== engine and TensorFlow.js tests again without the SIMD kernels (STRATUM_SIMD=none) =="
     STRATUM_SIMD=none swift test --skip-build --filter "EngineTests|TFJSTests|TFJSMalformedTests|PredictCommandTests"

@@ -33,23 +33,28 @@ public enum PluginServer {
             guard jsonLength <= length - 4, let json = read(jsonLength) else { return nil }
             let frame = try PluginFrame.decode(jsonPrefix + json)
             let bodyLength = length - 4 - jsonLength
-            var complete = true
-            var floats = [Float](unsafeUninitializedCapacity: bodyLength / 4) { buffer, initialized in
-                let raw = UnsafeMutableRawBufferPointer(buffer)
-                guard let base = raw.baseAddress else { initialized = 0; return }
-                var offset = 0
-                while offset < raw.count {
-                    let n = Glibc.read(inputFD, base + offset, raw.count - offset)
+            // The body is read in pieces of at most 4 MiB, memory growing as bytes arrive: a
+            // frame that declares 1 GiB and sends nothing reserves nothing.
+            var floats: [Float] = []
+            floats.reserveCapacity(min(bodyLength / 4, 1 << 20))
+            var piece = [UInt8](repeating: 0, count: min(bodyLength, 4 << 20))
+            var remaining = bodyLength
+            while remaining > 0 {
+                let wanted = min(remaining, piece.count)
+                var filled = 0
+                while filled < wanted {
+                    let n = piece.withUnsafeMutableBytes { Glibc.read(inputFD, $0.baseAddress! + filled, wanted - filled) }
                     if n < 0 && errno == EINTR { continue }
-                    if n <= 0 { complete = false; break }
-                    offset += n
+                    if n <= 0 { return nil }
+                    filled += n
                 }
-                // Only whole floats that arrived count; a short read ends the conversation below.
-                initialized = complete ? buffer.count : 0
+                piece.withUnsafeBytes { raw in
+                    // Only whole floats count; a trailing partial float (a malformed body) is dropped.
+                    let whole = (wanted / 4) * 4
+                    for i in stride(from: 0, to: whole, by: 4) { floats.append(raw.loadUnaligned(fromByteOffset: i, as: Float.self)) }
+                }
+                remaining -= wanted
             }
-            let offset = floats.count * 4
-            guard complete else { return nil }
-            if bodyLength > offset, read(bodyLength - offset) == nil { return nil }
             #if !_endian(little)
             floats = floats.map { Float(bitPattern: $0.bitPattern.byteSwapped) }
             #endif

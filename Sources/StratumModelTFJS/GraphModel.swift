@@ -99,6 +99,7 @@ struct GraphModel {
                 let dims = ((rawAttributes["shape"] as? [String: Any])?["shape"] as? [String: Any])?["dim"] as? [[String: Any]] ?? []
                 placeholderShapes[name] = dims.map { Int("\($0["size"] ?? "-1")") ?? -1 }
             }
+            guard nodes[name] == nil else { throw TFJSError(file: file, node: name, message: "two graph nodes have this name") }
             nodes[name] = Node(name: name, op: op, inputs: (entry["input"] as? [String] ?? []).filter { !$0.hasPrefix("^") },
                                attributes: rawAttributes.mapValues(Attribute.init))
             order.append(name)
@@ -338,6 +339,9 @@ struct GraphModel {
     func pair(_ list: [Int]?, _ node: Node, _ key: String) throws -> (Int, Int) {
         guard let list else { return (1, 1) }
         guard list.count == 4 else { throw TFJSError(file: file, node: node.name, message: "\(key) must have 4 values") }
+        guard (1...4096).contains(list[1]), (1...4096).contains(list[2]) else {
+            throw TFJSError(file: file, node: node.name, message: "\(key) \(list) must be in 1…4096 along height and width")
+        }
         return (list[1], list[2])
     }
 

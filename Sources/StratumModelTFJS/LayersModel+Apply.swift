@@ -2,10 +2,23 @@ import Foundation
 import StratumEngine
 
 extension LayersModel {
-    static func pair(_ value: Any?, default fallback: Int) -> (Int, Int) {
-        if let list = value as? [Int], list.count == 2 { return (list[0], list[1]) }
-        if let single = value as? Int { return (single, single) }
-        return (fallback, fallback)
+    /// A (height, width) pair from a Keras config value (`[h, w]` or one number); each must be
+    /// in 1…4096 (a stride, window or dilation of 0 or less is an error, not a division by zero).
+    static func pair(_ value: Any?, default fallback: Int, _ key: String, layer: String, file: String) throws -> (Int, Int) {
+        let result: (Int, Int)
+        if let list = value as? [Int], list.count == 2 {
+            result = (list[0], list[1])
+        } else if let single = value as? Int {
+            result = (single, single)
+        } else if value == nil || value is NSNull {
+            result = (fallback, fallback)
+        } else {
+            throw TFJSError(file: file, node: layer, message: "\(key) must be a number or a list of two numbers")
+        }
+        guard (1...4096).contains(result.0), (1...4096).contains(result.1) else {
+            throw TFJSError(file: file, node: layer, message: "\(key) (\(result.0), \(result.1)) must be in 1…4096")
+        }
+        return result
     }
 
     func padding(_ config: [String: Any]) -> Padding {
@@ -78,8 +91,8 @@ extension LayersModel {
         case "Softmax":
             return Elementwise.softmax(x)
         case "MaxPooling2D", "AveragePooling2D":
-            let window = Self.pair(config["pool_size"], default: 2)
-            let strides = config["strides"].map { Self.pair($0, default: window.0) } ?? window
+            let window = try Self.pair(config["pool_size"], default: 2, "pool_size", layer: layer.name, file: file)
+            let strides = try config["strides"].map { try Self.pair($0, default: window.0, "strides", layer: layer.name, file: file) } ?? window
             return try Pooling.pool2d(x, kind: layer.className == "MaxPooling2D" ? .max : .average, window: window, strides: strides, padding: padding(config))
         case "GlobalAveragePooling2D":
             return try Pooling.globalAverage(x, keepDims: config["keepdims"] as? Bool ?? false)

@@ -132,7 +132,8 @@ extension LayersModel {
             filter = try weight(layer, "depthwise_kernel", weights: weights, file: file)
         }
         return PreparedConvolution(kind: kind, filter: filter, bias: useBias ? try weight(layer, "bias", weights: weights, file: file).data : nil,
-                                   strides: pair(config["strides"], default: 1), dilations: pair(config["dilation_rate"], default: 1),
+                                   strides: try pair(config["strides"], default: 1, "strides", layer: layer.name, file: file),
+                                   dilations: try pair(config["dilation_rate"], default: 1, "dilation_rate", layer: layer.name, file: file),
                                    padding: (config["padding"] as? String) == "same" ? .same : .valid, activation: activation, softmax: softmax)
     }
 

@@ -24,6 +24,9 @@ struct WeightsManifest {
         var bytesPerValue: Int { dtype == "uint8" ? 1 : 2 }
     }
 
+    /// The most values one weight may hold (4 GiB of float32).
+    static let maxElements = 1 << 30
+
     /// Decoded weights by name (int32 weights are converted to float).
     static func load(_ manifest: [[String: Any]], directory: URL, file: String) throws -> [String: Tensor] {
         var entries: [Entry] = []
@@ -42,6 +45,15 @@ struct WeightsManifest {
             for weight in weights {
                 guard let name = weight["name"] as? String, let shape = weight["shape"] as? [Int], let dtype = weight["dtype"] as? String else {
                     throw TFJSError(file: file, message: "a weights entry of group \(groupIndex) lacks name, shape or dtype")
+                }
+                // Bounded before anything is sized from it: no negative dimension, no overflow.
+                var elements = 1
+                for dimension in shape {
+                    let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
+                    guard dimension >= 0, !overflow, product <= Self.maxElements else {
+                        throw TFJSError(file: file, node: name, message: "weight shape \(shape) is negative or over \(Self.maxElements) values")
+                    }
+                    elements = product
                 }
                 var quantization: Quantization?
                 if let q = weight["quantization"] as? [String: Any], let qtype = q["dtype"] as? String {

@@ -233,3 +233,38 @@ extension TFJSTests {
         }
     }
 }
+
+/// Every input the TF.js fuzz targets crashed on (Fuzz/regressions/tfjs*): each is now a
+/// `TFJSError` at load, naming the problem.
+@Suite struct TFJSFuzzRegressionTests {
+    static let inputs: [String] = ["tfjs", "tfjs-run"].flatMap { target in
+        let folder = TestSupport.repositoryRoot.appendingPathComponent("Fuzz/regressions/\(target)")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted().map { "\(target)/\($0)" }
+    }
+
+    @Test func everyRegressionIsPresent() {
+        #expect(Self.inputs.count >= 9, "\(Self.inputs)")
+    }
+
+    @Test(arguments: inputs)
+    func crashInputIsAnErrorNow(_ input: String) throws {
+        let bytes = Array(try Data(contentsOf: TestSupport.repositoryRoot.appendingPathComponent("Fuzz/regressions/\(input)")))
+        // As the harness does: model.json, then shards, separated by "\n--shard--\n".
+        let separator = Array("\n--shard--\n".utf8)
+        var parts: [[UInt8]] = [[]]
+        var index = 0
+        while index < bytes.count {
+            if bytes.count - index >= separator.count, Array(bytes[index..<(index + separator.count)]) == separator {
+                parts.append([])
+                index += separator.count
+            } else {
+                parts[parts.count - 1].append(bytes[index])
+                index += 1
+            }
+        }
+        let directory = try TestSupport.temporaryDirectory()
+        try Data(parts[0]).write(to: directory.appendingPathComponent("model.json"))
+        for (k, shard) in parts.dropFirst().enumerated() { try Data(shard).write(to: directory.appendingPathComponent("shard\(k + 1).bin")) }
+        #expect(throws: TFJSError.self, "\(input)") { try TFJSModel(contentsOf: directory.appendingPathComponent("model.json")) }
+    }
+}
