@@ -8,6 +8,7 @@ public enum DatasetDecodeCheck {
     /// The samples whose image cannot be decoded, in manifest order.
     public static func unreadable(in dataset: Dataset, applyOrientation: Bool = true, progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) -> [UnreadableSample] {
         let total = dataset.samples.count
-        return ImageLoading.load(dataset.samples, applyOrientation: applyOrientation) { progress($0, total) }.unreadable
+        // Decoded and dropped at once: no image is kept (no input specs to reduce to).
+        return ImageLoading.prepare(dataset.samples, for: [], applyOrientation: applyOrientation) { progress($0, total) }.unreadable
     }
 }

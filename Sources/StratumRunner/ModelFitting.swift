@@ -60,15 +60,16 @@ enum ModelFitting {
         }
         events(.fitting(variant: spec.name, examples: training.count))
         let input = try trainable.trainingInput(for: spec)
-        let loaded = ImageLoading.load(training, applyOrientation: applyOrientation) { _ in }
+        // Each training image is reduced to the model's input as soon as it is decoded.
+        let loaded = ImageLoading.prepare(training, for: [input], applyOrientation: applyOrientation)
         if !loaded.unreadable.isEmpty {
             if strict || loaded.readable.isEmpty {
                 throw UnreadableImagesError(manifest: dataset.manifest.path, samples: loaded.unreadable, noneReadable: loaded.readable.isEmpty)
             }
             events(.unreadableImages(loaded.unreadable))
         }
-        let examples = loaded.readable.map { sample, image in
-            TrainingExample(values: Preprocessor.prepare(image, for: input), label: sample.label)
+        let examples = loaded.readable.map { sample, inputs in
+            TrainingExample(values: inputs[input] ?? [], label: sample.label)
         }
         let summary = try trainable.fit(spec, labels: dataset.labels, examples: examples, provenance: provenance)
         events(.fitted(variant: spec.name, summary: summary, path: spec.path))
