@@ -266,6 +266,9 @@ public enum Elementwise {
             let target = ((image * fh + y * block.0 + i) * fw + x * block.1 + j) * c
             for ch in 0..<c { full[target + ch] = input.data[source + ch] }
         } } } } }
+        guard crops.0.0 >= 0, crops.0.1 >= 0, crops.1.0 >= 0, crops.1.1 >= 0 else {
+            throw EngineError.shapeMismatch("BatchToSpaceND crops \(crops) must not be negative")
+        }
         let (oh, ow) = (fh - crops.0.0 - crops.0.1, fw - crops.1.0 - crops.1.1)
         guard oh >= 0, ow >= 0 else { throw EngineError.shapeMismatch("BatchToSpaceND crops exceed the size") }
         var out = [Float](repeating: 0, count: n * oh * ow * c)

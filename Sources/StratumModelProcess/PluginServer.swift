@@ -13,14 +13,18 @@ public enum PluginServer {
         // Raw read(2)/write(2): FileHandle's readData copies through small buffers and was
         // several times slower than the model itself for 200 KB batches.
         let inputFD = input.fileDescriptor, outputFD = output.fileDescriptor
+        /// Exactly `count` bytes, or nil at end of input; memory grows as bytes arrive (1 MiB
+        /// at a time), so a length prefix alone reserves nothing.
         func read(_ count: Int) -> [UInt8]? {
-            var bytes = [UInt8](repeating: 0, count: count)
-            var offset = 0
-            while offset < count {
-                let n = bytes.withUnsafeMutableBytes { Glibc.read(inputFD, $0.baseAddress! + offset, count - offset) }
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(min(count, 1 << 20))
+            var piece = [UInt8](repeating: 0, count: min(count, 1 << 20))
+            while bytes.count < count {
+                let wanted = min(piece.count, count - bytes.count)
+                let n = piece.withUnsafeMutableBytes { Glibc.read(inputFD, $0.baseAddress!, wanted) }
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { return nil }
-                offset += n
+                bytes += piece[0..<n]
             }
             return bytes
         }
