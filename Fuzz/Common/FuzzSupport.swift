@@ -56,3 +56,21 @@ func split(_ bytes: [UInt8], separator: [UInt8]) -> [ArraySlice<UInt8>] {
     parts.append(bytes[start...])
     return parts
 }
+
+nonisolated(unsafe) private var modelShardsWritten = 0
+
+/// The TF.js targets' input written as an export folder: model.json, then each shard after
+/// "\n--shard--\n" as `shard<k>.bin` (1-based); shards a previous input left are removed.
+/// Returns the model.json URL.
+func writeModelFolder(_ bytes: [UInt8]) -> URL {
+    let parts = split(bytes, separator: Array("\n--shard--\n".utf8))
+    let model = writeScratch("model.json", parts[0])
+    for (index, shard) in parts.dropFirst().enumerated() { writeScratch("shard\(index + 1).bin", shard) }
+    if modelShardsWritten > parts.count - 1 {
+        for index in parts.count..<(modelShardsWritten + 1) {
+            try? FileManager.default.removeItem(at: fuzzScratch.appendingPathComponent("shard\(index).bin"))
+        }
+    }
+    modelShardsWritten = parts.count - 1
+    return model
+}

@@ -8,21 +8,9 @@
 import Foundation
 import StratumModelTFJS
 
-let separator = Array("\n--shard--\n".utf8)
-nonisolated(unsafe) var shardsWritten = 0
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let parts = split(fuzzBytes(data, size), separator: separator)
-    let model = writeScratch("model.json", parts[0])
-    for (index, shard) in parts.dropFirst().enumerated() { writeScratch("shard\(index + 1).bin", shard) }
-    // Shards of the previous input that this one does not have.
-    if shardsWritten > parts.count - 1 {
-        for index in parts.count..<(shardsWritten + 1) {
-            try? FileManager.default.removeItem(at: fuzzScratch.appendingPathComponent("shard\(index).bin"))
-        }
-    }
-    shardsWritten = parts.count - 1
+    let model = writeModelFolder(fuzzBytes(data, size))
     do {
         let loaded = try TFJSModel(contentsOf: model)
         _ = (loaded.inputShape, loaded.inputNames, loaded.format)

@@ -7,20 +7,9 @@ import Foundation
 import StratumEngine
 import StratumModelTFJS
 
-let separator = Array("\n--shard--\n".utf8)
-nonisolated(unsafe) var shardsWritten = 0
-
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let parts = split(fuzzBytes(data, size), separator: separator)
-    let modelFile = writeScratch("model.json", parts[0])
-    for (index, shard) in parts.dropFirst().enumerated() { writeScratch("shard\(index + 1).bin", shard) }
-    if shardsWritten > parts.count - 1 {
-        for index in parts.count..<(shardsWritten + 1) {
-            try? FileManager.default.removeItem(at: fuzzScratch.appendingPathComponent("shard\(index).bin"))
-        }
-    }
-    shardsWritten = parts.count - 1
+    let modelFile = writeModelFolder(fuzzBytes(data, size))
     guard let model = try? TFJSModel(contentsOf: modelFile) else { return 0 }
     let shape = model.inputShape.map { $0 <= 0 ? 1 : $0 }
     guard !shape.isEmpty, shape.count <= 6, shape.allSatisfy({ $0 <= 4096 }),

@@ -63,7 +63,7 @@ public enum StoredRunReports {
     /// from the experiment file and must never lead outside the reports folder).
     public static func directory(reportsRoot: URL, experiment: String, run: Int) -> URL {
         let safe = FileNameComponent.safe(experiment)
-        return reportsRoot.appendingPathComponent(safe.hasPrefix(".") ? "_" + safe : safe).appendingPathComponent("run-\(run)")
+        return reportsRoot.appendingPathComponent(safe).appendingPathComponent("run-\(run)")
     }
 
     /// Renders every report of a stored run into `<reportsRoot>/<experiment>/run-<n>/`.
