@@ -147,7 +147,10 @@ public enum Elementwise {
             throw EngineError.shapeMismatch("pad needs one non-negative (before, after) per axis of \(input.shape)")
         }
         let shape = zip(input.shape, paddings).map { $0 + $1.0 + $1.1 }
-        var out = [Float](repeating: value, count: shape.reduce(1, *))
+        guard paddings.allSatisfy({ $0.0 <= Tensor.maxElements && $0.1 <= Tensor.maxElements }), let count = Tensor.checkedCount(shape) else {
+            throw EngineError.shapeMismatch("padding \(input.shape) by \(paddings) gives more than \(Tensor.maxElements) values")
+        }
+        var out = [Float](repeating: value, count: count)
         // Fast path: spatial padding of NHWC, copied row by row.
         if input.rank == 4 && paddings[0] == (0, 0) && paddings[3] == (0, 0) {
             let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])

@@ -10,6 +10,22 @@ public struct Tensor: Sendable, Equatable {
         self.data = data
     }
 
+    /// The most values an op may produce (1 GiB of float32): shapes computed from model files
+    /// are checked against it before allocating.
+    public static let maxElements = 1 << 28
+
+    /// The number of values of `shape`, or nil when a dimension is negative or the product
+    /// overflows or exceeds `maxElements`.
+    public static func checkedCount(_ shape: [Int]) -> Int? {
+        var count = 1
+        for dimension in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+            guard dimension >= 0, !overflow, product <= maxElements else { return nil }
+            count = product
+        }
+        return count
+    }
+
     /// A tensor of zeros.
     public init(zeros shape: [Int]) {
         self.init(shape: shape, data: [Float](repeating: 0, count: shape.reduce(1, *)))
