@@ -43,9 +43,14 @@ public struct Runner: Sendable {
         self.registry = registry
     }
 
-    /// The database a run of `spec` uses with `options`.
+    /// The database a run of `spec` uses with `options`: `options.database`, else
+    /// `$STRATUM_DB`, else `stratum.sqlite` next to the experiment file.
     public static func databaseURL(for spec: ExperimentSpec, options: RunOptions) -> URL {
-        options.database ?? spec.file.deletingLastPathComponent().appendingPathComponent("stratum.sqlite")
+        if let database = options.database { return database }
+        if let environment = ProcessInfo.processInfo.environment["STRATUM_DB"], !environment.isEmpty {
+            return URL(fileURLWithPath: environment)
+        }
+        return spec.file.deletingLastPathComponent().appendingPathComponent("stratum.sqlite")
     }
 
     /// Runs the experiment. Input problems (dataset, unknown kinds or options) throw before a

@@ -23,7 +23,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Continue an interrupted run: predictions already stored are kept, the rest are made; the experiment file, manifest and model files must be unchanged.")
     var resume = false
 
-    @Option(help: "The SQLite file (default: stratum.sqlite next to the experiment).")
+    @Option(help: "The SQLite file (default: $STRATUM_DB, else stratum.sqlite next to the experiment).")
     var db: String?
 
     @Option(help: "The reports folder.")

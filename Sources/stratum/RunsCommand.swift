@@ -7,8 +7,8 @@ struct RunsCommand: ParsableCommand {
         commandName: "runs",
         abstract: "List the runs stored in a database, oldest first.")
 
-    @Option(help: "The SQLite file.")
-    var db: String = "Experiments/stratum.sqlite"
+    @Option(help: "The SQLite file (default: $STRATUM_DB, else Experiments/stratum.sqlite).")
+    var db: String?
 
     @Option(help: "Only runs of this experiment.")
     var experiment: String?
@@ -17,6 +17,7 @@ struct RunsCommand: ParsableCommand {
     var format: OutputFormat = .table
 
     func run() throws {
+        let db = StoreOptions.resolve(self.db)
         guard FileManager.default.fileExists(atPath: db) else {
             Terminal.error("error: no database at \(db) (run an experiment first, or pass --db)")
             throw ExitCode(ExitCodes.dataError)

@@ -28,10 +28,16 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Where the store is, shared by the commands that read it.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The SQLite file.")
-    var db: String = "Experiments/stratum.sqlite"
+    @Option(help: "The SQLite file (default: $STRATUM_DB, else Experiments/stratum.sqlite).")
+    var db: String?
+
+    /// `--db`, else `$STRATUM_DB`, else `Experiments/stratum.sqlite`.
+    static func resolve(_ db: String?) -> String {
+        db ?? ProcessInfo.processInfo.environment["STRATUM_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "Experiments/stratum.sqlite"
+    }
 
     func open() throws -> any RunStore {
+        let db = Self.resolve(self.db)
         guard FileManager.default.fileExists(atPath: db) else {
             Terminal.error("error: no database at \(db) (run an experiment first, or pass --db)")
             throw ExitCode(ExitCodes.dataError)

@@ -19,10 +19,13 @@ import Testing
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[3]
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> Result {
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -111,6 +114,18 @@ import Testing
         let json = try Self.run(["dataset", "validate", "data/manifest.csv", "--label", "sex", "--decode", "--format", "json"], in: directory)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect((object["unreadable"] as? [[String: Any]])?.count == bad.count)
+    }
+
+    @Test func everyCommandFindsTheDatabaseThroughSTRATUM_DB() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let summary = try HostileInputTests.tinyRun(reportsRoot: directory.appendingPathComponent("Reports"), in: directory)
+        let environment = ["STRATUM_DB": summary.database]
+        let runs = try Self.run(["runs", "--format", "json"], in: directory, environment: environment)
+        #expect(runs.status == 0 && runs.stdout.contains("\"number\" : 1"), "\(runs.stderr)")
+        let history = try Self.run(["history", "e"], in: directory, environment: environment)
+        #expect(history.status == 0, "\(history.stderr)")
+        let without = try Self.run(["runs"], in: directory)
+        #expect(without.status == 65 && without.stderr.contains("Experiments/stratum.sqlite"))
     }
 
     @Test func reportsFindADatasetThatMovedWithDataRoot() throws {
