@@ -22,8 +22,10 @@ enum RunFinalization {
             (slice.name, slice.definition, slice.members.map { sampleIDs[$0] })
         })
         var accuracies: [SliceAccuracy] = []
+        let storedLabels = Dictionary(try store.variants(runID: runID).compactMap { record in record.id.map { ($0, record.labels) } },
+                                      uniquingKeysWith: { first, _ in first })
         for variant in variants where variant.failure == nil {
-            let labels = try store.variants(runID: runID).first { $0.id == variant.variantID }?.labels ?? []
+            let labels = storedLabels[variant.variantID] ?? []
             let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
             let predicted = try store.predictedLabels(runID: runID, variantID: variant.variantID)
             var trueIndices: [Int] = [], predictedIndices: [Int] = []
