@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "StratumImaging", dependencies: ["StratumCore", "CLibPNG", "CTurboJPEG"]),
         .target(name: "StratumData", dependencies: ["StratumCore", "StratumImaging"]),
         .target(name: "StratumMetrics", dependencies: ["StratumCore"]),
+        .target(name: "StratumStatistics", dependencies: ["StratumCore", "StratumMetrics"]),
         .target(name: "StratumModelLogistic", dependencies: ["StratumCore", "StratumImaging"]),
         .target(name: "StratumModelProcess", dependencies: ["StratumCore"]),
         .target(name: "StratumEngineSIMD", swiftSettings: simdKernelSettings),
@@ -42,12 +43,12 @@ let package = Package(
         ]),
         .target(name: "StratumReports", dependencies: ["StratumCore", "StratumMetrics", "StratumImaging"]),
         .target(name: "StratumRunner", dependencies: [
-            "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumStore",
+            "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumStatistics", "StratumStore",
             "StratumReports", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "stratum", dependencies: [
-            "StratumRunner", "StratumCore", "StratumData", "StratumImaging", "StratumStore", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS", "StratumEngine",
+            "StratumRunner", "StratumCore", "StratumData", "StratumImaging", "StratumMetrics", "StratumStatistics", "StratumStore", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS", "StratumEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "StratumTesting", dependencies: ["StratumCore", "StratumStore"]),
@@ -56,7 +57,7 @@ let package = Package(
         .executableTarget(name: "stratum-plugin-brightness", path: "Experiments/plugins/swift-brightness"),
 
         .testTarget(name: "StratumTests", dependencies: [
-            "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumModelLogistic",
+            "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumStatistics", "StratumModelLogistic",
             "StratumModelProcess", "StratumEngine", "StratumModelTFJS", "StratumStore", "StratumReports", "StratumRunner", "StratumTesting",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),

@@ -2,6 +2,7 @@ import Foundation
 import StratumCore
 import StratumData
 import StratumMetrics
+import StratumStatistics
 import StratumStore
 
 /// After the last chunk: slices over the decodable samples, then every metric of every
@@ -13,38 +14,41 @@ enum RunFinalization {
         var accuracies: [SliceAccuracy]
     }
 
-    static func finish(_ spec: ExperimentSpec, samples: [Sample], sampleIDs: [Int64], variants: [RunVariant],
-                       store: any RunStore, runID: Int64, events: @Sendable (RunEvent) -> Void) throws -> Outcome {
+    static func finish(_ spec: ExperimentSpec, labels: [String], samples: [Sample], sampleIDs: [Int64], variants: [RunVariant],
+                       bootstrap: BootstrapSettings, store: any RunStore, runID: Int64,
+                       events: @Sendable (RunEvent) -> Void) throws -> Outcome {
         try store.clearDerivedResults(runID)
         let (slices, skipped) = try SliceBuilder.build(spec.slices, samples: samples)
         events(.slicesBuilt(count: slices.count, skipped: skipped.map { "\($0.name) (n=\($0.size))" }))
         let sliceIDs = try store.insertSlices(runID: runID, slices.map { slice in
             (slice.name, slice.definition, slice.members.map { sampleIDs[$0] })
         })
+        let storedVariants = Dictionary(try store.variants(runID: runID).compactMap { record in record.id.map { ($0, record) } },
+                                        uniquingKeysWith: { first, _ in first })
+        var byVariant: [Int64: [Int64: PredictionRecord]] = [:]
+        for prediction in try store.predictions(runID: runID) { byVariant[prediction.modelVariantId, default: [:]][prediction.sampleId] = prediction }
+        let finished = variants.filter { $0.failure == nil }
+        let outcomes = try finished.map { variant in
+            try RunOutcomes.outcomes(labels: labels, sampleIDs: sampleIDs, truth: samples.map(\.label),
+                                     variantLabels: storedVariants[variant.variantID]?.labels ?? labels,
+                                     predictions: byVariant[variant.variantID] ?? [:], variant: variant.name)
+        }
+        byVariant = [:]
         var accuracies: [SliceAccuracy] = []
-        let storedLabels = Dictionary(try store.variants(runID: runID).compactMap { record in record.id.map { ($0, record.labels) } },
-                                      uniquingKeysWith: { first, _ in first })
-        for variant in variants where variant.failure == nil {
-            let labels = storedLabels[variant.variantID] ?? []
-            let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, $0) })
-            let predicted = try store.predictedLabels(runID: runID, variantID: variant.variantID)
-            var trueIndices: [Int] = [], predictedIndices: [Int] = []
-            for (sample, id) in zip(samples, sampleIDs) {
-                guard let truth = index[sample.label], let label = predicted[id], let guess = index[label] else {
-                    throw RunError(message: "variant '\(variant.name)' has no usable prediction for sample '\(sample.id)' (the run is incomplete)")
-                }
-                trueIndices.append(truth)
-                predictedIndices.append(guess)
-            }
-            for slice in slices {
-                let metrics = ClassificationMetrics(confusion: ConfusionMatrix(
-                    labels: labels,
-                    trueIndices: slice.members.map { trueIndices[$0] },
-                    predictedIndices: slice.members.map { predictedIndices[$0] }))
+        guard let truth = outcomes.first?.truth else { return Outcome(slices: slices, accuracies: []) }
+        // Every variant on the same resamples of a slice: intervals of differences stay paired.
+        let evaluated = StatisticsParallel.map(Array(slices.enumerated())) { position, slice in
+            Bootstrap.evaluate(outcomes, slice: EvaluationSlice(members: slice.members.map { Int32($0) }, truth: truth, classCount: labels.count),
+                               settings: bootstrap, stream: UInt64(position))
+        }
+        for (v, variant) in finished.enumerated() {
+            for (s, slice) in slices.enumerated() {
+                let metrics = evaluated[s][v]
                 guard let sliceID = sliceIDs[slice.name] else { throw RunError(message: "slice '\(slice.name)' missing from the store") }
                 try store.insertMetrics(runID: runID, variantID: variant.variantID, sliceID: sliceID, metrics: metrics)
-                accuracies.append(SliceAccuracy(variant: variant.name, slice: slice.name, n: metrics.n, accuracy: metrics.accuracy.number,
-                                                interval: metrics.accuracyInterval.map { ($0.low, $0.high) }))
+                let accuracy = metrics.metrics[0]
+                accuracies.append(SliceAccuracy(variant: variant.name, slice: slice.name, n: metrics.n, accuracy: accuracy.value.number,
+                                                interval: accuracy.interval.map { ($0.low, $0.high) }))
             }
             try store.setVariantStatus(variant.variantID, .completed)
         }

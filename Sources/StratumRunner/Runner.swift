@@ -4,6 +4,7 @@ import StratumData
 import StratumImaging
 import StratumMetrics
 import StratumReports
+import StratumStatistics
 import StratumStore
 
 /// Where a run writes and how it batches.
@@ -23,6 +24,8 @@ public struct RunOptions: Sendable {
     public var resume: ResumeTarget?
     /// Images decoded and held at once (memory is about this many decoded images plus the models).
     public var chunkSize = StreamingEvaluation.defaultChunkSize
+    /// Resamples and seed of the bootstrap intervals (metrics that are not proportions).
+    public var bootstrap = BootstrapSettings()
 
     public init(database: URL? = nil, reportsRoot: URL = URL(fileURLWithPath: "Reports"), batchSize: Int? = nil, refit: Bool = false,
                 strict: Bool = false, resume: ResumeTarget? = nil) {
@@ -124,8 +127,8 @@ public struct Runner: Sendable {
             guard !readable.isEmpty else {
                 throw UnreadableImagesError(manifest: dataset.manifest.path, samples: unreadable, noneReadable: true)
             }
-            let outcome = try RunFinalization.finish(spec, samples: readable.map(\.0), sampleIDs: readable.map(\.1), variants: variants,
-                                                     store: store, runID: runID, events: events)
+            let outcome = try RunFinalization.finish(spec, labels: dataset.labels, samples: readable.map(\.0), sampleIDs: readable.map(\.1),
+                                                     variants: variants, bootstrap: options.bootstrap, store: store, runID: runID, events: events)
             let outcomes = variants.map { VariantOutcome(name: $0.name, kind: $0.kind, failed: $0.failure) }
             let failed = outcomes.filter { $0.failed != nil }.count
             let status: RunStatus = failed == 0 ? .completed : (failed == outcomes.count ? .failed : .completedWithErrors)

@@ -143,6 +143,10 @@ public struct MetricRecord: Codable, Sendable, FetchableRecord, MutablePersistab
     public var ciHigh: Double?
     public var n: Int
     public var note: String?
+    /// The proportion's trials, or n for a mean over samples (nil for runs stored before v4).
+    public var denominator: Int?
+    /// `IntervalMethod` raw value.
+    public var intervalMethod: String?
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 

@@ -29,6 +29,7 @@ public protocol RunStore: AnyObject, Sendable {
     // Dataset and samples
     func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: Int64) throws -> (datasetID: Int64, sampleIDs: [String: Int64])
     func datasetHash(runID: Int64) throws -> String?
+    func datasetLabels(runID: Int64) throws -> [String]
     func samples(runID: Int64) throws -> [StoredSample]
     func insertUnreadableSamples(runID: Int64, _ samples: [(sampleID: Int64, reason: String)]) throws
     func unreadableSamples(runID: Int64) throws -> [(key: String, path: String, reason: String)]
@@ -46,8 +47,14 @@ public protocol RunStore: AnyObject, Sendable {
     func clearDerivedResults(_ runID: Int64) throws
     func insertSlices(runID: Int64, _ slices: [(name: String, definition: String, sampleIDs: [Int64])]) throws -> [String: Int64]
     func slices(runID: Int64) throws -> [StoredSlice]
-    func insertMetrics(runID: Int64, variantID: Int64, sliceID: Int64, metrics: ClassificationMetrics) throws
+    func insertMetrics(runID: Int64, variantID: Int64, sliceID: Int64, metrics: SliceMetrics) throws
     func metrics(named name: String, runID: Int64?, experiment: String?, slice: String?) throws -> [StoredMetric]
+    func allMetrics(runID: Int64) throws -> [StoredMetricRow]
+    func confusionCells(runID: Int64) throws -> [StoredConfusionCell]
+
+    // Comparisons
+    func insertComparison(_ comparison: StoredComparison) throws -> Int64
+    func comparisons(candidateRunID: Int64) throws -> [StoredComparison]
 }
 
 extension RunStore {

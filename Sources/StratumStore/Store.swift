@@ -153,6 +153,15 @@ public final class Store: Sendable {
         }
     }
 
+    /// The labels of the run's dataset, in class order (empty when the run stored no dataset).
+    public func datasetLabels(runID: Int64) throws -> [String] {
+        try read { db in
+            guard let text = try String.fetchOne(db, sql: "SELECT d.labels FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?", arguments: [runID]),
+                  let labels = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else { return [] }
+            return labels
+        }
+    }
+
     /// Renews a running run's lease (its holder calls this every `RunLease.heartbeatInterval`).
     public func heartbeat(_ runID: Int64, at time: Date = Date()) throws {
         try writer.write { db in
@@ -275,12 +284,13 @@ public final class Store: Sendable {
     }
 
     /// Stores every metric and the confusion matrix of one variant on one slice.
-    public func insertMetrics(runID: Int64, variantID: Int64, sliceID: Int64, metrics: ClassificationMetrics) throws {
+    public func insertMetrics(runID: Int64, variantID: Int64, sliceID: Int64, metrics: SliceMetrics) throws {
         try writer.write { db in
-            for metric in metrics.namedValues {
+            for metric in metrics.metrics {
                 var record = MetricRecord(id: nil, runId: runID, modelVariantId: variantID, sliceId: sliceID, name: metric.name,
                                           value: metric.value.number, ciLow: metric.interval?.low, ciHigh: metric.interval?.high,
-                                          n: metrics.n, note: metric.value.undefinedReason)
+                                          n: metric.n, note: metric.value.undefinedReason, denominator: metric.denominator,
+                                          intervalMethod: metric.intervalMethod?.rawValue)
                 try record.insert(db)
             }
             let labels = metrics.confusion.labels
@@ -289,6 +299,27 @@ public final class Store: Sendable {
                     try ConfusionCellRecord(runId: runID, modelVariantId: variantID, sliceId: sliceID, trueLabel: labels[i], predictedLabel: labels[j], count: count).insert(db)
                 }
             }
+        }
+    }
+
+    public func insertComparison(_ comparison: StoredComparison) throws -> Int64 {
+        try writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO comparison (baselineRunId, baselineVariant, candidateRunId, candidateVariant, metric, correction, alpha, resamples, seed, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [comparison.baselineRunID, comparison.baselineVariant, comparison.candidateRunID, comparison.candidateVariant,
+                                 comparison.metric, comparison.correction, comparison.alpha, comparison.resamples,
+                                 Int64(bitPattern: comparison.seed), comparison.createdAt])
+            let id = db.lastInsertedRowID
+            for row in comparison.slices {
+                try db.execute(sql: """
+                    INSERT INTO comparisonSlice (comparisonId, slice, n, baseline, candidate, difference, ciLow, ciHigh,
+                        baselineOnlyCorrect, candidateOnlyCorrect, p, adjustedP, verdict)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [id, row.slice, row.n, row.baseline, row.candidate, row.difference, row.low, row.high,
+                                     row.baselineOnlyCorrect, row.candidateOnlyCorrect, row.p, row.adjustedP, row.verdict])
+            }
+            return id
         }
     }
 

@@ -118,6 +118,43 @@ enum StoreSchema {
                 t.add(column: "heartbeatAt", .datetime)
             }
         }
+        migrator.registerMigration("v4-statistics") { db in
+            // Each metric's denominator and the method that made its interval.
+            try db.alter(table: "metric") { t in
+                t.add(column: "denominator", .integer)
+                t.add(column: "intervalMethod", .text)
+            }
+            // Paired comparisons of two variants (of one run or of two runs), one row per slice.
+            try db.create(table: "comparison") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("baselineRun", inTable: "run", onDelete: .cascade).notNull()
+                t.column("baselineVariant", .text).notNull()
+                t.belongsTo("candidateRun", inTable: "run", onDelete: .cascade).notNull()
+                t.column("candidateVariant", .text).notNull()
+                t.column("metric", .text).notNull()
+                t.column("correction", .text).notNull()
+                t.column("alpha", .double).notNull()
+                t.column("resamples", .integer).notNull()
+                t.column("seed", .integer).notNull()
+                t.column("createdAt", .datetime).notNull()
+            }
+            try db.create(table: "comparisonSlice") { t in
+                t.belongsTo("comparison", onDelete: .cascade).notNull()
+                t.column("slice", .text).notNull()
+                t.column("n", .integer).notNull()
+                t.column("baseline", .double)
+                t.column("candidate", .double)
+                t.column("difference", .double)
+                t.column("ciLow", .double)
+                t.column("ciHigh", .double)
+                t.column("baselineOnlyCorrect", .integer).notNull()
+                t.column("candidateOnlyCorrect", .integer).notNull()
+                t.column("p", .double)
+                t.column("adjustedP", .double)
+                t.column("verdict", .text).notNull()
+                t.primaryKey(["comparisonId", "slice"])
+            }
+        }
         return migrator
     }
 }

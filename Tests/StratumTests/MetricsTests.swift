@@ -75,7 +75,9 @@ import Testing
         #expect(metrics.accuracy == .undefined("empty slice"))
         #expect(metrics.accuracyInterval == nil)
         #expect(metrics.precision(0).number == nil)
-        #expect(metrics.namedValues.allSatisfy { $0.value.number == nil })
+        let empty = MetricSuite.evaluate(VariantOutcomes(labels: ["a", "b"], truth: [], predicted: [], probabilities: []),
+                                         slice: EvaluationSlice(members: [], truth: [], classCount: 2))
+        #expect(empty.metrics.allSatisfy { $0.value.number == nil && $0.value.undefinedReason != nil })
     }
 
     @Test func rowNormalisationLeavesEmptyRowsAtZero() {
@@ -83,9 +85,11 @@ import Testing
         #expect(matrix.rowNormalized == [[0.75, 0.25], [0, 0]])
     }
 
-    @Test func namedMetricsSayTheirDirection() {
-        let metrics = ClassificationMetrics(confusion: ConfusionMatrix(labels: ["a", "b"], counts: [[3, 1], [2, 4]]))
-        #expect(metrics.namedValues.allSatisfy { $0.name.contains("Score") })
-        #expect(metrics.namedValues.count == 3 + 3 * 2)
+    @Test func layoutNamesEveryMetricOnceWithItsDirection() {
+        let layout = MetricLayout(labels: ["a", "b"])
+        #expect(layout.names.count == 9 + 6 * 2 && Set(layout.names).count == layout.names.count)
+        for (name, higher) in zip(layout.names, layout.higherIsBetter) {
+            #expect(higher == !(name.hasSuffix("Loss") || name == "logLoss" || name.hasPrefix("expectedCalibration") || name.hasPrefix("falsePositiveRate")), "\(name)")
+        }
     }
 }

@@ -1,0 +1,238 @@
+import Foundation
+
+/// Every metric Stratum computes for a variant on a slice, in one fixed order.
+///
+/// Label order is the variant's (the dataset's labels, sorted). Confusion matrices have true
+/// labels as rows and predicted labels as columns. An undefined value is `.undefined(reason)`,
+/// never 0. With two labels, `labels[1]` is the positive class of ROC AUC and Brier score.
+///
+/// | name | definition | interval |
+/// |---|---|---|
+/// | `accuracyScore` | correct / n | Wilson |
+/// | `balancedAccuracyScore` | mean recall over the classes present | bootstrap |
+/// | `macroF1Score` | mean of the defined per-class F1 | bootstrap |
+/// | `weightedF1Score` | support-weighted mean F1 | bootstrap |
+/// | `matthewsCorrcoef` | multiclass MCC | bootstrap |
+/// | `rocAucScore` | binary AUC of p(labels[1]); more labels: one-vs-rest macro | bootstrap |
+/// | `logLoss` | mean −ln p(true class) | bootstrap |
+/// | `brierScoreLoss` | mean Brier loss (see `VariantOutcomes`) | bootstrap |
+/// | `expectedCalibrationError` | 10 equal-width confidence bins (`Calibration`) | bootstrap |
+/// | `precisionScore[c]` | tp / predicted c | Wilson |
+/// | `recallScore[c]` | tp / support of c | Wilson |
+/// | `f1Score[c]` | 2tp / (support + predicted) | bootstrap |
+/// | `selectionRate[c]` | predicted c / n | Wilson |
+/// | `truePositiveRate[c]` | = recall of c | Wilson |
+/// | `falsePositiveRate[c]` | other classes predicted c / samples of other classes | Wilson |
+///
+/// A slice holding one class only (e.g. a slice defined on the label): balanced accuracy is
+/// that class's recall (= accuracy); the absent class's recall and true positive rate are
+/// undefined; its F1 is 0 when it was predicted at all (every such prediction is wrong) and
+/// undefined otherwise, so macro F1 averages in that 0 — it is ≤ half the present class's F1 —
+/// and weighted F1 ignores it; MCC and ROC AUC are undefined.
+public struct MetricLayout: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// A proportion successes/trials: gets a Wilson interval.
+        case proportion
+        /// Anything else: gets a bootstrap interval.
+        case statistic
+    }
+
+    public let labels: [String]
+    public let names: [String]
+    public let kinds: [Kind]
+    /// Whether larger values are better (false for losses and calibration error).
+    public let higherIsBetter: [Bool]
+
+    static let perClassNames = ["precisionScore", "recallScore", "f1Score", "selectionRate", "truePositiveRate", "falsePositiveRate"]
+    static let overallNames: [(String, Kind, Bool)] = [
+        ("accuracyScore", .proportion, true), ("balancedAccuracyScore", .statistic, true), ("macroF1Score", .statistic, true),
+        ("weightedF1Score", .statistic, true), ("matthewsCorrcoef", .statistic, true), ("rocAucScore", .statistic, true),
+        ("logLoss", .statistic, false), ("brierScoreLoss", .statistic, false), ("expectedCalibrationError", .statistic, false),
+    ]
+
+    public init(labels: [String]) {
+        self.labels = labels
+        var names = Self.overallNames.map(\.0), kinds = Self.overallNames.map(\.1), higher = Self.overallNames.map(\.2)
+        for label in labels {
+            for (i, name) in Self.perClassNames.enumerated() {
+                names.append("\(name)[\(label)]")
+                kinds.append(i == 2 ? .statistic : .proportion)
+                higher.append(i != 5)  // a false positive rate is better low
+            }
+        }
+        self.names = names
+        self.kinds = kinds
+        self.higherIsBetter = higher
+    }
+
+    public func index(of name: String) -> Int? { names.firstIndex(of: name) }
+}
+
+/// The members of one slice, grouped for stratified resampling.
+public struct EvaluationSlice: Sendable {
+    /// Sample indices (into a `VariantOutcomes`).
+    public let members: [Int32]
+    /// Positions into `members`, one list per true class.
+    public let strata: [[Int32]]
+
+    public init(members: [Int32], truth: [Int32], classCount: Int) {
+        self.members = members
+        var strata = [[Int32]](repeating: [], count: classCount)
+        for (position, sample) in members.enumerated() { strata[Int(truth[Int(sample)])].append(Int32(position)) }
+        self.strata = strata
+    }
+}
+
+/// One slice's metrics, each with its n, denominator and interval.
+public struct SliceMetrics: Sendable {
+    public var confusion: ConfusionMatrix
+    public var metrics: [NamedMetric]
+    public var n: Int { confusion.total }
+}
+
+/// Computes `MetricLayout`'s metrics. One code path serves point estimates (weights 1) and
+/// bootstrap resamples (a weight per member: how often the resample drew it).
+public enum MetricSuite {
+    /// Members of a slice sorted by the score of each class ROC AUC uses; computed once per
+    /// variant and slice and reused by every resample.
+    public struct ScoreOrder: Sendable {
+        /// Per scored class: positions into the slice's members, ascending by score.
+        let order: [[Int32]]
+        /// Per scored class: whether position i of `order` starts a new run of equal scores.
+        let startsGroup: [[Bool]]
+        let classes: [Int]
+
+        public init(_ outcomes: VariantOutcomes, slice: EvaluationSlice) {
+            let k = outcomes.classCount
+            classes = outcomes.hasProbabilities ? (k == 2 ? [1] : Array(0..<k)) : []
+            var order: [[Int32]] = [], starts: [[Bool]] = []
+            for c in classes {
+                let score = { (position: Int32) in outcomes.probabilities[Int(slice.members[Int(position)]) * k + c] }
+                let sorted = (0..<Int32(slice.members.count)).sorted { score($0) < score($1) }
+                order.append(sorted)
+                starts.append(sorted.indices.map { $0 == 0 || score(sorted[$0]) != score(sorted[$0 - 1]) })
+            }
+            self.order = order
+            self.startsGroup = starts
+        }
+    }
+
+    /// The metrics of `outcomes` on `slice`, in `MetricLayout(labels:)` order.
+    /// - Parameter weights: how many times each member counts (nil: once each).
+    public static func values(_ outcomes: VariantOutcomes, slice: EvaluationSlice, order: ScoreOrder, weights: [Int32]? = nil) -> (ConfusionMatrix, [MetricValue]) {
+        let k = outcomes.classCount
+        var counts = [Int](repeating: 0, count: k * k)
+        var logLoss = 0.0, brier = 0.0, total = 0
+        var binCount = [Int](repeating: 0, count: 10), binConfidence = [Double](repeating: 0, count: 10), binHits = [Int](repeating: 0, count: 10)
+        let probabilities = outcomes.hasProbabilities
+        for (position, sample) in slice.members.enumerated() {
+            let w = weights.map { Int($0[position]) } ?? 1
+            if w == 0 { continue }
+            let i = Int(sample)
+            counts[Int(outcomes.truth[i]) * k + Int(outcomes.predicted[i])] += w
+            total += w
+            if probabilities {
+                logLoss += Double(w) * outcomes.logLoss[i]
+                brier += Double(w) * outcomes.brier[i]
+                let confidence = outcomes.confidence[i]
+                let b = min(9, max(0, Int(confidence * 10)))
+                binCount[b] += w
+                binConfidence[b] += Double(w) * confidence
+                if outcomes.correct[i] { binHits[b] += w }
+            }
+        }
+        let confusion = ConfusionMatrix(labels: outcomes.labels, counts: (0..<k).map { Array(counts[($0 * k)..<($0 * k + k)]) })
+        let m = ClassificationMetrics(confusion: confusion)
+        let noProbabilities = MetricValue.undefined("the variant gave no probabilities")
+        let empty = MetricValue.undefined("empty slice")
+        var values: [MetricValue] = [m.accuracy, m.balancedAccuracy, m.macroF1, m.weightedF1, m.matthewsCorrelation]
+        if !probabilities {
+            values += [noProbabilities, noProbabilities, noProbabilities, noProbabilities]
+        } else if total == 0 {
+            values += [empty, empty, empty, empty]
+        } else {
+            values.append(rocAUC(outcomes, slice: slice, order: order, weights: weights))
+            values.append(.value(logLoss / Double(total)))
+            values.append(.value(brier / Double(total)))
+            var ece = 0.0
+            for b in 0..<10 where binCount[b] > 0 {
+                ece += abs(Double(binHits[b]) - binConfidence[b]) / Double(total)
+            }
+            values.append(.value(ece))
+        }
+        for c in 0..<k {
+            values += [m.precision(c), m.recall(c), m.f1(c), m.selectionRate(c), m.recall(c), m.falsePositiveRate(c)]
+        }
+        return (confusion, values)
+    }
+
+    /// Binary: the probability that a random positive outscores a random negative, ties
+    /// counting one half (`roc_auc_score`). More labels: the unweighted mean of each class
+    /// against the rest, defined only when every class occurs and not alone.
+    static func rocAUC(_ outcomes: VariantOutcomes, slice: EvaluationSlice, order: ScoreOrder, weights: [Int32]?) -> MetricValue {
+        var sum = 0.0
+        for (j, c) in order.classes.enumerated() {
+            var positives = 0.0, negatives = 0.0, area = 0.0
+            var groupPositives = 0.0, groupNegatives = 0.0
+            for (rank, position) in order.order[j].enumerated() {
+                if order.startsGroup[j][rank] {
+                    area += groupPositives * (negatives + 0.5 * groupNegatives)
+                    negatives += groupNegatives
+                    positives += groupPositives
+                    groupPositives = 0; groupNegatives = 0
+                }
+                let w = Double(weights.map { $0[Int(position)] } ?? 1)
+                if Int(outcomes.truth[Int(slice.members[Int(position)])]) == c { groupPositives += w } else { groupNegatives += w }
+            }
+            area += groupPositives * (negatives + 0.5 * groupNegatives)
+            negatives += groupNegatives
+            positives += groupPositives
+            guard positives > 0, negatives > 0 else {
+                return .undefined(positives == 0 && negatives == 0 ? "empty slice" : "the slice holds one class only for '\(outcomes.labels[c])' against the rest")
+            }
+            sum += area / (positives * negatives)
+        }
+        return .value(sum / Double(order.classes.count))
+    }
+
+    /// Point estimates with intervals: Wilson for proportions; `bootstrap` (when given) for
+    /// the rest, which otherwise get none.
+    public static func evaluate(_ outcomes: VariantOutcomes, slice: EvaluationSlice, bootstrap: [ConfidenceInterval?]? = nil) -> SliceMetrics {
+        let layout = MetricLayout(labels: outcomes.labels)
+        let (confusion, values) = Self.values(outcomes, slice: slice, order: ScoreOrder(outcomes, slice: slice))
+        let n = confusion.total
+        var metrics: [NamedMetric] = []
+        for (index, value) in values.enumerated() {
+            var metric = NamedMetric(name: layout.names[index], value: value, n: n)
+            if layout.kinds[index] == .proportion, let (successes, trials) = proportion(index, confusion: confusion) {
+                metric.denominator = trials
+                if value.number != nil, let interval = WilsonInterval.interval(successes: successes, trials: trials) {
+                    metric.interval = interval
+                    metric.intervalMethod = .wilson
+                }
+            } else if value.number != nil, let interval = bootstrap?[index] {
+                metric.interval = interval
+                metric.intervalMethod = .stratifiedBootstrap
+            }
+            if layout.kinds[index] == .statistic, index >= 6, index <= 8 { metric.denominator = n }
+            metrics.append(metric)
+        }
+        return SliceMetrics(confusion: confusion, metrics: metrics)
+    }
+
+    /// Successes and trials of the proportion at layout `index`.
+    static func proportion(_ index: Int, confusion: ConfusionMatrix) -> (Int, Int)? {
+        if index == 0 { return (confusion.correct, confusion.total) }
+        let perClass = index - MetricLayout.overallNames.count
+        guard perClass >= 0 else { return nil }
+        let c = perClass / MetricLayout.perClassNames.count
+        let tp = confusion.counts[c][c]
+        switch perClass % MetricLayout.perClassNames.count {
+        case 0: return (tp, confusion.predictedCount(c))
+        case 1, 4: return (tp, confusion.support(c))
+        case 3: return (confusion.predictedCount(c), confusion.total)
+        case 5: return (confusion.predictedCount(c) - tp, confusion.total - confusion.support(c))
+        default: return nil
+        }
+    }
+}

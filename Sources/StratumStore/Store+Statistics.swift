@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+
+/// A paired comparison as stored: two variants (of one run or of two) and one row per slice.
+public struct StoredComparison: Sendable, Codable {
+    public struct Row: Sendable, Codable {
+        public var slice: String
+        public var n: Int
+        public var baseline: Double?
+        public var candidate: Double?
+        public var difference: Double?
+        public var low: Double?
+        public var high: Double?
+        public var baselineOnlyCorrect: Int
+        public var candidateOnlyCorrect: Int
+        public var p: Double?
+        public var adjustedP: Double?
+        public var verdict: String
+
+        public init(slice: String, n: Int, baseline: Double?, candidate: Double?, difference: Double?, low: Double?, high: Double?,
+                    baselineOnlyCorrect: Int, candidateOnlyCorrect: Int, p: Double?, adjustedP: Double?, verdict: String) {
+            self.slice = slice; self.n = n; self.baseline = baseline; self.candidate = candidate; self.difference = difference
+            self.low = low; self.high = high; self.baselineOnlyCorrect = baselineOnlyCorrect; self.candidateOnlyCorrect = candidateOnlyCorrect
+            self.p = p; self.adjustedP = adjustedP; self.verdict = verdict
+        }
+    }
+
+    public var baselineRunID: Int64
+    public var baselineVariant: String
+    public var candidateRunID: Int64
+    public var candidateVariant: String
+    public var metric: String
+    public var correction: String
+    public var alpha: Double
+    public var resamples: Int
+    public var seed: UInt64
+    public var createdAt: Date
+    public var slices: [Row]
+
+    public init(baselineRunID: Int64, baselineVariant: String, candidateRunID: Int64, candidateVariant: String, metric: String,
+                correction: String, alpha: Double, resamples: Int, seed: UInt64, createdAt: Date = Date(), slices: [Row]) {
+        self.baselineRunID = baselineRunID; self.baselineVariant = baselineVariant; self.candidateRunID = candidateRunID
+        self.candidateVariant = candidateVariant; self.metric = metric; self.correction = correction; self.alpha = alpha
+        self.resamples = resamples; self.seed = seed; self.createdAt = createdAt; self.slices = slices
+    }
+}
+
+/// Every stored metric row of a run, with what the tables and JSON show.
+public struct StoredMetricRow: Sendable, Codable, Equatable {
+    public var variant: String
+    public var slice: String
+    public var name: String
+    public var value: Double?
+    public var ciLow: Double?
+    public var ciHigh: Double?
+    public var intervalMethod: String?
+    public var n: Int
+    public var denominator: Int?
+    /// Why the value is undefined.
+    public var note: String?
+}
+
+/// One cell of a stored confusion matrix.
+public struct StoredConfusionCell: Sendable, Codable, Equatable {
+    public var variant: String
+    public var slice: String
+    public var trueLabel: String
+    public var predictedLabel: String
+    public var count: Int
+}
+
+extension Store {
+    /// Every metric of a run, by variant (in insertion order), slice and metric.
+    public func allMetrics(runID: Int64) throws -> [StoredMetricRow] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT v.name AS variant, s.name AS slice, m.name, m.value, m.ciLow, m.ciHigh, m.intervalMethod, m.n, m.denominator, m.note
+                FROM metric m JOIN modelVariant v ON v.id = m.modelVariantId JOIN slice s ON s.id = m.sliceId
+                WHERE m.runId = ? ORDER BY v.id, s.id, m.id
+                """, arguments: [runID]).map {
+                StoredMetricRow(variant: $0["variant"], slice: $0["slice"], name: $0["name"], value: $0["value"], ciLow: $0["ciLow"],
+                                ciHigh: $0["ciHigh"], intervalMethod: $0["intervalMethod"], n: $0["n"], denominator: $0["denominator"], note: $0["note"])
+            }
+        }
+    }
+
+    public func confusionCells(runID: Int64) throws -> [StoredConfusionCell] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT v.name AS variant, s.name AS slice, c.trueLabel, c.predictedLabel, c.count
+                FROM confusionCell c JOIN modelVariant v ON v.id = c.modelVariantId JOIN slice s ON s.id = c.sliceId
+                WHERE c.runId = ? ORDER BY v.id, s.id, c.rowid
+                """, arguments: [runID]).map {
+                StoredConfusionCell(variant: $0["variant"], slice: $0["slice"], trueLabel: $0["trueLabel"], predictedLabel: $0["predictedLabel"], count: $0["count"])
+            }
+        }
+    }
+
+    /// Comparisons whose candidate run is `runID`, newest first.
+    public func comparisons(candidateRunID runID: Int64) throws -> [StoredComparison] {
+        try read { db in
+            let heads = try Row.fetchAll(db, sql: "SELECT * FROM comparison WHERE candidateRunId = ? ORDER BY id DESC", arguments: [runID])
+            return try heads.map { head in
+                let rows = try Row.fetchAll(db, sql: "SELECT * FROM comparisonSlice WHERE comparisonId = ? ORDER BY rowid", arguments: [head["id"] as Int64]).map {
+                    StoredComparison.Row(slice: $0["slice"], n: $0["n"], baseline: $0["baseline"], candidate: $0["candidate"], difference: $0["difference"],
+                                         low: $0["ciLow"], high: $0["ciHigh"], baselineOnlyCorrect: $0["baselineOnlyCorrect"],
+                                         candidateOnlyCorrect: $0["candidateOnlyCorrect"], p: $0["p"], adjustedP: $0["adjustedP"], verdict: $0["verdict"])
+                }
+                return StoredComparison(baselineRunID: head["baselineRunId"], baselineVariant: head["baselineVariant"], candidateRunID: head["candidateRunId"],
+                                        candidateVariant: head["candidateVariant"], metric: head["metric"], correction: head["correction"], alpha: head["alpha"],
+                                        resamples: head["resamples"], seed: UInt64(bitPattern: head["seed"] as Int64), createdAt: head["createdAt"], slices: rows)
+            }
+        }
+    }
+}
