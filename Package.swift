@@ -31,8 +31,10 @@ let package = Package(
         .target(name: "StratumCore"),
         .target(name: "StratumImaging", dependencies: ["StratumCore", "CLibPNG", "CTurboJPEG"]),
         .target(name: "StratumData", dependencies: ["StratumCore", "StratumImaging"]),
-        .target(name: "StratumMetrics", dependencies: ["StratumCore"]),
-        .target(name: "StratumStatistics", dependencies: ["StratumCore", "StratumMetrics"]),
+        // Metrics and statistics run every bootstrap resample: optimised in every build, so that
+        // the tests (debug) run them at the speed users see.
+        .target(name: "StratumMetrics", dependencies: ["StratumCore"], swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "StratumStatistics", dependencies: ["StratumCore", "StratumMetrics"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "StratumModelLogistic", dependencies: ["StratumCore", "StratumImaging"]),
         .target(name: "StratumModelProcess", dependencies: ["StratumCore"]),
         .target(name: "StratumEngineSIMD", swiftSettings: simdKernelSettings),

@@ -236,3 +236,35 @@ public enum MetricSuite {
         }
     }
 }
+
+extension MetricLayout {
+    /// Short names accepted wherever a metric is named (`--metric`), besides the stored names.
+    public static let aliases: [String: String] = [
+        "accuracy": "accuracyScore", "balanced_accuracy": "balancedAccuracyScore", "macro_f1": "macroF1Score",
+        "weighted_f1": "weightedF1Score", "mcc": "matthewsCorrcoef", "roc_auc": "rocAucScore", "auc": "rocAucScore",
+        "log_loss": "logLoss", "brier": "brierScoreLoss", "ece": "expectedCalibrationError",
+        "precision": "precisionScore", "recall": "recallScore", "f1": "f1Score", "selection_rate": "selectionRate",
+        "tpr": "truePositiveRate", "fpr": "falsePositiveRate",
+    ]
+
+    /// The stored metric names a user's `query` means: an exact name; a name or alias without a
+    /// class (`recall`, `recallScore`: every class); or an alias with one (`recall[male]`).
+    /// Empty when nothing matches.
+    public static func resolve(_ query: String, among names: [String]) -> [String] {
+        if names.contains(query) { return [query] }
+        var base = query, label: String?
+        if let open = query.firstIndex(of: "["), query.hasSuffix("]") {
+            base = String(query[..<open])
+            label = String(query[query.index(after: open)..<query.index(before: query.endIndex)])
+        }
+        base = aliases[base] ?? base
+        if let label { return names.filter { $0 == "\(base)[\(label)]" } }
+        return names.filter { $0 == base || $0.hasPrefix(base + "[") }
+    }
+
+    /// Whether larger values of the stored metric `name` are better.
+    public static func higherIsBetter(_ name: String) -> Bool {
+        let base = name.split(separator: "[").first.map(String.init) ?? name
+        return !["logLoss", "brierScoreLoss", "expectedCalibrationError", "falsePositiveRate"].contains(base)
+    }
+}

@@ -67,3 +67,16 @@ public struct VariantOutcomes: Sendable {
         self.confidence = confidence
     }
 }
+
+extension VariantOutcomes {
+    /// The outcomes of the samples at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> VariantOutcomes {
+        let k = classCount
+        var rows: [Double] = []
+        if hasProbabilities {
+            rows.reserveCapacity(indices.count * k)
+            for i in indices { rows += probabilities[(i * k)..<(i * k + k)] }
+        }
+        return VariantOutcomes(labels: labels, truth: indices.map { truth[$0] }, predicted: indices.map { predicted[$0] }, probabilities: rows)
+    }
+}

@@ -10,6 +10,10 @@ public struct Gallery: Sendable {
         public var caption: [String]
         /// Frame colour (red for an error, green for a correct prediction).
         public var wrong: Bool
+
+        public init(image: URL, sampleKey: String, caption: [String], wrong: Bool) {
+            self.image = image; self.sampleKey = sampleKey; self.caption = caption; self.wrong = wrong
+        }
     }
 
     public struct Section: Sendable {
@@ -18,6 +22,14 @@ public struct Gallery: Sendable {
         public var items: [Item]
         /// How many qualified before the limit.
         public var total: Int
+
+        public init(title: String, items: [Item], total: Int) {
+            self.title = title; self.items = items; self.total = total
+        }
+    }
+
+    public init(title: String, subtitle: String, sections: [Section], columns: Int, thumb: Int) {
+        self.title = title; self.subtitle = subtitle; self.sections = sections; self.columns = columns; self.thumb = thumb
     }
 
     public var title: String

@@ -31,21 +31,64 @@ public enum ExactTests {
     /// Fisher's exact test, two-sided, on [[a, b], [c, d]] (`scipy.stats.fisher_exact`): the
     /// total hypergeometric probability of the tables with the same margins that are no more
     /// likely than the observed one (relative tolerance 1e-7, as SciPy).
+    ///
+    /// The distribution is unimodal, so those tables are its two tails: the observed side from
+    /// the observed count outwards, and the far side from where its probability first falls to
+    /// the observed one (found by bisection). Each tail is summed outwards with the ratio of
+    /// successive probabilities until its terms stop mattering, so the cost grows with the
+    /// distribution's spread, not with the table's size.
     public static func fisher(_ a: Int, _ b: Int, _ c: Int, _ d: Int) -> Double {
         precondition(a >= 0 && b >= 0 && c >= 0 && d >= 0)
         let row1 = a + b, col1 = a + c, n = a + b + c + d
         guard n > 0 else { return 1 }
         let low = max(0, row1 + col1 - n), high = min(row1, col1)
+        guard low < high else { return 1 }
         let logDenominator = logChoose(n, col1)
         func logP(_ x: Int) -> Double { logChoose(row1, x) + logChoose(n - row1, col1 - x) - logDenominator }
+        // P(x + 1) / P(x) and P(x − 1) / P(x).
+        func up(_ x: Int) -> Double { Double(row1 - x) * Double(col1 - x) / (Double(x + 1) * Double(n - row1 - col1 + x + 1)) }
+        func down(_ x: Int) -> Double { Double(x) * Double(n - row1 - col1 + x) / (Double(row1 - x + 1) * Double(col1 - x + 1)) }
         let observed = logP(a)
         let threshold = observed + log1p(1e-7)
-        var p = 0.0
-        for x in low...high {
-            let lp = logP(x)
-            if lp <= threshold { p += exp(lp) }
+        /// Sum of P over start, start + step, … (while within the support), relative to P(observed).
+        func tail(from start: Int, step: Int) -> Double {
+            var x = start, term = exp(logP(start) - observed), sum = 0.0
+            while true {
+                sum += term
+                let next = x + step
+                guard next >= low, next <= high else { break }
+                term *= step > 0 ? up(x) : down(x)
+                x = next
+                if term < sum * 1e-17 { break }
+            }
+            return sum
         }
-        return min(1, p)
+        let mode = min(high, max(low, Int((Double(row1 + 1) * Double(col1 + 1) / Double(n + 2)).rounded(.down))))
+        var total = 0.0
+        if a <= mode {
+            total += tail(from: a, step: -1)
+            // The far side: the first x > mode whose probability is no more than the observed one.
+            var lo = mode + 1, hi = high + 1
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if logP(mid) <= threshold { hi = mid } else { lo = mid + 1 }
+            }
+            if lo <= high { total += tail(from: lo, step: 1) }
+            // Tables between a and the mode as likely as the observed one (ties) count too.
+            var x = a + 1
+            while x <= mode, logP(x) <= threshold { total += exp(logP(x) - observed); x += 1 }
+        } else {
+            total += tail(from: a, step: 1)
+            var lo = low - 1, hi = mode - 1
+            while lo < hi {
+                let mid = (lo + hi + 1) / 2
+                if logP(mid) <= threshold { lo = mid } else { hi = mid - 1 }
+            }
+            if lo >= low { total += tail(from: lo, step: -1) }
+            var x = a - 1
+            while x >= mode, logP(x) <= threshold { total += exp(logP(x) - observed); x -= 1 }
+        }
+        return min(1, total * exp(observed))
     }
 }
 

@@ -49,13 +49,18 @@ public struct SliceComparison: Sendable, Codable, Equatable {
     /// p after the correction across the tested slices of this comparison.
     public var adjustedP: Double?
     public var verdict: Verdict
+    /// An earlier slice with exactly the same members: this one repeats its results and is
+    /// not counted a second time in the correction.
+    public var sameMembersAs: String?
 }
 
 /// Two variants on the same samples, slice by slice.
 ///
 /// Each slice with at least `minimumSamples` samples is tested with the exact McNemar test on
 /// the samples exactly one variant classified correctly; the p-values of the tested slices
-/// (the overall slice included) are corrected together (Holm by default, or Benjamini–Hochberg).
+/// (the overall slice included) are corrected together (Holm by default, or Benjamini–Hochberg);
+/// a slice with the same members as an earlier one (`children` and `age_group=child`) repeats
+/// its results and is counted once.
 /// A slice is *better* or *worse* when its adjusted p ≤ α, the direction being the sign of the
 /// accuracy difference; otherwise *no significant difference*. The difference of the chosen
 /// metric gets a paired, stratified bootstrap interval (both variants on the same resamples).
@@ -74,7 +79,18 @@ public enum PairedComparison {
         guard let metricIndex = layout.index(of: settings.metric) else { throw UnknownMetric(name: settings.metric, known: layout.names) }
         var rows: [SliceComparison] = []
         var tested: [Int] = []
+        var firstWithMembers: [[Int32]: Int] = [:]
+        var copies: [(Int, Int)] = []
         for (position, (name, slice)) in slices.enumerated() {
+            if let first = firstWithMembers[slice.members] {
+                var row = rows[first]
+                row.slice = name
+                row.sameMembersAs = rows[first].slice
+                copies.append((rows.count, first))
+                rows.append(row)
+                continue
+            }
+            firstWithMembers[slice.members] = rows.count
             var b = 0, c = 0
             for sample in slice.members {
                 let i = Int(sample)
@@ -85,7 +101,7 @@ public enum PairedComparison {
             let cand = MetricSuite.evaluate(candidate, slice: slice).metrics[metricIndex].value.number
             var row = SliceComparison(slice: name, n: slice.members.count, metric: settings.metric, baseline: base, candidate: cand,
                                       difference: base.flatMap { b in cand.map { $0 - b } }, low: nil, high: nil,
-                                      baselineOnlyCorrect: b, candidateOnlyCorrect: c, p: nil, adjustedP: nil, verdict: .tooFewSamples)
+                                      baselineOnlyCorrect: b, candidateOnlyCorrect: c, p: nil, adjustedP: nil, verdict: .tooFewSamples, sameMembersAs: nil)
             if settings.bootstrap.resamples > 0, !slice.members.isEmpty {
                 let values = Bootstrap.resampleValues([baseline, candidate], slice: slice, settings: settings.bootstrap, stream: UInt64(position))
                 let differences = zip(values[0][metricIndex], values[1][metricIndex]).map { $1 - $0 }
@@ -106,6 +122,10 @@ public enum PairedComparison {
             let significant = adjusted[k] <= settings.alpha
             let direction = rows[index].candidateOnlyCorrect - rows[index].baselineOnlyCorrect
             rows[index].verdict = !significant || direction == 0 ? .noSignificantDifference : (direction > 0 ? .better : .worse)
+        }
+        for (copy, first) in copies {
+            rows[copy].adjustedP = rows[first].adjustedP
+            rows[copy].verdict = rows[first].verdict
         }
         return rows
     }

@@ -1,0 +1,150 @@
+import Foundation
+import StratumMetrics
+import StratumStatistics
+import StratumStore
+
+/// Two variants on the same samples, ready for `PairedComparison`: two variants of one run, or
+/// a variant in two runs of the same dataset matched by sample id.
+public struct ComparedPair: Sendable {
+    public var baseline: RunOutcomes
+    public var baselineVariant: String
+    public var candidate: RunOutcomes
+    public var candidateVariant: String
+    /// The samples both evaluated (same id, same label), in the candidate run's order.
+    public var samples: [StoredSample]
+    public var baselineOutcomes: VariantOutcomes
+    public var candidateOutcomes: VariantOutcomes
+    /// The candidate run's slices, restricted to `samples`.
+    public var slices: [(name: String, slice: EvaluationSlice)]
+    /// Things a reader must know (different dataset, samples only one run evaluated…).
+    public var notes: [String]
+
+    /// Samples the baseline got right and the candidate wrong, and the reverse.
+    public var flips: (rightToWrong: [Int], wrongToRight: [Int]) {
+        var lost: [Int] = [], gained: [Int] = []
+        for i in 0..<samples.count {
+            let before = baselineOutcomes.truth[i] == baselineOutcomes.predicted[i]
+            let after = candidateOutcomes.truth[i] == candidateOutcomes.predicted[i]
+            if before && !after { lost.append(i) } else if after && !before { gained.append(i) }
+        }
+        return (lost, gained)
+    }
+}
+
+/// A run and, optionally, one of its variants: `RUN[:VARIANT]`, RUN as `StoredRunReports.parseSelector` reads it.
+public struct VariantReference: Sendable, Equatable, CustomStringConvertible {
+    public var experiment: String?
+    public var number: Int?
+    public var variant: String?
+    public var text: String
+
+    public init(_ text: String) {
+        self.text = text
+        var run = text
+        if let colon = text.firstIndex(of: ":") {
+            run = String(text[..<colon])
+            let name = String(text[text.index(after: colon)...])
+            variant = name.isEmpty ? nil : name
+        }
+        (experiment, number) = StoredRunReports.parseSelector(run.isEmpty ? "latest" : run)
+    }
+
+    public var description: String { text }
+}
+
+public struct ComparisonError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+public enum RunComparison {
+    /// The pairs `compare A B` means: with variants on both sides, that pair; with one, the same
+    /// name on the other side; with none, every variant name both runs completed (or `only`).
+    public static func pairs(store: any RunStore, baseline a: VariantReference, candidate b: VariantReference, only: [String] = []) throws -> [ComparedPair] {
+        let left = try RunOutcomes.load(store: store, experiment: a.experiment, number: a.number)
+        let sameRun = a.experiment == b.experiment && a.number == b.number
+        let right = sameRun ? left : try RunOutcomes.load(store: store, experiment: b.experiment, number: b.number)
+        var names: [(String, String)]
+        switch (a.variant, b.variant) {
+        case let (x?, y?): names = [(x, y)]
+        case let (x?, nil): names = [(x, x)]
+        case let (nil, y?): names = [(y, y)]
+        case (nil, nil):
+            let common = left.variants.map(\.name).filter { right.variant(named: $0) != nil }
+            names = common.filter { only.isEmpty || only.contains($0) }.map { ($0, $0) }
+            guard !names.isEmpty else {
+                throw ComparisonError(message: "the two runs have no completed variant in common\(only.isEmpty ? "" : " among \(only.joined(separator: ", "))") (baseline: \(left.variants.map(\.name).joined(separator: ", ")); candidate: \(right.variants.map(\.name).joined(separator: ", ")))")
+            }
+        }
+        return try names.map { try pair(left, $0.0, right, $0.1, datasetsDiffer: try store.datasetHash(runID: left.run.id ?? 0) != store.datasetHash(runID: right.run.id ?? 0)) }
+    }
+
+    static func pair(_ left: RunOutcomes, _ baselineName: String, _ right: RunOutcomes, _ candidateName: String, datasetsDiffer: Bool) throws -> ComparedPair {
+        guard let base = left.variant(named: baselineName) else {
+            throw ComparisonError(message: "\(left.experiment)/\(left.run.number) has no completed variant '\(baselineName)' (completed: \(left.variants.map(\.name).joined(separator: ", ")))")
+        }
+        guard let cand = right.variant(named: candidateName) else {
+            throw ComparisonError(message: "\(right.experiment)/\(right.run.number) has no completed variant '\(candidateName)' (completed: \(right.variants.map(\.name).joined(separator: ", ")))")
+        }
+        guard left.labels == right.labels else {
+            throw ComparisonError(message: "the runs' labels differ (\(left.labels.joined(separator: ", ")) against \(right.labels.joined(separator: ", ")))")
+        }
+        var notes: [String] = []
+        if datasetsDiffer { notes.append("the two runs evaluated different dataset files (manifest hashes differ): samples are matched by id and label") }
+        let leftIndex = Dictionary(uniqueKeysWithValues: left.samples.enumerated().map { ($1.key, $0) })
+        var leftPositions: [Int] = [], rightPositions: [Int] = []
+        var relabelled = 0
+        for (j, sample) in right.samples.enumerated() {
+            guard let i = leftIndex[sample.key] else { continue }
+            if left.samples[i].label != sample.label { relabelled += 1; continue }
+            leftPositions.append(i)
+            rightPositions.append(j)
+        }
+        guard !leftPositions.isEmpty else { throw ComparisonError(message: "the two runs share no evaluated sample id") }
+        let onlyLeft = left.samples.count - leftPositions.count - relabelled, onlyRight = right.samples.count - rightPositions.count - relabelled
+        if onlyLeft > 0 || onlyRight > 0 { notes.append("\(onlyLeft) samples only the baseline evaluated and \(onlyRight) only the candidate did are left out") }
+        if relabelled > 0 { notes.append("\(relabelled) samples whose label changed between the runs are left out") }
+        let baselineOutcomes = base.outcomes.subset(leftPositions)
+        let candidateOutcomes = cand.outcomes.subset(rightPositions)
+        // Candidate-run slices restricted to the common samples, re-indexed.
+        var position = [Int32](repeating: -1, count: right.samples.count)
+        for (k, j) in rightPositions.enumerated() { position[j] = Int32(k) }
+        let slices = right.slices.map { s in
+            (s.name, EvaluationSlice(members: s.slice.members.map { position[Int($0)] }.filter { $0 >= 0 }, truth: candidateOutcomes.truth,
+                                     classCount: right.labels.count))
+        }
+        return ComparedPair(baseline: left, baselineVariant: baselineName, candidate: right, candidateVariant: candidateName,
+                            samples: rightPositions.map { right.samples[$0] }, baselineOutcomes: baselineOutcomes,
+                            candidateOutcomes: candidateOutcomes, slices: slices, notes: notes)
+    }
+
+    /// What differs between two runs: the experiment file (a line diff), model files, dataset, commit.
+    public static func changes(store: any RunStore, baseline: RunOutcomes, candidate: RunOutcomes) throws -> [String] {
+        guard baseline.run.id != candidate.run.id else { return [] }
+        var lines: [String] = []
+        if baseline.run.specHash != candidate.run.specHash {
+            let old = baseline.run.spec.components(separatedBy: "\n"), new = candidate.run.spec.components(separatedBy: "\n")
+            let diff = new.difference(from: old)
+            lines.append("experiment file changed:")
+            for change in diff {
+                switch change {
+                case .remove(_, let line, _): lines.append("  - \(line)")
+                case .insert(_, let line, _): lines.append("  + \(line)")
+                }
+            }
+        }
+        let before = Dictionary(try store.variants(runID: baseline.run.id ?? 0).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for variant in try store.variants(runID: candidate.run.id ?? 0) {
+            guard let old = before[variant.name] else { lines.append("variant \(variant.name): new in the candidate run"); continue }
+            if old.fileHash != variant.fileHash {
+                lines.append("variant \(variant.name): model file changed (\(old.fileHash.map { String($0.prefix(12)) } ?? "—") → \(variant.fileHash.map { String($0.prefix(12)) } ?? "—"))")
+            }
+        }
+        let oldHash = try store.datasetHash(runID: baseline.run.id ?? 0), newHash = try store.datasetHash(runID: candidate.run.id ?? 0)
+        if oldHash != newHash { lines.append("dataset changed (\(oldHash.map { String($0.prefix(12)) } ?? "—") → \(newHash.map { String($0.prefix(12)) } ?? "—"))") }
+        if baseline.run.gitCommit != candidate.run.gitCommit {
+            lines.append("git commit: \(baseline.run.gitCommit ?? "—") → \(candidate.run.gitCommit ?? "—")")
+        }
+        return lines
+    }
+}
