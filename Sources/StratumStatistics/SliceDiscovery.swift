@@ -81,10 +81,12 @@ public enum SliceDiscovery {
         public var codes: [[Int32]]
         public var count: Int
 
-        /// - Parameter rows: each sample's attributes (a missing attribute is the value "").
-        public init(rows: [[String: String]], numericBinThreshold: Int = 8) {
+        /// - Parameters:
+        ///   - rows: each sample's attributes (a missing attribute is the value "").
+        ///   - order: the attributes' order (SliceLine breaks ties by it); default: sorted by name.
+        public init(rows: [[String: String]], order: [String]? = nil, numericBinThreshold: Int = 8) {
             count = rows.count
-            let names = Set(rows.flatMap(\.keys)).sorted()
+            let names = order ?? Set(rows.flatMap(\.keys)).sorted()
             var attributes: [String] = [], values: [[String]] = [], codes: [[Int32]] = []
             for name in names {
                 let column = rows.map { $0[name] ?? "" }

@@ -85,6 +85,8 @@ struct MetricsCommand: ParsableCommand {
             case .table:
                 print(Self.table(rows))
             }
+        } catch let error as ValidationError {
+            throw error
         } catch {
             throw report(error)
         }

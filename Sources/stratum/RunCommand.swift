@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StratumRunner
+import StratumStore
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -96,7 +97,13 @@ struct RunCommand: ParsableCommand {
             throw report(error)
         }
         switch format {
-        case .json: print(try JSONOutput.string(RunSummaryJSON(summary)))
+        case .json:
+            var output = RunSummaryJSON(summary)
+            output.slices = summary.slices.map(\.name)
+            if let store = try? RunStores.open(summary.database), let all = try? store.allMetrics(runID: summary.runID) {
+                output.metrics = (try? MetricsCommand.select(all, variants: [], slices: [], metrics: [])) ?? []
+            }
+            print(try JSONOutput.string(output))
         case .table: print(SummaryTable.render(summary, allSlices: allSlices))
         }
         if let reportError = summary.reportError {

@@ -66,6 +66,9 @@ struct RunSummaryJSON: Encodable {
     var reports: String
     var variants: [Variant]
     var accuracy: [Cell]
+    /// Every stored metric of every variant on every slice (as `stratum metrics --format json`).
+    var metrics: [MetricsCommand.Row] = []
+    var slices: [String] = []
     /// Samples left out because their image could not be decoded.
     var unreadable: [UnreadableSample]
 

@@ -1,0 +1,163 @@
+import Foundation
+import StratumMetrics
+import StratumStatistics
+import Testing
+
+/// Behaviour of the bootstrap, the paired comparison and slice discovery (the reference values
+/// themselves are in StatisticsOracleTests).
+@Suite struct StatisticsTests {
+    /// n samples of a binary problem where a variant is right with probability `accuracy`.
+    static func outcomes(n: Int, accuracy: Double, seed: UInt64, positives: Double = 0.34) -> VariantOutcomes {
+        var random = RandomSource(seed: seed)
+        var truth: [Int32] = [], predicted: [Int32] = [], probabilities: [Double] = []
+        for _ in 0..<n {
+            let t: Int32 = Double(random.next() >> 11) / Double(1 << 53) < positives ? 1 : 0
+            let right = Double(random.next() >> 11) / Double(1 << 53) < accuracy
+            let p: Int32 = right ? t : 1 - t
+            let confidence = 0.5 + 0.5 * Double(random.next() >> 11) / Double(1 << 53)
+            truth.append(t); predicted.append(p)
+            probabilities += p == 1 ? [1 - confidence, confidence] : [confidence, 1 - confidence]
+        }
+        return VariantOutcomes(labels: ["female", "male"], truth: truth, predicted: predicted, probabilities: probabilities)
+    }
+
+    static func everything(_ o: VariantOutcomes) -> EvaluationSlice {
+        EvaluationSlice(members: Array(0..<Int32(o.count)), truth: o.truth, classCount: o.classCount)
+    }
+
+    @Test func theSameSeedGivesTheSameIntervalsAndAnotherSeedOthers() {
+        let o = Self.outcomes(n: 300, accuracy: 0.85, seed: 1)
+        let slice = Self.everything(o)
+        let a = Bootstrap.evaluate([o], slice: slice, settings: BootstrapSettings(resamples: 200, seed: 7), stream: 0)[0]
+        let b = Bootstrap.evaluate([o], slice: slice, settings: BootstrapSettings(resamples: 200, seed: 7), stream: 0)[0]
+        let c = Bootstrap.evaluate([o], slice: slice, settings: BootstrapSettings(resamples: 200, seed: 8), stream: 0)[0]
+        #expect(a.metrics == b.metrics)
+        #expect(a.metrics.map(\.interval) != c.metrics.map(\.interval))
+        let f1 = a.metrics.first { $0.name == "macroF1Score" }!
+        #expect(f1.intervalMethod == .stratifiedBootstrap && f1.interval != nil)
+        #expect(a.metrics.first { $0.name == "accuracyScore" }?.intervalMethod == .wilson)
+        // Every metric that is not a proportion has a bootstrap interval containing its value.
+        for metric in a.metrics where metric.intervalMethod == .stratifiedBootstrap {
+            let value = metric.value.number!, interval = metric.interval!
+            #expect(interval.low <= value + 1e-12 && value - 1e-12 <= interval.high, "\(metric.name)")
+        }
+    }
+
+    @Test func resamplesKeepEachClassSupport() {
+        let o = Self.outcomes(n: 120, accuracy: 0.8, seed: 3)
+        let values = Bootstrap.resampleValues([o], slice: Self.everything(o), settings: BootstrapSettings(resamples: 100, seed: 1), stream: 0)[0]
+        // Recall is defined in every resample: stratification keeps every class present.
+        let layout = MetricLayout(labels: o.labels)
+        for label in o.labels { #expect(values[layout.index(of: "recallScore[\(label)]")!].allSatisfy { !$0.isNaN }) }
+    }
+
+    /// Coverage by simulation: datasets drawn from a known population; the 95% interval of
+    /// balanced accuracy should contain the population value in about 95% of them. With 300
+    /// datasets the binomial standard error of the observed coverage is 1.3 points, so
+    /// [0.90, 0.985] is a ±3.5 s.e. band (a wrong interval — e.g. unstratified or one-sided —
+    /// lands far outside it).
+    @Test func bootstrapIntervalsCoverTheTrueValueAboutNinetyFivePercentOfTheTime() {
+        let datasets = 300, n = 200, accuracy = 0.8
+        var covered = 0
+        for d in 0..<datasets {
+            let o = Self.outcomes(n: n, accuracy: accuracy, seed: UInt64(1000 + d))
+            let metrics = Bootstrap.evaluate([o], slice: Self.everything(o), settings: BootstrapSettings(resamples: 400, seed: UInt64(d)), stream: 0)[0]
+            // Balanced accuracy of the population: each class's recall is `accuracy`.
+            if let interval = metrics.metrics.first(where: { $0.name == "balancedAccuracyScore" })?.interval, interval.low <= accuracy, accuracy <= interval.high {
+                covered += 1
+            }
+        }
+        let coverage = Double(covered) / Double(datasets)
+        #expect(coverage >= 0.90 && coverage <= 0.985, "coverage \(coverage)")
+    }
+
+    @Test func pairedComparisonFindsARealDifferenceAndNotAFakeOne() throws {
+        let base = Self.outcomes(n: 2000, accuracy: 0.8, seed: 11)
+        // The candidate: the baseline with 150 of its errors fixed.
+        var predicted = base.predicted
+        var fixed = 0
+        for i in predicted.indices where predicted[i] != base.truth[i] && fixed < 150 { predicted[i] = base.truth[i]; fixed += 1 }
+        let better = VariantOutcomes(labels: base.labels, truth: base.truth, predicted: predicted, probabilities: base.probabilities)
+        let slices: [(name: String, slice: EvaluationSlice)] = [
+            ("overall", Self.everything(base)),
+            ("same members", Self.everything(base)),
+            ("tiny", EvaluationSlice(members: [0, 1, 2], truth: base.truth, classCount: 2)),
+        ]
+        let rows = try PairedComparison.compare(baseline: base, candidate: better, slices: slices,
+                                                settings: ComparisonSettings(bootstrap: BootstrapSettings(resamples: 300)))
+        #expect(rows[0].verdict == .better && rows[0].baselineOnlyCorrect == 0 && rows[0].candidateOnlyCorrect == 150)
+        #expect(abs((rows[0].difference ?? 0) - 0.075) < 1e-12)
+        #expect((rows[0].low ?? 0) > 0)
+        #expect(rows[1].sameMembersAs == "overall" && rows[1].verdict == .better && rows[1].adjustedP == rows[0].adjustedP)
+        #expect(rows[2].verdict == .tooFewSamples && rows[2].p == nil)
+        // Only one slice was tested (the copy is not counted twice): Holm leaves its p as is.
+        #expect(rows[0].adjustedP == rows[0].p)
+        let same = try PairedComparison.compare(baseline: base, candidate: base, slices: [slices[0]], settings: ComparisonSettings(bootstrap: BootstrapSettings(resamples: 100)))
+        #expect(same[0].verdict == .noSignificantDifference && same[0].p == 1 && same[0].low == 0 && same[0].high == 0)
+        #expect(throws: PairedComparison.UnknownMetric.self) {
+            try PairedComparison.compare(baseline: base, candidate: base, slices: [slices[0]], settings: ComparisonSettings(metric: "acuracy"))
+        }
+    }
+
+    @Test func metricNamesResolveFromAliases() {
+        let names = MetricLayout(labels: ["female", "male"]).names
+        #expect(MetricLayout.resolve("accuracy", among: names) == ["accuracyScore"])
+        #expect(MetricLayout.resolve("recall", among: names) == ["recallScore[female]", "recallScore[male]"])
+        #expect(MetricLayout.resolve("recall[male]", among: names) == ["recallScore[male]"])
+        #expect(MetricLayout.resolve("f1Score[male]", among: names) == ["f1Score[male]"])
+        #expect(MetricLayout.resolve("acuracy", among: names).isEmpty)
+        #expect(!MetricLayout.higherIsBetter("logLoss") && MetricLayout.higherIsBetter("recallScore[male]"))
+    }
+
+    struct SliceLineFixture: Decodable {
+        struct Top: Decodable { var slice: [String: String]; var size: Int; var errors: Double; var score: Double }
+        struct Params: Decodable { var alpha: Double; var k: Int; var max_l: Int; var min_sup: Int }
+        var attributes: [String]
+        var rows: [[String]]
+        var error: [Double]
+        var params: Params
+        var top: [Top]
+    }
+
+    @Test func sliceLineScoringReturnsTheSlicesOfTheSlicelinePackage() throws {
+        let data = try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("stats/sliceline.json"))
+        let fixture = try JSONDecoder().decode(SliceLineFixture.self, from: data)
+        #expect(fixture.top.count >= 5)
+        let rows = fixture.rows.map { Dictionary(uniqueKeysWithValues: zip(fixture.attributes, $0)) }
+        let table = SliceDiscovery.Table(rows: rows, order: fixture.attributes)
+        let found = SliceDiscovery.find(table, wrong: fixture.error.map { $0 != 0 },
+                                        settings: .init(maxDegree: fixture.params.max_l, minSupport: fixture.params.min_sup,
+                                                        scoring: .sliceline(alpha: fixture.params.alpha, k: fixture.params.k)))
+        #expect(found.count == fixture.top.count)
+        for (ours, theirs) in zip(found, fixture.top) {
+            #expect(Dictionary(uniqueKeysWithValues: ours.predicates.map { ($0.attribute, $0.value) }) == theirs.slice)
+            #expect(ours.size == theirs.size && Double(ours.errors) == theirs.errors)
+            #expect(abs(ours.score - theirs.score) <= 1e-9, "\(ours.name): \(ours.score) vs \(theirs.score)")
+        }
+    }
+
+    @Test func significanceRankingMergesIdenticalSlicesAndFindsAPlantedWeakOne() {
+        // 400 samples; errors planted on hair=short & age=child; `group` copies `age` exactly.
+        var rows: [[String: String]] = [], wrong: [Bool] = []
+        var random = RandomSource(seed: 5)
+        for i in 0..<400 {
+            let age = ["adult", "child", "senior"][i % 3], hair = ["long", "short"][(i / 3) % 2]
+            rows.append(["age": age, "group": age == "child" ? "kids" : age, "hair": hair, "weight": String(40 + i % 50)])
+            let rate = age == "child" && hair == "short" ? 0.5 : 0.08
+            wrong.append(Double(random.next() >> 11) / Double(1 << 53) < rate)
+        }
+        let table = SliceDiscovery.Table(rows: rows)
+        #expect(table.values[table.attributes.firstIndex(of: "weight")!].count == 4, "a numeric attribute is binned at its quartiles")
+        let found = SliceDiscovery.find(table, wrong: wrong, settings: .init(maxDegree: 2, minSupport: 10))
+        let first = found[0]
+        #expect(first.significant && first.effect < -0.3)
+        #expect(Set(first.predicates.map(\.description)).contains("hair=short"))
+        #expect(first.name.contains("child") || first.name.contains("kids"))
+        // age=child and group=kids have the same members: listed once, the other as an alias.
+        let child = found.first { $0.name == "age=child" }
+        #expect(child?.aliases.first == "group=kids" && child?.aliases.contains("age=child & group=kids") == true)
+        #expect(!found.contains { $0.name == "group=kids" })
+        // Fisher p-values are corrected: adjusted ≥ raw.
+        #expect(found.allSatisfy { ($0.adjustedP ?? 0) >= ($0.p ?? 1) - 1e-15 })
+    }
+}
