@@ -1,8 +1,9 @@
 import Foundation
 
 /// The per-run `index.html`: summary table, every chart and gallery, links between them.
-/// Self-contained (images are files beside it; no scripts, fonts or styles from elsewhere);
-/// every value from the data is HTML-escaped.
+/// Self-contained (images are files beside it; no scripts, fonts or styles from elsewhere — the
+/// metric table's sorting and filtering is a short inline script reading the table's own
+/// cells); every value from the data is HTML-escaped.
 public struct HTMLIndex: Sendable {
     public struct Figure: Sendable, Equatable {
         public var title: String
@@ -47,6 +48,11 @@ public struct HTMLIndex: Sendable {
         figure img { max-width: 100%; border: 1px solid #ddd; }
         figcaption { font-weight: bold; margin-bottom: 6px; }
         .small { color: #555; font-size: 90%; }
+        #metrics th { cursor: pointer; }
+        #metrics td:nth-child(3) { text-align: left; }
+        #metrics td:nth-child(2) { text-align: left; }
+        details { margin: 2px 0; }
+        details table { margin: 4px 0 8px; }
         </style>
         </head>
         <body>
@@ -55,7 +61,7 @@ public struct HTMLIndex: Sendable {
 
         """
         let sections = figures.map(\.section).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        out += "<nav><a href=\"#summary\">summary</a>" + sections.map { "<a href=\"#\(Self.anchor($0))\">\(e($0))</a>" }.joined() + "</nav>\n"
+        out += "<nav><a href=\"#summary\">summary</a>" + (data.metrics.isEmpty ? "" : "<a href=\"#all-metrics\">every metric</a><a href=\"#confusion-by-slice\">confusion by slice</a>") + sections.map { "<a href=\"#\(Self.anchor($0))\">\(e($0))</a>" }.joined() + "</nav>\n"
         out += "<h2 id=\"summary\">Accuracy by slice</h2>\n<p class=\"small\">accuracy [95% Wilson interval] · the lowest accuracy of each variant is shaded</p>\n<table>\n<tr><th>slice</th><th>n</th>"
         out += variants.map { "<th>\(e($0.name))<br><span class=\"small\">\(e($0.kind))</span></th>" }.joined() + "</tr>\n"
         var worst: [String: String] = [:]
@@ -89,6 +95,7 @@ public struct HTMLIndex: Sendable {
             }
             out += "</table>\n"
         }
+        if !data.metrics.isEmpty { out += metricTable() + confusionBySlice() }
         for section in sections {
             out += "<h2 id=\"\(Self.anchor(section))\">\(e(section))</h2>\n"
             for figure in figures where figure.section == section {
@@ -96,6 +103,81 @@ public struct HTMLIndex: Sendable {
             }
         }
         out += "<p class=\"small\">Made by stratum from the run's stored predictions and metrics.</p>\n</body>\n</html>\n"
+        return out
+    }
+
+    /// Every stored metric, one row per variant × slice × metric, with its gap to the variant's
+    /// overall value; click a header to sort, type in the box to filter.
+    func metricTable() -> String {
+        let e = Self.escape
+        var overall: [String: Double] = [:]
+        for m in data.metrics where m.slice == "overall" { if let v = m.value { overall[m.variant + "\u{0}" + m.name] = v } }
+        var out = """
+        <h2 id="all-metrics">Every metric</h2>
+        <p class="small">Intervals: Wilson 95% for proportions, stratified bootstrap percentile 95% for the rest. Gap: value − the variant's overall value.
+        Undefined values say why. Click a column to sort; the box filters rows containing every word typed.</p>
+        <input id="metric-filter" type="search" placeholder="filter, e.g. small-cnn recall child" size="50">
+        <table id="metrics">
+        <tr><th>variant</th><th>slice</th><th>metric</th><th>n</th><th>denominator</th><th>value</th><th>95% interval</th><th>method</th><th>gap</th></tr>
+
+        """
+        for m in data.metrics {
+            let value = m.value.map { String(format: "%.4f", $0) } ?? "undefined: \(m.note ?? "")"
+            let interval = m.ciLow.map { String(format: "[%.4f, %.4f]", $0, m.ciHigh ?? $0) } ?? ""
+            let gap = m.slice == "overall" ? "" : (m.value.flatMap { v in overall[m.variant + "\u{0}" + m.name].map { String(format: "%+.4f", v - $0) } } ?? "")
+            let link = "<a href=\"#\(Self.anchor("cm-\(m.variant)-\(m.slice)"))\">\(e(m.slice))</a>"
+            out += "<tr><td>\(e(m.variant))</td><td>\(link)</td><td>\(e(m.name))</td><td>\(m.n)</td><td>\(m.denominator.map(String.init) ?? "")</td>"
+                + "<td>\(e(value))</td><td>\(interval)</td><td>\(e(m.intervalMethod ?? ""))</td><td>\(gap)</td></tr>\n"
+        }
+        out += """
+        </table>
+        <script>
+        (function () {
+          var table = document.getElementById("metrics"), filter = document.getElementById("metric-filter");
+          var rows = Array.prototype.slice.call(table.rows, 1), direction = {};
+          filter.addEventListener("input", function () {
+            var words = filter.value.toLowerCase().split(/\\s+/).filter(Boolean);
+            rows.forEach(function (row) {
+              var text = row.textContent.toLowerCase();
+              row.style.display = words.every(function (w) { return text.indexOf(w) >= 0; }) ? "" : "none";
+            });
+          });
+          Array.prototype.forEach.call(table.rows[0].cells, function (header, column) {
+            header.addEventListener("click", function () {
+              var sign = direction[column] = -(direction[column] || -1);
+              rows.sort(function (a, b) {
+                var x = a.cells[column].textContent, y = b.cells[column].textContent;
+                var u = parseFloat(x), v = parseFloat(y);
+                if (!isNaN(u) && !isNaN(v)) return sign * (u - v);
+                if (isNaN(u) !== isNaN(v)) return isNaN(u) ? 1 : -1;
+                return sign * x.localeCompare(y);
+              });
+              rows.forEach(function (row) { table.tBodies[0].appendChild(row); });
+            });
+          });
+        })();
+        </script>
+
+        """
+        return out
+    }
+
+    /// A confusion matrix per variant and slice (rows true, columns predicted), each folded.
+    func confusionBySlice() -> String {
+        let e = Self.escape
+        var out = "<h2 id=\"confusion-by-slice\">Confusion matrices by slice</h2>\n<p class=\"small\">rows: true label · columns: predicted label</p>\n"
+        for variant in data.variants where !variant.predictions.isEmpty {
+            out += "<h3>\(e(variant.name))</h3>\n"
+            for slice in data.slices {
+                let matrix = data.confusion(of: variant, slice: slice)
+                out += "<details id=\"\(Self.anchor("cm-\(variant.name)-\(slice.name)"))\"><summary>\(e(slice.name)) (n=\(matrix.total))</summary>\n<table>\n<tr><th>true \\ predicted</th>"
+                out += matrix.labels.map { "<th>\(e($0))</th>" }.joined() + "</tr>\n"
+                for (i, label) in matrix.labels.enumerated() {
+                    out += "<tr><td>\(e(label))</td>" + matrix.counts[i].map { "<td>\($0)</td>" }.joined() + "</tr>\n"
+                }
+                out += "</table></details>\n"
+            }
+        }
         return out
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Accuracy of variants on one slice across the stored runs of an experiment, oldest first.
+/// A metric of variants on one slice across stored runs, oldest first: a line per variant with
+/// its interval as a shaded band.
 public struct HistoryChart: Sendable {
     public struct Point: Sendable, Equatable {
         public var run: Int
@@ -9,8 +10,11 @@ public struct HistoryChart: Sendable {
         public var ciLow: Double?
         public var ciHigh: Double?
         public var n: Int
+        /// The x-axis label of the point's run (default: its number).
+        public var tick: String?
 
-        public init(run: Int, variant: String, accuracy: Double, ciLow: Double?, ciHigh: Double?, n: Int) {
+        public init(run: Int, variant: String, accuracy: Double, ciLow: Double?, ciHigh: Double?, n: Int, tick: String? = nil) {
+            self.tick = tick
             self.run = run
             self.variant = variant
             self.accuracy = accuracy
@@ -22,10 +26,15 @@ public struct HistoryChart: Sendable {
 
     public var title: String
     public var points: [Point]
+    public var yLabel: String
+    /// Fix the y axis to [0, 1.05] (for proportions); otherwise it fits the data.
+    public var unitRange: Bool
 
-    public init(title: String, points: [Point]) {
+    public init(title: String, points: [Point], yLabel: String = "accuracy (95% Wilson interval)", unitRange: Bool = true) {
         self.title = title
         self.points = points
+        self.yLabel = yLabel
+        self.unitRange = unitRange
     }
 
     public func script(output: String) -> String {
@@ -39,18 +48,22 @@ public struct HistoryChart: Sendable {
             }
             blocks += "$v\(v) << EOD\n\(rows.joined(separator: "\n"))\nEOD\n"
             let color = SliceAccuracyChart.palette[v % SliceAccuracyChart.palette.count].gnuplotQuoted
-            plots.append("$v\(v) using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb \(color) title \(variant.gnuplotQuoted)")
+            plots.append("$v\(v) using 1:3:4 with filledcurves fs transparent solid 0.18 noborder lc rgb \(color) notitle")
+            plots.append("$v\(v) using 1:2 with linespoints lw 2 pt 7 lc rgb \(color) title \(variant.gnuplotQuoted)")
         }
         let low = (runs.first ?? 1) - 1, high = (runs.last ?? 1) + 1
+        let labelled = Dictionary(points.compactMap { p in p.tick.map { (p.run, $0) } }, uniquingKeysWith: { a, _ in a })
+        let ticks = labelled.isEmpty ? "set xtics 1"
+            : "set xtics (" + runs.map { "\((labelled[$0] ?? String($0)).gnuplotQuoted) \($0)" }.joined(separator: ", ") + ") rotate by -30"
         return """
         set terminal pngcairo size 900,520 noenhanced font 'DejaVu Sans,10'
         set output \(output.gnuplotQuoted)
         \(blocks)set title \(title.gnuplotQuoted) font ',12'
         set xrange [\(low):\(high)]
-        set xtics 1
-        set yrange [0:1.05]
+        \(ticks)
+        \(unitRange ? "set yrange [0:1.05]" : "set autoscale y")
         set xlabel 'run'
-        set ylabel 'accuracy (95% Wilson interval)'
+        set ylabel \(yLabel.gnuplotQuoted)
         set grid lc rgb '#e0e0e0'
         set key bottom right
         plot \(plots.isEmpty ? "NaN notitle" : plots.joined(separator: ", \\\n     "))

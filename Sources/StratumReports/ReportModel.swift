@@ -106,6 +106,26 @@ public struct ReportUnreadable: Sendable, Equatable {
 }
 
 /// Everything stored about one run, as value types: the input of every report.
+/// One stored metric of a variant on a slice, as the index's metric table shows it.
+public struct ReportMetric: Sendable, Equatable {
+    public var variant: String
+    public var slice: String
+    public var name: String
+    public var value: Double?
+    public var ciLow: Double?
+    public var ciHigh: Double?
+    public var intervalMethod: String?
+    public var n: Int
+    public var denominator: Int?
+    /// Why it is undefined.
+    public var note: String?
+
+    public init(variant: String, slice: String, name: String, value: Double?, ciLow: Double?, ciHigh: Double?, intervalMethod: String?, n: Int, denominator: Int?, note: String?) {
+        self.variant = variant; self.slice = slice; self.name = name; self.value = value; self.ciLow = ciLow; self.ciHigh = ciHigh
+        self.intervalMethod = intervalMethod; self.n = n; self.denominator = denominator; self.note = note
+    }
+}
+
 public struct RunReportData: Sendable {
     public var experiment: String
     public var runNumber: Int
@@ -117,6 +137,8 @@ public struct RunReportData: Sendable {
     public var variants: [ReportVariant]
     /// Samples of the evaluated split left out because their image could not be decoded.
     public var unreadable: [ReportUnreadable] = []
+    /// Every stored metric (empty for runs without them).
+    public var metrics: [ReportMetric] = []
 
     public init(experiment: String, runNumber: Int, status: String, startedAt: Date, split: String, samples: [ReportSample], slices: [ReportSlice], variants: [ReportVariant]) {
         self.experiment = experiment

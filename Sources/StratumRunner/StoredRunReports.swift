@@ -56,6 +56,10 @@ public enum StoredRunReports {
             slices: slices.map { ReportSlice(name: $0.name, definition: $0.definition, members: Set($0.memberKeys)) },
             variants: variants)
         data.unreadable = try store.unreadableSamples(runID: runID).map { ReportUnreadable(key: $0.key, path: $0.path, reason: $0.reason) }
+        data.metrics = try store.allMetrics(runID: runID).map {
+            ReportMetric(variant: $0.variant, slice: $0.slice, name: $0.name, value: $0.value, ciLow: $0.ciLow, ciHigh: $0.ciHigh,
+                         intervalMethod: $0.intervalMethod, n: $0.n, denominator: $0.denominator, note: $0.note)
+        }
         return data
     }
 

@@ -50,6 +50,7 @@ public protocol RunStore: AnyObject, Sendable {
     func insertMetrics(runID: Int64, variantID: Int64, sliceID: Int64, metrics: SliceMetrics) throws
     func metrics(named name: String, runID: Int64?, experiment: String?, slice: String?) throws -> [StoredMetric]
     func allMetrics(runID: Int64) throws -> [StoredMetricRow]
+    func metricHistory(named name: String, slice: String, experiment: String?, datasetHash: String?) throws -> [MetricHistoryRow]
     func confusionCells(runID: Int64) throws -> [StoredConfusionCell]
 
     // Comparisons

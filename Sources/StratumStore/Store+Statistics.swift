@@ -69,7 +69,41 @@ public struct StoredConfusionCell: Sendable, Codable, Equatable {
     public var count: Int
 }
 
+/// One metric of one variant on one slice in one run, with what a history must compare.
+public struct MetricHistoryRow: Sendable, Codable, Equatable {
+    public var experiment: String
+    public var run: Int
+    public var startedAt: Date
+    public var variant: String
+    public var slice: String
+    public var sliceDefinition: String
+    public var datasetHash: String?
+    public var value: Double?
+    public var ciLow: Double?
+    public var ciHigh: Double?
+    public var n: Int
+}
+
 extension Store {
+    /// Metric `name` on slice `slice` in every run of `experiment`, or (with `datasetHash`) in
+    /// every run of any experiment evaluated on that dataset file; oldest first.
+    public func metricHistory(named name: String, slice: String, experiment: String?, datasetHash: String?) throws -> [MetricHistoryRow] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT e.name AS experiment, r.number, r.startedAt, v.name AS variant, s.name AS slice, s.definition, d.manifestHash,
+                       m.value, m.ciLow, m.ciHigh, m.n
+                FROM metric m JOIN run r ON r.id = m.runId JOIN experiment e ON e.id = r.experimentId
+                JOIN modelVariant v ON v.id = m.modelVariantId JOIN slice s ON s.id = m.sliceId LEFT JOIN dataset d ON d.id = r.datasetId
+                WHERE m.name = ? AND s.name = ? AND (? IS NULL OR e.name = ?) AND (? IS NULL OR d.manifestHash = ?)
+                ORDER BY r.startedAt, r.id, v.id
+                """, arguments: [name, slice, experiment, experiment, datasetHash, datasetHash]).map {
+                MetricHistoryRow(experiment: $0["experiment"], run: $0["number"], startedAt: $0["startedAt"], variant: $0["variant"], slice: $0["slice"],
+                                 sliceDefinition: $0["definition"], datasetHash: $0["manifestHash"], value: $0["value"], ciLow: $0["ciLow"],
+                                 ciHigh: $0["ciHigh"], n: $0["n"])
+            }
+        }
+    }
+
     /// Every metric of a run, by variant (in insertion order), slice and metric.
     public func allMetrics(runID: Int64) throws -> [StoredMetricRow] {
         try read { db in

@@ -1,12 +1,23 @@
 import ArgumentParser
 import Foundation
+import StratumMetrics
 import StratumReports
 import StratumStore
 
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
-        abstract: "Accuracy of variants on a slice over the stored runs of an experiment, oldest first.")
+        abstract: "Any metric of variants on a slice over the stored runs of an experiment (or of a dataset), oldest first, with intervals.",
+        discussion: """
+        A run whose slice has another definition, or that evaluated another dataset file, than the latest run is \
+        flagged in the "flag" column (and in JSON), not silently joined.
+
+        Examples:
+          stratum history faces --metric recall[male] --slice children
+          stratum history faces --dataset --metric accuracy --plot history.png
+
+        Exit codes: 0 done; 1 failure; 64 bad command line; 65 nothing stored for that metric and slice.
+        """)
 
     @Argument(help: "The experiment name.")
     var experiment: String
@@ -16,44 +27,85 @@ struct HistoryCommand: ParsableCommand {
     @Option(help: "Only this variant (default: all).")
     var variant: String?
 
+    @Option(help: "The metric (a stored name or alias naming one metric, e.g. accuracy, macro_f1, recall[male]).")
+    var metric: String = "accuracy"
+
     @Option(help: "The slice.")
     var slice: String = "overall"
 
-    @Option(help: "Draw the history to this PNG instead of printing a table.")
+    @Flag(help: "Span every experiment evaluated on the same dataset file as this experiment's latest run.")
+    var dataset = false
+
+    @Option(help: "Draw the history (interval bands) to this PNG instead of printing a table.")
     var plot: String?
 
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
+    struct Row: Encodable {
+        var experiment: String
+        var run: Int
+        var variant: String
+        var n: Int
+        var value: Double?
+        var ciLow: Double?
+        var ciHigh: Double?
+        /// Why this run is not directly comparable with the latest one (nil when it is).
+        var flag: String?
+    }
+
     func run() throws {
         do {
-            let metrics = try store.open().metrics(named: "accuracyScore", runID: nil, experiment: experiment, slice: slice)
+            let opened = try store.open()
+            let (_, latest) = try opened.run(experiment: experiment, number: nil)
+            let latestID = latest.id ?? 0
+            let names = MetricLayout(labels: try opened.datasetLabels(runID: latestID)).names
+            let matched = MetricLayout.resolve(metric, among: names)
+            guard matched.count == 1, let name = matched.first else {
+                throw ValidationError(matched.isEmpty ? "unknown metric '\(metric)' (known: \(names.joined(separator: ", ")))"
+                                                      : "'\(metric)' means \(matched.count) metrics (\(matched.joined(separator: ", "))); name one")
+            }
+            let hash = try opened.datasetHash(runID: latestID)
+            let history = try opened.metricHistory(named: name, slice: slice, experiment: dataset ? nil : experiment, datasetHash: dataset ? hash : nil)
                 .filter { variant == nil || $0.variant == variant }
-            guard !metrics.isEmpty else {
-                Terminal.error("error: no stored accuracy for experiment '\(experiment)', slice '\(slice)'\(variant.map { ", variant '\($0)'" } ?? "")")
+            guard !history.isEmpty else {
+                Terminal.error("error: no stored \(name) for \(dataset ? "dataset of " : "")experiment '\(experiment)', slice '\(slice)'\(variant.map { ", variant '\($0)'" } ?? "")")
                 throw ExitCode(ExitCodes.dataError)
             }
+            let reference = history.last { $0.experiment == experiment && $0.run == latest.number }
+            let rows = history.map { h in
+                var flags: [String] = []
+                if let reference, h.sliceDefinition != reference.sliceDefinition { flags.append("slice defined as '\(h.sliceDefinition)'") }
+                if h.datasetHash != hash { flags.append("other dataset file") }
+                return Row(experiment: h.experiment, run: h.run, variant: h.variant, n: h.n, value: h.value, ciLow: h.ciLow, ciHigh: h.ciHigh,
+                           flag: flags.isEmpty ? nil : flags.joined(separator: "; "))
+            }
             if let plot {
-                let points = metrics.compactMap { m in
-                    m.value.map { HistoryChart.Point(run: m.runNumber, variant: m.variant, accuracy: $0, ciLow: m.ciLow, ciHigh: m.ciHigh, n: m.n) }
+                var positions: [String: Int] = [:]
+                for row in rows where positions["\(row.experiment)/\(row.run)"] == nil { positions["\(row.experiment)/\(row.run)"] = positions.count + 1 }
+                let points = rows.compactMap { r in
+                    r.value.map { HistoryChart.Point(run: dataset ? positions["\(r.experiment)/\(r.run)"]! : r.run, variant: r.variant, accuracy: $0,
+                                                     ciLow: r.ciLow, ciHigh: r.ciHigh, n: r.n, tick: dataset ? "\(r.experiment)/\(r.run)" : nil) }
                 }
-                try HistoryChart(title: "\(experiment): accuracy on \(slice) by run", points: points).render(to: URL(fileURLWithPath: plot), gnuplot: try Gnuplot())
+                let proportion = ["accuracyScore", "precisionScore", "recallScore", "selectionRate", "truePositiveRate", "falsePositiveRate"]
+                    .contains { name == $0 || name.hasPrefix($0 + "[") }
+                try HistoryChart(title: "\(experiment)\(dataset ? " (every experiment on its dataset)" : ""): \(name) on \(slice) by run",
+                                 points: points, yLabel: "\(name) (95% interval)", unitRange: proportion || name.contains("Score"))
+                    .render(to: URL(fileURLWithPath: plot), gnuplot: try Gnuplot())
                 print(plot)
                 return
             }
             switch format {
             case .json:
-                struct Row: Encodable { var run: Int; var variant: String; var n: Int; var accuracy: Double?; var ciLow: Double?; var ciHigh: Double? }
-                print(try JSONOutput.string(metrics.map { Row(run: $0.runNumber, variant: $0.variant, n: $0.n, accuracy: $0.value, ciLow: $0.ciLow, ciHigh: $0.ciHigh) }))
+                print(try JSONOutput.string(rows))
             case .table:
-                print("run  variant                 n      accuracy  95% interval")
-                for m in metrics {
-                    let accuracy = m.value.map { String(format: "%.3f", $0) } ?? "—"
-                    let interval = m.ciLow.map { String(format: "[%.3f, %.3f]", $0, m.ciHigh ?? $0) } ?? ""
-                    print(String(m.runNumber).padding(toLength: 5, withPad: " ", startingAt: 0) + m.variant.padding(toLength: 24, withPad: " ", startingAt: 0)
-                          + String(m.n).padding(toLength: 7, withPad: " ", startingAt: 0) + accuracy.padding(toLength: 10, withPad: " ", startingAt: 0) + interval)
-                }
+                print(TextTable.render(header: ["run", "variant", "n", name, "95% interval", "flag"], rows: rows.map { r in
+                    [dataset ? "\(r.experiment)/\(r.run)" : String(r.run), r.variant, String(r.n), r.value.map { String(format: "%.3f", $0) } ?? "undefined",
+                     r.ciLow.map { String(format: "[%.3f, %.3f]", $0, r.ciHigh ?? $0) } ?? "", r.flag ?? ""]
+                }))
             }
+        } catch let error as ValidationError {
+            throw error
         } catch {
             throw report(error)
         }

@@ -229,7 +229,7 @@ import Testing
         #expect(unknown.status == 65 && unknown.stderr.contains("no variant 'nope'"))
         let history = try Self.run(["history", "cli", "--db", "stratum.sqlite", "--variant", "base"], in: directory)
         #expect(history.status == 0)
-        #expect(history.stdout.split(separator: "\n").count == 3, "header and one row per run: \(history.stdout)")
+        #expect(history.stdout.split(separator: "\n").count == 4, "header, rule and one row per run: \(history.stdout)")
         let plot = try Self.run(["history", "cli", "--db", "stratum.sqlite", "--plot", "h.png"], in: directory)
         #expect(plot.status == 0 && FileManager.default.fileExists(atPath: directory.appendingPathComponent("h.png").path))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import StratumMetrics
 import GRDB
 import StratumCore
 import StratumData
@@ -103,7 +104,7 @@ final class ScriptedClassifier: ImageClassifier, @unchecked Sendable {
         try store.read { db in
             #expect(try PredictionRecord.fetchCount(db) == 2 * testCount)
             let slices = try SliceRecord.fetchCount(db)
-            let metricsPerSlice = 3 + 3 * 2
+            let metricsPerSlice = MetricLayout(labels: ["female", "male"]).names.count  // 9 overall + 6 per class
             #expect(try MetricRecord.fetchCount(db) == 2 * slices * metricsPerSlice)
             #expect(try ModelVariantRecord.fetchAll(db).allSatisfy { $0.status == .completed && $0.fileHash != nil })
         }
