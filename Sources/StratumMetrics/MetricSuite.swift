@@ -97,10 +97,10 @@ public enum MetricSuite {
     /// variant and slice and reused by every resample.
     public struct ScoreOrder: Sendable {
         /// Per scored class: positions into the slice's members, ascending by score.
-        let order: [[Int32]]
+        public let order: [[Int32]]
         /// Per scored class: whether position i of `order` starts a new run of equal scores.
-        let startsGroup: [[Bool]]
-        let classes: [Int]
+        public let startsGroup: [[Bool]]
+        public let classes: [Int]
 
         public init(_ outcomes: VariantOutcomes, slice: EvaluationSlice) {
             let k = outcomes.classCount
@@ -117,46 +117,77 @@ public enum MetricSuite {
         }
     }
 
+    /// Sums from which every metric follows: weighted confusion counts and, when the variant
+    /// gave probabilities, sums of per-sample losses and the calibration bins.
+    public struct Tally: Sendable {
+        public var counts: [Int]
+        public var total = 0
+        public var logLoss = 0.0
+        public var brier = 0.0
+        public var binCount = [Int](repeating: 0, count: 10)
+        public var binConfidence = [Double](repeating: 0, count: 10)
+        public var binHits = [Int](repeating: 0, count: 10)
+
+        public init(classCount k: Int) { counts = [Int](repeating: 0, count: k * k) }
+
+        public mutating func reset() {
+            for i in counts.indices { counts[i] = 0 }
+            for i in 0..<10 { binCount[i] = 0; binConfidence[i] = 0; binHits[i] = 0 }
+            total = 0; logLoss = 0; brier = 0
+        }
+
+        /// Adds sample `i` of `outcomes` `w` times.
+        @inline(__always)
+        public mutating func add(_ outcomes: VariantOutcomes, _ i: Int, weight w: Int) {
+            let k = outcomes.classCount
+            counts[Int(outcomes.truth[i]) * k + Int(outcomes.predicted[i])] += w
+            total += w
+            guard outcomes.hasProbabilities else { return }
+            logLoss += Double(w) * outcomes.logLoss[i]
+            brier += Double(w) * outcomes.brier[i]
+            let confidence = outcomes.confidence[i]
+            let b = calibrationBin(confidence)
+            binCount[b] += w
+            binConfidence[b] += Double(w) * confidence
+            if outcomes.correct[i] { binHits[b] += w }
+        }
+    }
+
+    /// The equal-width bin (of 10) of a confidence; 1.0 goes to the last.
+    @inline(__always)
+    public static func calibrationBin(_ confidence: Double) -> Int { min(9, max(0, Int(confidence * 10))) }
+
     /// The metrics of `outcomes` on `slice`, in `MetricLayout(labels:)` order.
     /// - Parameter weights: how many times each member counts (nil: once each).
     public static func values(_ outcomes: VariantOutcomes, slice: EvaluationSlice, order: ScoreOrder, weights: [Int32]? = nil) -> (ConfusionMatrix, [MetricValue]) {
-        let k = outcomes.classCount
-        var counts = [Int](repeating: 0, count: k * k)
-        var logLoss = 0.0, brier = 0.0, total = 0
-        var binCount = [Int](repeating: 0, count: 10), binConfidence = [Double](repeating: 0, count: 10), binHits = [Int](repeating: 0, count: 10)
-        let probabilities = outcomes.hasProbabilities
+        var tally = Tally(classCount: outcomes.classCount)
         for (position, sample) in slice.members.enumerated() {
             let w = weights.map { Int($0[position]) } ?? 1
-            if w == 0 { continue }
-            let i = Int(sample)
-            counts[Int(outcomes.truth[i]) * k + Int(outcomes.predicted[i])] += w
-            total += w
-            if probabilities {
-                logLoss += Double(w) * outcomes.logLoss[i]
-                brier += Double(w) * outcomes.brier[i]
-                let confidence = outcomes.confidence[i]
-                let b = min(9, max(0, Int(confidence * 10)))
-                binCount[b] += w
-                binConfidence[b] += Double(w) * confidence
-                if outcomes.correct[i] { binHits[b] += w }
-            }
+            if w != 0 { tally.add(outcomes, Int(sample), weight: w) }
         }
-        let confusion = ConfusionMatrix(labels: outcomes.labels, counts: (0..<k).map { Array(counts[($0 * k)..<($0 * k + k)]) })
+        return assemble(outcomes, tally: tally) { rocAUC(outcomes, slice: slice, order: order, weights: weights) }
+    }
+
+    /// Every metric from a tally; `auc` is asked only when it can be defined.
+    public static func assemble(_ outcomes: VariantOutcomes, tally: Tally, auc: () -> MetricValue) -> (ConfusionMatrix, [MetricValue]) {
+        let k = outcomes.classCount
+        let confusion = ConfusionMatrix(labels: outcomes.labels, counts: (0..<k).map { Array(tally.counts[($0 * k)..<($0 * k + k)]) })
         let m = ClassificationMetrics(confusion: confusion)
         let noProbabilities = MetricValue.undefined("the variant gave no probabilities")
         let empty = MetricValue.undefined("empty slice")
         var values: [MetricValue] = [m.accuracy, m.balancedAccuracy, m.macroF1, m.weightedF1, m.matthewsCorrelation]
-        if !probabilities {
+        if !outcomes.hasProbabilities {
             values += [noProbabilities, noProbabilities, noProbabilities, noProbabilities]
-        } else if total == 0 {
+        } else if tally.total == 0 {
             values += [empty, empty, empty, empty]
         } else {
-            values.append(rocAUC(outcomes, slice: slice, order: order, weights: weights))
-            values.append(.value(logLoss / Double(total)))
-            values.append(.value(brier / Double(total)))
+            let total = Double(tally.total)
+            values.append(auc())
+            values.append(.value(tally.logLoss / total))
+            values.append(.value(tally.brier / total))
             var ece = 0.0
-            for b in 0..<10 where binCount[b] > 0 {
-                ece += abs(Double(binHits[b]) - binConfidence[b]) / Double(total)
+            for b in 0..<10 where tally.binCount[b] > 0 {
+                ece += abs(Double(tally.binHits[b]) - tally.binConfidence[b]) / total
             }
             values.append(.value(ece))
         }
@@ -169,7 +200,7 @@ public enum MetricSuite {
     /// Binary: the probability that a random positive outscores a random negative, ties
     /// counting one half (`roc_auc_score`). More labels: the unweighted mean of each class
     /// against the rest, defined only when every class occurs and not alone.
-    static func rocAUC(_ outcomes: VariantOutcomes, slice: EvaluationSlice, order: ScoreOrder, weights: [Int32]?) -> MetricValue {
+    public static func rocAUC(_ outcomes: VariantOutcomes, slice: EvaluationSlice, order: ScoreOrder, weights: [Int32]?) -> MetricValue {
         var sum = 0.0
         for (j, c) in order.classes.enumerated() {
             var positives = 0.0, negatives = 0.0, area = 0.0

@@ -16,10 +16,11 @@ public struct VariantOutcomes: Sendable {
     public let predicted: [Int32]
     /// Row-major, `count` × `labels.count`; empty when the variant gave no probabilities.
     public let probabilities: [Double]
-    let logLoss: [Double]
-    let brier: [Double]
-    let confidence: [Double]
-    let correct: [Bool]
+    /// Per sample (empty without probabilities): log loss, Brier loss, the predicted label's probability.
+    public let logLoss: [Double]
+    public let brier: [Double]
+    public let confidence: [Double]
+    public let correct: [Bool]
 
     public var count: Int { truth.count }
     public var classCount: Int { labels.count }
