@@ -39,3 +39,10 @@ echo
 echo "== plugin protocol overhead: the same model in-process and through the process kind =="
 "$bin/stratum" bench plugin-overhead --model Experiments/models/automl-mobilenet --count 128
 "$bin/stratum" bench plugin-overhead --plugin Experiments/plugins/python-numpy
+echo
+echo "== statistics: every metric with bootstrap intervals, paired comparisons, slice discovery =="
+echo "   (against fairlearn MetricFrame, a hand-vectorised numpy bootstrap and sliceline, same workloads, same run)"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    "fairlearn==0.15.0" "sliceline==0.3.0" "pandas==3.1.1" "scikit-learn==1.9.1" "scipy==1.17.1"
+"$venv/bin/python" scripts/bench_stats.py "$work/stats" > "$work/stats-python.json"
+"$bin/stratum" bench stats --workdir "$work/stats" --reference "$work/stats-python.json"

@@ -8,7 +8,9 @@
 # --short: 2,000) on a copy of its committed corpus (Fuzz/corpus/<target>/ is never written),
 # first replaying Fuzz/regressions/<target>/. Prints one summary line per target and exits
 # non-zero when any target crashes, hangs (> 5 s on one input), leaks or runs out of memory;
-# the failing input is kept in .build-fuzz/crashes/<target>/.
+# the failing input is kept in .build-fuzz/crashes/<target>/. The hang limit is wall-clock
+# time: FUZZ_TIMEOUT=60 when the machine is busy (the fuzzers run at the lowest priority, and a
+# starved one can overrun 5 s on an input that takes 0.1 s).
 # The whole script is one { … } block: bash reads all of it before running any, so editing
 # this file cannot disturb a run in progress.
 {
@@ -236,7 +238,7 @@ for target in "${targets[@]}"; do
     if [ -d "Fuzz/regressions/$target" ]; then
         for input in "Fuzz/regressions/$target"/*; do
             [ -f "$input" ] && [[ "$input" != *.md ]] || continue
-            if ! "${NICE[@]}" "$BIN/fuzz-$target" -timeout=5 -rss_limit_mb=2048 "$input" >> "$logfile.regressions" 2>&1; then
+            if ! "${NICE[@]}" "$BIN/fuzz-$target" -timeout="${FUZZ_TIMEOUT:-5}" -rss_limit_mb=2048 "$input" >> "$logfile.regressions" 2>&1; then
                 failing+=("$(basename "$input")")
             fi
         done
@@ -248,7 +250,7 @@ for target in "${targets[@]}"; do
         continue
     fi
     status=0
-    "${NICE[@]}" "$BIN/fuzz-$target" "$corpus" -runs="$runs" -timeout=5 -rss_limit_mb=2048 -max_len="$(target_max_len "$target")" \
+    "${NICE[@]}" "$BIN/fuzz-$target" "$corpus" -runs="$runs" -timeout="${FUZZ_TIMEOUT:-5}" -rss_limit_mb=2048 -max_len="$(target_max_len "$target")" \
         -artifact_prefix="$crashes/" -print_final_stats=1 "${seed_args[@]}" "${dict[@]}" > "$logfile" 2>&1 || status=$?
     elapsed=$((SECONDS - start))
     done_runs=$(grep -Eo '^Done [0-9]+ runs' "$logfile" 2>/dev/null | tail -1 | grep -Eo '[0-9]+' || true)

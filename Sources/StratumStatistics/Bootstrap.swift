@@ -40,17 +40,26 @@ public enum Bootstrap {
         guard !slice.members.isEmpty else { return result }
         // A resample is a weight per member (how often it was drawn), shared by every variant;
         // each variant then reads the weights in one streaming pass over its compact entries.
-        let kernels = variants.map { ResampleKernel($0, slice: slice) }
+        // Members are renumbered so that each stratum is one contiguous range: a draw is then a
+        // random offset into the range, with no lookup.
+        var local = [Int32](repeating: 0, count: slice.members.count)
+        var ranges: [(start: Int, count: Int)] = []
+        var next = 0
+        for stratum in slice.strata where !stratum.isEmpty {
+            ranges.append((next, stratum.count))
+            for position in stratum { local[Int(position)] = Int32(next); next += 1 }
+        }
+        let kernels = variants.map { ResampleKernel($0, slice: slice, local: local) }
         var random = RandomSource(seed: settings.seed, stream: stream)
-        var weights = [Int32](repeating: 0, count: slice.members.count)
+        // A member drawn more than 65,535 times in one resample would need a stratum of that
+        // size drawing one member that often: probability far below 10^-100000.
+        var weights = [UInt16](repeating: 0, count: slice.members.count)
         for r in 0..<settings.resamples {
             weights.withUnsafeMutableBufferPointer { w in
                 w.update(repeating: 0)
-                for stratum in slice.strata where !stratum.isEmpty {
-                    let size = UInt64(stratum.count)
-                    stratum.withUnsafeBufferPointer { positions in
-                        for _ in 0..<positions.count { w[Int(positions[Int(random.next(below: size))])] &+= 1 }
-                    }
+                for range in ranges {
+                    let size = UInt64(range.count)
+                    for _ in 0..<range.count { w[range.start + Int(random.next(below: size))] &+= 1 }
                 }
             }
             for (v, outcomes) in variants.enumerated() {
@@ -84,11 +93,18 @@ public enum Bootstrap {
     /// Point estimates and intervals of every variant on a slice: Wilson for proportions, this
     /// bootstrap for the rest.
     public static func evaluate(_ variants: [VariantOutcomes], slice: EvaluationSlice, settings: BootstrapSettings, stream: UInt64) -> [SliceMetrics] {
+        evaluateKeepingResamples(variants, slice: slice, settings: settings, stream: stream).metrics
+    }
+
+    /// `evaluate`, also returning the resample values (`resampleValues`) for paired comparisons.
+    public static func evaluateKeepingResamples(_ variants: [VariantOutcomes], slice: EvaluationSlice, settings: BootstrapSettings,
+                                                stream: UInt64) -> (metrics: [SliceMetrics], resamples: [[[Double]]]) {
         let values = settings.resamples > 0 ? resampleValues(variants, slice: slice, settings: settings, stream: stream) : []
-        return variants.enumerated().map { v, outcomes in
+        let metrics = variants.enumerated().map { v, outcomes in
             let intervals = values.isEmpty ? nil : values[v].map { percentileInterval($0, confidence: settings.confidence) }
             return MetricSuite.evaluate(outcomes, slice: slice, bootstrap: intervals)
         }
+        return (metrics, values)
     }
 }
 
@@ -116,9 +132,13 @@ final class ResampleKernel {
     let order: MetricSuite.ScoreOrder?
     let binary: Bool
 
-    init(_ outcomes: VariantOutcomes, slice: EvaluationSlice) {
+    /// Each slice position's index in the resampling order (`local`).
+    let local: [Int32]
+
+    init(_ outcomes: VariantOutcomes, slice: EvaluationSlice, local: [Int32]) {
         self.outcomes = outcomes
         self.slice = slice
+        self.local = local
         let k = outcomes.classCount
         let scores = MetricSuite.ScoreOrder(outcomes, slice: slice)
         binary = outcomes.hasProbabilities && k == 2
@@ -132,61 +152,100 @@ final class ResampleKernel {
             if t == 1 { flags |= 2 }
             if start { flags |= 4 }
             let probabilities = outcomes.hasProbabilities
-            return Entry(position: position, code: UInt16(t * k + p), bin: UInt8(probabilities ? MetricSuite.calibrationBin(outcomes.confidence[i]) : 0), flags: flags,
+            return Entry(position: local[Int(position)], code: UInt16(t * k + p), bin: UInt8(probabilities ? MetricSuite.calibrationBin(outcomes.confidence[i]) : 0), flags: flags,
                          logLoss: probabilities ? Float(outcomes.logLoss[i]) : 0, brier: probabilities ? Float(outcomes.brier[i]) : 0,
                          confidence: probabilities ? Float(outcomes.confidence[i]) : 0)
         }
     }
 
     /// The tally and ROC AUC of the resample given by `weights` (one per member position).
-    func evaluate(_ weights: [Int32]) -> (MetricSuite.Tally, MetricValue) {
-        var tally = MetricSuite.Tally(classCount: outcomes.classCount)
-        var counts = [Int](repeating: 0, count: tally.counts.count)
-        var bins = [Int](repeating: 0, count: 10), binHits = [Int](repeating: 0, count: 10), binConfidence = [Double](repeating: 0, count: 10)
-        var total = 0, logLoss = 0.0, brier = 0.0
+    /// Branch-free on the weight: about a third of the members are not drawn in a resample,
+    /// and skipping them would cost more in mispredicted branches than adding zeros.
+    func evaluate(_ weights: [UInt16]) -> (MetricSuite.Tally, MetricValue) {
+        binary ? evaluateBinary(weights) : evaluateGeneral(weights)
+    }
+
+    /// Two labels with probabilities, entries in score order. Sums are kept in registers: the
+    /// four confusion counts follow from Σw, Σw·positive, Σw·correct and Σw·positive·correct,
+    /// and a calibration bin's sums are flushed only when the bin changes (entries sorted by
+    /// score visit the bins in long runs), so no memory cell is updated entry after entry.
+    func evaluateBinary(_ weights: [UInt16]) -> (MetricSuite.Tally, MetricValue) {
+        var tally = MetricSuite.Tally(classCount: 2)
+        var total = 0, positiveWeight = 0, correctWeight = 0, truePositives = 0
+        var logLoss = 0.0, brier = 0.0
+        var bin = -1, binWeight = 0, binHits = 0, binConfidence = 0.0
         var below = 0.0, positives = 0.0, area = 0.0, groupPositives = 0.0, groupNegatives = 0.0
         weights.withUnsafeBufferPointer { w in
             entries.withUnsafeBufferPointer { entries in
-                counts.withUnsafeMutableBufferPointer { counts in
-                    for e in entries {
-                        if e.flags & 4 != 0 {
-                            area += groupPositives * (below + 0.5 * groupNegatives)
-                            below += groupNegatives
-                            positives += groupPositives
-                            groupPositives = 0; groupNegatives = 0
-                        }
-                        let weight = Int(w[Int(e.position)])
-                        if weight == 0 { continue }
-                        let wd = Double(weight)
-                        counts[Int(e.code)] += weight
-                        total += weight
-                        logLoss += wd * Double(e.logLoss)
-                        brier += wd * Double(e.brier)
-                        let b = Int(e.bin)
-                        bins[b] += weight
-                        binConfidence[b] += wd * Double(e.confidence)
-                        if e.flags & 1 != 0 { binHits[b] += weight }
-                        if e.flags & 2 != 0 { groupPositives += wd } else { groupNegatives += wd }
+                for e in entries {
+                    if e.flags & 4 != 0 {
+                        area += groupPositives * (below + 0.5 * groupNegatives)
+                        below += groupNegatives
+                        positives += groupPositives
+                        groupPositives = 0; groupNegatives = 0
                     }
+                    let weight = Int(w[Int(e.position)])
+                    let wd = Double(weight)
+                    let positive = Int((e.flags >> 1) & 1), correct = Int(e.flags & 1)
+                    total &+= weight
+                    positiveWeight &+= weight & -positive
+                    correctWeight &+= weight & -correct
+                    truePositives &+= weight & -(positive & correct)
+                    logLoss += wd * Double(e.logLoss)
+                    brier += wd * Double(e.brier)
+                    let b = Int(e.bin)
+                    if b != bin {
+                        if bin >= 0 {
+                            tally.binCount[bin] += binWeight; tally.binHits[bin] += binHits; tally.binConfidence[bin] += binConfidence
+                        }
+                        bin = b; binWeight = 0; binHits = 0; binConfidence = 0
+                    }
+                    binWeight &+= weight
+                    binHits &+= weight & -correct
+                    binConfidence += wd * Double(e.confidence)
+                    let p = Double(positive)
+                    groupPositives += wd * p
+                    groupNegatives += wd - wd * p
                 }
             }
         }
+        if bin >= 0 { tally.binCount[bin] += binWeight; tally.binHits[bin] += binHits; tally.binConfidence[bin] += binConfidence }
         area += groupPositives * (below + 0.5 * groupNegatives)
         below += groupNegatives
         positives += groupPositives
-        tally.counts = counts
+        let trueNegatives = correctWeight - truePositives
+        // counts[t * 2 + p]: (0,0) true negatives, (0,1) false positives, (1,0) false negatives, (1,1) true positives.
+        tally.counts = [trueNegatives, total - positiveWeight - trueNegatives, positiveWeight - truePositives, truePositives]
         tally.total = total
         tally.logLoss = logLoss
         tally.brier = brier
-        tally.binCount = bins
-        tally.binHits = binHits
-        tally.binConfidence = binConfidence
+        let auc: MetricValue = positives > 0 && below > 0 ? .value(area / (positives * below))
+            : .undefined("the slice holds one class only for '\(outcomes.labels[1])' against the rest")
+        return (tally, auc)
+    }
+
+    /// Any number of labels (with or without probabilities), entries in member order.
+    func evaluateGeneral(_ weights: [UInt16]) -> (MetricSuite.Tally, MetricValue) {
+        var tally = MetricSuite.Tally(classCount: outcomes.classCount)
+        let probabilities = outcomes.hasProbabilities
+        weights.withUnsafeBufferPointer { w in
+            for e in entries {
+                let weight = Int(w[Int(e.position)])
+                if weight == 0 { continue }
+                tally.counts[Int(e.code)] += weight
+                tally.total += weight
+                guard probabilities else { continue }
+                let wd = Double(weight), b = Int(e.bin)
+                tally.logLoss += wd * Double(e.logLoss)
+                tally.brier += wd * Double(e.brier)
+                tally.binCount[b] += weight
+                tally.binConfidence[b] += wd * Double(e.confidence)
+                if e.flags & 1 != 0 { tally.binHits[b] += weight }
+            }
+        }
         let auc: MetricValue
-        if binary {
-            auc = positives > 0 && below > 0 ? .value(area / (positives * below))
-                : .undefined("the slice holds one class only for '\(outcomes.labels[1])' against the rest")
-        } else if let order {
-            auc = MetricSuite.rocAUC(outcomes, slice: slice, order: order, weights: weights)
+        if let order {
+            auc = MetricSuite.rocAUC(outcomes, slice: slice, order: order, weights: local.map { Int32(weights[Int($0)]) })
         } else {
             auc = .undefined("the variant gave no probabilities")
         }

@@ -72,8 +72,11 @@ public enum PairedComparison {
     }
 
     /// - Precondition: both outcomes describe the same samples in the same order, with the same labels.
+    /// - Parameter resampled: per slice, the two variants' resample values from one
+    ///   `Bootstrap.resampleValues` call (`[baseline, candidate]`), when already computed;
+    ///   otherwise they are drawn here with `settings.bootstrap`.
     public static func compare(baseline: VariantOutcomes, candidate: VariantOutcomes, slices: [(name: String, slice: EvaluationSlice)],
-                               settings: ComparisonSettings) throws -> [SliceComparison] {
+                               settings: ComparisonSettings, resampled: [[[[Double]]]]? = nil) throws -> [SliceComparison] {
         precondition(baseline.labels == candidate.labels && baseline.truth == candidate.truth, "PairedComparison: different samples or labels")
         let layout = MetricLayout(labels: baseline.labels)
         guard let metricIndex = layout.index(of: settings.metric) else { throw UnknownMetric(name: settings.metric, known: layout.names) }
@@ -102,8 +105,8 @@ public enum PairedComparison {
             var row = SliceComparison(slice: name, n: slice.members.count, metric: settings.metric, baseline: base, candidate: cand,
                                       difference: base.flatMap { b in cand.map { $0 - b } }, low: nil, high: nil,
                                       baselineOnlyCorrect: b, candidateOnlyCorrect: c, p: nil, adjustedP: nil, verdict: .tooFewSamples, sameMembersAs: nil)
-            if settings.bootstrap.resamples > 0, !slice.members.isEmpty {
-                let values = Bootstrap.resampleValues([baseline, candidate], slice: slice, settings: settings.bootstrap, stream: UInt64(position))
+            if let values = resampled?[position] ?? (settings.bootstrap.resamples > 0 && !slice.members.isEmpty
+                ? Bootstrap.resampleValues([baseline, candidate], slice: slice, settings: settings.bootstrap, stream: UInt64(position)) : nil) {
                 let differences = zip(values[0][metricIndex], values[1][metricIndex]).map { $1 - $0 }
                 if let interval = Bootstrap.percentileInterval(differences, confidence: settings.bootstrap.confidence) {
                     row.low = interval.low
