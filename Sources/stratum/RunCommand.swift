@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StratumRunner
+import StratumStatistics
 import StratumStore
 
 struct RunCommand: ParsableCommand {
@@ -8,8 +9,9 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Evaluate every variant of an experiment on its split and slices.",
         discussion: """
-        Stores the run, every prediction and every metric in SQLite (default: stratum.sqlite next to
-        the experiment file) and writes the reports under <reports>/<experiment>/run-<n>/: per variant
+        Stores the run, every prediction and every metric in SQLite (the default database is the one
+        every command uses: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder,
+        else ./stratum.sqlite) and writes the reports under <reports>/<experiment>/run-<n>/: per variant
         a confusion matrix, a failure gallery and a reliability diagram; a slice-accuracy chart; a
         disagreement gallery for the two best variants; and index.html. Runs are numbered and never
         overwrite earlier ones.
@@ -24,7 +26,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Continue an interrupted run: predictions already stored are kept, the rest are made; the experiment file, manifest and model files must be unchanged.")
     var resume = false
 
-    @Option(help: "The SQLite file (default: $STRATUM_DB, else stratum.sqlite next to the experiment).")
+    @Option(help: "The SQLite file (default: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder, else ./stratum.sqlite).")
     var db: String?
 
     @Option(help: "The reports folder.")
@@ -42,6 +44,12 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Stop at an image that cannot be decoded (default: record it, leave it out of every variant, list it).")
     var strict = false
 
+    @Option(help: "Bootstrap resamples for the intervals of metrics that are not proportions (0: none).")
+    var resamples: Int = BootstrapSettings().resamples
+
+    @Option(help: "Seed of the bootstrap (the same seed gives the same intervals).")
+    var seed: UInt64 = BootstrapSettings().seed
+
     @Flag(help: "Show every slice in the table (default: overall, single slices and named intersections).")
     var allSlices = false
 
@@ -54,6 +62,9 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if chunkSize < 1 { throw ValidationError("--chunk-size must be at least 1") }
+        guard (0...BootstrapSettings.maximumResamples).contains(resamples) else {
+            throw ValidationError("--resamples must be in 0…\(BootstrapSettings.maximumResamples)")
+        }
         if resumeRun != nil && !resume { throw ValidationError("a run number after the experiment file is only meaningful with --resume") }
         if resume && refit { throw ValidationError("--refit cannot be combined with --resume (a resumed run keeps its models)") }
     }
@@ -64,10 +75,11 @@ struct RunCommand: ParsableCommand {
         do {
             let spec = try ExperimentSpec.load(URL(fileURLWithPath: experiment))
             var options = RunOptions(
-                database: db.map { URL(fileURLWithPath: $0) }, reportsRoot: URL(fileURLWithPath: reports),
+                database: URL(fileURLWithPath: StoreOptions.resolve(db)), reportsRoot: URL(fileURLWithPath: reports),
                 batchSize: batchSize, refit: refit, strict: strict,
                 resume: resume ? (resumeRun.map { .number($0) } ?? .latest) : nil)
             options.chunkSize = chunkSize
+            options.bootstrap = BootstrapSettings(resamples: resamples, seed: seed)
             summary = try Runner().run(spec, options: options) { event in
                 switch event {
                 case .generatingDataset(let count, let directory): progress.note("generating \(count) synthetic faces in \(directory.path)")

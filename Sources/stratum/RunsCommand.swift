@@ -7,7 +7,7 @@ struct RunsCommand: ParsableCommand {
         commandName: "runs",
         abstract: "List the runs stored in a database, oldest first.")
 
-    @Option(help: "The SQLite file (default: $STRATUM_DB, else Experiments/stratum.sqlite).")
+    @Option(help: "The SQLite file (default: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder, else ./stratum.sqlite).")
     var db: String?
 
     @Option(help: "Only runs of this experiment.")

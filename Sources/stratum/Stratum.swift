@@ -28,18 +28,24 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Where the store is, shared by the commands that read it.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The SQLite file (default: $STRATUM_DB, else Experiments/stratum.sqlite).")
+    @Option(help: "The SQLite file (default: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder, else ./stratum.sqlite).")
     var db: String?
 
-    /// `--db`, else `$STRATUM_DB`, else `Experiments/stratum.sqlite`.
+    /// The one rule every command (`run` included) uses: `--db`, else `$STRATUM_DB`, else
+    /// `Experiments/stratum.sqlite` when the current folder has an `Experiments` folder, else
+    /// `stratum.sqlite` in the current folder.
     static func resolve(_ db: String?) -> String {
-        db ?? ProcessInfo.processInfo.environment["STRATUM_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "Experiments/stratum.sqlite"
+        if let db { return db }
+        if let environment = ProcessInfo.processInfo.environment["STRATUM_DB"], !environment.isEmpty { return environment }
+        var isFolder: ObjCBool = false
+        let experiments = FileManager.default.fileExists(atPath: "Experiments", isDirectory: &isFolder) && isFolder.boolValue
+        return experiments ? "Experiments/stratum.sqlite" : "stratum.sqlite"
     }
 
     func open() throws -> any RunStore {
         let db = Self.resolve(self.db)
         guard FileManager.default.fileExists(atPath: db) else {
-            Terminal.error("error: no database at \(db) (run an experiment first, or pass --db)")
+            Terminal.error("error: no database at \(db) (run an experiment first, or pass --db or set STRATUM_DB; the default is Experiments/stratum.sqlite when ./Experiments exists, else ./stratum.sqlite)")
             throw ExitCode(ExitCodes.dataError)
         }
         let store = try RunStores.open(db)

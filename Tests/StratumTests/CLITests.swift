@@ -125,7 +125,11 @@ import Testing
         let history = try Self.run(["history", "e"], in: directory, environment: environment)
         #expect(history.status == 0, "\(history.stderr)")
         let without = try Self.run(["runs"], in: directory)
-        #expect(without.status == 65 && without.stderr.contains("Experiments/stratum.sqlite"))
+        #expect(without.status == 65 && without.stderr.contains("no database at stratum.sqlite"), "\(without.stderr)")
+        // With an Experiments folder, run and every reader agree on Experiments/stratum.sqlite.
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("Experiments"), withIntermediateDirectories: true)
+        let missing = try Self.run(["runs"], in: directory)
+        #expect(missing.status == 65 && missing.stderr.contains("no database at Experiments/stratum.sqlite"), "\(missing.stderr)")
     }
 
     @Test func reportsFindADatasetThatMovedWithDataRoot() throws {

@@ -95,6 +95,44 @@ import Testing
         #expect(try Self.metrics(database) == Self.metrics(directory.appendingPathComponent("reference.sqlite")))
     }
 
+    /// The moment the random kills above rarely hit: while the reports are drawn. The run is
+    /// watched until its first report file appears, then killed; everything stored stays, the
+    /// run reads as completed (its data is whole), and `stratum report` draws every report again.
+    @Test func aKillWhileDrawingReportsLosesNothingAndReportRedrawsThem() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let experiment = try Self.experiment(in: directory, count: 300)
+        let common = ["run", experiment.path, "--quiet", "--reports", "R"]
+        let reference = try Self.start(common + ["--db", "reference.sqlite"], in: directory)
+        reference.waitUntilExit()
+        try #require(reference.terminationStatus == 0)
+        let expected = try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("R/resume/run-1").path).sorted()
+
+        let database = directory.appendingPathComponent("killed.sqlite")
+        let process = try Self.start(["run", experiment.path, "--quiet", "--reports", "K", "--db", database.path], in: directory)
+        let reports = directory.appendingPathComponent("K/resume/run-1")
+        var killedWhileDrawing = false
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning, Date() < deadline {
+            let drawn = (try? FileManager.default.contentsOfDirectory(atPath: reports.path))?.filter { $0.hasSuffix(".png") } ?? []
+            if !drawn.isEmpty {
+                kill(process.processIdentifier, SIGKILL)
+                killedWhileDrawing = drawn.count < expected.filter { $0.hasSuffix(".png") }.count
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        process.waitUntilExit()
+        try #require(killedWhileDrawing, "the kill landed while the reports were being drawn")
+        #expect(!FileManager.default.fileExists(atPath: reports.appendingPathComponent("index.html").path))
+
+        let store = try Store(readingOnly: database.path)
+        #expect(try store.listRuns().map(\.status) == ["completed"])
+        #expect(try Self.metrics(database) == Self.metrics(directory.appendingPathComponent("reference.sqlite")))
+        let redraw = try CLITests.run(["report", "1", "--db", database.path, "--reports", "K"], in: directory)
+        #expect(redraw.status == 0, "\(redraw.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: reports.path).sorted() == expected)
+    }
+
     @Test func resumeRefusesWhenTheExperimentFileChanged() throws {
         let directory = try TestSupport.temporaryDirectory()
         let experiment = try Self.experiment(in: directory)
