@@ -3,14 +3,17 @@ import StratumCore
 import StratumImaging
 import StratumStore
 
-/// Runs every live variant over the evaluated samples chunk by chunk: decode a chunk in
-/// parallel, then each variant predicts it in batches, each batch stored in one transaction;
-/// the chunk's images are dropped before the next is decoded. Peak memory is one chunk of
-/// decoded images plus the models, whatever the dataset's size. Samples a variant already
-/// has a stored prediction for (a resumed run) are not predicted again.
+/// Runs every live variant over the evaluated samples chunk by chunk, the three stages
+/// overlapping: while the variants predict chunk N, chunk N + 1 is decoded (in parallel) on
+/// other threads, and each finished batch of predictions is handed to a writer that stores it
+/// in one transaction while inference goes on. Peak memory is two chunks of decoded images, a
+/// few batches waiting to be written, and the models — whatever the dataset's size. Samples a
+/// variant already has a stored prediction for (a resumed run) are not predicted again.
 struct StreamingEvaluation {
-    /// Decoded images held at once (default).
+    /// Decoded images per chunk (default).
     static let defaultChunkSize = 256
+    /// Batches of predictions that may wait for the writer before inference waits for it.
+    static let writeQueueDepth = 8
 
     let store: any RunStore
     let runID: Int64
@@ -26,30 +29,40 @@ struct StreamingEvaluation {
     let manifest: String
     let events: @Sendable (RunEvent) -> Void
 
+    typealias Decoded = (readable: [(Sample, [InputSpec: [Float]])], unreadable: [UnreadableSample])
+
     /// Evaluates; returns the samples found unreadable now (already recorded in the store).
     func run(_ variants: [RunVariant]) throws -> [UnreadableSample] {
+        let writer = StoreWriter(depth: Self.writeQueueDepth)
+        defer { writer.finish() }
+        do {
+            return try stream(variants, writer: writer)
+        } catch let failure as StoreWriter.Failure {
+            throw failure.underlying
+        }
+    }
+
+    private func stream(_ variants: [RunVariant], writer: StoreWriter) throws -> [UnreadableSample] {
         var unreadable: [UnreadableSample] = []
-        var start = 0
-        while start < samples.count {
-            let end = min(samples.count, start + chunkSize)
-            defer { start = end }
+        let chunks = stride(from: 0, to: samples.count, by: chunkSize).map { $0..<min(samples.count, $0 + chunkSize) }
+        var ahead = chunks.first.map { decode($0, variants) }
+        for (number, range) in chunks.enumerated() {
+            guard let (pending, decodedChunk) = ahead?.wait() else { break }
+            // The next chunk decodes while this one is predicted.
+            ahead = number + 1 < chunks.count ? decode(chunks[number + 1], variants) : nil
             let live = variants.filter { $0.classifier != nil }
             if live.isEmpty { break }
-            let pending = (start..<end).filter { index in
-                !knownUnreadable.contains(sampleIDs[index]) && live.contains { !$0.done.contains(sampleIDs[index]) }
-            }
-            if pending.isEmpty {
-                events(.decodedImages(done: end, total: samples.count))
-                continue
-            }
-            let specs = Array(Set(live.compactMap { $0.classifier?.descriptor.input }))
-            let loaded = ImageLoading.prepare(pending.map { samples[$0] }, for: specs, applyOrientation: applyOrientation)
-            events(.decodedImages(done: end, total: samples.count))
+            events(.decodedImages(done: range.upperBound, total: samples.count))
+            guard let loaded = decodedChunk else { continue }
             if !loaded.unreadable.isEmpty {
                 let ids = Dictionary(uniqueKeysWithValues: pending.map { (samples[$0].id, sampleIDs[$0]) })
-                try store.insertUnreadableSamples(runID: runID, loaded.unreadable.compactMap { sample in ids[sample.id].map { ($0, sample.reason) } })
+                let rows = loaded.unreadable.compactMap { sample in ids[sample.id].map { ($0, sample.reason) } }
+                try writer.submit { [store, runID] in try store.insertUnreadableSamples(runID: runID, rows) }
                 unreadable += loaded.unreadable
-                if strict { throw UnreadableImagesError(manifest: manifest, samples: loaded.unreadable, noneReadable: false) }
+                if strict {
+                    try writer.drain()
+                    throw UnreadableImagesError(manifest: manifest, samples: loaded.unreadable, noneReadable: false)
+                }
                 events(.unreadableImages(loaded.unreadable))
             }
             let readableIDs = Dictionary(uniqueKeysWithValues: pending.map { (samples[$0].id, sampleIDs[$0]) })
@@ -57,17 +70,37 @@ struct StreamingEvaluation {
             for variant in live {
                 let todo = chunk.filter { !variant.done.contains($0.id) }
                 do {
-                    try predict(variant, todo)
+                    try predict(variant, todo, writer: writer)
+                } catch let failure as StoreWriter.Failure {
+                    throw failure
                 } catch {
+                    // Its batches already handed over are stored before the failure is recorded.
+                    try writer.drain()
                     try variant.fail("\(error)", store: store, events: events)
                 }
                 events(.predicting(variant: variant.name, done: min(samples.count, variant.done.count), total: samples.count))
             }
         }
+        _ = ahead?.wait()
+        try writer.drain()
         return unreadable
     }
 
-    private func predict(_ variant: RunVariant, _ items: [(sample: Sample, id: Int64, inputs: [InputSpec: [Float]])]) throws {
+    /// Starts decoding the samples of `range` some live variant still needs; nil inside when none does.
+    private func decode(_ range: Range<Int>, _ variants: [RunVariant]) -> Pending<([Int], Decoded?)> {
+        let live = variants.filter { $0.classifier != nil }
+        let pending = range.filter { index in
+            !knownUnreadable.contains(sampleIDs[index]) && live.contains { !$0.done.contains(sampleIDs[index]) }
+        }
+        let specs = Array(Set(live.compactMap { $0.classifier?.descriptor.input }))
+        let chosen = pending.map { samples[$0] }
+        let orientation = applyOrientation
+        return Pending {
+            (pending, pending.isEmpty ? nil : ImageLoading.prepare(chosen, for: specs, applyOrientation: orientation))
+        }
+    }
+
+    private func predict(_ variant: RunVariant, _ items: [(sample: Sample, id: Int64, inputs: [InputSpec: [Float]])], writer: StoreWriter) throws {
         guard let classifier = variant.classifier else { return }
         let descriptor = classifier.descriptor
         var start = 0
@@ -86,7 +119,7 @@ struct StreamingEvaluation {
             let records = zip(batch, rows).map { item, row in
                 PredictionRecord(runId: runID, modelVariantId: variant.variantID, sampleId: item.id, predicted: descriptor.labels[row.argmax], probabilities: row)
             }
-            try store.insertPredictions(records)
+            try writer.submit { [store] in try store.insertPredictions(records) }
             variant.done.formUnion(batch.map(\.id))
             start = end
         }
@@ -109,6 +142,63 @@ struct StreamingEvaluation {
             }
         }
     }
+}
+
+/// A value computed on another thread, waited for once.
+final class Pending<Value>: @unchecked Sendable {
+    // Invariant: `value` is written once by the worker before `done` is signalled, and read
+    // only after waiting on `done`.
+    private var value: Value?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () -> Value) {
+        DispatchQueue.global().async { [self] in
+            value = work()
+            done.signal()
+        }
+    }
+
+    func wait() -> Value {
+        done.wait()
+        done.signal()
+        return value!
+    }
+}
+
+/// Store writes on one serial background queue, at most `depth` waiting: inference hands a
+/// batch over and goes on. The first failed write is reported by the next `submit` or `drain`
+/// (as `Failure`), and nothing after it is written, so the store holds a prefix of the batches.
+final class StoreWriter: @unchecked Sendable {
+    struct Failure: Error { var underlying: Error }
+
+    private let queue = DispatchQueue(label: "stratum.store-writer")
+    private let slots: DispatchSemaphore
+    // Invariant: `failure` is only touched under `lock`.
+    private let lock = NSLock()
+    private var failure: Error?
+
+    init(depth: Int) { slots = DispatchSemaphore(value: depth) }
+
+    private func failed() -> Error? { lock.lock(); defer { lock.unlock() }; return failure }
+
+    func submit(_ write: @escaping @Sendable () throws -> Void) throws {
+        if let failure = failed() { throw Failure(underlying: failure) }
+        slots.wait()
+        queue.async { [self] in
+            defer { slots.signal() }
+            guard failed() == nil else { return }
+            do { try write() } catch { lock.lock(); failure = error; lock.unlock() }
+        }
+    }
+
+    /// Waits until every submitted write is done; throws the first failure.
+    func drain() throws {
+        queue.sync {}
+        if let failure = failed() { throw Failure(underlying: failure) }
+    }
+
+    /// Waits for the queue (on every exit path, so nothing writes after the run returns).
+    func finish() { queue.sync {} }
 }
 
 /// A run cannot be resumed as asked: says what differs.
