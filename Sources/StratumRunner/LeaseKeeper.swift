@@ -10,7 +10,7 @@ final class LeaseKeeper: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var stopped = false
 
-    init(store: any RunStore, runID: Int64) {
+    init(store: any RunStore, runID: RunID) {
         let thread = Thread { [self] in
             while true {
                 _ = wake.wait(timeout: .now() + RunLease.heartbeatInterval)

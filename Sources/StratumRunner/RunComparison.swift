@@ -76,7 +76,7 @@ public enum RunComparison {
                 throw ComparisonError(message: "the two runs have no completed variant in common\(only.isEmpty ? "" : " among \(only.joined(separator: ", "))") (baseline: \(left.variants.map(\.name).joined(separator: ", ")); candidate: \(right.variants.map(\.name).joined(separator: ", ")))")
             }
         }
-        return try names.map { try pair(left, $0.0, right, $0.1, datasetsDiffer: try store.datasetHash(runID: left.run.id ?? 0) != store.datasetHash(runID: right.run.id ?? 0)) }
+        return try names.map { try pair(left, $0.0, right, $0.1, datasetsDiffer: try store.datasetHash(runID: left.run.id) != store.datasetHash(runID: right.run.id)) }
     }
 
     static func pair(_ left: RunOutcomes, _ baselineName: String, _ right: RunOutcomes, _ candidateName: String, datasetsDiffer: Bool) throws -> ComparedPair {
@@ -133,14 +133,14 @@ public enum RunComparison {
                 }
             }
         }
-        let before = Dictionary(try store.variants(runID: baseline.run.id ?? 0).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for variant in try store.variants(runID: candidate.run.id ?? 0) {
+        let before = Dictionary(try store.variants(runID: baseline.run.id).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for variant in try store.variants(runID: candidate.run.id) {
             guard let old = before[variant.name] else { lines.append("variant \(variant.name): new in the candidate run"); continue }
             if old.fileHash != variant.fileHash {
                 lines.append("variant \(variant.name): model file changed (\(old.fileHash.map { String($0.prefix(12)) } ?? "—") → \(variant.fileHash.map { String($0.prefix(12)) } ?? "—"))")
             }
         }
-        let oldHash = try store.datasetHash(runID: baseline.run.id ?? 0), newHash = try store.datasetHash(runID: candidate.run.id ?? 0)
+        let oldHash = try store.datasetHash(runID: baseline.run.id), newHash = try store.datasetHash(runID: candidate.run.id)
         if oldHash != newHash { lines.append("dataset changed (\(oldHash.map { String($0.prefix(12)) } ?? "—") → \(newHash.map { String($0.prefix(12)) } ?? "—"))") }
         if baseline.run.gitCommit != candidate.run.gitCommit {
             lines.append("git commit: \(baseline.run.gitCommit ?? "—") → \(candidate.run.gitCommit ?? "—")")

@@ -1,5 +1,6 @@
 import Foundation
 import StratumCore
+import StratumStore
 
 /// Progress of a run, for the CLI to show (the library never prints).
 public enum RunEvent: Sendable {
@@ -42,7 +43,7 @@ public struct SliceAccuracy: Sendable {
 public struct RunSummary: Sendable {
     public var experiment: String
     public var runNumber: Int
-    public var runID: Int64
+    public var runID: RunID
     public var status: String
     public var database: String
     public var reportDirectory: URL

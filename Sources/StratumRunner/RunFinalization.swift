@@ -15,7 +15,7 @@ enum RunFinalization {
     }
 
     static func finish(_ spec: ExperimentSpec, labels: [String], samples: [Sample], sampleIDs: [Int64], variants: [RunVariant],
-                       bootstrap: BootstrapSettings, store: any RunStore, runID: Int64,
+                       bootstrap: BootstrapSettings, store: any RunStore, runID: RunID,
                        events: @Sendable (RunEvent) -> Void) throws -> Outcome {
         try store.clearDerivedResults(runID)
         let (slices, skipped) = try SliceBuilder.build(spec.slices, samples: samples)
@@ -23,10 +23,9 @@ enum RunFinalization {
         let sliceIDs = try store.insertSlices(runID: runID, slices.map { slice in
             (slice.name, slice.definition, slice.members.map { sampleIDs[$0] })
         })
-        let storedVariants = Dictionary(try store.variants(runID: runID).compactMap { record in record.id.map { ($0, record) } },
-                                        uniquingKeysWith: { first, _ in first })
-        var byVariant: [Int64: [Int64: PredictionRecord]] = [:]
-        for prediction in try store.predictions(runID: runID) { byVariant[prediction.modelVariantId, default: [:]][prediction.sampleId] = prediction }
+        let storedVariants = Dictionary(try store.variants(runID: runID).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var byVariant: [VariantID: [Int64: StoredPrediction]] = [:]
+        for prediction in try store.predictions(runID: runID) { byVariant[prediction.variantID, default: [:]][prediction.sampleID] = prediction }
         let finished = variants.filter { $0.failure == nil }
         let outcomes = try finished.map { variant in
             try RunOutcomes.outcomes(labels: labels, sampleIDs: sampleIDs, truth: samples.map(\.label),

@@ -18,7 +18,7 @@ public struct RunOutcomes: Sendable {
     }
 
     public var experiment: String
-    public var run: RunRecord
+    public var run: StoredRun
     public var labels: [String]
     /// The evaluated samples (the `overall` slice), in store order.
     public var samples: [StoredSample]
@@ -33,7 +33,7 @@ public struct RunOutcomes: Sendable {
     ///   - sampleIDs / truth: the evaluated samples' store ids and true labels.
     ///   - variantLabels: each variant's own label order (its probabilities follow it).
     static func outcomes(labels: [String], sampleIDs: [Int64], truth: [String], variantLabels: [String],
-                         predictions: [Int64: PredictionRecord], variant: String) throws -> VariantOutcomes {
+                         predictions: [Int64: StoredPrediction], variant: String) throws -> VariantOutcomes {
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
         let k = labels.count
         let remap = variantLabels.map { index[$0] }
@@ -66,7 +66,7 @@ public struct RunOutcomes: Sendable {
     /// The completed variants of run `number` of `experiment` (latest when nil).
     public static func load(store: any RunStore, experiment: String?, number: Int?) throws -> RunOutcomes {
         let (name, run) = try store.run(experiment: experiment, number: number)
-        guard let runID = run.id else { throw RunError(message: "run \(run.number) has no id") }
+        let runID = run.id
         let stored = try store.samples(runID: runID)
         let slices = try store.slices(runID: runID)
         guard let overall = slices.first(where: { $0.name == "overall" }) else {
@@ -76,13 +76,12 @@ public struct RunOutcomes: Sendable {
         let samples = overall.memberKeys.compactMap { byKey[$0] }
         let position = Dictionary(uniqueKeysWithValues: samples.enumerated().map { ($1.key, Int32($0)) })
         let labels = try datasetLabels(store: store, runID: runID, samples: samples)
-        var byVariant: [Int64: [Int64: PredictionRecord]] = [:]
-        for prediction in try store.predictions(runID: runID) { byVariant[prediction.modelVariantId, default: [:]][prediction.sampleId] = prediction }
+        var byVariant: [VariantID: [Int64: StoredPrediction]] = [:]
+        for prediction in try store.predictions(runID: runID) { byVariant[prediction.variantID, default: [:]][prediction.sampleID] = prediction }
         var variants: [Variant] = []
         for record in try store.variants(runID: runID) where record.status == .completed {
-            guard let id = record.id else { continue }
             let outcomes = try outcomes(labels: labels, sampleIDs: samples.map(\.id), truth: samples.map(\.label), variantLabels: record.labels,
-                                        predictions: byVariant[id] ?? [:], variant: record.name)
+                                        predictions: byVariant[record.id] ?? [:], variant: record.name)
             variants.append(Variant(name: record.name, outcomes: outcomes))
         }
         let truth = variants.first?.outcomes.truth ?? []
@@ -94,7 +93,7 @@ public struct RunOutcomes: Sendable {
     }
 
     /// The dataset's label order: its stored labels, or the sorted labels of the samples.
-    static func datasetLabels(store: any RunStore, runID: Int64, samples: [StoredSample]) throws -> [String] {
+    static func datasetLabels(store: any RunStore, runID: RunID, samples: [StoredSample]) throws -> [String] {
         let stored = try store.datasetLabels(runID: runID)
         return stored.isEmpty ? Set(samples.map(\.label)).sorted() : stored
     }

@@ -7,14 +7,14 @@ import StratumStore
 final class RunVariant {
     let name: String
     let kind: String
-    let variantID: Int64
+    let variantID: VariantID
     /// nil once the variant has failed (or when it failed to load).
     var classifier: (any ImageClassifier)?
     var failure: String?
     /// Samples (store ids) this variant already has a stored prediction for.
     var done: Set<Int64>
 
-    init(name: String, kind: String, variantID: Int64, classifier: (any ImageClassifier)?, failure: String?, done: Set<Int64>) {
+    init(name: String, kind: String, variantID: VariantID, classifier: (any ImageClassifier)?, failure: String?, done: Set<Int64>) {
         self.name = name
         self.kind = kind
         self.variantID = variantID
@@ -36,15 +36,15 @@ final class RunVariant {
 /// Loads (fitting first when needed) every variant of a run. A fresh run inserts each variant;
 /// a resumed run finds it by name and refuses a model file that changed since.
 enum RunVariants {
-    static func prepare(_ spec: ExperimentSpec, dataset: Dataset, evaluatedLabels: Set<String>, store: any RunStore, runID: Int64, resuming: Bool,
+    static func prepare(_ spec: ExperimentSpec, dataset: Dataset, evaluatedLabels: Set<String>, store: any RunStore, runID: RunID, resuming: Bool,
                         registry: ModelRegistry, options: RunOptions, events: @escaping @Sendable (RunEvent) -> Void) throws -> [RunVariant] {
         let stored = resuming ? Dictionary(try store.variants(runID: runID).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
         var variants: [RunVariant] = []
         for variant in spec.variants {
             if let record = stored[variant.name], record.status != .running {
                 // Finished (completed or failed) before the interruption: nothing left to do.
-                let done = Set(try store.predictedLabels(runID: runID, variantID: record.id ?? -1).keys)
-                variants.append(RunVariant(name: variant.name, kind: variant.kind, variantID: record.id ?? -1, classifier: nil,
+                let done = Set(try store.predictedLabels(runID: runID, variantID: record.id).keys)
+                variants.append(RunVariant(name: variant.name, kind: variant.kind, variantID: record.id, classifier: nil,
                                            failure: record.status == .failed ? (record.error ?? "failed") : nil, done: done))
                 continue
             }

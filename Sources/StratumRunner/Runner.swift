@@ -158,7 +158,7 @@ public struct Runner: Sendable {
     /// A new run, or (`resume`) the interrupted run asked for, checked to be the same experiment
     /// on the same data. Without `resume`, an interrupted latest run is pointed out.
     static func openRun(_ spec: ExperimentSpec, dataset: Dataset, store: any RunStore, resume: ResumeTarget?,
-                        events: @Sendable (RunEvent) -> Void) throws -> (RunRecord, resuming: Bool) {
+                        events: @Sendable (RunEvent) -> Void) throws -> (StoredRun, resuming: Bool) {
         guard let resume else {
             if let latest = try? store.run(experiment: spec.name, number: nil).run, latest.status == .interrupted {
                 events(.interruptedRunFound(number: latest.number))
@@ -177,10 +177,10 @@ public struct Runner: Sendable {
         guard run.specHash == spec.hash else {
             throw ResumeRefusal(what: "the experiment file \(spec.file.path) changed since run \(run.number) started")
         }
-        if let stored = try store.datasetHash(runID: run.id ?? -1), stored != dataset.manifestHash {
+        if let stored = try store.datasetHash(runID: run.id), stored != dataset.manifestHash {
             throw ResumeRefusal(what: "the manifest \(dataset.manifest.path) changed since run \(run.number) started")
         }
-        try store.resumeRun(run.id ?? -1)
+        try store.resumeRun(run.id)
         return (run, true)
     }
 }

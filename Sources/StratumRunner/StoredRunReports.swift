@@ -20,7 +20,7 @@ public enum StoredRunReports {
     /// relative to the dataset root; by default the root is the manifest's folder at run time).
     public static func data(store: any RunStore, experiment: String?, number: Int?, dataRoot: URL? = nil) throws -> RunReportData {
         let (name, run) = try store.run(experiment: experiment, number: number)
-        let runID = run.id ?? 0
+        let runID = run.id
         let slices = try store.slices(runID: runID)
         let samples = try store.samples(runID: runID)
         let byKey = Dictionary(uniqueKeysWithValues: samples.map { ($0.key, $0) })
@@ -35,16 +35,16 @@ public enum StoredRunReports {
             return ReportSample(key: key, image: dataRoot.map { $0.appendingPathComponent(sample.path) } ?? sample.image, trueLabel: sample.label, tags: tags[key] ?? [])
         }
         let keyByID = Dictionary(uniqueKeysWithValues: samples.map { ($0.id, $0.key) })
-        var predictions: [Int64: [String: ReportPrediction]] = [:]
+        var predictions: [VariantID: [String: ReportPrediction]] = [:]
         for record in try store.predictions(runID: runID) {
-            guard let key = keyByID[record.sampleId] else { continue }
-            predictions[record.modelVariantId, default: [:]][key] = ReportPrediction(predicted: record.predicted, probabilities: record.probabilities)
+            guard let key = keyByID[record.sampleID] else { continue }
+            predictions[record.variantID, default: [:]][key] = ReportPrediction(predicted: record.predicted, probabilities: record.probabilities)
         }
         let accuracy = try store.metrics(named: "accuracyScore", runID: runID)
         let variants = try store.variants(runID: runID).map { variant in
             ReportVariant(
                 name: variant.name, kind: variant.kind, status: variant.status.rawValue, error: variant.error, labels: variant.labels,
-                predictions: predictions[variant.id ?? 0] ?? [:],
+                predictions: predictions[variant.id] ?? [:],
                 scores: accuracy.filter { $0.variant == variant.name }.map {
                     SliceScore(slice: $0.slice, n: $0.n, accuracy: $0.value, ciLow: $0.ciLow, ciHigh: $0.ciHigh)
                 })

@@ -16,7 +16,7 @@ struct StreamingEvaluation {
     static let writeQueueDepth = 8
 
     let store: any RunStore
-    let runID: Int64
+    let runID: RunID
     let samples: [Sample]
     /// Store ids of `samples`, same order.
     let sampleIDs: [Int64]
@@ -117,7 +117,7 @@ struct StreamingEvaluation {
             let rows = try classifier.predict(ImageBatch(count: batch.count, height: spec.height, width: spec.width, channels: spec.channels, values: values))
             try Self.check(rows, count: batch.count, labels: descriptor.labels.count, model: descriptor.name, firstSample: batch[0].sample.id)
             let records = zip(batch, rows).map { item, row in
-                PredictionRecord(runId: runID, modelVariantId: variant.variantID, sampleId: item.id, predicted: descriptor.labels[row.argmax], probabilities: row)
+                StoredPrediction(runID: runID, variantID: variant.variantID, sampleID: item.id, predicted: descriptor.labels[row.argmax], probabilities: row)
             }
             try writer.submit { [store] in try store.insertPredictions(records) }
             variant.done.formUnion(batch.map(\.id))

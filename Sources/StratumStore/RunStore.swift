@@ -18,61 +18,61 @@ public protocol RunStore: AnyObject, Sendable {
     var isReadOnly: Bool { get }
 
     // Runs and leases
-    func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, lease: RunLease) throws -> RunRecord
-    func resumeRun(_ runID: Int64, lease: RunLease) throws
-    func heartbeat(_ runID: Int64, at time: Date) throws
-    func finishRun(_ runID: Int64, status: RunStatus, error: String?) throws
-    @discardableResult func reconcileInterruptedRuns(observer: RunLease, now: Date) throws -> [RunRecord]
-    func run(experiment: String?, number: Int?) throws -> (experiment: String, run: RunRecord)
+    func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, lease: RunLease) throws -> StoredRun
+    func resumeRun(_ runID: RunID, lease: RunLease) throws
+    func heartbeat(_ runID: RunID, at time: Date) throws
+    func finishRun(_ runID: RunID, status: RunStatus, error: String?) throws
+    @discardableResult func reconcileInterruptedRuns(observer: RunLease, now: Date) throws -> [StoredRun]
+    func run(experiment: String?, number: Int?) throws -> (experiment: String, run: StoredRun)
     func listRuns(experiment: String?) throws -> [RunListing]
 
     // Dataset and samples
-    func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: Int64) throws -> (datasetID: Int64, sampleIDs: [String: Int64])
-    func datasetHash(runID: Int64) throws -> String?
-    func datasetLabels(runID: Int64) throws -> [String]
-    func samples(runID: Int64) throws -> [StoredSample]
-    func insertUnreadableSamples(runID: Int64, _ samples: [(sampleID: Int64, reason: String)]) throws
-    func unreadableSamples(runID: Int64) throws -> [(key: String, path: String, reason: String)]
+    func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: Int64])
+    func datasetHash(runID: RunID) throws -> String?
+    func datasetLabels(runID: RunID) throws -> [String]
+    func samples(runID: RunID) throws -> [StoredSample]
+    func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: Int64, reason: String)]) throws
+    func unreadableSamples(runID: RunID) throws -> [(key: String, path: String, reason: String)]
 
     // Variants and predictions
-    func insertVariant(runID: Int64, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> Int64
-    func updateVariant(_ variantID: Int64, path: String?, fileHash: String?, labels: [String]) throws
-    func setVariantStatus(_ variantID: Int64, _ status: VariantStatus, error: String?) throws
-    func variants(runID: Int64) throws -> [ModelVariantRecord]
-    func insertPredictions(_ predictions: [PredictionRecord]) throws
-    func predictions(runID: Int64) throws -> [PredictionRecord]
-    func predictedLabels(runID: Int64, variantID: Int64) throws -> [Int64: String]
+    func insertVariant(runID: RunID, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> VariantID
+    func updateVariant(_ variantID: VariantID, path: String?, fileHash: String?, labels: [String]) throws
+    func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?) throws
+    func variants(runID: RunID) throws -> [StoredVariant]
+    func insertPredictions(_ predictions: [StoredPrediction]) throws
+    func predictions(runID: RunID) throws -> [StoredPrediction]
+    func predictedLabels(runID: RunID, variantID: VariantID) throws -> [Int64: String]
 
     // Slices and metrics
-    func clearDerivedResults(_ runID: Int64) throws
-    func insertSlices(runID: Int64, _ slices: [(name: String, definition: String, sampleIDs: [Int64])]) throws -> [String: Int64]
-    func slices(runID: Int64) throws -> [StoredSlice]
-    func insertMetrics(runID: Int64, variantID: Int64, sliceID: Int64, metrics: SliceMetrics) throws
-    func metrics(named name: String, runID: Int64?, experiment: String?, slice: String?) throws -> [StoredMetric]
-    func allMetrics(runID: Int64) throws -> [StoredMetricRow]
+    func clearDerivedResults(_ runID: RunID) throws
+    func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, sampleIDs: [Int64])]) throws -> [String: Int64]
+    func slices(runID: RunID) throws -> [StoredSlice]
+    func insertMetrics(runID: RunID, variantID: VariantID, sliceID: Int64, metrics: SliceMetrics) throws
+    func metrics(named name: String, runID: RunID?, experiment: String?, slice: String?) throws -> [StoredMetric]
+    func allMetrics(runID: RunID) throws -> [StoredMetricRow]
     func metricHistory(named name: String, slice: String, experiment: String?, datasetHash: String?) throws -> [MetricHistoryRow]
-    func confusionCells(runID: Int64) throws -> [StoredConfusionCell]
+    func confusionCells(runID: RunID) throws -> [StoredConfusionCell]
 
     // Comparisons
     func insertComparison(_ comparison: StoredComparison) throws -> Int64
-    func comparisons(candidateRunID: Int64) throws -> [StoredComparison]
+    func comparisons(candidateRunID: RunID) throws -> [StoredComparison]
 }
 
 extension RunStore {
     /// Begins a run held by this process.
-    public func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?) throws -> RunRecord {
+    public func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?) throws -> StoredRun {
         try beginRun(experiment: name, spec: spec, specHash: specHash, gitCommit: gitCommit, lease: .current)
     }
-    public func resumeRun(_ runID: Int64) throws { try resumeRun(runID, lease: .current) }
-    public func heartbeat(_ runID: Int64) throws { try heartbeat(runID, at: Date()) }
-    public func finishRun(_ runID: Int64, status: RunStatus) throws { try finishRun(runID, status: status, error: nil) }
-    @discardableResult public func reconcileInterruptedRuns() throws -> [RunRecord] { try reconcileInterruptedRuns(observer: .current, now: Date()) }
+    public func resumeRun(_ runID: RunID) throws { try resumeRun(runID, lease: .current) }
+    public func heartbeat(_ runID: RunID) throws { try heartbeat(runID, at: Date()) }
+    public func finishRun(_ runID: RunID, status: RunStatus) throws { try finishRun(runID, status: status, error: nil) }
+    @discardableResult public func reconcileInterruptedRuns() throws -> [StoredRun] { try reconcileInterruptedRuns(observer: .current, now: Date()) }
     public func listRuns() throws -> [RunListing] { try listRuns(experiment: nil) }
-    public func updateVariant(_ variantID: Int64, fileHash: String?, labels: [String]) throws {
+    public func updateVariant(_ variantID: VariantID, fileHash: String?, labels: [String]) throws {
         try updateVariant(variantID, path: nil, fileHash: fileHash, labels: labels)
     }
-    public func setVariantStatus(_ variantID: Int64, _ status: VariantStatus) throws { try setVariantStatus(variantID, status, error: nil) }
-    public func metrics(named name: String, runID: Int64) throws -> [StoredMetric] {
+    public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus) throws { try setVariantStatus(variantID, status, error: nil) }
+    public func metrics(named name: String, runID: RunID) throws -> [StoredMetric] {
         try metrics(named: name, runID: runID, experiment: nil, slice: nil)
     }
 }

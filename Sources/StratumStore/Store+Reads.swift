@@ -35,7 +35,7 @@ public struct StoredMetric: Sendable {
 
 extension Store {
     /// The run `number` of `experiment`, or its latest run when `number` is nil.
-    public func run(experiment: String?, number: Int?) throws -> (experiment: String, run: RunRecord) {
+    public func run(experiment: String?, number: Int?) throws -> (experiment: String, run: StoredRun) {
         try read { db in
             let names = try String.fetchAll(db, sql: "SELECT name FROM experiment ORDER BY name")
             let name: String
@@ -57,19 +57,19 @@ extension Store {
             guard let run else {
                 throw StoreError(path: path ?? ":memory:", message: "experiment '\(name)' has no run \(number.map(String.init) ?? "yet")")
             }
-            return (name, run)
+            return (name, run.stored(experiment: name))
         }
     }
 
-    public func variants(runID: Int64) throws -> [ModelVariantRecord] {
-        try read { try ModelVariantRecord.filter(Column("runId") == runID).order(Column("id")).fetchAll($0) }
+    public func variants(runID: RunID) throws -> [StoredVariant] {
+        try read { try ModelVariantRecord.filter(Column("runId") == runID).order(Column("id")).fetchAll($0).map(\.stored) }
     }
 
-    public func predictions(runID: Int64) throws -> [PredictionRecord] {
-        try read { try PredictionRecord.filter(Column("runId") == runID).order(Column("id")).fetchAll($0) }
+    public func predictions(runID: RunID) throws -> [StoredPrediction] {
+        try read { try PredictionRecord.filter(Column("runId") == runID).order(Column("id")).fetchAll($0).map(\.stored) }
     }
 
-    public func slices(runID: Int64) throws -> [StoredSlice] {
+    public func slices(runID: RunID) throws -> [StoredSlice] {
         try read { db in
             let slices = try SliceRecord.filter(Column("runId") == runID).order(Column("id")).fetchAll(db)
             let rows = try Row.fetchAll(db, sql: """
@@ -83,7 +83,7 @@ extension Store {
     }
 
     /// The samples of the run's dataset, images resolved against the manifest's folder.
-    public func samples(runID: Int64) throws -> [StoredSample] {
+    public func samples(runID: RunID) throws -> [StoredSample] {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT d.id, d.manifestPath FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?", arguments: [runID]) else {
                 return []
@@ -96,7 +96,7 @@ extension Store {
     }
 
     /// Metrics named `name` of one run, or of every run of `experiment` (oldest first).
-    public func metrics(named name: String, runID: Int64? = nil, experiment: String? = nil, slice: String? = nil) throws -> [StoredMetric] {
+    public func metrics(named name: String, runID: RunID? = nil, experiment: String? = nil, slice: String? = nil) throws -> [StoredMetric] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT r.number, v.name AS variant, s.name AS slice, m.name, m.value, m.ciLow, m.ciHigh, m.n

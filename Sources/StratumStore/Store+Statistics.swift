@@ -25,9 +25,9 @@ public struct StoredComparison: Sendable, Codable {
         }
     }
 
-    public var baselineRunID: Int64
+    public var baselineRunID: RunID
     public var baselineVariant: String
-    public var candidateRunID: Int64
+    public var candidateRunID: RunID
     public var candidateVariant: String
     public var metric: String
     public var correction: String
@@ -37,7 +37,7 @@ public struct StoredComparison: Sendable, Codable {
     public var createdAt: Date
     public var slices: [Row]
 
-    public init(baselineRunID: Int64, baselineVariant: String, candidateRunID: Int64, candidateVariant: String, metric: String,
+    public init(baselineRunID: RunID, baselineVariant: String, candidateRunID: RunID, candidateVariant: String, metric: String,
                 correction: String, alpha: Double, resamples: Int, seed: UInt64, createdAt: Date = Date(), slices: [Row]) {
         self.baselineRunID = baselineRunID; self.baselineVariant = baselineVariant; self.candidateRunID = candidateRunID
         self.candidateVariant = candidateVariant; self.metric = metric; self.correction = correction; self.alpha = alpha
@@ -105,7 +105,7 @@ extension Store {
     }
 
     /// Every metric of a run, by variant (in insertion order), slice and metric.
-    public func allMetrics(runID: Int64) throws -> [StoredMetricRow] {
+    public func allMetrics(runID: RunID) throws -> [StoredMetricRow] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT v.name AS variant, s.name AS slice, m.name, m.value, m.ciLow, m.ciHigh, m.intervalMethod, m.n, m.denominator, m.note
@@ -118,7 +118,7 @@ extension Store {
         }
     }
 
-    public func confusionCells(runID: Int64) throws -> [StoredConfusionCell] {
+    public func confusionCells(runID: RunID) throws -> [StoredConfusionCell] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT v.name AS variant, s.name AS slice, c.trueLabel, c.predictedLabel, c.count
@@ -131,7 +131,7 @@ extension Store {
     }
 
     /// Comparisons whose candidate run is `runID`, newest first.
-    public func comparisons(candidateRunID runID: Int64) throws -> [StoredComparison] {
+    public func comparisons(candidateRunID runID: RunID) throws -> [StoredComparison] {
         try read { db in
             let heads = try Row.fetchAll(db, sql: "SELECT * FROM comparison WHERE candidateRunId = ? ORDER BY id DESC", arguments: [runID])
             return try heads.map { head in
@@ -140,7 +140,7 @@ extension Store {
                                          low: $0["ciLow"], high: $0["ciHigh"], baselineOnlyCorrect: $0["baselineOnlyCorrect"],
                                          candidateOnlyCorrect: $0["candidateOnlyCorrect"], p: $0["p"], adjustedP: $0["adjustedP"], verdict: $0["verdict"])
                 }
-                return StoredComparison(baselineRunID: head["baselineRunId"], baselineVariant: head["baselineVariant"], candidateRunID: head["candidateRunId"],
+                return StoredComparison(baselineRunID: RunID(rawValue: head["baselineRunId"]), baselineVariant: head["baselineVariant"], candidateRunID: RunID(rawValue: head["candidateRunId"]),
                                         candidateVariant: head["candidateVariant"], metric: head["metric"], correction: head["correction"], alpha: head["alpha"],
                                         resamples: head["resamples"], seed: UInt64(bitPattern: head["seed"] as Int64), createdAt: head["createdAt"], slices: rows)
             }

@@ -95,7 +95,7 @@ public final class Store: Sendable {
     // MARK: Runs
 
     /// Creates the experiment if new and a run numbered one past its last run.
-    public func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, lease: RunLease = .current) throws -> RunRecord {
+    public func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, lease: RunLease = .current) throws -> StoredRun {
         try writer.write { db in
             var experiment = try ExperimentRecord.filter(Column("name") == name).fetchOne(db)
                 ?? { var record = ExperimentRecord(id: nil, name: name, createdAt: Date()); try record.insert(db); return record }()
@@ -106,19 +106,19 @@ public final class Store: Sendable {
                                 finishedAt: nil, spec: spec, specHash: specHash, gitCommit: gitCommit, datasetId: nil, pid: lease.pid, error: nil,
                                 leaseHost: lease.host, leaseProcessSpace: lease.processSpace, leaseProcessStart: lease.processStart, heartbeatAt: Date())
             try run.insert(db)
-            return run
+            return run.stored(experiment: name)
         }
     }
 
     /// Marks a run finished with `status` (and an error message for failures).
-    public func finishRun(_ runID: Int64, status: RunStatus, error: String? = nil) throws {
+    public func finishRun(_ runID: RunID, status: RunStatus, error: String? = nil) throws {
         try writer.write { db in
             try db.execute(sql: "UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ?", arguments: [status, Date(), error, runID])
         }
     }
 
     /// Takes over an interrupted run to continue it: `running` again, under this process's lease.
-    public func resumeRun(_ runID: Int64, lease: RunLease = .current) throws {
+    public func resumeRun(_ runID: RunID, lease: RunLease = .current) throws {
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE run SET status = ?, finishedAt = NULL, error = NULL, pid = ?, leaseHost = ?, leaseProcessSpace = ?,
@@ -129,7 +129,7 @@ public final class Store: Sendable {
 
     /// Deletes what is computed from a run's predictions (slices, their members, metrics,
     /// confusion cells), so that finishing a resumed run computes them once, afresh.
-    public func clearDerivedResults(_ runID: Int64) throws {
+    public func clearDerivedResults(_ runID: RunID) throws {
         try writer.write { db in
             try db.execute(sql: "DELETE FROM confusionCell WHERE runId = ?", arguments: [runID])
             try db.execute(sql: "DELETE FROM metric WHERE runId = ?", arguments: [runID])
@@ -139,7 +139,7 @@ public final class Store: Sendable {
     }
 
     /// The predicted label of every sample a variant has a stored prediction for, by sample id.
-    public func predictedLabels(runID: Int64, variantID: Int64) throws -> [Int64: String] {
+    public func predictedLabels(runID: RunID, variantID: VariantID) throws -> [Int64: String] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT sampleId, predicted FROM prediction WHERE runId = ? AND modelVariantId = ?", arguments: [runID, variantID])
             return Dictionary(rows.map { ($0["sampleId"] as Int64, $0["predicted"] as String) }, uniquingKeysWith: { first, _ in first })
@@ -147,14 +147,14 @@ public final class Store: Sendable {
     }
 
     /// The manifest hash of the dataset a run evaluated, once stored.
-    public func datasetHash(runID: Int64) throws -> String? {
+    public func datasetHash(runID: RunID) throws -> String? {
         try read { db in
             try String.fetchOne(db, sql: "SELECT d.manifestHash FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?", arguments: [runID])
         }
     }
 
     /// The labels of the run's dataset, in class order (empty when the run stored no dataset).
-    public func datasetLabels(runID: Int64) throws -> [String] {
+    public func datasetLabels(runID: RunID) throws -> [String] {
         try read { db in
             guard let text = try String.fetchOne(db, sql: "SELECT d.labels FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?", arguments: [runID]),
                   let labels = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else { return [] }
@@ -163,7 +163,7 @@ public final class Store: Sendable {
     }
 
     /// Renews a running run's lease (its holder calls this every `RunLease.heartbeatInterval`).
-    public func heartbeat(_ runID: Int64, at time: Date = Date()) throws {
+    public func heartbeat(_ runID: RunID, at time: Date = Date()) throws {
         try writer.write { db in
             try db.execute(sql: "UPDATE run SET heartbeatAt = ? WHERE id = ? AND status = ?", arguments: [time, runID, RunStatus.running])
         }
@@ -172,7 +172,7 @@ public final class Store: Sendable {
     /// Marks runs still `running` whose holder is gone as `interrupted` (see `RunLease`); returns them.
     /// Runs stored before leases existed are judged by pid on this machine.
     @discardableResult
-    public func reconcileInterruptedRuns(observer: RunLease = .current, now: Date = Date()) throws -> [RunRecord] {
+    public func reconcileInterruptedRuns(observer: RunLease = .current, now: Date = Date()) throws -> [StoredRun] {
         guard !isReadOnly else { return [] }
         return try writer.write { db in
             let stale = try RunRecord.filter(Column("status") == RunStatus.running.rawValue).fetchAll(db).filter { run in
@@ -184,14 +184,16 @@ public final class Store: Sendable {
                 try db.execute(sql: "UPDATE run SET status = ?, error = COALESCE(error, ?) WHERE id = ?",
                                arguments: [RunStatus.interrupted, "the process (\(holder)) ended before the run finished", run.id])
             }
-            return stale
+            let names = Dictionary(try Row.fetchAll(db, sql: "SELECT id, name FROM experiment").map { ($0["id"] as Int64, $0["name"] as String) },
+                                   uniquingKeysWith: { a, _ in a })
+            return stale.map { $0.stored(experiment: names[$0.experimentId] ?? "") }
         }
     }
 
     // MARK: Dataset
 
     /// Stores the dataset and its samples once per manifest content; returns sample ids by manifest id.
-    public func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: Int64) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
+    public func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
         try writer.write { db in
             var dataset = try DatasetRecord
                 .filter(Column("manifestPath") == manifestPath && Column("manifestHash") == manifestHash && Column("labelColumn") == labelColumn)
@@ -213,7 +215,7 @@ public final class Store: Sendable {
     }
 
     /// Records the run's samples whose image could not be decoded, with the reason.
-    public func insertUnreadableSamples(runID: Int64, _ samples: [(sampleID: Int64, reason: String)]) throws {
+    public func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: Int64, reason: String)]) throws {
         guard !samples.isEmpty else { return }
         try writer.write { db in
             for (sampleID, reason) in samples {
@@ -223,7 +225,7 @@ public final class Store: Sendable {
     }
 
     /// The run's unreadable samples: manifest id, stored path and reason, in manifest-id order.
-    public func unreadableSamples(runID: Int64) throws -> [(key: String, path: String, reason: String)] {
+    public func unreadableSamples(runID: RunID) throws -> [(key: String, path: String, reason: String)] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT s.key, s.path, u.reason FROM unreadableSample u JOIN sample s ON s.id = u.sampleId
@@ -234,45 +236,49 @@ public final class Store: Sendable {
 
     // MARK: Variants and predictions
 
-    public func insertVariant(runID: Int64, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> Int64 {
+    public func insertVariant(runID: RunID, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> VariantID {
         try writer.write { db in
-            var record = ModelVariantRecord(id: nil, runId: runID, name: name, kind: kind, path: path, fileHash: fileHash, labels: labels, status: .running, error: nil)
+            var record = ModelVariantRecord(id: nil, runId: runID.rawValue, name: name, kind: kind, path: path, fileHash: fileHash, labels: labels, status: .running, error: nil)
             try record.insert(db)
-            return record.id ?? 0
+            return VariantID(rawValue: db.lastInsertedRowID)
         }
     }
 
     /// Fills in what loading a variant revealed (hash, labels).
     /// Records the model file a variant actually ran (`path`, when it differs from the one
     /// inserted), its content hash and its labels.
-    public func updateVariant(_ variantID: Int64, path: String? = nil, fileHash: String?, labels: [String]) throws {
+    public func updateVariant(_ variantID: VariantID, path: String? = nil, fileHash: String?, labels: [String]) throws {
         try writer.write { db in
             try db.execute(sql: "UPDATE modelVariant SET fileHash = ?, labels = ?, path = COALESCE(?, path) WHERE id = ?",
                            arguments: [fileHash, String(decoding: try JSONEncoder().encode(labels), as: UTF8.self), path, variantID])
         }
     }
 
-    public func setVariantStatus(_ variantID: Int64, _ status: VariantStatus, error: String? = nil) throws {
+    public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String? = nil) throws {
         try writer.write { db in
             try db.execute(sql: "UPDATE modelVariant SET status = ?, error = ? WHERE id = ?", arguments: [status, error, variantID])
         }
     }
 
     /// Stores one batch of predictions in one transaction.
-    public func insertPredictions(_ predictions: [PredictionRecord]) throws {
+    public func insertPredictions(_ predictions: [StoredPrediction]) throws {
         try writer.write { db in
-            for var prediction in predictions { try prediction.insert(db) }
+            for prediction in predictions {
+                var record = PredictionRecord(runId: prediction.runID.rawValue, modelVariantId: prediction.variantID.rawValue, sampleId: prediction.sampleID,
+                                              predicted: prediction.predicted, probabilities: prediction.probabilities)
+                try record.insert(db)
+            }
         }
     }
 
     // MARK: Slices and metrics
 
     /// Stores slices and their members; returns slice ids by name.
-    public func insertSlices(runID: Int64, _ slices: [(name: String, definition: String, sampleIDs: [Int64])]) throws -> [String: Int64] {
+    public func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, sampleIDs: [Int64])]) throws -> [String: Int64] {
         try writer.write { db in
             var ids: [String: Int64] = [:]
             for slice in slices {
-                var record = SliceRecord(id: nil, runId: runID, name: slice.name, definition: slice.definition, size: slice.sampleIDs.count)
+                var record = SliceRecord(id: nil, runId: runID.rawValue, name: slice.name, definition: slice.definition, size: slice.sampleIDs.count)
                 try record.insert(db)
                 let sliceID = record.id ?? 0
                 ids[slice.name] = sliceID
@@ -284,10 +290,10 @@ public final class Store: Sendable {
     }
 
     /// Stores every metric and the confusion matrix of one variant on one slice.
-    public func insertMetrics(runID: Int64, variantID: Int64, sliceID: Int64, metrics: SliceMetrics) throws {
+    public func insertMetrics(runID: RunID, variantID: VariantID, sliceID: Int64, metrics: SliceMetrics) throws {
         try writer.write { db in
             for metric in metrics.metrics {
-                var record = MetricRecord(id: nil, runId: runID, modelVariantId: variantID, sliceId: sliceID, name: metric.name,
+                var record = MetricRecord(id: nil, runId: runID.rawValue, modelVariantId: variantID.rawValue, sliceId: sliceID, name: metric.name,
                                           value: metric.value.number, ciLow: metric.interval?.low, ciHigh: metric.interval?.high,
                                           n: metric.n, note: metric.value.undefinedReason, denominator: metric.denominator,
                                           intervalMethod: metric.intervalMethod?.rawValue)
@@ -296,7 +302,7 @@ public final class Store: Sendable {
             let labels = metrics.confusion.labels
             for (i, row) in metrics.confusion.counts.enumerated() {
                 for (j, count) in row.enumerated() {
-                    try ConfusionCellRecord(runId: runID, modelVariantId: variantID, sliceId: sliceID, trueLabel: labels[i], predictedLabel: labels[j], count: count).insert(db)
+                    try ConfusionCellRecord(runId: runID.rawValue, modelVariantId: variantID.rawValue, sliceId: sliceID, trueLabel: labels[i], predictedLabel: labels[j], count: count).insert(db)
                 }
             }
         }

@@ -16,13 +16,13 @@ public enum RunStoreConformance {
         }
         let me = RunLease.current
         let gone = RunLease(host: "elsewhere", processSpace: "another-space", pid: 1, processStart: "0")
-        var runID: Int64 = -1
+        var runID: RunID = -1
         check("run numbers count up per experiment from 1") {
             let a1 = try store.beginRun(experiment: "a", spec: "s", specHash: "h", gitCommit: nil, lease: me)
             let a2 = try store.beginRun(experiment: "a", spec: "s", specHash: "h", gitCommit: nil, lease: gone)
             let b1 = try store.beginRun(experiment: "b", spec: "s", specHash: "h", gitCommit: nil, lease: me)
-            runID = a1.id ?? -1
-            return (a1.number, a2.number, b1.number) == (1, 2, 1) && a1.id != nil
+            runID = a1.id
+            return (a1.number, a2.number, b1.number) == (1, 2, 1) && Set([a1.id, a2.id, b1.id]).count == 3 && a1.experiment == "a"
         }
         check("concurrent writers never share a run number") {
             let numbers = ConcurrentResults<Int>(count: 8)
@@ -32,7 +32,7 @@ public enum RunStoreConformance {
             return try Set(numbers.values()) == Set(1...8)
         }
         var sampleIDs: [String: Int64] = [:]
-        var variantID: Int64 = -1
+        var variantID: VariantID = -1
         check("a dataset's samples get ids, and storing it again gives the same ones") {
             let samples = ["x", "y"].map { Sample(id: $0, url: URL(fileURLWithPath: "/d/\($0).png"), relativePath: "\($0).png", label: "f", split: "test", attributes: [:], line: 2) }
             sampleIDs = try store.storeDataset(manifestPath: "/d/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m"], samples: samples, runID: runID).sampleIDs
@@ -43,10 +43,10 @@ public enum RunStoreConformance {
         check("a prediction is unique per run, variant and sample; a batch holding a duplicate stores nothing") {
             variantID = try store.insertVariant(runID: runID, name: "v", kind: "k", path: "/m", fileHash: nil, labels: ["f", "m"])
             let x = sampleIDs["x"] ?? -1, y = sampleIDs["y"] ?? -1
-            try store.insertPredictions([PredictionRecord(runId: runID, modelVariantId: variantID, sampleId: x, predicted: "f", probabilities: [0.9, 0.1])])
+            try store.insertPredictions([StoredPrediction(runID: runID, variantID: variantID, sampleID: x, predicted: "f", probabilities: [0.9, 0.1])])
             let duplicate = (try? store.insertPredictions([
-                PredictionRecord(runId: runID, modelVariantId: variantID, sampleId: y, predicted: "m", probabilities: [0.2, 0.8]),
-                PredictionRecord(runId: runID, modelVariantId: variantID, sampleId: x, predicted: "m", probabilities: [0.2, 0.8]),
+                StoredPrediction(runID: runID, variantID: variantID, sampleID: y, predicted: "m", probabilities: [0.2, 0.8]),
+                StoredPrediction(runID: runID, variantID: variantID, sampleID: x, predicted: "m", probabilities: [0.2, 0.8]),
             ])) == nil
             let stored = try store.predictedLabels(runID: runID, variantID: variantID)
             return duplicate && stored == [x: "f"]
@@ -76,8 +76,8 @@ public enum RunStoreConformance {
         }
         check("an interrupted run can be resumed and finished") {
             let interrupted = try store.run(experiment: "a", number: 2).run
-            try store.resumeRun(interrupted.id ?? -1, lease: me)
-            try store.finishRun(interrupted.id ?? -1, status: .completed, error: nil)
+            try store.resumeRun(interrupted.id, lease: me)
+            try store.finishRun(interrupted.id, status: .completed, error: nil)
             return try store.run(experiment: "a", number: nil).run.status == .completed
         }
         return problems

@@ -156,7 +156,7 @@ struct CompareCommand: ParsableCommand {
                         output.notes.append("the store is read-only here: the comparison was not stored")
                     } else {
                         output.comparisonID = try opened.insertComparison(StoredComparison(
-                            baselineRunID: pair.baseline.run.id ?? 0, baselineVariant: pair.baselineVariant, candidateRunID: pair.candidate.run.id ?? 0,
+                            baselineRunID: pair.baseline.run.id, baselineVariant: pair.baselineVariant, candidateRunID: pair.candidate.run.id,
                             candidateVariant: pair.candidateVariant, metric: metric, correction: correction.rawValue, alpha: alpha,
                             resamples: settings.bootstrap.resamples, seed: settings.bootstrap.seed,
                             slices: rows.map { StoredComparison.Row(slice: $0.slice, n: $0.n, baseline: $0.baseline, candidate: $0.candidate, difference: $0.difference,

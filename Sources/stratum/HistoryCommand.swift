@@ -58,7 +58,7 @@ struct HistoryCommand: ParsableCommand {
         do {
             let opened = try store.open()
             let (_, latest) = try opened.run(experiment: experiment, number: nil)
-            let latestID = latest.id ?? 0
+            let latestID = latest.id
             let names = MetricLayout(labels: try opened.datasetLabels(runID: latestID)).names
             let matched = MetricLayout.resolve(metric, among: names)
             guard matched.count == 1, let name = matched.first else {

@@ -64,7 +64,7 @@ struct MetricsCommand: ParsableCommand {
             let opened = try store.open()
             let (experiment, number) = StoredRunReports.parseSelector(selector)
             let (name, run) = try opened.run(experiment: experiment, number: number)
-            let all = try opened.allMetrics(runID: run.id ?? 0)
+            let all = try opened.allMetrics(runID: run.id)
             guard !all.isEmpty else {
                 Terminal.error("error: \(name)/\(run.number) has no stored metrics (status: \(run.status.rawValue))")
                 throw ExitCode(ExitCodes.dataError)

@@ -91,7 +91,7 @@ import Testing
         let samples = try store.samples(runID: 1).filter { $0.split == "test" }.count
         let predictions = try store.predictions(runID: 1)
         #expect(predictions.count == 2 * samples)
-        #expect(Set(predictions.map { "\($0.modelVariantId)-\($0.sampleId)" }).count == predictions.count, "no duplicates")
+        #expect(Set(predictions.map { "\($0.variantID)-\($0.sampleID)" }).count == predictions.count, "no duplicates")
         #expect(try Self.metrics(database) == Self.metrics(directory.appendingPathComponent("reference.sqlite")))
     }
 

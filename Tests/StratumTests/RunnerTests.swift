@@ -125,7 +125,7 @@ final class ScriptedClassifier: ImageClassifier, @unchecked Sendable {
     @Test func changedFitOptionsRefitIntoANewFileAndNeverOverwriteAnEarlierRunsModel() throws {
         let directory = try TestSupport.temporaryDirectory()
         let options = RunOptions(reportsRoot: directory.appendingPathComponent("Reports"))
-        func run(_ variantOptions: String, refit: Bool = false) throws -> (summary: RunSummary, variant: ModelVariantRecord) {
+        func run(_ variantOptions: String, refit: Bool = false) throws -> (summary: RunSummary, variant: StoredVariant) {
             let spec = try Self.experiment(variants: "  - {name: logistic, kind: logistic, path: logistic.json, options: \(variantOptions)}", in: directory)
             var runOptions = options
             runOptions.refit = refit

@@ -14,14 +14,14 @@ import Testing
     @Test func roundTripsARun() throws {
         let store = try Store()
         let run = try store.beginRun(experiment: "faces", spec: "name: faces", specHash: "abc", gitCommit: "0123")
-        let runID = try #require(run.id)
+        let runID = run.id
         #expect(run.number == 1)
         let samples = [Self.sample("a", label: "female"), Self.sample("b", label: "male")]
         let (_, ids) = try store.storeDataset(manifestPath: "/d/manifest.csv", manifestHash: "h", labelColumn: "sex", labels: ["female", "male"], samples: samples, runID: runID)
         let variantID = try store.insertVariant(runID: runID, name: "logistic", kind: "logistic", path: "/m.json", fileHash: "f", labels: ["female", "male"])
         let probabilities: [[Float]] = [[0.9, 0.1], [0.123456789, 0.876543211]]
         try store.insertPredictions(zip(["a", "b"], probabilities).map { key, row in
-            PredictionRecord(runId: runID, modelVariantId: variantID, sampleId: ids[key] ?? 0, predicted: row[0] > row[1] ? "female" : "male", probabilities: row)
+            StoredPrediction(runID: runID, variantID: variantID, sampleID: ids[key] ?? 0, predicted: row[0] > row[1] ? "female" : "male", probabilities: row)
         })
         let sliceIDs = try store.insertSlices(runID: runID, [("overall", "true", [ids["a"] ?? 0, ids["b"] ?? 0])])
         let outcomes = VariantOutcomes(labels: ["female", "male"], truth: [0, 1], predicted: [0, 1], probabilities: [0.9, 0.1, 0.2, 0.8])
@@ -58,13 +58,13 @@ import Testing
 
     @Test func aPredictionIsNeverStoredTwice() throws {
         let store = try Store()
-        let runID = try #require(try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil).id)
+        let runID = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil).id
         let (_, ids) = try store.storeDataset(manifestPath: "/m", manifestHash: "h", labelColumn: "sex", labels: ["f", "m"], samples: [Self.sample("a", label: "f")], runID: runID)
         let variantID = try store.insertVariant(runID: runID, name: "v", kind: "logistic", path: "/p", fileHash: nil, labels: ["f", "m"])
-        let record = PredictionRecord(runId: runID, modelVariantId: variantID, sampleId: ids["a"] ?? 0, predicted: "f", probabilities: [1, 0])
+        let record = StoredPrediction(runID: runID, variantID: variantID, sampleID: ids["a"] ?? 0, predicted: "f", probabilities: [1, 0])
         try store.insertPredictions([record])
         // A batch holding a duplicate fails whole: the good row in it is not stored either.
-        let other = PredictionRecord(runId: runID, modelVariantId: variantID, sampleId: ids["a"] ?? 0, predicted: "m", probabilities: [0, 1])
+        let other = StoredPrediction(runID: runID, variantID: variantID, sampleID: ids["a"] ?? 0, predicted: "m", probabilities: [0, 1])
         #expect(throws: (any Error).self) { try store.insertPredictions([other]) }
         #expect(try store.read { try PredictionRecord.fetchCount($0) } == 1)
     }
