@@ -32,6 +32,8 @@ public struct DataSlice: Sendable, Equatable {
     public var definition: String
     /// Indices into the evaluated samples, ascending.
     public var members: [Int]
+    /// What it is made of (none for overall).
+    public var parts: [SlicePart] = []
 }
 
 /// Slices too small to evaluate, with their size.
@@ -50,7 +52,7 @@ public enum SliceBuilder {
     /// intersections (never two values of one attribute). Intersections that are empty or equal
     /// to one of their two sides are dropped silently; slices below `minSize` are returned as skipped.
     public static func build(_ spec: SliceSpec, samples: [Sample]) throws -> (slices: [DataSlice], skipped: [SkippedSlice]) {
-        struct Base { var name: String; var definition: String; var group: String; var members: Set<Int> }
+        struct Base { var name: String; var definition: String; var group: String; var members: Set<Int>; var part: SlicePart }
         var bases: [Base] = []
         for attribute in spec.by {
             var groups: [String: [Int]] = [:]
@@ -62,7 +64,8 @@ public enum SliceBuilder {
             }
             for value in groups.keys.sorted() {
                 let definition = SliceExpression.compare(.attribute(attribute), .equal, .text(value)).description
-                bases.append(Base(name: "\(attribute)=\(value)", definition: definition, group: attribute, members: Set(groups[value] ?? [])))
+                bases.append(Base(name: "\(attribute)=\(value)", definition: definition, group: attribute, members: Set(groups[value] ?? []),
+                                  part: .attribute(attribute, value: value)))
             }
         }
         for (name, source) in spec.named {
@@ -80,11 +83,11 @@ public enum SliceBuilder {
                     throw SliceBuildError.badExpression(name: name, source: source, underlying: "sample '\(sample.id)': \(error)")
                 }
             }
-            bases.append(Base(name: name, definition: expression.description, group: "named:\(name)", members: members))
+            bases.append(Base(name: name, definition: expression.description, group: "named:\(name)", members: members, part: .named(name)))
         }
 
         var candidates = [DataSlice(name: "overall", definition: "true", members: Array(samples.indices))]
-        candidates += bases.map { DataSlice(name: $0.name, definition: $0.definition, members: $0.members.sorted()) }
+        candidates += bases.map { DataSlice(name: $0.name, definition: $0.definition, members: $0.members.sorted(), parts: [$0.part]) }
         if spec.intersections {
             for i in bases.indices {
                 for j in bases.indices where j > i && bases[i].group != bases[j].group {
@@ -94,7 +97,7 @@ public enum SliceBuilder {
                     candidates.append(DataSlice(
                         name: "\(bases[i].name) & \(bases[j].name)",
                         definition: "(\(bases[i].definition)) and (\(bases[j].definition))",
-                        members: members.sorted()))
+                        members: members.sorted(), parts: [bases[i].part, bases[j].part]))
                 }
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 import StratumMetrics
 
 /// One evaluated sample as reports see it.
@@ -82,15 +83,18 @@ public struct ReportSlice: Sendable, Equatable {
     public var name: String
     public var definition: String
     public var members: Set<String>
+    /// What it is made of (none for overall).
+    public var parts: [SlicePart]
 
-    public init(name: String, definition: String, members: Set<String>) {
+    public init(name: String, definition: String, members: Set<String>, parts: [SlicePart]? = nil) {
         self.name = name
         self.definition = definition
         self.members = members
+        self.parts = parts ?? (name == "overall" ? [] : [.named(name)])
     }
 
-    /// True for `a & b` slices.
-    public var isIntersection: Bool { name.contains(" & ") }
+    /// True for slices intersecting two or more parts.
+    public var isIntersection: Bool { parts.isIntersection }
 }
 
 /// A sample left out of a run because its image could not be decoded.
@@ -165,9 +169,8 @@ public struct RunReportData: Sendable {
 
     /// Slices worth charting: overall, single slices, and intersections with a named slice.
     public var chartedSlices: [ReportSlice] {
-        let named = Set(slices.filter { !$0.isIntersection && !$0.name.contains("=") }.map(\.name))
-        return slices.filter { slice in
-            !slice.isIntersection || slice.name.components(separatedBy: " & ").contains { named.contains($0) }
+        slices.filter { slice in
+            !slice.isIntersection || slice.parts.contains { if case .named = $0 { return true } else { return false } }
         }
     }
 }

@@ -48,7 +48,7 @@ public struct RunSummary: Sendable {
     public var database: String
     public var reportDirectory: URL
     public var variants: [VariantOutcome]
-    public var slices: [(name: String, size: Int)]
+    public var slices: [(name: String, size: Int, parts: [SlicePart])]
     public var accuracies: [SliceAccuracy]
     public var reports: [URL]
     /// Set when the data was stored but drawing the reports failed.

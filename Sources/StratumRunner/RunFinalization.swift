@@ -21,7 +21,7 @@ enum RunFinalization {
         let (slices, skipped) = try SliceBuilder.build(spec.slices, samples: samples)
         events(.slicesBuilt(count: slices.count, skipped: skipped.map { "\($0.name) (n=\($0.size))" }))
         let sliceIDs = try store.insertSlices(runID: runID, slices.map { slice in
-            (slice.name, slice.definition, slice.members.map { sampleIDs[$0] })
+            (slice.name, slice.definition, slice.parts, slice.members.map { sampleIDs[$0] })
         })
         let storedVariants = Dictionary(try store.variants(runID: runID).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var byVariant: [VariantID: [Int64: StoredPrediction]] = [:]

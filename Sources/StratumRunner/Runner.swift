@@ -146,7 +146,7 @@ public struct Runner: Sendable {
             endStage("reports")
             return RunSummary(
                 experiment: spec.name, runNumber: run.number, runID: runID, status: status.rawValue, database: databaseURL.path,
-                reportDirectory: reportDirectory, variants: outcomes, slices: outcome.slices.map { ($0.name, $0.members.count) },
+                reportDirectory: reportDirectory, variants: outcomes, slices: outcome.slices.map { ($0.name, $0.members.count, $0.parts) },
                 accuracies: outcome.accuracies, reports: reports, reportError: reportError, unreadable: unreadable,
                 stageSeconds: stages)
         } catch {

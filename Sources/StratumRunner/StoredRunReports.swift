@@ -26,8 +26,8 @@ public enum StoredRunReports {
         let byKey = Dictionary(uniqueKeysWithValues: samples.map { ($0.key, $0) })
         let evaluatedKeys = slices.first { $0.name == "overall" }?.memberKeys ?? []
         var tags: [String: [String]] = [:]
-        for slice in slices where slice.name != "overall" && !slice.name.contains(" & ") {
-            let tag = slice.name.split(separator: "=").last.map(String.init) ?? slice.name
+        for slice in slices {
+            guard let tag = slice.parts.tag else { continue }
             for key in slice.memberKeys { tags[key, default: []].append(tag) }
         }
         let reportSamples = evaluatedKeys.compactMap { key -> ReportSample? in
@@ -53,7 +53,7 @@ public enum StoredRunReports {
             experiment: name, runNumber: run.number, status: run.status.rawValue, startedAt: run.startedAt,
             split: reportSamples.first.flatMap { byKey[$0.key]?.split } ?? "",
             samples: reportSamples,
-            slices: slices.map { ReportSlice(name: $0.name, definition: $0.definition, members: Set($0.memberKeys)) },
+            slices: slices.map { ReportSlice(name: $0.name, definition: $0.definition, members: Set($0.memberKeys), parts: $0.parts) },
             variants: variants)
         data.unreadable = try store.unreadableSamples(runID: runID).map { ReportUnreadable(key: $0.key, path: $0.path, reason: $0.reason) }
         data.metrics = try store.allMetrics(runID: runID).map {

@@ -127,6 +127,8 @@ public struct SliceRecord: Codable, Sendable, FetchableRecord, MutablePersistabl
     public var name: String
     public var definition: String
     public var size: Int
+    /// JSON `[SlicePart]`; nil for slices stored before v5.
+    public var parts: String?
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 }
 

@@ -45,7 +45,7 @@ public protocol RunStore: AnyObject, Sendable {
 
     // Slices and metrics
     func clearDerivedResults(_ runID: RunID) throws
-    func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, sampleIDs: [Int64])]) throws -> [String: Int64]
+    func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [Int64])]) throws -> [String: Int64]
     func slices(runID: RunID) throws -> [StoredSlice]
     func insertMetrics(runID: RunID, variantID: VariantID, sliceID: Int64, metrics: SliceMetrics) throws
     func metrics(named name: String, runID: RunID?, experiment: String?, slice: String?) throws -> [StoredMetric]

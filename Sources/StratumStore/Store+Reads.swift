@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StratumCore
 
 /// A slice of a stored run with the manifest ids of its members.
 public struct StoredSlice: Sendable {
@@ -7,6 +8,8 @@ public struct StoredSlice: Sendable {
     public var name: String
     public var definition: String
     public var memberKeys: [String]
+    /// What it is made of; for slices stored before parts were, recovered from the name.
+    public var parts: [SlicePart]
 }
 
 /// A stored sample with its image path resolved.
@@ -34,6 +37,15 @@ public struct StoredMetric: Sendable {
 }
 
 extension Store {
+    /// The parts of a slice stored before v5, from its name (`a=x & b=y`, `children`).
+    static func legacyParts(_ name: String) -> [SlicePart] {
+        guard name != "overall" else { return [] }
+        return name.components(separatedBy: " & ").map { part in
+            guard let equals = part.firstIndex(of: "=") else { return .named(part) }
+            return .attribute(String(part[..<equals]), value: String(part[part.index(after: equals)...]))
+        }
+    }
+
     /// The run `number` of `experiment`, or its latest run when `number` is nil.
     public func run(experiment: String?, number: Int?) throws -> (experiment: String, run: StoredRun) {
         try read { db in
@@ -78,7 +90,10 @@ extension Store {
                 """, arguments: [runID])
             var members: [Int64: [String]] = [:]
             for row in rows { members[row["sliceId"] as Int64, default: []].append(row["key"]) }
-            return slices.map { StoredSlice(id: $0.id ?? 0, name: $0.name, definition: $0.definition, memberKeys: members[$0.id ?? 0] ?? []) }
+            return slices.map {
+                StoredSlice(id: $0.id ?? 0, name: $0.name, definition: $0.definition, memberKeys: members[$0.id ?? 0] ?? [],
+                            parts: $0.parts.flatMap { try? JSONDecoder().decode([SlicePart].self, from: Data($0.utf8)) } ?? Self.legacyParts($0.name))
+            }
         }
     }
 

@@ -274,11 +274,12 @@ public final class Store: Sendable {
     // MARK: Slices and metrics
 
     /// Stores slices and their members; returns slice ids by name.
-    public func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, sampleIDs: [Int64])]) throws -> [String: Int64] {
+    public func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [Int64])]) throws -> [String: Int64] {
         try writer.write { db in
             var ids: [String: Int64] = [:]
             for slice in slices {
-                var record = SliceRecord(id: nil, runId: runID.rawValue, name: slice.name, definition: slice.definition, size: slice.sampleIDs.count)
+                var record = SliceRecord(id: nil, runId: runID.rawValue, name: slice.name, definition: slice.definition, size: slice.sampleIDs.count,
+                                         parts: String(decoding: try JSONEncoder().encode(slice.parts), as: UTF8.self))
                 try record.insert(db)
                 let sliceID = record.id ?? 0
                 ids[slice.name] = sliceID

@@ -155,6 +155,10 @@ enum StoreSchema {
                 t.primaryKey(["comparisonId", "slice"])
             }
         }
+        migrator.registerMigration("v5-slice-parts") { db in
+            // What a slice is made of, as JSON `SlicePart`s (NULL for slices stored before).
+            try db.alter(table: "slice") { t in t.add(column: "parts", .jsonText) }
+        }
         return migrator
     }
 }

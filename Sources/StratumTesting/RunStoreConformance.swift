@@ -62,11 +62,12 @@ public enum RunStoreConformance {
         }
         check("derived results can be cleared and written again") {
             try store.clearDerivedResults(runID)
-            let ids = try store.insertSlices(runID: runID, [("overall", "true", [sampleIDs["x"] ?? -1])])
+            let ids = try store.insertSlices(runID: runID, [("overall", "true", [], [sampleIDs["x"] ?? -1])])
             try store.clearDerivedResults(runID)
-            let again = try store.insertSlices(runID: runID, [("overall", "true", [sampleIDs["x"] ?? -1])])
+            let again = try store.insertSlices(runID: runID, [("overall", "true", [], [sampleIDs["x"] ?? -1]),
+                                                             ("a=b & c", "(a == 'b & c')", [.attribute("a", value: "b & c")], [])])
             let slices = try store.slices(runID: runID)
-            return ids.count == 1 && again.count == 1 && slices.count == 1
+            return ids.count == 1 && again.count == 2 && slices.count == 2 && slices[1].parts == [.attribute("a", value: "b & c")]
         }
         check("a run whose holder is gone is marked interrupted; a live one is not") {
             try store.heartbeat(runID, at: Date())

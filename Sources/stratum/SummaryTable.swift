@@ -1,11 +1,14 @@
 import Foundation
+import StratumCore
 import StratumRunner
 
 /// The run summary as a compact text table: slices down, variants across, accuracy with n.
 enum SummaryTable {
     static func render(_ summary: RunSummary, allSlices: Bool) -> String {
         let variants = summary.variants.map(\.name)
-        let shown = summary.slices.filter { allSlices || !$0.name.contains(" & ") || isNamedIntersection($0.name) }
+        let shown = summary.slices.filter { slice in
+            allSlices || !slice.parts.isIntersection || slice.parts.contains { if case .named = $0 { return true } else { return false } }
+        }
         var cells: [String: SliceAccuracy] = [:]
         for cell in summary.accuracies { cells["\(cell.variant)\u{0}\(cell.slice)"] = cell }
         let sliceWidth = max(5, shown.map(\.name.count).max() ?? 5)
@@ -43,11 +46,6 @@ enum SummaryTable {
         lines.append("database: \(summary.database)")
         lines.append("reports:  \(summary.reportDirectory.path)")
         return lines.joined(separator: "\n")
-    }
-
-    /// Intersections with a named (expression) slice: named slices have no '='.
-    private static func isNamedIntersection(_ name: String) -> Bool {
-        name.components(separatedBy: " & ").contains { !$0.contains("=") }
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

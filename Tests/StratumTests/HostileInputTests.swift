@@ -307,6 +307,29 @@ import Testing
         #expect(throws: (any Error).self) { try PluginFrame(header: ["type": .string("predict")]).encoded(bodyLength: 22 * 4096 * 4096 * 3 * 4) }
     }
 
+    /// A slice's structure is stored, not parsed back from its name: an attribute value holding
+    /// " & " and "=" stays one single-attribute slice, and captions tag its samples with the
+    /// whole value.
+    @Test func attributeValuesWithAmpersandsAndEqualsAreOneSliceNotAnIntersection() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let value = "a & b=c"
+        let manifest = try Self.dataset(in: directory, rows: (0..<8).map { ["s\($0)", "s\($0).png", $0 % 2 == 0 ? "female" : "male", "test", $0 < 4 ? value : "plain"] })
+        let spec = try Self.experiment("""
+        dataset: {manifest: \(manifest.path), label: sex, labels: [female, male]}
+        variants: [{name: v, kind: scripted, path: none}]
+        slices: {by: [group], min_size: 1}
+        """, in: directory)
+        let summary = try Runner(registry: RunnerTests.registry).run(spec, options: RunOptions(database: directory.appendingPathComponent("s.sqlite"),
+                                                                                            reportsRoot: directory.appendingPathComponent("R")))
+        let slice = try #require(summary.slices.first { $0.name == "group=\(value)" })
+        #expect(slice.parts == [.attribute("group", value: value)] && !slice.parts.isIntersection)
+        let store = try Store(readingOnly: summary.database)
+        #expect(try store.slices(runID: summary.runID).first { $0.name == "group=\(value)" }?.parts == [.attribute("group", value: value)])
+        let data = try StoredRunReports.data(store: store, experiment: nil, number: nil)
+        #expect(data.samples.first { $0.key == "s0" }?.tags == [value])
+        #expect(data.chartedSlices.contains { $0.name == "group=\(value)" })
+    }
+
     // MARK: File-system faults
 
     static func tinyRun(reportsRoot: URL, in directory: URL) throws -> RunSummary {
