@@ -24,6 +24,13 @@ public struct Gnuplot: Sendable {
         self.timeout = timeout
     }
 
+    /// util-linux's `setpriv --pdeathsig KILL` (on every Debian) in front of gnuplot: if
+    /// `stratum` is killed (SIGKILL included) while a chart is drawn, the kernel kills gnuplot
+    /// too instead of leaving it running. The signal follows the thread that started the child;
+    /// that thread waits for gnuplot, so it cannot end first. Without setpriv, nothing is added.
+    static let diesWithParent: [String] = FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv")
+        ? ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--"] : []
+
     /// Runs `script`; throws with gnuplot's stderr if it exits non-zero or times out.
     ///
     /// gnuplot is started through `ChildProcess` (clean signal mask, own process group), so the
@@ -33,7 +40,7 @@ public struct Gnuplot: Sendable {
     public func run(_ script: String) throws {
         let child: ChildProcess
         do {
-            child = try ChildProcess(command: [executable.path], directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), name: "gnuplot")
+            child = try ChildProcess(command: Self.diesWithParent + [executable.path], directory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath), name: "gnuplot")
         } catch {
             throw GnuplotError(message: "cannot start \(executable.path): \(error)")
         }

@@ -111,10 +111,12 @@ import Testing
         let process = try Self.start(["run", experiment.path, "--quiet", "--reports", "K", "--db", database.path], in: directory)
         let reports = directory.appendingPathComponent("K/resume/run-1")
         var killedWhileDrawing = false
+        var charts: [Int32] = []
         let deadline = Date().addingTimeInterval(120)
         while process.isRunning, Date() < deadline {
             let drawn = (try? FileManager.default.contentsOfDirectory(atPath: reports.path))?.filter { $0.hasSuffix(".png") } ?? []
             if !drawn.isEmpty {
+                charts = Self.children(of: process.processIdentifier)
                 kill(process.processIdentifier, SIGKILL)
                 killedWhileDrawing = drawn.count < expected.filter { $0.hasSuffix(".png") }.count
                 break
@@ -123,6 +125,10 @@ import Testing
         }
         process.waitUntilExit()
         try #require(killedWhileDrawing, "the kill landed while the reports were being drawn")
+        // A gnuplot drawing at that moment dies with stratum (it is not left running).
+        let gone = Date().addingTimeInterval(5)
+        while Date() < gone, charts.contains(where: { kill($0, 0) == 0 && !Self.isZombie($0) }) { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!charts.contains { kill($0, 0) == 0 && !Self.isZombie($0) }, "gnuplot children \(charts) outlived stratum")
         #expect(!FileManager.default.fileExists(atPath: reports.appendingPathComponent("index.html").path))
 
         let store = try Store(readingOnly: database.path)
@@ -131,6 +137,22 @@ import Testing
         let redraw = try CLITests.run(["report", "1", "--db", database.path, "--reports", "K"], in: directory)
         #expect(redraw.status == 0, "\(redraw.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: reports.path).sorted() == expected)
+    }
+
+    /// Processes whose parent is `pid` (from /proc).
+    static func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { child in
+            guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 2 && Int32(fields[1]) == pid
+        }
+    }
+
+    static func isZombie(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return true }
+        return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
     }
 
     @Test func resumeRefusesWhenTheExperimentFileChanged() throws {
