@@ -1,0 +1,95 @@
+import Foundation
+import StratumCore
+import StratumMetrics
+import StratumStore
+import StratumTesting
+import Testing
+
+/// The conformance suite must catch a store that breaks the contract: a SQLite store wrapped
+/// with one planted fault at a time must give at least one violation naming it.
+@Suite struct RunStoreFaultTests {
+    enum Fault: String, CaseIterable, CustomTestStringConvertible {
+        /// Every run of an experiment gets number 1.
+        case repeatedRunNumbers
+        /// A batch with a duplicate keeps its other rows (no transaction).
+        case partialBatches
+        /// Runs whose holder is gone are never marked interrupted.
+        case noReconcile
+        var testDescription: String { rawValue }
+    }
+
+    /// Delegates everything to a real store except the planted fault.
+    final class FaultyStore: RunStore, @unchecked Sendable {
+        let base: Store
+        let fault: Fault
+        init(_ base: Store, fault: Fault) { self.base = base; self.fault = fault }
+
+        var isReadOnly: Bool { base.isReadOnly }
+        func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, lease: RunLease) throws -> StoredRun {
+            var run = try base.beginRun(experiment: name, spec: spec, specHash: specHash, gitCommit: gitCommit, lease: lease)
+            if fault == .repeatedRunNumbers { run.number = 1 }
+            return run
+        }
+        func resumeRun(_ runID: RunID, lease: RunLease) throws { try base.resumeRun(runID, lease: lease) }
+        func heartbeat(_ runID: RunID, at time: Date) throws { try base.heartbeat(runID, at: time) }
+        func finishRun(_ runID: RunID, status: RunStatus, error: String?) throws { try base.finishRun(runID, status: status, error: error) }
+        func reconcileInterruptedRuns(observer: RunLease, now: Date) throws -> [StoredRun] {
+            fault == .noReconcile ? [] : try base.reconcileInterruptedRuns(observer: observer, now: now)
+        }
+        func run(experiment: String?, number: Int?) throws -> (experiment: String, run: StoredRun) { try base.run(experiment: experiment, number: number) }
+        func listRuns(experiment: String?) throws -> [RunListing] { try base.listRuns(experiment: experiment) }
+        func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
+            try base.storeDataset(manifestPath: manifestPath, manifestHash: manifestHash, labelColumn: labelColumn, labels: labels, samples: samples, runID: runID)
+        }
+        func datasetHash(runID: RunID) throws -> String? { try base.datasetHash(runID: runID) }
+        func datasetLabels(runID: RunID) throws -> [String] { try base.datasetLabels(runID: runID) }
+        func samples(runID: RunID) throws -> [StoredSample] { try base.samples(runID: runID) }
+        func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: Int64, reason: String)]) throws { try base.insertUnreadableSamples(runID: runID, samples) }
+        func unreadableSamples(runID: RunID) throws -> [(key: String, path: String, reason: String)] { try base.unreadableSamples(runID: runID) }
+        func insertVariant(runID: RunID, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> VariantID {
+            try base.insertVariant(runID: runID, name: name, kind: kind, path: path, fileHash: fileHash, labels: labels)
+        }
+        func updateVariant(_ variantID: VariantID, path: String?, fileHash: String?, labels: [String]) throws { try base.updateVariant(variantID, path: path, fileHash: fileHash, labels: labels) }
+        func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?) throws { try base.setVariantStatus(variantID, status, error: error) }
+        func variants(runID: RunID) throws -> [StoredVariant] { try base.variants(runID: runID) }
+        func insertPredictions(_ predictions: [StoredPrediction]) throws {
+            guard fault == .partialBatches else { return try base.insertPredictions(predictions) }
+            var failure: Error?
+            for prediction in predictions {
+                do { try base.insertPredictions([prediction]) } catch { failure = failure ?? error }
+            }
+            if let failure { throw failure }
+        }
+        func predictions(runID: RunID) throws -> [StoredPrediction] { try base.predictions(runID: runID) }
+        func predictedLabels(runID: RunID, variantID: VariantID) throws -> [Int64: String] { try base.predictedLabels(runID: runID, variantID: variantID) }
+        func clearDerivedResults(_ runID: RunID) throws { try base.clearDerivedResults(runID) }
+        func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [Int64])]) throws -> [String: Int64] {
+            try base.insertSlices(runID: runID, slices)
+        }
+        func slices(runID: RunID) throws -> [StoredSlice] { try base.slices(runID: runID) }
+        func insertMetrics(runID: RunID, variantID: VariantID, sliceID: Int64, metrics: SliceMetrics) throws {
+            try base.insertMetrics(runID: runID, variantID: variantID, sliceID: sliceID, metrics: metrics)
+        }
+        func metrics(named name: String, runID: RunID?, experiment: String?, slice: String?) throws -> [StoredMetric] {
+            try base.metrics(named: name, runID: runID, experiment: experiment, slice: slice)
+        }
+        func allMetrics(runID: RunID) throws -> [StoredMetricRow] { try base.allMetrics(runID: runID) }
+        func metricHistory(named name: String, slice: String, experiment: String?, datasetHash: String?) throws -> [MetricHistoryRow] {
+            try base.metricHistory(named: name, slice: slice, experiment: experiment, datasetHash: datasetHash)
+        }
+        func confusionCells(runID: RunID) throws -> [StoredConfusionCell] { try base.confusionCells(runID: runID) }
+        func insertComparison(_ comparison: StoredComparison) throws -> Int64 { try base.insertComparison(comparison) }
+        func comparisons(candidateRunID: RunID) throws -> [StoredComparison] { try base.comparisons(candidateRunID: candidateRunID) }
+    }
+
+    @Test(arguments: Fault.allCases)
+    func conformanceCatchesAPlantedFault(_ fault: Fault) throws {
+        let problems = RunStoreConformance.violations(of: FaultyStore(try Store(), fault: fault))
+        #expect(!problems.isEmpty, "the conformance suite missed \(fault)")
+    }
+
+    @Test func theUnfaultedWrapperConforms() throws {
+        let problems = RunStoreConformance.violations(of: FaultyStore(try Store(), fault: .repeatedRunNumbers).base)
+        #expect(problems == [])
+    }
+}
