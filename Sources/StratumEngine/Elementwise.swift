@@ -206,6 +206,11 @@ public enum Elementwise {
     public static func resizeBilinear(_ input: Tensor, height oh: Int, width ow: Int, alignCorners: Bool, halfPixelCenters: Bool) throws -> Tensor {
         guard input.rank == 4 else { throw EngineError.shapeMismatch("resize needs NHWC input, got \(input.shape)") }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        // The target size comes from the model file: bounded before any allocation (found by fuzzing).
+        guard oh >= 1, ow >= 1, oh <= Tensor.maxElements, ow <= Tensor.maxElements, h >= 1, w >= 1,
+              Tensor.checkedCount([n, oh, ow, c]) != nil else {
+            throw EngineError.shapeMismatch("resize of \(input.shape) to \(oh)×\(ow) is empty or exceeds \(Tensor.maxElements) elements")
+        }
         func scale(_ inSize: Int, _ outSize: Int) -> Float {
             alignCorners && outSize > 1 ? Float(inSize - 1) / Float(outSize - 1) : Float(inSize) / Float(outSize)
         }
