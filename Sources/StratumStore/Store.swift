@@ -19,13 +19,29 @@ public final class Store: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         do {
-            writer = try DatabasePool(path: path, configuration: configuration)
+            writer = try Self.openPool(path: path, configuration: configuration)
             try Self.migrate(writer)
         } catch {
             throw StoreError(path: path, message: "\(error)")
         }
         self.path = path
         isReadOnly = false
+    }
+
+    /// Opens the pool, retrying while another process holds the lock: switching a new file to
+    /// WAL needs it exclusively, and SQLite answers "database is locked" at once rather than
+    /// through the busy timeout when two processes create the file together.
+    static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        var attempt = 0
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+                attempt += 1
+                if attempt >= 10 { throw error }
+                usleep(UInt32(20_000 * attempt))
+            }
+        }
     }
 
     /// Applies the migrations. Two processes opening a new file at once can both see it
