@@ -34,12 +34,16 @@ struct ComparisonOptions: ParsableArguments {
 
     /// The one stored metric name `--metric` means for these labels.
     func metricName(labels: [String]) throws -> String {
-        let names = MetricLayout(labels: labels).names
-        let matched = MetricLayout.resolve(metric, among: names)
+        try Self.single(metric, among: MetricLayout(labels: labels).names)
+    }
+
+    /// The one stored metric name `query` means among `names` (an error when none or several).
+    static func single(_ query: String, among names: [String]) throws -> String {
+        let matched = MetricLayout.resolve(query, among: names)
         guard matched.count == 1, let name = matched.first else {
             throw ValidationError(matched.isEmpty
-                ? "unknown metric '\(metric)' (known: \(names.joined(separator: ", ")))"
-                : "'\(metric)' means \(matched.count) metrics (\(matched.joined(separator: ", "))); name one")
+                ? "unknown metric '\(query)' (known: \(names.joined(separator: ", ")))"
+                : "'\(query)' means \(matched.count) metrics (\(matched.joined(separator: ", "))); name one")
         }
         return name
     }

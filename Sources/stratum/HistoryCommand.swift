@@ -60,11 +60,7 @@ struct HistoryCommand: ParsableCommand {
             let (_, latest) = try opened.run(experiment: experiment, number: nil)
             let latestID = latest.id
             let names = MetricLayout(labels: try opened.datasetLabels(runID: latestID)).names
-            let matched = MetricLayout.resolve(metric, among: names)
-            guard matched.count == 1, let name = matched.first else {
-                throw ValidationError(matched.isEmpty ? "unknown metric '\(metric)' (known: \(names.joined(separator: ", ")))"
-                                                      : "'\(metric)' means \(matched.count) metrics (\(matched.joined(separator: ", "))); name one")
-            }
+            let name = try ComparisonOptions.single(metric, among: names)
             let hash = try opened.datasetHash(runID: latestID)
             let history = try opened.metricHistory(named: name, slice: slice, experiment: dataset ? nil : experiment, datasetHash: dataset ? hash : nil)
                 .filter { variant == nil || $0.variant == variant }
