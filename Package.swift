@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // Thin system-library wrappers: a module map and a shim, nothing else.
@@ -40,17 +41,22 @@ let package = Package(
         .target(name: "StratumEngineSIMD", swiftSettings: simdKernelSettings),
         .target(name: "StratumEngine", dependencies: ["StratumEngineSIMD"]),
         .target(name: "StratumModelTFJS", dependencies: ["StratumCore", "StratumEngine"]),
+        // ONNX's protobuf messages, generated once by scripts/gen-onnx-proto.sh and committed.
+        .target(name: "StratumONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "StratumModelONNX", dependencies: [
+            "StratumCore", "StratumEngine", "StratumONNXProto", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
         .target(name: "StratumStore", dependencies: [
             "StratumCore", "StratumMetrics", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "StratumReports", dependencies: ["StratumCore", "StratumMetrics", "StratumImaging"]),
         .target(name: "StratumRunner", dependencies: [
             "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumStatistics", "StratumStore",
-            "StratumReports", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS",
+            "StratumReports", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS", "StratumModelONNX",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "stratum", dependencies: [
-            "StratumRunner", "StratumCore", "StratumData", "StratumImaging", "StratumMetrics", "StratumStatistics", "StratumStore", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS", "StratumEngine",
+            "StratumRunner", "StratumCore", "StratumData", "StratumImaging", "StratumMetrics", "StratumStatistics", "StratumStore", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS", "StratumModelONNX", "StratumEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "StratumTesting", dependencies: ["StratumCore", "StratumStore"]),
@@ -60,7 +66,7 @@ let package = Package(
 
         .testTarget(name: "StratumTests", dependencies: [
             "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumStatistics", "StratumModelLogistic",
-            "StratumModelProcess", "StratumEngine", "StratumModelTFJS", "StratumStore", "StratumReports", "StratumRunner", "StratumTesting",
+            "StratumModelProcess", "StratumEngine", "StratumModelTFJS", "StratumModelONNX", "StratumStore", "StratumReports", "StratumRunner", "StratumTesting",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],

@@ -27,13 +27,24 @@ public struct InputSpec: Sendable, Codable, Hashable {
     public var normalization: Normalization
     /// When true, the largest centred square is cropped before resizing.
     public var centerCrop: Bool
+    /// Per-channel values subtracted after `normalization` (PyTorch's `Normalize` mean), one per channel.
+    public var mean: [Float]?
+    /// Per-channel values divided by after `mean` (PyTorch's `Normalize` std), one per channel.
+    public var std: [Float]?
+    /// When set, the shorter side is resized to this many pixels (aspect kept) and the centred
+    /// `width`×`height` window cropped, as torchvision's `Resize(n)` + `CenterCrop` do.
+    public var resizeShorter: Int?
 
-    public init(width: Int, height: Int, channels: Int = 3, normalization: Normalization = .unit, centerCrop: Bool = false) {
+    public init(width: Int, height: Int, channels: Int = 3, normalization: Normalization = .unit, centerCrop: Bool = false,
+                mean: [Float]? = nil, std: [Float]? = nil, resizeShorter: Int? = nil) {
         self.width = width
         self.height = height
         self.channels = channels
         self.normalization = normalization
         self.centerCrop = centerCrop
+        self.mean = mean
+        self.std = std
+        self.resizeShorter = resizeShorter
     }
 }
 

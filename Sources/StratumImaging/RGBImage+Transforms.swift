@@ -1,11 +1,13 @@
 import StratumCore
 
 extension RGBImage {
-    /// The largest centred square (or the centred `width`×`height` window when given).
-    public func centerCropped(width cropWidth: Int? = nil, height cropHeight: Int? = nil) -> RGBImage {
+    /// The largest centred square (or the centred `width`×`height` window when given). The
+    /// offset (excess / 2) is rounded down, or with `.toNearestOrEven` as torchvision's
+    /// `CenterCrop` does (Python's `round`).
+    public func centerCropped(width cropWidth: Int? = nil, height cropHeight: Int? = nil, rounding: FloatingPointRoundingRule = .down) -> RGBImage {
         let side = Swift.min(width, height)
         let w = Swift.min(cropWidth ?? side, width), h = Swift.min(cropHeight ?? side, height)
-        let x0 = (width - w) / 2, y0 = (height - h) / 2
+        let x0 = Int((Double(width - w) / 2).rounded(rounding)), y0 = Int((Double(height - h) / 2).rounded(rounding))
         var out = [UInt8](repeating: 0, count: w * h * 3)
         for y in 0..<h {
             let src = ((y0 + y) * width + x0) * 3
@@ -65,20 +67,43 @@ public enum Preprocessor {
     /// Crop (if asked), resize bilinearly, convert to gray (if 1 channel, ITU-R BT.601 luma
     /// 0.299 R + 0.587 G + 0.114 B) and normalise. Returns `height * width * channels` floats, HWC.
     public static func prepare(_ image: RGBImage, for spec: InputSpec) -> [Float] {
-        let source = spec.centerCrop ? image.centerCropped() : image
-        let rgb = source.resizedFloats(width: spec.width, height: spec.height)
+        let rgb: [Float]
+        if let shorter = spec.resizeShorter {
+            let (width, height) = shorterSideSize(width: image.width, height: image.height, shorter: shorter)
+            rgb = image.resized(width: width, height: height)
+                .centerCropped(width: spec.width, height: spec.height, rounding: .toNearestOrEven)
+                .resizedFloats(width: spec.width, height: spec.height)
+        } else {
+            let source = spec.centerCrop ? image.centerCropped() : image
+            rgb = source.resizedFloats(width: spec.width, height: spec.height)
+        }
         let scale: Float, offset: Float
         switch spec.normalization {
         case .unit: (scale, offset) = (1 / 255, 0)
         case .symmetric: (scale, offset) = (1 / 127.5, -1)
         case .raw: (scale, offset) = (1, 0)
         }
+        var values: [Float]
         if spec.channels == 1 {
-            return stride(from: 0, to: rgb.count, by: 3).map { i in
+            values = stride(from: 0, to: rgb.count, by: 3).map { i in
                 (0.299 * rgb[i] + 0.587 * rgb[i + 1] + 0.114 * rgb[i + 2]) * scale + offset
             }
+        } else {
+            values = rgb.map { $0 * scale + offset }
         }
-        return rgb.map { $0 * scale + offset }
+        if spec.mean != nil || spec.std != nil {
+            let channels = spec.channels
+            let mean = spec.mean ?? [Float](repeating: 0, count: channels), std = spec.std ?? [Float](repeating: 1, count: channels)
+            for i in values.indices { values[i] = (values[i] - mean[i % channels]) / std[i % channels] }
+        }
+        return values
+    }
+
+    /// torchvision's `Resize(shorter)` size: the shorter side becomes `shorter`, the longer
+    /// `int(shorter · long / short)` (truncated).
+    public static func shorterSideSize(width: Int, height: Int, shorter: Int) -> (width: Int, height: Int) {
+        if width <= height { return (shorter, max(1, Int(Double(shorter) * Double(height) / Double(max(1, width))))) }
+        return (max(1, Int(Double(shorter) * Double(width) / Double(max(1, height)))), shorter)
     }
 
     /// Stacks prepared images into one NHWC batch.

@@ -1,0 +1,251 @@
+import StratumEngine
+
+/// A Conv node's weights in the engine's layout and its settings, prepared at load.
+struct ConvolutionPlan {
+    enum Kind: Equatable {
+        /// One HWIO filter.
+        case dense
+        /// groups = input channels: one [kh, kw, C, multiplier] filter.
+        case depthwise
+        /// Other group counts: one HWIO filter per group.
+        case grouped(Int)
+    }
+
+    var kind: Kind
+    var filters: [Tensor]
+    var bias: [Float]?
+    var inputChannels: Int
+    var kernel: (Int, Int)
+    var strides: (Int, Int)
+    var dilations: (Int, Int)
+    /// ONNX `pads` (top, left, bottom, right) when `autoPad` is NOTSET.
+    var pads: [Int]
+    var autoPad: String
+    var activation: Activation = .none
+    /// Whether the node's second input is a residual added before the activation.
+    var residual = false
+}
+
+/// A Gemm node with a constant B, prepared at load: B with `alpha` folded in, `beta`·C as bias.
+struct GemmPlan {
+    var b: Tensor
+    var transposeB: Bool
+    var bias: [Float]?
+    var activation: Activation = .none
+}
+
+extension Graph {
+    /// Turns every Conv with constant weights into a `ConvolutionPlan` whose node reads only X.
+    mutating func prepareConvolutions() throws {
+        for index in nodes.indices where nodes[index].op == "Conv" && nodes[index].domain.isEmpty {
+            let node = nodes[index]
+            guard node.inputs.count >= 2, let weightSlot = node.inputs[1], case .float(let w, _)? = constants[weightSlot] else {
+                throw ONNXError(file: file, node: node.label, message: "Conv weights must be an initializer (or computed from initializers)")
+            }
+            guard w.rank == 4 else { throw ONNXError(file: file, node: node.label, message: "only 2-D convolutions are supported (weights \(w.shape))") }
+            let (outChannels, perGroup, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+            var bias: [Float]?
+            if node.inputs.count >= 3, let biasSlot = node.inputs[2] {
+                guard case .float(let b, _)? = constants[biasSlot], b.count == outChannels else {
+                    throw ONNXError(file: file, node: node.label, message: "Conv bias must be an initializer with \(outChannels) values")
+                }
+                bias = b.data
+            }
+            let a = node.attributes
+            let groups = a.int("group", 1)
+            guard groups >= 1, outChannels % groups == 0, outChannels > 0, perGroup > 0 else {
+                throw ONNXError(file: file, node: node.label, message: "group \(groups) does not divide the \(outChannels) output channels")
+            }
+            if let shape = a.ints("kernel_shape"), shape != [kh, kw] {
+                throw ONNXError(file: file, node: node.label, message: "kernel_shape \(shape) does not match the weights \(w.shape)")
+            }
+            let strides = a.ints("strides") ?? [1, 1], dilations = a.ints("dilations") ?? [1, 1], pads = a.ints("pads") ?? [0, 0, 0, 0]
+            guard strides.count == 2, dilations.count == 2, pads.count == 4, (strides + dilations).allSatisfy({ (1...4096).contains($0) }),
+                  pads.allSatisfy({ (0...4096).contains($0) }) else {
+                throw ONNXError(file: file, node: node.label, message: "strides \(strides), dilations \(dilations) or pads \(pads) are not 2-D values in range")
+            }
+            let inputChannels = perGroup * groups
+            // OIHW → HWIO (per group), or → [kh, kw, C, multiplier] for depthwise.
+            var kind = ConvolutionPlan.Kind.dense
+            var filters: [Tensor] = []
+            if groups == 1 {
+                filters = [Layout.transpose(w, [2, 3, 1, 0])]
+            } else if perGroup == 1 && groups == inputChannels {
+                kind = .depthwise
+                let multiplier = outChannels / groups
+                // Output channel c·m + j is W[c·m + j, 0]: [C·m, 1, kh, kw] → [kh, kw, C·m] → [kh, kw, C, m].
+                let hwo = Layout.transpose(try w.reshaped([outChannels, kh, kw]), [1, 2, 0])
+                filters = [try hwo.reshaped([kh, kw, groups, multiplier])]
+            } else {
+                kind = .grouped(groups)
+                let per = outChannels / groups
+                for g in 0..<groups {
+                    let slice = Tensor(shape: [per, perGroup, kh, kw], data: Array(w.data[(g * per * perGroup * kh * kw)..<((g + 1) * per * perGroup * kh * kw)]))
+                    filters.append(Layout.transpose(slice, [2, 3, 1, 0]))
+                }
+            }
+            nodes[index].convolution = ConvolutionPlan(kind: kind, filters: filters, bias: bias, inputChannels: inputChannels, kernel: (kh, kw),
+                                                       strides: (strides[0], strides[1]), dilations: (dilations[0], dilations[1]),
+                                                       pads: pads, autoPad: a.string("auto_pad", "NOTSET"))
+            nodes[index].inputs = [node.inputs[0]]
+        }
+        for index in nodes.indices where nodes[index].op == "Gemm" && nodes[index].domain.isEmpty {
+            let node = nodes[index]
+            let a = node.attributes
+            guard node.inputs.count >= 2, let bSlot = node.inputs[1], case .float(let b, _)? = constants[bSlot], b.rank == 2 else { continue }
+            let transposeB = a.int("transB", 0) != 0
+            let n = transposeB ? b.shape[0] : b.shape[1]
+            var bias: [Float]?
+            if node.inputs.count >= 3, let cSlot = node.inputs[2] {
+                guard case .float(let c, _)? = constants[cSlot], c.count == n || c.count == 1, c.rank <= 1 || c.shape.dropLast().allSatisfy({ $0 == 1 }) else { continue }
+                let beta = a.float("beta", 1)
+                bias = c.count == n ? c.data.map { $0 * beta } : [Float](repeating: c.data[0] * beta, count: n)
+            }
+            let alpha = a.float("alpha", 1)
+            let scaled = alpha == 1 ? b : Tensor(shape: b.shape, data: b.data.map { $0 * alpha })
+            nodes[index].gemm = GemmPlan(b: scaled, transposeB: transposeB, bias: bias)
+            nodes[index].inputs = [node.inputs[0]]
+        }
+    }
+
+    /// How many scheduled-or-not nodes read each value, plus one for the graph output.
+    private func consumerCounts() -> [Int] {
+        var counts = [Int](repeating: 0, count: names.count)
+        for node in nodes { for input in node.inputs { if let input { counts[input] += 1 } } }
+        counts[outputSlot] += 1
+        return counts
+    }
+
+    /// Folds BatchNormalization into the convolution before it, then fuses a following Add
+    /// (as the residual) and activation into the convolution.
+    mutating func fuse() throws {
+        // Conv → BatchNormalization: scale the filters and shift the bias.
+        var index = 0
+        while index < nodes.count {
+            defer { index += 1 }
+            guard var plan = nodes[index].convolution, plan.activation == .none, !plan.residual,
+                  let (next, _) = soleConsumer(of: nodes[index].outputs[0]), nodes[next].op == "BatchNormalization", nodes[next].inputs.count == 5,
+                  let parameters = bnParameters(nodes[next]), parameters.scale.count == filtersOut(plan) else { continue }
+            let out = filtersOut(plan)
+            var bias = plan.bias ?? [Float](repeating: 0, count: out)
+            for ch in 0..<out { bias[ch] = bias[ch] * parameters.scale[ch] + parameters.shift[ch] }
+            plan.bias = bias
+            plan.filters = scaleFilters(plan, parameters.scale)
+            nodes[index].convolution = plan
+            nodes[index].outputs = nodes[next].outputs.prefix(1).map { $0 }
+            nodes.remove(at: next)
+        }
+        // Conv → Add(other) → activation: one convolution call with a residual.
+        index = 0
+        while index < nodes.count {
+            defer { index += 1 }
+            guard let plan = nodes[index].convolution, plan.kind == .dense, plan.activation == .none, !plan.residual,
+                  let (next, slotIndex) = soleConsumer(of: nodes[index].outputs[0]), nodes[next].op == "Add", nodes[next].inputs.count == 2,
+                  let other = nodes[next].inputs[1 - slotIndex], other != nodes[index].outputs[0] else { continue }
+            var fused = nodes[index]
+            fused.convolution?.residual = true
+            fused.inputs = [fused.inputs[0], other]
+            fused.outputs = nodes[next].outputs
+            // The Add's position: both of its inputs are computed by then.
+            nodes[next] = fused
+            nodes.remove(at: index)
+            index -= 1
+        }
+        index = 0
+        while index < nodes.count {
+            defer { index += 1 }
+            guard nodes[index].convolution != nil || nodes[index].gemm != nil,
+                  let (next, _) = soleConsumer(of: nodes[index].outputs[0]), let activation = fusableActivation(nodes[next]) else { continue }
+            if nodes[index].convolution != nil {
+                guard nodes[index].convolution?.activation == Activation.none else { continue }
+                nodes[index].convolution?.activation = activation
+            } else {
+                guard nodes[index].gemm?.activation == Activation.none else { continue }
+                nodes[index].gemm?.activation = activation
+            }
+            nodes[index].outputs = nodes[next].outputs.prefix(1).map { $0 }
+            nodes.remove(at: next)
+        }
+    }
+
+    private func filtersOut(_ plan: ConvolutionPlan) -> Int {
+        switch plan.kind {
+        case .dense: return plan.filters[0].shape[3]
+        case .depthwise: return plan.filters[0].shape[2] * plan.filters[0].shape[3]
+        case .grouped: return plan.filters.reduce(0) { $0 + $1.shape[3] }
+        }
+    }
+
+    /// Multiplies each output channel's filter by `scale[channel]`.
+    private func scaleFilters(_ plan: ConvolutionPlan, _ scale: [Float]) -> [Tensor] {
+        var offset = 0
+        return plan.filters.map { filter in
+            // In HWIO and [kh, kw, C, m] alike, the output channel is the flattened last two axes
+            // for depthwise (c·m + j) and the last axis otherwise.
+            let channels = plan.kind == .depthwise ? filter.shape[2] * filter.shape[3] : filter.shape[3]
+            var data = filter.data
+            for i in data.indices { data[i] *= scale[offset + i % channels] }
+            offset += channels
+            return Tensor(shape: filter.shape, data: data)
+        }
+    }
+
+    /// A BatchNormalization's per-channel multiplier and shift when its parameters are constant.
+    private func bnParameters(_ node: Node) -> (scale: [Float], shift: [Float])? {
+        func vector(_ i: Int) -> [Float]? {
+            guard let slot = node.inputs[i], case .float(let t, _)? = constants[slot] else { return nil }
+            return t.data
+        }
+        guard node.outputs.count == 1, let gamma = vector(1), let beta = vector(2), let mean = vector(3), let variance = vector(4),
+              Set([gamma.count, beta.count, mean.count, variance.count]).count == 1 else { return nil }
+        let epsilon = node.attributes.float("epsilon", 1e-5)
+        let scale = (0..<gamma.count).map { gamma[$0] / (variance[$0] + epsilon).squareRoot() }
+        return (scale, (0..<gamma.count).map { beta[$0] - mean[$0] * scale[$0] })
+    }
+
+    /// The node reading `slot`, and which of its inputs it is, when exactly one node reads it
+    /// once and the value is not the graph's output.
+    private func soleConsumer(of slot: Int) -> (Int, Int)? {
+        guard slot != outputSlot else { return nil }
+        var found: (Int, Int)?
+        for (index, node) in nodes.enumerated() {
+            for (position, input) in node.inputs.enumerated() where input == slot {
+                if found != nil { return nil }
+                found = (index, position)
+            }
+        }
+        return found
+    }
+
+    /// The engine activation a node computes, when it is a fusable one.
+    private func fusableActivation(_ node: Node) -> Activation? {
+        guard node.domain.isEmpty else { return nil }
+        switch node.op {
+        case "Relu": return .relu
+        case "LeakyRelu": return .leakyRelu(node.attributes.float("alpha", 0.01))
+        case "Sigmoid": return .sigmoid
+        case "Tanh": return .tanh
+        case "Clip":
+            guard let (low, high) = clipBounds(node, constantsOnly: true) else { return nil }
+            if low == 0 && high == 6 { return .relu6 }
+            if low == 0 && high == .infinity { return .relu }
+            return nil
+        default: return nil
+        }
+    }
+
+    /// Clip's bounds: attributes (opset < 11) or inputs 1 and 2; nil when an input bound is not constant.
+    func clipBounds(_ node: Node, constantsOnly: Bool, inputs: [Value?] = []) -> (Float, Float)? {
+        if node.attributes.has("min") || node.attributes.has("max") {
+            return (node.attributes.float("min", -.infinity), node.attributes.float("max", .infinity))
+        }
+        /// nil when the bound is an input whose value is not known.
+        func bound(_ i: Int, _ fallback: Float) -> Float? {
+            guard i < node.inputs.count, let slot = node.inputs[i] else { return fallback }
+            guard let value = constants[slot] ?? (i < inputs.count ? inputs[i] : nil) else { return nil }
+            return value.graphTensor().data.first ?? fallback
+        }
+        guard let low = bound(1, -.infinity), let high = bound(2, .infinity) else { return nil }
+        return (low, high)
+    }
+}

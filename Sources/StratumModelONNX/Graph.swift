@@ -1,0 +1,251 @@
+import Foundation
+import StratumEngine
+import StratumONNXProto
+
+/// An ONNX graph compiled for the engine.
+///
+/// At load: initializers and `Constant` nodes are decoded, every node whose inputs are all
+/// constant is evaluated once (this folds the Shape/Gather/Unsqueeze/Concat chains exporters
+/// emit for reshape targets once their source is known, and Cast of float16 weights),
+/// convolution weights are transposed from OIHW to the engine's HWIO (depthwise: HW·C·m),
+/// a BatchNormalization fed only by a convolution is folded into its weights, and a
+/// convolution's residual Add and activation are fused into it. The output's dependencies
+/// are scheduled once; each value is dropped after its last use.
+struct Graph: @unchecked Sendable {
+    struct Node {
+        var label: String
+        var op: String
+        var domain: String
+        /// Value slots (nil: an omitted optional input).
+        var inputs: [Int?]
+        var outputs: [Int]
+        var attributes: Attributes
+        var convolution: ConvolutionPlan?
+        var gemm: GemmPlan?
+    }
+
+    let file: String
+    /// The ai.onnx opset the model imports.
+    let opset: Int
+    var nodes: [Node]
+    var constants: [Value?]
+    let names: [String]
+    let inputSlot: Int
+    let inputName: String
+    /// The graph input's declared shape (−1 for a symbolic or unknown dimension).
+    let inputShape: [Int]
+    var outputSlot: Int
+    let outputName: String
+    /// External data files the initializers were read from (resolved paths, sorted).
+    private(set) var externalDataFiles: [String] = []
+    private var schedule: [Int] = []
+    private var uses: [Int] = []
+
+    static let supportedOps: [String: Set<String>] = [
+        "": ["Add", "AveragePool", "BatchNormalization", "Cast", "Clip", "Concat", "Constant", "Conv", "Div", "Dropout", "Flatten",
+             "Gather", "Gemm", "GlobalAveragePool", "GlobalMaxPool", "HardSigmoid", "HardSwish", "Identity", "LeakyRelu", "MatMul",
+             "MaxPool", "Mul", "Pad", "ReduceMean", "Relu", "Reshape", "Resize", "Shape", "Sigmoid", "Slice", "Softmax", "Squeeze",
+             "Sub", "Tanh", "Transpose", "Unsqueeze"],
+        "ai.onnx.ml": ["LinearClassifier", "Normalizer"],
+    ]
+
+    static var supportedList: String {
+        supportedOps.sorted { $0.key < $1.key }.map { domain, ops in
+            (domain.isEmpty ? "" : "\(domain): ") + ops.sorted().joined(separator: ", ")
+        }.joined(separator: "; ")
+    }
+
+    init(model: Onnx_ModelProto, file: String, directory: URL) throws {
+        self.file = file
+        let graph = model.graph
+        var opset = 0
+        for entry in model.opsetImport where entry.domain.isEmpty || entry.domain == "ai.onnx" { opset = Int(clamping: entry.version) }
+        guard opset > 0 else { throw ONNXError(file: file, message: "the model imports no ai.onnx opset") }
+        guard (7...23).contains(opset) else {
+            throw ONNXError(file: file, message: "opset \(opset) is not supported (Stratum reads ai.onnx opsets 7–23 and is tested on 11–21)")
+        }
+        self.opset = opset
+
+        var slots: [String: Int] = [:], names: [String] = [], constants: [Value?] = []
+        func newSlot(_ name: String) -> Int {
+            slots[name] = names.count
+            names.append(name)
+            constants.append(nil)
+            return names.count - 1
+        }
+        var decoder = TensorDecoder(file: file, directory: directory)
+        for initializer in graph.initializer {
+            guard slots[initializer.name] == nil else { throw ONNXError(file: file, node: "initializer '\(initializer.name)'", message: "two initializers have this name") }
+            let slot = newSlot(initializer.name)
+            constants[slot] = try decoder.decode(initializer, what: "initializer '\(initializer.name)'")
+        }
+        // The graph's runtime input: the first declared input that is not an initializer.
+        let runtimeInputs = graph.input.filter { slots[$0.name] == nil }
+        guard let input = runtimeInputs.first else { throw ONNXError(file: file, message: "the graph has no input (besides initializers)") }
+        guard runtimeInputs.count == 1 else {
+            throw ONNXError(file: file, message: "the graph has \(runtimeInputs.count) inputs (\(runtimeInputs.map(\.name).joined(separator: ", "))); an image classifier has one")
+        }
+        guard input.type.tensorType.elemType == 1 else {
+            throw ONNXError(file: file, message: "input '\(input.name)' is not float32 (element type \(input.type.tensorType.elemType))")
+        }
+        inputName = input.name
+        inputShape = input.type.tensorType.shape.dim.map { dimension in
+            if case .dimValue(let value)? = dimension.value, value > 0 { return Int(clamping: value) }
+            return -1
+        }
+        inputSlot = newSlot(input.name)
+
+        var nodes: [Node] = []
+        for (index, proto) in graph.node.enumerated() {
+            let label = proto.name.isEmpty ? "\(proto.opType) node #\(index)" : "node '\(proto.name)' (\(proto.opType))"
+            let inputs = try proto.input.map { name -> Int? in
+                if name.isEmpty { return nil }
+                guard let slot = slots[name] else {
+                    throw ONNXError(file: file, node: label, message: "input '\(name)' is not a graph input, an initializer or the output of an earlier node")
+                }
+                return slot
+            }
+            let outputs = try proto.output.map { name -> Int in
+                guard !name.isEmpty else { return newSlot("\(label) unnamed output") }
+                guard slots[name] == nil else { throw ONNXError(file: file, node: label, message: "output '\(name)' is produced twice") }
+                return newSlot(name)
+            }
+            nodes.append(Node(label: label, op: proto.opType, domain: proto.domain == "ai.onnx" ? "" : proto.domain,
+                              inputs: inputs, outputs: outputs, attributes: Attributes(proto.attribute)))
+        }
+        self.names = names
+        self.nodes = nodes
+        self.constants = constants
+
+        // The output: the first float graph output (skl2onnx models list their int64 label first).
+        guard let output = graph.output.first(where: { $0.type.tensorType.elemType == 1 }) ?? graph.output.first else {
+            throw ONNXError(file: file, message: "the graph declares no output")
+        }
+        guard let outputSlot = slots[output.name] else { throw ONNXError(file: file, message: "output '\(output.name)' is not computed by any node") }
+        self.outputSlot = outputSlot
+        outputName = output.name
+
+        try foldConstants(decoder: &decoder)
+        externalDataFiles = decoder.externalPaths
+        try prepareConvolutions()
+        try fuse()
+        try replan()
+        for index in schedule {
+            let node = self.nodes[index]
+            guard Self.supportedOps[node.domain]?.contains(node.op) == true else {
+                let domain = node.domain.isEmpty ? "" : " of domain '\(node.domain)'"
+                throw ONNXError(file: file, node: node.label, message: "unsupported op '\(node.op)'\(domain) (supported: \(Self.supportedList))")
+            }
+        }
+    }
+
+    /// Evaluates, once, every node whose inputs are all known at load time.
+    private mutating func foldConstants(decoder: inout TensorDecoder) throws {
+        var kept: [Node] = []
+        for node in nodes {
+            if node.op == "Constant" && node.domain.isEmpty {
+                guard let slot = node.outputs.first else { continue }
+                constants[slot] = try constantValue(node, decoder: &decoder)
+                continue
+            }
+            let known = node.inputs.allSatisfy { $0.map { constants[$0] != nil } ?? true }
+            guard known, !node.inputs.isEmpty, Self.supportedOps[node.domain]?.contains(node.op) == true, node.op != "Dropout" || node.inputs.count == 1 else {
+                kept.append(node)
+                continue
+            }
+            let inputs = node.inputs.map { $0.flatMap { constants[$0] } }
+            let results = try evaluate(node, inputs)
+            for (slot, value) in zip(node.outputs, results) { constants[slot] = value }
+        }
+        nodes = kept
+    }
+
+    private func constantValue(_ node: Node, decoder: inout TensorDecoder) throws -> Value {
+        let a = node.attributes
+        if let tensor = a.tensor("value") { return try decoder.decode(tensor, what: node.label) }
+        if let value = a.float("value_float") { return .float(Tensor(scalar: value), channelsLast: false) }
+        if let values = a.floats("value_floats") { return .float(Tensor(shape: [values.count], data: values), channelsLast: false) }
+        if let value = a.int("value_int") { return .int(IntTensor(shape: [], data: [value])) }
+        if let values = a.ints("value_ints") { return .int(IntTensor(vector: values)) }
+        throw ONNXError(file: file, node: node.label, message: "Constant has no value, value_float(s) or value_int(s) attribute (sparse and string constants are not supported)")
+    }
+
+    /// Recomputes the output's schedule and the use count of each value.
+    private mutating func replan() throws {
+        var producer = [Int?](repeating: nil, count: names.count)
+        for (index, node) in nodes.enumerated() { for slot in node.outputs { producer[slot] = index } }
+        var needed = [Bool](repeating: false, count: nodes.count)
+        var stack = [outputSlot]
+        var seen = Set<Int>()
+        while let slot = stack.popLast() {
+            guard seen.insert(slot).inserted else { continue }
+            if let index = producer[slot] {
+                needed[index] = true
+                for input in nodes[index].inputs { if let input { stack.append(input) } }
+            } else if constants[slot] == nil && slot != inputSlot {
+                throw ONNXError(file: file, message: "value '\(names[slot])' is needed but nothing computes it")
+            }
+        }
+        // ONNX lists nodes in a topological order (checked at load), so that order is kept.
+        schedule = nodes.indices.filter { needed[$0] }
+        uses = [Int](repeating: 0, count: names.count)
+        for index in schedule { for input in nodes[index].inputs { if let input { uses[input] += 1 } } }
+        uses[outputSlot] += 1
+    }
+
+    /// Runs the graph on its input (in the layout the classifier chose) and returns the output.
+    func run(_ input: Value) throws -> Value {
+        var values = [Value?](repeating: nil, count: names.count)
+        values[inputSlot] = input
+        var remaining = uses
+        for index in schedule {
+            let node = nodes[index]
+            let inputs = node.inputs.map { slot -> Value? in slot.flatMap { values[$0] ?? constants[$0] } }
+            do {
+                let results = try evaluate(node, inputs)
+                for (slot, value) in zip(node.outputs, results) { values[slot] = value }
+            } catch let error as ONNXError {
+                throw error
+            } catch {
+                throw ONNXError(file: file, node: node.label, message: "\(error)")
+            }
+            for slot in node.inputs {
+                guard let slot else { continue }
+                remaining[slot] -= 1
+                if remaining[slot] == 0 { values[slot] = nil }
+            }
+        }
+        guard let output = values[outputSlot] ?? constants[outputSlot] else {
+            throw ONNXError(file: file, message: "the output '\(outputName)' was not computed")
+        }
+        return output
+    }
+
+    /// Whether the output comes straight from a Softmax (or an ML classifier that normalises),
+    /// so that it already holds probabilities.
+    var endsInProbabilities: Bool {
+        var slot = outputSlot
+        while let node = nodes.last(where: { $0.outputs.contains(slot) }) {
+            switch node.op {
+            case "Softmax": return true
+            case "Identity", "Reshape", "Flatten", "Squeeze", "Dropout", "Cast":
+                guard let input = node.inputs.first ?? nil else { return false }
+                slot = input
+            case "Normalizer": return node.attributes.string("norm", "MAX") == "L1"
+            case "LinearClassifier":
+                return ["SOFTMAX", "SOFTMAX_ZERO"].contains(node.attributes.string("post_transform", "NONE"))
+            default: return false
+            }
+        }
+        return false
+    }
+
+    /// Class labels an ML classifier node carries (`classlabels_strings` / `classlabels_ints`).
+    var classifierLabels: [String]? {
+        for node in nodes where node.op == "LinearClassifier" {
+            if let labels = node.attributes.strings("classlabels_strings"), !labels.isEmpty { return labels }
+            if let labels = node.attributes.ints("classlabels_ints"), !labels.isEmpty { return labels.map(String.init) }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,423 @@
+import Foundation
+import StratumEngine
+
+/// The ops' computations on `Value`s, keeping channels-last values channels-last where the
+/// op allows.
+enum Kernels {
+    static func axis(_ axis: Int, rank: Int) throws -> Int {
+        let a = axis < 0 ? axis + rank : axis
+        guard a >= 0 && a < rank else { throw EngineError.shapeMismatch("axis \(axis) is out of range for rank \(rank)") }
+        return a
+    }
+
+    static func map(_ x: Value, _ f: (Float) -> Float) -> Value {
+        switch x {
+        case .float(let t, let last): return .float(Tensor(shape: t.shape, data: t.data.map(f)), channelsLast: last)
+        case .int(let t): return .float(Tensor(shape: t.shape, data: t.data.map { f(Float($0)) }), channelsLast: false)
+        }
+    }
+
+    // MARK: Convolution and pooling
+
+    /// (before, after) padding along one axis for ONNX's auto_pad modes, or the explicit pads.
+    static func padding(autoPad: String, pads: (Int, Int), input: Int, kernel: Int, stride: Int, dilation: Int) throws -> (Int, Int) {
+        let effective = (kernel - 1) * dilation + 1
+        switch autoPad {
+        case "NOTSET", "": return pads
+        case "VALID": return (0, 0)
+        case "SAME_UPPER", "SAME_LOWER":
+            let output = (input + stride - 1) / stride
+            let total = max(0, (output - 1) * stride + effective - input)
+            return autoPad == "SAME_UPPER" ? (total / 2, total - total / 2) : (total - total / 2, total / 2)
+        default: throw EngineError.unsupported("auto_pad '\(autoPad)'")
+        }
+    }
+
+    static func convolve(_ plan: ConvolutionPlan, _ x: Value, residual: Value?) throws -> Value {
+        let input = try x.channelsLastTensor()
+        guard input.shape[3] == plan.inputChannels else {
+            throw EngineError.shapeMismatch("Conv weights expect \(plan.inputChannels) input channels, the input has \(input.shape[3]) (shape \(x.shape))")
+        }
+        let (top, bottom) = try padding(autoPad: plan.autoPad, pads: (plan.pads[0], plan.pads[2]), input: input.shape[1], kernel: plan.kernel.0, stride: plan.strides.0, dilation: plan.dilations.0)
+        let (left, right) = try padding(autoPad: plan.autoPad, pads: (plan.pads[1], plan.pads[3]), input: input.shape[2], kernel: plan.kernel.1, stride: plan.strides.1, dilation: plan.dilations.1)
+        let padding = Padding.explicit(top: top, bottom: bottom, left: left, right: right)
+        let output: Tensor
+        switch plan.kind {
+        case .dense:
+            output = try Convolution.conv2d(input, filter: plan.filters[0], bias: plan.bias, strides: plan.strides, dilations: plan.dilations,
+                                            padding: padding, activation: plan.activation, residual: try residual?.channelsLastTensor())
+        case .depthwise:
+            output = try Convolution.depthwiseConv2d(input, filter: plan.filters[0], bias: plan.bias, strides: plan.strides, dilations: plan.dilations,
+                                                     padding: padding, activation: plan.activation)
+        case .grouped(let groups):
+            let per = plan.inputChannels / groups
+            var parts: [Tensor] = []
+            var offset = 0
+            for (g, filter) in plan.filters.enumerated() {
+                let slice = channelSlice(input, from: g * per, count: per)
+                let out = filter.shape[3]
+                let bias = plan.bias.map { Array($0[offset..<(offset + out)]) }
+                parts.append(try Convolution.conv2d(slice, filter: filter, bias: bias, strides: plan.strides, dilations: plan.dilations,
+                                                    padding: padding, activation: plan.activation))
+                offset += out
+            }
+            output = try Elementwise.concat(parts, axis: 3)
+        }
+        return .float(output, channelsLast: true)
+    }
+
+    /// Channels `from..<from+count` of an NHWC tensor.
+    static func channelSlice(_ t: Tensor, from: Int, count: Int) -> Tensor {
+        let c = t.shape[3], pixels = t.count / max(1, c)
+        var out = [Float](repeating: 0, count: pixels * count)
+        t.data.withUnsafeBufferPointer { x in
+            for p in 0..<pixels { for k in 0..<count { out[p * count + k] = x[p * c + from + k] } }
+        }
+        return Tensor(shape: [t.shape[0], t.shape[1], t.shape[2], count], data: out)
+    }
+
+    /// MaxPool / AveragePool with ONNX's pads, auto_pad, ceil_mode and count_include_pad.
+    static func pool(_ kind: Pooling.Kind, _ x: Value, attributes a: Attributes) throws -> Value {
+        var input = try x.channelsLastTensor()
+        guard let kernel = a.ints("kernel_shape"), kernel.count == 2, kernel.allSatisfy({ (1...4096).contains($0) }) else {
+            throw EngineError.unsupported("pooling needs a 2-D kernel_shape within 1…4096")
+        }
+        let strides = a.ints("strides") ?? [1, 1], pads = a.ints("pads") ?? [0, 0, 0, 0]
+        guard strides.count == 2, strides.allSatisfy({ (1...4096).contains($0) }), pads.count == 4, pads.allSatisfy({ (0...4096).contains($0) }) else {
+            throw EngineError.unsupported("pooling strides \(strides) or pads \(pads) are not 2-D values in range")
+        }
+        if let dilations = a.ints("dilations"), dilations.contains(where: { $0 != 1 }) { throw EngineError.unsupported("pooling dilations \(dilations)") }
+        let autoPad = a.string("auto_pad", "NOTSET"), ceilMode = a.int("ceil_mode", 0) != 0
+        var resolved: [(Int, Int)] = []
+        for axis in 0..<2 {
+            let size = input.shape[1 + axis]
+            var (before, after) = try padding(autoPad: autoPad, pads: (pads[axis], pads[axis + 2]), input: size, kernel: kernel[axis], stride: strides[axis], dilation: 1)
+            if ceilMode && (autoPad == "NOTSET" || autoPad.isEmpty) {
+                let span = size + before + after - kernel[axis]
+                var output = (span + strides[axis] - 1) / strides[axis] + 1
+                // The last window must start inside the input or its leading padding.
+                if (output - 1) * strides[axis] >= size + before { output -= 1 }
+                after += max(0, (output - 1) * strides[axis] + kernel[axis] - (size + before + after))
+                resolved.append((before, after))
+                // The extra cells only make the last window fit; they are never counted.
+                continue
+            }
+            resolved.append((before, after))
+        }
+        if kind == .average && a.int("count_include_pad", 0) != 0 {
+            // Padding counts in the average: pad with zeros explicitly; only ceil_mode's extra
+            // cells stay outside (as onnxruntime and PyTorch do).
+            let explicit = [(pads[0], pads[2]), (pads[1], pads[3])]
+            input = try Elementwise.pad(input, paddings: [(0, 0), explicit[0], explicit[1], (0, 0)])
+            resolved = zip(resolved, explicit).map { ($0.0 - $1.0, $0.1 - $1.1) }
+        }
+        let padding = Padding.explicit(top: resolved[0].0, bottom: resolved[0].1, left: resolved[1].0, right: resolved[1].1)
+        return .float(try Pooling.pool2d(input, kind: kind, window: (kernel[0], kernel[1]), strides: (strides[0], strides[1]), padding: padding), channelsLast: true)
+    }
+
+    // MARK: Element-wise
+
+    /// NumPy-broadcast arithmetic; integers stay integers; a channels-last operand keeps the
+    /// result channels-last (the other operand is permuted, usually a per-channel constant).
+    static func binary(_ a: Value, _ b: Value, _ op: Elementwise.Binary) throws -> Value {
+        if case .int(let x) = a, case .int(let y) = b {
+            let t = try Elementwise.binary(Tensor(shape: x.shape, data: x.data.map { Float($0) }), Tensor(shape: y.shape, data: y.data.map { Float($0) }), .add)
+            // Shapes broadcast as floats; values are computed as integers.
+            let shape = t.shape
+            let xs = broadcast(x, to: shape), ys = broadcast(y, to: shape)
+            let data: [Int] = zip(xs, ys).map { p, q in
+                switch op {
+                case .add: return p &+ q
+                case .subtract: return p &- q
+                case .multiply: return p &* q
+                case .divide: return q == 0 ? 0 : p / q
+                case .maximum: return max(p, q)
+                case .minimum: return min(p, q)
+                }
+            }
+            return .int(IntTensor(shape: shape, data: data))
+        }
+        guard a.isChannelsLast || b.isChannelsLast, a.rank <= 4, b.rank <= 4 else {
+            return .float(try Elementwise.binary(a.graphTensor(), b.graphTensor(), op), channelsLast: false)
+        }
+        func physical(_ v: Value) -> Tensor {
+            if case .float(let t, true) = v { return t }
+            let t = v.graphTensor()
+            let padded = [Int](repeating: 1, count: 4 - t.rank) + t.shape
+            return Layout.toChannelsLast(Tensor(shape: padded, data: t.data))
+        }
+        let (x, y) = (physical(a), physical(b))
+        // Squeeze-excite: [N,H,W,C] · [N,1,1,C], image by image on the per-channel fast path.
+        if x.rank == 4, y.shape == [x.shape[0], 1, 1, x.shape[3]], x.shape[1] * x.shape[2] > 1, x.shape[0] > 1 {
+            let (n, c) = (x.shape[0], x.shape[3]), per = x.count / n
+            var out: [Float] = []
+            out.reserveCapacity(x.count)
+            for image in 0..<n {
+                let part = Tensor(shape: [per / c, c], data: Array(x.data[(image * per)..<((image + 1) * per)]))
+                out += try Elementwise.binary(part, Tensor(shape: [c], data: Array(y.data[(image * c)..<((image + 1) * c)])), op).data
+            }
+            return .float(Tensor(shape: x.shape, data: out), channelsLast: true)
+        }
+        return .float(try Elementwise.binary(x, y, op), channelsLast: true)
+    }
+
+    static func broadcast(_ t: IntTensor, to shape: [Int]) -> [Int] {
+        if t.shape == shape { return t.data }
+        let rank = shape.count
+        let padded = [Int](repeating: 1, count: rank - t.shape.count) + t.shape
+        var strides = [Int](repeating: 0, count: rank), running = 1
+        for axis in stride(from: rank - 1, through: 0, by: -1) {
+            strides[axis] = padded[axis] == 1 ? 0 : running
+            running *= padded[axis]
+        }
+        let count = shape.reduce(1, *)
+        var out = [Int](repeating: 0, count: count)
+        for flat in 0..<count {
+            var remainder = flat, source = 0
+            for axis in stride(from: rank - 1, through: 0, by: -1) {
+                source += (remainder % shape[axis]) * strides[axis]
+                remainder /= shape[axis]
+            }
+            out[flat] = t.data[source]
+        }
+        return out
+    }
+
+    /// MatMul of [.., M, K] by [K, N] (leading axes of A flattened), or 2-D by 2-D.
+    static func matMul(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+        guard a.rank >= 2, b.rank == 2 else { throw EngineError.unsupported("MatMul of \(a.shape) by \(b.shape) (B must be 2-D)") }
+        let k = a.shape[a.rank - 1]
+        let flat = try a.reshaped([a.count / max(1, k), k])
+        let product = try Elementwise.matMul(flat, b)
+        return try product.reshaped(Array(a.shape.dropLast()) + [b.shape[1]])
+    }
+
+    static func softmax(_ t: Tensor, axis: Int, flattening: Bool) throws -> Value {
+        let a = try Kernels.axis(axis, rank: max(1, t.rank))
+        // Opset < 13: the input is seen as 2-D [outer, inner from axis on]; opset 13: one axis.
+        let outer = t.shape[..<a].reduce(1, *)
+        let length = flattening ? t.shape[a...].reduce(1, *) : t.shape[a]
+        let inner = flattening ? 1 : t.shape[(a + 1)...].reduce(1, *)
+        var out = t.data
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * length * inner + i
+                var top = -Float.infinity
+                for j in 0..<length { top = max(top, out[base + j * inner]) }
+                var sum: Float = 0
+                for j in 0..<length { let e = expf(out[base + j * inner] - top); out[base + j * inner] = e; sum += e }
+                for j in 0..<length { out[base + j * inner] /= sum }
+            }
+        }
+        return .float(Tensor(shape: t.shape, data: out), channelsLast: false)
+    }
+
+    // MARK: Shapes
+
+    static func reshapeTarget(_ shape: [Int], _ target: [Int], allowZero: Bool) throws -> [Int] {
+        var resolved = target
+        for (i, dimension) in target.enumerated() where dimension == 0 && !allowZero {
+            guard i < shape.count else { throw EngineError.shapeMismatch("Reshape target \(target) copies axis \(i) of \(shape)") }
+            resolved[i] = shape[i]
+        }
+        guard resolved.allSatisfy({ $0 >= -1 }), resolved.filter({ $0 == -1 }).count <= 1 else {
+            throw EngineError.shapeMismatch("Reshape target \(target) is not valid")
+        }
+        return resolved
+    }
+
+    static func reshape(_ x: Value, _ shape: [Int]) throws -> Value {
+        switch x {
+        case .int(let t):
+            let f = try Tensor(shape: [t.data.count], data: [Float](repeating: 0, count: t.data.count)).reshaped(shape)
+            return .int(IntTensor(shape: f.shape, data: t.data))
+        case .float:
+            return .float(try x.graphTensor().reshaped(shape), channelsLast: false)
+        }
+    }
+
+    static func transpose(_ x: Value, perm given: [Int]?) throws -> Value {
+        let rank = x.rank
+        let perm = given ?? Array((0..<rank).reversed())
+        guard perm.count == rank, Set(perm) == Set(0..<rank) else { throw EngineError.shapeMismatch("Transpose perm \(perm) is not a permutation of \(rank) axes") }
+        switch x {
+        case .float(let t, true) where perm == [0, 2, 3, 1]:
+            return .float(t, channelsLast: false)  // NCHW → NHWC is the stored order already
+        case .float(let t, false) where rank == 4 && perm == [0, 3, 1, 2]:
+            return .float(t, channelsLast: true)  // NHWC seen as NCHW: no data movement
+        case .int(let t):
+            return .int(Layout.transpose(t, perm))
+        default:
+            return .float(Layout.transpose(x.graphTensor(), perm), channelsLast: false)
+        }
+    }
+
+    static func concat(_ values: [Value], axis: Int) throws -> Value {
+        guard let first = values.first else { throw EngineError.shapeMismatch("Concat of nothing") }
+        let a = try Kernels.axis(axis, rank: first.rank)
+        if values.allSatisfy({ if case .int = $0 { return true } else { return false } }) {
+            let tensors = values.map { $0.graphInts() }
+            let joined = try Elementwise.concat(tensors.map { Tensor(shape: $0.shape, data: [Float](repeating: 0, count: $0.data.count)) }, axis: a)
+            let outer = first.shape[..<a].reduce(1, *)
+            var data: [Int] = []
+            for o in 0..<outer {
+                for t in tensors {
+                    let inner = t.shape[a...].reduce(1, *)
+                    data += t.data[(o * inner)..<((o + 1) * inner)]
+                }
+            }
+            return .int(IntTensor(shape: joined.shape, data: data))
+        }
+        if first.rank == 4, values.allSatisfy({ $0.isChannelsLast || $0.rank == 4 }), values.contains(where: \.isChannelsLast) {
+            let physicalAxis = [0, 3, 1, 2][a]
+            return .float(try Elementwise.concat(try values.map { try $0.channelsLastTensor() }, axis: physicalAxis), channelsLast: true)
+        }
+        return .float(try Elementwise.concat(values.map { $0.graphTensor() }, axis: a), channelsLast: false)
+    }
+
+    static func reduceMean(_ x: Value, axes: [Int], keepDims: Bool, noopWithEmptyAxes: Bool) throws -> Value {
+        if axes.isEmpty && noopWithEmptyAxes { return x }
+        let rank = x.rank
+        let normalized = axes.isEmpty ? Array(0..<rank) : try axes.map { try Kernels.axis($0, rank: rank) }
+        if case .float(let t, true) = x, Set(normalized) == [2, 3] {
+            let pooled = try Pooling.globalAverage(t, keepDims: true)
+            return keepDims ? .float(pooled, channelsLast: true) : .float(try pooled.reshaped([t.shape[0], t.shape[3]]), channelsLast: false)
+        }
+        return .float(try Pooling.mean(x.graphTensor(), axes: normalized, keepDims: keepDims), channelsLast: false)
+    }
+
+    static func pad(_ x: Value, pads: [Int], axes: [Int]?, value: Float) throws -> Value {
+        let rank = x.rank
+        let axes = try (axes ?? Array(0..<rank)).map { try Kernels.axis($0, rank: rank) }
+        guard pads.count == 2 * axes.count else { throw EngineError.shapeMismatch("Pad has \(pads.count) pads for \(axes.count) axes") }
+        guard pads.allSatisfy({ (0...Tensor.maxElements).contains($0) }) else { throw EngineError.unsupported("negative or huge pads \(pads)") }
+        var amounts = [(Int, Int)](repeating: (0, 0), count: rank)
+        for (i, axis) in axes.enumerated() { amounts[axis] = (pads[i], pads[i + axes.count]) }
+        if case .float(let t, true) = x {
+            return .float(try Elementwise.pad(t, paddings: [amounts[0], amounts[2], amounts[3], amounts[1]], value: value), channelsLast: true)
+        }
+        return .float(try Elementwise.pad(x.graphTensor(), paddings: amounts, value: value), channelsLast: false)
+    }
+
+    static func gather(_ x: Value, indices: IntTensor, axis: Int) throws -> Value {
+        let shape = x.shape
+        let a = try Kernels.axis(axis, rank: shape.count)
+        let outer = shape[..<a].reduce(1, *), inner = shape[(a + 1)...].reduce(1, *), length = shape[a]
+        let resolved = try indices.data.map { index -> Int in
+            let i = index < 0 ? index + length : index
+            guard i >= 0 && i < length else { throw EngineError.shapeMismatch("Gather index \(index) is out of range for axis of size \(length)") }
+            return i
+        }
+        let outShape = Array(shape[..<a]) + indices.shape + Array(shape[(a + 1)...])
+        guard Tensor.checkedCount(outShape) != nil else { throw EngineError.shapeMismatch("Gather output \(outShape) is too large") }
+        func take<T>(_ data: [T]) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(outer * resolved.count * inner)
+            for o in 0..<outer { for i in resolved { out += data[((o * length + i) * inner)..<((o * length + i + 1) * inner)] } }
+            return out
+        }
+        switch x {
+        case .int(let t): return .int(IntTensor(shape: outShape, data: take(t.data)))
+        case .float: return .float(Tensor(shape: outShape, data: take(x.graphTensor().data)), channelsLast: false)
+        }
+    }
+
+    static func slice(_ x: Value, starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?) throws -> Value {
+        let shape = x.shape, rank = shape.count
+        let axes = try (axes ?? Array(0..<starts.count)).map { try Kernels.axis($0, rank: rank) }
+        let steps = steps ?? [Int](repeating: 1, count: starts.count)
+        guard starts.count == ends.count, axes.count == starts.count, steps.count == starts.count, !steps.contains(0) else {
+            throw EngineError.shapeMismatch("Slice starts \(starts), ends \(ends), axes \(axes), steps \(steps) do not match")
+        }
+        var ranges = shape.map { Array(0..<$0) }
+        for (i, axis) in axes.enumerated() {
+            let length = shape[axis], step = steps[i]
+            func clampIndex(_ v: Int, _ low: Int, _ high: Int) -> Int {
+                let w = v < 0 ? max(v, -(1 << 62)) + length : min(v, 1 << 62)
+                return max(low, min(high, w))
+            }
+            if step > 0 {
+                let start = clampIndex(starts[i], 0, length), end = clampIndex(ends[i], 0, length)
+                ranges[axis] = start < end ? Array(stride(from: start, to: end, by: step)) : []
+            } else {
+                let start = clampIndex(starts[i], -1, length - 1), end = clampIndex(ends[i], -1, length - 1)
+                ranges[axis] = start > end ? Array(stride(from: start, to: end, by: step)) : []
+            }
+        }
+        let outShape = ranges.map(\.count)
+        var strides = [Int](repeating: 1, count: rank)
+        for axis in stride(from: rank - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+        var offsets = [0]
+        for axis in 0..<rank { offsets = offsets.flatMap { base in ranges[axis].map { base + $0 * strides[axis] } } }
+        switch x {
+        case .int(let t): return .int(IntTensor(shape: outShape, data: offsets.map { t.data[$0] }))
+        case .float:
+            let data = x.graphTensor().data
+            return .float(Tensor(shape: outShape, data: offsets.map { data[$0] }), channelsLast: false)
+        }
+    }
+
+    // MARK: ai.onnx.ml
+
+    /// LinearClassifier: scores = X·coefficientsᵀ + intercepts, then `post_transform`;
+    /// outputs (label index per row as an integer, scores).
+    static func linearClassifier(_ x: Tensor, attributes a: Attributes) throws -> [Value] {
+        guard let coefficients = a.floats("coefficients"), !coefficients.isEmpty else { throw EngineError.unsupported("LinearClassifier without coefficients") }
+        let rows = x.rank == 1 ? 1 : x.shape[0], features = x.rank == 1 ? x.count : x.count / max(1, x.shape[0])
+        guard features > 0, coefficients.count % features == 0 else {
+            throw EngineError.shapeMismatch("LinearClassifier has \(coefficients.count) coefficients for \(features) features")
+        }
+        let classes = coefficients.count / features
+        let intercepts = a.floats("intercepts") ?? []
+        guard intercepts.isEmpty || intercepts.count == classes else { throw EngineError.shapeMismatch("LinearClassifier has \(intercepts.count) intercepts for \(classes) classes") }
+        let labelCount = a.strings("classlabels_strings")?.count ?? a.ints("classlabels_ints")?.count ?? classes
+        guard classes == labelCount else {
+            throw EngineError.unsupported("LinearClassifier with \(classes) coefficient rows for \(labelCount) labels (one-row binary models are not supported)")
+        }
+        let weights = Tensor(shape: [classes, features], data: coefficients)
+        var scores = try Elementwise.matMul(try x.reshaped([rows, features]), weights, transposeB: true, bias: intercepts.isEmpty ? nil : intercepts)
+        switch a.string("post_transform", "NONE") {
+        case "NONE": break
+        case "LOGISTIC": scores = Tensor(shape: scores.shape, data: scores.data.map { 1 / (1 + expf(-$0)) })
+        case "SOFTMAX": scores = Elementwise.softmax(scores)
+        case "SOFTMAX_ZERO":
+            var data = scores.data
+            for row in 0..<rows {
+                let range = (row * classes)..<((row + 1) * classes)
+                let top = data[range].max() ?? 0
+                var sum: Float = 0
+                for i in range { data[i] = data[i] == 0 ? 0 : expf(data[i] - top); sum += data[i] }
+                for i in range where sum > 0 { data[i] /= sum }
+            }
+            scores = Tensor(shape: scores.shape, data: data)
+        case let other: throw EngineError.unsupported("LinearClassifier post_transform '\(other)'")
+        }
+        let labels = (0..<rows).map { Array(scores.data[($0 * classes)..<(($0 + 1) * classes)]).argmaxIndex }
+        return [.int(IntTensor(vector: labels)), .float(scores, channelsLast: false)]
+    }
+
+    static func normalize(_ x: Tensor, norm: String) throws -> Value {
+        guard let width = x.shape.last, width > 0 else { return .float(x, channelsLast: false) }
+        var data = x.data
+        for start in stride(from: 0, to: data.count, by: width) {
+            let row = start..<(start + width)
+            let divisor: Float
+            switch norm {
+            case "MAX": divisor = data[row].max() ?? 1
+            case "L1": divisor = data[row].reduce(0) { $0 + abs($1) }
+            case "L2": divisor = data[row].reduce(0) { $0 + $1 * $1 }.squareRoot()
+            default: throw EngineError.unsupported("Normalizer norm '\(norm)'")
+            }
+            if divisor != 0 { for i in row { data[i] /= divisor } }
+        }
+        return .float(Tensor(shape: x.shape, data: data), channelsLast: false)
+    }
+}
+
+extension Array where Element == Float {
+    var argmaxIndex: Int {
+        var best = 0
+        for i in indices where self[i] > self[best] { best = i }
+        return best
+    }
+}

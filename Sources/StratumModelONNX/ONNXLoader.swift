@@ -1,0 +1,185 @@
+import Foundation
+import StratumCore
+import StratumEngine
+
+/// The `onnx` kind: `.onnx` files (PyTorch, tf2onnx and skl2onnx exports) run on the engine.
+public struct ONNXLoader: ModelLoader {
+    public static let kindName = "onnx"
+    public var kind: String { Self.kindName }
+    public var summary: String { "ONNX files (torch.onnx, tf2onnx, skl2onnx LinearClassifier; opsets 11–21, external data), run natively" }
+
+    /// ImageNet's per-channel statistics on [0, 1] pixels (torchvision's `Normalize`).
+    public static let imagenetMean: [Float] = [0.485, 0.456, 0.406]
+    public static let imagenetStd: [Float] = [0.229, 0.224, 0.225]
+
+    public var options: [ModelOption] {
+        [ModelOption("normalize", "pixel scaling: unit [0,1] (default), symmetric [-1,1], raw [0,255], or imagenet (unit, then ImageNet's mean and std)"),
+         ModelOption("mean", "per-channel mean subtracted after scaling: one value or one per channel, comma-separated (e.g. 0.485,0.456,0.406)"),
+         ModelOption("std", "per-channel standard deviation divided by after the mean (e.g. 0.229,0.224,0.225)"),
+         ModelOption("resize_shorter", "N: resize the shorter side to N (aspect kept), then centre-crop the model's size, as torchvision's Resize(N) + CenterCrop"),
+         ModelOption("center_crop", "true: crop the centred square before resizing (default false)"),
+         ModelOption("output", "what the model outputs: auto (default: probabilities when the graph ends in Softmax, else logits), probabilities, or logits (softmax applied)"),
+         ModelOption("labels", "comma-separated class labels (else metadata_props 'labels', the classifier's class labels, or labels.txt/dict.txt beside the file)"),
+         ModelOption("layout", "input layout: nchw, nhwc or flat (default: read from the input shape)"),
+         ModelOption("size", "input width = height, for models whose input size is not fixed (flat inputs: from H·W·C when square)"),
+         ModelOption("channels", "1 or 3, for flat inputs (default 3)")]
+    }
+
+    public init() {}
+
+    /// A `.onnx` file.
+    public func recognises(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue else { return false }
+        return url.pathExtension.lowercased() == "onnx"
+    }
+
+    public func load(_ spec: ModelSpec) throws -> any ImageClassifier {
+        let file = spec.path.path
+        let model = try ONNXModel(contentsOf: spec.path)
+        func fail(_ message: String) -> ONNXError { ONNXError(file: file, message: message) }
+        let options = spec.options
+
+        let layout: ONNXModel.InputLayout
+        if let name = options["layout"] {
+            guard let chosen = ONNXModel.InputLayout(rawValue: name.lowercased()) else { throw fail("option layout '\(name)' is not nchw, nhwc or flat") }
+            layout = chosen
+        } else {
+            guard let detected = model.detectedLayout else {
+                throw fail("cannot tell the layout of input '\(model.inputName)' \(model.inputShape); give the layout option (nchw, nhwc or flat)")
+            }
+            layout = detected
+        }
+        let expectedRank = layout == .flat ? 2 : 4
+        guard model.inputShape.count == expectedRank else { throw fail("input '\(model.inputName)' has shape \(model.inputShape), not the rank \(expectedRank) a \(layout.rawValue) input has") }
+        let givenSize = try options["size"].map { text -> Int in
+            guard let value = Int(text), (1...4096).contains(value) else { throw fail("option size '\(text)' is not an integer in 1…4096") }
+            return value
+        }
+        var channels: Int, height: Int, width: Int
+        switch layout {
+        case .nchw: (channels, height, width) = (model.inputShape[1], model.inputShape[2], model.inputShape[3])
+        case .nhwc: (height, width, channels) = (model.inputShape[1], model.inputShape[2], model.inputShape[3])
+        case .flat:
+            channels = try options["channels"].map { text -> Int in
+                guard let value = Int(text), [1, 3].contains(value) else { throw fail("option channels '\(text)' is not 1 or 3") }
+                return value
+            } ?? 3
+            let features = model.inputShape[1]
+            if let givenSize {
+                (height, width) = (givenSize, givenSize)
+            } else {
+                let side = features > 0 && features % channels == 0 ? Int(Double(features / channels).squareRoot().rounded()) : 0
+                guard side > 0, side * side * channels == features else {
+                    throw fail("flat input '\(model.inputName)' of \(features) features is not a square \(channels)-channel image; give the size option")
+                }
+                (height, width) = (side, side)
+            }
+            if features > 0 && features != height * width * channels {
+                throw fail("flat input '\(model.inputName)' takes \(features) features, but size \(width)×\(height)×\(channels) gives \(height * width * channels)")
+            }
+        }
+        if height <= 0 || width <= 0 {
+            guard let givenSize else { throw fail("input '\(model.inputName)' \(model.inputShape) has no fixed height and width; give the size option") }
+            (height, width) = (givenSize, givenSize)
+        } else if let givenSize, givenSize != height || givenSize != width {
+            throw fail("option size \(givenSize) contradicts the model's input size \(width)×\(height)")
+        }
+        guard [1, 3].contains(channels) else { throw fail("input '\(model.inputName)' \(model.inputShape) has \(channels) channels; images give 1 or 3") }
+
+        var normalizationName = options["normalize"] ?? "unit"
+        var mean = try Self.floats(options["mean"], option: "mean", channels: channels, file: file)
+        var std = try Self.floats(options["std"], option: "std", channels: channels, file: file)
+        if normalizationName == "imagenet" {
+            guard channels == 3 else { throw fail("normalize imagenet needs a 3-channel input") }
+            normalizationName = "unit"
+            mean = mean ?? Self.imagenetMean
+            std = std ?? Self.imagenetStd
+        }
+        guard let normalization = Normalization(rawValue: normalizationName) else {
+            throw fail("option normalize '\(normalizationName)' is not unit, symmetric, raw or imagenet")
+        }
+        if let std, std.contains(where: { !($0 > 0) }) { throw fail("option std has a value that is not positive: \(std)") }
+        let resizeShorter = try options["resize_shorter"].map { text -> Int in
+            guard let value = Int(text), (1...8192).contains(value) else { throw fail("option resize_shorter '\(text)' is not an integer in 1…8192") }
+            guard value >= max(height, width) else { throw fail("option resize_shorter \(value) is smaller than the model's input \(width)×\(height)") }
+            return value
+        }
+        let centerCrop: Bool
+        switch options["center_crop"]?.lowercased() {
+        case nil, "false": centerCrop = false
+        case "true": centerCrop = true
+        case let other?: throw fail("option center_crop '\(other)' is not true or false")
+        }
+        if centerCrop && resizeShorter != nil { throw fail("options center_crop and resize_shorter both crop; give one") }
+
+        let outputName = options["output"]?.lowercased() ?? "auto"
+        let softmax: Bool
+        switch outputName {
+        case "auto": softmax = !model.endsInProbabilities
+        case "probabilities": softmax = false
+        case "logits": softmax = true
+        default: throw fail("option output '\(outputName)' is not auto, probabilities or logits")
+        }
+
+        let labels = options["labels"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? model.labels
+        guard let labels, !labels.isEmpty, !labels.contains(""), Set(labels).count == labels.count else {
+            throw fail("no labels: give the labels option, a metadata_props 'labels' entry, or a labels.txt beside the file")
+        }
+        let input = InputSpec(width: width, height: height, channels: channels, normalization: normalization, centerCrop: centerCrop,
+                              mean: mean, std: std, resizeShorter: resizeShorter)
+        // The hash covers the .onnx and every external data file beside it that it names.
+        let descriptor = ModelDescriptor(name: spec.name, kind: kind, labels: labels, input: input, contentHash: try model.contentHash())
+        return ONNXClassifier(descriptor: descriptor, model: model, layout: layout, softmax: softmax, file: file)
+    }
+
+    static func floats(_ text: String?, option: String, channels: Int, file: String) throws -> [Float]? {
+        guard let text else { return nil }
+        let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0?.isFinite == true }), values.count == 1 || values.count == channels else {
+            throw ONNXError(file: file, message: "option \(option) '\(text)' is not 1 or \(channels) comma-separated numbers")
+        }
+        let numbers = values.compactMap { $0 }
+        return numbers.count == 1 ? [Float](repeating: numbers[0], count: channels) : numbers
+    }
+}
+
+/// An ONNX model as an `ImageClassifier`.
+public struct ONNXClassifier: ImageClassifier {
+    public let descriptor: ModelDescriptor
+    let model: ONNXModel
+    let layout: ONNXModel.InputLayout
+    /// Whether rows are logits to be turned into probabilities.
+    let softmax: Bool
+    let file: String
+
+    /// Images run one at a time on as many threads as there are cores (as for TF.js models);
+    /// with fewer images than cores, each image's large convolutions use the spare cores.
+    public func predict(_ batch: ImageBatch) throws -> [[Float]] {
+        let classes = descriptor.labels.count
+        let results = ConcurrentResults<[Float]>(count: batch.count)
+        let workers = min(batch.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let threadsPerImage = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, workers))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let index = results.claimNext() {
+                do {
+                    let input = Tensor(shape: [1, batch.height, batch.width, batch.channels], data: Array(batch.image(index)))
+                    let output = try IntraOpParallelism.$threads.withValue(threadsPerImage) { try model.run(images: input, layout: layout) }
+                    guard output.count == classes else {
+                        throw ONNXError(file: file, message: "output '\(model.outputName)' has shape \(output.shape): not \(classes) values (one per label) per image")
+                    }
+                    var row = output.data
+                    if softmax {
+                        row = Elementwise.softmax(Tensor(shape: [classes], data: row)).data
+                    } else if row.contains(where: { !$0.isFinite || $0 < -1e-4 }) || abs(row.reduce(0, +) - 1) > 1e-3 {
+                        throw ONNXError(file: file, message: "output '\(model.outputName)' \(row) is not a probability row; if the model outputs logits, set the option output: logits")
+                    }
+                    results.set(index, .success(row))
+                } catch {
+                    results.set(index, .failure(error))
+                }
+            }
+        }
+        return try results.values()
+    }
+}
