@@ -123,11 +123,11 @@ extension Graph {
                                            noopWithEmptyAxes: a.int("noop_with_empty_axes", 0) != 0)]
         case "Pad":
             let mode = a.string("mode", "constant")
-            guard mode == "constant" else { throw fail("Pad mode '\(mode)' is not supported (only constant)") }
+            guard ["constant", "reflect", "edge"].contains(mode) else { throw fail("Pad mode '\(mode)' is not supported (constant, reflect and edge are)") }
             let pads = try a.ints("pads") ?? ints(1)
             let value = a.float("value") ?? optional(2).map { $0.graphTensor().data.first ?? 0 } ?? 0
             let axes = optional(3).map { $0.graphInts().data }
-            return [try Kernels.pad(try arg(0), pads: pads, axes: axes, value: value)]
+            return [try Kernels.pad(try arg(0), pads: pads, axes: axes, value: value, mode: mode)]
         case "Resize":
             return [try Kernels.resize(try arg(0), scales: optional(2).map { $0.graphTensor().data }, sizes: optional(3).map { $0.graphInts().data },
                                        attributes: a, legacyScales: optional(1).map { $0.graphTensor().data })]

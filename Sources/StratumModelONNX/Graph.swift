@@ -32,6 +32,9 @@ struct Graph: @unchecked Sendable {
     let names: [String]
     let inputSlot: Int
     let inputName: String
+    /// Every runtime input, in declaration order (the first is `inputName`).
+    let inputNames: [String]
+    let inputSlots: [Int]
     /// The graph input's declared shape (−1 for a symbolic or unknown dimension).
     let inputShape: [Int]
     var outputSlot: Int
@@ -61,8 +64,8 @@ struct Graph: @unchecked Sendable {
         var opset = 0
         for entry in model.opsetImport where entry.domain.isEmpty || entry.domain == "ai.onnx" { opset = Int(clamping: entry.version) }
         guard opset > 0 else { throw ONNXError(file: file, message: "the model imports no ai.onnx opset") }
-        guard (7...23).contains(opset) else {
-            throw ONNXError(file: file, message: "opset \(opset) is not supported (Stratum reads ai.onnx opsets 7–23 and is tested on 11–21)")
+        guard (6...23).contains(opset) else {
+            throw ONNXError(file: file, message: "opset \(opset) is not supported (Stratum reads ai.onnx opsets 6–23 and is tested on 11–21)")
         }
         self.opset = opset
 
@@ -79,21 +82,20 @@ struct Graph: @unchecked Sendable {
             let slot = newSlot(initializer.name)
             constants[slot] = try decoder.decode(initializer, what: "initializer '\(initializer.name)'")
         }
-        // The graph's runtime input: the first declared input that is not an initializer.
+        // The runtime inputs: declared inputs that are not initializers (a classifier has one).
         let runtimeInputs = graph.input.filter { slots[$0.name] == nil }
         guard let input = runtimeInputs.first else { throw ONNXError(file: file, message: "the graph has no input (besides initializers)") }
-        guard runtimeInputs.count == 1 else {
-            throw ONNXError(file: file, message: "the graph has \(runtimeInputs.count) inputs (\(runtimeInputs.map(\.name).joined(separator: ", "))); an image classifier has one")
-        }
-        guard input.type.tensorType.elemType == 1 else {
-            throw ONNXError(file: file, message: "input '\(input.name)' is not float32 (element type \(input.type.tensorType.elemType))")
+        for other in runtimeInputs where other.type.tensorType.elemType != 1 {
+            throw ONNXError(file: file, message: "input '\(other.name)' is not float32 (element type \(other.type.tensorType.elemType))")
         }
         inputName = input.name
+        inputNames = runtimeInputs.map(\.name)
         inputShape = input.type.tensorType.shape.dim.map { dimension in
             if case .dimValue(let value)? = dimension.value, value > 0 { return Int(clamping: value) }
             return -1
         }
-        inputSlot = newSlot(input.name)
+        inputSlots = runtimeInputs.map { newSlot($0.name) }
+        inputSlot = inputSlots[0]
 
         var nodes: [Node] = []
         for (index, proto) in graph.node.enumerated() {
@@ -182,7 +184,7 @@ struct Graph: @unchecked Sendable {
             if let index = producer[slot] {
                 needed[index] = true
                 for input in nodes[index].inputs { if let input { stack.append(input) } }
-            } else if constants[slot] == nil && slot != inputSlot {
+            } else if constants[slot] == nil && !inputSlots.contains(slot) {
                 throw ONNXError(file: file, message: "value '\(names[slot])' is needed but nothing computes it")
             }
         }
@@ -195,8 +197,19 @@ struct Graph: @unchecked Sendable {
 
     /// Runs the graph on its input (in the layout the classifier chose) and returns the output.
     func run(_ input: Value) throws -> Value {
+        guard inputSlots.count == 1 else {
+            throw ONNXError(file: file, message: "the graph has \(inputSlots.count) inputs (\(inputNames.joined(separator: ", "))); an image classifier has one")
+        }
+        return try run([inputSlot: input])
+    }
+
+    /// Runs the graph with a value for each runtime input slot.
+    func run(_ feeds: [Int: Value]) throws -> Value {
         var values = [Value?](repeating: nil, count: names.count)
-        values[inputSlot] = input
+        for slot in inputSlots {
+            guard let value = feeds[slot] else { throw ONNXError(file: file, message: "no value given for input '\(names[slot])'") }
+            values[slot] = value
+        }
         var remaining = uses
         for index in schedule {
             let node = nodes[index]

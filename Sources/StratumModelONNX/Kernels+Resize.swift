@@ -9,13 +9,32 @@ extension Kernels {
     static func resize(_ x: Value, scales given: [Float]?, sizes: [Int]?, attributes a: Attributes, legacyScales: [Float]?) throws -> Value {
         let shape = x.shape
         guard shape.count == 4 else { throw EngineError.unsupported("Resize of a \(shape.count)-D value (only 4-D NCHW)") }
-        if a.has("axes") { throw EngineError.unsupported("Resize with an axes attribute") }
         if a.int("antialias", 0) != 0 { throw EngineError.unsupported("Resize with antialias") }
         let mode = a.string("mode", "nearest")
         guard mode == "nearest" || mode == "linear" else { throw EngineError.unsupported("Resize mode '\(mode)' (nearest and linear are supported)") }
         var scales = given.flatMap { $0.isEmpty ? nil : $0 }
-        let sizes = sizes.flatMap { $0.isEmpty ? nil : $0 }
+        var sizes = sizes.flatMap { $0.isEmpty ? nil : $0 }
         if scales == nil && sizes == nil, let legacy = legacyScales, legacy.count == 4 { scales = legacy }
+        // Opset 18's axes: scales or sizes for those axes only; the others keep their size.
+        if let axes = a.ints("axes") {
+            let normalized = try axes.map { try Kernels.axis($0, rank: 4) }
+            guard Set(normalized).count == normalized.count else { throw EngineError.shapeMismatch("Resize axes \(axes) repeat") }
+            if let given = scales {
+                guard given.count == normalized.count else { throw EngineError.shapeMismatch("Resize has \(given.count) scales for axes \(axes)") }
+                var full: [Float] = [1, 1, 1, 1]
+                for (axis, value) in zip(normalized, given) { full[axis] = value }
+                scales = full
+            }
+            if let given = sizes {
+                guard given.count == normalized.count else { throw EngineError.shapeMismatch("Resize has \(given.count) sizes for axes \(axes)") }
+                var full = shape
+                for (axis, value) in zip(normalized, given) { full[axis] = value }
+                sizes = full
+            }
+        }
+        if let policy = a.string("keep_aspect_ratio_policy"), policy != "stretch", sizes != nil {
+            throw EngineError.unsupported("Resize keep_aspect_ratio_policy '\(policy)'")
+        }
         var outSize: [Int], coordinateScale: [Float]
         if let sizes {
             guard sizes.count == 4 else { throw EngineError.shapeMismatch("Resize sizes \(sizes) need 4 values") }

@@ -286,17 +286,49 @@ enum Kernels {
         return .float(try Pooling.mean(x.graphTensor(), axes: normalized, keepDims: keepDims), channelsLast: false)
     }
 
-    static func pad(_ x: Value, pads: [Int], axes: [Int]?, value: Float) throws -> Value {
+    static func pad(_ x: Value, pads: [Int], axes: [Int]?, value: Float, mode: String = "constant") throws -> Value {
         let rank = x.rank
         let axes = try (axes ?? Array(0..<rank)).map { try Kernels.axis($0, rank: rank) }
         guard pads.count == 2 * axes.count else { throw EngineError.shapeMismatch("Pad has \(pads.count) pads for \(axes.count) axes") }
         guard pads.allSatisfy({ (0...Tensor.maxElements).contains($0) }) else { throw EngineError.unsupported("negative or huge pads \(pads)") }
         var amounts = [(Int, Int)](repeating: (0, 0), count: rank)
         for (i, axis) in axes.enumerated() { amounts[axis] = (pads[i], pads[i + axes.count]) }
+        var (tensor, channelsLast) = (x.graphTensor(), false)
         if case .float(let t, true) = x {
-            return .float(try Elementwise.pad(t, paddings: [amounts[0], amounts[2], amounts[3], amounts[1]], value: value), channelsLast: true)
+            (tensor, channelsLast) = (t, true)
+            amounts = [amounts[0], amounts[2], amounts[3], amounts[1]]
         }
-        return .float(try Elementwise.pad(x.graphTensor(), paddings: amounts, value: value), channelsLast: false)
+        if mode == "constant" {
+            return .float(try Elementwise.pad(tensor, paddings: amounts, value: value), channelsLast: channelsLast)
+        }
+        return .float(try padByIndex(tensor, amounts, reflect: mode == "reflect"), channelsLast: channelsLast)
+    }
+
+    /// Edge (repeat the border value) or reflect (mirror without repeating the border, NumPy's
+    /// `reflect`) padding.
+    static func padByIndex(_ t: Tensor, _ amounts: [(Int, Int)], reflect: Bool) throws -> Tensor {
+        let shape = zip(t.shape, amounts).map { $0 + $1.0 + $1.1 }
+        guard let count = Tensor.checkedCount(shape) else { throw EngineError.shapeMismatch("padding \(t.shape) by \(amounts) is too large") }
+        for (size, amount) in zip(t.shape, amounts) where amount != (0, 0) {
+            guard size > 0, !reflect || (amount.0 < size && amount.1 < size) else {
+                throw EngineError.shapeMismatch("cannot \(reflect ? "reflect" : "edge")-pad an axis of \(size) by \(amount)")
+            }
+        }
+        // Source index along each axis for each output index.
+        let maps: [[Int]] = t.shape.indices.map { axis in
+            let size = t.shape[axis], before = amounts[axis].0
+            return (0..<shape[axis]).map { o in
+                let i = o - before
+                if i >= 0 && i < size { return i }
+                if !reflect { return max(0, min(size - 1, i)) }
+                return i < 0 ? -i : 2 * (size - 1) - i
+            }
+        }
+        let strides = t.strides
+        var offsets = [0]
+        for axis in t.shape.indices { offsets = offsets.flatMap { base in maps[axis].map { base + $0 * strides[axis] } } }
+        precondition(offsets.count == count)
+        return Tensor(shape: shape, data: offsets.map { t.data[$0] })
     }
 
     static func gather(_ x: Value, indices: IntTensor, axis: Int) throws -> Value {

@@ -39,6 +39,9 @@ public struct ONNXLoader: ModelLoader {
         let model = try ONNXModel(contentsOf: spec.path)
         func fail(_ message: String) -> ONNXError { ONNXError(file: file, message: message) }
         let options = spec.options
+        guard model.inputNames.count == 1 else {
+            throw fail("the graph has \(model.inputNames.count) inputs (\(model.inputNames.joined(separator: ", "))); an image classifier has one")
+        }
 
         let layout: ONNXModel.InputLayout
         if let name = options["layout"] {

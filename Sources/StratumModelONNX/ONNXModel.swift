@@ -25,6 +25,8 @@ public struct ONNXModel: Sendable {
 
     public let file: String
     public let inputName: String
+    /// Every runtime input, in declaration order (an image classifier has one).
+    public let inputNames: [String]
     /// The input's declared shape, −1 where it is symbolic (the batch) or unknown.
     public let inputShape: [Int]
     public let outputName: String
@@ -65,6 +67,7 @@ public struct ONNXModel: Sendable {
         self.file = file
         self.graph = graph
         inputName = graph.inputName
+        inputNames = graph.inputNames
         inputShape = graph.inputShape
         outputName = graph.outputName
         opset = graph.opset
@@ -104,6 +107,16 @@ public struct ONNXModel: Sendable {
     /// graph defines it.
     public func run(_ input: Tensor) throws -> Tensor {
         try graph.run(.float(input, channelsLast: false)).graphTensor()
+    }
+
+    /// Runs the graph with a tensor (in the graph's own layout) for each named input.
+    public func run(feeds: [String: Tensor]) throws -> Tensor {
+        var values: [Int: Value] = [:]
+        for (name, slot) in zip(graph.inputNames, graph.inputSlots) {
+            guard let tensor = feeds[name] else { throw ONNXError(file: file, message: "no value given for input '\(name)'") }
+            values[slot] = .float(tensor, channelsLast: false)
+        }
+        return try graph.run(values).graphTensor()
     }
 
     /// Runs the graph on an NHWC image batch, laid out as `layout` says, without copying it

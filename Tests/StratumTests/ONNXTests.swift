@@ -1,0 +1,197 @@
+import Foundation
+import StratumCore
+import StratumEngine
+import StratumImaging
+import StratumModelONNX
+import StratumModelTFJS
+import StratumTesting
+import Testing
+
+/// The ONNX loader against onnxruntime's outputs on op-level models and whole exported
+/// networks (Tests/Fixtures/onnx, made by scripts/onnx_fixtures.py with onnxruntime 1.32).
+@Suite struct ONNXTests {
+    static let fixtures = TestSupport.fixtures.appendingPathComponent("onnx")
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var group: String
+        var model: String
+        var tolerance: Float
+        var inputs: [(name: String, shape: [Int], file: String)]
+        var outputs: [(name: String, shape: [Int], file: String)]
+        var testDescription: String { name }
+    }
+
+    static var index: [String: Any] {
+        let url = fixtures.appendingPathComponent("cases.json")
+        return (try? JSONSerialization.jsonObject(with: Data(contentsOf: url))) as? [String: Any] ?? [:]
+    }
+
+    static let cases: [Case] = ((index["cases"] as? [[String: Any]]) ?? []).compactMap { entry in
+        func tensors(_ key: String) -> [(String, [Int], String)]? {
+            (entry[key] as? [[String: Any]])?.compactMap { t in
+                guard let name = t["name"] as? String, let shape = t["shape"] as? [Int], let file = t["file"] as? String else { return nil }
+                return (name, shape, file)
+            }
+        }
+        guard let name = entry["name"] as? String, let group = entry["group"] as? String, let model = entry["model"] as? String,
+              let tolerance = (entry["tolerance"] as? NSNumber)?.floatValue, let inputs = tensors("inputs"), let outputs = tensors("outputs") else { return nil }
+        return Case(name: name, group: group, model: model, tolerance: tolerance, inputs: inputs.map { ($0.0, $0.1, $0.2) }, outputs: outputs.map { ($0.0, $0.1, $0.2) })
+    }
+
+    static func floats(_ file: String, shape: [Int]) throws -> Tensor {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent(file))
+        let count = shape.reduce(1, *)
+        try #require(data.count == count * 4, "\(file): \(data.count) bytes for shape \(shape)")
+        let values = data.withUnsafeBytes { bytes in (0..<count).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) } }
+        return Tensor(shape: shape, data: values)
+    }
+
+    /// Every case listed in cases.json parsed: a renamed key must not silently drop cases.
+    @Test func theFixtureListIsCompleteAndParsed() throws {
+        let listed = try Fixture.list(Self.index, "cases", of: [String: Any].self)
+        #expect(Self.cases.count == listed.count, "\(listed.count - Self.cases.count) cases could not be parsed")
+        #expect(Self.cases.filter { $0.group == "op" }.count >= 60)
+        #expect(Self.cases.filter { $0.group == "network" }.count >= 8)
+    }
+
+    @Test(arguments: cases)
+    func matchesOnnxruntime(_ testCase: Case) throws {
+        let model = try ONNXModel(contentsOf: Self.fixtures.appendingPathComponent(testCase.model))
+        var feeds: [String: Tensor] = [:]
+        for input in testCase.inputs { feeds[input.name] = try Self.floats(input.file, shape: input.shape) }
+        let input = try #require(feeds[testCase.inputs[0].name])
+        // The classifier's output: the first float output (skl2onnx lists its int64 label first).
+        let reference = try #require(testCase.outputs.first { $0.name == model.outputName }, "no reference for output '\(model.outputName)'")
+        let expected = try Self.floats(reference.file, shape: reference.shape)
+        let actual = try model.run(feeds: feeds)
+        #expect(actual.shape == expected.shape, "shape \(actual.shape) vs onnxruntime \(expected.shape)")
+        let worst = worstError(actual.data, expected.data)
+        #expect(worst <= testCase.tolerance, "off by \(worst) (tolerance \(testCase.tolerance))")
+
+        // Networks: the image entry (NHWC batch, no transposition of the input) and batch 1
+        // give the same numbers.
+        guard testCase.group == "network", testCase.inputs.count == 1, let layout = model.detectedLayout, input.rank == 4 || layout == .flat else { return }
+        let images = layout == .nchw ? Tensor(shape: [input.shape[0], input.shape[2], input.shape[3], input.shape[1]],
+                                              data: nchwToNHWC(input)) : input
+        let viaImages = try model.run(images: images, layout: layout)
+        #expect(worstError(viaImages.data, expected.data) <= testCase.tolerance, "image entry differs")
+        let first = Tensor(shape: [1] + Array(input.shape.dropFirst()), data: Array(input.data.prefix(input.count / input.shape[0])))
+        let alone = try model.run(first)
+        #expect(worstError(alone.data, Array(expected.data.prefix(alone.count))) <= testCase.tolerance, "batch 1 differs")
+    }
+
+    func nchwToNHWC(_ t: Tensor) -> [Float] {
+        let (n, c, h, w) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])
+        var out = [Float](repeating: 0, count: t.count)
+        for i in 0..<n { for y in 0..<h { for x in 0..<w { for k in 0..<c { out[((i * h + y) * w + x) * c + k] = t.data[((i * c + k) * h + y) * w + x] } } } }
+        return out
+    }
+
+    /// The demo's tf2onnx export gives TF.js's numbers through the `onnx` kind.
+    @Test func theDemoExportAgreesWithItsTFJSOriginal() throws {
+        let images = try FileManager.default.contentsOfDirectory(at: TestSupport.fixtures.appendingPathComponent("tfjs/images"), includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "png" }.sorted { $0.path < $1.path }
+        try #require(images.count >= 4)
+        for (name, normalize) in [("automl-mobilenet", "symmetric"), ("small-cnn", "unit")] {
+            let folder = TestSupport.repositoryRoot.appendingPathComponent("Experiments/models/\(name)")
+            let onnx = try ONNXLoader().load(ModelSpec(name: name, kind: "onnx", path: folder.appendingPathComponent("model.onnx"), options: ["normalize": normalize]))
+            let tfjs = try TFJSLoader().load(ModelSpec(name: name, kind: "tfjs", path: folder, options: ["normalize": normalize]))
+            #expect(onnx.descriptor.labels == ["female", "male"], "labels from metadata_props")
+            #expect(onnx.descriptor.input == tfjs.descriptor.input)
+            let batch = Preprocessor.batch(try images.map { try ImageFile.read($0) }, for: onnx.descriptor.input)
+            let a = try onnx.predict(batch), b = try tfjs.predict(batch)
+            #expect(worstError(a.flatMap { $0 }, b.flatMap { $0 }) <= 1e-5, "\(name)")
+            #expect(ClassifierConformance.violations(of: onnx, on: batch).isEmpty, "\(ClassifierConformance.violations(of: onnx, on: batch))")
+        }
+    }
+
+    /// A PyTorch export outputs logits: `auto` applies softmax; `probabilities` is refused.
+    @Test func logitsAreDetectedAndAClaimOfProbabilitiesIsChecked() throws {
+        let network = try #require(Self.cases.first { $0.group == "network" && $0.model.contains("resnet") })
+        let path = Self.fixtures.appendingPathComponent(network.model)
+        let spec = ModelSpec(name: "r", kind: "onnx", path: path, options: ["labels": "a,b", "normalize": "imagenet"])
+        let classifier = try ONNXLoader().load(spec)
+        #expect(classifier.descriptor.input.mean == ONNXLoader.imagenetMean)
+        let batch = ImageBatch(count: 3, height: 96, width: 96, channels: 3, values: (0..<(3 * 96 * 96 * 3)).map { Float($0 % 17) / 17 - 0.5 })
+        #expect(ClassifierConformance.violations(of: classifier, on: batch).isEmpty)
+        var claimed = spec
+        claimed.options["output"] = "probabilities"
+        let wrong = try ONNXLoader().load(claimed)
+        let error = try #require(throws: ONNXError.self) { try wrong.predict(batch) }
+        #expect(error.description.contains("output: logits"), "\(error)")
+    }
+
+    @Test func optionsAreCheckedAndLabelsRequired() throws {
+        let network = try #require(Self.cases.first { $0.group == "network" && $0.model.contains("resnet") })
+        let path = Self.fixtures.appendingPathComponent(network.model)
+        for (options, message) in [([String: String](), "no labels"), (["labels": "a,b", "normalize": "imagenett"], "normalize"),
+                                   (["labels": "a,b", "mean": "1,2"], "mean"), (["labels": "a,b", "std": "0,1,1"], "std"),
+                                   (["labels": "a,b", "output": "probs"], "output"), (["labels": "a,b", "layout": "nwhc"], "layout"),
+                                   (["labels": "a,b", "resize_shorter": "50"], "resize_shorter"), (["labels": "a,b", "size": "64"], "contradicts")] {
+            let error = try #require(throws: ONNXError.self) { try ONNXLoader().load(ModelSpec(name: "r", kind: "onnx", path: path, options: options)) }
+            #expect(error.description.contains(message), "\(options): \(error)")
+        }
+        #expect(throws: UnknownOptionError.self) { try ONNXLoader().checkOptions(["normalise": "unit"], variant: "r") }
+        #expect(ONNXLoader().recognises(path))
+        #expect(!ONNXLoader().recognises(path.deletingLastPathComponent()))
+    }
+
+    /// skl2onnx's flat input: the image flattened HWC, the size read from the feature count.
+    @Test func aScikitLearnExportTakesFlattenedImages() throws {
+        let linear = try #require(Self.cases.first { $0.name == "logreg_binary" })
+        let classifier = try ONNXLoader().load(ModelSpec(name: "lr", kind: "onnx", path: Self.fixtures.appendingPathComponent(linear.model), options: ["labels": "female,male"]))
+        #expect(classifier.descriptor.input.width == 8 && classifier.descriptor.input.height == 8 && classifier.descriptor.input.channels == 3)
+        let input = try Self.floats(linear.inputs[0].file, shape: linear.inputs[0].shape)
+        let reference = try #require(linear.outputs.first { $0.name == "probabilities" })
+        let expected = try Self.floats(reference.file, shape: reference.shape)
+        let batch = ImageBatch(count: input.shape[0], height: 8, width: 8, channels: 3, values: input.data)
+        #expect(worstError(try classifier.predict(batch).flatMap { $0 }, expected.data) <= 1e-5)
+    }
+
+    struct Malformed: Sendable, CustomTestStringConvertible {
+        var file: String
+        var message: String
+        var testDescription: String { file }
+    }
+
+    static let malformed: [Malformed] = [
+        Malformed(file: "malformed/truncated.onnx", message: "truncated or corrupt"),
+        Malformed(file: "malformed/missing_external.onnx", message: "is missing"),
+        Malformed(file: "malformed/wrong_initializer_size.onnx", message: "bytes of data"),
+        Malformed(file: "malformed/unknown_op.onnx", message: "unsupported op 'FancyOp'"),
+        Malformed(file: "malformed/not_onnx.onnx", message: "not a valid ONNX model"),
+        Malformed(file: "malformed/huge_dims.onnx", message: "more than"),
+    ]
+
+    /// One clear error per malformed file, naming it; the CLI exits 65.
+    @Test(arguments: malformed)
+    func aMalformedFileGivesOneClearError(_ bad: Malformed) throws {
+        let url = Self.fixtures.appendingPathComponent(bad.file)
+        try #require(FileManager.default.fileExists(atPath: url.path))
+        let error = try #require(throws: ONNXError.self) { try ONNXModel(contentsOf: url) }
+        #expect(error.description.contains(bad.message), "\(error)")
+        #expect(error.description.contains(url.lastPathComponent), "\(error)")
+        let image = TestSupport.fixtures.appendingPathComponent("tfjs/images/face-00007.png")
+        let result = try CLITests.run(["predict", url.path, image.path, "--option", "labels=a,b"])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains(bad.message), "\(result.stderr)")
+    }
+
+    /// torchvision's Resize(n) + CenterCrop geometry, then per-channel mean and std.
+    @Test func shorterSideResizeAndPerChannelNormalisation() throws {
+        #expect(Preprocessor.shorterSideSize(width: 200, height: 100, shorter: 50) == (100, 50))
+        #expect(Preprocessor.shorterSideSize(width: 99, height: 131, shorter: 64) == (64, 84))
+        // A 6×4 image whose columns count up: shorter side 4 keeps it; the centred 4×4 crop
+        // starts at column round(2/2) = 1.
+        var pixels: [UInt8] = []
+        for _ in 0..<4 { for x in 0..<6 { pixels += [UInt8(x * 10), 0, 255] } }
+        let image = RGBImage(width: 6, height: 4, pixels: pixels)
+        let spec = InputSpec(width: 4, height: 4, channels: 3, normalization: .unit, mean: [0.5, 0, 0.5], std: [0.5, 1, 0.25], resizeShorter: 4)
+        let values = Preprocessor.prepare(image, for: spec)
+        #expect(values.count == 48)
+        #expect(abs(values[0] - (10 / 255 - 0.5) / 0.5) < 1e-6)
+        #expect(abs(values[9] - (40 / 255 - 0.5) / 0.5) < 1e-6)
+        #expect(values[1] == 0 && abs(values[2] - 2) < 1e-6)
+    }
+}
