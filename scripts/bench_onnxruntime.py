@@ -2,7 +2,8 @@
 """onnxruntime images/second for the TensorFlow.js face models' ONNX twins,
 as the reference for `stratum bench tfjs --reference FILE.json`.
 
-Loads Experiments/models/<name>/model.onnx (written by scripts/onnx_export.py)
+Loads the .onnx files of MODELS below (tf2onnx exports by scripts/onnx_export.py,
+and PyTorch exports)
 with onnxruntime's CPU execution provider and default session options
 (graph optimisation level ALL, sequential execution, intra-op thread pool of
 onnxruntime's default size; the size actually used is printed), and times it
@@ -53,10 +54,15 @@ REPO = os.path.abspath(os.path.join(HERE, ".."))
 MODELS_DIR = os.path.join(REPO, "Experiments", "models")
 FIXTURES = os.path.join(REPO, "Tests", "Fixtures", "tfjs")
 
-# model folder name -> (input side, input range)
+# reference name (as `stratum bench tfjs` keys it) -> (.onnx path from the repository
+# root, input side, input range, layout). The first two are tf2onnx exports of the TF.js
+# demo models (NHWC); the last two are PyTorch exports (NCHW) that Stratum loads as ONNX,
+# so both engines run the very same file.
 MODELS = {
-    "small-cnn": (64, (0.0, 1.0)),
-    "automl-mobilenet": (96, (-1.0, 1.0)),
+    "small-cnn": ("Experiments/models/small-cnn/model.onnx", 64, (0.0, 1.0), "nhwc"),
+    "automl-mobilenet": ("Experiments/models/automl-mobilenet/model.onnx", 96, (-1.0, 1.0), "nhwc"),
+    "torch-mobilenetv3": ("Experiments/models/torch-mobilenetv3/model.onnx", 96, (-2.0, 2.5), "nchw"),
+    "resnet_style": ("Tests/Fixtures/onnx/nets/resnet_style.onnx", 96, (-2.0, 2.5), "nchw"),
 }
 BATCH_SIZES = (1, 32)
 SEED = 7
@@ -165,8 +171,8 @@ def main():
 
     results, rows = {}, []
     for name in args.models:
-        side, value_range = MODELS[name]
-        path = os.path.join(MODELS_DIR, name, "model.onnx")
+        relative, side, value_range, layout = MODELS[name]
+        path = os.path.join(REPO, relative)
         if not os.path.exists(path):
             sys.exit("%s missing: run scripts/onnx_export.py first" % path)
         session, workers = open_session(path, args.threads)
@@ -180,6 +186,8 @@ def main():
             data = random_inputs(args.images, side, value_range, SEED)
         else:
             data = fixture_inputs(args.images, side, value_range)
+        if layout == "nchw":
+            data = np.ascontiguousarray(data.transpose(0, 3, 1, 2))
         results[name] = {}
         for batch_size in BATCH_SIZES:
             batches = [np.ascontiguousarray(data[i:i + batch_size])

@@ -15,6 +15,6 @@ if [ $# -eq 0 ]; then
     echo "== fuzz targets, short form =="
     bash scripts/fuzz.sh --short
     # The engine's fallback (what CPUs without AVX2/FMA run) against TensorFlow too.
-    echo "== engine and TensorFlow.js tests again without the SIMD kernels (STRATUM_SIMD=none) =="
-    STRATUM_SIMD=none swift test --skip-build --filter "EngineTests|TFJSTests|TFJSMalformedTests|PredictCommandTests"
+    echo "== engine, TensorFlow.js and ONNX tests again without the SIMD kernels (STRATUM_SIMD=none) =="
+    STRATUM_SIMD=none swift test --skip-build --filter "EngineTests|TFJSTests|TFJSMalformedTests|PredictCommandTests|ONNXTests"
 fi

@@ -246,7 +246,9 @@ struct Graph: @unchecked Sendable {
                 slot = input
             case "Normalizer": return node.attributes.string("norm", "MAX") == "L1"
             case "LinearClassifier":
-                return ["SOFTMAX", "SOFTMAX_ZERO"].contains(node.attributes.string("post_transform", "NONE"))
+                // skl2onnx: binary models end in LOGISTIC over (−s, s), rows summing to 1;
+                // one-vs-rest ones add an L1 Normalizer, multinomial ones use SOFTMAX.
+                return ["SOFTMAX", "SOFTMAX_ZERO", "LOGISTIC"].contains(node.attributes.string("post_transform", "NONE"))
             default: return false
             }
         }

@@ -6,6 +6,7 @@ import StratumImaging
 import StratumModelProcess
 import StratumEngine
 import StratumModelTFJS
+import StratumModelONNX
 import StratumRunner
 
 struct BenchCommand: ParsableCommand {
@@ -113,11 +114,19 @@ extension BenchCommand {
     struct TFJS: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "tfjs",
-            abstract: "Images/second and GFLOP/s of TensorFlow.js models on the engine at batch 1 and 32.",
-            discussion: "With --reference (JSON from scripts/bench_onnxruntime.py: {model: {batch: images_per_second}}), prints each figure as a ratio to onnxruntime's, measured in the same run.")
+            abstract: "Images/second and GFLOP/s of TensorFlow.js and ONNX models on the engine at batch 1 and 32.",
+            discussion: """
+            With --reference (JSON from scripts/bench_onnxruntime.py: {model: {batch: images_per_second}}), prints each figure as a \
+            ratio to onnxruntime's, measured in the same run. A model ending in .onnx is loaded by the onnx kind: onnxruntime and \
+            Stratum then run the very same file. Its reference name is its folder's name for a model.onnx, else the file name \
+            without extension. GFLOP/s are also given as a share of this CPU's nominal peak for the kernels in use: cores × clock \
+            (/proc/cpuinfo 'cpu MHz') × 32 FLOP per cycle (two 8-lane FMAs, the AVX2 kernels').
+            """)
 
-        @Option(help: "model folder=normalization, repeatable.")
-        var model: [String] = ["Experiments/models/small-cnn=unit", "Experiments/models/automl-mobilenet=symmetric"]
+        @Option(help: "model folder or .onnx file=normalization, repeatable.")
+        var model: [String] = ["Experiments/models/small-cnn=unit", "Experiments/models/automl-mobilenet=symmetric",
+                               "Experiments/models/automl-mobilenet/model.onnx=symmetric",
+                               "Experiments/models/torch-mobilenetv3/model.onnx=imagenet", "Tests/Fixtures/onnx/nets/resnet_style.onnx=imagenet"]
 
         @Option(help: "A manifest whose images are used.")
         var manifest: String = "Experiments/data/faces/manifest.csv"
@@ -149,13 +158,28 @@ extension BenchCommand {
                 }
                 let dataset = try ManifestReader.read(URL(fileURLWithPath: manifest), columns: ManifestColumns(label: "sex"))
                 let images = try dataset.samples.prefix(count).map { try ImageFile.read($0.url) }
-                if format == .table { print("engine: \(SIMDSupport.description); BLAS fallback: \(BLAS.backend)") }
+                let peak = Self.nominalPeakGFLOPS()
+                if format == .table {
+                    print("engine: \(SIMDSupport.description); BLAS fallback: \(BLAS.backend)")
+                    if let peak { print(String(format: "nominal peak of the AVX2 kernels here: %.0f GFLOP/s (%d cores × %.0f MHz × 32 FLOP/cycle)", peak.gflops, peak.cores, peak.megahertz)) }
+                }
                 var results: [[String: Any]] = []
                 for entry in model {
                     let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
                     let path = URL(fileURLWithPath: parts[0])
-                    let name = path.lastPathComponent
-                    let classifier = try TFJSLoader().load(ModelSpec(name: name, kind: "tfjs", path: path, options: ["normalize": parts.count > 1 ? parts[1] : "unit"]))
+                    let normalize = parts.count > 1 ? parts[1] : "unit"
+                    let isONNX = path.pathExtension.lowercased() == "onnx"
+                    let key = isONNX ? (path.lastPathComponent == "model.onnx" ? path.deletingLastPathComponent().lastPathComponent : path.deletingPathExtension().lastPathComponent)
+                        : path.lastPathComponent
+                    let name = isONNX ? "\(key) (onnx)" : key
+                    let classifier: any ImageClassifier
+                    if isONNX {
+                        var options = ["normalize": normalize]
+                        if try ONNXModel(contentsOf: path).labels == nil { options["labels"] = "female,male" }
+                        classifier = try ONNXLoader().load(ModelSpec(name: name, kind: "onnx", path: path, options: options))
+                    } else {
+                        classifier = try TFJSLoader().load(ModelSpec(name: name, kind: "tfjs", path: path, options: ["normalize": normalize]))
+                    }
                     FlopCounter.shared.start()
                     _ = try classifier.predict(Preprocessor.batch([images[0]], for: classifier.descriptor.input))
                     let flopsPerImage = FlopCounter.shared.stop()
@@ -166,9 +190,14 @@ extension BenchCommand {
                         let rate = try PluginOverhead.throughput(classifier, batches, repeats)
                         var result: [String: Any] = ["model": name, "batch": batchSize, "images_per_second": rate,
                                                      "gflops": rate * flopsPerImage / 1e9, "mflop_per_image": flopsPerImage / 1e6]
-                        var line = "\(name) batch \(batchSize)".padding(toLength: 30, withPad: " ", startingAt: 0)
+                        var line = "\(name) batch \(batchSize)".padding(toLength: 36, withPad: " ", startingAt: 0)
                             + String(format: "%8.1f images/s  %6.2f GFLOP/s (%.1f MFLOP/image)", rate, rate * flopsPerImage / 1e9, flopsPerImage / 1e6)
-                        if let theirs = referenceRates[name]?[String(batchSize)] {
+                        if let peak {
+                            let share = rate * flopsPerImage / 1e9 / peak.gflops
+                            line += String(format: " %4.1f%% of peak", 100 * share)
+                            result["share_of_peak"] = share
+                        }
+                        if let theirs = referenceRates[key]?[String(batchSize)] {
                             line += String(format: "   onnxruntime %8.1f images/s → %.2f× onnxruntime", theirs, rate / theirs)
                             result["reference_images_per_second"] = theirs
                             result["ratio"] = rate / theirs
@@ -188,6 +217,16 @@ extension BenchCommand {
             } catch {
                 throw report(error)
             }
+        }
+
+        /// Cores × clock × 32 FLOP/cycle, from /proc/cpuinfo (nil when it cannot be read).
+        static func nominalPeakGFLOPS() -> (gflops: Double, cores: Int, megahertz: Double)? {
+            guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+            let clocks = info.split(separator: "\n").filter { $0.hasPrefix("cpu MHz") }.compactMap { Double($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") }
+            guard !clocks.isEmpty else { return nil }
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let megahertz = clocks.reduce(0, +) / Double(clocks.count)
+            return (Double(cores) * megahertz / 1000 * 32, cores, megahertz)
         }
     }
 }
