@@ -75,6 +75,15 @@ for folder in models:
 shutil.rmtree(os.path.join(CORPUS, "tfjs-run"), ignore_errors=True)
 shutil.copytree(tfjs, os.path.join(CORPUS, "tfjs-run"))
 
+# ONNX: the op-level fixtures and the malformed files (those under the target's -max_len).
+onnx = reset("onnx")
+for sub in ("ops", "malformed"):
+    folder = path("Tests", "Fixtures", "onnx", sub)
+    for name in sorted(os.listdir(folder)):
+        source = os.path.join(folder, name)
+        if name.endswith(".onnx") and os.path.getsize(source) <= 131072:
+            copy(onnx, source, sub + "-" + name)
+
 # Manifests.
 csv = reset("manifest-csv")
 write(csv, "valid.csv", "id,path,label,split,age\na,images/a.png,female,test,12\nb,images/b.png,male,train,40\n")

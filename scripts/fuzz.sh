@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-ALL_TARGETS=(png jpeg tfjs tfjs-run manifest-csv manifest-jsonl experiment-yaml slice-expression plugin-request plugin-response)
+ALL_TARGETS=(png jpeg tfjs tfjs-run onnx manifest-csv manifest-jsonl experiment-yaml slice-expression plugin-request plugin-response)
 
 runs=1000000
 seed_args=()
@@ -77,6 +77,17 @@ yams_dir() {
     echo "$OUT/pkg/checkouts/Yams"
 }
 
+# swift-protobuf (ONNX files): the checkout pinned in Package.resolved.
+protobuf_dir() {
+    local dir
+    for dir in "$OUT/pkg/checkouts/swift-protobuf" "$ROOT/.build/checkouts/swift-protobuf"; do
+        if [ -d "$dir/Sources/SwiftProtobuf" ]; then echo "$dir"; return; fi
+    done
+    log "== resolving package dependencies into .build-fuzz/pkg (for swift-protobuf)"
+    "${NICE[@]}" swift package resolve --scratch-path "$OUT/pkg" >&2
+    echo "$OUT/pkg/checkouts/swift-protobuf"
+}
+
 # True when $1 is missing or older than any of the remaining files.
 stale() {
     local output=$1; shift
@@ -126,6 +137,14 @@ need_module() {
             StratumModelTFJS)
                 need_module StratumCore StratumEngine
                 build_module StratumModelTFJS "-swift-version 6" Sources/StratumModelTFJS/*.swift ;;
+            SwiftProtobuf)
+                build_module SwiftProtobuf "-swift-version 5" "$(protobuf_dir)"/Sources/SwiftProtobuf/*.swift ;;
+            StratumONNXProto)
+                need_module SwiftProtobuf
+                build_module StratumONNXProto "-swift-version 6" Sources/StratumONNXProto/*.swift ;;
+            StratumModelONNX)
+                need_module StratumCore StratumEngine StratumONNXProto
+                build_module StratumModelONNX "-swift-version 6" Sources/StratumModelONNX/*.swift ;;
             StratumModelProcess)
                 need_module StratumCore
                 build_module StratumModelProcess "-swift-version 6" Sources/StratumModelProcess/*.swift ;;
@@ -160,6 +179,7 @@ target_modules() {
     case "$1" in
         png|jpeg) echo "StratumCore StratumImaging" ;;
         tfjs|tfjs-run) echo "StratumCore StratumEngineSIMD StratumEngine StratumModelTFJS" ;;
+        onnx) echo "StratumCore StratumEngineSIMD StratumEngine SwiftProtobuf StratumONNXProto StratumModelONNX" ;;
         manifest-csv|manifest-jsonl|slice-expression) echo "StratumCore StratumImaging StratumData" ;;
         experiment-yaml) echo "StratumCore StratumImaging StratumData Yams StratumRunner" ;;
         plugin-request|plugin-response) echo "StratumCore StratumModelProcess" ;;
@@ -167,7 +187,7 @@ target_modules() {
 }
 target_dir() {
     case "$1" in
-        png) echo PNG ;; jpeg) echo JPEG ;; tfjs) echo TFJS ;; tfjs-run) echo TFJSRun ;;
+        png) echo PNG ;; jpeg) echo JPEG ;; tfjs) echo TFJS ;; tfjs-run) echo TFJSRun ;; onnx) echo ONNX ;;
         manifest-csv) echo ManifestCSV ;; manifest-jsonl) echo ManifestJSONL ;;
         experiment-yaml) echo ExperimentYAML ;; slice-expression) echo SliceExpression ;;
         plugin-request) echo PluginRequest ;; plugin-response) echo PluginResponse ;;
@@ -176,7 +196,7 @@ target_dir() {
 target_max_len() {
     case "$1" in
         png|jpeg) echo 65536 ;;
-        tfjs|tfjs-run) echo 131072 ;;
+        tfjs|tfjs-run|onnx) echo 131072 ;;
         manifest-csv|manifest-jsonl|experiment-yaml) echo 16384 ;;
         slice-expression) echo 1024 ;;
         plugin-request|plugin-response) echo 16384 ;;

@@ -1191,6 +1191,24 @@ def canonicalize_tf2onnx(m):
     return m
 
 
+def demo_torch_network():
+    """The demo's trained PyTorch variant (Experiments/models/torch-mobilenetv3/model.onnx,
+    made by Experiments/training/train_torch_model.py), on the PyTorch networks' shared input."""
+    rel = "%s/torch-mobilenetv3/model.onnx" % EXPERIMENTS_REL
+    path = os.path.normpath(os.path.join(OUT, rel))
+    if not os.path.exists(path):
+        SKIPPED.append(("torch_mobilenetv3_demo", "%s is missing" % rel))
+        return
+    ops, opsets, nn_, _, _ = ops_of(path)
+    OPLISTS.append(("torch_mobilenetv3_demo", opsets, ops))
+    x = np.fromfile(os.path.join(OUT, "data/torch_nets.input.f32"), dtype="<f4").reshape(2, 3, 96, 96)
+    record_case("torch_mobilenetv3_demo", "network", rel, "torch.onnx.export (legacy, opset 17)", NET_TOL, {"input": x},
+                "the demo's fourth variant, trained on the synthetic faces and committed in "
+                "Experiments/models/torch-mobilenetv3 (not copied). Input 'input' [N,3,96,96] NCHW; "
+                "output 'logits' [N,2]. %d nodes; op types %s." % (nn_, ops),
+                input_files={"input": "data/torch_nets.input.f32"})
+
+
 def tf2onnx_networks(tf_python, versions):
     x_nchw = uniform(rng_for("automl_mobilenet_nchw"), [2, 3, 96, 96])
     nchw_file = "data/automl_mobilenet_nchw.image.f32"
@@ -1390,6 +1408,7 @@ def main():
         torch_networks()
         sklearn_networks()
         tf2onnx_networks(args.tf_python, versions)
+        demo_torch_network()
 
     doc = {"generated_by": "scripts/onnx_fixtures.py", "versions": versions, "cases": CASES,
            "malformed": MALFORMED}

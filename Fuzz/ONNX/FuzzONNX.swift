@@ -1,0 +1,26 @@
+// ONNX files, loaded and then run: ONNXModel(contentsOf:) on the bytes as model.onnx (the
+// protobuf decoder, initializer decoding with its size checks, constant folding, weight
+// layout conversion and fusion), then, when the model loads and its input is small (free
+// dimensions taken as 1, at most 4,096 values), one inference on a constant input: every
+// op's shape checks and kernels against whatever the file declares. External data paths
+// point into the scratch folder, which holds only the model.
+import Foundation
+import StratumEngine
+import StratumModelONNX
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let file = writeScratch("model.onnx", fuzzBytes(data, size))
+    guard let model = try? ONNXModel(contentsOf: file), model.inputNames.count == 1 else { return 0 }
+    let shape = model.inputShape.map { $0 <= 0 ? 1 : $0 }
+    guard shape.count <= 6, shape.allSatisfy({ $0 <= 4096 }),
+          shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).partialValue }) <= 4096 else { return 0 }
+    let count = shape.reduce(1, *)
+    let input = Tensor(shape: shape, data: (0..<count).map { Float($0 % 7) / 7 - 0.4 })
+    do {
+        _ = try model.run(input)
+    } catch {
+        _ = "\(error)"
+    }
+    return 0
+}
