@@ -138,7 +138,7 @@ need_module() {
                 need_module StratumCore StratumEngine
                 build_module StratumModelTFJS "-swift-version 6" Sources/StratumModelTFJS/*.swift ;;
             SwiftProtobuf)
-                build_module SwiftProtobuf "-swift-version 5" "$(protobuf_dir)"/Sources/SwiftProtobuf/*.swift ;;
+                build_module SwiftProtobuf "-swift-version 5 -package-name swift_protobuf" "$(protobuf_dir)"/Sources/SwiftProtobuf/*.swift ;;
             StratumONNXProto)
                 need_module SwiftProtobuf
                 build_module StratumONNXProto "-swift-version 6" Sources/StratumONNXProto/*.swift ;;
