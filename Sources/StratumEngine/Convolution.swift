@@ -21,6 +21,12 @@ public enum Convolution {
                               dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none,
                               residual: Tensor? = nil, simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
         guard input.rank == 4, filter.rank == 4 else { throw EngineError.shapeMismatch("conv2d needs NHWC input and HWIO filter, got \(input.shape) and \(filter.shape)") }
+        if simd && activation.clampBounds == nil {
+            // An activation the kernels cannot apply as they store: the SIMD path, then one pass.
+            var y = try conv2d(input, filter: filter, bias: bias, strides: strides, dilations: dilations, padding: padding, residual: residual, simd: true)
+            activation.apply(&y.data)
+            return y
+        }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (kh, kw, fc, oc) = (filter.shape[0], filter.shape[1], filter.shape[2], filter.shape[3])
         guard fc == c else { throw EngineError.shapeMismatch("conv2d filter expects \(fc) input channels, input has \(c)") }
@@ -143,6 +149,11 @@ public enum Convolution {
                                        dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none,
                                        simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
         guard input.rank == 4, filter.rank == 4 else { throw EngineError.shapeMismatch("depthwise conv needs NHWC input and [kh,kw,in,mult] filter") }
+        if simd && activation.clampBounds == nil {
+            var y = try depthwiseConv2d(input, filter: filter, bias: bias, strides: strides, dilations: dilations, padding: padding, simd: true)
+            activation.apply(&y.data)
+            return y
+        }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (kh, kw, fc, mult) = (filter.shape[0], filter.shape[1], filter.shape[2], filter.shape[3])
         guard fc == c else { throw EngineError.shapeMismatch("depthwise filter expects \(fc) channels, input has \(c)") }

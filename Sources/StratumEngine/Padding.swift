@@ -39,6 +39,12 @@ public enum Padding: Sendable, Equatable {
 public enum Activation: Sendable, Equatable {
     case none, relu, relu6, sigmoid, tanh, elu
     case leakyRelu(Float)
+    /// min(max(x, lower), upper) (ONNX's Clip).
+    case clip(Float, Float)
+    /// x · min(max(x/6 + ½, 0), 1) (MobileNetV3's hard swish).
+    case hardSwish
+    /// min(max(α·x + β, 0), 1).
+    case hardSigmoid(Float, Float)
 
     @inline(__always)
     func apply(_ x: Float) -> Float {
@@ -50,6 +56,9 @@ public enum Activation: Sendable, Equatable {
         case .tanh: return tanhf(x)
         case .elu: return x >= 0 ? x : expf(x) - 1
         case .leakyRelu(let alpha): return x >= 0 ? x : alpha * x
+        case .clip(let lower, let upper): return min(upper, max(lower, x))
+        case .hardSwish: return x * min(max(x / 6 + 0.5, 0), 1)
+        case .hardSigmoid(let alpha, let beta): return min(max(alpha * x + beta, 0), 1)
         }
     }
 
@@ -60,6 +69,7 @@ public enum Activation: Sendable, Equatable {
         case .none: return (-.infinity, .infinity)
         case .relu: return (0, .infinity)
         case .relu6: return (0, 6)
+        case .clip(let lower, let upper): return (lower, upper)
         default: return nil
         }
     }
@@ -70,6 +80,9 @@ public enum Activation: Sendable, Equatable {
             switch self {
             case .relu: for i in buffer.indices { buffer[i] = max(0, buffer[i]) }
             case .relu6: for i in buffer.indices { buffer[i] = min(6, max(0, buffer[i])) }
+            case .clip(let lower, let upper): for i in buffer.indices { buffer[i] = min(upper, max(lower, buffer[i])) }
+            case .hardSwish: for i in buffer.indices { let x = buffer[i]; buffer[i] = x * min(max(x / 6 + 0.5, 0), 1) }
+            case .sigmoid: for i in buffer.indices { buffer[i] = 1 / (1 + expf(-buffer[i])) }
             default: for i in buffer.indices { buffer[i] = apply(buffer[i]) }
             }
         }

@@ -48,24 +48,19 @@ extension Graph {
         case "Add", "Sub", "Mul", "Div":
             let op: Elementwise.Binary = ["Add": .add, "Sub": .subtract, "Mul": .multiply, "Div": .divide][node.op]!
             return [try Kernels.binary(try arg(0), try arg(1), op)]
-        case "Relu": return [Kernels.map(try arg(0)) { max(0, $0) }]
-        case "Sigmoid": return [Kernels.map(try arg(0)) { 1 / (1 + expf(-$0)) }]
-        case "Tanh": return [Kernels.map(try arg(0)) { tanhf($0) }]
-        case "LeakyRelu":
-            let alpha = a.float("alpha", 0.01)
-            return [Kernels.map(try arg(0)) { $0 >= 0 ? $0 : alpha * $0 }]
-        case "HardSigmoid":
-            let alpha = a.float("alpha", 0.2), beta = a.float("beta", 0.5)
-            return [Kernels.map(try arg(0)) { max(0, min(1, alpha * $0 + beta)) }]
-        case "HardSwish":
-            return [Kernels.map(try arg(0)) { $0 * max(0, min(1, $0 / 6 + 0.5)) }]
+        case "Relu": return [Kernels.activate(try arg(0), .relu)]
+        case "Sigmoid": return [Kernels.activate(try arg(0), .sigmoid)]
+        case "Tanh": return [Kernels.activate(try arg(0), .tanh)]
+        case "LeakyRelu": return [Kernels.activate(try arg(0), .leakyRelu(a.float("alpha", 0.01)))]
+        case "HardSigmoid": return [Kernels.activate(try arg(0), .hardSigmoid(a.float("alpha", 0.2), a.float("beta", 0.5)))]
+        case "HardSwish": return [Kernels.activate(try arg(0), .hardSwish)]
         case "Clip":
             guard let (low, high) = clipBounds(node, constantsOnly: false, inputs: inputs) else { throw fail("Clip bounds are not known") }
             let x = try arg(0)
             if case .int(let t) = x {
                 return [.int(IntTensor(shape: t.shape, data: t.data.map { Int(max(low, min(high, Float($0)))) }))]
             }
-            return [Kernels.map(x) { max(low, min(high, $0)) }]
+            return [Kernels.activate(x, .clip(low, high))]
         case "BatchNormalization":
             let x = try arg(0)
             let gamma = try float(1).data, beta = try float(2).data, mean = try float(3).data, variance = try float(4).data

@@ -119,8 +119,27 @@ extension Graph {
     /// Folds BatchNormalization into the convolution before it, then fuses a following Add
     /// (as the residual) and activation into the convolution.
     mutating func fuse() throws {
-        // Conv → BatchNormalization: scale the filters and shift the bias.
+        // Pad (zeros, height and width only) → Conv: the convolution pads instead (tf2onnx puts
+        // an explicit Pad before each stride-2 depthwise convolution of a MobileNet).
         var index = 0
+        while index < nodes.count {
+            defer { index += 1 }
+            let pad = nodes[index]
+            guard pad.op == "Pad", pad.domain.isEmpty, pad.attributes.string("mode", "constant") == "constant", pad.outputs.count == 1,
+                  let (next, slotIndex) = soleConsumer(of: pad.outputs[0]), slotIndex == 0, var plan = nodes[next].convolution,
+                  ["NOTSET", "VALID", ""].contains(plan.autoPad), let amounts = constantPads(pad), amounts.count == 8,
+                  amounts[0] == 0, amounts[1] == 0, amounts[4] == 0, amounts[5] == 0, amounts.allSatisfy({ (0...4096).contains($0) }),
+                  let data = pad.inputs.first ?? nil else { continue }
+            if plan.autoPad == "VALID" { plan.pads = [0, 0, 0, 0] }
+            plan.autoPad = "NOTSET"
+            plan.pads = [plan.pads[0] + amounts[2], plan.pads[1] + amounts[3], plan.pads[2] + amounts[6], plan.pads[3] + amounts[7]]
+            nodes[next].convolution = plan
+            nodes[next].inputs[0] = data
+            nodes.remove(at: index)
+            index -= 1
+        }
+        // Conv → BatchNormalization: scale the filters and shift the bias.
+        index = 0
         while index < nodes.count {
             defer { index += 1 }
             guard var plan = nodes[index].convolution, plan.activation == .none, !plan.residual,
@@ -166,6 +185,18 @@ extension Graph {
             nodes[index].outputs = nodes[next].outputs.prefix(1).map { $0 }
             nodes.remove(at: next)
         }
+    }
+
+    /// A Pad node's amounts when they and its constant value (zero) are known at load.
+    private func constantPads(_ node: Node) -> [Int]? {
+        if node.inputs.count > 3, node.inputs[3] != nil { return nil }  // opset 18 axes
+        if node.inputs.count > 2, let slot = node.inputs[2] {
+            guard let value = constants[slot], value.graphTensor().data.allSatisfy({ $0 == 0 }) else { return nil }
+        }
+        if node.attributes.float("value", 0) != 0 { return nil }
+        if let pads = node.attributes.ints("pads") { return pads }
+        guard node.inputs.count > 1, let slot = node.inputs[1], let value = constants[slot] else { return nil }
+        return value.graphInts().data
     }
 
     private func filtersOut(_ plan: ConvolutionPlan) -> Int {
@@ -225,11 +256,13 @@ extension Graph {
         case "LeakyRelu": return .leakyRelu(node.attributes.float("alpha", 0.01))
         case "Sigmoid": return .sigmoid
         case "Tanh": return .tanh
+        case "HardSwish": return .hardSwish
+        case "HardSigmoid": return .hardSigmoid(node.attributes.float("alpha", 0.2), node.attributes.float("beta", 0.5))
         case "Clip":
             guard let (low, high) = clipBounds(node, constantsOnly: true) else { return nil }
             if low == 0 && high == 6 { return .relu6 }
             if low == 0 && high == .infinity { return .relu }
-            return nil
+            return .clip(low, high)
         default: return nil
         }
     }

@@ -214,6 +214,13 @@ struct Graph: @unchecked Sendable {
         for index in schedule {
             let node = nodes[index]
             let inputs = node.inputs.map { slot -> Value? in slot.flatMap { values[$0] ?? constants[$0] } }
+            let started = ONNXProfile.shared.enabled ? DispatchTime.now().uptimeNanoseconds : 0
+            defer {
+                if ONNXProfile.shared.enabled {
+                    let shape = inputs.first??.shape ?? []
+                    ONNXProfile.shared.add(ONNXProfile.shared.perNode ? "\(node.op) \(node.label) \(shape)" : node.op, DispatchTime.now().uptimeNanoseconds - started)
+                }
+            }
             do {
                 let results = try evaluate(node, inputs)
                 for (slot, value) in zip(node.outputs, results) { values[slot] = value }
@@ -262,5 +269,27 @@ struct Graph: @unchecked Sendable {
             if let labels = node.attributes.ints("classlabels_ints"), !labels.isEmpty { return labels.map(String.init) }
         }
         return nil
+    }
+}
+
+/// Per-op wall time of ONNX graphs, when STRATUM_PROFILE is set (`nodes`: per node), printed by
+/// `stratum bench tfjs`. A development aid. Invariant: `totals` is only touched under `lock`.
+final class ONNXProfile: @unchecked Sendable {
+    static let shared = ONNXProfile()
+    let enabled = ProcessInfo.processInfo.environment["STRATUM_PROFILE"] != nil
+    let perNode = ProcessInfo.processInfo.environment["STRATUM_PROFILE"] == "nodes"
+    private let lock = NSLock()
+    private var totals: [String: UInt64] = [:]
+
+    func add(_ key: String, _ nanoseconds: UInt64) {
+        lock.lock(); totals[key, default: 0] += nanoseconds; lock.unlock()
+    }
+
+    func report() -> String {
+        lock.lock(); defer { lock.unlock() }
+        let total = max(1, totals.values.reduce(0, +))
+        return totals.sorted { $0.value > $1.value }.prefix(40).map {
+            String(format: "%-60@ %8.1f ms %5.1f%%", $0.key as NSString, Double($0.value) / 1e6, 100 * Double($0.value) / Double(total))
+        }.joined(separator: "\n")
     }
 }

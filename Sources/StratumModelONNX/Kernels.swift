@@ -10,6 +10,14 @@ enum Kernels {
         return a
     }
 
+    /// An element-wise activation (integers become floats).
+    static func activate(_ x: Value, _ activation: Activation) -> Value {
+        switch x {
+        case .float(let t, let last): return .float(Elementwise.activate(t, activation), channelsLast: last)
+        case .int: return .float(Elementwise.activate(x.graphTensor(), activation), channelsLast: false)
+        }
+    }
+
     static func map(_ x: Value, _ f: (Float) -> Float) -> Value {
         switch x {
         case .float(let t, let last): return .float(Tensor(shape: t.shape, data: t.data.map(f)), channelsLast: last)
@@ -138,7 +146,7 @@ enum Kernels {
             return .int(IntTensor(shape: shape, data: data))
         }
         guard a.isChannelsLast || b.isChannelsLast, a.rank <= 4, b.rank <= 4 else {
-            return .float(try Elementwise.binary(a.graphTensor(), b.graphTensor(), op), channelsLast: false)
+            return .float(try floatBinary(a.graphTensor(), b.graphTensor(), op), channelsLast: false)
         }
         func physical(_ v: Value) -> Tensor {
             if case .float(let t, true) = v { return t }
@@ -147,18 +155,57 @@ enum Kernels {
             return Layout.toChannelsLast(Tensor(shape: padded, data: t.data))
         }
         let (x, y) = (physical(a), physical(b))
-        // Squeeze-excite: [N,H,W,C] · [N,1,1,C], image by image on the per-channel fast path.
-        if x.rank == 4, y.shape == [x.shape[0], 1, 1, x.shape[3]], x.shape[1] * x.shape[2] > 1, x.shape[0] > 1 {
-            let (n, c) = (x.shape[0], x.shape[3]), per = x.count / n
-            var out: [Float] = []
-            out.reserveCapacity(x.count)
-            for image in 0..<n {
-                let part = Tensor(shape: [per / c, c], data: Array(x.data[(image * per)..<((image + 1) * per)]))
-                out += try Elementwise.binary(part, Tensor(shape: [c], data: Array(y.data[(image * c)..<((image + 1) * c)])), op).data
-            }
-            return .float(Tensor(shape: x.shape, data: out), channelsLast: true)
+        return .float(try floatBinary(x, y, op), channelsLast: true)
+    }
+
+    /// Broadcast arithmetic with tight loops for the shapes networks use: equal shapes, a
+    /// per-channel (last-axis) vector or scalar on either side, and squeeze-excite's
+    /// [N, H, W, C] with [N, 1, 1, C]; anything else goes to the engine's general broadcast.
+    static func floatBinary(_ x: Tensor, _ y: Tensor, _ op: Elementwise.Binary) throws -> Tensor {
+        if x.shape == y.shape || op == .maximum || op == .minimum { return try Elementwise.binary(x, y, op) }
+        func isVector(_ small: Tensor, of big: Tensor) -> Bool {
+            guard let c = big.shape.last, small.count == c || small.count == 1, small.rank <= big.rank else { return false }
+            return small.count == 1 || small.shape.last == c && small.shape.dropLast().allSatisfy { $0 == 1 }
         }
-        return .float(try Elementwise.binary(x, y, op), channelsLast: true)
+        // Per image: y holds C values per image ([N, 1, …, 1, C]); whole tensor: N = 1 folded in.
+        func perImage(_ big: Tensor, _ small: Tensor) -> Int? {
+            guard big.rank >= 2, small.rank == big.rank, let c = big.shape.last, small.shape.last == c,
+                  small.shape[0] == big.shape[0], small.shape.dropFirst().dropLast().allSatisfy({ $0 == 1 }) else { return nil }
+            return small.shape[0]
+        }
+        let swapped: Bool
+        let big: Tensor, small: Tensor
+        if isVector(y, of: x) || perImage(x, y) != nil { (big, small, swapped) = (x, y, false) }
+        else if isVector(x, of: y) || perImage(y, x) != nil { (big, small, swapped) = (y, x, true) }
+        else { return try Elementwise.binary(x, y, op) }
+        let images = perImage(big, small) ?? 1
+        let c = small.count / images, per = big.count / images
+        let vectorLength = small.count == 1 ? 1 : c
+        var out = big.data
+        out.withUnsafeMutableBufferPointer { o in
+            small.data.withUnsafeBufferPointer { v in
+                for image in 0..<images {
+                    let base = image * per, vectorBase = small.count == 1 ? 0 : image * c
+                    var i = base
+                    while i < base + per {
+                        for k in 0..<vectorLength {
+                            let p = o[i + k], q = v[vectorBase + (vectorLength == 1 ? 0 : k)]
+                            switch (op, swapped) {
+                            case (.add, _): o[i + k] = p + q
+                            case (.multiply, _): o[i + k] = p * q
+                            case (.subtract, false): o[i + k] = p - q
+                            case (.subtract, true): o[i + k] = q - p
+                            case (.divide, false): o[i + k] = p / q
+                            case (.divide, true): o[i + k] = q / p
+                            default: break
+                            }
+                        }
+                        i += vectorLength
+                    }
+                }
+            }
+        }
+        return Tensor(shape: big.shape, data: out)
     }
 
     static func broadcast(_ t: IntTensor, to shape: [Int]) -> [Int] {
