@@ -47,7 +47,9 @@ public struct ONNXModel: Sendable {
     public init(contentsOf url: URL) throws {
         let file = url.path
         let attributes = try? FileManager.default.attributesOfItem(atPath: file)
-        guard let size = (attributes?[.size] as? NSNumber)?.intValue else { throw ONNXError(file: file, message: "cannot read the model file") }
+        guard let size = (attributes?[.size] as? NSNumber)?.intValue else {
+            throw ONNXError(file: file, message: FileManager.default.fileExists(atPath: file) ? "cannot read the model file" : "no such file")
+        }
         guard size <= Self.maxFileBytes else { throw ONNXError(file: file, message: "the file is \(size) bytes; ONNX protobufs are at most 2 GiB (larger weights go in external data files)") }
         let data: Data
         do {

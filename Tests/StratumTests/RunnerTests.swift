@@ -187,7 +187,7 @@ final class ScriptedClassifier: ImageClassifier, @unchecked Sendable {
 
     @Test func unknownKindFailsBeforeAnythingIsStored() throws {
         let directory = try TestSupport.temporaryDirectory()
-        let spec = try Self.experiment(variants: "  - {name: x, kind: onnx, path: none}", in: directory)
+        let spec = try Self.experiment(variants: "  - {name: x, kind: caffe, path: none}", in: directory)
         #expect(throws: RegistryError.self) { try Runner().run(spec, options: RunOptions(reportsRoot: directory)) }
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("stratum.sqlite").path))
     }
