@@ -52,15 +52,20 @@ public struct Tensor: Sendable, Equatable {
 
     /// The same values with another shape; one dimension may be −1 (inferred).
     public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        // The target may come from a model file: every product is checked (found by fuzzing).
+        var known = 1
+        for dimension in newShape where dimension != -1 {
+            let (product, overflow) = known.multipliedReportingOverflow(by: dimension)
+            guard dimension >= 0, !overflow else { throw EngineError.shapeMismatch("cannot reshape \(shape) to \(newShape)") }
+            known = product
+        }
         var resolved = newShape
-        let known = newShape.filter { $0 != -1 }.reduce(1, *)
         if let unknown = newShape.firstIndex(of: -1) {
             guard newShape.filter({ $0 == -1 }).count == 1, known > 0, count % known == 0 else {
                 throw EngineError.shapeMismatch("cannot reshape \(shape) to \(newShape)")
             }
             resolved[unknown] = count / known
-        }
-        guard resolved.reduce(1, *) == count, resolved.allSatisfy({ $0 >= 0 }) else {
+        } else if known != count {
             throw EngineError.shapeMismatch("cannot reshape \(shape) (\(count) values) to \(newShape)")
         }
         return Tensor(shape: resolved, data: data)

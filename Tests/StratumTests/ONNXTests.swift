@@ -195,3 +195,36 @@ import Testing
         #expect(values[1] == 0 && abs(values[2] - 2) < 1e-6)
     }
 }
+
+/// Every input the onnx fuzz target crashed on (Fuzz/regressions/onnx): loading and running
+/// it now ends in an error, or a result, never a trap.
+@Suite struct ONNXFuzzRegressionTests {
+    static let inputs: [String] = {
+        let folder = TestSupport.repositoryRoot.appendingPathComponent("Fuzz/regressions/onnx")
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasSuffix(".md") }.sorted()
+    }()
+
+    @Test func thereAreRegressionInputs() { #expect(!Self.inputs.isEmpty) }
+
+    @Test(arguments: inputs)
+    func loadsAndRunsWithoutTrapping(_ name: String) throws {
+        let source = TestSupport.repositoryRoot.appendingPathComponent("Fuzz/regressions/onnx/\(name)")
+        let copy = try TestSupport.temporaryDirectory().appendingPathComponent("model.onnx")
+        try FileManager.default.copyItem(at: source, to: copy)
+        let model: ONNXModel
+        do {
+            model = try ONNXModel(contentsOf: copy)
+        } catch {
+            #expect(error is ONNXError, "\(error)")
+            return
+        }
+        let shape = model.inputShape.map { $0 <= 0 ? 1 : $0 }
+        try #require(shape.reduce(1, *) <= 4096)
+        // A trap would end the test process; an error must be a typed one naming the file.
+        do {
+            _ = try model.run(Tensor(shape: shape, data: (0..<shape.reduce(1, *)).map { Float($0 % 7) / 7 - 0.4 }))
+        } catch {
+            #expect((error as? ONNXError)?.file == copy.path, "\(error)")
+        }
+    }
+}
