@@ -1207,6 +1207,21 @@ def demo_torch_network():
                 "Experiments/models/torch-mobilenetv3 (not copied). Input 'input' [N,3,96,96] NCHW; "
                 "output 'logits' [N,2]. %d nodes; op types %s." % (nn_, ops),
                 input_files={"input": "data/torch_nets.input.f32"})
+    # The same model on the six committed face images, preprocessed as `normalize: imagenet`
+    # says (PNG → uint8 RGB, 96×96 already, x/255, ImageNet mean and std, NCHW): what
+    # `stratum predict` must reproduce from the image files themselves.
+    from PIL import Image
+    images = os.path.join(OUT, "..", "tfjs", "images")
+    names = sorted(n for n in os.listdir(images) if n.endswith(".png"))
+    mean = np.array([0.485, 0.456, 0.406], np.float32).reshape(1, 3, 1, 1)
+    std = np.array([0.229, 0.224, 0.225], np.float32).reshape(1, 3, 1, 1)
+    pixels = np.stack([np.asarray(Image.open(os.path.join(images, n)).convert("RGB"), np.float32) for n in names])
+    x = ((pixels.transpose(0, 3, 1, 2) / np.float32(255.0)) - mean) / std
+    record_case("torch_mobilenetv3_demo_images", "network", rel, "torch.onnx.export (legacy, opset 17)", NET_TOL,
+                {"input": np.ascontiguousarray(x, np.float32)},
+                "the demo's PyTorch variant on Tests/Fixtures/tfjs/images/%s (in that order), preprocessed "
+                "as Stratum's normalize: imagenet: x/255, then (x - mean) / std with ImageNet's statistics, "
+                "NCHW." % ", ".join(names))
 
 
 def tf2onnx_networks(tf_python, versions):

@@ -106,6 +106,27 @@ import Testing
         }
     }
 
+    /// `stratum predict MODEL.onnx IMAGE… --format json` (kind from the extension) gives
+    /// onnxruntime's probabilities for the demo's PyTorch export on the committed images.
+    @Test func predictFromImageFilesReproducesOnnxruntime() throws {
+        let testCase = try #require(Self.cases.first { $0.name == "torch_mobilenetv3_demo_images" })
+        let logits = try Self.floats(testCase.outputs[0].file, shape: testCase.outputs[0].shape)
+        let expected = Elementwise.softmax(logits).data
+        let images = try FileManager.default.contentsOfDirectory(at: TestSupport.fixtures.appendingPathComponent("tfjs/images"), includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "png" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
+        try #require(images.count * 2 == logits.count)
+        let model = TestSupport.repositoryRoot.appendingPathComponent("Experiments/models/torch-mobilenetv3/model.onnx")
+        for kind in [["--kind", "onnx"], []] {
+            let result = try CLITests.run(["predict", model.path] + images.map(\.path) + kind + ["--option", "normalize=imagenet", "--format", "json"])
+            try #require(result.status == 0, "\(result.stderr)")
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            #expect(object["kind"] as? String == "onnx")
+            let rows = try Fixture.list(object, "predictions", of: [String: Any].self)
+            let actual = try rows.flatMap { row -> [Float] in try Fixture.value(row, "probabilities", as: [NSNumber].self).map(\.floatValue) }
+            #expect(worstError(actual, expected) <= 1e-4, "\(actual) vs \(expected)")
+        }
+    }
+
     /// A PyTorch export outputs logits: `auto` applies softmax; `probabilities` is refused.
     @Test func logitsAreDetectedAndAClaimOfProbabilitiesIsChecked() throws {
         let network = try #require(Self.cases.first { $0.group == "network" && $0.model.contains("resnet") })
