@@ -27,6 +27,7 @@ extension Graph {
         case "Gemm":
             if let plan = node.gemm {
                 var x = try float(0)
+                guard x.rank == 2 else { throw fail("Gemm needs a 2-D A, got \(x.shape)") }
                 if a.int("transA", 0) != 0 { x = Layout.transpose(x, [1, 0]) }
                 return [.float(try Elementwise.matMul(x, plan.b, transposeB: plan.transposeB, bias: plan.bias, activation: plan.activation), channelsLast: false)]
             }
@@ -58,7 +59,7 @@ extension Graph {
             guard let (low, high) = clipBounds(node, constantsOnly: false, inputs: inputs) else { throw fail("Clip bounds are not known") }
             let x = try arg(0)
             if case .int(let t) = x {
-                return [.int(IntTensor(shape: t.shape, data: t.data.map { Int(max(low, min(high, Float($0)))) }))]
+                return [.int(IntTensor(shape: t.shape, data: t.data.map { Layout.int(max(low, min(high, Float($0)))) }))]
             }
             return [Kernels.activate(x, .clip(low, high))]
         case "BatchNormalization":

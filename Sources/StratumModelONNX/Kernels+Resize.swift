@@ -42,11 +42,12 @@ extension Kernels {
             coordinateScale = (0..<4).map { Float(sizes[$0]) / Float(max(1, shape[$0])) }
         } else if let scales {
             guard scales.count == 4, scales.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw EngineError.shapeMismatch("Resize scales \(scales) need 4 positive values") }
-            outSize = (0..<4).map { Int((Float(shape[$0]) * scales[$0]).rounded(.down)) }
+            outSize = (0..<4).map { Layout.int((Float(shape[$0]) * scales[$0]).rounded(.down)) }
             coordinateScale = scales
         } else {
             throw EngineError.shapeMismatch("Resize needs scales or sizes")
         }
+        guard shape.allSatisfy({ $0 >= 1 }) else { throw EngineError.shapeMismatch("Resize of an empty value \(shape)") }
         guard outSize[0] == shape[0], outSize[1] == shape[1] else { throw EngineError.unsupported("Resize of the batch or channel axis (\(shape) → \(outSize))") }
         // Bounded before allocating: sizes and scales come from the model file.
         guard outSize.allSatisfy({ $0 >= 1 }), Tensor.checkedCount([shape[0], outSize[2], outSize[3], shape[1]]) != nil else {
@@ -72,7 +73,8 @@ extension Kernels {
         struct Tap { var low: Int; var high: Int; var weight: Float }
         func taps(length: Int, outLength: Int, scale: Float) throws -> [Tap] {
             try (0..<outLength).map { i in
-                let position = try source(i, length: length, outLength: outLength, scale: scale)
+                var position = try source(i, length: length, outLength: outLength, scale: scale)
+                if !position.isFinite { position = 0 }
                 if mode == "nearest" {
                     let rounded: Float
                     switch nearestMode {
@@ -82,11 +84,11 @@ extension Kernels {
                     case "ceil": rounded = position.rounded(.up)
                     default: throw EngineError.unsupported("Resize nearest_mode '\(nearestMode)'")
                     }
-                    let index = max(0, min(length - 1, Int(max(-1, min(Float(length), rounded)))))
+                    let index = max(0, min(length - 1, Layout.int(rounded)))
                     return Tap(low: index, high: index, weight: 0)
                 }
                 let clamped = max(0, min(Float(length - 1), position))
-                let low = Int(clamped.rounded(.down))
+                let low = Layout.int(clamped.rounded(.down))
                 return Tap(low: low, high: min(low + 1, length - 1), weight: clamped - Float(low))
             }
         }

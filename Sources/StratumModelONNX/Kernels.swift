@@ -138,7 +138,7 @@ enum Kernels {
                 case .add: return p &+ q
                 case .subtract: return p &- q
                 case .multiply: return p &* q
-                case .divide: return q == 0 ? 0 : p / q
+                case .divide: return q == 0 ? 0 : p.dividedReportingOverflow(by: q).partialValue
                 case .maximum: return max(p, q)
                 case .minimum: return min(p, q)
                 }
@@ -240,6 +240,7 @@ enum Kernels {
     }
 
     static func softmax(_ t: Tensor, axis: Int, flattening: Bool) throws -> Value {
+        guard t.rank > 0 else { return .float(Tensor(shape: [], data: t.data.map { $0.isNaN ? $0 : 1 }), channelsLast: false) }
         let a = try Kernels.axis(axis, rank: max(1, t.rank))
         // Opset < 13: the input is seen as 2-D [outer, inner from axis on]; opset 13: one axis.
         let outer = t.shape[..<a].reduce(1, *)
@@ -442,6 +443,7 @@ enum Kernels {
     /// outputs (label index per row as an integer, scores).
     static func linearClassifier(_ x: Tensor, attributes a: Attributes) throws -> [Value] {
         guard let coefficients = a.floats("coefficients"), !coefficients.isEmpty else { throw EngineError.unsupported("LinearClassifier without coefficients") }
+        guard x.rank >= 1 else { throw EngineError.shapeMismatch("LinearClassifier needs [N, F] input, got a scalar") }
         let rows = x.rank == 1 ? 1 : x.shape[0], features = x.rank == 1 ? x.count : x.count / max(1, x.shape[0])
         guard features > 0, coefficients.count % features == 0 else {
             throw EngineError.shapeMismatch("LinearClassifier has \(coefficients.count) coefficients for \(features) features")
