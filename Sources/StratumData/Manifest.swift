@@ -29,9 +29,14 @@ public struct Dataset: Sendable {
     public var manifestHash: String
 
     /// Samples of one split, in manifest order.
+    /// The samples of `split`; `all` (unless the manifest has a split of that name) is every sample.
     public func samples(inSplit split: String) -> [Sample] {
-        samples.filter { $0.split == split }
+        if split == Self.allSplits && !samples.contains(where: { $0.split == split }) { return samples }
+        return samples.filter { $0.split == split }
     }
+
+    /// The split name that means every sample (`dataset.split: all`).
+    public static let allSplits = "all"
 }
 
 /// Reads CSV (`.csv`) and JSON Lines (`.jsonl`, `.ndjson`) manifests and validates them.

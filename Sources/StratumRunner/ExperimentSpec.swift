@@ -12,7 +12,7 @@ import Yams
 ///   generate: {kind: faces, count: 2000, seed: 7, size: 96, out: data/faces}
 ///   label: sex                     # the label column
 ///   labels: [female, male]         # optional: allowed labels, in class order
-///   split: test                    # the split to evaluate (default test)
+///   split: test                    # the split to evaluate (default test; `all`: every sample)
 ///   train_split: train             # used by variants Stratum fits itself (default train)
 /// variants:
 ///   - {name: logistic-baseline, kind: logistic, path: models/logistic.json, options: {C: 0.05}}

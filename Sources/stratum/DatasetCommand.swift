@@ -29,7 +29,7 @@ struct DatasetCommand: ParsableCommand {
         @Option(help: "Output folder (gets images/ and manifest.csv).")
         var out: String
 
-        @Flag(help: "No progress output.")
+        @Flag(help: "Print nothing on success (no progress, no closing line); errors still go to stderr.")
         var quiet = false
 
         func validate() throws {
@@ -44,7 +44,7 @@ struct DatasetCommand: ParsableCommand {
                 let manifest = try FaceDatasetWriter.write(count: count, seed: seed, size: size, to: URL(fileURLWithPath: out)) { done in
                     progress.update("rendering faces", done: done, total: count)
                 }
-                print("wrote \(count) faces and \(manifest.path)")
+                if !quiet { print("wrote \(count) faces and \(manifest.path)") }
             } catch {
                 throw report(error)
             }

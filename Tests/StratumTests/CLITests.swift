@@ -185,6 +185,7 @@ import Testing
         let directory = try TestSupport.temporaryDirectory()
         let generate = try Self.run(["dataset", "generate", "faces", "--count", "80", "--seed", "3", "--size", "40", "--out", "data", "--quiet"], in: directory)
         #expect(generate.status == 0, "\(generate.stderr)")
+        #expect(generate.stdout.isEmpty && generate.stderr.isEmpty, "--quiet printed: \(generate.stdout)\(generate.stderr)")
         let validate = try Self.run(["dataset", "validate", "data/manifest.csv", "--label", "sex", "--format", "json"], in: directory)
         #expect(validate.status == 0)
         #expect(validate.stdout.contains("\"samples\" : 80"))
@@ -198,6 +199,10 @@ import Testing
         """, to: directory.appendingPathComponent("good.yaml"))
         let run = try Self.run(["run", "good.yaml", "--quiet", "--format", "json"], in: directory)
         #expect(run.status == 0, "\(run.stderr)")
+        // Time per stage is part of the JSON summary.
+        let runJSON = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let stages = (runJSON?["stages"] as? [[String: Any]])?.compactMap { $0["stage"] as? String }
+        #expect(stages == ["dataset", "models", "predictions", "metrics", "reports"], "\(String(describing: stages))")
         let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         #expect(summary?["run"] as? Int == 1)
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("Reports/cli/run-1/confusion-base.png").path))

@@ -103,3 +103,18 @@ import Testing
         #expect(error.description.contains("/nonexistent/manifest.csv"))
     }
 }
+
+@Suite struct AllSplitTests {
+    /// `split: all` evaluates every sample, unless the manifest names a split `all`.
+    @Test func allMeansEverySampleUnlessASplitIsCalledAll() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let manifest = directory.appendingPathComponent("m.csv")
+        try TestSupport.write("id,path,sex,split\na,a.png,female,train\nb,b.png,male,test\nc,c.png,male,val\n", to: manifest)
+        let dataset = try ManifestReader.read(manifest, columns: ManifestColumns(label: "sex"), checkFiles: false)
+        #expect(dataset.samples(inSplit: "all").map(\.id) == ["a", "b", "c"])
+        #expect(dataset.samples(inSplit: "test").map(\.id) == ["b"])
+        try TestSupport.write("id,path,sex,split\na,a.png,female,all\nb,b.png,male,test\n", to: manifest)
+        let named = try ManifestReader.read(manifest, columns: ManifestColumns(label: "sex"), checkFiles: false)
+        #expect(named.samples(inSplit: "all").map(\.id) == ["a"])
+    }
+}
