@@ -10,7 +10,8 @@ final class LeaseKeeper: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var stopped = false
 
-    init(store: any RunStore, runID: RunID) {
+    /// `shard`: also renews that shard's own lease (a sharded run lives while any shard does).
+    init(store: any RunStore, runID: RunID, shard: Int? = nil) {
         let thread = Thread { [self] in
             while true {
                 _ = wake.wait(timeout: .now() + RunLease.heartbeatInterval)
@@ -18,6 +19,7 @@ final class LeaseKeeper: @unchecked Sendable {
                 if finish { break }
                 // A failed renewal is retried at the next beat; the run itself reports store errors.
                 try? store.heartbeat(runID)
+                if let shard { try? store.shardHeartbeat(runID, index: shard, at: Date()) }
             }
             done.signal()
         }

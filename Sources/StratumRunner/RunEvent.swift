@@ -57,4 +57,14 @@ public struct RunSummary: Sendable {
     public var unreadable: [UnreadableSample] = []
     /// Wall-clock seconds per stage (dataset, models, predictions, metrics, reports), in order.
     public var stageSeconds: [(stage: String, seconds: Double)] = []
+    /// For one shard of a sharded run: which, and how many shards are done.
+    public var shard: ShardProgress?
+}
+
+/// Where a sharded run stands after one shard's process.
+public struct ShardProgress: Sendable, Equatable, Codable {
+    public var index: Int
+    public var count: Int
+    /// Shards whose predictions are all stored (this one included).
+    public var done: Int
 }

@@ -26,6 +26,8 @@ public struct RunOptions: Sendable {
     public var chunkSize = StreamingEvaluation.defaultChunkSize
     /// Resamples and seed of the bootstrap intervals (metrics that are not proportions).
     public var bootstrap = BootstrapSettings()
+    /// Evaluate one shard of a sharded run (see `ShardSelection`).
+    public var shard: ShardSelection?
 
     public init(database: URL? = nil, reportsRoot: URL = URL(fileURLWithPath: "Reports"), batchSize: Int? = nil, refit: Bool = false,
                 strict: Bool = false, resume: ResumeTarget? = nil) {
@@ -86,9 +88,22 @@ public struct Runner: Sendable {
         let databaseURL = Self.databaseURL(for: spec, options: options)
         let store = try RunStores.openForWriting(databaseURL.path)
         try store.reconcileInterruptedRuns()
-        let (run, resuming) = try Self.openRun(spec, dataset: dataset, store: store, resume: options.resume, events: events)
+        let run: StoredRun, resuming: Bool, shardAlreadyDone: Bool
+        if let shard = options.shard {
+            // The first shard to arrive creates the run; the others join it (and are checked
+            // to bring the same experiment file, manifest and models, as a resumed run is).
+            let join = try store.joinShardedRun(experiment: spec.name, spec: spec.text, specHash: spec.hash, gitCommit: GitInfo.commit(near: spec.file),
+                                                key: shard.key, shardCount: shard.count, shardIndex: shard.index, lease: .current, now: Date())
+            (run, resuming, shardAlreadyDone) = (join.run, !join.created, join.shardAlreadyDone)
+            if resuming, let stored = try store.datasetHash(runID: run.id), stored != dataset.manifestHash {
+                throw ShardRefusal("the manifest \(dataset.manifest.path) differs from the one run \(run.number) started with")
+            }
+        } else {
+            (run, resuming) = try Self.openRun(spec, dataset: dataset, store: store, resume: options.resume, events: events)
+            shardAlreadyDone = false
+        }
         let runID = try run.id ?? { throw RunError(message: "the store gave run \(run.number) no id") }()
-        let lease = LeaseKeeper(store: store, runID: runID)
+        let lease = LeaseKeeper(store: store, runID: runID, shard: options.shard?.index)
         defer { lease.stop() }
         events(.runStarted(number: run.number, database: databaseURL.path))
         endStage("dataset")
@@ -104,54 +119,151 @@ public struct Runner: Sendable {
                 guard let id = sampleIDs[sample.id] else { throw RunError(message: "sample '\(sample.id)' missing from the store") }
                 return id
             }
-            let earlier = resuming ? try store.unreadableSamples(runID: runID) : []
+            var earlier = resuming ? try store.unreadableSamples(runID: runID) : []
             let knownUnreadable = Set(earlier.compactMap { sampleIDs[$0.key] })
             variants = try RunVariants.prepare(spec, dataset: dataset, evaluatedLabels: Set(splitSamples.map(\.label)), store: store, runID: runID,
                                                resuming: resuming, registry: registry, options: options, events: events)
             endStage("models")
+            // A shard evaluates its own samples only (none when an earlier attempt stored them all).
+            let mine = options.shard.map { shard in shardAlreadyDone ? [] : zip(splitSamples, evaluatedIDs).filter { shard.owns($0.0.id) } }
+                ?? Array(zip(splitSamples, evaluatedIDs))
             let streaming = StreamingEvaluation(
-                store: store, runID: runID, samples: splitSamples, sampleIDs: evaluatedIDs, knownUnreadable: knownUnreadable,
+                store: store, runID: runID, samples: mine.map(\.0), sampleIDs: mine.map(\.1), knownUnreadable: knownUnreadable,
                 batchSize: options.batchSize ?? spec.batchSize, chunkSize: max(1, options.chunkSize), strict: options.strict, applyOrientation: spec.applyExifOrientation,
                 manifest: dataset.manifest.path, events: events)
-            let found = try streaming.run(variants)
+            var found = try streaming.run(variants)
             variants.forEach { $0.classifier?.close(); $0.classifier = nil }
             endStage("predictions")
+            var shardProgress: ShardProgress?
+            if let shard = options.shard {
+                let (done, total) = try store.finishShard(runID, index: shard.index, now: Date())
+                shardProgress = ShardProgress(index: shard.index, count: shard.count, done: done)
+                if done < total {
+                    // Other shards are still to come: the last one computes metrics and reports.
+                    lease.stop()
+                    return RunSummary(
+                        experiment: spec.name, runNumber: run.number, runID: runID, status: RunStatus.running.rawValue, database: databaseURL.path,
+                        reportDirectory: reportDirectory, variants: variants.map { VariantOutcome(name: $0.name, kind: $0.kind, failed: $0.failure) },
+                        slices: [], accuracies: [], reports: [], reportError: nil, unreadable: found, stageSeconds: stages, shard: shardProgress)
+                }
+                // The last shard: a variant that failed in any shard failed for the run, and the
+                // unreadable samples are every shard's.
+                let stored = Dictionary(try store.variants(runID: runID).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+                for variant in variants where variant.failure == nil {
+                    if let record = stored[variant.variantID], record.status == .failed { variant.failure = record.error ?? "failed" }
+                }
+                found = []
+            }
 
-            // Every variant is scored on exactly the decodable samples; slices are built over them alone.
-            let byKey = Dictionary(uniqueKeysWithValues: splitSamples.map { ($0.id, $0) })
-            let unreadable = earlier.compactMap { stored in
-                byKey[stored.key].map { UnreadableSample(id: $0.id, path: $0.relativePath, line: $0.line, reason: stored.reason) }
-            } + found
-            let unreadableIDs = Set(unreadable.compactMap { sampleIDs[$0.id] })
-            let readable = zip(splitSamples, evaluatedIDs).filter { !unreadableIDs.contains($0.1) }
-            guard !readable.isEmpty else {
-                throw UnreadableImagesError(manifest: dataset.manifest.path, samples: unreadable, noneReadable: true)
+            if options.shard != nil { earlier = try store.unreadableSamples(runID: runID) }
+            return try Self.complete(spec, dataset: dataset, evaluated: Array(zip(splitSamples, evaluatedIDs)), sampleIDs: sampleIDs,
+                                     unreadable: earlier, found: found, variants: variants, store: store, run: run, options: options,
+                                     database: databaseURL, stopLease: lease.stop, endStage: endStage, events: events) {
+                $0.shard = shardProgress
+                $0.stageSeconds = stages
             }
-            let outcome = try RunFinalization.finish(spec, labels: dataset.labels, samples: readable.map(\.0), sampleIDs: readable.map(\.1),
-                                                     variants: variants, bootstrap: options.bootstrap, store: store, runID: runID, events: events)
-            let outcomes = variants.map { VariantOutcome(name: $0.name, kind: $0.kind, failed: $0.failure) }
-            let failed = outcomes.filter { $0.failed != nil }.count
-            let status: RunStatus = failed == 0 ? .completed : (failed == outcomes.count ? .failed : .completedWithErrors)
-            try store.finishRun(runID, status: status, error: status == .completed ? nil : "\(failed) of \(outcomes.count) variants failed")
-            lease.stop()
-            endStage("metrics")
-            var reports: [URL] = []
-            var reportError: String?
-            do {
-                reports = try StoredRunReports.render(store: store, experiment: spec.name, number: run.number, reportsRoot: options.reportsRoot).files
-                reports.forEach { events(.reportWritten($0)) }
-            } catch {
-                reportError = "\(error)"
-            }
-            endStage("reports")
-            return RunSummary(
-                experiment: spec.name, runNumber: run.number, runID: runID, status: status.rawValue, database: databaseURL.path,
-                reportDirectory: reportDirectory, variants: outcomes, slices: outcome.slices.map { ($0.name, $0.members.count, $0.parts) },
-                accuracies: outcome.accuracies, reports: reports, reportError: reportError, unreadable: unreadable,
-                stageSeconds: stages)
         } catch {
-            try? store.finishRun(runID, status: .failed, error: "\(error)")
+            // A shard's error is its own: the run's other shards go on (the shard is seen as
+            // interrupted once this process has ended, and can be run again).
+            if options.shard == nil { try? store.finishRun(runID, status: .failed, error: "\(error)") }
             throw error
+        }
+    }
+
+    /// Slices and metrics over every decodable sample of the evaluated split from the stored
+    /// predictions, the run's final status, then the reports.
+    static func complete(_ spec: ExperimentSpec, dataset: Dataset, evaluated: [(Sample, Int64)], sampleIDs: [String: Int64],
+                         unreadable earlier: [(key: String, path: String, reason: String)], found: [UnreadableSample], variants: [RunVariant],
+                         store: any RunStore, run: StoredRun, options: RunOptions, database: URL, stopLease: () -> Void,
+                         endStage: (String) -> Void, events: @escaping @Sendable (RunEvent) -> Void,
+                         adjust: (inout RunSummary) -> Void) throws -> RunSummary {
+        let runID = run.id
+        // Every variant is scored on exactly the decodable samples; slices are built over them alone.
+        let byKey = Dictionary(uniqueKeysWithValues: evaluated.map { ($0.0.id, $0.0) })
+        let unreadable = earlier.compactMap { stored in
+            byKey[stored.key].map { UnreadableSample(id: $0.id, path: $0.relativePath, line: $0.line, reason: stored.reason) }
+        } + found
+        let unreadableIDs = Set(unreadable.compactMap { sampleIDs[$0.id] })
+        let readable = evaluated.filter { !unreadableIDs.contains($0.1) }
+        guard !readable.isEmpty else {
+            throw UnreadableImagesError(manifest: dataset.manifest.path, samples: unreadable, noneReadable: true)
+        }
+        let outcome = try RunFinalization.finish(spec, labels: dataset.labels, samples: readable.map(\.0), sampleIDs: readable.map(\.1),
+                                                 variants: variants, bootstrap: options.bootstrap, store: store, runID: runID, events: events)
+        let outcomes = variants.map { VariantOutcome(name: $0.name, kind: $0.kind, failed: $0.failure) }
+        let failed = outcomes.filter { $0.failed != nil }.count
+        let status: RunStatus = failed == 0 ? .completed : (failed == outcomes.count ? .failed : .completedWithErrors)
+        try store.finishRun(runID, status: status, error: status == .completed ? nil : "\(failed) of \(outcomes.count) variants failed")
+        stopLease()
+        endStage("metrics")
+        var reports: [URL] = []
+        var reportError: String?
+        do {
+            reports = try StoredRunReports.render(store: store, experiment: spec.name, number: run.number, reportsRoot: options.reportsRoot).files
+            reports.forEach { events(.reportWritten($0)) }
+        } catch {
+            reportError = "\(error)"
+        }
+        endStage("reports")
+        var summary = RunSummary(
+            experiment: spec.name, runNumber: run.number, runID: runID, status: status.rawValue, database: database.path,
+            reportDirectory: StoredRunReports.directory(reportsRoot: options.reportsRoot, experiment: spec.name, run: run.number),
+            variants: outcomes, slices: outcome.slices.map { ($0.name, $0.members.count, $0.parts) },
+            accuracies: outcome.accuracies, reports: reports, reportError: reportError, unreadable: unreadable)
+        adjust(&summary)
+        return summary
+    }
+
+    /// Finishes a sharded run whose shards have all stored their predictions but whose last
+    /// shard died before computing metrics and reports (running any of its shards again does
+    /// the same). `number`: the run (default: the experiment's latest).
+    public func finalize(_ spec: ExperimentSpec, run number: Int?, options: RunOptions = RunOptions(),
+                         events: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws -> RunSummary {
+        var stages: [(String, Double)] = []
+        var stageStart = Date()
+        func endStage(_ name: String) {
+            let now = Date()
+            stages.append((name, now.timeIntervalSince(stageStart)))
+            stageStart = now
+        }
+        let dataset = try DatasetPreparation.load(spec, events: events)
+        let splitSamples = dataset.samples(inSplit: spec.split)
+        let databaseURL = Self.databaseURL(for: spec, options: options)
+        let store = try RunStores.openForWriting(databaseURL.path)
+        try store.reconcileInterruptedRuns()
+        let run = try store.run(experiment: spec.name, number: number).run
+        guard let count = run.shardCount else {
+            throw RunError(message: "run \(run.number) of '\(spec.name)' is not sharded (an interrupted run continues with `stratum run --resume`)")
+        }
+        guard run.status == .running || run.status == .interrupted else {
+            throw RunError(message: "run \(run.number) of '\(spec.name)' is already \(run.status.rawValue)")
+        }
+        guard run.specHash == spec.hash else { throw ShardRefusal("the experiment file differs from the one run \(run.number) started with") }
+        if let stored = try store.datasetHash(runID: run.id), stored != dataset.manifestHash {
+            throw ShardRefusal("the manifest \(dataset.manifest.path) differs from the one run \(run.number) started with")
+        }
+        let shards = try store.shards(runID: run.id)
+        let done = Set(shards.filter { $0.status == .completed }.map(\.index))
+        guard done.count == count else {
+            let missing = (0..<count).filter { !done.contains($0) }
+            throw RunError(message: "run \(run.number) of '\(spec.name)' has \(done.count) of \(count) shards done; still to run: \(missing.prefix(20).map(String.init).joined(separator: ", "))\(missing.count > 20 ? ", …" : "")")
+        }
+        let (_, sampleIDs) = try store.storeDataset(manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
+                                                    labels: dataset.labels, samples: dataset.samples, runID: run.id)
+        let evaluated = try splitSamples.map { sample -> (Sample, Int64) in
+            guard let id = sampleIDs[sample.id] else { throw RunError(message: "sample '\(sample.id)' missing from the store") }
+            return (sample, id)
+        }
+        let stored = try store.variants(runID: run.id)
+        let variants = spec.variants.compactMap { variant in stored.first { $0.name == variant.name } }.map { record in
+            RunVariant(name: record.name, kind: record.kind, variantID: record.id, classifier: nil,
+                       failure: record.status == .failed ? (record.error ?? "failed") : nil, done: [])
+        }
+        endStage("dataset")
+        return try Self.complete(spec, dataset: dataset, evaluated: evaluated, sampleIDs: sampleIDs, unreadable: try store.unreadableSamples(runID: run.id),
+                                 found: [], variants: variants, store: store, run: run, options: options, database: databaseURL,
+                                 stopLease: {}, endStage: endStage, events: events) {
+            $0.stageSeconds = stages
         }
     }
 

@@ -46,6 +46,9 @@ public struct RunRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
     public var leaseProcessSpace: String?
     public var leaseProcessStart: String?
     public var heartbeatAt: Date?
+    /// Shards sharing the run (nil: not sharded) and the key they meet under.
+    public var shardCount: Int?
+    public var shardKey: String?
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     /// The run's lease, when it recorded one (runs stored before leases did not).

@@ -26,6 +26,13 @@ public protocol RunStore: AnyObject, Sendable {
     func run(experiment: String?, number: Int?) throws -> (experiment: String, run: StoredRun)
     func listRuns(experiment: String?) throws -> [RunListing]
 
+    // Sharded runs (several processes, one run; see `joinShardedRun`)
+    func joinShardedRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, key: String?,
+                        shardCount: Int, shardIndex: Int, lease: RunLease, now: Date) throws -> ShardJoin
+    func finishShard(_ runID: RunID, index: Int, now: Date) throws -> (done: Int, total: Int)
+    func shardHeartbeat(_ runID: RunID, index: Int, at time: Date) throws
+    func shards(runID: RunID) throws -> [StoredShard]
+
     // Dataset and samples
     func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: Int64])
     func datasetHash(runID: RunID) throws -> String?

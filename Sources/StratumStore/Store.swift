@@ -191,12 +191,15 @@ public final class Store: Sendable {
     public func reconcileInterruptedRuns(observer: RunLease = .current, now: Date = Date()) throws -> [StoredRun] {
         guard !isReadOnly else { return [] }
         return try writer.write { db in
+            // A sharded run lives while any of its shards does (each holds its own lease).
+            let liveSharded = try Self.reconcileShards(db, observer: observer, now: now)
             let stale = try RunRecord.filter(Column("status") == RunStatus.running.rawValue).fetchAll(db).filter { run in
+                if run.shardCount != nil, let id = run.id { return !liveSharded.contains(id) }
                 guard let lease = run.lease else { return kill(run.pid, 0) != 0 }
                 return !lease.isAlive(heartbeat: run.heartbeatAt, now: now, observer: observer)
             }
             for run in stale {
-                let holder = run.lease.map { "pid \($0.pid) on \($0.host)" } ?? "pid \(run.pid)"
+                let holder = run.shardCount != nil ? "every shard's process" : run.lease.map { "pid \($0.pid) on \($0.host)" } ?? "pid \(run.pid)"
                 try db.execute(sql: "UPDATE run SET status = ?, error = COALESCE(error, ?) WHERE id = ?",
                                arguments: [RunStatus.interrupted, "the process (\(holder)) ended before the run finished", run.id])
             }
@@ -224,6 +227,10 @@ public final class Store: Sendable {
                 dataset = record
             }
             let datasetID = dataset?.id ?? 0
+            // A run evaluates one dataset: a resumed run or a joining shard must bring the same.
+            if let current = try Int64.fetchOne(db, sql: "SELECT datasetId FROM run WHERE id = ?", arguments: [runID]), current != datasetID {
+                throw ShardRefusal("the manifest \(manifestPath) differs from the one run \(runID) was started on")
+            }
             try db.execute(sql: "UPDATE run SET datasetId = ? WHERE id = ?", arguments: [datasetID, runID])
             let pairs = try Row.fetchAll(db, sql: "SELECT key, id FROM sample WHERE datasetId = ?", arguments: [datasetID])
             return (datasetID, Dictionary(uniqueKeysWithValues: pairs.map { ($0["key"] as String, $0["id"] as Int64) }))
@@ -252,8 +259,13 @@ public final class Store: Sendable {
 
     // MARK: Variants and predictions
 
+    /// Adds a variant to a run, or returns the one of that name already there (the shards of a
+    /// run add its variants concurrently; the first one wins).
     public func insertVariant(runID: RunID, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> VariantID {
         try writer.write { db in
+            if let existing = try ModelVariantRecord.filter(Column("runId") == runID.rawValue && Column("name") == name).fetchOne(db), let id = existing.id {
+                return VariantID(rawValue: id)
+            }
             var record = ModelVariantRecord(id: nil, runId: runID.rawValue, name: name, kind: kind, path: path, fileHash: fileHash, labels: labels, status: .running, error: nil)
             try record.insert(db)
             return VariantID(rawValue: db.lastInsertedRowID)
@@ -371,6 +383,9 @@ public struct RunListing: Codable, Sendable {
     public var predictions: Int
     public var gitCommit: String?
     public var error: String?
+    /// For a sharded run: how many shards it has and how many have stored all their predictions.
+    public var shardCount: Int?
+    public var shardsDone: Int?
 }
 
 extension Store {
@@ -380,7 +395,8 @@ extension Store {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT e.name AS experiment, r.number, r.status, r.startedAt, r.finishedAt, r.gitCommit, r.error,
                        (SELECT COUNT(*) FROM modelVariant v WHERE v.runId = r.id) AS variants,
-                       (SELECT COUNT(*) FROM prediction p WHERE p.runId = r.id) AS predictions
+                       (SELECT COUNT(*) FROM prediction p WHERE p.runId = r.id) AS predictions,
+                       r.shardCount, (SELECT COUNT(*) FROM runShard s WHERE s.runId = r.id AND s.status = 'completed') AS shardsDone
                 FROM run r JOIN experiment e ON e.id = r.experimentId
                 WHERE (? IS NULL OR e.name = ?)
                 ORDER BY e.name, r.number
@@ -388,7 +404,8 @@ extension Store {
             return rows.map { row in
                 RunListing(experiment: row["experiment"], number: row["number"], status: row["status"], startedAt: row["startedAt"],
                            finishedAt: row["finishedAt"], variants: row["variants"], predictions: row["predictions"],
-                           gitCommit: row["gitCommit"], error: row["error"])
+                           gitCommit: row["gitCommit"], error: row["error"], shardCount: row["shardCount"],
+                           shardsDone: (row["shardCount"] as Int?) == nil ? nil : row["shardsDone"])
             }
         }
     }

@@ -159,6 +159,27 @@ enum StoreSchema {
             // What a slice is made of, as JSON `SlicePart`s (NULL for slices stored before).
             try db.alter(table: "slice") { t in t.add(column: "parts", .jsonText) }
         }
+        migrator.registerMigration("v6-shards") { db in
+            // A sharded run: how many shards share it, and the key they meet under.
+            try db.alter(table: "run") { t in
+                t.add(column: "shardCount", .integer)
+                t.add(column: "shardKey", .text)
+            }
+            // One row per shard that has joined a sharded run, with its own lease.
+            try db.create(table: "runShard") { t in
+                t.belongsTo("run", onDelete: .cascade).notNull()
+                t.column("shardIndex", .integer).notNull()
+                t.column("status", .text).notNull()
+                t.column("pid", .integer).notNull()
+                t.column("leaseHost", .text).notNull()
+                t.column("leaseProcessSpace", .text).notNull()
+                t.column("leaseProcessStart", .text).notNull()
+                t.column("heartbeatAt", .datetime).notNull()
+                t.column("startedAt", .datetime).notNull()
+                t.column("finishedAt", .datetime)
+                t.primaryKey(["runId", "shardIndex"])
+            }
+        }
         return migrator
     }
 }

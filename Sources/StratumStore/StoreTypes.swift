@@ -38,12 +38,14 @@ public struct StoredRun: Sendable, Equatable {
     /// The holder's lease (nil for runs stored before leases).
     public var lease: RunLease?
     public var heartbeatAt: Date?
+    /// How many shards share the run (nil: not sharded).
+    public var shardCount: Int?
 
     public init(id: RunID, experiment: String, number: Int, status: RunStatus, startedAt: Date, finishedAt: Date?, spec: String, specHash: String,
-                gitCommit: String?, pid: Int32, error: String?, lease: RunLease?, heartbeatAt: Date?) {
+                gitCommit: String?, pid: Int32, error: String?, lease: RunLease?, heartbeatAt: Date?, shardCount: Int? = nil) {
         self.id = id; self.experiment = experiment; self.number = number; self.status = status; self.startedAt = startedAt
         self.finishedAt = finishedAt; self.spec = spec; self.specHash = specHash; self.gitCommit = gitCommit; self.pid = pid
-        self.error = error; self.lease = lease; self.heartbeatAt = heartbeatAt
+        self.error = error; self.lease = lease; self.heartbeatAt = heartbeatAt; self.shardCount = shardCount
     }
 }
 
@@ -88,7 +90,8 @@ extension RunRecord {
     /// The protocol's value for this row (which has been inserted, so it has an id).
     func stored(experiment: String) -> StoredRun {
         StoredRun(id: RunID(rawValue: id ?? -1), experiment: experiment, number: number, status: status, startedAt: startedAt, finishedAt: finishedAt,
-                  spec: spec, specHash: specHash, gitCommit: gitCommit, pid: pid, error: error, lease: lease, heartbeatAt: heartbeatAt)
+                  spec: spec, specHash: specHash, gitCommit: gitCommit, pid: pid, error: error, lease: lease, heartbeatAt: heartbeatAt,
+                  shardCount: shardCount)
     }
 }
 

@@ -8,6 +8,7 @@ import StratumModelProcess
 import StratumModelTFJS
 import StratumModelONNX
 import StratumRunner
+import StratumStore
 
 /// Exit codes shared by every command.
 enum ExitCodes {
@@ -23,7 +24,7 @@ func report(_ error: Error) -> ExitCode {
         || error is RegistryError || error is SliceExpressionError || error is LogisticModelError || error is FaceDatasetError
         || error is PluginError || error is TFJSError || error is ONNXError || error is UnreadableImagesError || error is UnknownOptionError
     Terminal.error("error: \(error)")
-    if error is ResumeRefusal { return ExitCode(ExitCodes.failure) }
+    if error is ResumeRefusal || error is ShardRefusal { return ExitCode(ExitCodes.failure) }
     return ExitCode(isInputError ? ExitCodes.dataError : ExitCodes.failure)
 }
 

@@ -59,6 +59,14 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Evaluate one shard of a sharded run: i/n (0 ≤ i < n), auto/n (Kubernetes Indexed Job: $JOB_COMPLETION_INDEX), or auto (Slurm array: $SLURM_ARRAY_TASK_ID − $SLURM_ARRAY_TASK_MIN of $SLURM_ARRAY_TASK_COUNT).",
+                               discussion: "A sample belongs to shard FNV-1a-64(its id) mod n. The first shard to arrive creates the run, the others join it; the last to finish computes metrics and reports (or `stratum finalize`). A shard that died is run again with the same arguments and continues.",
+                               valueName: "i/n|auto/n|auto"))
+    var shard: String?
+
+    @Option(help: "The key the shards of one run meet under (default: $STRATUM_RUN_KEY, else slurm-$SLURM_ARRAY_JOB_ID, else the experiment's latest unfinished run with as many shards).")
+    var runKey: String?
+
     func validate() throws {
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if chunkSize < 1 { throw ValidationError("--chunk-size must be at least 1") }
@@ -67,6 +75,8 @@ struct RunCommand: ParsableCommand {
         }
         if resumeRun != nil && !resume { throw ValidationError("a run number after the experiment file is only meaningful with --resume") }
         if resume && refit { throw ValidationError("--refit cannot be combined with --resume (a resumed run keeps its models)") }
+        if shard != nil && resume { throw ValidationError("--shard cannot be combined with --resume (a shard that died continues when run again with --shard)") }
+        if shard == nil && runKey != nil { throw ValidationError("--run-key is only meaningful with --shard") }
     }
 
     func run() throws {
@@ -80,6 +90,13 @@ struct RunCommand: ParsableCommand {
                 resume: resume ? (resumeRun.map { .number($0) } ?? .latest) : nil)
             options.chunkSize = chunkSize
             options.bootstrap = BootstrapSettings(resamples: resamples, seed: seed)
+            if let shard {
+                do {
+                    options.shard = try ShardSelection.parse(shard, key: runKey)
+                } catch let error as ShardSelection.ParseError {
+                    throw ValidationError(error.message)
+                }
+            }
             summary = try Runner().run(spec, options: options) { event in
                 switch event {
                 case .generatingDataset(let count, let directory): progress.note("generating \(count) synthetic faces in \(directory.path)")
@@ -107,6 +124,20 @@ struct RunCommand: ParsableCommand {
             }
         } catch {
             throw report(error)
+        }
+        if let shard = summary.shard, summary.shard?.done != summary.shard?.count {
+            // One shard's part is stored; the run is finished by its last shard.
+            switch format {
+            case .json: print(try JSONOutput.string(RunSummaryJSON(summary)))
+            case .table:
+                print("\(summary.experiment) run \(summary.runNumber): shard \(shard.index) of \(shard.count) stored; \(shard.done) of \(shard.count) shards done (the last computes metrics and reports)")
+                for variant in summary.variants where variant.failed != nil { print("FAILED \(variant.name): \(variant.failed ?? "")") }
+                print("database: \(summary.database)")
+            }
+            if summary.variants.contains(where: { $0.failed != nil }) {
+                throw ExitCode(summary.variants.allSatisfy { $0.failed != nil } ? ExitCodes.failure : ExitCodes.partialFailure)
+            }
+            return
         }
         switch format {
         case .json:

@@ -31,11 +31,13 @@ struct RunsCommand: ParsableCommand {
                 print(try JSONOutput.string(runs))
             case .table:
                 let formatter = ISO8601DateFormatter()
-                print("experiment  run  status                 variants  predictions  started")
+                print("experiment  run  status                 shards  variants  predictions  started")
                 for run in runs {
+                    let shards = run.shardCount.map { "\(run.shardsDone ?? 0)/\($0)" } ?? "-"
                     print([run.experiment.padding(toLength: 10, withPad: " ", startingAt: 0),
                            String(run.number).padding(toLength: 3, withPad: " ", startingAt: 0),
                            run.status.padding(toLength: 22, withPad: " ", startingAt: 0),
+                           shards.padding(toLength: 6, withPad: " ", startingAt: 0),
                            String(run.variants).padding(toLength: 8, withPad: " ", startingAt: 0),
                            String(run.predictions).padding(toLength: 11, withPad: " ", startingAt: 0),
                            formatter.string(from: run.startedAt)].joined(separator: "  "))

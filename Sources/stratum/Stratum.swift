@@ -13,7 +13,7 @@ struct Stratum: ParsableCommand {
         64 bad command line; 65 bad input (experiment file, manifest, image, model file).
         """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, MetricsCommand.self, CompareCommand.self, GateCommand.self, SlicesCommand.self, PredictCommand.self, ReportCommand.self, GalleryCommand.self, HistoryCommand.self, RunsCommand.self, ModelsCommand.self, DatasetCommand.self, ServeCommand.self, BenchCommand.self])
+        subcommands: [RunCommand.self, FinalizeCommand.self, MetricsCommand.self, CompareCommand.self, GateCommand.self, SlicesCommand.self, PredictCommand.self, ReportCommand.self, GalleryCommand.self, HistoryCommand.self, RunsCommand.self, ModelsCommand.self, DatasetCommand.self, ServeCommand.self, BenchCommand.self])
 
     static func main() {
         Allocator.retainFreedMemory()

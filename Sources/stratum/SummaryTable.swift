@@ -71,6 +71,8 @@ struct RunSummaryJSON: Encodable {
     var unreadable: [UnreadableSample]
     /// Wall time per stage (dataset, models, predictions, metrics, reports), in order.
     var stages: [Stage]
+    /// For one shard of a sharded run: its index, the shard count and how many are done.
+    var shard: ShardProgress?
     struct Stage: Encodable { var stage: String; var seconds: Double }
 
     init(_ summary: RunSummary) {
@@ -82,6 +84,7 @@ struct RunSummaryJSON: Encodable {
         variants = summary.variants.map { Variant(name: $0.name, kind: $0.kind, status: $0.failed == nil ? "completed" : "failed", error: $0.failed) }
         accuracy = summary.accuracies.map { Cell(variant: $0.variant, slice: $0.slice, n: $0.n, accuracy: $0.accuracy, ciLow: $0.interval?.low, ciHigh: $0.interval?.high) }
         unreadable = summary.unreadable
+        shard = summary.shard
         stages = summary.stageSeconds.map { Stage(stage: $0.stage, seconds: ($0.seconds * 1000).rounded() / 1000) }
     }
 }

@@ -38,6 +38,14 @@ import Testing
         }
         func run(experiment: String?, number: Int?) throws -> (experiment: String, run: StoredRun) { try base.run(experiment: experiment, number: number) }
         func listRuns(experiment: String?) throws -> [RunListing] { try base.listRuns(experiment: experiment) }
+        func joinShardedRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, key: String?,
+                            shardCount: Int, shardIndex: Int, lease: RunLease, now: Date) throws -> ShardJoin {
+            try base.joinShardedRun(experiment: name, spec: spec, specHash: specHash, gitCommit: gitCommit, key: key,
+                                    shardCount: shardCount, shardIndex: shardIndex, lease: lease, now: now)
+        }
+        func finishShard(_ runID: RunID, index: Int, now: Date) throws -> (done: Int, total: Int) { try base.finishShard(runID, index: index, now: now) }
+        func shardHeartbeat(_ runID: RunID, index: Int, at time: Date) throws { try base.shardHeartbeat(runID, index: index, at: time) }
+        func shards(runID: RunID) throws -> [StoredShard] { try base.shards(runID: runID) }
         func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
             try base.storeDataset(manifestPath: manifestPath, manifestHash: manifestHash, labelColumn: labelColumn, labels: labels, samples: samples, runID: runID)
         }

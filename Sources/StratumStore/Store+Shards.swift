@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+
+/// What a shard of a sharded run is doing.
+public enum ShardStatus: String, Codable, Sendable, DatabaseValueConvertible {
+    case running
+    /// Its predictions are all stored.
+    case completed
+    /// Its process died before it finished; the shard can be run again.
+    case interrupted
+}
+
+/// One shard of a sharded run as stored.
+public struct StoredShard: Sendable, Equatable {
+    public var index: Int
+    public var status: ShardStatus
+    public var lease: RunLease
+    public var heartbeatAt: Date
+    public var startedAt: Date
+    public var finishedAt: Date?
+}
+
+/// What joining a sharded run found.
+public struct ShardJoin: Sendable {
+    public var run: StoredRun
+    /// This shard created the run (it was the first to arrive).
+    public var created: Bool
+    /// This shard's predictions were already all stored (by an earlier attempt).
+    public var shardAlreadyDone: Bool
+}
+
+/// A shard cannot join the run it asks for; says why.
+public struct ShardRefusal: Error, CustomStringConvertible, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+struct RunShardRecord: Codable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "runShard"
+    var runId: Int64
+    var shardIndex: Int
+    var status: ShardStatus
+    var pid: Int32
+    var leaseHost: String
+    var leaseProcessSpace: String
+    var leaseProcessStart: String
+    var heartbeatAt: Date
+    var startedAt: Date
+    var finishedAt: Date?
+
+    var lease: RunLease { RunLease(host: leaseHost, processSpace: leaseProcessSpace, pid: pid, processStart: leaseProcessStart) }
+    var stored: StoredShard {
+        StoredShard(index: shardIndex, status: status, lease: lease, heartbeatAt: heartbeatAt, startedAt: startedAt, finishedAt: finishedAt)
+    }
+}
+
+extension Store {
+    /// Creates or joins, in one transaction, the sharded run that shard `shardIndex` of
+    /// `shardCount` belongs to: the run of `experiment` with this `key`, or, without a key,
+    /// the experiment's latest sharded run with as many shards that has not finished. The
+    /// first shard to arrive creates it (taking the next run number); the others must bring
+    /// the same experiment file (`specHash`) and shard count, else a `ShardRefusal`. A shard
+    /// whose earlier attempt died is taken over; one still alive elsewhere is refused.
+    public func joinShardedRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, key: String?,
+                               shardCount: Int, shardIndex: Int, lease: RunLease = .current, now: Date = Date()) throws -> ShardJoin {
+        guard shardCount >= 1, (0..<shardCount).contains(shardIndex) else {
+            throw ShardRefusal("shard \(shardIndex) of \(shardCount) does not exist (shards are numbered 0…\(shardCount - 1))")
+        }
+        return try writer.write { db in
+            var experiment = try ExperimentRecord.filter(Column("name") == name).fetchOne(db)
+                ?? { var record = ExperimentRecord(id: nil, name: name, createdAt: now); try record.insert(db); return record }()
+            let experimentID = experiment.id ?? 0
+            experiment.id = experimentID
+            let open = [RunStatus.running, .interrupted].map(\.rawValue)
+            var candidate: RunRecord?
+            if let key {
+                candidate = try RunRecord.filter(Column("experimentId") == experimentID && Column("shardKey") == key).fetchOne(db)
+            } else {
+                candidate = try RunRecord.filter(Column("experimentId") == experimentID && Column("shardCount") == shardCount && open.contains(Column("status")))
+                    .order(Column("number").desc).fetchOne(db)
+            }
+            var created = false
+            var run: RunRecord
+            if let found = candidate {
+                run = found
+                guard run.shardCount == shardCount else {
+                    throw ShardRefusal("run \(run.number) of '\(name)' has \(run.shardCount.map(String.init) ?? "no") shards, not \(shardCount)")
+                }
+                guard run.specHash == specHash else {
+                    throw ShardRefusal("the experiment file differs from the one run \(run.number) of '\(name)' started with (every shard must use the same file)")
+                }
+                guard open.contains(run.status.rawValue) else {
+                    throw ShardRefusal("run \(run.number) of '\(name)' is \(run.status.rawValue); its shards cannot run again (start a new run with another key)")
+                }
+            } else {
+                let last = try Int.fetchOne(db, sql: "SELECT MAX(number) FROM run WHERE experimentId = ?", arguments: [experimentID]) ?? 0
+                run = RunRecord(id: nil, experimentId: experimentID, number: last + 1, status: .running, startedAt: now, finishedAt: nil, spec: spec,
+                                specHash: specHash, gitCommit: gitCommit, datasetId: nil, pid: lease.pid, error: nil, leaseHost: lease.host,
+                                leaseProcessSpace: lease.processSpace, leaseProcessStart: lease.processStart, heartbeatAt: now,
+                                shardCount: shardCount, shardKey: key)
+                try run.insert(db)
+                created = true
+            }
+            let runID = run.id ?? 0
+            var alreadyDone = false
+            if var shard = try RunShardRecord.filter(Column("runId") == runID && Column("shardIndex") == shardIndex).fetchOne(db) {
+                switch shard.status {
+                case .completed:
+                    alreadyDone = true
+                case .running where shard.lease.isAlive(heartbeat: shard.heartbeatAt, now: now, observer: lease):
+                    throw ShardRefusal("shard \(shardIndex) of run \(run.number) of '\(name)' is already running (pid \(shard.pid) on \(shard.leaseHost))")
+                case .running, .interrupted:
+                    shard.status = .running
+                    shard.pid = lease.pid; shard.leaseHost = lease.host; shard.leaseProcessSpace = lease.processSpace
+                    shard.leaseProcessStart = lease.processStart; shard.heartbeatAt = now; shard.startedAt = now; shard.finishedAt = nil
+                    try shard.update(db)
+                }
+            } else {
+                try RunShardRecord(runId: runID, shardIndex: shardIndex, status: .running, pid: lease.pid, leaseHost: lease.host,
+                                   leaseProcessSpace: lease.processSpace, leaseProcessStart: lease.processStart, heartbeatAt: now,
+                                   startedAt: now, finishedAt: nil).insert(db)
+            }
+            if run.status == .interrupted {
+                try db.execute(sql: "UPDATE run SET status = ?, finishedAt = NULL, error = NULL WHERE id = ?", arguments: [RunStatus.running, runID])
+                run.status = .running
+                run.error = nil
+            }
+            return ShardJoin(run: run.stored(experiment: name), created: created, shardAlreadyDone: alreadyDone)
+        }
+    }
+
+    /// Marks a shard's predictions all stored; returns how many of the run's shards are done.
+    public func finishShard(_ runID: RunID, index: Int, now: Date = Date()) throws -> (done: Int, total: Int) {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE runShard SET status = ?, finishedAt = ? WHERE runId = ? AND shardIndex = ?",
+                           arguments: [ShardStatus.completed, now, runID, index])
+            let done = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runShard WHERE runId = ? AND status = ?", arguments: [runID, ShardStatus.completed]) ?? 0
+            let total = try Int.fetchOne(db, sql: "SELECT shardCount FROM run WHERE id = ?", arguments: [runID]) ?? 0
+            return (done, total)
+        }
+    }
+
+    /// Renews a running shard's lease.
+    public func shardHeartbeat(_ runID: RunID, index: Int, at time: Date = Date()) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE runShard SET heartbeatAt = ? WHERE runId = ? AND shardIndex = ? AND status = ?",
+                           arguments: [time, runID, index, ShardStatus.running])
+        }
+    }
+
+    /// The shards that have joined a run, by index.
+    public func shards(runID: RunID) throws -> [StoredShard] {
+        try read { db in
+            try RunShardRecord.filter(Column("runId") == runID).order(Column("shardIndex")).fetchAll(db).map(\.stored)
+        }
+    }
+
+    /// Marks running shards whose holder is gone as interrupted (inside a write transaction);
+    /// returns the ids of sharded runs that still have a live shard.
+    static func reconcileShards(_ db: Database, observer: RunLease, now: Date) throws -> Set<Int64> {
+        var live = Set<Int64>()
+        for shard in try RunShardRecord.filter(Column("status") == ShardStatus.running.rawValue).fetchAll(db) {
+            if shard.lease.isAlive(heartbeat: shard.heartbeatAt, now: now, observer: observer) {
+                live.insert(shard.runId)
+            } else {
+                try db.execute(sql: "UPDATE runShard SET status = ? WHERE runId = ? AND shardIndex = ?",
+                               arguments: [ShardStatus.interrupted, shard.runId, shard.shardIndex])
+            }
+        }
+        return live
+    }
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import Foundation
+import StratumRunner
+import StratumStatistics
+
+struct FinalizeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finalize",
+        abstract: "Compute the metrics and reports of a sharded run whose shards are all done.",
+        discussion: """
+        The last shard of a sharded run (`stratum run --shard`) does this itself; `finalize` is for a run
+        whose last shard died after storing its predictions (running that shard again works too). It
+        refuses a run that still has shards to run, naming them, and one whose experiment file or
+        manifest changed. Exit codes: 0 done; 1 failure (or shards still to run); 64 bad command line;
+        65 bad input.
+        """)
+
+    @Argument(help: "The experiment file (YAML) the shards ran.")
+    var experiment: String
+
+    @Argument(help: "The run number (default: the experiment's latest run).")
+    var number: Int?
+
+    @Option(help: "The SQLite file (default: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder, else ./stratum.sqlite).")
+    var db: String?
+
+    @Option(help: "The reports folder.")
+    var reports: String = "Reports"
+
+    @Option(help: "Bootstrap resamples for the intervals of metrics that are not proportions (0: none).")
+    var resamples: Int = BootstrapSettings().resamples
+
+    @Option(help: "Seed of the bootstrap (the same seed gives the same intervals).")
+    var seed: UInt64 = BootstrapSettings().seed
+
+    @Option(help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    func validate() throws {
+        guard (0...BootstrapSettings.maximumResamples).contains(resamples) else {
+            throw ValidationError("--resamples must be in 0…\(BootstrapSettings.maximumResamples)")
+        }
+    }
+
+    func run() throws {
+        let summary: RunSummary
+        do {
+            let spec = try ExperimentSpec.load(URL(fileURLWithPath: experiment))
+            var options = RunOptions(database: URL(fileURLWithPath: StoreOptions.resolve(db)), reportsRoot: URL(fileURLWithPath: reports))
+            options.bootstrap = BootstrapSettings(resamples: resamples, seed: seed)
+            summary = try Runner().finalize(spec, run: number, options: options)
+        } catch {
+            throw report(error)
+        }
+        switch format {
+        case .json: print(try JSONOutput.string(RunSummaryJSON(summary)))
+        case .table: print(SummaryTable.render(summary, allSlices: false))
+        }
+        if let reportError = summary.reportError {
+            Terminal.error("error: the run is stored, but drawing its reports failed: \(reportError)")
+            throw ExitCode(ExitCodes.failure)
+        }
+    }
+}
