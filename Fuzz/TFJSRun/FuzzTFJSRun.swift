@@ -9,6 +9,9 @@ import StratumModelTFJS
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    // A model may ask for any amount of arithmetic; past 100 MFLOP in one op it is an error
+    // here, so that an expensive (not a looping) model is not reported as a hang.
+    ComputeLimit.maximumFlopsPerOp = 100_000_000
     let modelFile = writeModelFolder(fuzzBytes(data, size))
     guard let model = try? TFJSModel(contentsOf: modelFile) else { return 0 }
     let shape = model.inputShape.map { $0 <= 0 ? 1 : $0 }

@@ -36,10 +36,14 @@ public enum Convolution {
             let y = try conv2d(input, filter: filter, bias: bias, strides: strides, dilations: dilations, padding: padding, simd: simd)
             return Elementwise.activate(try Elementwise.binary(y, residual, .add), activation)
         }
+        // Sizes come from model files: bounded before allocating or computing.
+        guard Tensor.checkedCount([n, oh, ow, oc]) != nil, Tensor.checkedCount([oh, ow, kh, kw, c]) != nil else {
+            throw EngineError.shapeMismatch("conv2d output \([n, oh, ow, oc]) or its windows exceed \(Tensor.maxElements) values")
+        }
+        let patch = kh * kw * c
+        FlopCounter.shared.add(try ComputeLimit.check(n, oh, ow, patch, oc, op: "conv2d"))
         // Every output and im2col value is written below (GEMM with β = 0), so no zero-fill.
         var output = [Float](unsafeUninitializedCapacity: n * oh * ow * oc) { _, count in count = n * oh * ow * oc }
-        let patch = kh * kw * c
-        FlopCounter.shared.add(2 * n * oh * ow * patch * oc)
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
         let fused = simd ? activation.clampBounds : nil
         if let fused, !pointwise {
@@ -160,7 +164,10 @@ public enum Convolution {
         let oc = c * mult
         if let bias, bias.count != oc { throw EngineError.shapeMismatch("depthwise bias has \(bias.count) values for \(oc) channels") }
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
-        FlopCounter.shared.add(2 * n * oh * ow * kh * kw * oc)
+        guard Tensor.checkedCount([n, oh, ow, oc]) != nil else {
+            throw EngineError.shapeMismatch("depthwise conv output \([n, oh, ow, oc]) exceeds \(Tensor.maxElements) values")
+        }
+        FlopCounter.shared.add(try ComputeLimit.check(n, oh, ow, kh, kw, oc, op: "depthwise conv"))
         if simd, mult == 1, c % 8 == 0, let fused = activation.clampBounds {
             // The kernel writes every output value, so no zero-fill.
             let total = n * oh * ow * oc

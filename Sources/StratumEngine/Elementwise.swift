@@ -121,8 +121,9 @@ public enum Elementwise {
         let (kb, n) = transposeB ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
         guard k == kb else { throw EngineError.shapeMismatch("matmul inner dimensions differ: \(a.shape) × \(b.shape)") }
         if let bias, bias.count != n { throw EngineError.shapeMismatch("matmul bias has \(bias.count) values for \(n) columns") }
+        guard Tensor.checkedCount([m, n]) != nil else { throw EngineError.shapeMismatch("matmul output [\(m), \(n)] exceeds \(Tensor.maxElements) values") }
+        FlopCounter.shared.add(try ComputeLimit.check(m, n, k, op: "matmul"))
         var out = [Float](repeating: 0, count: m * n)
-        FlopCounter.shared.add(2 * m * n * k)
         left.data.withUnsafeBufferPointer { x in
             b.data.withUnsafeBufferPointer { y in
                 out.withUnsafeMutableBufferPointer { z in

@@ -13,6 +13,10 @@ public enum Pooling {
         guard input.rank == 4 else { throw EngineError.shapeMismatch("pooling needs NHWC input, got \(input.shape)") }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: window, strides: strides, dilations: (1, 1))
+        guard Tensor.checkedCount([n, oh, ow, c]) != nil else {
+            throw EngineError.shapeMismatch("pooling output \([n, oh, ow, c]) exceeds \(Tensor.maxElements) values")
+        }
+        _ = try ComputeLimit.check(n, oh, ow, c, window.0, window.1, op: "pooling")
         if simd && c % 8 == 0 {
             let output = [Float](unsafeUninitializedCapacity: n * oh * ow * c) { y, count in
                 input.data.withUnsafeBufferPointer { x in

@@ -239,7 +239,9 @@ extension TFJSTests {
 @Suite struct TFJSFuzzRegressionTests {
     static let inputs: [String] = ["tfjs", "tfjs-run"].flatMap { target in
         let folder = TestSupport.repositoryRoot.appendingPathComponent("Fuzz/regressions/\(target)")
-        return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted().map { "\(target)/\($0)" }
+        // `slow-*` inputs were too slow, not crashes: the fuzz script replays them under its
+        // per-op compute limit (ComputeLimit), which a parallel test run cannot set globally.
+        return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { !$0.hasPrefix("slow-") }.sorted().map { "\(target)/\($0)" }
     }
 
     @Test func everyRegressionIsPresent() {
