@@ -22,7 +22,7 @@ func report(_ error: Error) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
     let isInputError = error is ExperimentError || error is ManifestError || error is ImageError || error is SliceBuildError
         || error is RegistryError || error is SliceExpressionError || error is LogisticModelError || error is FaceDatasetError
-        || error is PluginError || error is TFJSError || error is ONNXError || error is UnreadableImagesError || error is UnknownOptionError
+        || error is PluginError || error is TFJSError || error is ONNXError || error is StoreLocationError || error is UnreadableImagesError || error is UnknownOptionError
     Terminal.error("error: \(error)")
     if error is ResumeRefusal || error is ShardRefusal { return ExitCode(ExitCodes.failure) }
     return ExitCode(isInputError ? ExitCodes.dataError : ExitCodes.failure)

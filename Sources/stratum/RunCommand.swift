@@ -85,7 +85,7 @@ struct RunCommand: ParsableCommand {
         do {
             let spec = try ExperimentSpec.load(URL(fileURLWithPath: experiment))
             var options = RunOptions(
-                database: URL(fileURLWithPath: StoreOptions.resolve(db)), reportsRoot: URL(fileURLWithPath: reports),
+                database: URL(fileURLWithPath: try StoreOptions.resolve(db)), reportsRoot: URL(fileURLWithPath: reports),
                 batchSize: batchSize, refit: refit, strict: strict,
                 resume: resume ? (resumeRun.map { .number($0) } ?? .latest) : nil)
             options.chunkSize = chunkSize

@@ -17,7 +17,8 @@ struct RunsCommand: ParsableCommand {
     var format: OutputFormat = .table
 
     func run() throws {
-        let db = StoreOptions.resolve(self.db)
+        let db: String
+        do { db = try StoreOptions.resolve(self.db) } catch { throw report(error) }
         guard FileManager.default.fileExists(atPath: db) else {
             Terminal.error("error: no database at \(db) (run an experiment first, or pass --db)")
             throw ExitCode(ExitCodes.dataError)

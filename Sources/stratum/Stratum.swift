@@ -34,16 +34,21 @@ struct StoreOptions: ParsableArguments {
     /// The one rule every command (`run` included) uses: `--db`, else `$STRATUM_DB`, else
     /// `Experiments/stratum.sqlite` when the current folder has an `Experiments` folder, else
     /// `stratum.sqlite` in the current folder.
-    static func resolve(_ db: String?) -> String {
-        if let db { return db }
-        if let environment = ProcessInfo.processInfo.environment["STRATUM_DB"], !environment.isEmpty { return environment }
+    /// A `scheme://` location (e.g. `postgres://…`) is refused, not taken as a file name.
+    static func resolve(_ db: String?) throws -> String {
+        if let db { try RunStores.refuseUnsupportedURL(db); return db }
+        if let environment = ProcessInfo.processInfo.environment["STRATUM_DB"], !environment.isEmpty {
+            try RunStores.refuseUnsupportedURL(environment)
+            return environment
+        }
         var isFolder: ObjCBool = false
         let experiments = FileManager.default.fileExists(atPath: "Experiments", isDirectory: &isFolder) && isFolder.boolValue
         return experiments ? "Experiments/stratum.sqlite" : "stratum.sqlite"
     }
 
     func open() throws -> any RunStore {
-        let db = Self.resolve(self.db)
+        let db: String
+        do { db = try Self.resolve(self.db) } catch { throw report(error) }
         guard FileManager.default.fileExists(atPath: db) else {
             Terminal.error("error: no database at \(db) (run an experiment first, or pass --db or set STRATUM_DB; the default is Experiments/stratum.sqlite when ./Experiments exists, else ./stratum.sqlite)")
             throw ExitCode(ExitCodes.dataError)

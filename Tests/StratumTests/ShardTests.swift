@@ -158,4 +158,16 @@ import Testing
         let listing = try Store(readingOnly: database.path).listRuns()
         #expect(listing.count == 1 && listing[0].shardsDone == 1)
     }
+
+    /// A `postgres://` location is refused by name, not created as a SQLite file called `postgres:`.
+    @Test func aPostgresURLIsRefusedNotTakenForAFile() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        for arguments in [["runs", "--db", "postgres://stratum@db/runs"], ["history", "faces", "--db", "postgresql://h/x", "--metric", "accuracy"]] {
+            let result = try CLITests.run(arguments, in: directory)
+            #expect(result.status == 65 && result.stderr.contains("PostgreSQL stores are not supported yet"), "\(arguments): \(result.stderr)")
+        }
+        let viaEnvironment = try CLITests.run(["runs"], in: directory, environment: ["STRATUM_DB": "postgres://h/x"])
+        #expect(viaEnvironment.status == 65, "\(viaEnvironment.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
 }
