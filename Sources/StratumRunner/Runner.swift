@@ -70,13 +70,8 @@ public struct Runner: Sendable {
         for variant in spec.variants {
             try registry.loader(for: variant.kind).checkOptions(variant.options, variant: variant.name)
         }
-        var stages: [(String, Double)] = []
-        var stageStart = Date()
-        func endStage(_ name: String) {
-            let now = Date()
-            stages.append((name, now.timeIntervalSince(stageStart)))
-            stageStart = now
-        }
+        let clock = StageClock()
+        func endStage(_ name: String) { clock.end(name) }
         let dataset = try DatasetPreparation.load(spec, events: events)
         let splitSamples = dataset.samples(inSplit: spec.split)
         guard !splitSamples.isEmpty else {
@@ -144,7 +139,7 @@ public struct Runner: Sendable {
                     return RunSummary(
                         experiment: spec.name, runNumber: run.number, runID: runID, status: RunStatus.running.rawValue, database: databaseURL.path,
                         reportDirectory: reportDirectory, variants: variants.map { VariantOutcome(name: $0.name, kind: $0.kind, failed: $0.failure) },
-                        slices: [], accuracies: [], reports: [], reportError: nil, unreadable: found, stageSeconds: stages, shard: shardProgress)
+                        slices: [], accuracies: [], reports: [], reportError: nil, unreadable: found, stageSeconds: clock.stages, shard: shardProgress)
                 }
                 // The last shard: a variant that failed in any shard failed for the run, and the
                 // unreadable samples are every shard's.
@@ -160,7 +155,7 @@ public struct Runner: Sendable {
                                      unreadable: earlier, found: found, variants: variants, store: store, run: run, options: options,
                                      database: databaseURL, stopLease: lease.stop, endStage: endStage, events: events) {
                 $0.shard = shardProgress
-                $0.stageSeconds = stages
+                $0.stageSeconds = clock.stages
             }
         } catch {
             // A shard's error is its own: the run's other shards go on (the shard is seen as
@@ -219,13 +214,8 @@ public struct Runner: Sendable {
     /// the same). `number`: the run (default: the experiment's latest).
     public func finalize(_ spec: ExperimentSpec, run number: Int?, options: RunOptions = RunOptions(),
                          events: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws -> RunSummary {
-        var stages: [(String, Double)] = []
-        var stageStart = Date()
-        func endStage(_ name: String) {
-            let now = Date()
-            stages.append((name, now.timeIntervalSince(stageStart)))
-            stageStart = now
-        }
+        let clock = StageClock()
+        func endStage(_ name: String) { clock.end(name) }
         let dataset = try DatasetPreparation.load(spec, events: events)
         let splitSamples = dataset.samples(inSplit: spec.split)
         let databaseURL = Self.databaseURL(for: spec, options: options)
@@ -263,7 +253,7 @@ public struct Runner: Sendable {
         return try Self.complete(spec, dataset: dataset, evaluated: evaluated, sampleIDs: sampleIDs, unreadable: try store.unreadableSamples(runID: run.id),
                                  found: [], variants: variants, store: store, run: run, options: options, database: databaseURL,
                                  stopLease: {}, endStage: endStage, events: events) {
-            $0.stageSeconds = stages
+            $0.stageSeconds = clock.stages
         }
     }
 
@@ -329,5 +319,17 @@ enum ChildProcessPath {
     static func find(_ name: String) -> String? {
         let directories = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
         return directories.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
+
+/// Wall time per stage of a run, each stage ending where the next begins.
+final class StageClock {
+    private(set) var stages: [(stage: String, seconds: Double)] = []
+    private var start = Date()
+
+    func end(_ name: String) {
+        let now = Date()
+        stages.append((name, now.timeIntervalSince(start)))
+        start = now
     }
 }
