@@ -182,28 +182,34 @@ enum Kernels {
         let c = small.count / images, per = big.count / images
         let vectorLength = small.count == 1 ? 1 : c
         var out = big.data
-        out.withUnsafeMutableBufferPointer { o in
-            small.data.withUnsafeBufferPointer { v in
-                for image in 0..<images {
-                    let base = image * per, vectorBase = small.count == 1 ? 0 : image * c
-                    var i = base
-                    while i < base + per {
-                        for k in 0..<vectorLength {
-                            let p = o[i + k], q = v[vectorBase + (vectorLength == 1 ? 0 : k)]
-                            switch (op, swapped) {
-                            case (.add, _): o[i + k] = p + q
-                            case (.multiply, _): o[i + k] = p * q
-                            case (.subtract, false): o[i + k] = p - q
-                            case (.subtract, true): o[i + k] = q - p
-                            case (.divide, false): o[i + k] = p / q
-                            case (.divide, true): o[i + k] = q / p
-                            default: break
+        // One loop per operation, the operation inlined into it (no switch per element).
+        @inline(__always) func run(_ f: (Float, Float) -> Float) {
+            out.withUnsafeMutableBufferPointer { o in
+                small.data.withUnsafeBufferPointer { v in
+                    for image in 0..<images {
+                        let base = image * per, vector = v.baseAddress! + (small.count == 1 ? 0 : image * c)
+                        if vectorLength == 1 {
+                            let q = vector[0]
+                            for i in base..<(base + per) { o[i] = f(o[i], q) }
+                        } else {
+                            var i = base
+                            while i < base + per {
+                                for k in 0..<vectorLength { o[i + k] = f(o[i + k], vector[k]) }
+                                i += vectorLength
                             }
                         }
-                        i += vectorLength
                     }
                 }
             }
+        }
+        switch (op, swapped) {
+        case (.add, _): run(+)
+        case (.multiply, _): run(*)
+        case (.subtract, false): run(-)
+        case (.subtract, true): run { p, q in q - p }
+        case (.divide, false): run(/)
+        case (.divide, true): run { p, q in q / p }
+        default: return try Elementwise.binary(x, y, op)
         }
         return Tensor(shape: big.shape, data: out)
     }
