@@ -100,9 +100,12 @@ stale() {
 # build_module NAME "extra flags" SOURCES...: one object + swiftmodule per package module.
 build_module() {
     local name=$1 extra=$2; shift 2
-    local object="$OBJ/$name.o"
+    local object="$OBJ/$name.o" dependency dependencies=()
+    # A module is rebuilt when a module it imports was (its types' layout may have changed):
+    # an object compiled against an older interface miscompiles silently.
+    for dependency in $(module_dependencies "$name"); do dependencies+=("$OBJ/$dependency.o"); done
     # shellcheck disable=SC2086
-    if stale "$object" "$@" "$STAMP"; then
+    if stale "$object" "$@" "${dependencies[@]}" "$STAMP"; then
         log "== compiling module $name"
         local start=$SECONDS
         "${NICE[@]}" swiftc "${SWIFTFLAGS[@]}" $extra -I "$OBJ" -module-name "$name" \
@@ -112,6 +115,20 @@ build_module() {
         touch "$object"
         log "   $name: $((SECONDS - start)) s"
     fi
+}
+
+# The package modules each module imports (as Package.swift says), for rebuilds.
+module_dependencies() {
+    case "$1" in
+        StratumImaging) echo StratumCore ;;
+        StratumData) echo StratumCore StratumImaging ;;
+        StratumEngine) echo StratumEngineSIMD ;;
+        StratumModelTFJS) echo StratumCore StratumEngine ;;
+        StratumModelProcess) echo StratumCore ;;
+        StratumONNXProto) echo SwiftProtobuf ;;
+        StratumModelONNX) echo StratumCore StratumEngine StratumONNXProto SwiftProtobuf ;;
+        StratumRunner) echo StratumCore StratumData Yams ;;
+    esac
 }
 
 module_built=" "
