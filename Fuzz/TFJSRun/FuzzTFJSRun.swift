@@ -12,6 +12,9 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // A model may ask for any amount of arithmetic; past 100 MFLOP in one op it is an error
     // here, so that an expensive (not a looping) model is not reported as a hang.
     ComputeLimit.maximumFlopsPerOp = 100_000_000
+    // Likewise memory: at most 64 MiB per tensor, so that two live tensors stay far below the
+    // fuzzer's 2 GiB RSS limit (the engine's default is 1 GiB per tensor).
+    Tensor.maxElements = 1 << 24
     let modelFile = writeModelFolder(fuzzBytes(data, size))
     guard let model = try? TFJSModel(contentsOf: modelFile) else { return 0 }
     let shape = model.inputShape.map { $0 <= 0 ? 1 : $0 }

@@ -24,7 +24,10 @@ public enum Elementwise {
         case .maximum: f = { Swift.max($0, $1) }
         case .minimum: f = { Swift.min($0, $1) }
         }
-        let count = shape.reduce(1, *)
+        // Two small inputs can broadcast to a huge output ([n, 1] with [1, m]): bounded first.
+        guard let count = Tensor.checkedCount(shape) else {
+            throw EngineError.shapeMismatch("broadcasting \(a.shape) with \(b.shape) gives more than \(Tensor.maxElements) values")
+        }
         if shapeA == shapeB {
             // Same shapes (residual additions): one tight loop, the common ops written out.
             var out = a.data

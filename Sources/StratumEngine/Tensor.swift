@@ -12,7 +12,9 @@ public struct Tensor: Sendable, Equatable {
 
     /// The most values an op may produce (1 GiB of float32): shapes computed from model files
     /// are checked against it before allocating.
-    public static let maxElements = 1 << 28
+    /// (A variable so that the fuzz harnesses can lower it to fit their memory limit; set it
+    /// before running models, never while they run.)
+    nonisolated(unsafe) public static var maxElements = 1 << 28
 
     /// The number of values of `shape`, or nil when a dimension is negative or the product
     /// overflows or exceeds `maxElements`.

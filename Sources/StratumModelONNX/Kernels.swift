@@ -130,7 +130,7 @@ enum Kernels {
     static func binary(_ a: Value, _ b: Value, _ op: Elementwise.Binary) throws -> Value {
         if case .int(let x) = a, case .int(let y) = b {
             let t = try Elementwise.binary(Tensor(shape: x.shape, data: x.data.map { Float($0) }), Tensor(shape: y.shape, data: y.data.map { Float($0) }), .add)
-            // Shapes broadcast as floats; values are computed as integers.
+            // Shapes broadcast (and are bounded) as floats; values are computed as integers.
             let shape = t.shape
             let xs = broadcast(x, to: shape), ys = broadcast(y, to: shape)
             let data: [Int] = zip(xs, ys).map { p, q in
