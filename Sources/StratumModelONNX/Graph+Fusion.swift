@@ -187,6 +187,47 @@ extension Graph {
         }
     }
 
+    /// PyTorch's `x.view(x.size(0), -1)` exports as Reshape(x, Concat(Unsqueeze(Gather(Shape(x),
+    /// 0)), [-1])): a reshape target computed from x's own live batch size. Where every computed
+    /// piece of a Reshape's target is `Unsqueeze(Gather(Shape(data), i))` at position i of the
+    /// target, on the Reshape's own data, that piece is ONNX's 0 ("copy this dimension"), so the
+    /// target is a constant, folded here at load; the Shape/Gather/Unsqueeze/Concat nodes no
+    /// longer run.
+    mutating func foldShapeChains() {
+        var producer: [Int: Int] = [:]
+        for (index, node) in nodes.enumerated() { for slot in node.outputs { producer[slot] = index } }
+        func scalar(_ slot: Int?) -> Int? {
+            guard let slot, let value = constants[slot]?.graphInts(), value.data.count == 1, value.shape.count <= 1 else { return nil }
+            return value.data[0]
+        }
+        for r in nodes.indices where nodes[r].op == "Reshape" && nodes[r].domain.isEmpty && nodes[r].inputs.count >= 2 {
+            guard let data = nodes[r].inputs[0], let targetSlot = nodes[r].inputs[1], constants[targetSlot] == nil,
+                  nodes[r].attributes.int("allowzero", 0) == 0, let concat = producer[targetSlot], nodes[concat].op == "Concat",
+                  nodes[concat].attributes.int("axis", 0) == 0 else { continue }
+            var target: [Int] = []
+            var folded = true
+            for part in nodes[concat].inputs {
+                guard let part else { folded = false; break }
+                if let value = constants[part]?.graphInts(), value.shape.count == 1 { target += value.data; continue }
+                guard let unsqueeze = producer[part], nodes[unsqueeze].op == "Unsqueeze",
+                      (nodes[unsqueeze].attributes.ints("axes") ?? (nodes[unsqueeze].inputs.count > 1 ? scalar(nodes[unsqueeze].inputs[1]).map { [$0] } : nil)) == [0],
+                      let gathered = nodes[unsqueeze].inputs.first ?? nil, let gather = producer[gathered], nodes[gather].op == "Gather",
+                      nodes[gather].attributes.int("axis", 0) == 0, nodes[gather].inputs.count == 2,
+                      let index = nodes[gather].inputs[1].flatMap({ constants[$0]?.graphInts() }), index.shape.isEmpty, index.data == [target.count],
+                      let shapeSlot = nodes[gather].inputs[0], let shape = producer[shapeSlot], nodes[shape].op == "Shape",
+                      nodes[shape].inputs.first == data, !nodes[shape].attributes.has("start"), !nodes[shape].attributes.has("end") else {
+                    folded = false
+                    break
+                }
+                target.append(0)
+            }
+            guard folded else { continue }
+            names.append("\(names[targetSlot]) (folded at load)")
+            constants.append(.int(IntTensor(vector: target)))
+            nodes[r].inputs[1] = names.count - 1
+        }
+    }
+
     /// A Pad node's amounts when they and its constant value (zero) are known at load.
     private func constantPads(_ node: Node) -> [Int]? {
         if node.inputs.count > 3, node.inputs[3] != nil { return nil }  // opset 18 axes

@@ -29,7 +29,7 @@ struct Graph: @unchecked Sendable {
     let opset: Int
     var nodes: [Node]
     var constants: [Value?]
-    let names: [String]
+    var names: [String]
     let inputSlot: Int
     let inputName: String
     /// Every runtime input, in declaration order (the first is `inputName`).
@@ -131,6 +131,7 @@ struct Graph: @unchecked Sendable {
         externalDataFiles = decoder.externalPaths
         try prepareConvolutions()
         try fuse()
+        foldShapeChains()
         try replan()
         for index in schedule {
             let node = self.nodes[index]
@@ -240,6 +241,9 @@ struct Graph: @unchecked Sendable {
         }
         return output
     }
+
+    /// The op types of the nodes the output needs, in schedule order.
+    var scheduledOps: [String] { schedule.map { nodes[$0].op } }
 
     /// Whether the output comes straight from a Softmax (or an ML classifier that normalises),
     /// so that it already holds probabilities.

@@ -149,6 +149,9 @@ public struct ONNXModel: Sendable {
     /// Per-op timings collected so far when `STRATUM_PROFILE` is set (empty otherwise).
     public static var profile: String { ONNXProfile.shared.report() }
 
+    /// The op types of the nodes that run for the output, in order (after folding and fusion).
+    public var scheduledOps: [String] { graph.scheduledOps }
+
     /// The op types of the nodes that run, sorted (for `stratum models` and diagnostics).
     public var opTypes: [String] { Array(Set(graph.nodes.map(\.op))).sorted() }
 }

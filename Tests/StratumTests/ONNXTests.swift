@@ -88,6 +88,15 @@ import Testing
         return out
     }
 
+    /// PyTorch's `x.view(x.size(0), -1)` chain is folded at load: no Shape node runs.
+    @Test func theViewShapeChainIsFoldedAtLoad() throws {
+        for name in ["shape_chain_view", "shape_chain_view_op11"] {
+            let testCase = try #require(Self.cases.first { $0.name == name })
+            let model = try ONNXModel(contentsOf: Self.fixtures.appendingPathComponent(testCase.model))
+            #expect(!model.scheduledOps.contains("Shape") && model.scheduledOps.contains("Reshape"), "\(name): \(model.scheduledOps)")
+        }
+    }
+
     /// The demo's tf2onnx export gives TF.js's numbers through the `onnx` kind.
     @Test func theDemoExportAgreesWithItsTFJSOriginal() throws {
         let images = try FileManager.default.contentsOfDirectory(at: TestSupport.fixtures.appendingPathComponent("tfjs/images"), includingPropertiesForKeys: nil)
