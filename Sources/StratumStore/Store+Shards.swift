@@ -156,9 +156,11 @@ extension Store {
         }
     }
 
-    /// Marks running shards whose holder is gone as interrupted (inside a write transaction);
-    /// returns the ids of sharded runs that still have a live shard.
-    static func reconcileShards(_ db: Database, observer: RunLease, now: Date) throws -> Set<Int64> {
+    /// Marks running shards whose holder is gone as interrupted (inside a write transaction).
+    /// Returns, for each sharded run with no live shard, why it is stuck — a shard died, or
+    /// every shard finished but the metrics were never computed — or nil when it is only
+    /// waiting for shards that have not started yet (a job array run a few at a time).
+    static func reconcileShards(_ db: Database, observer: RunLease, now: Date) throws -> [Int64: String?] {
         var live = Set<Int64>()
         for shard in try RunShardRecord.filter(Column("status") == ShardStatus.running.rawValue).fetchAll(db) {
             if shard.lease.isAlive(heartbeat: shard.heartbeatAt, now: now, observer: observer) {
@@ -168,6 +170,24 @@ extension Store {
                                arguments: [ShardStatus.interrupted, shard.runId, shard.shardIndex])
             }
         }
-        return live
+        var stuck: [Int64: String?] = [:]
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT r.id, r.shardCount,
+                   (SELECT COUNT(*) FROM runShard s WHERE s.runId = r.id AND s.status = 'completed') AS done,
+                   (SELECT GROUP_CONCAT(s.shardIndex) FROM runShard s WHERE s.runId = r.id AND s.status = 'interrupted') AS dead
+            FROM run r WHERE r.shardCount IS NOT NULL AND r.status = 'running'
+            """)
+        for row in rows {
+            let id: Int64 = row["id"]
+            guard !live.contains(id) else { continue }
+            if let dead: String = row["dead"] {
+                stuck[id] = "the process of shard \(dead) ended before it finished (run it again to continue)"
+            } else if (row["done"] as Int) >= (row["shardCount"] as Int) {
+                stuck[id] = "every shard finished, but the last one ended before computing metrics (stratum finalize)"
+            } else {
+                stuck[id] = .some(nil)
+            }
+        }
+        return stuck
     }
 }

@@ -191,17 +191,19 @@ public final class Store: Sendable {
     public func reconcileInterruptedRuns(observer: RunLease = .current, now: Date = Date()) throws -> [StoredRun] {
         guard !isReadOnly else { return [] }
         return try writer.write { db in
-            // A sharded run lives while any of its shards does (each holds its own lease).
-            let liveSharded = try Self.reconcileShards(db, observer: observer, now: now)
+            // A sharded run lives while any of its shards does (each holds its own lease), and
+            // waits (still running) while shards that never started are to come.
+            let stuckSharded = try Self.reconcileShards(db, observer: observer, now: now)
             let stale = try RunRecord.filter(Column("status") == RunStatus.running.rawValue).fetchAll(db).filter { run in
-                if run.shardCount != nil, let id = run.id { return !liveSharded.contains(id) }
+                if run.shardCount != nil, let id = run.id { return stuckSharded[id].map { $0 != nil } ?? false }
                 guard let lease = run.lease else { return kill(run.pid, 0) != 0 }
                 return !lease.isAlive(heartbeat: run.heartbeatAt, now: now, observer: observer)
             }
             for run in stale {
-                let holder = run.shardCount != nil ? "every shard's process" : run.lease.map { "pid \($0.pid) on \($0.host)" } ?? "pid \(run.pid)"
+                let holder = run.lease.map { "pid \($0.pid) on \($0.host)" } ?? "pid \(run.pid)"
+                let reason = run.id.flatMap { stuckSharded[$0] ?? nil } ?? "the process (\(holder)) ended before the run finished"
                 try db.execute(sql: "UPDATE run SET status = ?, error = COALESCE(error, ?) WHERE id = ?",
-                               arguments: [RunStatus.interrupted, "the process (\(holder)) ended before the run finished", run.id])
+                               arguments: [RunStatus.interrupted, reason, run.id])
             }
             let names = Dictionary(try Row.fetchAll(db, sql: "SELECT id, name FROM experiment").map { ($0["id"] as Int64, $0["name"] as String) },
                                    uniquingKeysWith: { a, _ in a })

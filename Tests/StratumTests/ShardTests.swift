@@ -123,6 +123,10 @@ import Testing
         // Three shards, then the fourth killed mid-way: the run waits; run again, it completes.
         let killed = directory.appendingPathComponent("killed.sqlite")
         #expect(try Self.runShards([0, 1, 3], of: 4, experiment: experiment, database: killed, in: directory) == [0, 0, 0])
+        // A shard not yet started is not a dead one: the run waits, still running.
+        let waiting = try Store(path: killed.path)
+        try waiting.reconcileInterruptedRuns()
+        #expect(try waiting.listRuns().map(\.status) == ["running"])
         let victim = try ResumeTests.start(["run", experiment.path, "--db", killed.path, "--quiet", "--chunk-size", "16", "--shard", "2/4"], in: directory)
         let deadline = Date().addingTimeInterval(60)
         // Kill it once some of its predictions are stored.
@@ -132,9 +136,11 @@ import Testing
         }
         if victim.isRunning { kill(victim.processIdentifier, SIGKILL) }
         victim.waitUntilExit()
-        let interrupted = try Store(readingOnly: killed.path).listRuns()[0]
+        let reconciled = try Store(path: killed.path)
+        try reconciled.reconcileInterruptedRuns()
+        let interrupted = try reconciled.listRuns()[0]
         #expect(victim.terminationReason == .uncaughtSignal, "shard 2 finished before it could be killed")
-        #expect(interrupted.status != "completed" && interrupted.shardsDone == 3, "\(interrupted)")
+        #expect(interrupted.status == "interrupted" && interrupted.shardsDone == 3 && interrupted.error?.contains("shard 2") == true, "\(interrupted)")
         // `finalize` refuses while shard 2 is missing, naming it.
         let refused = try CLITests.run(["finalize", experiment.path, "--db", killed.path], in: directory)
         #expect(refused.status == 1 && refused.stderr.contains("still to run: 2"), "\(refused.stderr)")
