@@ -56,7 +56,7 @@ extension Graph {
         case "HardSigmoid": return [Kernels.activate(try arg(0), .hardSigmoid(a.float("alpha", 0.2), a.float("beta", 0.5)))]
         case "HardSwish": return [Kernels.activate(try arg(0), .hardSwish)]
         case "Clip":
-            guard let (low, high) = clipBounds(node, constantsOnly: false, inputs: inputs) else { throw fail("Clip bounds are not known") }
+            guard let (low, high) = clipBounds(node, inputs: inputs) else { throw fail("Clip bounds are not known") }
             let x = try arg(0)
             if case .int(let t) = x {
                 return [.int(IntTensor(shape: t.shape, data: t.data.map { Layout.int(max(low, min(high, Float($0)))) }))]

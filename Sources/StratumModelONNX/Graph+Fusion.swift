@@ -300,7 +300,7 @@ extension Graph {
         case "HardSwish": return .hardSwish
         case "HardSigmoid": return .hardSigmoid(node.attributes.float("alpha", 0.2), node.attributes.float("beta", 0.5))
         case "Clip":
-            guard let (low, high) = clipBounds(node, constantsOnly: true) else { return nil }
+            guard let (low, high) = clipBounds(node) else { return nil }
             if low == 0 && high == 6 { return .relu6 }
             if low == 0 && high == .infinity { return .relu }
             return .clip(low, high)
@@ -308,8 +308,9 @@ extension Graph {
         }
     }
 
-    /// Clip's bounds: attributes (opset < 11) or inputs 1 and 2; nil when an input bound is not constant.
-    func clipBounds(_ node: Node, constantsOnly: Bool, inputs: [Value?] = []) -> (Float, Float)? {
+    /// Clip's bounds: attributes (opset < 11) or inputs 1 and 2 (constants, else `inputs`); nil
+    /// when a bound is neither.
+    func clipBounds(_ node: Node, inputs: [Value?] = []) -> (Float, Float)? {
         if node.attributes.has("min") || node.attributes.has("max") {
             return (node.attributes.float("min", -.infinity), node.attributes.float("max", .infinity))
         }

@@ -18,13 +18,6 @@ enum Kernels {
         }
     }
 
-    static func map(_ x: Value, _ f: (Float) -> Float) -> Value {
-        switch x {
-        case .float(let t, let last): return .float(Tensor(shape: t.shape, data: t.data.map(f)), channelsLast: last)
-        case .int(let t): return .float(Tensor(shape: t.shape, data: t.data.map { f(Float($0)) }), channelsLast: false)
-        }
-    }
-
     // MARK: Convolution and pooling
 
     /// (before, after) padding along one axis for ONNX's auto_pad modes, or the explicit pads.

@@ -151,7 +151,4 @@ public struct ONNXModel: Sendable {
 
     /// The op types of the nodes that run for the output, in order (after folding and fusion).
     public var scheduledOps: [String] { graph.scheduledOps }
-
-    /// The op types of the nodes that run, sorted (for `stratum models` and diagnostics).
-    public var opTypes: [String] { Array(Set(graph.nodes.map(\.op))).sorted() }
 }
