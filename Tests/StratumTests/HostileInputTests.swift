@@ -228,8 +228,19 @@ import Testing
 
     /// An executable shell script standing in for gnuplot.
     static func fakeGnuplot(_ body: String, timeout: Double = 3) throws -> Gnuplot {
-        let url = try TestSupport.temporaryDirectory().appendingPathComponent("gnuplot")
-        try TestSupport.write("#!/bin/sh\n\(body)\n", to: url)
+        let directory = try TestSupport.temporaryDirectory()
+        let url = directory.appendingPathComponent("gnuplot")
+        // The executable is written by a child (`cp`), never open for writing in this process:
+        // a child another test spawns meanwhile would inherit that descriptor and keep the
+        // script "Text file busy" for as long as it runs (a shard or plugin process: seconds).
+        let source = directory.appendingPathComponent("gnuplot.txt")
+        try TestSupport.write("#!/bin/sh\n\(body)\n", to: source)
+        let copy = Process()
+        copy.executableURL = URL(fileURLWithPath: "/bin/cp")
+        copy.arguments = [source.path, url.path]
+        try copy.run()
+        copy.waitUntilExit()
+        try #require(copy.terminationStatus == 0, "cp failed")
         chmod(url.path, 0o755)
         var gnuplot = try Gnuplot(timeout: timeout)
         gnuplot.executable = url
