@@ -20,6 +20,13 @@ public final class ChildProcess {
     private var inputClosed = false
     public private(set) var exitStatus: Int32?
 
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np`, when the C library has it.
+    private static let closeFrom: CloseFrom? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: CloseFrom.self)
+    }()
+
     /// Starts `command` (argv; the first element found on PATH if not a path) in `directory`.
     public init(command: [String], directory: URL, environment: [String: String] = [:], name: String = "the program") throws {
         self.name = name
@@ -34,6 +41,11 @@ public final class ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
         for fd in stdinPipe + stdoutPipe + stderrPipe { posix_spawn_file_actions_addclose(&actions, fd) }
+        // Nothing else of this process reaches the child: not the store's files, not a file
+        // being written (an inherited write descriptor keeps a script "Text file busy"), not
+        // other children's pipes (glibc 2.34+; looked up at run time, as Swift's Glibc module
+        // does not export it).
+        if let closeFrom = Self.closeFrom { _ = closeFrom(&actions, 3) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

@@ -1,3 +1,4 @@
+import Foundation
 import StratumCore
 import StratumData
 import Testing
@@ -31,5 +32,25 @@ import Testing
         #expect(table.header == ["a", "b"])
         #expect(table.records.map(\.fields) == [["1", "2"], ["3", "4"]])
         #expect(table.records.map(\.line) == [2, 4])
+    }
+}
+
+@Suite struct ChildProcessDescriptorTests {
+    /// A child gets stdin, stdout and stderr only: a descriptor this process holds without
+    /// close-on-exec (a database, a file being written) does not leak into plugins or gnuplot.
+    @Test func aChildInheritsOnlyItsThreeStandardDescriptors() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let file = directory.appendingPathComponent("held.txt")
+        try TestSupport.write("x", to: file)
+        let held = open(file.path, O_RDONLY)  // no O_CLOEXEC
+        try #require(held >= 3)
+        defer { close(held) }
+        let child = try ChildProcess(command: ["/bin/sh", "-c", "ls /proc/$$/fd"], directory: directory, name: "ls")
+        let deadline = Date().addingTimeInterval(10)
+        let listing = String(decoding: try child.readToEnd(deadline: deadline), as: UTF8.self)
+        #expect(child.waitForExit(deadline: deadline) == 0)
+        let descriptors = Set(listing.split(whereSeparator: \.isWhitespace).compactMap { Int32($0) })
+        #expect(descriptors.isSuperset(of: [0, 1, 2]), "\(listing)")
+        #expect(!descriptors.contains(held), "descriptor \(held) leaked into the child: \(listing)")
     }
 }
