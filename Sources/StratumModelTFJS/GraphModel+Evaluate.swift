@@ -7,7 +7,16 @@ extension GraphModel {
             guard i < inputs.count else { throw TFJSError(file: file, node: node.name, message: "\(node.op) needs input \(i)") }
             return inputs[i]
         }
-        func vector(_ i: Int) throws -> [Int] { try arg(i).data.map { Int($0) } }
+        // Shapes, axes and paddings arrive as floats that a model file (or an op) may make NaN or
+        // infinite: an error, not a trap (found by fuzzing).
+        func vector(_ i: Int) throws -> [Int] {
+            try arg(i).data.map { value in
+                guard value.isFinite, abs(value) < 0x1p62 else {
+                    throw TFJSError(file: file, node: node.name, message: "\(node.op) input \(i) holds \(value) where integers are expected")
+                }
+                return Int(value)
+            }
+        }
         switch node.op {
         case "Const":
             guard let tensor = weights[node.name] else { throw TFJSError(file: file, node: node.name, message: "constant missing from the weights") }

@@ -197,7 +197,8 @@ struct GraphModel {
             guard case .string("VALID")? = node.attributes["padding"], node.inputs.count >= 2 else { continue }
             let padName = baseName(node.inputs[0])
             guard let pad = nodes[padName], pad.op == "Pad", consumers[padName] == 1, pad.inputs.count == 2,
-                  let amounts = weights[baseName(pad.inputs[1])]?.data.map({ Int($0) }), amounts.count == 8,
+                  let values = weights[baseName(pad.inputs[1])]?.data, values.allSatisfy({ $0.isFinite && abs($0) < 0x1p62 }),
+                  case let amounts = values.map({ Int($0) }), amounts.count == 8,
                   amounts[0] == 0, amounts[1] == 0, amounts[6] == 0, amounts[7] == 0, amounts.allSatisfy({ $0 >= 0 }) else { continue }
             var folded = node
             folded.inputs[0] = pad.inputs[0]
