@@ -66,27 +66,19 @@ STAMP=$OBJ/flags.stamp
 flags_wanted="$(swiftc --version 2>/dev/null | head -1) ${SWIFTFLAGS[*]}"
 [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$flags_wanted" ] || printf '%s' "$flags_wanted" > "$STAMP"
 
-# Yams (experiment YAML): the checkout pinned in Package.resolved.
-yams_dir() {
-    local dir
-    for dir in "$OUT/pkg/checkouts/Yams" "$ROOT/.build/checkouts/Yams"; do
-        if [ -f "$dir/Sources/Yams/Parser.swift" ]; then echo "$dir"; return; fi
+# A package dependency's checkout (the version Package.resolved pins): NAME and a folder that
+# must exist in it; resolved into .build-fuzz/pkg when no checkout is there yet.
+checkout_dir() {
+    local name=$1 marker=$2 dir
+    for dir in "$OUT/pkg/checkouts/$name" "$ROOT/.build/checkouts/$name"; do
+        if [ -d "$dir/$marker" ]; then echo "$dir"; return; fi
     done
-    log "== resolving package dependencies into .build-fuzz/pkg (for Yams)"
+    log "== resolving package dependencies into .build-fuzz/pkg (for $name)"
     "${NICE[@]}" swift package resolve --scratch-path "$OUT/pkg" >&2
-    echo "$OUT/pkg/checkouts/Yams"
+    echo "$OUT/pkg/checkouts/$name"
 }
-
-# swift-protobuf (ONNX files): the checkout pinned in Package.resolved.
-protobuf_dir() {
-    local dir
-    for dir in "$OUT/pkg/checkouts/swift-protobuf" "$ROOT/.build/checkouts/swift-protobuf"; do
-        if [ -d "$dir/Sources/SwiftProtobuf" ]; then echo "$dir"; return; fi
-    done
-    log "== resolving package dependencies into .build-fuzz/pkg (for swift-protobuf)"
-    "${NICE[@]}" swift package resolve --scratch-path "$OUT/pkg" >&2
-    echo "$OUT/pkg/checkouts/swift-protobuf"
-}
+yams_dir() { checkout_dir Yams Sources/Yams; }            # experiment YAML
+protobuf_dir() { checkout_dir swift-protobuf Sources/SwiftProtobuf; }   # ONNX files
 
 # True when $1 is missing or older than any of the remaining files.
 stale() {
