@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
     ],
     targets: [
         // Thin system-library wrappers: a module map and a shim, nothing else.
@@ -49,10 +50,14 @@ let package = Package(
         .target(name: "StratumStore", dependencies: [
             "StratumCore", "StratumMetrics", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        // The PostgreSQL `RunStore`, for shards on several machines writing one store.
+        .target(name: "StratumStorePostgres", dependencies: [
+            "StratumCore", "StratumMetrics", "StratumStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+        ]),
         .target(name: "StratumReports", dependencies: ["StratumCore", "StratumMetrics", "StratumImaging"]),
         .target(name: "StratumRunner", dependencies: [
             "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumStatistics", "StratumStore",
-            "StratumReports", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS", "StratumModelONNX",
+            "StratumStorePostgres", "StratumReports", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS", "StratumModelONNX",
             .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "stratum", dependencies: [
@@ -66,7 +71,7 @@ let package = Package(
 
         .testTarget(name: "StratumTests", dependencies: [
             "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumStatistics", "StratumModelLogistic",
-            "StratumModelProcess", "StratumEngine", "StratumModelTFJS", "StratumModelONNX", "StratumStore", "StratumReports", "StratumRunner", "StratumTesting",
+            "StratumModelProcess", "StratumEngine", "StratumModelTFJS", "StratumModelONNX", "StratumStore", "StratumStorePostgres", "StratumReports", "StratumRunner", "StratumTesting",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
     ],

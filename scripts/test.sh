@@ -3,8 +3,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# chromium: the HTML report is checked in a real headless browser.
-bash scripts/install-deps.sh chromium
+# chromium: the HTML report is checked in a real headless browser; postgresql: the PostgreSQL
+# store is tested against a real server (a throw-away one, started here and stopped on exit).
+bash scripts/install-deps.sh chromium postgresql
+STRATUM_TEST_POSTGRES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/stratum-pg.XXXXXX")
+export STRATUM_TEST_POSTGRES_DIR
+trap 'bash scripts/postgres-test-server.sh stop "$STRATUM_TEST_POSTGRES_DIR"' EXIT
+bash scripts/postgres-test-server.sh start "$STRATUM_TEST_POSTGRES_DIR" >/dev/null
 swift build --build-tests
 # The Haswell-compiled kernel module must leave no shared symbols for baseline code to bind to.
 bash scripts/check-simd-symbols.sh "$(swift build --show-bin-path)"

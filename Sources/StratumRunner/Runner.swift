@@ -9,8 +9,8 @@ import StratumStore
 
 /// Where a run writes and how it batches.
 public struct RunOptions: Sendable {
-    /// The SQLite file; default `stratum.sqlite` next to the experiment file.
-    public var database: URL?
+    /// The store: a SQLite file or a `postgres://` URL; default `stratum.sqlite` next to the experiment file.
+    public var database: String?
     /// Reports go to `<reportsRoot>/<experiment>/run-<number>/`.
     public var reportsRoot: URL
     /// Overrides the experiment's batch size.
@@ -29,7 +29,7 @@ public struct RunOptions: Sendable {
     /// Evaluate one shard of a sharded run (see `ShardSelection`).
     public var shard: ShardSelection?
 
-    public init(database: URL? = nil, reportsRoot: URL = URL(fileURLWithPath: "Reports"), batchSize: Int? = nil, refit: Bool = false,
+    public init(database: String? = nil, reportsRoot: URL = URL(fileURLWithPath: "Reports"), batchSize: Int? = nil, refit: Bool = false,
                 strict: Bool = false, resume: ResumeTarget? = nil) {
         self.resume = resume
         self.database = database
@@ -48,14 +48,14 @@ public struct Runner: Sendable {
         self.registry = registry
     }
 
-    /// The database a run of `spec` uses with `options`: `options.database`, else
+    /// The store a run of `spec` uses with `options`: `options.database`, else
     /// `$STRATUM_DB`, else `stratum.sqlite` next to the experiment file.
-    public static func databaseURL(for spec: ExperimentSpec, options: RunOptions) -> URL {
+    public static func databaseLocation(for spec: ExperimentSpec, options: RunOptions) -> String {
         if let database = options.database { return database }
         if let environment = ProcessInfo.processInfo.environment["STRATUM_DB"], !environment.isEmpty {
-            return URL(fileURLWithPath: environment)
+            return environment
         }
-        return spec.file.deletingLastPathComponent().appendingPathComponent("stratum.sqlite")
+        return spec.file.deletingLastPathComponent().appendingPathComponent("stratum.sqlite").path
     }
 
     /// Runs the experiment. Input problems (dataset, unknown kinds or options) throw before a
@@ -80,8 +80,8 @@ public struct Runner: Sendable {
         }
         events(.datasetLoaded(samples: dataset.samples.count, evaluated: splitSamples.count, split: spec.split))
 
-        let databaseURL = Self.databaseURL(for: spec, options: options)
-        let store = try RunStores.openForWriting(databaseURL.path)
+        let database = Self.databaseLocation(for: spec, options: options)
+        let store = try RunStores.openForWriting(database)
         try store.reconcileInterruptedRuns()
         let run: StoredRun, resuming: Bool, shardAlreadyDone: Bool
         if let shard = options.shard {
@@ -100,7 +100,7 @@ public struct Runner: Sendable {
         let runID = try run.id ?? { throw RunError(message: "the store gave run \(run.number) no id") }()
         let lease = LeaseKeeper(store: store, runID: runID, shard: options.shard?.index)
         defer { lease.stop() }
-        events(.runStarted(number: run.number, database: databaseURL.path))
+        events(.runStarted(number: run.number, database: RunStores.displayName(database)))
         endStage("dataset")
         let reportDirectory = StoredRunReports.directory(reportsRoot: options.reportsRoot, experiment: spec.name, run: run.number)
 
@@ -137,7 +137,7 @@ public struct Runner: Sendable {
                     // Other shards are still to come: the last one computes metrics and reports.
                     lease.stop()
                     return RunSummary(
-                        experiment: spec.name, runNumber: run.number, runID: runID, status: RunStatus.running.rawValue, database: databaseURL.path,
+                        experiment: spec.name, runNumber: run.number, runID: runID, status: RunStatus.running.rawValue, database: RunStores.displayName(database),
                         reportDirectory: reportDirectory, variants: variants.map { VariantOutcome(name: $0.name, kind: $0.kind, failed: $0.failure) },
                         slices: [], accuracies: [], reports: [], reportError: nil, unreadable: found, stageSeconds: clock.stages, shard: shardProgress)
                 }
@@ -153,7 +153,7 @@ public struct Runner: Sendable {
             if options.shard != nil { earlier = try store.unreadableSamples(runID: runID) }
             return try Self.complete(spec, dataset: dataset, evaluated: Array(zip(splitSamples, evaluatedIDs)), sampleIDs: sampleIDs,
                                      unreadable: earlier, found: found, variants: variants, store: store, run: run, options: options,
-                                     database: databaseURL, stopLease: lease.stop, endStage: endStage, events: events) {
+                                     database: database, stopLease: lease.stop, endStage: endStage, events: events) {
                 $0.shard = shardProgress
                 $0.stageSeconds = clock.stages
             }
@@ -169,7 +169,7 @@ public struct Runner: Sendable {
     /// predictions, the run's final status, then the reports.
     static func complete(_ spec: ExperimentSpec, dataset: Dataset, evaluated: [(Sample, Int64)], sampleIDs: [String: Int64],
                          unreadable earlier: [(key: String, path: String, reason: String)], found: [UnreadableSample], variants: [RunVariant],
-                         store: any RunStore, run: StoredRun, options: RunOptions, database: URL, stopLease: () -> Void,
+                         store: any RunStore, run: StoredRun, options: RunOptions, database: String, stopLease: () -> Void,
                          endStage: (String) -> Void, events: @escaping @Sendable (RunEvent) -> Void,
                          adjust: (inout RunSummary) -> Void) throws -> RunSummary {
         let runID = run.id
@@ -201,7 +201,7 @@ public struct Runner: Sendable {
         }
         endStage("reports")
         var summary = RunSummary(
-            experiment: spec.name, runNumber: run.number, runID: runID, status: status.rawValue, database: database.path,
+            experiment: spec.name, runNumber: run.number, runID: runID, status: status.rawValue, database: RunStores.displayName(database),
             reportDirectory: StoredRunReports.directory(reportsRoot: options.reportsRoot, experiment: spec.name, run: run.number),
             variants: outcomes, slices: outcome.slices.map { ($0.name, $0.members.count, $0.parts) },
             accuracies: outcome.accuracies, reports: reports, reportError: reportError, unreadable: unreadable)
@@ -218,8 +218,8 @@ public struct Runner: Sendable {
         func endStage(_ name: String) { clock.end(name) }
         let dataset = try DatasetPreparation.load(spec, events: events)
         let splitSamples = dataset.samples(inSplit: spec.split)
-        let databaseURL = Self.databaseURL(for: spec, options: options)
-        let store = try RunStores.openForWriting(databaseURL.path)
+        let database = Self.databaseLocation(for: spec, options: options)
+        let store = try RunStores.openForWriting(database)
         try store.reconcileInterruptedRuns()
         let run = try store.run(experiment: spec.name, number: number).run
         guard let count = run.shardCount else {
@@ -251,7 +251,7 @@ public struct Runner: Sendable {
         }
         endStage("dataset")
         return try Self.complete(spec, dataset: dataset, evaluated: evaluated, sampleIDs: sampleIDs, unreadable: try store.unreadableSamples(runID: run.id),
-                                 found: [], variants: variants, store: store, run: run, options: options, database: databaseURL,
+                                 found: [], variants: variants, store: store, run: run, options: options, database: database,
                                  stopLease: {}, endStage: endStage, events: events) {
             $0.stageSeconds = clock.stages
         }

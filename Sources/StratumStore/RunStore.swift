@@ -84,35 +84,4 @@ extension RunStore {
     }
 }
 
-/// Opens the store a command names: today a SQLite file path (writable when this process may
-/// write it, else read-only).
-public enum RunStores {
-    public static func open(_ location: String) throws -> any RunStore {
-        try refuseUnsupportedURL(location)
-        return try Store.open(path: location)
-    }
-    /// Opens (creating and migrating when needed) a store for writing.
-    public static func openForWriting(_ location: String) throws -> any RunStore {
-        try refuseUnsupportedURL(location)
-        return try Store(path: location)
-    }
-
-    /// A location with a URL scheme (`postgres://…`) is not a file name: say so rather than
-    /// create a SQLite file called `postgres:`.
-    public static func refuseUnsupportedURL(_ location: String) throws {
-        guard let colon = location.range(of: "://"), !location[..<colon.lowerBound].contains("/") else { return }
-        let scheme = location[..<colon.lowerBound].lowercased()
-        throw StoreLocationError(location: location, message: ["postgres", "postgresql"].contains(scheme)
-            ? "PostgreSQL stores are not supported yet; the store is a SQLite file (sharded runs on one machine share one)"
-            : "'\(scheme)://' is not a store Stratum knows; give a SQLite file")
-    }
-}
-
-/// `--db` / `$STRATUM_DB` names no store Stratum can open.
-public struct StoreLocationError: Error, CustomStringConvertible, Equatable {
-    public var location: String
-    public var message: String
-    public var description: String { "\(location): \(message)" }
-}
-
 extension Store: RunStore {}

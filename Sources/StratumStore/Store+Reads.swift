@@ -10,6 +10,14 @@ public struct StoredSlice: Sendable {
     public var memberKeys: [String]
     /// What it is made of; for slices stored before parts were, recovered from the name.
     public var parts: [SlicePart]
+
+    public init(id: Int64, name: String, definition: String, memberKeys: [String], parts: [SlicePart]) {
+        self.id = id
+        self.name = name
+        self.definition = definition
+        self.memberKeys = memberKeys
+        self.parts = parts
+    }
 }
 
 /// A stored sample with its image path resolved.
@@ -22,6 +30,16 @@ public struct StoredSample: Sendable {
     public var label: String
     public var split: String
     public var attributes: [String: String]
+
+    public init(id: Int64, key: String, image: URL, path: String, label: String, split: String, attributes: [String: String]) {
+        self.id = id
+        self.key = key
+        self.image = image
+        self.path = path
+        self.label = label
+        self.split = split
+        self.attributes = attributes
+    }
 }
 
 /// One metric value of a variant on a slice in one run.
@@ -34,18 +52,31 @@ public struct StoredMetric: Sendable {
     public var ciLow: Double?
     public var ciHigh: Double?
     public var n: Int
+
+    public init(runNumber: Int, variant: String, slice: String, name: String, value: Double?, ciLow: Double?, ciHigh: Double?, n: Int) {
+        self.runNumber = runNumber
+        self.variant = variant
+        self.slice = slice
+        self.name = name
+        self.value = value
+        self.ciLow = ciLow
+        self.ciHigh = ciHigh
+        self.n = n
+    }
 }
 
-extension Store {
+extension StoredSlice {
     /// The parts of a slice stored before v5, from its name (`a=x & b=y`, `children`).
-    static func legacyParts(_ name: String) -> [SlicePart] {
+    public static func legacyParts(_ name: String) -> [SlicePart] {
         guard name != "overall" else { return [] }
         return name.components(separatedBy: " & ").map { part in
             guard let equals = part.firstIndex(of: "=") else { return .named(part) }
             return .attribute(String(part[..<equals]), value: String(part[part.index(after: equals)...]))
         }
     }
+}
 
+extension Store {
     /// The run `number` of `experiment`, or its latest run when `number` is nil.
     public func run(experiment: String?, number: Int?) throws -> (experiment: String, run: StoredRun) {
         try read { db in
@@ -92,7 +123,7 @@ extension Store {
             for row in rows { members[row["sliceId"] as Int64, default: []].append(row["key"]) }
             return slices.map {
                 StoredSlice(id: $0.id ?? 0, name: $0.name, definition: $0.definition, memberKeys: members[$0.id ?? 0] ?? [],
-                            parts: $0.parts.flatMap { try? JSONDecoder().decode([SlicePart].self, from: Data($0.utf8)) } ?? Self.legacyParts($0.name))
+                            parts: $0.parts.flatMap { try? JSONDecoder().decode([SlicePart].self, from: Data($0.utf8)) } ?? StoredSlice.legacyParts($0.name))
             }
         }
     }

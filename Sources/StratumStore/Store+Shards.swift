@@ -18,6 +18,15 @@ public struct StoredShard: Sendable, Equatable {
     public var heartbeatAt: Date
     public var startedAt: Date
     public var finishedAt: Date?
+
+    public init(index: Int, status: ShardStatus, lease: RunLease, heartbeatAt: Date, startedAt: Date, finishedAt: Date?) {
+        self.index = index
+        self.status = status
+        self.lease = lease
+        self.heartbeatAt = heartbeatAt
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+    }
 }
 
 /// What joining a sharded run found.
@@ -27,6 +36,12 @@ public struct ShardJoin: Sendable {
     public var created: Bool
     /// This shard's predictions were already all stored (by an earlier attempt).
     public var shardAlreadyDone: Bool
+
+    public init(run: StoredRun, created: Bool, shardAlreadyDone: Bool) {
+        self.run = run
+        self.created = created
+        self.shardAlreadyDone = shardAlreadyDone
+    }
 }
 
 /// A shard cannot join the run it asks for; says why.

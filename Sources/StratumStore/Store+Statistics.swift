@@ -58,6 +58,19 @@ public struct StoredMetricRow: Sendable, Codable, Equatable {
     public var denominator: Int?
     /// Why the value is undefined.
     public var note: String?
+
+    public init(variant: String, slice: String, name: String, value: Double?, ciLow: Double?, ciHigh: Double?, intervalMethod: String?, n: Int, denominator: Int?, note: String?) {
+        self.variant = variant
+        self.slice = slice
+        self.name = name
+        self.value = value
+        self.ciLow = ciLow
+        self.ciHigh = ciHigh
+        self.intervalMethod = intervalMethod
+        self.n = n
+        self.denominator = denominator
+        self.note = note
+    }
 }
 
 /// One cell of a stored confusion matrix.
@@ -67,6 +80,14 @@ public struct StoredConfusionCell: Sendable, Codable, Equatable {
     public var trueLabel: String
     public var predictedLabel: String
     public var count: Int
+
+    public init(variant: String, slice: String, trueLabel: String, predictedLabel: String, count: Int) {
+        self.variant = variant
+        self.slice = slice
+        self.trueLabel = trueLabel
+        self.predictedLabel = predictedLabel
+        self.count = count
+    }
 }
 
 /// One metric of one variant on one slice in one run, with what a history must compare.
@@ -82,6 +103,20 @@ public struct MetricHistoryRow: Sendable, Codable, Equatable {
     public var ciLow: Double?
     public var ciHigh: Double?
     public var n: Int
+
+    public init(experiment: String, run: Int, startedAt: Date, variant: String, slice: String, sliceDefinition: String, datasetHash: String?, value: Double?, ciLow: Double?, ciHigh: Double?, n: Int) {
+        self.experiment = experiment
+        self.run = run
+        self.startedAt = startedAt
+        self.variant = variant
+        self.slice = slice
+        self.sliceDefinition = sliceDefinition
+        self.datasetHash = datasetHash
+        self.value = value
+        self.ciLow = ciLow
+        self.ciHigh = ciHigh
+        self.n = n
+    }
 }
 
 extension Store {

@@ -371,6 +371,10 @@ public final class Store: Sendable {
 public struct StoreError: Error, CustomStringConvertible {
     public var path: String
     public var message: String
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
     public var description: String { "\(path): \(message)" }
 }
 
@@ -388,6 +392,20 @@ public struct RunListing: Codable, Sendable {
     /// For a sharded run: how many shards it has and how many have stored all their predictions.
     public var shardCount: Int?
     public var shardsDone: Int?
+
+    public init(experiment: String, number: Int, status: String, startedAt: Date, finishedAt: Date?, variants: Int, predictions: Int, gitCommit: String?, error: String?, shardCount: Int?, shardsDone: Int?) {
+        self.experiment = experiment
+        self.number = number
+        self.status = status
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.variants = variants
+        self.predictions = predictions
+        self.gitCommit = gitCommit
+        self.error = error
+        self.shardCount = shardCount
+        self.shardsDone = shardsDone
+    }
 }
 
 extension Store {

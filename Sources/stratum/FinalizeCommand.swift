@@ -46,7 +46,7 @@ struct FinalizeCommand: ParsableCommand {
         let summary: RunSummary
         do {
             let spec = try ExperimentSpec.load(URL(fileURLWithPath: experiment))
-            var options = RunOptions(database: URL(fileURLWithPath: try StoreOptions.resolve(db)), reportsRoot: URL(fileURLWithPath: reports))
+            var options = RunOptions(database: try StoreOptions.resolve(db), reportsRoot: URL(fileURLWithPath: reports))
             options.bootstrap = BootstrapSettings(resamples: resamples, seed: seed)
             summary = try Runner().finalize(spec, run: number, options: options)
         } catch {

@@ -82,10 +82,12 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let progress = ProgressLine(quiet: quiet)
         let summary: RunSummary
+        var database = ""
         do {
             let spec = try ExperimentSpec.load(URL(fileURLWithPath: experiment))
+            database = try StoreOptions.resolve(db)
             var options = RunOptions(
-                database: URL(fileURLWithPath: try StoreOptions.resolve(db)), reportsRoot: URL(fileURLWithPath: reports),
+                database: database, reportsRoot: URL(fileURLWithPath: reports),
                 batchSize: batchSize, refit: refit, strict: strict,
                 resume: resume ? (resumeRun.map { .number($0) } ?? .latest) : nil)
             options.chunkSize = chunkSize
@@ -143,7 +145,7 @@ struct RunCommand: ParsableCommand {
         case .json:
             var output = RunSummaryJSON(summary)
             output.slices = summary.slices.map(\.name)
-            if let store = try? RunStores.open(summary.database), let all = try? store.allMetrics(runID: summary.runID) {
+            if let store = try? RunStores.open(database), let all = try? store.allMetrics(runID: summary.runID) {
                 output.metrics = (try? MetricsCommand.select(all, variants: [], slices: [], metrics: [])) ?? []
             }
             print(try JSONOutput.string(output))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StratumRunner
 import StratumStore
 
 struct RunsCommand: ParsableCommand {
@@ -7,8 +8,7 @@ struct RunsCommand: ParsableCommand {
         commandName: "runs",
         abstract: "List the runs stored in a database, oldest first.")
 
-    @Option(help: "The SQLite file (default: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder, else ./stratum.sqlite).")
-    var db: String?
+    @OptionGroup var storeOptions: StoreOptions
 
     @Option(help: "Only runs of this experiment.")
     var experiment: String?
@@ -17,15 +17,8 @@ struct RunsCommand: ParsableCommand {
     var format: OutputFormat = .table
 
     func run() throws {
-        let db: String
-        do { db = try StoreOptions.resolve(self.db) } catch { throw report(error) }
-        guard FileManager.default.fileExists(atPath: db) else {
-            Terminal.error("error: no database at \(db) (run an experiment first, or pass --db)")
-            throw ExitCode(ExitCodes.dataError)
-        }
         do {
-            let store = try RunStores.open(db)
-            try store.reconcileInterruptedRuns()
+            let store = try storeOptions.open()
             let runs = try store.listRuns(experiment: experiment)
             switch format {
             case .json:

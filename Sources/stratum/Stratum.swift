@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StratumRunner
 import StratumEngine
 import StratumStore
 
@@ -28,17 +29,18 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Where the store is, shared by the commands that read it.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The SQLite file (default: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder, else ./stratum.sqlite).")
+    @Option(help: "The store: a SQLite file or postgres://user[:password]@host[:port]/database (default: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder, else ./stratum.sqlite).")
     var db: String?
 
     /// The one rule every command (`run` included) uses: `--db`, else `$STRATUM_DB`, else
     /// `Experiments/stratum.sqlite` when the current folder has an `Experiments` folder, else
     /// `stratum.sqlite` in the current folder.
-    /// A `scheme://` location (e.g. `postgres://…`) is refused, not taken as a file name.
+    /// A `postgres://` URL names the PostgreSQL store; another `scheme://` location is
+    /// refused, not taken as a file name.
     static func resolve(_ db: String?) throws -> String {
-        if let db { try RunStores.refuseUnsupportedURL(db); return db }
+        if let db { try RunStores.validate(db); return db }
         if let environment = ProcessInfo.processInfo.environment["STRATUM_DB"], !environment.isEmpty {
-            try RunStores.refuseUnsupportedURL(environment)
+            try RunStores.validate(environment)
             return environment
         }
         var isFolder: ObjCBool = false
@@ -49,7 +51,7 @@ struct StoreOptions: ParsableArguments {
     func open() throws -> any RunStore {
         let db: String
         do { db = try Self.resolve(self.db) } catch { throw report(error) }
-        guard FileManager.default.fileExists(atPath: db) else {
+        guard RunStores.isServer(db) || FileManager.default.fileExists(atPath: db) else {
             Terminal.error("error: no database at \(db) (run an experiment first, or pass --db or set STRATUM_DB; the default is Experiments/stratum.sqlite when ./Experiments exists, else ./stratum.sqlite)")
             throw ExitCode(ExitCodes.dataError)
         }

@@ -330,7 +330,7 @@ import Testing
         variants: [{name: v, kind: scripted, path: none}]
         slices: {by: [group], min_size: 1}
         """, in: directory)
-        let summary = try Runner(registry: RunnerTests.registry).run(spec, options: RunOptions(database: directory.appendingPathComponent("s.sqlite"),
+        let summary = try Runner(registry: RunnerTests.registry).run(spec, options: RunOptions(database: directory.appendingPathComponent("s.sqlite").path,
                                                                                             reportsRoot: directory.appendingPathComponent("R")))
         let slice = try #require(summary.slices.first { $0.name == "group=\(value)" })
         #expect(slice.parts == [.attribute("group", value: value)] && !slice.parts.isIntersection)
@@ -350,7 +350,7 @@ import Testing
         variants: [{name: v, kind: scripted, path: none}]
         slices: {by: [group]}
         """, in: directory)
-        return try Runner(registry: RunnerTests.registry).run(spec, options: RunOptions(database: directory.appendingPathComponent("s.sqlite"), reportsRoot: reportsRoot))
+        return try Runner(registry: RunnerTests.registry).run(spec, options: RunOptions(database: directory.appendingPathComponent("s.sqlite").path, reportsRoot: reportsRoot))
     }
 
     @Test func unwritableReportsFolderIsNamedWithItsCauseAndTheRunIsKept() throws {

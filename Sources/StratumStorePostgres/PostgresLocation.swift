@@ -1,0 +1,85 @@
+import Foundation
+
+/// Where a PostgreSQL store is: `postgres://user[:password]@host[:port]/database[?sslmode=…]`
+/// (also `postgresql://`), as libpq and most tools write it.
+///
+/// Percent-escapes in the user, password and database are decoded. `sslmode` may be `disable`
+/// (the default: shards reach the store over a cluster network) or `require`. The password
+/// never appears in `redacted`, which is what errors and listings print.
+public struct PostgresLocation: Sendable, Equatable {
+    public var user: String
+    public var password: String?
+    public var host: String
+    public var port: Int
+    public var database: String
+    public var requireTLS: Bool
+
+    /// Whether `location` is a PostgreSQL URL (and not a file name).
+    public static func isPostgresURL(_ location: String) -> Bool {
+        let lower = location.lowercased()
+        return lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://")
+    }
+
+    public init(url location: String) throws {
+        guard Self.isPostgresURL(location), let components = URLComponents(string: location) else {
+            throw PostgresStoreError(location: Self.redact(location), message: "not a PostgreSQL URL (expected postgres://user[:password]@host[:port]/database)")
+        }
+        guard let host = components.host, !host.isEmpty else {
+            throw PostgresStoreError(location: Self.redact(location), message: "the URL names no host")
+        }
+        guard let user = components.user, !user.isEmpty else {
+            throw PostgresStoreError(location: Self.redact(location), message: "the URL names no user (postgres://USER@host/database)")
+        }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty, !database.contains("/") else {
+            throw PostgresStoreError(location: Self.redact(location), message: "the URL names no database (postgres://user@host/DATABASE)")
+        }
+        var requireTLS = false
+        for item in components.queryItems ?? [] {
+            switch (item.name, item.value ?? "") {
+            case ("sslmode", "disable"), ("sslmode", "prefer"), ("sslmode", "allow"): requireTLS = false
+            case ("sslmode", "require"): requireTLS = true
+            case ("sslmode", let mode):
+                throw PostgresStoreError(location: Self.redact(location), message: "sslmode '\(mode)' is not supported (disable or require)")
+            case ("application_name", _), ("connect_timeout", _): continue
+            case (let name, _):
+                throw PostgresStoreError(location: Self.redact(location), message: "unknown URL parameter '\(name)' (known: sslmode, application_name, connect_timeout)")
+            }
+        }
+        let port = components.port ?? 5432
+        guard (1...65535).contains(port) else {
+            throw PostgresStoreError(location: Self.redact(location), message: "port \(port) is out of range")
+        }
+        self.user = user.removingPercentEncoding ?? user
+        self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        self.host = host
+        self.port = port
+        self.database = database.removingPercentEncoding ?? database
+        self.requireTLS = requireTLS
+    }
+
+    /// The URL without its password, for messages.
+    public var redacted: String {
+        "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)"
+    }
+
+    /// `location` with any password replaced by `***`.
+    public static func redact(_ location: String) -> String {
+        guard let scheme = location.range(of: "://"), let at = location.range(of: "@", options: .backwards),
+              at.lowerBound > scheme.upperBound else { return location }
+        let credentials = location[scheme.upperBound..<at.lowerBound]
+        guard let colon = credentials.firstIndex(of: ":") else { return location }
+        return String(location[..<colon]) + ":***" + String(location[at.lowerBound...])
+    }
+}
+
+/// The PostgreSQL store could not be reached, migrated or written. Carries the redacted location.
+public struct PostgresStoreError: Error, CustomStringConvertible {
+    public var location: String
+    public var message: String
+    public init(location: String, message: String) {
+        self.location = location
+        self.message = message
+    }
+    public var description: String { "\(location): \(message)" }
+}

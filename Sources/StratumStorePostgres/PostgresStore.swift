@@ -1,0 +1,690 @@
+import Foundation
+import StratumCore
+import StratumMetrics
+import StratumStore
+
+/// The PostgreSQL store: the same `RunStore` contract as the SQLite `Store`, for shards on
+/// several machines (or several teams' runs) writing one database.
+///
+/// One connection per store, used by one thread at a time (the runner writes from one
+/// thread). Every write method is one transaction. What SQLite's single writer serialises —
+/// migrations, run-number allocation, shard joins and lease reconciliation — takes one
+/// transaction-scoped advisory lock here (`PostgresSchema.runStateLock`); everything else
+/// (predictions, metrics, reads) runs concurrently, kept consistent by the unique keys.
+public final class PostgresStore: RunStore, @unchecked Sendable {
+    let session: PostgresSession
+    public var isReadOnly: Bool { false }
+
+    /// Connects to the database `url` names and applies any missing migrations.
+    public init(url: String) throws {
+        session = PostgresSession(location: try PostgresLocation(url: url))
+        try PostgresSchema.migrate(session)
+    }
+
+    /// The URL without its password.
+    public var location: String { session.location.redacted }
+
+    public func close() { session.close() }
+
+    private func lockRunState(_ db: SQLTransaction) throws {
+        try db.execute("SELECT pg_advisory_xact_lock(?)", [PostgresSchema.runStateLock])
+    }
+
+    // MARK: Runs and leases
+
+    private static func runColumns(_ alias: String) -> String {
+        ["id", "number", "status", "startedAt", "finishedAt", "spec", "specHash", "gitCommit", "pid", "error", "leaseHost",
+         "leaseProcessSpace", "leaseProcessStart", "heartbeatAt", "shardCount", "experimentId"]
+            .map { alias.isEmpty ? $0 : "\(alias).\($0)" }.joined(separator: ", ")
+    }
+
+    private static func storedRun(_ row: SQLRow, experiment: String) throws -> StoredRun {
+        let statusText = try row.string("status")
+        guard let status = RunStatus(rawValue: statusText) else { throw SQLDecodingError(column: "status", message: "unknown run status '\(statusText)'") }
+        let pid = Int32(truncatingIfNeeded: try row.int64("pid"))
+        var lease: RunLease?
+        if let host = try row.optionalString("leaseHost"), let space = try row.optionalString("leaseProcessSpace"),
+           let start = try row.optionalString("leaseProcessStart") {
+            lease = RunLease(host: host, processSpace: space, pid: pid, processStart: start)
+        }
+        return StoredRun(id: RunID(rawValue: try row.int64("id")), experiment: experiment, number: try row.int("number"), status: status,
+                         startedAt: try row.date("startedAt"), finishedAt: try row.optionalDate("finishedAt"), spec: try row.string("spec"),
+                         specHash: try row.string("specHash"), gitCommit: try row.optionalString("gitCommit"), pid: pid,
+                         error: try row.optionalString("error"), lease: lease, heartbeatAt: try row.optionalDate("heartbeatAt"),
+                         shardCount: try row.optionalInt("shardCount"))
+    }
+
+    /// The experiment's id, creating it when new.
+    private func experimentID(_ db: SQLTransaction, name: String, now: Date) throws -> Int64 {
+        try db.execute("INSERT INTO experiment (name, createdAt) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", [name, now])
+        guard let row = try db.row("SELECT id FROM experiment WHERE name = ?", [name]) else {
+            throw PostgresStoreError(location: location, message: "experiment '\(name)' vanished while a run was being created")
+        }
+        return try row.int64("id")
+    }
+
+    private func insertRun(_ db: SQLTransaction, experimentID: Int64, experiment: String, spec: String, specHash: String, gitCommit: String?,
+                           lease: RunLease, now: Date, shardCount: Int?, shardKey: String?) throws -> StoredRun {
+        let last = try db.row("SELECT COALESCE(MAX(number), 0) AS last FROM run WHERE experimentId = ?", [experimentID])?.int("last") ?? 0
+        guard let row = try db.row("""
+            INSERT INTO run (experimentId, number, status, startedAt, spec, specHash, gitCommit, pid, leaseHost, leaseProcessSpace,
+                             leaseProcessStart, heartbeatAt, shardCount, shardKey)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING \(Self.runColumns(""))
+            """, [experimentID, last + 1, RunStatus.running.rawValue, now, spec, specHash, gitCommit, lease.pid, lease.host, lease.processSpace,
+                  lease.processStart, now, shardCount, shardKey]) else {
+            throw PostgresStoreError(location: location, message: "inserting a run returned no row")
+        }
+        return try Self.storedRun(row, experiment: experiment)
+    }
+
+    public func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, lease: RunLease) throws -> StoredRun {
+        try session.write { db in
+            try lockRunState(db)
+            let now = Date()
+            let id = try experimentID(db, name: name, now: now)
+            return try insertRun(db, experimentID: id, experiment: name, spec: spec, specHash: specHash, gitCommit: gitCommit, lease: lease,
+                                 now: now, shardCount: nil, shardKey: nil)
+        }
+    }
+
+    public func resumeRun(_ runID: RunID, lease: RunLease) throws {
+        try session.write { db in
+            try db.execute("""
+                UPDATE run SET status = ?, finishedAt = NULL, error = NULL, pid = ?, leaseHost = ?, leaseProcessSpace = ?,
+                leaseProcessStart = ?, heartbeatAt = ? WHERE id = ?
+                """, [RunStatus.running.rawValue, lease.pid, lease.host, lease.processSpace, lease.processStart, Date(), runID.rawValue])
+        }
+    }
+
+    public func heartbeat(_ runID: RunID, at time: Date) throws {
+        try session.write { db in
+            try db.execute("UPDATE run SET heartbeatAt = ? WHERE id = ? AND status = ?", [time, runID.rawValue, RunStatus.running.rawValue])
+        }
+    }
+
+    public func finishRun(_ runID: RunID, status: RunStatus, error: String?) throws {
+        try session.write { db in
+            try db.execute("UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ?", [status.rawValue, Date(), error, runID.rawValue])
+        }
+    }
+
+    @discardableResult
+    public func reconcileInterruptedRuns(observer: RunLease, now: Date) throws -> [StoredRun] {
+        try session.write { db in
+            try lockRunState(db)
+            let stuckSharded = try reconcileShards(db, observer: observer, now: now)
+            let names = Dictionary(try db.rows("SELECT id, name FROM experiment").map { (try $0.int64("id"), try $0.string("name")) },
+                                   uniquingKeysWith: { first, _ in first })
+            var stale: [StoredRun] = []
+            for row in try db.rows("SELECT \(Self.runColumns("")) FROM run WHERE status = ?", [RunStatus.running.rawValue]) {
+                let run = try Self.storedRun(row, experiment: names[try row.int64("experimentId")] ?? "")
+                let dead: Bool
+                if run.shardCount != nil {
+                    dead = stuckSharded[run.id.rawValue].map { $0 != nil } ?? false
+                } else if let lease = run.lease {
+                    dead = !lease.isAlive(heartbeat: run.heartbeatAt, now: now, observer: observer)
+                } else {
+                    dead = kill(run.pid, 0) != 0
+                }
+                guard dead else { continue }
+                let holder = run.lease.map { "pid \($0.pid) on \($0.host)" } ?? "pid \(run.pid)"
+                let reason = stuckSharded[run.id.rawValue].flatMap { $0 } ?? "the process (\(holder)) ended before the run finished"
+                try db.execute("UPDATE run SET status = ?, error = COALESCE(error, ?) WHERE id = ?",
+                               [RunStatus.interrupted.rawValue, reason, run.id.rawValue])
+                stale.append(run)
+            }
+            return stale.sorted { $0.id.rawValue < $1.id.rawValue }
+        }
+    }
+
+    public func run(experiment: String?, number: Int?) throws -> (experiment: String, run: StoredRun) {
+        try session.read { db in
+            let names = try db.rows("SELECT name FROM experiment ORDER BY name").map { try $0.string("name") }
+            let name: String
+            if let experiment {
+                guard names.contains(experiment) else {
+                    throw StoreError(path: location, message: "no experiment '\(experiment)' (stored: \(names.joined(separator: ", ")))")
+                }
+                name = experiment
+            } else {
+                guard names.count == 1, let only = names.first else {
+                    throw StoreError(path: location, message: names.isEmpty ? "no runs stored yet" : "several experiments stored (\(names.joined(separator: ", "))); name one as EXPERIMENT/N")
+                }
+                name = only
+            }
+            let base = "SELECT \(Self.runColumns("r")) FROM run r JOIN experiment e ON e.id = r.experimentId WHERE e.name = ?"
+            let row = try number.map { try db.row(base + " AND r.number = ?", [name, $0]) }
+                ?? db.row(base + " ORDER BY r.number DESC LIMIT 1", [name])
+            guard let row else {
+                throw StoreError(path: location, message: "experiment '\(name)' has no run \(number.map(String.init) ?? "yet")")
+            }
+            return (name, try Self.storedRun(row, experiment: name))
+        }
+    }
+
+    public func listRuns(experiment: String?) throws -> [RunListing] {
+        try session.read { db in
+            var sql = """
+                SELECT e.name AS experiment, r.number, r.status, r.startedAt, r.finishedAt, r.gitCommit, r.error,
+                       (SELECT COUNT(*) FROM modelVariant v WHERE v.runId = r.id) AS variants,
+                       (SELECT COUNT(*) FROM prediction p WHERE p.runId = r.id) AS predictions,
+                       r.shardCount, (SELECT COUNT(*) FROM runShard s WHERE s.runId = r.id AND s.status = 'completed') AS shardsDone
+                FROM run r JOIN experiment e ON e.id = r.experimentId
+                """
+            var arguments: [any SQLArgument] = []
+            if let experiment { sql += " WHERE e.name = ?"; arguments.append(experiment) }
+            sql += " ORDER BY e.name, r.number"
+            return try db.rows(sql, arguments).map { row in
+                let shardCount = try row.optionalInt("shardCount")
+                return RunListing(experiment: try row.string("experiment"), number: try row.int("number"), status: try row.string("status"),
+                                  startedAt: try row.date("startedAt"), finishedAt: try row.optionalDate("finishedAt"), variants: try row.int("variants"),
+                                  predictions: try row.int("predictions"), gitCommit: try row.optionalString("gitCommit"), error: try row.optionalString("error"),
+                                  shardCount: shardCount, shardsDone: shardCount == nil ? nil : try row.int("shardsDone"))
+            }
+        }
+    }
+
+    // MARK: Sharded runs
+
+    private struct ShardRow {
+        var stored: StoredShard
+        var runID: Int64
+    }
+
+    private static func shardRow(_ row: SQLRow) throws -> ShardRow {
+        let statusText = try row.string("status")
+        guard let status = ShardStatus(rawValue: statusText) else { throw SQLDecodingError(column: "status", message: "unknown shard status '\(statusText)'") }
+        let lease = RunLease(host: try row.string("leaseHost"), processSpace: try row.string("leaseProcessSpace"),
+                             pid: Int32(truncatingIfNeeded: try row.int64("pid")), processStart: try row.string("leaseProcessStart"))
+        return ShardRow(stored: StoredShard(index: try row.int("shardIndex"), status: status, lease: lease, heartbeatAt: try row.date("heartbeatAt"),
+                                            startedAt: try row.date("startedAt"), finishedAt: try row.optionalDate("finishedAt")),
+                        runID: try row.int64("runId"))
+    }
+
+    private static let shardColumns = "runId, shardIndex, status, pid, leaseHost, leaseProcessSpace, leaseProcessStart, heartbeatAt, startedAt, finishedAt"
+
+    public func joinShardedRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, key: String?,
+                               shardCount: Int, shardIndex: Int, lease: RunLease, now: Date) throws -> ShardJoin {
+        guard shardCount >= 1, (0..<shardCount).contains(shardIndex) else {
+            throw ShardRefusal("shard \(shardIndex) of \(shardCount) does not exist (shards are numbered 0…\(shardCount - 1))")
+        }
+        return try session.write { db in
+            try lockRunState(db)
+            let experimentID = try experimentID(db, name: name, now: now)
+            let open = [RunStatus.running.rawValue, RunStatus.interrupted.rawValue]
+            let found: SQLRow?
+            if let key {
+                found = try db.row("SELECT \(Self.runColumns("")), shardKey FROM run WHERE experimentId = ? AND shardKey = ?", [experimentID, key])
+            } else {
+                found = try db.row("""
+                    SELECT \(Self.runColumns("")), shardKey FROM run WHERE experimentId = ? AND shardCount = ? AND status IN (?, ?)
+                    ORDER BY number DESC LIMIT 1
+                    """, [experimentID, shardCount, open[0], open[1]])
+            }
+            var created = false
+            var run: StoredRun
+            if let found {
+                run = try Self.storedRun(found, experiment: name)
+                guard run.shardCount == shardCount else {
+                    throw ShardRefusal("run \(run.number) of '\(name)' has \(run.shardCount.map(String.init) ?? "no") shards, not \(shardCount)")
+                }
+                guard run.specHash == specHash else {
+                    throw ShardRefusal("the experiment file differs from the one run \(run.number) of '\(name)' started with (every shard must use the same file)")
+                }
+                guard open.contains(run.status.rawValue) else {
+                    throw ShardRefusal("run \(run.number) of '\(name)' is \(run.status.rawValue); its shards cannot run again (start a new run with another key)")
+                }
+            } else {
+                run = try insertRun(db, experimentID: experimentID, experiment: name, spec: spec, specHash: specHash, gitCommit: gitCommit,
+                                    lease: lease, now: now, shardCount: shardCount, shardKey: key)
+                created = true
+            }
+            let runID = run.id.rawValue
+            var alreadyDone = false
+            if let row = try db.row("SELECT \(Self.shardColumns) FROM runShard WHERE runId = ? AND shardIndex = ?", [runID, shardIndex]) {
+                let shard = try Self.shardRow(row).stored
+                switch shard.status {
+                case .completed:
+                    alreadyDone = true
+                case .running where shard.lease.isAlive(heartbeat: shard.heartbeatAt, now: now, observer: lease):
+                    throw ShardRefusal("shard \(shardIndex) of run \(run.number) of '\(name)' is already running (pid \(shard.lease.pid) on \(shard.lease.host))")
+                case .running, .interrupted:
+                    try db.execute("""
+                        UPDATE runShard SET status = ?, pid = ?, leaseHost = ?, leaseProcessSpace = ?, leaseProcessStart = ?, heartbeatAt = ?,
+                        startedAt = ?, finishedAt = NULL WHERE runId = ? AND shardIndex = ?
+                        """, [ShardStatus.running.rawValue, lease.pid, lease.host, lease.processSpace, lease.processStart, now, now, runID, shardIndex])
+                }
+            } else {
+                try db.execute("INSERT INTO runShard (\(Self.shardColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                               [runID, shardIndex, ShardStatus.running.rawValue, lease.pid, lease.host, lease.processSpace, lease.processStart, now, now])
+            }
+            if run.status == .interrupted {
+                try db.execute("UPDATE run SET status = ?, finishedAt = NULL, error = NULL WHERE id = ?", [RunStatus.running.rawValue, runID])
+                run.status = .running
+                run.error = nil
+                run.finishedAt = nil
+            }
+            return ShardJoin(run: run, created: created, shardAlreadyDone: alreadyDone)
+        }
+    }
+
+    public func finishShard(_ runID: RunID, index: Int, now: Date) throws -> (done: Int, total: Int) {
+        try session.write { db in
+            try lockRunState(db)
+            try db.execute("UPDATE runShard SET status = ?, finishedAt = ? WHERE runId = ? AND shardIndex = ?",
+                           [ShardStatus.completed.rawValue, now, runID.rawValue, index])
+            let done = try db.row("SELECT COUNT(*) AS done FROM runShard WHERE runId = ? AND status = ?",
+                                  [runID.rawValue, ShardStatus.completed.rawValue])?.int("done") ?? 0
+            let total = try db.row("SELECT shardCount FROM run WHERE id = ?", [runID.rawValue])?.optionalInt("shardCount") ?? 0
+            return (done, total)
+        }
+    }
+
+    public func shardHeartbeat(_ runID: RunID, index: Int, at time: Date) throws {
+        try session.write { db in
+            try db.execute("UPDATE runShard SET heartbeatAt = ? WHERE runId = ? AND shardIndex = ? AND status = ?",
+                           [time, runID.rawValue, index, ShardStatus.running.rawValue])
+        }
+    }
+
+    public func shards(runID: RunID) throws -> [StoredShard] {
+        try session.read { db in
+            try db.rows("SELECT \(Self.shardColumns) FROM runShard WHERE runId = ? ORDER BY shardIndex", [runID.rawValue]).map { try Self.shardRow($0).stored }
+        }
+    }
+
+    /// As `Store.reconcileShards`: marks dead running shards interrupted and says, for each
+    /// sharded run with no live shard, why it is stuck (nil: only waiting for shards to start).
+    private func reconcileShards(_ db: SQLTransaction, observer: RunLease, now: Date) throws -> [Int64: String?] {
+        var live = Set<Int64>()
+        for row in try db.rows("SELECT \(Self.shardColumns) FROM runShard WHERE status = ?", [ShardStatus.running.rawValue]) {
+            let shard = try Self.shardRow(row)
+            if shard.stored.lease.isAlive(heartbeat: shard.stored.heartbeatAt, now: now, observer: observer) {
+                live.insert(shard.runID)
+            } else {
+                try db.execute("UPDATE runShard SET status = ? WHERE runId = ? AND shardIndex = ?",
+                               [ShardStatus.interrupted.rawValue, shard.runID, shard.stored.index])
+            }
+        }
+        var stuck: [Int64: String?] = [:]
+        let rows = try db.rows("""
+            SELECT r.id, r.shardCount,
+                   (SELECT COUNT(*) FROM runShard s WHERE s.runId = r.id AND s.status = 'completed') AS done,
+                   (SELECT string_agg(s.shardIndex::text, ',' ORDER BY s.shardIndex) FROM runShard s
+                    WHERE s.runId = r.id AND s.status = 'interrupted') AS dead
+            FROM run r WHERE r.shardCount IS NOT NULL AND r.status = 'running'
+            """)
+        for row in rows {
+            let id = try row.int64("id")
+            guard !live.contains(id) else { continue }
+            if let dead = try row.optionalString("dead") {
+                stuck[id] = "the process of shard \(dead) ended before it finished (run it again to continue)"
+            } else if try row.int("done") >= (row.optionalInt("shardCount") ?? 0) {
+                stuck[id] = "every shard finished, but the last one ended before computing metrics (stratum finalize)"
+            } else {
+                stuck[id] = .some(nil)
+            }
+        }
+        return stuck
+    }
+
+    // MARK: Dataset and samples
+
+    private static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private static func decodeJSON<T: Decodable>(_ text: String, as type: T.Type, column: String) throws -> T {
+        do { return try JSONDecoder().decode(T.self, from: Data(text.utf8)) } catch {
+            throw SQLDecodingError(column: column, message: "not the JSON expected: \(error)")
+        }
+    }
+
+    public func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample],
+                             runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
+        try session.write { db in
+            let datasetID: Int64
+            // Concurrent shards bring the same dataset: the first inserts it; the others wait
+            // on the unique key until it commits, insert nothing, and read it.
+            if let inserted = try db.row("""
+                INSERT INTO dataset (manifestPath, manifestHash, labelColumn, labels) VALUES (?, ?, ?, ?)
+                ON CONFLICT (manifestPath, manifestHash, labelColumn) DO NOTHING RETURNING id
+                """, [manifestPath, manifestHash, labelColumn, try Self.json(labels)]) {
+                datasetID = try inserted.int64("id")
+                try db.insertMany("sample", columns: ["datasetId", "key", "path", "label", "split", "attributes"], rows: try samples.map {
+                    [datasetID, $0.id, $0.relativePath, $0.label, $0.split, try Self.json($0.attributes)]
+                })
+            } else {
+                guard let row = try db.row("SELECT id FROM dataset WHERE manifestPath = ? AND manifestHash = ? AND labelColumn = ?",
+                                           [manifestPath, manifestHash, labelColumn]) else {
+                    throw PostgresStoreError(location: location, message: "the dataset row of \(manifestPath) vanished")
+                }
+                datasetID = try row.int64("id")
+            }
+            if let current = try db.row("SELECT datasetId FROM run WHERE id = ?", [runID.rawValue])?.decode("datasetId", as: Int64?.self),
+               current != datasetID {
+                throw ShardRefusal("the manifest \(manifestPath) differs from the one run \(runID) was started on")
+            }
+            try db.execute("UPDATE run SET datasetId = ? WHERE id = ?", [datasetID, runID.rawValue])
+            var ids: [String: Int64] = [:]
+            for row in try db.rows("SELECT key, id FROM sample WHERE datasetId = ?", [datasetID]) {
+                ids[try row.string("key")] = try row.int64("id")
+            }
+            return (datasetID, ids)
+        }
+    }
+
+    public func datasetHash(runID: RunID) throws -> String? {
+        try session.read { db in
+            try db.row("SELECT d.manifestHash FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?", [runID.rawValue])?.string("manifestHash")
+        }
+    }
+
+    public func datasetLabels(runID: RunID) throws -> [String] {
+        try session.read { db in
+            guard let text = try db.row("SELECT d.labels FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?", [runID.rawValue])?
+                .string("labels") else { return [] }
+            return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+        }
+    }
+
+    public func samples(runID: RunID) throws -> [StoredSample] {
+        try session.read { db in
+            guard let dataset = try db.row("SELECT d.id, d.manifestPath FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?",
+                                           [runID.rawValue]) else { return [] }
+            let root = URL(fileURLWithPath: try dataset.string("manifestPath")).deletingLastPathComponent()
+            return try db.rows("SELECT id, key, path, label, split, attributes FROM sample WHERE datasetId = ? ORDER BY id",
+                               [try dataset.int64("id")]).map { row in
+                let path = try row.string("path")
+                return StoredSample(id: try row.int64("id"), key: try row.string("key"), image: root.appendingPathComponent(path), path: path,
+                                    label: try row.string("label"), split: try row.string("split"),
+                                    attributes: try Self.decodeJSON(try row.string("attributes"), as: [String: String].self, column: "attributes"))
+            }
+        }
+    }
+
+    public func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: Int64, reason: String)]) throws {
+        guard !samples.isEmpty else { return }
+        try session.write { db in
+            try db.insertMany("unreadableSample", columns: ["runId", "sampleId", "reason"],
+                              rows: Self.lastPerKey(samples, key: \.sampleID).map { [runID.rawValue, $0.sampleID, $0.reason] },
+                              suffix: "ON CONFLICT (runId, sampleId) DO UPDATE SET reason = EXCLUDED.reason")
+        }
+    }
+
+    /// One element per key, the last given (one statement may not touch a row twice).
+    private static func lastPerKey<T, K: Hashable>(_ items: [T], key: (T) -> K) -> [T] {
+        var index: [K: Int] = [:]
+        var result: [T] = []
+        for item in items {
+            if let at = index[key(item)] { result[at] = item } else { index[key(item)] = result.count; result.append(item) }
+        }
+        return result
+    }
+
+    public func unreadableSamples(runID: RunID) throws -> [(key: String, path: String, reason: String)] {
+        try session.read { db in
+            try db.rows("""
+                SELECT s.key, s.path, u.reason FROM unreadableSample u JOIN sample s ON s.id = u.sampleId
+                WHERE u.runId = ? ORDER BY s.key
+                """, [runID.rawValue]).map { (try $0.string("key"), try $0.string("path"), try $0.string("reason")) }
+        }
+    }
+
+    // MARK: Variants and predictions
+
+    public func insertVariant(runID: RunID, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> VariantID {
+        try session.write { db in
+            if let row = try db.row("""
+                INSERT INTO modelVariant (runId, name, kind, path, fileHash, labels, status) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (runId, name) DO NOTHING RETURNING id
+                """, [runID.rawValue, name, kind, path, fileHash, try Self.json(labels), VariantStatus.running.rawValue]) {
+                return VariantID(rawValue: try row.int64("id"))
+            }
+            guard let row = try db.row("SELECT id FROM modelVariant WHERE runId = ? AND name = ?", [runID.rawValue, name]) else {
+                throw PostgresStoreError(location: location, message: "variant '\(name)' of run \(runID) vanished")
+            }
+            return VariantID(rawValue: try row.int64("id"))
+        }
+    }
+
+    public func updateVariant(_ variantID: VariantID, path: String?, fileHash: String?, labels: [String]) throws {
+        try session.write { db in
+            try db.execute("UPDATE modelVariant SET fileHash = ?, labels = ?, path = COALESCE(?, path) WHERE id = ?",
+                           [fileHash, try Self.json(labels), path, variantID.rawValue])
+        }
+    }
+
+    public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?) throws {
+        try session.write { db in
+            try db.execute("UPDATE modelVariant SET status = ?, error = ? WHERE id = ?", [status.rawValue, error, variantID.rawValue])
+        }
+    }
+
+    public func variants(runID: RunID) throws -> [StoredVariant] {
+        try session.read { db in
+            try db.rows("SELECT id, runId, name, kind, path, fileHash, labels, status, error FROM modelVariant WHERE runId = ? ORDER BY id",
+                        [runID.rawValue]).map { row in
+                let statusText = try row.string("status")
+                guard let status = VariantStatus(rawValue: statusText) else {
+                    throw SQLDecodingError(column: "status", message: "unknown variant status '\(statusText)'")
+                }
+                return StoredVariant(id: VariantID(rawValue: try row.int64("id")), runID: RunID(rawValue: try row.int64("runId")), name: try row.string("name"),
+                                     kind: try row.string("kind"), path: try row.string("path"), fileHash: try row.optionalString("fileHash"),
+                                     labels: try Self.decodeJSON(try row.string("labels"), as: [String].self, column: "labels"),
+                                     status: status, error: try row.optionalString("error"))
+            }
+        }
+    }
+
+    public func insertPredictions(_ predictions: [StoredPrediction]) throws {
+        guard !predictions.isEmpty else { return }
+        try session.write { db in
+            try db.insertMany("prediction", columns: ["runId", "modelVariantId", "sampleId", "predicted", "probabilities"], rows: predictions.map {
+                [$0.runID.rawValue, $0.variantID.rawValue, $0.sampleID, $0.predicted, $0.probabilities]
+            })
+        }
+    }
+
+    public func predictions(runID: RunID) throws -> [StoredPrediction] {
+        try session.read { db in
+            try db.rows("SELECT runId, modelVariantId, sampleId, predicted, probabilities FROM prediction WHERE runId = ? ORDER BY id",
+                        [runID.rawValue]).map { row in
+                StoredPrediction(runID: RunID(rawValue: try row.int64("runId")), variantID: VariantID(rawValue: try row.int64("modelVariantId")),
+                                 sampleID: try row.int64("sampleId"), predicted: try row.string("predicted"),
+                                 probabilities: try row.decode("probabilities", as: [Float].self))
+            }
+        }
+    }
+
+    public func predictedLabels(runID: RunID, variantID: VariantID) throws -> [Int64: String] {
+        try session.read { db in
+            var labels: [Int64: String] = [:]
+            for row in try db.rows("SELECT sampleId, predicted FROM prediction WHERE runId = ? AND modelVariantId = ?", [runID.rawValue, variantID.rawValue]) {
+                let id = try row.int64("sampleId")
+                if labels[id] == nil { labels[id] = try row.string("predicted") }
+            }
+            return labels
+        }
+    }
+
+    // MARK: Slices and metrics
+
+    public func clearDerivedResults(_ runID: RunID) throws {
+        try session.write { db in
+            try db.execute("DELETE FROM confusionCell WHERE runId = ?", [runID.rawValue])
+            try db.execute("DELETE FROM metric WHERE runId = ?", [runID.rawValue])
+            try db.execute("DELETE FROM sliceMember WHERE sliceId IN (SELECT id FROM slice WHERE runId = ?)", [runID.rawValue])
+            try db.execute("DELETE FROM slice WHERE runId = ?", [runID.rawValue])
+        }
+    }
+
+    public func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [Int64])]) throws -> [String: Int64] {
+        try session.write { db in
+            var ids: [String: Int64] = [:]
+            for slice in slices {
+                guard let row = try db.row("INSERT INTO slice (runId, name, definition, size, parts) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                                           [runID.rawValue, slice.name, slice.definition, slice.sampleIDs.count,
+                                            String(decoding: try JSONEncoder().encode(slice.parts), as: UTF8.self)]) else {
+                    throw PostgresStoreError(location: location, message: "inserting slice '\(slice.name)' returned no id")
+                }
+                let sliceID = try row.int64("id")
+                ids[slice.name] = sliceID
+                try db.insertMany("sliceMember", columns: ["sliceId", "sampleId"], rows: slice.sampleIDs.map { [sliceID, $0] })
+            }
+            return ids
+        }
+    }
+
+    public func slices(runID: RunID) throws -> [StoredSlice] {
+        try session.read { db in
+            var members: [Int64: [String]] = [:]
+            for row in try db.rows("""
+                SELECT m.sliceId, s.key FROM sliceMember m JOIN sample s ON s.id = m.sampleId
+                JOIN slice sl ON sl.id = m.sliceId WHERE sl.runId = ? ORDER BY m.sliceId, s.id
+                """, [runID.rawValue]) {
+                members[try row.int64("sliceId"), default: []].append(try row.string("key"))
+            }
+            return try db.rows("SELECT id, name, definition, parts FROM slice WHERE runId = ? ORDER BY id", [runID.rawValue]).map { row in
+                let id = try row.int64("id")
+                let name = try row.string("name")
+                let parts = try row.optionalString("parts").flatMap { try? JSONDecoder().decode([SlicePart].self, from: Data($0.utf8)) }
+                return StoredSlice(id: id, name: name, definition: try row.string("definition"), memberKeys: members[id] ?? [],
+                                   parts: parts ?? StoredSlice.legacyParts(name))
+            }
+        }
+    }
+
+    public func insertMetrics(runID: RunID, variantID: VariantID, sliceID: Int64, metrics: SliceMetrics) throws {
+        try session.write { db in
+            try db.insertMany("metric", columns: ["runId", "modelVariantId", "sliceId", "name", "value", "ciLow", "ciHigh", "n", "note",
+                                                  "denominator", "intervalMethod"], rows: metrics.metrics.map { metric in
+                [runID.rawValue, variantID.rawValue, sliceID, metric.name, metric.value.number, metric.interval?.low, metric.interval?.high,
+                 metric.n, metric.value.undefinedReason, metric.denominator, metric.intervalMethod?.rawValue]
+            })
+            let labels = metrics.confusion.labels
+            var cells: [[any SQLArgument]] = []
+            for (i, row) in metrics.confusion.counts.enumerated() {
+                for (j, count) in row.enumerated() {
+                    cells.append([runID.rawValue, variantID.rawValue, sliceID, labels[i], labels[j], count])
+                }
+            }
+            try db.insertMany("confusionCell", columns: ["runId", "modelVariantId", "sliceId", "trueLabel", "predictedLabel", "count"], rows: cells)
+        }
+    }
+
+    public func metrics(named name: String, runID: RunID?, experiment: String?, slice: String?) throws -> [StoredMetric] {
+        try session.read { db in
+            var sql = """
+                SELECT r.number, v.name AS variant, s.name AS slice, m.name, m.value, m.ciLow, m.ciHigh, m.n
+                FROM metric m JOIN run r ON r.id = m.runId JOIN experiment e ON e.id = r.experimentId
+                JOIN modelVariant v ON v.id = m.modelVariantId JOIN slice s ON s.id = m.sliceId
+                WHERE m.name = ?
+                """
+            var arguments: [any SQLArgument] = [name]
+            if let runID { sql += " AND r.id = ?"; arguments.append(runID.rawValue) }
+            if let experiment { sql += " AND e.name = ?"; arguments.append(experiment) }
+            if let slice { sql += " AND s.name = ?"; arguments.append(slice) }
+            sql += " ORDER BY r.number, v.id, s.id"
+            return try db.rows(sql, arguments).map {
+                StoredMetric(runNumber: try $0.int("number"), variant: try $0.string("variant"), slice: try $0.string("slice"), name: try $0.string("name"),
+                             value: try $0.optionalDouble("value"), ciLow: try $0.optionalDouble("ciLow"), ciHigh: try $0.optionalDouble("ciHigh"),
+                             n: try $0.int("n"))
+            }
+        }
+    }
+
+    public func allMetrics(runID: RunID) throws -> [StoredMetricRow] {
+        try session.read { db in
+            try db.rows("""
+                SELECT v.name AS variant, s.name AS slice, m.name, m.value, m.ciLow, m.ciHigh, m.intervalMethod, m.n, m.denominator, m.note
+                FROM metric m JOIN modelVariant v ON v.id = m.modelVariantId JOIN slice s ON s.id = m.sliceId
+                WHERE m.runId = ? ORDER BY v.id, s.id, m.id
+                """, [runID.rawValue]).map {
+                StoredMetricRow(variant: try $0.string("variant"), slice: try $0.string("slice"), name: try $0.string("name"),
+                                value: try $0.optionalDouble("value"), ciLow: try $0.optionalDouble("ciLow"), ciHigh: try $0.optionalDouble("ciHigh"),
+                                intervalMethod: try $0.optionalString("intervalMethod"), n: try $0.int("n"),
+                                denominator: try $0.optionalInt("denominator"), note: try $0.optionalString("note"))
+            }
+        }
+    }
+
+    public func metricHistory(named name: String, slice: String, experiment: String?, datasetHash: String?) throws -> [MetricHistoryRow] {
+        try session.read { db in
+            var sql = """
+                SELECT e.name AS experiment, r.number, r.startedAt, v.name AS variant, s.name AS slice, s.definition, d.manifestHash,
+                       m.value, m.ciLow, m.ciHigh, m.n
+                FROM metric m JOIN run r ON r.id = m.runId JOIN experiment e ON e.id = r.experimentId
+                JOIN modelVariant v ON v.id = m.modelVariantId JOIN slice s ON s.id = m.sliceId LEFT JOIN dataset d ON d.id = r.datasetId
+                WHERE m.name = ? AND s.name = ?
+                """
+            var arguments: [any SQLArgument] = [name, slice]
+            if let experiment { sql += " AND e.name = ?"; arguments.append(experiment) }
+            if let datasetHash { sql += " AND d.manifestHash = ?"; arguments.append(datasetHash) }
+            sql += " ORDER BY r.startedAt, r.id, v.id"
+            return try db.rows(sql, arguments).map {
+                MetricHistoryRow(experiment: try $0.string("experiment"), run: try $0.int("number"), startedAt: try $0.date("startedAt"),
+                                 variant: try $0.string("variant"), slice: try $0.string("slice"), sliceDefinition: try $0.string("definition"),
+                                 datasetHash: try $0.optionalString("manifestHash"), value: try $0.optionalDouble("value"),
+                                 ciLow: try $0.optionalDouble("ciLow"), ciHigh: try $0.optionalDouble("ciHigh"), n: try $0.int("n"))
+            }
+        }
+    }
+
+    public func confusionCells(runID: RunID) throws -> [StoredConfusionCell] {
+        try session.read { db in
+            try db.rows("""
+                SELECT v.name AS variant, s.name AS slice, c.trueLabel, c.predictedLabel, c.count
+                FROM confusionCell c JOIN modelVariant v ON v.id = c.modelVariantId JOIN slice s ON s.id = c.sliceId
+                WHERE c.runId = ? ORDER BY v.id, s.id, c.seq
+                """, [runID.rawValue]).map {
+                StoredConfusionCell(variant: try $0.string("variant"), slice: try $0.string("slice"), trueLabel: try $0.string("trueLabel"),
+                                    predictedLabel: try $0.string("predictedLabel"), count: try $0.int("count"))
+            }
+        }
+    }
+
+    // MARK: Comparisons
+
+    public func insertComparison(_ comparison: StoredComparison) throws -> Int64 {
+        try session.write { db in
+            guard let head = try db.row("""
+                INSERT INTO comparison (baselineRunId, baselineVariant, candidateRunId, candidateVariant, metric, correction, alpha, resamples, seed, createdAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """, [comparison.baselineRunID.rawValue, comparison.baselineVariant, comparison.candidateRunID.rawValue, comparison.candidateVariant,
+                      comparison.metric, comparison.correction, comparison.alpha, comparison.resamples, Int64(bitPattern: comparison.seed),
+                      comparison.createdAt]) else {
+                throw PostgresStoreError(location: location, message: "inserting a comparison returned no id")
+            }
+            let id = try head.int64("id")
+            try db.insertMany("comparisonSlice", columns: ["comparisonId", "slice", "n", "baseline", "candidate", "difference", "ciLow", "ciHigh",
+                                                           "baselineOnlyCorrect", "candidateOnlyCorrect", "p", "adjustedP", "verdict"],
+                              rows: comparison.slices.map { row in
+                [id, row.slice, row.n, row.baseline, row.candidate, row.difference, row.low, row.high, row.baselineOnlyCorrect,
+                 row.candidateOnlyCorrect, row.p, row.adjustedP, row.verdict]
+            })
+            return id
+        }
+    }
+
+    public func comparisons(candidateRunID runID: RunID) throws -> [StoredComparison] {
+        try session.read { db in
+            try db.rows("SELECT * FROM comparison WHERE candidateRunId = ? ORDER BY id DESC", [runID.rawValue]).map { head in
+                let rows = try db.rows("SELECT * FROM comparisonSlice WHERE comparisonId = ? ORDER BY seq", [try head.int64("id")]).map {
+                    StoredComparison.Row(slice: try $0.string("slice"), n: try $0.int("n"), baseline: try $0.optionalDouble("baseline"),
+                                         candidate: try $0.optionalDouble("candidate"), difference: try $0.optionalDouble("difference"),
+                                         low: try $0.optionalDouble("ciLow"), high: try $0.optionalDouble("ciHigh"),
+                                         baselineOnlyCorrect: try $0.int("baselineOnlyCorrect"), candidateOnlyCorrect: try $0.int("candidateOnlyCorrect"),
+                                         p: try $0.optionalDouble("p"), adjustedP: try $0.optionalDouble("adjustedP"), verdict: try $0.string("verdict"))
+                }
+                return StoredComparison(baselineRunID: RunID(rawValue: try head.int64("baselineRunId")), baselineVariant: try head.string("baselineVariant"),
+                                        candidateRunID: RunID(rawValue: try head.int64("candidateRunId")), candidateVariant: try head.string("candidateVariant"),
+                                        metric: try head.string("metric"), correction: try head.string("correction"), alpha: try head.double("alpha"),
+                                        resamples: try head.int("resamples"), seed: UInt64(bitPattern: try head.int64("seed")),
+                                        createdAt: try head.date("createdAt"), slices: rows)
+            }
+        }
+    }
+}

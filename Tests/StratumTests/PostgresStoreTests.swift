@@ -1,0 +1,279 @@
+import Foundation
+import StratumCore
+import StratumMetrics
+import StratumRunner
+import StratumStore
+import StratumStorePostgres
+import StratumTesting
+import Testing
+
+/// The PostgreSQL server these tests use: the one `scripts/test.sh` started (its folder in
+/// `$STRATUM_TEST_POSTGRES_DIR`), else one started here with `scripts/postgres-test-server.sh`
+/// and stopped when the test process exits. Each test gets a database of its own.
+enum PostgresTestServer {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static let script = TestSupport.repositoryRoot.appendingPathComponent("scripts/postgres-test-server.sh").path
+
+    /// The server's folder, and whether this process started it (and so stops it).
+    static let server: Result<(directory: String, owned: Bool), Failure> = {
+        if let directory = ProcessInfo.processInfo.environment["STRATUM_TEST_POSTGRES_DIR"], !directory.isEmpty {
+            return .success((directory, false))
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stratum-pg-\(getpid())").path
+        let started = shell([script, "start", directory])
+        guard started.status == 0 else {
+            return .failure(Failure(description: "cannot start a PostgreSQL server (scripts/postgres-test-server.sh start): \(started.output)"))
+        }
+        atexit {
+            if case .success(let server) = PostgresTestServer.server, server.owned {
+                _ = PostgresTestServer.shell([PostgresTestServer.script, "stop", server.directory])
+            }
+        }
+        return .success((directory, true))
+    }()
+
+    private static let counter = Counter()
+
+    /// A new, empty database on the server: its URL.
+    static func database() throws -> String {
+        let server = try server.get()
+        let name = "t\(getpid())_\(counter.next())"
+        let made = shell([script, "createdb", server.directory, name])
+        guard made.status == 0, let url = made.output.split(separator: "\n").last.map(String.init), url.hasPrefix("postgres://") else {
+            throw Failure(description: "createdb \(name) failed: \(made.output)")
+        }
+        return url
+    }
+
+    static func shell(_ arguments: [String]) -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        do { try process.run() } catch { return (-1, "\(error)") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+        func next() -> Int { lock.withLock { value += 1; return value } }
+    }
+}
+
+@Suite struct PostgresLocationTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var url: String
+        var expected: PostgresLocation?
+        var error: String?
+        var testDescription: String { url }
+    }
+
+    static func location(_ user: String, _ password: String?, _ host: String, _ port: Int, _ database: String, tls: Bool = false) -> PostgresLocation? {
+        var location = try? PostgresLocation(url: "postgres://u@h/d")
+        location?.user = user; location?.password = password; location?.host = host; location?.port = port
+        location?.database = database; location?.requireTLS = tls
+        return location
+    }
+
+    static let cases: [Case] = [
+        Case(url: "postgres://stratum@db.internal/runs", expected: location("stratum", nil, "db.internal", 5432, "runs")),
+        Case(url: "postgresql://alice:p%40ss%3Aword@10.0.0.7:6543/team%20runs?sslmode=require",
+             expected: location("alice", "p@ss:word", "10.0.0.7", 6543, "team runs", tls: true)),
+        Case(url: "postgres://u@h/d?sslmode=disable&application_name=x", expected: location("u", nil, "h", 5432, "d")),
+        Case(url: "postgres://h/d", error: "names no user"),
+        Case(url: "postgres://u@h", error: "names no database"),
+        Case(url: "postgres://u@h/", error: "names no database"),
+        Case(url: "postgres://u@h/a/b", error: "names no database"),
+        Case(url: "postgres://u@h/d?sslmode=verify-ca", error: "sslmode 'verify-ca' is not supported"),
+        Case(url: "postgres://u@h/d?options=-c%20x", error: "unknown URL parameter 'options'"),
+        Case(url: "postgres://u@/d", error: "names no host"),
+        Case(url: "mysql://u@h/d", error: "not a PostgreSQL URL"),
+    ]
+
+    @Test(arguments: cases)
+    func parses(_ testCase: Case) {
+        do {
+            let location = try PostgresLocation(url: testCase.url)
+            #expect(testCase.error == nil, "expected an error containing '\(testCase.error ?? "")', got \(location)")
+            #expect(location == testCase.expected)
+        } catch {
+            #expect(testCase.error.map { "\(error)".contains($0) } == true, "\(error)")
+        }
+    }
+
+    @Test func passwordsNeverAppearInMessages() throws {
+        #expect(PostgresLocation.redact("postgres://u:hunter2@h:5/d") == "postgres://u:***@h:5/d")
+        #expect(PostgresLocation.redact("postgres://u@h/d") == "postgres://u@h/d")
+        #expect(try PostgresLocation(url: "postgres://u:hunter2@h/d").redacted == "postgres://u:***@h:5432/d")
+        let error = try #require(throws: PostgresStoreError.self) { try PostgresLocation(url: "postgres://u:hunter2@h/d?sslmode=bad") }
+        #expect(!"\(error)".contains("hunter2"))
+    }
+}
+
+/// The PostgreSQL store against a real server: the `RunStore` contract, every read equal to the
+/// SQLite store's after the same writes (the SQLite store is the oracle), several connections
+/// writing at once, and hostile strings stored as data.
+@Suite(.serialized) struct PostgresStoreTests {
+    @Test func keepsTheRunStoreContract() throws {
+        let store = try PostgresStore(url: try PostgresTestServer.database())
+        #expect(RunStoreConformance.violations(of: store) == [])
+    }
+
+    /// The same writes on both stores; every read of the protocol must agree.
+    static func transcript(_ store: any RunStore) throws -> [String] {
+        var lines: [String] = []
+        func log(_ what: String, _ value: Any) { lines.append("\(what): \(value)") }
+        let hostile = ["'; DROP TABLE run; --", "a ? b $1 \\x", "é\u{7}ü", "\"quoted\" & <b>", String(repeating: "long", count: 500)]
+        let me = RunLease.current
+        let run = try store.beginRun(experiment: hostile[0], spec: hostile[1], specHash: "h1", gitCommit: hostile[3], lease: me)
+        log("run", [run.number, run.status.rawValue, run.spec, run.gitCommit ?? "-", run.lease.map { "\($0)" } ?? "-"] as [Any])
+        let samples = hostile.enumerated().map { index, text in
+            Sample(id: "s\(index)-\(text)", url: URL(fileURLWithPath: "/d/\(index).png"), relativePath: "\(index) \(text).png", label: index % 2 == 0 ? "f" : "m",
+                   split: "test", attributes: ["hair": text, "age": "\(index)", text: "key"], line: index + 2)
+        }
+        let (_, ids) = try store.storeDataset(manifestPath: "/d/\(hostile[1]).csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m", hostile[2]],
+                                              samples: samples, runID: run.id)
+        log("sample keys", ids.keys.sorted())
+        log("labels", try store.datasetLabels(runID: run.id))
+        log("hash", try store.datasetHash(runID: run.id) ?? "-")
+        log("samples", try store.samples(runID: run.id).map { "\($0.key)|\($0.path)|\($0.image.path)|\($0.label)|\($0.attributes.sorted { $0.key < $1.key })" })
+        let v1 = try store.insertVariant(runID: run.id, name: hostile[4], kind: "tfjs", path: hostile[3], fileHash: nil, labels: ["f", "m"])
+        let v2 = try store.insertVariant(runID: run.id, name: "second", kind: "onnx", path: "/m.onnx", fileHash: "fh", labels: ["m", "f"])
+        log("same variant again", try store.insertVariant(runID: run.id, name: hostile[4], kind: "tfjs", path: "other", fileHash: nil, labels: []) == v1)
+        try store.updateVariant(v1, path: nil, fileHash: hostile[2], labels: ["f", "m"])
+        try store.setVariantStatus(v2, .failed, error: hostile[0])
+        log("variants", try store.variants(runID: run.id).map { "\($0.name)|\($0.kind)|\($0.path)|\($0.fileHash ?? "-")|\($0.labels)|\($0.status)|\($0.error ?? "-")" })
+        let keys = samples.map(\.id)
+        let probabilities: [[Float]] = [[0.9, 0.1], [0.123456789, 0.876543211], [1, 0], [Float.leastNonzeroMagnitude, 1], [0.5, 0.5]]
+        try store.insertPredictions(zip(keys, probabilities).map { key, row in
+            StoredPrediction(runID: run.id, variantID: v1, sampleID: ids[key] ?? -1, predicted: row[0] >= row[1] ? "f" : hostile[0], probabilities: row)
+        })
+        let sampleKey = Dictionary(uniqueKeysWithValues: ids.map { ($0.value, $0.key) })
+        log("predictions", try store.predictions(runID: run.id).map { "\(sampleKey[$0.sampleID] ?? "?")|\($0.predicted)|\($0.probabilities.map(\.bitPattern))" })
+        log("predicted", try store.predictedLabels(runID: run.id, variantID: v1).map { "\(sampleKey[$0.key] ?? "?")=\($0.value)" }.sorted())
+        try store.insertUnreadableSamples(runID: run.id, [(ids[keys[1]] ?? -1, "first"), (ids[keys[1]] ?? -1, hostile[3]), (ids[keys[2]] ?? -1, "bad")])
+        log("unreadable", try store.unreadableSamples(runID: run.id).map { "\($0.key)|\($0.path)|\($0.reason)" })
+
+        let all = keys.compactMap { ids[$0] }
+        let sliceIDs = try store.insertSlices(runID: run.id, [("overall", "true", [], all),
+                                                             ("hair=\(hostile[0])", hostile[1], [.attribute("hair", value: hostile[0])], [all[0]]),
+                                                             ("children", "age < 13", [.named("children")], Array(all.prefix(3)))])
+        log("slices", try store.slices(runID: run.id).map { "\($0.name)|\($0.definition)|\($0.memberKeys)|\($0.parts)" })
+        let outcomes = VariantOutcomes(labels: ["f", "m"], truth: [0, 1, 0, 1, 0], predicted: [0, 1, 0, 1, 0],
+                                       probabilities: probabilities.flatMap { $0.map(Double.init) })
+        for (name, members) in [("overall", [0, 1, 2, 3, 4] as [Int32]), ("children", [0, 1, 2])] {
+            let metrics = MetricSuite.evaluate(outcomes, slice: EvaluationSlice(members: members, truth: outcomes.truth, classCount: 2))
+            try store.insertMetrics(runID: run.id, variantID: v1, sliceID: sliceIDs[name] ?? -1, metrics: metrics)
+        }
+        log("all metrics", try store.allMetrics(runID: run.id).map { "\($0)" })
+        log("accuracy", try store.metrics(named: "accuracyScore", runID: run.id, experiment: hostile[0], slice: nil).map { "\($0)" })
+        log("accuracy, children", try store.metrics(named: "accuracyScore", runID: nil, experiment: nil, slice: "children").map { "\($0)" })
+        log("history", try store.metricHistory(named: "accuracyScore", slice: "overall", experiment: hostile[0], datasetHash: nil)
+            .map { "\($0.experiment)|\($0.run)|\($0.variant)|\($0.slice)|\($0.sliceDefinition)|\($0.datasetHash ?? "-")|\($0.value ?? -1)|\($0.n)" })
+        log("history by dataset", try store.metricHistory(named: "accuracyScore", slice: "children", experiment: nil, datasetHash: "mh").count)
+        log("confusion", try store.confusionCells(runID: run.id).map { "\($0)" })
+
+        let comparison = StoredComparison(baselineRunID: run.id, baselineVariant: hostile[4], candidateRunID: run.id, candidateVariant: "second",
+                                          metric: "accuracyScore", correction: "holm", alpha: 0.05, resamples: 1000, seed: UInt64.max - 3,
+                                          createdAt: Date(timeIntervalSince1970: 1_700_000_000.25), slices: [
+            .init(slice: "overall", n: 5, baseline: 1, candidate: 0.6, difference: -0.4, low: -0.8, high: 0, baselineOnlyCorrect: 2,
+                  candidateOnlyCorrect: 0, p: 0.5, adjustedP: 1, verdict: "no significant difference"),
+            .init(slice: hostile[0], n: 1, baseline: nil, candidate: nil, difference: nil, low: nil, high: nil, baselineOnlyCorrect: 0,
+                  candidateOnlyCorrect: 0, p: nil, adjustedP: nil, verdict: "too few samples"),
+        ])
+        _ = try store.insertComparison(comparison)
+        log("comparisons", try store.comparisons(candidateRunID: run.id).map {
+            "\($0.baselineVariant)|\($0.candidateVariant)|\($0.seed)|\($0.createdAt.timeIntervalSince1970)|\($0.slices.map { "\($0)" })"
+        })
+        try store.clearDerivedResults(run.id)
+        log("cleared", [try store.slices(runID: run.id).count, try store.allMetrics(runID: run.id).count, try store.confusionCells(runID: run.id).count])
+
+        // Shards of a second run.
+        let join = try store.joinShardedRun(experiment: hostile[0], spec: "s", specHash: "h2", gitCommit: nil, key: hostile[1], shardCount: 3,
+                                            shardIndex: 2, lease: me, now: Date())
+        log("joined", [join.run.number, join.created, join.shardAlreadyDone, join.run.shardCount ?? -1] as [Any])
+        let other = RunLease(host: "node-2", processSpace: "elsewhere", pid: 77, processStart: "5")
+        let second = try store.joinShardedRun(experiment: hostile[0], spec: "s", specHash: "h2", gitCommit: nil, key: hostile[1], shardCount: 3,
+                                              shardIndex: 0, lease: other, now: Date())
+        log("second shard", [second.run.number, second.created] as [Any])
+        do {
+            _ = try store.joinShardedRun(experiment: hostile[0], spec: "s", specHash: "other", gitCommit: nil, key: hostile[1], shardCount: 3,
+                                         shardIndex: 1, lease: me, now: Date())
+            log("refused", false)
+        } catch let refusal as ShardRefusal {
+            log("refused", refusal.message)
+        }
+        log("finish shard", "\(try store.finishShard(join.run.id, index: 2, now: Date()))")
+        log("shards", try store.shards(runID: join.run.id).map { "\($0.index)|\($0.status)|\($0.lease.host)|\($0.finishedAt != nil)" })
+        // Shard 0's holder stops renewing: it is interrupted, and the run with it.
+        let marked = try store.reconcileInterruptedRuns(observer: me, now: Date().addingTimeInterval(RunLease.expiry + 60))
+        log("reconciled", marked.map { "\($0.number)" })
+        log("runs", try store.listRuns(experiment: nil).map { "\($0.experiment)|\($0.number)|\($0.status)|\($0.variants)|\($0.predictions)|\($0.shardCount ?? -1)|\($0.shardsDone ?? -1)|\($0.error ?? "-")" })
+        let latest = try store.run(experiment: hostile[0], number: nil).run
+        log("latest", [latest.number, latest.status.rawValue, latest.error ?? "-"])
+        try store.finishRun(run.id, status: .completedWithErrors, error: hostile[2])
+        let first = try store.run(experiment: nil, number: 1)
+        log("first", [first.experiment, first.run.status.rawValue, first.run.error ?? "-", first.run.finishedAt != nil] as [Any])
+        do {
+            _ = try store.run(experiment: "nope", number: nil)
+        } catch {
+            log("missing experiment", "\(error)".components(separatedBy: ": ").dropFirst().joined(separator: ": "))
+        }
+        return lines
+    }
+
+    @Test func everyReadAgreesWithTheSQLiteStore() throws {
+        let expected = try Self.transcript(try Store())
+        let actual = try Self.transcript(try PostgresStore(url: try PostgresTestServer.database()))
+        #expect(actual.count == expected.count)
+        for (a, e) in zip(actual, expected) { #expect(a == e) }
+    }
+
+    /// Eight connections (as eight shard processes would have) allocating run numbers and
+    /// storing predictions at once: no number twice, no row lost or doubled.
+    @Test func concurrentConnectionsNeitherLoseNorDoubleRows() throws {
+        let url = try PostgresTestServer.database()
+        let setup = try PostgresStore(url: url)
+        let base = try setup.beginRun(experiment: "e", spec: "", specHash: "", gitCommit: nil, lease: .current)
+        let samples = (0..<400).map { Sample(id: "s\($0)", url: URL(fileURLWithPath: "/d/\($0).png"), relativePath: "\($0).png", label: "f", split: "test", attributes: [:], line: $0 + 2) }
+        let (_, ids) = try setup.storeDataset(manifestPath: "/d/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m"], samples: samples, runID: base.id)
+        let variant = try setup.insertVariant(runID: base.id, name: "v", kind: "k", path: "/m", fileHash: nil, labels: ["f", "m"])
+        let results = ConcurrentResults<[Int]>(count: 8)
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            results.set(worker, Result {
+                let store = try PostgresStore(url: url)
+                var numbers: [Int] = []
+                for round in 0..<5 {
+                    numbers.append(try store.beginRun(experiment: "e", spec: "", specHash: "", gitCommit: nil, lease: .current).number)
+                    let mine = samples.indices.filter { $0 % 8 == worker }.dropFirst(round * 10).prefix(10)
+                    try store.insertPredictions(mine.map {
+                        StoredPrediction(runID: base.id, variantID: variant, sampleID: ids[samples[$0].id] ?? -1, predicted: "f", probabilities: [1, 0])
+                    })
+                }
+                return numbers
+            })
+        }
+        let numbers = try results.values().flatMap { $0 }
+        #expect(numbers.sorted() == Array(2...41))
+        #expect(try setup.predictions(runID: base.id).count == 400)
+        #expect(Set(try setup.predictions(runID: base.id).map(\.sampleID)).count == 400)
+    }
+
+    /// Several processes opening a new database at once migrate it once.
+    @Test func concurrentFirstOpensMigrateOnce() throws {
+        let url = try PostgresTestServer.database()
+        let opened = ConcurrentResults<Int>(count: 6)
+        DispatchQueue.concurrentPerform(iterations: 6) { index in
+            opened.set(index, Result { try PostgresStore(url: url).listRuns(experiment: nil).count })
+        }
+        #expect(try opened.values() == Array(repeating: 0, count: 6))
+    }
+}

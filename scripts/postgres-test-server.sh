@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# A throw-away PostgreSQL server for the tests and benchmarks, from Debian's packages.
+#
+#   postgres-test-server.sh start DIR        initdb in DIR, start on a free loopback port, print the URL
+#   postgres-test-server.sh createdb DIR DB  create database DB, print its URL
+#   postgres-test-server.sh stop DIR         stop the server and delete DIR
+#
+# Trust authentication on 127.0.0.1 only; superuser `stratum`. Run as root, the server runs as
+# the `postgres` system user (PostgreSQL refuses to run as root). Nothing outside DIR is touched.
+set -euo pipefail
+
+command=${1:?usage: postgres-test-server.sh start|createdb|stop DIR [DB]}
+dir=${2:?usage: postgres-test-server.sh start|createdb|stop DIR [DB]}
+
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+if [ -z "$bin" ] || [ ! -x "$bin/pg_ctl" ]; then
+    echo "error: PostgreSQL's server is not installed (Debian package postgresql; scripts/install-deps.sh postgresql installs it)" >&2
+    exit 1
+fi
+
+as_server_user() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+port_of() { cat "$dir/port"; }
+url_of() { echo "postgres://stratum@127.0.0.1:$(port_of)/$1"; }
+
+case "$command" in
+start)
+    mkdir -p "$dir"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; fi
+    as_server_user "$bin/initdb" -D "$dir/data" -U stratum --auth=trust --encoding=UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
+        || { cat "$dir/initdb.log" >&2; exit 1; }
+    # A free port: bind 0, read it, release it (a race with another process is possible but
+    # harmless: pg_ctl then fails and says so).
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+    echo "$port" >"$dir/port"
+    as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    url_of postgres
+    ;;
+createdb)
+    db=${3:?usage: postgres-test-server.sh createdb DIR DB}
+    as_server_user "$bin/createdb" -h 127.0.0.1 -p "$(port_of)" -U stratum -- "$db"
+    url_of "$db"
+    ;;
+stop)
+    if [ -d "$dir/data" ]; then
+        as_server_user "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+    rm -rf "$dir"
+    ;;
+*)
+    echo "usage: postgres-test-server.sh start|createdb|stop DIR [DB]" >&2
+    exit 2
+    ;;
+esac
