@@ -277,3 +277,91 @@ enum PostgresTestServer {
         #expect(try opened.values() == Array(repeating: 0, count: 6))
     }
 }
+
+/// Shards as real `stratum run --shard` processes against the PostgreSQL store: predictions and
+/// every metric equal to one unsharded SQLite run, also when a shard is killed with SIGKILL and
+/// run again; and the reading commands (`runs`, `history`, `compare`, `report`) on that store.
+@Suite(.serialized) struct PostgresShardedRunTests {
+    /// Every prediction as "variant|sample id|label|probabilities", sorted.
+    static func predictions(_ store: any RunStore) throws -> [String] {
+        let runID = try store.run(experiment: "resume", number: 1).run.id
+        let keys = Dictionary(uniqueKeysWithValues: try store.samples(runID: runID).map { ($0.id, $0.key) })
+        let names = Dictionary(uniqueKeysWithValues: try store.variants(runID: runID).map { ($0.id, $0.name) })
+        return try store.predictions(runID: runID).map { p in
+            "\(names[p.variantID] ?? "?")|\(keys[p.sampleID] ?? "?")|\(p.predicted)|\(p.probabilities)"
+        }.sorted()
+    }
+
+    /// Every stored metric row of run 1 (value, interval, method, n, denominator, note), sorted.
+    static func metrics(_ store: any RunStore) throws -> [String] {
+        let runID = try store.run(experiment: "resume", number: 1).run.id
+        return try store.allMetrics(runID: runID).map { "\($0)" }.sorted()
+    }
+
+    static func runShards(_ indices: [Int], of count: Int, experiment: URL, database: String, in directory: URL) throws -> [Int32] {
+        let processes = try indices.map { index in
+            try ResumeTests.start(["run", experiment.path, "--db", database, "--quiet", "--chunk-size", "16", "--shard", "\(index)/\(count)"], in: directory)
+        }
+        processes.forEach { $0.waitUntilExit() }
+        return processes.map(\.terminationStatus)
+    }
+
+    @Test func fourConcurrentShardsOnPostgreSQLGiveTheUnshardedSQLiteResult() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let experiment = try ResumeTests.experiment(in: directory, count: 400)
+        let text = try String(contentsOf: experiment, encoding: .utf8)
+        try TestSupport.write(text.replacingOccurrences(of: "labels: [female, male]}", with: "labels: [female, male], split: all}"), to: experiment)
+        let reference = directory.appendingPathComponent("reference.sqlite").path
+        let unsharded = try ResumeTests.start(["run", experiment.path, "--db", reference, "--quiet"], in: directory)
+        unsharded.waitUntilExit()
+        try #require(unsharded.terminationStatus == 0)
+        let referenceStore = try Store(readingOnly: reference)
+        let expected = try Self.predictions(referenceStore)
+        let expectedMetrics = try Self.metrics(referenceStore)
+        try #require(expected.count == 800 && expectedMetrics.count > 100)
+
+        // Four shards at once, each its own process and connection.
+        let concurrent = try PostgresTestServer.database()
+        #expect(try Self.runShards([0, 1, 2, 3], of: 4, experiment: experiment, database: concurrent, in: directory) == [0, 0, 0, 0])
+        let store = try PostgresStore(url: concurrent)
+        #expect(try Self.predictions(store) == expected)
+        #expect(try Self.metrics(store) == expectedMetrics)
+        let listing = try store.listRuns(experiment: nil)
+        #expect(listing.count == 1 && listing[0].status == "completed" && listing[0].shardCount == 4 && listing[0].shardsDone == 4)
+
+        // Three shards, then the fourth killed once some of its predictions are stored.
+        let killed = try PostgresTestServer.database()
+        #expect(try Self.runShards([0, 1, 3], of: 4, experiment: experiment, database: killed, in: directory) == [0, 0, 0])
+        let watcher = try PostgresStore(url: killed)
+        let before = try watcher.listRuns(experiment: nil)[0].predictions
+        let victim = try ResumeTests.start(["run", experiment.path, "--db", killed, "--quiet", "--chunk-size", "16", "--shard", "2/4"], in: directory)
+        let deadline = Date().addingTimeInterval(60)
+        while victim.isRunning && Date() < deadline && ((try? watcher.listRuns(experiment: nil)[0].predictions) ?? before) == before {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        if victim.isRunning { kill(victim.processIdentifier, SIGKILL) }
+        victim.waitUntilExit()
+        #expect(victim.terminationReason == .uncaughtSignal, "shard 2 finished before it could be killed")
+        try watcher.reconcileInterruptedRuns(observer: .current, now: Date())
+        let interrupted = try watcher.listRuns(experiment: nil)[0]
+        #expect(interrupted.status == "interrupted" && interrupted.shardsDone == 3 && interrupted.error?.contains("shard 2") == true, "\(interrupted)")
+        #expect(try Self.runShards([2], of: 4, experiment: experiment, database: killed, in: directory) == [0])
+        #expect(try Self.predictions(watcher) == expected)
+        #expect(try Self.metrics(watcher) == expectedMetrics)
+        #expect(try watcher.listRuns(experiment: nil).map(\.status) == ["completed"])
+
+        // The reading commands on the PostgreSQL store.
+        let runs = try CLITests.run(["runs", "--db", killed, "--format", "json"], in: directory)
+        #expect(runs.status == 0 && runs.stdout.contains("\"shardsDone\" : 4"), "\(runs.stdout) \(runs.stderr)")
+        let history = try CLITests.run(["history", "resume", "--db", killed, "--metric", "accuracy", "--format", "json"], in: directory)
+        #expect(history.status == 0 && history.stdout.contains("\"variant\" : \"cnn\""), "\(history.stdout) \(history.stderr)")
+        let compare = try CLITests.run(["compare", "resume/1:logistic", "resume/1:cnn", "--db", killed, "--reports", "R", "--resamples", "200"], in: directory)
+        #expect(compare.status == 0 && compare.stdout.contains("overall"), "\(compare.stdout) \(compare.stderr)")
+        #expect(try watcher.comparisons(candidateRunID: try watcher.run(experiment: "resume", number: 1).run.id).count == 1)
+        let report = try CLITests.run(["report", "resume/1", "--db", killed, "--reports", "R2"], in: directory)
+        #expect(report.status == 0, "\(report.stderr)")
+        let index = directory.appendingPathComponent("R2/resume/run-1/index.html")
+        #expect(FileManager.default.fileExists(atPath: index.path))
+        #expect(!(try String(contentsOf: index, encoding: .utf8)).isEmpty)
+    }
+}
