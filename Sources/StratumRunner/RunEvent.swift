@@ -11,6 +11,8 @@ public enum RunEvent: Sendable {
     /// Images that could not be decoded: recorded and left out of every variant.
     case unreadableImages([UnreadableSample])
     case runStarted(number: Int, database: String)
+    /// This shard is held by a process elsewhere whose lease has not expired yet: waiting.
+    case waitingForShardLease(shard: Int, seconds: Double, holder: String)
     /// The experiment's latest run was interrupted (a new run starts; `--resume` would continue it).
     case interruptedRunFound(number: Int)
     case fitting(variant: String, examples: Int)

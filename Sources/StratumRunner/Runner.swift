@@ -87,8 +87,7 @@ public struct Runner: Sendable {
         if let shard = options.shard {
             // The first shard to arrive creates the run; the others join it (and are checked
             // to bring the same experiment file, manifest and models, as a resumed run is).
-            let join = try store.joinShardedRun(experiment: spec.name, spec: spec.text, specHash: spec.hash, gitCommit: GitInfo.commit(near: spec.file),
-                                                key: shard.key, shardCount: shard.count, shardIndex: shard.index, lease: .current, now: Date())
+            let join = try Self.joinShard(shard, of: spec, store: store, events: events)
             (run, resuming, shardAlreadyDone) = (join.run, !join.created, join.shardAlreadyDone)
             if resuming, let stored = try store.datasetHash(runID: run.id), stored != dataset.manifestHash {
                 throw ShardRefusal("the manifest \(dataset.manifest.path) differs from the one run \(run.number) started with")
@@ -162,6 +161,24 @@ public struct Runner: Sendable {
             // interrupted once this process has ended, and can be run again).
             if options.shard == nil { try? store.finishRun(runID, status: .failed, error: "\(error)") }
             throw error
+        }
+    }
+
+    /// Joins the shard's run. A shard still held by a process on another machine or container
+    /// (a pod that died moments ago, whose replacement the scheduler has started) is waited for
+    /// until its lease expires, then taken over; one whose holder keeps renewing it is refused.
+    static func joinShard(_ shard: ShardSelection, of spec: ExperimentSpec, store: any RunStore,
+                          events: @escaping @Sendable (RunEvent) -> Void) throws -> ShardJoin {
+        let deadline = Date().addingTimeInterval(RunLease.expiry + 30)
+        while true {
+            do {
+                return try store.joinShardedRun(experiment: spec.name, spec: spec.text, specHash: spec.hash, gitCommit: GitInfo.commit(near: spec.file),
+                                                key: shard.key, shardCount: shard.count, shardIndex: shard.index, lease: .current, now: Date())
+            } catch let refusal as ShardRefusal {
+                guard let wait = refusal.retryAfter, Date().addingTimeInterval(wait) < deadline else { throw refusal }
+                events(.waitingForShardLease(shard: shard.index, seconds: wait, holder: refusal.message))
+                Thread.sleep(forTimeInterval: min(wait + 1, 15))
+            }
         }
     }
 

@@ -47,8 +47,26 @@ public struct ShardJoin: Sendable {
 /// A shard cannot join the run it asks for; says why.
 public struct ShardRefusal: Error, CustomStringConvertible, Equatable {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// Set when the shard is held by a process in another process space (another machine or
+    /// container) whose heartbeat is still fresh: seconds until its lease expires, after which
+    /// joining again takes the shard over if the holder has stopped renewing it (a replacement
+    /// pod for a dead one), or is refused again if it is still running.
+    public var retryAfter: TimeInterval?
+    public init(_ message: String, retryAfter: TimeInterval? = nil) {
+        self.message = message
+        self.retryAfter = retryAfter
+    }
     public var description: String { message }
+}
+
+extension ShardRefusal {
+    /// The shard is held by a live lease. From another process space the holder is judged by its
+    /// heartbeat alone, so the refusal says when that judgement can change (`retryAfter`).
+    public static func alreadyRunning(shard: Int, run: Int, experiment: String, holder: RunLease, heartbeat: Date, joiner: RunLease,
+                                      now: Date) -> ShardRefusal {
+        let wait = holder.processSpace == joiner.processSpace ? nil : max(1, RunLease.expiry - now.timeIntervalSince(heartbeat))
+        return ShardRefusal("shard \(shard) of run \(run) of '\(experiment)' is already running (pid \(holder.pid) on \(holder.host))", retryAfter: wait)
+    }
 }
 
 struct RunShardRecord: Codable, FetchableRecord, PersistableRecord {
@@ -124,7 +142,8 @@ extension Store {
                 case .completed:
                     alreadyDone = true
                 case .running where shard.lease.isAlive(heartbeat: shard.heartbeatAt, now: now, observer: lease):
-                    throw ShardRefusal("shard \(shardIndex) of run \(run.number) of '\(name)' is already running (pid \(shard.pid) on \(shard.leaseHost))")
+                    throw ShardRefusal.alreadyRunning(shard: shardIndex, run: run.number, experiment: name, holder: shard.lease,
+                                                      heartbeat: shard.heartbeatAt, joiner: lease, now: now)
                 case .running, .interrupted:
                     shard.status = .running
                     shard.pid = lease.pid; shard.leaseHost = lease.host; shard.leaseProcessSpace = lease.processSpace

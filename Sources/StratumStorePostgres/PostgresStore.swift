@@ -247,7 +247,8 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
                 case .completed:
                     alreadyDone = true
                 case .running where shard.lease.isAlive(heartbeat: shard.heartbeatAt, now: now, observer: lease):
-                    throw ShardRefusal("shard \(shardIndex) of run \(run.number) of '\(name)' is already running (pid \(shard.lease.pid) on \(shard.lease.host))")
+                    throw ShardRefusal.alreadyRunning(shard: shardIndex, run: run.number, experiment: name, holder: shard.lease,
+                                                      heartbeat: shard.heartbeatAt, joiner: lease, now: now)
                 case .running, .interrupted:
                     try db.execute("""
                         UPDATE runShard SET status = ?, pid = ?, leaseHost = ?, leaseProcessSpace = ?, leaseProcessStart = ?, heartbeatAt = ?,

@@ -13,7 +13,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks; every figure is printed next to a reference measured in the same run.",
-        subcommands: [PluginOverhead.self, TFJS.self, Stats.self])
+        subcommands: [PluginOverhead.self, TFJS.self, Stats.self, StoreWrites.self])
 
     struct PluginOverhead: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -160,8 +160,7 @@ extension BenchCommand {
                 }
             }
 
-            let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n").first { $0.hasPrefix("model name") }
-                .map { $0.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" } ?? "unknown CPU"
+            let cpu = CPUInfo.modelName
             switch format {
             case .json:
                 struct Row: Encodable { var what: String; var seconds: Double; var note: String }

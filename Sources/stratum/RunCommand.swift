@@ -112,6 +112,8 @@ struct RunCommand: ParsableCommand {
                 case .slicesBuilt(let count, let skipped):
                     progress.note("\(count) slices" + (skipped.isEmpty ? "" : "; \(skipped.count) below min_size skipped"))
                 case .runStarted(let number, let database): progress.note("run \(number) → \(database)")
+                case .waitingForShardLease(let shard, let seconds, let holder):
+                    progress.note("\(holder); its lease expires in \(Int(seconds.rounded(.up))) s unless it renews it: waiting to take shard \(shard) over")
                 case .interruptedRunFound(let number):
                     Terminal.error("note: run \(number) of this experiment was interrupted; to continue it instead of starting over: stratum run \(experiment) --resume \(number)")
                 case .fitting(let variant, let examples): progress.note("fitting \(variant) on \(examples) training images")

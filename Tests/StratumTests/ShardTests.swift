@@ -165,6 +165,35 @@ import Testing
         #expect(listing.count == 1 && listing[0].shardsDone == 1)
     }
 
+    /// A shard still held by a process elsewhere (another machine or container, judged by its
+    /// heartbeat) is waited for until that lease expires, then taken over: what a Kubernetes
+    /// replacement pod for a dead one meets. A holder in this process space is refused at once.
+    @Test func aShardHeldByADeadHolderElsewhereIsTakenOverWhenItsLeaseExpires() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let experiment = try ResumeTests.experiment(in: directory, count: 40)
+        let spec = try ExperimentSpec.load(experiment)
+        let database = directory.appendingPathComponent("s.sqlite")
+        let store = try Store(path: database.path)
+        let elsewhere = RunLease(host: "node-9", processSpace: "other-boot/pid:[1]", pid: 4242, processStart: "7")
+        // Its last heartbeat was 4 s short of the lease's expiry.
+        let join = try store.joinShardedRun(experiment: spec.name, spec: spec.text, specHash: spec.hash, gitCommit: nil, key: "k", shardCount: 2,
+                                            shardIndex: 1, lease: elsewhere, now: Date().addingTimeInterval(-(RunLease.expiry - 4)))
+        let started = Date()
+        let result = try CLITests.run(["run", experiment.path, "--db", database.path, "--shard", "1/2", "--run-key", "k"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("waiting to take shard 1 over"), "\(result.stderr)")
+        #expect(Date().timeIntervalSince(started) >= 3)
+        let shards = try store.shards(runID: join.run.id)
+        #expect(shards.map(\.status) == [.completed] && shards[0].lease.host != "node-9")
+
+        // Held here, alive: no waiting.
+        let refusal = ShardRefusal.alreadyRunning(shard: 0, run: 1, experiment: "e", holder: .current, heartbeat: Date(), joiner: .current, now: Date())
+        #expect(refusal.retryAfter == nil)
+        let remote = ShardRefusal.alreadyRunning(shard: 0, run: 1, experiment: "e", holder: elsewhere, heartbeat: Date().addingTimeInterval(-30),
+                                                 joiner: .current, now: Date())
+        #expect(remote.retryAfter.map { abs($0 - (RunLease.expiry - 30)) < 1 } == true)
+    }
+
     /// A location with an unknown scheme, or a PostgreSQL URL that does not parse, is refused
     /// by name (exit 65), not created as a SQLite file called `mysql:`; an unreachable server is
     /// an error (exit 1) that does not print the URL's password.
