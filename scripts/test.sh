@@ -3,13 +3,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# chromium: the HTML report is checked in a real headless browser; postgresql: the PostgreSQL
-# store is tested against a real server (a throw-away one, started here and stopped on exit).
-bash scripts/install-deps.sh chromium postgresql
+# chromium: the HTML report is checked in a real headless browser. postgresql and slurm-wlm:
+# the PostgreSQL store and the Slurm job array script are tested against a real server and a
+# real one-node cluster (throw-away ones, started here in temporary folders, stopped on exit).
+bash scripts/install-deps.sh chromium postgresql slurm-wlm
 STRATUM_TEST_POSTGRES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/stratum-pg.XXXXXX")
+slurm_dir=$(mktemp -d "${TMPDIR:-/tmp}/stratum-slurm.XXXXXX")
 export STRATUM_TEST_POSTGRES_DIR
-trap 'bash scripts/postgres-test-server.sh stop "$STRATUM_TEST_POSTGRES_DIR"' EXIT
+trap 'bash scripts/postgres-test-server.sh stop "$STRATUM_TEST_POSTGRES_DIR"; bash scripts/slurm-test-cluster.sh stop "$slurm_dir"' EXIT
 bash scripts/postgres-test-server.sh start "$STRATUM_TEST_POSTGRES_DIR" >/dev/null
+STRATUM_TEST_SLURM_CONF=$(bash scripts/slurm-test-cluster.sh start "$slurm_dir")
+export STRATUM_TEST_SLURM_CONF
 swift build --build-tests
 # The Haswell-compiled kernel module must leave no shared symbols for baseline code to bind to.
 bash scripts/check-simd-symbols.sh "$(swift build --show-bin-path)"

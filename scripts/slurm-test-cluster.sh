@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# A throw-away one-node Slurm cluster for the tests, from Debian's packages (slurm-wlm).
+#
+#   slurm-test-cluster.sh start DIR    write DIR/slurm.conf, start slurmctld and slurmd, wait
+#                                      until the node is idle, print the path of slurm.conf
+#   slurm-test-cluster.sh stop DIR     stop both daemons and delete DIR
+#
+# Clients find the cluster through SLURM_CONF=DIR/slurm.conf. No authentication (auth/none):
+# the daemons listen on loopback only, on free ports. Needs root (slurmd runs jobs as their
+# submitter). Nothing outside DIR is touched.
+set -euo pipefail
+
+command=${1:?usage: slurm-test-cluster.sh start|stop DIR}
+dir=${2:?usage: slurm-test-cluster.sh start|stop DIR}
+
+case "$command" in
+start)
+    for daemon in slurmctld slurmd sbatch sinfo; do
+        command -v "$daemon" >/dev/null || { echo "error: $daemon is not installed (Debian package slurm-wlm; scripts/install-deps.sh slurm-wlm)" >&2; exit 1; }
+    done
+    [ "$(id -u)" -eq 0 ] || { echo "error: a local Slurm cluster needs root (slurmd starts jobs as their user)" >&2; exit 1; }
+    mkdir -p "$dir/state" "$dir/spool" "$dir/log"
+    dir="$(cd "$dir" && pwd)"
+    node="$(hostname -s)"
+    read -r controller_port node_port < <(python3 -c '
+import socket
+sockets = [socket.socket() for _ in range(2)]
+for s in sockets: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in sockets])')
+    cat >"$dir/slurm.conf" <<EOF
+ClusterName=stratum-test
+SlurmctldHost=$node(127.0.0.1)
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/none
+CredType=cred/none
+SlurmctldPort=$controller_port
+SlurmdPort=$node_port
+StateSaveLocation=$dir/state
+SlurmdSpoolDir=$dir/spool
+SlurmctldPidFile=$dir/slurmctld.pid
+SlurmdPidFile=$dir/slurmd.pid
+SlurmctldLogFile=$dir/log/slurmctld.log
+SlurmdLogFile=$dir/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+MpiDefault=none
+ReturnToService=2
+NodeName=$node NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=2000 State=UNKNOWN
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+EOF
+    export SLURM_CONF="$dir/slurm.conf"
+    slurmctld -i -f "$SLURM_CONF"
+    slurmd -f "$SLURM_CONF" -N "$node"
+    for _ in $(seq 1 150); do
+        if [ "$(sinfo -h -o %T 2>/dev/null)" = idle ]; then
+            echo "$SLURM_CONF"
+            exit 0
+        fi
+        sleep 0.2
+    done
+    echo "error: the local Slurm node did not become idle in 30 s" >&2
+    tail -n 20 "$dir/log/slurmctld.log" "$dir/log/slurmd.log" >&2 || true
+    exit 1
+    ;;
+stop)
+    for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid"; do
+        if [ -f "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+    done
+    sleep 0.3
+    rm -rf "$dir"
+    ;;
+*)
+    echo "usage: slurm-test-cluster.sh start|stop DIR" >&2
+    exit 2
+    ;;
+esac
