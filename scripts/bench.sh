@@ -46,3 +46,7 @@ echo "   (against fairlearn MetricFrame, a hand-vectorised numpy bootstrap and s
     "fairlearn==0.15.0" "sliceline==0.3.0" "pandas==3.1.1" "scikit-learn==1.9.1" "scipy==1.17.1"
 "$venv/bin/python" scripts/bench_stats.py "$work/stats" > "$work/stats-python.json"
 "$bin/stratum" bench stats --workdir "$work/stats" --reference "$work/stats-python.json"
+echo
+echo "== sharded runs against PostgreSQL (1, 2, 4 shard processes; 20,000 images) and store write rates =="
+bash scripts/install-deps.sh postgresql
+bash scripts/bench_shards.sh "$bin/stratum" "${SHARD_IMAGES:-20000}"

@@ -31,7 +31,7 @@ if [ ! -f "$data/manifest.csv" ] || [ "$(($(wc -l <"$data/manifest.csv") - 1))" 
 fi
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/stratum-bench-shards.XXXXXX")"
-pg="$tmp/pg"
+pg="$(mktemp -d "${TMPDIR:-/tmp}/stratum-bench-pg.XXXXXX")"   # not inside $tmp: the server's user must reach it
 trap 'bash scripts/postgres-test-server.sh stop "$pg"; rm -rf "$tmp"' EXIT
 bash scripts/postgres-test-server.sh start "$pg" >/dev/null
 
@@ -67,7 +67,8 @@ echo "== sharded runs on $n images × 3 variants: PostgreSQL store, shards as co
 start="$(now)"
 "$bin" run "$tmp/shards.yaml" --db "$tmp/reference.sqlite" --reports "$tmp/reports-ref" --quiet --format json >"$tmp/reference.json"
 reference="$(python3 -c "print($(now) - $start)")"
-printf '%-34s %8.1f s   1.00×\n' "unsharded, SQLite (reference)" "$reference"
+printf '%-34s %8.1f s   1.00×   (stages: %s)\n' "unsharded, SQLite (reference)" "$reference" \
+    "$(python3 -c 'import json, sys; print(", ".join("%s %.1f s" % (x["stage"], x["seconds"]) for x in json.load(open(sys.argv[1]))["stages"]))' "$tmp/reference.json")"
 for shards in 1 2 4; do
     url="$(bash scripts/postgres-test-server.sh createdb "$pg" "shards$shards")"
     start="$(now)"

@@ -32,7 +32,10 @@ url_of() { echo "postgres://stratum@127.0.0.1:$(port_of)/$1"; }
 case "$command" in
 start)
     mkdir -p "$dir"
-    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir"; fi
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres: "$dir"
+        runuser -u postgres -- test -w "$dir" || { echo "error: $dir is not reachable by the postgres user (is a parent folder private?)" >&2; exit 1; }
+    fi
     as_server_user "$bin/initdb" -D "$dir/data" -U stratum --auth=trust --encoding=UTF8 --locale=C >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
     # A free port: bind 0, read it, release it (a race with another process is possible but

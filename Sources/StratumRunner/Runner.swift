@@ -106,21 +106,25 @@ public struct Runner: Sendable {
         var variants: [RunVariant] = []
         defer { variants.forEach { $0.classifier?.close() } }
         do {
-            let (_, sampleIDs) = try store.storeDataset(
+            // A shard evaluates its own samples only (none when an earlier attempt stored them
+            // all) and asks the store for their ids alone: with many shards, each fetching every
+            // id would cost the store n times the dataset.
+            let evaluatedHere = options.shard.map { shard in shardAlreadyDone ? [] : splitSamples.filter { shard.owns($0.id) } } ?? splitSamples
+            var (_, sampleIDs) = try store.storeDataset(
                 manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
-                labels: dataset.labels, samples: dataset.samples, runID: runID)
-            let evaluatedIDs = try splitSamples.map { sample -> Int64 in
-                guard let id = sampleIDs[sample.id] else { throw RunError(message: "sample '\(sample.id)' missing from the store") }
-                return id
+                labels: dataset.labels, samples: dataset.samples, runID: runID, returningIDsOf: options.shard == nil ? nil : evaluatedHere.map(\.id))
+            func withIDs(_ samples: [Sample]) throws -> [(Sample, Int64)] {
+                try samples.map { sample in
+                    guard let id = sampleIDs[sample.id] else { throw RunError(message: "sample '\(sample.id)' missing from the store") }
+                    return (sample, id)
+                }
             }
             var earlier = resuming ? try store.unreadableSamples(runID: runID) : []
             let knownUnreadable = Set(earlier.compactMap { sampleIDs[$0.key] })
             variants = try RunVariants.prepare(spec, dataset: dataset, evaluatedLabels: Set(splitSamples.map(\.label)), store: store, runID: runID,
                                                resuming: resuming, registry: registry, options: options, events: events)
             endStage("models")
-            // A shard evaluates its own samples only (none when an earlier attempt stored them all).
-            let mine = options.shard.map { shard in shardAlreadyDone ? [] : zip(splitSamples, evaluatedIDs).filter { shard.owns($0.0.id) } }
-                ?? Array(zip(splitSamples, evaluatedIDs))
+            let mine = try withIDs(evaluatedHere)
             let streaming = StreamingEvaluation(
                 store: store, runID: runID, samples: mine.map(\.0), sampleIDs: mine.map(\.1), knownUnreadable: knownUnreadable,
                 batchSize: options.batchSize ?? spec.batchSize, chunkSize: max(1, options.chunkSize), strict: options.strict, applyOrientation: spec.applyExifOrientation,
@@ -149,8 +153,13 @@ public struct Runner: Sendable {
                 found = []
             }
 
-            if options.shard != nil { earlier = try store.unreadableSamples(runID: runID) }
-            return try Self.complete(spec, dataset: dataset, evaluated: Array(zip(splitSamples, evaluatedIDs)), sampleIDs: sampleIDs,
+            if options.shard != nil {
+                earlier = try store.unreadableSamples(runID: runID)
+                // The last shard computes the metrics over every sample: now it needs every id.
+                sampleIDs = try store.storeDataset(manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
+                                                   labels: dataset.labels, samples: dataset.samples, runID: runID, returningIDsOf: nil).sampleIDs
+            }
+            return try Self.complete(spec, dataset: dataset, evaluated: try withIDs(splitSamples), sampleIDs: sampleIDs,
                                      unreadable: earlier, found: found, variants: variants, store: store, run: run, options: options,
                                      database: database, stopLease: lease.stop, endStage: endStage, events: events) {
                 $0.shard = shardProgress

@@ -34,7 +34,10 @@ public protocol RunStore: AnyObject, Sendable {
     func shards(runID: RunID) throws -> [StoredShard]
 
     // Dataset and samples
-    func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: Int64])
+    /// Stores the dataset once per manifest content (idempotent) and ties the run to it; returns
+    /// the ids of the samples named by `keys` (every sample when nil: a shard asks for its own).
+    func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID,
+                      returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: Int64])
     func datasetHash(runID: RunID) throws -> String?
     func datasetLabels(runID: RunID) throws -> [String]
     func samples(runID: RunID) throws -> [StoredSample]
@@ -71,6 +74,12 @@ extension RunStore {
         try beginRun(experiment: name, spec: spec, specHash: specHash, gitCommit: gitCommit, lease: .current)
     }
     public func resumeRun(_ runID: RunID) throws { try resumeRun(runID, lease: .current) }
+    /// Stores the dataset and returns every sample's id.
+    public func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample],
+                             runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
+        try storeDataset(manifestPath: manifestPath, manifestHash: manifestHash, labelColumn: labelColumn, labels: labels, samples: samples,
+                         runID: runID, returningIDsOf: nil)
+    }
     public func heartbeat(_ runID: RunID) throws { try heartbeat(runID, at: Date()) }
     public func finishRun(_ runID: RunID, status: RunStatus) throws { try finishRun(runID, status: status, error: nil) }
     @discardableResult public func reconcileInterruptedRuns() throws -> [StoredRun] { try reconcileInterruptedRuns(observer: .current, now: Date()) }

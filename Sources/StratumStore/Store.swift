@@ -214,7 +214,8 @@ public final class Store: Sendable {
     // MARK: Dataset
 
     /// Stores the dataset and its samples once per manifest content; returns sample ids by manifest id.
-    public func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
+    public func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID,
+                             returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
         try writer.write { db in
             var dataset = try DatasetRecord
                 .filter(Column("manifestPath") == manifestPath && Column("manifestHash") == manifestHash && Column("labelColumn") == labelColumn)
@@ -235,7 +236,9 @@ public final class Store: Sendable {
             }
             try db.execute(sql: "UPDATE run SET datasetId = ? WHERE id = ?", arguments: [datasetID, runID])
             let pairs = try Row.fetchAll(db, sql: "SELECT key, id FROM sample WHERE datasetId = ?", arguments: [datasetID])
-            return (datasetID, Dictionary(uniqueKeysWithValues: pairs.map { ($0["key"] as String, $0["id"] as Int64) }))
+            let all = Dictionary(uniqueKeysWithValues: pairs.map { ($0["key"] as String, $0["id"] as Int64) })
+            guard let keys else { return (datasetID, all) }
+            return (datasetID, Dictionary(uniqueKeysWithValues: Set(keys).compactMap { key in all[key].map { (key, $0) } }))
         }
     }
 

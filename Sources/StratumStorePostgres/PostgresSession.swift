@@ -9,6 +9,7 @@ enum SQLValue: Sendable {
     case text(String)
     case date(Date)
     case floats([Float])
+    case texts([String])
     case null
 }
 
@@ -23,7 +24,14 @@ extension Int32: SQLArgument { var sqlValue: SQLValue { .int(Int64(self)) } }
 extension Double: SQLArgument { var sqlValue: SQLValue { .double(self) } }
 extension String: SQLArgument { var sqlValue: SQLValue { .text(self) } }
 extension Date: SQLArgument { var sqlValue: SQLValue { .date(self) } }
-extension Array: SQLArgument where Element == Float { var sqlValue: SQLValue { .floats(self) } }
+extension Array: SQLArgument where Element: SQLArrayElement { var sqlValue: SQLValue { Element.arrayValue(self) } }
+
+/// Element types of array parameters (`REAL[]`, `TEXT[]`).
+protocol SQLArrayElement: Sendable {
+    static func arrayValue(_ values: [Self]) -> SQLValue
+}
+extension Float: SQLArrayElement { static func arrayValue(_ values: [Float]) -> SQLValue { .floats(values) } }
+extension String: SQLArrayElement { static func arrayValue(_ values: [String]) -> SQLValue { .texts(values) } }
 extension Optional: SQLArgument where Wrapped: SQLArgument { var sqlValue: SQLValue { self?.sqlValue ?? .null } }
 
 /// One row of a result, read by column name (PostgreSQL folds unquoted names to lower case,
@@ -116,6 +124,7 @@ struct SQLTransaction {
             case .text(let v): binds.append(v)
             case .date(let v): binds.append(v)
             case .floats(let v): binds.append(v)
+            case .texts(let v): binds.append(v)
             case .null: binds.appendNull()
             }
         }

@@ -344,7 +344,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
     }
 
     public func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample],
-                             runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
+                             runID: RunID, returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
         try session.write { db in
             let datasetID: Int64
             // Concurrent shards bring the same dataset: the first inserts it; the others wait
@@ -370,7 +370,10 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
             }
             try db.execute("UPDATE run SET datasetId = ? WHERE id = ?", [datasetID, runID.rawValue])
             var ids: [String: Int64] = [:]
-            for row in try db.rows("SELECT key, id FROM sample WHERE datasetId = ?", [datasetID]) {
+            // A shard asks for its own samples only: 1/n of the rows, found through the (datasetId, key) index.
+            let rows = try keys.map { try db.rows("SELECT key, id FROM sample WHERE datasetId = ? AND key = ANY(?)", [datasetID, Array(Set($0))]) }
+                ?? db.rows("SELECT key, id FROM sample WHERE datasetId = ?", [datasetID])
+            for row in rows {
                 ids[try row.string("key")] = try row.int64("id")
             }
             return (datasetID, ids)

@@ -38,7 +38,9 @@ public enum RunStoreConformance {
             sampleIDs = try store.storeDataset(manifestPath: "/d/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m"], samples: samples, runID: runID).sampleIDs
             let again = try store.storeDataset(manifestPath: "/d/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m"], samples: samples, runID: runID).sampleIDs
             let hash = try store.datasetHash(runID: runID)
-            return sampleIDs.count == 2 && again == sampleIDs && hash == "mh"
+            let only = try store.storeDataset(manifestPath: "/d/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m"], samples: samples,
+                                              runID: runID, returningIDsOf: ["y", "not-a-sample"]).sampleIDs
+            return sampleIDs.count == 2 && again == sampleIDs && hash == "mh" && only == ["y": sampleIDs["y"] ?? -1]
         }
         check("a prediction is unique per run, variant and sample; a batch holding a duplicate stores nothing") {
             variantID = try store.insertVariant(runID: runID, name: "v", kind: "k", path: "/m", fileHash: nil, labels: ["f", "m"])

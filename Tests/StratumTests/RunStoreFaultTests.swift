@@ -46,8 +46,10 @@ import Testing
         func finishShard(_ runID: RunID, index: Int, now: Date) throws -> (done: Int, total: Int) { try base.finishShard(runID, index: index, now: now) }
         func shardHeartbeat(_ runID: RunID, index: Int, at time: Date) throws { try base.shardHeartbeat(runID, index: index, at: time) }
         func shards(runID: RunID) throws -> [StoredShard] { try base.shards(runID: runID) }
-        func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
-            try base.storeDataset(manifestPath: manifestPath, manifestHash: manifestHash, labelColumn: labelColumn, labels: labels, samples: samples, runID: runID)
+        func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID,
+                          returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
+            try base.storeDataset(manifestPath: manifestPath, manifestHash: manifestHash, labelColumn: labelColumn, labels: labels, samples: samples,
+                                  runID: runID, returningIDsOf: keys)
         }
         func datasetHash(runID: RunID) throws -> String? { try base.datasetHash(runID: runID) }
         func datasetLabels(runID: RunID) throws -> [String] { try base.datasetLabels(runID: runID) }
