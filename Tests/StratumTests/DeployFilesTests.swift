@@ -33,6 +33,21 @@ import Yams
         }
     }
 
+    /// Both manifests against the Kubernetes API's own schemas (strict: no unknown field), for the
+    /// oldest version they support and the newest the validator knows. kubernetes-validate
+    /// (PyPI) checks offline; scripts/test.sh installs it and names it in
+    /// $STRATUM_TEST_KUBERNETES_VALIDATE.
+    @Test(arguments: ["1.29.0", "1.37.0"])
+    func theManifestsValidateAgainstTheKubernetesSchemas(_ version: String) throws {
+        let validator = ProcessInfo.processInfo.environment["STRATUM_TEST_KUBERNETES_VALIDATE"] ?? ""
+        try #require(FileManager.default.isExecutableFile(atPath: validator),
+                     "set STRATUM_TEST_KUBERNETES_VALIDATE to kubernetes-validate (pip install kubernetes-validate==1.37.0; scripts/test.sh does)")
+        let files = ["kubernetes/stratum-shards.yaml", "kubernetes/postgres.yaml"].map { Self.deploy.appendingPathComponent($0).path }
+        let result = try Self.run(validator, ["--strict", "-k", version] + files)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.components(separatedBy: "passed for resource").count - 1 == 4, "\(result.output)")
+    }
+
     @Test func theJobRunsOneShardPerIndexUnderItsOwnName() throws {
         let job = try Self.only("Job", in: Self.documents("kubernetes/stratum-shards.yaml"))
         #expect(Self.node(job, "spec.completionMode")?.string == "Indexed")
@@ -283,6 +298,19 @@ import Yams
     }
 
     /// Runs /bin/bash with only PATH and `environment` set; stdout and stderr together.
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     static func bash(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
