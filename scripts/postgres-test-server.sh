@@ -5,7 +5,9 @@
 #   postgres-test-server.sh createdb DIR DB  create database DB, print its URL
 #   postgres-test-server.sh stop DIR         stop the server and delete DIR
 #
-# Trust authentication on 127.0.0.1 only; superuser `stratum`. Run as root, the server runs as
+# Trust authentication on 127.0.0.1 only; superuser `stratum`. TLS is on too, with a self-signed
+# certificate for `localhost` (plain connections still work): the tests check that a client
+# asking for TLS refuses a certificate no CA vouches for. Run as root, the server runs as
 # the `postgres` system user (PostgreSQL refuses to run as root). Nothing outside DIR is touched.
 set -euo pipefail
 
@@ -40,10 +42,14 @@ start)
         || { cat "$dir/initdb.log" >&2; exit 1; }
     # A free port: bind 0, read it, release it (a race with another process is possible but
     # harmless: pg_ctl then fails and says so).
+    # A self-signed certificate, for the TLS tests (openssl, from Debian's package of that name).
+    openssl req -new -x509 -days 7 -nodes -subj /CN=localhost -keyout "$dir/data/server.key" -out "$dir/data/server.crt" >/dev/null 2>&1
+    chmod 600 "$dir/data/server.key"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir/data/server.key" "$dir/data/server.crt"; fi
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
     echo "$port" >"$dir/port"
     as_server_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c ssl=on -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
         start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
     url_of postgres
     ;;

@@ -59,6 +59,33 @@ public struct ShardRefusal: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
+/// The rules of sharded runs that every store applies the same way.
+public enum ShardRules {
+    /// Refuses a shard joining run `number` unless the run has `shardCount` shards, was started
+    /// from the same experiment file and is still open (running or interrupted).
+    public static func checkJoin(run number: Int, experiment: String, hasShards: Int?, specHash: String, status: RunStatus,
+                                 shardCount: Int, bringing joinerHash: String) throws {
+        guard hasShards == shardCount else {
+            throw ShardRefusal("run \(number) of '\(experiment)' has \(hasShards.map(String.init) ?? "no") shards, not \(shardCount)")
+        }
+        guard specHash == joinerHash else {
+            throw ShardRefusal("the experiment file differs from the one run \(number) of '\(experiment)' started with (every shard must use the same file)")
+        }
+        guard status == .running || status == .interrupted else {
+            throw ShardRefusal("run \(number) of '\(experiment)' is \(status.rawValue); its shards cannot run again (start a new run with another key)")
+        }
+    }
+
+    /// Why a running sharded run with no live shard is stuck — a shard died (`deadShards`, their
+    /// indices), or every shard finished but the metrics were never computed — or nil when it
+    /// only waits for shards that have not started yet.
+    public static func stuckReason(deadShards: String?, done: Int, shardCount: Int) -> String? {
+        if let deadShards { return "the process of shard \(deadShards) ended before it finished (run it again to continue)" }
+        if done >= shardCount { return "every shard finished, but the last one ended before computing metrics (stratum finalize)" }
+        return nil
+    }
+}
+
 extension ShardRefusal {
     /// The shard is held by a live lease. From another process space the holder is judged by its
     /// heartbeat alone, so the refusal says when that judgement can change (`retryAfter`).
@@ -117,15 +144,8 @@ extension Store {
             var run: RunRecord
             if let found = candidate {
                 run = found
-                guard run.shardCount == shardCount else {
-                    throw ShardRefusal("run \(run.number) of '\(name)' has \(run.shardCount.map(String.init) ?? "no") shards, not \(shardCount)")
-                }
-                guard run.specHash == specHash else {
-                    throw ShardRefusal("the experiment file differs from the one run \(run.number) of '\(name)' started with (every shard must use the same file)")
-                }
-                guard open.contains(run.status.rawValue) else {
-                    throw ShardRefusal("run \(run.number) of '\(name)' is \(run.status.rawValue); its shards cannot run again (start a new run with another key)")
-                }
+                try ShardRules.checkJoin(run: run.number, experiment: name, hasShards: run.shardCount, specHash: run.specHash, status: run.status,
+                                         shardCount: shardCount, bringing: specHash)
             } else {
                 let last = try Int.fetchOne(db, sql: "SELECT MAX(number) FROM run WHERE experimentId = ?", arguments: [experimentID]) ?? 0
                 run = RunRecord(id: nil, experimentId: experimentID, number: last + 1, status: .running, startedAt: now, finishedAt: nil, spec: spec,
@@ -214,13 +234,7 @@ extension Store {
         for row in rows {
             let id: Int64 = row["id"]
             guard !live.contains(id) else { continue }
-            if let dead: String = row["dead"] {
-                stuck[id] = "the process of shard \(dead) ended before it finished (run it again to continue)"
-            } else if (row["done"] as Int) >= (row["shardCount"] as Int) {
-                stuck[id] = "every shard finished, but the last one ended before computing metrics (stratum finalize)"
-            } else {
-                stuck[id] = .some(nil)
-            }
+            stuck[id] = .some(ShardRules.stuckReason(deadShards: row["dead"], done: row["done"], shardCount: row["shardCount"]))
         }
         return stuck
     }

@@ -12,7 +12,15 @@ public struct PostgresLocation: Sendable, Equatable {
     public var host: String
     public var port: Int
     public var database: String
-    public var requireTLS: Bool
+    public var tls: TLSMode
+
+    /// `sslmode`: `disable` (and `allow`) never use TLS; `prefer` uses it when the server offers
+    /// it; `require` (and `verify-ca`, `verify-full`) insists. Whenever TLS is used, the server's
+    /// certificate is checked against the system's CA store and its host name: libpq's
+    /// `verify-full`, stricter than its `require`, which checks neither.
+    public enum TLSMode: String, Sendable {
+        case disable, prefer, require
+    }
 
     /// Whether `location` is a PostgreSQL URL (and not a file name).
     public static func isPostgresURL(_ location: String) -> Bool {
@@ -34,13 +42,14 @@ public struct PostgresLocation: Sendable, Equatable {
         guard !database.isEmpty, !database.contains("/") else {
             throw PostgresStoreError(location: Self.redact(location), message: "the URL names no database (postgres://user@host/DATABASE)")
         }
-        var requireTLS = false
+        var tls = TLSMode.disable
         for item in components.queryItems ?? [] {
             switch (item.name, item.value ?? "") {
-            case ("sslmode", "disable"), ("sslmode", "prefer"), ("sslmode", "allow"): requireTLS = false
-            case ("sslmode", "require"): requireTLS = true
+            case ("sslmode", "disable"), ("sslmode", "allow"): tls = .disable
+            case ("sslmode", "prefer"): tls = .prefer
+            case ("sslmode", "require"), ("sslmode", "verify-ca"), ("sslmode", "verify-full"): tls = .require
             case ("sslmode", let mode):
-                throw PostgresStoreError(location: Self.redact(location), message: "sslmode '\(mode)' is not supported (disable or require)")
+                throw PostgresStoreError(location: Self.redact(location), message: "sslmode '\(mode)' is not supported (disable, allow, prefer, require, verify-ca or verify-full)")
             case ("application_name", _), ("connect_timeout", _): continue
             case (let name, _):
                 throw PostgresStoreError(location: Self.redact(location), message: "unknown URL parameter '\(name)' (known: sslmode, application_name, connect_timeout)")
@@ -55,7 +64,7 @@ public struct PostgresLocation: Sendable, Equatable {
         self.host = host
         self.port = port
         self.database = database.removingPercentEncoding ?? database
-        self.requireTLS = requireTLS
+        self.tls = tls
     }
 
     /// The URL without its password, for messages.

@@ -155,14 +155,14 @@ final class PostgresSession: @unchecked Sendable {
     private func connected() throws -> PostgresConnection {
         if let connection, !connection.isClosed { return connection }
         let tls: PostgresConnection.Configuration.TLS
-        if location.requireTLS {
-            do {
-                tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            } catch {
-                throw PostgresStoreError(location: location.redacted, message: "cannot set up TLS: \(error)")
+        do {
+            switch location.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
             }
-        } else {
-            tls = .disable
+        } catch {
+            throw PostgresStoreError(location: location.redacted, message: "cannot set up TLS: \(error)")
         }
         let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
                                                              password: location.password, database: location.database, tls: tls)

@@ -225,15 +225,8 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
             var run: StoredRun
             if let found {
                 run = try Self.storedRun(found, experiment: name)
-                guard run.shardCount == shardCount else {
-                    throw ShardRefusal("run \(run.number) of '\(name)' has \(run.shardCount.map(String.init) ?? "no") shards, not \(shardCount)")
-                }
-                guard run.specHash == specHash else {
-                    throw ShardRefusal("the experiment file differs from the one run \(run.number) of '\(name)' started with (every shard must use the same file)")
-                }
-                guard open.contains(run.status.rawValue) else {
-                    throw ShardRefusal("run \(run.number) of '\(name)' is \(run.status.rawValue); its shards cannot run again (start a new run with another key)")
-                }
+                try ShardRules.checkJoin(run: run.number, experiment: name, hasShards: run.shardCount, specHash: run.specHash, status: run.status,
+                                         shardCount: shardCount, bringing: specHash)
             } else {
                 run = try insertRun(db, experimentID: experimentID, experiment: name, spec: spec, specHash: specHash, gitCommit: gitCommit,
                                     lease: lease, now: now, shardCount: shardCount, shardKey: key)
@@ -318,13 +311,8 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         for row in rows {
             let id = try row.int64("id")
             guard !live.contains(id) else { continue }
-            if let dead = try row.optionalString("dead") {
-                stuck[id] = "the process of shard \(dead) ended before it finished (run it again to continue)"
-            } else if try row.int("done") >= (row.optionalInt("shardCount") ?? 0) {
-                stuck[id] = "every shard finished, but the last one ended before computing metrics (stratum finalize)"
-            } else {
-                stuck[id] = .some(nil)
-            }
+            stuck[id] = .some(ShardRules.stuckReason(deadShards: try row.optionalString("dead"), done: try row.int("done"),
+                                                     shardCount: try row.optionalInt("shardCount") ?? 0))
         }
         return stuck
     }

@@ -43,7 +43,7 @@ import Yams
         try #require(FileManager.default.isExecutableFile(atPath: validator),
                      "set STRATUM_TEST_KUBERNETES_VALIDATE to kubernetes-validate (pip install kubernetes-validate==1.37.0; scripts/test.sh does)")
         let files = ["kubernetes/stratum-shards.yaml", "kubernetes/postgres.yaml"].map { Self.deploy.appendingPathComponent($0).path }
-        let result = try Self.run(validator, ["--strict", "-k", version] + files)
+        let result = try TestSupport.run(validator, ["--strict", "-k", version] + files)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.components(separatedBy: "passed for resource").count - 1 == 4, "\(result.output)")
     }
@@ -298,30 +298,8 @@ import Yams
     }
 
     /// Runs /bin/bash with only PATH and `environment` set; stdout and stderr together.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     static func bash(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = arguments
-        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"].merging(environment) { _, new in new }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try TestSupport.run("/bin/bash", arguments, environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+            .merging(environment) { _, new in new }, inherit: false)
     }
 }

@@ -48,17 +48,14 @@ enum PostgresTestServer {
         return url
     }
 
+    /// Runs a bash script; output trimmed.
     static func shell(_ arguments: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        do { try process.run() } catch { return (-1, "\(error)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        do {
+            let result = try TestSupport.run("/bin/bash", arguments)
+            return (result.status, result.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        } catch {
+            return (-1, "\(error)")
+        }
     }
 
     final class Counter: @unchecked Sendable {
@@ -79,7 +76,7 @@ enum PostgresTestServer {
     static func location(_ user: String, _ password: String?, _ host: String, _ port: Int, _ database: String, tls: Bool = false) -> PostgresLocation? {
         var location = try? PostgresLocation(url: "postgres://u@h/d")
         location?.user = user; location?.password = password; location?.host = host; location?.port = port
-        location?.database = database; location?.requireTLS = tls
+        location?.database = database; location?.tls = tls ? .require : .disable
         return location
     }
 
@@ -88,11 +85,13 @@ enum PostgresTestServer {
         Case(url: "postgresql://alice:p%40ss%3Aword@10.0.0.7:6543/team%20runs?sslmode=require",
              expected: location("alice", "p@ss:word", "10.0.0.7", 6543, "team runs", tls: true)),
         Case(url: "postgres://u@h/d?sslmode=disable&application_name=x", expected: location("u", nil, "h", 5432, "d")),
+        Case(url: "postgres://u@h/d?sslmode=allow", expected: location("u", nil, "h", 5432, "d")),
         Case(url: "postgres://h/d", error: "names no user"),
         Case(url: "postgres://u@h", error: "names no database"),
         Case(url: "postgres://u@h/", error: "names no database"),
         Case(url: "postgres://u@h/a/b", error: "names no database"),
-        Case(url: "postgres://u@h/d?sslmode=verify-ca", error: "sslmode 'verify-ca' is not supported"),
+        Case(url: "postgres://u@h/d?sslmode=verify-full", expected: location("u", nil, "h", 5432, "d", tls: true)),
+        Case(url: "postgres://u@h/d?sslmode=bogus", error: "sslmode 'bogus' is not supported"),
         Case(url: "postgres://u@h/d?options=-c%20x", error: "unknown URL parameter 'options'"),
         Case(url: "postgres://u@/d", error: "names no host"),
         Case(url: "mysql://u@h/d", error: "not a PostgreSQL URL"),
@@ -298,14 +297,6 @@ enum PostgresTestServer {
         return try store.allMetrics(runID: runID).map { "\($0)" }.sorted()
     }
 
-    static func runShards(_ indices: [Int], of count: Int, experiment: URL, database: String, in directory: URL) throws -> [Int32] {
-        let processes = try indices.map { index in
-            try ResumeTests.start(["run", experiment.path, "--db", database, "--quiet", "--chunk-size", "16", "--shard", "\(index)/\(count)"], in: directory)
-        }
-        processes.forEach { $0.waitUntilExit() }
-        return processes.map(\.terminationStatus)
-    }
-
     @Test func fourConcurrentShardsOnPostgreSQLGiveTheUnshardedSQLiteResult() throws {
         let directory = try TestSupport.temporaryDirectory()
         let experiment = try ResumeTests.experiment(in: directory, count: 400)
@@ -322,7 +313,7 @@ enum PostgresTestServer {
 
         // Four shards at once, each its own process and connection.
         let concurrent = try PostgresTestServer.database()
-        #expect(try Self.runShards([0, 1, 2, 3], of: 4, experiment: experiment, database: concurrent, in: directory) == [0, 0, 0, 0])
+        #expect(try ShardedRunTests.runShards([0, 1, 2, 3], of: 4, experiment: experiment, database: concurrent, in: directory) == [0, 0, 0, 0])
         let store = try PostgresStore(url: concurrent)
         #expect(try Self.predictions(store) == expected)
         #expect(try Self.metrics(store) == expectedMetrics)
@@ -331,7 +322,7 @@ enum PostgresTestServer {
 
         // Three shards, then the fourth killed once some of its predictions are stored.
         let killed = try PostgresTestServer.database()
-        #expect(try Self.runShards([0, 1, 3], of: 4, experiment: experiment, database: killed, in: directory) == [0, 0, 0])
+        #expect(try ShardedRunTests.runShards([0, 1, 3], of: 4, experiment: experiment, database: killed, in: directory) == [0, 0, 0])
         let watcher = try PostgresStore(url: killed)
         let before = try watcher.listRuns(experiment: nil)[0].predictions
         let victim = try ResumeTests.start(["run", experiment.path, "--db", killed, "--quiet", "--chunk-size", "16", "--shard", "2/4"], in: directory)
@@ -345,7 +336,7 @@ enum PostgresTestServer {
         try watcher.reconcileInterruptedRuns(observer: .current, now: Date())
         let interrupted = try watcher.listRuns(experiment: nil)[0]
         #expect(interrupted.status == "interrupted" && interrupted.shardsDone == 3 && interrupted.error?.contains("shard 2") == true, "\(interrupted)")
-        #expect(try Self.runShards([2], of: 4, experiment: experiment, database: killed, in: directory) == [0])
+        #expect(try ShardedRunTests.runShards([2], of: 4, experiment: experiment, database: killed, in: directory) == [0])
         #expect(try Self.predictions(watcher) == expected)
         #expect(try Self.metrics(watcher) == expectedMetrics)
         #expect(try watcher.listRuns(experiment: nil).map(\.status) == ["completed"])
@@ -363,5 +354,21 @@ enum PostgresTestServer {
         let index = directory.appendingPathComponent("R2/resume/run-1/index.html")
         #expect(FileManager.default.fileExists(atPath: index.path))
         #expect(!(try String(contentsOf: index, encoding: .utf8)).isEmpty)
+    }
+}
+
+/// TLS: the test server offers it with a self-signed certificate, which no CA vouches for. A
+/// client asking for TLS must negotiate it and refuse that certificate; a plain one connects.
+@Suite struct PostgresTLSTests {
+    @Test(arguments: ["require", "verify-full", "prefer"])
+    func aCertificateNoCAVouchesForIsRefused(_ mode: String) throws {
+        let url = try PostgresTestServer.database()
+        let error = try #require(throws: PostgresStoreError.self) { try PostgresStore(url: url + "?sslmode=" + mode) }
+        #expect("\(error)".contains("cannot connect") && "\(error)".lowercased().contains("certificate"), "\(error)")
+    }
+
+    @Test func aPlainConnectionWorks() throws {
+        let store = try PostgresStore(url: try PostgresTestServer.database() + "?sslmode=disable")
+        #expect(try store.listRuns(experiment: nil).isEmpty)
     }
 }

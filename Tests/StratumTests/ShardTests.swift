@@ -80,8 +80,13 @@ import Testing
     }
 
     static func runShards(_ indices: [Int], of count: Int, experiment: URL, database: URL, in directory: URL, extra: [String] = []) throws -> [Int32] {
+        try runShards(indices, of: count, experiment: experiment, database: database.path, in: directory, extra: extra)
+    }
+
+    /// Starts shard processes at once (any store location) and waits for them all.
+    static func runShards(_ indices: [Int], of count: Int, experiment: URL, database: String, in directory: URL, extra: [String] = []) throws -> [Int32] {
         let processes = try indices.map { index in
-            try ResumeTests.start(["run", experiment.path, "--db", database.path, "--quiet", "--chunk-size", "16", "--shard", "\(index)/\(count)"] + extra, in: directory)
+            try ResumeTests.start(["run", experiment.path, "--db", database, "--quiet", "--chunk-size", "16", "--shard", "\(index)/\(count)"] + extra, in: directory)
         }
         processes.forEach { $0.waitUntilExit() }
         return processes.map(\.terminationStatus)
@@ -203,7 +208,7 @@ import Testing
             (["runs", "--db", "mysql://stratum@db/runs"], [:], 65, "'mysql://' is not a store Stratum knows"),
             (["history", "faces", "--db", "postgresql://h/x", "--metric", "accuracy"], [:], 65, "names no user"),
             (["runs"], ["STRATUM_DB": "postgres://u@h"], 65, "names no database"),
-            (["runs", "--db", "postgres://u@h/x?sslmode=verify-full"], [:], 65, "sslmode 'verify-full' is not supported"),
+            (["runs", "--db", "postgres://u@h/x?sslmode=on"], [:], 65, "sslmode 'on' is not supported"),
             (["runs", "--db", "postgres://u:s3cret@127.0.0.1:1/x"], [:], 1, "postgres://u:***@127.0.0.1:1/x: cannot connect"),
         ]
         for (arguments, environment, status, message) in cases {

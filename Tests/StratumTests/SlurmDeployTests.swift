@@ -28,18 +28,7 @@ enum SlurmTestCluster {
     /// Runs a Slurm client command against the cluster.
     static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let conf = try configuration.get()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment.merging(["SLURM_CONF": conf]) { a, _ in a }) { _, new in new }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return try TestSupport.run("/usr/bin/env", arguments, in: directory, environment: environment.merging(["SLURM_CONF": conf]) { _, conf in conf })
     }
 }
 

@@ -19,6 +19,24 @@ enum TestSupport {
         try Data(text.utf8).write(to: url)
     }
 
+    /// Runs `executable` and waits; stdout and stderr together. `environment` replaces the
+    /// inherited one when `inherit` is false, else is merged over it.
+    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],
+                    inherit: Bool = true) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        process.environment = inherit ? ProcessInfo.processInfo.environment.merging(environment) { _, new in new } : environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     static func json(_ relativePath: String) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(contentsOf: fixtures.appendingPathComponent(relativePath)))
     }
