@@ -73,6 +73,16 @@ public enum Bootstrap {
         return result
     }
 
+    /// The metric values (in `MetricLayout` order) of one resample given by `weights`, how many
+    /// times each member of `slice` was drawn (by position in the slice), through the kernel the
+    /// bootstrap uses; `MetricSuite.values(…, weights:)` computes the same directly.
+    public static func resampleMetrics(_ outcomes: VariantOutcomes, slice: EvaluationSlice, weights: [UInt16]) -> [MetricValue] {
+        precondition(weights.count == slice.members.count, "one weight per member")
+        let kernel = ResampleKernel(outcomes, slice: slice, local: Array(0..<Int32(slice.members.count)))
+        let (tally, auc) = kernel.evaluate(weights)
+        return MetricSuite.assemble(outcomes, tally: tally) { auc }.1
+    }
+
     /// The percentile interval of `values` (NaN entries are resamples where the metric was
     /// undefined), or nil when more than half are undefined.
     public static func percentileInterval(_ values: [Double], confidence: Double) -> ConfidenceInterval? {
@@ -135,6 +145,41 @@ final class ResampleKernel {
     /// Each slice position's index in the resampling order (`local`).
     let local: [Int32]
 
+    /// The binary kernel's arrays, in score order (nil for more than two labels or no probabilities).
+    final class BinaryLayout {
+        let positions: [Int32]
+        /// bit 0: correct; bit 1: a positive for the AUC; bit 2: starts a run of equal scores.
+        let flags: [UInt8]
+        let logLoss: [Float]
+        let brier: [Float]
+        let confidence: [Float]
+        /// 1 where correct, else 0.
+        let correct: [Float]
+        /// 1 where correct and positive (a true positive), else 0.
+        let truePositive: [Float]
+        /// Maximal runs of entries in one calibration bin.
+        let binRuns: [(start: Int, end: Int, bin: Int)]
+        /// Scratch: each entry's weight in the current resample.
+        var gathered: [Float]
+
+        init(_ entries: [Entry]) {
+            positions = entries.map(\.position)
+            flags = entries.map(\.flags)
+            logLoss = entries.map(\.logLoss)
+            brier = entries.map(\.brier)
+            confidence = entries.map(\.confidence)
+            correct = entries.map { Float($0.flags & 1) }
+            truePositive = entries.map { $0.flags & 3 == 3 ? 1 : 0 }
+            var runs: [(start: Int, end: Int, bin: Int)] = []
+            for (e, entry) in entries.enumerated() {
+                if let last = runs.last, last.bin == Int(entry.bin) { runs[runs.count - 1].end = e + 1 } else { runs.append((e, e + 1, Int(entry.bin))) }
+            }
+            binRuns = runs
+            gathered = [Float](repeating: 0, count: entries.count)
+        }
+    }
+    let binaryLayout: BinaryLayout?
+
     init(_ outcomes: VariantOutcomes, slice: EvaluationSlice, local: [Int32]) {
         self.outcomes = outcomes
         self.slice = slice
@@ -156,6 +201,7 @@ final class ResampleKernel {
                          logLoss: probabilities ? Float(outcomes.logLoss[i]) : 0, brier: probabilities ? Float(outcomes.brier[i]) : 0,
                          confidence: probabilities ? Float(outcomes.confidence[i]) : 0)
         }
+        binaryLayout = binary ? BinaryLayout(entries) : nil
     }
 
     /// The tally and ROC AUC of the resample given by `weights` (one per member position).
@@ -165,61 +211,96 @@ final class ResampleKernel {
         binary ? evaluateBinary(weights) : evaluateGeneral(weights)
     }
 
-    /// Two labels with probabilities, entries in score order. Sums are kept in registers: the
-    /// four confusion counts follow from Σw, Σw·positive, Σw·correct and Σw·positive·correct,
-    /// and a calibration bin's sums are flushed only when the bin changes (entries sorted by
-    /// score visit the bins in long runs), so no memory cell is updated entry after entry.
+    /// Two labels with probabilities, entries in score order, in two passes over arrays laid
+    /// out for them (`BinaryLayout`). The first gathers each entry's weight (in score order)
+    /// and keeps every count in integers, exactly: the confusion counts follow from Σw,
+    /// Σw·positive, Σw·correct and Σw·positive·correct, and twice the ROC AUC's numerator is
+    /// Σ over runs of equal scores of (positive weight) × (2 · negative weight below + negative
+    /// weight in the run). The second sums the losses and the calibration bins over each run of
+    /// one bin (entries sorted by score visit the bins in a few long runs), with four
+    /// independent accumulators so that no addition waits for the one before.
     func evaluateBinary(_ weights: [UInt16]) -> (MetricSuite.Tally, MetricValue) {
+        guard let layout = binaryLayout else { return evaluateGeneral(weights) }
         var tally = MetricSuite.Tally(classCount: 2)
-        var total = 0, positiveWeight = 0, correctWeight = 0, truePositives = 0
-        var logLoss = 0.0, brier = 0.0
-        var bin = -1, binWeight = 0, binHits = 0, binConfidence = 0.0
-        var below = 0.0, positives = 0.0, area = 0.0, groupPositives = 0.0, groupNegatives = 0.0
+        let n = layout.positions.count
+        var positiveWeight = 0
+        var twiceArea = 0, negativesBelow = 0, groupPositives = 0, groupNegatives = 0
         weights.withUnsafeBufferPointer { w in
-            entries.withUnsafeBufferPointer { entries in
-                for e in entries {
-                    if e.flags & 4 != 0 {
-                        area += groupPositives * (below + 0.5 * groupNegatives)
-                        below += groupNegatives
-                        positives += groupPositives
-                        groupPositives = 0; groupNegatives = 0
-                    }
-                    let weight = Int(w[Int(e.position)])
-                    let wd = Double(weight)
-                    let positive = Int((e.flags >> 1) & 1), correct = Int(e.flags & 1)
-                    total &+= weight
-                    positiveWeight &+= weight & -positive
-                    correctWeight &+= weight & -correct
-                    truePositives &+= weight & -(positive & correct)
-                    logLoss += wd * Double(e.logLoss)
-                    brier += wd * Double(e.brier)
-                    let b = Int(e.bin)
-                    if b != bin {
-                        if bin >= 0 {
-                            tally.binCount[bin] += binWeight; tally.binHits[bin] += binHits; tally.binConfidence[bin] += binConfidence
+            layout.positions.withUnsafeBufferPointer { positions in
+                layout.flags.withUnsafeBufferPointer { flags in
+                    layout.gathered.withUnsafeMutableBufferPointer { gathered in
+                        for e in 0..<n {
+                            let weight = Int(w[Int(positions[e])])
+                            gathered[e] = Float(weight)
+                            let f = Int(flags[e])
+                            if f & 4 != 0 {
+                                twiceArea &+= groupPositives &* (2 &* negativesBelow &+ groupNegatives)
+                                negativesBelow &+= groupNegatives
+                                groupPositives = 0; groupNegatives = 0
+                            }
+                            let positiveShare = weight & -((f >> 1) & 1)
+                            positiveWeight &+= positiveShare
+                            groupPositives &+= positiveShare
+                            groupNegatives &+= weight &- positiveShare
                         }
-                        bin = b; binWeight = 0; binHits = 0; binConfidence = 0
                     }
-                    binWeight &+= weight
-                    binHits &+= weight & -correct
-                    binConfidence += wd * Double(e.confidence)
-                    let p = Double(positive)
-                    groupPositives += wd * p
-                    groupNegatives += wd - wd * p
                 }
             }
         }
-        if bin >= 0 { tally.binCount[bin] += binWeight; tally.binHits[bin] += binHits; tally.binConfidence[bin] += binConfidence }
-        area += groupPositives * (below + 0.5 * groupNegatives)
-        below += groupNegatives
-        positives += groupPositives
+        twiceArea &+= groupPositives &* (2 &* negativesBelow &+ groupNegatives)
+        negativesBelow &+= groupNegatives
+
+        var logLoss = 0.0, brier = 0.0, truePositiveSum: Float = 0
+        layout.gathered.withUnsafeBufferPointer { g in
+            layout.logLoss.withUnsafeBufferPointer { ll in
+                layout.brier.withUnsafeBufferPointer { br in
+                    layout.confidence.withUnsafeBufferPointer { cf in
+                        layout.correct.withUnsafeBufferPointer { co in
+                          layout.truePositive.withUnsafeBufferPointer { tp in
+                            var t0: Float = 0, t1: Float = 0
+                            for run in layout.binRuns {
+                                var l0 = 0.0, l1 = 0.0, b0 = 0.0, b1 = 0.0, c0 = 0.0, c1 = 0.0
+                                var w0: Float = 0, w1: Float = 0, h0: Float = 0, h1: Float = 0
+                                var e = run.start
+                                while e &+ 2 <= run.end {
+                                    let x0 = g[e], x1 = g[e &+ 1]
+                                    l0 += Double(x0 * ll[e]); l1 += Double(x1 * ll[e &+ 1])
+                                    b0 += Double(x0 * br[e]); b1 += Double(x1 * br[e &+ 1])
+                                    c0 += Double(x0 * cf[e]); c1 += Double(x1 * cf[e &+ 1])
+                                    w0 += x0; w1 += x1
+                                    h0 += x0 * co[e]; h1 += x1 * co[e &+ 1]
+                                    t0 += x0 * tp[e]; t1 += x1 * tp[e &+ 1]
+                                    e &+= 2
+                                }
+                                if e < run.end {
+                                    let x0 = g[e]
+                                    l0 += Double(x0 * ll[e]); b0 += Double(x0 * br[e]); c0 += Double(x0 * cf[e])
+                                    w0 += x0; h0 += x0 * co[e]; t0 += x0 * tp[e]
+                                }
+                                logLoss += l0 + l1
+                                brier += b0 + b1
+                                // Whole numbers below 2^24 (a run's weight is at most the slice's size): exact in Float.
+                                tally.binCount[run.bin] += Int(w0) + Int(w1)
+                                tally.binHits[run.bin] += Int(h0) + Int(h1)
+                                tally.binConfidence[run.bin] += c0 + c1
+                            }
+                            truePositiveSum = t0 + t1
+                          }
+                        }
+                    }
+                }
+            }
+        }
+        // Σw, Σw·correct and Σw·positive·correct: sums of whole numbers below 2^24, exact in Float.
+        let total = tally.binCount.reduce(0, +), correctWeight = tally.binHits.reduce(0, +), truePositives = Int(truePositiveSum)
         let trueNegatives = correctWeight - truePositives
         // counts[t * 2 + p]: (0,0) true negatives, (0,1) false positives, (1,0) false negatives, (1,1) true positives.
         tally.counts = [trueNegatives, total - positiveWeight - trueNegatives, positiveWeight - truePositives, truePositives]
         tally.total = total
         tally.logLoss = logLoss
         tally.brier = brier
-        let auc: MetricValue = positives > 0 && below > 0 ? .value(area / (positives * below))
+        let auc: MetricValue = positiveWeight > 0 && negativesBelow > 0
+            ? .value(Double(twiceArea) / (2 * Double(positiveWeight) * Double(negativesBelow)))
             : .undefined("the slice holds one class only for '\(outcomes.labels[1])' against the rest")
         return (tally, auc)
     }

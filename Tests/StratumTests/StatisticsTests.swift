@@ -161,3 +161,60 @@ import Testing
         #expect(found.allSatisfy { ($0.adjustedP ?? 0) >= ($0.p ?? 1) - 1e-15 })
     }
 }
+
+/// The bootstrap's resample kernel (two passes over arrays in score order, integer AUC)
+/// against the direct weighted computation (`MetricSuite.values`), metric by metric, on
+/// resamples with repeated, missing and single members, tied scores and one-class slices.
+@Suite struct ResampleKernelTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var name: String
+        var n: Int
+        var accuracy: Double
+        /// Probabilities rounded to this many steps (ties), or 0 for none.
+        var steps: Int
+        var positives: Double
+        var testDescription: String { name }
+    }
+
+    static let cases = [
+        Case(name: "no ties", n: 500, accuracy: 0.8, steps: 0, positives: 0.34),
+        Case(name: "many ties", n: 400, accuracy: 0.7, steps: 10, positives: 0.5),
+        Case(name: "two scores only", n: 200, accuracy: 0.9, steps: 1, positives: 0.3),
+        Case(name: "one class", n: 150, accuracy: 0.85, steps: 0, positives: 0),
+        Case(name: "tiny", n: 3, accuracy: 0.5, steps: 0, positives: 0.5),
+    ]
+
+    @Test(arguments: cases)
+    func theKernelEqualsTheDirectComputation(_ testCase: Case) {
+        var outcomes = StatisticsTests.outcomes(n: testCase.n, accuracy: testCase.accuracy, seed: 11, positives: testCase.positives)
+        if testCase.steps > 0 {
+            let rounded = outcomes.probabilities.map { ($0 * Double(testCase.steps)).rounded() / Double(testCase.steps) }
+            var fixed: [Double] = []
+            for i in 0..<outcomes.count { fixed += [1 - rounded[2 * i + 1], rounded[2 * i + 1]] }
+            outcomes = VariantOutcomes(labels: outcomes.labels, truth: outcomes.truth, predicted: outcomes.predicted, probabilities: fixed)
+        }
+        var random = RandomSource(seed: 5)
+        // The whole set, and a shuffled subset of about two thirds.
+        let all = Array(0..<Int32(outcomes.count))
+        let subset = all.filter { _ in random.next(below: 3) != 0 }.shuffled(using: &random)
+        for members in [all, subset] where !members.isEmpty {
+            let slice = EvaluationSlice(members: members, truth: outcomes.truth, classCount: 2)
+            let order = MetricSuite.ScoreOrder(outcomes, slice: slice)
+            let names = MetricLayout(labels: outcomes.labels).names
+            for trial in 0..<20 {
+                let weights = members.map { _ in UInt16(trial == 0 ? 1 : random.next(below: 4)) }
+                let fast = Bootstrap.resampleMetrics(outcomes, slice: slice, weights: weights)
+                let direct = MetricSuite.values(outcomes, slice: slice, order: order, weights: weights.map { Int32($0) }).1
+                for (name, (a, b)) in zip(names, zip(fast, direct)) {
+                    switch (a.number, b.number) {
+                    case (let x?, let y?):
+                        // Per-sample losses are held as Float in the kernel: ~1e-7 relative.
+                        #expect(abs(x - y) <= 1e-6 * max(1, abs(y)), "\(testCase.name) trial \(trial) \(name): \(x) vs \(y)")
+                    case (nil, nil): break
+                    default: Issue.record("\(testCase.name) trial \(trial) \(name): \(a) vs \(b)")
+                    }
+                }
+            }
+        }
+    }
+}
