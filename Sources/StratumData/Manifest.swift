@@ -73,6 +73,9 @@ public enum ManifestReader {
         for (line, values) in rows {
             var rowIssues: [ManifestError.Problem] = []
             for column in required where (values[column] ?? "").isEmpty { rowIssues.append(.emptyValue(column: column)) }
+            for (column, value) in values.sorted(by: { $0.key < $1.key }) where value.utf8.contains(0) || column.utf8.contains(0) {
+                rowIssues.append(.nulCharacter(column: column))
+            }
             let id = values[columns.id] ?? "", path = values[columns.path] ?? ""
             let label = values[columns.label] ?? "", split = values[columns.split] ?? ""
             if !id.isEmpty {

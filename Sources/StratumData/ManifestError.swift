@@ -14,6 +14,9 @@ public struct ManifestError: Error, CustomStringConvertible, Equatable {
         /// The path is inside the folder as written, but a symlink on it leads to `target` outside.
         case symlinkEscapesDataset(String, target: String)
         case unknownLabel(String, allowed: [String])
+        /// A NUL character in a value: no text column of a store can keep it (PostgreSQL
+        /// refuses it), and nothing that names a sample needs it.
+        case nulCharacter(column: String)
     }
 
     public struct Issue: Equatable, Sendable {
@@ -61,6 +64,7 @@ public struct ManifestError: Error, CustomStringConvertible, Equatable {
         case .symlinkEscapesDataset(let path, let target): return "path '\(path)' is a symlink (or under one) leading out of the dataset folder, to \(target)"
         case .unknownLabel(let label, let allowed):
             return "unknown label '\(label)' (expected one of: \(allowed.joined(separator: ", ")))"
+        case .nulCharacter(let column): return "a NUL character in column '\(column)' (not allowed in any value)"
         }
     }
 }

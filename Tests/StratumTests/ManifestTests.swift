@@ -74,6 +74,8 @@ import Testing
               expected: .init(line: 2, problem: .wrongFieldCount(expected: 4, found: 3))),
         .init(name: "unterminated quote", manifest: "id,path,label,split\na,\"a.png,cat,test\n",
               expected: .init(line: 2, problem: .malformedCSV("unterminated quoted field"))),
+        .init(name: "NUL in a value", manifest: "id,path,label,split,hair\na,a.png,cat,test,sh\u{0}ort\n",
+              expected: .init(line: 2, problem: .nulCharacter(column: "hair"))),
         .init(name: "header only", manifest: "id,path,label,split\n", expected: .init(line: nil, problem: .empty)),
         .init(name: "bad JSON line", manifest: "{\"id\": \"a\", \"path\": \"a.png\", \"label\": \"cat\", \"split\": \"test\"}\n{oops\n", file: "m.jsonl",
               expected: .init(line: 2, problem: .malformedJSON("each line must be one JSON object of strings, numbers and booleans"))),
