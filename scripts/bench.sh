@@ -48,5 +48,5 @@ echo "   (against fairlearn MetricFrame, a hand-vectorised numpy bootstrap and s
 "$bin/stratum" bench stats --workdir "$work/stats" --reference "$work/stats-python.json"
 echo
 echo "== sharded runs against PostgreSQL (1, 2, 4 shard processes; 20,000 images) and store write rates =="
-bash scripts/install-deps.sh postgresql
+bash scripts/install-deps.sh postgresql openssl
 bash scripts/bench_shards.sh "$bin/stratum" "${SHARD_IMAGES:-20000}"

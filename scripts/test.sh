@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 # chromium: the HTML report is checked in a real headless browser. postgresql and slurm-wlm:
 # the PostgreSQL store and the Slurm job array script are tested against a real server and a
 # real one-node cluster (throw-away ones, started here in temporary folders, stopped on exit).
-bash scripts/install-deps.sh chromium postgresql slurm-wlm python3-venv
+bash scripts/install-deps.sh chromium postgresql slurm-wlm python3-venv openssl
 # kubernetes-validate (PyPI) checks the Kubernetes manifests against the API's schemas, offline.
 if [ ! -x .build/test-venv/bin/kubernetes-validate ]; then
     python3 -m venv .build/test-venv

@@ -75,9 +75,11 @@ struct SQLTransaction {
     /// Runs `sql`, whose parameters are written `?` (outside quotes), with `arguments` bound to them.
     @discardableResult
     func rows(_ sql: String, _ arguments: [any SQLArgument] = []) throws -> [SQLRow] {
-        let query = try Self.query(sql, arguments.map(\.sqlValue))
-        let result = try connection.query(query, logger: logger).wait()
-        return result.rows.map { SQLRow(raw: $0.makeRandomAccess()) }
+        try run(PostgresQuery(unsafeSQL: Self.numbered(sql, parameters: arguments.count), binds: Self.binds(arguments.map(\.sqlValue))))
+    }
+
+    private func run(_ query: PostgresQuery) throws -> [SQLRow] {
+        try connection.query(query, logger: logger).wait().rows.map { SQLRow(raw: $0.makeRandomAccess()) }
     }
 
     func execute(_ sql: String, _ arguments: [any SQLArgument] = []) throws { try rows(sql, arguments) }
@@ -89,33 +91,53 @@ struct SQLTransaction {
     func insertMany(_ table: String, columns: [String], rows values: [[any SQLArgument]], suffix: String = "") throws {
         guard !values.isEmpty else { return }
         let perStatement = max(1, 60_000 / max(columns.count, 1))
-        let tuple = "(" + Array(repeating: "?", count: columns.count).joined(separator: ", ") + ")"
+        // Placeholders are written numbered ($1, $2…) here, not rewritten from `?`: these
+        // statements carry up to 60,000 of them. Batches of one size share one text.
+        var texts: [Int: String] = [:]
         var start = 0
         while start < values.count {
             let end = min(values.count, start + perStatement)
-            let sql = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
-                + Array(repeating: tuple, count: end - start).joined(separator: ", ") + " " + suffix
-            try execute(sql, values[start..<end].flatMap { $0 })
+            let count = end - start
+            let sql = texts[count] ?? {
+                var text = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES "
+                var number = 0
+                for row in 0..<count {
+                    text += row == 0 ? "(" : ", ("
+                    for column in 0..<columns.count {
+                        number += 1
+                        text += column == 0 ? "$\(number)" : ", $\(number)"
+                    }
+                    text += ")"
+                }
+                return text + " " + suffix
+            }()
+            texts[count] = sql
+            _ = try run(PostgresQuery(unsafeSQL: sql, binds: Self.binds(values[start..<end].flatMap { $0 }.map(\.sqlValue))))
             start = end
         }
     }
 
-    /// The query with `?` placeholders numbered `$1, $2…` and the values bound.
-    static func query(_ sql: String, _ values: [SQLValue]) throws -> PostgresQuery {
-        var text = ""
-        text.reserveCapacity(sql.utf8.count + values.count * 3)
+    /// `sql` with its `?` placeholders (outside single quotes) numbered `$1, $2…`.
+    static func numbered(_ sql: String, parameters: Int) -> String {
+        var text: [UInt8] = []
+        text.reserveCapacity(sql.utf8.count + parameters * 3)
         var number = 0
         var inQuote = false
-        for character in sql {
-            if character == "'" { inQuote.toggle() }
-            if character == "?" && !inQuote {
+        for byte in sql.utf8 {
+            if byte == UInt8(ascii: "'") { inQuote.toggle() }
+            if byte == UInt8(ascii: "?") && !inQuote {
                 number += 1
-                text += "$\(number)"
+                text += Array("$\(number)".utf8)
             } else {
-                text.append(character)
+                text.append(byte)
             }
         }
-        precondition(number == values.count, "statement has \(number) parameters, given \(values.count): \(sql)")
+        precondition(number == parameters, "statement has \(number) parameters, given \(parameters): \(sql)")
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The values as the protocol's bindings.
+    static func binds(_ values: [SQLValue]) -> PostgresBindings {
         var binds = PostgresBindings(capacity: values.count)
         for value in values {
             switch value {
@@ -128,7 +150,7 @@ struct SQLTransaction {
             case .null: binds.appendNull()
             }
         }
-        return PostgresQuery(unsafeSQL: text, binds: binds)
+        return binds
     }
 }
 
