@@ -56,34 +56,44 @@ public enum ManifestReader {
         var text = String(decoding: data, as: UTF8.self)
         // A byte-order mark (as spreadsheet programs write) is not part of the first column's name.
         if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
-        let (header, rows) = try parse(text, file: file, isJSONLines: ["jsonl", "ndjson"].contains(url.pathExtension.lowercased()))
-        guard !rows.isEmpty else { throw ManifestError(file: file, issues: [.init(line: nil, problem: .empty)]) }
-        let required = [columns.id, columns.path, columns.label, columns.split]
-        let missing = required.filter { !header.contains($0) }
-        if !missing.isEmpty {
-            throw ManifestError(file: file, issues: missing.map { .init(line: nil, problem: .missingColumn($0, available: header)) })
-        }
-
+        var issues: [ManifestError.Issue] = []
+        var samples: [Sample] = []
         let root = url.deletingLastPathComponent().standardizedFileURL
+        let sampleRoot = SampleRoot(root)
         // Containment is checked on resolved paths too: a symlink inside the folder may not lead out of it.
         let resolvedRoot = Self.realPath(root.path) ?? root.path
-        var issues: [ManifestError.Issue] = []
         var firstLine: [String: Int] = [:]
-        var samples: [Sample] = []
-        for (line, values) in rows {
+        let required = [columns.id, columns.path, columns.label, columns.split]
+        // Set once the header is known: each column's field (the first of a repeated name),
+        // and the attribute schema every sample shares (every column but the id and path).
+        var fieldOf: [String: Int] = [:]
+        var columnsByName: [(name: String, field: Int)] = []
+        var schema = AttributeSchema([])
+        var attributeFields: [Int] = []
+        let header = try rows(of: text, file: file, isJSONLines: ["jsonl", "ndjson"].contains(url.pathExtension.lowercased())) { header in
+            let missing = required.filter { !header.contains($0) }
+            if !missing.isEmpty {
+                throw ManifestError(file: file, issues: missing.map { .init(line: nil, problem: .missingColumn($0, available: header)) })
+            }
+            for (field, name) in header.enumerated() where fieldOf[name] == nil { fieldOf[name] = field }
+            columnsByName = fieldOf.map { ($0.key, $0.value) }.sorted { $0.name < $1.name }
+            let attributeNames = header.enumerated().filter { fieldOf[$0.element] == $0.offset && $0.element != columns.id && $0.element != columns.path }
+            schema = AttributeSchema(attributeNames.map(\.element))
+            attributeFields = attributeNames.map(\.offset)
+        } row: { line, fields in
+            func value(_ column: String) -> String { fieldOf[column].flatMap { fields[$0] } ?? "" }
             var rowIssues: [ManifestError.Problem] = []
-            for column in required where (values[column] ?? "").isEmpty { rowIssues.append(.emptyValue(column: column)) }
-            for (column, value) in values.sorted(by: { $0.key < $1.key }) where value.utf8.contains(0) || column.utf8.contains(0) {
+            for column in required where value(column).isEmpty { rowIssues.append(.emptyValue(column: column)) }
+            for (column, field) in columnsByName where fields[field].map({ $0.utf8.contains(0) || column.utf8.contains(0) }) ?? false {
                 rowIssues.append(.nulCharacter(column: column))
             }
-            let id = values[columns.id] ?? "", path = values[columns.path] ?? ""
-            let label = values[columns.label] ?? "", split = values[columns.split] ?? ""
+            let id = value(columns.id), path = value(columns.path)
+            let label = value(columns.label), split = value(columns.split)
             if !id.isEmpty {
                 if let first = firstLine[id] { rowIssues.append(.duplicateID(id, firstLine: first)) } else { firstLine[id] = line }
             }
-            var imageURL = root
             if !path.isEmpty {
-                imageURL = root.appendingPathComponent(path).standardizedFileURL
+                let imageURL = root.appendingPathComponent(path).standardizedFileURL
                 if path.hasPrefix("/") || !imageURL.path.hasPrefix(root.path + "/") {
                     rowIssues.append(.pathEscapesDataset(path))
                 } else if checkFiles && !FileManager.default.fileExists(atPath: imageURL.path) {
@@ -96,13 +106,13 @@ public enum ManifestReader {
                 rowIssues.append(.unknownLabel(label, allowed: allowed))
             }
             issues += rowIssues.map { .init(line: line, problem: $0) }
-            if rowIssues.isEmpty {
-                var attributes = values
-                attributes[columns.id] = nil
-                attributes[columns.path] = nil
-                samples.append(Sample(id: id, url: imageURL, relativePath: path, label: label, split: split, attributes: attributes, line: line))
+            if rowIssues.isEmpty && issues.isEmpty {
+                // (Once a row has a problem the run cannot start: no more samples are kept.)
+                samples.append(Sample(id: id, root: sampleRoot, relativePath: path, label: label, split: split,
+                                      attributes: SampleAttributes(schema: schema, values: attributeFields.map { fields[$0] }), line: line))
             }
         }
+        guard let header else { throw ManifestError(file: file, issues: [.init(line: nil, problem: .empty)]) }
         if !issues.isEmpty { throw ManifestError(file: file, issues: issues) }
         let labels = allowedLabels ?? Array(Set(samples.map(\.label))).sorted()
         return Dataset(manifest: url, root: root, columns: header, samples: samples, labels: labels, manifestHash: SHA256.hex(data))
@@ -115,26 +125,48 @@ public enum ManifestReader {
         return String(cString: resolved)
     }
 
-    /// Rows as column → value maps, with their line numbers.
-    static func parse(_ text: String, file: String, isJSONLines: Bool) throws -> (header: [String], rows: [(Int, [String: String])]) {
-        if isJSONLines { return try parseJSONLines(text, file: file) }
-        let table: CSVTable
+    /// Calls `header` once with the column names, then `row` for every record in order with its
+    /// line and one field per column (`nil` where a JSON Lines record lacks the key). CSV is
+    /// read record by record, so a large manifest is never held as a table of strings beside
+    /// its samples. Returns the header, or nil when there are no records at all. Syntax and
+    /// field-count problems are all reported together, with their lines.
+    static func rows(of text: String, file: String, isJSONLines: Bool, header: ([String]) throws -> Void,
+                     row: (Int, [String?]) throws -> Void) throws -> [String]? {
+        if isJSONLines {
+            let (names, records) = try parseJSONLines(text, file: file)
+            guard !records.isEmpty else { return nil }
+            try header(names)
+            for (line, values) in records { try row(line, names.map { values[$0] }) }
+            return names
+        }
+        var names: [String]?
+        var issues: [ManifestError.Issue] = []
+        var fields: [String?] = []
+        var records = 0
         do {
-            table = try CSVTable(parsing: text)
+            try CSVTable.forEachRecord(in: text) { line, record in
+                guard let names else {
+                    names = record.map { $0.trimmingCharacters(in: .whitespaces) }
+                    return
+                }
+                guard record.count == names.count else {
+                    issues.append(.init(line: line, problem: .wrongFieldCount(expected: names.count, found: record.count)))
+                    return
+                }
+                // After a malformed record only the count of fields is checked: the manifest is
+                // refused whatever the rest says.
+                guard issues.isEmpty else { return }
+                if records == 0 { try header(names) }
+                records += 1
+                fields.removeAll(keepingCapacity: true)
+                fields.append(contentsOf: record.lazy.map { Optional($0) })
+                try row(line, fields)
+            }
         } catch let error as CSVSyntaxError {
             throw ManifestError(file: file, issues: [.init(line: error.line, problem: .malformedCSV(error.message))])
         }
-        var issues: [ManifestError.Issue] = []
-        var rows: [(Int, [String: String])] = []
-        for (line, fields) in table.records {
-            guard fields.count == table.header.count else {
-                issues.append(.init(line: line, problem: .wrongFieldCount(expected: table.header.count, found: fields.count)))
-                continue
-            }
-            rows.append((line, Dictionary(zip(table.header, fields), uniquingKeysWith: { first, _ in first })))
-        }
         if !issues.isEmpty { throw ManifestError(file: file, issues: issues) }
-        return (table.header, rows)
+        return records == 0 ? nil : names
     }
 
     static func parseJSONLines(_ text: String, file: String) throws -> (header: [String], rows: [(Int, [String: String])]) {

@@ -1,3 +1,5 @@
+import StratumCore
+
 /// A boolean expression over a sample's attributes, e.g. `age < 13 and hair_length in ["short"]`.
 ///
 /// Grammar (keywords case-sensitive, lowest precedence first):
@@ -69,8 +71,13 @@ public indirect enum SliceExpression: Sendable, Equatable, CustomStringConvertib
         }
     }
 
-    /// Evaluates against one sample's attributes.
+    /// Evaluates against attributes given as a dictionary.
     public func evaluate(_ attributes: [String: String]) throws -> Bool {
+        try evaluate(SampleAttributes(attributes))
+    }
+
+    /// Evaluates against one sample's attributes.
+    public func evaluate(_ attributes: SampleAttributes) throws -> Bool {
         switch self {
         case .or(let a, let b): return try a.evaluate(attributes) || b.evaluate(attributes)
         case .and(let a, let b): return try a.evaluate(attributes) && b.evaluate(attributes)
@@ -84,7 +91,7 @@ public indirect enum SliceExpression: Sendable, Equatable, CustomStringConvertib
         }
     }
 
-    private static func resolve(_ operand: Operand, _ attributes: [String: String]) throws -> String {
+    private static func resolve(_ operand: Operand, _ attributes: SampleAttributes) throws -> String {
         switch operand {
         case .attribute(let name):
             guard let value = attributes[name] else { throw SliceExpressionError.unknownAttribute(name, available: attributes.keys.sorted()) }

@@ -26,22 +26,44 @@ extension RGBImage {
     }
 
     /// Bilinear resize to float samples in 0…255 (no rounding), RGB interleaved.
+    ///
+    /// Each source row is interpolated horizontally once (a row serves up to two output rows
+    /// in a row, and more when enlarging), then pairs of those rows vertically: the same
+    /// arithmetic, in the same order, as interpolating each output value from its four
+    /// neighbours. A resize to the same size is the conversion alone (its weights are 0).
     public func resizedFloats(width newWidth: Int, height newHeight: Int) -> [Float] {
+        if newWidth == width && newHeight == height { return pixels.map(Float.init) }
         let xs = Self.taps(source: width, target: newWidth)
         let ys = Self.taps(source: height, target: newHeight)
-        var out = [Float](repeating: 0, count: newWidth * newHeight * 3)
+        let rowLength = newWidth * 3
+        var out = [Float](repeating: 0, count: rowLength * newHeight)
+        // Two horizontally interpolated source rows, and which rows they hold.
+        var rows = [Float](repeating: 0, count: 2 * rowLength)
+        var held = (-1, -1)
         pixels.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for (y, ty) in ys.enumerated() {
-                    let row0 = ty.low * width * 3, row1 = ty.high * width * 3
-                    for (x, tx) in xs.enumerated() {
-                        let c0 = tx.low * 3, c1 = tx.high * 3
-                        let o = (y * newWidth + x) * 3
-                        for c in 0..<3 {
-                            let top = Float(src[row0 + c0 + c]) * (1 - tx.weight) + Float(src[row0 + c1 + c]) * tx.weight
-                            let bottom = Float(src[row1 + c0 + c]) * (1 - tx.weight) + Float(src[row1 + c1 + c]) * tx.weight
-                            dst[o + c] = top * (1 - ty.weight) + bottom * ty.weight
+            rows.withUnsafeMutableBufferPointer { rows in
+                out.withUnsafeMutableBufferPointer { dst in
+                    func interpolate(row: Int, into slot: Int) {
+                        let source = row * width * 3, target = slot * rowLength
+                        for (x, tx) in xs.enumerated() {
+                            let c0 = source + tx.low * 3, c1 = source + tx.high * 3, o = target + x * 3
+                            for c in 0..<3 { rows[o + c] = Float(src[c0 + c]) * (1 - tx.weight) + Float(src[c1 + c]) * tx.weight }
                         }
+                    }
+                    /// The slot holding `row` interpolated, interpolating it into a slot not holding `keep`.
+                    func slot(for row: Int, keeping keep: Int) -> Int {
+                        if held.0 == row { return 0 }
+                        if held.1 == row { return 1 }
+                        let slot = held.0 == keep ? 1 : 0
+                        interpolate(row: row, into: slot)
+                        if slot == 0 { held.0 = row } else { held.1 = row }
+                        return slot
+                    }
+                    for (y, ty) in ys.enumerated() {
+                        let top = slot(for: ty.low, keeping: -1) * rowLength
+                        let bottom = slot(for: ty.high, keeping: ty.low) * rowLength
+                        let o = y * rowLength
+                        for i in 0..<rowLength { dst[o + i] = rows[top + i] * (1 - ty.weight) + rows[bottom + i] * ty.weight }
                     }
                 }
             }

@@ -4,23 +4,45 @@ import StratumMetrics
 
 /// One evaluated sample as reports see it.
 public struct ReportSample: Sendable, Equatable {
-    /// The manifest id.
     public var key: String
-    /// The image file, absolute.
-    public var image: URL
     public var trueLabel: String
-    /// Short names of the single slices the sample is in (e.g. `child`, `short`, `children`).
     public var tags: [String]
+    private var location: Location
+
+    /// An image given as a URL, or a path inside a folder every sample of the run shares (the
+    /// URL then made when asked for: reports hold every sample of a run, and a URL apiece
+    /// would be most of their memory).
+    private enum Location: Sendable, Equatable {
+        case url(URL)
+        case inFolder(SampleRoot, String)
+    }
+
+    public var image: URL {
+        get {
+            switch location {
+            case .url(let url): return url
+            case .inFolder(let root, let path): return root.url.appendingPathComponent(path)
+            }
+        }
+        set { location = .url(newValue) }
+    }
 
     public init(key: String, image: URL, trueLabel: String, tags: [String]) {
         self.key = key
-        self.image = image
+        self.location = .url(image)
+        self.trueLabel = trueLabel
+        self.tags = tags
+    }
+
+    /// A sample whose image is `path` inside `root`.
+    public init(key: String, root: SampleRoot, path: String, trueLabel: String, tags: [String]) {
+        self.key = key
+        self.location = .inFolder(root, path)
         self.trueLabel = trueLabel
         self.tags = tags
     }
 }
 
-/// One stored prediction.
 public struct ReportPrediction: Sendable, Equatable {
     public var predicted: String
     public var probabilities: [Float]

@@ -24,15 +24,17 @@ enum RunFinalization {
             (slice.name, slice.definition, slice.parts, slice.members.map { sampleIDs[$0] })
         })
         let storedVariants = Dictionary(try store.variants(runID: runID).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var byVariant: [VariantID: [Int64: StoredPrediction]] = [:]
-        for prediction in try store.predictions(runID: runID) { byVariant[prediction.variantID, default: [:]][prediction.sampleID] = prediction }
         let finished = variants.filter { $0.failure == nil }
+        let truthLabels = samples.map(\.label)
+        // One variant's stored predictions at a time (a million samples × several variants
+        // would otherwise all be held at once); what is kept is compact (VariantOutcomes).
         let outcomes = try finished.map { variant in
-            try RunOutcomes.outcomes(labels: labels, sampleIDs: sampleIDs, truth: samples.map(\.label),
-                                     variantLabels: storedVariants[variant.variantID]?.labels ?? labels,
-                                     predictions: byVariant[variant.variantID] ?? [:], variant: variant.name)
+            let predictions = Dictionary(try store.predictions(runID: runID, variantID: variant.variantID).map { ($0.sampleID, $0) },
+                                         uniquingKeysWith: { _, last in last })
+            return try RunOutcomes.outcomes(labels: labels, sampleIDs: sampleIDs, truth: truthLabels,
+                                            variantLabels: storedVariants[variant.variantID]?.labels ?? labels,
+                                            predictions: predictions, variant: variant.name)
         }
-        byVariant = [:]
         var accuracies: [SliceAccuracy] = []
         guard let truth = outcomes.first?.truth else { return Outcome(slices: slices, accuracies: []) }
         // Every variant on the same resamples of a slice: intervals of differences stay paired.

@@ -76,12 +76,12 @@ public struct RunOutcomes: Sendable {
         let samples = overall.memberKeys.compactMap { byKey[$0] }
         let position = Dictionary(uniqueKeysWithValues: samples.enumerated().map { ($1.key, Int32($0)) })
         let labels = try datasetLabels(store: store, runID: runID, samples: samples)
-        var byVariant: [VariantID: [Int64: StoredPrediction]] = [:]
-        for prediction in try store.predictions(runID: runID) { byVariant[prediction.variantID, default: [:]][prediction.sampleID] = prediction }
         var variants: [Variant] = []
+        // One variant's predictions at a time: that is all that is held beside the outcomes.
         for record in try store.variants(runID: runID) where record.status == .completed {
+            let predictions = Dictionary(try store.predictions(runID: runID, variantID: record.id).map { ($0.sampleID, $0) }, uniquingKeysWith: { _, last in last })
             let outcomes = try outcomes(labels: labels, sampleIDs: samples.map(\.id), truth: samples.map(\.label), variantLabels: record.labels,
-                                        predictions: byVariant[record.id] ?? [:], variant: record.name)
+                                        predictions: predictions, variant: record.name)
             variants.append(Variant(name: record.name, outcomes: outcomes))
         }
         let truth = variants.first?.outcomes.truth ?? []

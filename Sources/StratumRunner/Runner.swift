@@ -200,7 +200,9 @@ public struct Runner: Sendable {
                          adjust: (inout RunSummary) -> Void) throws -> RunSummary {
         let runID = run.id
         // Every variant is scored on exactly the decodable samples; slices are built over them alone.
-        let byKey = Dictionary(uniqueKeysWithValues: evaluated.map { ($0.0.id, $0.0) })
+        // (Built only when there are earlier unreadable samples to look up: it would hold a
+        // copy of every evaluated sample.)
+        let byKey = earlier.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: evaluated.map { ($0.0.id, $0.0) })
         let unreadable = earlier.compactMap { stored in
             byKey[stored.key].map { UnreadableSample(id: $0.id, path: $0.relativePath, line: $0.line, reason: stored.reason) }
         } + found

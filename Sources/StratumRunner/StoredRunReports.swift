@@ -30,21 +30,24 @@ public enum StoredRunReports {
             guard let tag = slice.parts.tag else { continue }
             for key in slice.memberKeys { tags[key, default: []].append(tag) }
         }
+        let movedRoot = dataRoot.map(SampleRoot.init)
         let reportSamples = evaluatedKeys.compactMap { key -> ReportSample? in
             guard let sample = byKey[key] else { return nil }
-            return ReportSample(key: key, image: dataRoot.map { $0.appendingPathComponent(sample.path) } ?? sample.image, trueLabel: sample.label, tags: tags[key] ?? [])
+            return ReportSample(key: key, root: movedRoot ?? sample.root, path: sample.path, trueLabel: sample.label, tags: tags[key] ?? [])
         }
+        tags = [:]
         let keyByID = Dictionary(uniqueKeysWithValues: samples.map { ($0.id, $0.key) })
-        var predictions: [VariantID: [String: ReportPrediction]] = [:]
-        for record in try store.predictions(runID: runID) {
-            guard let key = keyByID[record.sampleID] else { continue }
-            predictions[record.variantID, default: [:]][key] = ReportPrediction(predicted: record.predicted, probabilities: record.probabilities)
-        }
         let accuracy = try store.metrics(named: "accuracyScore", runID: runID)
         let variants = try store.variants(runID: runID).map { variant in
-            ReportVariant(
+            // One variant's stored predictions read at a time.
+            var predictions: [String: ReportPrediction] = [:]
+            for record in try store.predictions(runID: runID, variantID: variant.id) {
+                guard let key = keyByID[record.sampleID] else { continue }
+                predictions[key] = ReportPrediction(predicted: record.predicted, probabilities: record.probabilities)
+            }
+            return ReportVariant(
                 name: variant.name, kind: variant.kind, status: variant.status.rawValue, error: variant.error, labels: variant.labels,
-                predictions: predictions[variant.id] ?? [:],
+                predictions: predictions,
                 scores: accuracy.filter { $0.variant == variant.name }.map {
                     SliceScore(slice: $0.slice, n: $0.n, accuracy: $0.value, ciLow: $0.ciLow, ciHigh: $0.ciHigh)
                 })

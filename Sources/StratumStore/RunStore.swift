@@ -51,6 +51,8 @@ public protocol RunStore: AnyObject, Sendable {
     func variants(runID: RunID) throws -> [StoredVariant]
     func insertPredictions(_ predictions: [StoredPrediction]) throws
     func predictions(runID: RunID) throws -> [StoredPrediction]
+    /// One variant's predictions (what a reader that goes variant by variant holds at once).
+    func predictions(runID: RunID, variantID: VariantID) throws -> [StoredPrediction]
     func predictedLabels(runID: RunID, variantID: VariantID) throws -> [Int64: String]
 
     // Slices and metrics

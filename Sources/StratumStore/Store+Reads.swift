@@ -21,20 +21,28 @@ public struct StoredSlice: Sendable {
 }
 
 /// A stored sample with its image path resolved.
+///
+/// Reports and statistics read every sample of a run, so the image URL is made from the
+/// dataset's folder (shared by all) when asked for, and attribute rows share their column
+/// names (see `Sample`).
 public struct StoredSample: Sendable {
     public var id: Int64
     public var key: String
-    public var image: URL
+    /// The dataset's folder at run time (the manifest's).
+    public var root: SampleRoot
     /// The image path relative to the dataset root (as the manifest gives it).
     public var path: String
     public var label: String
     public var split: String
-    public var attributes: [String: String]
+    public var attributes: SampleAttributes
 
-    public init(id: Int64, key: String, image: URL, path: String, label: String, split: String, attributes: [String: String]) {
+    /// The image file: `path` inside `root`.
+    public var image: URL { root.url.appendingPathComponent(path) }
+
+    public init(id: Int64, key: String, root: SampleRoot, path: String, label: String, split: String, attributes: SampleAttributes) {
         self.id = id
         self.key = key
-        self.image = image
+        self.root = root
         self.path = path
         self.label = label
         self.split = split
@@ -112,6 +120,15 @@ extension Store {
         try read { try PredictionRecord.filter(Column("runId") == runID).order(Column("id")).fetchAll($0).map(\.stored) }
     }
 
+    public func predictions(runID: RunID, variantID: VariantID) throws -> [StoredPrediction] {
+        try read { db in
+            var predictions: [StoredPrediction] = []
+            let records = try PredictionRecord.filter(Column("runId") == runID && Column("modelVariantId") == variantID).order(Column("id")).fetchCursor(db)
+            while let record = try records.next() { predictions.append(record.stored) }
+            return predictions
+        }
+    }
+
     public func slices(runID: RunID) throws -> [StoredSlice] {
         try read { db in
             let slices = try SliceRecord.filter(Column("runId") == runID).order(Column("id")).fetchAll(db)
@@ -134,10 +151,15 @@ extension Store {
             guard let row = try Row.fetchOne(db, sql: "SELECT d.id, d.manifestPath FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?", arguments: [runID]) else {
                 return []
             }
-            let root = URL(fileURLWithPath: row["manifestPath"] as String).deletingLastPathComponent()
-            return try SampleRecord.filter(Column("datasetId") == (row["id"] as Int64)).order(Column("id")).fetchAll(db).map {
-                StoredSample(id: $0.id ?? 0, key: $0.key, image: root.appendingPathComponent($0.path), path: $0.path, label: $0.label, split: $0.split, attributes: $0.attributes)
+            let root = SampleRoot(URL(fileURLWithPath: row["manifestPath"] as String).deletingLastPathComponent())
+            var interner = AttributeInterner()
+            var samples: [StoredSample] = []
+            let records = try SampleRecord.filter(Column("datasetId") == (row["id"] as Int64)).order(Column("id")).fetchCursor(db)
+            while let record = try records.next() {
+                samples.append(StoredSample(id: record.id ?? 0, key: record.key, root: root, path: record.path, label: record.label, split: record.split,
+                                            attributes: interner.attributes(record.attributes)))
             }
+            return samples
         }
     }
 

@@ -224,7 +224,7 @@ public final class Store: Sendable {
                 var record = DatasetRecord(id: nil, manifestPath: manifestPath, manifestHash: manifestHash, labelColumn: labelColumn, labels: labels)
                 try record.insert(db)
                 for sample in samples {
-                    var row = SampleRecord(id: nil, datasetId: record.id ?? 0, key: sample.id, path: sample.relativePath, label: sample.label, split: sample.split, attributes: sample.attributes)
+                    var row = SampleRecord(id: nil, datasetId: record.id ?? 0, key: sample.id, path: sample.relativePath, label: sample.label, split: sample.split, attributes: sample.attributes.dictionary)
                     try row.insert(db)
                 }
                 dataset = record

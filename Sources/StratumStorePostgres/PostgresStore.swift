@@ -343,7 +343,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
                 """, [manifestPath, manifestHash, labelColumn, try Self.json(labels)]) {
                 datasetID = try inserted.int64("id")
                 try db.insertMany("sample", columns: ["datasetId", "key", "path", "label", "split", "attributes"], rows: try samples.map {
-                    [datasetID, $0.id, $0.relativePath, $0.label, $0.split, try Self.json($0.attributes)]
+                    [datasetID, $0.id, $0.relativePath, $0.label, $0.split, try Self.json($0.attributes.dictionary)]
                 })
             } else {
                 guard let row = try db.row("SELECT id FROM dataset WHERE manifestPath = ? AND manifestHash = ? AND labelColumn = ?",
@@ -386,13 +386,13 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         try session.read { db in
             guard let dataset = try db.row("SELECT d.id, d.manifestPath FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?",
                                            [runID.rawValue]) else { return [] }
-            let root = URL(fileURLWithPath: try dataset.string("manifestPath")).deletingLastPathComponent()
+            let root = SampleRoot(URL(fileURLWithPath: try dataset.string("manifestPath")).deletingLastPathComponent())
+            var interner = AttributeInterner()
             return try db.rows("SELECT id, key, path, label, split, attributes FROM sample WHERE datasetId = ? ORDER BY id",
                                [try dataset.int64("id")]).map { row in
-                let path = try row.string("path")
-                return StoredSample(id: try row.int64("id"), key: try row.string("key"), image: root.appendingPathComponent(path), path: path,
-                                    label: try row.string("label"), split: try row.string("split"),
-                                    attributes: try Self.decodeJSON(try row.string("attributes"), as: [String: String].self, column: "attributes"))
+                StoredSample(id: try row.int64("id"), key: try row.string("key"), root: root, path: try row.string("path"),
+                             label: try row.string("label"), split: try row.string("split"),
+                             attributes: interner.attributes(try Self.decodeJSON(try row.string("attributes"), as: [String: String].self, column: "attributes")))
             }
         }
     }
@@ -484,6 +484,17 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         try session.read { db in
             try db.rows("SELECT runId, modelVariantId, sampleId, predicted, probabilities FROM prediction WHERE runId = ? ORDER BY id",
                         [runID.rawValue]).map { row in
+                StoredPrediction(runID: RunID(rawValue: try row.int64("runId")), variantID: VariantID(rawValue: try row.int64("modelVariantId")),
+                                 sampleID: try row.int64("sampleId"), predicted: try row.string("predicted"),
+                                 probabilities: try row.decode("probabilities", as: [Float].self))
+            }
+        }
+    }
+
+    public func predictions(runID: RunID, variantID: VariantID) throws -> [StoredPrediction] {
+        try session.read { db in
+            try db.rows("SELECT runId, modelVariantId, sampleId, predicted, probabilities FROM prediction WHERE runId = ? AND modelVariantId = ? ORDER BY id",
+                        [runID.rawValue, variantID.rawValue]).map { row in
                 StoredPrediction(runID: RunID(rawValue: try row.int64("runId")), variantID: VariantID(rawValue: try row.int64("modelVariantId")),
                                  sampleID: try row.int64("sampleId"), predicted: try row.string("predicted"),
                                  probabilities: try row.decode("probabilities", as: [Float].self))

@@ -68,7 +68,7 @@ struct SlicesCommand: ParsableCommand {
             for name in variant where outcomes.variant(named: name) == nil {
                 throw ValidationError("no completed variant '\(name)' in \(outcomes.experiment)/\(outcomes.run.number) (completed: \(outcomes.variants.map(\.name).joined(separator: ", ")))")
             }
-            let table = SliceDiscovery.Table(rows: outcomes.samples.map(\.attributes))
+            let table = SliceDiscovery.Table(rows: outcomes.samples.map(\.attributes.dictionary))
             let scoring: SliceDiscovery.Scoring = score == .sliceline ? .sliceline(alpha: alpha ?? 0.95, k: top) : .significance
             let settings = SliceDiscovery.Settings(maxDegree: maxDegree, minSupport: minSupport, scoring: scoring, alpha: score == .significance ? (alpha ?? 0.05) : 0.05)
             struct VariantSlices: Encodable { var variant: String; var n: Int; var accuracy: Double; var slices: [SliceDiscovery.Found] }

@@ -143,7 +143,7 @@ enum PostgresTestServer {
         log("sample keys", ids.keys.sorted())
         log("labels", try store.datasetLabels(runID: run.id))
         log("hash", try store.datasetHash(runID: run.id) ?? "-")
-        log("samples", try store.samples(runID: run.id).map { "\($0.key)|\($0.path)|\($0.image.path)|\($0.label)|\($0.attributes.sorted { $0.key < $1.key })" })
+        log("samples", try store.samples(runID: run.id).map { "\($0.key)|\($0.path)|\($0.image.path)|\($0.label)|\($0.attributes.dictionary.sorted { $0.key < $1.key })" })
         let v1 = try store.insertVariant(runID: run.id, name: hostile[4], kind: "tfjs", path: hostile[3], fileHash: nil, labels: ["f", "m"])
         let v2 = try store.insertVariant(runID: run.id, name: "second", kind: "onnx", path: "/m.onnx", fileHash: "fh", labels: ["m", "f"])
         log("same variant again", try store.insertVariant(runID: run.id, name: hostile[4], kind: "tfjs", path: "other", fileHash: nil, labels: []) == v1)

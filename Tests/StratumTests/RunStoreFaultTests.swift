@@ -71,6 +71,7 @@ import Testing
             if let failure { throw failure }
         }
         func predictions(runID: RunID) throws -> [StoredPrediction] { try base.predictions(runID: runID) }
+        func predictions(runID: RunID, variantID: VariantID) throws -> [StoredPrediction] { try base.predictions(runID: runID, variantID: variantID) }
         func predictedLabels(runID: RunID, variantID: VariantID) throws -> [Int64: String] { try base.predictedLabels(runID: runID, variantID: variantID) }
         func clearDerivedResults(_ runID: RunID) throws { try base.clearDerivedResults(runID) }
         func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [Int64])]) throws -> [String: Int64] {
