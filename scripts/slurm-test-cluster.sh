@@ -13,6 +13,16 @@ set -euo pipefail
 command=${1:?usage: slurm-test-cluster.sh start|stop DIR}
 dir=${2:?usage: slurm-test-cluster.sh start|stop DIR}
 
+# Daemons started here must not hold any descriptor this script inherited beyond 0-2: a test
+# process that spawns several children at once can leak one child's output pipe into another
+# (the descriptor is inherited before it is marked close-on-exec), and a long-lived server
+# holding the write end of a pipe keeps its reader waiting forever. (Bash reads this script
+# on 255, which is kept.)
+for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ] && [ "$fd" -lt 255 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
+
 case "$command" in
 start)
     for daemon in slurmctld slurmd sbatch sinfo; do

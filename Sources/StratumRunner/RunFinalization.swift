@@ -14,7 +14,7 @@ enum RunFinalization {
         var accuracies: [SliceAccuracy]
     }
 
-    static func finish(_ spec: ExperimentSpec, labels: [String], samples: [Sample], sampleIDs: [Int64], variants: [RunVariant],
+    static func finish(_ spec: ExperimentSpec, labels: [String], samples: [Sample], sampleIDs: [SampleID], variants: [RunVariant],
                        bootstrap: BootstrapSettings, store: any RunStore, runID: RunID,
                        events: @Sendable (RunEvent) -> Void) throws -> Outcome {
         try store.clearDerivedResults(runID)

@@ -32,8 +32,8 @@ public struct RunOutcomes: Sendable {
     ///   - labels: the common label order (the dataset's).
     ///   - sampleIDs / truth: the evaluated samples' store ids and true labels.
     ///   - variantLabels: each variant's own label order (its probabilities follow it).
-    static func outcomes(labels: [String], sampleIDs: [Int64], truth: [String], variantLabels: [String],
-                         predictions: [Int64: StoredPrediction], variant: String) throws -> VariantOutcomes {
+    static func outcomes(labels: [String], sampleIDs: [SampleID], truth: [String], variantLabels: [String],
+                         predictions: [SampleID: StoredPrediction], variant: String) throws -> VariantOutcomes {
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
         let k = labels.count
         let remap = variantLabels.map { index[$0] }

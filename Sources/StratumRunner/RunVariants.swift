@@ -12,9 +12,9 @@ final class RunVariant {
     var classifier: (any ImageClassifier)?
     var failure: String?
     /// Samples (store ids) this variant already has a stored prediction for.
-    var done: Set<Int64>
+    var done: Set<SampleID>
 
-    init(name: String, kind: String, variantID: VariantID, classifier: (any ImageClassifier)?, failure: String?, done: Set<Int64>) {
+    init(name: String, kind: String, variantID: VariantID, classifier: (any ImageClassifier)?, failure: String?, done: Set<SampleID>) {
         self.name = name
         self.kind = kind
         self.variantID = variantID

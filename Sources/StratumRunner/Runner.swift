@@ -67,10 +67,25 @@ public struct Runner: Sendable {
     /// stored predictions → reports. With `options.resume`, an interrupted run continues:
     /// predictions already stored are kept and none is computed twice.
     public func run(_ spec: ExperimentSpec, options: RunOptions = RunOptions(), events: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws -> RunSummary {
+        let clock = StageClock()
+        // Reports are drawn once `evaluate` has returned: the manifest's samples it held are
+        // gone by then, and the reports read what they need from the store.
+        let (summary, store) = try evaluate(spec, options: options, clock: clock, events: events)
+        guard let store else { return summary }
+        var drawn = summary
+        Self.drawReports(&drawn, store: store, experiment: spec.name, options: options, events: events)
+        clock.end("reports")
+        drawn.stageSeconds = clock.stages
+        return drawn
+    }
+
+    /// Everything up to the metrics; the store is returned when the run's reports are to be
+    /// drawn (not for a shard that other shards are still to follow).
+    private func evaluate(_ spec: ExperimentSpec, options: RunOptions, clock: StageClock,
+                          events: @escaping @Sendable (RunEvent) -> Void) throws -> (RunSummary, (any RunStore)?) {
         for variant in spec.variants {
             try registry.loader(for: variant.kind).checkOptions(variant.options, variant: variant.name)
         }
-        let clock = StageClock()
         func endStage(_ name: String) { clock.end(name) }
         let dataset = try DatasetPreparation.load(spec, events: events)
         let splitSamples = dataset.samples(inSplit: spec.split)
@@ -113,7 +128,7 @@ public struct Runner: Sendable {
             var (_, sampleIDs) = try store.storeDataset(
                 manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
                 labels: dataset.labels, samples: dataset.samples, runID: runID, returningIDsOf: options.shard == nil ? nil : evaluatedHere.map(\.id))
-            func withIDs(_ samples: [Sample]) throws -> [(Sample, Int64)] {
+            func withIDs(_ samples: [Sample]) throws -> [(Sample, SampleID)] {
                 try samples.map { sample in
                     guard let id = sampleIDs[sample.id] else { throw RunError(message: "sample '\(sample.id)' missing from the store") }
                     return (sample, id)
@@ -139,10 +154,10 @@ public struct Runner: Sendable {
                 if done < total {
                     // Other shards are still to come: the last one computes metrics and reports.
                     lease.stop()
-                    return RunSummary(
+                    return (RunSummary(
                         experiment: spec.name, runNumber: run.number, runID: runID, status: RunStatus.running.rawValue, database: RunStores.displayName(database),
                         reportDirectory: reportDirectory, variants: variants.map { VariantOutcome(name: $0.name, kind: $0.kind, failed: $0.failure) },
-                        slices: [], accuracies: [], reports: [], reportError: nil, unreadable: found, stageSeconds: clock.stages, shard: shardProgress)
+                        slices: [], accuracies: [], reports: [], reportError: nil, unreadable: found, stageSeconds: clock.stages, shard: shardProgress), nil)
                 }
                 // The last shard: a variant that failed in any shard failed for the run, and the
                 // unreadable samples are every shard's.
@@ -159,12 +174,11 @@ public struct Runner: Sendable {
                 sampleIDs = try store.storeDataset(manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
                                                    labels: dataset.labels, samples: dataset.samples, runID: runID, returningIDsOf: nil).sampleIDs
             }
-            return try Self.complete(spec, dataset: dataset, evaluated: try withIDs(splitSamples), sampleIDs: sampleIDs,
-                                     unreadable: earlier, found: found, variants: variants, store: store, run: run, options: options,
-                                     database: database, stopLease: lease.stop, endStage: endStage, events: events) {
-                $0.shard = shardProgress
-                $0.stageSeconds = clock.stages
-            }
+            var summary = try Self.complete(spec, dataset: dataset, evaluated: try withIDs(splitSamples), sampleIDs: sampleIDs,
+                                            unreadable: earlier, found: found, variants: variants, store: store, run: run, options: options,
+                                            database: database, stopLease: lease.stop, endStage: endStage, events: events)
+            summary.shard = shardProgress
+            return (summary, store)
         } catch {
             // A shard's error is its own: the run's other shards go on (the shard is seen as
             // interrupted once this process has ended, and can be run again).
@@ -193,11 +207,10 @@ public struct Runner: Sendable {
 
     /// Slices and metrics over every decodable sample of the evaluated split from the stored
     /// predictions, the run's final status, then the reports.
-    static func complete(_ spec: ExperimentSpec, dataset: Dataset, evaluated: [(Sample, Int64)], sampleIDs: [String: Int64],
+    static func complete(_ spec: ExperimentSpec, dataset: Dataset, evaluated: [(Sample, SampleID)], sampleIDs: [String: SampleID],
                          unreadable earlier: [(key: String, path: String, reason: String)], found: [UnreadableSample], variants: [RunVariant],
                          store: any RunStore, run: StoredRun, options: RunOptions, database: String, stopLease: () -> Void,
-                         endStage: (String) -> Void, events: @escaping @Sendable (RunEvent) -> Void,
-                         adjust: (inout RunSummary) -> Void) throws -> RunSummary {
+                         endStage: (String) -> Void, events: @escaping @Sendable (RunEvent) -> Void) throws -> RunSummary {
         let runID = run.id
         // Every variant is scored on exactly the decodable samples; slices are built over them alone.
         // (Built only when there are earlier unreadable samples to look up: it would hold a
@@ -219,22 +232,23 @@ public struct Runner: Sendable {
         try store.finishRun(runID, status: status, error: status == .completed ? nil : "\(failed) of \(outcomes.count) variants failed")
         stopLease()
         endStage("metrics")
-        var reports: [URL] = []
-        var reportError: String?
-        do {
-            reports = try StoredRunReports.render(store: store, experiment: spec.name, number: run.number, reportsRoot: options.reportsRoot).files
-            reports.forEach { events(.reportWritten($0)) }
-        } catch {
-            reportError = "\(error)"
-        }
-        endStage("reports")
-        var summary = RunSummary(
+        return RunSummary(
             experiment: spec.name, runNumber: run.number, runID: runID, status: status.rawValue, database: RunStores.displayName(database),
             reportDirectory: StoredRunReports.directory(reportsRoot: options.reportsRoot, experiment: spec.name, run: run.number),
             variants: outcomes, slices: outcome.slices.map { ($0.name, $0.members.count, $0.parts) },
-            accuracies: outcome.accuracies, reports: reports, reportError: reportError, unreadable: unreadable)
-        adjust(&summary)
-        return summary
+            accuracies: outcome.accuracies, reports: [], reportError: nil, unreadable: unreadable)
+    }
+
+    /// Draws the run's reports from the store into the summary (a failure is recorded there:
+    /// the run itself is stored and complete).
+    static func drawReports(_ summary: inout RunSummary, store: any RunStore, experiment: String, options: RunOptions,
+                            events: @escaping @Sendable (RunEvent) -> Void) {
+        do {
+            summary.reports = try StoredRunReports.render(store: store, experiment: experiment, number: summary.runNumber, reportsRoot: options.reportsRoot).files
+            summary.reports.forEach { events(.reportWritten($0)) }
+        } catch {
+            summary.reportError = "\(error)"
+        }
     }
 
     /// Finishes a sharded run whose shards have all stored their predictions but whose last
@@ -268,7 +282,7 @@ public struct Runner: Sendable {
         }
         let (_, sampleIDs) = try store.storeDataset(manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
                                                     labels: dataset.labels, samples: dataset.samples, runID: run.id)
-        let evaluated = try splitSamples.map { sample -> (Sample, Int64) in
+        let evaluated = try splitSamples.map { sample -> (Sample, SampleID) in
             guard let id = sampleIDs[sample.id] else { throw RunError(message: "sample '\(sample.id)' missing from the store") }
             return (sample, id)
         }
@@ -278,11 +292,13 @@ public struct Runner: Sendable {
                        failure: record.status == .failed ? (record.error ?? "failed") : nil, done: [])
         }
         endStage("dataset")
-        return try Self.complete(spec, dataset: dataset, evaluated: evaluated, sampleIDs: sampleIDs, unreadable: try store.unreadableSamples(runID: run.id),
-                                 found: [], variants: variants, store: store, run: run, options: options, database: database,
-                                 stopLease: {}, endStage: endStage, events: events) {
-            $0.stageSeconds = clock.stages
-        }
+        var summary = try Self.complete(spec, dataset: dataset, evaluated: evaluated, sampleIDs: sampleIDs, unreadable: try store.unreadableSamples(runID: run.id),
+                                        found: [], variants: variants, store: store, run: run, options: options, database: database,
+                                        stopLease: {}, endStage: endStage, events: events)
+        Self.drawReports(&summary, store: store, experiment: spec.name, options: options, events: events)
+        endStage("reports")
+        summary.stageSeconds = clock.stages
+        return summary
     }
 
     /// A new run, or (`resume`) the interrupted run asked for, checked to be the same experiment

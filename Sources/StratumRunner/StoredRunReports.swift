@@ -23,7 +23,8 @@ public enum StoredRunReports {
         let runID = run.id
         let slices = try store.slices(runID: runID)
         let samples = try store.samples(runID: runID)
-        let byKey = Dictionary(uniqueKeysWithValues: samples.map { ($0.key, $0) })
+        // Positions, not copies of the samples: a run of a million samples reads them all.
+        let positionOfKey = Dictionary(uniqueKeysWithValues: samples.enumerated().map { ($1.key, $0) })
         let evaluatedKeys = slices.first { $0.name == "overall" }?.memberKeys ?? []
         var tags: [String: [String]] = [:]
         for slice in slices {
@@ -32,7 +33,8 @@ public enum StoredRunReports {
         }
         let movedRoot = dataRoot.map(SampleRoot.init)
         let reportSamples = evaluatedKeys.compactMap { key -> ReportSample? in
-            guard let sample = byKey[key] else { return nil }
+            guard let position = positionOfKey[key] else { return nil }
+            let sample = samples[position]
             return ReportSample(key: key, root: movedRoot ?? sample.root, path: sample.path, trueLabel: sample.label, tags: tags[key] ?? [])
         }
         tags = [:]
@@ -54,7 +56,7 @@ public enum StoredRunReports {
         }
         var data = RunReportData(
             experiment: name, runNumber: run.number, status: run.status.rawValue, startedAt: run.startedAt,
-            split: reportSamples.first.flatMap { byKey[$0.key]?.split } ?? "",
+            split: reportSamples.first.flatMap { positionOfKey[$0.key].map { samples[$0].split } } ?? "",
             samples: reportSamples,
             slices: slices.map { ReportSlice(name: $0.name, definition: $0.definition, members: Set($0.memberKeys), parts: $0.parts) },
             variants: variants)

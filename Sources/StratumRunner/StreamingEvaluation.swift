@@ -19,9 +19,9 @@ struct StreamingEvaluation {
     let runID: RunID
     let samples: [Sample]
     /// Store ids of `samples`, same order.
-    let sampleIDs: [Int64]
+    let sampleIDs: [SampleID]
     /// Samples recorded unreadable earlier in this run (resumed): not decoded again.
-    let knownUnreadable: Set<Int64>
+    let knownUnreadable: Set<SampleID>
     let batchSize: Int
     let chunkSize: Int
     let strict: Bool
@@ -100,7 +100,7 @@ struct StreamingEvaluation {
         }
     }
 
-    private func predict(_ variant: RunVariant, _ items: [(sample: Sample, id: Int64, inputs: [InputSpec: [Float]])], writer: StoreWriter) throws {
+    private func predict(_ variant: RunVariant, _ items: [(sample: Sample, id: SampleID, inputs: [InputSpec: [Float]])], writer: StoreWriter) throws {
         guard let classifier = variant.classifier else { return }
         let descriptor = classifier.descriptor
         var start = 0

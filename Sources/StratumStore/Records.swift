@@ -164,3 +164,22 @@ public struct ConfusionCellRecord: Codable, Sendable, FetchableRecord, Persistab
     public var predictedLabel: String
     public var count: Int
 }
+
+/// A record whose id SQLite assigns: rows read back, or just inserted, always have one.
+protocol StoredIDRecord: TableRecord {
+    var id: Int64? { get }
+}
+
+extension StoredIDRecord {
+    /// The row's id; a row without one (never read back from its table) is a store error.
+    func storedID() throws -> Int64 {
+        guard let id else { throw StoreError(path: Self.databaseTableName, message: "a \(Self.databaseTableName) row has no id") }
+        return id
+    }
+}
+
+extension ExperimentRecord: StoredIDRecord {}
+extension RunRecord: StoredIDRecord {}
+extension DatasetRecord: StoredIDRecord {}
+extension SampleRecord: StoredIDRecord {}
+extension SliceRecord: StoredIDRecord {}

@@ -37,11 +37,11 @@ public protocol RunStore: AnyObject, Sendable {
     /// Stores the dataset once per manifest content (idempotent) and ties the run to it; returns
     /// the ids of the samples named by `keys` (every sample when nil: a shard asks for its own).
     func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID,
-                      returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: Int64])
+                      returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: SampleID])
     func datasetHash(runID: RunID) throws -> String?
     func datasetLabels(runID: RunID) throws -> [String]
     func samples(runID: RunID) throws -> [StoredSample]
-    func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: Int64, reason: String)]) throws
+    func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: SampleID, reason: String)]) throws
     func unreadableSamples(runID: RunID) throws -> [(key: String, path: String, reason: String)]
 
     // Variants and predictions
@@ -53,13 +53,13 @@ public protocol RunStore: AnyObject, Sendable {
     func predictions(runID: RunID) throws -> [StoredPrediction]
     /// One variant's predictions (what a reader that goes variant by variant holds at once).
     func predictions(runID: RunID, variantID: VariantID) throws -> [StoredPrediction]
-    func predictedLabels(runID: RunID, variantID: VariantID) throws -> [Int64: String]
+    func predictedLabels(runID: RunID, variantID: VariantID) throws -> [SampleID: String]
 
     // Slices and metrics
     func clearDerivedResults(_ runID: RunID) throws
-    func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [Int64])]) throws -> [String: Int64]
+    func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID]
     func slices(runID: RunID) throws -> [StoredSlice]
-    func insertMetrics(runID: RunID, variantID: VariantID, sliceID: Int64, metrics: SliceMetrics) throws
+    func insertMetrics(runID: RunID, variantID: VariantID, sliceID: SliceID, metrics: SliceMetrics) throws
     func metrics(named name: String, runID: RunID?, experiment: String?, slice: String?) throws -> [StoredMetric]
     func allMetrics(runID: RunID) throws -> [StoredMetricRow]
     func metricHistory(named name: String, slice: String, experiment: String?, datasetHash: String?) throws -> [MetricHistoryRow]
@@ -78,7 +78,7 @@ extension RunStore {
     public func resumeRun(_ runID: RunID) throws { try resumeRun(runID, lease: .current) }
     /// Stores the dataset and returns every sample's id.
     public func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample],
-                             runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
+                             runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: SampleID]) {
         try storeDataset(manifestPath: manifestPath, manifestHash: manifestHash, labelColumn: labelColumn, labels: labels, samples: samples,
                          runID: runID, returningIDsOf: nil)
     }

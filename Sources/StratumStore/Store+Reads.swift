@@ -4,14 +4,14 @@ import StratumCore
 
 /// A slice of a stored run with the manifest ids of its members.
 public struct StoredSlice: Sendable {
-    public var id: Int64
+    public var id: SliceID
     public var name: String
     public var definition: String
     public var memberKeys: [String]
     /// What it is made of; for slices stored before parts were, recovered from the name.
     public var parts: [SlicePart]
 
-    public init(id: Int64, name: String, definition: String, memberKeys: [String], parts: [SlicePart]) {
+    public init(id: SliceID, name: String, definition: String, memberKeys: [String], parts: [SlicePart]) {
         self.id = id
         self.name = name
         self.definition = definition
@@ -26,7 +26,7 @@ public struct StoredSlice: Sendable {
 /// dataset's folder (shared by all) when asked for, and attribute rows share their column
 /// names (see `Sample`).
 public struct StoredSample: Sendable {
-    public var id: Int64
+    public var id: SampleID
     public var key: String
     /// The dataset's folder at run time (the manifest's).
     public var root: SampleRoot
@@ -39,7 +39,7 @@ public struct StoredSample: Sendable {
     /// The image file: `path` inside `root`.
     public var image: URL { root.url.appendingPathComponent(path) }
 
-    public init(id: Int64, key: String, root: SampleRoot, path: String, label: String, split: String, attributes: SampleAttributes) {
+    public init(id: SampleID, key: String, root: SampleRoot, path: String, label: String, split: String, attributes: SampleAttributes) {
         self.id = id
         self.key = key
         self.root = root
@@ -138,8 +138,9 @@ extension Store {
                 """, arguments: [runID])
             var members: [Int64: [String]] = [:]
             for row in rows { members[row["sliceId"] as Int64, default: []].append(row["key"]) }
-            return slices.map {
-                StoredSlice(id: $0.id ?? 0, name: $0.name, definition: $0.definition, memberKeys: members[$0.id ?? 0] ?? [],
+            return try slices.map {
+                let id = try $0.storedID()
+                return StoredSlice(id: SliceID(rawValue: id), name: $0.name, definition: $0.definition, memberKeys: members[id] ?? [],
                             parts: $0.parts.flatMap { try? JSONDecoder().decode([SlicePart].self, from: Data($0.utf8)) } ?? StoredSlice.legacyParts($0.name))
             }
         }
@@ -156,7 +157,7 @@ extension Store {
             var samples: [StoredSample] = []
             let records = try SampleRecord.filter(Column("datasetId") == (row["id"] as Int64)).order(Column("id")).fetchCursor(db)
             while let record = try records.next() {
-                samples.append(StoredSample(id: record.id ?? 0, key: record.key, root: root, path: record.path, label: record.label, split: record.split,
+                samples.append(StoredSample(id: SampleID(rawValue: try record.storedID()), key: record.key, root: root, path: record.path, label: record.label, split: record.split,
                                             attributes: interner.attributes(record.attributes)))
             }
             return samples

@@ -130,7 +130,7 @@ extension Store {
         return try writer.write { db in
             var experiment = try ExperimentRecord.filter(Column("name") == name).fetchOne(db)
                 ?? { var record = ExperimentRecord(id: nil, name: name, createdAt: now); try record.insert(db); return record }()
-            let experimentID = experiment.id ?? 0
+            let experimentID = try experiment.storedID()
             experiment.id = experimentID
             let open = [RunStatus.running, .interrupted].map(\.rawValue)
             var candidate: RunRecord?
@@ -155,7 +155,7 @@ extension Store {
                 try run.insert(db)
                 created = true
             }
-            let runID = run.id ?? 0
+            let runID = try run.storedID()
             var alreadyDone = false
             if var shard = try RunShardRecord.filter(Column("runId") == runID && Column("shardIndex") == shardIndex).fetchOne(db) {
                 switch shard.status {

@@ -115,7 +115,7 @@ public final class Store: Sendable {
         try writer.write { db in
             var experiment = try ExperimentRecord.filter(Column("name") == name).fetchOne(db)
                 ?? { var record = ExperimentRecord(id: nil, name: name, createdAt: Date()); try record.insert(db); return record }()
-            let experimentID = experiment.id ?? 0
+            let experimentID = try experiment.storedID()
             experiment.id = experimentID
             let last = try Int.fetchOne(db, sql: "SELECT MAX(number) FROM run WHERE experimentId = ?", arguments: [experimentID]) ?? 0
             var run = RunRecord(id: nil, experimentId: experimentID, number: last + 1, status: .running, startedAt: Date(),
@@ -155,10 +155,10 @@ public final class Store: Sendable {
     }
 
     /// The predicted label of every sample a variant has a stored prediction for, by sample id.
-    public func predictedLabels(runID: RunID, variantID: VariantID) throws -> [Int64: String] {
+    public func predictedLabels(runID: RunID, variantID: VariantID) throws -> [SampleID: String] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT sampleId, predicted FROM prediction WHERE runId = ? AND modelVariantId = ?", arguments: [runID, variantID])
-            return Dictionary(rows.map { ($0["sampleId"] as Int64, $0["predicted"] as String) }, uniquingKeysWith: { first, _ in first })
+            return Dictionary(rows.map { (SampleID(rawValue: $0["sampleId"] as Int64), $0["predicted"] as String) }, uniquingKeysWith: { first, _ in first })
         }
     }
 
@@ -215,7 +215,7 @@ public final class Store: Sendable {
 
     /// Stores the dataset and its samples once per manifest content; returns sample ids by manifest id.
     public func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID,
-                             returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
+                             returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: SampleID]) {
         try writer.write { db in
             var dataset = try DatasetRecord
                 .filter(Column("manifestPath") == manifestPath && Column("manifestHash") == manifestHash && Column("labelColumn") == labelColumn)
@@ -223,27 +223,28 @@ public final class Store: Sendable {
             if dataset == nil {
                 var record = DatasetRecord(id: nil, manifestPath: manifestPath, manifestHash: manifestHash, labelColumn: labelColumn, labels: labels)
                 try record.insert(db)
+                let datasetID = try record.storedID()
                 for sample in samples {
-                    var row = SampleRecord(id: nil, datasetId: record.id ?? 0, key: sample.id, path: sample.relativePath, label: sample.label, split: sample.split, attributes: sample.attributes.dictionary)
+                    var row = SampleRecord(id: nil, datasetId: datasetID, key: sample.id, path: sample.relativePath, label: sample.label, split: sample.split, attributes: sample.attributes.dictionary)
                     try row.insert(db)
                 }
                 dataset = record
             }
-            let datasetID = dataset?.id ?? 0
+            guard let datasetID = try dataset?.storedID() else { throw StoreError(path: "dataset", message: "the dataset row was not stored") }
             // A run evaluates one dataset: a resumed run or a joining shard must bring the same.
             if let current = try Int64.fetchOne(db, sql: "SELECT datasetId FROM run WHERE id = ?", arguments: [runID]), current != datasetID {
                 throw ShardRefusal("the manifest \(manifestPath) differs from the one run \(runID) was started on")
             }
             try db.execute(sql: "UPDATE run SET datasetId = ? WHERE id = ?", arguments: [datasetID, runID])
             let pairs = try Row.fetchAll(db, sql: "SELECT key, id FROM sample WHERE datasetId = ?", arguments: [datasetID])
-            let all = Dictionary(uniqueKeysWithValues: pairs.map { ($0["key"] as String, $0["id"] as Int64) })
+            let all = Dictionary(uniqueKeysWithValues: pairs.map { ($0["key"] as String, SampleID(rawValue: $0["id"] as Int64)) })
             guard let keys else { return (datasetID, all) }
             return (datasetID, Dictionary(uniqueKeysWithValues: Set(keys).compactMap { key in all[key].map { (key, $0) } }))
         }
     }
 
     /// Records the run's samples whose image could not be decoded, with the reason.
-    public func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: Int64, reason: String)]) throws {
+    public func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: SampleID, reason: String)]) throws {
         guard !samples.isEmpty else { return }
         try writer.write { db in
             for (sampleID, reason) in samples {
@@ -297,7 +298,7 @@ public final class Store: Sendable {
     public func insertPredictions(_ predictions: [StoredPrediction]) throws {
         try writer.write { db in
             for prediction in predictions {
-                var record = PredictionRecord(runId: prediction.runID.rawValue, modelVariantId: prediction.variantID.rawValue, sampleId: prediction.sampleID,
+                var record = PredictionRecord(runId: prediction.runID.rawValue, modelVariantId: prediction.variantID.rawValue, sampleId: prediction.sampleID.rawValue,
                                               predicted: prediction.predicted, probabilities: prediction.probabilities)
                 try record.insert(db)
             }
@@ -307,15 +308,15 @@ public final class Store: Sendable {
     // MARK: Slices and metrics
 
     /// Stores slices and their members; returns slice ids by name.
-    public func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [Int64])]) throws -> [String: Int64] {
+    public func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID] {
         try writer.write { db in
-            var ids: [String: Int64] = [:]
+            var ids: [String: SliceID] = [:]
             for slice in slices {
                 var record = SliceRecord(id: nil, runId: runID.rawValue, name: slice.name, definition: slice.definition, size: slice.sampleIDs.count,
                                          parts: String(decoding: try JSONEncoder().encode(slice.parts), as: UTF8.self))
                 try record.insert(db)
-                let sliceID = record.id ?? 0
-                ids[slice.name] = sliceID
+                let sliceID = try record.storedID()
+                ids[slice.name] = SliceID(rawValue: sliceID)
                 let statement = try db.makeStatement(sql: "INSERT INTO sliceMember (sliceId, sampleId) VALUES (?, ?)")
                 for sampleID in slice.sampleIDs { try statement.execute(arguments: [sliceID, sampleID]) }
             }
@@ -324,10 +325,10 @@ public final class Store: Sendable {
     }
 
     /// Stores every metric and the confusion matrix of one variant on one slice.
-    public func insertMetrics(runID: RunID, variantID: VariantID, sliceID: Int64, metrics: SliceMetrics) throws {
+    public func insertMetrics(runID: RunID, variantID: VariantID, sliceID: SliceID, metrics: SliceMetrics) throws {
         try writer.write { db in
             for metric in metrics.metrics {
-                var record = MetricRecord(id: nil, runId: runID.rawValue, modelVariantId: variantID.rawValue, sliceId: sliceID, name: metric.name,
+                var record = MetricRecord(id: nil, runId: runID.rawValue, modelVariantId: variantID.rawValue, sliceId: sliceID.rawValue, name: metric.name,
                                           value: metric.value.number, ciLow: metric.interval?.low, ciHigh: metric.interval?.high,
                                           n: metric.n, note: metric.value.undefinedReason, denominator: metric.denominator,
                                           intervalMethod: metric.intervalMethod?.rawValue)
@@ -336,7 +337,7 @@ public final class Store: Sendable {
             let labels = metrics.confusion.labels
             for (i, row) in metrics.confusion.counts.enumerated() {
                 for (j, count) in row.enumerated() {
-                    try ConfusionCellRecord(runId: runID.rawValue, modelVariantId: variantID.rawValue, sliceId: sliceID, trueLabel: labels[i], predictedLabel: labels[j], count: count).insert(db)
+                    try ConfusionCellRecord(runId: runID.rawValue, modelVariantId: variantID.rawValue, sliceId: sliceID.rawValue, trueLabel: labels[i], predictedLabel: labels[j], count: count).insert(db)
                 }
             }
         }

@@ -20,6 +20,24 @@ public struct VariantID: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public var description: String { String(rawValue) }
 }
 
+/// A stored sample's id (one per manifest row per stored dataset; runs on the same manifest
+/// content share them).
+public struct SampleID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+    public var rawValue: Int64
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+    public init(integerLiteral value: Int64) { rawValue = value }
+    public var description: String { String(rawValue) }
+    public static func < (a: SampleID, b: SampleID) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// A stored slice's id (one per slice per run).
+public struct SliceID: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+    public var rawValue: Int64
+    public init(rawValue: Int64) { self.rawValue = rawValue }
+    public init(integerLiteral value: Int64) { rawValue = value }
+    public var description: String { String(rawValue) }
+}
+
 /// A run as stored.
 public struct StoredRun: Sendable, Equatable {
     public var id: RunID
@@ -73,18 +91,20 @@ public struct StoredVariant: Sendable, Equatable {
 public struct StoredPrediction: Sendable, Equatable {
     public var runID: RunID
     public var variantID: VariantID
-    public var sampleID: Int64
+    public var sampleID: SampleID
     public var predicted: String
     /// One probability per label of the variant, in its label order.
     public var probabilities: [Float]
 
-    public init(runID: RunID, variantID: VariantID, sampleID: Int64, predicted: String, probabilities: [Float]) {
+    public init(runID: RunID, variantID: VariantID, sampleID: SampleID, predicted: String, probabilities: [Float]) {
         self.runID = runID; self.variantID = variantID; self.sampleID = sampleID; self.predicted = predicted; self.probabilities = probabilities
     }
 }
 
 extension RunID: DatabaseValueConvertible {}
 extension VariantID: DatabaseValueConvertible {}
+extension SampleID: DatabaseValueConvertible {}
+extension SliceID: DatabaseValueConvertible {}
 
 extension RunRecord {
     /// The protocol's value for this row (which has been inserted, so it has an id).
@@ -104,6 +124,6 @@ extension ModelVariantRecord {
 
 extension PredictionRecord {
     var stored: StoredPrediction {
-        StoredPrediction(runID: RunID(rawValue: runId), variantID: VariantID(rawValue: modelVariantId), sampleID: sampleId, predicted: predicted, probabilities: probabilities)
+        StoredPrediction(runID: RunID(rawValue: runId), variantID: VariantID(rawValue: modelVariantId), sampleID: SampleID(rawValue: sampleId), predicted: predicted, probabilities: probabilities)
     }
 }

@@ -332,7 +332,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
     }
 
     public func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample],
-                             runID: RunID, returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
+                             runID: RunID, returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: SampleID]) {
         try session.write { db in
             let datasetID: Int64
             // Concurrent shards bring the same dataset: the first inserts it; the others wait
@@ -357,12 +357,12 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
                 throw ShardRefusal("the manifest \(manifestPath) differs from the one run \(runID) was started on")
             }
             try db.execute("UPDATE run SET datasetId = ? WHERE id = ?", [datasetID, runID.rawValue])
-            var ids: [String: Int64] = [:]
+            var ids: [String: SampleID] = [:]
             // A shard asks for its own samples only: 1/n of the rows, found through the (datasetId, key) index.
             let rows = try keys.map { try db.rows("SELECT key, id FROM sample WHERE datasetId = ? AND key = ANY(?)", [datasetID, Array(Set($0))]) }
                 ?? db.rows("SELECT key, id FROM sample WHERE datasetId = ?", [datasetID])
             for row in rows {
-                ids[try row.string("key")] = try row.int64("id")
+                ids[try row.string("key")] = SampleID(rawValue: try row.int64("id"))
             }
             return (datasetID, ids)
         }
@@ -390,18 +390,18 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
             var interner = AttributeInterner()
             return try db.rows("SELECT id, key, path, label, split, attributes FROM sample WHERE datasetId = ? ORDER BY id",
                                [try dataset.int64("id")]).map { row in
-                StoredSample(id: try row.int64("id"), key: try row.string("key"), root: root, path: try row.string("path"),
+                StoredSample(id: SampleID(rawValue: try row.int64("id")), key: try row.string("key"), root: root, path: try row.string("path"),
                              label: try row.string("label"), split: try row.string("split"),
                              attributes: interner.attributes(try Self.decodeJSON(try row.string("attributes"), as: [String: String].self, column: "attributes")))
             }
         }
     }
 
-    public func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: Int64, reason: String)]) throws {
+    public func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: SampleID, reason: String)]) throws {
         guard !samples.isEmpty else { return }
         try session.write { db in
             try db.insertMany("unreadableSample", columns: ["runId", "sampleId", "reason"],
-                              rows: Self.lastPerKey(samples, key: \.sampleID).map { [runID.rawValue, $0.sampleID, $0.reason] },
+                              rows: Self.lastPerKey(samples, key: \.sampleID).map { [runID.rawValue, $0.sampleID.rawValue, $0.reason] },
                               suffix: "ON CONFLICT (runId, sampleId) DO UPDATE SET reason = EXCLUDED.reason")
         }
     }
@@ -475,7 +475,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         guard !predictions.isEmpty else { return }
         try session.write { db in
             try db.insertMany("prediction", columns: ["runId", "modelVariantId", "sampleId", "predicted", "probabilities"], rows: predictions.map {
-                [$0.runID.rawValue, $0.variantID.rawValue, $0.sampleID, $0.predicted, $0.probabilities]
+                [$0.runID.rawValue, $0.variantID.rawValue, $0.sampleID.rawValue, $0.predicted, $0.probabilities]
             })
         }
     }
@@ -485,7 +485,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
             try db.rows("SELECT runId, modelVariantId, sampleId, predicted, probabilities FROM prediction WHERE runId = ? ORDER BY id",
                         [runID.rawValue]).map { row in
                 StoredPrediction(runID: RunID(rawValue: try row.int64("runId")), variantID: VariantID(rawValue: try row.int64("modelVariantId")),
-                                 sampleID: try row.int64("sampleId"), predicted: try row.string("predicted"),
+                                 sampleID: SampleID(rawValue: try row.int64("sampleId")), predicted: try row.string("predicted"),
                                  probabilities: try row.decode("probabilities", as: [Float].self))
             }
         }
@@ -496,17 +496,17 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
             try db.rows("SELECT runId, modelVariantId, sampleId, predicted, probabilities FROM prediction WHERE runId = ? AND modelVariantId = ? ORDER BY id",
                         [runID.rawValue, variantID.rawValue]).map { row in
                 StoredPrediction(runID: RunID(rawValue: try row.int64("runId")), variantID: VariantID(rawValue: try row.int64("modelVariantId")),
-                                 sampleID: try row.int64("sampleId"), predicted: try row.string("predicted"),
+                                 sampleID: SampleID(rawValue: try row.int64("sampleId")), predicted: try row.string("predicted"),
                                  probabilities: try row.decode("probabilities", as: [Float].self))
             }
         }
     }
 
-    public func predictedLabels(runID: RunID, variantID: VariantID) throws -> [Int64: String] {
+    public func predictedLabels(runID: RunID, variantID: VariantID) throws -> [SampleID: String] {
         try session.read { db in
-            var labels: [Int64: String] = [:]
+            var labels: [SampleID: String] = [:]
             for row in try db.rows("SELECT sampleId, predicted FROM prediction WHERE runId = ? AND modelVariantId = ?", [runID.rawValue, variantID.rawValue]) {
-                let id = try row.int64("sampleId")
+                let id = SampleID(rawValue: try row.int64("sampleId"))
                 if labels[id] == nil { labels[id] = try row.string("predicted") }
             }
             return labels
@@ -524,9 +524,9 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [Int64])]) throws -> [String: Int64] {
+    public func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID] {
         try session.write { db in
-            var ids: [String: Int64] = [:]
+            var ids: [String: SliceID] = [:]
             for slice in slices {
                 guard let row = try db.row("INSERT INTO slice (runId, name, definition, size, parts) VALUES (?, ?, ?, ?, ?) RETURNING id",
                                            [runID.rawValue, slice.name, slice.definition, slice.sampleIDs.count,
@@ -534,8 +534,8 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
                     throw PostgresStoreError(location: location, message: "inserting slice '\(slice.name)' returned no id")
                 }
                 let sliceID = try row.int64("id")
-                ids[slice.name] = sliceID
-                try db.insertMany("sliceMember", columns: ["sliceId", "sampleId"], rows: slice.sampleIDs.map { [sliceID, $0] })
+                ids[slice.name] = SliceID(rawValue: sliceID)
+                try db.insertMany("sliceMember", columns: ["sliceId", "sampleId"], rows: slice.sampleIDs.map { [sliceID, $0.rawValue] })
             }
             return ids
         }
@@ -554,24 +554,24 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
                 let id = try row.int64("id")
                 let name = try row.string("name")
                 let parts = try row.optionalString("parts").flatMap { try? JSONDecoder().decode([SlicePart].self, from: Data($0.utf8)) }
-                return StoredSlice(id: id, name: name, definition: try row.string("definition"), memberKeys: members[id] ?? [],
+                return StoredSlice(id: SliceID(rawValue: id), name: name, definition: try row.string("definition"), memberKeys: members[id] ?? [],
                                    parts: parts ?? StoredSlice.legacyParts(name))
             }
         }
     }
 
-    public func insertMetrics(runID: RunID, variantID: VariantID, sliceID: Int64, metrics: SliceMetrics) throws {
+    public func insertMetrics(runID: RunID, variantID: VariantID, sliceID: SliceID, metrics: SliceMetrics) throws {
         try session.write { db in
             try db.insertMany("metric", columns: ["runId", "modelVariantId", "sliceId", "name", "value", "ciLow", "ciHigh", "n", "note",
                                                   "denominator", "intervalMethod"], rows: metrics.metrics.map { metric in
-                [runID.rawValue, variantID.rawValue, sliceID, metric.name, metric.value.number, metric.interval?.low, metric.interval?.high,
+                [runID.rawValue, variantID.rawValue, sliceID.rawValue, metric.name, metric.value.number, metric.interval?.low, metric.interval?.high,
                  metric.n, metric.value.undefinedReason, metric.denominator, metric.intervalMethod?.rawValue]
             })
             let labels = metrics.confusion.labels
             var cells: [[any SQLArgument]] = []
             for (i, row) in metrics.confusion.counts.enumerated() {
                 for (j, count) in row.enumerated() {
-                    cells.append([runID.rawValue, variantID.rawValue, sliceID, labels[i], labels[j], count])
+                    cells.append([runID.rawValue, variantID.rawValue, sliceID.rawValue, labels[i], labels[j], count])
                 }
             }
             try db.insertMany("confusionCell", columns: ["runId", "modelVariantId", "sliceId", "trueLabel", "predictedLabel", "count"], rows: cells)

@@ -31,7 +31,7 @@ public enum RunStoreConformance {
             }
             return try Set(numbers.values()) == Set(1...8)
         }
-        var sampleIDs: [String: Int64] = [:]
+        var sampleIDs: [String: SampleID] = [:]
         var variantID: VariantID = -1
         check("a dataset's samples get ids, and storing it again gives the same ones") {
             let samples = ["x", "y"].map { Sample(id: $0, url: URL(fileURLWithPath: "/d/\($0).png"), relativePath: "\($0).png", label: "f", split: "test", attributes: [:], line: 2) }

@@ -71,7 +71,7 @@ extension BenchCommand {
                     while offset < mine.count {
                         let slice = mine[offset..<min(mine.count, offset + batch)]
                         try store.insertPredictions(slice.map { id in
-                            let p = Float(id & 1023) / 1023
+                            let p = Float(id.rawValue & 1023) / 1023
                             return StoredPrediction(runID: run.id, variantID: variant, sampleID: id, predicted: p < 0.5 ? "m" : "f", probabilities: [p, 1 - p])
                         })
                         offset += batch

@@ -47,14 +47,14 @@ import Testing
         func shardHeartbeat(_ runID: RunID, index: Int, at time: Date) throws { try base.shardHeartbeat(runID, index: index, at: time) }
         func shards(runID: RunID) throws -> [StoredShard] { try base.shards(runID: runID) }
         func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID,
-                          returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: Int64]) {
+                          returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: SampleID]) {
             try base.storeDataset(manifestPath: manifestPath, manifestHash: manifestHash, labelColumn: labelColumn, labels: labels, samples: samples,
                                   runID: runID, returningIDsOf: keys)
         }
         func datasetHash(runID: RunID) throws -> String? { try base.datasetHash(runID: runID) }
         func datasetLabels(runID: RunID) throws -> [String] { try base.datasetLabels(runID: runID) }
         func samples(runID: RunID) throws -> [StoredSample] { try base.samples(runID: runID) }
-        func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: Int64, reason: String)]) throws { try base.insertUnreadableSamples(runID: runID, samples) }
+        func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: SampleID, reason: String)]) throws { try base.insertUnreadableSamples(runID: runID, samples) }
         func unreadableSamples(runID: RunID) throws -> [(key: String, path: String, reason: String)] { try base.unreadableSamples(runID: runID) }
         func insertVariant(runID: RunID, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> VariantID {
             try base.insertVariant(runID: runID, name: name, kind: kind, path: path, fileHash: fileHash, labels: labels)
@@ -72,13 +72,13 @@ import Testing
         }
         func predictions(runID: RunID) throws -> [StoredPrediction] { try base.predictions(runID: runID) }
         func predictions(runID: RunID, variantID: VariantID) throws -> [StoredPrediction] { try base.predictions(runID: runID, variantID: variantID) }
-        func predictedLabels(runID: RunID, variantID: VariantID) throws -> [Int64: String] { try base.predictedLabels(runID: runID, variantID: variantID) }
+        func predictedLabels(runID: RunID, variantID: VariantID) throws -> [SampleID: String] { try base.predictedLabels(runID: runID, variantID: variantID) }
         func clearDerivedResults(_ runID: RunID) throws { try base.clearDerivedResults(runID) }
-        func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [Int64])]) throws -> [String: Int64] {
+        func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID] {
             try base.insertSlices(runID: runID, slices)
         }
         func slices(runID: RunID) throws -> [StoredSlice] { try base.slices(runID: runID) }
-        func insertMetrics(runID: RunID, variantID: VariantID, sliceID: Int64, metrics: SliceMetrics) throws {
+        func insertMetrics(runID: RunID, variantID: VariantID, sliceID: SliceID, metrics: SliceMetrics) throws {
             try base.insertMetrics(runID: runID, variantID: variantID, sliceID: sliceID, metrics: metrics)
         }
         func metrics(named name: String, runID: RunID?, experiment: String?, slice: String?) throws -> [StoredMetric] {
