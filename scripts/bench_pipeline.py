@@ -501,7 +501,7 @@ def main():
     parser.add_argument("--logistic", default=os.path.join(REPO, "Experiments", "data", "models",
                                                            "logistic-baseline.json"))
     parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--chunk-size", type=int, default=256)
+    parser.add_argument("--chunk-size", type=int, default=64)
     parser.add_argument("--decode-workers", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
 

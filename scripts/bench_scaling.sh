@@ -15,7 +15,7 @@
 #     every row. The logistic variant uses a copy of Experiments/data/models/logistic-baseline.json
 #     without its fit provenance, so Stratum runs those same weights instead of refitting
 #     them for the new manifest (it is made first by the demo run when missing);
-#   * `/usr/bin/time -v STRATUM_BIN run EXPERIMENT --quiet --chunk-size 256` into a fresh
+#   * `/usr/bin/time -v STRATUM_BIN run EXPERIMENT --quiet --chunk-size 64` into a fresh
 #     database and reports folder: wall time, peak RSS ("Maximum resident set size") and the
 #     per-stage seconds of the "time:" line (the table output has them, --format json does
 #     not; overall accuracies are read from the run's database);
@@ -158,7 +158,7 @@ for n in "${sizes[@]}"; do
     echo "== N=$n: stratum run ==" >&2
     status=0
     /usr/bin/time -v -o "$tmp/time-stratum-$n.txt" "${NICE[@]}" "$bin" run "$yaml_file" \
-        --db "$tmp/stratum-$n.sqlite" --reports "$tmp/reports-$n" --quiet --chunk-size 256 \
+        --db "$tmp/stratum-$n.sqlite" --reports "$tmp/reports-$n" --quiet --chunk-size 64 \
         >"$tmp/stratum-$n.txt" 2>"$tmp/stratum-$n.err" || status=$?
     if [ "$status" != 0 ]; then
         echo "stratum run failed at N=$n (exit $status):" >&2
@@ -187,7 +187,7 @@ EOF
         status=0
         /usr/bin/time -v -o "$tmp/time-python-$n.txt" "${NICE[@]}" "$python" scripts/bench_pipeline.py \
             "$dir/manifest.csv" --split all --out "$tmp/python-$n" --cache "$work/cache" \
-            --logistic "$logistic" --chunk-size 256 >"$tmp/python-$n.json" 2>"$tmp/python-$n.err" || status=$?
+            --logistic "$logistic" --chunk-size 64 >"$tmp/python-$n.json" 2>"$tmp/python-$n.err" || status=$?
         if [ "$status" != 0 ]; then
             echo "bench_pipeline.py failed at N=$n (exit $status):" >&2
             tail -n 20 "$tmp/python-$n.err" >&2

@@ -35,8 +35,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Images per prediction batch (default: the experiment's batch_size).")
     var batchSize: Int?
 
-    @Option(help: "Images decoded and held in memory at once.")
-    var chunkSize: Int = 256
+    @Option(help: "Images decoded and held in memory at once (two chunks are: one predicted, the next decoded).")
+    var chunkSize: Int = RunOptions().chunkSize
 
     @Flag(help: "Refit variants Stratum trains itself, even if their model file exists.")
     var refit = false
