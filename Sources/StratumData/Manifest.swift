@@ -32,6 +32,8 @@ public struct Dataset: Sendable {
     /// The samples of `split`; `all` (unless the manifest has a split of that name) is every sample.
     public func samples(inSplit split: String) -> [Sample] {
         if split == Self.allSplits && !samples.contains(where: { $0.split == split }) { return samples }
+        // Every sample in the split: the same array, not a copy of it.
+        if samples.allSatisfy({ $0.split == split }) { return samples }
         return samples.filter { $0.split == split }
     }
 

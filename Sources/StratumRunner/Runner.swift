@@ -128,20 +128,17 @@ public struct Runner: Sendable {
             var (_, sampleIDs) = try store.storeDataset(
                 manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
                 labels: dataset.labels, samples: dataset.samples, runID: runID, returningIDsOf: options.shard == nil ? nil : evaluatedHere.map(\.id))
-            func withIDs(_ samples: [Sample]) throws -> [(Sample, SampleID)] {
-                try samples.map { sample in
-                    guard let id = sampleIDs[sample.id] else { throw RunError(message: "sample '\(sample.id)' missing from the store") }
-                    return (sample, id)
-                }
-            }
+            // Ids beside the samples, not (sample, id) pairs: the sample arrays stay shared with
+            // the dataset's instead of being copied (a copy per stage adds up at a million rows).
+            func ids(of samples: [Sample]) throws -> [SampleID] { try Self.storedIDs(of: samples, in: sampleIDs) }
             var earlier = resuming ? try store.unreadableSamples(runID: runID) : []
             let knownUnreadable = Set(earlier.compactMap { sampleIDs[$0.key] })
             variants = try RunVariants.prepare(spec, dataset: dataset, evaluatedLabels: Set(splitSamples.map(\.label)), store: store, runID: runID,
                                                resuming: resuming, registry: registry, options: options, events: events)
             endStage("models")
-            let mine = try withIDs(evaluatedHere)
+            let mine = try ids(of: evaluatedHere)
             let streaming = StreamingEvaluation(
-                store: store, runID: runID, samples: mine.map(\.0), sampleIDs: mine.map(\.1), knownUnreadable: knownUnreadable,
+                store: store, runID: runID, samples: evaluatedHere, sampleIDs: mine, knownUnreadable: knownUnreadable,
                 batchSize: options.batchSize ?? spec.batchSize, chunkSize: max(1, options.chunkSize), strict: options.strict, applyOrientation: spec.applyExifOrientation,
                 manifest: dataset.manifest.path, events: events)
             var found = try streaming.run(variants)
@@ -174,7 +171,7 @@ public struct Runner: Sendable {
                 sampleIDs = try store.storeDataset(manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
                                                    labels: dataset.labels, samples: dataset.samples, runID: runID, returningIDsOf: nil).sampleIDs
             }
-            var summary = try Self.complete(spec, dataset: dataset, evaluated: try withIDs(splitSamples), sampleIDs: sampleIDs,
+            var summary = try Self.complete(spec, dataset: dataset, evaluated: splitSamples, evaluatedIDs: try ids(of: splitSamples), sampleIDs: sampleIDs,
                                             unreadable: earlier, found: found, variants: variants, store: store, run: run, options: options,
                                             database: database, stopLease: lease.stop, endStage: endStage, events: events)
             summary.shard = shardProgress
@@ -207,7 +204,7 @@ public struct Runner: Sendable {
 
     /// Slices and metrics over every decodable sample of the evaluated split from the stored
     /// predictions, the run's final status, then the reports.
-    static func complete(_ spec: ExperimentSpec, dataset: Dataset, evaluated: [(Sample, SampleID)], sampleIDs: [String: SampleID],
+    static func complete(_ spec: ExperimentSpec, dataset: Dataset, evaluated: [Sample], evaluatedIDs: [SampleID], sampleIDs: [String: SampleID],
                          unreadable earlier: [(key: String, path: String, reason: String)], found: [UnreadableSample], variants: [RunVariant],
                          store: any RunStore, run: StoredRun, options: RunOptions, database: String, stopLease: () -> Void,
                          endStage: (String) -> Void, events: @escaping @Sendable (RunEvent) -> Void) throws -> RunSummary {
@@ -215,16 +212,21 @@ public struct Runner: Sendable {
         // Every variant is scored on exactly the decodable samples; slices are built over them alone.
         // (Built only when there are earlier unreadable samples to look up: it would hold a
         // copy of every evaluated sample.)
-        let byKey = earlier.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: evaluated.map { ($0.0.id, $0.0) })
+        let byKey = earlier.isEmpty ? [:] : Dictionary(uniqueKeysWithValues: evaluated.map { ($0.id, $0) })
         let unreadable = earlier.compactMap { stored in
             byKey[stored.key].map { UnreadableSample(id: $0.id, path: $0.relativePath, line: $0.line, reason: stored.reason) }
         } + found
         let unreadableIDs = Set(unreadable.compactMap { sampleIDs[$0.id] })
-        let readable = evaluated.filter { !unreadableIDs.contains($0.1) }
+        var readable = evaluated, readableIDs = evaluatedIDs
+        if !unreadableIDs.isEmpty {
+            let kept = evaluatedIDs.indices.filter { !unreadableIDs.contains(evaluatedIDs[$0]) }
+            readable = kept.map { evaluated[$0] }
+            readableIDs = kept.map { evaluatedIDs[$0] }
+        }
         guard !readable.isEmpty else {
             throw UnreadableImagesError(manifest: dataset.manifest.path, samples: unreadable, noneReadable: true)
         }
-        let outcome = try RunFinalization.finish(spec, labels: dataset.labels, samples: readable.map(\.0), sampleIDs: readable.map(\.1),
+        let outcome = try RunFinalization.finish(spec, labels: dataset.labels, samples: readable, sampleIDs: readableIDs,
                                                  variants: variants, bootstrap: options.bootstrap, store: store, runID: runID, events: events)
         let outcomes = variants.map { VariantOutcome(name: $0.name, kind: $0.kind, failed: $0.failure) }
         let failed = outcomes.filter { $0.failed != nil }.count
@@ -282,23 +284,28 @@ public struct Runner: Sendable {
         }
         let (_, sampleIDs) = try store.storeDataset(manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
                                                     labels: dataset.labels, samples: dataset.samples, runID: run.id)
-        let evaluated = try splitSamples.map { sample -> (Sample, SampleID) in
-            guard let id = sampleIDs[sample.id] else { throw RunError(message: "sample '\(sample.id)' missing from the store") }
-            return (sample, id)
-        }
+        let evaluatedIDs = try Self.storedIDs(of: splitSamples, in: sampleIDs)
         let stored = try store.variants(runID: run.id)
         let variants = spec.variants.compactMap { variant in stored.first { $0.name == variant.name } }.map { record in
             RunVariant(name: record.name, kind: record.kind, variantID: record.id, classifier: nil,
                        failure: record.status == .failed ? (record.error ?? "failed") : nil, done: [])
         }
         endStage("dataset")
-        var summary = try Self.complete(spec, dataset: dataset, evaluated: evaluated, sampleIDs: sampleIDs, unreadable: try store.unreadableSamples(runID: run.id),
+        var summary = try Self.complete(spec, dataset: dataset, evaluated: splitSamples, evaluatedIDs: evaluatedIDs, sampleIDs: sampleIDs, unreadable: try store.unreadableSamples(runID: run.id),
                                         found: [], variants: variants, store: store, run: run, options: options, database: database,
                                         stopLease: {}, endStage: endStage, events: events)
         Self.drawReports(&summary, store: store, experiment: spec.name, options: options, events: events)
         endStage("reports")
         summary.stageSeconds = clock.stages
         return summary
+    }
+
+    /// The store's id of each sample, in order.
+    static func storedIDs(of samples: [Sample], in sampleIDs: [String: SampleID]) throws -> [SampleID] {
+        try samples.map { sample in
+            guard let id = sampleIDs[sample.id] else { throw RunError(message: "sample '\(sample.id)' missing from the store") }
+            return id
+        }
     }
 
     /// A new run, or (`resume`) the interrupted run asked for, checked to be the same experiment
