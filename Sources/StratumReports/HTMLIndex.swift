@@ -168,8 +168,7 @@ public struct HTMLIndex: Sendable {
         var out = "<h2 id=\"confusion-by-slice\">Confusion matrices by slice</h2>\n<p class=\"small\">rows: true label · columns: predicted label</p>\n"
         for variant in data.variants where !variant.predictions.isEmpty {
             out += "<h3>\(e(variant.name))</h3>\n"
-            for slice in data.slices {
-                let matrix = data.confusion(of: variant, slice: slice)
+            for (slice, matrix) in zip(data.slices, data.confusions(of: variant, slices: data.slices)) {
                 out += "<details id=\"\(Self.anchor("cm-\(variant.name)-\(slice.name)"))\"><summary>\(e(slice.name)) (n=\(matrix.total))</summary>\n<table>\n<tr><th>true \\ predicted</th>"
                 out += matrix.labels.map { "<th>\(e($0))</th>" }.joined() + "</tr>\n"
                 for (i, label) in matrix.labels.enumerated() {

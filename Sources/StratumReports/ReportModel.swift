@@ -179,14 +179,29 @@ public struct RunReportData: Sendable {
 
     /// The confusion matrix of a variant on a slice (all samples when `slice` is nil), from its predictions.
     public func confusion(of variant: ReportVariant, slice: ReportSlice? = nil) -> ConfusionMatrix {
+        confusions(of: variant, slices: [slice])[0]
+    }
+
+    /// The confusion matrices of a variant on each of `slices` (nil: all samples). Each
+    /// sample's pair of label indices is found once, not once per slice: a report draws every
+    /// slice of runs with a million samples.
+    public func confusions(of variant: ReportVariant, slices: [ReportSlice?]) -> [ConfusionMatrix] {
         let index = Dictionary(uniqueKeysWithValues: variant.labels.enumerated().map { ($1, $0) })
-        var truth: [Int] = [], predicted: [Int] = []
-        for sample in samples where slice?.members.contains(sample.key) ?? true {
-            guard let prediction = variant.predictions[sample.key], let t = index[sample.trueLabel], let p = index[prediction.predicted] else { continue }
-            truth.append(t)
-            predicted.append(p)
+        // (true, predicted) label indices per sample; nil without a prediction or with a label
+        // the variant does not have.
+        let pairs = samples.map { sample -> (Int, Int)? in
+            guard let prediction = variant.predictions[sample.key], let t = index[sample.trueLabel], let p = index[prediction.predicted] else { return nil }
+            return (t, p)
         }
-        return ConfusionMatrix(labels: variant.labels, trueIndices: truth, predictedIndices: predicted)
+        return slices.map { slice in
+            var truth: [Int] = [], predicted: [Int] = []
+            for (position, pair) in pairs.enumerated() {
+                guard let (t, p) = pair, slice?.members.contains(samples[position].key) ?? true else { continue }
+                truth.append(t)
+                predicted.append(p)
+            }
+            return ConfusionMatrix(labels: variant.labels, trueIndices: truth, predictedIndices: predicted)
+        }
     }
 
     /// Slices worth charting: overall, single slices, and intersections with a named slice.

@@ -117,14 +117,25 @@ extension Store {
     }
 
     public func predictions(runID: RunID) throws -> [StoredPrediction] {
-        try read { try PredictionRecord.filter(Column("runId") == runID).order(Column("id")).fetchAll($0).map(\.stored) }
+        try predictions(where: "runId = ?", [runID])
     }
 
     public func predictions(runID: RunID, variantID: VariantID) throws -> [StoredPrediction] {
+        try predictions(where: "runId = ? AND modelVariantId = ?", [runID, variantID])
+    }
+
+    /// Predictions matching `condition`, in the order they were stored (rows decoded by hand:
+    /// a run's reads go through millions of them).
+    private func predictions(where condition: String, _ arguments: StatementArguments) throws -> [StoredPrediction] {
         try read { db in
             var predictions: [StoredPrediction] = []
-            let records = try PredictionRecord.filter(Column("runId") == runID && Column("modelVariantId") == variantID).order(Column("id")).fetchCursor(db)
-            while let record = try records.next() { predictions.append(record.stored) }
+            let rows = try Row.fetchCursor(db, sql: "SELECT runId, modelVariantId, sampleId, predicted, probabilities FROM prediction WHERE \(condition) ORDER BY id",
+                                           arguments: arguments)
+            while let row = try rows.next() {
+                predictions.append(StoredPrediction(runID: RunID(rawValue: row["runId"]), variantID: VariantID(rawValue: row["modelVariantId"]),
+                                                    sampleID: SampleID(rawValue: row["sampleId"]), predicted: row["predicted"],
+                                                    probabilities: try StoredJSON.floats(row["probabilities"], column: "prediction.probabilities")))
+            }
             return predictions
         }
     }
@@ -155,10 +166,11 @@ extension Store {
             let root = SampleRoot(URL(fileURLWithPath: row["manifestPath"] as String).deletingLastPathComponent())
             var interner = AttributeInterner()
             var samples: [StoredSample] = []
-            let records = try SampleRecord.filter(Column("datasetId") == (row["id"] as Int64)).order(Column("id")).fetchCursor(db)
-            while let record = try records.next() {
-                samples.append(StoredSample(id: SampleID(rawValue: try record.storedID()), key: record.key, root: root, path: record.path, label: record.label, split: record.split,
-                                            attributes: interner.attributes(record.attributes)))
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, key, path, label, split, attributes FROM sample WHERE datasetId = ? ORDER BY id",
+                                           arguments: [row["id"] as Int64])
+            while let row = try rows.next() {
+                samples.append(StoredSample(id: SampleID(rawValue: row["id"]), key: row["key"], root: root, path: row["path"], label: row["label"], split: row["split"],
+                                            attributes: interner.attributes(try StoredJSON.strings(row["attributes"], column: "sample.attributes"))))
             }
             return samples
         }

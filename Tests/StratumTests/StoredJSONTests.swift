@@ -1,0 +1,69 @@
+import Foundation
+@testable import StratumStore
+import Testing
+
+/// The store's fast JSON reads give exactly what JSONDecoder gives, and leave everything they
+/// do not recognise to it.
+@Suite struct StoredJSONTests {
+    /// Every float the runner can store round-trips through the text JSONEncoder writes, bit for bit.
+    @Test func floatsMatchJSONDecoderBitForBit() throws {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Float] = [0, -0, 1, -1, .leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                               1e-45, 0.1, 1 / 3, 0.99999994, 1e-5, 123456789]
+        values += (0..<20_000).map { _ in Float(bitPattern: UInt32.random(in: 0...0x7F7F_FFFF, using: &generator)) * (Bool.random() ? 1 : -1) }
+        values += (0..<20_000).map { _ in Float.random(in: 0...1, using: &generator) }
+        for chunk in stride(from: 0, to: values.count, by: 3).map({ Array(values[$0..<min(values.count, $0 + 3)]) }) {
+            let text = String(decoding: try JSONEncoder().encode(chunk), as: UTF8.self)
+            let fast = try #require(StoredJSON.plainFloats(text), "\(text) should take the fast path")
+            let reference = try JSONDecoder().decode([Float].self, from: Data(text.utf8))
+            #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "\(text)")
+        }
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var text: String
+        var fast: Bool
+        var testDescription: String { text }
+    }
+
+    static let floatCases: [Case] = [
+        .init(text: "[]", fast: true), .init(text: "[0.5]", fast: true), .init(text: "[-0,1e-05,2E+3,0.25]", fast: true),
+        .init(text: "[ 0.5]", fast: false), .init(text: "[0.5,]", fast: false), .init(text: "[.5]", fast: false), .init(text: "[+1]", fast: false),
+        .init(text: "[01]", fast: false), .init(text: "[1.]", fast: false), .init(text: "[1e]", fast: false), .init(text: "[nan]", fast: false),
+        .init(text: "[\"1\"]", fast: false), .init(text: "0.5", fast: false), .init(text: "", fast: false), .init(text: "[1,,2]", fast: false),
+    ]
+
+    @Test(arguments: floatCases)
+    func floatTextTakesTheFastPathOnlyWhenPlain(_ c: Case) throws {
+        let fast = StoredJSON.plainFloats(c.text)
+        #expect((fast != nil) == c.fast)
+        let reference = try? JSONDecoder().decode([Float].self, from: Data(c.text.utf8))
+        if let fast { #expect(fast.map(\.bitPattern) == reference?.map(\.bitPattern)) }
+        // The public entry point agrees with JSONDecoder either way, errors included.
+        #expect((try? StoredJSON.floats(c.text, column: "c"))?.map(\.bitPattern) == reference?.map(\.bitPattern))
+    }
+
+    static let stringCases: [Case] = [
+        .init(text: "{}", fast: true), .init(text: "{\"a\":\"1\"}", fast: true), .init(text: "{\"sex\":\"female\",\"age\":\"7\",\"é\":\"ü ☃\"}", fast: true),
+        .init(text: "{\"a\":\"\"}", fast: true),
+        .init(text: "{\"a\": \"1\"}", fast: false), .init(text: "{\"a\":\"x\\\"y\"}", fast: false), .init(text: "{\"a\":\"\\u00e9\"}", fast: false),
+        .init(text: "{\"a\":\"1\",\"a\":\"2\"}", fast: false), .init(text: "{\"a\":1}", fast: false), .init(text: "{\"a\":\"1\",}", fast: false),
+        .init(text: "{\"a\":\"1\"}x", fast: false), .init(text: "{\"a\"}", fast: false), .init(text: "[]", fast: false), .init(text: "{", fast: false),
+    ]
+
+    @Test(arguments: stringCases)
+    func stringObjectTakesTheFastPathOnlyWhenPlain(_ c: Case) throws {
+        let fast = StoredJSON.plainStrings(c.text)
+        #expect((fast != nil) == c.fast)
+        let reference = try? JSONDecoder().decode([String: String].self, from: Data(c.text.utf8))
+        if let fast { #expect(fast == reference) }
+        #expect((try? StoredJSON.strings(c.text, column: "c")) == reference)
+    }
+
+    /// What the SQLite store writes for attributes reads back unchanged, escapes included.
+    @Test func encodedAttributesReadBack() throws {
+        let attributes = ["plain": "x", "quote": "a\"b", "newline": "1\n2", "tab\tkey": "v", "unicode": "ø☃👍", "empty": ""]
+        let text = String(decoding: try JSONEncoder().encode(attributes), as: UTF8.self)
+        #expect(try StoredJSON.strings(text, column: "c") == attributes)
+    }
+}
