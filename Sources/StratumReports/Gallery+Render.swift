@@ -38,7 +38,19 @@ extension Gallery {
     /// Composes the thumbnails (libpng decode, bilinear resize), has gnuplot draw the text over
     /// them, and stores the captions in `tEXt` chunks (`Stratum:captions`, one line per
     /// thumbnail: `key | line | line…`). Reads exactly the images it draws.
+    /// Canvas rows per gnuplot image plot. gnuplot holds about 100 bytes per pixel of an image
+    /// plot until it has drawn it: a 1916×892 gallery as one plot took 179 MB (more than the
+    /// whole run around it). Plotted as strips of 128 rows in a multiplot, each freed once drawn,
+    /// it takes 54 MB, and the pixels are the same (`ReportTests`).
+    public static let stripRows = 128
+
     public func render(to url: URL, gnuplot: Gnuplot) throws {
+        try render(to: url, gnuplot: gnuplot, stripRows: Self.stripRows)
+    }
+
+    /// `stripRows`: canvas rows per image plot (`Int.max`: the whole canvas in one plot; at
+    /// least 2 — gnuplot draws a one-row image array differently).
+    public func render(to url: URL, gnuplot: Gnuplot, stripRows: Int) throws {
         let layout = Layout(self)
         var canvas = RGBImage(width: layout.width, height: layout.height, fill: (255, 255, 255))
         canvas.fill(x: 0, y: 0, width: layout.width, height: layout.margin + layout.headerHeight - 8, color: (238, 242, 247))
@@ -76,13 +88,25 @@ extension Gallery {
         unset border; unset tics; unset key
         set xrange [-0.5:\(layout.width) - 0.5]
         set yrange [\(layout.height) - 0.5:-0.5]
+        set multiplot
 
         """
+        // The canvas in strips (rows [first, first + rows) each, placed by `origin`), then the
+        // labels over them in a last, empty plot: drawn once each, on top.
+        let strip = max(2, stripRows)
+        var first = 0
+        while first < layout.height {
+            var rows = min(strip, layout.height - first)
+            if layout.height - first - rows == 1 { rows += 1 } // no one-row strip at the end either
+            script += "plot \(raw.path.gnuplotQuoted) binary array=(\(layout.width),\(rows)) skip=\(first * layout.width * 3) origin=(0,\(first)) "
+                + "format='%uchar%uchar%uchar' with rgbimage\n"
+            first += rows
+        }
         for (index, label) in labels.enumerated() {
             let font = label.bold ? "DejaVu Sans Bold,\(label.size)" : "DejaVu Sans,\(label.size)"
             script += "set label \(index + 1) \(label.text.gnuplotQuoted) at \(label.x),\(label.y) left front font \(font.gnuplotQuoted) textcolor rgb \(label.color.gnuplotQuoted)\n"
         }
-        script += "plot \(raw.path.gnuplotQuoted) binary array=(\(layout.width),\(layout.height)) format='%uchar%uchar%uchar' with rgbimage\n"
+        script += "plot NaN notitle\nunset multiplot\n"
         try gnuplot.run(script)
         defer { try? FileManager.default.removeItem(at: drawn) }
         // gnuplot exits 0 even when pngcairo could not write (e.g. a full disk): check what it left.

@@ -66,6 +66,25 @@ import Testing
         #expect(gallery.sections[0].items.map(\.sampleKey) == ["s00000", "s00001", "s00002"])
     }
 
+    /// Strips (what keeps gnuplot's memory small) draw the very pixels one image plot draws,
+    /// whatever the strip height, edges between strips included (359: a last strip of one row,
+    /// which gnuplot would draw differently, is joined to the one before).
+    @Test(arguments: [2, 7, 64, Gallery.stripRows, 359])
+    func galleryStripsDrawTheSamePixelsAsOnePlot(_ rows: Int) throws {
+        let data = Self.data()
+        let gallery = Gallery.failures(of: data.variants[0], in: data, limit: 5, columns: 4, thumb: 64)
+        let directory = try TestSupport.temporaryDirectory()
+        try gallery.render(to: directory.appendingPathComponent("whole.png"), gnuplot: try Gnuplot(), stripRows: .max)
+        try gallery.render(to: directory.appendingPathComponent("strips.png"), gnuplot: try Gnuplot(), stripRows: rows)
+        let whole = try ImageFile.read(directory.appendingPathComponent("whole.png"))
+        let strips = try ImageFile.read(directory.appendingPathComponent("strips.png"))
+        #expect(whole.width == strips.width && whole.height == strips.height)
+        // (A count, not the arrays: a failed #expect on two 500,000-byte arrays diffs them for ever.)
+        let differing = whole.pixels.indices.filter { whole.pixels[$0] != strips.pixels[$0] }
+        let rowsDiffering = Set(differing.map { $0 / (3 * whole.width) }).sorted()
+        #expect(differing.isEmpty, "strips of \(rows) rows: \(differing.count) bytes differ, in rows \(rowsDiffering.prefix(10))")
+    }
+
     @Test func galleryRenderingIsByteStable() throws {
         let data = Self.data()
         let gallery = Gallery.failures(of: data.variants[0], in: data, limit: 3, columns: 3, thumb: 32)
