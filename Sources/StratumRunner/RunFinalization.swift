@@ -29,11 +29,9 @@ enum RunFinalization {
         // One variant's stored predictions at a time (a million samples × several variants
         // would otherwise all be held at once); what is kept is compact (VariantOutcomes).
         let outcomes = try finished.map { variant in
-            let predictions = Dictionary(try store.predictions(runID: runID, variantID: variant.variantID).map { ($0.sampleID, $0) },
-                                         uniquingKeysWith: { _, last in last })
-            return try RunOutcomes.outcomes(labels: labels, sampleIDs: sampleIDs, truth: truthLabels,
-                                            variantLabels: storedVariants[variant.variantID]?.labels ?? labels,
-                                            predictions: predictions, variant: variant.name)
+            try RunOutcomes.outcomes(labels: labels, sampleIDs: sampleIDs, truth: truthLabels,
+                                     variantLabels: storedVariants[variant.variantID]?.labels ?? labels,
+                                     predictions: try store.predictionsBySample(runID: runID, variantID: variant.variantID), variant: variant.name)
         }
         var accuracies: [SliceAccuracy] = []
         guard let truth = outcomes.first?.truth else { return Outcome(slices: slices, accuracies: []) }

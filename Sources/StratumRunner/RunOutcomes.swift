@@ -79,9 +79,8 @@ public struct RunOutcomes: Sendable {
         var variants: [Variant] = []
         // One variant's predictions at a time: that is all that is held beside the outcomes.
         for record in try store.variants(runID: runID) where record.status == .completed {
-            let predictions = Dictionary(try store.predictions(runID: runID, variantID: record.id).map { ($0.sampleID, $0) }, uniquingKeysWith: { _, last in last })
             let outcomes = try outcomes(labels: labels, sampleIDs: samples.map(\.id), truth: samples.map(\.label), variantLabels: record.labels,
-                                        predictions: predictions, variant: record.name)
+                                        predictions: try store.predictionsBySample(runID: runID, variantID: record.id), variant: record.name)
             variants.append(Variant(name: record.name, outcomes: outcomes))
         }
         let truth = variants.first?.outcomes.truth ?? []

@@ -90,6 +90,10 @@ extension RunStore {
         try updateVariant(variantID, path: nil, fileHash: fileHash, labels: labels)
     }
     public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus) throws { try setVariantStatus(variantID, status, error: nil) }
+    /// One variant's predictions by sample (the last stored, should a sample have two).
+    public func predictionsBySample(runID: RunID, variantID: VariantID) throws -> [SampleID: StoredPrediction] {
+        Dictionary(try predictions(runID: runID, variantID: variantID).map { ($0.sampleID, $0) }, uniquingKeysWith: { _, last in last })
+    }
     public func metrics(named name: String, runID: RunID) throws -> [StoredMetric] {
         try metrics(named: name, runID: runID, experiment: nil, slice: nil)
     }
