@@ -20,6 +20,22 @@ public enum PNGCodec {
     /// Images declaring more than `ImageLimits.maxPixels` pixels are refused before any pixel
     /// memory is allocated.
     public static func decode(_ bytes: [UInt8], source: String, applyOrientation: Bool = true) throws -> RGBImage {
+        let (rgba, exif) = try decodeRGBA(bytes, source: source)
+        let count = rgba.width * rgba.height
+        var rgb = [UInt8](repeating: 0, count: count * 3)
+        for pixel in 0..<count {
+            rgb[pixel * 3] = rgba.pixels[pixel * 4]
+            rgb[pixel * 3 + 1] = rgba.pixels[pixel * 4 + 1]
+            rgb[pixel * 3 + 2] = rgba.pixels[pixel * 4 + 2]
+        }
+        let decoded = RGBImage(width: rgba.width, height: rgba.height, pixels: rgb)
+        guard applyOrientation, let exif, let orientation = JPEGMarkers.exifOrientation(exif) else { return decoded }
+        return decoded.oriented(orientation)
+    }
+
+    /// Decodes PNG bytes to 8-bit RGBA, not premultiplied (opaque where the file has no alpha),
+    /// under the same rules as `decode`; also returns the `eXIf` chunk's data, not applied.
+    public static func decodeRGBA(_ bytes: [UInt8], source: String) throws -> (image: RGBAPixels, exif: [UInt8]?) {
         let (bytes, exif) = withoutColorSpaceChunks(bytes)
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
@@ -28,7 +44,7 @@ public enum PNGCodec {
             png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count)
         }
         guard began != 0 else { throw ImageError(source: source, reason: .corrupt(format: "PNG", message: message(of: image))) }
-        // RGBA keeps every colour sample as stored (8-bit output is not premultiplied); alpha is dropped below.
+        // RGBA keeps every colour sample as stored (8-bit output is not premultiplied); `decode` drops alpha.
         image.format = UInt32(PNG_FORMAT_RGB | PNG_FORMAT_FLAG_ALPHA)
         // Without colour-space chunks, 16-bit samples are taken as sRGB-encoded like 8-bit ones,
         // so reducing them to 8 bits is a rounding scale, not a linear-to-sRGB conversion.
@@ -43,15 +59,7 @@ public enum PNGCodec {
             }
         }
         guard finished != 0 else { throw ImageError(source: source, reason: .corrupt(format: "PNG", message: message(of: image))) }
-        var rgb = [UInt8](repeating: 0, count: width * height * 3)
-        for pixel in 0..<(width * height) {
-            rgb[pixel * 3] = pixels[pixel * 4]
-            rgb[pixel * 3 + 1] = pixels[pixel * 4 + 1]
-            rgb[pixel * 3 + 2] = pixels[pixel * 4 + 2]
-        }
-        let decoded = RGBImage(width: width, height: height, pixels: rgb)
-        guard applyOrientation, let exif, let orientation = JPEGMarkers.exifOrientation(exif) else { return decoded }
-        return decoded.oriented(orientation)
+        return (RGBAPixels(width: width, height: height, pixels: pixels), exif)
     }
 
     /// Encodes an RGB image as PNG bytes.

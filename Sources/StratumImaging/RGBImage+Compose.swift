@@ -28,6 +28,25 @@ extension RGBImage {
         }
     }
 
+    /// Composites `layer` over this image ("over", straight alpha), its top-left corner at the
+    /// origin: each pixel becomes `(c·a + p·(255 − a)) / 255`, rounded. Where `layer` is
+    /// transparent the image is unchanged; where it is opaque it is replaced.
+    public mutating func composite(_ layer: RGBAPixels) {
+        let w = Swift.min(width, layer.width), h = Swift.min(height, layer.height)
+        for row in 0..<h {
+            for column in 0..<w {
+                let source = (row * layer.width + column) * 4
+                let alpha = UInt32(layer.pixels[source + 3])
+                guard alpha != 0 else { continue }
+                let target = (row * width + column) * 3
+                for channel in 0..<3 {
+                    let over = UInt32(layer.pixels[source + channel]) * alpha + UInt32(pixels[target + channel]) * (255 - alpha)
+                    pixels[target + channel] = UInt8((over + 127) / 255)
+                }
+            }
+        }
+    }
+
     /// Draws a rectangle outline `thickness` pixels wide, inside the given bounds.
     public mutating func stroke(x: Int, y: Int, width: Int, height: Int, thickness: Int, color: (UInt8, UInt8, UInt8)) {
         fill(x: x, y: y, width: width, height: thickness, color: color)

@@ -24,3 +24,19 @@ public struct RGBImage: Sendable, Equatable {
         self.init(width: width, height: height, pixels: pixels)
     }
 }
+
+/// 8-bit RGBA pixels, straight (not premultiplied) alpha, interleaved, row-major, top row first:
+/// a layer to composite over an `RGBImage` (a PNG with transparency, as gnuplot draws text).
+public struct RGBAPixels: Sendable, Equatable {
+    public let width: Int
+    public let height: Int
+    /// `width * height * 4` bytes: R, G, B, A for each pixel.
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, pixels: [UInt8]) {
+        precondition(width >= 0 && height >= 0 && pixels.count == width * height * 4, "RGBAPixels: pixel count does not match its size")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+}

@@ -66,23 +66,57 @@ import Testing
         #expect(gallery.sections[0].items.map(\.sampleKey) == ["s00000", "s00001", "s00002"])
     }
 
-    /// Strips (what keeps gnuplot's memory small) draw the very pixels one image plot draws,
-    /// whatever the strip height, edges between strips included (359: a last strip of one row,
-    /// which gnuplot would draw differently, is joined to the one before).
-    @Test(arguments: [2, 7, 64, Gallery.stripRows, 359])
-    func galleryStripsDrawTheSamePixelsAsOnePlot(_ rows: Int) throws {
+    /// The thumbnails are the composed pixels exactly (gnuplot draws only the text, over a
+    /// transparent page), and the text is there: dark pixels in the header and under each thumbnail.
+    @Test func galleryThumbnailsAreExactAndTextIsDrawnOverTheCanvas() throws {
         let data = Self.data()
         let gallery = Gallery.failures(of: data.variants[0], in: data, limit: 5, columns: 4, thumb: 64)
-        let directory = try TestSupport.temporaryDirectory()
-        try gallery.render(to: directory.appendingPathComponent("whole.png"), gnuplot: try Gnuplot(), stripRows: .max)
-        try gallery.render(to: directory.appendingPathComponent("strips.png"), gnuplot: try Gnuplot(), stripRows: rows)
-        let whole = try ImageFile.read(directory.appendingPathComponent("whole.png"))
-        let strips = try ImageFile.read(directory.appendingPathComponent("strips.png"))
-        #expect(whole.width == strips.width && whole.height == strips.height)
-        // (A count, not the arrays: a failed #expect on two 500,000-byte arrays diffs them for ever.)
-        let differing = whole.pixels.indices.filter { whole.pixels[$0] != strips.pixels[$0] }
-        let rowsDiffering = Set(differing.map { $0 / (3 * whole.width) }).sorted()
-        #expect(differing.isEmpty, "strips of \(rows) rows: \(differing.count) bytes differ, in rows \(rowsDiffering.prefix(10))")
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("g.png")
+        try gallery.render(to: url, gnuplot: try Gnuplot())
+        let image = try ImageFile.read(url)
+        let thumbnail = try ImageFile.read(Self.face).thumbnail(side: 64)
+        // Cell 5 (second row, first column): margin 14, header 58 + section title 26, cell 124 px high.
+        let (cellX, cellY) = (14, 14 + 58 + 26 + 124)
+        let (x0, y0) = (cellX + 5 + (64 - thumbnail.width) / 2, cellY + 5 + (64 - thumbnail.height) / 2)
+        var mismatched = 0
+        for row in 0..<thumbnail.height {
+            for byte in 0..<(thumbnail.width * 3) where image.pixels[((y0 + row) * image.width + x0) * 3 + byte] != thumbnail.pixels[row * thumbnail.width * 3 + byte] {
+                mismatched += 1
+            }
+        }
+        #expect(mismatched == 0)
+        // The wrong-answer frame (200, 40, 40) around it, untouched by text.
+        let frame = ((cellY + 2) * image.width + cellX + 2) * 3
+        #expect(Array(image.pixels[frame..<(frame + 3)]) == [200, 40, 40])
+        func darkPixels(x: Int, y: Int, width: Int, height: Int) -> Int {
+            var count = 0
+            for row in y..<(y + height) {
+                for column in x..<(x + width) {
+                    let i = (row * image.width + column) * 3
+                    if Int(image.pixels[i]) + Int(image.pixels[i + 1]) + Int(image.pixels[i + 2]) < 300 { count += 1 }
+                }
+            }
+            return count
+        }
+        // The title over the header's fill, and the caption lines under the thumbnail.
+        #expect(darkPixels(x: 14, y: 14, width: 300, height: 20) > 50)
+        #expect(darkPixels(x: cellX, y: cellY + 64 + 9, width: 150, height: 3 * 14) > 50)
+        // Between them, the header's fill stays as composed.
+        let header = (4 * image.width + image.width - 4) * 3
+        #expect(Array(image.pixels[header..<(header + 3)]) == [238, 242, 247])
+    }
+
+    /// Straight-alpha "over": transparent keeps, opaque replaces, partial blends with rounding.
+    @Test(arguments: [
+        (layer: [UInt8]([9, 9, 9, 0]), expected: [UInt8]([100, 150, 200])),
+        (layer: [10, 20, 30, 255], expected: [10, 20, 30]),
+        (layer: [0, 0, 0, 128], expected: [50, 75, 100]),
+        (layer: [255, 255, 255, 51], expected: [131, 171, 211]),
+    ])
+    func compositingIsStraightAlphaOver(layer: [UInt8], expected: [UInt8]) {
+        var image = RGBImage(width: 1, height: 1, fill: (100, 150, 200))
+        image.composite(RGBAPixels(width: 1, height: 1, pixels: layer))
+        #expect(image.pixels == expected)
     }
 
     @Test func galleryRenderingIsByteStable() throws {
