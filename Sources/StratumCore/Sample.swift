@@ -2,66 +2,192 @@ import Foundation
 
 /// One row of a dataset: an image with its label, split and attributes.
 ///
-/// Held compactly, because a run keeps every row of its manifest (a million, say) for its
-/// whole length: the image URL is made from the dataset's folder when asked for rather than
-/// stored (a Foundation URL costs ~470 bytes), and the attributes share their column names
-/// with every other row of the dataset (`SampleAttributes`). About 350 bytes a row, against
-/// ~2 KB as a URL and a dictionary per row.
+/// A view of one row of a `SampleTable`, where a dataset's rows are held column by column
+/// (a run keeps every row of its manifest, a million say, for its whole length): 16 bytes
+/// here and ~100 in the table, against ~700 as a struct of strings per row and ~2 KB as a URL
+/// and a dictionary per row. A sample made on its own is a table of one row.
 public struct Sample: Sendable, Equatable {
+    let table: SampleTable
+    let row: Int
+
+    init(table: SampleTable, row: Int) {
+        self.table = table
+        self.row = row
+    }
+
     /// The manifest's id, unique within the dataset.
-    public var id: String
+    public var id: String { table.ids[row] }
     /// The path as written in the manifest (relative to it).
-    public var relativePath: String
+    public var relativePath: String { table.paths[row] }
     /// The value of the label column.
-    public var label: String
+    public var label: String { table.labels.value(row) }
     /// `train`, `val`, `test`, … as the manifest says.
-    public var split: String
+    public var split: String { table.splits.value(row) }
     /// Every other column (including the label column), by column name.
-    public var attributes: SampleAttributes
+    public var attributes: SampleAttributes { SampleAttributes(table: table, row: row) }
     /// 1-based line (CSV) or record number (JSONL) in the manifest, for error messages.
-    public var line: Int
-    private var location: Location
-
-    /// Where the image is: a folder the relative path is resolved against, or a URL given as it is.
-    private enum Location: Sendable, Equatable {
-        case root(SampleRoot)
-        case url(URL)
-    }
-
+    public var line: Int { table.lines[row] }
     /// The image file, absolute.
-    public var url: URL {
-        get {
-            switch location {
-            case .root(let root): return root.url.appendingPathComponent(relativePath).standardizedFileURL
-            case .url(let url): return url
-            }
-        }
-        set { location = .url(newValue) }
-    }
+    public var url: URL { table.url(row) }
 
     /// A sample whose image is `url`.
     public init(id: String, url: URL, relativePath: String, label: String, split: String, attributes: SampleAttributes, line: Int) {
-        self.init(id: id, location: .url(url), relativePath: relativePath, label: label, split: split, attributes: attributes, line: line)
+        var builder = SampleTable.Builder(location: .urls([url]), schema: attributes.schema)
+        builder.append(id: id, relativePath: relativePath, label: label, split: split, attributes: attributes.schemaValues, line: line)
+        self.init(table: builder.build(), row: 0)
     }
 
     /// A sample whose image is `relativePath` inside `root`'s folder (the URL is made when asked for).
     public init(id: String, root: SampleRoot, relativePath: String, label: String, split: String, attributes: SampleAttributes, line: Int) {
-        self.init(id: id, location: .root(root), relativePath: relativePath, label: label, split: split, attributes: attributes, line: line)
-    }
-
-    private init(id: String, location: Location, relativePath: String, label: String, split: String, attributes: SampleAttributes, line: Int) {
-        self.id = id
-        self.location = location
-        self.relativePath = relativePath
-        self.label = label
-        self.split = split
-        self.attributes = attributes
-        self.line = line
+        var builder = SampleTable.Builder(root: root, schema: attributes.schema)
+        builder.append(id: id, relativePath: relativePath, label: label, split: split, attributes: attributes.schemaValues, line: line)
+        self.init(table: builder.build(), row: 0)
     }
 
     public static func == (a: Sample, b: Sample) -> Bool {
-        a.id == b.id && a.relativePath == b.relativePath && a.label == b.label && a.split == b.split && a.line == b.line
-            && a.attributes == b.attributes && (a.location == b.location || a.url == b.url)
+        if a.table === b.table && a.row == b.row { return true }
+        return a.id == b.id && a.relativePath == b.relativePath && a.label == b.label && a.split == b.split && a.line == b.line
+            && a.attributes == b.attributes && a.url == b.url
+    }
+}
+
+/// A dataset's rows, column by column: ids and paths packed end to end in one byte buffer
+/// each, labels, splits and attribute values as 4-byte codes into each column's distinct
+/// values, lines as integers. Immutable once built; `samples` gives a `Sample` per row.
+public final class SampleTable: Sendable {
+    /// Where the images are: one folder every path is relative to, or a URL per row.
+    public enum Location: Sendable, Equatable {
+        case root(SampleRoot)
+        case urls([URL])
+    }
+
+    public let location: Location
+    public let schema: AttributeSchema
+    let ids: PackedStrings
+    let paths: PackedStrings
+    let labels: CodedStrings
+    let splits: CodedStrings
+    /// Row-major, `schema.names.count` per row: 0 where the row has no value, else 1 + the
+    /// index into `attributeValues[column]`.
+    let attributeCodes: [UInt32]
+    let attributeValues: [[String]]
+    let lines: [Int]
+
+    public var count: Int { lines.count }
+
+    /// A `Sample` per row, in order.
+    public var samples: [Sample] { (0..<count).map { Sample(table: self, row: $0) } }
+
+    public subscript(row: Int) -> Sample { Sample(table: self, row: row) }
+
+    fileprivate init(location: Location, schema: AttributeSchema, ids: PackedStrings, paths: PackedStrings, labels: CodedStrings,
+                     splits: CodedStrings, attributeCodes: [UInt32], attributeValues: [[String]], lines: [Int]) {
+        self.location = location
+        self.schema = schema
+        self.ids = ids
+        self.paths = paths
+        self.labels = labels
+        self.splits = splits
+        self.attributeCodes = attributeCodes
+        self.attributeValues = attributeValues
+        self.lines = lines
+    }
+
+    func url(_ row: Int) -> URL {
+        switch location {
+        case .root(let root): return root.url.appendingPathComponent(paths[row]).standardizedFileURL
+        case .urls(let urls): return urls[row]
+        }
+    }
+
+    func attribute(row: Int, column: Int) -> String? {
+        let code = attributeCodes[row * schema.names.count + column]
+        return code == 0 ? nil : attributeValues[column][Int(code) - 1]
+    }
+
+    /// Builds a table row by row, interning each column's values as it goes.
+    public struct Builder {
+        private let location: Location
+        private let schema: AttributeSchema
+        private var ids = PackedStrings(), paths = PackedStrings()
+        private var labels = CodedStrings.Builder(), splits = CodedStrings.Builder()
+        private var attributeCodes: [UInt32] = []
+        private var attributes: [CodedStrings.Builder]
+        private var lines: [Int] = []
+
+        /// Rows whose paths are relative to `root`'s folder.
+        public init(root: SampleRoot, schema: AttributeSchema) {
+            self.init(location: .root(root), schema: schema)
+        }
+
+        init(location: Location, schema: AttributeSchema) {
+            self.location = location
+            self.schema = schema
+            attributes = Array(repeating: CodedStrings.Builder(), count: schema.names.count)
+        }
+
+        /// Appends a row; `attributes` has one value per column of the schema (nil: absent).
+        public mutating func append(id: String, relativePath: String, label: String, split: String, attributes values: some Collection<String?>, line: Int) {
+            precondition(values.count == schema.names.count, "one value per column of the schema")
+            ids.append(id)
+            paths.append(relativePath)
+            labels.append(label)
+            splits.append(split)
+            for (column, value) in values.enumerated() {
+                attributeCodes.append(value.map { attributes[column].code(of: $0) + 1 } ?? 0)
+            }
+            lines.append(line)
+        }
+
+        public var count: Int { lines.count }
+
+        public consuming func build() -> SampleTable {
+            SampleTable(location: location, schema: schema, ids: ids, paths: paths, labels: labels.build(), splits: splits.build(),
+                        attributeCodes: attributeCodes, attributeValues: attributes.map { $0.build().values }, lines: lines)
+        }
+    }
+}
+
+/// Strings packed end to end in one byte buffer.
+struct PackedStrings: Sendable {
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+
+    mutating func append(_ string: String) {
+        bytes.append(contentsOf: string.utf8)
+        ends.append(bytes.count)
+    }
+
+    subscript(index: Int) -> String {
+        let start = index == 0 ? 0 : ends[index - 1]
+        return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<ends[index]]), as: UTF8.self) }
+    }
+}
+
+/// A column of few distinct strings: a code per row into the distinct values.
+struct CodedStrings: Sendable {
+    let values: [String]
+    let codes: [UInt32]
+
+    func value(_ row: Int) -> String { values[Int(codes[row])] }
+
+    struct Builder {
+        private var values: [String] = []
+        private var codes: [UInt32] = []
+        private var lookup: [String: UInt32] = [:]
+
+        /// The value's code, interning it when new (without recording a row).
+        mutating func code(of value: String) -> UInt32 {
+            if let code = lookup[value] { return code }
+            let code = UInt32(values.count)
+            lookup[value] = code
+            values.append(value)
+            return code
+        }
+
+        mutating func append(_ value: String) { codes.append(code(of: value)) }
+
+        consuming func build() -> CodedStrings { CodedStrings(values: values, codes: codes) }
     }
 }
 
@@ -96,15 +222,26 @@ public final class AttributeSchema: Sendable {
 /// One sample's attribute values: a value per column of a shared `AttributeSchema` (nil
 /// where the row has none, as a JSON Lines record may lack a key). Reads and writes as a
 /// `[String: String]` would; a name outside the schema gets a schema of its own for this row.
+/// A dataset row's attributes are read from its `SampleTable`, not copied out of it.
 public struct SampleAttributes: Sendable, Equatable, ExpressibleByDictionaryLiteral, CustomStringConvertible {
     public private(set) var schema: AttributeSchema
-    private var values: [String?]
+    private var storage: Storage
+
+    private enum Storage: Sendable {
+        case values([String?])
+        case row(SampleTable, Int)
+    }
 
     /// Values in `schema` order (`nil`: absent).
     public init(schema: AttributeSchema, values: [String?]) {
         precondition(values.count == schema.names.count, "one value per column of the schema")
         self.schema = schema
-        self.values = values
+        self.storage = .values(values)
+    }
+
+    init(table: SampleTable, row: Int) {
+        schema = table.schema
+        storage = .row(table, row)
     }
 
     public init(_ dictionary: [String: String]) {
@@ -116,33 +253,50 @@ public struct SampleAttributes: Sendable, Equatable, ExpressibleByDictionaryLite
         self.init(Dictionary(elements, uniquingKeysWith: { _, last in last }))
     }
 
+    private func value(at position: Int) -> String? {
+        switch storage {
+        case .values(let values): return values[position]
+        case .row(let table, let row): return table.attribute(row: row, column: position)
+        }
+    }
+
+    /// Every value, in schema order (`nil`: absent).
+    public var schemaValues: [String?] {
+        switch storage {
+        case .values(let values): return values
+        case .row(let table, let row): return schema.names.indices.map { table.attribute(row: row, column: $0) }
+        }
+    }
+
     public subscript(name: String) -> String? {
-        get { schema.position(of: name).flatMap { values[$0] } }
+        get { schema.position(of: name).flatMap(value(at:)) }
         set {
+            var values = schemaValues
             if let position = schema.position(of: name) {
                 values[position] = newValue
             } else if let newValue {
                 schema = AttributeSchema(schema.names + [name])
                 values.append(newValue)
             }
+            storage = .values(values)
         }
     }
 
     /// The names of the attributes this row has, in schema order.
-    public var keys: [String] { zip(schema.names, values).compactMap { $1 == nil ? nil : $0 } }
+    public var keys: [String] { schema.names.indices.compactMap { value(at: $0) == nil ? nil : schema.names[$0] } }
 
     /// The row as a dictionary (for storing as JSON, or code that wants one).
     public var dictionary: [String: String] {
         var result: [String: String] = [:]
-        result.reserveCapacity(values.count)
-        for (name, value) in zip(schema.names, values) { if let value { result[name] = value } }
+        result.reserveCapacity(schema.names.count)
+        for (position, name) in schema.names.enumerated() { if let value = value(at: position) { result[name] = value } }
         return result
     }
 
     public var description: String { dictionary.sorted { $0.key < $1.key }.description }
 
     public static func == (a: SampleAttributes, b: SampleAttributes) -> Bool {
-        a.schema === b.schema ? a.values == b.values : a.dictionary == b.dictionary
+        a.schema === b.schema ? a.schemaValues == b.schemaValues : a.dictionary == b.dictionary
     }
 }
 

@@ -59,7 +59,7 @@ public enum ManifestReader {
         // A byte-order mark (as spreadsheet programs write) is not part of the first column's name.
         if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
         var issues: [ManifestError.Issue] = []
-        var samples: [Sample] = []
+        var table: SampleTable.Builder?
         let root = url.deletingLastPathComponent().standardizedFileURL
         let sampleRoot = SampleRoot(root)
         // Containment is checked on resolved paths too: a symlink inside the folder may not lead out of it.
@@ -70,7 +70,6 @@ public enum ManifestReader {
         // and the attribute schema every sample shares (every column but the id and path).
         var fieldOf: [String: Int] = [:]
         var columnsByName: [(name: String, field: Int)] = []
-        var schema = AttributeSchema([])
         var attributeFields: [Int] = []
         let header = try rows(of: text, file: file, isJSONLines: ["jsonl", "ndjson"].contains(url.pathExtension.lowercased())) { header in
             let missing = required.filter { !header.contains($0) }
@@ -80,8 +79,9 @@ public enum ManifestReader {
             for (field, name) in header.enumerated() where fieldOf[name] == nil { fieldOf[name] = field }
             columnsByName = fieldOf.map { ($0.key, $0.value) }.sorted { $0.name < $1.name }
             let attributeNames = header.enumerated().filter { fieldOf[$0.element] == $0.offset && $0.element != columns.id && $0.element != columns.path }
-            schema = AttributeSchema(attributeNames.map(\.element))
+            let schema = AttributeSchema(attributeNames.map(\.element))
             attributeFields = attributeNames.map(\.offset)
+            table = SampleTable.Builder(root: sampleRoot, schema: schema)
         } row: { line, fields in
             func value(_ column: String) -> String { fieldOf[column].flatMap { fields[$0] } ?? "" }
             var rowIssues: [ManifestError.Problem] = []
@@ -110,12 +110,12 @@ public enum ManifestReader {
             issues += rowIssues.map { .init(line: line, problem: $0) }
             if rowIssues.isEmpty && issues.isEmpty {
                 // (Once a row has a problem the run cannot start: no more samples are kept.)
-                samples.append(Sample(id: id, root: sampleRoot, relativePath: path, label: label, split: split,
-                                      attributes: SampleAttributes(schema: schema, values: attributeFields.map { fields[$0] }), line: line))
+                table?.append(id: id, relativePath: path, label: label, split: split, attributes: attributeFields.lazy.map { fields[$0] }, line: line)
             }
         }
         guard let header else { throw ManifestError(file: file, issues: [.init(line: nil, problem: .empty)]) }
         if !issues.isEmpty { throw ManifestError(file: file, issues: issues) }
+        let samples = table?.build().samples ?? []
         let labels = allowedLabels ?? Array(Set(samples.map(\.label))).sorted()
         return Dataset(manifest: url, root: root, columns: header, samples: samples, labels: labels, manifestHash: SHA256.hex(data))
     }

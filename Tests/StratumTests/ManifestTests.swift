@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 import StratumData
 import Testing
 
@@ -33,7 +34,7 @@ import Testing
     }
 
     @Test func jsonLinesManifestLoads() throws {
-        let url = try Self.dataset("""
+        let url = try ManifestTests.dataset("""
         {"id": "a", "path": "a.png", "label": "cat", "split": "test", "age": 3, "glasses": true}
         {"id": "b", "path": "b.png", "label": "dog", "split": "test", "age": 40.5, "glasses": false}
         """, name: "manifest.jsonl")
@@ -118,5 +119,37 @@ import Testing
         try TestSupport.write("id,path,sex,split\na,a.png,female,all\nb,b.png,male,test\n", to: manifest)
         let named = try ManifestReader.read(manifest, columns: ManifestColumns(label: "sex"), checkFiles: false)
         #expect(named.samples(inSplit: "all").map(\.id) == ["a"])
+    }
+
+    /// A manifest's rows are views of one column-wise table: every field reads back as
+    /// written (non-ASCII ids and paths, absent JSON Lines keys, repeated values), a row
+    /// equals the same sample made on its own, and the URL is the path inside the folder.
+    @Test func rowsReadBackFromTheColumnTableAsWritten() throws {
+        let url = try ManifestTests.dataset("""
+            {"id": "é-1", "path": "d/ä b.png", "label": "cat", "split": "test", "age": 3}
+            {"id": "x", "path": "b.png", "label": "dog", "split": "test", "note": "n"}
+            {"id": "y", "path": "a.png", "label": "cat", "split": "train", "age": 3}
+
+            """, name: "m.jsonl", images: ["d/ä b.png", "b.png", "a.png"])
+        let dataset = try ManifestReader.read(url)
+        #expect(dataset.samples.map(\.id) == ["é-1", "x", "y"])
+        #expect(dataset.samples.map(\.relativePath) == ["d/ä b.png", "b.png", "a.png"])
+        #expect(dataset.samples.map(\.label) == ["cat", "dog", "cat"])
+        #expect(dataset.samples.map(\.split) == ["test", "test", "train"])
+        #expect(dataset.samples.map(\.line) == [1, 2, 3])
+        #expect(dataset.samples.map { $0.attributes["age"] } == ["3", nil, "3"])
+        #expect(dataset.samples.map { $0.attributes["note"] } == [nil, "n", nil])
+        #expect(dataset.samples[1].attributes.keys == ["label", "note", "split"])
+        #expect(dataset.samples[0].url == url.deletingLastPathComponent().appendingPathComponent("d/ä b.png").standardizedFileURL)
+        let alone = Sample(id: "é-1", root: SampleRoot(url.deletingLastPathComponent().standardizedFileURL), relativePath: "d/ä b.png",
+                           label: "cat", split: "test", attributes: ["age": "3", "label": "cat", "split": "test"], line: 1)
+        #expect(dataset.samples[0] == alone)
+        #expect(dataset.samples[0] != dataset.samples[2])
+        // Attributes read from the table write like a dictionary, leaving the table alone.
+        var attributes = dataset.samples[0].attributes
+        attributes["age"] = "4"
+        attributes["new"] = "v"
+        #expect(attributes.dictionary == ["age": "4", "label": "cat", "split": "test", "new": "v"])
+        #expect(dataset.samples[0].attributes["age"] == "3")
     }
 }
