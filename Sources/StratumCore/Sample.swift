@@ -29,6 +29,11 @@ public struct Sample: Sendable, Equatable {
     public var line: Int { table.lines[row] }
     /// The image file, absolute.
     public var url: URL { table.url(row) }
+    /// The folder `relativePath` is inside (nil for a sample made with its URL).
+    public var root: SampleRoot? {
+        if case .root(let root) = table.location { return root }
+        return nil
+    }
 
     /// A sample whose image is `url`.
     public init(id: String, url: URL, relativePath: String, label: String, split: String, attributes: SampleAttributes, line: Int) {
@@ -54,6 +59,7 @@ public struct Sample: Sendable, Equatable {
 /// A dataset's rows, column by column: ids and paths packed end to end in one byte buffer
 /// each, labels, splits and attribute values as 4-byte codes into each column's distinct
 /// values, lines as integers. Immutable once built; `samples` gives a `Sample` per row.
+/// Built from a manifest (`ManifestReader`) or from a store's rows (`StoredSample`).
 public final class SampleTable: Sendable {
     /// Where the images are: one folder every path is relative to, or a URL per row.
     public enum Location: Sendable, Equatable {
@@ -67,9 +73,9 @@ public final class SampleTable: Sendable {
     let paths: PackedStrings
     let labels: CodedStrings
     let splits: CodedStrings
-    /// Row-major, `schema.names.count` per row: 0 where the row has no value, else 1 + the
+    /// Per column of `schema`, a code per row: 0 where the row has no value, else 1 + the
     /// index into `attributeValues[column]`.
-    let attributeCodes: [UInt32]
+    let attributeCodes: [[UInt32]]
     let attributeValues: [[String]]
     let lines: [Int]
 
@@ -81,7 +87,7 @@ public final class SampleTable: Sendable {
     public subscript(row: Int) -> Sample { Sample(table: self, row: row) }
 
     fileprivate init(location: Location, schema: AttributeSchema, ids: PackedStrings, paths: PackedStrings, labels: CodedStrings,
-                     splits: CodedStrings, attributeCodes: [UInt32], attributeValues: [[String]], lines: [Int]) {
+                     splits: CodedStrings, attributeCodes: [[UInt32]], attributeValues: [[String]], lines: [Int]) {
         self.location = location
         self.schema = schema
         self.ids = ids
@@ -101,49 +107,79 @@ public final class SampleTable: Sendable {
     }
 
     func attribute(row: Int, column: Int) -> String? {
-        let code = attributeCodes[row * schema.names.count + column]
+        let code = attributeCodes[column][row]
         return code == 0 ? nil : attributeValues[column][Int(code) - 1]
     }
 
     /// Builds a table row by row, interning each column's values as it goes.
     public struct Builder {
         private let location: Location
-        private let schema: AttributeSchema
+        private var schema: AttributeSchema
+        /// Column names in order, and each one's position (the schema grows as rows bring new names).
+        private var names: [String]
+        private var positions: [String: Int]
         private var ids = PackedStrings(), paths = PackedStrings()
         private var labels = CodedStrings.Builder(), splits = CodedStrings.Builder()
-        private var attributeCodes: [UInt32] = []
         private var attributes: [CodedStrings.Builder]
         private var lines: [Int] = []
 
-        /// Rows whose paths are relative to `root`'s folder.
-        public init(root: SampleRoot, schema: AttributeSchema) {
+        /// Rows whose paths are relative to `root`'s folder, with the columns of `schema` (more
+        /// are added as rows given as dictionaries bring them).
+        public init(root: SampleRoot, schema: AttributeSchema = AttributeSchema([])) {
             self.init(location: .root(root), schema: schema)
         }
 
         init(location: Location, schema: AttributeSchema) {
             self.location = location
             self.schema = schema
+            names = schema.names
+            positions = schema.positions
             attributes = Array(repeating: CodedStrings.Builder(), count: schema.names.count)
-        }
-
-        /// Appends a row; `attributes` has one value per column of the schema (nil: absent).
-        public mutating func append(id: String, relativePath: String, label: String, split: String, attributes values: some Collection<String?>, line: Int) {
-            precondition(values.count == schema.names.count, "one value per column of the schema")
-            ids.append(id)
-            paths.append(relativePath)
-            labels.append(label)
-            splits.append(split)
-            for (column, value) in values.enumerated() {
-                attributeCodes.append(value.map { attributes[column].code(of: $0) + 1 } ?? 0)
-            }
-            lines.append(line)
         }
 
         public var count: Int { lines.count }
 
+        /// Appends a row; `attributes` has one value per column of the schema given at the start (nil: absent).
+        public mutating func append(id: String, relativePath: String, label: String, split: String, attributes values: some Collection<String?>, line: Int) {
+            precondition(values.count == schema.names.count && names.count == schema.names.count, "one value per column of the schema")
+            appendFields(id: id, relativePath: relativePath, label: label, split: split, line: line)
+            for (column, value) in values.enumerated() { attributes[column].appendOptional(value) }
+        }
+
+        /// Appends a row whose attributes are a dictionary: a name not seen before adds a column
+        /// (absent from the rows before it).
+        public mutating func append(id: String, relativePath: String, label: String, split: String, attributes dictionary: [String: String], line: Int) {
+            let row = count
+            appendFields(id: id, relativePath: relativePath, label: label, split: split, line: line)
+            for (name, value) in dictionary {
+                let column: Int
+                if let known = positions[name] {
+                    column = known
+                } else {
+                    column = names.count
+                    positions[name] = column
+                    names.append(name)
+                    attributes.append(CodedStrings.Builder(absentRows: row))
+                }
+                attributes[column].appendOptional(value)
+            }
+            // Columns this row has no value for.
+            for column in attributes.indices where attributes[column].count == row { attributes[column].appendOptional(nil) }
+        }
+
+        private mutating func appendFields(id: String, relativePath: String, label: String, split: String, line: Int) {
+            ids.append(id)
+            paths.append(relativePath)
+            labels.append(label)
+            splits.append(split)
+            lines.append(line)
+        }
+
         public consuming func build() -> SampleTable {
-            SampleTable(location: location, schema: schema, ids: ids, paths: paths, labels: labels.build(), splits: splits.build(),
-                        attributeCodes: attributeCodes, attributeValues: attributes.map { $0.build().values }, lines: lines)
+            if names.count != schema.names.count { schema = AttributeSchema(names) }
+            let columns = attributes.map { $0.build() }
+            return SampleTable(location: location, schema: schema, ids: ids, paths: paths, labels: labels.build(), splits: splits.build(),
+                               attributeCodes: columns.map(\.codes), attributeValues: columns.map(\.values), lines: lines)
         }
     }
 }
@@ -185,7 +221,17 @@ struct CodedStrings: Sendable {
             return code
         }
 
+        init() {}
+
+        /// A column whose first `absentRows` rows have no value (codes of optional columns are 1 + the index; 0 is absent).
+        init(absentRows: Int) { codes = Array(repeating: 0, count: absentRows) }
+
+        var count: Int { codes.count }
+
         mutating func append(_ value: String) { codes.append(code(of: value)) }
+
+        /// For optional columns: 0 for nil, else 1 + the value's index.
+        mutating func appendOptional(_ value: String?) { codes.append(value.map { code(of: $0) + 1 } ?? 0) }
 
         consuming func build() -> CodedStrings { CodedStrings(values: values, codes: codes) }
     }
@@ -297,23 +343,5 @@ public struct SampleAttributes: Sendable, Equatable, ExpressibleByDictionaryLite
 
     public static func == (a: SampleAttributes, b: SampleAttributes) -> Bool {
         a.schema === b.schema ? a.schemaValues == b.schemaValues : a.dictionary == b.dictionary
-    }
-}
-
-/// Makes `SampleAttributes` from dictionaries (rows read back from a store), giving rows with
-/// the same column names one shared schema.
-public struct AttributeInterner {
-    private var schema: AttributeSchema?
-
-    public init() {}
-
-    public mutating func attributes(_ dictionary: [String: String]) -> SampleAttributes {
-        if let schema, schema.names.count == dictionary.count {
-            let values = schema.names.map { dictionary[$0] }
-            if !values.contains(nil) { return SampleAttributes(schema: schema, values: values) }
-        }
-        let made = SampleAttributes(dictionary)
-        schema = made.schema
-        return made
     }
 }

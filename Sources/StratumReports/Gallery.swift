@@ -42,10 +42,11 @@ public struct Gallery: Sendable {
     /// at most `limit` of them.
     public static func failures(of variant: ReportVariant, in data: RunReportData, slice: ReportSlice? = nil,
                                 limit: Int = 48, columns: Int = 8, thumb: Int = 96) -> Gallery {
-        let pool = data.samples.filter { slice?.members.contains($0.key) ?? true }
-        let evaluated = pool.filter { variant.predictions[$0.key] != nil }
-        let errors = evaluated.compactMap { sample -> (ReportSample, ReportPrediction)? in
-            guard let prediction = variant.predictions[sample.key], prediction.predicted != sample.trueLabel else { return nil }
+        let pool = data.positions(in: slice)
+        let evaluated = pool.lazy.filter { variant.predictions[$0] != nil }.count
+        let errors = pool.compactMap { position -> (ReportSample, ReportPrediction)? in
+            let sample = data.samples[position]
+            guard let prediction = variant.predictions[position], prediction.predicted != sample.trueLabel else { return nil }
             return (sample, prediction)
         }.sorted { a, b in
             a.1.confidence != b.1.confidence ? a.1.confidence > b.1.confidence : a.0.key < b.0.key
@@ -56,7 +57,7 @@ public struct Gallery: Sendable {
         let sliceName = slice?.name ?? "overall"
         return Gallery(
             title: "\(data.experiment) run \(data.runNumber) — failures of \(variant.name) (\(variant.kind)) on \(sliceName)",
-            subtitle: "\(errors.count) errors / \(evaluated.count) samples" + (errors.count > items.count ? "; the \(items.count) most confident shown" : "") + "; most confident first",
+            subtitle: "\(errors.count) errors / \(evaluated) samples" + (errors.count > items.count ? "; the \(items.count) most confident shown" : "") + "; most confident first",
             sections: [Section(title: "misclassified", items: items, total: errors.count)],
             columns: columns, thumb: thumb)
     }
@@ -66,8 +67,9 @@ public struct Gallery: Sendable {
     public static func disagreement(between a: ReportVariant, and b: ReportVariant, in data: RunReportData, slice: ReportSlice? = nil,
                                     limit: Int = 24, columns: Int = 4, thumb: Int = 96) -> Gallery {
         func section(right: ReportVariant, wrong: ReportVariant) -> Section {
-            let picked = data.samples.filter { slice?.members.contains($0.key) ?? true }.compactMap { sample -> (ReportSample, ReportPrediction, ReportPrediction)? in
-                guard let good = right.predictions[sample.key], let bad = wrong.predictions[sample.key],
+            let picked = data.positions(in: slice).compactMap { position -> (ReportSample, ReportPrediction, ReportPrediction)? in
+                let sample = data.samples[position]
+                guard let good = right.predictions[position], let bad = wrong.predictions[position],
                       good.predicted == sample.trueLabel, bad.predicted != sample.trueLabel else { return nil }
                 return (sample, good, bad)
             }.sorted { x, y in x.2.confidence != y.2.confidence ? x.2.confidence > y.2.confidence : x.0.key < y.0.key }
@@ -82,11 +84,11 @@ public struct Gallery: Sendable {
             return Section(title: "\(right.name) right, \(wrong.name) wrong: \(picked.count)", items: items, total: picked.count)
         }
         let left = section(right: a, wrong: b), right = section(right: b, wrong: a)
-        let both = data.samples.filter { s in (slice?.members.contains(s.key) ?? true) && a.predictions[s.key] != nil && b.predictions[s.key] != nil }
+        let both = data.positions(in: slice).lazy.filter { a.predictions[$0] != nil && b.predictions[$0] != nil }.count
         let flips = left.total + right.total
         return Gallery(
             title: "\(data.experiment) run \(data.runNumber) — where \(a.name) and \(b.name) disagree on \(slice?.name ?? "overall")",
-            subtitle: "\(flips) of \(both.count) samples are right for exactly one of the two (flip rate \(both.isEmpty ? "—" : percent(Float(flips) / Float(both.count))))",
+            subtitle: "\(flips) of \(both) samples are right for exactly one of the two (flip rate \(both == 0 ? "—" : percent(Float(flips) / Float(both))))",
             sections: [left, right], columns: columns, thumb: thumb)
     }
 

@@ -14,8 +14,8 @@ public struct ReliabilityChart: Sendable {
     /// Built from a variant's stored predictions.
     public init(variant: ReportVariant, in data: RunReportData, binCount: Int = 10) {
         var confidences: [Double] = [], correct: [Bool] = []
-        for sample in data.samples {
-            guard let prediction = variant.predictions[sample.key] else { continue }
+        for (position, sample) in data.samples.enumerated() {
+            guard let prediction = variant.predictions[position] else { continue }
             confidences.append(Double(prediction.confidence))
             correct.append(prediction.predicted == sample.trueLabel)
         }

@@ -3,55 +3,130 @@ import StratumCore
 import StratumMetrics
 
 /// One evaluated sample as reports see it.
+///
+/// Reports hold every evaluated sample of a run (a million, say): a sample read from the store
+/// is its `Sample` row (a view of the run's column-wise table) and the tags are shared arrays,
+/// so each costs a few words here.
 public struct ReportSample: Sendable, Equatable {
-    public var key: String
-    public var trueLabel: String
+    /// The tagged slices it is in (`child`, `short`, …), for captions.
     public var tags: [String]
-    private var location: Location
+    private let storage: Storage
 
-    /// An image given as a URL, or a path inside a folder every sample of the run shares (the
-    /// URL then made when asked for: reports hold every sample of a run, and a URL apiece
-    /// would be most of their memory).
-    private enum Location: Sendable, Equatable {
-        case url(URL)
-        case inFolder(SampleRoot, String)
+    private enum Storage: Sendable, Equatable {
+        case given(Given)
+        /// A stored row, and the folder its dataset moved to (nil: where it was).
+        case row(Sample, movedTo: SampleRoot?)
     }
 
-    public var image: URL {
-        get {
-            switch location {
-            case .url(let url): return url
-            case .inFolder(let root, let path): return root.url.appendingPathComponent(path)
-            }
+    private final class Given: Sendable, Equatable {
+        let key: String, image: URL, trueLabel: String
+        init(key: String, image: URL, trueLabel: String) { self.key = key; self.image = image; self.trueLabel = trueLabel }
+        static func == (a: Given, b: Given) -> Bool { a.key == b.key && a.image == b.image && a.trueLabel == b.trueLabel }
+    }
+
+    public var key: String {
+        switch storage {
+        case .given(let given): return given.key
+        case .row(let sample, _): return sample.id
         }
-        set { location = .url(newValue) }
+    }
+
+    public var trueLabel: String {
+        switch storage {
+        case .given(let given): return given.trueLabel
+        case .row(let sample, _): return sample.label
+        }
+    }
+
+    /// The image: the row's path inside its dataset's folder (or the folder it moved to).
+    public var image: URL {
+        switch storage {
+        case .given(let given): return given.image
+        case .row(let sample, let moved):
+            guard let root = moved ?? sample.root else { return sample.url }
+            return root.url.appendingPathComponent(sample.relativePath)
+        }
     }
 
     public init(key: String, image: URL, trueLabel: String, tags: [String]) {
-        self.key = key
-        self.location = .url(image)
-        self.trueLabel = trueLabel
+        storage = .given(Given(key: key, image: image, trueLabel: trueLabel))
         self.tags = tags
     }
 
-    /// A sample whose image is `path` inside `root`.
-    public init(key: String, root: SampleRoot, path: String, trueLabel: String, tags: [String]) {
-        self.key = key
-        self.location = .inFolder(root, path)
-        self.trueLabel = trueLabel
+    /// A stored row (its `id` is the key, its label the true label); `movedTo`: the folder the
+    /// dataset is in now, when it moved since the run.
+    public init(sample: Sample, movedTo root: SampleRoot? = nil, tags: [String]) {
+        storage = .row(sample, movedTo: root)
         self.tags = tags
     }
 }
 
 public struct ReportPrediction: Sendable, Equatable {
     public var predicted: String
-    public var probabilities: [Float]
-    /// The probability of the predicted label.
-    public var confidence: Float { probabilities.max() ?? 0 }
+    /// The probability of the predicted label (the largest).
+    public var confidence: Float
 
-    public init(predicted: String, probabilities: [Float]) {
+    public init(predicted: String, confidence: Float) {
         self.predicted = predicted
-        self.probabilities = probabilities
+        self.confidence = confidence
+    }
+
+    /// From the probabilities of every label: the confidence is the largest.
+    public init(predicted: String, probabilities: [Float]) {
+        self.init(predicted: predicted, confidence: probabilities.max() ?? 0)
+    }
+}
+
+/// A variant's predictions by sample position (the order of `RunReportData.samples`), held as
+/// a label code and a confidence per sample: 8 bytes each, where a dictionary by key took ~120.
+public struct ReportPredictions: Sendable, Equatable {
+    /// Per sample: the index into `labels`, or -1 without a prediction.
+    private var codes: [Int32]
+    private var confidences: [Float]
+    private var labels: [String] = []
+    private var labelCodes: [String: Int32] = [:]
+    /// How many samples have a prediction.
+    public private(set) var count = 0
+
+    /// No prediction yet for any of `sampleCount` samples.
+    public init(sampleCount: Int) {
+        codes = Array(repeating: -1, count: sampleCount)
+        confidences = Array(repeating: 0, count: sampleCount)
+    }
+
+    /// One entry per sample, in sample order (nil: no prediction).
+    public init(_ predictions: [ReportPrediction?]) {
+        self.init(sampleCount: predictions.count)
+        for (position, prediction) in predictions.enumerated() { self[position] = prediction }
+    }
+
+    public var sampleCount: Int { codes.count }
+    public var isEmpty: Bool { count == 0 }
+
+    public subscript(position: Int) -> ReportPrediction? {
+        get {
+            guard codes.indices.contains(position) else { return nil }
+            let code = codes[position]
+            return code < 0 ? nil : ReportPrediction(predicted: labels[Int(code)], confidence: confidences[position])
+        }
+        set {
+            if codes[position] >= 0 { count -= 1 }
+            guard let newValue else {
+                codes[position] = -1
+                return
+            }
+            let code: Int32
+            if let known = labelCodes[newValue.predicted] {
+                code = known
+            } else {
+                code = Int32(labels.count)
+                labels.append(newValue.predicted)
+                labelCodes[newValue.predicted] = code
+            }
+            codes[position] = code
+            confidences[position] = newValue.confidence
+            count += 1
+        }
     }
 }
 
@@ -79,12 +154,12 @@ public struct ReportVariant: Sendable {
     public var status: String
     public var error: String?
     public var labels: [String]
-    /// Predictions by sample key (a failed variant may have only some).
-    public var predictions: [String: ReportPrediction]
+    /// Predictions by sample position (a failed variant may have only some).
+    public var predictions: ReportPredictions
     /// Scores in slice order (empty for a failed variant).
     public var scores: [SliceScore]
 
-    public init(name: String, kind: String, status: String, error: String?, labels: [String], predictions: [String: ReportPrediction], scores: [SliceScore]) {
+    public init(name: String, kind: String, status: String, error: String?, labels: [String], predictions: ReportPredictions, scores: [SliceScore]) {
         self.name = name
         self.kind = kind
         self.status = status
@@ -104,15 +179,26 @@ public struct ReportVariant: Sendable {
 public struct ReportSlice: Sendable, Equatable {
     public var name: String
     public var definition: String
-    public var members: Set<String>
+    /// Positions of its samples in `RunReportData.samples`, ascending.
+    public private(set) var members: [Int]
     /// What it is made of (none for overall).
     public var parts: [SlicePart]
 
-    public init(name: String, definition: String, members: Set<String>, parts: [SlicePart]? = nil) {
+    public init(name: String, definition: String, members: [Int], parts: [SlicePart]? = nil) {
         self.name = name
         self.definition = definition
-        self.members = members
+        self.members = members.sorted()
         self.parts = parts ?? (name == "overall" ? [] : [.named(name)])
+    }
+
+    /// Whether the sample at `position` is in the slice.
+    public func contains(_ position: Int) -> Bool {
+        var low = 0, high = members.count
+        while low < high {
+            let middle = (low + high) / 2
+            if members[middle] < position { low = middle + 1 } else { high = middle }
+        }
+        return low < members.count && members[low] == position
     }
 
     /// True for slices intersecting two or more parts.
@@ -187,21 +273,27 @@ public struct RunReportData: Sendable {
     /// slice of runs with a million samples.
     public func confusions(of variant: ReportVariant, slices: [ReportSlice?]) -> [ConfusionMatrix] {
         let index = Dictionary(uniqueKeysWithValues: variant.labels.enumerated().map { ($1, $0) })
-        // (true, predicted) label indices per sample; nil without a prediction or with a label
-        // the variant does not have.
-        let pairs = samples.map { sample -> (Int, Int)? in
-            guard let prediction = variant.predictions[sample.key], let t = index[sample.trueLabel], let p = index[prediction.predicted] else { return nil }
+        // (true, predicted) label indices per sample position; nil without a prediction or with
+        // a label the variant does not have.
+        let pairs = samples.indices.map { position -> (Int, Int)? in
+            guard let prediction = variant.predictions[position], let t = index[samples[position].trueLabel], let p = index[prediction.predicted] else { return nil }
             return (t, p)
         }
         return slices.map { slice in
             var truth: [Int] = [], predicted: [Int] = []
-            for (position, pair) in pairs.enumerated() {
-                guard let (t, p) = pair, slice?.members.contains(samples[position].key) ?? true else { continue }
+            func add(_ position: Int) {
+                guard position < pairs.count, let (t, p) = pairs[position] else { return }
                 truth.append(t)
                 predicted.append(p)
             }
+            if let slice { slice.members.forEach(add) } else { pairs.indices.forEach(add) }
             return ConfusionMatrix(labels: variant.labels, trueIndices: truth, predictedIndices: predicted)
         }
+    }
+
+    /// Positions of the samples of `slice` (every sample when nil), ascending.
+    public func positions(in slice: ReportSlice?) -> [Int] {
+        slice?.members.filter { $0 < samples.count } ?? Array(samples.indices)
     }
 
     /// Slices worth charting: overall, single slices, and intersections with a named slice.

@@ -31,7 +31,7 @@ enum RunFinalization {
         let outcomes = try finished.map { variant in
             try RunOutcomes.outcomes(labels: labels, sampleIDs: sampleIDs, truth: truthLabels,
                                      variantLabels: storedVariants[variant.variantID]?.labels ?? labels,
-                                     predictions: try store.predictionsBySample(runID: runID, variantID: variant.variantID), variant: variant.name)
+                                     store: store, runID: runID, variantID: variant.variantID, variant: variant.name)
         }
         var accuracies: [SliceAccuracy] = []
         guard let truth = outcomes.first?.truth else { return Outcome(slices: slices, accuracies: []) }

@@ -27,40 +27,44 @@ public struct RunOutcomes: Sendable {
 
     public func variant(named name: String) -> Variant? { variants.first { $0.name == name } }
 
-    /// Builds outcomes from stored predictions.
+    /// Builds outcomes from one variant's stored predictions, read one at a time (what is
+    /// kept is compact: two label indices and the probabilities per sample).
     /// - Parameters:
     ///   - labels: the common label order (the dataset's).
     ///   - sampleIDs / truth: the evaluated samples' store ids and true labels.
-    ///   - variantLabels: each variant's own label order (its probabilities follow it).
+    ///   - variantLabels: the variant's own label order (its probabilities follow it).
     static func outcomes(labels: [String], sampleIDs: [SampleID], truth: [String], variantLabels: [String],
-                         predictions: [SampleID: StoredPrediction], variant: String) throws -> VariantOutcomes {
+                         store: any RunStore, runID: RunID, variantID: VariantID, variant: String) throws -> VariantOutcomes {
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
-        let k = labels.count
+        let k = labels.count, n = sampleIDs.count
         let remap = variantLabels.map { index[$0] }
-        var truthIndices: [Int32] = [], predicted: [Int32] = []
-        var probabilities: [Double] = []
-        var haveProbabilities = true
-        truthIndices.reserveCapacity(sampleIDs.count)
-        predicted.reserveCapacity(sampleIDs.count)
-        probabilities.reserveCapacity(sampleIDs.count * k)
-        for (id, label) in zip(sampleIDs, truth) {
+        let positions = SampleIDIndex(sampleIDs)
+        // -1: no usable prediction (none, or a label outside the dataset's). The last stored
+        // prediction of a sample counts, should it have two.
+        var predicted = [Int32](repeating: -1, count: n)
+        var probabilities = [Double](repeating: 0, count: n * k)
+        var fullRow = [Bool](repeating: false, count: n)
+        try store.forEachPrediction(runID: runID, variantID: variantID) { prediction in
+            guard let i = positions[prediction.sampleID] else { return }
+            predicted[i] = index[prediction.predicted] ?? -1
+            fullRow[i] = prediction.probabilities.count == variantLabels.count
+            for j in 0..<k { probabilities[i * k + j] = 0 }
+            if fullRow[i] {
+                for (j, value) in prediction.probabilities.enumerated() {
+                    if let target = remap[j] { probabilities[i * k + Int(target)] = Double(value) }
+                }
+            }
+        }
+        var truthIndices: [Int32] = []
+        truthIndices.reserveCapacity(n)
+        for (i, label) in truth.enumerated() {
             guard let t = index[label] else { throw RunError(message: "sample label '\(label)' is not one of the dataset's labels") }
-            guard let prediction = predictions[id], let p = index[prediction.predicted] else {
+            guard predicted[i] >= 0 else {
                 throw RunError(message: "variant '\(variant)' has no usable prediction for every evaluated sample (the run is incomplete)")
             }
             truthIndices.append(t)
-            predicted.append(p)
-            if haveProbabilities, prediction.probabilities.count == variantLabels.count {
-                var row = [Double](repeating: 0, count: k)
-                for (j, value) in prediction.probabilities.enumerated() {
-                    if let target = remap[j] { row[Int(target)] = Double(value) }
-                }
-                probabilities += row
-            } else {
-                haveProbabilities = false
-            }
         }
-        return VariantOutcomes(labels: labels, truth: truthIndices, predicted: predicted, probabilities: haveProbabilities ? probabilities : [])
+        return VariantOutcomes(labels: labels, truth: truthIndices, predicted: predicted, probabilities: fullRow.allSatisfy { $0 } ? probabilities : [])
     }
 
     /// The completed variants of run `number` of `experiment` (latest when nil).
@@ -72,21 +76,21 @@ public struct RunOutcomes: Sendable {
         guard let overall = slices.first(where: { $0.name == "overall" }) else {
             throw RunError(message: "\(name)/\(run.number) has no stored slices (status: \(run.status.rawValue)); metrics are computed when a run finishes")
         }
-        let byKey = Dictionary(uniqueKeysWithValues: stored.map { ($0.key, $0) })
-        let samples = overall.memberKeys.compactMap { byKey[$0] }
-        let position = Dictionary(uniqueKeysWithValues: samples.enumerated().map { ($1.key, Int32($0)) })
+        let storedPosition = SampleIDIndex(stored.map(\.id))
+        let samples = overall.memberIDs.compactMap { storedPosition[$0].map { stored[$0] } }
+        let sampleIDs = samples.map(\.id)
+        let position = SampleIDIndex(sampleIDs)
         let labels = try datasetLabels(store: store, runID: runID, samples: samples)
         var variants: [Variant] = []
-        // One variant's predictions at a time: that is all that is held beside the outcomes.
         for record in try store.variants(runID: runID) where record.status == .completed {
-            let outcomes = try outcomes(labels: labels, sampleIDs: samples.map(\.id), truth: samples.map(\.label), variantLabels: record.labels,
-                                        predictions: try store.predictionsBySample(runID: runID, variantID: record.id), variant: record.name)
+            let outcomes = try outcomes(labels: labels, sampleIDs: sampleIDs, truth: samples.map(\.label), variantLabels: record.labels,
+                                        store: store, runID: runID, variantID: record.id, variant: record.name)
             variants.append(Variant(name: record.name, outcomes: outcomes))
         }
         let truth = variants.first?.outcomes.truth ?? []
         let evaluationSlices = slices.map { slice in
             Slice(name: slice.name, definition: slice.definition,
-                  slice: EvaluationSlice(members: slice.memberKeys.compactMap { position[$0] }, truth: truth, classCount: labels.count))
+                  slice: EvaluationSlice(members: slice.memberIDs.compactMap { position[$0].map(Int32.init) }, truth: truth, classCount: labels.count))
         }
         return RunOutcomes(experiment: name, run: run, labels: labels, samples: samples, variants: variants, slices: evaluationSlices)
     }

@@ -22,30 +22,40 @@ public enum StoredRunReports {
         let (name, run) = try store.run(experiment: experiment, number: number)
         let runID = run.id
         let slices = try store.slices(runID: runID)
-        let samples = try store.samples(runID: runID)
-        // Positions, not copies of the samples: a run of a million samples reads them all.
-        let positionOfKey = Dictionary(uniqueKeysWithValues: samples.enumerated().map { ($1.key, $0) })
-        let evaluatedKeys = slices.first { $0.name == "overall" }?.memberKeys ?? []
-        var tags: [String: [String]] = [:]
+        let stored = try store.samples(runID: runID)
+        // Positions, not copies or dictionaries by key: a run of a million samples reads them all.
+        let storedPosition = SampleIDIndex(stored.map(\.id))
+        let evaluated = (slices.first { $0.name == "overall" }?.memberIDs ?? []).compactMap { storedPosition[$0] }
+        let position = SampleIDIndex(evaluated.map { stored[$0].id })
+        // Each sample's tags, as one shared array per distinct combination.
+        var tagSets: [[String]] = [[]], tagSetCode: [[String]: Int32] = [[]: 0]
+        var tagCodes = [Int32](repeating: 0, count: evaluated.count)
         for slice in slices {
             guard let tag = slice.parts.tag else { continue }
-            for key in slice.memberKeys { tags[key, default: []].append(tag) }
+            for id in slice.memberIDs {
+                guard let p = position[id] else { continue }
+                let tags = tagSets[Int(tagCodes[p])] + [tag]
+                if let code = tagSetCode[tags] {
+                    tagCodes[p] = code
+                } else {
+                    tagCodes[p] = Int32(tagSets.count)
+                    tagSetCode[tags] = tagCodes[p]
+                    tagSets.append(tags)
+                }
+            }
         }
         let movedRoot = dataRoot.map(SampleRoot.init)
-        let reportSamples = evaluatedKeys.compactMap { key -> ReportSample? in
-            guard let position = positionOfKey[key] else { return nil }
-            let sample = samples[position]
-            return ReportSample(key: key, root: movedRoot ?? sample.root, path: sample.path, trueLabel: sample.label, tags: tags[key] ?? [])
+        let reportSamples = evaluated.enumerated().map { p, storedAt in
+            ReportSample(sample: stored[storedAt].sample, movedTo: movedRoot, tags: tagSets[Int(tagCodes[p])])
         }
-        tags = [:]
-        let keyByID = Dictionary(uniqueKeysWithValues: samples.map { ($0.id, $0.key) })
+        tagCodes = []
         let accuracy = try store.metrics(named: "accuracyScore", runID: runID)
         let variants = try store.variants(runID: runID).map { variant in
-            // One variant's stored predictions read at a time.
-            var predictions: [String: ReportPrediction] = [:]
-            for record in try store.predictions(runID: runID, variantID: variant.id) {
-                guard let key = keyByID[record.sampleID] else { continue }
-                predictions[key] = ReportPrediction(predicted: record.predicted, probabilities: record.probabilities)
+            // One variant's stored predictions read at a time, kept as a code and a confidence per sample.
+            var predictions = ReportPredictions(sampleCount: reportSamples.count)
+            try store.forEachPrediction(runID: runID, variantID: variant.id) { record in
+                guard let p = position[record.sampleID] else { return }
+                predictions[p] = ReportPrediction(predicted: record.predicted, probabilities: record.probabilities)
             }
             return ReportVariant(
                 name: variant.name, kind: variant.kind, status: variant.status.rawValue, error: variant.error, labels: variant.labels,
@@ -56,9 +66,9 @@ public enum StoredRunReports {
         }
         var data = RunReportData(
             experiment: name, runNumber: run.number, status: run.status.rawValue, startedAt: run.startedAt,
-            split: reportSamples.first.flatMap { positionOfKey[$0.key].map { samples[$0].split } } ?? "",
+            split: evaluated.first.map { stored[$0].split } ?? "",
             samples: reportSamples,
-            slices: slices.map { ReportSlice(name: $0.name, definition: $0.definition, members: Set($0.memberKeys), parts: $0.parts) },
+            slices: slices.map { ReportSlice(name: $0.name, definition: $0.definition, members: $0.memberIDs.compactMap { position[$0] }, parts: $0.parts) },
             variants: variants)
         data.unreadable = try store.unreadableSamples(runID: runID).map { ReportUnreadable(key: $0.key, path: $0.path, reason: $0.reason) }
         data.metrics = try store.allMetrics(runID: runID).map {

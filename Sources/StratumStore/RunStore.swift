@@ -53,6 +53,9 @@ public protocol RunStore: AnyObject, Sendable {
     func predictions(runID: RunID) throws -> [StoredPrediction]
     /// One variant's predictions (what a reader that goes variant by variant holds at once).
     func predictions(runID: RunID, variantID: VariantID) throws -> [StoredPrediction]
+    /// One variant's predictions, each passed to `body` in the order stored, none held after it
+    /// returns (the default reads `predictions(runID:variantID:)`; SQLite reads a cursor).
+    func forEachPrediction(runID: RunID, variantID: VariantID, _ body: (StoredPrediction) throws -> Void) throws
     func predictedLabels(runID: RunID, variantID: VariantID) throws -> [SampleID: String]
 
     // Slices and metrics
@@ -90,9 +93,8 @@ extension RunStore {
         try updateVariant(variantID, path: nil, fileHash: fileHash, labels: labels)
     }
     public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus) throws { try setVariantStatus(variantID, status, error: nil) }
-    /// One variant's predictions by sample (the last stored, should a sample have two).
-    public func predictionsBySample(runID: RunID, variantID: VariantID) throws -> [SampleID: StoredPrediction] {
-        Dictionary(try predictions(runID: runID, variantID: variantID).map { ($0.sampleID, $0) }, uniquingKeysWith: { _, last in last })
+    public func forEachPrediction(runID: RunID, variantID: VariantID, _ body: (StoredPrediction) throws -> Void) throws {
+        for prediction in try predictions(runID: runID, variantID: variantID) { try body(prediction) }
     }
     public func metrics(named name: String, runID: RunID) throws -> [StoredMetric] {
         try metrics(named: name, runID: runID, experiment: nil, slice: nil)

@@ -7,46 +7,70 @@ public struct StoredSlice: Sendable {
     public var id: SliceID
     public var name: String
     public var definition: String
-    public var memberKeys: [String]
+    /// Its samples' store ids, ascending.
+    public var memberIDs: [SampleID]
     /// What it is made of; for slices stored before parts were, recovered from the name.
     public var parts: [SlicePart]
 
-    public init(id: SliceID, name: String, definition: String, memberKeys: [String], parts: [SlicePart]) {
+    public init(id: SliceID, name: String, definition: String, memberIDs: [SampleID], parts: [SlicePart]) {
         self.id = id
         self.name = name
         self.definition = definition
-        self.memberKeys = memberKeys
+        self.memberIDs = memberIDs
         self.parts = parts
     }
 }
 
 /// A stored sample with its image path resolved.
 ///
-/// Reports and statistics read every sample of a run, so the image URL is made from the
-/// dataset's folder (shared by all) when asked for, and attribute rows share their column
-/// names (see `Sample`).
+/// Reports and statistics read every sample of a run, so a run's stored samples are views of
+/// one column-wise `SampleTable` (see `Sample`), built by `StoredSamplesBuilder`.
 public struct StoredSample: Sendable {
     public var id: SampleID
-    public var key: String
+    /// The row: its `id` is the manifest's key, `relativePath` the stored path.
+    public let sample: Sample
+
+    public var key: String { sample.id }
     /// The dataset's folder at run time (the manifest's).
-    public var root: SampleRoot
+    public var root: SampleRoot { sample.root ?? SampleRoot(sample.url.deletingLastPathComponent()) }
     /// The image path relative to the dataset root (as the manifest gives it).
-    public var path: String
-    public var label: String
-    public var split: String
-    public var attributes: SampleAttributes
+    public var path: String { sample.relativePath }
+    public var label: String { sample.label }
+    public var split: String { sample.split }
+    public var attributes: SampleAttributes { sample.attributes }
 
     /// The image file: `path` inside `root`.
     public var image: URL { root.url.appendingPathComponent(path) }
 
-    public init(id: SampleID, key: String, root: SampleRoot, path: String, label: String, split: String, attributes: SampleAttributes) {
+    public init(id: SampleID, sample: Sample) {
         self.id = id
-        self.key = key
-        self.root = root
-        self.path = path
-        self.label = label
-        self.split = split
-        self.attributes = attributes
+        self.sample = sample
+    }
+
+    public init(id: SampleID, key: String, root: SampleRoot, path: String, label: String, split: String, attributes: SampleAttributes) {
+        self.init(id: id, sample: Sample(id: key, root: root, relativePath: path, label: label, split: split, attributes: attributes, line: 0))
+    }
+}
+
+/// Collects a run's stored sample rows into one `SampleTable` (what every store's
+/// `samples(runID:)` returns).
+public struct StoredSamplesBuilder {
+    private var table: SampleTable.Builder
+    private var ids: [SampleID] = []
+
+    /// Rows whose paths are relative to `root`.
+    public init(root: SampleRoot) {
+        table = SampleTable.Builder(root: root)
+    }
+
+    public mutating func append(id: SampleID, key: String, path: String, label: String, split: String, attributes: [String: String]) {
+        table.append(id: key, relativePath: path, label: label, split: split, attributes: attributes, line: 0)
+        ids.append(id)
+    }
+
+    public consuming func build() -> [StoredSample] {
+        let ids = self.ids
+        return table.build().samples.enumerated().map { StoredSample(id: ids[$0.offset], sample: $0.element) }
     }
 }
 
@@ -124,34 +148,43 @@ extension Store {
         try predictions(where: "runId = ? AND modelVariantId = ?", [runID, variantID])
     }
 
-    /// Predictions matching `condition`, in the order they were stored (rows decoded by hand:
-    /// a run's reads go through millions of them).
+    public func forEachPrediction(runID: RunID, variantID: VariantID, _ body: (StoredPrediction) throws -> Void) throws {
+        try forEachPrediction(where: "runId = ? AND modelVariantId = ?", [runID, variantID], body)
+    }
+
+    /// Predictions matching `condition`, in the order they were stored.
     private func predictions(where condition: String, _ arguments: StatementArguments) throws -> [StoredPrediction] {
+        var predictions: [StoredPrediction] = []
+        try forEachPrediction(where: condition, arguments) { predictions.append($0) }
+        return predictions
+    }
+
+    /// Each prediction matching `condition`, in the order stored, read from a cursor (rows
+    /// decoded by hand: a run's reads go through millions of them).
+    private func forEachPrediction(where condition: String, _ arguments: StatementArguments, _ body: (StoredPrediction) throws -> Void) throws {
         try read { db in
-            var predictions: [StoredPrediction] = []
             let rows = try Row.fetchCursor(db, sql: "SELECT runId, modelVariantId, sampleId, predicted, probabilities FROM prediction WHERE \(condition) ORDER BY id",
                                            arguments: arguments)
             while let row = try rows.next() {
-                predictions.append(StoredPrediction(runID: RunID(rawValue: row["runId"]), variantID: VariantID(rawValue: row["modelVariantId"]),
-                                                    sampleID: SampleID(rawValue: row["sampleId"]), predicted: row["predicted"],
-                                                    probabilities: try StoredJSON.floats(row["probabilities"], column: "prediction.probabilities")))
+                try body(StoredPrediction(runID: RunID(rawValue: row["runId"]), variantID: VariantID(rawValue: row["modelVariantId"]),
+                                          sampleID: SampleID(rawValue: row["sampleId"]), predicted: row["predicted"],
+                                          probabilities: try StoredJSON.floats(row["probabilities"], column: "prediction.probabilities")))
             }
-            return predictions
         }
     }
 
     public func slices(runID: RunID) throws -> [StoredSlice] {
         try read { db in
             let slices = try SliceRecord.filter(Column("runId") == runID).order(Column("id")).fetchAll(db)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT m.sliceId, s.key FROM sliceMember m JOIN sample s ON s.id = m.sampleId
-                JOIN slice sl ON sl.id = m.sliceId WHERE sl.runId = ? ORDER BY m.sliceId, s.id
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT m.sliceId, m.sampleId FROM sliceMember m JOIN slice sl ON sl.id = m.sliceId
+                WHERE sl.runId = ? ORDER BY m.sliceId, m.sampleId
                 """, arguments: [runID])
-            var members: [Int64: [String]] = [:]
-            for row in rows { members[row["sliceId"] as Int64, default: []].append(row["key"]) }
+            var members: [Int64: [SampleID]] = [:]
+            while let row = try rows.next() { members[row[0] as Int64, default: []].append(SampleID(rawValue: row[1])) }
             return try slices.map {
                 let id = try $0.storedID()
-                return StoredSlice(id: SliceID(rawValue: id), name: $0.name, definition: $0.definition, memberKeys: members[id] ?? [],
+                return StoredSlice(id: SliceID(rawValue: id), name: $0.name, definition: $0.definition, memberIDs: members[id] ?? [],
                             parts: $0.parts.flatMap { try? JSONDecoder().decode([SlicePart].self, from: Data($0.utf8)) } ?? StoredSlice.legacyParts($0.name))
             }
         }
@@ -164,15 +197,14 @@ extension Store {
                 return []
             }
             let root = SampleRoot(URL(fileURLWithPath: row["manifestPath"] as String).deletingLastPathComponent())
-            var interner = AttributeInterner()
-            var samples: [StoredSample] = []
+            var samples = StoredSamplesBuilder(root: root)
             let rows = try Row.fetchCursor(db, sql: "SELECT id, key, path, label, split, attributes FROM sample WHERE datasetId = ? ORDER BY id",
                                            arguments: [row["id"] as Int64])
             while let row = try rows.next() {
-                samples.append(StoredSample(id: SampleID(rawValue: row["id"]), key: row["key"], root: root, path: row["path"], label: row["label"], split: row["split"],
-                                            attributes: interner.attributes(try StoredJSON.strings(row["attributes"], column: "sample.attributes"))))
+                samples.append(id: SampleID(rawValue: row["id"]), key: row["key"], path: row["path"], label: row["label"], split: row["split"],
+                               attributes: try StoredJSON.strings(row["attributes"], column: "sample.attributes"))
             }
-            return samples
+            return samples.build()
         }
     }
 

@@ -30,6 +30,31 @@ public struct SampleID: RawRepresentable, Hashable, Comparable, Sendable, Codabl
     public static func < (a: SampleID, b: SampleID) -> Bool { a.rawValue < b.rawValue }
 }
 
+/// Positions of sample ids in an array of them: a binary search when the ids ascend (as
+/// stores return them), else a dictionary. 0 bytes beside the array in the usual case, where
+/// a dictionary of a million ids would take ~30 MB.
+public struct SampleIDIndex: Sendable {
+    private let ids: [SampleID]
+    private let byID: [SampleID: Int]?
+
+    public init(_ ids: [SampleID]) {
+        self.ids = ids
+        let ascending = zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 }
+        byID = ascending ? nil : Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The position of `id` (the first, should it appear twice), or nil.
+    public subscript(id: SampleID) -> Int? {
+        if let byID { return byID[id] }
+        var low = 0, high = ids.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ids[middle] < id { low = middle + 1 } else { high = middle }
+        }
+        return low < ids.count && ids[low] == id ? low : nil
+    }
+}
+
 /// A stored slice's id (one per slice per run).
 public struct SliceID: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible, ExpressibleByIntegerLiteral {
     public var rawValue: Int64

@@ -387,13 +387,13 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
             guard let dataset = try db.row("SELECT d.id, d.manifestPath FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?",
                                            [runID.rawValue]) else { return [] }
             let root = SampleRoot(URL(fileURLWithPath: try dataset.string("manifestPath")).deletingLastPathComponent())
-            var interner = AttributeInterner()
-            return try db.rows("SELECT id, key, path, label, split, attributes FROM sample WHERE datasetId = ? ORDER BY id",
-                               [try dataset.int64("id")]).map { row in
-                StoredSample(id: SampleID(rawValue: try row.int64("id")), key: try row.string("key"), root: root, path: try row.string("path"),
-                             label: try row.string("label"), split: try row.string("split"),
-                             attributes: interner.attributes(try Self.decodeJSON(try row.string("attributes"), as: [String: String].self, column: "attributes")))
+            var samples = StoredSamplesBuilder(root: root)
+            for row in try db.rows("SELECT id, key, path, label, split, attributes FROM sample WHERE datasetId = ? ORDER BY id", [try dataset.int64("id")]) {
+                samples.append(id: SampleID(rawValue: try row.int64("id")), key: try row.string("key"), path: try row.string("path"),
+                               label: try row.string("label"), split: try row.string("split"),
+                               attributes: try Self.decodeJSON(try row.string("attributes"), as: [String: String].self, column: "attributes"))
             }
+            return samples.build()
         }
     }
 
@@ -543,18 +543,18 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
 
     public func slices(runID: RunID) throws -> [StoredSlice] {
         try session.read { db in
-            var members: [Int64: [String]] = [:]
+            var members: [Int64: [SampleID]] = [:]
             for row in try db.rows("""
-                SELECT m.sliceId, s.key FROM sliceMember m JOIN sample s ON s.id = m.sampleId
-                JOIN slice sl ON sl.id = m.sliceId WHERE sl.runId = ? ORDER BY m.sliceId, s.id
+                SELECT m.sliceId, m.sampleId FROM sliceMember m JOIN slice sl ON sl.id = m.sliceId
+                WHERE sl.runId = ? ORDER BY m.sliceId, m.sampleId
                 """, [runID.rawValue]) {
-                members[try row.int64("sliceId"), default: []].append(try row.string("key"))
+                members[try row.int64("sliceId"), default: []].append(SampleID(rawValue: try row.int64("sampleId")))
             }
             return try db.rows("SELECT id, name, definition, parts FROM slice WHERE runId = ? ORDER BY id", [runID.rawValue]).map { row in
                 let id = try row.int64("id")
                 let name = try row.string("name")
                 let parts = try row.optionalString("parts").flatMap { try? JSONDecoder().decode([SlicePart].self, from: Data($0.utf8)) }
-                return StoredSlice(id: SliceID(rawValue: id), name: name, definition: try row.string("definition"), memberKeys: members[id] ?? [],
+                return StoredSlice(id: SliceID(rawValue: id), name: name, definition: try row.string("definition"), memberIDs: members[id] ?? [],
                                    parts: parts ?? StoredSlice.legacyParts(name))
             }
         }

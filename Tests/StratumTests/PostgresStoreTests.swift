@@ -165,7 +165,7 @@ enum PostgresTestServer {
         let sliceIDs = try store.insertSlices(runID: run.id, [("overall", "true", [], all),
                                                              ("hair=\(hostile[0])", hostile[1], [.attribute("hair", value: hostile[0])], [all[0]]),
                                                              ("children", "age < 13", [.named("children")], Array(all.prefix(3)))])
-        log("slices", try store.slices(runID: run.id).map { "\($0.name)|\($0.definition)|\($0.memberKeys)|\($0.parts)" })
+        log("slices", try store.slices(runID: run.id).map { "\($0.name)|\($0.definition)|\($0.memberIDs.map { sampleKey[$0] ?? "?" })|\($0.parts)" })
         let outcomes = VariantOutcomes(labels: ["f", "m"], truth: [0, 1, 0, 1, 0], predicted: [0, 1, 0, 1, 0],
                                        probabilities: probabilities.flatMap { $0.map(Double.init) })
         for (name, members) in [("overall", [0, 1, 2, 3, 4] as [Int32]), ("children", [0, 1, 2])] {

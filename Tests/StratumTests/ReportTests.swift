@@ -15,16 +15,16 @@ import Testing
                          trueLabel: i % 2 == 0 ? "female" : "male", tags: i < 3 ? ["child", "short"] : ["adult"])
         }
         func flip(_ label: String) -> String { label == "female" ? "male" : "female" }
-        var a: [String: ReportPrediction] = [:], b: [String: ReportPrediction] = [:]
+        var a = ReportPredictions(sampleCount: count), b = ReportPredictions(sampleCount: count)
         for (i, sample) in samples.enumerated() {
             let wrongA = i < 7, confidence = Float(0.9) - Float(i % 1000) * 0.00005
             let predictedA = wrongA ? flip(sample.trueLabel) : sample.trueLabel
-            a[sample.key] = ReportPrediction(predicted: predictedA, probabilities: predictedA == "female" ? [confidence, 1 - confidence] : [1 - confidence, confidence])
+            a[i] = ReportPrediction(predicted: predictedA, probabilities: predictedA == "female" ? [confidence, 1 - confidence] : [1 - confidence, confidence])
             let predictedB = i < 4 ? sample.trueLabel : flip(sample.trueLabel)
-            b[sample.key] = ReportPrediction(predicted: predictedB, probabilities: predictedB == "female" ? [0.7, 0.3] : [0.3, 0.7])
+            b[i] = ReportPrediction(predicted: predictedB, probabilities: predictedB == "female" ? [0.7, 0.3] : [0.3, 0.7])
         }
-        let overall = ReportSlice(name: "overall", definition: "true", members: Set(samples.map(\.key)))
-        let children = ReportSlice(name: "children", definition: "age < 13", members: Set(samples.prefix(3).map(\.key)))
+        let overall = ReportSlice(name: "overall", definition: "true", members: Array(samples.indices))
+        let children = ReportSlice(name: "children", definition: "age < 13", members: [2, 0, 1])
         return RunReportData(
             experiment: "exp <&>", runNumber: 3, status: "completed", startedAt: Date(timeIntervalSince1970: 0), split: "test",
             samples: samples, slices: [overall, children],
@@ -132,11 +132,11 @@ import Testing
     /// at 12 must never touch the others (it would fail on the first missing file).
     @Test func aCappedGalleryLoadsOnlyTheImagesItDraws() throws {
         var data = Self.data(missingImagesAfter: 12, count: 10_000)
-        var predictions: [String: ReportPrediction] = [:]
+        var predictions = ReportPredictions(sampleCount: data.samples.count)
         for (i, sample) in data.samples.enumerated() {
             let confidence = Float(0.99) - Float(i) * 0.00004
             let wrong = sample.trueLabel == "female" ? "male" : "female"
-            predictions[sample.key] = ReportPrediction(predicted: wrong, probabilities: wrong == "female" ? [confidence, 1 - confidence] : [1 - confidence, confidence])
+            predictions[i] = ReportPrediction(predicted: wrong, probabilities: wrong == "female" ? [confidence, 1 - confidence] : [1 - confidence, confidence])
         }
         data.variants[0].predictions = predictions
         let gallery = Gallery.failures(of: data.variants[0], in: data, limit: 12, columns: 6, thumb: 32)
@@ -160,8 +160,7 @@ import Testing
         var data = Self.data()
         data.status = "interrupted"
         data.variants[1].status = "running"
-        let keep = Set(data.variants[1].predictions.keys.sorted().prefix(4))
-        data.variants[1].predictions = data.variants[1].predictions.filter { keep.contains($0.key) }
+        for position in 4..<10 { data.variants[1].predictions[position] = nil }
         data.unreadable = [ReportUnreadable(key: "x<1>", path: "x.png", reason: "not a PNG or JPEG file")]
         let html = HTMLIndex(data: data, figures: []).html()
         #expect(html.contains("partial: 4 of 10 samples predicted"), "\(html)")
