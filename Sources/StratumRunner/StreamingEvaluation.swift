@@ -56,6 +56,7 @@ struct StreamingEvaluation {
             let live = variants.filter { $0.classifier != nil }
             if live.isEmpty { break }
             events(.decodedImages(done: range.upperBound, total: samples.count))
+            if number % 32 == 31 { FreedMemory.release() }
             guard let loaded = decodedChunk else { continue }
             if !loaded.unreadable.isEmpty {
                 let ids = Dictionary(uniqueKeysWithValues: pending.map { (samples[$0].id, sampleIDs[$0]) })
