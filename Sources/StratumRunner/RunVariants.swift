@@ -12,9 +12,9 @@ final class RunVariant {
     var classifier: (any ImageClassifier)?
     var failure: String?
     /// Samples (store ids) this variant already has a stored prediction for.
-    var done: Set<SampleID>
+    var done: SampleIDSet
 
-    init(name: String, kind: String, variantID: VariantID, classifier: (any ImageClassifier)?, failure: String?, done: Set<SampleID>) {
+    init(name: String, kind: String, variantID: VariantID, classifier: (any ImageClassifier)?, failure: String?, done: SampleIDSet) {
         self.name = name
         self.kind = kind
         self.variantID = variantID
@@ -43,7 +43,7 @@ enum RunVariants {
         for variant in spec.variants {
             if let record = stored[variant.name], record.status != .running {
                 // Finished (completed or failed) before the interruption: nothing left to do.
-                let done = Set(try store.predictedLabels(runID: runID, variantID: record.id).keys)
+                let done = SampleIDSet(try store.predictedLabels(runID: runID, variantID: record.id).keys)
                 variants.append(RunVariant(name: variant.name, kind: variant.kind, variantID: record.id, classifier: nil,
                                            failure: record.status == .failed ? (record.error ?? "failed") : nil, done: done))
                 continue
@@ -51,7 +51,7 @@ enum RunVariants {
             let variantID = try stored[variant.name]?.id
                 ?? store.insertVariant(runID: runID, name: variant.name, kind: variant.kind, path: variant.path.path, fileHash: nil, labels: [])
             let slot = RunVariant(name: variant.name, kind: variant.kind, variantID: variantID, classifier: nil, failure: nil,
-                                  done: resuming ? Set(try store.predictedLabels(runID: runID, variantID: variantID).keys) : [])
+                                  done: resuming ? SampleIDSet(try store.predictedLabels(runID: runID, variantID: variantID).keys) : SampleIDSet())
             do {
                 let loader = try registry.loader(for: variant.kind)
                 var modelSpec = ModelSpec(name: variant.name, kind: variant.kind, path: variant.path, options: variant.options)

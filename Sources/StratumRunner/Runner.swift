@@ -125,18 +125,20 @@ public struct Runner: Sendable {
             // all) and asks the store for their ids alone: with many shards, each fetching every
             // id would cost the store n times the dataset.
             let evaluatedHere = options.shard.map { shard in shardAlreadyDone ? [] : splitSamples.filter { shard.owns($0.id) } } ?? splitSamples
-            var (_, sampleIDs) = try store.storeDataset(
+            var sampleIDs: [String: SampleID]? = try store.storeDataset(
                 manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
-                labels: dataset.labels, samples: dataset.samples, runID: runID, returningIDsOf: options.shard == nil ? nil : evaluatedHere.map(\.id))
-            // Ids beside the samples, not (sample, id) pairs: the sample arrays stay shared with
-            // the dataset's instead of being copied (a copy per stage adds up at a million rows).
-            func ids(of samples: [Sample]) throws -> [SampleID] { try Self.storedIDs(of: samples, in: sampleIDs) }
+                labels: dataset.labels, samples: dataset.samples, runID: runID, returningIDsOf: options.shard == nil ? nil : evaluatedHere.map(\.id)).sampleIDs
             var earlier = resuming ? try store.unreadableSamples(runID: runID) : []
-            let knownUnreadable = Set(earlier.compactMap { sampleIDs[$0.key] })
+            let knownUnreadable = Set(earlier.compactMap { sampleIDs?[$0.key] })
             variants = try RunVariants.prepare(spec, dataset: dataset, evaluatedLabels: Set(splitSamples.map(\.label)), store: store, runID: runID,
                                                resuming: resuming, registry: registry, options: options, events: events)
             endStage("models")
-            let mine = try ids(of: evaluatedHere)
+            // Ids beside the samples, not (sample, id) pairs: the sample arrays stay shared with
+            // the dataset's instead of being copied (a copy per stage adds up at a million rows).
+            let mine = try Self.storedIDs(of: evaluatedHere, in: sampleIDs ?? [:])
+            var splitIDs = options.shard == nil ? mine : []
+            // Not needed while predicting (a hash table of every sample: 12 MB at 200,000).
+            sampleIDs = nil
             let streaming = StreamingEvaluation(
                 store: store, runID: runID, samples: evaluatedHere, sampleIDs: mine, knownUnreadable: knownUnreadable,
                 batchSize: options.batchSize ?? spec.batchSize, chunkSize: max(1, options.chunkSize), strict: options.strict, applyOrientation: spec.applyExifOrientation,
@@ -168,10 +170,11 @@ public struct Runner: Sendable {
             if options.shard != nil {
                 earlier = try store.unreadableSamples(runID: runID)
                 // The last shard computes the metrics over every sample: now it needs every id.
-                sampleIDs = try store.storeDataset(manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
-                                                   labels: dataset.labels, samples: dataset.samples, runID: runID, returningIDsOf: nil).sampleIDs
+                let all = try store.storeDataset(manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
+                                                 labels: dataset.labels, samples: dataset.samples, runID: runID, returningIDsOf: nil).sampleIDs
+                splitIDs = try Self.storedIDs(of: splitSamples, in: all)
             }
-            var summary = try Self.complete(spec, dataset: dataset, evaluated: splitSamples, evaluatedIDs: try ids(of: splitSamples), sampleIDs: sampleIDs,
+            var summary = try Self.complete(spec, dataset: dataset, evaluated: splitSamples, evaluatedIDs: splitIDs,
                                             unreadable: earlier, found: found, variants: variants, store: store, run: run, options: options,
                                             database: database, stopLease: lease.stop, endStage: endStage, events: events)
             summary.shard = shardProgress
@@ -204,7 +207,7 @@ public struct Runner: Sendable {
 
     /// Slices and metrics over every decodable sample of the evaluated split from the stored
     /// predictions, the run's final status, then the reports.
-    static func complete(_ spec: ExperimentSpec, dataset: Dataset, evaluated: [Sample], evaluatedIDs: [SampleID], sampleIDs: [String: SampleID],
+    static func complete(_ spec: ExperimentSpec, dataset: Dataset, evaluated: [Sample], evaluatedIDs: [SampleID],
                          unreadable earlier: [(key: String, path: String, reason: String)], found: [UnreadableSample], variants: [RunVariant],
                          store: any RunStore, run: StoredRun, options: RunOptions, database: String, stopLease: () -> Void,
                          endStage: (String) -> Void, events: @escaping @Sendable (RunEvent) -> Void) throws -> RunSummary {
@@ -216,7 +219,8 @@ public struct Runner: Sendable {
         let unreadable = earlier.compactMap { stored in
             byKey[stored.key].map { UnreadableSample(id: $0.id, path: $0.relativePath, line: $0.line, reason: stored.reason) }
         } + found
-        let unreadableIDs = Set(unreadable.compactMap { sampleIDs[$0.id] })
+        let unreadableKeys = Set(unreadable.map(\.id))
+        let unreadableIDs = unreadableKeys.isEmpty ? [] : Set(evaluated.indices.filter { unreadableKeys.contains(evaluated[$0].id) }.map { evaluatedIDs[$0] })
         var readable = evaluated, readableIDs = evaluatedIDs
         if !unreadableIDs.isEmpty {
             let kept = evaluatedIDs.indices.filter { !unreadableIDs.contains(evaluatedIDs[$0]) }
@@ -288,10 +292,10 @@ public struct Runner: Sendable {
         let stored = try store.variants(runID: run.id)
         let variants = spec.variants.compactMap { variant in stored.first { $0.name == variant.name } }.map { record in
             RunVariant(name: record.name, kind: record.kind, variantID: record.id, classifier: nil,
-                       failure: record.status == .failed ? (record.error ?? "failed") : nil, done: [])
+                       failure: record.status == .failed ? (record.error ?? "failed") : nil, done: SampleIDSet())
         }
         endStage("dataset")
-        var summary = try Self.complete(spec, dataset: dataset, evaluated: splitSamples, evaluatedIDs: evaluatedIDs, sampleIDs: sampleIDs, unreadable: try store.unreadableSamples(runID: run.id),
+        var summary = try Self.complete(spec, dataset: dataset, evaluated: splitSamples, evaluatedIDs: evaluatedIDs, unreadable: try store.unreadableSamples(runID: run.id),
                                         found: [], variants: variants, store: store, run: run, options: options, database: database,
                                         stopLease: {}, endStage: endStage, events: events)
         Self.drawReports(&summary, store: store, experiment: spec.name, options: options, events: events)

@@ -1,6 +1,7 @@
 import Foundation
 import StratumCore
 import StratumReports
+@testable import StratumRunner
 import StratumStore
 import Testing
 
@@ -61,5 +62,33 @@ import Testing
         #expect(slice.members == [2, 5, 9])
         #expect([2, 5, 9].allSatisfy(slice.contains))
         #expect(![0, 3, 10].contains(where: slice.contains))
+    }
+
+    /// The bitset of ids a variant has predicted agrees with a `Set` on every id, for
+    /// consecutive ids in any order, ids below the first, negative ones, and ids so far apart
+    /// that it turns into a set.
+    static let idSequences: [[Int64]] = [
+        Array(Int64(1)...300),
+        Array((Int64(1)...300).reversed()),
+        [500, 3, 64, 63, 127, 128, 3, 1000, -5, -64, -65, 0],
+        [1, 1 << 40, 7, (1 << 40) + 1, 2],
+        (Int64(0)..<5000).map { $0 * 97 % 5003 },
+    ]
+
+    @Test(arguments: idSequences)
+    func sampleIDSetAgreesWithASet(_ raw: [Int64]) {
+        let ids = raw.map { SampleID(rawValue: $0) }
+        var bits = SampleIDSet()
+        var reference = Set<SampleID>()
+        for (n, id) in ids.enumerated() {
+            bits.insert(id)
+            reference.insert(id)
+            if n % 50 == 0 { #expect(bits.count == reference.count) }
+        }
+        #expect(bits.count == reference.count)
+        let probes = Set(raw.flatMap { [$0 - 1, $0, $0 + 1] } + [-1000, 0, 1 << 41])
+        let disagreeing = probes.filter { bits.contains(SampleID(rawValue: $0)) != reference.contains(SampleID(rawValue: $0)) }
+        #expect(disagreeing.isEmpty, "\(disagreeing.sorted().prefix(10))")
+        #expect(SampleIDSet(ids).count == reference.count)
     }
 }
