@@ -22,6 +22,12 @@ public enum Allocator {
         let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
         _ = mallopt(-3, 32 << 20)
         _ = mallopt(-1, 1 << 30)
+        // M_ARENA_MAX = -8: one arena for every thread (unless MALLOC_ARENA_MAX says otherwise).
+        // glibc gives each thread that allocates at once an arena of its own, and each keeps
+        // what it freed: at 20,000 images peak RSS was 91–101 MB with the default and 80–85 MB
+        // with one arena, the time the same within the noise (alternating runs, 2-core EPYC).
+        // Small blocks still come from each thread's cache without the arena's lock.
+        if getenv("MALLOC_ARENA_MAX") == nil { _ = mallopt(-8, 1) }
         #endif
     }
 }

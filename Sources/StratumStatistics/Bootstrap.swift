@@ -137,6 +137,8 @@ final class ResampleKernel {
 
     let outcomes: VariantOutcomes
     let slice: EvaluationSlice
+    /// The entries, for the general kernel (empty when the binary layout holds them: at a
+    /// million members they are 20 MB a variant).
     let entries: [Entry]
     /// More than two labels: the general (slower) AUC, from the weights.
     let order: MetricSuite.ScoreOrder?
@@ -190,7 +192,7 @@ final class ResampleKernel {
         order = binary || !outcomes.hasProbabilities ? nil : scores
         let sequence: [Int32] = binary ? scores.order[0] : Array(0..<Int32(slice.members.count))
         let starts: [Bool] = binary ? scores.startsGroup[0] : sequence.map { _ in false }
-        entries = zip(sequence, starts).map { position, start in
+        let entries = zip(sequence, starts).map { position, start in
             let i = Int(slice.members[Int(position)])
             let t = Int(outcomes.truth[i]), p = Int(outcomes.predicted[i])
             var flags: UInt8 = t == p ? 1 : 0
@@ -202,6 +204,7 @@ final class ResampleKernel {
                          confidence: probabilities ? Float(outcomes.confidence[i]) : 0)
         }
         binaryLayout = binary ? BinaryLayout(entries) : nil
+        self.entries = binary ? [] : entries
     }
 
     /// The tally and ROC AUC of the resample given by `weights` (one per member position).
