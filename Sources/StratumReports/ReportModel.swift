@@ -192,14 +192,7 @@ public struct ReportSlice: Sendable, Equatable {
     }
 
     /// Whether the sample at `position` is in the slice.
-    public func contains(_ position: Int) -> Bool {
-        var low = 0, high = members.count
-        while low < high {
-            let middle = (low + high) / 2
-            if members[middle] < position { low = middle + 1 } else { high = middle }
-        }
-        return low < members.count && members[low] == position
-    }
+    public func contains(_ position: Int) -> Bool { members.sortedIndex(of: position) != nil }
 
     /// True for slices intersecting two or more parts.
     public var isIntersection: Bool { parts.isIntersection }

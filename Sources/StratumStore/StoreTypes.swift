@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StratumCore
 
 /// What the `RunStore` protocol hands out: plain values with non-optional typed ids, the same
 /// for every implementation (SQLite here; PostgreSQL for shards). No database type crosses it.
@@ -46,12 +47,7 @@ public struct SampleIDIndex: Sendable {
     /// The position of `id` (the first, should it appear twice), or nil.
     public subscript(id: SampleID) -> Int? {
         if let byID { return byID[id] }
-        var low = 0, high = ids.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ids[middle] < id { low = middle + 1 } else { high = middle }
-        }
-        return low < ids.count && ids[low] == id ? low : nil
+        return ids.sortedIndex(of: id)
     }
 }
 

@@ -91,4 +91,19 @@ import Testing
         #expect(disagreeing.isEmpty, "\(disagreeing.sorted().prefix(10))")
         #expect(SampleIDSet(ids).count == reference.count)
     }
+
+    @Test(arguments: [
+        (values: [Int](), probe: 3, expected: Int?.none),
+        (values: [3], probe: 3, expected: 0),
+        (values: [1, 3, 3, 3, 8], probe: 3, expected: 1),
+        (values: [1, 3, 8], probe: 8, expected: 2),
+        (values: [1, 3, 8], probe: 0, expected: nil),
+        (values: [1, 3, 8], probe: 5, expected: nil),
+        (values: [1, 3, 8], probe: 9, expected: nil),
+    ])
+    func sortedIndexFindsTheFirstEqualElement(values: [Int], probe: Int, expected: Int?) {
+        #expect(values.sortedIndex(of: probe) == expected)
+        // A slice keeps its parent's indices.
+        #expect(([-100] + values).dropFirst().sortedIndex(of: probe) == expected.map { $0 + 1 })
+    }
 }

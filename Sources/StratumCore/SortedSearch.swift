@@ -1,0 +1,12 @@
+extension RandomAccessCollection where Element: Comparable, Index == Int {
+    /// The index of `value` in this collection, which must be in ascending order (a binary
+    /// search; the first of equal elements), or nil when it is not there.
+    public func sortedIndex(of value: Element) -> Int? {
+        var low = startIndex, high = endIndex
+        while low < high {
+            let middle = low + (high - low) / 2
+            if self[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low < endIndex && self[low] == value ? low : nil
+    }
+}
