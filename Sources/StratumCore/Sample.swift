@@ -37,14 +37,17 @@ public struct Sample: Sendable, Equatable {
 
     /// A sample whose image is `url`.
     public init(id: String, url: URL, relativePath: String, label: String, split: String, attributes: SampleAttributes, line: Int) {
-        var builder = SampleTable.Builder(location: .urls([url]), schema: attributes.schema)
-        builder.append(id: id, relativePath: relativePath, label: label, split: split, attributes: attributes.schemaValues, line: line)
-        self.init(table: builder.build(), row: 0)
+        self.init(.urls([url]), id: id, relativePath: relativePath, label: label, split: split, attributes: attributes, line: line)
     }
 
     /// A sample whose image is `relativePath` inside `root`'s folder (the URL is made when asked for).
     public init(id: String, root: SampleRoot, relativePath: String, label: String, split: String, attributes: SampleAttributes, line: Int) {
-        var builder = SampleTable.Builder(root: root, schema: attributes.schema)
+        self.init(.root(root), id: id, relativePath: relativePath, label: label, split: split, attributes: attributes, line: line)
+    }
+
+    /// A table of this one row.
+    private init(_ location: SampleTable.Location, id: String, relativePath: String, label: String, split: String, attributes: SampleAttributes, line: Int) {
+        var builder = SampleTable.Builder(location: location, schema: attributes.schema)
         builder.append(id: id, relativePath: relativePath, label: label, split: split, attributes: attributes.schemaValues, line: line)
         self.init(table: builder.build(), row: 0)
     }
