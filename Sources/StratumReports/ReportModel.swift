@@ -10,53 +10,30 @@ import StratumMetrics
 public struct ReportSample: Sendable, Equatable {
     /// The tagged slices it is in (`child`, `short`, …), for captions.
     public var tags: [String]
-    private let storage: Storage
+    /// The row: its `id` is the key, its label the true label.
+    private let sample: Sample
+    /// The folder the dataset is in now, when it moved since the run.
+    private let movedTo: SampleRoot?
 
-    private enum Storage: Sendable, Equatable {
-        case given(Given)
-        /// A stored row, and the folder its dataset moved to (nil: where it was).
-        case row(Sample, movedTo: SampleRoot?)
-    }
-
-    private final class Given: Sendable, Equatable {
-        let key: String, image: URL, trueLabel: String
-        init(key: String, image: URL, trueLabel: String) { self.key = key; self.image = image; self.trueLabel = trueLabel }
-        static func == (a: Given, b: Given) -> Bool { a.key == b.key && a.image == b.image && a.trueLabel == b.trueLabel }
-    }
-
-    public var key: String {
-        switch storage {
-        case .given(let given): return given.key
-        case .row(let sample, _): return sample.id
-        }
-    }
-
-    public var trueLabel: String {
-        switch storage {
-        case .given(let given): return given.trueLabel
-        case .row(let sample, _): return sample.label
-        }
-    }
+    public var key: String { sample.id }
+    public var trueLabel: String { sample.label }
 
     /// The image: the row's path inside its dataset's folder (or the folder it moved to).
     public var image: URL {
-        switch storage {
-        case .given(let given): return given.image
-        case .row(let sample, let moved):
-            guard let root = moved ?? sample.root else { return sample.url }
-            return root.url.appendingPathComponent(sample.relativePath)
-        }
+        guard let root = movedTo ?? sample.root else { return sample.url }
+        return root.url.appendingPathComponent(sample.relativePath)
     }
 
+    /// A sample on its own (a one-row table).
     public init(key: String, image: URL, trueLabel: String, tags: [String]) {
-        storage = .given(Given(key: key, image: image, trueLabel: trueLabel))
-        self.tags = tags
+        self.init(sample: Sample(id: key, url: image, relativePath: image.lastPathComponent, label: trueLabel, split: "", attributes: [:], line: 0),
+                  tags: tags)
     }
 
-    /// A stored row (its `id` is the key, its label the true label); `movedTo`: the folder the
-    /// dataset is in now, when it moved since the run.
+    /// A stored row; `movedTo`: the folder the dataset is in now, when it moved since the run.
     public init(sample: Sample, movedTo root: SampleRoot? = nil, tags: [String]) {
-        storage = .row(sample, movedTo: root)
+        self.sample = sample
+        self.movedTo = root
         self.tags = tags
     }
 }
@@ -274,12 +251,11 @@ public struct RunReportData: Sendable {
         }
         return slices.map { slice in
             var truth: [Int] = [], predicted: [Int] = []
-            func add(_ position: Int) {
-                guard position < pairs.count, let (t, p) = pairs[position] else { return }
+            for position in positions(in: slice) {
+                guard let (t, p) = pairs[position] else { continue }
                 truth.append(t)
                 predicted.append(p)
             }
-            if let slice { slice.members.forEach(add) } else { pairs.indices.forEach(add) }
             return ConfusionMatrix(labels: variant.labels, trueIndices: truth, predictedIndices: predicted)
         }
     }

@@ -58,9 +58,9 @@ struct StreamingEvaluation {
             events(.decodedImages(done: range.upperBound, total: samples.count))
             if number % 32 == 31 { FreedMemory.release() }
             guard let loaded = decodedChunk else { continue }
+            let idOfKey = Dictionary(uniqueKeysWithValues: pending.map { (samples[$0].id, sampleIDs[$0]) })
             if !loaded.unreadable.isEmpty {
-                let ids = Dictionary(uniqueKeysWithValues: pending.map { (samples[$0].id, sampleIDs[$0]) })
-                let rows = loaded.unreadable.compactMap { sample in ids[sample.id].map { ($0, sample.reason) } }
+                let rows = loaded.unreadable.compactMap { sample in idOfKey[sample.id].map { ($0, sample.reason) } }
                 try writer.submit { [store, runID] in try store.insertUnreadableSamples(runID: runID, rows) }
                 unreadable += loaded.unreadable
                 if strict {
@@ -69,8 +69,7 @@ struct StreamingEvaluation {
                 }
                 events(.unreadableImages(loaded.unreadable))
             }
-            let readableIDs = Dictionary(uniqueKeysWithValues: pending.map { (samples[$0].id, sampleIDs[$0]) })
-            let chunk = loaded.readable.compactMap { sample, inputs in readableIDs[sample.id].map { (sample: sample, id: $0, inputs: inputs) } }
+            let chunk = loaded.readable.compactMap { sample, inputs in idOfKey[sample.id].map { (sample: sample, id: $0, inputs: inputs) } }
             for variant in live {
                 let todo = chunk.filter { !variant.done.contains($0.id) }
                 do {
