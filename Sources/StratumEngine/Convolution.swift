@@ -8,8 +8,8 @@ import StratumEngineSIMD
 public enum Convolution {
     /// 2-D convolution. `filter` is HWIO ([kh, kw, in, out]), `bias` has `out` values.
     /// With `simd` (the default where the CPU allows) and a clamp-shaped activation: the SIMD
-    /// GEMM, on the input itself for 1×1 stride-1 convolutions, else per filter row on the
-    /// input (8+ channels, interior pixels) or on panels of gathered windows (see
+    /// GEMM, on the input itself for 1×1 stride-1 convolutions, else as an indirect GEMM reading
+    /// windows in place (8+ channels) or on panels of gathered windows (see
     /// `SIMDKernels.convBiasClamp`); one image's output rows may be split across threads
     /// (`IntraOpParallelism`). Otherwise im2col + one BLAS GEMM per image (1×1 stride-1
     /// convolutions skip im2col), then bias and activation in one pass.

@@ -6,26 +6,50 @@ extension SIMDKernels {
     public static func pool(input: UnsafePointer<Float>, size: (Int, Int), channels c: Int, window: (Int, Int), strides: (Int, Int),
                             padding: (Int, Int), average: Bool, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int)) {
         precondition(c % 8 == 0, "pooling kernel needs a multiple of 8 channels")
+        // Each kind gets its own compiled loop, without the other's branch inside it.
+        if average {
+            pool(input: input, size: size, channels: c, window: window, strides: strides, padding: padding, averaging: true, output: output, outputSize: outputSize)
+        } else {
+            pool(input: input, size: size, channels: c, window: window, strides: strides, padding: padding, averaging: false, output: output, outputSize: outputSize)
+        }
+    }
+
+    @inline(__always)
+    static func pool(input: UnsafePointer<Float>, size: (Int, Int), channels c: Int, window: (Int, Int), strides: (Int, Int),
+                     padding: (Int, Int), averaging: Bool, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int)) {
+        let rowStride = size.1 &* c
+        var out = output
         for oy in 0..<outputSize.0 {
-            let rows = inside(oy &* strides.0 &- padding.0, window.0, 1, size.0)
+            let y0 = oy &* strides.0 &- padding.0
+            let rows = inside(y0, window.0, 1, size.0)
             for ox in 0..<outputSize.1 {
-                let columns = inside(ox &* strides.1 &- padding.1, window.1, 1, size.1)
-                let origin = input + ((oy &* strides.0 &- padding.0) &* size.1 &+ ox &* strides.1 &- padding.1) &* c
-                let out = output + (oy &* outputSize.1 &+ ox) &* c
-                let taps = rows.count &* columns.count
+                let x0 = ox &* strides.1 &- padding.1
+                let columns = inside(x0, window.1, 1, size.1)
+                let first = input + ((y0 &+ rows.lowerBound) &* size.1 &+ x0 &+ columns.lowerBound) &* c
+                let (height, width) = (rows.upperBound &- rows.lowerBound, columns.upperBound &- columns.lowerBound)
+                let scale = SIMD8<Float>(repeating: height &* width > 0 ? 1 / Float(height &* width) : 1)
                 var cb = 0
                 while cb < c {
-                    var acc = SIMD8<Float>(repeating: average ? 0 : -.infinity)
-                    for ky in rows {
-                        for kx in columns {
-                            let value = load(origin + ((ky &* size.1 &+ kx) &* c &+ cb))
-                            if average { acc += value } else { acc.replace(with: value, where: value .> acc) }
+                    var acc = SIMD8<Float>(repeating: averaging ? 0 : -.infinity)
+                    var row = first + cb
+                    var ky = 0
+                    while ky < height {
+                        var tap = row
+                        var kx = 0
+                        while kx < width {
+                            let value = load(tap)
+                            if averaging { acc += value } else { acc.replace(with: value, where: value .> acc) }
+                            tap += c
+                            kx &+= 1
                         }
+                        row += rowStride
+                        ky &+= 1
                     }
-                    if average && taps > 0 { acc *= SIMD8(repeating: 1 / Float(taps)) }
+                    if averaging { acc *= scale }
                     store(acc, out + cb)
                     cb &+= 8
                 }
+                out += c
             }
         }
     }

@@ -137,11 +137,19 @@ extension BenchCommand {
         @Option(help: "Timed repetitions (the median is reported).")
         var repeats: Int = 5
 
+        @Option(help: "Batch size to time, repeatable. (default: 1 and 32)")
+        var batch: [Int] = []
+
         @Option(help: "onnxruntime's figures from the same run (JSON).")
         var reference: String?
 
         @Option(help: "table or json (one object: engine and a result per model and batch size).")
         var format: OutputFormat = .table
+
+        func validate() throws {
+            if let bad = batch.first(where: { $0 < 1 }) { throw ValidationError("--batch \(bad): a batch holds at least one image") }
+            if count < 1 { throw ValidationError("--count \(count): at least one image is needed") }
+        }
 
         func run() throws {
             do {
@@ -183,7 +191,7 @@ extension BenchCommand {
                     FlopCounter.shared.start()
                     _ = try classifier.predict(Preprocessor.batch([images[0]], for: classifier.descriptor.input))
                     let flopsPerImage = FlopCounter.shared.stop()
-                    for batchSize in [1, 32] {
+                    for batchSize in batch.isEmpty ? [1, 32] : batch {
                         let batches = stride(from: 0, to: images.count, by: batchSize).map {
                             Preprocessor.batch(Array(images[$0..<min(images.count, $0 + batchSize)]), for: classifier.descriptor.input)
                         }

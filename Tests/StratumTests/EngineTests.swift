@@ -63,13 +63,19 @@ import Testing
         ConvolutionCase(input: [1, 9, 8, 6], filter: [3, 3, 6, 8], strides: (2, 2), padding: .explicit(top: 1, bottom: 2, left: 0, right: 1), bias: false),
         ConvolutionCase(input: [1, 8, 8, 5], filter: [1, 1, 5, 32], strides: (2, 2)),
         ConvolutionCase(input: [1, 6, 7, 3], filter: [3, 3, 3, 12], activation: .relu), // 12 outputs: a GEMM column tail of 4
-        // 8+ input channels: interior pixels as kh accumulated GEMMs straight from the input, border pixels gathered.
+        // 8+ input channels: the indirect kernel, blocks of 6 pixels across row ends, one tap per filter
+        // row where a block's windows are inside horizontally, one per (ky, kx) elsewhere or with dilation.
         ConvolutionCase(input: [2, 7, 31, 16], filter: [3, 3, 16, 24], activation: .relu6),
         ConvolutionCase(input: [1, 5, 60, 8], filter: [3, 3, 8, 16], strides: (1, 2), padding: .valid, residual: [1, 3, 29, 16]),
         ConvolutionCase(input: [1, 11, 12, 8], filter: [5, 5, 8, 16], strides: (2, 2), padding: .valid, bias: false),
         ConvolutionCase(input: [1, 10, 9, 12], filter: [3, 3, 12, 8], strides: (2, 1), padding: .explicit(top: 2, bottom: 0, left: 1, right: 2)),
         ConvolutionCase(input: [1, 9, 30, 8], filter: [3, 3, 8, 16], dilations: (2, 1), activation: .relu),
-        ConvolutionCase(input: [1, 9, 9, 8], filter: [3, 3, 8, 16], activation: .relu), // short rows: gathered
+        ConvolutionCase(input: [1, 9, 9, 8], filter: [3, 3, 8, 16], activation: .relu),
+        ConvolutionCase(input: [1, 7, 9, 8], filter: [3, 3, 8, 20]), // columns 16 + a scalar tail of 4
+        ConvolutionCase(input: [2, 6, 5, 10], filter: [3, 3, 10, 12], strides: (2, 2), activation: .relu6, residual: [2, 3, 3, 12]), // 8 + 4
+        ConvolutionCase(input: [1, 8, 8, 9], filter: [3, 3, 9, 16], dilations: (1, 2), bias: false), // horizontal dilation: short taps only
+        ConvolutionCase(input: [1, 6, 7, 16], filter: [5, 5, 16, 40], activation: .relu), // 16 + 16 + 8, most blocks clipped
+        ConvolutionCase(input: [1, 3, 3, 32], filter: [3, 3, 32, 8], padding: .valid), // a window as large as the image: one pixel
         // Residual additions riding on the store: 1×1 (rows 6 + 5, columns 16 + 8 + 4), a 3×3 panel, a broadcast one.
         ConvolutionCase(input: [2, 11, 1, 5], filter: [1, 1, 5, 28], activation: .relu6, residual: [2, 11, 1, 28]),
         ConvolutionCase(input: [1, 9, 10, 4], filter: [3, 3, 4, 16], residual: [1, 9, 10, 16]),

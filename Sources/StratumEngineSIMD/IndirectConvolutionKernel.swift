@@ -1,0 +1,162 @@
+/// Convolution as an indirect GEMM: the GEMM's rows are output pixels, and instead of copying
+/// each pixel's window into a row of a matrix (im2col), the kernel reads it through pointers.
+extension SIMDKernels {
+    /// Convolution of one image (see `convBiasClamp`) for any channel count, output rows
+    /// [rows.0, rows.1), pixels taken 6 at a time across row ends.
+    ///
+    /// For each block of 6 output pixels a small table holds, per tap and pixel, where the
+    /// tap's `c` input values start, or a zero run when the tap falls outside the image. When
+    /// every pixel of the block has its window inside the image horizontally (and there is no
+    /// horizontal dilation), a tap is a whole filter row: kw·c contiguous values, which is also
+    /// the filter's HWIO layout, so the block runs kh long taps instead of kh·kw short ones.
+    /// The accumulators stay in registers across every tap (bias first, residual and clamp as
+    /// they are stored), so nothing is copied and each output is written once.
+    @inline(__always)
+    static func indirect(input: UnsafePointer<Float>, size: (Int, Int), channels c: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
+                         outChannels n: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
+                         residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
+                         lower: Float, upper: Float, mode: ClampMode, rows: (Int, Int)) {
+        let (h, w) = size, (kh, kw) = kernel, (sy, sx) = strides, (dy, dx) = dilations, (top, left) = padding
+        let ow = outputSize.1
+        let taps = kh &* kw
+        let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
+        // Zeros standing in for taps outside the image (a whole window row at most).
+        let zeros = UnsafeMutablePointer<Float>.allocate(capacity: kw &* c)
+        zeros.initialize(repeating: 0, count: kw &* c)
+        defer { zeros.deallocate() }
+        // One pointer per tap per pixel of a 6-pixel block: [tap][pixel].
+        let pointers = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: taps &* 6)
+        defer { pointers.deallocate() }
+        // The block's pixels' window origins, advanced pixel by pixel (no division per pixel).
+        let origins = UnsafeMutablePointer<Int>.allocate(capacity: 12)
+        defer { origins.deallocate() }
+        var pixel = rows.0 &* ow
+        let end = rows.1 &* ow
+        var oy = rows.0, ox = 0
+        while pixel < end {
+            let count = Swift.min(6, end &- pixel)
+            // Whole window rows inside horizontally for every pixel: one tap per filter row,
+            // kw·c contiguous values; else one tap per (ky, kx), c values.
+            var segments = dx == 1
+            for r in 0..<count {
+                let x0 = ox &* sx &- left
+                origins[2 &* r] = oy &* sy &- top
+                origins[2 &* r &+ 1] = x0
+                if x0 < 0 || x0 &+ kw > w { segments = false }
+                ox &+= 1
+                if ox == ow { ox = 0; oy &+= 1 }
+            }
+            let blockTaps = segments ? kh : taps, seg = segments ? kw &* c : c
+            for r in 0..<6 {
+                let q = Swift.min(r, count &- 1)
+                let y0 = origins[2 &* q], x0 = origins[2 &* q &+ 1]
+                var t = 0
+                for ky in 0..<kh {
+                    let iy = y0 &+ ky &* dy
+                    if segments {
+                        pointers[t &* 6 &+ r] = iy >= 0 && iy < h ? input + (iy &* w &+ x0) &* c : UnsafePointer(zeros)
+                        t &+= 1
+                        continue
+                    }
+                    for kx in 0..<kw {
+                        let ix = x0 &+ kx &* dx
+                        pointers[t &* 6 &+ r] = iy >= 0 && iy < h && ix >= 0 && ix < w ? input + (iy &* w &+ ix) &* c : UnsafePointer(zeros)
+                        t &+= 1
+                    }
+                }
+            }
+            var j = 0
+            while j &+ 16 <= n {
+                iblock6x16(taps: blockTaps, c: seg, pointers: pointers, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
+                           residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
+                j &+= 16
+            }
+            while j &+ 8 <= n {
+                iblock6x8(taps: blockTaps, c: seg, pointers: pointers, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
+                          residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
+                j &+= 8
+            }
+            if j < n {
+                for r in 0..<count {
+                    for col in j..<n {
+                        var sum = (bias?[col] ?? 0) + (residual?[(pixel &+ r) &* n &+ col] ?? 0)
+                        for t in 0..<blockTaps {
+                            let a = pointers[t &* 6 &+ r]
+                            for ci in 0..<seg { sum = sum.addingProduct(a[ci], filter[(t &* seg &+ ci) &* n &+ col]) }
+                        }
+                        output[(pixel &+ r) &* n &+ col] = Swift.min(Swift.max(sum, lower), upper)
+                    }
+                }
+            }
+            pixel &+= count
+        }
+    }
+
+    @inline(__always)
+    static func iblock6x16(taps: Int, c: Int, pointers: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>, ldb: Int, rows: Int,
+                           bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, ldc: Int,
+                           lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
+        let bias0 = bias.map { load($0) } ?? SIMD8(), bias1 = bias.map { load($0 + 8) } ?? SIMD8()
+        var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1
+        var c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1
+        if let r = residual {
+            let r1 = r + Swift.min(1, rows &- 1) &* ldc, r2 = r + Swift.min(2, rows &- 1) &* ldc, r3 = r + Swift.min(3, rows &- 1) &* ldc
+            let r4 = r + Swift.min(4, rows &- 1) &* ldc, r5 = r + Swift.min(5, rows &- 1) &* ldc
+            c00 += load(r); c01 += load(r + 8); c10 += load(r1); c11 += load(r1 + 8); c20 += load(r2); c21 += load(r2 + 8)
+            c30 += load(r3); c31 += load(r3 + 8); c40 += load(r4); c41 += load(r4 + 8); c50 += load(r5); c51 += load(r5 + 8)
+        }
+        var pb = b
+        var pp = pointers
+        for _ in 0..<taps {
+            let a0 = pp[0], a1 = pp[1], a2 = pp[2], a3 = pp[3], a4 = pp[4], a5 = pp[5]
+            for ci in 0..<c {
+                let b0 = load(pb), b1 = load(pb + 8)
+                var s = SIMD8<Float>(repeating: a0[ci]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+                s = SIMD8<Float>(repeating: a1[ci]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+                s = SIMD8<Float>(repeating: a2[ci]); c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+                s = SIMD8<Float>(repeating: a3[ci]); c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+                s = SIMD8<Float>(repeating: a4[ci]); c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+                s = SIMD8<Float>(repeating: a5[ci]); c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+                pb += ldb
+            }
+            pp += 6
+        }
+        store(clamp(c00, lo, hi, mode), out); store(clamp(c01, lo, hi, mode), out + 8)
+        if rows > 1 { store(clamp(c10, lo, hi, mode), out + ldc); store(clamp(c11, lo, hi, mode), out + ldc + 8) }
+        if rows > 2 { store(clamp(c20, lo, hi, mode), out + 2 &* ldc); store(clamp(c21, lo, hi, mode), out + 2 &* ldc + 8) }
+        if rows > 3 { store(clamp(c30, lo, hi, mode), out + 3 &* ldc); store(clamp(c31, lo, hi, mode), out + 3 &* ldc + 8) }
+        if rows > 4 { store(clamp(c40, lo, hi, mode), out + 4 &* ldc); store(clamp(c41, lo, hi, mode), out + 4 &* ldc + 8) }
+        if rows > 5 { store(clamp(c50, lo, hi, mode), out + 5 &* ldc); store(clamp(c51, lo, hi, mode), out + 5 &* ldc + 8) }
+    }
+
+    @inline(__always)
+    static func iblock6x8(taps: Int, c: Int, pointers: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>, ldb: Int, rows: Int,
+                          bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, ldc: Int,
+                          lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
+        let bias0 = bias.map { load($0) } ?? SIMD8()
+        var c0 = bias0, c1 = bias0, c2 = bias0, c3 = bias0, c4 = bias0, c5 = bias0
+        if let r = residual {
+            c0 += load(r); c1 += load(r + Swift.min(1, rows &- 1) &* ldc); c2 += load(r + Swift.min(2, rows &- 1) &* ldc)
+            c3 += load(r + Swift.min(3, rows &- 1) &* ldc); c4 += load(r + Swift.min(4, rows &- 1) &* ldc); c5 += load(r + Swift.min(5, rows &- 1) &* ldc)
+        }
+        var pb = b
+        var pp = pointers
+        for _ in 0..<taps {
+            let a0 = pp[0], a1 = pp[1], a2 = pp[2], a3 = pp[3], a4 = pp[4], a5 = pp[5]
+            for ci in 0..<c {
+                let b0 = load(pb)
+                c0 = c0.addingProduct(SIMD8(repeating: a0[ci]), b0); c1 = c1.addingProduct(SIMD8(repeating: a1[ci]), b0)
+                c2 = c2.addingProduct(SIMD8(repeating: a2[ci]), b0); c3 = c3.addingProduct(SIMD8(repeating: a3[ci]), b0)
+                c4 = c4.addingProduct(SIMD8(repeating: a4[ci]), b0); c5 = c5.addingProduct(SIMD8(repeating: a5[ci]), b0)
+                pb += ldb
+            }
+            pp += 6
+        }
+        store(clamp(c0, lo, hi, mode), out)
+        if rows > 1 { store(clamp(c1, lo, hi, mode), out + ldc) }
+        if rows > 2 { store(clamp(c2, lo, hi, mode), out + 2 &* ldc) }
+        if rows > 3 { store(clamp(c3, lo, hi, mode), out + 3 &* ldc) }
+        if rows > 4 { store(clamp(c4, lo, hi, mode), out + 4 &* ldc) }
+        if rows > 5 { store(clamp(c5, lo, hi, mode), out + 5 &* ldc) }
+    }
+}
