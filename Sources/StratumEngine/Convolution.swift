@@ -9,8 +9,7 @@ public enum Convolution {
     /// 2-D convolution. `filter` is HWIO ([kh, kw, in, out]), `bias` has `out` values.
     /// With `simd` (the default where the CPU allows) and a clamp-shaped activation: the SIMD
     /// GEMM, on the input itself for 1×1 stride-1 convolutions, else as an indirect GEMM reading
-    /// windows in place (8+ channels) or on panels of gathered windows (see
-    /// `SIMDKernels.convBiasClamp`); one image's output rows may be split across threads
+    /// windows in place (see `SIMDKernels.convBiasClamp`); one image's output rows may be split across threads
     /// (`IntraOpParallelism`). Otherwise im2col + one BLAS GEMM per image (1×1 stride-1
     /// convolutions skip im2col), then bias and activation in one pass.
     ///
@@ -47,7 +46,7 @@ public enum Convolution {
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
         let fused = simd ? activation.clampBounds : nil
         if let fused, !pointwise {
-            // The SIMD kernel gathers windows panel by panel: no whole im2col buffer.
+            // The SIMD kernel reads windows in place: no im2col buffer.
             input.data.withUnsafeBufferPointer { x in
                 filter.data.withUnsafeBufferPointer { f in
                     output.withUnsafeMutableBufferPointer { y in

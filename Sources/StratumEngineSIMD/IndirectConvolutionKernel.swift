@@ -33,8 +33,62 @@ extension SIMDKernels {
         var pixel = rows.0 &* ow
         let end = rows.1 &* ow
         var oy = rows.0, ox = 0
+        // Output columns whose window lies inside the image horizontally (no dilation).
+        var interiorStart = 0, interiorEnd = 0
+        if dx == 1 {
+            while interiorStart < ow && interiorStart &* sx &- left < 0 { interiorStart &+= 1 }
+            interiorEnd = ow
+            while interiorEnd > interiorStart && (interiorEnd &- 1) &* sx &- left &+ kw > w { interiorEnd &-= 1 }
+        }
+        let pixelStride = sx &* c
+        /// Every column block of the `count` pixels from `pixel`, through the pointer table.
+        @inline(__always) func multiply(taps blockTaps: Int, seg: Int, pixel: Int, count: Int) {
+                var j = 0
+                while j &+ 16 <= n {
+                    iblock6x16(taps: blockTaps, c: seg, pointers: pointers, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
+                               residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
+                    j &+= 16
+                }
+                while j &+ 8 <= n {
+                    iblock6x8(taps: blockTaps, c: seg, pointers: pointers, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
+                              residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
+                    j &+= 8
+                }
+                if j < n {
+                    for r in 0..<count {
+                        for col in j..<n {
+                            var sum = (bias?[col] ?? 0) + (residual?[(pixel &+ r) &* n &+ col] ?? 0)
+                            for t in 0..<blockTaps {
+                                let a = pointers[t &* 6 &+ r]
+                                for ci in 0..<seg { sum = sum.addingProduct(a[ci], filter[(t &* seg &+ ci) &* n &+ col]) }
+                            }
+                            output[(pixel &+ r) &* n &+ col] = Swift.min(Swift.max(sum, lower), upper)
+                        }
+                    }
+                }
+        }
         while pixel < end {
             let count = Swift.min(6, end &- pixel)
+            if ox >= interiorStart && ox &+ count <= interiorEnd {
+                // The common case, quickly: one output row, every window inside horizontally.
+                let y0 = oy &* sy &- top
+                let x0 = ox &* sx &- left
+                for ky in 0..<kh {
+                    let iy = y0 &+ ky &* dy
+                    let slots = pointers + ky &* 6
+                    if iy >= 0 && iy < h {
+                        let start = input + (iy &* w &+ x0) &* c
+                        for r in 0..<6 { slots[r] = start + Swift.min(r, count &- 1) &* pixelStride }
+                    } else {
+                        for r in 0..<6 { slots[r] = UnsafePointer(zeros) }
+                    }
+                }
+                multiply(taps: kh, seg: kw &* c, pixel: pixel, count: count)
+                ox &+= count
+                if ox == ow { ox = 0; oy &+= 1 }
+                pixel &+= count
+                continue
+            }
             // Whole window rows inside horizontally for every pixel: one tap per filter row,
             // kw·c contiguous values; else one tap per (ky, kx), c values.
             var segments = dx == 1
@@ -65,29 +119,7 @@ extension SIMDKernels {
                     }
                 }
             }
-            var j = 0
-            while j &+ 16 <= n {
-                iblock6x16(taps: blockTaps, c: seg, pointers: pointers, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
-                           residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
-                j &+= 16
-            }
-            while j &+ 8 <= n {
-                iblock6x8(taps: blockTaps, c: seg, pointers: pointers, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
-                          residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
-                j &+= 8
-            }
-            if j < n {
-                for r in 0..<count {
-                    for col in j..<n {
-                        var sum = (bias?[col] ?? 0) + (residual?[(pixel &+ r) &* n &+ col] ?? 0)
-                        for t in 0..<blockTaps {
-                            let a = pointers[t &* 6 &+ r]
-                            for ci in 0..<seg { sum = sum.addingProduct(a[ci], filter[(t &* seg &+ ci) &* n &+ col]) }
-                        }
-                        output[(pixel &+ r) &* n &+ col] = Swift.min(Swift.max(sum, lower), upper)
-                    }
-                }
-            }
+            multiply(taps: blockTaps, seg: seg, pixel: pixel, count: count)
             pixel &+= count
         }
     }

@@ -63,8 +63,8 @@ import Testing
         ConvolutionCase(input: [1, 9, 8, 6], filter: [3, 3, 6, 8], strides: (2, 2), padding: .explicit(top: 1, bottom: 2, left: 0, right: 1), bias: false),
         ConvolutionCase(input: [1, 8, 8, 5], filter: [1, 1, 5, 32], strides: (2, 2)),
         ConvolutionCase(input: [1, 6, 7, 3], filter: [3, 3, 3, 12], activation: .relu), // 12 outputs: a GEMM column tail of 4
-        // 8+ input channels: the indirect kernel, blocks of 6 pixels across row ends, one tap per filter
-        // row where a block's windows are inside horizontally, one per (ky, kx) elsewhere or with dilation.
+        // 8+ input channels (the indirect kernel takes any count): blocks of 6 pixels across row ends, one tap
+        // per filter row where a block's windows are inside horizontally, one per (ky, kx) elsewhere or with dilation.
         ConvolutionCase(input: [2, 7, 31, 16], filter: [3, 3, 16, 24], activation: .relu6),
         ConvolutionCase(input: [1, 5, 60, 8], filter: [3, 3, 8, 16], strides: (1, 2), padding: .valid, residual: [1, 3, 29, 16]),
         ConvolutionCase(input: [1, 11, 12, 8], filter: [5, 5, 8, 16], strides: (2, 2), padding: .valid, bias: false),
