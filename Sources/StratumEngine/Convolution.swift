@@ -141,7 +141,7 @@ public enum Convolution {
     }
 
     /// Calls `body` with a pointer to `values`' storage, or nil when there are none.
-    private static func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+    static func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
         guard let values else { return body(nil) }
         return values.withUnsafeBufferPointer { body($0.baseAddress) }
     }

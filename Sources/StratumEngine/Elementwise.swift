@@ -1,4 +1,5 @@
 import Foundation
+import StratumEngineSIMD
 
 /// Element-wise and shape operations.
 public enum Elementwise {
@@ -117,7 +118,11 @@ public enum Elementwise {
     }
 
     /// Matrix product of 2-D tensors with optional transposes, bias and activation.
-    public static func matMul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false, bias: [Float]? = nil, activation: Activation = .none) throws -> Tensor {
+    /// With `simd` (the default where the CPU allows), B not transposed and a clamp-shaped
+    /// activation, runs on the SIMD GEMM with bias and activation fused (a single row, as at
+    /// batch 1, on its one-row kernel); otherwise on BLAS, then bias and activation in a pass.
+    public static func matMul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false, bias: [Float]? = nil, activation: Activation = .none,
+                              simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
         guard a.rank == 2, b.rank == 2 else { throw EngineError.shapeMismatch("matmul needs 2-D tensors, got \(a.shape) and \(b.shape)") }
         let left = transposeA ? transpose2D(a) : a
         let (m, k) = (left.shape[0], left.shape[1])
@@ -126,6 +131,20 @@ public enum Elementwise {
         if let bias, bias.count != n { throw EngineError.shapeMismatch("matmul bias has \(bias.count) values for \(n) columns") }
         guard Tensor.checkedCount([m, n]) != nil else { throw EngineError.shapeMismatch("matmul output [\(m), \(n)] exceeds \(Tensor.maxElements) values") }
         FlopCounter.shared.add(try ComputeLimit.check(m, n, k, op: "matmul"))
+        if simd, !transposeB, k > 0, let bounds = activation.clampBounds {
+            let out = [Float](unsafeUninitializedCapacity: m * n) { z, count in
+                left.data.withUnsafeBufferPointer { x in
+                    b.data.withUnsafeBufferPointer { y in
+                        Convolution.withOptionalPointer(bias) { bias in
+                            guard let x = x.baseAddress, let y = y.baseAddress, let z = z.baseAddress else { return }
+                            SIMDKernels.gemmBiasClamp(m: m, n: n, k: k, a: x, lda: k, b: y, bias: bias, c: z, lower: bounds.lower, upper: bounds.upper)
+                        }
+                    }
+                }
+                count = m * n
+            }
+            return Tensor(shape: [m, n], data: out)
+        }
         var out = [Float](repeating: 0, count: m * n)
         left.data.withUnsafeBufferPointer { x in
             b.data.withUnsafeBufferPointer { y in

@@ -113,16 +113,25 @@ public enum Pooling {
     public static func globalAverage(_ input: Tensor, keepDims: Bool = false) throws -> Tensor {
         guard input.rank == 4 else { throw EngineError.shapeMismatch("global average pooling needs NHWC input, got \(input.shape)") }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        var out = [Float](repeating: 0, count: n * c)
-        input.data.withUnsafeBufferPointer { x in
-            for image in 0..<n {
-                var sums = [Double](repeating: 0, count: c)
-                for p in 0..<(h * w) {
-                    let pixel = x.baseAddress! + (image * h * w + p) * c
-                    for ch in 0..<c { sums[ch] += Double(pixel[ch]) }
+        // Summed in place in the output, pixel after pixel, on pointers so that the channel loop
+        // vectorises (float sums, as onnxruntime's; a Double per channel took 3–6% of a
+        // MobileNetV3's time).
+        let pixels = h * w
+        let out = [Float](unsafeUninitializedCapacity: n * c) { buffer, count in
+            buffer.initialize(repeating: 0)
+            input.data.withUnsafeBufferPointer { x in
+                guard let sums = buffer.baseAddress, var pixel = x.baseAddress else { return }
+                let scale = 1 / Float(Swift.max(1, pixels))
+                for image in 0..<n {
+                    let row = sums + image &* c
+                    for _ in 0..<pixels {
+                        for ch in 0..<c { row[ch] += pixel[ch] }
+                        pixel += c
+                    }
+                    for ch in 0..<c { row[ch] *= scale }
                 }
-                for ch in 0..<c { out[image * c + ch] = Float(sums[ch] / Double(Swift.max(1, h * w))) }
             }
+            count = n * c
         }
         return Tensor(shape: keepDims ? [n, 1, 1, c] : [n, c], data: out)
     }

@@ -19,9 +19,19 @@ extension SIMDKernels {
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
         var i = 0
         while i < m {
-            // A last block of fewer than 6 rows runs the 6-row kernels with the missing rows
-            // reading the block's last row, and stores only the real ones.
+            // A last block of 3 to 5 rows runs the 6-row kernels with the missing rows reading
+            // the block's last row, and stores only the real ones; one or two rows (a batch-1
+            // dense layer, a squeeze-excite 1×1 convolution) go row by row, which does not
+            // multiply the same row six times.
             let rows = Swift.min(6, m &- i)
+            if rows <= 2 {
+                for r in i..<(i &+ rows) {
+                    singleRow(n: n, k: k, a: a + r &* lda, b: b, bias: bias, residual: residual.map { $0 + r &* n }, c: c + r &* n,
+                              lower: lower, upper: upper, lo: lo, hi: hi, mode: mode)
+                }
+                i &+= rows
+                continue
+            }
             var j = 0
             while j + 16 <= n {
                 block6x16(k: k, a: a + i * lda, lda: lda, rows: rows, b: b + j, ldb: n, bias: bias.map { $0 + j }, residual: residual.map { $0 + (i * n + j) }, c: c + i * n + j, ldc: n, lo: lo, hi: hi, mode: mode)
@@ -94,6 +104,41 @@ extension SIMDKernels {
         if rows > 3 { store(clamp(c3, lo, hi, mode), c + 3 &* ldc) }
         if rows > 4 { store(clamp(c4, lo, hi, mode), c + 4 &* ldc) }
         if rows > 5 { store(clamp(c5, lo, hi, mode), c + 5 &* ldc) }
+    }
+
+    /// One row of C: 32 columns at a time in four independent accumulators, then 8 at a time,
+    /// then the scalar tail.
+    @inline(__always)
+    static func singleRow(n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                          c: UnsafeMutablePointer<Float>, lower: Float, upper: Float, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
+        @inline(__always) func start(_ j: Int) -> SIMD8<Float> {
+            (bias.map { load($0 + j) } ?? SIMD8()) + (residual.map { load($0 + j) } ?? SIMD8())
+        }
+        var j = 0
+        while j &+ 32 <= n {
+            var c0 = start(j), c1 = start(j &+ 8), c2 = start(j &+ 16), c3 = start(j &+ 24)
+            var pb = b + j
+            for p in 0..<k {
+                let s = SIMD8<Float>(repeating: a[p])
+                c0 = c0.addingProduct(s, load(pb)); c1 = c1.addingProduct(s, load(pb + 8))
+                c2 = c2.addingProduct(s, load(pb + 16)); c3 = c3.addingProduct(s, load(pb + 24))
+                pb += n
+            }
+            store(clamp(c0, lo, hi, mode), c + j); store(clamp(c1, lo, hi, mode), c + (j &+ 8))
+            store(clamp(c2, lo, hi, mode), c + (j &+ 16)); store(clamp(c3, lo, hi, mode), c + (j &+ 24))
+            j &+= 32
+        }
+        while j &+ 8 <= n {
+            var c0 = start(j)
+            var pb = b + j
+            for p in 0..<k {
+                c0 = c0.addingProduct(SIMD8<Float>(repeating: a[p]), load(pb))
+                pb += n
+            }
+            store(clamp(c0, lo, hi, mode), c + j)
+            j &+= 8
+        }
+        if j < n { scalarTail(from: j, n: n, k: k, a: a, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper) }
     }
 
     @inline(__always)

@@ -29,7 +29,7 @@ extension Graph {
                 var x = try float(0)
                 guard x.rank == 2 else { throw fail("Gemm needs a 2-D A, got \(x.shape)") }
                 if a.int("transA", 0) != 0 { x = Layout.transpose(x, [1, 0]) }
-                return [.float(try Elementwise.matMul(x, plan.b, transposeB: plan.transposeB, bias: plan.bias, activation: plan.activation), channelsLast: false)]
+                return [.float(try Elementwise.matMul(x, plan.b, bias: plan.bias, activation: plan.activation), channelsLast: false)]
             }
             var x = try float(0), b = try float(1)
             guard x.rank == 2, b.rank == 2 else { throw fail("Gemm needs 2-D A and B, got \(x.shape) and \(b.shape)") }

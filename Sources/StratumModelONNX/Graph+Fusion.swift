@@ -26,10 +26,10 @@ struct ConvolutionPlan {
     var residual = false
 }
 
-/// A Gemm node with a constant B, prepared at load: B with `alpha` folded in, `beta`·C as bias.
+/// A Gemm node with a constant B, prepared at load: B as [k, n] (transposed once here when
+/// `transB` is set, as PyTorch's Linear exports are) with `alpha` folded in, `beta`·C as bias.
 struct GemmPlan {
     var b: Tensor
-    var transposeB: Bool
     var bias: [Float]?
     var activation: Activation = .none
 }
@@ -103,7 +103,7 @@ extension Graph {
             }
             let alpha = a.float("alpha", 1)
             let scaled = alpha == 1 ? b : Tensor(shape: b.shape, data: b.data.map { $0 * alpha })
-            nodes[index].gemm = GemmPlan(b: scaled, transposeB: transposeB, bias: bias)
+            nodes[index].gemm = GemmPlan(b: transposeB ? Layout.transpose(scaled, [1, 0]) : scaled, bias: bias)
             nodes[index].inputs = [node.inputs[0]]
         }
     }

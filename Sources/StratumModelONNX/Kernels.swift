@@ -179,16 +179,17 @@ enum Kernels {
         @inline(__always) func run(_ f: (Float, Float) -> Float) {
             out.withUnsafeMutableBufferPointer { o in
                 small.data.withUnsafeBufferPointer { v in
+                    // On pointers, without overflow checks, so that the loops vectorise.
                     for image in 0..<images {
-                        let base = image * per, vector = v.baseAddress! + (small.count == 1 ? 0 : image * c)
+                        var row = o.baseAddress! + image &* per
+                        let end = row + per, vector = v.baseAddress! + (small.count == 1 ? 0 : image &* c)
                         if vectorLength == 1 {
                             let q = vector[0]
-                            for i in base..<(base + per) { o[i] = f(o[i], q) }
+                            while row < end { row.pointee = f(row.pointee, q); row += 1 }
                         } else {
-                            var i = base
-                            while i < base + per {
-                                for k in 0..<vectorLength { o[i + k] = f(o[i + k], vector[k]) }
-                                i += vectorLength
+                            while row < end {
+                                for k in 0..<vectorLength { row[k] = f(row[k], vector[k]) }
+                                row += vectorLength
                             }
                         }
                     }

@@ -56,6 +56,10 @@ import Testing
         ConvolutionCase(input: [1, 7, 5, 3], filter: [1, 1, 3, 20], activation: .relu6),
         ConvolutionCase(input: [2, 4, 4, 13], filter: [1, 1, 13, 24], bias: false),
         ConvolutionCase(input: [1, 3, 3, 40], filter: [1, 1, 40, 8], activation: .relu),
+        // One or two rows (a squeeze-excite 1×1 on a 1×1 map): the one-row kernel, columns 32 + 32 + 8, 32 + 5.
+        ConvolutionCase(input: [1, 1, 1, 64], filter: [1, 1, 64, 72], activation: .relu6),
+        ConvolutionCase(input: [1, 1, 2, 16], filter: [1, 1, 16, 37], residual: [1, 1, 2, 37]),
+        ConvolutionCase(input: [2, 2, 4, 8], filter: [1, 1, 8, 40], bias: false), // 16 rows: 6 + 6 + 2 row by row
         // Direct convolutions: SAME with odd sizes and stride 2, 5×5, dilation, explicit padding, 1×1 stride 2.
         ConvolutionCase(input: [2, 9, 11, 4], filter: [3, 3, 4, 16], strides: (2, 2), activation: .relu6),
         ConvolutionCase(input: [1, 13, 13, 3], filter: [5, 5, 3, 16], strides: (2, 2)),
@@ -123,6 +127,35 @@ import Testing
         let scalar = try Convolution.depthwiseConv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding, activation: t.activation, simd: false)
         #expect(simd.shape == scalar.shape)
         #expect(zip(simd.data, scalar.data).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+    }
+
+    /// Matrix products on the SIMD GEMM (bias and activation fused; one or two rows on the
+    /// one-row kernel) agree with BLAS followed by bias and activation.
+    @Test(.enabled(if: SIMDSupport.isAvailable, "the CPU runs the SIMD kernels"), arguments: [
+        (1, 512, 288, Activation.none), (1, 2, 512, .relu), (2, 72, 33, .relu6), (7, 40, 16, .none), (1, 5, 3, .relu), (3, 100, 1, .none),
+    ])
+    func simdMatMulMatchesBLAS(_ m: Int, _ n: Int, _ k: Int, _ activation: Activation) throws {
+        let a = Tensor(shape: [m, k], data: Self.values(m * k, seed: 51)), b = Tensor(shape: [k, n], data: Self.values(k * n, seed: 52))
+        let bias = Self.values(n, seed: 53)
+        let simd = try Elementwise.matMul(a, b, bias: bias, activation: activation, simd: true)
+        let blas = try Elementwise.matMul(a, b, bias: bias, activation: activation, simd: false)
+        #expect(simd.shape == [m, n])
+        #expect(zip(simd.data, blas.data).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+    }
+
+    /// Global average pooling (float sums per channel) against a sum in Double.
+    @Test(arguments: [[2, 3, 3, 288], [1, 8, 8, 64], [1, 1, 1, 5], [0, 4, 4, 8], [1, 7, 5, 3]])
+    func globalAverageMatchesADoubleSum(_ shape: [Int]) throws {
+        let input = Tensor(shape: shape, data: Self.values(shape.reduce(1, *), seed: 61))
+        let pooled = try Pooling.globalAverage(input)
+        let (n, pixels, c) = (shape[0], shape[1] * shape[2], shape[3])
+        #expect(pooled.shape == [n, c])
+        for image in 0..<n {
+            for ch in 0..<c {
+                let mean = (0..<pixels).reduce(0.0) { $0 + Double(input.data[(image * pixels + $1) * c + ch]) } / Double(pixels)
+                #expect(abs(Double(pooled.data[image * c + ch]) - mean) <= 1e-6)
+            }
+        }
     }
 
     /// The SIMD pooling kernel agrees exactly with the scalar loops (max and average, padding
