@@ -118,9 +118,9 @@ public enum Elementwise {
     }
 
     /// Matrix product of 2-D tensors with optional transposes, bias and activation.
-    /// With `simd` (the default where the CPU allows), B not transposed and a clamp-shaped
-    /// activation, runs on the SIMD GEMM with bias and activation fused (a single row, as at
-    /// batch 1, on its one-row kernel); otherwise on BLAS, then bias and activation in a pass.
+    /// With `simd` (the default where the CPU allows) and B not transposed, runs on the SIMD
+    /// GEMM with bias and a clamp-shaped activation fused (a single row, as at batch 1, on its
+    /// one-row kernel); otherwise on BLAS, then bias and activation in a pass.
     public static func matMul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false, bias: [Float]? = nil, activation: Activation = .none,
                               simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
         guard a.rank == 2, b.rank == 2 else { throw EngineError.shapeMismatch("matmul needs 2-D tensors, got \(a.shape) and \(b.shape)") }
@@ -131,8 +131,10 @@ public enum Elementwise {
         if let bias, bias.count != n { throw EngineError.shapeMismatch("matmul bias has \(bias.count) values for \(n) columns") }
         guard Tensor.checkedCount([m, n]) != nil else { throw EngineError.shapeMismatch("matmul output [\(m), \(n)] exceeds \(Tensor.maxElements) values") }
         FlopCounter.shared.add(try ComputeLimit.check(m, n, k, op: "matmul"))
-        if simd, !transposeB, k > 0, let bounds = activation.clampBounds {
-            let out = [Float](unsafeUninitializedCapacity: m * n) { z, count in
+        if simd, !transposeB, k > 0 {
+            // An activation the kernel cannot apply as it stores (HardSwish, say) takes a pass after.
+            let bounds = activation.clampBounds ?? (-.infinity, .infinity)
+            var out = [Float](unsafeUninitializedCapacity: m * n) { z, count in
                 left.data.withUnsafeBufferPointer { x in
                     b.data.withUnsafeBufferPointer { y in
                         Convolution.withOptionalPointer(bias) { bias in
@@ -143,6 +145,7 @@ public enum Elementwise {
                 }
                 count = m * n
             }
+            if activation.clampBounds == nil { activation.apply(&out) }
             return Tensor(shape: [m, n], data: out)
         }
         var out = [Float](repeating: 0, count: m * n)

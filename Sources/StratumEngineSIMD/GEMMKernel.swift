@@ -23,7 +23,7 @@ extension SIMDKernels {
             // the block's last row, and stores only the real ones; one or two rows (a batch-1
             // dense layer, a squeeze-excite 1×1 convolution) go row by row, which does not
             // multiply the same row six times.
-            let rows = Swift.min(6, m &- i)
+            let rows = least(6, m &- i)
             if rows <= 2 {
                 for r in i..<(i &+ rows) {
                     singleRow(n: n, k: k, a: a + r &* lda, b: b, bias: bias, residual: residual.map { $0 + r &* n }, c: c + r &* n,
@@ -53,13 +53,13 @@ extension SIMDKernels {
         var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1
         var c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1
         if let r = residual {
-            let r1 = r + Swift.min(1, rows &- 1) &* ldc, r2 = r + Swift.min(2, rows &- 1) &* ldc, r3 = r + Swift.min(3, rows &- 1) &* ldc
-            let r4 = r + Swift.min(4, rows &- 1) &* ldc, r5 = r + Swift.min(5, rows &- 1) &* ldc
+            let r1 = r + least(1, rows &- 1) &* ldc, r2 = r + least(2, rows &- 1) &* ldc, r3 = r + least(3, rows &- 1) &* ldc
+            let r4 = r + least(4, rows &- 1) &* ldc, r5 = r + least(5, rows &- 1) &* ldc
             c00 += load(r); c01 += load(r + 8); c10 += load(r1); c11 += load(r1 + 8); c20 += load(r2); c21 += load(r2 + 8)
             c30 += load(r3); c31 += load(r3 + 8); c40 += load(r4); c41 += load(r4 + 8); c50 += load(r5); c51 += load(r5 + 8)
         }
-        let a0 = a, a1 = a + Swift.min(1, rows &- 1) &* lda, a2 = a + Swift.min(2, rows &- 1) &* lda
-        let a3 = a + Swift.min(3, rows &- 1) &* lda, a4 = a + Swift.min(4, rows &- 1) &* lda, a5 = a + Swift.min(5, rows &- 1) &* lda
+        let a0 = a, a1 = a + least(1, rows &- 1) &* lda, a2 = a + least(2, rows &- 1) &* lda
+        let a3 = a + least(3, rows &- 1) &* lda, a4 = a + least(4, rows &- 1) &* lda, a5 = a + least(5, rows &- 1) &* lda
         var pb = b
         for p in 0..<k {
             let b0 = load(pb), b1 = load(pb + 8)
@@ -85,11 +85,11 @@ extension SIMDKernels {
         let bias0 = bias.map { load($0) } ?? SIMD8()
         var c0 = bias0, c1 = bias0, c2 = bias0, c3 = bias0, c4 = bias0, c5 = bias0
         if let r = residual {
-            c0 += load(r); c1 += load(r + Swift.min(1, rows &- 1) &* ldc); c2 += load(r + Swift.min(2, rows &- 1) &* ldc)
-            c3 += load(r + Swift.min(3, rows &- 1) &* ldc); c4 += load(r + Swift.min(4, rows &- 1) &* ldc); c5 += load(r + Swift.min(5, rows &- 1) &* ldc)
+            c0 += load(r); c1 += load(r + least(1, rows &- 1) &* ldc); c2 += load(r + least(2, rows &- 1) &* ldc)
+            c3 += load(r + least(3, rows &- 1) &* ldc); c4 += load(r + least(4, rows &- 1) &* ldc); c5 += load(r + least(5, rows &- 1) &* ldc)
         }
-        let a0 = a, a1 = a + Swift.min(1, rows &- 1) &* lda, a2 = a + Swift.min(2, rows &- 1) &* lda
-        let a3 = a + Swift.min(3, rows &- 1) &* lda, a4 = a + Swift.min(4, rows &- 1) &* lda, a5 = a + Swift.min(5, rows &- 1) &* lda
+        let a0 = a, a1 = a + least(1, rows &- 1) &* lda, a2 = a + least(2, rows &- 1) &* lda
+        let a3 = a + least(3, rows &- 1) &* lda, a4 = a + least(4, rows &- 1) &* lda, a5 = a + least(5, rows &- 1) &* lda
         var pb = b
         for p in 0..<k {
             let b0 = load(pb)

@@ -68,7 +68,7 @@ extension SIMDKernels {
                 }
         }
         while pixel < end {
-            let count = Swift.min(6, end &- pixel)
+            let count = least(6, end &- pixel)
             if ox >= interiorStart && ox &+ count <= interiorEnd {
                 // The common case, quickly: one output row, every window inside horizontally.
                 let y0 = oy &* sy &- top
@@ -78,7 +78,7 @@ extension SIMDKernels {
                     let slots = pointers + ky &* 6
                     if iy >= 0 && iy < h {
                         let start = input + (iy &* w &+ x0) &* c
-                        for r in 0..<6 { slots[r] = start + Swift.min(r, count &- 1) &* pixelStride }
+                        for r in 0..<6 { slots[r] = start + least(r, count &- 1) &* pixelStride }
                     } else {
                         for r in 0..<6 { slots[r] = UnsafePointer(zeros) }
                     }
@@ -102,7 +102,7 @@ extension SIMDKernels {
             }
             let blockTaps = segments ? kh : taps, seg = segments ? kw &* c : c
             for r in 0..<6 {
-                let q = Swift.min(r, count &- 1)
+                let q = least(r, count &- 1)
                 let y0 = origins[2 &* q], x0 = origins[2 &* q &+ 1]
                 var t = 0
                 for ky in 0..<kh {
@@ -132,8 +132,8 @@ extension SIMDKernels {
         var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1
         var c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1
         if let r = residual {
-            let r1 = r + Swift.min(1, rows &- 1) &* ldc, r2 = r + Swift.min(2, rows &- 1) &* ldc, r3 = r + Swift.min(3, rows &- 1) &* ldc
-            let r4 = r + Swift.min(4, rows &- 1) &* ldc, r5 = r + Swift.min(5, rows &- 1) &* ldc
+            let r1 = r + least(1, rows &- 1) &* ldc, r2 = r + least(2, rows &- 1) &* ldc, r3 = r + least(3, rows &- 1) &* ldc
+            let r4 = r + least(4, rows &- 1) &* ldc, r5 = r + least(5, rows &- 1) &* ldc
             c00 += load(r); c01 += load(r + 8); c10 += load(r1); c11 += load(r1 + 8); c20 += load(r2); c21 += load(r2 + 8)
             c30 += load(r3); c31 += load(r3 + 8); c40 += load(r4); c41 += load(r4 + 8); c50 += load(r5); c51 += load(r5 + 8)
         }
@@ -168,8 +168,8 @@ extension SIMDKernels {
         let bias0 = bias.map { load($0) } ?? SIMD8()
         var c0 = bias0, c1 = bias0, c2 = bias0, c3 = bias0, c4 = bias0, c5 = bias0
         if let r = residual {
-            c0 += load(r); c1 += load(r + Swift.min(1, rows &- 1) &* ldc); c2 += load(r + Swift.min(2, rows &- 1) &* ldc)
-            c3 += load(r + Swift.min(3, rows &- 1) &* ldc); c4 += load(r + Swift.min(4, rows &- 1) &* ldc); c5 += load(r + Swift.min(5, rows &- 1) &* ldc)
+            c0 += load(r); c1 += load(r + least(1, rows &- 1) &* ldc); c2 += load(r + least(2, rows &- 1) &* ldc)
+            c3 += load(r + least(3, rows &- 1) &* ldc); c4 += load(r + least(4, rows &- 1) &* ldc); c5 += load(r + least(5, rows &- 1) &* ldc)
         }
         var pb = b
         var pp = pointers

@@ -45,6 +45,11 @@ public enum SIMDKernels {
         return body(bothBounds)
     }
 
+    /// The smaller of two integers. (Swift.min is generic: a specialisation of it compiled for
+    /// this module's CPU could be left in the object file for baseline code to bind to.)
+    @inline(__always)
+    static func least(_ a: Int, _ b: Int) -> Int { a < b ? a : b }
+
     /// The taps k (of `count`) with 0 ≤ origin + k·dilation < limit.
     @inline(__always)
     static func inside(_ origin: Int, _ count: Int, _ dilation: Int, _ limit: Int) -> Range<Int> {

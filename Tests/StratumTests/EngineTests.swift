@@ -60,6 +60,9 @@ import Testing
         ConvolutionCase(input: [1, 1, 1, 64], filter: [1, 1, 64, 72], activation: .relu6),
         ConvolutionCase(input: [1, 1, 2, 16], filter: [1, 1, 16, 37], residual: [1, 1, 2, 37]),
         ConvolutionCase(input: [2, 2, 4, 8], filter: [1, 1, 8, 40], bias: false), // 16 rows: 6 + 6 + 2 row by row
+        // HardSwish (MobileNetV3), applied in a pass after the kernels, here on a 1×1 and a first RGB layer.
+        ConvolutionCase(input: [1, 6, 6, 24], filter: [1, 1, 24, 40], activation: .hardSwish, residual: [1, 6, 6, 40]),
+        ConvolutionCase(input: [1, 11, 11, 3], filter: [3, 3, 3, 8], strides: (2, 2), activation: .hardSwish),
         // Direct convolutions: SAME with odd sizes and stride 2, 5×5, dilation, explicit padding, 1×1 stride 2.
         ConvolutionCase(input: [2, 9, 11, 4], filter: [3, 3, 4, 16], strides: (2, 2), activation: .relu6),
         ConvolutionCase(input: [1, 13, 13, 3], filter: [5, 5, 3, 16], strides: (2, 2)),
@@ -75,7 +78,7 @@ import Testing
         ConvolutionCase(input: [1, 10, 9, 12], filter: [3, 3, 12, 8], strides: (2, 1), padding: .explicit(top: 2, bottom: 0, left: 1, right: 2)),
         ConvolutionCase(input: [1, 9, 30, 8], filter: [3, 3, 8, 16], dilations: (2, 1), activation: .relu),
         ConvolutionCase(input: [1, 9, 9, 8], filter: [3, 3, 8, 16], activation: .relu),
-        ConvolutionCase(input: [1, 7, 9, 8], filter: [3, 3, 8, 20]), // columns 16 + a scalar tail of 4
+        ConvolutionCase(input: [1, 7, 9, 8], filter: [3, 3, 8, 20], activation: .hardSwish), // columns 16 + a scalar tail of 4
         ConvolutionCase(input: [2, 6, 5, 10], filter: [3, 3, 10, 12], strides: (2, 2), activation: .relu6, residual: [2, 3, 3, 12]), // 8 + 4
         ConvolutionCase(input: [1, 8, 8, 9], filter: [3, 3, 9, 16], dilations: (1, 2), bias: false), // horizontal dilation: short taps only
         ConvolutionCase(input: [1, 6, 7, 16], filter: [5, 5, 16, 40], activation: .relu), // 16 + 16 + 8, most blocks clipped
@@ -114,6 +117,7 @@ import Testing
         ConvolutionCase(input: [1, 9, 9, 24], filter: [3, 3, 24, 1], strides: (2, 2), padding: .explicit(top: 0, bottom: 1, left: 0, right: 1), bias: false),
         ConvolutionCase(input: [1, 11, 10, 8], filter: [5, 5, 8, 1], dilations: (2, 2), padding: .valid, activation: .relu),
         ConvolutionCase(input: [1, 5, 6, 16], filter: [2, 2, 16, 1], strides: (1, 2)),
+        ConvolutionCase(input: [1, 7, 7, 24], filter: [5, 5, 24, 1], strides: (2, 2), activation: .hardSwish),
         ConvolutionCase(input: [1, 2, 2, 8], filter: [3, 3, 8, 1]), // no pixel has its whole window inside
         ConvolutionCase(input: [1, 6, 6, 8], filter: [3, 3, 8, 2]), // multiplier 2: the scalar path on both sides
     ]
@@ -132,7 +136,7 @@ import Testing
     /// Matrix products on the SIMD GEMM (bias and activation fused; one or two rows on the
     /// one-row kernel) agree with BLAS followed by bias and activation.
     @Test(.enabled(if: SIMDSupport.isAvailable, "the CPU runs the SIMD kernels"), arguments: [
-        (1, 512, 288, Activation.none), (1, 2, 512, .relu), (2, 72, 33, .relu6), (7, 40, 16, .none), (1, 5, 3, .relu), (3, 100, 1, .none),
+        (1, 512, 288, Activation.hardSwish), (1, 2, 512, .relu), (2, 72, 33, .relu6), (7, 40, 16, .none), (1, 5, 3, .relu), (3, 100, 1, .none),
     ])
     func simdMatMulMatchesBLAS(_ m: Int, _ n: Int, _ k: Int, _ activation: Activation) throws {
         let a = Tensor(shape: [m, k], data: Self.values(m * k, seed: 51)), b = Tensor(shape: [k, n], data: Self.values(k * n, seed: 52))
