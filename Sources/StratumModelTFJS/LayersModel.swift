@@ -135,6 +135,11 @@ struct LayersModel {
         }
         // The fused plan unless an output asked for was merged into a neighbour there.
         let plan = outputs.allSatisfy(fusedNames.contains) ? fusedLayers : layers
+        // Each value is dropped after its last reader (outputs excepted), so that the next
+        // layer's output can reuse its memory while it is still in cache.
+        var readers: [String: Int] = [:]
+        for layer in plan where !inputNames.contains(layer.name) { for name in layer.inbound { readers[name, default: 0] += 1 } }
+        for name in outputs { readers[name, default: 0] += 1 }
         for layer in plan where !inputNames.contains(layer.name) {
             let inputs = try layer.inbound.map { name -> Tensor in
                 guard let value = values[name] else { throw TFJSError(file: file, node: layer.name, message: "input '\(name)' was not computed before this layer") }
@@ -149,6 +154,10 @@ struct LayersModel {
             }
             do {
                 values[layer.name] = try apply(layer, inputs)
+                for name in layer.inbound {
+                    readers[name, default: 1] -= 1
+                    if readers[name] == 0 { values[name] = nil }
+                }
             } catch let error as TFJSError {
                 throw error
             } catch {
