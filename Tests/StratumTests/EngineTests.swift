@@ -190,7 +190,9 @@ import Testing
         func network() throws -> [Tensor] {
             [try Convolution.conv2d(input, filter: conv, bias: Array(bias[0..<32]), strides: (2, 1), padding: .same, activation: .relu6),
              try Convolution.conv2d(input, filter: pointwise, bias: bias, padding: .valid, activation: .relu),
-             try Convolution.depthwiseConv2d(input, filter: depthwise, bias: Array(bias[0..<16]), padding: .same, activation: .relu6)]
+             try Convolution.depthwiseConv2d(input, filter: depthwise, bias: Array(bias[0..<16]), padding: .same, activation: .relu6),
+             try Pooling.pool2d(input, kind: .max, window: (2, 2), strides: (2, 2), padding: .same),
+             try Pooling.pool2d(input, kind: .average, window: (3, 3), strides: (1, 1), padding: .same)]
         }
         let serial = try network()
         let split = try IntraOpParallelism.$threads.withValue(2) { try network() }
