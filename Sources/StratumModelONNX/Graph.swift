@@ -218,8 +218,9 @@ struct Graph: @unchecked Sendable {
             let started = ONNXProfile.shared.enabled ? DispatchTime.now().uptimeNanoseconds : 0
             defer {
                 if ONNXProfile.shared.enabled {
+                    let elapsed = DispatchTime.now().uptimeNanoseconds - started // before the key is formatted
                     let shape = inputs.first??.shape ?? []
-                    ONNXProfile.shared.add(ONNXProfile.shared.perNode ? "\(node.op) \(node.label) \(shape)" : node.op, DispatchTime.now().uptimeNanoseconds - started)
+                    ONNXProfile.shared.add(ONNXProfile.shared.perNode ? "\(node.op) \(node.label) \(shape)" : node.op, elapsed)
                 }
             }
             do {

@@ -276,7 +276,10 @@ struct GraphModel {
             } catch {
                 throw TFJSError(file: file, node: node.name, message: "\(node.op): \(error)")
             }
-            if OpProfile.shared.enabled { OpProfile.shared.add(OpProfile.shared.perNode ? "\(node.op) \(node.name.split(separator: "/").suffix(2).joined(separator: "/")) \(inputs.first?.shape ?? [])" : node.op, DispatchTime.now().uptimeNanoseconds - started) }
+            if OpProfile.shared.enabled {
+                let elapsed = DispatchTime.now().uptimeNanoseconds - started // before the key is formatted
+                OpProfile.shared.add(OpProfile.shared.perNode ? "\(node.op) \(node.name.split(separator: "/").suffix(2).joined(separator: "/")) \(inputs.first?.shape ?? [])" : node.op, elapsed)
+            }
             for input in inputIndices[index] {
                 remaining[input] -= 1
                 if remaining[input] == 0 { values[input] = nil }

@@ -148,8 +148,10 @@ struct LayersModel {
             let started = OpProfile.shared.enabled ? DispatchTime.now().uptimeNanoseconds : 0
             defer {
                 if OpProfile.shared.enabled {
+                    // The time is taken before the key is formatted, which would count in it.
+                    let elapsed = DispatchTime.now().uptimeNanoseconds - started
                     let name = layer.prepared == nil ? layer.className : "\(layer.className) (fused)"
-                    OpProfile.shared.add(OpProfile.shared.perNode ? "\(name) \(layer.name) \(inputs.first?.shape ?? [])" : name, DispatchTime.now().uptimeNanoseconds - started)
+                    OpProfile.shared.add(OpProfile.shared.perNode ? "\(name) \(layer.name) \(inputs.first?.shape ?? [])" : name, elapsed)
                 }
             }
             do {
