@@ -5,10 +5,16 @@ import PackageDescription
 // and called only after a run-time check of the CPU. They are always optimised, so that debug
 // builds (the tests) run the same code as release builds and no shared helper symbol compiled
 // for Haswell is left for baseline modules to bind to (scripts/check-simd-symbols.sh checks).
+// The AVX-512 kernels likewise for Skylake-SP (AVX-512 F, CD, BW, DQ, VL), called only where
+// the CPU has those; elsewhere the module compiles to nothing. Cross-module optimisation is
+// off for both: it would offer their function bodies to other modules for inlining (into
+// baseline code) and leave the standard-library specialisations they use as shared symbols.
 #if arch(x86_64)
-let simdKernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-O"])]
+let simdKernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-O", "-Xfrontend", "-disable-cmo"])]
+let avx512KernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "skylake-avx512", "-O", "-Xfrontend", "-disable-cmo"])]
 #else
 let simdKernelSettings: [SwiftSetting] = [.unsafeFlags(["-O"])]
+let avx512KernelSettings: [SwiftSetting] = [.unsafeFlags(["-O"])]
 #endif
 
 let package = Package(
@@ -40,7 +46,8 @@ let package = Package(
         .target(name: "StratumModelLogistic", dependencies: ["StratumCore", "StratumImaging"]),
         .target(name: "StratumModelProcess", dependencies: ["StratumCore"]),
         .target(name: "StratumEngineSIMD", swiftSettings: simdKernelSettings),
-        .target(name: "StratumEngine", dependencies: ["StratumEngineSIMD"]),
+        .target(name: "StratumEngineAVX512", dependencies: ["StratumEngineSIMD"], swiftSettings: avx512KernelSettings),
+        .target(name: "StratumEngine", dependencies: ["StratumEngineSIMD", "StratumEngineAVX512"]),
         .target(name: "StratumModelTFJS", dependencies: ["StratumCore", "StratumEngine"]),
         // ONNX's protobuf messages, generated once by scripts/gen-onnx-proto.sh and committed.
         .target(name: "StratumONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),

@@ -32,4 +32,8 @@ if [ $# -eq 0 ]; then
     # The engine's fallback (what CPUs without AVX2/FMA run) against TensorFlow too.
     echo "== engine, TensorFlow.js and ONNX tests again without the SIMD kernels (STRATUM_SIMD=none) =="
     STRATUM_SIMD=none swift test --skip-build --filter "EngineTests|TFJSTests|TFJSMalformedTests|PredictCommandTests|ONNXTests"
+    # On an AVX-512 CPU the runs above took the AVX-512 kernels; this one takes the AVX2 ones,
+    # so that each path is checked against the scalar one (on an AVX2-only CPU it repeats them).
+    echo "== the same tests on the AVX2 kernels (STRATUM_SIMD=avx2) =="
+    STRATUM_SIMD=avx2 swift test --skip-build --filter "EngineTests|TFJSTests|TFJSMalformedTests|PredictCommandTests|ONNXTests"
 fi

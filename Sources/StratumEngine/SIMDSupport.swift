@@ -7,6 +7,11 @@ import Foundation
 /// /proc/cpuinfo; elsewhere the kernels stay off). On arm64 the module is built for the
 /// default target and always usable. `STRATUM_SIMD=none` turns the kernels off, which the
 /// tests use to check both paths against each other.
+///
+/// Where the CPU also has AVX-512 (F, CD, BW, DQ, VL: what `StratumEngineAVX512`'s target,
+/// Skylake-SP, lets the compiler use beyond Haswell's vector set), convolutions take that
+/// module's wider blocks; `STRATUM_SIMD=avx2` keeps them on the AVX2 ones, which the tests
+/// use to check each path against the scalar one.
 public enum SIMDSupport {
     public static let isAvailable: Bool = {
         if ProcessInfo.processInfo.environment["STRATUM_SIMD"] == "none" { return false }
@@ -20,9 +25,21 @@ public enum SIMDSupport {
         #endif
     }()
 
+    /// Whether convolutions take the AVX-512 kernels, decided once.
+    public static let hasAVX512: Bool = {
+        #if arch(x86_64)
+        guard isAvailable, ProcessInfo.processInfo.environment["STRATUM_SIMD"] != "avx2" else { return false }
+        let required: Set<String> = ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+        return required.isSubset(of: CPUFlags.current)
+        #else
+        return false
+        #endif
+    }()
+
     /// What runs convolutions here, for benchmark output.
     public static var description: String {
-        isAvailable ? "SIMD kernels (AVX2/FMA on x86-64)" : "scalar loops and BLAS (SIMD kernels unavailable or disabled)"
+        if hasAVX512 { return "SIMD kernels (AVX-512 for convolutions, AVX2/FMA for the rest, on x86-64)" }
+        return isAvailable ? "SIMD kernels (AVX2/FMA on x86-64)" : "scalar loops and BLAS (SIMD kernels unavailable or disabled)"
     }
 }
 

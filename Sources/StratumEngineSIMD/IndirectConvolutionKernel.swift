@@ -1,25 +1,25 @@
 /// Convolution as an indirect GEMM: the GEMM's rows are output pixels, and instead of copying
 /// each pixel's window into a row of a matrix (im2col), the kernel reads it through pointers.
 extension SIMDKernels {
-    /// Convolution of one image (see `convBiasClamp`) for any channel count, output rows
-    /// [rows.0, rows.1), pixels taken 6 at a time across row ends.
+    /// The pointer tables of an indirect convolution of one image, block after block: for
+    /// output rows [rows.0, rows.1), pixels taken 6 at a time across row ends, `multiply` is
+    /// called with each block's table, its number of taps, the values per tap, its first pixel
+    /// (in the image's output) and how many of its 6 pixels are real.
     ///
-    /// For each block of 6 output pixels a small table holds, per tap and pixel, where the
-    /// tap's `c` input values start, or a zero run when the tap falls outside the image. When
-    /// every pixel of the block has its window inside the image horizontally (and there is no
-    /// horizontal dilation), a tap is a whole filter row: kw·c contiguous values, which is also
-    /// the filter's HWIO layout, so the block runs kh long taps instead of kh·kw short ones.
-    /// The accumulators stay in registers across every tap (bias first, residual and clamp as
-    /// they are stored), so nothing is copied and each output is written once.
-    @inline(__always)
-    static func indirect(input: UnsafePointer<Float>, size: (Int, Int), channels c: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
-                         outChannels n: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
-                         residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
-                         lower: Float, upper: Float, mode: ClampMode, rows: (Int, Int)) {
+    /// A table holds, per tap and pixel ([tap][pixel], 6 pointers per tap), where the tap's
+    /// values start in the input, or a run of zeros when the tap falls outside the image; a
+    /// block of fewer than 6 pixels repeats its last one. When every pixel of the block has
+    /// its window inside the image horizontally (and there is no horizontal dilation), a tap is
+    /// a whole filter row, kw·c contiguous values, which is also the filter's HWIO layout, so
+    /// the block runs kh long taps instead of kh·kw short ones. The kernels (`indirectColumns`
+    /// here, wider ones in StratumEngineAVX512) keep their accumulators in registers across
+    /// every tap, so nothing is copied and each output is written once.
+    public static func indirectConvolution(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, kernel: (Int, Int), strides: (Int, Int),
+                                           dilations: (Int, Int), padding: (Int, Int), outputSize: (Int, Int), rows: (Int, Int),
+                                           multiply: (_ table: UnsafePointer<UnsafePointer<Float>>, _ taps: Int, _ tapLength: Int, _ pixel: Int, _ count: Int) -> Void) {
         let (h, w) = size, (kh, kw) = kernel, (sy, sx) = strides, (dy, dx) = dilations, (top, left) = padding
-        let ow = outputSize.1
+        let ow = outputSize.1, c = channels
         let taps = kh &* kw
-        let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
         // Zeros standing in for taps outside the image (a whole window row at most).
         let zeros = UnsafeMutablePointer<Float>.allocate(capacity: kw &* c)
         zeros.initialize(repeating: 0, count: kw &* c)
@@ -41,32 +41,6 @@ extension SIMDKernels {
             while interiorEnd > interiorStart && (interiorEnd &- 1) &* sx &- left &+ kw > w { interiorEnd &-= 1 }
         }
         let pixelStride = sx &* c
-        /// Every column block of the `count` pixels from `pixel`, through the pointer table.
-        @inline(__always) func multiply(taps blockTaps: Int, seg: Int, pixel: Int, count: Int) {
-                var j = 0
-                while j &+ 16 <= n {
-                    iblock6x16(taps: blockTaps, c: seg, pointers: pointers, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
-                               residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
-                    j &+= 16
-                }
-                while j &+ 8 <= n {
-                    iblock6x8(taps: blockTaps, c: seg, pointers: pointers, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
-                              residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
-                    j &+= 8
-                }
-                if j < n {
-                    for r in 0..<count {
-                        for col in j..<n {
-                            var sum = (bias?[col] ?? 0) + (residual?[(pixel &+ r) &* n &+ col] ?? 0)
-                            for t in 0..<blockTaps {
-                                let a = pointers[t &* 6 &+ r]
-                                for ci in 0..<seg { sum = sum.addingProduct(a[ci], filter[(t &* seg &+ ci) &* n &+ col]) }
-                            }
-                            output[(pixel &+ r) &* n &+ col] = Swift.min(Swift.max(sum, lower), upper)
-                        }
-                    }
-                }
-        }
         while pixel < end {
             let count = least(6, end &- pixel)
             if ox >= interiorStart && ox &+ count <= interiorEnd {
@@ -83,7 +57,7 @@ extension SIMDKernels {
                         for r in 0..<6 { slots[r] = UnsafePointer(zeros) }
                     }
                 }
-                multiply(taps: kh, seg: kw &* c, pixel: pixel, count: count)
+                multiply(UnsafePointer(pointers), kh, kw &* c, pixel, count)
                 ox &+= count
                 if ox == ow { ox = 0; oy &+= 1 }
                 pixel &+= count
@@ -119,8 +93,44 @@ extension SIMDKernels {
                     }
                 }
             }
-            multiply(taps: blockTaps, seg: seg, pixel: pixel, count: count)
+            multiply(UnsafePointer(pointers), blockTaps, seg, pixel, count)
             pixel &+= count
+        }
+    }
+
+
+    /// Output channels [first, outChannels) of the 6-pixel block whose table `indirectConvolution`
+    /// made: 16 columns at a time, then 8, then one by one; bias first, then the residual (laid
+    /// out as the output) and the clamp as the results are stored.
+    public static func indirectColumns(from first: Int, table: UnsafePointer<UnsafePointer<Float>>, taps: Int, tapLength: Int, pixel: Int, count: Int,
+                                       filter: UnsafePointer<Float>, outChannels n: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                                       output: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
+        // The clamp mode is passed on as a value: the blocks are functions of their own, and a
+        // closure per mode here left standard-library specialisations in the object file.
+        let mode: ClampMode = lower == -.infinity && upper == .infinity ? noClamp : upper == .infinity ? lowerOnly : bothBounds
+        do {
+            let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
+            var j = first
+            while j &+ 16 <= n {
+                iblock6x16(taps: taps, c: tapLength, pointers: table, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
+                           residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
+                j &+= 16
+            }
+            while j &+ 8 <= n {
+                iblock6x8(taps: taps, c: tapLength, pointers: table, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
+                          residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
+                j &+= 8
+            }
+            for r in 0..<count where j < n {
+                for col in j..<n {
+                    var sum = (bias?[col] ?? 0) + (residual?[(pixel &+ r) &* n &+ col] ?? 0)
+                    for t in 0..<taps {
+                        let a = table[t &* 6 &+ r]
+                        for ci in 0..<tapLength { sum = sum.addingProduct(a[ci], filter[(t &* tapLength &+ ci) &* n &+ col]) }
+                    }
+                    output[(pixel &+ r) &* n &+ col] = Swift.min(Swift.max(sum, lower), upper)
+                }
+            }
         }
     }
 

@@ -120,7 +120,8 @@ extension BenchCommand {
             ratio to onnxruntime's, measured in the same run. A model ending in .onnx is loaded by the onnx kind: onnxruntime and \
             Stratum then run the very same file. Its reference name is its folder's name for a model.onnx, else the file name \
             without extension. GFLOP/s are also given as a share of this CPU's nominal peak for the kernels in use: cores × clock \
-            (/proc/cpuinfo 'cpu MHz') × 32 FLOP per cycle (two 8-lane FMAs, the AVX2 kernels').
+            (/proc/cpuinfo 'cpu MHz') × 32 FLOP per cycle: two 8-lane FMAs (the AVX2 kernels), or one 16-lane FMA as AMD's \
+            Zen 4 runs AVX-512 (Intel CPUs with two 512-bit FMA units reach twice this).
             """)
 
         @Option(help: "model folder or .onnx file=normalization, repeatable.")
@@ -169,7 +170,7 @@ extension BenchCommand {
                 let peak = Self.nominalPeakGFLOPS()
                 if format == .table {
                     print("engine: \(SIMDSupport.description); BLAS fallback: \(BLAS.backend)")
-                    if let peak { print(String(format: "nominal peak of the AVX2 kernels here: %.0f GFLOP/s (%d cores × %.0f MHz × 32 FLOP/cycle)", peak.gflops, peak.cores, peak.megahertz)) }
+                    if let peak { print(String(format: "nominal peak here: %.0f GFLOP/s (%d cores × %.0f MHz × 32 FLOP/cycle)", peak.gflops, peak.cores, peak.megahertz)) }
                 }
                 var results: [[String: Any]] = []
                 for entry in model {

@@ -1,3 +1,4 @@
+import Foundation
 import StratumEngine
 import Testing
 
@@ -9,6 +10,22 @@ import Testing
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Float(Int64(bitPattern: state >> 11) % 2_000_000) / 1_000_000 - 1
         }
+    }
+
+    /// Convolutions take the AVX-512 kernels exactly where the CPU has AVX-512 F, CD, BW, DQ
+    /// and VL (and STRATUM_SIMD does not say avx2 or none), so that the default test run checks
+    /// that path on such a CPU and the STRATUM_SIMD=avx2 run (scripts/test.sh) the AVX2 one.
+    @Test func avx512KernelsAreChosenWhereTheCPUHasThem() throws {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        let flags = Set(info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+        let setting = ProcessInfo.processInfo.environment["STRATUM_SIMD"]
+        #if arch(x86_64)
+        let expected = SIMDSupport.isAvailable && setting != "avx2" && Set(["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]).isSubset(of: flags)
+        #else
+        let expected = false
+        #endif
+        #expect(SIMDSupport.hasAVX512 == expected)
+        #expect(SIMDSupport.description.contains("AVX-512") == expected)
     }
 
     /// OpenBLAS is what the test machine multiplies with (scripts/install-deps.sh installs it).

@@ -1,0 +1,155 @@
+#if arch(x86_64)
+import StratumEngineSIMD
+
+/// Stratum's AVX-512 kernels: the indirect convolution's column blocks on 16-lane vectors.
+///
+/// This module is compiled for Skylake-SP-class CPUs (AVX-512 F, CD, BW, DQ, VL on top of
+/// AVX2 and FMA; see Package.swift), so nothing here may run before StratumEngine's
+/// `SIMDSupport.hasAVX512` has said yes. As in StratumEngineSIMD, everything is written on raw
+/// pointers and `SIMD16<Float>`, and `scripts/check-simd-symbols.sh` checks that no shared
+/// standard-library specialisation is left in the objects. The pointer tables come from
+/// StratumEngineSIMD's `indirectConvolution`, and the columns these blocks leave (fewer than
+/// 16) go to its 8-column and scalar code.
+///
+/// With 32 vector registers a block of 6 pixels takes 32 output channels (12 accumulators of
+/// 16 lanes): twice the work of the AVX2 block per broadcast and per load of A. On an AMD EPYC
+/// (Zen 4, whose 512-bit FMAs take two 256-bit halves) it measured 1.0–1.4× the AVX2 kernel on
+/// one core on the bench networks' 3×3 and 5×5 layers (more for more output channels); on CPUs
+/// with two 512-bit FMA units the gap should be wider.
+public enum AVX512Kernels {
+    @inline(__always)
+    static func load(_ pointer: UnsafePointer<Float>) -> SIMD16<Float> {
+        UnsafeRawPointer(pointer).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    @inline(__always)
+    static func store(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
+    }
+
+    /// Which bounds a block applies as it stores (0: none, 1: lower, 2: both), a constant per
+    /// compiled loop, as StratumEngineSIMD's `ClampMode`.
+    typealias ClampMode = Int
+
+    @inline(__always)
+    static func clamp(_ value: SIMD16<Float>, _ lo: SIMD16<Float>, _ hi: SIMD16<Float>, _ mode: ClampMode) -> SIMD16<Float> {
+        if mode == 0 { return value }
+        var result = value
+        result.replace(with: lo, where: value .< lo)
+        if mode == 1 { return result }
+        result.replace(with: hi, where: result .> hi)
+        return result
+    }
+
+    @inline(__always)
+    static func least(_ a: Int, _ b: Int) -> Int { a < b ? a : b }
+
+    /// `SIMDKernels.convBiasClamp` (same arguments and results) with 32- and 16-column blocks
+    /// of 16 lanes; the last columns (fewer than 16) on the AVX2 blocks and scalar code.
+    public static func convBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
+                                     outChannels n: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
+                                     residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
+                                     lower: Float, upper: Float, rows: (Int, Int)? = nil) {
+        let mode: ClampMode = lower == -.infinity && upper == .infinity ? 0 : upper == .infinity ? 1 : 2
+        switch mode {
+        case 0: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, mode: 0)
+        case 1: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, mode: 1)
+        default: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, mode: 2)
+        }
+    }
+
+    @inline(__always)
+    static func convolve(_ input: UnsafePointer<Float>, _ size: (Int, Int), _ channels: Int, _ filter: UnsafePointer<Float>, _ kernel: (Int, Int), _ n: Int,
+                         _ strides: (Int, Int), _ dilations: (Int, Int), _ padding: (Int, Int), _ bias: UnsafePointer<Float>?,
+                         _ residual: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>, _ outputSize: (Int, Int), _ lower: Float, _ upper: Float,
+                         _ rows: (Int, Int)?, mode: ClampMode) {
+        let lo = SIMD16<Float>(repeating: lower), hi = SIMD16<Float>(repeating: upper)
+        SIMDKernels.indirectConvolution(input: input, size: size, channels: channels, kernel: kernel, strides: strides, dilations: dilations,
+                                        padding: padding, outputSize: outputSize, rows: rows ?? (0, outputSize.0)) { table, taps, tapLength, pixel, count in
+            var j = 0
+            while j &+ 32 <= n {
+                block6x32(taps: taps, c: tapLength, pointers: table, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
+                          residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
+                j &+= 32
+            }
+            while j &+ 16 <= n {
+                block6x16(taps: taps, c: tapLength, pointers: table, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
+                          residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
+                j &+= 16
+            }
+            if j < n {
+                SIMDKernels.indirectColumns(from: j, table: table, taps: taps, tapLength: tapLength, pixel: pixel, count: count, filter: filter,
+                                            outChannels: n, bias: bias, residual: residual, output: output, lower: lower, upper: upper)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func block6x32(taps: Int, c: Int, pointers: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>, ldb: Int, rows: Int,
+                           bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, ldc: Int,
+                           lo: SIMD16<Float>, hi: SIMD16<Float>, mode: ClampMode) {
+        let bias0 = bias.map { load($0) } ?? SIMD16(), bias1 = bias.map { load($0 + 16) } ?? SIMD16()
+        var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1
+        var c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1
+        if let r = residual {
+            let r1 = r + least(1, rows &- 1) &* ldc, r2 = r + least(2, rows &- 1) &* ldc, r3 = r + least(3, rows &- 1) &* ldc
+            let r4 = r + least(4, rows &- 1) &* ldc, r5 = r + least(5, rows &- 1) &* ldc
+            c00 += load(r); c01 += load(r + 16); c10 += load(r1); c11 += load(r1 + 16); c20 += load(r2); c21 += load(r2 + 16)
+            c30 += load(r3); c31 += load(r3 + 16); c40 += load(r4); c41 += load(r4 + 16); c50 += load(r5); c51 += load(r5 + 16)
+        }
+        var pb = b
+        var pp = pointers
+        for _ in 0..<taps {
+            let a0 = pp[0], a1 = pp[1], a2 = pp[2], a3 = pp[3], a4 = pp[4], a5 = pp[5]
+            for ci in 0..<c {
+                let b0 = load(pb), b1 = load(pb + 16)
+                var s = SIMD16<Float>(repeating: a0[ci]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+                s = SIMD16<Float>(repeating: a1[ci]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+                s = SIMD16<Float>(repeating: a2[ci]); c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+                s = SIMD16<Float>(repeating: a3[ci]); c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+                s = SIMD16<Float>(repeating: a4[ci]); c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+                s = SIMD16<Float>(repeating: a5[ci]); c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+                pb += ldb
+            }
+            pp += 6
+        }
+        store(clamp(c00, lo, hi, mode), out); store(clamp(c01, lo, hi, mode), out + 16)
+        if rows > 1 { store(clamp(c10, lo, hi, mode), out + ldc); store(clamp(c11, lo, hi, mode), out + ldc + 16) }
+        if rows > 2 { store(clamp(c20, lo, hi, mode), out + 2 &* ldc); store(clamp(c21, lo, hi, mode), out + 2 &* ldc + 16) }
+        if rows > 3 { store(clamp(c30, lo, hi, mode), out + 3 &* ldc); store(clamp(c31, lo, hi, mode), out + 3 &* ldc + 16) }
+        if rows > 4 { store(clamp(c40, lo, hi, mode), out + 4 &* ldc); store(clamp(c41, lo, hi, mode), out + 4 &* ldc + 16) }
+        if rows > 5 { store(clamp(c50, lo, hi, mode), out + 5 &* ldc); store(clamp(c51, lo, hi, mode), out + 5 &* ldc + 16) }
+    }
+
+    @inline(__always)
+    static func block6x16(taps: Int, c: Int, pointers: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>, ldb: Int, rows: Int,
+                          bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, ldc: Int,
+                          lo: SIMD16<Float>, hi: SIMD16<Float>, mode: ClampMode) {
+        let bias0 = bias.map { load($0) } ?? SIMD16()
+        var c0 = bias0, c1 = bias0, c2 = bias0, c3 = bias0, c4 = bias0, c5 = bias0
+        if let r = residual {
+            c0 += load(r); c1 += load(r + least(1, rows &- 1) &* ldc); c2 += load(r + least(2, rows &- 1) &* ldc)
+            c3 += load(r + least(3, rows &- 1) &* ldc); c4 += load(r + least(4, rows &- 1) &* ldc); c5 += load(r + least(5, rows &- 1) &* ldc)
+        }
+        var pb = b
+        var pp = pointers
+        for _ in 0..<taps {
+            let a0 = pp[0], a1 = pp[1], a2 = pp[2], a3 = pp[3], a4 = pp[4], a5 = pp[5]
+            for ci in 0..<c {
+                let b0 = load(pb)
+                c0 = c0.addingProduct(SIMD16(repeating: a0[ci]), b0); c1 = c1.addingProduct(SIMD16(repeating: a1[ci]), b0)
+                c2 = c2.addingProduct(SIMD16(repeating: a2[ci]), b0); c3 = c3.addingProduct(SIMD16(repeating: a3[ci]), b0)
+                c4 = c4.addingProduct(SIMD16(repeating: a4[ci]), b0); c5 = c5.addingProduct(SIMD16(repeating: a5[ci]), b0)
+                pb += ldb
+            }
+            pp += 6
+        }
+        store(clamp(c0, lo, hi, mode), out)
+        if rows > 1 { store(clamp(c1, lo, hi, mode), out + ldc) }
+        if rows > 2 { store(clamp(c2, lo, hi, mode), out + 2 &* ldc) }
+        if rows > 3 { store(clamp(c3, lo, hi, mode), out + 3 &* ldc) }
+        if rows > 4 { store(clamp(c4, lo, hi, mode), out + 4 &* ldc) }
+        if rows > 5 { store(clamp(c5, lo, hi, mode), out + 5 &* ldc) }
+    }
+}
+#endif
