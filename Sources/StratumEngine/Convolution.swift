@@ -146,7 +146,7 @@ public enum Convolution {
         }
         withOptionalPointer(bias) { bias in
             IntraOpParallelism.run(IntraOpParallelism.ranges(total: m, alignment: 6, flops: 2 * m * n * k)) { first, end in
-                SIMDKernels.gemmBiasClamp(m: end - first, n: n, k: k, a: a + first * k, lda: k, b: b, bias: bias, residual: residual.map { $0 + first * n },
+                SIMDSupport.gemmBiasClamp(m: end - first, n: n, k: k, a: a + first * k, lda: k, b: b, bias: bias, residual: residual.map { $0 + first * n },
                                           c: c + first * n, lower: fused.lower, upper: fused.upper)
             }
         }

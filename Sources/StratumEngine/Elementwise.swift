@@ -139,7 +139,7 @@ public enum Elementwise {
                     b.data.withUnsafeBufferPointer { y in
                         Convolution.withOptionalPointer(bias) { bias in
                             guard let x = x.baseAddress, let y = y.baseAddress, let z = z.baseAddress else { return }
-                            SIMDKernels.gemmBiasClamp(m: m, n: n, k: k, a: x, lda: k, b: y, bias: bias, c: z, lower: bounds.lower, upper: bounds.upper)
+                            SIMDSupport.gemmBiasClamp(m: m, n: n, k: k, a: x, lda: k, b: y, bias: bias, residual: nil, c: z, lower: bounds.lower, upper: bounds.upper)
                         }
                     }
                 }

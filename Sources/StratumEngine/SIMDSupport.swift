@@ -1,4 +1,8 @@
 import Foundation
+import StratumEngineSIMD
+#if arch(x86_64)
+import StratumEngineAVX512
+#endif
 
 /// Whether this CPU can run the `StratumEngineSIMD` kernels, decided once.
 ///
@@ -38,8 +42,22 @@ public enum SIMDSupport {
 
     /// What runs convolutions here, for benchmark output.
     public static var description: String {
-        if hasAVX512 { return "SIMD kernels (AVX-512 for convolutions, AVX2/FMA for the rest, on x86-64)" }
+        if hasAVX512 { return "SIMD kernels (AVX-512 for convolutions and matrix products, AVX2/FMA for the rest, on x86-64)" }
         return isAvailable ? "SIMD kernels (AVX2/FMA on x86-64)" : "scalar loops and BLAS (SIMD kernels unavailable or disabled)"
+    }
+}
+
+extension SIMDSupport {
+    /// The SIMD GEMM (see `SIMDKernels.gemmBiasClamp`) on the widest kernels this CPU runs.
+    static func gemmBiasClamp(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                              residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
+        #if arch(x86_64)
+        if hasAVX512 {
+            AVX512Kernels.gemmBiasClamp(m: m, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper)
+            return
+        }
+        #endif
+        SIMDKernels.gemmBiasClamp(m: m, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper)
     }
 }
 

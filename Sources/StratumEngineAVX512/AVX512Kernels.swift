@@ -1,7 +1,8 @@
 #if arch(x86_64)
 import StratumEngineSIMD
 
-/// Stratum's AVX-512 kernels: the indirect convolution's column blocks on 16-lane vectors.
+/// Stratum's AVX-512 kernels: the GEMM's and the indirect convolution's column blocks on
+/// 16-lane vectors.
 ///
 /// This module is compiled for Skylake-SP-class CPUs (AVX-512 F, CD, BW, DQ, VL on top of
 /// AVX2 and FMA; see Package.swift), so nothing here may run before StratumEngine's
@@ -43,6 +44,50 @@ public enum AVX512Kernels {
 
     @inline(__always)
     static func least(_ a: Int, _ b: Int) -> Int { a < b ? a : b }
+
+    /// `SIMDKernels.gemmBiasClamp` (same arguments and results) with blocks of 6 rows × 32 and
+    /// 16 columns on 16-lane vectors; the last columns (fewer than 16), and products of one or
+    /// two rows, on the AVX2 code.
+    public static func gemmBiasClamp(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+                                     bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>? = nil, c: UnsafeMutablePointer<Float>,
+                                     lower: Float, upper: Float) {
+        let mode: ClampMode = lower == -.infinity && upper == .infinity ? 0 : upper == .infinity ? 1 : 2
+        switch mode {
+        case 0: gemm(m, n, k, a, lda, b, bias, residual, c, lower, upper, mode: 0)
+        case 1: gemm(m, n, k, a, lda, b, bias, residual, c, lower, upper, mode: 1)
+        default: gemm(m, n, k, a, lda, b, bias, residual, c, lower, upper, mode: 2)
+        }
+    }
+
+    @inline(__always)
+    static func gemm(_ m: Int, _ n: Int, _ k: Int, _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+                     _ residual: UnsafePointer<Float>?, _ c: UnsafeMutablePointer<Float>, _ lower: Float, _ upper: Float, mode: ClampMode) {
+        let lo = SIMD16<Float>(repeating: lower), hi = SIMD16<Float>(repeating: upper)
+        var i = 0
+        while i < m {
+            let rows = least(6, m &- i)
+            let (a, residual, c) = (a + i &* lda, residual.map { $0 + i &* n }, c + i &* n)
+            i &+= rows
+            if rows <= 2 {
+                SIMDKernels.gemmBiasClamp(m: rows, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper)
+                continue
+            }
+            var j = 0
+            while j &+ 32 <= n {
+                gemmBlock6x32(k: k, a: a, lda: lda, rows: rows, b: b + j, ldb: n, bias: bias.map { $0 + j }, residual: residual.map { $0 + j },
+                              c: c + j, ldc: n, lo: lo, hi: hi, mode: mode)
+                j &+= 32
+            }
+            while j &+ 16 <= n {
+                gemmBlock6x16(k: k, a: a, lda: lda, rows: rows, b: b + j, ldb: n, bias: bias.map { $0 + j }, residual: residual.map { $0 + j },
+                              c: c + j, ldc: n, lo: lo, hi: hi, mode: mode)
+                j &+= 16
+            }
+            if j < n {
+                SIMDKernels.gemmColumns(from: j, rows: rows, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper)
+            }
+        }
+    }
 
     /// `SIMDKernels.convBiasClamp` (same arguments and results) with 32- and 16-column blocks
     /// of 16 lanes; the last columns (fewer than 16) on the AVX2 blocks and scalar code.
@@ -151,5 +196,65 @@ public enum AVX512Kernels {
         if rows > 4 { store(clamp(c4, lo, hi, mode), out + 4 &* ldc) }
         if rows > 5 { store(clamp(c5, lo, hi, mode), out + 5 &* ldc) }
     }
+    @inline(__always)
+    static func gemmBlock6x32(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
+                          residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD16<Float>, hi: SIMD16<Float>, mode: ClampMode) {
+        let bias0 = bias.map { load($0) } ?? SIMD16(), bias1 = bias.map { load($0 + 16) } ?? SIMD16()
+        var c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1
+        var c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1
+        if let r = residual {
+            let r1 = r + least(1, rows &- 1) &* ldc, r2 = r + least(2, rows &- 1) &* ldc, r3 = r + least(3, rows &- 1) &* ldc
+            let r4 = r + least(4, rows &- 1) &* ldc, r5 = r + least(5, rows &- 1) &* ldc
+            c00 += load(r); c01 += load(r + 16); c10 += load(r1); c11 += load(r1 + 16); c20 += load(r2); c21 += load(r2 + 16)
+            c30 += load(r3); c31 += load(r3 + 16); c40 += load(r4); c41 += load(r4 + 16); c50 += load(r5); c51 += load(r5 + 16)
+        }
+        let a0 = a, a1 = a + least(1, rows &- 1) &* lda, a2 = a + least(2, rows &- 1) &* lda
+        let a3 = a + least(3, rows &- 1) &* lda, a4 = a + least(4, rows &- 1) &* lda, a5 = a + least(5, rows &- 1) &* lda
+        var pb = b
+        for p in 0..<k {
+            let b0 = load(pb), b1 = load(pb + 16)
+            var s = SIMD16<Float>(repeating: a0[p]); c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
+            s = SIMD16<Float>(repeating: a1[p]); c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
+            s = SIMD16<Float>(repeating: a2[p]); c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
+            s = SIMD16<Float>(repeating: a3[p]); c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
+            s = SIMD16<Float>(repeating: a4[p]); c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
+            s = SIMD16<Float>(repeating: a5[p]); c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
+            pb += ldb
+        }
+        store(clamp(c00, lo, hi, mode), c); store(clamp(c01, lo, hi, mode), c + 16)
+        if rows > 1 { store(clamp(c10, lo, hi, mode), c + ldc); store(clamp(c11, lo, hi, mode), c + ldc + 16) }
+        if rows > 2 { store(clamp(c20, lo, hi, mode), c + 2 * ldc); store(clamp(c21, lo, hi, mode), c + 2 * ldc + 16) }
+        if rows > 3 { store(clamp(c30, lo, hi, mode), c + 3 * ldc); store(clamp(c31, lo, hi, mode), c + 3 * ldc + 16) }
+        if rows > 4 { store(clamp(c40, lo, hi, mode), c + 4 * ldc); store(clamp(c41, lo, hi, mode), c + 4 * ldc + 16) }
+        if rows > 5 { store(clamp(c50, lo, hi, mode), c + 5 * ldc); store(clamp(c51, lo, hi, mode), c + 5 * ldc + 16) }
+    }
+
+    @inline(__always)
+    static func gemmBlock6x16(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
+                         residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD16<Float>, hi: SIMD16<Float>, mode: ClampMode) {
+        let bias0 = bias.map { load($0) } ?? SIMD16()
+        var c0 = bias0, c1 = bias0, c2 = bias0, c3 = bias0, c4 = bias0, c5 = bias0
+        if let r = residual {
+            c0 += load(r); c1 += load(r + least(1, rows &- 1) &* ldc); c2 += load(r + least(2, rows &- 1) &* ldc)
+            c3 += load(r + least(3, rows &- 1) &* ldc); c4 += load(r + least(4, rows &- 1) &* ldc); c5 += load(r + least(5, rows &- 1) &* ldc)
+        }
+        let a0 = a, a1 = a + least(1, rows &- 1) &* lda, a2 = a + least(2, rows &- 1) &* lda
+        let a3 = a + least(3, rows &- 1) &* lda, a4 = a + least(4, rows &- 1) &* lda, a5 = a + least(5, rows &- 1) &* lda
+        var pb = b
+        for p in 0..<k {
+            let b0 = load(pb)
+            c0 = c0.addingProduct(SIMD16(repeating: a0[p]), b0); c1 = c1.addingProduct(SIMD16(repeating: a1[p]), b0)
+            c2 = c2.addingProduct(SIMD16(repeating: a2[p]), b0); c3 = c3.addingProduct(SIMD16(repeating: a3[p]), b0)
+            c4 = c4.addingProduct(SIMD16(repeating: a4[p]), b0); c5 = c5.addingProduct(SIMD16(repeating: a5[p]), b0)
+            pb += ldb
+        }
+        store(clamp(c0, lo, hi, mode), c)
+        if rows > 1 { store(clamp(c1, lo, hi, mode), c + ldc) }
+        if rows > 2 { store(clamp(c2, lo, hi, mode), c + 2 &* ldc) }
+        if rows > 3 { store(clamp(c3, lo, hi, mode), c + 3 &* ldc) }
+        if rows > 4 { store(clamp(c4, lo, hi, mode), c + 4 &* ldc) }
+        if rows > 5 { store(clamp(c5, lo, hi, mode), c + 5 &* ldc) }
+    }
+
 }
 #endif

@@ -46,6 +46,33 @@ extension SIMDKernels {
         }
     }
 
+    /// Columns [first, n) of one block of 3 to 6 rows of `gemmBiasClamp`'s product (A, the
+    /// residual and C given from the block's first row): 16 at a time, then 8, then one by one.
+    /// For wider kernels (StratumEngineAVX512) that leave the last columns.
+    public static func gemmColumns(from first: Int, rows: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+                                   bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
+        // The clamp mode as a value (the blocks are functions of their own; a closure per mode
+        // here would leave standard-library specialisations in the object file).
+        let mode: ClampMode = lower == -.infinity && upper == .infinity ? noClamp : upper == .infinity ? lowerOnly : bothBounds
+        let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
+        var j = first
+        while j &+ 16 <= n {
+            block6x16(k: k, a: a, lda: lda, rows: rows, b: b + j, ldb: n, bias: bias.map { $0 + j }, residual: residual.map { $0 + j }, c: c + j, ldc: n,
+                      lo: lo, hi: hi, mode: mode)
+            j &+= 16
+        }
+        if j &+ 8 <= n {
+            block6x8(k: k, a: a, lda: lda, rows: rows, b: b + j, ldb: n, bias: bias.map { $0 + j }, residual: residual.map { $0 + j }, c: c + j, ldc: n,
+                     lo: lo, hi: hi, mode: mode)
+            j &+= 8
+        }
+        if j < n {
+            for r in 0..<rows {
+                scalarTail(from: j, n: n, k: k, a: a + r &* lda, b: b, bias: bias, residual: residual.map { $0 + r &* n }, c: c + r &* n, lower: lower, upper: upper)
+            }
+        }
+    }
+
     @inline(__always)
     static func block6x16(k: Int, a: UnsafePointer<Float>, lda: Int, rows: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?,
                           residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, ldc: Int, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {

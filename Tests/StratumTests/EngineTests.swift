@@ -73,6 +73,7 @@ import Testing
         ConvolutionCase(input: [1, 7, 5, 3], filter: [1, 1, 3, 20], activation: .relu6),
         ConvolutionCase(input: [2, 4, 4, 13], filter: [1, 1, 13, 24], bias: false),
         ConvolutionCase(input: [1, 3, 3, 40], filter: [1, 1, 40, 8], activation: .relu),
+        ConvolutionCase(input: [1, 5, 5, 16], filter: [1, 1, 16, 96], activation: .relu6, residual: [1, 5, 5, 96]), // 32 + 32 + 32 with AVX-512
         // One or two rows (a squeeze-excite 1×1 on a 1×1 map): the one-row kernel, columns 32 + 32 + 8, 32 + 5.
         ConvolutionCase(input: [1, 1, 1, 64], filter: [1, 1, 64, 72], activation: .relu6),
         ConvolutionCase(input: [1, 1, 2, 16], filter: [1, 1, 16, 37], residual: [1, 1, 2, 37]),
@@ -153,7 +154,7 @@ import Testing
     /// Matrix products on the SIMD GEMM (bias and activation fused; one or two rows on the
     /// one-row kernel) agree with BLAS followed by bias and activation.
     @Test(.enabled(if: SIMDSupport.isAvailable, "the CPU runs the SIMD kernels"), arguments: [
-        (1, 512, 288, Activation.hardSwish), (1, 2, 512, .relu), (2, 72, 33, .relu6), (7, 40, 16, .none), (1, 5, 3, .relu), (3, 100, 1, .none),
+        (1, 512, 288, Activation.hardSwish), (1, 2, 512, .relu), (2, 72, 33, .relu6), (7, 40, 16, .none), (1, 5, 3, .relu), (3, 100, 1, .none), (12, 100, 20, .relu6),
     ])
     func simdMatMulMatchesBLAS(_ m: Int, _ n: Int, _ k: Int, _ activation: Activation) throws {
         let a = Tensor(shape: [m, k], data: Self.values(m * k, seed: 51)), b = Tensor(shape: [k, n], data: Self.values(k * n, seed: 52))
