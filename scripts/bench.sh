@@ -32,9 +32,19 @@ for round in $(seq 1 "$rounds"); do
     "$venv/bin/python" scripts/bench_onnxruntime.py --out "$work/ort-$round.json" --images "$images"
     echo "-- round $round of $rounds: Stratum --"
     "$bin/stratum" bench tfjs --count "$images" --reference "$work/ort-$round.json" --format json > "$work/stratum-$round.json"
+    if grep -qw avx512f /proc/cpuinfo; then
+        # The same CPU on the AVX2 kernels alone, against the same onnxruntime figures.
+        echo "-- round $round of $rounds: Stratum, AVX2 kernels (STRATUM_SIMD=avx2) --"
+        STRATUM_SIMD=avx2 "$bin/stratum" bench tfjs --count "$images" --reference "$work/ort-$round.json" --format json > "$work/avx2-$round.json"
+    fi
 done
 echo
 python3 scripts/bench_summary.py "$work"/stratum-*.json
+if ls "$work"/avx2-*.json >/dev/null 2>&1; then
+    echo
+    echo "-- the same rounds with Stratum on its AVX2 kernels only --"
+    python3 scripts/bench_summary.py "$work"/avx2-*.json
+fi
 echo
 echo "== plugin protocol overhead: the same model in-process and through the process kind =="
 "$bin/stratum" bench plugin-overhead --model Experiments/models/automl-mobilenet --count 128

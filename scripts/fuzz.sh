@@ -114,7 +114,8 @@ module_dependencies() {
     case "$1" in
         StratumImaging) echo StratumCore ;;
         StratumData) echo StratumCore StratumImaging ;;
-        StratumEngine) echo StratumEngineSIMD ;;
+        StratumEngineAVX512) echo StratumEngineSIMD ;;
+        StratumEngine) echo StratumEngineSIMD StratumEngineAVX512 ;;
         StratumModelTFJS) echo StratumCore StratumEngine ;;
         StratumModelProcess) echo StratumCore ;;
         StratumONNXProto) echo SwiftProtobuf ;;
@@ -140,8 +141,13 @@ need_module() {
                 local simd="-swift-version 6"
                 [ "$(uname -m)" = x86_64 ] && simd="$simd -target-cpu haswell"
                 build_module StratumEngineSIMD "$simd" Sources/StratumEngineSIMD/*.swift ;;
-            StratumEngine)
+            StratumEngineAVX512)
                 need_module StratumEngineSIMD
+                local avx512="-swift-version 6"
+                [ "$(uname -m)" = x86_64 ] && avx512="$avx512 -target-cpu skylake-avx512"
+                build_module StratumEngineAVX512 "$avx512" Sources/StratumEngineAVX512/*.swift ;;
+            StratumEngine)
+                need_module StratumEngineSIMD StratumEngineAVX512
                 build_module StratumEngine "-swift-version 6" Sources/StratumEngine/*.swift ;;
             StratumModelTFJS)
                 need_module StratumCore StratumEngine
@@ -187,8 +193,8 @@ need_module() {
 target_modules() {
     case "$1" in
         png|jpeg) echo "StratumCore StratumImaging" ;;
-        tfjs|tfjs-run) echo "StratumCore StratumEngineSIMD StratumEngine StratumModelTFJS" ;;
-        onnx) echo "StratumCore StratumEngineSIMD StratumEngine SwiftProtobuf StratumONNXProto StratumModelONNX" ;;
+        tfjs|tfjs-run) echo "StratumCore StratumEngineSIMD StratumEngineAVX512 StratumEngine StratumModelTFJS" ;;
+        onnx) echo "StratumCore StratumEngineSIMD StratumEngineAVX512 StratumEngine SwiftProtobuf StratumONNXProto StratumModelONNX" ;;
         manifest-csv|manifest-jsonl|slice-expression) echo "StratumCore StratumImaging StratumData" ;;
         experiment-yaml) echo "StratumCore StratumImaging StratumData Yams StratumRunner" ;;
         plugin-request|plugin-response) echo "StratumCore StratumModelProcess" ;;
