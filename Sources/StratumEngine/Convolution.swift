@@ -1,7 +1,4 @@
 import StratumEngineSIMD
-#if arch(x86_64)
-import StratumEngineAVX512
-#endif
 
 /// Convolutions on NHWC tensors.
 ///
@@ -57,21 +54,12 @@ public enum Convolution {
                             withOptionalPointer(residual?.data) { r in
                                 let (x, f, y) = (x.baseAddress!, f.baseAddress!, y.baseAddress!)
                                 let parts = IntraOpParallelism.ranges(total: oh, alignment: 1, flops: 2 * oh * ow * patch * oc)
-                                let avx512 = SIMDSupport.hasAVX512
                                 for image in 0..<n {
                                     IntraOpParallelism.run(parts) { first, end in
-                                        let (x, r, y) = (x + image * h * w * c, r.map { $0 + image * oh * ow * oc }, y + image * oh * ow * oc)
-                                        #if arch(x86_64)
-                                        if avx512 {
-                                            AVX512Kernels.convBiasClamp(input: x, size: (h, w), channels: c, filter: f, kernel: (kh, kw), outChannels: oc,
-                                                                        strides: strides, dilations: dilations, padding: (top, left), bias: b, residual: r,
-                                                                        output: y, outputSize: (oh, ow), lower: fused.lower, upper: fused.upper, rows: (first, end))
-                                            return
-                                        }
-                                        #endif
-                                        SIMDKernels.convBiasClamp(input: x, size: (h, w), channels: c, filter: f, kernel: (kh, kw), outChannels: oc,
-                                                                  strides: strides, dilations: dilations, padding: (top, left), bias: b, residual: r,
-                                                                  output: y, outputSize: (oh, ow), lower: fused.lower, upper: fused.upper, rows: (first, end))
+                                        SIMDSupport.convBiasClamp(input: x + image * h * w * c, size: (h, w), channels: c, filter: f, kernel: (kh, kw),
+                                                                  outChannels: oc, strides: strides, dilations: dilations, padding: (top, left), bias: b,
+                                                                  residual: r.map { $0 + image * oh * ow * oc }, output: y + image * oh * ow * oc,
+                                                                  outputSize: (oh, ow), lower: fused.lower, upper: fused.upper, rows: (first, end))
                                     }
                                 }
                             }

@@ -48,6 +48,24 @@ public enum SIMDSupport {
 }
 
 extension SIMDSupport {
+    /// The SIMD convolution (see `SIMDKernels.convBiasClamp`) on the widest kernels this CPU runs.
+    static func convBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
+                              outChannels: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
+                              residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
+                              lower: Float, upper: Float, rows: (Int, Int)) {
+        #if arch(x86_64)
+        if hasAVX512 {
+            AVX512Kernels.convBiasClamp(input: input, size: size, channels: channels, filter: filter, kernel: kernel, outChannels: outChannels,
+                                        strides: strides, dilations: dilations, padding: padding, bias: bias, residual: residual, output: output,
+                                        outputSize: outputSize, lower: lower, upper: upper, rows: rows)
+            return
+        }
+        #endif
+        SIMDKernels.convBiasClamp(input: input, size: size, channels: channels, filter: filter, kernel: kernel, outChannels: outChannels,
+                                  strides: strides, dilations: dilations, padding: padding, bias: bias, residual: residual, output: output,
+                                  outputSize: outputSize, lower: lower, upper: upper, rows: rows)
+    }
+
     /// The SIMD GEMM (see `SIMDKernels.gemmBiasClamp`) on the widest kernels this CPU runs.
     static func gemmBiasClamp(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                               residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
