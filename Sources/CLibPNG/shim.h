@@ -1,9 +1,94 @@
 #ifndef STRATUM_CLIBPNG_SHIM_H
 #define STRATUM_CLIBPNG_SHIM_H
 #include <png.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
 
 /// PNG_IMAGE_SIZE is a macro; Swift cannot import it.
 static inline size_t stratum_png_image_size(const png_image *image) {
     return PNG_IMAGE_SIZE(*image);
+}
+
+/// PNG_IMAGE_PNG_SIZE_MAX, the most bytes the simplified writer can produce for `image`.
+static inline size_t stratum_png_image_png_size_max(const png_image *image) {
+    return PNG_IMAGE_PNG_SIZE_MAX(*image);
+}
+
+/// Where `stratum_png_encode_rgb` collects the file, and the message of a libpng error.
+typedef struct {
+    unsigned char *bytes;
+    size_t count;
+    size_t capacity;
+    char message[192];
+} stratum_png_output;
+
+static void stratum_png_output_append(png_structp png, png_bytep data, size_t length) {
+    stratum_png_output *output = (stratum_png_output *)png_get_io_ptr(png);
+    if (length > ((size_t)-1) / 2 - output->count) png_error(png, "PNG larger than memory");
+    if (output->count + length > output->capacity) {
+        size_t capacity = output->capacity ? output->capacity : 65536;
+        while (capacity < output->count + length) capacity *= 2;
+        unsigned char *grown = (unsigned char *)realloc(output->bytes, capacity);
+        if (grown == NULL) png_error(png, "out of memory");
+        output->bytes = grown;
+        output->capacity = capacity;
+    }
+    memcpy(output->bytes + output->count, data, length);
+    output->count += length;
+}
+
+static void stratum_png_output_flush(png_structp png) { (void)png; }
+
+static void stratum_png_failed(png_structp png, png_const_charp message) {
+    stratum_png_output *output = (stratum_png_output *)png_get_error_ptr(png);
+    strncpy(output->message, message ? message : "libpng error", sizeof output->message - 1);
+    output->message[sizeof output->message - 1] = 0;
+    png_longjmp(png, 1);
+}
+
+static void stratum_png_warned(png_structp png, png_const_charp message) { (void)png; (void)message; }
+
+/// Encodes `height` rows of 8-bit RGB (`stride` bytes apart) as a PNG with zlib level `level`
+/// (0…9) and row filter `filter` (a PNG_FILTER_* mask). The simplified write API offers neither
+/// knob, and compresses twice when asked for the size first. libpng reports errors by longjmp,
+/// which must not cross Swift frames, so the whole write lives here in C. Returns 1 and fills
+/// `output->bytes`/`count` (free with `free`), or 0 with `output->message` set.
+static inline int stratum_png_encode_rgb(const unsigned char *pixels, png_uint_32 width, png_uint_32 height,
+                                         size_t stride, int level, int filter, stratum_png_output *output) {
+    output->bytes = NULL;
+    output->count = 0;
+    output->capacity = 0;
+    output->message[0] = 0;
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, output, stratum_png_failed, stratum_png_warned);
+    if (png == NULL) {
+        strcpy(output->message, "cannot create a libpng writer");
+        return 0;
+    }
+    png_infop info = png_create_info_struct(png);
+    if (info == NULL) {
+        png_destroy_write_struct(&png, NULL);
+        strcpy(output->message, "cannot create a libpng writer");
+        return 0;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(output->bytes);
+        output->bytes = NULL;
+        output->count = 0;
+        return 0;
+    }
+    png_set_write_fn(png, output, stratum_png_output_append, stratum_png_output_flush);
+    png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_compression_level(png, level);
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, filter);
+    png_write_info(png, info);
+    for (png_uint_32 row = 0; row < height; row++) {
+        png_write_row(png, (png_const_bytep)(pixels + (size_t)row * stride));
+    }
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    return 1;
 }
 #endif

@@ -62,20 +62,30 @@ public enum PNGCodec {
         return (RGBAPixels(width: width, height: height, pixels: pixels), exif)
     }
 
+    /// How hard `encode` works at making the file small.
+    public enum Compression: Sendable {
+        /// zlib level 6 and libpng's per-row choice among all five filters, through the
+        /// simplified API (which also writes an `sRGB` chunk): the smallest files, for datasets.
+        case small
+        /// zlib level 1 and the Sub filter on every row: for figures drawn on every run. On the
+        /// galleries of a 2,000-image run, files were 1.11× larger (860 KB against 775 KB) and
+        /// `stratum report` took 0.75 s instead of 1.4 s (Zen 4, 2 cores).
+        case fast
+    }
+
     /// Encodes an RGB image as PNG bytes.
-    public static func encode(_ rgb: RGBImage) throws -> [UInt8] {
+    public static func encode(_ rgb: RGBImage, compression: Compression = .small) throws -> [UInt8] {
+        if compression == .fast { return try encodeFast(rgb) }
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         image.width = UInt32(rgb.width)
         image.height = UInt32(rgb.height)
         image.format = UInt32(PNG_FORMAT_RGB)
         defer { png_image_free(&image) }
-        var size = 0
-        // First call computes the size.
-        let sized = rgb.pixels.withUnsafeBytes { raw in
-            png_image_write_to_memory(&image, nil, &size, 0, raw.baseAddress, 0, nil)
-        }
-        guard sized != 0, size > 0 else { throw ImageError(source: "PNG encoder", reason: .encodeFailed(message(of: image))) }
+        // A buffer of the largest size the file can have (PNG_IMAGE_PNG_SIZE_MAX: every row
+        // stored uncompressed, plus headers), so libpng compresses once; asked for the size
+        // first, it compresses the whole image twice.
+        var size = stratum_png_image_png_size_max(&image)
         var output = [UInt8](repeating: 0, count: size)
         let written = rgb.pixels.withUnsafeBytes { raw in
             output.withUnsafeMutableBytes { out in
@@ -83,7 +93,21 @@ public enum PNGCodec {
             }
         }
         guard written != 0 else { throw ImageError(source: "PNG encoder", reason: .encodeFailed(message(of: image))) }
-        return Array(output.prefix(size))
+        output.removeSubrange(size...)
+        return output
+    }
+
+    private static func encodeFast(_ rgb: RGBImage) throws -> [UInt8] {
+        var output = stratum_png_output()
+        let written = rgb.pixels.withUnsafeBufferPointer { pixels in
+            stratum_png_encode_rgb(pixels.baseAddress, UInt32(rgb.width), UInt32(rgb.height), rgb.width * 3, 1, Int32(PNG_FILTER_SUB), &output)
+        }
+        defer { free(output.bytes) }
+        guard written != 0, let bytes = output.bytes else {
+            let reason = withUnsafeBytes(of: &output.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            throw ImageError(source: "PNG encoder", reason: .encodeFailed(reason))
+        }
+        return Array(UnsafeBufferPointer(start: bytes, count: output.count))
     }
 
     /// Chunk types that make libpng's simplified reader convert pixel values.

@@ -105,7 +105,7 @@ extension Gallery {
             ("Stratum:thumbnails", String(thumbnailCount)),
             ("Stratum:captions", captions),
             ("Software", "stratum"),
-        ], into: try PNGCodec.encode(canvas))
+        ], into: try PNGCodec.encode(canvas, compression: .fast))
         do {
             try Data(png).write(to: url, options: .atomic)
         } catch {

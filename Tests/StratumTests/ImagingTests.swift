@@ -6,12 +6,14 @@ import Testing
 @Suite struct ImagingTests {
     static let images = TestSupport.fixtures.appendingPathComponent("images")
 
-    @Test func pngRoundTripIsLossless() throws {
-        var pixels = [UInt8](repeating: 0, count: 7 * 5 * 3)
-        for i in pixels.indices { pixels[i] = UInt8((i * 37) % 256) }
-        let image = RGBImage(width: 7, height: 5, pixels: pixels)
-        let decoded = try PNGCodec.decode(try PNGCodec.encode(image), source: "memory")
-        #expect(decoded == image)
+    @Test(arguments: [(7, 5, PNGCodec.Compression.small), (7, 5, .fast), (1, 1, .fast), (300, 211, .small), (300, 211, .fast)])
+    func pngRoundTripIsLossless(_ width: Int, _ height: Int, _ compression: PNGCodec.Compression) throws {
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for i in pixels.indices { pixels[i] = UInt8((i * 37 + i / 1000) % 256) }
+        let image = RGBImage(width: width, height: height, pixels: pixels)
+        let png = try PNGCodec.encode(image, compression: compression)
+        #expect(png.starts(with: PNGCodec.signature))
+        #expect(try PNGCodec.decode(png, source: "memory") == image)
     }
 
     @Test func grayscalePNGIsExpandedToRGB() throws {
@@ -64,6 +66,37 @@ import Testing
         let image = RGBImage(width: 2, height: 1, pixels: [0, 0, 0, 200, 200, 200])
         let values = image.resizedFloats(width: 4, height: 1)
         #expect(stride(from: 0, to: 12, by: 3).map { values[$0] } == [0, 50, 150, 200])
+    }
+
+    /// The row-caching resize against each output value computed from its four neighbours, bit
+    /// for bit: shrinking, enlarging, one axis only, to and from one pixel, same size.
+    @Test(arguments: [(96, 96, 64, 64), (96, 96, 24, 24), (96, 96, 96, 96), (7, 5, 19, 3), (1, 1, 4, 4), (13, 9, 1, 1), (40, 30, 40, 11), (3, 17, 8, 17)])
+    func resizeMatchesFourNeighbourInterpolation(_ width: Int, _ height: Int, _ newWidth: Int, _ newHeight: Int) {
+        var state: UInt32 = 12345
+        let pixels = (0..<(width * height * 3)).map { _ -> UInt8 in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return UInt8(truncatingIfNeeded: state >> 24)
+        }
+        let image = RGBImage(width: width, height: height, pixels: pixels)
+        func tap(_ i: Int, _ source: Int, _ target: Int) -> (Int, Int, Float) {
+            let position = max(0, (Float(i) + 0.5) * (Float(source) / Float(target)) - 0.5)
+            let low = min(Int(position), source - 1)
+            return (low, min(low + 1, source - 1), position - Float(low))
+        }
+        var expected = [Float]()
+        for y in 0..<newHeight {
+            let (y0, y1, wy) = tap(y, height, newHeight)
+            for x in 0..<newWidth {
+                let (x0, x1, wx) = tap(x, width, newWidth)
+                for c in 0..<3 {
+                    func at(_ x: Int, _ y: Int) -> Float { Float(pixels[(y * width + x) * 3 + c]) }
+                    let top = at(x0, y0) * (1 - wx) + at(x1, y0) * wx
+                    let bottom = at(x0, y1) * (1 - wx) + at(x1, y1) * wx
+                    expected.append(top * (1 - wy) + bottom * wy)
+                }
+            }
+        }
+        #expect(image.resizedFloats(width: newWidth, height: newHeight) == expected)
     }
 
     @Test func resizeOfAConstantImageIsConstant() {
