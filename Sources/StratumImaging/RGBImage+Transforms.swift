@@ -104,7 +104,7 @@ public enum Preprocessor {
     /// Crop (if asked), resize bilinearly, convert to gray (if 1 channel, ITU-R BT.601 luma
     /// 0.299 R + 0.587 G + 0.114 B) and normalise. Returns `height * width * channels` floats, HWC.
     public static func prepare(_ image: RGBImage, for spec: InputSpec) -> [Float] {
-        let rgb: [Float]
+        var rgb: [Float]
         if let shorter = spec.resizeShorter {
             let (width, height) = shorterSideSize(width: image.width, height: image.height, shorter: shorter)
             rgb = image.resized(width: width, height: height)
@@ -126,10 +126,11 @@ public enum Preprocessor {
                 (0.299 * rgb[i] + 0.587 * rgb[i + 1] + 0.114 * rgb[i + 2]) * scale + offset
             }
         } else {
-            values = rgb
-            values.withUnsafeMutableBufferPointer { values in
+            // In place: `rgb` is not used again, and its buffer is not shared.
+            rgb.withUnsafeMutableBufferPointer { values in
                 for i in 0..<values.count { values[i] = values[i] * scale + offset }
             }
+            values = rgb
         }
         if spec.mean != nil || spec.std != nil {
             let channels = spec.channels
