@@ -147,7 +147,10 @@ final class ResampleKernel {
     /// Each slice position's index in the resampling order (`local`).
     let local: [Int32]
 
-    /// The binary kernel's arrays, in score order (nil for more than two labels or no probabilities).
+    /// The binary kernel's arrays, in score order (nil for more than two labels or no probabilities):
+    /// 21 bytes an entry. Built straight from the outcomes, without `Entry` values first: with
+    /// two slices of a 200,000-sample run in flight, that intermediate array (and two more
+    /// per-entry arrays the flags already hold) was ~11 MB of the metrics stage's peak.
     final class BinaryLayout {
         let positions: [Int32]
         /// bit 0: correct; bit 1: a positive for the AUC; bit 2: starts a run of equal scores.
@@ -155,29 +158,39 @@ final class ResampleKernel {
         let logLoss: [Float]
         let brier: [Float]
         let confidence: [Float]
-        /// 1 where correct, else 0.
-        let correct: [Float]
-        /// 1 where correct and positive (a true positive), else 0.
-        let truePositive: [Float]
         /// Maximal runs of entries in one calibration bin.
         let binRuns: [(start: Int, end: Int, bin: Int)]
         /// Scratch: each entry's weight in the current resample.
         var gathered: [Float]
 
-        init(_ entries: [Entry]) {
-            positions = entries.map(\.position)
-            flags = entries.map(\.flags)
-            logLoss = entries.map(\.logLoss)
-            brier = entries.map(\.brier)
-            confidence = entries.map(\.confidence)
-            correct = entries.map { Float($0.flags & 1) }
-            truePositive = entries.map { $0.flags & 3 == 3 ? 1 : 0 }
+        /// Entry e is slice position `order[e]`; `starts[e]` when its score differs from the one before.
+        init(_ outcomes: VariantOutcomes, slice: EvaluationSlice, local: [Int32], order: [Int32], starts: [Bool]) {
+            let n = order.count
+            var positions = [Int32](), flags = [UInt8](), logLoss = [Float](), brier = [Float](), confidence = [Float]()
+            positions.reserveCapacity(n); flags.reserveCapacity(n); logLoss.reserveCapacity(n); brier.reserveCapacity(n); confidence.reserveCapacity(n)
             var runs: [(start: Int, end: Int, bin: Int)] = []
-            for (e, entry) in entries.enumerated() {
-                if let last = runs.last, last.bin == Int(entry.bin) { runs[runs.count - 1].end = e + 1 } else { runs.append((e, e + 1, Int(entry.bin))) }
+            for e in 0..<n {
+                let position = Int(order[e])
+                let i = Int(slice.members[position])
+                let t = Int(outcomes.truth[i]), p = Int(outcomes.predicted[i])
+                var f: UInt8 = t == p ? 1 : 0
+                if t == 1 { f |= 2 }
+                if starts[e] { f |= 4 }
+                positions.append(local[position])
+                flags.append(f)
+                logLoss.append(Float(outcomes.logLoss[i]))
+                brier.append(Float(outcomes.brier[i]))
+                confidence.append(Float(outcomes.confidence[i]))
+                let bin = MetricSuite.calibrationBin(outcomes.confidence[i])
+                if let last = runs.last, last.bin == bin { runs[runs.count - 1].end = e + 1 } else { runs.append((e, e + 1, bin)) }
             }
+            self.positions = positions
+            self.flags = flags
+            self.logLoss = logLoss
+            self.brier = brier
+            self.confidence = confidence
             binRuns = runs
-            gathered = [Float](repeating: 0, count: entries.count)
+            gathered = [Float](repeating: 0, count: n)
         }
     }
     let binaryLayout: BinaryLayout?
@@ -190,21 +203,20 @@ final class ResampleKernel {
         let scores = MetricSuite.ScoreOrder(outcomes, slice: slice)
         binary = outcomes.hasProbabilities && k == 2
         order = binary || !outcomes.hasProbabilities ? nil : scores
-        let sequence: [Int32] = binary ? scores.order[0] : Array(0..<Int32(slice.members.count))
-        let starts: [Bool] = binary ? scores.startsGroup[0] : sequence.map { _ in false }
-        let entries = zip(sequence, starts).map { position, start in
-            let i = Int(slice.members[Int(position)])
+        if binary {
+            binaryLayout = BinaryLayout(outcomes, slice: slice, local: local, order: scores.order[0], starts: scores.startsGroup[0])
+            entries = []
+            return
+        }
+        binaryLayout = nil
+        let probabilities = outcomes.hasProbabilities
+        entries = (0..<slice.members.count).map { position in
+            let i = Int(slice.members[position])
             let t = Int(outcomes.truth[i]), p = Int(outcomes.predicted[i])
-            var flags: UInt8 = t == p ? 1 : 0
-            if t == 1 { flags |= 2 }
-            if start { flags |= 4 }
-            let probabilities = outcomes.hasProbabilities
-            return Entry(position: local[Int(position)], code: UInt16(t * k + p), bin: UInt8(probabilities ? MetricSuite.calibrationBin(outcomes.confidence[i]) : 0), flags: flags,
+            return Entry(position: local[position], code: UInt16(t * k + p), bin: UInt8(probabilities ? MetricSuite.calibrationBin(outcomes.confidence[i]) : 0), flags: t == p ? 1 : 0,
                          logLoss: probabilities ? Float(outcomes.logLoss[i]) : 0, brier: probabilities ? Float(outcomes.brier[i]) : 0,
                          confidence: probabilities ? Float(outcomes.confidence[i]) : 0)
         }
-        binaryLayout = binary ? BinaryLayout(entries) : nil
-        self.entries = binary ? [] : entries
     }
 
     /// The tally and ROC AUC of the resample given by `weights` (one per member position).
@@ -258,8 +270,7 @@ final class ResampleKernel {
             layout.logLoss.withUnsafeBufferPointer { ll in
                 layout.brier.withUnsafeBufferPointer { br in
                     layout.confidence.withUnsafeBufferPointer { cf in
-                        layout.correct.withUnsafeBufferPointer { co in
-                          layout.truePositive.withUnsafeBufferPointer { tp in
+                        layout.flags.withUnsafeBufferPointer { fl in
                             var t0: Float = 0, t1: Float = 0
                             for run in layout.binRuns {
                                 var l0 = 0.0, l1 = 0.0, b0 = 0.0, b1 = 0.0, c0 = 0.0, c1 = 0.0
@@ -271,14 +282,14 @@ final class ResampleKernel {
                                     b0 += Double(x0 * br[e]); b1 += Double(x1 * br[e &+ 1])
                                     c0 += Double(x0 * cf[e]); c1 += Double(x1 * cf[e &+ 1])
                                     w0 += x0; w1 += x1
-                                    h0 += x0 * co[e]; h1 += x1 * co[e &+ 1]
-                                    t0 += x0 * tp[e]; t1 += x1 * tp[e &+ 1]
+                                    h0 += x0 * Self.correct(fl[e]); h1 += x1 * Self.correct(fl[e &+ 1])
+                                    t0 += x0 * Self.truePositive(fl[e]); t1 += x1 * Self.truePositive(fl[e &+ 1])
                                     e &+= 2
                                 }
                                 if e < run.end {
                                     let x0 = g[e]
                                     l0 += Double(x0 * ll[e]); b0 += Double(x0 * br[e]); c0 += Double(x0 * cf[e])
-                                    w0 += x0; h0 += x0 * co[e]; t0 += x0 * tp[e]
+                                    w0 += x0; h0 += x0 * Self.correct(fl[e]); t0 += x0 * Self.truePositive(fl[e])
                                 }
                                 logLoss += l0 + l1
                                 brier += b0 + b1
@@ -288,7 +299,6 @@ final class ResampleKernel {
                                 tally.binConfidence[run.bin] += c0 + c1
                             }
                             truePositiveSum = t0 + t1
-                          }
                         }
                     }
                 }
@@ -307,6 +317,11 @@ final class ResampleKernel {
             : .undefined("the slice holds one class only for '\(outcomes.labels[1])' against the rest")
         return (tally, auc)
     }
+
+    /// 1 for a correct entry, else 0.
+    @inline(__always) static func correct(_ flags: UInt8) -> Float { Float(flags & 1) }
+    /// 1 for a correct positive (a true positive), else 0.
+    @inline(__always) static func truePositive(_ flags: UInt8) -> Float { Float(flags & (flags >> 1) & 1) }
 
     /// Any number of labels (with or without probabilities), entries in member order.
     func evaluateGeneral(_ weights: [UInt16]) -> (MetricSuite.Tally, MetricValue) {

@@ -224,9 +224,11 @@ public final class Store: Sendable {
                 var record = DatasetRecord(id: nil, manifestPath: manifestPath, manifestHash: manifestHash, labelColumn: labelColumn, labels: labels)
                 try record.insert(db)
                 let datasetID = try record.storedID()
+                // One prepared statement, the attributes written as JSON directly: through
+                // `SampleRecord` (a dictionary and `Encoder` per row), 200,000 rows took ~6 s.
+                let insert = try db.makeStatement(sql: "INSERT INTO sample (datasetId, key, path, label, split, attributes) VALUES (?, ?, ?, ?, ?, ?)")
                 for sample in samples {
-                    var row = SampleRecord(id: nil, datasetId: datasetID, key: sample.id, path: sample.relativePath, label: sample.label, split: sample.split, attributes: sample.attributes.dictionary)
-                    try row.insert(db)
+                    try insert.execute(arguments: [datasetID, sample.id, sample.relativePath, sample.label, sample.split, sample.attributes.json])
                 }
                 dataset = record
             }
