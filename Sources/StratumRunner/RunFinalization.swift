@@ -10,34 +10,50 @@ import StratumStore
 /// during prediction), so a resumed run and an uninterrupted one compute the same numbers.
 enum RunFinalization {
     struct Outcome {
-        var slices: [DataSlice]
+        var slices: [BuiltSlice]
         var accuracies: [SliceAccuracy]
+    }
+
+    /// A slice as the metrics stage keeps it: members as 4-byte positions in the evaluated
+    /// samples (`DataSlice`'s 8-byte ones, about a million in all for a 200,000-sample run with
+    /// intersections, are let go once converted).
+    struct BuiltSlice {
+        var name: String
+        var definition: String
+        var parts: [SlicePart]
+        var members: [Int32]
     }
 
     static func finish(_ spec: ExperimentSpec, labels: [String], samples: [Sample], sampleIDs: [SampleID], variants: [RunVariant],
                        bootstrap: BootstrapSettings, store: any RunStore, runID: RunID,
                        events: @Sendable (RunEvent) -> Void) throws -> Outcome {
         try store.clearDerivedResults(runID)
-        let (slices, skipped) = try SliceBuilder.build(spec.slices, samples: samples)
+        let (slices, skipped) = try { () throws -> ([BuiltSlice], [SkippedSlice]) in
+            let (built, skipped) = try SliceBuilder.build(spec.slices, samples: samples)
+            return (built.map { BuiltSlice(name: $0.name, definition: $0.definition, parts: $0.parts, members: $0.members.map { Int32($0) }) }, skipped)
+        }()
         events(.slicesBuilt(count: slices.count, skipped: skipped.map { "\($0.name) (n=\($0.size))" }))
-        let sliceIDs = try store.insertSlices(runID: runID, slices.map { slice in
-            (slice.name, slice.definition, slice.parts, slice.members.map { sampleIDs[$0] })
-        })
+        // A slice at a time: mapping every slice's members to store ids first held them all at once.
+        var sliceIDs: [String: SliceID] = [:]
+        for slice in slices {
+            let stored = try store.insertSlices(runID: runID, [(slice.name, slice.definition, slice.parts, slice.members.map { sampleIDs[Int($0)] })])
+            sliceIDs.merge(stored) { first, _ in first }
+        }
         let storedVariants = Dictionary(try store.variants(runID: runID).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let finished = variants.filter { $0.failure == nil }
-        let truthLabels = samples.map(\.label)
         // One variant's stored predictions at a time (a million samples × several variants
-        // would otherwise all be held at once); what is kept is compact (VariantOutcomes).
-        let outcomes = try finished.map { variant in
+        // would otherwise all be held at once); what is kept is compact (VariantOutcomes). The
+        // labels as strings are let go once every variant has its label indices.
+        let outcomes = try { (truthLabels: [String]) in try finished.map { variant in
             try RunOutcomes.outcomes(labels: labels, sampleIDs: sampleIDs, truth: truthLabels,
                                      variantLabels: storedVariants[variant.variantID]?.labels ?? labels,
                                      store: store, runID: runID, variantID: variant.variantID, variant: variant.name)
-        }
+        } }(samples.map(\.label))
         var accuracies: [SliceAccuracy] = []
         guard let truth = outcomes.first?.truth else { return Outcome(slices: slices, accuracies: []) }
         // Every variant on the same resamples of a slice: intervals of differences stay paired.
         let evaluated = StatisticsParallel.map(Array(slices.enumerated())) { position, slice in
-            Bootstrap.evaluate(outcomes, slice: EvaluationSlice(members: slice.members.map { Int32($0) }, truth: truth, classCount: labels.count),
+            Bootstrap.evaluate(outcomes, slice: EvaluationSlice(members: slice.members, truth: truth, classCount: labels.count),
                                settings: bootstrap, stream: UInt64(position))
         }
         for (v, variant) in finished.enumerated() {
