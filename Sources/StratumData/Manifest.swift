@@ -67,6 +67,8 @@ public enum ManifestReader {
         let sampleRoot = SampleRoot(root)
         // Containment is checked on resolved paths too: a symlink inside the folder may not lead out of it.
         let resolvedRoot = Self.realPath(root.path) ?? root.path
+        // Canonical paths of the folders the images are in (most manifests use a few).
+        var resolvedFolders: [String: String?] = [:]
         var firstLine: [String: Int] = [:]
         let required = [columns.id, columns.path, columns.label, columns.split]
         // Set once the header is known: each column's field (the first of a repeated name),
@@ -98,13 +100,29 @@ public enum ManifestReader {
                 if let first = firstLine[id] { rowIssues.append(.duplicateID(id, firstLine: first)) } else { firstLine[id] = line }
             }
             if !path.isEmpty {
-                let imageURL = root.appendingPathComponent(path).standardizedFileURL
-                if path.hasPrefix("/") || !imageURL.path.hasPrefix(root.path + "/") {
+                let imagePath = Self.plainJoin(root.path, path) ?? root.appendingPathComponent(path).standardizedFileURL.path
+                if path.hasPrefix("/") || !imagePath.hasPrefix(root.path + "/") {
                     rowIssues.append(.pathEscapesDataset(path))
-                } else if checkFiles && !FileManager.default.fileExists(atPath: imageURL.path) {
-                    rowIssues.append(.missingFile(path))
-                } else if let resolved = Self.realPath(imageURL.path), !resolved.hasPrefix(resolvedRoot + "/") {
-                    rowIssues.append(.symlinkEscapesDataset(path, target: resolved))
+                } else {
+                    let resolved: String?
+                    if let (folder, name) = Self.regularFile(imagePath), let folderResolved = resolvedFolders[folder] ?? {
+                        let canonical = Self.realPath(folder)
+                        resolvedFolders[folder] = .some(canonical)
+                        return canonical
+                    }() {
+                        // The common case, a regular file: its canonical path is its folder's plus
+                        // its name, and the folder's is looked up once (one lstat a row instead of
+                        // URL standardising, a stat and a realpath: ~2 s of a 200,000-row manifest).
+                        resolved = folderResolved + "/" + name
+                    } else if checkFiles && !FileManager.default.fileExists(atPath: imagePath) {
+                        rowIssues.append(.missingFile(path))
+                        resolved = nil
+                    } else {
+                        resolved = Self.realPath(imagePath)
+                    }
+                    if let resolved, !resolved.hasPrefix(resolvedRoot + "/") {
+                        rowIssues.append(.symlinkEscapesDataset(path, target: resolved))
+                    }
                 }
             }
             if let allowed = allowedLabels, !label.isEmpty, !allowed.contains(label) {
@@ -127,6 +145,26 @@ public enum ManifestReader {
         for sample in samples { distinct.insert(sample.label) }
         let labels = allowedLabels ?? distinct.sorted()
         return Dataset(manifest: url, root: root, columns: header, samples: samples, labels: labels, manifestHash: manifestHash)
+    }
+
+    /// `root/path` when `path` is plain (relative, no empty, `.` or `..` component, no
+    /// backslash or percent sign), where standardising the URL would give the same string;
+    /// nil for any other path, which takes the URL route.
+    static func plainJoin(_ root: String, _ path: String) -> String? {
+        guard !path.hasPrefix("/"), !path.hasSuffix("/"), !path.utf8.contains(0x5C), !path.utf8.contains(0x25) else { return nil }
+        for component in path.utf8.split(separator: 0x2F, omittingEmptySubsequences: false) {
+            if component.isEmpty || component.elementsEqual([0x2E]) || component.elementsEqual([0x2E, 0x2E]) { return nil }
+        }
+        return root + "/" + path
+    }
+
+    /// The folder and name of `path` when it is a regular file itself (not a symlink: `lstat`),
+    /// else nil.
+    static func regularFile(_ path: String) -> (folder: String, name: String)? {
+        var status = stat()
+        guard lstat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG,
+              let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return nil }
+        return (String(path[..<slash]), String(path[path.index(after: slash)...]))
     }
 
     /// The canonical absolute path (every symlink resolved), or nil when it does not exist.

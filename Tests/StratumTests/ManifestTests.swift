@@ -105,7 +105,30 @@ import Testing
         let error = try #require(throws: ManifestError.self) { try ManifestReader.read(URL(fileURLWithPath: "/nonexistent/manifest.csv")) }
         #expect(error.description.contains("/nonexistent/manifest.csv"))
     }
+    /// Paths with spaces, non-ASCII letters, colons and percent signs, through a folder, a
+    /// `.` component or a symlinked folder that stays inside: all read, each sample's file the
+    /// one named.
+    @Test func unusualButContainedPathsAreRead() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let png = try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png"))
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        let paths = ["a b.png", "ünï.png", "x:y.png", "p%20q.png", "sub/c.png", "sub/./d.png", "alias/e.png"]
+        for name in ["a b.png", "ünï.png", "x:y.png", "p%20q.png", "sub/c.png", "sub/d.png", "sub/e.png"] {
+            try png.write(to: directory.appendingPathComponent(name))
+        }
+        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("alias").path, withDestinationPath: "sub")
+        let rows = paths.enumerated().map { "s\($0.offset),\($0.element),x,test" }
+        try TestSupport.write((["id,path,label,split"] + rows).joined(separator: "\n") + "\n", to: directory.appendingPathComponent("m.csv"))
+        let dataset = try ManifestReader.read(directory.appendingPathComponent("m.csv"))
+        #expect(dataset.samples.map(\.relativePath) == paths)
+        for sample in dataset.samples {
+            #expect(sample.url.path == directory.appendingPathComponent(sample.relativePath).standardizedFileURL.path)
+            #expect(FileManager.default.contents(atPath: sample.url.path) == png)
+        }
+    }
 }
+
+
 
 @Suite struct AllSplitTests {
     /// `split: all` evaluates every sample, unless the manifest names a split `all`.
