@@ -307,10 +307,17 @@ public final class Store: Sendable {
     /// Stores one batch of predictions in one transaction.
     public func insertPredictions(_ predictions: [StoredPrediction]) throws {
         try writer.write { db in
+            // One prepared statement and the probabilities' JSON written directly (the text
+            // JSONEncoder gives): a record and an encoder per row were ~3% of a run's CPU.
+            let insert = try db.makeStatement(sql: "INSERT INTO prediction (runId, modelVariantId, sampleId, predicted, probabilities) VALUES (?, ?, ?, ?, ?)")
             for prediction in predictions {
-                var record = PredictionRecord(runId: prediction.runID.rawValue, modelVariantId: prediction.variantID.rawValue, sampleId: prediction.sampleID.rawValue,
-                                              predicted: prediction.predicted, probabilities: prediction.probabilities)
-                try record.insert(db)
+                if let probabilities = StoredJSON.text(of: prediction.probabilities) {
+                    try insert.execute(arguments: [prediction.runID, prediction.variantID, prediction.sampleID, prediction.predicted, probabilities])
+                } else {
+                    var record = PredictionRecord(runId: prediction.runID.rawValue, modelVariantId: prediction.variantID.rawValue, sampleId: prediction.sampleID.rawValue,
+                                                  predicted: prediction.predicted, probabilities: prediction.probabilities)
+                    try record.insert(db)
+                }
             }
         }
     }

@@ -16,6 +16,20 @@ enum StoredJSON {
         return try decode([String: String].self, text, column: column)
     }
 
+    /// The text JSONEncoder writes for `values` (shortest round-trip digits, no `.0` on whole
+    /// numbers), made without an encoder per row; nil when a value is not finite, which
+    /// JSONEncoder refuses (the caller then goes through it, for its error).
+    static func text(of values: [Float]) -> String? {
+        var text = "["
+        for (index, value) in values.enumerated() {
+            guard value.isFinite else { return nil }
+            if index > 0 { text += "," }
+            let digits = value.description
+            text += digits.hasSuffix(".0") ? String(digits.dropLast(2)) : digits
+        }
+        return text + "]"
+    }
+
     private static func decode<T: Decodable>(_ type: T.Type, _ text: String, column: String) throws -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(text.utf8))

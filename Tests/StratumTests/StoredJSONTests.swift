@@ -20,6 +20,20 @@ import Testing
         }
     }
 
+    /// The store writes probabilities as exactly the text JSONEncoder would, and refuses (to
+    /// JSONEncoder) what it cannot write.
+    @Test func floatTextIsJSONEncodersText() throws {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Float] = [0, -0, 1, -1, 2, 100, .leastNonzeroMagnitude, .leastNormalMagnitude, .greatestFiniteMagnitude, 1e-45, 0.1, 1 / 3, 0.99999994, 1e-5, 123456789, 16777216, 1e20]
+        values += (0..<20_000).map { _ in Float(bitPattern: UInt32.random(in: 0...0x7F7F_FFFF, using: &generator)) * (Bool.random() ? 1 : -1) }
+        values += (0..<20_000).map { _ in Float.random(in: 0...1, using: &generator) }
+        for chunk in stride(from: 0, to: values.count, by: 3).map({ Array(values[$0..<min(values.count, $0 + 3)]) }) + [[]] {
+            #expect(StoredJSON.text(of: chunk) == String(decoding: try JSONEncoder().encode(chunk), as: UTF8.self))
+        }
+        #expect(StoredJSON.text(of: [0.5, .nan]) == nil)
+        #expect(StoredJSON.text(of: [.infinity]) == nil)
+    }
+
     struct Case: Sendable, CustomTestStringConvertible {
         var text: String
         var fast: Bool
