@@ -272,11 +272,7 @@ public final class AttributeSchema: Sendable {
         }
         self.names = unique
         self.positions = positions
-        byName = unique.indices.sorted { unique[$0] < unique[$1] }
     }
-
-    /// Positions of the columns in ascending order of name.
-    let byName: [Int]
 
     /// The position of `name`'s value in a row, if the schema has that column.
     public func position(of name: String) -> Int? { positions[name] }
@@ -357,49 +353,6 @@ public struct SampleAttributes: Sendable, Equatable, ExpressibleByDictionaryLite
     }
 
     public var description: String { dictionary.sorted { $0.key < $1.key }.description }
-
-    /// The row as a JSON object, keys in ascending order (as `JSONEncoder` with `.sortedKeys`
-    /// writes `dictionary`, except that `/` is not escaped), without building the dictionary
-    /// or going through `Encoder`: storing a 200,000-row manifest spent most of its time there.
-    public var json: String {
-        var text = "{"
-        for position in schema.byName {
-            guard let value = value(at: position) else { continue }
-            if text.utf8.count > 1 { text += "," }
-            Self.appendJSONString(schema.names[position], to: &text)
-            text += ":"
-            Self.appendJSONString(value, to: &text)
-        }
-        return text + "}"
-    }
-
-    /// `string` as a JSON string literal: quotes, backslashes and control characters escaped.
-    static func appendJSONString(_ string: String, to text: inout String) {
-        text += "\""
-        var plain = true
-        for byte in string.utf8 where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-            plain = false
-            break
-        }
-        if plain {
-            text += string
-        } else {
-            for scalar in string.unicodeScalars {
-                switch scalar {
-                case "\"": text += "\\\""
-                case "\\": text += "\\\\"
-                case "\n": text += "\\n"
-                case "\r": text += "\\r"
-                case "\t": text += "\\t"
-                case _ where scalar.value < 0x20:
-                    let hex = String(scalar.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                default: text.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        text += "\""
-    }
 
     public static func == (a: SampleAttributes, b: SampleAttributes) -> Bool {
         a.schema === b.schema ? a.schemaValues == b.schemaValues : a.dictionary == b.dictionary

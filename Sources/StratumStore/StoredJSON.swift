@@ -30,6 +30,42 @@ enum StoredJSON {
         return text + "]"
     }
 
+    /// A JSON object of `pairs`, in the order given (the store writes keys sorted, as
+    /// JSONEncoder with `.sortedKeys` does; unlike it, `/` is not escaped): quotes, backslashes
+    /// and control characters escaped, everything else as is.
+    static func text(of pairs: [(key: String, value: String)]) -> String {
+        var text = "{"
+        for (index, pair) in pairs.enumerated() {
+            if index > 0 { text += "," }
+            appendString(pair.key, to: &text)
+            text += ":"
+            appendString(pair.value, to: &text)
+        }
+        return text + "}"
+    }
+
+    private static func appendString(_ string: String, to text: inout String) {
+        text += "\""
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            text += string
+        } else {
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": text += "\\\""
+                case "\\": text += "\\\\"
+                case "\n": text += "\\n"
+                case "\r": text += "\\r"
+                case "\t": text += "\\t"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: text.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        text += "\""
+    }
+
     private static func decode<T: Decodable>(_ type: T.Type, _ text: String, column: String) throws -> T {
         do {
             return try JSONDecoder().decode(type, from: Data(text.utf8))

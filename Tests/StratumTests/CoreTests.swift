@@ -53,22 +53,4 @@ import Testing
         #expect(descriptors.isSuperset(of: [0, 1, 2]), "\(listing)")
         #expect(!descriptors.contains(held), "descriptor \(held) leaked into the child: \(listing)")
     }
-
-    /// The JSON the store keeps a sample's attributes as: read back by `JSONDecoder`, it is the
-    /// attributes again, whatever the values hold; keys come out sorted.
-    @Test(arguments: [
-        ["age": "7", "sex": "female"],
-        [:],
-        ["quote\"d": "back\\slash", "line": "a\nb\r\tc", "bell": "\u{7}\u{1F}", "é": "ünïcødé 👩‍🦱", "slash": "a/b", "empty": ""],
-    ] as [[String: String]])
-    func attributesJSONReadsBackAsTheAttributes(_ dictionary: [String: String]) throws {
-        let attributes = SampleAttributes(dictionary)
-        let decoded = try JSONDecoder().decode([String: String].self, from: Data(attributes.json.utf8))
-        #expect(decoded == dictionary)
-        let keys = try #require(try JSONSerialization.jsonObject(with: Data(attributes.json.utf8)) as? [String: Any]).keys
-        #expect(keys.count == dictionary.count)
-        let order = dictionary.keys.sorted().map { "\"" + $0 }
-        let positions = order.map { key in attributes.json.range(of: key.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n"))?.lowerBound }
-        #expect(positions.compactMap { $0 } == positions.compactMap { $0 }.sorted())
-    }
 }

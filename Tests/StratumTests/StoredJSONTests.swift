@@ -34,6 +34,23 @@ import Testing
         #expect(StoredJSON.text(of: [.infinity]) == nil)
     }
 
+    /// The JSON the store keeps a sample's attributes as: read back by JSONDecoder (and by the
+    /// store's own reader), it is the attributes again, whatever the values hold.
+    @Test(arguments: [
+        ["age": "7", "sex": "female"],
+        [:],
+        ["quote\"d": "back\\slash", "line": "a\nb\r\tc", "bell": "\u{7}\u{1F}", "é": "ünïcødé 👩‍🦱", "slash": "a/b", "empty": ""],
+    ] as [[String: String]])
+    func attributesTextReadsBackAsTheAttributes(_ dictionary: [String: String]) throws {
+        let pairs = dictionary.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
+        let text = StoredJSON.text(of: pairs)
+        #expect(try JSONDecoder().decode([String: String].self, from: Data(text.utf8)) == dictionary)
+        #expect(try StoredJSON.strings(text, column: "attributes") == dictionary)
+        if !dictionary.keys.contains(where: { $0.contains("\"") || $0.contains("\\") || $0.contains("\n") }) {
+            #expect(text == String(decoding: try { let e = JSONEncoder(); e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]; return try e.encode(dictionary) }(), as: UTF8.self))
+        }
+    }
+
     struct Case: Sendable, CustomTestStringConvertible {
         var text: String
         var fast: Bool
