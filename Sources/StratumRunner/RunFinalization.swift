@@ -28,10 +28,12 @@ enum RunFinalization {
                        bootstrap: BootstrapSettings, store: any RunStore, runID: RunID,
                        events: @Sendable (RunEvent) -> Void) throws -> Outcome {
         try store.clearDerivedResults(runID)
-        let (slices, skipped) = try { () throws -> ([BuiltSlice], [SkippedSlice]) in
-            let (built, skipped) = try SliceBuilder.build(spec.slices, samples: samples)
-            return (built.map { BuiltSlice(name: $0.name, definition: $0.definition, parts: $0.parts, members: $0.members.map { Int32($0) }) }, skipped)
-        }()
+        let slices: [BuiltSlice], skipped: [SkippedSlice]
+        do {
+            let built: [DataSlice]
+            (built, skipped) = try SliceBuilder.build(spec.slices, samples: samples)
+            slices = built.map { BuiltSlice(name: $0.name, definition: $0.definition, parts: $0.parts, members: $0.members.map { Int32($0) }) }
+        }
         events(.slicesBuilt(count: slices.count, skipped: skipped.map { "\($0.name) (n=\($0.size))" }))
         // A slice at a time: mapping every slice's members to store ids first held them all at once.
         var sliceIDs: [String: SliceID] = [:]
@@ -44,11 +46,15 @@ enum RunFinalization {
         // One variant's stored predictions at a time (a million samples × several variants
         // would otherwise all be held at once); what is kept is compact (VariantOutcomes). The
         // labels as strings are let go once every variant has its label indices.
-        let outcomes = try { (truthLabels: [String]) in try finished.map { variant in
-            try RunOutcomes.outcomes(labels: labels, sampleIDs: sampleIDs, truth: truthLabels,
-                                     variantLabels: storedVariants[variant.variantID]?.labels ?? labels,
-                                     store: store, runID: runID, variantID: variant.variantID, variant: variant.name)
-        } }(samples.map(\.label))
+        let outcomes: [VariantOutcomes]
+        do {
+            let truthLabels = samples.map(\.label)
+            outcomes = try finished.map { variant in
+                try RunOutcomes.outcomes(labels: labels, sampleIDs: sampleIDs, truth: truthLabels,
+                                         variantLabels: storedVariants[variant.variantID]?.labels ?? labels,
+                                         store: store, runID: runID, variantID: variant.variantID, variant: variant.name)
+            }
+        }
         var accuracies: [SliceAccuracy] = []
         guard let truth = outcomes.first?.truth else { return Outcome(slices: slices, accuracies: []) }
         // Every variant on the same resamples of a slice: intervals of differences stay paired.
