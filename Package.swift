@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "StratumModelProcess", dependencies: ["StratumCore"]),
         .target(name: "StratumEngineSIMD", swiftSettings: simdKernelSettings),
         .target(name: "StratumEngineAVX512", dependencies: ["StratumEngineSIMD"], swiftSettings: avx512KernelSettings),
-        .target(name: "StratumEngine", dependencies: ["StratumEngineSIMD", "StratumEngineAVX512"]),
+        .target(name: "StratumEngine", dependencies: ["StratumCore", "StratumEngineSIMD", "StratumEngineAVX512"]),
         .target(name: "StratumModelTFJS", dependencies: ["StratumCore", "StratumEngine"]),
         // ONNX's protobuf messages, generated once by scripts/gen-onnx-proto.sh and committed.
         .target(name: "StratumONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),

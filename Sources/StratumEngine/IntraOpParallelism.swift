@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 import Synchronization
 
 /// Splitting one image's large convolutions across cores.
@@ -47,7 +48,7 @@ public enum IntraOpParallelism {
 /// never missed.)
 @available(macOS 15.0, *)
 final class SpinningPool: @unchecked Sendable {
-    static let shared = SpinningPool(helpers: max(0, ProcessInfo.processInfo.activeProcessorCount - 1))
+    static let shared = SpinningPool(helpers: max(0, CPUCores.available - 1))
 
     /// Spins (each a relaxed load) before a helper without work goes to sleep: tens of
     /// microseconds, longer than the gap between two ops of one image.

@@ -161,8 +161,8 @@ public struct ONNXClassifier: ImageClassifier {
     public func predict(_ batch: ImageBatch) throws -> [[Float]] {
         let classes = descriptor.labels.count
         let results = ConcurrentResults<[Float]>(count: batch.count)
-        let workers = min(batch.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
-        let threadsPerImage = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, workers))
+        let workers = min(batch.count, max(1, CPUCores.available))
+        let threadsPerImage = max(1, CPUCores.available / max(1, workers))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let index = results.claimNext() {
                 do {

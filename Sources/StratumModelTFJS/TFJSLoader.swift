@@ -72,9 +72,9 @@ public struct TFJSClassifier: ImageClassifier {
     public func predict(_ batch: ImageBatch) throws -> [[Float]] {
         let classes = descriptor.labels.count
         let results = ConcurrentResults<[Float]>(count: batch.count)
-        let workers = min(batch.count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+        let workers = min(batch.count, max(1, CPUCores.available))
         // Fewer images than cores: the spare cores split each image's large convolutions.
-        let threadsPerImage = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
+        let threadsPerImage = max(1, CPUCores.available / workers)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let index = results.claimNext() {
                 do {

@@ -41,7 +41,7 @@ enum ImageLoading {
     static func prepare(_ samples: [Sample], for specs: [InputSpec], applyOrientation: Bool,
                         progress: @Sendable (Int) -> Void = { _ in }) -> (readable: [(Sample, [InputSpec: [Float]])], unreadable: [UnreadableSample]) {
         let results = ConcurrentResults<[InputSpec: [Float]]>(count: samples.count)
-        let workers = max(1, min(samples.count, ProcessInfo.processInfo.activeProcessorCount))
+        let workers = max(1, min(samples.count, CPUCores.available))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let index = results.claimNext() {
                 results.set(index, Result {

@@ -233,7 +233,7 @@ extension BenchCommand {
             guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
             let clocks = info.split(separator: "\n").filter { $0.hasPrefix("cpu MHz") }.compactMap { Double($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") }
             guard !clocks.isEmpty else { return nil }
-            let cores = ProcessInfo.processInfo.activeProcessorCount
+            let cores = CPUCores.available
             let megahertz = clocks.reduce(0, +) / Double(clocks.count)
             return (Double(cores) * megahertz / 1000 * 32, cores, megahertz)
         }

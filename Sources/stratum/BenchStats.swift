@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StratumCore
 import StratumMetrics
 import StratumStatistics
 
@@ -167,7 +168,7 @@ extension BenchCommand {
                 struct Output: Encodable { var cpu: String; var rows: [Row] }
                 print(try JSONOutput.string(Output(cpu: cpu, rows: rows.map { Row(what: $0.0, seconds: $0.1, note: $0.2) })))
             case .table:
-                print("statistics benchmark on \(cpu) (\(ProcessInfo.processInfo.activeProcessorCount) cores); Python timings from \(referenceURL.path)")
+                print("statistics benchmark on \(cpu) (\(CPUCores.available) cores); Python timings from \(referenceURL.path)")
                 for (what, seconds, note) in rows {
                     print(what.padding(toLength: 76, withPad: " ", startingAt: 0) + String(format: "%8.3f s  ", seconds) + note)
                 }

@@ -1,5 +1,5 @@
 import Foundation
-import StratumCore
+@testable import StratumCore
 import StratumData
 import Testing
 
@@ -16,6 +16,28 @@ import Testing
     @Test func sha256OfAMillionAs() {
         #expect(SHA256.hex([UInt8](repeating: 0x61, count: 1_000_000)) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
+
+    @Test(arguments: [
+        ("max 100000", nil), ("200000 100000", 2), ("150000 100000", 2), ("50000 100000", 1), ("-1 100000", nil),
+        ("100000 100000\n", 1), ("", nil), ("max", nil), ("abc 100000", nil), ("100000 0", nil),
+    ] as [(String, Int?)])
+    func cgroupQuotaIsReadInWholeCoresRoundedUp(_ text: String, _ cores: Int?) {
+        #expect(CPUCores.quotaCores(cpuMax: text) == cores)
+    }
+
+    #if os(Linux)
+    /// `taskset -c 0` as a thread's own affinity: one core counted, whatever the machine has.
+    @Test func affinityMaskLimitsTheCores() throws {
+        let saved = try #require(CPUCores.affinityMask())
+        defer { _ = CPUCores.setAffinityMask(saved) }
+        let word = try #require(saved.firstIndex { $0 != 0 })
+        var one = [UInt64](repeating: 0, count: saved.count)
+        one[word] = 1 << UInt64(saved[word].trailingZeroBitCount)
+        try #require(CPUCores.setAffinityMask(one))
+        #expect(CPUCores.affinityCount() == 1)
+        #expect(CPUCores.available >= 1 && CPUCores.available <= ProcessInfo.processInfo.activeProcessorCount)
+    }
+    #endif
 
     @Test func registryNamesKnownKindsForAnUnknownOne() throws {
         let registry = ModelRegistry()
