@@ -46,20 +46,35 @@ public enum Convolution {
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
         let fused = simd ? activation.clampBounds : nil
         if let fused, !pointwise {
-            // The SIMD kernel reads windows in place: no im2col buffer.
+            // The SIMD kernel reads windows in place: no im2col buffer. A padded convolution
+            // reads a zero-bordered copy of each image instead (see `ZeroBordered`), so every
+            // window lies inside and every block takes whole filter rows as its taps.
+            let border = ZeroBordered(height: h, width: w, channels: c, top: top, left: left,
+                                      extent: ((oh - 1) * strides.0 + (kh - 1) * dilations.0 + 1, (ow - 1) * strides.1 + (kw - 1) * dilations.1 + 1))
+            var padded = border.isNeeded ? [Float](repeating: 0, count: border.count) : []
             input.data.withUnsafeBufferPointer { x in
                 filter.data.withUnsafeBufferPointer { f in
                     output.withUnsafeMutableBufferPointer { y in
-                        withOptionalPointer(bias) { b in
-                            withOptionalPointer(residual?.data) { r in
-                                let (x, f, y) = (x.baseAddress!, f.baseAddress!, y.baseAddress!)
-                                let parts = IntraOpParallelism.ranges(total: oh, alignment: 1, flops: 2 * oh * ow * patch * oc)
-                                for image in 0..<n {
-                                    IntraOpParallelism.run(parts) { first, end in
-                                        SIMDSupport.convBiasClamp(input: x + image * h * w * c, size: (h, w), channels: c, filter: f, kernel: (kh, kw),
-                                                                  outChannels: oc, strides: strides, dilations: dilations, padding: (top, left), bias: b,
-                                                                  residual: r.map { $0 + image * oh * ow * oc }, output: y + image * oh * ow * oc,
-                                                                  outputSize: (oh, ow), lower: fused.lower, upper: fused.upper, rows: (first, end))
+                        padded.withUnsafeMutableBufferPointer { p in
+                            withOptionalPointer(bias) { b in
+                                withOptionalPointer(residual?.data) { r in
+                                    let (x, f, y) = (x.baseAddress!, f.baseAddress!, y.baseAddress!)
+                                    let parts = IntraOpParallelism.ranges(total: oh, alignment: 1, flops: 2 * oh * ow * patch * oc)
+                                    for image in 0..<n {
+                                        var source = x + image * h * w * c
+                                        var (size, origin) = ((h, w), (top, left))
+                                        // (An empty array's buffer may still have a base address.)
+                                        if border.isNeeded, let p = p.baseAddress {
+                                            border.fill(p, from: source)
+                                            source = UnsafePointer(p)
+                                            (size, origin) = ((border.height, border.width), (0, 0))
+                                        }
+                                        IntraOpParallelism.run(parts) { [source, size, origin] first, end in
+                                            SIMDSupport.convBiasClamp(input: source, size: size, channels: c, filter: f, kernel: (kh, kw),
+                                                                      outChannels: oc, strides: strides, dilations: dilations, padding: origin, bias: b,
+                                                                      residual: r.map { $0 + image * oh * ow * oc }, output: y + image * oh * ow * oc,
+                                                                      outputSize: (oh, ow), lower: fused.lower, upper: fused.upper, rows: (first, end))
+                                        }
                                     }
                                 }
                             }
@@ -122,6 +137,34 @@ public enum Convolution {
             }
         }
         return Tensor(shape: [n, oh, ow, oc], data: output)
+    }
+
+    /// An image with a border of zeros around it, big enough that every window of a padded
+    /// convolution lies inside: `top` rows above, `left` columns before, and below and to the
+    /// right as many as the windows reach (`extent`: the rows and columns they span, counted
+    /// from the border's first). The border is written once, when the buffer is made (zeros);
+    /// `fill` copies an image into the middle, so one buffer serves a batch's images in turn.
+    struct ZeroBordered {
+        let height: Int, width: Int, channels: Int
+        let top: Int, left: Int
+        let imageHeight: Int, imageWidth: Int
+
+        init(height: Int, width: Int, channels: Int, top: Int, left: Int, extent: (Int, Int)) {
+            (imageHeight, imageWidth, self.channels, self.top, self.left) = (height, width, channels, top, left)
+            // At least the image itself; windows may end before its last rows or columns.
+            self.height = max(top + height, extent.0)
+            self.width = max(left + width, extent.1)
+        }
+
+        var isNeeded: Bool { top > 0 || left > 0 || height > imageHeight || width > imageWidth }
+        var count: Int { height * width * channels }
+
+        func fill(_ buffer: UnsafeMutablePointer<Float>, from image: UnsafePointer<Float>) {
+            let row = imageWidth * channels
+            for y in 0..<imageHeight {
+                (buffer + ((top + y) * width + left) * channels).update(from: image + y * row, count: row)
+            }
+        }
     }
 
     /// C = A·B, with bias and a clamp-shaped activation applied in the SIMD kernel's store

@@ -35,6 +35,17 @@ public enum IntraOpParallelism {
         }
         for range in ranges { body(range.0, range.1) }
     }
+
+    /// Runs `body(worker)` for workers 0..<workers at once, the caller being worker 0, and
+    /// returns when every one has. A batch's images go this way: on the pool's helpers when it
+    /// is free (a helper that has just finished the previous batch is still spinning and starts
+    /// at once, where `DispatchQueue.concurrentPerform` wakes a sleeping thread per batch; on
+    /// batches of 32 that was ~5% of throughput), else on Dispatch.
+    public static func perform(workers: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        if workers <= 1 { return body(0) }
+        if #available(macOS 15.0, *), SpinningPool.shared.run(parts: workers, body) { return }
+        DispatchQueue.concurrentPerform(iterations: workers, execute: body)
+    }
 }
 
 /// Helper threads (one per core beyond the first) that take parts of one job at a time.

@@ -163,7 +163,7 @@ public struct ONNXClassifier: ImageClassifier {
         let results = ConcurrentResults<[Float]>(count: batch.count)
         let workers = min(batch.count, max(1, CPUCores.available))
         let threadsPerImage = max(1, CPUCores.available / max(1, workers))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        IntraOpParallelism.perform(workers: workers) { _ in
             while let index = results.claimNext() {
                 do {
                     let input = Tensor(shape: [1, batch.height, batch.width, batch.channels], data: Array(batch.image(index)))

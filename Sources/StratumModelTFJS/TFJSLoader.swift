@@ -75,7 +75,7 @@ public struct TFJSClassifier: ImageClassifier {
         let workers = min(batch.count, max(1, CPUCores.available))
         // Fewer images than cores: the spare cores split each image's large convolutions.
         let threadsPerImage = max(1, CPUCores.available / workers)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        IntraOpParallelism.perform(workers: workers) { _ in
             while let index = results.claimNext() {
                 do {
                     let input = Tensor(shape: [1, batch.height, batch.width, batch.channels], data: Array(batch.image(index)))
