@@ -23,10 +23,16 @@ public final class ConcurrentResults<Value>: @unchecked Sendable {
     /// The next item nobody has claimed yet, or nil when all are taken: workers that pull
     /// items this way share the work evenly even when one of them runs slower.
     public func claimNext() -> Int? {
+        claimNext(upTo: 1)?.lowerBound
+    }
+
+    /// The next `limit` items nobody has claimed yet (fewer at the end), or nil when all are taken.
+    public func claimNext(upTo limit: Int) -> Range<Int>? {
         lock.lock(); defer { lock.unlock() }
         guard claimed < slots.count else { return nil }
-        claimed += 1
-        return claimed - 1
+        let first = claimed
+        claimed = min(slots.count, claimed + max(1, limit))
+        return first..<claimed
     }
 
     /// Adds `count` finished items and returns the total so far (for progress reports).

@@ -155,34 +155,28 @@ public struct ONNXClassifier: ImageClassifier {
     /// Whether rows are logits to be turned into probabilities.
     let softmax: Bool
     let file: String
+    /// Whether the graph takes several images per run (not when its batch size is fixed at 1).
+    let grouping: GroupedInference.Grouping
 
-    /// Images run one at a time on as many threads as there are cores (as for TF.js models);
+    init(descriptor: ModelDescriptor, model: ONNXModel, layout: ONNXModel.InputLayout, softmax: Bool, file: String) {
+        (self.descriptor, self.model, self.layout, self.softmax, self.file) = (descriptor, model, layout, softmax, file)
+        grouping = GroupedInference.Grouping(allowed: model.inputShape.first != 1)
+    }
+
+    /// Images run a few at a time on as many threads as there are cores (`GroupedInference`);
     /// with fewer images than cores, each image's large convolutions use the spare cores.
     public func predict(_ batch: ImageBatch) throws -> [[Float]] {
-        let classes = descriptor.labels.count
-        let results = ConcurrentResults<[Float]>(count: batch.count)
-        let workers = min(batch.count, max(1, CPUCores.available))
-        let threadsPerImage = max(1, CPUCores.available / max(1, workers))
-        IntraOpParallelism.perform(workers: workers) { _ in
-            while let index = results.claimNext() {
-                do {
-                    let input = Tensor(shape: [1, batch.height, batch.width, batch.channels], data: Array(batch.image(index)))
-                    let output = try IntraOpParallelism.$threads.withValue(threadsPerImage) { try model.run(images: input, layout: layout) }
-                    guard output.count == classes else {
-                        throw ONNXError(file: file, message: "output '\(model.outputName)' has shape \(output.shape): not \(classes) values (one per label) per image")
-                    }
-                    var row = output.data
-                    if softmax {
-                        row = Elementwise.softmax(Tensor(shape: [classes], data: row)).data
-                    } else if row.contains(where: { !$0.isFinite || $0 < -1e-4 }) || abs(row.reduce(0, +) - 1) > 1e-3 {
-                        throw ONNXError(file: file, message: "output '\(model.outputName)' \(row) is not a probability row; if the model outputs logits, set the option output: logits")
-                    }
-                    results.set(index, .success(row))
-                } catch {
-                    results.set(index, .failure(error))
-                }
+        let (classes, model, layout, softmax, file) = (descriptor.labels.count, model, layout, softmax, file)
+        return try GroupedInference.predict(batch, classes: classes, grouping: grouping, wrongSize: { shape in
+            ONNXError(file: file, message: "output '\(model.outputName)' has shape \(shape): not \(classes) values (one per label) per image")
+        }, run: { images in
+            try model.run(images: images, layout: layout)
+        }, check: { row in
+            if softmax { return Elementwise.softmax(Tensor(shape: [classes], data: row)).data }
+            if row.contains(where: { !$0.isFinite || $0 < -1e-4 }) || abs(row.reduce(0, +) - 1) > 1e-3 {
+                throw ONNXError(file: file, message: "output '\(model.outputName)' \(row) is not a probability row; if the model outputs logits, set the option output: logits")
             }
-        }
-        return try results.values()
+            return row
+        })
     }
 }

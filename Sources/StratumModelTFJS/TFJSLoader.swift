@@ -65,30 +65,23 @@ public struct TFJSClassifier: ImageClassifier {
     public let descriptor: ModelDescriptor
     let model: TFJSModel
     let file: String
+    /// Whether the model takes several images per run (not when its batch size is fixed at 1).
+    let grouping: GroupedInference.Grouping
 
-    /// Images are run one at a time (their intermediate tensors stay in cache) on as many
-    /// threads as there are cores, each taking the next unclaimed image; results keep batch
-    /// order. With fewer images than cores, each image's large convolutions use the spare cores.
+    init(descriptor: ModelDescriptor, model: TFJSModel, file: String) {
+        (self.descriptor, self.model, self.file) = (descriptor, model, file)
+        grouping = GroupedInference.Grouping(allowed: model.inputShape.first != 1)
+    }
+
+    /// Images run a few at a time on as many threads as there are cores (`GroupedInference`);
+    /// results keep batch order. With fewer images than cores, each image's large convolutions
+    /// use the spare cores.
     public func predict(_ batch: ImageBatch) throws -> [[Float]] {
-        let classes = descriptor.labels.count
-        let results = ConcurrentResults<[Float]>(count: batch.count)
-        let workers = min(batch.count, max(1, CPUCores.available))
-        // Fewer images than cores: the spare cores split each image's large convolutions.
-        let threadsPerImage = max(1, CPUCores.available / workers)
-        IntraOpParallelism.perform(workers: workers) { _ in
-            while let index = results.claimNext() {
-                do {
-                    let input = Tensor(shape: [1, batch.height, batch.width, batch.channels], data: Array(batch.image(index)))
-                    let output = try IntraOpParallelism.$threads.withValue(threadsPerImage) { try model.run(input) }
-                    guard output.count == classes else {
-                        throw TFJSError(file: file, message: "output shape \(output.shape) does not give \(classes) values (one per label in dict.txt) per image")
-                    }
-                    results.set(index, .success(output.data))
-                } catch {
-                    results.set(index, .failure(error))
-                }
-            }
-        }
-        return try results.values()
+        let (classes, model, file) = (descriptor.labels.count, model, file)
+        return try GroupedInference.predict(batch, classes: classes, grouping: grouping, wrongSize: { shape in
+            TFJSError(file: file, message: "output shape \(shape) does not give \(classes) values (one per label in dict.txt) per image")
+        }, run: { images in
+            try model.run(images)
+        }, check: { $0 })
     }
 }
