@@ -28,7 +28,7 @@ public enum Pooling {
                     let parts = IntraOpParallelism.ranges(total: oh, alignment: 1, flops: IntraOpParallelism.minimumFlops)
                     for image in 0..<n {
                         IntraOpParallelism.run(parts) { first, end in
-                            SIMDKernels.pool(input: x + image * h * w * c, size: (h, w), channels: c, window: window, strides: strides,
+                            SIMDSupport.pool(input: x + image * h * w * c, size: (h, w), channels: c, window: window, strides: strides,
                                              padding: (top, left), average: kind == .average, output: y + image * oh * ow * c, outputSize: (oh, ow),
                                              rows: (first, end))
                         }

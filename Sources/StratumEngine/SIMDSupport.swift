@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 import StratumEngineSIMD
 #if arch(x86_64)
 import StratumEngineAVX512
@@ -66,6 +67,21 @@ extension SIMDSupport {
                                   outputSize: outputSize, lower: lower, upper: upper, rows: rows)
     }
 
+    /// SIMD pooling (see `SIMDKernels.pool`; `channels` a multiple of 8) on the widest kernels
+    /// this CPU runs for them: 16 channels at a time with AVX-512 when they are a multiple of 16.
+    static func pool(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, window: (Int, Int), strides: (Int, Int), padding: (Int, Int),
+                     average: Bool, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), rows: (Int, Int)) {
+        #if arch(x86_64)
+        if hasAVX512 && channels % 16 == 0 {
+            AVX512Kernels.pool(input: input, size: size, channels: channels, window: window, strides: strides, padding: padding, average: average,
+                               output: output, outputSize: outputSize, rows: rows)
+            return
+        }
+        #endif
+        SIMDKernels.pool(input: input, size: size, channels: channels, window: window, strides: strides, padding: padding, average: average,
+                         output: output, outputSize: outputSize, rows: rows)
+    }
+
     /// The SIMD GEMM (see `SIMDKernels.gemmBiasClamp`) on the widest kernels this CPU runs.
     static func gemmBiasClamp(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                               residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
@@ -76,6 +92,44 @@ extension SIMDSupport {
         }
         #endif
         SIMDKernels.gemmBiasClamp(m: m, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper)
+    }
+}
+
+extension SIMDSupport {
+    /// What this CPU's FMA units sustain, in GFLOP/s, on the widest vectors the kernels here
+    /// use, with every core this process may use running at once (`CPUCores.available`): a loop
+    /// of independent FMAs for ~0.2 s per core, calibrated first. Benchmarks give their share
+    /// of this rather than of /proc/cpuinfo's clock, which on a virtual machine is the base
+    /// clock (2.6 GHz on this project's AMD EPYC, whose cores ran the loop at ~3.6 GHz). Nil
+    /// without the SIMD kernels.
+    public static func measuredPeakGFLOPS() -> Double? {
+        guard isAvailable else { return nil }
+        #if arch(x86_64)
+        let wide = hasAVX512
+        #else
+        let wide = false
+        #endif
+        let flopsPerRound = wide ? 384.0 : 192.0
+        @Sendable func probe(_ rounds: Int) -> (seconds: Double, sink: Float) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            #if arch(x86_64)
+            let sink = wide ? AVX512Kernels.fmaProbe(rounds: rounds) : SIMDKernels.fmaProbe(rounds: rounds)
+            #else
+            let sink = SIMDKernels.fmaProbe(rounds: rounds)
+            #endif
+            return (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, sink)
+        }
+        var rounds = 100_000
+        while probe(rounds).seconds < 0.02 && rounds < 1 << 30 { rounds *= 4 }
+        let calibrated = probe(rounds).seconds
+        let timed = max(rounds, Int(Double(rounds) * 0.2 / max(calibrated, 1e-6)))
+        let cores = CPUCores.available
+        let rates = ConcurrentResults<Double>(count: cores)
+        DispatchQueue.concurrentPerform(iterations: cores) { core in
+            let (seconds, sink) = probe(timed)
+            rates.set(core, .success(sink.isNaN ? 0 : Double(timed) * flopsPerRound / seconds / 1e9))
+        }
+        return (try? rates.values())?.reduce(0, +)
     }
 }
 

@@ -45,6 +45,89 @@ public enum AVX512Kernels {
     @inline(__always)
     static func least(_ a: Int, _ b: Int) -> Int { a < b ? a : b }
 
+    /// `rounds` × 12 independent 16-lane FMAs (384 floating-point operations a round): what
+    /// this CPU's FMA units sustain on AVX-512 (`SIMDSupport.measuredPeak`). Returns a sum of
+    /// the accumulators so that the work cannot be left out.
+    public static func fmaProbe(rounds: Int) -> Float {
+        let m = SIMD16<Float>(repeating: 0.5), a = SIMD16<Float>(repeating: 1e-7)
+        var c0 = SIMD16<Float>(repeating: 1), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0
+        var c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0
+        for _ in 0..<rounds {
+            c0 = c0.addingProduct(m, a); c1 = c1.addingProduct(m, a); c2 = c2.addingProduct(m, a)
+            c3 = c3.addingProduct(m, a); c4 = c4.addingProduct(m, a); c5 = c5.addingProduct(m, a)
+            c6 = c6.addingProduct(m, a); c7 = c7.addingProduct(m, a); c8 = c8.addingProduct(m, a)
+            c9 = c9.addingProduct(m, a); c10 = c10.addingProduct(m, a); c11 = c11.addingProduct(m, a)
+        }
+        let total = ((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)) + ((c8 + c9) + (c10 + c11))
+        var sum: Float = 0
+        for lane in 0..<16 { sum += total[lane] }
+        return sum
+    }
+
+    /// `SIMDKernels.pool` (same arguments and results) 16 channels at a time; `channels` must
+    /// be a multiple of 16.
+    public static func pool(input: UnsafePointer<Float>, size: (Int, Int), channels c: Int, window: (Int, Int), strides: (Int, Int),
+                            padding: (Int, Int), average: Bool, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), rows: (Int, Int)) {
+        precondition(c % 16 == 0, "the AVX-512 pooling kernel needs a multiple of 16 channels")
+        if average {
+            pool(input, size, c, window, strides, padding, averaging: true, output, outputSize, rows)
+        } else {
+            pool(input, size, c, window, strides, padding, averaging: false, output, outputSize, rows)
+        }
+    }
+
+    /// The window's rows or columns k (of `count`) with 0 ≤ origin + k < limit.
+    @inline(__always)
+    static func inside(_ origin: Int, _ count: Int, _ limit: Int) -> (Int, Int) {
+        let first = origin < 0 ? least(count, 0 &- origin) : 0
+        let last = origin &+ count > limit ? (limit &- origin > first ? limit &- origin : first) : count
+        return (first, last)
+    }
+
+    @inline(__always)
+    static func pool(_ input: UnsafePointer<Float>, _ size: (Int, Int), _ c: Int, _ window: (Int, Int), _ strides: (Int, Int), _ padding: (Int, Int),
+                     averaging: Bool, _ output: UnsafeMutablePointer<Float>, _ outputSize: (Int, Int), _ outputRows: (Int, Int)) {
+        let rowStride = size.1 &* c
+        var out = output + outputRows.0 &* outputSize.1 &* c
+        var oy = outputRows.0
+        while oy < outputRows.1 {
+            let y0 = oy &* strides.0 &- padding.0
+            let rows = inside(y0, window.0, size.0)
+            var ox = 0
+            while ox < outputSize.1 {
+                let x0 = ox &* strides.1 &- padding.1
+                let columns = inside(x0, window.1, size.1)
+                let first = input + ((y0 &+ rows.0) &* size.1 &+ x0 &+ columns.0) &* c
+                let (height, width) = (rows.1 &- rows.0, columns.1 &- columns.0)
+                let scale = SIMD16<Float>(repeating: height &* width > 0 ? 1 / Float(height &* width) : 1)
+                var cb = 0
+                while cb < c {
+                    var acc = SIMD16<Float>(repeating: averaging ? 0 : -.infinity)
+                    var row = first + cb
+                    var ky = 0
+                    while ky < height {
+                        var tap = row
+                        var kx = 0
+                        while kx < width {
+                            let value = load(tap)
+                            if averaging { acc += value } else { acc.replace(with: value, where: value .> acc) }
+                            tap += c
+                            kx &+= 1
+                        }
+                        row += rowStride
+                        ky &+= 1
+                    }
+                    if averaging { acc *= scale }
+                    store(acc, out + cb)
+                    cb &+= 16
+                }
+                out += c
+                ox &+= 1
+            }
+            oy &+= 1
+        }
+    }
+
     /// `SIMDKernels.gemmBiasClamp` (same arguments and results) with blocks of 6 rows × 32 and
     /// 16 columns on 16-lane vectors; the last columns (fewer than 16), and products of one or
     /// two rows, on the AVX2 code.

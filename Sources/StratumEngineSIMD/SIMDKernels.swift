@@ -60,3 +60,22 @@ public enum SIMDKernels {
         return first..<last
     }
 }
+
+extension SIMDKernels {
+    /// `rounds` × 12 independent 8-lane FMAs (192 floating-point operations a round), for
+    /// measuring what this CPU's FMA units sustain (`SIMDSupport.measuredPeak`). Returns a sum
+    /// of the accumulators so that the work cannot be left out.
+    public static func fmaProbe(rounds: Int) -> Float {
+        let m = SIMD8<Float>(repeating: 0.5), a = SIMD8<Float>(repeating: 1e-7)
+        var c0 = SIMD8<Float>(repeating: 1), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0
+        var c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0
+        for _ in 0..<rounds {
+            c0 = c0.addingProduct(m, a); c1 = c1.addingProduct(m, a); c2 = c2.addingProduct(m, a)
+            c3 = c3.addingProduct(m, a); c4 = c4.addingProduct(m, a); c5 = c5.addingProduct(m, a)
+            c6 = c6.addingProduct(m, a); c7 = c7.addingProduct(m, a); c8 = c8.addingProduct(m, a)
+            c9 = c9.addingProduct(m, a); c10 = c10.addingProduct(m, a); c11 = c11.addingProduct(m, a)
+        }
+        let total = ((c0 + c1) + (c2 + c3)) + ((c4 + c5) + (c6 + c7)) + ((c8 + c9) + (c10 + c11))
+        return total[0] + total[1] + total[2] + total[3] + total[4] + total[5] + total[6] + total[7]
+    }
+}

@@ -119,9 +119,9 @@ extension BenchCommand {
             With --reference (JSON from scripts/bench_onnxruntime.py: {model: {batch: images_per_second}}), prints each figure as a \
             ratio to onnxruntime's, measured in the same run. A model ending in .onnx is loaded by the onnx kind: onnxruntime and \
             Stratum then run the very same file. Its reference name is its folder's name for a model.onnx, else the file name \
-            without extension. GFLOP/s are also given as a share of this CPU's nominal peak for the kernels in use: cores × clock \
-            (/proc/cpuinfo 'cpu MHz') × 32 FLOP per cycle: two 8-lane FMAs (the AVX2 kernels), or one 16-lane FMA as AMD's \
-            Zen 4 runs AVX-512 (Intel CPUs with two 512-bit FMA units reach twice this).
+            without extension. GFLOP/s are also given as a share of this CPU's peak for the kernels in use, measured first: a loop \
+            of independent FMAs on the kernels' widest vectors (16 lanes with AVX-512, else 8), on every core this process may \
+            use at once. (/proc/cpuinfo's clock is the base clock on virtual machines, well below what the cores run at.)
             """)
 
         @Option(help: "model folder or .onnx file=normalization, repeatable.")
@@ -167,10 +167,13 @@ extension BenchCommand {
                 }
                 let dataset = try ManifestReader.read(URL(fileURLWithPath: manifest), columns: ManifestColumns(label: "sex"))
                 let images = try dataset.samples.prefix(count).map { try ImageFile.read($0.url) }
-                let peak = Self.nominalPeakGFLOPS()
+                let peak = SIMDSupport.measuredPeakGFLOPS().map { (gflops: $0, cores: CPUCores.available, megahertz: Self.clockMegahertz()) }
                 if format == .table {
                     print("engine: \(SIMDSupport.description); BLAS fallback: \(BLAS.backend)")
-                    if let peak { print(String(format: "nominal peak here: %.0f GFLOP/s (%d cores × %.0f MHz × 32 FLOP/cycle)", peak.gflops, peak.cores, peak.megahertz)) }
+                    if let peak {
+                        print(String(format: "peak here: %.0f GFLOP/s measured (FMA loop, %d-lane vectors, %d cores at once; /proc/cpuinfo clock %.0f MHz)",
+                                     peak.gflops, SIMDSupport.hasAVX512 ? 16 : 8, peak.cores, peak.megahertz ?? 0))
+                    }
                 }
                 var results: [[String: Any]] = []
                 for entry in model {
@@ -216,7 +219,8 @@ extension BenchCommand {
                     }
                 }
                 if format == .json {
-                    let object: [String: Any] = ["engine": SIMDSupport.description, "blas": BLAS.backend, "images": images.count, "repeats": repeats, "results": results]
+                    var object: [String: Any] = ["engine": SIMDSupport.description, "blas": BLAS.backend, "images": images.count, "repeats": repeats, "results": results]
+                    if let peak { object["peak_gflops"] = peak.gflops }
                     let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
                     print(String(decoding: data, as: UTF8.self))
                 }
@@ -228,14 +232,11 @@ extension BenchCommand {
             }
         }
 
-        /// Cores × clock × 32 FLOP/cycle, from /proc/cpuinfo (nil when it cannot be read).
-        static func nominalPeakGFLOPS() -> (gflops: Double, cores: Int, megahertz: Double)? {
+        /// The mean of /proc/cpuinfo's 'cpu MHz' lines (nil when it cannot be read).
+        static func clockMegahertz() -> Double? {
             guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
             let clocks = info.split(separator: "\n").filter { $0.hasPrefix("cpu MHz") }.compactMap { Double($0.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "") }
-            guard !clocks.isEmpty else { return nil }
-            let cores = CPUCores.available
-            let megahertz = clocks.reduce(0, +) / Double(clocks.count)
-            return (Double(cores) * megahertz / 1000 * 32, cores, megahertz)
+            return clocks.isEmpty ? nil : clocks.reduce(0, +) / Double(clocks.count)
         }
     }
 }

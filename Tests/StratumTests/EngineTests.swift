@@ -1,8 +1,24 @@
 import Foundation
 import StratumEngine
+import StratumEngineSIMD
+#if arch(x86_64)
+import StratumEngineAVX512
+#endif
 import Testing
 
 @Suite struct EngineTests {
+    /// The FMA probe behind the bench's measured peak does its work (the accumulators stay at
+    /// 1: 1 + 0.5·1e-7 rounds back to 1 in Float) and the peak comes out positive.
+    @Test(.enabled(if: SIMDSupport.isAvailable, "the CPU runs the SIMD kernels"))
+    func peakProbeRunsItsFMAs() throws {
+        #expect(SIMDKernels.fmaProbe(rounds: 1000) == 96)
+        #if arch(x86_64)
+        if SIMDSupport.hasAVX512 { #expect(AVX512Kernels.fmaProbe(rounds: 1000) == 192) }
+        #endif
+        let peak = try #require(SIMDSupport.measuredPeakGFLOPS())
+        #expect(peak > 1 && peak.isFinite)
+    }
+
     /// Deterministic pseudo-random floats in [−1, 1).
     static func values(_ count: Int, seed: UInt64) -> [Float] {
         var state = seed
@@ -187,6 +203,8 @@ import Testing
         (Pooling.Kind.average, [1, 7, 9, 8], (3, 3), (2, 2), Padding.same),
         (Pooling.Kind.max, [1, 8, 8, 24], (3, 2), (1, 2), Padding.valid),
         (Pooling.Kind.average, [1, 5, 6, 16], (2, 3), (1, 1), Padding.same),
+        (Pooling.Kind.max, [2, 11, 10, 48], (3, 3), (2, 2), Padding.explicit(top: 1, bottom: 1, left: 1, right: 1)), // resnet's stem pool
+        (Pooling.Kind.average, [1, 6, 7, 40], (3, 3), (1, 1), Padding.same), // 40 channels: the 8-channel kernel even with AVX-512
         (Pooling.Kind.average, [1, 5, 5, 12], (2, 2), (2, 2), Padding.same), // 12 channels: scalar on both sides
     ])
     func simdPoolingMatchesTheScalarPath(_ kind: Pooling.Kind, _ shape: [Int], _ window: (Int, Int), _ strides: (Int, Int), _ padding: Padding) throws {
