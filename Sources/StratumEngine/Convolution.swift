@@ -62,18 +62,20 @@ public enum Convolution {
                                     let parts = IntraOpParallelism.ranges(total: oh, alignment: 1, flops: 2 * oh * ow * patch * oc)
                                     for image in 0..<n {
                                         var source = x + image * h * w * c
-                                        var (size, origin) = ((h, w), (top, left))
+                                        var (size, origin, valid) = ((h, w), (top, left), (0, h))
                                         // (An empty array's buffer may still have a base address.)
                                         if border.isNeeded, let p = p.baseAddress {
                                             border.fill(p, from: source)
                                             source = UnsafePointer(p)
-                                            (size, origin) = ((border.height, border.width), (0, 0))
+                                            // The image's rows in the copy: the kernels leave out filter rows on the border.
+                                            (size, origin, valid) = ((border.height, border.width), (0, 0), (top, top + h))
                                         }
-                                        IntraOpParallelism.run(parts) { [source, size, origin] first, end in
+                                        IntraOpParallelism.run(parts) { [source, size, origin, valid] first, end in
                                             SIMDSupport.convBiasClamp(input: source, size: size, channels: c, filter: f, kernel: (kh, kw),
                                                                       outChannels: oc, strides: strides, dilations: dilations, padding: origin, bias: b,
                                                                       residual: r.map { $0 + image * oh * ow * oc }, output: y + image * oh * ow * oc,
-                                                                      outputSize: (oh, ow), lower: fused.lower, upper: fused.upper, rows: (first, end))
+                                                                      outputSize: (oh, ow), lower: fused.lower, upper: fused.upper, rows: (first, end),
+                                                                      validRows: valid)
                                         }
                                     }
                                 }

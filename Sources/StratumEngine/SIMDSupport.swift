@@ -53,18 +53,18 @@ extension SIMDSupport {
     static func convBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                               outChannels: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                               residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
-                              lower: Float, upper: Float, rows: (Int, Int)) {
+                              lower: Float, upper: Float, rows: (Int, Int), validRows: (Int, Int)? = nil) {
         #if arch(x86_64)
         if hasAVX512 {
             AVX512Kernels.convBiasClamp(input: input, size: size, channels: channels, filter: filter, kernel: kernel, outChannels: outChannels,
                                         strides: strides, dilations: dilations, padding: padding, bias: bias, residual: residual, output: output,
-                                        outputSize: outputSize, lower: lower, upper: upper, rows: rows)
+                                        outputSize: outputSize, lower: lower, upper: upper, rows: rows, validRows: validRows)
             return
         }
         #endif
         SIMDKernels.convBiasClamp(input: input, size: size, channels: channels, filter: filter, kernel: kernel, outChannels: outChannels,
                                   strides: strides, dilations: dilations, padding: padding, bias: bias, residual: residual, output: output,
-                                  outputSize: outputSize, lower: lower, upper: upper, rows: rows)
+                                  outputSize: outputSize, lower: lower, upper: upper, rows: rows, validRows: validRows)
     }
 
     /// SIMD pooling (see `SIMDKernels.pool`; `channels` a multiple of 8) on the widest kernels

@@ -8,7 +8,11 @@ extension SIMDKernels {
     ///
     /// A table holds, per tap and pixel ([tap][pixel], 6 pointers per tap), where the tap's
     /// values start in the input, or a run of zeros when the tap falls outside the image; a
-    /// block of fewer than 6 pixels repeats its last one. When every pixel of the block has
+    /// block of fewer than 6 pixels repeats its last one. With `rowAligned`, blocks never span
+    /// two output rows (for narrow outputs, where the next option then pays off). Input rows
+    /// outside `validRows` are taken to hold zeros (the border of a zero-bordered copy): a
+    /// block within one output row leaves out its taps on such rows, and `multiply` is told the
+    /// first tap it gets (`firstTap`: the filter rows start at `firstTap · tapLength`). When every pixel of the block has
     /// its window inside the image horizontally (and there is no horizontal dilation), a tap is
     /// a whole filter row, kw·c contiguous values, which is also the filter's HWIO layout, so
     /// the block runs kh long taps instead of kh·kw short ones. The kernels (`indirectColumns`
@@ -16,7 +20,9 @@ extension SIMDKernels {
     /// every tap, so nothing is copied and each output is written once.
     public static func indirectConvolution(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, kernel: (Int, Int), strides: (Int, Int),
                                            dilations: (Int, Int), padding: (Int, Int), outputSize: (Int, Int), rows: (Int, Int),
-                                           multiply: (_ table: UnsafePointer<UnsafePointer<Float>>, _ taps: Int, _ tapLength: Int, _ pixel: Int, _ count: Int) -> Void) {
+                                           validRows: (Int, Int)? = nil, rowAligned: Bool = false,
+                                           multiply: (_ table: UnsafePointer<UnsafePointer<Float>>, _ firstTap: Int, _ taps: Int, _ tapLength: Int,
+                                                      _ pixel: Int, _ count: Int) -> Void) {
         let (h, w) = size, (kh, kw) = kernel, (sy, sx) = strides, (dy, dx) = dilations, (top, left) = padding
         let ow = outputSize.1, c = channels
         let taps = kh &* kw
@@ -41,12 +47,14 @@ extension SIMDKernels {
             while interiorEnd > interiorStart && (interiorEnd &- 1) &* sx &- left &+ kw > w { interiorEnd &-= 1 }
         }
         let pixelStride = sx &* c
+        let (validTop, validEnd) = validRows ?? (0, h)
         while pixel < end {
-            let count = least(6, end &- pixel)
+            let count = least(rowAligned ? least(6, ow &- ox) : 6, end &- pixel)
             if ox >= interiorStart && ox &+ count <= interiorEnd {
                 // The common case, quickly: one output row, every window inside horizontally.
                 let y0 = oy &* sy &- top
                 let x0 = ox &* sx &- left
+                var firstTap = kh, lastTap = 0
                 for ky in 0..<kh {
                     let iy = y0 &+ ky &* dy
                     let slots = pointers + ky &* 6
@@ -56,8 +64,13 @@ extension SIMDKernels {
                     } else {
                         for r in 0..<6 { slots[r] = UnsafePointer(zeros) }
                     }
+                    if iy >= validTop && iy < validEnd && iy >= 0 && iy < h {
+                        if firstTap == kh { firstTap = ky }
+                        lastTap = ky &+ 1
+                    }
                 }
-                multiply(UnsafePointer(pointers), kh, kw &* c, pixel, count)
+                if firstTap == kh { (firstTap, lastTap) = (0, 1) } // all zeros: one tap of them, for the bias and clamp
+                multiply(UnsafePointer(pointers + firstTap &* 6), firstTap, lastTap &- firstTap, kw &* c, pixel, count)
                 ox &+= count
                 if ox == ow { ox = 0; oy &+= 1 }
                 pixel &+= count
@@ -93,7 +106,7 @@ extension SIMDKernels {
                     }
                 }
             }
-            multiply(UnsafePointer(pointers), blockTaps, seg, pixel, count)
+            multiply(UnsafePointer(pointers), 0, blockTaps, seg, pixel, count)
             pixel &+= count
         }
     }

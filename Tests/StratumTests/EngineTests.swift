@@ -117,6 +117,12 @@ import Testing
         ConvolutionCase(input: [1, 8, 8, 9], filter: [3, 3, 9, 16], dilations: (1, 2), bias: false), // horizontal dilation: short taps only
         ConvolutionCase(input: [1, 6, 7, 16], filter: [5, 5, 16, 40], activation: .relu), // 16 + 16 + 8, most blocks clipped
         ConvolutionCase(input: [1, 3, 3, 32], filter: [3, 3, 32, 8], padding: .valid), // a window as large as the image: one pixel
+        // Outputs at most 3 wide (a ResNet's last stage): a row at a time, 3-pixel blocks of 64 columns with AVX-512,
+        // filter rows on the zero border above and below left out; a first row whose windows see only border (bias alone).
+        ConvolutionCase(input: [1, 3, 3, 24], filter: [3, 3, 24, 136], activation: .relu, residual: [1, 3, 3, 136]), // 64 + 64 + 8
+        ConvolutionCase(input: [2, 6, 6, 16], filter: [3, 3, 16, 80], strides: (2, 2), padding: .explicit(top: 1, bottom: 1, left: 1, right: 1)),
+        ConvolutionCase(input: [1, 2, 2, 8], filter: [3, 3, 8, 64], padding: .explicit(top: 4, bottom: 1, left: 0, right: 1), activation: .relu6),
+        ConvolutionCase(input: [1, 4, 9, 8], filter: [3, 3, 8, 32], padding: .explicit(top: 3, bottom: 3, left: 1, right: 1), bias: true),
         // Residual additions riding on the store: 1×1 (rows 6 + 5, columns 16 + 8 + 4), a 3×3 panel, a broadcast one.
         ConvolutionCase(input: [2, 11, 1, 5], filter: [1, 1, 5, 28], activation: .relu6, residual: [2, 11, 1, 28]),
         ConvolutionCase(input: [1, 9, 10, 4], filter: [3, 3, 4, 16], residual: [1, 9, 10, 16]),
