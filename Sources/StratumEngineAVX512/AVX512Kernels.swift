@@ -192,18 +192,25 @@ public enum AVX512Kernels {
                          _ residual: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>, _ outputSize: (Int, Int), _ lower: Float, _ upper: Float,
                          _ rows: (Int, Int)?, _ validRows: (Int, Int)?, mode: ClampMode) {
         let lo = SIMD16<Float>(repeating: lower), hi = SIMD16<Float>(repeating: upper)
-        // Outputs at most 3 pixels wide go a row at a time, on 3-pixel blocks: a block then
-        // leaves out the filter rows that fall on the zero border above or below the image
+        // Outputs 3, 4 or 8 pixels wide go a row at a time, on blocks of 3 or 4 pixels: a block
+        // then leaves out the filter rows that fall on the zero border above or below the image
         // (on a 3×3 output with padding 1, 21 pixel-taps of 3×3 instead of 36 in 6-pixel blocks).
-        let narrow = outputSize.1 <= 3
+        let width = outputSize.1
+        let aligned = width <= 3 ? 3 : width == 4 || width == 8 ? 4 : 0
         SIMDKernels.indirectConvolution(input: input, size: size, channels: channels, kernel: kernel, strides: strides, dilations: dilations,
                                         padding: padding, outputSize: outputSize, rows: rows ?? (0, outputSize.0), validRows: validRows,
-                                        rowAligned: narrow) { table, firstTap, taps, tapLength, pixel, count in
+                                        rowAligned: aligned) { table, firstTap, taps, tapLength, pixel, count in
             let filter = filter + firstTap &* tapLength &* n
             var j = 0
             if count <= 3 {
                 while j &+ 64 <= n {
                     block3x64(taps: taps, c: tapLength, pointers: table, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
+                              residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
+                    j &+= 64
+                }
+            } else if count == 4 {
+                while j &+ 64 <= n {
+                    block4x64(taps: taps, c: tapLength, pointers: table, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
                               residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
                     j &+= 64
                 }
@@ -269,6 +276,62 @@ public enum AVX512Kernels {
             let o = out + 2 &* ldc
             store(clamp(c20, lo, hi, mode), o); store(clamp(c21, lo, hi, mode), o + 16)
             store(clamp(c22, lo, hi, mode), o + 32); store(clamp(c23, lo, hi, mode), o + 48)
+        }
+    }
+
+    /// 4 pixels × 64 output channels (16 accumulators); reads the first 4 of the table's 6
+    /// pointers per tap.
+    @inline(__always)
+    static func block4x64(taps: Int, c: Int, pointers: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>, ldb: Int, rows: Int,
+                          bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, ldc: Int,
+                          lo: SIMD16<Float>, hi: SIMD16<Float>, mode: ClampMode) {
+        let bias0 = bias.map { load($0) } ?? SIMD16(), bias1 = bias.map { load($0 + 16) } ?? SIMD16()
+        let bias2 = bias.map { load($0 + 32) } ?? SIMD16(), bias3 = bias.map { load($0 + 48) } ?? SIMD16()
+        var c00 = bias0, c01 = bias1, c02 = bias2, c03 = bias3
+        var c10 = bias0, c11 = bias1, c12 = bias2, c13 = bias3
+        var c20 = bias0, c21 = bias1, c22 = bias2, c23 = bias3
+        var c30 = bias0, c31 = bias1, c32 = bias2, c33 = bias3
+        if let r = residual {
+            let r1 = r + least(1, rows &- 1) &* ldc, r2 = r + least(2, rows &- 1) &* ldc, r3 = r + least(3, rows &- 1) &* ldc
+            c00 += load(r); c01 += load(r + 16); c02 += load(r + 32); c03 += load(r + 48)
+            c10 += load(r1); c11 += load(r1 + 16); c12 += load(r1 + 32); c13 += load(r1 + 48)
+            c20 += load(r2); c21 += load(r2 + 16); c22 += load(r2 + 32); c23 += load(r2 + 48)
+            c30 += load(r3); c31 += load(r3 + 16); c32 += load(r3 + 32); c33 += load(r3 + 48)
+        }
+        var pb = b
+        var pp = pointers
+        for _ in 0..<taps {
+            let a0 = pp[0], a1 = pp[1], a2 = pp[2], a3 = pp[3]
+            for ci in 0..<c {
+                let b0 = load(pb), b1 = load(pb + 16), b2 = load(pb + 32), b3 = load(pb + 48)
+                var s = SIMD16<Float>(repeating: a0[ci])
+                c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1); c02 = c02.addingProduct(s, b2); c03 = c03.addingProduct(s, b3)
+                s = SIMD16<Float>(repeating: a1[ci])
+                c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1); c12 = c12.addingProduct(s, b2); c13 = c13.addingProduct(s, b3)
+                s = SIMD16<Float>(repeating: a2[ci])
+                c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1); c22 = c22.addingProduct(s, b2); c23 = c23.addingProduct(s, b3)
+                s = SIMD16<Float>(repeating: a3[ci])
+                c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1); c32 = c32.addingProduct(s, b2); c33 = c33.addingProduct(s, b3)
+                pb += ldb
+            }
+            pp += 6
+        }
+        store(clamp(c00, lo, hi, mode), out); store(clamp(c01, lo, hi, mode), out + 16)
+        store(clamp(c02, lo, hi, mode), out + 32); store(clamp(c03, lo, hi, mode), out + 48)
+        if rows > 1 {
+            let o = out + ldc
+            store(clamp(c10, lo, hi, mode), o); store(clamp(c11, lo, hi, mode), o + 16)
+            store(clamp(c12, lo, hi, mode), o + 32); store(clamp(c13, lo, hi, mode), o + 48)
+        }
+        if rows > 2 {
+            let o = out + 2 &* ldc
+            store(clamp(c20, lo, hi, mode), o); store(clamp(c21, lo, hi, mode), o + 16)
+            store(clamp(c22, lo, hi, mode), o + 32); store(clamp(c23, lo, hi, mode), o + 48)
+        }
+        if rows > 3 {
+            let o = out + 3 &* ldc
+            store(clamp(c30, lo, hi, mode), o); store(clamp(c31, lo, hi, mode), o + 16)
+            store(clamp(c32, lo, hi, mode), o + 32); store(clamp(c33, lo, hi, mode), o + 48)
         }
     }
 

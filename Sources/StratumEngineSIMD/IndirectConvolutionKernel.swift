@@ -8,8 +8,9 @@ extension SIMDKernels {
     ///
     /// A table holds, per tap and pixel ([tap][pixel], 6 pointers per tap), where the tap's
     /// values start in the input, or a run of zeros when the tap falls outside the image; a
-    /// block of fewer than 6 pixels repeats its last one. With `rowAligned`, blocks never span
-    /// two output rows (for narrow outputs, where the next option then pays off). Input rows
+    /// block of fewer than 6 pixels repeats its last one. With `rowAligned` > 0, blocks never span
+    /// two output rows and hold at most that many pixels (for narrow outputs, where the next
+    /// option then pays off). Input rows
     /// outside `validRows` are taken to hold zeros (the border of a zero-bordered copy): a
     /// block within one output row leaves out its taps on such rows, and `multiply` is told the
     /// first tap it gets (`firstTap`: the filter rows start at `firstTap · tapLength`). When every pixel of the block has
@@ -20,7 +21,7 @@ extension SIMDKernels {
     /// every tap, so nothing is copied and each output is written once.
     public static func indirectConvolution(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, kernel: (Int, Int), strides: (Int, Int),
                                            dilations: (Int, Int), padding: (Int, Int), outputSize: (Int, Int), rows: (Int, Int),
-                                           validRows: (Int, Int)? = nil, rowAligned: Bool = false,
+                                           validRows: (Int, Int)? = nil, rowAligned: Int = 0,
                                            multiply: (_ table: UnsafePointer<UnsafePointer<Float>>, _ firstTap: Int, _ taps: Int, _ tapLength: Int,
                                                       _ pixel: Int, _ count: Int) -> Void) {
         let (h, w) = size, (kh, kw) = kernel, (sy, sx) = strides, (dy, dx) = dilations, (top, left) = padding
@@ -49,7 +50,7 @@ extension SIMDKernels {
         let pixelStride = sx &* c
         let (validTop, validEnd) = validRows ?? (0, h)
         while pixel < end {
-            let count = least(rowAligned ? least(6, ow &- ox) : 6, end &- pixel)
+            let count = least(rowAligned > 0 ? least(least(6, rowAligned), ow &- ox) : 6, end &- pixel)
             if ox >= interiorStart && ox &+ count <= interiorEnd {
                 // The common case, quickly: one output row, every window inside horizontally.
                 let y0 = oy &* sy &- top

@@ -123,6 +123,9 @@ import Testing
         ConvolutionCase(input: [2, 6, 6, 16], filter: [3, 3, 16, 80], strides: (2, 2), padding: .explicit(top: 1, bottom: 1, left: 1, right: 1)),
         ConvolutionCase(input: [1, 2, 2, 8], filter: [3, 3, 8, 64], padding: .explicit(top: 4, bottom: 1, left: 0, right: 1), activation: .relu6),
         ConvolutionCase(input: [1, 4, 9, 8], filter: [3, 3, 8, 32], padding: .explicit(top: 3, bottom: 3, left: 1, right: 1), bias: true),
+        // 8 and 4 wide (small-cnn's last layer): 4-pixel blocks of 64 columns, a row at a time, then 16 columns.
+        ConvolutionCase(input: [2, 8, 8, 12], filter: [3, 3, 12, 80], activation: .relu, residual: [2, 8, 8, 80]),
+        ConvolutionCase(input: [1, 5, 4, 8], filter: [3, 3, 8, 64], padding: .explicit(top: 1, bottom: 2, left: 1, right: 1)),
         // Residual additions riding on the store: 1×1 (rows 6 + 5, columns 16 + 8 + 4), a 3×3 panel, a broadcast one.
         ConvolutionCase(input: [2, 11, 1, 5], filter: [1, 1, 5, 28], activation: .relu6, residual: [2, 11, 1, 28]),
         ConvolutionCase(input: [1, 9, 10, 4], filter: [3, 3, 4, 16], residual: [1, 9, 10, 16]),
