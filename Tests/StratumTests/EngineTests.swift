@@ -159,6 +159,10 @@ import Testing
         ConvolutionCase(input: [2, 7, 9, 16], filter: [3, 3, 16, 1], activation: .relu6),
         ConvolutionCase(input: [1, 9, 9, 24], filter: [3, 3, 24, 1], strides: (2, 2), padding: .explicit(top: 0, bottom: 1, left: 0, right: 1), bias: false),
         ConvolutionCase(input: [1, 11, 10, 8], filter: [5, 5, 8, 1], dilations: (2, 2), padding: .valid, activation: .relu),
+        // 5×5 (MobileNetV3) on a zero-bordered copy: four-pixel groups, then single pixels; stride 2; uneven padding.
+        ConvolutionCase(input: [2, 6, 7, 120], filter: [5, 5, 120, 1], activation: .relu6),
+        ConvolutionCase(input: [1, 12, 11, 24], filter: [5, 5, 24, 1], strides: (2, 2), padding: .explicit(top: 2, bottom: 1, left: 2, right: 2)),
+        ConvolutionCase(input: [1, 9, 9, 16], filter: [7, 3, 16, 1], padding: .same, activation: .relu),
         ConvolutionCase(input: [1, 5, 6, 16], filter: [2, 2, 16, 1], strides: (1, 2)),
         ConvolutionCase(input: [1, 7, 7, 24], filter: [5, 5, 24, 1], strides: (2, 2), activation: .hardSwish),
         ConvolutionCase(input: [1, 2, 2, 8], filter: [3, 3, 8, 1]), // no pixel has its whole window inside
