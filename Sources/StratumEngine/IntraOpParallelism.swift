@@ -4,8 +4,9 @@ import Synchronization
 
 /// Splitting one image's large convolutions across cores.
 ///
-/// Batches use every core by giving each thread whole images. A batch smaller than the core
-/// count (one image, say) would leave cores idle, so its runner sets `threads` for the run,
+/// Batches use every core by giving each thread whole groups of images (`GroupedInference`,
+/// which also runs the threads on this pool). A batch smaller than the core count (one
+/// image, say) would leave cores idle, so its runner sets `threads` for the run,
 /// and large convolutions then cut their output rows into that many parts. The parts go to
 /// `SpinningPool`'s helper threads, which wait for work by spinning for a while before they
 /// sleep: one image's ops come every few microseconds, and handing a part to a sleeping
