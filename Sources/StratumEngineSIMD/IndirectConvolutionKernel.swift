@@ -8,12 +8,13 @@ extension SIMDKernels {
     ///
     /// A table holds, per tap and pixel ([tap][pixel], 6 pointers per tap), where the tap's
     /// values start in the input, or a run of zeros when the tap falls outside the image; a
-    /// block of fewer than 6 pixels repeats its last one. With `rowAligned` > 0, blocks never span
-    /// two output rows and hold at most that many pixels (for narrow outputs, where the next
-    /// option then pays off). Input rows
-    /// outside `validRows` are taken to hold zeros (the border of a zero-bordered copy): a
-    /// block within one output row leaves out its taps on such rows, and `multiply` is told the
-    /// first tap it gets (`firstTap`: the filter rows start at `firstTap · tapLength`). When every pixel of the block has
+    /// block of fewer than 6 pixels repeats its last one. With `rowAligned` > 0, blocks never
+    /// span two output rows and hold at most that many pixels (for narrow outputs, where the
+    /// next option then pays off). Input rows outside `validRows` are taken to hold zeros (the
+    /// border of a zero-bordered copy): a block within one output row leaves out its taps on
+    /// such rows (they are the first and last filter rows, as input rows grow with the tap),
+    /// and `multiply` is told the first tap it gets (`firstTap`: the filter rows start at
+    /// `firstTap · tapLength`). When every pixel of the block has
     /// its window inside the image horizontally (and there is no horizontal dilation), a tap is
     /// a whole filter row, kw·c contiguous values, which is also the filter's HWIO layout, so
     /// the block runs kh long taps instead of kh·kw short ones. The kernels (`indirectColumns`
