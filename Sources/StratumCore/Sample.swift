@@ -60,8 +60,8 @@ public struct Sample: Sendable, Equatable {
 }
 
 /// A dataset's rows, column by column: ids and paths packed end to end in one byte buffer
-/// each, labels, splits and attribute values as 4-byte codes into each column's distinct
-/// values, lines as integers. Immutable once built; `samples` gives a `Sample` per row.
+/// each, labels, splits and attribute values as codes into each column's distinct values,
+/// lines as integers (codes, ends and lines in the narrowest integers that hold them). Immutable once built; `samples` gives a `Sample` per row.
 /// Built from a manifest (`ManifestReader`) or from a store's rows (`StoredSample`).
 public final class SampleTable: Sendable {
     /// Where the images are: one folder every path is relative to, or a URL per row.
@@ -78,9 +78,9 @@ public final class SampleTable: Sendable {
     let splits: CodedStrings
     /// Per column of `schema`, a code per row: 0 where the row has no value, else 1 + the
     /// index into `attributeValues[column]`.
-    let attributeCodes: [[UInt32]]
+    let attributeCodes: [CompactIntegers]
     let attributeValues: [[String]]
-    let lines: [Int]
+    let lines: CompactIntegers
 
     public var count: Int { lines.count }
 
@@ -90,7 +90,7 @@ public final class SampleTable: Sendable {
     public subscript(row: Int) -> Sample { Sample(table: self, row: row) }
 
     fileprivate init(location: Location, schema: AttributeSchema, ids: PackedStrings, paths: PackedStrings, labels: CodedStrings,
-                     splits: CodedStrings, attributeCodes: [[UInt32]], attributeValues: [[String]], lines: [Int]) {
+                     splits: CodedStrings, attributeCodes: [CompactIntegers], attributeValues: [[String]], lines: CompactIntegers) {
         self.location = location
         self.schema = schema
         self.ids = ids
@@ -124,7 +124,7 @@ public final class SampleTable: Sendable {
         private var ids = PackedStrings(), paths = PackedStrings()
         private var labels = CodedStrings.Builder(), splits = CodedStrings.Builder()
         private var attributes: [CodedStrings.Builder]
-        private var lines: [Int] = []
+        private var lines = CompactIntegers()
 
         /// Rows whose paths are relative to `root`'s folder, with the columns of `schema` (more
         /// are added as rows given as dictionaries bring them).
@@ -181,10 +181,11 @@ public final class SampleTable: Sendable {
         public consuming func build() -> SampleTable {
             if names.count != schema.names.count { schema = AttributeSchema(names) }
             let columns = attributes.map { $0.build() }
-            // Every column at its exact size: grown by appending, each held up to twice its
-            // bytes, ~10 MB more in all at 200,000 rows, kept for the whole run.
+            // Every column at its exact size and in the narrowest integers that hold it: grown
+            // by appending, each was held up to twice its bytes (~10 MB more at 200,000 rows), and
+            // 4-byte codes for columns of a few values were another ~7 MB, kept for the whole run.
             return SampleTable(location: location, schema: schema, ids: ids.compacted(), paths: paths.compacted(), labels: labels.build(), splits: splits.build(),
-                               attributeCodes: columns.map { $0.codes.compacted() }, attributeValues: columns.map(\.values), lines: lines.compacted())
+                               attributeCodes: columns.map(\.codes), attributeValues: columns.map(\.values), lines: lines.compacted())
         }
     }
 }
@@ -192,7 +193,8 @@ public final class SampleTable: Sendable {
 /// Strings packed end to end in one byte buffer.
 struct PackedStrings: Sendable {
     private var bytes: [UInt8] = []
-    private var ends: [Int] = []
+    /// Each string's end in `bytes`.
+    private var ends = CompactIntegers()
 
     mutating func append(_ string: String) {
         bytes.append(contentsOf: string.utf8)
@@ -213,16 +215,93 @@ struct PackedStrings: Sendable {
     }
 }
 
+/// Non-negative integers in the narrowest of 1, 2, 4 or 8 bytes that holds every one so far:
+/// appending a larger one widens them all. A table's columns (codes into a few values, string
+/// ends, line numbers) are mostly bytes and halves, where `[Int]` took 8 bytes a row each.
+struct CompactIntegers: Sendable {
+    private enum Storage: Sendable {
+        case bytes([UInt8])
+        case halves([UInt16])
+        case words([UInt32])
+        case full([Int])
+    }
+    private var storage: Storage = .bytes([])
+
+    init() {}
+
+    init(repeating value: Int, count: Int) {
+        for _ in 0..<count { append(value) }
+    }
+
+    var count: Int {
+        switch storage {
+        case .bytes(let v): return v.count
+        case .halves(let v): return v.count
+        case .words(let v): return v.count
+        case .full(let v): return v.count
+        }
+    }
+
+    subscript(index: Int) -> Int {
+        switch storage {
+        case .bytes(let v): return Int(v[index])
+        case .halves(let v): return Int(v[index])
+        case .words(let v): return Int(v[index])
+        case .full(let v): return v[index]
+        }
+    }
+
+    /// - Precondition: `value >= 0`.
+    mutating func append(_ value: Int) {
+        precondition(value >= 0, "CompactIntegers holds non-negative integers")
+        // Each case takes its array out of `storage` first, so that appending does not copy it.
+        switch storage {
+        case .bytes(var v):
+            if value <= Int(UInt8.max) {
+                storage = .full([]); v.append(UInt8(value)); storage = .bytes(v)
+            } else {
+                storage = .halves(v.map(UInt16.init)); append(value)
+            }
+        case .halves(var v):
+            if value <= Int(UInt16.max) {
+                storage = .full([]); v.append(UInt16(value)); storage = .halves(v)
+            } else {
+                storage = .words(v.map(UInt32.init)); append(value)
+            }
+        case .words(var v):
+            if value <= Int(UInt32.max) {
+                storage = .full([]); v.append(UInt32(value)); storage = .words(v)
+            } else {
+                storage = .full(v.map(Int.init)); append(value)
+            }
+        case .full(var v):
+            storage = .full([]); v.append(value); storage = .full(v)
+        }
+    }
+
+    /// The same integers in a buffer of exactly their count.
+    func compacted() -> CompactIntegers {
+        var copy = CompactIntegers()
+        switch storage {
+        case .bytes(let v): copy.storage = .bytes(v.compacted())
+        case .halves(let v): copy.storage = .halves(v.compacted())
+        case .words(let v): copy.storage = .words(v.compacted())
+        case .full(let v): copy.storage = .full(v.compacted())
+        }
+        return copy
+    }
+}
+
 /// A column of few distinct strings: a code per row into the distinct values.
 struct CodedStrings: Sendable {
     let values: [String]
-    let codes: [UInt32]
+    let codes: CompactIntegers
 
-    func value(_ row: Int) -> String { values[Int(codes[row])] }
+    func value(_ row: Int) -> String { values[codes[row]] }
 
     struct Builder {
         private var values: [String] = []
-        private var codes: [UInt32] = []
+        private var codes = CompactIntegers()
         private var lookup: [String: UInt32] = [:]
 
         /// The value's code, interning it when new (without recording a row).
@@ -237,14 +316,14 @@ struct CodedStrings: Sendable {
         init() {}
 
         /// A column whose first `absentRows` rows have no value (codes of optional columns are 1 + the index; 0 is absent).
-        init(absentRows: Int) { codes = Array(repeating: 0, count: absentRows) }
+        init(absentRows: Int) { codes = CompactIntegers(repeating: 0, count: absentRows) }
 
         var count: Int { codes.count }
 
-        mutating func append(_ value: String) { codes.append(code(of: value)) }
+        mutating func append(_ value: String) { codes.append(Int(code(of: value))) }
 
         /// For optional columns: 0 for nil, else 1 + the value's index.
-        mutating func appendOptional(_ value: String?) { codes.append(value.map { code(of: $0) + 1 } ?? 0) }
+        mutating func appendOptional(_ value: String?) { codes.append(value.map { Int(code(of: $0)) + 1 } ?? 0) }
 
         consuming func build() -> CodedStrings { CodedStrings(values: values, codes: codes.compacted()) }
     }

@@ -107,7 +107,7 @@ public enum MetricSuite {
             classes = outcomes.hasProbabilities ? (k == 2 ? [1] : Array(0..<k)) : []
             var order: [[Int32]] = [], starts: [[Bool]] = []
             for c in classes {
-                let score = { (position: Int32) in outcomes.probabilities[Int(slice.members[Int(position)]) * k + c] }
+                let score = { (position: Int32) in outcomes.probability(Int(slice.members[Int(position)]), c) }
                 let sorted = (0..<Int32(slice.members.count)).sorted { score($0) < score($1) }
                 order.append(sorted)
                 starts.append(sorted.indices.map { $0 == 0 || score(sorted[$0]) != score(sorted[$0 - 1]) })
@@ -143,13 +143,13 @@ public enum MetricSuite {
             counts[Int(outcomes.truth[i]) * k + Int(outcomes.predicted[i])] += w
             total += w
             guard outcomes.hasProbabilities else { return }
-            logLoss += Double(w) * outcomes.logLoss[i]
-            brier += Double(w) * outcomes.brier[i]
-            let confidence = outcomes.confidence[i]
+            logLoss += Double(w) * outcomes.logLoss(i)
+            brier += Double(w) * outcomes.brier(i)
+            let confidence = outcomes.confidence(i)
             let b = calibrationBin(confidence)
             binCount[b] += w
             binConfidence[b] += Double(w) * confidence
-            if outcomes.correct[i] { binHits[b] += w }
+            if outcomes.isCorrect(i) { binHits[b] += w }
         }
     }
 

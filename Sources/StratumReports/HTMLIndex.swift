@@ -69,7 +69,7 @@ public struct HTMLIndex: Sendable {
             worst[variant.name] = variant.scores.filter { $0.accuracy != nil }.min { ($0.accuracy ?? 0) < ($1.accuracy ?? 0) }?.slice
         }
         for slice in data.chartedSlices {
-            let n = variants.compactMap { $0.scores.first { $0.slice == slice.name }?.n }.first ?? slice.members.count
+            let n = variants.compactMap { $0.scores.first { $0.slice == slice.name }?.n }.first ?? slice.memberCount
             out += "<tr><td title=\"\(e(slice.definition))\">\(e(slice.name))</td><td>\(n)</td>"
             for variant in variants {
                 if let score = variant.scores.first(where: { $0.slice == slice.name }), let accuracy = score.accuracy {

@@ -20,7 +20,7 @@ public struct SliceAccuracyChart: Sendable {
         let sizes = Dictionary(data.variants.flatMap(\.scores).map { ($0.slice, $0.n) }, uniquingKeysWith: { a, _ in a })
         self.init(
             title: "\(data.experiment) run \(data.runNumber): accuracy by slice (bars: 95% Wilson interval)",
-            slices: charted.map { ($0.name, sizes[$0.name] ?? $0.members.count) },
+            slices: charted.map { ($0.name, sizes[$0.name] ?? $0.memberCount) },
             variants: data.variants.filter(\.completed).map { variant in
                 (variant.name, Dictionary(variant.scores.map { ($0.slice, $0) }, uniquingKeysWith: { a, _ in a }))
             })

@@ -48,9 +48,9 @@ enum RunFinalization {
         // labels as strings are let go once every variant has its label indices.
         let outcomes: [VariantOutcomes]
         do {
-            let truthLabels = samples.map(\.label)
+            let truthIndices = try RunOutcomes.truthIndices(labels: labels, truth: samples.lazy.map(\.label))
             outcomes = try finished.map { variant in
-                try RunOutcomes.outcomes(labels: labels, sampleIDs: sampleIDs, truth: truthLabels,
+                try RunOutcomes.outcomes(labels: labels, sampleIDs: sampleIDs, truth: truthIndices,
                                          variantLabels: storedVariants[variant.variantID]?.labels ?? labels,
                                          store: store, runID: runID, variantID: variant.variantID, variant: variant.name)
             }

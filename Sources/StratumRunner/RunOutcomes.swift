@@ -31,9 +31,11 @@ public struct RunOutcomes: Sendable {
     /// kept is compact: two label indices and the probabilities per sample).
     /// - Parameters:
     ///   - labels: the common label order (the dataset's).
-    ///   - sampleIDs / truth: the evaluated samples' store ids and true labels.
+    ///   - sampleIDs: the evaluated samples' store ids.
     ///   - variantLabels: the variant's own label order (its probabilities follow it).
-    static func outcomes(labels: [String], sampleIDs: [SampleID], truth: [String], variantLabels: [String],
+    ///   - truth: each sample's true label as an index into `labels` (`truthIndices`), one array
+    ///     shared by every variant.
+    static func outcomes(labels: [String], sampleIDs: [SampleID], truth: [Int32], variantLabels: [String],
                          store: any RunStore, runID: RunID, variantID: VariantID, variant: String) throws -> VariantOutcomes {
         let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
         let k = labels.count, n = sampleIDs.count
@@ -42,7 +44,7 @@ public struct RunOutcomes: Sendable {
         // -1: no usable prediction (none, or a label outside the dataset's). The last stored
         // prediction of a sample counts, should it have two.
         var predicted = [Int32](repeating: -1, count: n)
-        var probabilities = [Double](repeating: 0, count: n * k)
+        var probabilities = [Float](repeating: 0, count: n * k)
         var fullRow = [Bool](repeating: false, count: n)
         try store.forEachPrediction(runID: runID, variantID: variantID) { prediction in
             guard let i = positions[prediction.sampleID] else { return }
@@ -51,20 +53,24 @@ public struct RunOutcomes: Sendable {
             for j in 0..<k { probabilities[i * k + j] = 0 }
             if fullRow[i] {
                 for (j, value) in prediction.probabilities.enumerated() {
-                    if let target = remap[j] { probabilities[i * k + Int(target)] = Double(value) }
+                    if let target = remap[j] { probabilities[i * k + Int(target)] = value }
                 }
             }
         }
-        var truthIndices: [Int32] = []
-        truthIndices.reserveCapacity(n)
-        for (i, label) in truth.enumerated() {
-            guard let t = index[label] else { throw RunError(message: "sample label '\(label)' is not one of the dataset's labels") }
-            guard predicted[i] >= 0 else {
-                throw RunError(message: "variant '\(variant)' has no usable prediction for every evaluated sample (the run is incomplete)")
-            }
-            truthIndices.append(t)
+        precondition(truth.count == n, "one true label per sample")
+        guard predicted.allSatisfy({ $0 >= 0 }) else {
+            throw RunError(message: "variant '\(variant)' has no usable prediction for every evaluated sample (the run is incomplete)")
         }
-        return VariantOutcomes(labels: labels, truth: truthIndices, predicted: predicted, probabilities: fullRow.allSatisfy { $0 } ? probabilities : [])
+        return VariantOutcomes(labels: labels, truth: truth, predicted: predicted, floatProbabilities: fullRow.allSatisfy { $0 } ? probabilities : [])
+    }
+
+    /// Each label's index into `labels`; throws for a label that is not one of them.
+    static func truthIndices(labels: [String], truth: some Sequence<String>) throws -> [Int32] {
+        let index = Dictionary(uniqueKeysWithValues: labels.enumerated().map { ($1, Int32($0)) })
+        return try truth.map { label in
+            guard let t = index[label] else { throw RunError(message: "sample label '\(label)' is not one of the dataset's labels") }
+            return t
+        }
     }
 
     /// The completed variants of run `number` of `experiment` (latest when nil).
@@ -82,12 +88,12 @@ public struct RunOutcomes: Sendable {
         let position = SampleIDIndex(sampleIDs)
         let labels = try datasetLabels(store: store, runID: runID, samples: samples)
         var variants: [Variant] = []
+        let truth = try truthIndices(labels: labels, truth: samples.lazy.map(\.label))
         for record in try store.variants(runID: runID) where record.status == .completed {
-            let outcomes = try outcomes(labels: labels, sampleIDs: sampleIDs, truth: samples.map(\.label), variantLabels: record.labels,
+            let outcomes = try outcomes(labels: labels, sampleIDs: sampleIDs, truth: truth, variantLabels: record.labels,
                                         store: store, runID: runID, variantID: record.id, variant: record.name)
             variants.append(Variant(name: record.name, outcomes: outcomes))
         }
-        let truth = variants.first?.outcomes.truth ?? []
         let evaluationSlices = slices.map { slice in
             Slice(name: slice.name, definition: slice.definition,
                   slice: EvaluationSlice(members: slice.memberIDs.compactMap { position[$0].map(Int32.init) }, truth: truth, classCount: labels.count))

@@ -21,8 +21,9 @@ public enum StoredRunReports {
     public static func data(store: any RunStore, experiment: String?, number: Int?, dataRoot: URL? = nil) throws -> RunReportData {
         let (name, run) = try store.run(experiment: experiment, number: number)
         let runID = run.id
-        let slices = try store.slices(runID: runID)
+        // Samples first: building their table needs more memory than holding it.
         let stored = try store.samples(runID: runID)
+        let slices = try store.slices(runID: runID)
         // Positions, not copies or dictionaries by key: a run of a million samples reads them all.
         let storedPosition = SampleIDIndex(stored.map(\.id))
         let evaluated = (slices.first { $0.name == "overall" }?.memberIDs ?? []).compactMap { storedPosition[$0] }

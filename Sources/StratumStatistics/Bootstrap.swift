@@ -178,10 +178,10 @@ final class ResampleKernel {
                 if starts[e] { f |= 4 }
                 positions.append(local[position])
                 flags.append(f)
-                logLoss.append(Float(outcomes.logLoss[i]))
-                brier.append(Float(outcomes.brier[i]))
-                confidence.append(Float(outcomes.confidence[i]))
-                let bin = MetricSuite.calibrationBin(outcomes.confidence[i])
+                logLoss.append(Float(outcomes.logLoss(i)))
+                brier.append(Float(outcomes.brier(i)))
+                confidence.append(Float(outcomes.confidence(i)))
+                let bin = MetricSuite.calibrationBin(outcomes.confidence(i))
                 if let last = runs.last, last.bin == bin { runs[runs.count - 1].end = e + 1 } else { runs.append((e, e + 1, bin)) }
             }
             self.positions = positions
@@ -213,9 +213,9 @@ final class ResampleKernel {
         entries = (0..<slice.members.count).map { position in
             let i = Int(slice.members[position])
             let t = Int(outcomes.truth[i]), p = Int(outcomes.predicted[i])
-            return Entry(position: local[position], code: UInt16(t * k + p), bin: UInt8(probabilities ? MetricSuite.calibrationBin(outcomes.confidence[i]) : 0), flags: t == p ? 1 : 0,
-                         logLoss: probabilities ? Float(outcomes.logLoss[i]) : 0, brier: probabilities ? Float(outcomes.brier[i]) : 0,
-                         confidence: probabilities ? Float(outcomes.confidence[i]) : 0)
+            return Entry(position: local[position], code: UInt16(t * k + p), bin: UInt8(probabilities ? MetricSuite.calibrationBin(outcomes.confidence(i)) : 0), flags: t == p ? 1 : 0,
+                         logLoss: probabilities ? Float(outcomes.logLoss(i)) : 0, brier: probabilities ? Float(outcomes.brier(i)) : 0,
+                         confidence: probabilities ? Float(outcomes.confidence(i)) : 0)
         }
     }
 

