@@ -31,6 +31,11 @@ public struct RunReport: Sendable {
         Self.removeLeftovers(in: directory)
         var jobs: [(figure: HTMLIndex.Figure, draw: @Sendable (URL) throws -> Void)] = []
         let data = self.data, limit = galleryLimit, columns = galleryColumns, thumb = self.thumb
+        // A gallery holds its canvas and gnuplot's text page decoded (~12 MB at 40 thumbnails of
+        // 96 px): two at once were the largest part of a 200,000-sample run's report stage. The
+        // galleries are drawn one after another in one lane, the charts (gnuplot's work, little
+        // of ours) in parallel beside it.
+        var galleries: Set<Int> = []
         let completed = data.variants.filter(\.completed)
         if !completed.isEmpty {
             let chart = SliceAccuracyChart(data)
@@ -41,6 +46,7 @@ public struct RunReport: Sendable {
             let gallery = Gallery.disagreement(between: ranked[0], and: ranked[1], in: data, limit: max(1, limit / 2), columns: max(1, columns / 2), thumb: thumb)
             jobs.append((.init(title: "Disagreements: \(ranked[0].name) vs \(ranked[1].name)", file: "disagreement-\(Self.safe(ranked[0].name))-vs-\(Self.safe(ranked[1].name)).png", section: "Disagreements"),
                          { try gallery.render(to: $0, gnuplot: gnuplot) }))
+            galleries.insert(jobs.count - 1)
         }
         for variant in data.variants where !variant.predictions.isEmpty {
             let name = Self.safe(variant.name)
@@ -52,13 +58,17 @@ public struct RunReport: Sendable {
             let matrix = ConfusionMatrixChart(title: "\(data.experiment) run \(data.runNumber) — \(variant.name) (\(variant.kind)) on \(data.split), n=\(confusion.total), accuracy \(accuracy)\(partial)", matrix: confusion)
             jobs.append((.init(title: "\(variant.name): confusion matrix\(partial)", file: "confusion-\(name).png", section: variant.name), { try matrix.render(to: $0, gnuplot: gnuplot) }))
             let failures = Gallery.failures(of: variant, in: data, limit: limit, columns: columns, thumb: thumb)
-            jobs.append((.init(title: "\(variant.name): most confident failures\(partial)", file: "failures-\(name).png", section: variant.name), { try failures.render(to: $0, gnuplot: gnuplot) }))
+            jobs.append((.init(title: "\(variant.name): most confident failures\(partial)", file: "failures-\(name).png", section: variant.name),
+                         { try failures.render(to: $0, gnuplot: gnuplot) }))
+            galleries.insert(jobs.count - 1)
             let reliability = ReliabilityChart(variant: variant, in: data)
             jobs.append((.init(title: "\(variant.name): reliability diagram\(partial)", file: "reliability-\(name).png", section: variant.name), { try reliability.render(to: $0, gnuplot: gnuplot) }))
         }
         let drawn = ConcurrentResults<Void>(count: jobs.count)
         let work = jobs
-        DispatchQueue.concurrentPerform(iterations: work.count) { index in
+        let galleryLane = galleries.sorted()
+        let lanes = (galleryLane.isEmpty ? [] : [galleryLane]) + work.indices.filter { !galleries.contains($0) }.map { [$0] }
+        @Sendable func draw(_ index: Int) {
             drawn.set(index, Result {
                 do {
                     try work[index].draw(directory.appendingPathComponent(work[index].figure.file))
@@ -68,6 +78,9 @@ public struct RunReport: Sendable {
                     throw ReportError(message: "\(directory.appendingPathComponent(work[index].figure.file).path): \(cause)")
                 }
             })
+        }
+        DispatchQueue.concurrentPerform(iterations: lanes.count) { lane in
+            for index in lanes[lane] { draw(index) }
         }
         _ = try drawn.values()
         let index = directory.appendingPathComponent("index.html")

@@ -24,7 +24,7 @@ enum RunFinalization {
         var members: [Int32]
     }
 
-    static func finish(_ spec: ExperimentSpec, labels: [String], samples: [Sample], sampleIDs: [SampleID], variants: [RunVariant],
+    static func finish(_ spec: ExperimentSpec, labels: [String], samples: consuming [Sample], sampleIDs: [SampleID], variants: [RunVariant],
                        bootstrap: BootstrapSettings, store: any RunStore, runID: RunID,
                        events: @Sendable (RunEvent) -> Void) throws -> Outcome {
         try store.clearDerivedResults(runID)
@@ -35,6 +35,10 @@ enum RunFinalization {
             slices = built.map { BuiltSlice(name: $0.name, definition: $0.definition, parts: $0.parts, members: $0.members.map { Int32($0) }) }
         }
         events(.slicesBuilt(count: slices.count, skipped: skipped.map { "\($0.name) (n=\($0.size))" }))
+        // The true labels are all the rest needs of the samples; the caller has let go of its
+        // arrays, so the manifest's rows go here, before the variants' outcomes are read.
+        let truthIndices = try RunOutcomes.truthIndices(labels: labels, truth: samples.lazy.map(\.label))
+        _ = consume samples
         // A slice at a time: mapping every slice's members to store ids first held them all at once.
         var sliceIDs: [String: SliceID] = [:]
         for slice in slices {
@@ -48,7 +52,6 @@ enum RunFinalization {
         // labels as strings are let go once every variant has its label indices.
         let outcomes: [VariantOutcomes]
         do {
-            let truthIndices = try RunOutcomes.truthIndices(labels: labels, truth: samples.lazy.map(\.label))
             outcomes = try finished.map { variant in
                 try RunOutcomes.outcomes(labels: labels, sampleIDs: sampleIDs, truth: truthIndices,
                                          variantLabels: storedVariants[variant.variantID]?.labels ?? labels,

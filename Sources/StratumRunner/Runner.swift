@@ -145,6 +145,7 @@ public struct Runner: Sendable {
                 manifest: dataset.manifest.path, events: events)
             var found = try streaming.run(variants)
             variants.forEach { $0.classifier?.close(); $0.classifier = nil }
+            FreedMemory.returnPromptly()
             endStage("predictions")
             var shardProgress: ShardProgress?
             if let shard = options.shard {
@@ -174,7 +175,13 @@ public struct Runner: Sendable {
                                                  labels: dataset.labels, samples: dataset.samples, runID: runID, returningIDsOf: nil).sampleIDs
                 splitIDs = try Self.storedIDs(of: splitSamples, in: all)
             }
-            var summary = try Self.complete(spec, dataset: dataset, evaluated: splitSamples, evaluatedIDs: splitIDs,
+            // The manifest's rows (~50 bytes a sample, with the arrays of samples over them) are let
+            // go before the metrics: what those need from them is built first (slices, labels).
+            let manifest = dataset.manifest, labels = dataset.labels
+            _ = consume streaming
+            _ = consume evaluatedHere
+            _ = consume dataset
+            var summary = try Self.complete(spec, manifest: manifest, labels: labels, evaluated: consume splitSamples, evaluatedIDs: splitIDs,
                                             unreadable: earlier, found: found, variants: variants, store: store, run: run, options: options,
                                             database: database, stopLease: lease.stop, endStage: endStage, events: events)
             summary.shard = shardProgress
@@ -207,7 +214,7 @@ public struct Runner: Sendable {
 
     /// Slices and metrics over every decodable sample of the evaluated split from the stored
     /// predictions, the run's final status, then the reports.
-    static func complete(_ spec: ExperimentSpec, dataset: Dataset, evaluated: [Sample], evaluatedIDs: [SampleID],
+    static func complete(_ spec: ExperimentSpec, manifest: URL, labels: [String], evaluated: consuming [Sample], evaluatedIDs: [SampleID],
                          unreadable earlier: [(key: String, path: String, reason: String)], found: [UnreadableSample], variants: [RunVariant],
                          store: any RunStore, run: StoredRun, options: RunOptions, database: String, stopLease: () -> Void,
                          endStage: (String) -> Void, events: @escaping @Sendable (RunEvent) -> Void) throws -> RunSummary {
@@ -221,16 +228,20 @@ public struct Runner: Sendable {
         } + found
         let unreadableKeys = Set(unreadable.map(\.id))
         let unreadableIDs = unreadableKeys.isEmpty ? [] : Set(evaluated.indices.filter { unreadableKeys.contains(evaluated[$0].id) }.map { evaluatedIDs[$0] })
-        var readable = evaluated, readableIDs = evaluatedIDs
-        if !unreadableIDs.isEmpty {
+        _ = consume byKey
+        var readable: [Sample], readableIDs = evaluatedIDs
+        if unreadableIDs.isEmpty {
+            readable = consume evaluated
+        } else {
             let kept = evaluatedIDs.indices.filter { !unreadableIDs.contains(evaluatedIDs[$0]) }
             readable = kept.map { evaluated[$0] }
             readableIDs = kept.map { evaluatedIDs[$0] }
+            _ = consume evaluated
         }
         guard !readable.isEmpty else {
-            throw UnreadableImagesError(manifest: dataset.manifest.path, samples: unreadable, noneReadable: true)
+            throw UnreadableImagesError(manifest: manifest.path, samples: unreadable, noneReadable: true)
         }
-        let outcome = try RunFinalization.finish(spec, labels: dataset.labels, samples: readable, sampleIDs: readableIDs,
+        let outcome = try RunFinalization.finish(spec, labels: labels, samples: consume readable, sampleIDs: readableIDs,
                                                  variants: variants, bootstrap: options.bootstrap, store: store, runID: runID, events: events)
         let outcomes = variants.map { VariantOutcome(name: $0.name, kind: $0.kind, failed: $0.failure) }
         let failed = outcomes.filter { $0.failed != nil }.count
@@ -264,6 +275,7 @@ public struct Runner: Sendable {
                          events: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws -> RunSummary {
         let clock = StageClock()
         func endStage(_ name: String) { clock.end(name) }
+        FreedMemory.returnPromptly()  // no inference here
         let dataset = try DatasetPreparation.load(spec, events: events)
         let splitSamples = dataset.samples(inSplit: spec.split)
         let database = Self.databaseLocation(for: spec, options: options)
@@ -295,7 +307,7 @@ public struct Runner: Sendable {
                        failure: record.status == .failed ? (record.error ?? "failed") : nil, done: SampleIDSet())
         }
         endStage("dataset")
-        var summary = try Self.complete(spec, dataset: dataset, evaluated: splitSamples, evaluatedIDs: evaluatedIDs, unreadable: try store.unreadableSamples(runID: run.id),
+        var summary = try Self.complete(spec, manifest: dataset.manifest, labels: dataset.labels, evaluated: splitSamples, evaluatedIDs: evaluatedIDs, unreadable: try store.unreadableSamples(runID: run.id),
                                         found: [], variants: variants, store: store, run: run, options: options, database: database,
                                         stopLease: {}, endStage: endStage, events: events)
         Self.drawReports(&summary, store: store, experiment: spec.name, options: options, events: events)

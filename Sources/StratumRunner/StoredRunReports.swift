@@ -89,6 +89,7 @@ public enum StoredRunReports {
     /// Renders every report of a stored run into `<reportsRoot>/<experiment>/run-<n>/`.
     public static func render(store: any RunStore, experiment: String?, number: Int?, reportsRoot: URL, dataRoot: URL? = nil,
                               limit: Int = 40, columns: Int = 8, thumb: Int = 96) throws -> (directory: URL, files: [URL]) {
+        FreedMemory.returnPromptly()  // drawing holds a few large blocks at a time, not many small ones
         let data = try data(store: store, experiment: experiment, number: number, dataRoot: dataRoot)
         let directory = Self.directory(reportsRoot: reportsRoot, experiment: data.experiment, run: data.runNumber)
         let files = try RunReport(data: data, galleryLimit: limit, galleryColumns: columns, thumb: thumb).render(to: directory, gnuplot: try Gnuplot())
