@@ -60,8 +60,10 @@ public struct Sample: Sendable, Equatable {
 }
 
 /// A dataset's rows, column by column: ids and paths packed end to end in one byte buffer
-/// each, labels, splits and attribute values as codes into each column's distinct values,
-/// lines as integers (codes, ends and lines in the narrowest integers that hold them). Immutable once built; `samples` gives a `Sample` per row.
+/// each (paths as a prefix and a suffix around the id when every row's path is that), labels,
+/// splits and attribute values as codes into each column's distinct values, lines as integers
+/// (one offset from the row number when that fits every row; codes, ends and lines in the
+/// narrowest integers that hold them). Immutable once built; `samples` gives a `Sample` per row.
 /// Built from a manifest (`ManifestReader`) or from a store's rows (`StoredSample`).
 public final class SampleTable: Sendable {
     /// Where the images are: one folder every path is relative to, or a URL per row.
@@ -73,14 +75,14 @@ public final class SampleTable: Sendable {
     public let location: Location
     public let schema: AttributeSchema
     let ids: PackedStrings
-    let paths: PackedStrings
+    let paths: PathColumn
     let labels: CodedStrings
     let splits: CodedStrings
     /// Per column of `schema`, a code per row: 0 where the row has no value, else 1 + the
     /// index into `attributeValues[column]`.
     let attributeCodes: [CompactIntegers]
     let attributeValues: [[String]]
-    let lines: CompactIntegers
+    let lines: LineColumn
 
     public var count: Int { lines.count }
 
@@ -89,8 +91,8 @@ public final class SampleTable: Sendable {
 
     public subscript(row: Int) -> Sample { Sample(table: self, row: row) }
 
-    fileprivate init(location: Location, schema: AttributeSchema, ids: PackedStrings, paths: PackedStrings, labels: CodedStrings,
-                     splits: CodedStrings, attributeCodes: [CompactIntegers], attributeValues: [[String]], lines: CompactIntegers) {
+    fileprivate init(location: Location, schema: AttributeSchema, ids: PackedStrings, paths: PathColumn, labels: CodedStrings,
+                     splits: CodedStrings, attributeCodes: [CompactIntegers], attributeValues: [[String]], lines: LineColumn) {
         self.location = location
         self.schema = schema
         self.ids = ids
@@ -184,8 +186,9 @@ public final class SampleTable: Sendable {
             // Every column at its exact size and in the narrowest integers that hold it: grown
             // by appending, each was held up to twice its bytes (~10 MB more at 200,000 rows), and
             // 4-byte codes for columns of a few values were another ~7 MB, kept for the whole run.
-            return SampleTable(location: location, schema: schema, ids: ids.compacted(), paths: paths.compacted(), labels: labels.build(), splits: splits.build(),
-                               attributeCodes: columns.map(\.codes), attributeValues: columns.map(\.values), lines: lines.compacted())
+            let ids = ids.compacted()
+            return SampleTable(location: location, schema: schema, ids: ids, paths: PathColumn(paths, ids: ids), labels: labels.build(), splits: splits.build(),
+                               attributeCodes: columns.map(\.codes), attributeValues: columns.map(\.values), lines: LineColumn(lines))
         }
     }
 }
@@ -209,9 +212,82 @@ struct PackedStrings: Sendable {
         return copy
     }
 
+    var count: Int { ends.count }
+
     subscript(index: Int) -> String {
+        withBytes(index) { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The UTF-8 bytes of string `index`.
+    func withBytes<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         let start = index == 0 ? 0 : ends[index - 1]
-        return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<ends[index]]), as: UTF8.self) }
+        return bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[start..<ends[index]])) }
+    }
+}
+
+/// A table's paths: packed, or — when every path is its row's id between one prefix and one
+/// suffix, as in `images/<id>.png` manifests — those two strings alone (a 200,000-row manifest's
+/// paths were 5 MB, held through the whole run).
+enum PathColumn: Sendable {
+    case packed(PackedStrings)
+    case fromIDs(PackedStrings, prefix: String, suffix: String)
+
+    init(_ paths: PackedStrings, ids: PackedStrings) {
+        self = Self.pattern(paths, ids: ids).map { .fromIDs(ids, prefix: $0.prefix, suffix: $0.suffix) } ?? .packed(paths.compacted())
+    }
+
+    subscript(row: Int) -> String {
+        switch self {
+        case .packed(let paths): return paths[row]
+        case .fromIDs(let ids, let prefix, let suffix): return prefix + ids[row] + suffix
+        }
+    }
+
+    /// The prefix and suffix every path puts around its id, if there are such (taken from the
+    /// first row's path, at the id's last occurrence in it; then checked byte for byte on every row).
+    private static func pattern(_ paths: PackedStrings, ids: PackedStrings) -> (prefix: String, suffix: String)? {
+        guard paths.count > 0, paths.count == ids.count else { return nil }
+        let first = paths[0], id = ids[0]
+        guard !id.isEmpty, let range = first.range(of: id, options: .backwards) else { return nil }
+        let prefix = Array(first[..<range.lowerBound].utf8), suffix = Array(first[range.upperBound...].utf8)
+        for row in 0..<paths.count {
+            let matches = paths.withBytes(row) { path in
+                ids.withBytes(row) { id in
+                    path.count == prefix.count + id.count + suffix.count
+                        && path.prefix(prefix.count).elementsEqual(prefix)
+                        && path[prefix.count..<(prefix.count + id.count)].elementsEqual(id)
+                        && path.suffix(suffix.count).elementsEqual(suffix)
+                }
+            }
+            if !matches { return nil }
+        }
+        return (String(decoding: prefix, as: UTF8.self), String(decoding: suffix, as: UTF8.self))
+    }
+}
+
+/// A table's line numbers: one offset from the row number when every row has the same (a CSV
+/// manifest without blank lines: the header, then a row per line), else listed.
+enum LineColumn: Sendable {
+    case offset(Int, count: Int)
+    case listed(CompactIntegers)
+
+    init(_ lines: CompactIntegers) {
+        let offset = lines.count > 0 ? lines[0] : 0
+        self = (0..<lines.count).allSatisfy { lines[$0] == $0 + offset } ? .offset(offset, count: lines.count) : .listed(lines.compacted())
+    }
+
+    var count: Int {
+        switch self {
+        case .offset(_, let count): return count
+        case .listed(let lines): return lines.count
+        }
+    }
+
+    subscript(row: Int) -> Int {
+        switch self {
+        case .offset(let offset, _): return row + offset
+        case .listed(let lines): return lines[row]
+        }
     }
 }
 

@@ -61,7 +61,11 @@ enum RunFinalization {
         var accuracies: [SliceAccuracy] = []
         guard let truth = outcomes.first?.truth else { return Outcome(slices: slices, accuracies: []) }
         // Every variant on the same resamples of a slice: intervals of differences stay paired.
-        let evaluated = StatisticsParallel.map(Array(slices.enumerated())) { position, slice in
+        // Each slice's resampling arrays take ~21 bytes a member and variant: slices in flight
+        // together hold at most 1.25 times the largest one's members (the two largest slices of
+        // a 200,000-sample run at once were 20 MB), the largest first, small ones beside it.
+        let largest = slices.map(\.members.count).max() ?? 0
+        let evaluated = StatisticsParallel.map(Array(slices.enumerated()), size: { $0.1.members.count }, budget: largest + largest / 4) { position, slice in
             Bootstrap.evaluate(outcomes, slice: EvaluationSlice(members: slice.members, truth: truth, classCount: labels.count),
                                settings: bootstrap, stream: UInt64(position))
         }

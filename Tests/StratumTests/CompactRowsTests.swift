@@ -1,5 +1,5 @@
 import Foundation
-import StratumCore
+@testable import StratumCore
 import StratumReports
 @testable import StratumRunner
 import StratumStore
@@ -24,6 +24,32 @@ import Testing
         #expect(samples.map(\.attributes.dictionary) == rows)
         #expect(samples[3].image == URL(fileURLWithPath: "/data/set/img/3.png"))
         #expect(samples[1].root.url == URL(fileURLWithPath: "/data/set"))
+    }
+
+    /// Paths kept as one prefix and suffix around the id, and lines as one offset from the row,
+    /// when every row fits that; listed as given when one row does not (first, middle or last).
+    @Test(arguments: [
+        (ids: ["a1", "b22", "c333"], paths: ["img/a1.png", "img/b22.png", "img/c333.png"], lines: [2, 3, 4], derivedPaths: true, offsetLines: true),
+        (ids: ["a1", "b22", "c333"], paths: ["a1", "b22", "c333"], lines: [1, 2, 3], derivedPaths: true, offsetLines: true),
+        (ids: ["a1", "b22", "c333"], paths: ["img/a1.png", "img/b22.jpg", "img/c333.png"], lines: [2, 4, 5], derivedPaths: false, offsetLines: false),
+        (ids: ["a1", "b22", "c333"], paths: ["x/a1.png", "img/b22.png", "img/c333.png"], lines: [2, 3, 3], derivedPaths: false, offsetLines: false),
+        (ids: ["a1", "b22", "c333"], paths: ["img/a1.png", "img/b22.png", "img/c33.png"], lines: [9, 3, 4], derivedPaths: false, offsetLines: false),
+        (ids: ["a1", "a1x", "c"], paths: ["a1/a1.png", "a1x/a1x.png", "c/c.png"], lines: [2, 3, 4], derivedPaths: false, offsetLines: true),
+        (ids: ["é", "e\u{301}"], paths: ["p/e\u{301}.png", "p/é.png"], lines: [2, 3], derivedPaths: false, offsetLines: true),
+        (ids: ["x"], paths: ["d/x.png"], lines: [7], derivedPaths: true, offsetLines: true),
+    ])
+    func pathsAndLinesReadBackAsGiven(ids: [String], paths: [String], lines: [Int], derivedPaths: Bool, offsetLines: Bool) {
+        var builder = SampleTable.Builder(root: SampleRoot(URL(fileURLWithPath: "/data")))
+        for (row, id) in ids.enumerated() {
+            builder.append(id: id, relativePath: paths[row], label: "f", split: "test", attributes: [String?](), line: lines[row])
+        }
+        let table = builder.build()
+        let samples = table.samples
+        if case .fromIDs = table.paths { #expect(derivedPaths) } else { #expect(!derivedPaths) }
+        if case .offset = table.lines { #expect(offsetLines) } else { #expect(!offsetLines) }
+        #expect(samples.map(\.id) == ids)
+        #expect(samples.map { Array($0.relativePath.utf8) } == paths.map { Array($0.utf8) })
+        #expect(samples.map(\.line) == lines)
     }
 
     @Test(arguments: [

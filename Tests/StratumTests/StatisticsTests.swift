@@ -217,4 +217,45 @@ import Testing
             }
         }
     }
+
+    /// The budgeted map gives every result in order, never has more size in flight than the
+    /// budget (an item larger than it runs alone), and still runs small items side by side.
+    @Test(arguments: [(sizes: [200, 114, 77, 70, 53, 36, 36, 20, 9, 3], budget: 250),
+                      (sizes: [5, 400, 5, 5, 300], budget: 100),
+                      (sizes: [1, 1, 1, 1, 1, 1], budget: 1),
+                      (sizes: [0, 0, 7], budget: 0)])
+    func budgetedMapKeepsWithinItsBudget(sizes: [Int], budget: Int) {
+        let tracker = InFlight()
+        let results = StatisticsParallel.map(Array(sizes.enumerated()), size: { $0.1 }, budget: budget) { index, size in
+            tracker.start(size)
+            Thread.sleep(forTimeInterval: 0.002)
+            tracker.end(size)
+            return index * 10
+        }
+        #expect(results == sizes.indices.map { $0 * 10 })
+        #expect(tracker.peak <= max(budget, sizes.max() ?? 0))
+        for (size, alongside) in tracker.overlaps where size > budget { #expect(alongside == 0, "size \(size) ran beside \(alongside)") }
+    }
 }
+
+/// Sizes in flight during `budgetedMapKeepsWithinItsBudget`.
+private final class InFlight: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current = 0, running = 0
+    private(set) var peak = 0
+    /// (an item's size, how many others were running when it started)
+    private(set) var overlaps: [(Int, Int)] = []
+
+    func start(_ size: Int) {
+        lock.lock(); defer { lock.unlock() }
+        overlaps.append((size, running))
+        current += size; running += 1
+        peak = max(peak, current)
+    }
+
+    func end(_ size: Int) {
+        lock.lock(); defer { lock.unlock() }
+        current -= size; running -= 1
+    }
+}
+
