@@ -94,11 +94,11 @@ extension Gallery {
             throw ReportError(message: "gnuplot wrote no image to \(drawn.path) (is the disk full or the folder not writable?\(free))")
         }
         let captions = sections.flatMap(\.items).map { ([$0.sampleKey] + $0.caption).joined(separator: " | ") }.joined(separator: "\n")
-        let text = try PNGCodec.decodeRGBA(Array(try Data(contentsOf: drawn)), source: drawn.path).image
-        guard text.width == layout.width, text.height == layout.height else {
-            throw ReportError(message: "gnuplot drew \(text.width)×\(text.height) pixels into \(drawn.path), not \(layout.width)×\(layout.height)")
+        do {
+            try PNGCodec.composite(Array(try Data(contentsOf: drawn)), over: &canvas, source: drawn.path)
+        } catch let error as ImageError {
+            throw ReportError(message: "gnuplot's text page for \(url.lastPathComponent): \(error)")
         }
-        canvas.composite(text)
         let png = try PNGTextChunks.insert([
             ("Title", title),
             ("Description", subtitle),

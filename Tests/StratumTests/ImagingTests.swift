@@ -125,4 +125,33 @@ import Testing
         let value = Preprocessor.prepare(RGBImage(width: 1, height: 1, fill: (100, 200, 50)), for: spec)[0]
         #expect(abs(value - (0.299 * 100 + 0.587 * 200 + 0.114 * 50)) < 1e-3)
     }
+
+    /// Laying a PNG over a canvas one decoded row at a time gives exactly what decoding it whole
+    /// as RGBA and compositing does, for every colour type and depth among the fixtures.
+    /// `rgba-8x6.png` (alpha from 0 to 255, written by Pillow: `Image.new("RGBA", (8, 6))`, pixel
+    /// (x, y) = (31x mod 256, (47y + 5x) mod 256, 13xy mod 256, a) with a from
+    /// [0, 1, 64, 127, 128, 200, 254, 255] on even rows and [255, 0, 17, 254, 1, 99, 0, 180] on odd).
+    @Test(arguments: ["rgba-8x6.png", "gray-8x6.png", "hostile/gray-alpha.png", "hostile/gray16.png", "hostile/palette.png",
+                      "hostile/rgb16.png", "hostile/rgb16-gamma.png", "hostile/rgb8-gamma-045.png", "hostile/rgb8.png"])
+    func compositingRowByRowEqualsDecodingWhole(_ name: String) throws {
+        let url = Self.images.appendingPathComponent(name)
+        let bytes = Array(try Data(contentsOf: url))
+        let layer = try PNGCodec.decodeRGBA(bytes, source: name).image
+        var expected = RGBImage(width: layer.width, height: layer.height,
+                                pixels: (0..<(layer.width * layer.height * 3)).map { UInt8(($0 * 29 + 7) % 256) })
+        var actual = expected
+        expected.composite(layer)
+        try PNGCodec.composite(bytes, over: &actual, source: name)
+        #expect(actual == expected)
+    }
+
+    @Test func compositingRefusesAPageOfAnotherSizeAndBrokenData() throws {
+        let rgba = Array(try Data(contentsOf: Self.images.appendingPathComponent("rgba-8x6.png")))
+        var canvas = RGBImage(width: 9, height: 6, fill: (1, 2, 3))
+        #expect(throws: ImageError.self) { try PNGCodec.composite(rgba, over: &canvas, source: "rgba-8x6.png") }
+        let truncated = Array(try Data(contentsOf: Self.images.appendingPathComponent("hostile/truncated.png")))
+        var small = RGBImage(width: 8, height: 6, fill: (1, 2, 3))
+        let error = try #require(throws: ImageError.self) { try PNGCodec.composite(truncated, over: &small, source: "truncated.png") }
+        #expect("\(error)".contains("truncated.png"))
+    }
 }
