@@ -43,10 +43,12 @@ extension Gallery {
     /// gnuplot never sees the pixels: drawn by gnuplot as an image plot, a 1916×892 gallery took
     /// it 0.5–0.8 s and ~100 bytes per pixel; text alone takes it about 0.2 s and little memory,
     /// and every thumbnail pixel lands exactly as composed.
-    public func render(to url: URL, gnuplot: Gnuplot) throws {
+    ///
+    /// gnuplot draws first; `composing` runs what holds the canvas (thumbnails, the text laid
+    /// over, the encoded file: ~7 MB for 1916×892): `RunReport` passes one lock to all its
+    /// galleries, so their gnuplot pages are drawn in parallel and one canvas is held at a time.
+    public func render(to url: URL, gnuplot: Gnuplot, composing: (() throws -> Void) throws -> Void = { try $0() }) throws {
         let layout = Layout(self)
-        var canvas = RGBImage(width: layout.width, height: layout.height, fill: (255, 255, 255))
-        canvas.fill(x: 0, y: 0, width: layout.width, height: layout.margin + layout.headerHeight - 8, color: (238, 242, 247))
         var labels: [(text: String, x: Int, y: Int, size: Int, bold: Bool, color: String)] = [
             (title, layout.margin, layout.margin + 16, 13, true, "#1a1a1a"),
             (subtitle, layout.margin, layout.margin + 38, 10, false, "#333333"),
@@ -58,10 +60,6 @@ extension Gallery {
             }
             for (i, item) in section.items.enumerated() {
                 let (x, y) = layout.cellOrigin(section: s, index: i)
-                let image = try ImageFile.read(item.image).thumbnail(side: thumb)
-                let frame: (UInt8, UInt8, UInt8) = item.wrong ? (200, 40, 40) : (40, 150, 60)
-                canvas.fill(x: x + 2, y: y + 2, width: thumb + 6, height: thumb + 6, color: frame)
-                canvas.draw(image, x: x + 5 + (thumb - image.width) / 2, y: y + 5 + (thumb - image.height) / 2)
                 for (line, text) in item.caption.enumerated() {
                     labels.append((Self.clip(text, layout.captionCharacters), x + 3, y + thumb + 18 + line * layout.lineHeight, 8, line == 0, "#222222"))
                 }
@@ -94,6 +92,22 @@ extension Gallery {
             throw ReportError(message: "gnuplot wrote no image to \(drawn.path) (is the disk full or the folder not writable?\(free))")
         }
         let captions = sections.flatMap(\.items).map { ([$0.sampleKey] + $0.caption).joined(separator: " | ") }.joined(separator: "\n")
+        try composing { try compose(layout, page: drawn, captions: captions, to: url) }
+    }
+
+    /// The canvas: the thumbnails in their frames, gnuplot's text `page` over them, written to `url`.
+    private func compose(_ layout: Layout, page drawn: URL, captions: String, to url: URL) throws {
+        var canvas = RGBImage(width: layout.width, height: layout.height, fill: (255, 255, 255))
+        canvas.fill(x: 0, y: 0, width: layout.width, height: layout.margin + layout.headerHeight - 8, color: (238, 242, 247))
+        for (s, section) in sections.enumerated() {
+            for (i, item) in section.items.enumerated() {
+                let (x, y) = layout.cellOrigin(section: s, index: i)
+                let image = try ImageFile.read(item.image).thumbnail(side: thumb)
+                let frame: (UInt8, UInt8, UInt8) = item.wrong ? (200, 40, 40) : (40, 150, 60)
+                canvas.fill(x: x + 2, y: y + 2, width: thumb + 6, height: thumb + 6, color: frame)
+                canvas.draw(image, x: x + 5 + (thumb - image.width) / 2, y: y + 5 + (thumb - image.height) / 2)
+            }
+        }
         do {
             try PNGCodec.composite(Array(try Data(contentsOf: drawn)), over: &canvas, source: drawn.path)
         } catch let error as ImageError {

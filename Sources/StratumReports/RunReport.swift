@@ -31,11 +31,10 @@ public struct RunReport: Sendable {
         Self.removeLeftovers(in: directory)
         var jobs: [(figure: HTMLIndex.Figure, draw: @Sendable (URL) throws -> Void)] = []
         let data = self.data, limit = galleryLimit, columns = galleryColumns, thumb = self.thumb
-        // A gallery holds its canvas and gnuplot's text page decoded (~12 MB at 40 thumbnails of
-        // 96 px): two at once were the largest part of a 200,000-sample run's report stage. The
-        // galleries are drawn one after another in one lane, the charts (gnuplot's work, little
-        // of ours) in parallel beside it.
-        var galleries: Set<Int> = []
+        // A gallery's canvas (~7 MB with its encoded file at 40 thumbnails of 96 px): two at once
+        // were the largest part of a 200,000-sample run's report stage. gnuplot draws every
+        // figure's text in parallel; the galleries compose their canvases one at a time.
+        let oneCanvasAtATime = ExclusiveSection()
         let completed = data.variants.filter(\.completed)
         if !completed.isEmpty {
             let chart = SliceAccuracyChart(data)
@@ -45,8 +44,7 @@ public struct RunReport: Sendable {
         if ranked.count >= 2 {
             let gallery = Gallery.disagreement(between: ranked[0], and: ranked[1], in: data, limit: max(1, limit / 2), columns: max(1, columns / 2), thumb: thumb)
             jobs.append((.init(title: "Disagreements: \(ranked[0].name) vs \(ranked[1].name)", file: "disagreement-\(Self.safe(ranked[0].name))-vs-\(Self.safe(ranked[1].name)).png", section: "Disagreements"),
-                         { try gallery.render(to: $0, gnuplot: gnuplot) }))
-            galleries.insert(jobs.count - 1)
+                         { try gallery.render(to: $0, gnuplot: gnuplot, composing: oneCanvasAtATime.run) }))
         }
         for variant in data.variants where !variant.predictions.isEmpty {
             let name = Self.safe(variant.name)
@@ -59,15 +57,12 @@ public struct RunReport: Sendable {
             jobs.append((.init(title: "\(variant.name): confusion matrix\(partial)", file: "confusion-\(name).png", section: variant.name), { try matrix.render(to: $0, gnuplot: gnuplot) }))
             let failures = Gallery.failures(of: variant, in: data, limit: limit, columns: columns, thumb: thumb)
             jobs.append((.init(title: "\(variant.name): most confident failures\(partial)", file: "failures-\(name).png", section: variant.name),
-                         { try failures.render(to: $0, gnuplot: gnuplot) }))
-            galleries.insert(jobs.count - 1)
+                         { try failures.render(to: $0, gnuplot: gnuplot, composing: oneCanvasAtATime.run) }))
             let reliability = ReliabilityChart(variant: variant, in: data)
             jobs.append((.init(title: "\(variant.name): reliability diagram\(partial)", file: "reliability-\(name).png", section: variant.name), { try reliability.render(to: $0, gnuplot: gnuplot) }))
         }
         let drawn = ConcurrentResults<Void>(count: jobs.count)
         let work = jobs
-        let galleryLane = galleries.sorted()
-        let lanes = (galleryLane.isEmpty ? [] : [galleryLane]) + work.indices.filter { !galleries.contains($0) }.map { [$0] }
         @Sendable func draw(_ index: Int) {
             drawn.set(index, Result {
                 do {
@@ -79,9 +74,7 @@ public struct RunReport: Sendable {
                 }
             })
         }
-        DispatchQueue.concurrentPerform(iterations: lanes.count) { lane in
-            for index in lanes[lane] { draw(index) }
-        }
+        DispatchQueue.concurrentPerform(iterations: work.count, execute: draw)
         _ = try drawn.values()
         let index = directory.appendingPathComponent("index.html")
         do {
@@ -147,4 +140,15 @@ public struct ReportError: Error, CustomStringConvertible, Equatable {
         self.message = message
     }
     public var description: String { message }
+}
+
+/// Runs its bodies one at a time, whichever threads call it.
+final class ExclusiveSection: Sendable {
+    private let lock = NSLock()
+
+    func run(_ body: () throws -> Void) rethrows {
+        lock.lock()
+        defer { lock.unlock() }
+        try body()
+    }
 }
