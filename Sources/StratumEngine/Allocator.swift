@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import StratumCore
 
 /// Process-wide allocator settings for inference.
 ///
@@ -14,20 +15,14 @@ import Glibc
 public enum Allocator {
     /// Keeps freed memory in the process (glibc; a no-op elsewhere).
     public static func retainFreedMemory() {
-        #if canImport(Glibc)
-        // mallopt is not in Swift's Glibc module (malloc.h); look it up. M_TRIM_THRESHOLD = -1,
-        // M_MMAP_THRESHOLD = -3; 32 MiB is glibc's ceiling for the latter on 64-bit systems.
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
-        _ = mallopt(-3, 32 << 20)
-        _ = mallopt(-1, 1 << 30)
-        // M_ARENA_MAX = -8: one arena for every thread (unless MALLOC_ARENA_MAX says otherwise).
+        // 32 MiB is glibc's ceiling for the mmap threshold on 64-bit systems.
+        FreedMemory.setOption(FreedMemory.mmapThreshold, 32 << 20)
+        FreedMemory.setOption(FreedMemory.trimThreshold, 1 << 30)
+        // One arena for every thread (unless MALLOC_ARENA_MAX says otherwise).
         // glibc gives each thread that allocates at once an arena of its own, and each keeps
         // what it freed: at 20,000 images peak RSS was 91–101 MB with the default and 80–85 MB
         // with one arena, the time the same within the noise (alternating runs, 2-core EPYC).
         // Small blocks still come from each thread's cache without the arena's lock.
-        if getenv("MALLOC_ARENA_MAX") == nil { _ = mallopt(-8, 1) }
-        #endif
+        if getenv("MALLOC_ARENA_MAX") == nil { FreedMemory.setOption(FreedMemory.arenaMax, 1) }
     }
 }
