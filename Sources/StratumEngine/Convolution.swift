@@ -20,7 +20,10 @@ public enum Convolution {
                               dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none,
                               residual: Tensor? = nil, simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
         guard input.rank == 4, filter.rank == 4 else { throw EngineError.shapeMismatch("conv2d needs NHWC input and HWIO filter, got \(input.shape) and \(filter.shape)") }
-        if simd && activation.clampBounds == nil {
+        // Hard swish rides on the store of the small-channel kernels (a network's RGB stem).
+        let storedHardSwish = simd && activation == .hardSwish && (1...4).contains(input.shape[3]) && filter.shape[3] % 8 == 0
+            && (filter.shape[0] > 1 || filter.shape[1] > 1 || strides != (1, 1))
+        if simd && activation.clampBounds == nil && !storedHardSwish {
             // An activation the kernels cannot apply as they store: the SIMD path, then one pass.
             var y = try conv2d(input, filter: filter, bias: bias, strides: strides, dilations: dilations, padding: padding, residual: residual, simd: true)
             activation.apply(&y.data)
@@ -44,7 +47,7 @@ public enum Convolution {
         // Every output and im2col value is written below (GEMM with β = 0), so no zero-fill.
         var output = [Float](unsafeUninitializedCapacity: n * oh * ow * oc) { _, count in count = n * oh * ow * oc }
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
-        let fused = simd ? activation.clampBounds : nil
+        let fused = simd ? (storedHardSwish ? (lower: -Float.infinity, upper: Float.infinity) : activation.clampBounds) : nil
         if let fused, !pointwise {
             // The SIMD kernel reads windows in place: no im2col buffer. A padded convolution
             // reads a zero-bordered copy of each image instead (see `ZeroBordered`), so every
@@ -74,7 +77,8 @@ public enum Convolution {
                                             SIMDSupport.convBiasClamp(input: source, size: size, channels: c, filter: f, kernel: (kh, kw),
                                                                       outChannels: oc, strides: strides, dilations: dilations, padding: origin, bias: b,
                                                                       residual: r.map { $0 + image * oh * ow * oc }, output: y + image * oh * ow * oc,
-                                                                      outputSize: (oh, ow), lower: fused.lower, upper: fused.upper, rows: (first, end),
+                                                                      outputSize: (oh, ow), lower: fused.lower, upper: fused.upper,
+                                                                      hardSwish: storedHardSwish, rows: (first, end),
                                                                       validRows: valid)
                                         }
                                     }

@@ -53,7 +53,23 @@ extension SIMDSupport {
     static func convBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                               outChannels: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                               residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
-                              lower: Float, upper: Float, rows: (Int, Int), validRows: (Int, Int)? = nil) {
+                              lower: Float, upper: Float, hardSwish: Bool = false, rows: (Int, Int), validRows: (Int, Int)? = nil) {
+        if takesSmallChannels(size: size, channels: channels, kernel: kernel, outChannels: outChannels, strides: strides, dilations: dilations,
+                              padding: padding, outputSize: outputSize) {
+            #if arch(x86_64)
+            if hasAVX512 && outChannels % 16 == 0 {
+                AVX512Kernels.smallChannelConvolution(input: input, size: size, channels: channels, filter: filter, kernel: kernel, outChannels: outChannels,
+                                                      strides: strides, dilations: dilations, bias: bias, residual: residual, output: output,
+                                                      outputSize: outputSize, lower: lower, upper: upper, hardSwish: hardSwish, rows: rows)
+                return
+            }
+            #endif
+            SIMDKernels.smallChannelConvolution(input: input, size: size, channels: channels, filter: filter, kernel: kernel, outChannels: outChannels,
+                                                strides: strides, dilations: dilations, bias: bias, residual: residual, output: output,
+                                                outputSize: outputSize, lower: lower, upper: upper, hardSwish: hardSwish, rows: rows)
+            return
+        }
+        precondition(!hardSwish, "hard swish is fused only by the small-channel kernels")
         #if arch(x86_64)
         if hasAVX512 {
             AVX512Kernels.convBiasClamp(input: input, size: size, channels: channels, filter: filter, kernel: kernel, outChannels: outChannels,
@@ -65,6 +81,16 @@ extension SIMDSupport {
         SIMDKernels.convBiasClamp(input: input, size: size, channels: channels, filter: filter, kernel: kernel, outChannels: outChannels,
                                   strides: strides, dilations: dilations, padding: padding, bias: bias, residual: residual, output: output,
                                   outputSize: outputSize, lower: lower, upper: upper, rows: rows, validRows: validRows)
+    }
+
+    /// Whether a convolution goes to the small-channel kernels (`SIMDKernels.smallChannelConvolution`):
+    /// at most 4 input channels, a multiple of 8 output channels, and every window inside the
+    /// input (no padding left: the caller gives a zero-bordered copy).
+    static func takesSmallChannels(size: (Int, Int), channels: Int, kernel: (Int, Int), outChannels: Int, strides: (Int, Int),
+                                   dilations: (Int, Int), padding: (Int, Int), outputSize: (Int, Int)) -> Bool {
+        SIMDKernels.takesSmallChannels(channels: channels, outChannels: outChannels) && padding == (0, 0)
+            && (outputSize.0 - 1) * strides.0 + (kernel.0 - 1) * dilations.0 < size.0
+            && (outputSize.1 - 1) * strides.1 + (kernel.1 - 1) * dilations.1 < size.1
     }
 
     /// SIMD pooling (see `SIMDKernels.pool`; `channels` a multiple of 8) on the widest kernels

@@ -28,13 +28,19 @@ public enum AVX512Kernels {
         UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self)
     }
 
-    /// Which bounds a block applies as it stores (0: none, 1: lower, 2: both), a constant per
-    /// compiled loop, as StratumEngineSIMD's `ClampMode`.
+    /// Which bounds a block applies as it stores (0: none, 1: lower, 2: both, 3: hard swish), a
+    /// constant per compiled loop, as StratumEngineSIMD's `ClampMode`.
     typealias ClampMode = Int
 
     @inline(__always)
     static func clamp(_ value: SIMD16<Float>, _ lo: SIMD16<Float>, _ hi: SIMD16<Float>, _ mode: ClampMode) -> SIMD16<Float> {
         if mode == 0 { return value }
+        if mode == 3 {
+            var t = value * SIMD16<Float>(repeating: 1 / 6) + SIMD16<Float>(repeating: 0.5)
+            t.replace(with: SIMD16<Float>(), where: t .< SIMD16<Float>())
+            t.replace(with: SIMD16<Float>(repeating: 1), where: t .> SIMD16<Float>(repeating: 1))
+            return value * t
+        }
         var result = value
         result.replace(with: lo, where: value .< lo)
         if mode == 1 { return result }

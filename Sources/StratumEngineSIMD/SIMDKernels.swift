@@ -25,6 +25,13 @@ public enum SIMDKernels {
         // Written with masks rather than pointwiseMin/Max, which would leave shared stdlib
         // specialisations (compiled for this module's CPU) in the object file.
         if mode == noClamp { return value }
+        if mode == hardSwishMode {
+            // x · min(max(x/6 + ½, 0), 1).
+            var t = value * SIMD8<Float>(repeating: 1 / 6) + SIMD8<Float>(repeating: 0.5)
+            t.replace(with: SIMD8<Float>(), where: t .< SIMD8<Float>())
+            t.replace(with: SIMD8<Float>(repeating: 1), where: t .> SIMD8<Float>(repeating: 1))
+            return value * t
+        }
         var result = value
         result.replace(with: lo, where: value .< lo)
         if mode == lowerOnly { return result }
@@ -33,10 +40,11 @@ public enum SIMDKernels {
     }
 
     /// Which bounds a kernel applies as it stores: none (no activation), the lower one (ReLU)
-    /// or both (ReLU6). Kernels take it as a constant from `withClampMode`, so each mode gets
-    /// its own compiled loop without the unused compares.
+    /// or both (ReLU6); or hard swish (MobileNetV3's), which ignores the bounds. Kernels take it
+    /// as a constant from `withClampMode`, so each mode gets its own compiled loop without the
+    /// unused compares.
     typealias ClampMode = Int
-    static let noClamp: ClampMode = 0, lowerOnly: ClampMode = 1, bothBounds: ClampMode = 2
+    static let noClamp: ClampMode = 0, lowerOnly: ClampMode = 1, bothBounds: ClampMode = 2, hardSwishMode: ClampMode = 3
 
     @inline(__always)
     static func withClampMode<R>(lower: Float, upper: Float, _ body: (ClampMode) -> R) -> R {

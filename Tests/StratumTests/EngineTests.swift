@@ -131,6 +131,16 @@ import Testing
         ConvolutionCase(input: [1, 9, 10, 4], filter: [3, 3, 4, 16], residual: [1, 9, 10, 16]),
         ConvolutionCase(input: [1, 8, 7, 16], filter: [3, 3, 16, 16], activation: .relu6, residual: [1, 8, 7, 16]),
         ConvolutionCase(input: [1, 4, 4, 8], filter: [1, 1, 8, 16], activation: .relu, residual: [16]),
+        // 1 to 4 input channels (an RGB stem): direct blocks of 12 pixels × 16 columns (AVX-512) or × 8, rows not a
+        // multiple of 12, hard swish fused; 24 columns take the 8-column blocks on AVX-512 too.
+        ConvolutionCase(input: [2, 30, 29, 3], filter: [3, 3, 3, 16], strides: (2, 2), padding: .explicit(top: 1, bottom: 1, left: 1, right: 1),
+                        activation: .hardSwish),
+        ConvolutionCase(input: [1, 17, 25, 3], filter: [3, 3, 3, 32], strides: (2, 2), padding: .same, activation: .relu),
+        ConvolutionCase(input: [1, 13, 14, 1], filter: [5, 5, 1, 8], activation: .relu6),
+        ConvolutionCase(input: [1, 9, 40, 4], filter: [3, 3, 4, 32], dilations: (2, 2), residual: [1, 9, 40, 32]),
+        ConvolutionCase(input: [1, 11, 13, 2], filter: [7, 7, 2, 24], strides: (2, 2), padding: .same, activation: .hardSwish),
+        ConvolutionCase(input: [1, 8, 8, 3], filter: [3, 3, 3, 48], padding: .valid, activation: .relu, bias: false),
+        ConvolutionCase(input: [1, 6, 5, 3], filter: [1, 1, 3, 16], strides: (2, 2), activation: .hardSwish),
     ]
 
     /// The SIMD kernels (direct convolution and GEMM, bias and clamp fused) agree with the
