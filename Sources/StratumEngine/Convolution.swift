@@ -20,10 +20,7 @@ public enum Convolution {
                               dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none,
                               residual: Tensor? = nil, simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
         guard input.rank == 4, filter.rank == 4 else { throw EngineError.shapeMismatch("conv2d needs NHWC input and HWIO filter, got \(input.shape) and \(filter.shape)") }
-        // Hard swish rides on the store of the small-channel kernels (a network's RGB stem).
-        let storedHardSwish = simd && activation == .hardSwish && (1...4).contains(input.shape[3]) && filter.shape[3] % 8 == 0
-            && (filter.shape[0] > 1 || filter.shape[1] > 1 || strides != (1, 1))
-        if simd && activation.clampBounds == nil && !storedHardSwish {
+        if simd && activation.storeForm == nil {
             // An activation the kernels cannot apply as they store: the SIMD path, then one pass.
             var y = try conv2d(input, filter: filter, bias: bias, strides: strides, dilations: dilations, padding: padding, residual: residual, simd: true)
             activation.apply(&y.data)
@@ -47,7 +44,7 @@ public enum Convolution {
         // Every output and im2col value is written below (GEMM with β = 0), so no zero-fill.
         var output = [Float](unsafeUninitializedCapacity: n * oh * ow * oc) { _, count in count = n * oh * ow * oc }
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
-        let fused = simd ? (storedHardSwish ? (lower: -Float.infinity, upper: Float.infinity) : activation.clampBounds) : nil
+        let fused = simd ? activation.storeForm : nil
         if let fused, !pointwise {
             // The SIMD kernel reads windows in place: no im2col buffer. A padded convolution
             // reads a zero-bordered copy of each image instead (see `ZeroBordered`), so every
@@ -78,7 +75,7 @@ public enum Convolution {
                                                                       outChannels: oc, strides: strides, dilations: dilations, padding: origin, bias: b,
                                                                       residual: r.map { $0 + image * oh * ow * oc }, output: y + image * oh * ow * oc,
                                                                       outputSize: (oh, ow), lower: fused.lower, upper: fused.upper,
-                                                                      hardSwish: storedHardSwish, rows: (first, end),
+                                                                      hardSwish: fused.hardSwish, rows: (first, end),
                                                                       validRows: valid)
                                         }
                                     }
@@ -176,7 +173,8 @@ public enum Convolution {
     /// C = A·B, with bias and a clamp-shaped activation applied in the SIMD kernel's store
     /// when `fused` gives the clamp bounds (the caller then skips `finish`).
     private static func product(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: [Float]?,
-                                residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, fused: (lower: Float, upper: Float)?) {
+                                residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>,
+                                fused: (lower: Float, upper: Float, hardSwish: Bool)?) {
         guard let fused else {
             BLAS.gemm(m: m, n: n, k: k, a: a, b: b, c: c)
             return
@@ -184,7 +182,7 @@ public enum Convolution {
         withOptionalPointer(bias) { bias in
             IntraOpParallelism.run(IntraOpParallelism.ranges(total: m, alignment: 6, flops: 2 * m * n * k)) { first, end in
                 SIMDSupport.gemmBiasClamp(m: end - first, n: n, k: k, a: a + first * k, lda: k, b: b, bias: bias, residual: residual.map { $0 + first * n },
-                                          c: c + first * n, lower: fused.lower, upper: fused.upper)
+                                          c: c + first * n, lower: fused.lower, upper: fused.upper, hardSwish: fused.hardSwish)
             }
         }
     }
@@ -201,7 +199,7 @@ public enum Convolution {
                                        dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none,
                                        simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
         guard input.rank == 4, filter.rank == 4 else { throw EngineError.shapeMismatch("depthwise conv needs NHWC input and [kh,kw,in,mult] filter") }
-        if simd && activation.clampBounds == nil {
+        if simd && activation.storeForm == nil {
             var y = try depthwiseConv2d(input, filter: filter, bias: bias, strides: strides, dilations: dilations, padding: padding, simd: true)
             activation.apply(&y.data)
             return y
@@ -216,7 +214,7 @@ public enum Convolution {
             throw EngineError.shapeMismatch("depthwise conv output \([n, oh, ow, oc]) exceeds \(Tensor.maxElements) values")
         }
         FlopCounter.shared.add(try ComputeLimit.check(n, oh, ow, kh, kw, oc, op: "depthwise conv"))
-        if simd, mult == 1, c % 8 == 0, let fused = activation.clampBounds {
+        if simd, mult == 1, c % 8 == 0, let fused = activation.storeForm {
             // The kernel writes every output value, so no zero-fill.
             let total = n * oh * ow * oc
             let output = [Float](unsafeUninitializedCapacity: total) { y, count in
@@ -230,7 +228,8 @@ public enum Convolution {
                                     SIMDKernels.depthwiseBiasClamp(input: x + image * h * w * c, size: (h, w), channels: c, filter: f,
                                                                    kernel: (kh, kw), strides: strides, dilations: dilations, padding: (top, left), bias: b,
                                                                    output: y + image * oh * ow * oc, outputSize: (oh, ow),
-                                                                   lower: fused.lower, upper: fused.upper, rows: (first, end))
+                                                                   lower: fused.lower, upper: fused.upper, hardSwish: fused.hardSwish,
+                                                                   rows: (first, end))
                                 }
                             }
                         }

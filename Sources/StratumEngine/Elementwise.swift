@@ -133,19 +133,20 @@ public enum Elementwise {
         FlopCounter.shared.add(try ComputeLimit.check(m, n, k, op: "matmul"))
         if simd, !transposeB, k > 0 {
             // An activation the kernel cannot apply as it stores (HardSwish, say) takes a pass after.
-            let bounds = activation.clampBounds ?? (-.infinity, .infinity)
+            let form = activation.storeForm ?? (-.infinity, .infinity, false)
             var out = [Float](unsafeUninitializedCapacity: m * n) { z, count in
                 left.data.withUnsafeBufferPointer { x in
                     b.data.withUnsafeBufferPointer { y in
                         Convolution.withOptionalPointer(bias) { bias in
                             guard let x = x.baseAddress, let y = y.baseAddress, let z = z.baseAddress else { return }
-                            SIMDSupport.gemmBiasClamp(m: m, n: n, k: k, a: x, lda: k, b: y, bias: bias, residual: nil, c: z, lower: bounds.lower, upper: bounds.upper)
+                            SIMDSupport.gemmBiasClamp(m: m, n: n, k: k, a: x, lda: k, b: y, bias: bias, residual: nil, c: z,
+                                                             lower: form.lower, upper: form.upper, hardSwish: form.hardSwish)
                         }
                     }
                 }
                 count = m * n
             }
-            if activation.clampBounds == nil { activation.apply(&out) }
+            if activation.storeForm == nil { activation.apply(&out) }
             return Tensor(shape: [m, n], data: out)
         }
         var out = [Float](repeating: 0, count: m * n)

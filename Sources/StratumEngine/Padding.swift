@@ -62,14 +62,16 @@ public enum Activation: Sendable, Equatable {
         }
     }
 
-    /// (lower, upper) when the activation is a clamp (none, ReLU, ReLU6), which the SIMD
-    /// kernels apply as they store; nil otherwise.
-    var clampBounds: (lower: Float, upper: Float)? {
+    /// How the SIMD kernels apply the activation as they store results: a clamp (none, ReLU,
+    /// ReLU6, Clip) as its bounds, or hard swish (bounds unused); nil for the others, which
+    /// take a pass of their own after the kernel.
+    var storeForm: (lower: Float, upper: Float, hardSwish: Bool)? {
         switch self {
-        case .none: return (-.infinity, .infinity)
-        case .relu: return (0, .infinity)
-        case .relu6: return (0, 6)
-        case .clip(let lower, let upper): return (lower, upper)
+        case .none: return (-.infinity, .infinity, false)
+        case .relu: return (0, .infinity, false)
+        case .relu6: return (0, 6, false)
+        case .clip(let lower, let upper): return (lower, upper, false)
+        case .hardSwish: return (-.infinity, .infinity, true)
         default: return nil
         }
     }

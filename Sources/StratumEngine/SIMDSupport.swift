@@ -69,18 +69,17 @@ extension SIMDSupport {
                                                 outputSize: outputSize, lower: lower, upper: upper, hardSwish: hardSwish, rows: rows)
             return
         }
-        precondition(!hardSwish, "hard swish is fused only by the small-channel kernels")
         #if arch(x86_64)
         if hasAVX512 {
             AVX512Kernels.convBiasClamp(input: input, size: size, channels: channels, filter: filter, kernel: kernel, outChannels: outChannels,
                                         strides: strides, dilations: dilations, padding: padding, bias: bias, residual: residual, output: output,
-                                        outputSize: outputSize, lower: lower, upper: upper, rows: rows, validRows: validRows)
+                                        outputSize: outputSize, lower: lower, upper: upper, hardSwish: hardSwish, rows: rows, validRows: validRows)
             return
         }
         #endif
         SIMDKernels.convBiasClamp(input: input, size: size, channels: channels, filter: filter, kernel: kernel, outChannels: outChannels,
                                   strides: strides, dilations: dilations, padding: padding, bias: bias, residual: residual, output: output,
-                                  outputSize: outputSize, lower: lower, upper: upper, rows: rows, validRows: validRows)
+                                  outputSize: outputSize, lower: lower, upper: upper, hardSwish: hardSwish, rows: rows, validRows: validRows)
     }
 
     /// Whether a convolution goes to the small-channel kernels (`SIMDKernels.smallChannelConvolution`):
@@ -110,14 +109,16 @@ extension SIMDSupport {
 
     /// The SIMD GEMM (see `SIMDKernels.gemmBiasClamp`) on the widest kernels this CPU runs.
     static func gemmBiasClamp(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                              residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
+                              residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float, hardSwish: Bool = false) {
         #if arch(x86_64)
         if hasAVX512 {
-            AVX512Kernels.gemmBiasClamp(m: m, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper)
+            AVX512Kernels.gemmBiasClamp(m: m, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper,
+                                        hardSwish: hardSwish)
             return
         }
         #endif
-        SIMDKernels.gemmBiasClamp(m: m, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper)
+        SIMDKernels.gemmBiasClamp(m: m, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper,
+                                  hardSwish: hardSwish)
     }
 }
 

@@ -139,12 +139,13 @@ public enum AVX512Kernels {
     /// two rows, on the AVX2 code.
     public static func gemmBiasClamp(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                                      bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>? = nil, c: UnsafeMutablePointer<Float>,
-                                     lower: Float, upper: Float) {
-        let mode: ClampMode = lower == -.infinity && upper == .infinity ? 0 : upper == .infinity ? 1 : 2
+                                     lower: Float, upper: Float, hardSwish: Bool = false) {
+        let mode: ClampMode = hardSwish ? 3 : lower == -.infinity && upper == .infinity ? 0 : upper == .infinity ? 1 : 2
         switch mode {
         case 0: gemm(m, n, k, a, lda, b, bias, residual, c, lower, upper, mode: 0)
         case 1: gemm(m, n, k, a, lda, b, bias, residual, c, lower, upper, mode: 1)
-        default: gemm(m, n, k, a, lda, b, bias, residual, c, lower, upper, mode: 2)
+        case 2: gemm(m, n, k, a, lda, b, bias, residual, c, lower, upper, mode: 2)
+        default: gemm(m, n, k, a, lda, b, bias, residual, c, lower, upper, mode: 3)
         }
     }
 
@@ -158,7 +159,8 @@ public enum AVX512Kernels {
             let (a, residual, c) = (a + i &* lda, residual.map { $0 + i &* n }, c + i &* n)
             i &+= rows
             if rows <= 2 {
-                SIMDKernels.gemmBiasClamp(m: rows, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper)
+                SIMDKernels.gemmBiasClamp(m: rows, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper,
+                                          hardSwish: mode == 3)
                 continue
             }
             var j = 0
@@ -173,7 +175,8 @@ public enum AVX512Kernels {
                 j &+= 16
             }
             if j < n {
-                SIMDKernels.gemmColumns(from: j, rows: rows, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper)
+                SIMDKernels.gemmColumns(from: j, rows: rows, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper,
+                                        hardSwish: mode == 3)
             }
         }
     }
@@ -183,12 +186,13 @@ public enum AVX512Kernels {
     public static func convBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                                      outChannels n: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                                      residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
-                                     lower: Float, upper: Float, rows: (Int, Int)? = nil, validRows: (Int, Int)? = nil) {
-        let mode: ClampMode = lower == -.infinity && upper == .infinity ? 0 : upper == .infinity ? 1 : 2
+                                     lower: Float, upper: Float, hardSwish: Bool = false, rows: (Int, Int)? = nil, validRows: (Int, Int)? = nil) {
+        let mode: ClampMode = hardSwish ? 3 : lower == -.infinity && upper == .infinity ? 0 : upper == .infinity ? 1 : 2
         switch mode {
         case 0: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, mode: 0)
         case 1: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, mode: 1)
-        default: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, mode: 2)
+        case 2: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, mode: 2)
+        default: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, mode: 3)
         }
     }
 
@@ -233,7 +237,8 @@ public enum AVX512Kernels {
             }
             if j < n {
                 SIMDKernels.indirectColumns(from: j, table: table, taps: taps, tapLength: tapLength, pixel: pixel, count: count, filter: filter,
-                                            outChannels: n, bias: bias, residual: residual, output: output, lower: lower, upper: upper)
+                                            outChannels: n, bias: bias, residual: residual, output: output, lower: lower, upper: upper,
+                                            hardSwish: mode == 3)
             }
         }
     }

@@ -12,12 +12,12 @@ extension SIMDKernels {
     public static func convBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                                      outChannels: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                                      residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
-                                     lower: Float, upper: Float, rows: (Int, Int)? = nil, validRows: (Int, Int)? = nil) {
+                                     lower: Float, upper: Float, hardSwish: Bool = false, rows: (Int, Int)? = nil, validRows: (Int, Int)? = nil) {
         indirectConvolution(input: input, size: size, channels: channels, kernel: kernel, strides: strides, dilations: dilations, padding: padding,
                             outputSize: outputSize, rows: rows ?? (0, outputSize.0), validRows: validRows) { table, firstTap, taps, tapLength, pixel, count in
             indirectColumns(from: 0, table: table, taps: taps, tapLength: tapLength, pixel: pixel, count: count,
                             filter: filter + firstTap &* tapLength &* outChannels, outChannels: outChannels,
-                            bias: bias, residual: residual, output: output, lower: lower, upper: upper)
+                            bias: bias, residual: residual, output: output, lower: lower, upper: upper, hardSwish: hardSwish)
         }
     }
 }

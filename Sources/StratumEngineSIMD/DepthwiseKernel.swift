@@ -13,8 +13,8 @@ extension SIMDKernels {
     public static func depthwiseBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                                           strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                                           output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float,
-                                          rows: (Int, Int)? = nil) {
-        withClampMode(lower: lower, upper: upper) { mode in
+                                          hardSwish: Bool = false, rows: (Int, Int)? = nil) {
+        withClampMode(lower: lower, upper: upper, hardSwish: hardSwish) { mode in
             depthwise(input: input, size: size, channels: channels, filter: filter, kernel: kernel, strides: strides, dilations: dilations,
                       padding: padding, bias: bias, output: output, outputSize: outputSize, lower: lower, upper: upper, mode: mode,
                       rows: rows ?? (0, outputSize.0))

@@ -7,8 +7,8 @@ extension SIMDKernels {
     /// a column tail of 8 has its own block, columns left over (fewer than 8) a scalar loop.
     public static func gemmBiasClamp(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                                      bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>? = nil, c: UnsafeMutablePointer<Float>,
-                                     lower: Float, upper: Float) {
-        withClampMode(lower: lower, upper: upper) { mode in
+                                     lower: Float, upper: Float, hardSwish: Bool = false) {
+        withClampMode(lower: lower, upper: upper, hardSwish: hardSwish) { mode in
             gemm(m: m, n: n, k: k, a: a, lda: lda, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper, mode: mode)
         }
     }
@@ -41,7 +41,7 @@ extension SIMDKernels {
                 block6x8(k: k, a: a + i * lda, lda: lda, rows: rows, b: b + j, ldb: n, bias: bias.map { $0 + j }, residual: residual.map { $0 + (i * n + j) }, c: c + i * n + j, ldc: n, lo: lo, hi: hi, mode: mode)
                 j += 8
             }
-            if j < n { for r in 0..<rows { scalarTail(from: j, n: n, k: k, a: a + (i + r) * lda, b: b, bias: bias, residual: residual.map { $0 + (i + r) * n }, c: c + (i + r) * n, lower: lower, upper: upper) } }
+            if j < n { for r in 0..<rows { scalarTail(from: j, n: n, k: k, a: a + (i + r) * lda, b: b, bias: bias, residual: residual.map { $0 + (i + r) * n }, c: c + (i + r) * n, lower: lower, upper: upper, mode: mode) } }
             i += rows
         }
     }
@@ -50,10 +50,11 @@ extension SIMDKernels {
     /// residual and C given from the block's first row): 16 at a time, then 8, then one by one.
     /// For wider kernels (StratumEngineAVX512) that leave the last columns.
     public static func gemmColumns(from first: Int, rows: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                                   bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
+                                   bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float,
+                                   hardSwish: Bool = false) {
         // The clamp mode as a value (the blocks are functions of their own; a closure per mode
         // here would leave standard-library specialisations in the object file).
-        let mode: ClampMode = lower == -.infinity && upper == .infinity ? noClamp : upper == .infinity ? lowerOnly : bothBounds
+        let mode = clampMode(lower: lower, upper: upper, hardSwish: hardSwish)
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
         var j = first
         while j &+ 16 <= n {
@@ -68,7 +69,7 @@ extension SIMDKernels {
         }
         if j < n {
             for r in 0..<rows {
-                scalarTail(from: j, n: n, k: k, a: a + r &* lda, b: b, bias: bias, residual: residual.map { $0 + r &* n }, c: c + r &* n, lower: lower, upper: upper)
+                scalarTail(from: j, n: n, k: k, a: a + r &* lda, b: b, bias: bias, residual: residual.map { $0 + r &* n }, c: c + r &* n, lower: lower, upper: upper, mode: mode)
             }
         }
     }
@@ -165,16 +166,16 @@ extension SIMDKernels {
             store(clamp(c0, lo, hi, mode), c + j)
             j &+= 8
         }
-        if j < n { scalarTail(from: j, n: n, k: k, a: a, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper) }
+        if j < n { scalarTail(from: j, n: n, k: k, a: a, b: b, bias: bias, residual: residual, c: c, lower: lower, upper: upper, mode: mode) }
     }
 
     @inline(__always)
     static func scalarTail(from first: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                           residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
+                           residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>, lower: Float, upper: Float, mode: ClampMode) {
         for j in first..<n {
             var sum = (bias?[j] ?? 0) + (residual?[j] ?? 0)
             for p in 0..<k { sum = sum.addingProduct(a[p], b[p * n + j]) }
-            c[j] = Swift.min(Swift.max(sum, lower), upper)
+            c[j] = activated(sum, lower, upper, mode)
         }
     }
 }

@@ -119,10 +119,10 @@ extension SIMDKernels {
     /// out as the output) and the clamp as the results are stored.
     public static func indirectColumns(from first: Int, table: UnsafePointer<UnsafePointer<Float>>, taps: Int, tapLength: Int, pixel: Int, count: Int,
                                        filter: UnsafePointer<Float>, outChannels n: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
-                                       output: UnsafeMutablePointer<Float>, lower: Float, upper: Float) {
+                                       output: UnsafeMutablePointer<Float>, lower: Float, upper: Float, hardSwish: Bool = false) {
         // The clamp mode is passed on as a value: the blocks are functions of their own, and a
         // closure per mode here left standard-library specialisations in the object file.
-        let mode: ClampMode = lower == -.infinity && upper == .infinity ? noClamp : upper == .infinity ? lowerOnly : bothBounds
+        let mode = clampMode(lower: lower, upper: upper, hardSwish: hardSwish)
         do {
             let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
             var j = first
@@ -143,7 +143,7 @@ extension SIMDKernels {
                         let a = table[t &* 6 &+ r]
                         for ci in 0..<tapLength { sum = sum.addingProduct(a[ci], filter[(t &* tapLength &+ ci) &* n &+ col]) }
                     }
-                    output[(pixel &+ r) &* n &+ col] = Swift.min(Swift.max(sum, lower), upper)
+                    output[(pixel &+ r) &* n &+ col] = activated(sum, lower, upper, mode)
                 }
             }
         }

@@ -47,10 +47,27 @@ public enum SIMDKernels {
     static let noClamp: ClampMode = 0, lowerOnly: ClampMode = 1, bothBounds: ClampMode = 2, hardSwishMode: ClampMode = 3
 
     @inline(__always)
-    static func withClampMode<R>(lower: Float, upper: Float, _ body: (ClampMode) -> R) -> R {
+    static func withClampMode<R>(lower: Float, upper: Float, hardSwish: Bool = false, _ body: (ClampMode) -> R) -> R {
+        if hardSwish { return body(hardSwishMode) }
         if lower == -.infinity && upper == .infinity { return body(noClamp) }
         if upper == .infinity { return body(lowerOnly) }
         return body(bothBounds)
+    }
+
+    /// The mode for these bounds, or hard swish, as a value (see `withClampMode`).
+    @inline(__always)
+    static func clampMode(lower: Float, upper: Float, hardSwish: Bool) -> ClampMode {
+        hardSwish ? hardSwishMode : lower == -.infinity && upper == .infinity ? noClamp : upper == .infinity ? lowerOnly : bothBounds
+    }
+
+    /// `clamp` on one value, for the scalar tails.
+    @inline(__always)
+    static func activated(_ x: Float, _ lower: Float, _ upper: Float, _ mode: ClampMode) -> Float {
+        if mode == hardSwishMode {
+            let t = x * (1 / 6) + 0.5
+            return x * (t < 0 ? 0 : t > 1 ? 1 : t)
+        }
+        return Swift.min(Swift.max(x, lower), upper)
     }
 
     /// The smaller of two integers. (Swift.min is generic: a specialisation of it compiled for

@@ -141,6 +141,9 @@ import Testing
         ConvolutionCase(input: [1, 11, 13, 2], filter: [7, 7, 2, 24], strides: (2, 2), padding: .same, activation: .hardSwish),
         ConvolutionCase(input: [1, 8, 8, 3], filter: [3, 3, 3, 48], padding: .valid, activation: .relu, bias: false),
         ConvolutionCase(input: [1, 6, 5, 3], filter: [1, 1, 3, 16], strides: (2, 2), activation: .hardSwish),
+        // Hard swish fused into every kernel's store: the GEMM's 6-row blocks (columns 32/16 + 8 + a scalar 4) and the indirect blocks.
+        ConvolutionCase(input: [1, 5, 7, 24], filter: [1, 1, 24, 76], activation: .hardSwish, residual: [1, 5, 7, 76]),
+        ConvolutionCase(input: [2, 6, 6, 16], filter: [3, 3, 16, 72], strides: (2, 2), activation: .hardSwish),
     ]
 
     /// The SIMD kernels (direct convolution and GEMM, bias and clamp fused) agree with the
@@ -175,6 +178,7 @@ import Testing
         ConvolutionCase(input: [1, 9, 9, 16], filter: [7, 3, 16, 1], padding: .same, activation: .relu),
         ConvolutionCase(input: [1, 5, 6, 16], filter: [2, 2, 16, 1], strides: (1, 2)),
         ConvolutionCase(input: [1, 7, 7, 24], filter: [5, 5, 24, 1], strides: (2, 2), activation: .hardSwish),
+        ConvolutionCase(input: [1, 9, 10, 40], filter: [3, 3, 40, 1], activation: .hardSwish), // the 3×3 fast path, hard swish fused
         ConvolutionCase(input: [1, 2, 2, 8], filter: [3, 3, 8, 1]), // no pixel has its whole window inside
         ConvolutionCase(input: [1, 6, 6, 8], filter: [3, 3, 8, 2]), // multiplier 2: the scalar path on both sides
     ]
@@ -193,7 +197,7 @@ import Testing
     /// Matrix products on the SIMD GEMM (bias and activation fused; one or two rows on the
     /// one-row kernel) agree with BLAS followed by bias and activation.
     @Test(.enabled(if: SIMDSupport.isAvailable, "the CPU runs the SIMD kernels"), arguments: [
-        (1, 512, 288, Activation.hardSwish), (1, 2, 512, .relu), (2, 72, 33, .relu6), (7, 40, 16, .none), (1, 5, 3, .relu), (3, 100, 1, .none), (12, 100, 20, .relu6),
+        (1, 512, 288, Activation.hardSwish), (7, 44, 16, .hardSwish), (1, 2, 512, .relu), (2, 72, 33, .relu6), (7, 40, 16, .none), (1, 5, 3, .relu), (3, 100, 1, .none), (12, 100, 20, .relu6),
     ])
     func simdMatMulMatchesBLAS(_ m: Int, _ n: Int, _ k: Int, _ activation: Activation) throws {
         let a = Tensor(shape: [m, k], data: Self.values(m * k, seed: 51)), b = Tensor(shape: [k, n], data: Self.values(k * n, seed: 52))
