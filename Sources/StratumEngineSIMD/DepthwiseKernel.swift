@@ -4,12 +4,15 @@ extension SIMDKernels {
     /// Sizes are (height, width); `padding` is (top, left); `rows`, when given, limits the
     /// work to output rows [first, end).
     ///
-    /// 3×3 filters with stride 1 or 2 and no horizontal dilation take a fast path for output
-    /// pixels whose whole window lies inside the image: four neighbouring output pixels are
-    /// computed together, block of 8 channels after block, with the block's nine weight
-    /// vectors in registers, each input column loaded once for the taps that share it (6 loads
-    /// for 12 FMAs at stride 1, 9 at stride 2) and four independent FMA chains hiding latency.
-    /// Every other pixel goes through `borderPixel`, which clips the window once per pixel.
+    /// 3×3 and 5×5 filters with stride 1 or 2 and no horizontal dilation take a fast path for
+    /// output pixels whose whole window lies inside the image: four neighbouring output pixels
+    /// are computed together, block of 8 channels after block, each input column of a filter
+    /// row loaded once for the taps that share it (6 loads for 12 FMAs at stride 1, 9 at stride
+    /// 2 on 3×3; 8 for 20 and 11 for 20 on 5×5) and four independent FMA chains hiding latency.
+    /// A 3×3 block keeps its nine weight vectors in registers; a 5×5 block loads a filter row's
+    /// five per row. Every other pixel goes through `borderPixel`, which clips the window once
+    /// per pixel (callers give small padded maps as a zero-bordered copy, so that every pixel
+    /// takes the fast path).
     public static func depthwiseBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                                           strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                                           output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float,
@@ -36,11 +39,12 @@ extension SIMDKernels {
         while interiorStart < outputWidth && interiorStart * strideX - left < 0 { interiorStart += 1 }
         var interiorEnd = outputWidth
         while interiorEnd > interiorStart && (interiorEnd - 1) * strideX - left + (kernel.1 - 1) * dilationX >= width { interiorEnd -= 1 }
-        let fast = kernel == (3, 3) && (strideX == 1 || strideX == 2) && dilationX == 1
+        let five = kernel == (5, 5)
+        let fast = (kernel == (3, 3) || five) && (strideX == 1 || strideX == 2) && dilationX == 1
         for oy in rows.0..<rows.1 {
             let y0 = oy * strideY - top
             let outRow = output + oy * outputWidth * c
-            guard fast && y0 >= 0 && y0 + 2 * dilationY < height else {
+            guard fast && y0 >= 0 && y0 + (kernel.0 - 1) * dilationY < height else {
                 for ox in 0..<outputWidth {
                     borderPixel(ox: ox, oy: oy, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides,
                                 dilations: dilations, padding: padding, bias: bias, out: outRow + ox * c, lo: lo, hi: hi, mode: mode)
@@ -56,6 +60,31 @@ extension SIMDKernels {
             var ox = interiorStart
             // Groups of four output pixels, all channel blocks of a group before the next
             // group, so that the group's input columns stay in L1 while the blocks pass.
+            while five && ox &+ 4 <= interiorEnd {
+                let rowBase = r0 + (ox &* strideX &- left) &* c
+                let out = outRow + ox &* c
+                var cb = 0
+                while cb < c {
+                    let bias8 = bias.map { load($0 + cb) } ?? SIMD8()
+                    var a0 = bias8, a1 = bias8, a2 = bias8, a3 = bias8
+                    var row = rowBase + cb, w = filter + cb
+                    for _ in 0..<5 {
+                        let w0 = load(w), w1 = load(w + c), w2 = load(w + 2 &* c), w3 = load(w + 3 &* c), w4 = load(w + 4 &* c)
+                        if strideX == 1 {
+                            row5x4Stride1(row, c, w0, w1, w2, w3, w4, &a0, &a1, &a2, &a3)
+                        } else {
+                            row5x4Stride2(row, c, w0, w1, w2, w3, w4, &a0, &a1, &a2, &a3)
+                        }
+                        row += rowStride
+                        w += 5 &* c
+                    }
+                    let o = out + cb
+                    store(clamp(a0, lo, hi, mode), o); store(clamp(a1, lo, hi, mode), o + c)
+                    store(clamp(a2, lo, hi, mode), o + 2 &* c); store(clamp(a3, lo, hi, mode), o + 3 &* c)
+                    cb &+= 8
+                }
+                ox &+= 4
+            }
             while ox &+ 4 <= interiorEnd {
                 let rowBase = r0 + (ox &* strideX &- left) &* c
                 let out = outRow + ox &* c
@@ -83,6 +112,11 @@ extension SIMDKernels {
                     cb &+= 8
                 }
                 ox &+= 4
+            }
+            while five && ox < interiorEnd {
+                borderPixel(ox: ox, oy: oy, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides,
+                            dilations: dilations, padding: padding, bias: bias, out: outRow + ox * c, lo: lo, hi: hi, mode: mode)
+                ox &+= 1
             }
             while ox < interiorEnd {
                 let p0 = r0 + (ox &* strideX &- left) &* c
@@ -118,6 +152,41 @@ extension SIMDKernels {
         p += c; x = load(p); a1 = a1.addingProduct(x, wc); a2 = a2.addingProduct(x, wb); a3 = a3.addingProduct(x, wa)
         p += c; x = load(p); a2 = a2.addingProduct(x, wc); a3 = a3.addingProduct(x, wb)
         p += c; x = load(p); a3 = a3.addingProduct(x, wc)
+    }
+
+    /// One 5-wide filter row for four output pixels at stride 1: input columns 0…7, each loaded once.
+    @inline(__always)
+    static func row5x4Stride1(_ row: UnsafePointer<Float>, _ c: Int, _ wa: SIMD8<Float>, _ wb: SIMD8<Float>, _ wc: SIMD8<Float>,
+                              _ wd: SIMD8<Float>, _ we: SIMD8<Float>,
+                              _ a0: inout SIMD8<Float>, _ a1: inout SIMD8<Float>, _ a2: inout SIMD8<Float>, _ a3: inout SIMD8<Float>) {
+        var p = row
+        var x = load(p); a0 = a0.addingProduct(x, wa)
+        p += c; x = load(p); a0 = a0.addingProduct(x, wb); a1 = a1.addingProduct(x, wa)
+        p += c; x = load(p); a0 = a0.addingProduct(x, wc); a1 = a1.addingProduct(x, wb); a2 = a2.addingProduct(x, wa)
+        p += c; x = load(p); a0 = a0.addingProduct(x, wd); a1 = a1.addingProduct(x, wc); a2 = a2.addingProduct(x, wb); a3 = a3.addingProduct(x, wa)
+        p += c; x = load(p); a0 = a0.addingProduct(x, we); a1 = a1.addingProduct(x, wd); a2 = a2.addingProduct(x, wc); a3 = a3.addingProduct(x, wb)
+        p += c; x = load(p); a1 = a1.addingProduct(x, we); a2 = a2.addingProduct(x, wd); a3 = a3.addingProduct(x, wc)
+        p += c; x = load(p); a2 = a2.addingProduct(x, we); a3 = a3.addingProduct(x, wd)
+        p += c; x = load(p); a3 = a3.addingProduct(x, we)
+    }
+
+    /// One 5-wide filter row for four output pixels at stride 2: input columns 0…10, each loaded once.
+    @inline(__always)
+    static func row5x4Stride2(_ row: UnsafePointer<Float>, _ c: Int, _ wa: SIMD8<Float>, _ wb: SIMD8<Float>, _ wc: SIMD8<Float>,
+                              _ wd: SIMD8<Float>, _ we: SIMD8<Float>,
+                              _ a0: inout SIMD8<Float>, _ a1: inout SIMD8<Float>, _ a2: inout SIMD8<Float>, _ a3: inout SIMD8<Float>) {
+        var p = row
+        var x = load(p); a0 = a0.addingProduct(x, wa)
+        p += c; x = load(p); a0 = a0.addingProduct(x, wb)
+        p += c; x = load(p); a0 = a0.addingProduct(x, wc); a1 = a1.addingProduct(x, wa)
+        p += c; x = load(p); a0 = a0.addingProduct(x, wd); a1 = a1.addingProduct(x, wb)
+        p += c; x = load(p); a0 = a0.addingProduct(x, we); a1 = a1.addingProduct(x, wc); a2 = a2.addingProduct(x, wa)
+        p += c; x = load(p); a1 = a1.addingProduct(x, wd); a2 = a2.addingProduct(x, wb)
+        p += c; x = load(p); a1 = a1.addingProduct(x, we); a2 = a2.addingProduct(x, wc); a3 = a3.addingProduct(x, wa)
+        p += c; x = load(p); a2 = a2.addingProduct(x, wd); a3 = a3.addingProduct(x, wb)
+        p += c; x = load(p); a2 = a2.addingProduct(x, we); a3 = a3.addingProduct(x, wc)
+        p += c; x = load(p); a3 = a3.addingProduct(x, wd)
+        p += c; x = load(p); a3 = a3.addingProduct(x, we)
     }
 
     /// One filter row for four output pixels at stride 2: input columns 0…8, each loaded once.

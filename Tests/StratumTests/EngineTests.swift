@@ -179,6 +179,11 @@ import Testing
         ConvolutionCase(input: [1, 5, 6, 16], filter: [2, 2, 16, 1], strides: (1, 2)),
         ConvolutionCase(input: [1, 7, 7, 24], filter: [5, 5, 24, 1], strides: (2, 2), activation: .hardSwish),
         ConvolutionCase(input: [1, 9, 10, 40], filter: [3, 3, 40, 1], activation: .hardSwish), // the 3×3 fast path, hard swish fused
+        // 5×5 groups of four pixels in the image itself (few clipped pixels, no bordered copy): valid, stride 2 with
+        // padding, vertical dilation; then the pixels after the last whole group.
+        ConvolutionCase(input: [1, 9, 15, 16], filter: [5, 5, 16, 1], padding: .valid, activation: .relu),
+        ConvolutionCase(input: [2, 20, 21, 8], filter: [5, 5, 8, 1], strides: (2, 2), activation: .relu6),
+        ConvolutionCase(input: [1, 14, 12, 8], filter: [5, 5, 8, 1], dilations: (2, 1), padding: .valid),
         ConvolutionCase(input: [1, 2, 2, 8], filter: [3, 3, 8, 1]), // no pixel has its whole window inside
         ConvolutionCase(input: [1, 6, 6, 8], filter: [3, 3, 8, 2]), // multiplier 2: the scalar path on both sides
     ]
