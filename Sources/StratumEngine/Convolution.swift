@@ -45,6 +45,23 @@ public enum Convolution {
         var output = [Float](unsafeUninitializedCapacity: n * oh * ow * oc) { _, count in count = n * oh * ow * oc }
         let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
         let fused = simd ? activation.storeForm : nil
+        if let fused, Winograd.isEnabled, Winograd.applies(kernel: (kh, kw), strides: strides, dilations: dilations, channels: c, outChannels: oc,
+                                                                   outputSize: (oh, ow)) {
+            let u = WinogradFilters.shared.transform(filter)
+            input.data.withUnsafeBufferPointer { x in
+                u.withUnsafeBufferPointer { u in
+                    output.withUnsafeMutableBufferPointer { y in
+                        withOptionalPointer(bias) { b in
+                            withOptionalPointer(residual?.data) { r in
+                                Winograd.convolve(x: x.baseAddress!, n: n, size: (h, w), channels: c, padding: (top, left), u: u.baseAddress!,
+                                                  outChannels: oc, bias: b, residual: r, y: y.baseAddress!, outputSize: (oh, ow), fused: fused)
+                            }
+                        }
+                    }
+                }
+            }
+            return Tensor(shape: [n, oh, ow, oc], data: output)
+        }
         if let fused, !pointwise {
             // The SIMD kernel reads windows in place: no im2col buffer. A padded convolution
             // reads a zero-bordered copy of each image instead (see `ZeroBordered`), so every

@@ -144,6 +144,16 @@ import Testing
         // Hard swish fused into every kernel's store: the GEMM's 6-row blocks (columns 32/16 + 8 + a scalar 4) and the indirect blocks.
         ConvolutionCase(input: [1, 5, 7, 24], filter: [1, 1, 24, 76], activation: .hardSwish, residual: [1, 5, 7, 76]),
         ConvolutionCase(input: [2, 6, 6, 16], filter: [3, 3, 16, 72], strides: (2, 2), activation: .hardSwish),
+        // 3×3 stride 1 with 16+ channels: Winograd F(2×2, 3×3) (and, in the same test, the indirect kernel with it off). Odd
+        // outputs (tiles past the edge), valid and uneven padding, residual, hard swish, images gathered into one product
+        // (4 tiles each: 12 images a product, then 2).
+        ConvolutionCase(input: [2, 24, 24, 16], filter: [3, 3, 16, 16], activation: .relu),
+        ConvolutionCase(input: [1, 32, 32, 16], filter: [3, 3, 16, 32], padding: .valid, activation: .relu),
+        ConvolutionCase(input: [5, 4, 4, 64], filter: [3, 3, 64, 128], activation: .relu, residual: [5, 4, 4, 128]),
+        ConvolutionCase(input: [3, 8, 7, 48], filter: [3, 3, 48, 64], activation: .hardSwish),
+        ConvolutionCase(input: [1, 6, 7, 24], filter: [3, 3, 24, 40], padding: .explicit(top: 2, bottom: 0, left: 0, right: 1), activation: .relu6),
+        ConvolutionCase(input: [14, 4, 4, 16], filter: [3, 3, 16, 24], bias: false),
+        ConvolutionCase(input: [1, 6, 6, 16], filter: [3, 3, 16, 16], padding: .valid),
     ]
 
     /// The SIMD kernels (direct convolution and GEMM, bias and clamp fused) agree with the
@@ -154,12 +164,19 @@ import Testing
         let filter = Tensor(shape: t.filter, data: Self.values(t.filter.reduce(1, *), seed: 12))
         let bias = t.bias ? Self.values(t.filter[3], seed: 13) : nil
         let residual = t.residual.map { Tensor(shape: $0, data: Self.values($0.reduce(1, *), seed: 14)) }
-        let simd = try Convolution.conv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding,
-                                          activation: t.activation, residual: residual, simd: true)
         let scalar = try Convolution.conv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding,
                                             activation: t.activation, residual: residual, simd: false)
-        #expect(simd.shape == scalar.shape)
-        #expect(zip(simd.data, scalar.data).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
+        // With Winograd on (where it applies), then off: the direct SIMD kernels for the same shapes.
+        for winograd in [true, false] {
+            let simd = try Winograd.$isEnabled.withValue(winograd) {
+                try Convolution.conv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding,
+                                       activation: t.activation, residual: residual, simd: true)
+            }
+            #expect(simd.shape == scalar.shape)
+            #expect(zip(simd.data, scalar.data).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "Winograd \(winograd)")
+        }
+        let simd = try Convolution.conv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding,
+                                          activation: t.activation, residual: residual, simd: true)
         if let residual {
             // Against the unfused reference: convolution, then a broadcasting add, then the activation.
             let plain = try Convolution.conv2d(input, filter: filter, bias: bias, strides: t.strides, dilations: t.dilations, padding: t.padding, simd: false)
@@ -257,12 +274,14 @@ import Testing
         let bias = Self.values(64, seed: 35)
         func network() throws -> [Tensor] {
             [try Convolution.conv2d(input, filter: conv, bias: Array(bias[0..<32]), strides: (2, 1), padding: .same, activation: .relu6),
+             try Convolution.conv2d(input, filter: conv, bias: Array(bias[0..<32]), padding: .same, activation: .relu), // direct on both sides
              try Convolution.conv2d(input, filter: pointwise, bias: bias, padding: .valid, activation: .relu),
              try Convolution.depthwiseConv2d(input, filter: depthwise, bias: Array(bias[0..<16]), padding: .same, activation: .relu6),
              try Pooling.pool2d(input, kind: .max, window: (2, 2), strides: (2, 2), padding: .same),
              try Pooling.pool2d(input, kind: .average, window: (3, 3), strides: (1, 1), padding: .same)]
         }
-        let serial = try network()
+        // (Winograd takes unsplit images only, so it is off here: the split is the direct kernels'.)
+        let serial = try Winograd.$isEnabled.withValue(false) { try network() }
         let split = try IntraOpParallelism.$threads.withValue(2) { try network() }
         for (one, two) in zip(serial, split) {
             #expect(one.shape == two.shape)
