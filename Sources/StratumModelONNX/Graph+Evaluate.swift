@@ -29,6 +29,9 @@ extension Graph {
                 var x = try float(0)
                 guard x.rank == 2 else { throw fail("Gemm needs a 2-D A, got \(x.shape)") }
                 if a.int("transA", 0) != 0 { x = Layout.transpose(x, [1, 0]) }
+                if let packed = plan.packed {
+                    return [.float(try Elementwise.matMul(x, packed, bias: plan.bias, activation: plan.activation), channelsLast: false)]
+                }
                 return [.float(try Elementwise.matMul(x, plan.b, bias: plan.bias, activation: plan.activation), channelsLast: false)]
             }
             var x = try float(0), b = try float(1)

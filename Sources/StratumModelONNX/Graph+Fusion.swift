@@ -32,6 +32,13 @@ struct GemmPlan {
     var b: Tensor
     var bias: [Float]?
     var activation: Activation = .none
+    /// B as column panels when it is large (`PackedColumns`), for the product.
+    var packed: PackedColumns?
+
+    init(b: Tensor, bias: [Float]?) {
+        (self.b, self.bias) = (b, bias)
+        packed = b.count >= PackedColumns.minimumCount ? PackedColumns(b) : nil
+    }
 }
 
 extension Graph {

@@ -230,6 +230,21 @@ import Testing
         #expect(zip(simd.data, blas.data).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) })
     }
 
+    /// The product with B packed in column panels equals the row-major one exactly (the same sums
+    /// in the same order), on both paths: a last panel of fewer columns, no bias, one row.
+    @Test(arguments: [(4, 1024, 288, Activation.hardSwish, true), (1, 40, 300, .relu, true), (7, 33, 200, .none, false), (3, 64, 16, .relu6, true)])
+    func packedColumnsMatchTheRowMajorProduct(_ m: Int, _ n: Int, _ k: Int, _ activation: Activation, _ withBias: Bool) throws {
+        let a = Tensor(shape: [m, k], data: Self.values(m * k, seed: 71)), b = Tensor(shape: [k, n], data: Self.values(k * n, seed: 72))
+        let bias = withBias ? Self.values(n, seed: 73) : nil
+        let packed = PackedColumns(b)
+        for simd in [true, false] where simd == false || SIMDSupport.isAvailable {
+            let plain = try Elementwise.matMul(a, b, bias: bias, activation: activation, simd: simd)
+            let panels = try Elementwise.matMul(a, packed, bias: bias, activation: activation, simd: simd)
+            #expect(panels.shape == [m, n])
+            #expect(panels.data == plain.data, "simd \(simd)")
+        }
+    }
+
     /// Global average pooling (float sums per channel) against a sum in Double.
     @Test(arguments: [[2, 3, 3, 288], [1, 8, 8, 64], [1, 1, 1, 5], [0, 4, 4, 8], [1, 7, 5, 3]])
     func globalAverageMatchesADoubleSum(_ shape: [Int]) throws {
