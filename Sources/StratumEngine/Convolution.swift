@@ -240,31 +240,10 @@ public enum Convolution {
                         withOptionalPointer(bias) { b in
                             let (x, f, y) = (x.baseAddress!, f.baseAddress!, y.baseAddress!)
                             let parts = IntraOpParallelism.ranges(total: oh, alignment: 1, flops: 2 * oh * ow * kh * kw * oc)
-                            // The kernel's fast path (3×3 and 5×5, horizontal stride 1 or 2) takes only
-                            // windows inside the image. Where more than a quarter of the pixels would be
-                            // left to the slower clipped path (on MobileNetV3's 6×6 maps with 5×5 filters,
-                            // 32 of 36), the kernel reads a zero-bordered copy instead; on large maps the
-                            // copy would cost more than the few clipped pixels.
-                            let fastKernel = (kh, kw) == (3, 3) || (kh, kw) == (5, 5), fastStride = strides.1 == 1 || strides.1 == 2
-                            let border = ZeroBordered(height: h, width: w, channels: c, top: top, left: left,
-                                                      extent: ((oh - 1) * strides.0 + (kh - 1) * dilations.0 + 1, (ow - 1) * strides.1 + (kw - 1) * dilations.1 + 1))
-                            func inside(_ outputs: Int, _ stride: Int, _ before: Int, _ span: Int, _ size: Int) -> Int {
-                                (0..<outputs).count { $0 * stride - before >= 0 && $0 * stride - before + span <= size }
-                            }
-                            let clipped = oh * ow - inside(oh, strides.0, top, (kh - 1) * dilations.0 + 1, h) * inside(ow, strides.1, left, kw, w)
-                            let bordered = fastKernel && fastStride && dilations.1 == 1 && border.isNeeded && 4 * clipped > oh * ow
-                            let padded = bordered ? UnsafeMutablePointer<Float>.allocate(capacity: border.count) : nil
-                            padded?.initialize(repeating: 0, count: border.count)
-                            defer { padded?.deallocate() }
                             for image in 0..<n {
-                                var (source, size, origin) = (UnsafePointer(x + image * h * w * c), (h, w), (top, left))
-                                if let padded {
-                                    border.fill(padded, from: source)
-                                    (source, size, origin) = (UnsafePointer(padded), (border.height, border.width), (0, 0))
-                                }
-                                IntraOpParallelism.run(parts) { [source, size, origin] first, end in
-                                    SIMDKernels.depthwiseBiasClamp(input: source, size: size, channels: c, filter: f,
-                                                                   kernel: (kh, kw), strides: strides, dilations: dilations, padding: origin, bias: b,
+                                IntraOpParallelism.run(parts) { first, end in
+                                    SIMDKernels.depthwiseBiasClamp(input: x + image * h * w * c, size: (h, w), channels: c, filter: f,
+                                                                   kernel: (kh, kw), strides: strides, dilations: dilations, padding: (top, left), bias: b,
                                                                    output: y + image * oh * ow * oc, outputSize: (oh, ow),
                                                                    lower: fused.lower, upper: fused.upper, hardSwish: fused.hardSwish,
                                                                    rows: (first, end))

@@ -189,15 +189,14 @@ import Testing
         ConvolutionCase(input: [2, 7, 9, 16], filter: [3, 3, 16, 1], activation: .relu6),
         ConvolutionCase(input: [1, 9, 9, 24], filter: [3, 3, 24, 1], strides: (2, 2), padding: .explicit(top: 0, bottom: 1, left: 0, right: 1), bias: false),
         ConvolutionCase(input: [1, 11, 10, 8], filter: [5, 5, 8, 1], dilations: (2, 2), padding: .valid, activation: .relu),
-        // 5×5 (MobileNetV3) on a zero-bordered copy: four-pixel groups, then single pixels; stride 2; uneven padding.
+        // 5×5 (MobileNetV3): four-pixel groups where windows are inside, clipped pixels elsewhere; stride 2; uneven padding.
         ConvolutionCase(input: [2, 6, 7, 120], filter: [5, 5, 120, 1], activation: .relu6),
         ConvolutionCase(input: [1, 12, 11, 24], filter: [5, 5, 24, 1], strides: (2, 2), padding: .explicit(top: 2, bottom: 1, left: 2, right: 2)),
         ConvolutionCase(input: [1, 9, 9, 16], filter: [7, 3, 16, 1], padding: .same, activation: .relu),
         ConvolutionCase(input: [1, 5, 6, 16], filter: [2, 2, 16, 1], strides: (1, 2)),
         ConvolutionCase(input: [1, 7, 7, 24], filter: [5, 5, 24, 1], strides: (2, 2), activation: .hardSwish),
         ConvolutionCase(input: [1, 9, 10, 40], filter: [3, 3, 40, 1], activation: .hardSwish), // the 3×3 fast path, hard swish fused
-        // 5×5 groups of four pixels in the image itself (few clipped pixels, no bordered copy): valid, stride 2 with
-        // padding, vertical dilation; then the pixels after the last whole group.
+        // 5×5 groups of four pixels: valid, stride 2 with padding, vertical dilation; then the pixels after the last group.
         ConvolutionCase(input: [1, 9, 15, 16], filter: [5, 5, 16, 1], padding: .valid, activation: .relu),
         ConvolutionCase(input: [2, 20, 21, 8], filter: [5, 5, 8, 1], strides: (2, 2), activation: .relu6),
         ConvolutionCase(input: [1, 14, 12, 8], filter: [5, 5, 8, 1], dilations: (2, 1), padding: .valid),
