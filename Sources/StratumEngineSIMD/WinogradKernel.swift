@@ -62,7 +62,24 @@ extension SIMDKernels {
     public static func winogradOutput(products: UnsafePointer<Float>, tileStride: Int, firstTile: Int, tileColumns: Int, rows: (Int, Int),
                                       outChannels n: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
                                       output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float, hardSwish: Bool) {
-        let mode = clampMode(lower: lower, upper: upper, hardSwish: hardSwish)
+        // One compiled loop per mode, the activation inlined into each (a closure per mode would
+        // leave standard-library specialisations behind).
+        switch clampMode(lower: lower, upper: upper, hardSwish: hardSwish) {
+        case noClamp:
+            winogradOutput(products, tileStride, firstTile, tileColumns, rows, n, bias, residual, output, outputSize, lower, upper, mode: noClamp)
+        case lowerOnly:
+            winogradOutput(products, tileStride, firstTile, tileColumns, rows, n, bias, residual, output, outputSize, lower, upper, mode: lowerOnly)
+        case bothBounds:
+            winogradOutput(products, tileStride, firstTile, tileColumns, rows, n, bias, residual, output, outputSize, lower, upper, mode: bothBounds)
+        default:
+            winogradOutput(products, tileStride, firstTile, tileColumns, rows, n, bias, residual, output, outputSize, lower, upper, mode: hardSwishMode)
+        }
+    }
+
+    @inline(__always)
+    static func winogradOutput(_ products: UnsafePointer<Float>, _ tileStride: Int, _ firstTile: Int, _ tileColumns: Int, _ rows: (Int, Int), _ n: Int,
+                               _ bias: UnsafePointer<Float>?, _ residual: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>,
+                               _ outputSize: (Int, Int), _ lower: Float, _ upper: Float, mode: ClampMode) {
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
         let plane = tileStride &* n
         let (oh, ow) = outputSize
