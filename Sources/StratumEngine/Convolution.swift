@@ -68,33 +68,31 @@ public enum Convolution {
             // window lies inside and every block takes whole filter rows as its taps.
             let border = ZeroBordered(height: h, width: w, channels: c, top: top, left: left,
                                       extent: ((oh - 1) * strides.0 + (kh - 1) * dilations.0 + 1, (ow - 1) * strides.1 + (kw - 1) * dilations.1 + 1))
-            var padded = border.isNeeded ? [Float](repeating: 0, count: border.count) : []
+            let padded = border.isNeeded ? border.makeBuffer() : nil
+            defer { padded?.deallocate() }
             input.data.withUnsafeBufferPointer { x in
                 filter.data.withUnsafeBufferPointer { f in
                     output.withUnsafeMutableBufferPointer { y in
-                        padded.withUnsafeMutableBufferPointer { p in
-                            withOptionalPointer(bias) { b in
-                                withOptionalPointer(residual?.data) { r in
-                                    let (x, f, y) = (x.baseAddress!, f.baseAddress!, y.baseAddress!)
-                                    let parts = IntraOpParallelism.ranges(total: oh, alignment: 1, flops: 2 * oh * ow * patch * oc)
-                                    for image in 0..<n {
-                                        var source = x + image * h * w * c
-                                        var (size, origin, valid) = ((h, w), (top, left), (0, h))
-                                        // (An empty array's buffer may still have a base address.)
-                                        if border.isNeeded, let p = p.baseAddress {
-                                            border.fill(p, from: source)
-                                            source = UnsafePointer(p)
-                                            // The image's rows in the copy: the kernels leave out filter rows on the border.
-                                            (size, origin, valid) = ((border.height, border.width), (0, 0), (top, top + h))
-                                        }
-                                        IntraOpParallelism.run(parts) { [source, size, origin, valid] first, end in
-                                            SIMDSupport.convBiasClamp(input: source, size: size, channels: c, filter: f, kernel: (kh, kw),
-                                                                      outChannels: oc, strides: strides, dilations: dilations, padding: origin, bias: b,
-                                                                      residual: r.map { $0 + image * oh * ow * oc }, output: y + image * oh * ow * oc,
-                                                                      outputSize: (oh, ow), lower: fused.lower, upper: fused.upper,
-                                                                      hardSwish: fused.hardSwish, rows: (first, end),
-                                                                      validRows: valid)
-                                        }
+                        withOptionalPointer(bias) { b in
+                            withOptionalPointer(residual?.data) { r in
+                                let (x, f, y) = (x.baseAddress!, f.baseAddress!, y.baseAddress!)
+                                let parts = IntraOpParallelism.ranges(total: oh, alignment: 1, flops: 2 * oh * ow * patch * oc)
+                                for image in 0..<n {
+                                    var source = x + image * h * w * c
+                                    var (size, origin, valid) = ((h, w), (top, left), (0, h))
+                                    if let p = padded {
+                                        border.fill(p, from: source)
+                                        source = UnsafePointer(p)
+                                        // The image's rows in the copy: the kernels leave out filter rows on the border.
+                                        (size, origin, valid) = ((border.height, border.width), (0, 0), (top, top + h))
+                                    }
+                                    IntraOpParallelism.run(parts) { [source, size, origin, valid] first, end in
+                                        SIMDSupport.convBiasClamp(input: source, size: size, channels: c, filter: f, kernel: (kh, kw),
+                                                                  outChannels: oc, strides: strides, dilations: dilations, padding: origin, bias: b,
+                                                                  residual: r.map { $0 + image * oh * ow * oc }, output: y + image * oh * ow * oc,
+                                                                  outputSize: (oh, ow), lower: fused.lower, upper: fused.upper,
+                                                                  hardSwish: fused.hardSwish, rows: (first, end),
+                                                                  validRows: valid)
                                     }
                                 }
                             }
@@ -162,8 +160,9 @@ public enum Convolution {
     /// An image with a border of zeros around it, big enough that every window of a padded
     /// convolution lies inside: `top` rows above, `left` columns before, and below and to the
     /// right as many as the windows reach (`extent`: the rows and columns they span, counted
-    /// from the border's first). The border is written once, when the buffer is made (zeros);
-    /// `fill` copies an image into the middle, so one buffer serves a batch's images in turn.
+    /// from the border's first). The border is written once, when the buffer is made (zeros;
+    /// the middle is left for `fill`, which copies an image into it), so one buffer serves a
+    /// batch's images in turn.
     struct ZeroBordered {
         let height: Int, width: Int, channels: Int
         let top: Int, left: Int
@@ -178,6 +177,30 @@ public enum Convolution {
 
         var isNeeded: Bool { top > 0 || left > 0 || height > imageHeight || width > imageWidth }
         var count: Int { height * width * channels }
+
+        /// `copies` buffers of `count` values, one after another, each with its border zeroed
+        /// and its middle uninitialised until `fill`; the caller deallocates.
+        func makeBuffer(copies: Int = 1) -> UnsafeMutablePointer<Float> {
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: copies * count)
+            #if DEBUG
+            // NaN where nothing is written below: a kernel that read past `fill`'s image and the
+            // border would then fail the tests (they run a debug build) instead of reading stale values.
+            buffer.initialize(repeating: .nan, count: copies * count)
+            #endif
+            let rowLength = width * channels
+            for copy in 0..<copies {
+                let base = buffer + copy * count
+                // Rows above and below the image, then the columns left and right of it.
+                base.initialize(repeating: 0, count: top * rowLength)
+                (base + (top + imageHeight) * rowLength).initialize(repeating: 0, count: (height - top - imageHeight) * rowLength)
+                for y in top..<(top + imageHeight) {
+                    let row = base + y * rowLength
+                    row.initialize(repeating: 0, count: left * channels)
+                    (row + (left + imageWidth) * channels).initialize(repeating: 0, count: (width - left - imageWidth) * channels)
+                }
+            }
+            return buffer
+        }
 
         func fill(_ buffer: UnsafeMutablePointer<Float>, from image: UnsafePointer<Float>) {
             let row = imageWidth * channels

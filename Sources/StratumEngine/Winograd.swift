@@ -55,8 +55,7 @@ public enum Winograd {
         let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * chunk * tiles * c)
         let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * chunk * tiles * oc)
         // One zero-bordered copy per image of a chunk.
-        let padded = border.isNeeded ? UnsafeMutablePointer<Float>.allocate(capacity: chunk * border.count) : nil
-        padded?.initialize(repeating: 0, count: chunk * border.count)
+        let padded = border.isNeeded ? border.makeBuffer(copies: chunk) : nil
         defer { v.deallocate(); m.deallocate(); padded?.deallocate() }
         var first = 0
         while first < n {
