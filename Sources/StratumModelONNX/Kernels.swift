@@ -174,26 +174,34 @@ enum Kernels {
         let images = perImage(big, small) ?? 1
         let c = small.count / images, per = big.count / images
         let vectorLength = small.count == 1 ? 1 : c
-        var out = big.data
-        // One loop per operation, the operation inlined into it (no switch per element).
+        var out: [Float] = []
+        // One loop per operation, the operation inlined into it (no switch per element); the
+        // result is written straight from the operands (copying `big` first and updating the
+        // copy was two passes over it).
         @inline(__always) func run(_ f: (Float, Float) -> Float) {
-            out.withUnsafeMutableBufferPointer { o in
-                small.data.withUnsafeBufferPointer { v in
-                    // On pointers, without overflow checks, so that the loops vectorise.
-                    for image in 0..<images {
-                        var row = o.baseAddress! + image &* per
-                        let end = row + per, vector = v.baseAddress! + (small.count == 1 ? 0 : image &* c)
-                        if vectorLength == 1 {
-                            let q = vector[0]
-                            while row < end { row.pointee = f(row.pointee, q); row += 1 }
-                        } else {
-                            while row < end {
-                                for k in 0..<vectorLength { row[k] = f(row[k], vector[k]) }
-                                row += vectorLength
+            out = [Float](unsafeUninitializedCapacity: big.count) { o, count in
+                big.data.withUnsafeBufferPointer { b in
+                    small.data.withUnsafeBufferPointer { v in
+                        // (Empty tensors have no storage to point at.)
+                        guard let o = o.baseAddress, let b = b.baseAddress, let v = v.baseAddress else { return }
+                        // On pointers, without overflow checks, so that the loops vectorise.
+                        for image in 0..<images {
+                            var row = o + image &* per, source = UnsafePointer(b) + image &* per
+                            let end = row + per, vector = v + (small.count == 1 ? 0 : image &* c)
+                            if vectorLength == 1 {
+                                let q = vector[0]
+                                while row < end { row.pointee = f(source.pointee, q); row += 1; source += 1 }
+                            } else {
+                                while row < end {
+                                    for k in 0..<vectorLength { row[k] = f(source[k], vector[k]) }
+                                    row += vectorLength
+                                    source += vectorLength
+                                }
                             }
                         }
                     }
                 }
+                count = big.count
             }
         }
         switch (op, swapped) {
