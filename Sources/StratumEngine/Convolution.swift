@@ -3,13 +3,16 @@ import StratumEngineSIMD
 /// Convolutions on NHWC tensors.
 ///
 /// Where the CPU allows (`SIMDSupport.isAvailable`), matrix products and depthwise windows run
-/// on the vector kernels of `StratumEngineSIMD` with bias and ReLU/ReLU6 fused into the store;
-/// otherwise on OpenBLAS (or the portable GEMM) and the scalar loops below.
+/// on the vector kernels of `StratumEngineSIMD` with bias and the activation (ReLU, ReLU6, Clip,
+/// hard swish: `Activation.storeForm`) fused into the store; otherwise on OpenBLAS (or the
+/// portable GEMM) and the scalar loops below.
 public enum Convolution {
     /// 2-D convolution. `filter` is HWIO ([kh, kw, in, out]), `bias` has `out` values.
-    /// With `simd` (the default where the CPU allows) and a clamp-shaped activation: the SIMD
-    /// GEMM, on the input itself for 1×1 stride-1 convolutions, else as an indirect GEMM reading
-    /// windows in place (see `SIMDKernels.convBiasClamp`); one image's output rows may be split across threads
+    /// With `simd` (the default where the CPU allows) and an activation the kernels apply as they
+    /// store: 3×3 stride-1 convolutions of 16+ channels as Winograd F(2×2, 3×3) where it pays
+    /// (`Winograd.applies`); the SIMD GEMM on the input itself for 1×1 stride-1 convolutions;
+    /// else a direct kernel for 1–4 input channels or an indirect GEMM reading windows in place
+    /// (see `SIMDSupport.convBiasClamp`); one image's output rows may be split across threads
     /// (`IntraOpParallelism`). Otherwise im2col + one BLAS GEMM per image (1×1 stride-1
     /// convolutions skip im2col), then bias and activation in one pass.
     ///
@@ -210,8 +213,8 @@ public enum Convolution {
         }
     }
 
-    /// C = A·B, with bias and a clamp-shaped activation applied in the SIMD kernel's store
-    /// when `fused` gives the clamp bounds (the caller then skips `finish`).
+    /// C = A·B, with bias and the activation applied in the SIMD kernel's store when `fused`
+    /// gives its store form (the caller then skips `finish`).
     private static func product(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: [Float]?,
                                 residual: UnsafePointer<Float>?, c: UnsafeMutablePointer<Float>,
                                 fused: (lower: Float, upper: Float, hardSwish: Bool)?) {

@@ -119,7 +119,7 @@ public enum Elementwise {
 
     /// Matrix product of 2-D tensors with optional transposes, bias and activation.
     /// With `simd` (the default where the CPU allows) and B not transposed, runs on the SIMD
-    /// GEMM with bias and a clamp-shaped activation fused (a single row, as at batch 1, on its
+    /// GEMM with bias and the activation fused where it has a store form (a single row, as at batch 1, on its
     /// one-row kernel); otherwise on BLAS, then bias and activation in a pass.
     public static func matMul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false, bias: [Float]? = nil, activation: Activation = .none,
                               simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {

@@ -49,7 +49,9 @@ public enum SIMDSupport {
 }
 
 extension SIMDSupport {
-    /// The SIMD convolution (see `SIMDKernels.convBiasClamp`) on the widest kernels this CPU runs.
+    /// The SIMD convolution on the widest kernels this CPU runs: the small-channel direct kernel
+    /// (`SIMDKernels.smallChannelConvolution`) where it applies, else the indirect GEMM
+    /// (`SIMDKernels.convBiasClamp`).
     static func convBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                               outChannels: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                               residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),

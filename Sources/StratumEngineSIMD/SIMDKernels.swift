@@ -1,5 +1,6 @@
-/// Stratum's vector kernels: convolutions as register-blocked GEMMs, depthwise convolution,
-/// pooling, each with bias, residual and ReLU/ReLU6 applied as results are stored.
+/// Stratum's vector kernels: convolutions as register-blocked GEMMs, direct convolution of few
+/// channels, depthwise convolution, Winograd's transforms, pooling; bias, residual and the
+/// activation (a clamp or hard swish, `ClampMode`) are applied as results are stored.
 ///
 /// This module is compiled for Haswell-class CPUs (AVX2, FMA, BMI1/2, F16C, MOVBE) on x86-64
 /// hosts (see Package.swift), so nothing here may run before StratumEngine's
