@@ -14,14 +14,14 @@ import Synchronization
 /// differ from the direct convolution by rounding alone (tested against the scalar path).
 ///
 /// On one image's small maps a product would have a handful of rows, so the images of a
-/// group are transformed together (up to `tileRows` tiles in one product).
+/// group are transformed together (up to `productRows` tiles in one product).
 public enum Winograd {
     /// Whether 3×3 stride-1 convolutions take this path (on the SIMD kernels): yes unless
     /// `STRATUM_WINOGRAD=none`, or set for a task (the tests check both paths).
     @TaskLocal public static var isEnabled = ProcessInfo.processInfo.environment["STRATUM_WINOGRAD"] != "none"
 
     /// Tiles per product the images of a group are gathered up to.
-    static let tileRows = 48
+    static let productRows = 48
 
     /// Whether a convolution takes this path: 3×3, stride 1, no dilation, 16 or more input and
     /// output channels in multiples of 8 (fewer channels leave products too thin to pay for the
@@ -51,7 +51,7 @@ public enum Winograd {
         let tileRowsPerImage = (oh + 1) / 2, tileColumns = (ow + 1) / 2, tiles = tileRowsPerImage * tileColumns
         let border = Convolution.ZeroBordered(height: h, width: w, channels: c, top: padding.top, left: padding.left,
                                               extent: (2 * tileRowsPerImage + 2, 2 * tileColumns + 2))
-        let chunk = max(1, min(n, tileRows / max(1, tiles)))
+        let chunk = max(1, min(n, productRows / max(1, tiles)))
         let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * chunk * tiles * c)
         let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * chunk * tiles * oc)
         // One zero-bordered copy per image of a chunk.

@@ -32,12 +32,12 @@ struct GemmPlan {
     var b: Tensor
     var bias: [Float]?
     var activation: Activation = .none
-    /// B as column panels when it is large (`PackedColumns`), for the product.
+    /// B as column panels when it is large and the SIMD GEMM runs the product (`PackedColumns`).
     var packed: PackedColumns?
 
     init(b: Tensor, bias: [Float]?) {
         (self.b, self.bias) = (b, bias)
-        packed = b.count >= PackedColumns.minimumCount ? PackedColumns(b) : nil
+        packed = SIMDSupport.isAvailable && b.count >= PackedColumns.minimumCount ? PackedColumns(b) : nil
     }
 }
 
