@@ -48,6 +48,12 @@ public enum AVX512Kernels {
         return result
     }
 
+    /// The mode for these bounds, or 3 for hard swish.
+    @inline(__always)
+    static func clampMode(lower: Float, upper: Float, hardSwish: Bool) -> ClampMode {
+        hardSwish ? 3 : lower == -.infinity && upper == .infinity ? 0 : upper == .infinity ? 1 : 2
+    }
+
     @inline(__always)
     static func least(_ a: Int, _ b: Int) -> Int { a < b ? a : b }
 
@@ -140,7 +146,7 @@ public enum AVX512Kernels {
     public static func gemmBiasClamp(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                                      bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>? = nil, c: UnsafeMutablePointer<Float>,
                                      lower: Float, upper: Float, hardSwish: Bool = false) {
-        let mode: ClampMode = hardSwish ? 3 : lower == -.infinity && upper == .infinity ? 0 : upper == .infinity ? 1 : 2
+        let mode = clampMode(lower: lower, upper: upper, hardSwish: hardSwish)
         switch mode {
         case 0: gemm(m, n, k, a, lda, b, bias, residual, c, lower, upper, mode: 0)
         case 1: gemm(m, n, k, a, lda, b, bias, residual, c, lower, upper, mode: 1)
@@ -187,7 +193,7 @@ public enum AVX512Kernels {
                                      outChannels n: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                                      residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
                                      lower: Float, upper: Float, hardSwish: Bool = false, rows: (Int, Int)? = nil, validRows: (Int, Int)? = nil) {
-        let mode: ClampMode = hardSwish ? 3 : lower == -.infinity && upper == .infinity ? 0 : upper == .infinity ? 1 : 2
+        let mode = clampMode(lower: lower, upper: upper, hardSwish: hardSwish)
         switch mode {
         case 0: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, mode: 0)
         case 1: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, mode: 1)

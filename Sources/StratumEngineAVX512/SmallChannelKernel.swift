@@ -8,7 +8,7 @@ extension AVX512Kernels {
                                                kernel: (Int, Int), outChannels n: Int, strides: (Int, Int), dilations: (Int, Int),
                                                bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
                                                outputSize: (Int, Int), lower: Float, upper: Float, hardSwish: Bool, rows: (Int, Int)) {
-        let mode: ClampMode = hardSwish ? 3 : lower == -.infinity && upper == .infinity ? 0 : upper == .infinity ? 1 : 2
+        let mode = clampMode(lower: lower, upper: upper, hardSwish: hardSwish)
         switch mode {
         case 0: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, mode: 0)
         case 1: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, mode: 1)

@@ -24,9 +24,8 @@ extension SIMDKernels {
                                                kernel: (Int, Int), outChannels n: Int, strides: (Int, Int), dilations: (Int, Int),
                                                bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
                                                outputSize: (Int, Int), lower: Float, upper: Float, hardSwish: Bool, rows: (Int, Int)) {
-        let mode: ClampMode = hardSwish ? hardSwishMode : lower == -.infinity && upper == .infinity ? noClamp : upper == .infinity ? lowerOnly : bothBounds
         // One compiled loop per mode (a closure per mode would leave standard-library specialisations behind).
-        switch mode {
+        switch clampMode(lower: lower, upper: upper, hardSwish: hardSwish) {
         case noClamp: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, mode: noClamp)
         case lowerOnly: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, mode: lowerOnly)
         case bothBounds: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, mode: bothBounds)
