@@ -162,6 +162,26 @@ public final class ChildProcess {
         return result
     }
 
+    /// Reads what standard output has now, at most `limit` bytes, waiting for at least one byte
+    /// until `deadline`; empty when the child has closed it (end of file).
+    public func readAvailable(limit: Int = 1 << 16, deadline: Date) throws -> [UInt8] {
+        var chunk = [UInt8](repeating: 0, count: max(1, limit))
+        while true {
+            try wait(for: output, events: Int16(POLLIN), deadline: deadline, doing: "reading its output", allowExit: true)
+            // The child has exited and nothing is left to read: the end, even if a process it
+            // started still holds the pipe open (a read would block).
+            var now = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
+            if poll(&now, 1, 0) == 0 && exitStatus != nil { return [] }
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(output, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EAGAIN || errno == EINTR { continue }
+                throw ChildProcess.Failure("read failed: \(String(cString: strerror(errno)))")
+            }
+            chunk.removeSubrange(n...)
+            return chunk
+        }
+    }
+
     /// Polls `fd` until ready or `deadline`. Between polls, a plugin that has exited is noticed
     /// at once — even when a process it started still holds the pipe open, so no EOF comes.
     private func wait(for fd: Int32, events: Int16, deadline: Date, doing: String, allowExit: Bool = false) throws {

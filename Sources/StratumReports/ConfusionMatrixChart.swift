@@ -28,7 +28,7 @@ public struct ConfusionMatrixChart: Sendable, Equatable {
         let maxCount = max(1, matrix.counts.joined().max() ?? 1)
         let (width, height) = size
         return """
-        set terminal pngcairo size \(width),\(height) noenhanced font 'DejaVu Sans,12'
+        \(Gnuplot.pngTerminal(width: width, height: height, font: "DejaVu Sans,12"))
         set output \(output.gnuplotQuoted)
         $counts << EOD
         \(counts)
@@ -56,7 +56,7 @@ public struct ConfusionMatrixChart: Sendable, Equatable {
     }
 
     /// Draws the chart to `url` with gnuplot.
-    public func render(to url: URL, gnuplot: Gnuplot) throws {
+    public func render(to url: URL, gnuplot: some GnuplotRunner) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try gnuplot.run(script(output: url.path))
     }

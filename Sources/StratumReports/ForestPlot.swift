@@ -42,7 +42,7 @@ public struct ForestPlot: Sendable {
         let longest = rows.map(\.label.count).max() ?? 10
         let lines = ([0] + references).map { "set arrow from \($0), graph 0 to \($0), graph 1 nohead lc rgb '#888888' dt 2" }
         return """
-        set terminal pngcairo size \(700 + 7 * longest),\(140 + 26 * max(1, rows.count)) noenhanced font 'DejaVu Sans,10'
+        \(Gnuplot.pngTerminal(width: 700 + 7 * longest, height: 140 + 26 * max(1, rows.count), font: "DejaVu Sans,10"))
         set output \(output.gnuplotQuoted)
         $rows << EOD
         \(data.joined(separator: "\n"))
@@ -60,7 +60,7 @@ public struct ForestPlot: Sendable {
         """
     }
 
-    public func render(to url: URL, gnuplot: Gnuplot) throws {
+    public func render(to url: URL, gnuplot: some GnuplotRunner) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try gnuplot.run(script(output: url.path))
     }

@@ -56,7 +56,7 @@ public struct HistoryChart: Sendable {
         let ticks = labelled.isEmpty ? "set xtics 1"
             : "set xtics (" + runs.map { "\((labelled[$0] ?? String($0)).gnuplotQuoted) \($0)" }.joined(separator: ", ") + ") rotate by -30"
         return """
-        set terminal pngcairo size 900,520 noenhanced font 'DejaVu Sans,10'
+        \(Gnuplot.pngTerminal(width: 900, height: 520, font: "DejaVu Sans,10"))
         set output \(output.gnuplotQuoted)
         \(blocks)set title \(title.gnuplotQuoted) font ',12'
         set xrange [\(low):\(high)]
@@ -70,7 +70,7 @@ public struct HistoryChart: Sendable {
         """
     }
 
-    public func render(to url: URL, gnuplot: Gnuplot) throws {
+    public func render(to url: URL, gnuplot: some GnuplotRunner) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try gnuplot.run(script(output: url.path))
     }

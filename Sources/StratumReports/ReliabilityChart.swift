@@ -31,7 +31,7 @@ public struct ReliabilityChart: Sendable {
         }
         let maxCount = max(1, calibration.bins.map(\.count).max() ?? 1)
         return """
-        set terminal pngcairo size 760,640 noenhanced font 'DejaVu Sans,10'
+        \(Gnuplot.pngTerminal(width: 760, height: 640, font: "DejaVu Sans,10"))
         set output \(output.gnuplotQuoted)
         $bins << EOD
         \(rows.joined(separator: "\n"))
@@ -55,7 +55,7 @@ public struct ReliabilityChart: Sendable {
         """
     }
 
-    public func render(to url: URL, gnuplot: Gnuplot) throws {
+    public func render(to url: URL, gnuplot: some GnuplotRunner) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try gnuplot.run(script(output: url.path))
     }

@@ -17,7 +17,9 @@ public struct RunReport: Sendable {
         self.thumb = thumb
     }
 
-    /// Writes the files; returns them, `index.html` last. Charts render in parallel.
+    /// Writes the files; returns them, `index.html` last. Figures are drawn in parallel, each
+    /// drawing thread through its own `GnuplotSession` (one gnuplot process for all its
+    /// figures), galleries first: they take the longest.
     public func render(to directory: URL, gnuplot: Gnuplot) throws -> [URL] {
         do {
             try FileFailure.makeDirectory(directory)
@@ -29,7 +31,7 @@ public struct RunReport: Sendable {
             throw ReportError(message: "cannot write reports into \(directory.path): \(FileFailure.cause(of: error))")
         }
         Self.removeLeftovers(in: directory)
-        var jobs: [(figure: HTMLIndex.Figure, draw: @Sendable (URL) throws -> Void)] = []
+        var jobs: [(figure: HTMLIndex.Figure, gallery: Bool, draw: @Sendable (URL, GnuplotSession) throws -> Void)] = []
         let data = self.data, limit = galleryLimit, columns = galleryColumns, thumb = self.thumb
         // A gallery's canvas (~7 MB with its encoded file at 40 thumbnails of 96 px): two at once
         // were the largest part of a 200,000-sample run's report stage. gnuplot draws every
@@ -38,13 +40,13 @@ public struct RunReport: Sendable {
         let completed = data.variants.filter(\.completed)
         if !completed.isEmpty {
             let chart = SliceAccuracyChart(data)
-            jobs.append((.init(title: "Accuracy by slice, all variants", file: "slice-accuracy.png", section: "Slices"), { try chart.render(to: $0, gnuplot: gnuplot) }))
+            jobs.append((.init(title: "Accuracy by slice, all variants", file: "slice-accuracy.png", section: "Slices"), false, { try chart.render(to: $0, gnuplot: $1) }))
         }
         let ranked = completed.sorted { ($0.overallAccuracy ?? 0) > ($1.overallAccuracy ?? 0) }
         if ranked.count >= 2 {
             let gallery = Gallery.disagreement(between: ranked[0], and: ranked[1], in: data, limit: max(1, limit / 2), columns: max(1, columns / 2), thumb: thumb)
-            jobs.append((.init(title: "Disagreements: \(ranked[0].name) vs \(ranked[1].name)", file: "disagreement-\(Self.safe(ranked[0].name))-vs-\(Self.safe(ranked[1].name)).png", section: "Disagreements"),
-                         { try gallery.render(to: $0, gnuplot: gnuplot, composing: oneCanvasAtATime.run) }))
+            jobs.append((.init(title: "Disagreements: \(ranked[0].name) vs \(ranked[1].name)", file: "disagreement-\(Self.safe(ranked[0].name))-vs-\(Self.safe(ranked[1].name)).png", section: "Disagreements"), true,
+                         { try gallery.render(to: $0, gnuplot: $1, composing: oneCanvasAtATime.run) }))
         }
         for variant in data.variants where !variant.predictions.isEmpty {
             let name = Self.safe(variant.name)
@@ -54,19 +56,21 @@ public struct RunReport: Sendable {
             // predictions it made, and every figure of it says so.
             let partial = variant.completed ? "" : " — PARTIAL (\(variant.status): \(variant.predictions.count) of \(data.samples.count) samples)"
             let matrix = ConfusionMatrixChart(title: "\(data.experiment) run \(data.runNumber) — \(variant.name) (\(variant.kind)) on \(data.split), n=\(confusion.total), accuracy \(accuracy)\(partial)", matrix: confusion)
-            jobs.append((.init(title: "\(variant.name): confusion matrix\(partial)", file: "confusion-\(name).png", section: variant.name), { try matrix.render(to: $0, gnuplot: gnuplot) }))
+            jobs.append((.init(title: "\(variant.name): confusion matrix\(partial)", file: "confusion-\(name).png", section: variant.name), false, { try matrix.render(to: $0, gnuplot: $1) }))
             let failures = Gallery.failures(of: variant, in: data, limit: limit, columns: columns, thumb: thumb)
-            jobs.append((.init(title: "\(variant.name): most confident failures\(partial)", file: "failures-\(name).png", section: variant.name),
-                         { try failures.render(to: $0, gnuplot: gnuplot, composing: oneCanvasAtATime.run) }))
+            jobs.append((.init(title: "\(variant.name): most confident failures\(partial)", file: "failures-\(name).png", section: variant.name), true,
+                         { try failures.render(to: $0, gnuplot: $1, composing: oneCanvasAtATime.run) }))
             let reliability = ReliabilityChart(variant: variant, in: data)
-            jobs.append((.init(title: "\(variant.name): reliability diagram\(partial)", file: "reliability-\(name).png", section: variant.name), { try reliability.render(to: $0, gnuplot: gnuplot) }))
+            jobs.append((.init(title: "\(variant.name): reliability diagram\(partial)", file: "reliability-\(name).png", section: variant.name), false, { try reliability.render(to: $0, gnuplot: $1) }))
         }
         let drawn = ConcurrentResults<Void>(count: jobs.count)
         let work = jobs
-        @Sendable func draw(_ index: Int) {
+        let order = jobs.indices.filter { jobs[$0].gallery } + jobs.indices.filter { !jobs[$0].gallery }
+        let queue = JobQueue(order)
+        @Sendable func draw(_ index: Int, _ session: GnuplotSession) {
             drawn.set(index, Result {
                 do {
-                    try work[index].draw(directory.appendingPathComponent(work[index].figure.file))
+                    try work[index].draw(directory.appendingPathComponent(work[index].figure.file), session)
                 } catch {
                     let domain = (error as NSError).domain
                     let cause = domain == NSCocoaErrorDomain || domain == NSPOSIXErrorDomain ? FileFailure.cause(of: error) : "\(error)"
@@ -74,7 +78,12 @@ public struct RunReport: Sendable {
                 }
             })
         }
-        DispatchQueue.concurrentPerform(iterations: work.count, execute: draw)
+        DispatchQueue.concurrentPerform(iterations: min(work.count, max(1, CPUCores.available))) { _ in
+            // Made, used and closed on this thread (see `GnuplotSession`).
+            let session = GnuplotSession(gnuplot)
+            defer { session.close() }
+            while let index = queue.next() { draw(index, session) }
+        }
         _ = try drawn.values()
         let index = directory.appendingPathComponent("index.html")
         do {
@@ -140,6 +149,25 @@ public struct ReportError: Error, CustomStringConvertible, Equatable {
         self.message = message
     }
     public var description: String { message }
+}
+
+/// Hands out indices in a fixed order, each once, to whichever thread asks next.
+final class JobQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private let order: [Int]
+    private var taken = 0
+
+    init(_ order: [Int]) {
+        self.order = order
+    }
+
+    func next() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard taken < order.count else { return nil }
+        taken += 1
+        return order[taken - 1]
+    }
 }
 
 /// Runs its bodies one at a time, whichever threads call it.

@@ -50,7 +50,7 @@ public struct SliceAccuracyChart: Sendable {
         }
         let (width, height) = size
         return """
-        set terminal pngcairo size \(width),\(height) noenhanced font 'DejaVu Sans,10'
+        \(Gnuplot.pngTerminal(width: width, height: height, font: "DejaVu Sans,10"))
         set output \(output.gnuplotQuoted)
         $slices << EOD
         \(rows.joined(separator: "\n"))
@@ -73,7 +73,7 @@ public struct SliceAccuracyChart: Sendable {
         """
     }
 
-    public func render(to url: URL, gnuplot: Gnuplot) throws {
+    public func render(to url: URL, gnuplot: some GnuplotRunner) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try gnuplot.run(script(output: url.path))
     }

@@ -111,7 +111,7 @@ public struct Runner: Sendable {
             (run, resuming) = try Self.openRun(spec, dataset: dataset, store: store, resume: options.resume, events: events)
             shardAlreadyDone = false
         }
-        let runID = try run.id ?? { throw RunError(message: "the store gave run \(run.number) no id") }()
+        let runID = run.id
         let lease = LeaseKeeper(store: store, runID: runID, shard: options.shard?.index)
         defer { lease.stop() }
         events(.runStarted(number: run.number, database: RunStores.displayName(database)))

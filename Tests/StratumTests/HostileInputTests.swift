@@ -294,6 +294,19 @@ import Testing
         #expect(kill(pid, 0) != 0, "gnuplot (pid \(pid)) is still running")
     }
 
+    /// A session's gnuplot that never answers is killed at the deadline, the script fails, and
+    /// the session can go on (with a new process).
+    @Test func stuckGnuplotSessionIsKilledAtItsDeadline() throws {
+        let marker = try TestSupport.temporaryDirectory().appendingPathComponent("pid")
+        let gnuplot = try Self.fakeGnuplot("trap '' TERM\necho $$ > \(marker.path)\nwhile :; do sleep 1; done", timeout: 1)
+        let session = GnuplotSession(gnuplot)
+        defer { session.close() }
+        let error = try #require(throws: GnuplotError.self) { try Self.retryingTextFileBusy { try session.run("plot x") } }
+        #expect(error.message.contains("did not finish"), "\(error)")
+        let pid = try #require(Int32(String(contentsOf: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(kill(pid, 0) != 0, "gnuplot (pid \(pid)) is still running")
+    }
+
     @Test func gnuplotExitingEarlyIsAnErrorNotASIGPIPEDeath() throws {
         let gnuplot = try Self.fakeGnuplot("echo 'cannot open terminal' >&2\nexit 3")
         let script = String(repeating: "set title 'padding to fill the pipe'\n", count: 200_000)

@@ -1,7 +1,7 @@
 import Foundation
 import StratumImaging
 import StratumMetrics
-import StratumReports
+@testable import StratumReports
 import Testing
 
 @Suite struct ReportTests {
@@ -104,6 +104,32 @@ import Testing
         // Between them, the header's fill stays as composed.
         let header = (4 * image.width + image.width - 4) * 3
         #expect(Array(image.pixels[header..<(header + 3)]) == [238, 242, 247])
+    }
+
+    /// gnuplot draws only the canvas rows that hold text, stacked: the bands are sorted and
+    /// disjoint, and every text (7 px either side of where it is anchored) lies within one band,
+    /// whatever the thumbnail size, the number of rows and an empty section under the header.
+    @Test(arguments: [(thumb: 16, columns: 2, limit: 7), (thumb: 32, columns: 3, limit: 10), (thumb: 96, columns: 8, limit: 40), (thumb: 512, columns: 1, limit: 3)])
+    func galleryTextLiesInTheBandsGnuplotDraws(thumb: Int, columns: Int, limit: Int) {
+        let data = Self.data(count: 60)
+        let galleries = [
+            Gallery.failures(of: data.variants[0], in: data, limit: limit, columns: columns, thumb: thumb),
+            Gallery.disagreement(between: data.variants[0], and: data.variants[1], in: data, limit: limit, columns: columns, thumb: thumb),
+            Gallery.disagreement(between: data.variants[0], and: data.variants[0], in: data, limit: limit, columns: columns, thumb: thumb),
+        ]
+        #expect(galleries[2].sections.allSatisfy { $0.items.isEmpty })
+        for gallery in galleries {
+            let layout = Gallery.Layout(gallery)
+            let bands = layout.textBands(anEmptySection: gallery.sections.contains { $0.items.isEmpty })
+            #expect(zip(bands, bands.dropFirst()).allSatisfy { $0.upperBound < $1.lowerBound }, "\(bands)")
+            #expect(bands.allSatisfy { !$0.isEmpty && $0.lowerBound >= 0 && $0.upperBound <= layout.height })
+            for label in gallery.textLabels(layout) {
+                #expect(bands.contains { $0.contains(label.y - 7) && $0.contains(label.y + 7) }, "\(label.text) at y \(label.y), bands \(bands)")
+            }
+            let page = Gallery.TextPage(bands: bands)
+            #expect(page.height < layout.height)
+            #expect(page.row(bands[0].lowerBound) == 0 && page.row(bands.last!.upperBound - 1) == page.height - 1)
+        }
     }
 
     /// Straight-alpha "over": transparent keeps, opaque replaces, partial blends with rounding.

@@ -1,0 +1,81 @@
+import Foundation
+import StratumImaging
+import StratumMetrics
+@testable import StratumReports
+import Testing
+
+/// One gnuplot process drawing script after script (`GnuplotSession`): each script sees gnuplot
+/// as a fresh process would, and a failing script fails alone.
+@Suite struct GnuplotSessionTests {
+    static func chart() -> ConfusionMatrixChart {
+        ConfusionMatrixChart(title: "t", matrix: ConfusionMatrix(labels: ["female", "male"], counts: [[1, 1], [1, 2]]))
+    }
+
+    /// A confusion matrix drawn after a gallery (transparent terminal, labels, its own ranges) in
+    /// the same session is byte for byte the one a fresh gnuplot draws.
+    @Test func aScriptDrawsAsInAFreshProcessWhateverRanBefore() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try Self.chart().render(to: directory.appendingPathComponent("fresh.png"), gnuplot: try Gnuplot())
+        let session = GnuplotSession(try Gnuplot())
+        defer { session.close() }
+        let data = ReportTests.data()
+        try Gallery.failures(of: data.variants[0], in: data, limit: 5, columns: 4, thumb: 32).render(to: directory.appendingPathComponent("g.png"), gnuplot: session)
+        try session.run("set label 1 'left over' at 0,0\nset xrange [5:7]\nset terminal pngcairo crop linewidth 4\nx = 3")
+        try Self.chart().render(to: directory.appendingPathComponent("after.png"), gnuplot: session)
+        #expect(try Data(contentsOf: directory.appendingPathComponent("after.png")) == Data(contentsOf: directory.appendingPathComponent("fresh.png")))
+    }
+
+    @Test func oneProcessDrawsEveryScript() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let session = GnuplotSession(try Gnuplot())
+        defer { session.close() }
+        for index in 0..<3 {
+            try session.run("set print \(directory.appendingPathComponent("pid-\(index)").path.gnuplotQuoted)\nprint system('echo $PPID')")
+        }
+        let pids = try (0..<3).map { try String(contentsOf: directory.appendingPathComponent("pid-\($0)"), encoding: .utf8) }
+        #expect(Set(pids).count == 1, "\(pids)")
+    }
+
+    /// gnuplot reading a pipe goes on after an error: the session reports it for that script,
+    /// with gnuplot's words, and the next script draws.
+    @Test func anErrorFailsItsScriptOnly() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let session = GnuplotSession(try Gnuplot())
+        defer { session.close() }
+        let error = try #require(throws: GnuplotError.self) { try session.run("plot no_such_function(x)") }
+        #expect(error.message.contains("undefined function"), "\(error)")
+        let unwritable = try #require(throws: GnuplotError.self) {
+            try session.run("set terminal pngcairo\nset output '/nonexistent-folder/x.png'\nplot x")
+        }
+        #expect(unwritable.message.contains("cannot open file"), "\(unwritable)")
+        try Self.chart().render(to: directory.appendingPathComponent("ok.png"), gnuplot: session)
+        #expect(try ImageFile.read(directory.appendingPathComponent("ok.png")).width == Self.chart().size.width)
+    }
+
+    /// A gnuplot that dies fails the script it was drawing; the next script starts a new one.
+    @Test func aDeadGnuplotIsReplaced() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let session = GnuplotSession(try Gnuplot())
+        defer { session.close() }
+        let error = try #require(throws: GnuplotError.self) { try session.run("system 'kill -9 $PPID'\npause 5") }
+        #expect(error.message.contains("gnuplot"), "\(error)")
+        try Self.chart().render(to: directory.appendingPathComponent("ok.png"), gnuplot: session)
+        _ = try ImageFile.read(directory.appendingPathComponent("ok.png"))
+    }
+
+    /// The marker is found only at the start of a line and with its exact nonce and number: an
+    /// error message echoing a script line (gnuplot prefixes it) does not end the script.
+    @Test(arguments: [
+        (said: "stratum-done-ab-1 0\n", errno: 0 as Int?, before: ""),
+        (said: "warning: x\nstratum-done-ab-1 3\nmore", errno: 3, before: "warning: x\n"),
+        (said: "gnuplot> print 'stratum-done-ab-1 0'\nstratum-done-ab-1 7\n", errno: 7, before: "gnuplot> print 'stratum-done-ab-1 0'\n"),
+        (said: "stratum-done-ab-12 0\n", errno: nil, before: ""),
+        (said: "stratum-done-ab-1 0", errno: nil, before: ""),
+        (said: "  stratum-done-ab-1 0\n", errno: nil, before: ""),
+    ])
+    func theMarkerIsALineOfItsOwn(said: String, errno: Int?, before: String) {
+        let status = GnuplotSession.status(after: "stratum-done-ab-1", in: Array(said.utf8))
+        #expect(status?.errno == errno)
+        if let status { #expect(String(decoding: status.before, as: UTF8.self) == before) }
+    }
+}
