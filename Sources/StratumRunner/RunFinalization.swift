@@ -70,14 +70,15 @@ enum RunFinalization {
                                settings: bootstrap, stream: UInt64(position))
         }
         for (v, variant) in finished.enumerated() {
-            for (s, slice) in slices.enumerated() {
-                let metrics = evaluated[s][v]
+            let stored = try slices.enumerated().map { s, slice in
                 guard let sliceID = sliceIDs[slice.name] else { throw RunError(message: "slice '\(slice.name)' missing from the store") }
-                try store.insertMetrics(runID: runID, variantID: variant.variantID, sliceID: sliceID, metrics: metrics)
+                let metrics = evaluated[s][v]
                 let accuracy = metrics.metrics[0]
                 accuracies.append(SliceAccuracy(variant: variant.name, slice: slice.name, n: metrics.n, accuracy: accuracy.value.number,
                                                 interval: accuracy.interval.map { ($0.low, $0.high) }))
+                return (sliceID: sliceID, metrics: metrics)
             }
+            try store.insertMetrics(runID: runID, variantID: variant.variantID, stored)
             try store.setVariantStatus(variant.variantID, .completed)
         }
         return Outcome(slices: slices, accuracies: accuracies)

@@ -342,27 +342,39 @@ public final class Store: Sendable {
                 try record.insert(db)
                 let sliceID = try record.storedID()
                 ids[slice.name] = SliceID(rawValue: sliceID)
-                let statement = try db.makeStatement(sql: "INSERT INTO sliceMember (sliceId, sampleId) VALUES (?, ?)")
-                for sampleID in slice.sampleIDs { try statement.execute(arguments: [sliceID, sampleID]) }
+                // The members as one JSON array, expanded by SQLite: binding two arguments a row
+                // through GRDB was 4.6 µs a member (0.39 s of a 20,000-sample run's metrics).
+                var list = "["
+                list.reserveCapacity(slice.sampleIDs.count * 8 + 2)
+                for (index, sampleID) in slice.sampleIDs.enumerated() {
+                    if index > 0 { list += "," }
+                    list += String(sampleID.rawValue)
+                }
+                list += "]"
+                try db.execute(sql: "INSERT INTO sliceMember (sliceId, sampleId) SELECT ?, value FROM json_each(?)", arguments: [sliceID, list])
             }
             return ids
         }
     }
 
-    /// Stores every metric and the confusion matrix of one variant on one slice.
-    public func insertMetrics(runID: RunID, variantID: VariantID, sliceID: SliceID, metrics: SliceMetrics) throws {
+    /// Stores every metric and the confusion matrix of one variant on each of `slices`, in one transaction.
+    public func insertMetrics(runID: RunID, variantID: VariantID, _ slices: [(sliceID: SliceID, metrics: SliceMetrics)]) throws {
         try writer.write { db in
-            for metric in metrics.metrics {
-                var record = MetricRecord(id: nil, runId: runID.rawValue, modelVariantId: variantID.rawValue, sliceId: sliceID.rawValue, name: metric.name,
-                                          value: metric.value.number, ciLow: metric.interval?.low, ciHigh: metric.interval?.high,
-                                          n: metric.n, note: metric.value.undefinedReason, denominator: metric.denominator,
-                                          intervalMethod: metric.intervalMethod?.rawValue)
-                try record.insert(db)
-            }
-            let labels = metrics.confusion.labels
-            for (i, row) in metrics.confusion.counts.enumerated() {
-                for (j, count) in row.enumerated() {
-                    try ConfusionCellRecord(runId: runID.rawValue, modelVariantId: variantID.rawValue, sliceId: sliceID.rawValue, trueLabel: labels[i], predictedLabel: labels[j], count: count).insert(db)
+            let metric = try db.makeStatement(sql: """
+                INSERT INTO metric (runId, modelVariantId, sliceId, name, value, ciLow, ciHigh, n, note, denominator, intervalMethod)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let cell = try db.makeStatement(sql: "INSERT INTO confusionCell (runId, modelVariantId, sliceId, trueLabel, predictedLabel, count) VALUES (?, ?, ?, ?, ?, ?)")
+            for (sliceID, metrics) in slices {
+                for value in metrics.metrics {
+                    try metric.execute(arguments: [runID, variantID, sliceID, value.name, value.value.number, value.interval?.low, value.interval?.high,
+                                                   value.n, value.value.undefinedReason, value.denominator, value.intervalMethod?.rawValue])
+                }
+                let labels = metrics.confusion.labels
+                for (i, row) in metrics.confusion.counts.enumerated() {
+                    for (j, count) in row.enumerated() {
+                        try cell.execute(arguments: [runID, variantID, sliceID, labels[i], labels[j], count])
+                    }
                 }
             }
         }

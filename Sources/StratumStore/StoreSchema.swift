@@ -180,6 +180,15 @@ enum StoreSchema {
                 t.primaryKey(["runId", "shardIndex"])
             }
         }
+        migrator.registerMigration("v7-no-prefix-indexes") { db in
+            // `belongsTo` indexed each foreign key, also where a unique key or the primary key
+            // already begins with it. On the tables that grow with samples those indexes were
+            // a B-tree write per row for nothing (the planner uses the key's index): one of the
+            // five a prediction row paid, one of the four a slice member paid.
+            for index in ["prediction_on_runId", "sliceMember_on_sliceId", "metric_on_runId", "confusionCell_on_runId"] {
+                try db.execute(sql: "DROP INDEX IF EXISTS \(index)")
+            }
+        }
         return migrator
     }
 }

@@ -560,21 +560,23 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public func insertMetrics(runID: RunID, variantID: VariantID, sliceID: SliceID, metrics: SliceMetrics) throws {
+    public func insertMetrics(runID: RunID, variantID: VariantID, _ slices: [(sliceID: SliceID, metrics: SliceMetrics)]) throws {
         try session.write { db in
-            try db.insertMany("metric", columns: ["runId", "modelVariantId", "sliceId", "name", "value", "ciLow", "ciHigh", "n", "note",
-                                                  "denominator", "intervalMethod"], rows: metrics.metrics.map { metric in
-                [runID.rawValue, variantID.rawValue, sliceID.rawValue, metric.name, metric.value.number, metric.interval?.low, metric.interval?.high,
-                 metric.n, metric.value.undefinedReason, metric.denominator, metric.intervalMethod?.rawValue]
-            })
-            let labels = metrics.confusion.labels
-            var cells: [[any SQLArgument]] = []
-            for (i, row) in metrics.confusion.counts.enumerated() {
-                for (j, count) in row.enumerated() {
-                    cells.append([runID.rawValue, variantID.rawValue, sliceID.rawValue, labels[i], labels[j], count])
+            for (sliceID, metrics) in slices {
+                try db.insertMany("metric", columns: ["runId", "modelVariantId", "sliceId", "name", "value", "ciLow", "ciHigh", "n", "note",
+                                                      "denominator", "intervalMethod"], rows: metrics.metrics.map { metric in
+                    [runID.rawValue, variantID.rawValue, sliceID.rawValue, metric.name, metric.value.number, metric.interval?.low, metric.interval?.high,
+                     metric.n, metric.value.undefinedReason, metric.denominator, metric.intervalMethod?.rawValue]
+                })
+                let labels = metrics.confusion.labels
+                var cells: [[any SQLArgument]] = []
+                for (i, row) in metrics.confusion.counts.enumerated() {
+                    for (j, count) in row.enumerated() {
+                        cells.append([runID.rawValue, variantID.rawValue, sliceID.rawValue, labels[i], labels[j], count])
+                    }
                 }
+                try db.insertMany("confusionCell", columns: ["runId", "modelVariantId", "sliceId", "trueLabel", "predictedLabel", "count"], rows: cells)
             }
-            try db.insertMany("confusionCell", columns: ["runId", "modelVariantId", "sliceId", "trueLabel", "predictedLabel", "count"], rows: cells)
         }
     }
 

@@ -168,10 +168,9 @@ enum PostgresTestServer {
         log("slices", try store.slices(runID: run.id).map { "\($0.name)|\($0.definition)|\($0.memberIDs.map { sampleKey[$0] ?? "?" })|\($0.parts)" })
         let outcomes = VariantOutcomes(labels: ["f", "m"], truth: [0, 1, 0, 1, 0], predicted: [0, 1, 0, 1, 0],
                                        probabilities: probabilities.flatMap { $0.map(Double.init) })
-        for (name, members) in [("overall", [0, 1, 2, 3, 4] as [Int32]), ("children", [0, 1, 2])] {
-            let metrics = MetricSuite.evaluate(outcomes, slice: EvaluationSlice(members: members, truth: outcomes.truth, classCount: 2))
-            try store.insertMetrics(runID: run.id, variantID: v1, sliceID: sliceIDs[name] ?? -1, metrics: metrics)
-        }
+        try store.insertMetrics(runID: run.id, variantID: v1, [("overall", [0, 1, 2, 3, 4] as [Int32]), ("children", [0, 1, 2])].map { name, members in
+            (sliceIDs[name] ?? -1, MetricSuite.evaluate(outcomes, slice: EvaluationSlice(members: members, truth: outcomes.truth, classCount: 2)))
+        })
         log("all metrics", try store.allMetrics(runID: run.id).map { "\($0)" })
         log("accuracy", try store.metrics(named: "accuracyScore", runID: run.id, experiment: hostile[0], slice: nil).map { "\($0)" })
         log("accuracy, children", try store.metrics(named: "accuracyScore", runID: nil, experiment: nil, slice: "children").map { "\($0)" })

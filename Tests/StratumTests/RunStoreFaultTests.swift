@@ -78,8 +78,8 @@ import Testing
             try base.insertSlices(runID: runID, slices)
         }
         func slices(runID: RunID) throws -> [StoredSlice] { try base.slices(runID: runID) }
-        func insertMetrics(runID: RunID, variantID: VariantID, sliceID: SliceID, metrics: SliceMetrics) throws {
-            try base.insertMetrics(runID: runID, variantID: variantID, sliceID: sliceID, metrics: metrics)
+        func insertMetrics(runID: RunID, variantID: VariantID, _ slices: [(sliceID: SliceID, metrics: SliceMetrics)]) throws {
+            try base.insertMetrics(runID: runID, variantID: variantID, slices)
         }
         func metrics(named name: String, runID: RunID?, experiment: String?, slice: String?) throws -> [StoredMetric] {
             try base.metrics(named: name, runID: runID, experiment: experiment, slice: slice)

@@ -26,7 +26,7 @@ import Testing
         let sliceIDs = try store.insertSlices(runID: runID, [("overall", "true", [], [ids["a"] ?? 0, ids["b"] ?? 0])])
         let outcomes = VariantOutcomes(labels: ["female", "male"], truth: [0, 1], predicted: [0, 1], probabilities: [0.9, 0.1, 0.2, 0.8])
         let metrics = MetricSuite.evaluate(outcomes, slice: EvaluationSlice(members: [0, 1], truth: outcomes.truth, classCount: 2))
-        try store.insertMetrics(runID: runID, variantID: variantID, sliceID: sliceIDs["overall"] ?? 0, metrics: metrics)
+        try store.insertMetrics(runID: runID, variantID: variantID, [(sliceIDs["overall"] ?? 0, metrics)])
         try store.setVariantStatus(variantID, .completed)
         try store.finishRun(runID, status: .completed)
 
