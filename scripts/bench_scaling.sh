@@ -17,8 +17,9 @@
 #     them for the new manifest (it is made first by the demo run when missing);
 #   * `/usr/bin/time -v STRATUM_BIN run EXPERIMENT --quiet --chunk-size 64` into a fresh
 #     database and reports folder: wall time, peak RSS ("Maximum resident set size") and the
-#     per-stage seconds of the "time:" line (the table output has them, --format json does
-#     not; overall accuracies are read from the run's database);
+#     per-stage seconds of the table output's "time:" line and the "predictions:" line below
+#     it (each variant's inference, and beside it decoding and store writes; --format json has
+#     them as "stages" and "predictions"); overall accuracies are read from the run's database;
 #   * for N <= $PY_MAX_N (default 20000): `/usr/bin/time -v python3 scripts/bench_pipeline.py
 #     manifest.csv --split all` on the same images, right after Stratum.
 # Then a table (N; Stratum s, s/image, peak RSS; Python s, peak RSS; ratios Stratum/Python)
@@ -169,6 +170,7 @@ for n in "${sizes[@]}"; do
     s_rss="$(rss_mb "$tmp/time-stratum-$n.txt")"
     s_stages="$(grep '^time:' "$tmp/stratum-$n.txt" | sed 's/^time: //')"
     echo "   stratum: ${s_wall} s wall, ${s_rss} MB peak RSS; stages: $s_stages" >&2
+    echo "   stratum $(grep '^predictions:' "$tmp/stratum-$n.txt" || echo 'predictions: (no breakdown)')" >&2
     "$python" - "$tmp/stratum-$n.sqlite" >"$tmp/stratum-acc-$n.json" <<'EOF'
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
@@ -231,8 +233,13 @@ for n, s, s_rss, p, p_rss in rows:
 print()
 for n, *_ in rows:
     for name in ("stratum-%d.txt" % n,):
-        stages = [l for l in open(os.path.join(tmp, name)) if l.startswith("time:")]
+        lines = list(open(os.path.join(tmp, name)))
+        stages = [l for l in lines if l.startswith("time:")]
         print("N=%-7d Stratum  %s" % (n, stages[0].strip() if stages else "(no time: line)"))
+        # Inside the predictions stage: each variant's inference, and beside it decoding and store writes.
+        inside = [l for l in lines if l.startswith("predictions:")]
+        if inside:
+            print("          Stratum  %s" % inside[0].strip())
     path = os.path.join(tmp, "python-%d.json" % n)
     if os.path.exists(path):
         r = json.load(open(path))

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Per-node times of one ONNX file in onnxruntime, to set beside Stratum's own op profile.
 
-Runs the model with onnxruntime's CPU execution provider, one intra-op thread and
+Runs the model with onnxruntime's CPU execution provider, one intra-op thread (or --threads) and
 profiling on (SessionOptions.enable_profiling), on random inputs of a fixed seed
 with the batch dimension set to --batch, and prints each node's kernel time per
 image, largest first. Stratum's side of the comparison is
@@ -30,11 +30,12 @@ def main():
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads (default 1)")
     args = parser.parse_args()
 
     options = ort.SessionOptions()
     options.enable_profiling = True
-    options.intra_op_num_threads = 1
+    options.intra_op_num_threads = args.threads
     workdir = tempfile.mkdtemp(prefix="ort-profile-")
     options.profile_file_prefix = os.path.join(workdir, "profile")
     session = ort.InferenceSession(args.model, options, providers=["CPUExecutionProvider"])
@@ -58,7 +59,8 @@ def main():
             totals[key] += event["dur"]
     images = args.runs * args.batch
     total = sum(totals.values())
-    print("%s: %.1f µs per image (1 thread, batch %d, %d runs)" % (args.model, total / images, args.batch, args.runs))
+    print("%s: %.1f µs per image (%d thread%s, batch %d, %d runs)" % (
+        args.model, total / images, args.threads, "" if args.threads == 1 else "s", args.batch, args.runs))
     for key, microseconds in totals.most_common(args.top):
         print("%9.2f µs/image %5.1f%%  %s" % (microseconds / images, 100 * microseconds / total, key))
 

@@ -61,6 +61,33 @@ public struct RunSummary: Sendable {
     public var stageSeconds: [(stage: String, seconds: Double)] = []
     /// For one shard of a sharded run: which, and how many shards are done.
     public var shard: ShardProgress?
+    /// Where the predictions stage's time went.
+    public var predictionTimes: PredictionTimes?
+}
+
+/// Where the predictions stage's time went, in seconds. Inference runs each variant in turn
+/// on the main thread (its batches spread over the cores); decoding the next chunk and writing
+/// stored predictions run beside it on other threads, so `decode` and `store` overlap the rest.
+public struct PredictionTimes: Sendable {
+    /// Each variant's inference, in the order the variants run.
+    public var variants: [(name: String, seconds: Double)] = []
+    /// Decoding and preparing images (summed over chunks; beside inference).
+    public var decode = 0.0
+    /// Writing predictions to the store (beside inference).
+    public var store = 0.0
+    /// Inference waiting for a chunk still decoding.
+    public var waitingForDecode = 0.0
+    /// Inference waiting for the store (its queue of batches full, or draining at the end).
+    public var waitingForStore = 0.0
+
+    public init() {}
+
+    /// One line: what inference spent, then what ran beside it.
+    public var summary: String {
+        let own = variants.map { String(format: "%@ %.2f s", $0.name, $0.seconds) }
+            + [String(format: "waiting for decoding %.2f s", waitingForDecode), String(format: "waiting for the store %.2f s", waitingForStore)]
+        return own.joined(separator: " · ") + String(format: "; beside them: decoding %.2f s, store writes %.2f s", decode, store)
+    }
 }
 
 /// Where a sharded run stands after one shard's process.

@@ -144,6 +144,7 @@ public struct Runner: Sendable {
                 batchSize: options.batchSize ?? spec.batchSize, chunkSize: max(1, options.chunkSize), strict: options.strict, applyOrientation: spec.applyExifOrientation,
                 manifest: dataset.manifest.path, events: events)
             var found = try streaming.run(variants)
+            let predictionTimes = streaming.times.snapshot
             variants.forEach { $0.classifier?.close(); $0.classifier = nil }
             FreedMemory.returnPromptly()
             endStage("predictions")
@@ -157,7 +158,7 @@ public struct Runner: Sendable {
                     return (RunSummary(
                         experiment: spec.name, runNumber: run.number, runID: runID, status: RunStatus.running.rawValue, database: RunStores.displayName(database),
                         reportDirectory: reportDirectory, variants: variants.map { VariantOutcome(name: $0.name, kind: $0.kind, failed: $0.failure) },
-                        slices: [], accuracies: [], reports: [], reportError: nil, unreadable: found, stageSeconds: clock.stages, shard: shardProgress), nil)
+                        slices: [], accuracies: [], reports: [], reportError: nil, unreadable: found, stageSeconds: clock.stages, shard: shardProgress, predictionTimes: predictionTimes), nil)
                 }
                 // The last shard: a variant that failed in any shard failed for the run, and the
                 // unreadable samples are every shard's.
@@ -185,6 +186,7 @@ public struct Runner: Sendable {
                                             unreadable: earlier, found: found, variants: variants, store: store, run: run, options: options,
                                             database: database, stopLease: lease.stop, endStage: endStage, events: events)
             summary.shard = shardProgress
+            summary.predictionTimes = predictionTimes
             return (summary, store)
         } catch {
             // A shard's error is its own: the run's other shards go on (the shard is seen as

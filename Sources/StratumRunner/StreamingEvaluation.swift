@@ -34,9 +34,12 @@ struct StreamingEvaluation {
 
     typealias Decoded = (readable: [(Sample, [InputSpec: [Float]])], unreadable: [UnreadableSample])
 
+    /// Where the prediction stage's time went, filled in by `run`.
+    let times = PipelineClock()
+
     /// Evaluates; returns the samples found unreadable now (already recorded in the store).
     func run(_ variants: [RunVariant]) throws -> [UnreadableSample] {
-        let writer = StoreWriter(depth: Self.writeQueueDepth)
+        let writer = StoreWriter(depth: Self.writeQueueDepth, clock: times)
         defer { writer.finish() }
         do {
             return try stream(variants, writer: writer)
@@ -50,7 +53,7 @@ struct StreamingEvaluation {
         let chunks = stride(from: 0, to: samples.count, by: chunkSize).map { $0..<min(samples.count, $0 + chunkSize) }
         var ahead = chunks.first.map { decode($0, variants) }
         for (number, range) in chunks.enumerated() {
-            guard let (pending, decodedChunk) = ahead?.wait() else { break }
+            guard let (pending, decodedChunk) = times.timing(\.waitingForDecode, { ahead?.wait() }) else { break }
             // The next chunk decodes while this one is predicted.
             ahead = number + 1 < chunks.count ? decode(chunks[number + 1], variants) : nil
             let live = variants.filter { $0.classifier != nil }
@@ -73,7 +76,9 @@ struct StreamingEvaluation {
             for variant in live {
                 let todo = chunk.filter { !variant.done.contains($0.id) }
                 do {
+                    let started = PipelineClock.now()
                     try predict(variant, todo, writer: writer)
+                    times.addVariant(variant.name, PipelineClock.now() - started)
                 } catch let failure as StoreWriter.Failure {
                     throw failure
                 } catch {
@@ -85,7 +90,7 @@ struct StreamingEvaluation {
             }
         }
         _ = ahead?.wait()
-        try writer.drain()
+        try times.timing(\.waitingForStore) { try writer.drain() }
         return unreadable
     }
 
@@ -98,8 +103,11 @@ struct StreamingEvaluation {
         let specs = Array(Set(live.compactMap { $0.classifier?.descriptor.input }))
         let chosen = pending.map { samples[$0] }
         let orientation = applyOrientation
+        let times = self.times
         return Pending {
-            (pending, pending.isEmpty ? nil : ImageLoading.prepare(chosen, for: specs, applyOrientation: orientation))
+            times.timing(\.decode) {
+                (pending, pending.isEmpty ? nil : ImageLoading.prepare(chosen, for: specs, applyOrientation: orientation))
+            }
         }
     }
 
@@ -176,21 +184,25 @@ final class StoreWriter: @unchecked Sendable {
 
     private let queue = DispatchQueue(label: "stratum.store-writer")
     private let slots: DispatchSemaphore
+    private let clock: PipelineClock
     // Invariant: `failure` is only touched under `lock`.
     private let lock = NSLock()
     private var failure: Error?
 
-    init(depth: Int) { slots = DispatchSemaphore(value: depth) }
+    init(depth: Int, clock: PipelineClock = PipelineClock()) {
+        slots = DispatchSemaphore(value: depth)
+        self.clock = clock
+    }
 
     private func failed() -> Error? { lock.lock(); defer { lock.unlock() }; return failure }
 
     func submit(_ write: @escaping @Sendable () throws -> Void) throws {
         if let failure = failed() { throw Failure(underlying: failure) }
-        slots.wait()
+        clock.timing(\.waitingForStore) { slots.wait() }
         queue.async { [self] in
             defer { slots.signal() }
             guard failed() == nil else { return }
-            do { try write() } catch { lock.lock(); failure = error; lock.unlock() }
+            do { try clock.timing(\.store) { try write() } } catch { lock.lock(); failure = error; lock.unlock() }
         }
     }
 
@@ -202,6 +214,44 @@ final class StoreWriter: @unchecked Sendable {
 
     /// Waits for the queue (on every exit path, so nothing writes after the run returns).
     func finish() { queue.sync {} }
+}
+
+/// Seconds spent in each part of the prediction stage, from whichever thread does it: decoding
+/// and store writes run beside inference, so the parts add up to more than the stage's wall time.
+final class PipelineClock: @unchecked Sendable {
+    // Invariant: `times` is only touched under `lock`.
+    private let lock = NSLock()
+    private var times = PredictionTimes()
+
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    /// Runs `body`, adding its duration to `part`.
+    func timing<T>(_ part: WritableKeyPath<PredictionTimes, Double>, _ body: () throws -> T) rethrows -> T {
+        let started = Self.now()
+        defer {
+            let seconds = Self.now() - started
+            lock.lock()
+            times[keyPath: part] += seconds
+            lock.unlock()
+        }
+        return try body()
+    }
+
+    func addVariant(_ name: String, _ seconds: Double) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let index = times.variants.firstIndex(where: { $0.name == name }) {
+            times.variants[index].seconds += seconds
+        } else {
+            times.variants.append((name, seconds))
+        }
+    }
+
+    var snapshot: PredictionTimes {
+        lock.lock()
+        defer { lock.unlock() }
+        return times
+    }
 }
 
 /// A run cannot be resumed as asked: says what differs.

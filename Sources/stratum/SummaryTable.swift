@@ -43,6 +43,9 @@ enum SummaryTable {
         if !summary.stageSeconds.isEmpty {
             lines.append("time: " + summary.stageSeconds.map { String(format: "%@ %.2f s", $0.stage, $0.seconds) }.joined(separator: " · "))
         }
+        if let times = summary.predictionTimes {
+            lines.append("predictions: " + times.summary)
+        }
         lines.append("database: \(summary.database)")
         lines.append("reports:  \(summary.reportDirectory.path)")
         return lines.joined(separator: "\n")
@@ -73,7 +76,14 @@ struct RunSummaryJSON: Encodable {
     var stages: [Stage]
     /// For one shard of a sharded run: its index, the shard count and how many are done.
     var shard: ShardProgress?
+    /// Where the predictions stage's time went (`PredictionTimes`).
+    var predictions: Predictions?
     struct Stage: Encodable { var stage: String; var seconds: Double }
+    struct Predictions: Encodable {
+        struct Variant: Encodable { var name: String; var seconds: Double }
+        var variants: [Variant]
+        var decode: Double, store: Double, waitingForDecode: Double, waitingForStore: Double
+    }
 
     init(_ summary: RunSummary) {
         experiment = summary.experiment
@@ -85,6 +95,16 @@ struct RunSummaryJSON: Encodable {
         accuracy = summary.accuracies.map { Cell(variant: $0.variant, slice: $0.slice, n: $0.n, accuracy: $0.accuracy, ciLow: $0.interval?.low, ciHigh: $0.interval?.high) }
         unreadable = summary.unreadable
         shard = summary.shard
-        stages = summary.stageSeconds.map { Stage(stage: $0.stage, seconds: ($0.seconds * 1000).rounded() / 1000) }
+        stages = summary.stageSeconds.map { Stage(stage: $0.stage, seconds: Self.milliseconds($0.seconds)) }
+        predictions = summary.predictionTimes.map { times in
+            Predictions(variants: times.variants.map { .init(name: $0.name, seconds: Self.milliseconds($0.seconds)) },
+                        decode: Self.milliseconds(times.decode), store: Self.milliseconds(times.store),
+                        waitingForDecode: Self.milliseconds(times.waitingForDecode), waitingForStore: Self.milliseconds(times.waitingForStore))
+        }
+    }
+
+    /// Seconds rounded to the millisecond.
+    static func milliseconds(_ seconds: Double) -> Double {
+        (seconds * 1000).rounded() / 1000
     }
 }

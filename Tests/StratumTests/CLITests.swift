@@ -203,6 +203,10 @@ import Testing
         let runJSON = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         let stages = (runJSON?["stages"] as? [[String: Any]])?.compactMap { $0["stage"] as? String }
         #expect(stages == ["dataset", "models", "predictions", "metrics", "reports"], "\(String(describing: stages))")
+        // And where the predictions stage went: each variant's inference, decoding and store writes.
+        let predictions = runJSON?["predictions"] as? [String: Any]
+        #expect((predictions?["variants"] as? [[String: Any]])?.compactMap { $0["name"] as? String } == ["base"], "\(String(describing: predictions))")
+        #expect(((predictions?["decode"] as? Double) ?? 0) > 0 && ((predictions?["store"] as? Double) ?? 0) > 0, "\(String(describing: predictions))")
         let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         #expect(summary?["run"] as? Int == 1)
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("Reports/cli/run-1/confusion-base.png").path))

@@ -285,7 +285,7 @@ import Testing
                 let outcome = ConcurrentResults<Void>(count: 1)
                 Self.onThreadBlockingSIGTERM { outcome.set(0, Result { try gnuplot.run("plot x") }) }
                 elapsed = Date().timeIntervalSince(started)
-                try outcome.values()
+                _ = try outcome.values()
             }
         }
         #expect(error.message.contains("did not finish"), "\(error)")
