@@ -145,6 +145,22 @@ import Testing
         #expect(actual == expected)
     }
 
+    /// `decode` reads a file without alpha as RGB directly: the same samples as decoding it as
+    /// RGBA and dropping alpha, for every colour type and depth among the fixtures (with alpha,
+    /// it takes the RGBA route itself).
+    @Test(arguments: ["gradient-24x16.png", "rgba-8x6.png", "gray-8x6.png", "hostile/gray-alpha.png", "hostile/gray16.png", "hostile/palette.png",
+                      "hostile/rgb16.png", "hostile/rgb16-gamma.png", "hostile/rgb8-gamma-045.png", "hostile/rgb8.png", "hostile/rgb8-gamma.png",
+                      "hostile/exif-orient-6.png"])
+    func decodingAsRGBEqualsDroppingAlphaFromRGBA(_ name: String) throws {
+        let bytes = Array(try Data(contentsOf: Self.images.appendingPathComponent(name)))
+        let rgba = try PNGCodec.decodeRGBA(bytes, source: name).image
+        let rgb = try PNGCodec.decode(bytes, source: name, applyOrientation: false)
+        #expect(rgb.width == rgba.width && rgb.height == rgba.height)
+        var dropped: [UInt8] = []
+        for pixel in 0..<(rgba.width * rgba.height) { dropped += rgba.pixels[(pixel * 4)..<(pixel * 4 + 3)] }
+        #expect(rgb.pixels == dropped)
+    }
+
     @Test func compositingRefusesAPageOfAnotherSizeAndBrokenData() throws {
         let rgba = Array(try Data(contentsOf: Self.images.appendingPathComponent("rgba-8x6.png")))
         var canvas = RGBImage(width: 9, height: 6, fill: (1, 2, 3))
