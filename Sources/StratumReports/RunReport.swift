@@ -152,6 +152,7 @@ public struct ReportError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Hands out indices in a fixed order, each once, to whichever thread asks next.
+/// Invariant: `taken` is only touched under `lock`.
 final class JobQueue: @unchecked Sendable {
     private let lock = NSLock()
     private let order: [Int]

@@ -69,7 +69,8 @@ public struct RunSummary: Sendable {
 /// on the main thread (its batches spread over the cores); decoding the next chunk and writing
 /// stored predictions run beside it on other threads, so `decode` and `store` overlap the rest.
 public struct PredictionTimes: Sendable {
-    /// Each variant's inference, in the order the variants run.
+    /// Each variant's share of the main thread, in the order the variants run: assembling its
+    /// batches, inference (on every core), handing the predictions to the store.
     public var variants: [(name: String, seconds: Double)] = []
     /// Decoding and preparing images (summed over chunks; beside inference).
     public var decode = 0.0
@@ -77,7 +78,8 @@ public struct PredictionTimes: Sendable {
     public var store = 0.0
     /// Inference waiting for a chunk still decoding.
     public var waitingForDecode = 0.0
-    /// Inference waiting for the store (its queue of batches full, or draining at the end).
+    /// Inference waiting for the store: its queue of batches full (this time is also inside the
+    /// variant's), or draining at the end.
     public var waitingForStore = 0.0
 
     public init() {}
