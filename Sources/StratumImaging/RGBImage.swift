@@ -15,13 +15,8 @@ public struct RGBImage: Sendable, Equatable {
 
     /// A uniform image of one colour.
     public init(width: Int, height: Int, fill: (UInt8, UInt8, UInt8) = (0, 0, 0)) {
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        for i in stride(from: 0, to: pixels.count, by: 3) {
-            pixels[i] = fill.0
-            pixels[i + 1] = fill.1
-            pixels[i + 2] = fill.2
-        }
-        self.init(width: width, height: height, pixels: pixels)
+        self.init(width: width, height: height, pixels: [UInt8](repeating: fill.0, count: width * height * 3))
+        if fill.1 != fill.0 || fill.2 != fill.0 { self.fill(x: 0, y: 0, width: width, height: height, color: fill) }
     }
 }
 

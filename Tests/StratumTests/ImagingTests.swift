@@ -161,6 +161,23 @@ import Testing
         #expect(rgb.pixels == dropped)
     }
 
+    /// Filling a rectangle (clipped to the image) and a uniform image equal a pixel-by-pixel fill.
+    @Test(arguments: [(x: 0, y: 0, width: 7, height: 5), (x: 2, y: 1, width: 3, height: 2), (x: -2, y: -1, width: 4, height: 3),
+                      (x: 5, y: 3, width: 9, height: 9), (x: 3, y: 2, width: 1, height: 1), (x: 7, y: 0, width: 2, height: 2), (x: 1, y: 1, width: 0, height: 3)])
+    func fillingARectangleEqualsFillingPixelByPixel(x: Int, y: Int, width: Int, height: Int) {
+        var image = RGBImage(width: 7, height: 5, pixels: (0..<105).map { UInt8($0) })
+        var expected = image.pixels
+        for row in 0..<5 {
+            for column in 0..<7 where column >= x && column < x + width && row >= y && row < y + height {
+                expected.replaceSubrange(((row * 7 + column) * 3)..<((row * 7 + column) * 3 + 3), with: [200, 100, 50])
+            }
+        }
+        image.fill(x: x, y: y, width: width, height: height, color: (200, 100, 50))
+        #expect(image.pixels == expected)
+        #expect(RGBImage(width: 3, height: 2, fill: (9, 8, 7)).pixels == Array([[UInt8]](repeating: [9, 8, 7], count: 6).joined()))
+        #expect(RGBImage(width: 3, height: 2, fill: (4, 4, 4)).pixels == [UInt8](repeating: 4, count: 18))
+    }
+
     @Test func compositingRefusesAPageOfAnotherSizeAndBrokenData() throws {
         let rgba = Array(try Data(contentsOf: Self.images.appendingPathComponent("rgba-8x6.png")))
         var canvas = RGBImage(width: 9, height: 6, fill: (1, 2, 3))
