@@ -29,21 +29,21 @@ public enum Winograd {
     ///
     /// Outputs whose 2×2 tiles reach well past their edge (3×3, 5×5, 7×7: 16 computed for 9, 36
     /// for 25, 64 for 49) stay on the direct kernels, which also leave out taps on the padding;
-    /// a ResNet's last 3×3 stage measured 1.3× slower here than there. So does every convolution
-    /// of an image split across threads (`IntraOpParallelism`: batches smaller than the core
-    /// count): there the direct kernels' split measured faster on the ResNet-style bench net's
-    /// 24×24, 12×12 and 6×6 layers (2-core AMD EPYC Zen 4; 1.3–1.4× on the 24×24 ones), and on
-    /// small-cnn's 30×30 layer the two were within this machine's noise.
+    /// a ResNet's last 3×3 stage measured 1.3× slower here than there.
     static func applies(kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int), channels: Int, outChannels: Int, outputSize: (Int, Int)) -> Bool {
         let tiles = ((outputSize.0 + 1) / 2) * ((outputSize.1 + 1) / 2)
         return kernel == (3, 3) && strides == (1, 1) && dilations == (1, 1) && channels >= 16 && channels % 8 == 0
             && outChannels >= 16 && outChannels % 8 == 0 && 10 * 4 * tiles <= 13 * outputSize.0 * outputSize.1
-            && IntraOpParallelism.threads == 1
     }
 
     /// The convolution of `n` NHWC images at `x` (h × w × c) into `y` (oh × ow × oc), with the
     /// padding's top and left as given; `u` is `WinogradFilters.transform` of the HWIO filter.
-    /// One thread (see `applies`).
+    ///
+    /// When the op may use several threads (`IntraOpParallelism`: a batch smaller than the core
+    /// count), each image's tile rows are split among them, and each part transforms, multiplies
+    /// and stores its own tiles: no step waits for another part, and what a part's output
+    /// transform reads its own products wrote. Every tile's arithmetic is the same either way,
+    /// so the values are too.
     static func convolve(x: UnsafePointer<Float>, n: Int, size: (Int, Int), channels c: Int, padding: (top: Int, left: Int),
                          u: UnsafePointer<Float>, outChannels oc: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
                          y: UnsafeMutablePointer<Float>, outputSize: (Int, Int), fused: (lower: Float, upper: Float, hardSwish: Bool)) {
@@ -51,6 +51,39 @@ public enum Winograd {
         let tileRowsPerImage = (oh + 1) / 2, tileColumns = (ow + 1) / 2, tiles = tileRowsPerImage * tileColumns
         let border = Convolution.ZeroBordered(height: h, width: w, channels: c, top: padding.top, left: padding.left,
                                               extent: (2 * tileRowsPerImage + 2, 2 * tileColumns + 2))
+        let parts = IntraOpParallelism.ranges(total: tileRowsPerImage, alignment: 1, flops: 2 * oh * ow * 9 * c * oc)
+        if parts.count > 1 {
+            let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * tiles * c)
+            let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * tiles * oc)
+            let padded = border.isNeeded ? border.makeBuffer() : nil
+            defer { v.deallocate(); m.deallocate(); padded?.deallocate() }
+            let width = padded == nil ? w : border.width
+            for image in 0..<n {
+                let source: UnsafePointer<Float>
+                if let padded {
+                    border.fill(padded, from: x + image * h * w * c)
+                    source = UnsafePointer(padded)
+                } else {
+                    source = x + image * h * w * c
+                }
+                IntraOpParallelism.run(parts) { firstRow, endRow in
+                    // This part's tiles, numbered from 0 in its own stretch of V and M.
+                    let first = firstRow * tileColumns, count = (endRow - firstRow) * tileColumns
+                    let pv = v + 16 * first * c, pm = m + 16 * first * oc
+                    SIMDKernels.winogradInput(input: source, width: width, channels: c, tileColumns: tileColumns, rows: (firstRow, endRow),
+                                              output: pv, tileStride: count, firstTile: -first)
+                    for k in 0..<16 {
+                        SIMDSupport.gemmBiasClamp(m: count, n: oc, k: c, a: pv + k * count * c, lda: c, b: u + k * c * oc,
+                                                  bias: nil, residual: nil, c: pm + k * count * oc, lower: -.infinity, upper: .infinity)
+                    }
+                    SIMDKernels.winogradOutput(products: pm, tileStride: count, firstTile: -first, tileColumns: tileColumns, rows: (firstRow, endRow),
+                                               outChannels: oc, bias: bias, residual: residual.map { $0 + image * oh * ow * oc },
+                                               output: y + image * oh * ow * oc, outputSize: outputSize,
+                                               lower: fused.lower, upper: fused.upper, hardSwish: fused.hardSwish)
+                }
+            }
+            return
+        }
         let chunk = max(1, min(n, productRows / max(1, tiles)))
         let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * chunk * tiles * c)
         let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * chunk * tiles * oc)

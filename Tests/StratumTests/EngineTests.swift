@@ -279,7 +279,8 @@ import Testing
     }
 
     /// One image's convolutions split across threads (what a batch smaller than the core count
-    /// does) give exactly the single-thread values: each part computes its own output rows.
+    /// does) give exactly the single-thread values: each part computes its own output rows (or,
+    /// for Winograd, its own tile rows), with Winograd on and off.
     @Test(.enabled(if: SIMDSupport.isAvailable, "the split runs on the SIMD path")) func splittingAnImageAcrossThreadsChangesNothing() throws {
         let input = Tensor(shape: [1, 24, 23, 16], data: Self.values(24 * 23 * 16, seed: 31))
         let conv = Tensor(shape: [3, 3, 16, 32], data: Self.values(3 * 3 * 16 * 32, seed: 32))
@@ -288,18 +289,21 @@ import Testing
         let bias = Self.values(64, seed: 35)
         func network() throws -> [Tensor] {
             [try Convolution.conv2d(input, filter: conv, bias: Array(bias[0..<32]), strides: (2, 1), padding: .same, activation: .relu6),
-             try Convolution.conv2d(input, filter: conv, bias: Array(bias[0..<32]), padding: .same, activation: .relu), // direct on both sides
+             try Convolution.conv2d(input, filter: conv, bias: Array(bias[0..<32]), padding: .same, activation: .relu), // Winograd when on
+             try Convolution.conv2d(Tensor(shape: [1, 13, 9, 32], data: Self.values(13 * 9 * 32, seed: 36)), filter: Tensor(shape: [3, 3, 32, 24], data: Self.values(9 * 32 * 24, seed: 37)),
+                                    bias: Array(bias[0..<24]), padding: .valid, activation: .relu6, residual: Tensor(shape: [1, 11, 7, 24], data: Self.values(11 * 7 * 24, seed: 38))),
              try Convolution.conv2d(input, filter: pointwise, bias: bias, padding: .valid, activation: .relu),
              try Convolution.depthwiseConv2d(input, filter: depthwise, bias: Array(bias[0..<16]), padding: .same, activation: .relu6),
              try Pooling.pool2d(input, kind: .max, window: (2, 2), strides: (2, 2), padding: .same),
              try Pooling.pool2d(input, kind: .average, window: (3, 3), strides: (1, 1), padding: .same)]
         }
-        // (Winograd takes unsplit images only, so it is off here: the split is the direct kernels'.)
-        let serial = try Winograd.$isEnabled.withValue(false) { try network() }
-        let split = try IntraOpParallelism.$threads.withValue(2) { try network() }
-        for (one, two) in zip(serial, split) {
-            #expect(one.shape == two.shape)
-            #expect(zip(one.data, two.data).filter { $0 != $1 }.count == 0, "values that differ when split")
+        for winograd in [true, false] {
+            let serial = try Winograd.$isEnabled.withValue(winograd) { try network() }
+            let split = try Winograd.$isEnabled.withValue(winograd) { try IntraOpParallelism.$threads.withValue(2) { try network() } }
+            for (one, two) in zip(serial, split) {
+                #expect(one.shape == two.shape)
+                #expect(zip(one.data, two.data).filter { $0 != $1 }.count == 0, "values that differ when split (Winograd \(winograd))")
+            }
         }
     }
 
