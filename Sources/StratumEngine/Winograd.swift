@@ -72,10 +72,7 @@ public enum Winograd {
                     let pv = v + 16 * first * c, pm = m + 16 * first * oc
                     SIMDKernels.winogradInput(input: source, width: width, channels: c, tileColumns: tileColumns, rows: (firstRow, endRow),
                                               output: pv, tileStride: count, firstTile: -first)
-                    for k in 0..<16 {
-                        SIMDSupport.gemmBiasClamp(m: count, n: oc, k: c, a: pv + k * count * c, lda: c, b: u + k * c * oc,
-                                                  bias: nil, residual: nil, c: pm + k * count * oc, lower: -.infinity, upper: .infinity)
-                    }
+                    products(tiles: count, v: pv, channels: c, u: u, outChannels: oc, m: pm)
                     SIMDKernels.winogradOutput(products: pm, tileStride: count, firstTile: -first, tileColumns: tileColumns, rows: (firstRow, endRow),
                                                outChannels: oc, bias: bias, residual: residual.map { $0 + image * oh * ow * oc },
                                                output: y + image * oh * ow * oc, outputSize: outputSize,
@@ -104,10 +101,7 @@ public enum Winograd {
                 SIMDKernels.winogradInput(input: source(i), width: width, channels: c, tileColumns: tileColumns, rows: (0, tileRowsPerImage),
                                           output: v, tileStride: stride, firstTile: i * tiles)
             }
-            for k in 0..<16 {
-                SIMDSupport.gemmBiasClamp(m: stride, n: oc, k: c, a: v + k * stride * c, lda: c, b: u + k * c * oc,
-                                          bias: nil, residual: nil, c: m + k * stride * oc, lower: -.infinity, upper: .infinity)
-            }
+            products(tiles: stride, v: v, channels: c, u: u, outChannels: oc, m: m)
             for i in 0..<count {
                 let image = first + i
                 SIMDKernels.winogradOutput(products: m, tileStride: stride, firstTile: i * tiles, tileColumns: tileColumns, rows: (0, tileRowsPerImage),
@@ -116,6 +110,16 @@ public enum Winograd {
                                            lower: fused.lower, upper: fused.upper, hardSwish: fused.hardSwish)
             }
             first += count
+        }
+    }
+
+    /// M[k] = V[k] · U[k] for the 16 points of the transform: `tiles` rows of `c` in V (16 planes
+    /// of tiles × c), U's planes c × oc, M's tiles × oc.
+    private static func products(tiles: Int, v: UnsafePointer<Float>, channels c: Int, u: UnsafePointer<Float>, outChannels oc: Int,
+                                 m: UnsafeMutablePointer<Float>) {
+        for k in 0..<16 {
+            SIMDSupport.gemmBiasClamp(m: tiles, n: oc, k: c, a: v + k * tiles * c, lda: c, b: u + k * c * oc,
+                                      bias: nil, residual: nil, c: m + k * tiles * oc, lower: -.infinity, upper: .infinity)
         }
     }
 }

@@ -66,7 +66,6 @@ public struct RunReport: Sendable {
         let drawn = ConcurrentResults<Void>(count: jobs.count)
         let work = jobs
         let order = jobs.indices.filter { jobs[$0].gallery } + jobs.indices.filter { !jobs[$0].gallery }
-        let queue = JobQueue(order)
         @Sendable func draw(_ index: Int, _ session: GnuplotSession) {
             drawn.set(index, Result {
                 do {
@@ -82,7 +81,8 @@ public struct RunReport: Sendable {
             // Made, used and closed on this thread (see `GnuplotSession`).
             let session = GnuplotSession(gnuplot)
             defer { session.close() }
-            while let index = queue.next() { draw(index, session) }
+            // Positions in `order` (the claims count the same items as the results' slots).
+            while let position = drawn.claimNext() { draw(order[position], session) }
         }
         _ = try drawn.values()
         let index = directory.appendingPathComponent("index.html")
@@ -149,26 +149,6 @@ public struct ReportError: Error, CustomStringConvertible, Equatable {
         self.message = message
     }
     public var description: String { message }
-}
-
-/// Hands out indices in a fixed order, each once, to whichever thread asks next.
-/// Invariant: `taken` is only touched under `lock`.
-final class JobQueue: @unchecked Sendable {
-    private let lock = NSLock()
-    private let order: [Int]
-    private var taken = 0
-
-    init(_ order: [Int]) {
-        self.order = order
-    }
-
-    func next() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard taken < order.count else { return nil }
-        taken += 1
-        return order[taken - 1]
-    }
 }
 
 /// Runs its bodies one at a time, whichever threads call it.
