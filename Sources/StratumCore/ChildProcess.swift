@@ -148,16 +148,10 @@ public final class ChildProcess {
     /// Reads standard output until the child closes it (at most `limit` bytes) or `deadline`.
     public func readToEnd(limit: Int = 1 << 20, deadline: Date) throws -> [UInt8] {
         var result: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
         while result.count < limit {
-            try wait(for: output, events: Int16(POLLIN), deadline: deadline, doing: "reading its output", allowExit: true)
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(output, $0.baseAddress, min(4096, limit - result.count)) }
-            if n < 0 {
-                if errno == EAGAIN || errno == EINTR { continue }
-                throw ChildProcess.Failure("read failed: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            result += chunk[0..<n]
+            let chunk = try readAvailable(limit: min(4096, limit - result.count), deadline: deadline)
+            if chunk.isEmpty { break }
+            result += chunk
         }
         return result
     }
