@@ -22,20 +22,23 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# Rounds of onnxruntime then Stratum, so each round's ratio is measured under the same
-# machine conditions; the summary gives the median over rounds. (Tune with ROUNDS, IMAGES.)
+# Rounds of paired passes: Stratum's bench starts onnxruntime as a server
+# (bench_onnxruntime.py --serve) and alternates single timed passes of the two engines on each
+# model and batch size, so each ratio compares passes run a fraction of a second apart (this
+# machine's speed swings by 2× from one minute to the next). The summary gives the median over
+# rounds. (Tune with ROUNDS, IMAGES.)
 rounds="${ROUNDS:-3}"
 images="${IMAGES:-512}"
-echo "== TensorFlow.js models on Stratum's engine vs onnxruntime (same networks, same run) =="
+server="$venv/bin/python scripts/bench_onnxruntime.py --serve"
+"$venv/bin/python" -c 'import onnxruntime, sys; print("onnxruntime", onnxruntime.__version__, "(CPU execution provider, default session options), Python", sys.version.split()[0])'
+echo "== TensorFlow.js and ONNX models on Stratum's engine vs onnxruntime (same networks, paired passes) =="
 for round in $(seq 1 "$rounds"); do
-    echo "-- round $round of $rounds: onnxruntime --"
-    "$venv/bin/python" scripts/bench_onnxruntime.py --out "$work/ort-$round.json" --images "$images"
-    echo "-- round $round of $rounds: Stratum --"
-    "$bin/stratum" bench tfjs --count "$images" --reference "$work/ort-$round.json" --format json > "$work/stratum-$round.json"
+    echo "-- round $round of $rounds --"
+    "$bin/stratum" bench tfjs --count "$images" --reference-server "$server" --format json > "$work/stratum-$round.json"
     if grep -qw avx512f /proc/cpuinfo; then
-        # The same CPU on the AVX2 kernels alone, against the same onnxruntime figures.
+        # The same CPU on the AVX2 kernels alone, against onnxruntime in the same way.
         echo "-- round $round of $rounds: Stratum, AVX2 kernels (STRATUM_SIMD=avx2) --"
-        STRATUM_SIMD=avx2 "$bin/stratum" bench tfjs --count "$images" --reference "$work/ort-$round.json" --format json > "$work/avx2-$round.json"
+        STRATUM_SIMD=avx2 "$bin/stratum" bench tfjs --count "$images" --reference-server "$server" --format json > "$work/avx2-$round.json"
     fi
 done
 echo

@@ -31,6 +31,14 @@ Run from the repository root:
       [--repeats 5] [--threads 0] [--inputs random|fixtures]
   .build/release/stratum bench tfjs --reference /tmp/ort.json
 
+With --serve it instead times one pass at a time on request, for `stratum bench
+tfjs --reference-server`, which alternates onnxruntime's passes with its own so
+that each ratio compares two passes run a fraction of a second apart: one JSON
+object per line on stdin, {"model": NAME, "batch": B, "images": N}, answered
+on stdout by {"images_per_second": R} (the first request for a model, batch and
+image count also makes its inputs and runs one untimed warm-up pass) or
+{"error": MESSAGE}. It exits at the end of its input.
+
 Needs numpy and onnxruntime (pip install onnxruntime); --inputs fixtures also
 needs Pillow. Run it on an otherwise idle machine, right before or after
 Stratum's run, so both see the same conditions.
@@ -137,9 +145,70 @@ def throughput(session, batches, repeats):
     return statistics.median(rates), rates
 
 
+def make_batches(name, images, batch_size, inputs):
+    _, side, value_range, layout = MODELS[name]
+    if inputs == "random":
+        data = random_inputs(images, side, value_range, SEED)
+    else:
+        data = fixture_inputs(images, side, value_range)
+    if layout == "nchw":
+        data = np.ascontiguousarray(data.transpose(0, 3, 1, 2))
+    return [np.ascontiguousarray(data[i:i + batch_size])
+            for i in range(0, images, batch_size)]
+
+
+def serve(args):
+    """The --serve loop: one timed pass per request line (see the module's doc)."""
+    sessions, prepared = {}, {}
+
+    def answer(obj):
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+            name, batch_size, images = request["model"], int(request["batch"]), int(request["images"])
+        except (ValueError, KeyError, TypeError) as error:
+            answer({"error": "malformed request %r: %s" % (line[:200], error)})
+            continue
+        if name not in MODELS:
+            answer({"error": "no onnxruntime reference for %r (known: %s)" % (name, ", ".join(MODELS))})
+            continue
+        if batch_size < 1 or not 1 <= images <= 100_000:
+            answer({"error": "batch %d and images %d: need batch >= 1 and 1..100000 images" % (batch_size, images)})
+            continue
+        path = os.path.join(REPO, MODELS[name][0])
+        if not os.path.exists(path):
+            answer({"error": "%s missing: run scripts/onnx_export.py first" % path})
+            continue
+        if name not in sessions:
+            sessions[name], workers = open_session(path, args.threads)
+            print("onnxruntime %s: %s, %s intra-op threads" % (
+                ort.__version__, name, "?" if workers is None else workers + 1), file=sys.stderr)
+        session = sessions[name]
+        key = (name, batch_size, images)
+        if key not in prepared:
+            prepared[key] = make_batches(name, images, batch_size, args.inputs)
+            throughput(session, prepared[key], 0)  # warm-up (and one pass, untimed here)
+        rate, _ = throughput_pass(session, prepared[key])
+        answer({"images_per_second": rate})
+
+
+def throughput_pass(session, batches):
+    """One timed pass, no warm-up."""
+    inp = session.get_inputs()[0].name
+    out = session.get_outputs()[0].name
+    start = time.perf_counter_ns()
+    for batch in batches:
+        session.run([out], {inp: batch})
+    seconds = (time.perf_counter_ns() - start) / 1e9
+    return sum(len(b) for b in batches) / seconds, seconds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", required=True, help="JSON file to write")
+    parser.add_argument("--out", help="JSON file to write")
     parser.add_argument("--images", type=int, default=512,
                         help="images per timed pass (Stratum's --count)")
     parser.add_argument("--repeats", type=int, default=5,
@@ -148,9 +217,15 @@ def main():
                         help="intra-op threads (0 = onnxruntime's default)")
     parser.add_argument("--inputs", choices=("random", "fixtures"),
                         default="random")
+    parser.add_argument("--serve", action="store_true",
+                        help="time one pass per request on stdin (stratum bench tfjs --reference-server)")
     parser.add_argument("--models", nargs="+", default=list(MODELS),
                         choices=list(MODELS))
     args = parser.parse_args()
+    if args.serve:
+        return serve(args)
+    if not args.out:
+        parser.error("--out is needed (or --serve)")
     if args.images < 1:
         parser.error("--images must be at least 1")
 
@@ -182,16 +257,9 @@ def main():
                   name, os.path.relpath(path, REPO),
                   args.threads or "0 (default)", threads,
                   "?" if workers is None else workers))
-        if args.inputs == "random":
-            data = random_inputs(args.images, side, value_range, SEED)
-        else:
-            data = fixture_inputs(args.images, side, value_range)
-        if layout == "nchw":
-            data = np.ascontiguousarray(data.transpose(0, 3, 1, 2))
         results[name] = {}
         for batch_size in BATCH_SIZES:
-            batches = [np.ascontiguousarray(data[i:i + batch_size])
-                       for i in range(0, args.images, batch_size)]
+            batches = make_batches(name, args.images, batch_size, args.inputs)
             rate, rates = throughput(session, batches, args.repeats)
             results[name][str(batch_size)] = round(rate, 2)
             rows.append((name, batch_size, len(batches), rate,

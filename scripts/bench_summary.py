@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Summarises rounds of `stratum bench tfjs --reference ORT.json --format json`.
 
-Each round times onnxruntime and then Stratum on the same networks, one right
-after the other, so each round's ratio compares the two under the same machine
-conditions. This prints every round, then per model and batch size the median
+Each round times onnxruntime and Stratum on the same networks in alternating
+single passes (--reference-server), so each ratio compares the two under the
+same machine conditions; a round's ratio is the median over its pairs of
+passes. This prints every round, then per model and batch size the median
 over rounds of Stratum's images/second, onnxruntime's images/second and the
 per-round ratio (a median of ratios, not a ratio of medians).
 
@@ -23,8 +24,9 @@ def main(paths):
     if not rounds:
         sys.exit("bench_summary: no round files given")
     print("engine: %s" % rounds[0]["engine"])
-    print("%d images per pass, median of %d passes per round; %d rounds, onnxruntime then Stratum in each"
-          % (rounds[0]["images"], rounds[0]["repeats"], len(rounds)))
+    print("%d images per pass, median of %d passes per round; %d rounds, %s"
+          % (rounds[0]["images"], rounds[0]["repeats"], len(rounds),
+             "paired passes of onnxruntime and Stratum" if rounds[0].get("paired") else "onnxruntime then Stratum in each"))
     keys = []
     by_key = {}
     for number, data in enumerate(rounds, 1):

@@ -144,12 +144,18 @@ extension BenchCommand {
         @Option(help: "onnxruntime's figures from the same run (JSON).")
         var reference: String?
 
+        @Option(help: ArgumentHelp("A shell command serving onnxruntime's passes one at a time, alternated with Stratum's.",
+                                   discussion: "scripts/bench_onnxruntime.py --serve, run with a Python that has onnxruntime. Each ratio is then the median over --repeats pairs of passes run a fraction of a second apart, the order within a pair alternating.",
+                                   valueName: "command"))
+        var referenceServer: String?
+
         @Option(help: "table or json (one object: engine and a result per model and batch size).")
         var format: OutputFormat = .table
 
         func validate() throws {
             if let bad = batch.first(where: { $0 < 1 }) { throw ValidationError("--batch \(bad): a batch holds at least one image") }
             if count < 1 { throw ValidationError("--count \(count): at least one image is needed") }
+            if reference != nil && referenceServer != nil { throw ValidationError("--reference and --reference-server: give one of them") }
         }
 
         func run() throws {
@@ -165,6 +171,7 @@ extension BenchCommand {
                         referenceRates[model] = rates.compactMapValues { ($0 as? NSNumber)?.doubleValue }
                     }
                 }
+                let server = try referenceServer.map { try PairedReference(command: $0) }
                 let dataset = try ManifestReader.read(URL(fileURLWithPath: manifest), columns: ManifestColumns(label: "sex"))
                 let images = try dataset.samples.prefix(count).map { try ImageFile.read($0.url) }
                 let peak = SIMDSupport.measuredPeakGFLOPS().map { (gflops: $0, cores: CPUCores.available, megahertz: Self.clockMegahertz()) }
@@ -199,7 +206,15 @@ extension BenchCommand {
                         let batches = stride(from: 0, to: images.count, by: batchSize).map {
                             Preprocessor.batch(Array(images[$0..<min(images.count, $0 + batchSize)]), for: classifier.descriptor.input)
                         }
-                        let rate = try PluginOverhead.throughput(classifier, batches, repeats)
+                        let rate: Double
+                        var paired: (reference: Double, ratios: [Double])?
+                        if let server {
+                            let timed = try Self.pairedThroughput(classifier, batches, repeats, reference: server, key: key)
+                            rate = Self.median(timed.ours)
+                            paired = (Self.median(timed.theirs), zip(timed.ours, timed.theirs).map { $0 / $1 })
+                        } else {
+                            rate = try PluginOverhead.throughput(classifier, batches, repeats)
+                        }
                         var result: [String: Any] = ["model": name, "batch": batchSize, "images_per_second": rate,
                                                      "gflops": rate * flopsPerImage / 1e9, "mflop_per_image": flopsPerImage / 1e6]
                         var line = "\(name) batch \(batchSize)".padding(toLength: 36, withPad: " ", startingAt: 0)
@@ -209,7 +224,14 @@ extension BenchCommand {
                             line += String(format: " %4.1f%% of peak", 100 * share)
                             result["share_of_peak"] = share
                         }
-                        if let theirs = referenceRates[key]?[String(batchSize)] {
+                        if let paired {
+                            let ratio = Self.median(paired.ratios)
+                            line += String(format: "   onnxruntime %8.1f images/s → %.2f× onnxruntime (%d paired passes %.2f–%.2f)", paired.reference, ratio,
+                                           paired.ratios.count, paired.ratios.min() ?? 0, paired.ratios.max() ?? 0)
+                            result["reference_images_per_second"] = paired.reference
+                            result["ratio"] = ratio
+                            result["paired_ratios"] = paired.ratios
+                        } else if let theirs = referenceRates[key]?[String(batchSize)] {
                             line += String(format: "   onnxruntime %8.1f images/s → %.2f× onnxruntime", theirs, rate / theirs)
                             result["reference_images_per_second"] = theirs
                             result["ratio"] = rate / theirs
@@ -219,7 +241,8 @@ extension BenchCommand {
                     }
                 }
                 if format == .json {
-                    var object: [String: Any] = ["engine": SIMDSupport.description, "blas": BLAS.backend, "images": images.count, "repeats": repeats, "results": results]
+                    var object: [String: Any] = ["engine": SIMDSupport.description, "blas": BLAS.backend, "images": images.count, "repeats": repeats,
+                                                 "paired": server != nil, "results": results]
                     if let peak { object["peak_gflops"] = peak.gflops }
                     let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
                     print(String(decoding: data, as: UTF8.self))
@@ -230,6 +253,44 @@ extension BenchCommand {
             } catch {
                 throw report(error)
             }
+        }
+
+        /// How long each pass of a pair waits first: the other side's threads spin for a while
+        /// after their last op and must have gone to sleep. Stratum's spin for up to 2 ms;
+        /// onnxruntime's pool used ~40 ms of CPU in the 50 ms after a pass, none after. With
+        /// 20 ms, every Stratum pass that followed an onnxruntime pass ran 15–25% slower than
+        /// one that followed its own.
+        static let pause: TimeInterval = 0.2
+
+        /// Stratum's and the reference's images/second over `repeats` pairs of passes, after a
+        /// warm-up of each. Within a pair the two passes run one right after the other (after
+        /// `pause`), which goes first alternating from pair to pair.
+        static func pairedThroughput(_ classifier: any ImageClassifier, _ batches: [ImageBatch], _ repeats: Int, reference: PairedReference,
+                                     key: String) throws -> (ours: [Double], theirs: [Double]) {
+            let images = batches.reduce(0) { $0 + $1.count }
+            let batchSize = batches.first?.count ?? 1
+            _ = try batches.map(classifier.predict) // warm-up
+            _ = try reference.pass(model: key, batch: batchSize, images: images) // its session, warm-up and one pass
+            var ours: [Double] = [], theirs: [Double] = []
+            for pair in 0..<max(1, repeats) {
+                for side in pair % 2 == 0 ? [0, 1] : [1, 0] {
+                    Thread.sleep(forTimeInterval: Self.pause)
+                    if side == 1 {
+                        theirs.append(try reference.pass(model: key, batch: batchSize, images: images))
+                    } else {
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        for batch in batches { _ = try classifier.predict(batch) }
+                        ours.append(Double(images) / (Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9))
+                    }
+                }
+            }
+            return (ours, theirs)
+        }
+
+        static func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            guard !sorted.isEmpty else { return 0 }
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         }
 
         /// The mean of /proc/cpuinfo's 'cpu MHz' lines (nil when it cannot be read).

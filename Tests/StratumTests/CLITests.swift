@@ -181,6 +181,60 @@ import Testing
         }
     }
 
+    /// `bench tfjs --reference-server`: Stratum's passes alternate with passes the server times
+    /// (here a shell loop that answers every request with 1,000 images/s), each ratio is the
+    /// median over pairs, and a server that refuses or dies is named in a clear error.
+    @Test func benchTFJSAgainstAReferenceServer() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let image = TestSupport.fixtures.appendingPathComponent("tfjs/images")
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: image.path).filter { $0.hasSuffix(".png") }.sorted().first)
+        try FileManager.default.copyItem(at: image.appendingPathComponent(file), to: directory.appendingPathComponent(file))
+        try TestSupport.write("id,path,sex,split\nf0,\(file),female,test\n", to: directory.appendingPathComponent("manifest.csv"))
+        // Each request is logged, so the test can check what the server was asked.
+        try TestSupport.write("""
+        while IFS= read -r line; do printf '%s\\n' "$line" >> requests.log; printf '{"images_per_second": 1000}\\n'; done
+        """, to: directory.appendingPathComponent("server.sh"))
+        try TestSupport.write("""
+        read -r line; printf '{"error": "no such model here"}\\n'
+        """, to: directory.appendingPathComponent("refuses.sh"))
+        try TestSupport.write("exit 3\n", to: directory.appendingPathComponent("dies.sh"))
+        let model = TestSupport.repositoryRoot.appendingPathComponent("Experiments/models/small-cnn").path
+        func bench(_ server: String, _ extra: [String] = []) throws -> Result {
+            try Self.run(["bench", "tfjs", "--model", "\(model)=unit", "--manifest", "manifest.csv", "--count", "1", "--repeats", "3", "--batch", "1",
+                          "--reference-server", server, "--format", "json"] + extra, in: directory)
+        }
+
+        let result = try bench("sh server.sh")
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["paired"] as? Bool == true)
+        let entry = try #require((object["results"] as? [[String: Any]])?.first)
+        let rate = try #require(entry["images_per_second"] as? Double)
+        let ratios = try #require(entry["paired_ratios"] as? [Double])
+        #expect(entry["reference_images_per_second"] as? Double == 1000)
+        #expect(ratios.count == 3)
+        // Against a constant reference the median ratio is the median rate over 1,000.
+        #expect(abs((entry["ratio"] as? Double ?? 0) - rate / 1000) < 1e-9)
+        #expect(abs(ratios.sorted()[1] - rate / 1000) < 1e-9)
+        // One untimed request (the server's warm-up), then one per pair, for the model's folder name.
+        let requests = try String(contentsOf: directory.appendingPathComponent("requests.log"), encoding: .utf8).split(separator: "\n")
+        #expect(requests.count == 4)
+        for request in requests {
+            let fields = try #require(try JSONSerialization.jsonObject(with: Data(request.utf8)) as? [String: Any])
+            #expect(fields["model"] as? String == "small-cnn" && fields["batch"] as? Int == 1 && fields["images"] as? Int == 1)
+        }
+
+        let refused = try bench("sh refuses.sh")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("cannot time small-cnn at batch 1: no such model here"), "\(refused.stderr)")
+        let died = try bench("sh dies.sh")
+        #expect(died.status == 1)
+        #expect(died.stderr.contains("the reference server (sh dies.sh)"), "\(died.stderr)")
+        let both = try bench("sh server.sh", ["--reference", "ort.json"])
+        #expect(both.status == 64)
+        #expect(both.stderr.contains("give one of them"))
+    }
+
     @Test func generateValidateRunAndList() throws {
         let directory = try TestSupport.temporaryDirectory()
         let generate = try Self.run(["dataset", "generate", "faces", "--count", "80", "--seed", "3", "--size", "40", "--out", "data", "--quiet"], in: directory)
