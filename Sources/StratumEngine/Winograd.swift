@@ -6,8 +6,7 @@ import Synchronization
 /// outputs and channel pair where the direct convolution takes 36.
 ///
 /// Per group of images: the input transform writes V[16][tiles][C] (`SIMDKernels.winogradInput`,
-/// from a zero-bordered copy when the convolution is padded or the last tiles reach past the
-/// image), 16 matrix products M[k] = V[k] · U[k] run on the SIMD GEMM, and the output
+/// which reads the image itself and takes zeros where a tile reaches past it), 16 matrix products M[k] = V[k] · U[k] run on the SIMD GEMM, and the output
 /// transform adds bias and residual and applies the activation as it stores
 /// (`SIMDKernels.winogradOutput`). U = G g Gᵀ, the filter's transform, is computed once per
 /// filter (`WinogradFilters`). The transforms' matrices hold only 0, ±1 and ±½, so results
@@ -49,29 +48,19 @@ public enum Winograd {
                          y: UnsafeMutablePointer<Float>, outputSize: (Int, Int), fused: (lower: Float, upper: Float, hardSwish: Bool)) {
         let (h, w) = size, (oh, ow) = outputSize
         let tileRowsPerImage = (oh + 1) / 2, tileColumns = (ow + 1) / 2, tiles = tileRowsPerImage * tileColumns
-        let border = Convolution.ZeroBordered(height: h, width: w, channels: c, top: padding.top, left: padding.left,
-                                              extent: (2 * tileRowsPerImage + 2, 2 * tileColumns + 2))
         let parts = IntraOpParallelism.ranges(total: tileRowsPerImage, alignment: 1, flops: 2 * oh * ow * 9 * c * oc)
         if parts.count > 1 {
             let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * tiles * c)
             let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * tiles * oc)
-            let padded = border.isNeeded ? border.makeBuffer() : nil
-            defer { v.deallocate(); m.deallocate(); padded?.deallocate() }
-            let width = padded == nil ? w : border.width
+            defer { v.deallocate(); m.deallocate() }
             for image in 0..<n {
-                let source: UnsafePointer<Float>
-                if let padded {
-                    border.fill(padded, from: x + image * h * w * c)
-                    source = UnsafePointer(padded)
-                } else {
-                    source = x + image * h * w * c
-                }
+                let source = x + image * h * w * c
                 IntraOpParallelism.run(parts) { firstRow, endRow in
                     // This part's tiles, numbered from 0 in its own stretch of V and M.
                     let first = firstRow * tileColumns, count = (endRow - firstRow) * tileColumns
                     let pv = v + 16 * first * c, pm = m + 16 * first * oc
-                    SIMDKernels.winogradInput(input: source, width: width, channels: c, tileColumns: tileColumns, rows: (firstRow, endRow),
-                                              output: pv, tileStride: count, firstTile: -first)
+                    SIMDKernels.winogradInput(input: source, size: size, padding: padding, channels: c, tileColumns: tileColumns,
+                                              rows: (firstRow, endRow), output: pv, tileStride: count, firstTile: -first)
                     products(tiles: count, v: pv, channels: c, u: u, outChannels: oc, m: pm)
                     SIMDKernels.winogradOutput(products: pm, tileStride: count, firstTile: -first, tileColumns: tileColumns, rows: (firstRow, endRow),
                                                outChannels: oc, bias: bias, residual: residual.map { $0 + image * oh * ow * oc },
@@ -84,22 +73,13 @@ public enum Winograd {
         let chunk = max(1, min(n, productRows / max(1, tiles)))
         let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * chunk * tiles * c)
         let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * chunk * tiles * oc)
-        // One zero-bordered copy per image of a chunk.
-        let padded = border.isNeeded ? border.makeBuffer(copies: chunk) : nil
-        defer { v.deallocate(); m.deallocate(); padded?.deallocate() }
+        defer { v.deallocate(); m.deallocate() }
         var first = 0
         while first < n {
             let count = min(chunk, n - first), stride = count * tiles
-            if let padded {
-                for i in 0..<count { border.fill(padded + i * border.count, from: x + (first + i) * h * w * c) }
-            }
-            let width = padded == nil ? w : border.width
-            func source(_ i: Int) -> UnsafePointer<Float> {
-                padded.map { UnsafePointer($0 + i * border.count) } ?? x + (first + i) * h * w * c
-            }
             for i in 0..<count {
-                SIMDKernels.winogradInput(input: source(i), width: width, channels: c, tileColumns: tileColumns, rows: (0, tileRowsPerImage),
-                                          output: v, tileStride: stride, firstTile: i * tiles)
+                SIMDKernels.winogradInput(input: x + (first + i) * h * w * c, size: size, padding: padding, channels: c, tileColumns: tileColumns,
+                                          rows: (0, tileRowsPerImage), output: v, tileStride: stride, firstTile: i * tiles)
             }
             products(tiles: stride, v: v, channels: c, u: u, outChannels: oc, m: m)
             for i in 0..<count {
