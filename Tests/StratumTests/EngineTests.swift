@@ -280,7 +280,8 @@ import Testing
 
     /// One image's convolutions split across threads (what a batch smaller than the core count
     /// does) give exactly the single-thread values: each part computes its own output rows (or,
-    /// for Winograd, its own tile rows), with Winograd on and off.
+    /// for Winograd, its own tile rows), from its own copy of the rows it reads when the
+    /// convolution is padded, with Winograd on and off.
     @Test(.enabled(if: SIMDSupport.isAvailable, "the split runs on the SIMD path")) func splittingAnImageAcrossThreadsChangesNothing() throws {
         let input = Tensor(shape: [1, 24, 23, 16], data: Self.values(24 * 23 * 16, seed: 31))
         let conv = Tensor(shape: [3, 3, 16, 32], data: Self.values(3 * 3 * 16 * 32, seed: 32))
@@ -293,6 +294,15 @@ import Testing
              try Convolution.conv2d(Tensor(shape: [1, 13, 9, 32], data: Self.values(13 * 9 * 32, seed: 36)), filter: Tensor(shape: [3, 3, 32, 24], data: Self.values(9 * 32 * 24, seed: 37)),
                                     bias: Array(bias[0..<24]), padding: .valid, activation: .relu6, residual: Tensor(shape: [1, 11, 7, 24], data: Self.values(11 * 7 * 24, seed: 38))),
              try Convolution.conv2d(input, filter: pointwise, bias: bias, padding: .valid, activation: .relu),
+             // Padded direct convolutions, whose parts each copy their own rows of the bordered
+             // image: a 3-channel stem (the small-channel kernels), uneven padding with a
+             // residual (rows 2 above, none below), and a dilated one.
+             try Convolution.conv2d(Tensor(shape: [1, 48, 47, 3], data: Self.values(48 * 47 * 3, seed: 39)),
+                                    filter: Tensor(shape: [3, 3, 3, 16], data: Self.values(27 * 16, seed: 40)), bias: Array(bias[0..<16]),
+                                    strides: (2, 2), padding: .explicit(top: 1, bottom: 1, left: 1, right: 1), activation: .relu),
+             try Convolution.conv2d(input, filter: conv, strides: (1, 2), padding: .explicit(top: 2, bottom: 0, left: 1, right: 1), activation: .relu,
+                                    residual: Tensor(shape: [1, 24, 12, 32], data: Self.values(24 * 12 * 32, seed: 41))),
+             try Convolution.conv2d(input, filter: conv, bias: Array(bias[0..<32]), dilations: (2, 2), padding: .same, activation: .relu6),
              try Convolution.depthwiseConv2d(input, filter: depthwise, bias: Array(bias[0..<16]), padding: .same, activation: .relu6),
              try Pooling.pool2d(input, kind: .max, window: (2, 2), strides: (2, 2), padding: .same),
              try Pooling.pool2d(input, kind: .average, window: (3, 3), strides: (1, 1), padding: .same)]
