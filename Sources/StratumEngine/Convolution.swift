@@ -76,9 +76,15 @@ public enum Convolution {
             let border = ZeroBordered(height: h, width: w, channels: c, top: top, left: left,
                                       extent: ((oh - 1) * strides.0 + (kh - 1) * dilations.0 + 1, (ow - 1) * strides.1 + (kw - 1) * dilations.1 + 1))
             let parts = IntraOpParallelism.ranges(total: oh, alignment: 1, flops: 2 * oh * ow * patch * oc)
+            // Outputs of a few rows split by output channels instead (a whole number of the
+            // kernels' 64-channel blocks each where their rows are 3, 4 or 8 pixels wide), the
+            // image's copy then made once; not those of up to 4 channels in, whose kernels
+            // take every output channel at once.
+            let channelParts = c <= 4 ? nil : IntraOpParallelism.channelRanges(rows: oh, channels: oc, alignment: ow <= 4 || ow == 8 ? 64 : 16,
+                                                                               flops: 2 * oh * ow * patch * oc)
             let span = { (first: Int, end: Int) in (first * strides.0, (end - 1) * strides.0 + (kh - 1) * dilations.0 + 1) }
             let partRows = parts.map { span($0.0, $0.1) }.map { $0.1 - $0.0 }.max() ?? 0
-            let splitCopies = border.isNeeded && parts.count > 1
+            let splitCopies = border.isNeeded && parts.count > 1 && channelParts == nil
             let padded = !border.isNeeded ? nil : splitCopies ? UnsafeMutablePointer<Float>.allocate(capacity: parts.count * partRows * border.width * c)
                 : border.makeBuffer()
             defer { padded?.deallocate() }
@@ -113,12 +119,13 @@ public enum Convolution {
                                         // The image's rows in the copy: the kernels leave out filter rows on the border.
                                         (size, origin, valid) = ((border.height, border.width), (0, 0), (top, top + h))
                                     }
-                                    IntraOpParallelism.run(parts) { [source, size, origin, valid] first, end in
+                                    IntraOpParallelism.run(channelParts ?? parts) { [source, size, origin, valid] first, end in
                                         SIMDSupport.convBiasClamp(input: source, size: size, channels: c, filter: f, kernel: (kh, kw),
                                                                   outChannels: oc, strides: strides, dilations: dilations, padding: origin, bias: b,
                                                                   residual: added, output: target, outputSize: (oh, ow), lower: fused.lower,
-                                                                  upper: fused.upper, hardSwish: fused.hardSwish, rows: (first, end),
-                                                                  validRows: valid)
+                                                                  upper: fused.upper, hardSwish: fused.hardSwish,
+                                                                  rows: channelParts == nil ? (first, end) : (0, oh), validRows: valid,
+                                                                  outChannelRange: channelParts == nil ? nil : (first, end))
                                     }
                                 }
                             }

@@ -28,6 +28,21 @@ public enum IntraOpParallelism {
         return stride(from: 0, to: total, by: perThread).map { ($0, min(total, $0 + perThread)) }
     }
 
+    /// Output-channel ranges, one per thread, for an op whose `rows` output rows would split
+    /// unevenly (3 rows on 2 threads: one thread does 2 and the other waits a row's time) when
+    /// its `channels` split into equal multiples of `alignment`; nil otherwise, or when the op
+    /// stays on one thread. (resnet_style's last stage has 3×3 outputs: its two convolutions
+    /// are a fifth of its time at batch 1.)
+    static func channelRanges(rows: Int, channels: Int, alignment: Int, flops: Int) -> [(Int, Int)]? {
+        let threads = Self.threads
+        guard threads > 1, flops >= minimumFlops else { return nil }
+        // Split by rows unless the busiest thread would do over 15% more than an even share.
+        let rowsPerThread = (rows + threads - 1) / threads
+        guard 20 * rowsPerThread * threads > 23 * rows, channels % (threads * alignment) == 0 else { return nil }
+        let share = channels / threads
+        return (0..<threads).map { ($0 * share, ($0 + 1) * share) }
+    }
+
     /// Runs `body` on every range: the first on the calling thread, the others on the pool's
     /// helpers when it is free (else on the calling thread too, one after another).
     static func run(_ ranges: [(Int, Int)], _ body: @escaping (Int, Int) -> Void) {

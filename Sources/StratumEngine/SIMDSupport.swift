@@ -55,8 +55,9 @@ extension SIMDSupport {
     static func convBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                               outChannels: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                               residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
-                              lower: Float, upper: Float, hardSwish: Bool = false, rows: (Int, Int), validRows: (Int, Int)? = nil) {
-        if takesSmallChannels(size: size, channels: channels, kernel: kernel, outChannels: outChannels, strides: strides, dilations: dilations,
+                              lower: Float, upper: Float, hardSwish: Bool = false, rows: (Int, Int), validRows: (Int, Int)? = nil,
+                              outChannelRange: (Int, Int)? = nil) {
+        if outChannelRange == nil, takesSmallChannels(size: size, channels: channels, kernel: kernel, outChannels: outChannels, strides: strides, dilations: dilations,
                               padding: padding, outputSize: outputSize) {
             #if arch(x86_64)
             if hasAVX512 && outChannels % 16 == 0 {
@@ -75,13 +76,15 @@ extension SIMDSupport {
         if hasAVX512 {
             AVX512Kernels.convBiasClamp(input: input, size: size, channels: channels, filter: filter, kernel: kernel, outChannels: outChannels,
                                         strides: strides, dilations: dilations, padding: padding, bias: bias, residual: residual, output: output,
-                                        outputSize: outputSize, lower: lower, upper: upper, hardSwish: hardSwish, rows: rows, validRows: validRows)
+                                        outputSize: outputSize, lower: lower, upper: upper, hardSwish: hardSwish, rows: rows, validRows: validRows,
+                                        outChannelRange: outChannelRange)
             return
         }
         #endif
         SIMDKernels.convBiasClamp(input: input, size: size, channels: channels, filter: filter, kernel: kernel, outChannels: outChannels,
                                   strides: strides, dilations: dilations, padding: padding, bias: bias, residual: residual, output: output,
-                                  outputSize: outputSize, lower: lower, upper: upper, hardSwish: hardSwish, rows: rows, validRows: validRows)
+                                  outputSize: outputSize, lower: lower, upper: upper, hardSwish: hardSwish, rows: rows, validRows: validRows,
+                                  outChannelRange: outChannelRange)
     }
 
     /// Whether a convolution goes to the small-channel kernels (`SIMDKernels.smallChannelConvolution`):

@@ -192,13 +192,15 @@ public enum AVX512Kernels {
     public static func convBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                                      outChannels n: Int, strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
                                      residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, outputSize: (Int, Int),
-                                     lower: Float, upper: Float, hardSwish: Bool = false, rows: (Int, Int)? = nil, validRows: (Int, Int)? = nil) {
+                                     lower: Float, upper: Float, hardSwish: Bool = false, rows: (Int, Int)? = nil, validRows: (Int, Int)? = nil,
+                                     outChannelRange: (Int, Int)? = nil) {
         let mode = clampMode(lower: lower, upper: upper, hardSwish: hardSwish)
+        let columns = outChannelRange ?? (0, n)
         switch mode {
-        case 0: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, mode: 0)
-        case 1: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, mode: 1)
-        case 2: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, mode: 2)
-        default: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, mode: 3)
+        case 0: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, columns, mode: 0)
+        case 1: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, columns, mode: 1)
+        case 2: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, columns, mode: 2)
+        default: convolve(input, size, channels, filter, kernel, n, strides, dilations, padding, bias, residual, output, outputSize, lower, upper, rows, validRows, columns, mode: 3)
         }
     }
 
@@ -206,7 +208,7 @@ public enum AVX512Kernels {
     static func convolve(_ input: UnsafePointer<Float>, _ size: (Int, Int), _ channels: Int, _ filter: UnsafePointer<Float>, _ kernel: (Int, Int), _ n: Int,
                          _ strides: (Int, Int), _ dilations: (Int, Int), _ padding: (Int, Int), _ bias: UnsafePointer<Float>?,
                          _ residual: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>, _ outputSize: (Int, Int), _ lower: Float, _ upper: Float,
-                         _ rows: (Int, Int)?, _ validRows: (Int, Int)?, mode: ClampMode) {
+                         _ rows: (Int, Int)?, _ validRows: (Int, Int)?, _ columns: (Int, Int), mode: ClampMode) {
         let lo = SIMD16<Float>(repeating: lower), hi = SIMD16<Float>(repeating: upper)
         // Outputs 3, 4 or 8 pixels wide go a row at a time, on blocks of 3 or 4 pixels: a block
         // then leaves out the filter rows that fall on the zero border above or below the image
@@ -217,32 +219,32 @@ public enum AVX512Kernels {
                                         padding: padding, outputSize: outputSize, rows: rows ?? (0, outputSize.0), validRows: validRows,
                                         rowAligned: aligned) { table, firstTap, taps, tapLength, pixel, count in
             let filter = filter + firstTap &* tapLength &* n
-            var j = 0
+            var j = columns.0
             if count <= 3 {
-                while j &+ 64 <= n {
+                while j &+ 64 <= columns.1 {
                     block3x64(taps: taps, c: tapLength, pointers: table, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
                               residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
                     j &+= 64
                 }
             } else if count == 4 {
-                while j &+ 64 <= n {
+                while j &+ 64 <= columns.1 {
                     block4x64(taps: taps, c: tapLength, pointers: table, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
                               residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
                     j &+= 64
                 }
             }
-            while j &+ 32 <= n {
+            while j &+ 32 <= columns.1 {
                 block6x32(taps: taps, c: tapLength, pointers: table, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
                           residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
                 j &+= 32
             }
-            while j &+ 16 <= n {
+            while j &+ 16 <= columns.1 {
                 block6x16(taps: taps, c: tapLength, pointers: table, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
                           residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
                 j &+= 16
             }
-            if j < n {
-                SIMDKernels.indirectColumns(from: j, table: table, taps: taps, tapLength: tapLength, pixel: pixel, count: count, filter: filter,
+            if j < columns.1 {
+                SIMDKernels.indirectColumns(from: j, to: columns.1, table: table, taps: taps, tapLength: tapLength, pixel: pixel, count: count, filter: filter,
                                             outChannels: n, bias: bias, residual: residual, output: output, lower: lower, upper: upper,
                                             hardSwish: mode == 3)
             }

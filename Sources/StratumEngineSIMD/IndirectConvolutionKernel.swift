@@ -117,27 +117,28 @@ extension SIMDKernels {
     /// Output channels [first, outChannels) of the 6-pixel block whose table `indirectConvolution`
     /// made: 16 columns at a time, then 8, then one by one; bias first, then the residual (laid
     /// out as the output) and the clamp as the results are stored.
-    public static func indirectColumns(from first: Int, table: UnsafePointer<UnsafePointer<Float>>, taps: Int, tapLength: Int, pixel: Int, count: Int,
+    public static func indirectColumns(from first: Int, to end: Int? = nil, table: UnsafePointer<UnsafePointer<Float>>, taps: Int, tapLength: Int, pixel: Int, count: Int,
                                        filter: UnsafePointer<Float>, outChannels n: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
                                        output: UnsafeMutablePointer<Float>, lower: Float, upper: Float, hardSwish: Bool = false) {
         // The clamp mode is passed on as a value: the blocks are functions of their own, and a
         // closure per mode here left standard-library specialisations in the object file.
         let mode = clampMode(lower: lower, upper: upper, hardSwish: hardSwish)
+        let end = end ?? n
         do {
             let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
             var j = first
-            while j &+ 16 <= n {
+            while j &+ 16 <= end {
                 iblock6x16(taps: taps, c: tapLength, pointers: table, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
                            residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
                 j &+= 16
             }
-            while j &+ 8 <= n {
+            while j &+ 8 <= end {
                 iblock6x8(taps: taps, c: tapLength, pointers: table, b: filter + j, ldb: n, rows: count, bias: bias.map { $0 + j },
                           residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j), ldc: n, lo: lo, hi: hi, mode: mode)
                 j &+= 8
             }
-            for r in 0..<count where j < n {
-                for col in j..<n {
+            for r in 0..<count where j < end {
+                for col in j..<end {
                     var sum = (bias?[col] ?? 0) + (residual?[(pixel &+ r) &* n &+ col] ?? 0)
                     for t in 0..<taps {
                         let a = table[t &* 6 &+ r]

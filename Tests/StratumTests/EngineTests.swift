@@ -1,5 +1,5 @@
 import Foundation
-import StratumEngine
+@testable import StratumEngine
 import StratumEngineSIMD
 #if arch(x86_64)
 import StratumEngineAVX512
@@ -278,6 +278,28 @@ import Testing
         #expect(zip(simd.data, scalar.data).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
     }
 
+    /// When an op's rows would split unevenly, its output channels split instead, in equal
+    /// multiples of the alignment; else (or on one thread, or for a small op) nil.
+    @Test(arguments: [
+        (rows: 3, channels: 128, alignment: 64, threads: 2, expected: [(0, 64), (64, 128)] as [(Int, Int)]?),
+        (rows: 5, channels: 96, alignment: 16, threads: 2, expected: [(0, 48), (48, 96)]),
+        (rows: 7, channels: 96, alignment: 16, threads: 2, expected: nil), // 4 rows against 3.5: within 15%
+        (rows: 24, channels: 128, alignment: 16, threads: 2, expected: nil),
+        (rows: 3, channels: 96, alignment: 64, threads: 2, expected: nil), // 48 is not a multiple of 64
+        (rows: 3, channels: 128, alignment: 64, threads: 1, expected: nil),
+        (rows: 2, channels: 96, alignment: 16, threads: 3, expected: [(0, 32), (32, 64), (64, 96)]),
+    ])
+    func unevenRowsSplitByChannels(_ t: (rows: Int, channels: Int, alignment: Int, threads: Int, expected: [(Int, Int)]?)) {
+        let ranges = IntraOpParallelism.$threads.withValue(t.threads) {
+            IntraOpParallelism.channelRanges(rows: t.rows, channels: t.channels, alignment: t.alignment, flops: 1 << 30)
+        }
+        #expect(ranges?.map { [$0.0, $0.1] } == t.expected?.map { [$0.0, $0.1] })
+        let small = IntraOpParallelism.$threads.withValue(t.threads) {
+            IntraOpParallelism.channelRanges(rows: t.rows, channels: t.channels, alignment: t.alignment, flops: IntraOpParallelism.minimumFlops - 1)
+        }
+        #expect(small == nil)
+    }
+
     /// One image's convolutions split across threads (what a batch smaller than the core count
     /// does) give exactly the single-thread values: each part computes its own output rows (or,
     /// for Winograd, its own tile rows), from its own copy of the rows it reads when the
@@ -303,6 +325,14 @@ import Testing
              try Convolution.conv2d(input, filter: conv, strides: (1, 2), padding: .explicit(top: 2, bottom: 0, left: 1, right: 1), activation: .relu,
                                     residual: Tensor(shape: [1, 24, 12, 32], data: Self.values(24 * 12 * 32, seed: 41))),
              try Convolution.conv2d(input, filter: conv, bias: Array(bias[0..<32]), dilations: (2, 2), padding: .same, activation: .relu6),
+             // Outputs of 3 and 5 rows, split by output channels instead: 64-channel blocks on a
+             // 3-pixel-wide output (with a residual), 16-channel ones on a 5-pixel-wide one.
+             try Convolution.conv2d(Tensor(shape: [1, 6, 6, 64], data: Self.values(6 * 6 * 64, seed: 42)),
+                                    filter: Tensor(shape: [3, 3, 64, 128], data: Self.values(9 * 64 * 128, seed: 43)), strides: (2, 2),
+                                    padding: .same, activation: .relu, residual: Tensor(shape: [1, 3, 3, 128], data: Self.values(9 * 128, seed: 44))),
+             try Convolution.conv2d(Tensor(shape: [1, 5, 5, 48], data: Self.values(5 * 5 * 48, seed: 45)),
+                                    filter: Tensor(shape: [3, 3, 48, 96], data: Self.values(9 * 48 * 96, seed: 46)), bias: Self.values(96, seed: 47),
+                                    dilations: (2, 2), padding: .same, activation: .relu6),
              try Convolution.depthwiseConv2d(input, filter: depthwise, bias: Array(bias[0..<16]), padding: .same, activation: .relu6),
              try Pooling.pool2d(input, kind: .max, window: (2, 2), strides: (2, 2), padding: .same),
              try Pooling.pool2d(input, kind: .average, window: (3, 3), strides: (1, 1), padding: .same)]
