@@ -44,7 +44,9 @@ public enum GroupedInference {
         // Groups no larger than an even share of the batch, so every core gets work.
         let size = grouping.isOff ? 1 : max(1, min(groupSize, batch.count / max(1, workers)))
         @Sendable func rows(_ group: Range<Int>) throws -> [[Float]] {
-            let values = Array(batch.values[(group.lowerBound * batch.imageSize)..<(group.upperBound * batch.imageSize)])
+            // A group that is the whole batch (a batch of one, say) shares its storage: no copy.
+            let values = group.count == batch.count ? batch.values
+                : Array(batch.values[(group.lowerBound * batch.imageSize)..<(group.upperBound * batch.imageSize)])
             let output = try IntraOpParallelism.$threads.withValue(threadsPerImage) {
                 try run(Tensor(shape: [group.count, batch.height, batch.width, batch.channels], data: values))
             }
