@@ -20,8 +20,11 @@ public enum GroupedInference {
     public static let groupSize = 4
 
     /// Whether a model takes groups: unknown until its first grouped run has been checked.
+    /// Also holds, per model, whether single images run faster split across the cores or on
+    /// one (`SplitChoice`).
     public final class Grouping: Sendable {
         private let state: Atomic<Int>
+        let split = SplitChoice()
         /// `allowed` false (a fixed batch size of 1) starts, and stays, at one image per run.
         public init(allowed: Bool) { state = Atomic(allowed ? 0 : 2) }
         var isOff: Bool { state.load(ordering: .relaxed) == 2 }
@@ -47,8 +50,16 @@ public enum GroupedInference {
             // A group that is the whole batch (a batch of one, say) shares its storage: no copy.
             let values = group.count == batch.count ? batch.values
                 : Array(batch.values[(group.lowerBound * batch.imageSize)..<(group.upperBound * batch.imageSize)])
-            let output = try IntraOpParallelism.$threads.withValue(threadsPerImage) {
-                try run(Tensor(shape: [group.count, batch.height, batch.width, batch.channels], data: values))
+            let tensor = Tensor(shape: [group.count, batch.height, batch.width, batch.channels], data: values)
+            let output: Tensor
+            if threadsPerImage > 1 {
+                // Fewer images than cores: split across them or not, whichever has been faster lately.
+                let threads = grouping.split.threads(available: threadsPerImage)
+                let started = DispatchTime.now().uptimeNanoseconds
+                output = try IntraOpParallelism.$threads.withValue(threads) { try run(tensor) }
+                grouping.split.record(split: threads > 1, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 / Double(group.count))
+            } else {
+                output = try run(tensor)
             }
             guard output.count == classes * group.count else { throw wrongSize(output.shape) }
             return (0..<group.count).map { Array(output.data[($0 * classes)..<(($0 + 1) * classes)]) }
@@ -79,4 +90,71 @@ public enum GroupedInference {
         guard let a, let b, a.count == b.count else { return false }
         return zip(a, b).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($0), abs($1)) }
     }
+}
+
+/// Whether single images (a batch smaller than the core count) run faster with their large ops
+/// split across the cores or on one core, measured as images go.
+///
+/// On this project's shared VMs the answer changes for minutes at a time: one core ran
+/// resnet_style at ~5,300 images/s whatever the hour, while both cores together ran it at
+/// ~8,000 in some spells and ~4,700 in others (the cores themselves as fast as ever, their
+/// exchanges slower). So the split is used while it is faster, and every `probeInterval`
+/// images the other way is timed for `probeLength` images (those cost at most their own
+/// difference: under 1% of images). Each way's time per image is a moving average of its own
+/// runs, refreshed by each probe. Splitting or not gives the same values (the split is tested
+/// bit for bit against one thread), so only the time changes.
+final class SplitChoice: Sendable {
+    static let probeInterval = 256
+    static let probeLength = 4
+    /// Weight of a new time in a way's moving average.
+    static let weight = 0.25
+
+    private struct State {
+        var split = true
+        /// Moving averages of seconds per image, split and not.
+        var splitTime: Double?
+        var aloneTime: Double?
+        var runs = 0
+        /// Probe runs left, and the times they took.
+        var probing = 0
+        var probeTimes: [Double] = []
+    }
+    private let state = Mutex(State())
+
+    /// Threads the next image may use: `available` when splitting, else 1.
+    func threads(available: Int) -> Int {
+        state.withLock { s in
+            if s.probing == 0 {
+                s.runs += 1
+                // The first probe after a few images, then every `probeInterval`.
+                if s.runs == 8 || s.runs % Self.probeInterval == 0 { s.probing = Self.probeLength; s.probeTimes = [] }
+            }
+            let splitting = s.probing > 0 ? !s.split : s.split
+            return splitting ? available : 1
+        }
+    }
+
+    /// The time one image took, split or not.
+    func record(split: Bool, seconds: Double) {
+        state.withLock { s in
+            if s.probing > 0 && split != s.split {
+                s.probeTimes.append(seconds)
+                s.probing -= 1
+                guard s.probing == 0 else { return }
+                // The probe's median replaces the other way's average, then the faster way is taken.
+                let median = s.probeTimes.sorted()[s.probeTimes.count / 2]
+                if s.split { s.aloneTime = median } else { s.splitTime = median }
+                if let splitTime = s.splitTime, let aloneTime = s.aloneTime { s.split = splitTime <= aloneTime }
+                return
+            }
+            if split {
+                s.splitTime = s.splitTime.map { $0 + Self.weight * (seconds - $0) } ?? seconds
+            } else {
+                s.aloneTime = s.aloneTime.map { $0 + Self.weight * (seconds - $0) } ?? seconds
+            }
+        }
+    }
+
+    /// Whether images are split now (for tests).
+    var isSplitting: Bool { state.withLock { $0.split } }
 }

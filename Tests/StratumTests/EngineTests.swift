@@ -278,6 +278,34 @@ import Testing
         #expect(zip(simd.data, scalar.data).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
     }
 
+    /// The per-model choice between splitting single images across cores and one core: it
+    /// splits first, times one core for a few images after the first 8 and every 256 after,
+    /// and takes whichever way has been faster, following the machine when that changes.
+    @Test func singleImagesGoTheFasterWayAndFollowChanges() {
+        let choice = SplitChoice()
+        // `splitCost` and `aloneCost`: seconds per image each way, for `images` images.
+        func run(images: Int, splitCost: Double, aloneCost: Double) -> (split: Int, alone: Int) {
+            var counts = (split: 0, alone: 0)
+            for _ in 0..<images {
+                let threads = choice.threads(available: 2)
+                if threads > 1 { counts.split += 1 } else { counts.alone += 1 }
+                choice.record(split: threads > 1, seconds: threads > 1 ? splitCost : aloneCost)
+            }
+            return counts
+        }
+        // Splitting is faster: after the first probe (4 images on one core) it stays split.
+        let fast = run(images: 200, splitCost: 1e-4, aloneCost: 1.5e-4)
+        #expect(fast.alone == SplitChoice.probeLength && choice.isSplitting)
+        // The cores' exchanges slow down: at the next probe (image 256) it moves to one core,
+        // then splits only to probe, 4 images every 256.
+        let slow = run(images: 1000, splitCost: 2e-4, aloneCost: 1.5e-4)
+        #expect(!choice.isSplitting)
+        #expect(slow.split >= 56 + 3 * SplitChoice.probeLength && slow.split <= 56 + 4 * SplitChoice.probeLength, "\(slow)")
+        // And back when splitting pays again.
+        _ = run(images: 600, splitCost: 1e-4, aloneCost: 1.5e-4)
+        #expect(choice.isSplitting)
+    }
+
     /// When an op's rows would split unevenly, its output channels split instead, in equal
     /// multiples of the alignment; else (or on one thread, or for a small op) nil.
     @Test(arguments: [
