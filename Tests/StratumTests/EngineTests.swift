@@ -140,6 +140,9 @@ import Testing
         ConvolutionCase(input: [1, 9, 40, 4], filter: [3, 3, 4, 32], dilations: (2, 2), residual: [1, 9, 40, 32]),
         ConvolutionCase(input: [1, 11, 13, 2], filter: [7, 7, 2, 24], strides: (2, 2), padding: .same, activation: .hardSwish),
         ConvolutionCase(input: [1, 8, 8, 3], filter: [3, 3, 3, 48], padding: .valid, activation: .relu, bias: false),
+        // RGB stems with rows of 12-pixel blocks and a partial one: the blocks whose step (stride × 3 channels) is a constant.
+        ConvolutionCase(input: [1, 30, 29, 3], filter: [3, 3, 3, 16], strides: (2, 2), padding: .same, activation: .relu),
+        ConvolutionCase(input: [1, 14, 26, 3], filter: [3, 3, 3, 32], padding: .same, activation: .relu6, residual: [1, 14, 26, 32]),
         ConvolutionCase(input: [1, 6, 5, 3], filter: [1, 1, 3, 16], strides: (2, 2), activation: .hardSwish),
         // Hard swish fused into every kernel's store: the GEMM's 6-row blocks (columns 32/16 + 8 + a scalar 4) and the indirect blocks.
         ConvolutionCase(input: [1, 5, 7, 24], filter: [1, 1, 24, 76], activation: .hardSwish, residual: [1, 5, 7, 76]),
