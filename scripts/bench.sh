@@ -34,11 +34,11 @@ server="$venv/bin/python scripts/bench_onnxruntime.py --serve"
 echo "== TensorFlow.js and ONNX models on Stratum's engine vs onnxruntime (same networks, paired passes) =="
 for round in $(seq 1 "$rounds"); do
     echo "-- round $round of $rounds --"
-    "$bin/stratum" bench tfjs --count "$images" --reference-server "$server" --format json > "$work/stratum-$round.json"
+    "$bin/stratum" bench tfjs --count "$images" --repeats 7 --reference-server "$server" --format json > "$work/stratum-$round.json"
     if grep -qw avx512f /proc/cpuinfo; then
         # The same CPU on the AVX2 kernels alone, against onnxruntime in the same way.
         echo "-- round $round of $rounds: Stratum, AVX2 kernels (STRATUM_SIMD=avx2) --"
-        STRATUM_SIMD=avx2 "$bin/stratum" bench tfjs --count "$images" --reference-server "$server" --format json > "$work/avx2-$round.json"
+        STRATUM_SIMD=avx2 "$bin/stratum" bench tfjs --count "$images" --repeats 7 --reference-server "$server" --format json > "$work/avx2-$round.json"
     fi
 done
 echo
