@@ -39,7 +39,7 @@ public enum Winograd {
     /// padding's top and left as given; `u` is `WinogradFilters.transform` of the HWIO filter.
     ///
     /// When the op may use several threads (`IntraOpParallelism`: a batch smaller than the core
-    /// count), each image's tile rows are split among them, and each part transforms, multiplies
+    /// count), each image's tiles are split among them, and each part transforms, multiplies
     /// and stores its own tiles: no step waits for another part, and what a part's output
     /// transform reads its own products wrote. Every tile's arithmetic is the same either way,
     /// so the values are too.
@@ -48,21 +48,23 @@ public enum Winograd {
                          y: UnsafeMutablePointer<Float>, outputSize: (Int, Int), fused: (lower: Float, upper: Float, hardSwish: Bool)) {
         let (h, w) = size, (oh, ow) = outputSize
         let tileRowsPerImage = (oh + 1) / 2, tileColumns = (ow + 1) / 2, tiles = tileRowsPerImage * tileColumns
-        let parts = IntraOpParallelism.ranges(total: tileRowsPerImage, alignment: 1, flops: 2 * oh * ow * 9 * c * oc)
+        // Split by tiles (counted row by row), not tile rows: 3 tile rows on 2 threads were 6
+        // tiles against 3, 9 tiles are 5 against 4.
+        let parts = IntraOpParallelism.ranges(total: tiles, alignment: 1, flops: 2 * oh * ow * 9 * c * oc)
         if parts.count > 1 {
             let v = UnsafeMutablePointer<Float>.allocate(capacity: 16 * tiles * c)
             let m = UnsafeMutablePointer<Float>.allocate(capacity: 16 * tiles * oc)
             defer { v.deallocate(); m.deallocate() }
             for image in 0..<n {
                 let source = x + image * h * w * c
-                IntraOpParallelism.run(parts) { firstRow, endRow in
+                IntraOpParallelism.run(parts) { first, end in
                     // This part's tiles, numbered from 0 in its own stretch of V and M.
-                    let first = firstRow * tileColumns, count = (endRow - firstRow) * tileColumns
+                    let count = end - first
                     let pv = v + 16 * first * c, pm = m + 16 * first * oc
                     SIMDKernels.winogradInput(input: source, size: size, padding: padding, channels: c, tileColumns: tileColumns,
-                                              rows: (firstRow, endRow), output: pv, tileStride: count, firstTile: -first)
+                                              tiles: (first, end), output: pv, tileStride: count, firstTile: -first)
                     products(tiles: count, v: pv, channels: c, u: u, outChannels: oc, m: pm)
-                    SIMDKernels.winogradOutput(products: pm, tileStride: count, firstTile: -first, tileColumns: tileColumns, rows: (firstRow, endRow),
+                    SIMDKernels.winogradOutput(products: pm, tileStride: count, firstTile: -first, tileColumns: tileColumns, tiles: (first, end),
                                                outChannels: oc, bias: bias, residual: residual.map { $0 + image * oh * ow * oc },
                                                output: y + image * oh * ow * oc, outputSize: outputSize,
                                                lower: fused.lower, upper: fused.upper, hardSwish: fused.hardSwish)
@@ -79,12 +81,12 @@ public enum Winograd {
             let count = min(chunk, n - first), stride = count * tiles
             for i in 0..<count {
                 SIMDKernels.winogradInput(input: x + (first + i) * h * w * c, size: size, padding: padding, channels: c, tileColumns: tileColumns,
-                                          rows: (0, tileRowsPerImage), output: v, tileStride: stride, firstTile: i * tiles)
+                                          tiles: (0, tiles), output: v, tileStride: stride, firstTile: i * tiles)
             }
             products(tiles: stride, v: v, channels: c, u: u, outChannels: oc, m: m)
             for i in 0..<count {
                 let image = first + i
-                SIMDKernels.winogradOutput(products: m, tileStride: stride, firstTile: i * tiles, tileColumns: tileColumns, rows: (0, tileRowsPerImage),
+                SIMDKernels.winogradOutput(products: m, tileStride: stride, firstTile: i * tiles, tileColumns: tileColumns, tiles: (0, tiles),
                                            outChannels: oc, bias: bias, residual: residual.map { $0 + image * oh * ow * oc },
                                            output: y + image * oh * ow * oc, outputSize: outputSize,
                                            lower: fused.lower, upper: fused.upper, hardSwish: fused.hardSwish)

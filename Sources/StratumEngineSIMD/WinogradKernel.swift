@@ -9,7 +9,7 @@
 /// (0, 1, 0, −1); Aᵀ rows are (1, 1, 1, 0), (0, 1, −1, −1). Both hold only 0 and ±1, so the
 /// transforms are additions and the results differ from the direct sum only by rounding.
 extension SIMDKernels {
-    /// Bᵀ d B for tiles [firstRow, endRow) × all tile columns of one image, every channel.
+    /// Bᵀ d B for tiles [tiles.0, tiles.1) of one image (counted row by row), every channel.
     /// `input` is the image itself (`size` rows × columns, `channels` a multiple of 8); tile
     /// (ty, tx) reads rows 2·ty − top … 2·ty − top + 3 and the same columns from the left,
     /// where `padding` is (top, left), and takes zeros for those outside the image. (No
@@ -17,16 +17,16 @@ extension SIMDKernels {
     /// it on one thread.) Writes V[k][tile][c] at `output + (k · tileStride + firstTile + tile)
     /// · channels`, tiles counted row by row from the image's first.
     public static func winogradInput(input: UnsafePointer<Float>, size: (Int, Int), padding: (Int, Int), channels c: Int, tileColumns: Int,
-                                     rows: (Int, Int), output: UnsafeMutablePointer<Float>, tileStride: Int, firstTile: Int) {
+                                     tiles: (Int, Int), output: UnsafeMutablePointer<Float>, tileStride: Int, firstTile: Int) {
         let (h, w) = size
         let rowStep = w &* c
         let plane = tileStride &* c
-        var ty = rows.0
-        while ty < rows.1 {
+        var tile = tiles.0
+        while tile < tiles.1 {
+            let ty = tile / tileColumns, tx = tile &- ty &* tileColumns
             let iy = 2 &* ty &- padding.0
             let rowsInside = iy >= 0 && iy &+ 4 <= h
-            var tx = 0
-            while tx < tileColumns {
+            do {
                 let ix = 2 &* tx &- padding.1
                 let out = output + (firstTile &+ ty &* tileColumns &+ tx) &* c
                 if rowsInside && ix >= 0 && ix &+ 4 <= w {
@@ -61,9 +61,8 @@ extension SIMDKernels {
                         cb &+= 8
                     }
                 }
-                tx &+= 1
             }
-            ty &+= 1
+            tile &+= 1
         }
     }
 
@@ -89,40 +88,40 @@ extension SIMDKernels {
         store(b32 - b31, o + 14 &* plane); store(b31 - b33, o + 15 &* plane)
     }
 
-    /// Aᵀ m A for tiles [firstRow, endRow) × all tile columns of one image, plus bias and
+    /// Aᵀ m A for tiles [tiles.0, tiles.1) of one image (counted row by row), plus bias and
     /// residual, activated (`lower`, `upper`, `hardSwish` as for the other kernels) and stored
     /// into the image's output (NHWC, `outputSize`; a tile's outputs past its edge are left
     /// out). M[k][tile][n] is read at `products + (k · tileStride + firstTile + tile) · n`;
     /// `n` is a multiple of 8; the residual, when given, is laid out as the output.
-    public static func winogradOutput(products: UnsafePointer<Float>, tileStride: Int, firstTile: Int, tileColumns: Int, rows: (Int, Int),
+    public static func winogradOutput(products: UnsafePointer<Float>, tileStride: Int, firstTile: Int, tileColumns: Int, tiles: (Int, Int),
                                       outChannels n: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
                                       output: UnsafeMutablePointer<Float>, outputSize: (Int, Int), lower: Float, upper: Float, hardSwish: Bool) {
         // One compiled loop per mode, the activation inlined into each (a closure per mode would
         // leave standard-library specialisations behind).
         switch clampMode(lower: lower, upper: upper, hardSwish: hardSwish) {
         case noClamp:
-            winogradOutput(products, tileStride, firstTile, tileColumns, rows, n, bias, residual, output, outputSize, lower, upper, mode: noClamp)
+            winogradOutput(products, tileStride, firstTile, tileColumns, tiles, n, bias, residual, output, outputSize, lower, upper, mode: noClamp)
         case lowerOnly:
-            winogradOutput(products, tileStride, firstTile, tileColumns, rows, n, bias, residual, output, outputSize, lower, upper, mode: lowerOnly)
+            winogradOutput(products, tileStride, firstTile, tileColumns, tiles, n, bias, residual, output, outputSize, lower, upper, mode: lowerOnly)
         case bothBounds:
-            winogradOutput(products, tileStride, firstTile, tileColumns, rows, n, bias, residual, output, outputSize, lower, upper, mode: bothBounds)
+            winogradOutput(products, tileStride, firstTile, tileColumns, tiles, n, bias, residual, output, outputSize, lower, upper, mode: bothBounds)
         default:
-            winogradOutput(products, tileStride, firstTile, tileColumns, rows, n, bias, residual, output, outputSize, lower, upper, mode: hardSwishMode)
+            winogradOutput(products, tileStride, firstTile, tileColumns, tiles, n, bias, residual, output, outputSize, lower, upper, mode: hardSwishMode)
         }
     }
 
     @inline(__always)
-    static func winogradOutput(_ products: UnsafePointer<Float>, _ tileStride: Int, _ firstTile: Int, _ tileColumns: Int, _ rows: (Int, Int), _ n: Int,
+    static func winogradOutput(_ products: UnsafePointer<Float>, _ tileStride: Int, _ firstTile: Int, _ tileColumns: Int, _ tiles: (Int, Int), _ n: Int,
                                _ bias: UnsafePointer<Float>?, _ residual: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>,
                                _ outputSize: (Int, Int), _ lower: Float, _ upper: Float, mode: ClampMode) {
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
         let plane = tileStride &* n
         let (oh, ow) = outputSize
-        var ty = rows.0
-        while ty < rows.1 {
-            var tx = 0
-            while tx < tileColumns {
-                let m = products + (firstTile &+ ty &* tileColumns &+ tx) &* n
+        var tile = tiles.0
+        while tile < tiles.1 {
+            let ty = tile / tileColumns, tx = tile &- ty &* tileColumns
+            do {
+                let m = products + (firstTile &+ tile) &* n
                 let oy = 2 &* ty, ox = 2 &* tx
                 let right = ox &+ 1 < ow, below = oy &+ 1 < oh
                 let pixel = oy &* ow &+ ox
@@ -154,9 +153,8 @@ extension SIMDKernels {
                     if right && below { store(clamp(y11, lo, hi, mode), o + (ow &+ 1) &* n) }
                     cb &+= 8
                 }
-                tx &+= 1
             }
-            ty &+= 1
+            tile &+= 1
         }
     }
 }

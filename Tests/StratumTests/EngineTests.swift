@@ -333,7 +333,7 @@ import Testing
 
     /// One image's convolutions split across threads (what a batch smaller than the core count
     /// does) give exactly the single-thread values: each part computes its own output rows (or,
-    /// for Winograd, its own tile rows), from its own copy of the rows it reads when the
+    /// for Winograd, its own tiles), from its own copy of the rows it reads when the
     /// convolution is padded, with Winograd on and off.
     @Test(.enabled(if: SIMDSupport.isAvailable, "the split runs on the SIMD path")) func splittingAnImageAcrossThreadsChangesNothing() throws {
         let input = Tensor(shape: [1, 24, 23, 16], data: Self.values(24 * 23 * 16, seed: 31))
@@ -347,6 +347,10 @@ import Testing
              try Convolution.conv2d(Tensor(shape: [1, 13, 9, 32], data: Self.values(13 * 9 * 32, seed: 36)), filter: Tensor(shape: [3, 3, 32, 24], data: Self.values(9 * 32 * 24, seed: 37)),
                                     bias: Array(bias[0..<24]), padding: .valid, activation: .relu6, residual: Tensor(shape: [1, 11, 7, 24], data: Self.values(11 * 7 * 24, seed: 38))),
              try Convolution.conv2d(input, filter: pointwise, bias: bias, padding: .valid, activation: .relu),
+             // 3×3 tiles on 2 threads (Winograd when on): 5 and 4, the split inside a tile row.
+             try Convolution.conv2d(Tensor(shape: [1, 6, 6, 32], data: Self.values(6 * 6 * 32, seed: 48)),
+                                    filter: Tensor(shape: [3, 3, 32, 32], data: Self.values(9 * 32 * 32, seed: 49)), bias: Array(bias[0..<32]),
+                                    padding: .same, activation: .relu, residual: Tensor(shape: [1, 6, 6, 32], data: Self.values(6 * 6 * 32, seed: 50))),
              // Padded direct convolutions, whose parts each copy their own rows of the bordered
              // image: a 3-channel stem (the small-channel kernels), uneven padding with a
              // residual (rows 2 above, none below), and a dilated one.
