@@ -272,6 +272,9 @@ import Testing
         (Pooling.Kind.max, [2, 11, 10, 48], (3, 3), (2, 2), Padding.explicit(top: 1, bottom: 1, left: 1, right: 1)), // resnet's stem pool
         (Pooling.Kind.average, [1, 6, 7, 40], (3, 3), (1, 1), Padding.same), // 40 channels: the 8-channel kernel even with AVX-512
         (Pooling.Kind.average, [1, 5, 5, 12], (2, 2), (2, 2), Padding.same), // 12 channels: scalar on both sides
+        // Max over 2×2 and 3×3 windows at stride 1: the unrolled loop on every window inside the image.
+        (Pooling.Kind.max, [1, 9, 10, 32], (3, 3), (1, 1), Padding.valid),
+        (Pooling.Kind.max, [1, 6, 9, 16], (2, 2), (1, 1), Padding.same),
     ])
     func simdPoolingMatchesTheScalarPath(_ kind: Pooling.Kind, _ shape: [Int], _ window: (Int, Int), _ strides: (Int, Int), _ padding: Padding) throws {
         let input = Tensor(shape: shape, data: Self.values(shape.reduce(1, *), seed: 41))
