@@ -85,8 +85,13 @@ public enum Convolution {
             let span = { (first: Int, end: Int) in (first * strides.0, (end - 1) * strides.0 + (kh - 1) * dilations.0 + 1) }
             let partRows = parts.map { span($0.0, $0.1) }.map { $0.1 - $0.0 }.max() ?? 0
             let splitCopies = border.isNeeded && parts.count > 1 && channelParts == nil
-            let padded = !border.isNeeded ? nil : splitCopies ? UnsafeMutablePointer<Float>.allocate(capacity: parts.count * partRows * border.width * c)
-                : border.makeBuffer()
+            let capacity = splitCopies ? parts.count * partRows * border.width * c : border.count
+            let padded = border.isNeeded ? UnsafeMutablePointer<Float>.allocate(capacity: capacity) : nil
+            #if DEBUG
+            // NaN where `fill` writes nothing: a kernel that read past the rows it was given would
+            // then fail the tests (they run a debug build) instead of reading stale values.
+            padded?.initialize(repeating: .nan, count: capacity)
+            #endif
             defer { padded?.deallocate() }
             input.data.withUnsafeBufferPointer { x in
                 filter.data.withUnsafeBufferPointer { f in
@@ -114,7 +119,7 @@ public enum Convolution {
                                     }
                                     var (size, origin, valid) = ((h, w), (top, left), (0, h))
                                     if let p = padded {
-                                        border.fill(p, from: source)
+                                        border.fill(p, rows: 0..<border.height, from: source)
                                         source = UnsafePointer(p)
                                         // The image's rows in the copy: the kernels leave out filter rows on the border.
                                         (size, origin, valid) = ((border.height, border.width), (0, 0), (top, top + h))
@@ -193,9 +198,8 @@ public enum Convolution {
     /// An image with a border of zeros around it, big enough that every window of a padded
     /// convolution lies inside: `top` rows above, `left` columns before, and below and to the
     /// right as many as the windows reach (`extent`: the rows and columns they span, counted
-    /// from the border's first). The border is written once, when the buffer is made (zeros;
-    /// the middle is left for `fill`, which copies an image into it), so one buffer serves a
-    /// batch's images in turn.
+    /// from the border's first). `fill` writes any stretch of its rows, border and image, into a
+    /// buffer: a whole image, or just the rows one thread's part of an image reads.
     struct ZeroBordered {
         let height: Int, width: Int, channels: Int
         let top: Int, left: Int
@@ -210,37 +214,6 @@ public enum Convolution {
 
         var isNeeded: Bool { top > 0 || left > 0 || height > imageHeight || width > imageWidth }
         var count: Int { height * width * channels }
-
-        /// `copies` buffers of `count` values, one after another, each with its border zeroed
-        /// and its middle uninitialised until `fill`; the caller deallocates.
-        func makeBuffer(copies: Int = 1) -> UnsafeMutablePointer<Float> {
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: copies * count)
-            #if DEBUG
-            // NaN where nothing is written below: a kernel that read past `fill`'s image and the
-            // border would then fail the tests (they run a debug build) instead of reading stale values.
-            buffer.initialize(repeating: .nan, count: copies * count)
-            #endif
-            let rowLength = width * channels
-            for copy in 0..<copies {
-                let base = buffer + copy * count
-                // Rows above and below the image, then the columns left and right of it.
-                base.initialize(repeating: 0, count: top * rowLength)
-                (base + (top + imageHeight) * rowLength).initialize(repeating: 0, count: (height - top - imageHeight) * rowLength)
-                for y in top..<(top + imageHeight) {
-                    let row = base + y * rowLength
-                    row.initialize(repeating: 0, count: left * channels)
-                    (row + (left + imageWidth) * channels).initialize(repeating: 0, count: (width - left - imageWidth) * channels)
-                }
-            }
-            return buffer
-        }
-
-        func fill(_ buffer: UnsafeMutablePointer<Float>, from image: UnsafePointer<Float>) {
-            let row = imageWidth * channels
-            for y in 0..<imageHeight {
-                (buffer + ((top + y) * width + left) * channels).update(from: image + y * row, count: row)
-            }
-        }
 
         /// Rows `rows` of the bordered image, border included, written from `buffer` on (every
         /// value of them: zeros on the border, the image's values inside).

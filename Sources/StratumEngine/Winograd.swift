@@ -6,8 +6,8 @@ import Synchronization
 /// outputs and channel pair where the direct convolution takes 36.
 ///
 /// Per group of images: the input transform writes V[16][tiles][C] (`SIMDKernels.winogradInput`,
-/// which reads the image itself and takes zeros where a tile reaches past it), 16 matrix products M[k] = V[k] · U[k] run on the SIMD GEMM, and the output
-/// transform adds bias and residual and applies the activation as it stores
+/// which reads the image itself and takes zeros where a tile reaches past it), 16 matrix
+/// products M[k] = V[k] · U[k] run on the SIMD GEMM, and the output transform adds bias and residual and applies the activation as it stores
 /// (`SIMDKernels.winogradOutput`). U = G g Gᵀ, the filter's transform, is computed once per
 /// filter (`WinogradFilters`). The transforms' matrices hold only 0, ±1 and ±½, so results
 /// differ from the direct convolution by rounding alone (tested against the scalar path).
