@@ -104,9 +104,8 @@ public enum AVX512Kernels {
         // go through an unrolled loop (a tree of maxima, no per-pixel bounds); on resnet_style's
         // 96×96 stem pool the general loop took ~6 µs on one core.
         let unrolled = !averaging && (window == (2, 2) || window == (3, 3))
-        let firstInside = least(outputSize.1, (padding.1 &+ strides.1 &- 1) / strides.1)
-        let lastOrigin = size.1 &- window.1 &+ padding.1
-        let endInside = lastOrigin < 0 ? firstInside : Swift.max(firstInside, least(outputSize.1, lastOrigin / strides.1 &+ 1))
+        let (firstInside, endInside) = SIMDKernels.poolColumnsInside(padding: padding.1, stride: strides.1, window: window.1,
+                                                                     width: size.1, count: outputSize.1)
         var out = output + outputRows.0 &* outputSize.1 &* c
         var oy = outputRows.0
         while oy < outputRows.1 {
@@ -115,11 +114,9 @@ public enum AVX512Kernels {
             var ox = 0
             while ox < outputSize.1 {
                 if unrolled && ox == firstInside && firstInside < endInside && rows == (0, window.0) {
-                    if window.0 == 3 {
-                        max3x3(input + (y0 &* size.1 &+ ox &* strides.1 &- padding.1) &* c, rowStride, c, strides.1 &* c, endInside &- ox, out)
-                    } else {
-                        max2x2(input + (y0 &* size.1 &+ ox &* strides.1 &- padding.1) &* c, rowStride, c, strides.1 &* c, endInside &- ox, out)
-                    }
+                    let (first, count) = (input + (y0 &* size.1 &+ ox &* strides.1 &- padding.1) &* c, endInside &- ox)
+                    if window.0 == 3 { maxWindows(first, rowStride, c, strides.1 &* c, count, out, size: 3) }
+                    else { maxWindows(first, rowStride, c, strides.1 &* c, count, out, size: 2) }
                     out += (endInside &- ox) &* c
                     ox = endInside
                     continue
@@ -160,34 +157,25 @@ public enum AVX512Kernels {
     @inline(__always)
     static func larger(_ a: SIMD16<Float>, _ b: SIMD16<Float>) -> SIMD16<Float> { a.replacing(with: b, where: b .> a) }
 
-    /// `count` outputs along a row of 3×3 max-pooling windows, all inside the image: the first
-    /// window's top-left value at `first`, the next `step` values on; `c` channels.
+    /// `count` outputs along a row of `size`×`size` max-pooling windows (2 or 3: a constant at
+    /// each call, so each gets its own unrolled loop), all inside the image: the first window's
+    /// top-left value at `first`, the next `step` values on; `c` channels.
     @inline(__always)
-    static func max3x3(_ first: UnsafePointer<Float>, _ rowStride: Int, _ c: Int, _ step: Int, _ count: Int, _ output: UnsafeMutablePointer<Float>) {
-        var window = first, out = output
-        for _ in 0..<count {
-            var cb = 0
-            while cb < c {
-                let r0 = window + cb, r1 = r0 + rowStride, r2 = r1 + rowStride
-                let a = larger(load(r0), load(r0 + c)), b = larger(load(r0 + 2 &* c), load(r1))
-                let d = larger(load(r1 + c), load(r1 + 2 &* c)), e = larger(load(r2), load(r2 + c))
-                store(larger(larger(a, b), larger(larger(d, e), load(r2 + 2 &* c))), out + cb)
-                cb &+= 16
-            }
-            window += step
-            out += c
-        }
-    }
-
-    /// As `max3x3`, over 2×2 windows.
-    @inline(__always)
-    static func max2x2(_ first: UnsafePointer<Float>, _ rowStride: Int, _ c: Int, _ step: Int, _ count: Int, _ output: UnsafeMutablePointer<Float>) {
+    static func maxWindows(_ first: UnsafePointer<Float>, _ rowStride: Int, _ c: Int, _ step: Int, _ count: Int, _ output: UnsafeMutablePointer<Float>,
+                           size: Int) {
         var window = first, out = output
         for _ in 0..<count {
             var cb = 0
             while cb < c {
                 let r0 = window + cb, r1 = r0 + rowStride
-                store(larger(larger(load(r0), load(r0 + c)), larger(load(r1), load(r1 + c))), out + cb)
+                let top = larger(load(r0), load(r0 + c)), middle = larger(load(r1), load(r1 + c))
+                if size == 3 {
+                    let r2 = r1 + rowStride
+                    let right = larger(load(r0 + 2 &* c), load(r1 + 2 &* c)), bottom = larger(load(r2), load(r2 + c))
+                    store(larger(larger(top, middle), larger(larger(right, bottom), load(r2 + 2 &* c))), out + cb)
+                } else {
+                    store(larger(top, middle), out + cb)
+                }
                 cb &+= 16
             }
             window += step

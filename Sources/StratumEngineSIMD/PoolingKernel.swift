@@ -24,9 +24,8 @@ extension SIMDKernels {
         // Max pooling over 2×2 and 3×3 windows: the outputs whose windows lie inside the image
         // go through an unrolled loop (as in the AVX-512 kernel).
         let unrolled = !averaging && (window == (2, 2) || window == (3, 3))
-        let firstInside = least(outputSize.1, (padding.1 &+ strides.1 &- 1) / strides.1)
-        let lastOrigin = size.1 &- window.1 &+ padding.1
-        let endInside = lastOrigin < 0 ? firstInside : Swift.max(firstInside, least(outputSize.1, lastOrigin / strides.1 &+ 1))
+        let (firstInside, endInside) = poolColumnsInside(padding: padding.1, stride: strides.1, window: window.1,
+                                                         width: size.1, count: outputSize.1)
         var out = output + outputRows.0 &* outputSize.1 &* c
         for oy in outputRows.0..<outputRows.1 {
             let y0 = oy &* strides.0 &- padding.0
@@ -36,11 +35,8 @@ extension SIMDKernels {
                 defer { ox &+= 1 }
                 if unrolled && ox == firstInside && firstInside < endInside && rows == 0..<window.0 {
                     let first = input + (y0 &* size.1 &+ ox &* strides.1 &- padding.1) &* c
-                    if window.0 == 3 {
-                        max3x3(first, rowStride, c, strides.1 &* c, endInside &- ox, out)
-                    } else {
-                        max2x2(first, rowStride, c, strides.1 &* c, endInside &- ox, out)
-                    }
+                    if window.0 == 3 { maxWindows(first, rowStride, c, strides.1 &* c, endInside &- ox, out, size: 3) }
+                    else { maxWindows(first, rowStride, c, strides.1 &* c, endInside &- ox, out, size: 2) }
                     out += (endInside &- ox) &* c
                     ox = endInside &- 1
                     continue
@@ -76,37 +72,37 @@ extension SIMDKernels {
         }
     }
 
+    /// [first, end) of the `count` output columns whose pooling windows lie inside the image's
+    /// `width` columns (the start of a window o·stride − padding ≥ 0, its end ≤ width).
+    public static func poolColumnsInside(padding: Int, stride: Int, window: Int, width: Int, count: Int) -> (Int, Int) {
+        let first = least(count, (padding &+ stride &- 1) / stride)
+        let lastOrigin = width &- window &+ padding
+        let end = lastOrigin < 0 ? first : least(count, lastOrigin / stride &+ 1)
+        return (first, end < first ? first : end)
+    }
+
     @inline(__always)
     static func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a.replacing(with: b, where: b .> a) }
 
-    /// `count` outputs along a row of 3×3 max-pooling windows, all inside the image: the first
-    /// window's top-left value at `first`, the next `step` values on; `c` channels.
+    /// `count` outputs along a row of `size`×`size` max-pooling windows (2 or 3: a constant at
+    /// each call, so each gets its own unrolled loop), all inside the image: the first window's
+    /// top-left value at `first`, the next `step` values on; `c` channels.
     @inline(__always)
-    static func max3x3(_ first: UnsafePointer<Float>, _ rowStride: Int, _ c: Int, _ step: Int, _ count: Int, _ output: UnsafeMutablePointer<Float>) {
-        var window = first, out = output
-        for _ in 0..<count {
-            var cb = 0
-            while cb < c {
-                let r0 = window + cb, r1 = r0 + rowStride, r2 = r1 + rowStride
-                let a = larger(load(r0), load(r0 + c)), b = larger(load(r0 + 2 &* c), load(r1))
-                let d = larger(load(r1 + c), load(r1 + 2 &* c)), e = larger(load(r2), load(r2 + c))
-                store(larger(larger(a, b), larger(larger(d, e), load(r2 + 2 &* c))), out + cb)
-                cb &+= 8
-            }
-            window += step
-            out += c
-        }
-    }
-
-    /// As `max3x3`, over 2×2 windows.
-    @inline(__always)
-    static func max2x2(_ first: UnsafePointer<Float>, _ rowStride: Int, _ c: Int, _ step: Int, _ count: Int, _ output: UnsafeMutablePointer<Float>) {
+    static func maxWindows(_ first: UnsafePointer<Float>, _ rowStride: Int, _ c: Int, _ step: Int, _ count: Int, _ output: UnsafeMutablePointer<Float>,
+                           size: Int) {
         var window = first, out = output
         for _ in 0..<count {
             var cb = 0
             while cb < c {
                 let r0 = window + cb, r1 = r0 + rowStride
-                store(larger(larger(load(r0), load(r0 + c)), larger(load(r1), load(r1 + c))), out + cb)
+                let top = larger(load(r0), load(r0 + c)), middle = larger(load(r1), load(r1 + c))
+                if size == 3 {
+                    let r2 = r1 + rowStride
+                    let right = larger(load(r0 + 2 &* c), load(r1 + 2 &* c)), bottom = larger(load(r2), load(r2 + c))
+                    store(larger(larger(top, middle), larger(larger(right, bottom), load(r2 + 2 &* c))), out + cb)
+                } else {
+                    store(larger(top, middle), out + cb)
+                }
                 cb &+= 8
             }
             window += step
