@@ -10,7 +10,9 @@ extension SIMDKernels {
     /// row loaded once for the taps that share it (6 loads for 12 FMAs at stride 1, 9 at stride
     /// 2 on 3×3; 8 for 20 and 11 for 20 on 5×5) and four independent FMA chains hiding latency.
     /// A 3×3 block keeps its nine weight vectors in registers; a 5×5 block loads a filter row's
-    /// five per row. Every other pixel goes through `borderPixel`, which clips the window once
+    /// five per row. On the top and bottom border rows the groups run too, over the filter rows
+    /// that fall inside the image. Every other pixel (those of the left and right border columns,
+    /// and those after the last group) goes through `borderPixel`, which clips the window once
     /// per pixel. (Reading small padded maps from a zero-bordered copy, so that every pixel took
     /// the fast path, measured no faster on MobileNetV3's 6×6 maps: the copy cost what it saved.)
     public static func depthwiseBiasClamp(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
@@ -44,39 +46,51 @@ extension SIMDKernels {
         for oy in rows.0..<rows.1 {
             let y0 = oy * strideY - top
             let outRow = output + oy * outputWidth * c
-            guard fast && y0 >= 0 && y0 + (kernel.0 - 1) * dilationY < height else {
+            // The filter rows whose input rows lie inside the image: all of them but on the
+            // top and bottom border rows, which take the groups of four too, on fewer rows.
+            let valid = inside(y0, kernel.0, dilationY, height)
+            guard fast && !valid.isEmpty else {
                 for ox in 0..<outputWidth {
                     borderPixel(ox: ox, oy: oy, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides,
                                 dilations: dilations, padding: padding, bias: bias, out: outRow + ox * c, lo: lo, hi: hi, mode: mode)
                 }
                 continue
             }
+            let clipped = valid.count < kernel.0
             for ox in 0..<outputWidth where ox < interiorStart || ox >= interiorEnd {
                 borderPixel(ox: ox, oy: oy, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides,
                             dilations: dilations, padding: padding, bias: bias, out: outRow + ox * c, lo: lo, hi: hi, mode: mode)
             }
             let rowStride = dilationY &* width &* c
-            let r0 = input + y0 &* width &* c
+            // The first input row read (the window's first when no filter row is left out).
+            let r0 = input + (y0 &+ valid.lowerBound &* dilationY) &* width &* c
             var ox = interiorStart
             // Groups of four output pixels, all channel blocks of a group before the next
-            // group, so that the group's input columns stay in L1 while the blocks pass.
-            while five && ox &+ 4 <= interiorEnd {
+            // group, so that the group's input columns stay in L1 while the blocks pass: here
+            // 5×5 filters, and 3×3 ones on a border row, a filter row at a time.
+            while (five || clipped) && ox &+ 4 <= interiorEnd {
                 let rowBase = r0 + (ox &* strideX &- left) &* c
                 let out = outRow + ox &* c
                 var cb = 0
                 while cb < c {
                     let bias8 = bias.map { load($0 + cb) } ?? SIMD8()
                     var a0 = bias8, a1 = bias8, a2 = bias8, a3 = bias8
-                    var row = rowBase + cb, w = filter + cb
-                    for _ in 0..<5 {
-                        let w0 = load(w), w1 = load(w + c), w2 = load(w + 2 &* c), w3 = load(w + 3 &* c), w4 = load(w + 4 &* c)
-                        if strideX == 1 {
-                            row5x4Stride1(row, c, w0, w1, w2, w3, w4, &a0, &a1, &a2, &a3)
+                    var row = rowBase + cb, w = filter + (valid.lowerBound &* kernel.1 &* c &+ cb)
+                    for _ in valid {
+                        if five {
+                            let w0 = load(w), w1 = load(w + c), w2 = load(w + 2 &* c), w3 = load(w + 3 &* c), w4 = load(w + 4 &* c)
+                            if strideX == 1 {
+                                row5x4Stride1(row, c, w0, w1, w2, w3, w4, &a0, &a1, &a2, &a3)
+                            } else {
+                                row5x4Stride2(row, c, w0, w1, w2, w3, w4, &a0, &a1, &a2, &a3)
+                            }
+                        } else if strideX == 1 {
+                            row3x4Stride1(row, c, load(w), load(w + c), load(w + 2 &* c), &a0, &a1, &a2, &a3)
                         } else {
-                            row5x4Stride2(row, c, w0, w1, w2, w3, w4, &a0, &a1, &a2, &a3)
+                            row3x4Stride2(row, c, load(w), load(w + c), load(w + 2 &* c), &a0, &a1, &a2, &a3)
                         }
                         row += rowStride
-                        w += 5 &* c
+                        w += kernel.1 &* c
                     }
                     let o = out + cb
                     store(clamp(a0, lo, hi, mode), o); store(clamp(a1, lo, hi, mode), o + c)
@@ -113,7 +127,7 @@ extension SIMDKernels {
                 }
                 ox &+= 4
             }
-            while five && ox < interiorEnd {
+            while (five || clipped) && ox < interiorEnd {
                 borderPixel(ox: ox, oy: oy, input: input, size: size, channels: c, filter: filter, kernel: kernel, strides: strides,
                             dilations: dilations, padding: padding, bias: bias, out: outRow + ox * c, lo: lo, hi: hi, mode: mode)
                 ox &+= 1

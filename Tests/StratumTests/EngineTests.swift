@@ -204,6 +204,11 @@ import Testing
         ConvolutionCase(input: [2, 20, 21, 8], filter: [5, 5, 8, 1], strides: (2, 2), activation: .relu6),
         ConvolutionCase(input: [1, 14, 12, 8], filter: [5, 5, 8, 1], dilations: (2, 1), padding: .valid),
         ConvolutionCase(input: [1, 2, 2, 8], filter: [3, 3, 8, 1]), // no pixel has its whole window inside
+        // Top and bottom border rows in groups of four over the filter rows inside: 3×3 with
+        // vertical dilation, 3×3 stride 2 with a top row, 5×5 with two clipped rows each end.
+        ConvolutionCase(input: [1, 9, 12, 16], filter: [3, 3, 16, 1], dilations: (2, 1), padding: .same, activation: .relu6),
+        ConvolutionCase(input: [1, 8, 19, 24], filter: [3, 3, 24, 1], strides: (2, 2), padding: .explicit(top: 1, bottom: 1, left: 1, right: 1)),
+        ConvolutionCase(input: [2, 7, 12, 16], filter: [5, 5, 16, 1], activation: .hardSwish),
         ConvolutionCase(input: [1, 6, 6, 8], filter: [3, 3, 8, 2]), // multiplier 2: the scalar path on both sides
     ]
 
