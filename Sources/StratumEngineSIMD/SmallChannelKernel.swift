@@ -117,8 +117,10 @@ extension SIMDKernels {
         if count > 11 { smallStore(a11, out + 11 &* ldb, residual.map { $0 + 11 &* ldb }, lo, hi, mode) }
     }
 
-    /// One pixel's accumulator, plus its residual, activated and stored.
-    @inline(__always)
+    /// One pixel's accumulator, plus its residual, activated and stored. Transparent, as
+    /// `clamp` is: with @inline(__always) the optimiser left it out of line in the block (a call
+    /// per stored pixel, its vector passed in 128-bit pieces, the mode tested at run time).
+    @_transparent
     static func smallStore(_ value: SIMD8<Float>, _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?,
                            _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ mode: ClampMode) {
         var v = value
