@@ -83,15 +83,16 @@ final class SpinningPool: @unchecked Sendable {
     /// spins (~0.1 ms), small-cnn at batch 1 on 2 cores ran at 5,650 images/s; spinning up to
     /// 2 ms it ran at ~7,800. The cost is at most that much CPU after the last parallel op.
     static let spinTime: UInt64 = 2_000_000
-    /// After this long without work, a spinning helper yields its core (`sched_yield`) every
-    /// 1,024 spins, and so does a caller waiting for its helpers: when other threads share the
-    /// cores (`stratum run` decodes the next chunk beside inference), a spinning thread would
-    /// otherwise hold a core they could use until the scheduler preempts it. With nothing else
-    /// runnable, `sched_yield` returns at once. Measured on a 20,000-image run (2-core AMD
-    /// EPYC): spinning fell from ~9% of the process's CPU samples to ~2.7%, and the predictions
-    /// stage of 2,000-image runs was ~4% faster (median of 26 alternating pairs); `bench tfjs`
-    /// unchanged within noise (5 alternating rounds). Ops one image's inference posts come
-    /// microseconds apart, under the 50 µs, so batch 1 never waits on a yield.
+    /// Spinning threads yield their core (`sched_yield`) every 1,024 spins: a caller waiting
+    /// for its helpers from the start, a helper without work once it has waited this long.
+    /// When other threads share the cores (`stratum run` decodes the next chunk beside
+    /// inference), a spinning thread would otherwise hold a core they could use until the
+    /// scheduler preempts it; with nothing else runnable, `sched_yield` returns at once.
+    /// Measured on a 20,000-image run (2-core AMD EPYC): spinning fell from ~9% of the
+    /// process's CPU samples to ~2.7%; the predictions stage of 2,000-image runs was ~4% faster
+    /// by median of 16 alternating pairs (and of 10 more with helpers yielding at once);
+    /// `bench tfjs` unchanged within noise (5 alternating rounds). The ops of one image's
+    /// inference come microseconds apart, well under 50 µs, so a helper at batch 1 does not yield.
     static let yieldAfter: UInt64 = 50_000
 
     let helpers: Int
