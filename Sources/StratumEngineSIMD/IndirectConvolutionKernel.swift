@@ -218,3 +218,60 @@ extension SIMDKernels {
         if rows > 5 { store(clamp(c5, lo, hi, mode), out + 5 &* ldc) }
     }
 }
+
+extension SIMDKernels {
+    /// 3 pixels × 32 output channels (12 accumulators); reads the first 3 of the table's 6
+    /// pointers per tap. For outputs at most 3 wide, a row at a time (see `convBiasClamp`): the
+    /// 6-pixel blocks span rows there and so cannot leave out the filter rows on the zero
+    /// border. (Blocks of 3 pixels × 16 columns were tried: their 6 sums in flight are too few
+    /// to cover the FMA units' latency, and they were no faster than the 6-pixel blocks.)
+    @inline(__always)
+    static func iblock3x32(taps: Int, c: Int, pointers: UnsafePointer<UnsafePointer<Float>>, b: UnsafePointer<Float>, ldb: Int, rows: Int,
+                           bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>, ldc: Int,
+                           lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
+        let bias0 = bias.map { load($0) } ?? SIMD8(), bias1 = bias.map { load($0 + 8) } ?? SIMD8()
+        let bias2 = bias.map { load($0 + 16) } ?? SIMD8(), bias3 = bias.map { load($0 + 24) } ?? SIMD8()
+        var c00 = bias0, c01 = bias1, c02 = bias2, c03 = bias3
+        var c10 = bias0, c11 = bias1, c12 = bias2, c13 = bias3
+        var c20 = bias0, c21 = bias1, c22 = bias2, c23 = bias3
+        if let r = residual {
+            let r1 = r + least(1, rows &- 1) &* ldc, r2 = r + least(2, rows &- 1) &* ldc
+            c00 += load(r); c01 += load(r + 8); c02 += load(r + 16); c03 += load(r + 24)
+            c10 += load(r1); c11 += load(r1 + 8); c12 += load(r1 + 16); c13 += load(r1 + 24)
+            c20 += load(r2); c21 += load(r2 + 8); c22 += load(r2 + 16); c23 += load(r2 + 24)
+        }
+        var pb = b
+        var pp = pointers
+        for _ in 0..<taps {
+            let a0 = pp[0], a1 = pp[1], a2 = pp[2]
+            for ci in 0..<c {
+                // The three broadcasts first, then a column vector at a time: 12 sums, 3 broadcasts and
+                // one column vector are the 16 registers AVX2 has (all four column vectors held at
+                // once spilled sums to the stack).
+                let s0 = SIMD8<Float>(repeating: a0[ci]), s1 = SIMD8<Float>(repeating: a1[ci]), s2 = SIMD8<Float>(repeating: a2[ci])
+                var v = load(pb)
+                c00 = c00.addingProduct(s0, v); c10 = c10.addingProduct(s1, v); c20 = c20.addingProduct(s2, v)
+                v = load(pb + 8)
+                c01 = c01.addingProduct(s0, v); c11 = c11.addingProduct(s1, v); c21 = c21.addingProduct(s2, v)
+                v = load(pb + 16)
+                c02 = c02.addingProduct(s0, v); c12 = c12.addingProduct(s1, v); c22 = c22.addingProduct(s2, v)
+                v = load(pb + 24)
+                c03 = c03.addingProduct(s0, v); c13 = c13.addingProduct(s1, v); c23 = c23.addingProduct(s2, v)
+                pb += ldb
+            }
+            pp += 6
+        }
+        store(clamp(c00, lo, hi, mode), out); store(clamp(c01, lo, hi, mode), out + 8)
+        store(clamp(c02, lo, hi, mode), out + 16); store(clamp(c03, lo, hi, mode), out + 24)
+        if rows > 1 {
+            let o = out + ldc
+            store(clamp(c10, lo, hi, mode), o); store(clamp(c11, lo, hi, mode), o + 8)
+            store(clamp(c12, lo, hi, mode), o + 16); store(clamp(c13, lo, hi, mode), o + 24)
+        }
+        if rows > 2 {
+            let o = out + 2 &* ldc
+            store(clamp(c20, lo, hi, mode), o); store(clamp(c21, lo, hi, mode), o + 8)
+            store(clamp(c22, lo, hi, mode), o + 16); store(clamp(c23, lo, hi, mode), o + 24)
+        }
+    }
+}

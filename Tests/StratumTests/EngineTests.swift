@@ -117,8 +117,11 @@ import Testing
         ConvolutionCase(input: [1, 8, 8, 9], filter: [3, 3, 9, 16], dilations: (1, 2), bias: false), // horizontal dilation: short taps only
         ConvolutionCase(input: [1, 6, 7, 16], filter: [5, 5, 16, 40], activation: .relu), // 16 + 16 + 8, most blocks clipped
         ConvolutionCase(input: [1, 3, 3, 32], filter: [3, 3, 32, 8], padding: .valid), // a window as large as the image: one pixel
-        // Outputs at most 3 wide (a ResNet's last stage): a row at a time, 3-pixel blocks of 64 columns with AVX-512,
-        // filter rows on the zero border above and below left out; a first row whose windows see only border (bias alone).
+        // Outputs at most 3 wide (a ResNet's last stage): a row at a time, 3-pixel blocks of 64 columns with AVX-512 (of 32
+        // with AVX2), filter rows on the zero border above and below left out; a first row whose windows see only border
+        // (bias alone); outputs 2 and 1 wide (blocks of fewer pixels) with hard swish and a residual.
+        ConvolutionCase(input: [1, 5, 2, 16], filter: [3, 3, 16, 96], activation: .hardSwish, residual: [1, 5, 2, 96]), // 32 × 3 (64 + 32)
+        ConvolutionCase(input: [2, 7, 1, 8], filter: [3, 3, 8, 48], strides: (2, 1), activation: .relu6), // 32 + 16
         ConvolutionCase(input: [1, 3, 3, 24], filter: [3, 3, 24, 136], activation: .relu, residual: [1, 3, 3, 136]), // 64 + 64 + 8
         ConvolutionCase(input: [2, 6, 6, 16], filter: [3, 3, 16, 80], strides: (2, 2), padding: .explicit(top: 1, bottom: 1, left: 1, right: 1)),
         ConvolutionCase(input: [1, 2, 2, 8], filter: [3, 3, 8, 64], padding: .explicit(top: 4, bottom: 1, left: 0, right: 1), activation: .relu6),
