@@ -15,6 +15,7 @@ for module in StratumEngineSIMD:17StratumEngineSIMD StratumEngineAVX512:19Stratu
     name="${module%%:*}" own="${module#*:}"
     dir="$bin/$name.build"
     [ -d "$dir" ] || { echo "check-simd-symbols: no $dir (build first)" >&2; exit 1; }
+    compgen -G "$dir/*.o" >/dev/null || { echo "check-simd-symbols: no objects in $dir (a failed build?)" >&2; exit 1; }
     weak="$(nm "$dir"/*.o | grep -E ' [Ww] ' | grep -v "$own" || true)"
     if [ -n "$weak" ]; then
         echo "check-simd-symbols: $name defines shared code symbols that baseline modules could bind to:" >&2

@@ -60,7 +60,7 @@ extension SIMDSupport {
         if outChannelRange == nil, takesSmallChannels(size: size, channels: channels, kernel: kernel, outChannels: outChannels, strides: strides, dilations: dilations,
                               padding: padding, outputSize: outputSize) {
             #if arch(x86_64)
-            if hasAVX512 && outChannels % 16 == 0 {
+            if hasAVX512 {
                 AVX512Kernels.smallChannelConvolution(input: input, size: size, channels: channels, filter: filter, kernel: kernel, outChannels: outChannels,
                                                       strides: strides, dilations: dilations, bias: bias, residual: residual, output: output,
                                                       outputSize: outputSize, lower: lower, upper: upper, hardSwish: hardSwish, rows: rows)

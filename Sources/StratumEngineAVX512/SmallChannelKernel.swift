@@ -3,30 +3,33 @@ import StratumEngineSIMD
 
 extension AVX512Kernels {
     /// `SIMDKernels.smallChannelConvolution` (same arguments and results) on 16-lane vectors:
-    /// blocks of 12 pixels × 16 output channels; `outChannels` must be a multiple of 16.
+    /// blocks of 12 pixels × 16 output channels, and × 8 for the last 8 when `outChannels` is
+    /// not a multiple of 16.
     public static func smallChannelConvolution(input: UnsafePointer<Float>, size: (Int, Int), channels c: Int, filter: UnsafePointer<Float>,
                                                kernel: (Int, Int), outChannels n: Int, strides: (Int, Int), dilations: (Int, Int),
                                                bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
                                                outputSize: (Int, Int), lower: Float, upper: Float, hardSwish: Bool, rows: (Int, Int)) {
+        let offsets = SIMDKernels.windowOffsets(kernel: kernel, dilations: dilations, width: size.1, channels: c)
+        defer { offsets.deallocate() }
         let mode = clampMode(lower: lower, upper: upper, hardSwish: hardSwish)
         switch mode {
-        case 0: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, mode: 0)
-        case 1: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, mode: 1)
-        case 2: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, mode: 2)
-        default: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, mode: 3)
+        case 0: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, offsets, mode: 0)
+        case 1: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, offsets, mode: 1)
+        case 2: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, offsets, mode: 2)
+        default: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, offsets, mode: 3)
         }
     }
 
-    @inline(__always)
+    // Transparent: with @inline(__always) the optimiser kept one copy taking the mode at run
+    // time (each stored pixel tested it), so hard swish cost a third more than ReLU here.
+    @_transparent
     static func smallChannels(_ input: UnsafePointer<Float>, _ size: (Int, Int), _ c: Int, _ filter: UnsafePointer<Float>, _ kernel: (Int, Int), _ n: Int,
                               _ strides: (Int, Int), _ dilations: (Int, Int), _ bias: UnsafePointer<Float>?, _ residual: UnsafePointer<Float>?,
                               _ output: UnsafeMutablePointer<Float>, _ outputSize: (Int, Int), _ lower: Float, _ upper: Float, _ rows: (Int, Int),
-                              mode: ClampMode) {
+                              _ offsets: UnsafePointer<Int>, mode: ClampMode) {
         let taps = kernel.0 &* kernel.1 &* c
-        let offsets = UnsafeMutablePointer<Int>.allocate(capacity: taps)
-        defer { offsets.deallocate() }
-        SIMDKernels.windowOffsets(offsets, kernel: kernel, dilations: dilations, width: size.1, channels: c)
         let lo = SIMD16<Float>(repeating: lower), hi = SIMD16<Float>(repeating: upper)
+        let lo8 = SIMD8<Float>(repeating: lower), hi8 = SIMD8<Float>(repeating: upper)
         let ow = outputSize.1, step = strides.1 &* c
         var oy = rows.0
         while oy < rows.1 {
@@ -36,11 +39,20 @@ extension AVX512Kernels {
                 let count = least(12, ow &- ox)
                 let pixel = oy &* ow &+ ox
                 var j = 0
-                while j < n {
+                while j &+ 16 <= n {
                     smallBlock12x16(taps: taps, offsets: offsets, base: row + ox &* step, step: step, count: count, filter: filter + j, ldb: n,
                                     bias: bias.map { $0 + j }, residual: residual.map { $0 + (pixel &* n &+ j) }, out: output + (pixel &* n &+ j),
                                     lo: lo, hi: hi, mode: mode)
                     j &+= 16
+                }
+                if j < n {
+                    // The last 8 channels (8 alone: torch-mobilenetv3's stem) on StratumEngineSIMD's 12 × 8
+                    // block, compiled here: with AVX-512's 32 vector registers its 12 sums, their
+                    // broadcasts and 12 input pointers stay in registers (on AVX2's 16 they went
+                    // through the stack on every window value).
+                    SIMDKernels.smallBlock12x8(taps: taps, offsets: offsets, base: row + ox &* step, step: step, count: count, filter: filter + j, ldb: n,
+                                               bias: bias.map { $0 + j }, residual: residual.map { $0 + (pixel &* n &+ j) },
+                                               out: output + (pixel &* n &+ j), lo: lo8, hi: hi8, mode: mode)
                 }
                 ox &+= count
             }
@@ -49,7 +61,7 @@ extension AVX512Kernels {
     }
 
     /// 12 pixels (`count` real ones; the others repeat the last) × 16 output channels.
-    @inline(__always)
+    @_transparent
     static func smallBlock12x16(taps: Int, offsets: UnsafePointer<Int>, base: UnsafePointer<Float>, step: Int, count: Int,
                                 filter: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
                                 out: UnsafeMutablePointer<Float>, lo: SIMD16<Float>, hi: SIMD16<Float>, mode: ClampMode) {

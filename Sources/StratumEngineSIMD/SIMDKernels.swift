@@ -11,19 +11,19 @@
 /// `scripts/check-simd-symbols.sh` fails if the module's objects define a weak symbol of the
 /// standard library.
 public enum SIMDKernels {
-    @inline(__always)
+    @inline(__always) @usableFromInline
     static func load(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
     }
 
-    @inline(__always)
+    @inline(__always) @usableFromInline
     static func store(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
     }
 
     // Transparent, not just @inline(__always): with the hard-swish branch the optimiser left this
     // out of line in every kernel, a call per stored vector (~3% of small-cnn's time).
-    @_transparent
+    @_transparent @usableFromInline
     static func clamp(_ value: SIMD8<Float>, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ mode: ClampMode) -> SIMD8<Float> {
         // Written with masks rather than pointwiseMin/Max, which would leave shared stdlib
         // specialisations (compiled for this module's CPU) in the object file.
@@ -46,8 +46,8 @@ public enum SIMDKernels {
     /// or both (ReLU6); or hard swish (MobileNetV3's), which ignores the bounds. Kernels take it
     /// as a constant from `withClampMode`, so each mode gets its own compiled loop without the
     /// unused compares.
-    typealias ClampMode = Int
-    static let noClamp: ClampMode = 0, lowerOnly: ClampMode = 1, bothBounds: ClampMode = 2, hardSwishMode: ClampMode = 3
+    public typealias ClampMode = Int
+    @usableFromInline static let noClamp: ClampMode = 0, lowerOnly: ClampMode = 1, bothBounds: ClampMode = 2, hardSwishMode: ClampMode = 3
 
     @inline(__always)
     static func withClampMode<R>(lower: Float, upper: Float, hardSwish: Bool = false, _ body: (ClampMode) -> R) -> R {
@@ -75,7 +75,7 @@ public enum SIMDKernels {
 
     /// The smaller of two integers. (Swift.min is generic: a specialisation of it compiled for
     /// this module's CPU could be left in the object file for baseline code to bind to.)
-    @inline(__always)
+    @inline(__always) @usableFromInline
     static func least(_ a: Int, _ b: Int) -> Int { a < b ? a : b }
 
     /// The taps k (of `count`) with 0 ≤ origin + k·dilation < limit.

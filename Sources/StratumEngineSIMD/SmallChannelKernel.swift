@@ -26,24 +26,25 @@ extension SIMDKernels {
                                                kernel: (Int, Int), outChannels n: Int, strides: (Int, Int), dilations: (Int, Int),
                                                bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
                                                outputSize: (Int, Int), lower: Float, upper: Float, hardSwish: Bool, rows: (Int, Int)) {
+        let offsets = windowOffsets(kernel: kernel, dilations: dilations, width: size.1, channels: c)
+        defer { offsets.deallocate() }
         // One compiled loop per mode (a closure per mode would leave standard-library specialisations behind).
         switch clampMode(lower: lower, upper: upper, hardSwish: hardSwish) {
-        case noClamp: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, mode: noClamp)
-        case lowerOnly: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, mode: lowerOnly)
-        case bothBounds: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, mode: bothBounds)
-        default: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, mode: hardSwishMode)
+        case noClamp: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, offsets, mode: noClamp)
+        case lowerOnly: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, offsets, mode: lowerOnly)
+        case bothBounds: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, offsets, mode: bothBounds)
+        default: smallChannels(input, size, c, filter, kernel, n, strides, dilations, bias, residual, output, outputSize, lower, upper, rows, offsets, mode: hardSwishMode)
         }
     }
 
-    @inline(__always)
+    // Transparent: with @inline(__always) the optimiser kept one copy taking the mode at run
+    // time (each stored pixel tested it), so hard swish cost a third more than ReLU here.
+    @_transparent
     static func smallChannels(_ input: UnsafePointer<Float>, _ size: (Int, Int), _ c: Int, _ filter: UnsafePointer<Float>, _ kernel: (Int, Int), _ n: Int,
                               _ strides: (Int, Int), _ dilations: (Int, Int), _ bias: UnsafePointer<Float>?, _ residual: UnsafePointer<Float>?,
                               _ output: UnsafeMutablePointer<Float>, _ outputSize: (Int, Int), _ lower: Float, _ upper: Float, _ rows: (Int, Int),
-                              mode: ClampMode) {
+                              _ offsets: UnsafePointer<Int>, mode: ClampMode) {
         let taps = kernel.0 &* kernel.1 &* c
-        let offsets = UnsafeMutablePointer<Int>.allocate(capacity: taps)
-        defer { offsets.deallocate() }
-        windowOffsets(offsets, kernel: kernel, dilations: dilations, width: size.1, channels: c)
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
         let ow = outputSize.1, step = strides.1 &* c
         // 16 output channels at a time where they come in sixteens: half the broadcasts per FMA.
@@ -80,7 +81,7 @@ extension SIMDKernels {
     /// vectors: per window value, two loads of 8 weights and 6 broadcasts feed 12 FMAs (the
     /// 12 × 8 block takes a broadcast per FMA, and its 12 input pointers do not all fit in
     /// registers). 12 accumulators, two weight vectors and a broadcast: 15 of the 16 registers.
-    @inline(__always)
+    @_transparent
     static func smallBlock6x16(taps: Int, offsets: UnsafePointer<Int>, base: UnsafePointer<Float>, step: Int, count: Int,
                                filter: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
                                out: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
@@ -110,6 +111,16 @@ extension SIMDKernels {
         if count > 5 { smallStore(a5, out + 5 &* ldb, residual.map { $0 + 5 &* ldb }, lo, hi, mode); smallStore(b5, out + (5 &* ldb &+ 8), high8.map { $0 + 5 &* ldb }, lo, hi, mode) }
     }
 
+    /// `windowOffsets` into a new buffer (the caller deallocates it). A function of its own: the
+    /// allocation inside the kernels' large, transparent loops was left out of line as a
+    /// standard-library specialisation compiled for this module's CPU.
+    @inline(never)
+    public static func windowOffsets(kernel: (Int, Int), dilations: (Int, Int), width: Int, channels c: Int) -> UnsafeMutablePointer<Int> {
+        let offsets = UnsafeMutablePointer<Int>.allocate(capacity: kernel.0 &* kernel.1 &* c)
+        windowOffsets(offsets, kernel: kernel, dilations: dilations, width: width, channels: c)
+        return offsets
+    }
+
     /// Each window value's offset from the window's first, in the order of the HWIO filter's
     /// rows: (ky, kx, channel).
     public static func windowOffsets(_ offsets: UnsafeMutablePointer<Int>, kernel: (Int, Int), dilations: (Int, Int), width: Int, channels c: Int) {
@@ -125,8 +136,8 @@ extension SIMDKernels {
     }
 
     /// 12 pixels (`count` real ones; the others repeat the last) × 8 output channels.
-    @inline(__always)
-    static func smallBlock12x8(taps: Int, offsets: UnsafePointer<Int>, base: UnsafePointer<Float>, step: Int, count: Int,
+    @_transparent
+    public static func smallBlock12x8(taps: Int, offsets: UnsafePointer<Int>, base: UnsafePointer<Float>, step: Int, count: Int,
                                filter: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
                                out: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
         let initial = bias.map { load($0) } ?? SIMD8()
@@ -166,7 +177,7 @@ extension SIMDKernels {
     /// One pixel's accumulator, plus its residual, activated and stored. Transparent, as
     /// `clamp` is: with @inline(__always) the optimiser left it out of line in the block (a call
     /// per stored pixel, its vector passed in 128-bit pieces, the mode tested at run time).
-    @_transparent
+    @_transparent @usableFromInline
     static func smallStore(_ value: SIMD8<Float>, _ out: UnsafeMutablePointer<Float>, _ residual: UnsafePointer<Float>?,
                            _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ mode: ClampMode) {
         var v = value
