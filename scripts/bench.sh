@@ -41,12 +41,37 @@ for round in $(seq 1 "$rounds"); do
         STRATUM_SIMD=avx2 "$bin/stratum" bench tfjs --count "$images" --repeats 7 --reference-server "$server" --format json > "$work/avx2-$round.json"
     fi
 done
+# The kernels alone: both engines on one core (this process's first allowed CPU), onnxruntime
+# with one intra-op thread, passes paired as above. With no second core to split an image
+# across or to share a batch with, the ratio is the kernels' and the graph's, not the threading's.
+# On this project's shared VM (AMD EPYC, 2026-12-05) two such rounds agreed within 0.09 on every
+# row, where the 2-core rounds of the README's tables spread by up to 0.2 and once by 1.4.
+# (ONE_CORE_ROUNDS=0 skips it.)
+one_core_rounds="${ONE_CORE_ROUNDS:-1}"
+cpu="$(taskset -pc $$ | sed 's/.*: //' | cut -d, -f1 | cut -d- -f1)"
+for round in $(seq 1 "$one_core_rounds"); do
+    echo "-- one core (CPU $cpu), round $round of $one_core_rounds --"
+    taskset -c "$cpu" "$bin/stratum" bench tfjs --count "$images" --repeats 7 --reference-server "$server --threads 1" --format json > "$work/onecore-$round.json"
+    if grep -qw avx512f /proc/cpuinfo; then
+        STRATUM_SIMD=avx2 taskset -c "$cpu" "$bin/stratum" bench tfjs --count "$images" --repeats 7 --reference-server "$server --threads 1" --format json > "$work/onecore-avx2-$round.json"
+    fi
+done
 echo
 python3 scripts/bench_summary.py "$work"/stratum-*.json
 if ls "$work"/avx2-*.json >/dev/null 2>&1; then
     echo
     echo "-- the same rounds with Stratum on its AVX2 kernels only --"
     python3 scripts/bench_summary.py "$work"/avx2-*.json
+fi
+if [ "$one_core_rounds" -gt 0 ]; then
+    echo
+    echo "-- one core each (onnxruntime with one intra-op thread): the kernels without the threading --"
+    python3 scripts/bench_summary.py "$work"/onecore-[0-9]*.json
+    if ls "$work"/onecore-avx2-*.json >/dev/null 2>&1; then
+        echo
+        echo "-- one core each, Stratum on its AVX2 kernels only --"
+        python3 scripts/bench_summary.py "$work"/onecore-avx2-*.json
+    fi
 fi
 echo
 echo "== plugin protocol overhead: the same model in-process and through the process kind =="
