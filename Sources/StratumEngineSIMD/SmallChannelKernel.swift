@@ -1,17 +1,14 @@
 /// Direct convolution for inputs of few channels: a network's first layer on RGB.
 ///
 /// With 3 input channels the indirect GEMM's taps are 3 to 9 values long, so its per-tap
-/// pointer loads and loop set-up cost as much as the multiplications. Here a block of 12
-/// neighbouring output pixels of one row keeps 12 accumulators (8 output channels each) in
-/// registers and walks the whole window, kh·kw·c values, as one flat list of offsets: per value,
-/// one load of 8 weights and 12 broadcasts of the pixels' inputs feed 12 FMAs. Where the output
-/// channels come in sixteens (every stem of the bench networks), blocks of 6 pixels × 16
-/// channels take two weight loads and 6 broadcasts for the 12 FMAs instead.
+/// pointer loads and loop set-up cost as much as the multiplications. Here a block of
+/// neighbouring output pixels of one row keeps an accumulator per pixel (8 output channels
+/// each) in registers and walks the whole window, kh·kw·c values, as one flat list of offsets:
+/// per value, one load of 8 weights and a broadcast of each pixel's input feed an FMA per pixel
+/// (8 pixels on AVX2, 12 with AVX-512's registers). Where the output channels come in sixteens
+/// (every stem of the bench networks but torch-mobilenetv3's 8-channel one), blocks of 6 pixels
+/// × 16 channels take two weight loads and 6 broadcasts for the 12 FMAs instead.
 extension SIMDKernels {
-    /// Pixels per block: 12 accumulators, a weight vector and a broadcast fill 14 of the 16
-    /// AVX2 registers.
-    static let smallChannelBlock = 12
-
     /// Whether `smallChannelConvolution` takes a convolution: at most 4 input channels and a
     /// multiple of `lanes` output channels.
     public static func takesSmallChannels(channels: Int, outChannels: Int, lanes: Int = 8) -> Bool {
@@ -50,7 +47,7 @@ extension SIMDKernels {
         let ow = outputSize.1, step = strides.1 &* c
         // 16 output channels at a time where they come in sixteens: half the broadcasts per FMA.
         let wide = n % 16 == 0
-        let block = wide ? 6 : smallChannelBlock
+        let block = wide ? 6 : 8
         var oy = rows.0
         while oy < rows.1 {
             let row = input + oy &* strides.0 &* size.1 &* c
@@ -67,8 +64,8 @@ extension SIMDKernels {
                                        bias: bias, residual: residual, out: out, lo: lo, hi: hi, mode: mode)
                         j &+= 16
                     } else {
-                        smallBlock12x8(taps: taps, offsets: offsets, base: base, step: step, count: count, filter: weights, ldb: n,
-                                       bias: bias, residual: residual, out: out, lo: lo, hi: hi, mode: mode)
+                        smallBlock8x8(taps: taps, offsets: offsets, base: base, step: step, count: count, filter: weights, ldb: n,
+                                      bias: bias, residual: residual, out: out, lo: lo, hi: hi, mode: mode)
                         j &+= 8
                     }
                 }
@@ -80,8 +77,8 @@ extension SIMDKernels {
 
     /// 6 pixels (`count` real ones; the others repeat the last) × 16 output channels, as two
     /// vectors: per window value, two loads of 8 weights and 6 broadcasts feed 12 FMAs (the
-    /// 12 × 8 block takes a broadcast per FMA, and its 12 input pointers do not all fit in
-    /// registers). 12 accumulators, two weight vectors and a broadcast: 15 of the 16 registers.
+    /// 8 × 8 block takes a broadcast per FMA). 12 accumulators, two weight vectors and a
+    /// broadcast: 15 of the 16 registers.
     @_transparent
     static func smallBlock6x16(taps: Int, offsets: UnsafePointer<Int>, base: UnsafePointer<Float>, step: Int, count: Int,
                                filter: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
@@ -136,7 +133,9 @@ extension SIMDKernels {
         }
     }
 
-    /// 12 pixels (`count` real ones; the others repeat the last) × 8 output channels.
+    /// 12 pixels (`count` real ones; the others repeat the last) × 8 output channels: the
+    /// AVX-512 kernels' block for 8 channels (`AVX512Kernels.smallChannelConvolution` compiles
+    /// it with 32 vector registers; on AVX2's 16 it spilled, see `smallBlock8x8`).
     @_transparent
     public static func smallBlock12x8(taps: Int, offsets: UnsafePointer<Int>, base: UnsafePointer<Float>, step: Int, count: Int,
                                filter: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
@@ -173,6 +172,40 @@ extension SIMDKernels {
         if count > 9 { smallStore(a9, out + 9 &* ldb, residual.map { $0 + 9 &* ldb }, lo, hi, mode) }
         if count > 10 { smallStore(a10, out + 10 &* ldb, residual.map { $0 + 10 &* ldb }, lo, hi, mode) }
         if count > 11 { smallStore(a11, out + 11 &* ldb, residual.map { $0 + 11 &* ldb }, lo, hi, mode) }
+    }
+
+    /// 8 pixels (`count` real ones; the others repeat the last) × 8 output channels: the block
+    /// of the AVX2 kernels for channels that do not come in sixteens. 8 sums, their broadcasts
+    /// and a weight vector fit AVX2's 16 registers where `smallBlock12x8`'s did not (its sums
+    /// and broadcasts went through the stack on every window value; it is kept for the
+    /// AVX-512 kernels, which have 32).
+    @_transparent
+    static func smallBlock8x8(taps: Int, offsets: UnsafePointer<Int>, base: UnsafePointer<Float>, step: Int, count: Int,
+                              filter: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                              out: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
+        let initial = bias.map { load($0) } ?? SIMD8()
+        var a0 = initial, a1 = initial, a2 = initial, a3 = initial, a4 = initial, a5 = initial, a6 = initial, a7 = initial
+        let last = count &- 1
+        let p0 = base, p1 = base + least(1, last) &* step, p2 = base + least(2, last) &* step, p3 = base + least(3, last) &* step
+        let p4 = base + least(4, last) &* step, p5 = base + least(5, last) &* step, p6 = base + least(6, last) &* step
+        let p7 = base + least(7, last) &* step
+        var w = filter
+        for t in 0..<taps {
+            let o = offsets[t], b = load(w)
+            a0 = a0.addingProduct(SIMD8(repeating: p0[o]), b); a1 = a1.addingProduct(SIMD8(repeating: p1[o]), b)
+            a2 = a2.addingProduct(SIMD8(repeating: p2[o]), b); a3 = a3.addingProduct(SIMD8(repeating: p3[o]), b)
+            a4 = a4.addingProduct(SIMD8(repeating: p4[o]), b); a5 = a5.addingProduct(SIMD8(repeating: p5[o]), b)
+            a6 = a6.addingProduct(SIMD8(repeating: p6[o]), b); a7 = a7.addingProduct(SIMD8(repeating: p7[o]), b)
+            w += ldb
+        }
+        smallStore(a0, out, residual, lo, hi, mode)
+        if count > 1 { smallStore(a1, out + ldb, residual.map { $0 + ldb }, lo, hi, mode) }
+        if count > 2 { smallStore(a2, out + 2 &* ldb, residual.map { $0 + 2 &* ldb }, lo, hi, mode) }
+        if count > 3 { smallStore(a3, out + 3 &* ldb, residual.map { $0 + 3 &* ldb }, lo, hi, mode) }
+        if count > 4 { smallStore(a4, out + 4 &* ldb, residual.map { $0 + 4 &* ldb }, lo, hi, mode) }
+        if count > 5 { smallStore(a5, out + 5 &* ldb, residual.map { $0 + 5 &* ldb }, lo, hi, mode) }
+        if count > 6 { smallStore(a6, out + 6 &* ldb, residual.map { $0 + 6 &* ldb }, lo, hi, mode) }
+        if count > 7 { smallStore(a7, out + 7 &* ldb, residual.map { $0 + 7 &* ldb }, lo, hi, mode) }
     }
 
     /// One pixel's accumulator, plus its residual, activated and stored. Transparent, as
