@@ -213,6 +213,11 @@ import Testing
         ConvolutionCase(input: [1, 8, 19, 24], filter: [3, 3, 24, 1], strides: (2, 2), padding: .explicit(top: 1, bottom: 1, left: 1, right: 1)),
         ConvolutionCase(input: [2, 7, 12, 16], filter: [5, 5, 16, 1], activation: .hardSwish),
         ConvolutionCase(input: [1, 6, 6, 8], filter: [3, 3, 8, 2]), // multiplier 2: the scalar path on both sides
+        // Narrow maps mostly on the padding run on a zero-padded copy: MobileNetV3's 6×6 under 5×5 (two groups
+        // of four, overlapping), a 4-wide one with no column inside, a 5-wide one at stride 2 with uneven padding.
+        ConvolutionCase(input: [1, 6, 6, 72], filter: [5, 5, 72, 1], activation: .hardSwish),
+        ConvolutionCase(input: [2, 5, 4, 8], filter: [5, 5, 8, 1], activation: .relu),
+        ConvolutionCase(input: [1, 9, 8, 16], filter: [5, 5, 16, 1], strides: (2, 2), padding: .explicit(top: 2, bottom: 1, left: 3, right: 2)),
     ]
 
     @Test(.enabled(if: SIMDSupport.isAvailable, "the CPU runs the SIMD kernels"), arguments: depthwiseCases)
@@ -380,6 +385,9 @@ import Testing
                                     filter: Tensor(shape: [3, 3, 48, 96], data: Self.values(9 * 48 * 96, seed: 46)), bias: Self.values(96, seed: 47),
                                     dilations: (2, 2), padding: .same, activation: .relu6),
              try Convolution.depthwiseConv2d(input, filter: depthwise, bias: Array(bias[0..<16]), padding: .same, activation: .relu6),
+             // A narrow map on its zero-padded copy, each part copying the rows it reads.
+             try Convolution.depthwiseConv2d(Tensor(shape: [1, 6, 6, 120], data: Self.values(6 * 6 * 120, seed: 51)),
+                                             filter: Tensor(shape: [5, 5, 120, 1], data: Self.values(25 * 120, seed: 52)), padding: .same, activation: .hardSwish),
              try Pooling.pool2d(input, kind: .max, window: (2, 2), strides: (2, 2), padding: .same),
              try Pooling.pool2d(input, kind: .average, window: (3, 3), strides: (1, 1), padding: .same)]
         }
