@@ -44,8 +44,8 @@ done
 # The kernels alone: both engines on one core (this process's first allowed CPU), onnxruntime
 # with one intra-op thread, passes paired as above. With no second core to split an image
 # across or to share a batch with, the ratio is the kernels' and the graph's, not the threading's.
-# On this project's shared VM (AMD EPYC, 2026-12-05) two such rounds agreed within 0.09 on every
-# row, where the 2-core rounds of the README's tables spread by up to 0.2 and once by 1.4.
+# On this project's shared VM (AMD EPYC, 2026-12-05) two such rounds agreed within 0.11 on every
+# row, where 2-core rounds of the same day spread by up to 0.37 (and by 1.55 on one row).
 # (ONE_CORE_ROUNDS=0 skips it.)
 one_core_rounds="${ONE_CORE_ROUNDS:-1}"
 cpu="$(taskset -pc $$ | sed 's/.*: //' | cut -d, -f1 | cut -d- -f1)"
