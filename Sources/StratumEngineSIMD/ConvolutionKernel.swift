@@ -20,8 +20,8 @@ extension SIMDKernels {
         // × 32 columns (`iblock3x32`) that leave out the filter rows on the zero border above and
         // below: 21 pixel-taps of a 3×3 output with padding 1 instead of the 36 its two 6-pixel
         // blocks (one of them half repeats) multiplied. One core of an AMD EPYC (Zen 4), AVX2
-        // kernels: a model of one such convolution (3×3×128 → 128 on a 3×3 map) ran 1.29× as
-        // many images a second, one of 6×6×64 → 128 with stride 2, 1.21×.
+        // kernels: a model of one such convolution (3×3×128 → 128 on a 3×3 map) ran 1.36–1.50× as
+        // many images a second, one of 6×6×64 → 128 with stride 2, 1.28–1.36×.
         let narrow = outputSize.1 <= 3
         let mode = clampMode(lower: lower, upper: upper, hardSwish: hardSwish)
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)

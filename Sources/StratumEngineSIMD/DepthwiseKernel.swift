@@ -29,11 +29,9 @@ extension SIMDKernels {
         // every column is inside and a row is a group or two of four. (Where most columns are
         // inside, as on its stride-2 layers, the copy cost more than the border pixels it saved.)
         let reach = (outputSize.1 &- 1) &* strides.1 &+ kw
-        let insideStart = (padding.1 &+ strides.1 &- 1) / strides.1
-        let insideEnd = w &- kw &+ padding.1 >= 0 ? (w &- kw &+ padding.1) / strides.1 &+ 1 : 0
-        let inside = insideEnd > insideStart ? (insideEnd < outputSize.1 ? insideEnd : outputSize.1) &- insideStart : 0
+        let inside = interiorColumns(outputWidth: outputSize.1, width: w, kernelWidth: kw, stride: strides.1, dilation: dilations.1, left: padding.1)
         if (kernel == (3, 3) || kernel == (5, 5)) && (strides.1 == 1 || strides.1 == 2) && dilations.1 == 1 && padding.1 > 0
-            && outputSize.1 >= 4 && outputSize.1 <= narrowWidth && 2 &* inside < outputSize.1 && rows.1 > rows.0 {
+            && outputSize.1 >= 4 && outputSize.1 <= narrowWidth && 2 &* inside.count < outputSize.1 && rows.1 > rows.0 {
             let paddedWidth = reach > padding.1 &+ w ? reach : padding.1 &+ w
             let copy = UnsafeMutablePointer<Float>.allocate(capacity: h &* paddedWidth &* c)
             defer { copy.deallocate() }
@@ -65,6 +63,16 @@ extension SIMDKernels {
     /// Outputs at most this wide with padded columns run on a zero-padded copy (see `depthwiseBiasClamp`).
     static let narrowWidth = 12
 
+    /// The output columns whose whole window lies inside the image's `width` columns.
+    @inline(__always)
+    static func interiorColumns(outputWidth: Int, width: Int, kernelWidth: Int, stride: Int, dilation: Int, left: Int) -> Range<Int> {
+        var start = 0
+        while start < outputWidth && start * stride - left < 0 { start += 1 }
+        var end = outputWidth
+        while end > start && (end - 1) * stride - left + (kernelWidth - 1) * dilation >= width { end -= 1 }
+        return start..<end
+    }
+
     @inline(__always)
     static func depthwise(input: UnsafePointer<Float>, size: (Int, Int), channels: Int, filter: UnsafePointer<Float>, kernel: (Int, Int),
                           strides: (Int, Int), dilations: (Int, Int), padding: (Int, Int), bias: UnsafePointer<Float>?,
@@ -75,11 +83,8 @@ extension SIMDKernels {
         let (height, width) = size, (strideY, strideX) = strides, (dilationY, dilationX) = dilations
         let outputWidth = outputSize.1, (top, left) = padding, c = channels
         let lo = SIMD8<Float>(repeating: lower), hi = SIMD8<Float>(repeating: upper)
-        // Output columns whose whole window is inside the image.
-        var interiorStart = 0
-        while interiorStart < outputWidth && interiorStart * strideX - left < 0 { interiorStart += 1 }
-        var interiorEnd = outputWidth
-        while interiorEnd > interiorStart && (interiorEnd - 1) * strideX - left + (kernel.1 - 1) * dilationX >= width { interiorEnd -= 1 }
+        let interior = interiorColumns(outputWidth: outputWidth, width: width, kernelWidth: kernel.1, stride: strideX, dilation: dilationX, left: left)
+        let (interiorStart, interiorEnd) = (interior.lowerBound, interior.upperBound)
         let five = kernel == (5, 5)
         let fast = (kernel == (3, 3) || five) && (strideX == 1 || strideX == 2) && dilationX == 1
         for oy in rows.0..<rows.1 {
