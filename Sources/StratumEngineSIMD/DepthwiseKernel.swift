@@ -30,7 +30,7 @@ extension SIMDKernels {
         // inside, as on its stride-2 layers, the copy cost more than the border pixels it saved.)
         let reach = (outputSize.1 &- 1) &* strides.1 &+ kw
         let inside = interiorColumns(outputWidth: outputSize.1, width: w, kernelWidth: kw, stride: strides.1, dilation: dilations.1, left: padding.1)
-        if (kernel == (3, 3) || kernel == (5, 5)) && (strides.1 == 1 || strides.1 == 2) && dilations.1 == 1 && padding.1 > 0
+        if takesGroups(kernel: kernel, strideX: strides.1, dilationX: dilations.1) && padding.1 > 0
             && outputSize.1 >= 4 && outputSize.1 <= narrowWidth && 2 &* inside.count < outputSize.1 && rows.1 > rows.0 {
             let paddedWidth = reach > padding.1 &+ w ? reach : padding.1 &+ w
             let copy = UnsafeMutablePointer<Float>.allocate(capacity: h &* paddedWidth &* c)
@@ -63,6 +63,13 @@ extension SIMDKernels {
     /// Outputs at most this wide with padded columns run on a zero-padded copy (see `depthwiseBiasClamp`).
     static let narrowWidth = 12
 
+    /// Whether a filter takes the groups of four: 3×3 or 5×5, stride 1 or 2 across, no
+    /// dilation across.
+    @inline(__always)
+    static func takesGroups(kernel: (Int, Int), strideX: Int, dilationX: Int) -> Bool {
+        (kernel == (3, 3) || kernel == (5, 5)) && (strideX == 1 || strideX == 2) && dilationX == 1
+    }
+
     /// The output columns whose whole window lies inside the image's `width` columns.
     @inline(__always)
     static func interiorColumns(outputWidth: Int, width: Int, kernelWidth: Int, stride: Int, dilation: Int, left: Int) -> Range<Int> {
@@ -86,7 +93,7 @@ extension SIMDKernels {
         let interior = interiorColumns(outputWidth: outputWidth, width: width, kernelWidth: kernel.1, stride: strideX, dilation: dilationX, left: left)
         let (interiorStart, interiorEnd) = (interior.lowerBound, interior.upperBound)
         let five = kernel == (5, 5)
-        let fast = (kernel == (3, 3) || five) && (strideX == 1 || strideX == 2) && dilationX == 1
+        let fast = takesGroups(kernel: kernel, strideX: strideX, dilationX: dilationX)
         for oy in rows.0..<rows.1 {
             let y0 = oy * strideY - top
             let outRow = output + oy * outputWidth * c
