@@ -5,13 +5,51 @@ public enum ImageFile {
     /// Decodes a PNG or JPEG file; the error names the file. `applyOrientation`: turn the
     /// image as its EXIF orientation tag says (JPEG APP1 or PNG `eXIf`), as viewers display it.
     public static func read(_ url: URL, applyOrientation: Bool = true) throws -> RGBImage {
-        let bytes: [UInt8]
-        do {
-            bytes = Array(try Data(contentsOf: url))
-        } catch {
-            throw ImageError(source: url.path, reason: .unreadable(error.localizedDescription))
+        try read(path: url.path, applyOrientation: applyOrientation)
+    }
+
+    /// `read`, given the file's path.
+    public static func read(path: String, applyOrientation: Bool = true) throws -> RGBImage {
+        try decode(contents(of: path), source: path, applyOrientation: applyOrientation)
+    }
+
+    /// The largest file `read` loads: room for an uncompressed 8-bit RGBA image of
+    /// `ImageLimits.maxPixels` pixels and 64 MiB of metadata besides (a larger file cannot be
+    /// an image within the pixel limit, or is mostly something else).
+    public static var maxFileBytes: Int { ImageLimits.maxPixels.multipliedReportingOverflow(by: 4).partialValue.addingReportingOverflow(64 << 20).partialValue }
+
+    /// The file's bytes, read with `open`/`read` (one buffer of the file's size, no `Data` copy).
+    static func contents(of path: String) throws -> [UInt8] {
+        func failure(_ message: String) -> ImageError { ImageError(source: path, reason: .unreadable(message)) }
+        guard !path.utf8.contains(0) else { throw failure("the path contains a NUL byte") }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw failure(String(cString: strerror(errno))) }
+        if status.st_mode & S_IFMT == S_IFDIR { throw failure("it is a folder") }
+        let limit = maxFileBytes
+        let declared = Int(status.st_size)
+        guard declared <= limit else { throw failure("the file is \(declared) bytes, over the limit of \(limit) for an image (set STRATUM_MAX_IMAGE_PIXELS to raise it)") }
+        // One byte beyond the size, to see the end without a second buffer; a file that grows
+        // (or a pipe, whose size is 0) reads on in doubling steps up to the limit.
+        var bytes = [UInt8](repeating: 0, count: declared + 1)
+        var filled = 0
+        while true {
+            if filled == bytes.count {
+                guard bytes.count <= limit else { throw failure("the file is over the limit of \(limit) bytes for an image") }
+                bytes.append(contentsOf: repeatElement(0, count: min(max(bytes.count, 4096), limit + 1 - bytes.count)))
+            }
+            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw failure(String(cString: strerror(errno)))
+            }
+            if count == 0 { break }
+            filled += count
         }
-        return try decode(bytes, source: url.path, applyOrientation: applyOrientation)
+        bytes.removeLast(bytes.count - filled)
+        return bytes
     }
 
     /// Decodes PNG or JPEG bytes; `source` names them in errors.

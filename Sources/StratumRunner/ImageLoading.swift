@@ -45,7 +45,7 @@ enum ImageLoading {
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let index = results.claimNext() {
                 results.set(index, Result {
-                    let image = try ImageFile.read(samples[index].url, applyOrientation: applyOrientation)
+                    let image = try ImageFile.read(path: samples[index].filePath, applyOrientation: applyOrientation)
                     return Dictionary(uniqueKeysWithValues: specs.map { ($0, Preprocessor.prepare(image, for: $0)) })
                 })
                 let done = results.finished(1)

@@ -52,6 +52,25 @@ import Testing
         #expect(samples.map(\.line) == lines)
     }
 
+    /// `filePath` joins plain paths as strings and sends the rest through the URL: either way it
+    /// is the URL's path, for folders and manifest paths of every shape.
+    @Test(arguments: ["/data/set", "/data/set/", "/", "/data/./set", "/data/x/../set", "/data//set", "/da ta/sét%20"])
+    func filePathsAreTheURLsPaths(root: String) {
+        let relatives = ["a.png", "img/a.png", "img/sub/b c.png", "./a.png", "img/../a.png", "../up.png", "img//a.png", "img/./a.png",
+                         "img/a.png/", "/abs/a.png", ".hidden/a.png", "...", "a..b/..c.png", "x/.", "x/..", "é/e\u{301}.png",
+                         "100%.png", "a#b?.png", "a;b.png"]
+        var builder = SampleTable.Builder(root: SampleRoot(URL(fileURLWithPath: root, isDirectory: true)))
+        for (row, relative) in relatives.enumerated() {
+            builder.append(id: "s\(row)", relativePath: relative, label: "f", split: "test", attributes: [String?](), line: row + 2)
+        }
+        for (sample, relative) in zip(builder.build().samples, relatives) {
+            #expect(sample.filePath == sample.url.path, "root \(root), path \(relative)")
+        }
+        #expect(SampleRoot.isPlain("img/a.png") && SampleRoot.isPlain("...") && SampleRoot.isPlain(".hidden"))
+        #expect(!SampleRoot.isPlain("img/../a.png") && !SampleRoot.isPlain("./a") && !SampleRoot.isPlain("a//b") && !SampleRoot.isPlain("/a")
+                && !SampleRoot.isPlain("a/") && !SampleRoot.isPlain("") && !SampleRoot.isPlain("x/.."))
+    }
+
     @Test(arguments: [
         [SampleID](arrayLiteral: 3, 5, 8, 13, 21),   // ascending: binary search
         [21, 3, 13, 5, 8],                          // any order: a dictionary

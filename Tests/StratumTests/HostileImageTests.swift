@@ -80,6 +80,30 @@ import Testing
         if fixture.file.contains("webp") { #expect(error.description.contains("WebP"), "\(error)") }
     }
 
+    /// What is not an image file fails before anything the size of the file is allocated, by
+    /// name: a folder, a missing file, a file over `ImageFile.maxFileBytes` (sparse here), a
+    /// path with a NUL byte. A file read whole by path is the file read by URL.
+    @Test func filesThatCannotBeReadAreRefusedByName() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stratum-read-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let huge = folder.appendingPathComponent("huge.png")
+        #expect(FileManager.default.createFile(atPath: huge.path, contents: Data(PNGCodec.signature)))
+        #expect(truncate(huge.path, off_t(ImageFile.maxFileBytes + 1)) == 0)
+        let cases: [(path: String, says: String)] = [
+            (folder.path, "folder"), (folder.appendingPathComponent("absent.png").path, "No such file"),
+            (huge.path, "over the limit of \(ImageFile.maxFileBytes)"), (folder.path + "/a\u{0}b.png", "NUL"),
+        ]
+        for (path, says) in cases {
+            let error = try #require(throws: ImageError.self, "\(path)") { try ImageFile.read(path: path) }
+            guard case .unreadable(let message) = error.reason else { Issue.record("\(path): \(error)"); continue }
+            #expect(error.source == path && message.contains(says), "\(error)")
+        }
+        let png = try #require(Self.fixtures.first { $0.pixels != nil && $0.file.hasSuffix(".png") })
+        let url = Self.folder.appendingPathComponent(png.file)
+        #expect(try ImageFile.read(path: url.path).pixels == ImageFile.read(url).pixels)
+    }
+
     @Test(arguments: 1...8)
     func orientationsMapCornersAsExifDefines(_ orientation: Int) {
         // A 3×2 image whose pixel values are their index; where does stored (0,0) appear?
