@@ -85,11 +85,60 @@ public enum Bootstrap {
 
     /// The percentile interval of `values` (NaN entries are resamples where the metric was
     /// undefined), or nil when more than half are undefined.
+    ///
+    /// The two quantiles' order statistics are selected, not sorted for: an interval per metric,
+    /// variant and slice is thousands of them per run. On a 2,000-image run (one core, perf
+    /// samples) the intervals took 24% of the bootstrap's time sorted and 14% selected, a
+    /// cost that does not grow with the number of images.
     public static func percentileInterval(_ values: [Double], confidence: Double) -> ConfidenceInterval? {
-        let defined = values.filter { !$0.isNaN }.sorted()
+        var defined = values.filter { !$0.isNaN }
         guard !defined.isEmpty, defined.count * 2 >= values.count else { return nil }
         let tail = (1 - confidence) / 2
-        return ConfidenceInterval(low: quantile(defined, tail), high: quantile(defined, 1 - tail))
+        return defined.withUnsafeMutableBufferPointer { buffer in
+            ConfidenceInterval(low: selectedQuantile(buffer, tail), high: selectedQuantile(buffer, 1 - tail))
+        }
+    }
+
+    /// `quantile` of `values` in any order, which it reorders: the order statistics it
+    /// interpolates between are found by selection (O(n)), and equal `quantile(values.sorted(), q)`.
+    static func selectedQuantile(_ values: UnsafeMutableBufferPointer<Double>, _ q: Double) -> Double {
+        let h = Double(values.count - 1) * q
+        let lower = Int(h.rounded(.down))
+        select(lower, in: values)
+        // After the selection everything past `lower` is at least as large: the next order
+        // statistic is their least.
+        let upperValue = lower + 1 < values.count ? values[(lower + 1)...].min()! : values[lower]
+        return values[lower] + (h - Double(lower)) * (upperValue - values[lower])
+    }
+
+    /// Reorders `values` (no NaNs) so that position `k` holds the value it would hold sorted,
+    /// none before it larger and none after it smaller (Hoare's selection, median-of-three pivots).
+    static func select(_ k: Int, in values: UnsafeMutableBufferPointer<Double>) {
+        var (low, high) = (0, values.count - 1)
+        while high - low > 8 {
+            let middle = low + (high - low) / 2
+            if values[middle] < values[low] { values.swapAt(middle, low) }
+            if values[high] < values[low] { values.swapAt(high, low) }
+            if values[high] < values[middle] { values.swapAt(high, middle) }
+            let pivot = values[middle]
+            var (i, j) = (low, high)
+            while i <= j {
+                while values[i] < pivot { i += 1 }
+                while pivot < values[j] { j -= 1 }
+                if i <= j { values.swapAt(i, j); i += 1; j -= 1 }
+            }
+            // [low, j] ≤ pivot ≤ [i, high], and what lies between equals the pivot.
+            if k <= j { high = j } else if k >= i { low = i } else { return }
+        }
+        // A few left: insertion sort.
+        if high > low {
+            for a in (low + 1)...high {
+                let value = values[a]
+                var b = a - 1
+                while b >= low && value < values[b] { values[b + 1] = values[b]; b -= 1 }
+                values[b + 1] = value
+            }
+        }
     }
 
     /// Quantile q of ascending `sorted`, interpolating linearly between order statistics.

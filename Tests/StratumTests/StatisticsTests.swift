@@ -25,6 +25,30 @@ import Testing
         EvaluationSlice(members: Array(0..<Int32(o.count)), truth: o.truth, classCount: o.classCount)
     }
 
+    /// The interval's quantiles, found by selection, are those of the sorted values (numpy's
+    /// linear interpolation), exactly: sizes from 1 to past the selection's insertion-sort
+    /// cut-off, many ties (bootstrap values of small slices repeat), NaNs left out, levels.
+    @Test(arguments: [1, 2, 3, 9, 10, 17, 100, 1000])
+    func percentileIntervalsEqualThoseOfTheSortedValues(count: Int) {
+        var random = RandomSource(seed: UInt64(count))
+        for trial in 0..<40 {
+            let distinct = trial % 4 == 0 ? 3 : 1 << 20
+            var values = (0..<count).map { _ in Double(random.next(below: UInt64(distinct))) / Double(distinct) - 0.25 }
+            if trial % 5 == 1 { values[Int(random.next(below: UInt64(count)))] = .nan }
+            for confidence in [0.95, 0.9, 0.5, 0.999] {
+                let sorted = values.filter { !$0.isNaN }.sorted()
+                let tail = (1 - confidence) / 2
+                let interval = Bootstrap.percentileInterval(values, confidence: confidence)
+                if sorted.count * 2 < values.count || sorted.isEmpty {
+                    #expect(interval == nil)
+                    continue
+                }
+                #expect(interval?.low == Bootstrap.quantile(sorted, tail) && interval?.high == Bootstrap.quantile(sorted, 1 - tail),
+                        "n \(count), trial \(trial), level \(confidence): \(String(describing: interval))")
+            }
+        }
+    }
+
     @Test func theSameSeedGivesTheSameIntervalsAndAnotherSeedOthers() {
         let o = Self.outcomes(n: 300, accuracy: 0.85, seed: 1)
         let slice = Self.everything(o)
