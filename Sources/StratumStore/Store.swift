@@ -18,6 +18,7 @@ public final class Store: Sendable {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        try Self.makeFolder(of: path)
         do {
             writer = try Self.openPool(path: path, configuration: configuration)
             try Self.migrate(writer)
@@ -26,6 +27,29 @@ public final class Store: Sendable {
         }
         self.path = path
         isReadOnly = false
+    }
+
+    /// Creates the folders above a new database file, as the reports' folder is created (SQLite
+    /// itself answered "unable to open database file" without saying which part was missing);
+    /// a path that is a folder, or under a file, fails here by name.
+    static func makeFolder(of path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            if isDirectory.boolValue { throw StoreError(path: path, message: "is a folder, not a SQLite file") }
+            return
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        var component = ""
+        for part in folder.standardizedFileURL.path.split(separator: "/") {
+            component += "/" + part
+            if FileManager.default.fileExists(atPath: component, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else { throw StoreError(path: path, message: "cannot create the database: \(component) is a file, not a folder") }
+                continue
+            }
+            guard mkdir(component, 0o755) == 0 || errno == EEXIST else {
+                throw StoreError(path: path, message: "cannot create the folder \(component): \(String(cString: strerror(errno)))")
+            }
+        }
     }
 
     /// Opens the pool, retrying while another process holds the lock: switching a new file to

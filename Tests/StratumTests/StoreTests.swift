@@ -48,6 +48,22 @@ import Testing
         }
     }
 
+    /// A new database's folders are made as the reports' are; a path that is a folder or lies
+    /// under a file is refused by name, before SQLite's "unable to open database file".
+    @Test func aNewStoresFoldersAreCreatedAndImpossiblePathsNamed() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let nested = root.appendingPathComponent("a/b/runs.sqlite").path
+        _ = try Store(path: nested)
+        #expect(FileManager.default.fileExists(atPath: nested))
+        let file = root.appendingPathComponent("plain")
+        try Data("x".utf8).write(to: file)
+        for (path, says) in [(root.path, "is a folder"), (file.appendingPathComponent("c/runs.sqlite").path, "\(file.path) is a file")] {
+            let error = try #require(throws: StoreError.self) { try Store(path: path) }
+            #expect(error.path == path && error.message.contains(says), "\(error)")
+        }
+    }
+
     @Test func runsAreNumberedPerExperiment() throws {
         let store = try Store()
         #expect(try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil).number == 1)
