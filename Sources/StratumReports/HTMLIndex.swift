@@ -180,8 +180,10 @@ public struct HTMLIndex: Sendable {
         return out
     }
 
-    /// Escapes `& < > " '` for text and attribute values.
+    /// Escapes `& < > " '` for text and attribute values. Text without them (nearly all: the
+    /// index escapes a dozen strings for each of its thousands of rows) comes back as it is.
     public static func escape(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return text }
         var out = ""
         for character in text {
             switch character {
@@ -196,8 +198,20 @@ public struct HTMLIndex: Sendable {
         return out
     }
 
+    /// `text` lowercased, every character but letters and digits made "-". ASCII text (slice
+    /// and variant names, nearly always) byte by byte; other text (and CR LF, one character)
+    /// by Unicode's properties.
     static func anchor(_ text: String) -> String {
-        String(text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+        if text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) {
+            return String(decoding: text.utf8.map { byte -> UInt8 in
+                switch byte {
+                case 0x41...0x5A: byte + 0x20
+                case 0x61...0x7A, 0x30...0x39: byte
+                default: 0x2D
+                }
+            }, as: UTF8.self)
+        }
+        return String(text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
     }
 
     static func urlEscape(_ file: String) -> String {

@@ -222,6 +222,16 @@ import Testing
 
     @Test func htmlEscapesEverySpecialCharacter() {
         #expect(HTMLIndex.escape(#"<a href="x">'&'</a>"#) == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
+        // The fast paths (text with nothing to escape, ASCII anchors) give what the
+        // character-by-character definitions give.
+        let texts = ["overall", "age_group=child & hair_length=short", "A/B test 2", "a\r\nb", "x\u{0}y", "Ünïcødé ½", "e\u{301}", "", "<&>", "tab\there", "'quote'"]
+        for text in texts {
+            let escaped = text.map { c -> String in
+                switch c { case "&": "&amp;"; case "<": "&lt;"; case ">": "&gt;"; case "\"": "&quot;"; case "'": "&#39;"; default: String(c) }
+            }.joined()
+            #expect(HTMLIndex.escape(text) == escaped, "\(text.debugDescription)")
+            #expect(HTMLIndex.anchor(text) == String(text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }), "\(text.debugDescription)")
+        }
     }
 
     @Test func pngTextChunksRoundTripAndKeepThePNGValid() throws {
