@@ -88,7 +88,7 @@ public enum Bootstrap {
     ///
     /// The two quantiles' order statistics are selected, not sorted for: an interval per metric,
     /// variant and slice is thousands of them per run. On a 2,000-image run (one core, perf
-    /// samples) the intervals took 24% of the bootstrap's time sorted and 14% selected, a
+    /// samples) the intervals took 24% of the bootstrap's time sorted and 17% selected, a
     /// cost that does not grow with the number of images.
     public static func percentileInterval(_ values: [Double], confidence: Double) -> ConfidenceInterval? {
         var defined = values.filter { !$0.isNaN }
