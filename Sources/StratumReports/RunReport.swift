@@ -118,20 +118,9 @@ enum FileFailure {
         return nsError.localizedDescription
     }
 
-    /// `mkdir -p` with the system's reason on failure, naming the component that failed
-    /// (Foundation's error says only "could not be completed").
+    /// `Folders.make`, its failure as a `ReportError`.
     static func makeDirectory(_ url: URL) throws {
-        var path = ""
-        for component in url.standardizedFileURL.path.split(separator: "/") {
-            path += "/" + component
-            if mkdir(path, 0o755) != 0 && errno != EEXIST {
-                throw ReportError(message: "\(path): \(String(cString: strerror(errno)))")
-            }
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                throw ReportError(message: "\(path) is a file, not a folder")
-            }
-        }
+        do { try Folders.make(url) } catch { throw ReportError(message: error.description) }
     }
 
     /// Free bytes on the file system holding `url`, when known.

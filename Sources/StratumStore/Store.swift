@@ -38,17 +38,10 @@ public final class Store: Sendable {
             if isDirectory.boolValue { throw StoreError(path: path, message: "is a folder, not a SQLite file") }
             return
         }
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        var component = ""
-        for part in folder.standardizedFileURL.path.split(separator: "/") {
-            component += "/" + part
-            if FileManager.default.fileExists(atPath: component, isDirectory: &isDirectory) {
-                guard isDirectory.boolValue else { throw StoreError(path: path, message: "cannot create the database: \(component) is a file, not a folder") }
-                continue
-            }
-            guard mkdir(component, 0o755) == 0 || errno == EEXIST else {
-                throw StoreError(path: path, message: "cannot create the folder \(component): \(String(cString: strerror(errno)))")
-            }
+        do {
+            try Folders.make(URL(fileURLWithPath: path).deletingLastPathComponent())
+        } catch {
+            throw StoreError(path: path, message: "cannot create the database: \(error)")
         }
     }
 
