@@ -70,38 +70,30 @@ public enum IntraOpParallelism {
 /// job by incrementing `posted` (sequentially consistent), and cleared only after every helper
 /// has counted itself in `done`; helpers read `job` only after seeing a new `posted` value. A
 /// helper that has spun `spinTime` without work sleeps on `wakeUp`; a poster that sees
-/// a sleeper broadcasts. A caller that has waited `spinTime` for its helpers sleeps on
-/// `finished`; a helper that counts itself done and sees the caller asleep broadcasts. (Each
-/// sleeper re-checks its condition under the lock before waiting, and both sides use
-/// sequentially consistent operations on the counter and the sleeper flag, so neither a post
-/// nor a finish is missed.)
+/// a sleeper broadcasts. (The sleeper re-checks `posted` under the lock before waiting, and
+/// both sides use sequentially consistent operations on `posted` and `sleepers`, so a post is
+/// never missed.)
 @available(macOS 15.0, *)
 final class SpinningPool: @unchecked Sendable {
     static let shared = SpinningPool(helpers: max(0, CPUCores.available - 1))
 
-    /// How long a waiting thread spins (relaxed loads, the clock read every 1,024) before it
-    /// sleeps: a helper without work, and a caller whose helpers are still at their parts.
-    ///
-    /// The ops of one image's inference come microseconds apart, well under 50 µs, so at
-    /// batch 1 the threads spin from op to op and never pay a wake-up (on a VM, an
-    /// inter-processor interrupt to a halted virtual CPU, which costs more than a small op).
-    /// Past 50 µs the thread sleeps and its core goes to whatever else is runnable: `stratum
-    /// run`'s decoding threads, or another program.
-    ///
-    /// Sleeping, not `sched_yield`. The threads used to yield every 1,024 spins instead
-    /// (a waiting caller at once, an idle helper after 50 µs) and sleep only after 2 ms. A
-    /// thread that yields stays runnable, so when its work arrives nothing brings it back
-    /// before the other program's time slice ends; a sleeping thread is woken by the post (or
-    /// the finish), and the scheduler preempts a lower-priority program for it at once.
-    /// Measured on 2 cores of an AMD EPYC (Zen 4), AVX2 kernels, medians of 5 alternating
-    /// rounds of `bench tfjs`, with two `nice -n 19` busy loops running: small-cnn batch 32
-    /// 8,001 images/s yielding against 11,450 sleeping, batch 1 6,261 against 7,536;
-    /// resnet_style batch 32 7,440 against 8,652 (quiet: 11,826 / 7,947 / 8,960 and
-    /// 11,729 / 8,098 / 8,928). Without other load the two are even: 10 alternating rounds
-    /// on the AVX-512 kernels gave paired medians of 0.99–1.01 on torch-mobilenetv3 and
-    /// small-cnn at batch 1 and 32, and the predictions stage of 10 alternating 2,000-image
-    /// runs 0.80 s against 0.79 s.
-    static let spinTime: UInt64 = 50_000
+    /// How long a helper without work spins (relaxed loads, the clock read every 1,024) before
+    /// it sleeps. Waking a sleeping thread takes far longer than one image's ops on a VM (an
+    /// inter-processor interrupt to a halted virtual CPU): with helpers that slept after 200,000
+    /// spins (~0.1 ms), small-cnn at batch 1 on 2 cores ran at 5,650 images/s; spinning up to
+    /// 2 ms it ran at ~7,800. The cost is at most that much CPU after the last parallel op.
+    static let spinTime: UInt64 = 2_000_000
+    /// Spinning threads yield their core (`sched_yield`) every 1,024 spins: a caller waiting
+    /// for its helpers from the start, a helper without work once it has waited this long.
+    /// When other threads share the cores (`stratum run` decodes the next chunk beside
+    /// inference), a spinning thread would otherwise hold a core they could use until the
+    /// scheduler preempts it; with nothing else runnable, `sched_yield` returns at once.
+    /// Measured on a 20,000-image run (2-core AMD EPYC): spinning fell from ~9% of the
+    /// process's CPU samples to ~2.7%; the predictions stage of 2,000-image runs was ~4% faster
+    /// by median of 16 alternating pairs (and of 10 more with helpers yielding at once);
+    /// `bench tfjs` unchanged within noise (5 alternating rounds). The ops of one image's
+    /// inference come microseconds apart, well under 50 µs, so a helper at batch 1 does not yield.
+    static let yieldAfter: UInt64 = 50_000
 
     let helpers: Int
     private let posted = Atomic<Int>(0)
@@ -109,9 +101,6 @@ final class SpinningPool: @unchecked Sendable {
     private let sleepers = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
     private let wakeUp = NSCondition()
-    /// The caller sleeps on `finished` (flagged by `callerSleeps`) once it has waited `spinTime`.
-    private let callerSleeps = Atomic<Bool>(false)
-    private let finished = NSCondition()
     private nonisolated(unsafe) var job: ((Int) -> Void)?
     private nonisolated(unsafe) var parts = 0
 
@@ -136,13 +125,11 @@ final class SpinningPool: @unchecked Sendable {
             wakeUp.lock(); wakeUp.broadcast(); wakeUp.unlock()
         }
         body(0)
-        Self.spin(until: { done.load(ordering: .acquiring) >= helpers }, orSleep: {
-            finished.lock()
-            callerSleeps.store(true, ordering: .sequentiallyConsistent)
-            while done.load(ordering: .sequentiallyConsistent) < helpers { finished.wait() }
-            callerSleeps.store(false, ordering: .sequentiallyConsistent)
-            finished.unlock()
-        })
+        var spins = 0
+        while done.load(ordering: .acquiring) < helpers {
+            spins &+= 1
+            if spins & 1023 == 0 { sched_yield() }
+        }
         job = nil
         busy.store(false, ordering: .releasing)
         return true
@@ -151,38 +138,26 @@ final class SpinningPool: @unchecked Sendable {
     private func work(helper index: Int) {
         var seen = 0
         while true {
-            Self.spin(until: { posted.load(ordering: .relaxed) != seen }, orSleep: {
-                wakeUp.lock()
-                sleepers.add(1, ordering: .sequentiallyConsistent)
-                while posted.load(ordering: .sequentiallyConsistent) == seen { wakeUp.wait() }
-                sleepers.subtract(1, ordering: .sequentiallyConsistent)
-                wakeUp.unlock()
-            })
+            var spins = 0
+            var started: UInt64 = 0
+            while posted.load(ordering: .relaxed) == seen {
+                spins &+= 1
+                if spins & 1023 != 0 { continue }
+                let now = DispatchTime.now().uptimeNanoseconds
+                if started == 0 { started = now }
+                if now - started >= Self.yieldAfter { sched_yield() }
+                if now - started >= Self.spinTime {
+                    wakeUp.lock()
+                    sleepers.add(1, ordering: .sequentiallyConsistent)
+                    while posted.load(ordering: .sequentiallyConsistent) == seen { wakeUp.wait() }
+                    sleepers.subtract(1, ordering: .sequentiallyConsistent)
+                    wakeUp.unlock()
+                }
+            }
             seen = posted.load(ordering: .acquiring)
             let part = index + 1
             if part < parts, let job { job(part) }
-            done.add(1, ordering: .sequentiallyConsistent)
-            if callerSleeps.load(ordering: .sequentiallyConsistent) {
-                finished.lock(); finished.broadcast(); finished.unlock()
-            }
-        }
-    }
-
-    /// Spins until `ready`, reading the clock every 1,024 spins; after `spinTime`, `sleep`
-    /// (which returns once `ready` holds).
-    @inline(__always)
-    private static func spin(until ready: () -> Bool, orSleep sleep: () -> Void) {
-        var spins = 0
-        var started: UInt64 = 0
-        while !ready() {
-            spins &+= 1
-            if spins & 1023 != 0 { continue }
-            let now = DispatchTime.now().uptimeNanoseconds
-            if started == 0 { started = now }
-            if now - started >= spinTime {
-                sleep()
-                return
-            }
+            done.add(1, ordering: .releasing)
         }
     }
 }

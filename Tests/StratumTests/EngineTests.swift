@@ -325,49 +325,6 @@ import Testing
         #expect(choice.isSplitting)
     }
 
-    /// The intra-op pool's waits end whether its threads spin or sleep. Jobs whose parts take
-    /// from nothing to several times `SpinningPool.spinTime` (so the caller sleeps waiting for
-    /// its helpers, or they for it), posted back to back or after a pause longer than it (so
-    /// idle helpers sleep), each run every part exactly once before `run` returns. A missed
-    /// wake-up would hang: the jobs run on a thread of their own, watched with a deadline.
-    @Test func poolWaitsEndWhetherItsThreadsSpinOrSleep() {
-        final class Tally: @unchecked Sendable {
-            // Invariant: `runs` is only touched under `lock`.
-            let lock = NSLock()
-            var runs: [Int] = []
-            var problems: [String] = []
-            func add(_ part: Int) { lock.lock(); runs[part] += 1; lock.unlock() }
-        }
-        @Sendable func busy(_ nanoseconds: UInt64) {
-            let end = DispatchTime.now().uptimeNanoseconds + nanoseconds
-            while DispatchTime.now().uptimeNanoseconds < end {}
-        }
-        let pool = SpinningPool(helpers: 3)
-        let tally = Tally()
-        let finished = DispatchSemaphore(value: 0)
-        Thread {
-            let spin = SpinningPool.spinTime
-            let durations: [UInt64] = [0, spin / 10, spin / 2, 2 * spin, 6 * spin]
-            for round in 0..<240 {
-                let parts = 2 + round % 3
-                tally.runs = Array(repeating: 0, count: parts)
-                // Each part its own duration: in some rounds the caller finishes first, in others a helper.
-                let ran = pool.run(parts: parts) { part in
-                    busy(durations[(round + 3 * part) % durations.count])
-                    tally.add(part)
-                }
-                if !ran || tally.runs != Array(repeating: 1, count: parts) {
-                    tally.problems.append("round \(round): ran \(ran), parts run \(tally.runs)")
-                }
-                if round % 4 == 3 { usleep(UInt32(3 * spin / 1000)) }  // helpers go to sleep
-            }
-            finished.signal()
-        }.start()
-        let ended = finished.wait(timeout: .now() + 60) == .success
-        #expect(ended, "a job of the pool never returned (a missed wake-up)")
-        if ended { #expect(tally.problems.isEmpty, "\(tally.problems.prefix(5))") }
-    }
-
     /// When an op's rows would split unevenly, its output channels split instead, in equal
     /// multiples of the alignment; else (or on one thread, or for a small op) nil.
     @Test(arguments: [
