@@ -83,16 +83,30 @@ final class SpinningPool: @unchecked Sendable {
     /// spins (~0.1 ms), small-cnn at batch 1 on 2 cores ran at 5,650 images/s; spinning up to
     /// 2 ms it ran at ~7,800. The cost is at most that much CPU after the last parallel op.
     static let spinTime: UInt64 = 2_000_000
-    /// Spinning threads yield their core (`sched_yield`) every 1,024 spins: a caller waiting
-    /// for its helpers from the start, a helper without work once it has waited this long.
-    /// When other threads share the cores (`stratum run` decodes the next chunk beside
-    /// inference), a spinning thread would otherwise hold a core they could use until the
-    /// scheduler preempts it; with nothing else runnable, `sched_yield` returns at once.
-    /// Measured on a 20,000-image run (2-core AMD EPYC): spinning fell from ~9% of the
-    /// process's CPU samples to ~2.7%; the predictions stage of 2,000-image runs was ~4% faster
-    /// by median of 16 alternating pairs (and of 10 more with helpers yielding at once);
-    /// `bench tfjs` unchanged within noise (5 alternating rounds). The ops of one image's
-    /// inference come microseconds apart, well under 50 µs, so a helper at batch 1 does not yield.
+    /// While work of this process runs beside inference (`SharedCores`: `stratum run` decodes
+    /// the next chunk and writes predictions beside it), spinning threads yield their core
+    /// (`sched_yield`) every 1,024 spins: a caller waiting for its helpers from the start, a
+    /// helper without work once it has waited this long. A spinning thread would otherwise
+    /// hold a core that work could use until the scheduler preempts it; with nothing else
+    /// runnable, `sched_yield` returns at once. Measured on a 20,000-image run (2-core AMD
+    /// EPYC): spinning fell from ~9% of the process's CPU samples to ~2.7%; the predictions
+    /// stage of 2,000-image runs was ~4% faster by median of 16 alternating pairs (and of 10
+    /// more with helpers yielding at once). The ops of one image's inference come
+    /// microseconds apart, well under 50 µs, so a helper at batch 1 does not yield.
+    ///
+    /// Without such work the threads do not yield. A yielding thread stays runnable, and
+    /// another program on the machine, even at the lowest priority, then has the core until
+    /// its time slice ends. With two `nice -n 19` busy loops beside `bench tfjs` (AVX-512
+    /// kernels, medians of 4 alternating rounds), yielding always against yielding only
+    /// beside such work: small-cnn 8,614 against 11,368 images/s at batch 1 and 15,048
+    /// against 16,528 at batch 32, resnet_style 5,829 against 8,211 at batch 1. Without other
+    /// load the two are even (8 alternating rounds: every row within 2.5%, five of six ahead
+    /// not yielding), and so are `bench tfjs`'s paired ratios to onnxruntime (5 rounds) and
+    /// the predictions stage of alternating 2,000-image runs. Sleeping after 50 µs instead of
+    /// yielding also fixed the busy loops' case, but lost to onnxruntime's threads spinning
+    /// beside it (in `bench tfjs`'s paired passes, small-cnn batch 32 went from 1.01× to 0.64×
+    /// onnxruntime's rate): a sleeping thread woken while another spins on its core waits for
+    /// that thread's slice.
     static let yieldAfter: UInt64 = 50_000
 
     let helpers: Int
@@ -128,7 +142,7 @@ final class SpinningPool: @unchecked Sendable {
         var spins = 0
         while done.load(ordering: .acquiring) < helpers {
             spins &+= 1
-            if spins & 1023 == 0 { sched_yield() }
+            if spins & 1023 == 0 && SharedCores.inUse { sched_yield() }
         }
         job = nil
         busy.store(false, ordering: .releasing)
@@ -145,7 +159,7 @@ final class SpinningPool: @unchecked Sendable {
                 if spins & 1023 != 0 { continue }
                 let now = DispatchTime.now().uptimeNanoseconds
                 if started == 0 { started = now }
-                if now - started >= Self.yieldAfter { sched_yield() }
+                if now - started >= Self.yieldAfter && SharedCores.inUse { sched_yield() }
                 if now - started >= Self.spinTime {
                     wakeUp.lock()
                     sleepers.add(1, ordering: .sequentiallyConsistent)

@@ -105,8 +105,11 @@ struct StreamingEvaluation {
         let orientation = applyOrientation
         let times = self.times
         return Pending {
-            times.timing(\.decode) {
-                (pending, pending.isEmpty ? nil : ImageLoading.prepare(chosen, for: specs, applyOrientation: orientation))
+            // Beside the variants' inference: its spinning threads yield to this.
+            SharedCores.sharing {
+                times.timing(\.decode) {
+                    (pending, pending.isEmpty ? nil : ImageLoading.prepare(chosen, for: specs, applyOrientation: orientation))
+                }
             }
         }
     }
@@ -202,7 +205,7 @@ final class StoreWriter: @unchecked Sendable {
         queue.async { [self] in
             defer { slots.signal() }
             guard failed() == nil else { return }
-            do { try clock.timing(\.store) { try write() } } catch { lock.lock(); failure = error; lock.unlock() }
+            do { try SharedCores.sharing { try clock.timing(\.store) { try write() } } } catch { lock.lock(); failure = error; lock.unlock() }
         }
     }
 

@@ -39,6 +39,16 @@ import Testing
     }
     #endif
 
+    /// Work counted as sharing the cores with inference is in use while it runs, nested or
+    /// not, and `sharing` hands back its body's value or error. (Other tests may be sharing at
+    /// the same time, so only "in use inside" is certain.)
+    @Test func sharedCoresAreInUseWhileWorkBesideInferenceRuns() {
+        struct Stop: Error {}
+        #expect(SharedCores.sharing { SharedCores.inUse && SharedCores.sharing { SharedCores.inUse } })
+        #expect(SharedCores.sharing { 42 } == 42)
+        #expect(throws: Stop.self) { try SharedCores.sharing { () throws -> Int in #expect(SharedCores.inUse); throw Stop() } }
+    }
+
     @Test func registryNamesKnownKindsForAnUnknownOne() throws {
         let registry = ModelRegistry()
         let error = try #require(throws: RegistryError.self) { try registry.loader(for: "onnx") }
