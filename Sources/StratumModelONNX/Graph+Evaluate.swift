@@ -96,7 +96,7 @@ extension Graph {
             return [try Kernels.reshape(x, shape)]
         case "Squeeze":
             let x = try arg(0)
-            let axes = try a.ints("axes") ?? (optional(1).map { $0.graphInts().data })
+            let axes = a.ints("axes") ?? (optional(1).map { $0.graphInts().data })
             let rank = x.rank
             let normalized = Set(try (axes ?? []).map { try Kernels.axis($0, rank: rank) })
             let shape = x.shape.enumerated().filter { axes == nil ? $0.element != 1 : !normalized.contains($0.offset) }.map(\.element)
@@ -104,7 +104,7 @@ extension Graph {
             return [try Kernels.reshape(x, shape)]
         case "Unsqueeze":
             let x = try arg(0)
-            guard let axes = try a.ints("axes") ?? (optional(1).map { $0.graphInts().data }) else { throw fail("Unsqueeze needs axes") }
+            guard let axes = a.ints("axes") ?? (optional(1).map { $0.graphInts().data }) else { throw fail("Unsqueeze needs axes") }
             let rank = x.rank + axes.count
             let normalized = Set(try axes.map { try Kernels.axis($0, rank: rank) })
             guard normalized.count == axes.count else { throw fail("Unsqueeze axes \(axes) repeat") }
