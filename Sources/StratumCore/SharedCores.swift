@@ -1,9 +1,10 @@
 import Synchronization
 
 /// Work of this process that runs on the cores beside inference: a streaming run's decoding
-/// of the next chunk and its store writes. While any is under way, the engine's spinning
-/// threads (`SpinningPool`) yield their core every so often so that this work gets it;
-/// otherwise they hold it while they spin, whatever else runs on the machine.
+/// of the next chunk and its store writes, a plugin process computing a batch. While any is
+/// under way, the engine's spinning threads (`SpinningPool`) yield their core every so often
+/// so that this work gets it; otherwise they hold it while they spin, whatever else runs on
+/// the machine.
 public enum SharedCores {
     /// Whether work beside inference is under way now.
     public static var inUse: Bool {

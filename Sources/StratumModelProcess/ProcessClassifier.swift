@@ -57,15 +57,18 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
         guard perFrame > 0 else {
             throw PluginError(plugin: label, message: "one \(batch.width)×\(batch.height)×\(batch.channels) image (\(batch.imageSize * 4) bytes) does not fit in a protocol frame of at most \(PluginFrame.maximumLength) bytes", stderr: "")
         }
-        var rows: [[Float]] = []
-        rows.reserveCapacity(batch.count)
-        var start = 0
-        while start < batch.count {
-            let end = min(batch.count, start + perFrame)
-            rows += try predictFrame(batch, images: start..<end)
-            start = end
+        // The plugin's process computes on the cores the engine's idle threads spin on: they yield to it.
+        return try SharedCores.sharing {
+            var rows: [[Float]] = []
+            rows.reserveCapacity(batch.count)
+            var start = 0
+            while start < batch.count {
+                let end = min(batch.count, start + perFrame)
+                rows += try predictFrame(batch, images: start..<end)
+                start = end
+            }
+            return rows
         }
-        return rows
     }
 
     /// How many images of `imageBytes` bytes fit in one request frame (with room for its header).
