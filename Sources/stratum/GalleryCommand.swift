@@ -29,8 +29,9 @@ struct GalleryCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let (experiment, number) = StoredRunReports.parseSelector(selector)
-            let data = try StoredRunReports.data(store: try store.open(), experiment: experiment, number: number, dataRoot: layout.dataRootURL)
+            let opened = try store.open()
+            let (experiment, number) = try RunSelection.parse(selector, in: opened, command: "gallery")
+            let data = try StoredRunReports.data(store: opened, experiment: experiment, number: number, dataRoot: layout.dataRootURL)
             func find(_ name: String) throws -> ReportVariant {
                 guard let found = data.variants.first(where: { $0.name == name }) else {
                     throw ReportError(message: "run \(data.runNumber) has no variant '\(name)' (variants: \(data.variants.map(\.name).joined(separator: ", ")))")
@@ -49,6 +50,8 @@ struct GalleryCommand: ParsableCommand {
             } ?? Gallery.failures(of: try find(variant), in: data, slice: chosenSlice, limit: layout.limit, columns: layout.columns, thumb: layout.thumb)
             try gallery.render(to: URL(fileURLWithPath: output), gnuplot: try Gnuplot())
             print("\(output): \(gallery.thumbnailCount) thumbnails; \(gallery.subtitle)")
+        } catch let error as ValidationError {
+            throw error
         } catch let error as ReportError {
             Terminal.error("error: \(error)")
             throw ExitCode(ExitCodes.dataError)

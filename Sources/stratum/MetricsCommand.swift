@@ -62,7 +62,7 @@ struct MetricsCommand: ParsableCommand {
     func run() throws {
         do {
             let opened = try store.open()
-            let (experiment, number) = StoredRunReports.parseSelector(selector)
+            let (experiment, number) = try RunSelection.parse(selector, in: opened, command: "metrics")
             let (name, run) = try opened.run(experiment: experiment, number: number)
             let all = try opened.allMetrics(runID: run.id)
             guard !all.isEmpty else {

@@ -63,8 +63,9 @@ struct SlicesCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let (experiment, number) = StoredRunReports.parseSelector(selector)
-            let outcomes = try RunOutcomes.load(store: try store.open(), experiment: experiment, number: number)
+            let opened = try store.open()
+            let (experiment, number) = try RunSelection.parse(selector, in: opened, command: "slices")
+            let outcomes = try RunOutcomes.load(store: opened, experiment: experiment, number: number)
             for name in variant where outcomes.variant(named: name) == nil {
                 throw ValidationError("no completed variant '\(name)' in \(outcomes.experiment)/\(outcomes.run.number) (completed: \(outcomes.variants.map(\.name).joined(separator: ", ")))")
             }

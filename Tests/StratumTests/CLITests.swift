@@ -300,6 +300,13 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("g.png").path))
         let unknown = try Self.run(["gallery", "2", "--db", "stratum.sqlite", "--variant", "nope", "-o", "x.png"], in: directory)
         #expect(unknown.status == 65 && unknown.stderr.contains("no variant 'nope'"))
+        // `compare`'s RUN:VARIANT given to a command that takes --variant: the error says how to write it there.
+        for command in ["slices", "metrics", "gallery"] {
+            let colon = try Self.run([command, "cli:base", "--db", "stratum.sqlite"] + (command == "gallery" ? ["--variant", "base", "-o", "y.png"] : []), in: directory)
+            #expect(colon.status == 64 && colon.stderr.contains("no experiment 'cli:base'") && colon.stderr.contains("stratum \(command) cli --variant base"), "\(command): \(colon.stderr)")
+        }
+        let notAVariant = try Self.run(["slices", "nope:base", "--db", "stratum.sqlite"], in: directory)
+        #expect(notAVariant.status == 1 && notAVariant.stderr.contains("no experiment 'nope:base'") && !notAVariant.stderr.contains("--variant"), "\(notAVariant.stderr)")
         let history = try Self.run(["history", "cli", "--db", "stratum.sqlite", "--variant", "base"], in: directory)
         #expect(history.status == 0)
         #expect(history.stdout.split(separator: "\n").count == 4, "header, rule and one row per run: \(history.stdout)")
