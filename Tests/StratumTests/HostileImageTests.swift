@@ -104,6 +104,29 @@ import Testing
         #expect(try ImageFile.read(path: url.path).pixels == ImageFile.read(url).pixels)
     }
 
+    /// A chunk that declares more data than the file holds is refused before libpng sees it
+    /// (libpng allocates and zeroes the declared length first: a 742-byte file found by the
+    /// fuzzer declared a 1.6 GB `tEXt`, Fuzz/regressions/png/text-chunk-declaring-1.6-GB),
+    /// by name, for the whole image and for a text page laid over a canvas.
+    @Test(arguments: [
+        (declared: UInt32(1_683_120_397), type: "tEXt", tail: 32, says: "'tEXt' at byte 33 declares 1683120397 bytes"),
+        (declared: UInt32(0x8000_0000), type: "zTXt", tail: 4, says: "'zTXt' at byte 33 declares 2147483648 bytes"),
+        (declared: UInt32(40), type: "iTXt", tail: 0, says: "declares 40 bytes of data, but the file has 0"),  // length and type, then the end
+        (declared: UInt32(100_000_000), type: "\u{1}A\u{7F}z", tail: 8, says: "of type 0x01417f7a at byte 33"),
+    ])
+    func chunksLargerThanTheFileAreRefusedFirst(_ chunk: (declared: UInt32, type: String, tail: Int, says: String)) throws {
+        let good = Array(try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png")))
+        // The signature and IHDR (8 + 25 bytes), then the chunk.
+        let bytes = Array(good.prefix(33)) + withUnsafeBytes(of: chunk.declared.bigEndian) { Array($0) } + Array(chunk.type.utf8)
+            + [UInt8](repeating: 0x41, count: chunk.tail)
+        let error = try #require(throws: ImageError.self) { try ImageFile.decode(bytes, source: "hostile.png") }
+        guard case .corrupt(format: "PNG", let message) = error.reason else { Issue.record("\(error)"); return }
+        #expect(error.source == "hostile.png" && message.contains(chunk.says), "\(message)")
+        var canvas = RGBImage(width: 24, height: 16)
+        let overlay = try #require(throws: ImageError.self) { try PNGCodec.composite(bytes, over: &canvas, source: "page.png") }
+        #expect("\(overlay)".contains("page.png") && "\(overlay)".contains(chunk.says), "\(overlay)")
+    }
+
     @Test(arguments: 1...8)
     func orientationsMapCornersAsExifDefines(_ orientation: Int) {
         // A 3×2 image whose pixel values are their index; where does stored (0,0) appear?
