@@ -177,10 +177,8 @@ public enum PNGCodec {
             let end = offset + 12 + length
             let typeBytes = png[(offset + 4)..<(offset + 8)]
             guard length < 0x8000_0000, end <= png.count else {
-                let name = typeBytes.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) })
-                    ? "'\(String(decoding: typeBytes, as: UTF8.self))'" : "of type 0x" + typeBytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
                 throw ImageError(source: source, reason: .corrupt(format: "PNG", message:
-                    "the chunk \(name) at byte \(offset) declares \(length) bytes of data, but the file has \(max(0, png.count - offset - 12)) after its header"))
+                    "the chunk \(chunkName(typeBytes)) at byte \(offset) declares \(length) bytes of data, but the file has \(max(0, png.count - offset - 12)) after its header"))
             }
             let type = String(decoding: typeBytes, as: UTF8.self)
             if !colorSpaceChunks.contains(type) { output += png[offset..<end] }
@@ -190,6 +188,14 @@ public enum PNGCodec {
         }
         if offset < png.count { output += png[offset...] }
         return (output, exif)
+    }
+
+    /// A chunk type for a message: `'tEXt'` when its four bytes are letters (as every valid
+    /// type's are), else their hex (`of type 0x01417f7a`), so no control byte reaches a terminal.
+    static func chunkName(_ type: ArraySlice<UInt8>) -> String {
+        let letters = type.allSatisfy { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+        if letters { return "'" + String(decoding: type, as: UTF8.self) + "'" }
+        return "of type 0x" + type.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 
     private static func message(of image: png_image) -> String {
