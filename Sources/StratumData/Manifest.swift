@@ -223,8 +223,10 @@ public enum ManifestReader {
         var seen = Set<String>()
         var rows: [(Int, [String: String])] = []
         var issues: [ManifestError.Issue] = []
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        // Lines split on the LF byte: CR LF is one `Character`, so splitting the string on "\n"
+        // left a file written on Windows as one line.
+        for (index, bytes) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let trimmed = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             if trimmed.isEmpty { continue }
             guard let object = try? JSONDecoder().decode([String: JSONScalar].self, from: Data(trimmed.utf8)) else {
                 issues.append(.init(line: index + 1, problem: .malformedJSON("each line must be one JSON object of strings, numbers and booleans")))

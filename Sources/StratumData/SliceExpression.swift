@@ -30,7 +30,8 @@ public indirect enum SliceExpression: Sendable, Equatable, CustomStringConvertib
             switch self {
             case .attribute(let name): return name
             case .number(let value): return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
-            case .text(let value): return "'" + value.replacingOccurrences(of: "'", with: "\\'") + "'"
+            // Scalar by scalar, backslashes too, so the text reads back as the same value.
+            case .text(let value): return "'" + value.mappingScalars { $0 == "'" || $0 == "\\" ? "\\" + String($0) : nil } + "'"
             }
         }
     }

@@ -157,43 +157,56 @@ struct SliceExpressionParser {
         }
     }
 
+    /// Tokens with their 1-based columns, counted in Unicode scalars. Scalar by scalar, not by
+    /// `Character`: a quote followed by a combining mark is one `Character` that is not a quote,
+    /// and the text a slice definition prints for such a value (`SliceExpression.description`)
+    /// must read back.
     static func tokenize(_ source: String) throws -> [(token: Token, column: Int)] {
-        let chars = Array(source)
+        let chars = Array(source.unicodeScalars)
+        func text(_ range: Range<Int>) -> String { String(String.UnicodeScalarView(chars[range])) }
+        func isLetter(_ c: Unicode.Scalar) -> Bool { c.properties.isAlphabetic }
+        func isNumber(_ c: Unicode.Scalar) -> Bool { c.properties.numericType != nil }
+        func isMark(_ c: Unicode.Scalar) -> Bool {
+            switch c.properties.generalCategory {
+            case .nonspacingMark, .spacingMark, .enclosingMark: true
+            default: false
+            }
+        }
         var tokens: [(token: Token, column: Int)] = []
         var i = 0
         while i < chars.count {
             let c = chars[i], column = i + 1
-            if c.isWhitespace { i += 1; continue }
-            if c.isLetter || c == "_" {
+            if c.properties.isWhitespace { i += 1; continue }
+            if isLetter(c) || c == "_" {
                 var j = i
-                while j < chars.count, chars[j].isLetter || chars[j].isNumber || chars[j] == "_" || chars[j] == "." { j += 1 }
-                let word = String(chars[i..<j])
+                while j < chars.count, isLetter(chars[j]) || isNumber(chars[j]) || isMark(chars[j]) || chars[j] == "_" || chars[j] == "." { j += 1 }
+                let word = text(i..<j)
                 let keyword: [String: Token] = ["and": .and, "or": .or, "not": .not, "in": .in]
                 tokens.append((keyword[word] ?? .identifier(word), column))
                 i = j
-            } else if c.isNumber || ((c == "-" || c == ".") && i + 1 < chars.count && chars[i + 1].isNumber) {
+            } else if isNumber(c) || ((c == "-" || c == ".") && i + 1 < chars.count && isNumber(chars[i + 1])) {
                 var j = i + 1
-                while j < chars.count, chars[j].isNumber || chars[j] == "." || chars[j] == "e" || chars[j] == "E" { j += 1 }
-                let text = String(chars[i..<j])
-                guard let value = Double(text), value.isFinite else { throw SliceExpressionError.syntax("bad number '\(text)'", column: column) }
+                while j < chars.count, isNumber(chars[j]) || chars[j] == "." || chars[j] == "e" || chars[j] == "E" { j += 1 }
+                let number = text(i..<j)
+                guard let value = Double(number), value.isFinite else { throw SliceExpressionError.syntax("bad number '\(number)'", column: column) }
                 tokens.append((.number(value), column))
                 i = j
             } else if c == "'" || c == "\"" {
-                var j = i + 1, text = ""
+                var j = i + 1, value = String.UnicodeScalarView()
                 while j < chars.count, chars[j] != c {
                     if chars[j] == "\\", j + 1 < chars.count { j += 1 }
-                    text.append(chars[j])
+                    value.append(chars[j])
                     j += 1
                 }
                 guard j < chars.count else { throw SliceExpressionError.syntax("unterminated string", column: column) }
-                tokens.append((.text(text), column))
+                tokens.append((.text(String(value)), column))
                 i = j + 1
             } else {
-                let two = i + 1 < chars.count ? String(chars[i...(i + 1)]) : ""
+                let two = i + 1 < chars.count ? text(i..<(i + 2)) : ""
                 if let op = SliceExpression.ComparisonOperator(rawValue: two) {
                     tokens.append((.op(op), column)); i += 2; continue
                 }
-                let single: [Character: Token] = [
+                let single: [Unicode.Scalar: Token] = [
                     "(": .lparen, ")": .rparen, "[": .lbracket, "]": .rbracket, ",": .comma,
                     "<": .op(.less), ">": .op(.greater),
                 ]

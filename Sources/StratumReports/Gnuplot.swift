@@ -221,27 +221,19 @@ public struct GnuplotError: Error, CustomStringConvertible, Equatable {
 ///   the string, and nothing inside it is substituted;
 /// - `dataField` gives a double-quoted field for an inline data block: no line break (so no
 ///   line of the block can be `EOD`), and `"` becomes `'` (the data reader has no escapes).
+///
+/// Both work on Unicode scalars, as gnuplot reads bytes: a quote followed by a combining mark
+/// is one `Character` that a character-wise replacement leaves alone, and it let a name end
+/// the string and run a backquoted command (`String.mappingScalars`).
 public enum GnuplotText {
     /// A single-quoted gnuplot string literal showing `text` (control characters as spaces).
     public static func literal(_ text: String) -> String {
-        "'" + printable(text).replacingOccurrences(of: "'", with: "''") + "'"
+        "'" + text.mappingScalars { String.isLineOrControl($0) ? " " : ($0 == "'" ? "''" : nil) } + "'"
     }
 
     /// A double-quoted data-block field showing `text` (control characters as spaces, `"` as `'`).
     public static func dataField(_ text: String) -> String {
-        "\"" + printable(text).replacingOccurrences(of: "\"", with: "'") + "\""
-    }
-
-    /// `text` with every Unicode control character (Cc) and line or paragraph separator as a space.
-    static func printable(_ text: String) -> String {
-        var scalars = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            switch scalar.properties.generalCategory {
-            case .control, .lineSeparator, .paragraphSeparator: scalars.append(" ")
-            default: scalars.append(scalar)
-            }
-        }
-        return String(scalars)
+        "\"" + text.mappingScalars { String.isLineOrControl($0) ? " " : ($0 == "\"" ? "'" : nil) } + "\""
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 
 /// The per-run `index.html`: summary table, every chart and gallery, links between them.
 /// Self-contained (images are files beside it; no scripts, fonts or styles from elsewhere — the
@@ -28,6 +29,7 @@ public struct HTMLIndex: Sendable {
 
     public func html() -> String {
         let e = Self.escape
+        let ids = AnchorIDs(reserved: ["summary", "all-metrics", "confusion-by-slice", "unreadable", "metrics", "metric-filter"])
         let variants = data.variants
         var out = """
         <!DOCTYPE html>
@@ -61,7 +63,7 @@ public struct HTMLIndex: Sendable {
 
         """
         let sections = figures.map(\.section).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
-        out += "<nav><a href=\"#summary\">summary</a>" + (data.metrics.isEmpty ? "" : "<a href=\"#all-metrics\">every metric</a><a href=\"#confusion-by-slice\">confusion by slice</a>") + sections.map { "<a href=\"#\(Self.anchor($0))\">\(e($0))</a>" }.joined() + "</nav>\n"
+        out += "<nav><a href=\"#summary\">summary</a>" + (data.metrics.isEmpty ? "" : "<a href=\"#all-metrics\">every metric</a><a href=\"#confusion-by-slice\">confusion by slice</a>") + sections.map { "<a href=\"#\(ids.id(["section", $0], slug: $0))\">\(e($0))</a>" }.joined() + "</nav>\n"
         out += "<h2 id=\"summary\">Accuracy by slice</h2>\n<p class=\"small\">accuracy [95% Wilson interval] · the lowest accuracy of each variant is shaded</p>\n<table>\n<tr><th>slice</th><th>n</th>"
         out += variants.map { "<th>\(e($0.name))<br><span class=\"small\">\(e($0.kind))</span></th>" }.joined() + "</tr>\n"
         var worst: [String: String] = [:]
@@ -95,9 +97,9 @@ public struct HTMLIndex: Sendable {
             }
             out += "</table>\n"
         }
-        if !data.metrics.isEmpty { out += metricTable() + confusionBySlice() }
+        if !data.metrics.isEmpty { out += metricTable(ids) + confusionBySlice(ids) }
         for section in sections {
-            out += "<h2 id=\"\(Self.anchor(section))\">\(e(section))</h2>\n"
+            out += "<h2 id=\"\(ids.id(["section", section], slug: section))\">\(e(section))</h2>\n"
             for figure in figures where figure.section == section {
                 out += "<figure><figcaption>\(e(figure.title))</figcaption><a href=\"\(e(Self.urlEscape(figure.file)))\"><img src=\"\(e(Self.urlEscape(figure.file)))\" alt=\"\(e(figure.title))\"></a></figure>\n"
             }
@@ -108,7 +110,7 @@ public struct HTMLIndex: Sendable {
 
     /// Every stored metric, one row per variant × slice × metric, with its gap to the variant's
     /// overall value; click a header to sort, type in the box to filter.
-    func metricTable() -> String {
+    func metricTable(_ ids: AnchorIDs) -> String {
         let e = Self.escape
         var overall: [String: Double] = [:]
         for m in data.metrics where m.slice == "overall" { if let v = m.value { overall[m.variant + "\u{0}" + m.name] = v } }
@@ -125,7 +127,7 @@ public struct HTMLIndex: Sendable {
             let value = m.value.map { String(format: "%.4f", $0) } ?? "undefined: \(m.note ?? "")"
             let interval = m.ciLow.map { String(format: "[%.4f, %.4f]", $0, m.ciHigh ?? $0) } ?? ""
             let gap = m.slice == "overall" ? "" : (m.value.flatMap { v in overall[m.variant + "\u{0}" + m.name].map { String(format: "%+.4f", v - $0) } } ?? "")
-            let link = "<a href=\"#\(Self.anchor("cm-\(m.variant)-\(m.slice)"))\">\(e(m.slice))</a>"
+            let link = "<a href=\"#\(ids.id(["cm", m.variant, m.slice], slug: "cm-\(m.variant)-\(m.slice)"))\">\(e(m.slice))</a>"
             out += "<tr><td>\(e(m.variant))</td><td>\(link)</td><td>\(e(m.name))</td><td>\(m.n)</td><td>\(m.denominator.map(String.init) ?? "")</td>"
                 + "<td>\(e(value))</td><td>\(interval)</td><td>\(e(m.intervalMethod ?? ""))</td><td>\(gap)</td></tr>\n"
         }
@@ -163,13 +165,13 @@ public struct HTMLIndex: Sendable {
     }
 
     /// A confusion matrix per variant and slice (rows true, columns predicted), each folded.
-    func confusionBySlice() -> String {
+    func confusionBySlice(_ ids: AnchorIDs) -> String {
         let e = Self.escape
         var out = "<h2 id=\"confusion-by-slice\">Confusion matrices by slice</h2>\n<p class=\"small\">rows: true label · columns: predicted label</p>\n"
         for variant in data.variants where !variant.predictions.isEmpty {
             out += "<h3>\(e(variant.name))</h3>\n"
             for (slice, matrix) in zip(data.slices, data.confusions(of: variant, slices: data.slices)) {
-                out += "<details id=\"\(Self.anchor("cm-\(variant.name)-\(slice.name)"))\"><summary>\(e(slice.name)) (n=\(matrix.total))</summary>\n<table>\n<tr><th>true \\ predicted</th>"
+                out += "<details id=\"\(ids.id(["cm", variant.name, slice.name], slug: "cm-\(variant.name)-\(slice.name)"))\"><summary>\(e(slice.name)) (n=\(matrix.total))</summary>\n<table>\n<tr><th>true \\ predicted</th>"
                 out += matrix.labels.map { "<th>\(e($0))</th>" }.joined() + "</tr>\n"
                 for (i, label) in matrix.labels.enumerated() {
                     out += "<tr><td>\(e(label))</td>" + matrix.counts[i].map { "<td>\($0)</td>" }.joined() + "</tr>\n"
@@ -182,27 +184,26 @@ public struct HTMLIndex: Sendable {
 
     /// Escapes `& < > " '` for text and attribute values. Text without them (nearly all: the
     /// index escapes a dozen strings for each of its thousands of rows) comes back as it is.
+    /// Scalar by scalar: a quote followed by a combining mark is one `Character`, and the
+    /// browser still ends the attribute at the quote (`String.mappingScalars`).
     public static func escape(_ text: String) -> String {
         guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return text }
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
+        return text.mappingScalars { scalar in
+            switch scalar {
+            case "&": "&amp;"
+            case "<": "&lt;"
+            case ">": "&gt;"
+            case "\"": "&quot;"
+            case "'": "&#39;"
+            default: nil
             }
         }
-        return out
     }
 
-    /// `text` lowercased, every character but letters and digits made "-". ASCII text (slice
-    /// and variant names, nearly always) byte by byte; other text (and CR LF, one character)
-    /// by Unicode's properties.
+    /// `text` lowercased, every Unicode scalar but letters and digits made "-". ASCII text
+    /// (slice and variant names, nearly always) byte by byte.
     static func anchor(_ text: String) -> String {
-        if text.utf8.allSatisfy({ $0 < 0x80 && $0 != 0x0D }) {
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
             return String(decoding: text.utf8.map { byte -> UInt8 in
                 switch byte {
                 case 0x41...0x5A: byte + 0x20
@@ -211,7 +212,37 @@ public struct HTMLIndex: Sendable {
                 }
             }, as: UTF8.self)
         }
-        return String(text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+        return text.lowercased().mappingScalars { scalar in
+            switch scalar.properties.generalCategory {
+            case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+                 .decimalNumber, .letterNumber, .otherNumber: nil
+            default: "-"
+            }
+        }
+    }
+
+    /// Element ids, each a readable slug (`anchor`) of its text, made unique: two names with
+    /// one slug (`a b` and `a-b`), or a variant named `summary`, get `-2`, `-3`… in the order
+    /// first asked for, so a link never lands on another element. The same key always gets the
+    /// same id, whether its link or its element comes first.
+    final class AnchorIDs {
+        private var byKey: [[String]: String] = [:]
+        private var used: Set<String>
+
+        init(reserved: [String]) { used = Set(reserved) }
+
+        func id(_ key: [String], slug text: String) -> String {
+            if let id = byKey[key] { return id }
+            let slug = HTMLIndex.anchor(text)
+            var id = slug, next = 2
+            while used.contains(id) {
+                id = "\(slug)-\(next)"
+                next += 1
+            }
+            used.insert(id)
+            byKey[key] = id
+            return id
+        }
     }
 
     static func urlEscape(_ file: String) -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StratumCore
 import StratumMetrics
 import StratumRunner
 import StratumStore
@@ -139,25 +140,29 @@ struct MetricsCommand: ParsableCommand {
 
 /// A plain left-aligned text table (columns as wide as their widest cell).
 enum TextTable {
+    /// Cells are shown with their control characters escaped (`terminalSafe`).
     static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
+        let all = ([header] + rows).map { $0.map(\.terminalSafe) }
+        let header = all[0]
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         func line(_ cells: [String]) -> String {
             zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
                 .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
         }
-        return ([line(header), String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))] + rows.map(line)).joined(separator: "\n")
+        return ([line(header), String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))] + all.dropFirst().map(line)).joined(separator: "\n")
     }
 }
 
 /// CSV fields (RFC 4180). Text from datasets is hostile: a cell that a spreadsheet would read
 /// as a formula (starting with =, +, -, @, tab or carriage return) gets a leading apostrophe.
+/// Scalar by scalar: CR LF, or a quote or comma followed by a combining mark, is one
+/// `Character` but still ends a CSV row or field.
 enum CSVField {
     static func text(_ value: String) -> String {
         var value = value
-        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
-        guard value.contains(where: { ",\"\n\r".contains($0) }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { value = "'" + value }
+        guard value.containsScalar(where: { ",\"\n\r".unicodeScalars.contains($0) }) else { return value }
+        return "\"" + value.mappingScalars { $0 == "\"" ? "\"\"" : nil } + "\""
     }
 
     static func number(_ value: Double?) -> String {

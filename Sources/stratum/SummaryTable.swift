@@ -11,8 +11,10 @@ enum SummaryTable {
         }
         var cells: [String: SliceAccuracy] = [:]
         for cell in summary.accuracies { cells["\(cell.variant)\u{0}\(cell.slice)"] = cell }
-        let sliceWidth = max(5, shown.map(\.name.count).max() ?? 5)
-        let columnWidth = max(16, variants.map(\.count).max() ?? 16)
+        // Names are shown with their control characters escaped (`terminalSafe`): an attribute
+        // value could otherwise colour, retitle or break the terminal's lines.
+        let sliceWidth = max(5, shown.map(\.name.terminalSafe.count).max() ?? 5)
+        let columnWidth = max(16, variants.map(\.terminalSafe.count).max() ?? 16)
         var lines: [String] = []
         lines.append("\(summary.experiment) run \(summary.runNumber): \(summary.status)")
         lines.append(pad("slice", sliceWidth) + "  " + pad("n", 5) + variants.map { "  " + pad($0, columnWidth) }.joined())
@@ -48,11 +50,12 @@ enum SummaryTable {
         }
         lines.append("database: \(summary.database)")
         lines.append("reports:  \(summary.reportDirectory.path)")
-        return lines.joined(separator: "\n")
+        return lines.map(\.terminalSafe).joined(separator: "\n")
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+        let text = text.terminalSafe
+        return text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
     }
 }
 

@@ -1,4 +1,6 @@
 import Foundation
+import StratumCore
+import StratumData
 import Testing
 
 /// Runs the built `stratum` binary and checks output and exit codes.
@@ -312,5 +314,46 @@ import Testing
         #expect(history.stdout.split(separator: "\n").count == 4, "header, rule and one row per run: \(history.stdout)")
         let plot = try Self.run(["history", "cli", "--db", "stratum.sqlite", "--plot", "h.png"], in: directory)
         #expect(plot.status == 0 && FileManager.default.fileExists(atPath: directory.appendingPathComponent("h.png").path))
+    }
+
+    /// Attribute values that are hostile to a terminal or a spreadsheet: escape sequences, CR
+    /// LF, and quotes or commas followed by a combining mark (one `Character` each, but a
+    /// quote or comma to a CSV reader).
+    @Test func hostileValuesStayInsideTheirCellsOnTheTerminalAndInCSV() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let generate = try Self.run(["dataset", "generate", "faces", "--count", "60", "--seed", "5", "--size", "32", "--out", "data", "--quiet"], in: directory)
+        #expect(generate.status == 0, "\(generate.stderr)")
+        let manifest = directory.appendingPathComponent("data/manifest.csv")
+        let table = try CSVTable(parsing: String(contentsOf: manifest, encoding: .utf8))
+        let values = ["\u{1B}[31mred\u{1B}]0;title\u{07}", "a\r\nb", "c\"\u{301},d", ",\u{301}e", "=1+2"]
+        func field(_ text: String) -> String { "\"" + text.mappingScalars { $0 == "\"" ? "\"\"" : nil } + "\"" }
+        var text = (table.header + ["note"]).map(field).joined(separator: ",") + "\n"
+        for (index, record) in table.records.enumerated() {
+            text += (record.fields + [values[index % values.count]]).map(field).joined(separator: ",") + "\n"
+        }
+        try TestSupport.write(text, to: manifest)
+        try TestSupport.write("""
+        name: hostile
+        dataset: {manifest: data/manifest.csv, label: sex}
+        variants:
+          - {name: base, kind: logistic, path: base.json, options: {size: 8}}
+        slices: {by: [note], intersections: false}
+        """, to: directory.appendingPathComponent("e.yaml"))
+        let run = try Self.run(["run", "e.yaml"], in: directory)
+        #expect(run.status == 0, "\(run.stderr)")
+        for output in [run.stdout, try Self.run(["metrics", "hostile", "--variant", "base"], in: directory).stdout,
+                       try Self.run(["slices", "hostile", "--variant", "base", "--min-support", "1"], in: directory).stdout] {
+            #expect(!output.utf8.contains(0x1B) && !output.utf8.contains(0x07) && !output.utf8.contains(0x0D), "\(output.debugDescription)")
+        }
+        #expect(run.stdout.contains("note=\\u{1B}[31mred"), "\(run.stdout)")
+        let csv = try Self.run(["metrics", "hostile", "--variant", "base", "--format", "csv"], in: directory)
+        #expect(csv.status == 0, "\(csv.stderr)")
+        let parsed = try CSVTable(parsing: csv.stdout)
+        let json = try Self.run(["metrics", "hostile", "--variant", "base", "--format", "json"], in: directory)
+        let rows = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["metrics"] as? [[String: Any]])
+        #expect(parsed.records.count == rows.count && rows.count > 0)
+        #expect(parsed.records.allSatisfy { $0.fields.count == parsed.header.count }, "\(csv.stdout)")
+        let slices = Set(parsed.records.map { $0.fields[parsed.header.firstIndex(of: "slice") ?? 0] })
+        #expect(slices.isSuperset(of: values.map { "note=" + $0 }), "\(slices)")
     }
 }

@@ -45,6 +45,17 @@ import Testing
         #expect(dataset.samples[1].attributes["age"] == "40.5")
     }
 
+    /// Line endings written on Windows (CR LF, one `Character` in Swift) split JSON lines too,
+    /// and each line keeps its number.
+    @Test(arguments: ["\n", "\r\n"])
+    func jsonLinesManifestLoadsWithEitherLineEnding(_ newline: String) throws {
+        let lines = ["{\"id\": \"a\", \"path\": \"a.png\", \"label\": \"cat\", \"split\": \"test\"}", "",
+                     "{\"id\": \"b\", \"path\": \"b.png\", \"label\": \"dog\", \"split\": \"test\"}"]
+        let dataset = try ManifestReader.read(try Self.dataset(lines.joined(separator: newline) + newline, name: "m.jsonl"))
+        #expect(dataset.samples.map(\.id) == ["a", "b"])
+        #expect(dataset.samples.map(\.line) == [1, 3])
+    }
+
     struct InvalidCase: Sendable, CustomTestStringConvertible {
         var name: String
         var manifest: String

@@ -220,18 +220,34 @@ import Testing
         #expect(Calibration(confidences: [], correct: []).expectedCalibrationError.number == nil)
     }
 
-    @Test func htmlEscapesEverySpecialCharacter() {
+    /// Quotes, `<` and `&` followed by a combining mark (one `Character` each, but the quote's
+    /// byte for a browser) are escaped like bare ones; the fast paths (text with nothing to
+    /// escape, ASCII anchors) give what the scalar-by-scalar definitions give.
+    @Test(arguments: ["overall", "age_group=child & hair_length=short", "A/B test 2", "a\r\nb", "x\u{0}y", "Ünïcødé ½", "e\u{301}", "",
+                      "<&>", "tab\there", "'quote'", "v\"\u{301} onload=alert(1) x=\u{301}", "'\u{301}", "<\u{301}script>", "&\u{301}amp;"])
+    func htmlEscapesEverySpecialCharacter(_ text: String) {
         #expect(HTMLIndex.escape(#"<a href="x">'&'</a>"#) == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
-        // The fast paths (text with nothing to escape, ASCII anchors) give what the
-        // character-by-character definitions give.
-        let texts = ["overall", "age_group=child & hair_length=short", "A/B test 2", "a\r\nb", "x\u{0}y", "Ünïcødé ½", "e\u{301}", "", "<&>", "tab\there", "'quote'"]
-        for text in texts {
-            let escaped = text.map { c -> String in
-                switch c { case "&": "&amp;"; case "<": "&lt;"; case ">": "&gt;"; case "\"": "&quot;"; case "'": "&#39;"; default: String(c) }
-            }.joined()
-            #expect(HTMLIndex.escape(text) == escaped, "\(text.debugDescription)")
-            #expect(HTMLIndex.anchor(text) == String(text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }), "\(text.debugDescription)")
-        }
+        let escaped = text.unicodeScalars.map { c -> String in
+            switch c { case "&": "&amp;"; case "<": "&lt;"; case ">": "&gt;"; case "\"": "&quot;"; case "'": "&#39;"; default: String(c) }
+        }.joined()
+        #expect(HTMLIndex.escape(text) == escaped)
+        #expect(!HTMLIndex.escape(text).unicodeScalars.contains { "<>\"'".unicodeScalars.contains($0) })
+        let slug = text.lowercased().unicodeScalars.map { c -> String in
+            [.uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .decimalNumber, .letterNumber, .otherNumber]
+                .contains(c.properties.generalCategory) ? String(c) : "-"
+        }.joined()
+        #expect(HTMLIndex.anchor(text) == slug)
+    }
+
+    /// Element ids stay unique when names share a slug or take a fixed id, and a link and its
+    /// target agree whichever comes first.
+    @Test func indexIDsAreUniqueAndLinksFindTheirTargets() {
+        let ids = HTMLIndex.AnchorIDs(reserved: ["summary"])
+        let a = ids.id(["section", "a b"], slug: "a b"), b = ids.id(["section", "a-b"], slug: "a-b")
+        let summary = ids.id(["section", "summary"], slug: "summary")
+        let cm1 = ids.id(["cm", "a", "b-c"], slug: "cm-a-b-c"), cm2 = ids.id(["cm", "a-b", "c"], slug: "cm-a-b-c")
+        #expect(Set([a, b, summary, cm1, cm2, "summary"]).count == 6)
+        #expect(ids.id(["section", "a-b"], slug: "a-b") == b && ids.id(["cm", "a-b", "c"], slug: "cm-a-b-c") == cm2)
     }
 
     @Test func pngTextChunksRoundTripAndKeepThePNGValid() throws {

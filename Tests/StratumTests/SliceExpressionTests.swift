@@ -41,6 +41,14 @@ import Testing
         #expect(try SliceExpression(parsing: expression.description) == expression)
     }
 
+    /// Text values of any shape (a backslash, a quote with a combining mark) print as text that
+    /// parses back to the same value: the stored definition is the slice's identity in history.
+    @Test(arguments: ["it's", "back\\slash\\", "q'\u{301}x", "\\'", "\u{301}'", "a\r\nb\"c"])
+    func textValuesPrintAsTextThatReadsBack(_ value: String) throws {
+        let expression = SliceExpression.compare(.attribute("note"), .equal, .text(value))
+        #expect(try SliceExpression(parsing: expression.description) == expression)
+    }
+
     @Test func andBindsTighterThanOr() throws {
         let expression = try SliceExpression(parsing: "a == 1 or b == 2 and c == 3")
         guard case .or(_, .and) = expression else {
