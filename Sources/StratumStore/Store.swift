@@ -19,6 +19,7 @@ public final class Store: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
         try Self.makeFolder(of: path)
+        try Self.refuseForeignDatabase(path)
         do {
             writer = try Self.openPool(path: path, configuration: configuration)
             try Self.migrate(writer)
@@ -43,6 +44,32 @@ public final class Store: Sendable {
         } catch {
             throw StoreError(path: path, message: "cannot create the database: \(error)")
         }
+    }
+
+    /// Refuses a SQLite file that holds tables but is not a Stratum store, before anything is
+    /// written into it: opening it as a store would switch it to WAL mode and add Stratum's
+    /// tables (or fail halfway on a table of the same name, leaving GRDB's migration table).
+    /// A `--db` pointing at someone else's database is a typo, not a request. An empty file or
+    /// one with no tables becomes a store; a file SQLite cannot read is left to the open to report.
+    static func refuseForeignDatabase(_ path: String) throws {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > 0 else { return }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        let tables: [String], migrations: [String]
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            (tables, migrations) = try queue.read { db in
+                let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                let migrations = tables.contains("grdb_migrations") ? try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") : []
+                return (tables, migrations)
+            }
+        } catch {
+            return
+        }
+        guard !tables.isEmpty, !migrations.contains(StoreSchema.firstMigration) else { return }
+        let shown = tables.prefix(8).joined(separator: ", ") + (tables.count > 8 ? ", … (\(tables.count) tables)" : "")
+        throw StoreError(path: path, message: "a SQLite database that is not a Stratum store (its tables: \(shown)); nothing was written to it. Give another --db (or STRATUM_DB)")
     }
 
     /// Opens the pool, retrying while another process holds the lock: switching a new file to
@@ -89,6 +116,7 @@ public final class Store: Sendable {
         configuration.readonly = true
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(10)
+        try Self.refuseForeignDatabase(path)
         do {
             writer = try DatabaseQueue(path: path, configuration: configuration)
             let complete = try writer.read { try StoreSchema.migrator.hasCompletedMigrations($0) }

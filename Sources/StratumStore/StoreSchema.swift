@@ -2,9 +2,12 @@ import GRDB
 
 /// The store's migrations, applied in order on open. Never edit a shipped migration: add one.
 enum StoreSchema {
+    /// The first migration's identifier: a file whose `grdb_migrations` lacks it is not a store.
+    static let firstMigration = "v1"
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
+        migrator.registerMigration(firstMigration) { db in
             try db.create(table: "experiment") { t in
                 t.autoIncrementedPrimaryKey("id")
                 t.column("name", .text).notNull().unique()

@@ -158,4 +158,25 @@ import Testing
         let error = try #require(throws: StoreError.self) { try Store(path: url.path) }
         #expect(error.description.contains(url.path))
     }
+
+    /// Someone else's SQLite database given as `--db` is refused by every way of opening a
+    /// store, byte for byte untouched (no WAL switch, no tables, no migration table), even
+    /// when one of its tables has a name Stratum uses; an empty file becomes a store.
+    @Test(arguments: ["CREATE TABLE users(id INTEGER, name TEXT); INSERT INTO users VALUES (1, 'a')", "CREATE TABLE run(x)"])
+    func aForeignDatabaseIsRefusedAndLeftUntouched(_ sql: String) throws {
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("theirs.sqlite")
+        try DatabaseQueue(path: url.path).write { try $0.execute(sql: sql) }
+        let before = try Data(contentsOf: url)
+        for open in [{ _ = try Store(path: url.path) }, { _ = try Store(readingOnly: url.path) }, { _ = try Store.open(path: url.path) }] as [() throws -> Void] {
+            let error = try #require(throws: StoreError.self) { try open() }
+            #expect(error.description.contains("not a Stratum store") && error.description.contains(url.path), "\(error)")
+        }
+        #expect(try Data(contentsOf: url) == before)
+        let files = try FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)
+        #expect(files == ["theirs.sqlite"], "no -wal or -shm beside it: \(files)")
+
+        let empty = url.deletingLastPathComponent().appendingPathComponent("empty.sqlite")
+        FileManager.default.createFile(atPath: empty.path, contents: Data())
+        #expect(try Store(path: empty.path).listRuns().isEmpty)
+    }
 }
