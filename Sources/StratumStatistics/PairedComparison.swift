@@ -52,6 +52,24 @@ public struct SliceComparison: Sendable, Codable, Equatable {
     /// An earlier slice with exactly the same members: this one repeats its results and is
     /// not counted a second time in the correction.
     public var sameMembersAs: String?
+
+    public init(slice: String, n: Int, metric: String, baseline: Double?, candidate: Double?, difference: Double?, low: Double?, high: Double?,
+                baselineOnlyCorrect: Int, candidateOnlyCorrect: Int, p: Double?, adjustedP: Double?, verdict: Verdict, sameMembersAs: String?) {
+        self.slice = slice
+        self.n = n
+        self.metric = metric
+        self.baseline = baseline
+        self.candidate = candidate
+        self.difference = difference
+        self.low = low
+        self.high = high
+        self.baselineOnlyCorrect = baselineOnlyCorrect
+        self.candidateOnlyCorrect = candidateOnlyCorrect
+        self.p = p
+        self.adjustedP = adjustedP
+        self.verdict = verdict
+        self.sameMembersAs = sameMembersAs
+    }
 }
 
 /// Two variants on the same samples, slice by slice.

@@ -12,9 +12,11 @@ struct GateCommand: ParsableCommand {
         discussion: """
         For every variant both runs completed (or --variant), on overall and every --slice: the paired bootstrap \
         interval of (RUN − BASELINE) in --metric, over the samples both runs evaluated (matched by id). A slice fails \
-        when the whole interval lies beyond the allowed drop: its upper end is below −max-drop (for a loss such as \
-        log_loss: its lower end is above +max-drop). A point estimate below the line with an interval reaching above \
-        it passes, and says so.
+        when the whole interval lies beyond the allowed drop (its upper end below −max-drop; for a loss such as \
+        log_loss, its lower end above +max-drop), the slice has at least --min-samples samples, and, for accuracy, \
+        McNemar's exact test on the samples only one run got right is significant (--alpha) after Holm's correction \
+        over every check of the gate. Anything less passes, and says why: a point estimate below the line with an \
+        interval reaching above it, or a small slice whose interval collapsed onto a few lost samples.
 
         Example:  stratum gate faces/5 --baseline faces/4 --metric accuracy --max-drop 0.01 --slice children
 
@@ -36,14 +38,25 @@ struct GateCommand: ParsableCommand {
     @Option(help: "Slices gated besides overall (repeatable).")
     var slice: [String] = []
 
-    @Option(help: "Only these variants (repeatable; default: every variant both runs completed).")
+    @Option(help: "Only these variants (repeatable; default: every variant both runs completed). RUN:VARIANT does the same.")
     var variant: [String] = []
+
+    @Option(help: "Slices with fewer samples cannot fail the gate.")
+    var minSamples: Int = 20
+
+    @Option(help: "Significance level of McNemar's test (accuracy), after Holm's correction over the gate's checks.")
+    var alpha: Double = 0.05
 
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
     func validate() throws {
         guard maxDrop >= 0 else { throw ValidationError("--max-drop must be ≥ 0") }
+        guard minSamples >= 1, alpha > 0, alpha < 1 else { throw ValidationError("--min-samples must be ≥ 1 and --alpha in (0, 1)") }
+        let named = [VariantReference(selector).variant, VariantReference(baseline).variant].compactMap { $0 }
+        guard Set(named).count <= 1 else {
+            throw ValidationError("the gate compares each variant with the baseline's variant of the same name: '\(named[0])' and '\(named[1])' differ (stratum compare takes two different variants)")
+        }
     }
 
     struct Check: Encodable {
@@ -56,6 +69,10 @@ struct GateCommand: ParsableCommand {
         var difference: Double?
         var low: Double?
         var high: Double?
+        var baselineOnlyCorrect: Int
+        var candidateOnlyCorrect: Int
+        /// McNemar's exact p after Holm's correction over the gate's checks (accuracy only).
+        var adjustedP: Double?
         var passed: Bool
         var reason: String
     }
@@ -65,9 +82,12 @@ struct GateCommand: ParsableCommand {
         do {
             let opened = try store.open()
             var candidateRef = VariantReference(selector), baselineRef = VariantReference(baseline)
+            // RUN:VARIANT (on either side) gates that variant alone, as --variant does.
+            let only = variant + [candidateRef.variant ?? baselineRef.variant].compactMap { $0 }
             candidateRef.variant = nil
             baselineRef.variant = nil
-            let pairs = try RunComparison.pairs(store: opened, baseline: baselineRef, candidate: candidateRef, only: variant)
+            let pairs = try RunComparison.pairs(store: opened, baseline: baselineRef, candidate: candidateRef, only: only)
+            var comparisons: [[SliceComparison]] = [], variants: [String] = [], rule: GateRule?
             for pair in pairs {
                 let metric = try statistics.metricName(labels: pair.candidateOutcomes.labels)
                 let higherIsBetter = MetricLayout.higherIsBetter(metric)
@@ -77,25 +97,20 @@ struct GateCommand: ParsableCommand {
                 }
                 let gated = pair.slices.filter { $0.name == "overall" || slice.contains($0.name) }
                 let rows = try PairedComparison.compare(baseline: pair.baselineOutcomes, candidate: pair.candidateOutcomes, slices: gated,
-                                                        settings: ComparisonSettings(metric: metric, minimumSamples: 1, bootstrap: statistics.bootstrap))
-                for row in rows {
-                    var check = Check(variant: pair.candidateVariant, slice: row.slice, metric: metric, n: row.n, baseline: row.baseline,
-                                      candidate: row.candidate, difference: row.difference, low: row.low, high: row.high, passed: true, reason: "")
-                    let allowed = String(format: "%.4f", maxDrop)
-                    if let low = row.low, let high = row.high {
-                        let interval = String(format: "[%+.4f, %+.4f]", low, high)
-                        if higherIsBetter ? high < -maxDrop : low > maxDrop {
-                            check.passed = false
-                            check.reason = "drop supported: the whole \(Int(statistics.confidence * 100))% interval \(interval) lies beyond the allowed \(higherIsBetter ? "−" : "+")\(allowed)"
-                        } else if let d = row.difference, higherIsBetter ? d < -maxDrop : d > maxDrop {
-                            check.reason = "point estimate \(String(format: "%+.4f", d)) is beyond the allowed drop, but the interval \(interval) reaches back within it: not supported"
-                        } else {
-                            check.reason = "within the allowed drop: interval \(interval)"
-                        }
-                    } else {
-                        check.reason = "no interval (metric undefined on this slice, or --resamples 0): nothing to support a drop"
-                    }
-                    checks.append(check)
+                                                        settings: ComparisonSettings(metric: metric, minimumSamples: minSamples, bootstrap: statistics.bootstrap))
+                comparisons.append(rows)
+                // The same --metric for every pair, so one rule; Holm runs over every check.
+                rule = GateRule(maxDrop: maxDrop, higherIsBetter: higherIsBetter, minimumSamples: minSamples, alpha: alpha,
+                                testsCorrectness: metric == "accuracyScore")
+                variants.append(pair.candidateVariant)
+            }
+            let decisions = rule?.decide(comparisons, confidence: statistics.confidence) ?? []
+            for (c, rows) in comparisons.enumerated() {
+                for (row, decision) in zip(rows, decisions[c]) {
+                    checks.append(Check(variant: variants[c], slice: row.slice, metric: row.metric, n: row.n, baseline: row.baseline,
+                                        candidate: row.candidate, difference: row.difference, low: row.low, high: row.high,
+                                        baselineOnlyCorrect: row.baselineOnlyCorrect, candidateOnlyCorrect: row.candidateOnlyCorrect,
+                                        adjustedP: decision.adjustedP, passed: decision.passed, reason: decision.reason))
                 }
             }
         } catch let error as ValidationError {

@@ -123,6 +123,64 @@ import Testing
         }
     }
 
+    /// One gate check from its row: (n, b lost, c gained, interval, raw p, max drop, metric is
+    /// accuracy, higher is better) → passed. The rows of the statistics review: a small slice
+    /// whose interval collapsed onto two lost samples, one sample, a clear drop.
+    static let gateCases: [(name: String, n: Int, b: Int, c: Int, low: Double?, high: Double?, p: Double?, maxDrop: Double, accuracy: Bool, higher: Bool, passed: Bool)] = [
+        ("one sample lost", 1, 1, 0, -1, -1, nil, 0, true, true, true),
+        ("10 samples, 2 lost", 10, 2, 0, -0.4, -0.1, nil, 0, true, true, true),
+        ("5 lost of 100, p 0.0625", 100, 5, 0, -0.09, -0.01, 0.0625, 0, true, true, true),
+        ("20 lost of 100", 100, 20, 0, -0.28, -0.12, 1.9e-6, 0.01, true, true, false),
+        ("20 lost but within the drop", 100, 20, 0, -0.28, -0.12, 1.9e-6, 0.3, true, true, true),
+        ("interval reaching back", 100, 8, 2, -0.12, 0.001, 0.1, 0.01, true, true, true),
+        ("no interval", 100, 20, 0, nil, nil, 1.9e-6, 0, true, true, true),
+        ("log loss up, no McNemar", 100, 0, 0, 0.02, 0.05, 1, 0.01, false, false, false),
+        ("log loss up on 10", 10, 0, 0, 0.02, 0.05, nil, 0.01, false, false, true),
+        ("more gained than lost", 100, 3, 12, -0.2, -0.05, 0.04, 0, true, true, true),
+    ]
+
+    @Test(arguments: gateCases)
+    func gateFailsOnlyOnASupportedDrop(_ c: (name: String, n: Int, b: Int, c: Int, low: Double?, high: Double?, p: Double?, maxDrop: Double, accuracy: Bool, higher: Bool, passed: Bool)) {
+        let row = SliceComparison(slice: "s", n: c.n, metric: "m", baseline: 0.9, candidate: 0.9 + ((c.low ?? 0) + (c.high ?? 0)) / 2,
+                                  difference: ((c.low ?? 0) + (c.high ?? 0)) / 2, low: c.low, high: c.high, baselineOnlyCorrect: c.b,
+                                  candidateOnlyCorrect: c.c, p: c.p, adjustedP: nil, verdict: .noSignificantDifference, sameMembersAs: nil)
+        let rule = GateRule(maxDrop: c.maxDrop, higherIsBetter: c.higher, minimumSamples: 20, alpha: 0.05, testsCorrectness: c.accuracy)
+        let decision = rule.decide([[row]], confidence: 0.95)[0][0]
+        #expect(decision.passed == c.passed, "\(c.name): \(decision.reason)")
+    }
+
+    /// Holm runs over every check of the gate (variants × slices), a slice with the same
+    /// members as another counting once; and the rule on real outcomes: four samples lost on a
+    /// slice of 10 pass, 40 lost of 2,000 fail.
+    @Test func gateCorrectsOverEveryCheckAndPassesSmallSlices() throws {
+        func row(_ slice: String, p: Double, copyOf: String? = nil) -> SliceComparison {
+            SliceComparison(slice: slice, n: 100, metric: "accuracyScore", baseline: 0.9, candidate: 0.8, difference: -0.1, low: -0.15, high: -0.05,
+                            baselineOnlyCorrect: 12, candidateOnlyCorrect: 2, p: p, adjustedP: nil, verdict: .worse, sameMembersAs: copyOf)
+        }
+        let rule = GateRule(maxDrop: 0.01)
+        #expect(rule.decide([[row("a", p: 0.03)]], confidence: 0.95)[0].map(\.passed) == [false])
+        #expect(rule.decide([[row("a", p: 0.03)], [row("a", p: 0.03)]], confidence: 0.95).flatMap { $0.map(\.passed) } == [true, true])
+        let copies = rule.decide([[row("a", p: 0.03), row("b", p: 0.03, copyOf: "a")]], confidence: 0.95)[0]
+        #expect(copies.map(\.passed) == [false, false] && copies[0].adjustedP == copies[1].adjustedP)
+
+        let base = Self.outcomes(n: 2000, accuracy: 0.9, seed: 5)
+        var predicted = base.predicted, broken = 0
+        for i in predicted.indices where predicted[i] == base.truth[i] && broken < 40 { predicted[i] = 1 - base.truth[i]; broken += 1 }
+        let worse = VariantOutcomes(labels: base.labels, truth: base.truth, predicted: predicted, probabilities: base.probabilities)
+        let changed: [Int32] = (0..<2000).filter { predicted[$0] != base.predicted[$0] }.map { Int32($0) }
+        let unchanged: [Int32] = (0..<2000).filter { predicted[$0] == base.predicted[$0] }.map { Int32($0) }
+        let firstTen = Array(changed.prefix(4)) + Array(unchanged.prefix(6))
+        let slices: [(name: String, slice: EvaluationSlice)] = [
+            ("overall", Self.everything(base)),
+            ("ten", EvaluationSlice(members: firstTen.sorted(), truth: base.truth, classCount: 2)),
+        ]
+        let rows = try PairedComparison.compare(baseline: base, candidate: worse, slices: slices,
+                                                settings: ComparisonSettings(minimumSamples: 20, bootstrap: BootstrapSettings(resamples: 400)))
+        #expect((rows[1].high ?? 0) < 0, "the small slice's interval lies wholly below 0: \(rows[1])")
+        let decisions = GateRule(maxDrop: 0).decide([rows], confidence: 0.95)[0]
+        #expect(decisions.map(\.passed) == [false, true], "\(decisions.map(\.reason))")
+    }
+
     @Test func metricNamesResolveFromAliases() {
         let names = MetricLayout(labels: ["female", "male"]).names
         #expect(MetricLayout.resolve("accuracy", among: names) == ["accuracyScore"])
