@@ -57,7 +57,6 @@ public struct ConfusionMatrixChart: Sendable, Equatable {
 
     /// Draws the chart to `url` with gnuplot.
     public func render(to url: URL, gnuplot: some GnuplotRunner) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try gnuplot.run(script(output: url.path))
+        try Gnuplot.draw(to: url, with: gnuplot) { script(output: $0) }
     }
 }

@@ -133,7 +133,7 @@ extension Gallery {
         // Working files live beside the output (removed when done; a killed run's leftovers are
         // removed by the next render of the folder, `RunReport.removeLeftovers`).
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let drawn = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        let drawn = Gnuplot.workingFile(for: url)
         var script = """
         \(Gnuplot.pngTerminal(width: layout.width, height: page.height, font: "DejaVu Sans,9", transparent: true))
         set output \(drawn.path.gnuplotQuoted)
@@ -151,11 +151,7 @@ extension Gallery {
         try gnuplot.run(script)
         defer { try? FileManager.default.removeItem(at: drawn) }
         // gnuplot exits 0 even when pngcairo could not write (e.g. a full disk): check what it left.
-        let size = (try? FileManager.default.attributesOfItem(atPath: drawn.path)[.size] as? Int) ?? 0
-        guard size > 8 else {
-            let free = FileFailure.freeBytes(near: drawn).map { ", \($0 / 1024) KiB free there" } ?? ""
-            throw ReportError(message: "gnuplot wrote no image to \(drawn.path) (is the disk full or the folder not writable?\(free))")
-        }
+        try Gnuplot.checkWholePNG(drawn)
         let captions = sections.flatMap(\.items).map { ([$0.sampleKey] + $0.caption).joined(separator: " | ") }.joined(separator: "\n")
         try composing { try compose(layout, text: page, drawn: drawn, captions: captions, to: url) }
     }

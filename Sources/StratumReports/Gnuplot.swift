@@ -85,6 +85,47 @@ extension Gnuplot {
     }
 }
 
+extension Gnuplot {
+    /// Draws a chart into `url` through a working file beside it (`.NAME.tmp`), moved into place
+    /// only once it holds a whole PNG: gnuplot exits 0 when pngcairo cannot write (a full disk),
+    /// which left charts at 0 bytes, or cut off at 4 KiB, under their final names with the run
+    /// reported fine. `script` gets the path to draw into. A killed run's working files are
+    /// removed by the next render of the folder (`RunReport.removeLeftovers`).
+    public static func draw(to url: URL, with gnuplot: some GnuplotRunner, script: (_ output: String) -> String) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let working = workingFile(for: url)
+        defer { try? FileManager.default.removeItem(at: working) }
+        try gnuplot.run(script(working.path))
+        try checkWholePNG(working)
+        guard rename(working.path, url.path) == 0 else {
+            throw ReportError(message: "cannot move \(working.path) to \(url.path): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// The hidden working file beside `url` that a chart is drawn into first.
+    static func workingFile(for url: URL) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+    }
+
+    /// Throws unless `file` ends with a PNG's IEND chunk: anything shorter is what a full disk
+    /// or a killed gnuplot left.
+    static func checkWholePNG(_ file: URL) throws {
+        let iend: [UInt8] = [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
+        var tail: [UInt8] = []
+        if let handle = try? FileHandle(forReadingFrom: file) {
+            defer { try? handle.close() }
+            if let end = try? handle.seekToEnd(), end >= 8 + 12 {
+                try? handle.seek(toOffset: end - 12)
+                tail = (try? handle.read(upToCount: 12)).map { Array($0) } ?? []
+            }
+        }
+        guard tail == iend else {
+            let free = FileFailure.freeBytes(near: file).map { ", \($0 / 1024) KiB free there" } ?? ""
+            throw ReportError(message: "gnuplot wrote no whole image to \(file.path) (is the disk full or the folder not writable?\(free))")
+        }
+    }
+}
+
 /// One gnuplot process that draws script after script, as gnuplot-iostream keeps one open: a
 /// gnuplot start (dynamic linking, fontconfig) is 20–40 ms, about as long as drawing a chart,
 /// so a report of 11 figures drawn through two sessions spends 0.5 s of gnuplot's time where

@@ -56,7 +56,6 @@ public struct ReliabilityChart: Sendable {
     }
 
     public func render(to url: URL, gnuplot: some GnuplotRunner) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try gnuplot.run(script(output: url.path))
+        try Gnuplot.draw(to: url, with: gnuplot) { script(output: $0) }
     }
 }

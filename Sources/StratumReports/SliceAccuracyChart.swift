@@ -74,8 +74,7 @@ public struct SliceAccuracyChart: Sendable {
     }
 
     public func render(to url: URL, gnuplot: some GnuplotRunner) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try gnuplot.run(script(output: url.path))
+        try Gnuplot.draw(to: url, with: gnuplot) { script(output: $0) }
     }
 
     static let palette = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d"]

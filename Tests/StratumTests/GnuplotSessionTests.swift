@@ -25,6 +25,37 @@ import Testing
         #expect(try Data(contentsOf: directory.appendingPathComponent("after.png")) == Data(contentsOf: directory.appendingPathComponent("fresh.png")))
     }
 
+    /// What gnuplot leaves when the disk fills (nothing, or a PNG cut off after 4 KiB; gnuplot
+    /// still exits 0) is an error naming the file, and the chart's final name is never
+    /// written; a whole chart is moved into place and no working file stays behind.
+    struct WritesPart: GnuplotRunner {
+        var bytes: Int?
+        func run(_ script: String) throws {
+            let line = try #require(script.split(separator: "\n").first { $0.hasPrefix("set output '") })
+            let path = String(line.dropFirst("set output '".count).dropLast())
+            guard let bytes else { return }
+            // Noise, so the whole file is well over 4 KiB.
+            var state: UInt32 = 7
+            let noise = (0..<(200 * 100 * 3)).map { _ -> UInt8 in state = state &* 1_664_525 &+ 1_013_904_223; return UInt8(state >> 24) }
+            let png = try PNGCodec.encode(RGBImage(width: 200, height: 100, pixels: noise))
+            try #require(png.count > 8192)
+            try Data(png.prefix(bytes)).write(to: URL(fileURLWithPath: path))
+        }
+    }
+
+    @Test(arguments: [nil, 0, 4096, 60] as [Int?])
+    func aChartCutOffByAFullDiskIsAnErrorAndNeverInPlace(_ bytes: Int?) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let url = directory.appendingPathComponent("confusion.png")
+        let error = try #require(throws: ReportError.self) { try Self.chart().render(to: url, gnuplot: WritesPart(bytes: bytes)) }
+        #expect(error.message.contains("no whole image") && error.message.contains("confusion.png"), "\(error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+
+        try Self.chart().render(to: url, gnuplot: try Gnuplot())
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["confusion.png"])
+        #expect(try ImageFile.read(url).width > 100)
+    }
+
     @Test func oneProcessDrawsEveryScript() throws {
         let directory = try TestSupport.temporaryDirectory()
         let session = GnuplotSession(try Gnuplot())
