@@ -29,6 +29,9 @@ struct DatasetCommand: ParsableCommand {
         @Option(help: "Output folder (gets images/ and manifest.csv).")
         var out: String
 
+        @Flag(help: "Write into --out even if it is not empty (files of the same names are replaced).")
+        var force = false
+
         @Flag(help: "Print nothing on success (no progress, no closing line); errors still go to stderr.")
         var quiet = false
 
@@ -39,6 +42,17 @@ struct DatasetCommand: ParsableCommand {
         }
 
         func run() throws {
+            // Generating writes manifest.csv and images/face-NNNNN.png: into a folder that holds
+            // anything, that can replace someone's own dataset, silently.
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else { throw ValidationError("--out \(out) is a file; give a folder (new or empty)") }
+                let held = ((try? FileManager.default.contentsOfDirectory(atPath: out)) ?? []).sorted()
+                if !held.isEmpty && !force {
+                    let shown = held.prefix(5).joined(separator: ", ") + (held.count > 5 ? ", … (\(held.count) entries)" : "")
+                    throw ValidationError("--out \(out) is not empty (it holds \(shown)); generating would overwrite manifest.csv and images there. Give a new or empty folder, or --force")
+                }
+            }
             let progress = ProgressLine(quiet: quiet)
             do {
                 let manifest = try FaceDatasetWriter.write(count: count, seed: seed, size: size, to: URL(fileURLWithPath: out)) { done in
