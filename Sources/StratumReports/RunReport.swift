@@ -45,7 +45,7 @@ public struct RunReport: Sendable {
         let ranked = completed.sorted { ($0.overallAccuracy ?? 0) > ($1.overallAccuracy ?? 0) }
         if ranked.count >= 2 {
             let gallery = Gallery.disagreement(between: ranked[0], and: ranked[1], in: data, limit: max(1, limit / 2), columns: max(1, columns / 2), thumb: thumb)
-            jobs.append((.init(title: "Disagreements: \(ranked[0].name) vs \(ranked[1].name)", file: "disagreement-\(Self.safe(ranked[0].name))-vs-\(Self.safe(ranked[1].name)).png", section: "Disagreements"), true,
+            jobs.append((.init(title: "Disagreements: \(ranked[0].name) vs \(ranked[1].name)", file: "disagreement-\(FileNameComponent.joined([ranked[0].name, ranked[1].name], separator: "-vs-")).png", section: "Disagreements"), true,
                          { try gallery.render(to: $0, gnuplot: $1, composing: oneCanvasAtATime.run) }))
         }
         for variant in data.variants where !variant.predictions.isEmpty {

@@ -145,7 +145,12 @@ struct CompareCommand: ParsableCommand {
                     let folder = URL(fileURLWithPath: reports)
                         .appendingPathComponent(FileNameComponent.safe(pair.candidate.experiment))
                         .appendingPathComponent("run-\(pair.candidate.run.number)").appendingPathComponent("compare")
-                    let stem = FileNameComponent.safe("\(pair.baseline.run.number)-\(pair.baselineVariant)-vs-\(pair.candidate.run.number)-\(pair.candidateVariant)")
+                    // One file per pair of (experiment, run, variant): `1-a-vs-2-b` within one
+                    // experiment (the folder is the candidate's), every part named across two.
+                    let stem = pair.baseline.experiment == pair.candidate.experiment
+                        ? FileNameComponent.joined(["\(pair.baseline.run.number)-\(pair.baselineVariant)", "\(pair.candidate.run.number)-\(pair.candidateVariant)"], separator: "-vs-")
+                        : FileNameComponent.joined([pair.baseline.experiment, String(pair.baseline.run.number), pair.baselineVariant,
+                                                    pair.candidate.experiment, String(pair.candidate.run.number), pair.candidateVariant], separator: "-")
                     let forest = folder.appendingPathComponent("\(stem)-forest.png")
                     let gnuplot = try Gnuplot()
                     try ForestPlot(title: "\(candName) − \(baseName): \(metric) by slice (\(Int(statistics.confidence * 100))% paired bootstrap)",

@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 import StratumRunner
 import Testing
 
@@ -72,6 +73,25 @@ import Testing
 }
 
 @Suite struct ReportPathTests {
+    /// One-to-one and short: names that look hashed are hashed again, long names are cut, and
+    /// joined names (a disagreement gallery's two variants, a comparison's two runs) cannot be
+    /// read two ways.
+    @Test func fileNamesAreOneToOneAndFitAFileName() {
+        let names = ["a/b", "a_b-c14cddc0", "a_b", "x-vs-y", "z", "x", "y-vs-z", "a-vs", "vs-b", "a", String(repeating: "v", count: 100),
+                     String(repeating: "v", count: 101), String(repeating: "w", count: 300), "é", "e", "_-5ec1f7e7", ".."]
+        let single = names.map(FileNameComponent.safe)
+        #expect(Set(single).count == names.count, "\(single)")
+        #expect(FileNameComponent.safe("a_b-c14cddc0") != "a_b-c14cddc0" && FileNameComponent.safe("a_b-C14CDDC0") == "a_b-C14CDDC0")
+        var pairs: [String: [String]] = [:]
+        for first in names { for second in names { pairs[FileNameComponent.joined([first, second], separator: "-vs-"), default: []].append(first + " | " + second) } }
+        #expect(pairs.values.allSatisfy { $0.count == 1 }, "\(pairs.filter { $0.value.count > 1 })")
+        #expect(FileNameComponent.joined(["small-cnn", "automl-mobilenet"], separator: "-vs-") == "small-cnn-vs-automl-mobilenet")
+        // The longest report file name, hidden working file included, fits in 255 bytes.
+        let longest = pairs.keys.map { ".disagreement-\($0).png.tmp".utf8.count }.max() ?? 0
+        #expect(longest <= 255 && single.allSatisfy { ".reliability-\($0).png.tmp".utf8.count <= 255 }, "\(longest)")
+    }
+
+
     @Test(arguments: [("faces", "faces"), ("../../etc", "_.._etc-74ccf3c5"), ("a/b", "a_b-c14cddc0"), ("a_b", "a_b"), (".hidden", "hidden-16924190"), ("..", "_-5ec1f7e7")])
     func experimentNamesCannotLeaveTheReportsFolder(_ name: String, _ folder: String) {
         let directory = StoredRunReports.directory(reportsRoot: URL(fileURLWithPath: "/r"), experiment: name, run: 2)
