@@ -150,6 +150,7 @@ public struct ExperimentSpec: Sendable {
             slices.by = try s["by"].map { try reader.strings($0, "slices.by") } ?? []
             if let namedNode = s["named"] {
                 for (key, value) in try reader.mappingPairs(namedNode, "slices.named") {
+                    guard !key.isEmpty else { throw reader.error(value, "slices.named", "a slice needs a non-empty name") }
                     let source = try reader.string(value, "slices.named.\(key)")
                     do {
                         _ = try SliceExpression(parsing: source)
@@ -214,6 +215,7 @@ struct SpecReader {
         guard let mapping = node.mapping else { throw error(node, field, "must be a mapping") }
         return try mapping.map { key, value in
             guard let name = key.string else { throw error(key, field, "keys must be strings") }
+            guard !name.utf8.contains(0) else { throw error(key, field, "keys must not contain a NUL character") }
             return (name, value)
         }
     }
@@ -231,6 +233,9 @@ struct SpecReader {
 
     func string(_ node: Node, _ field: String) throws -> String {
         guard let scalar = node.scalar, !scalar.string.isEmpty else { throw error(node, field, "must be a non-empty value") }
+        // SQLite and C strings end at NUL: a name "a\0b" was stored as "a" (two variants then
+        // collided in the store, exit 1); no path or name needs one.
+        guard !scalar.string.utf8.contains(0) else { throw error(node, field, "must not contain a NUL character") }
         return scalar.string
     }
 

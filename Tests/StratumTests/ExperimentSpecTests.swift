@@ -48,6 +48,10 @@ import Testing
         ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: a, kind: k, path: p}]\nslices: {min_size: 0}", "slices.min_size: must be an integer ≥ 1"),
         ("dataset: {manifest: m.csv, label: sex, labels: [a]}\nvariants: [{name: a, kind: k, path: p}]", "at least two distinct labels"),
         ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: a, kind: k, path: p}]\nbatch: 3", "unknown key 'batch'"),
+        ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: \"a\\0b\", kind: k, path: p}]", "variants[0].name: must not contain a NUL character"),
+        ("name: \"x\\0\"\ndataset: {manifest: m.csv, label: sex}\nvariants: [{name: a, kind: k, path: p}]", "name: must not contain a NUL character"),
+        ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: a, kind: k, path: p}]\nslices: {named: {\"\": 'age < 3'}}", "a slice needs a non-empty name"),
+        ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: a, kind: k, path: p}]\nslices: {named: {\"k\\0\": 'age < 3'}}", "NUL"),
     ]
 
     @Test(arguments: invalid)
