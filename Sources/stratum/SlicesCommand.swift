@@ -45,7 +45,7 @@ struct SlicesCommand: ParsableCommand {
     @Option(help: "significance: false discovery rate; sliceline: its alpha (weight of error against size).")
     var alpha: Double?
 
-    @Option(help: "Slices shown per variant (sliceline: its k).")
+    @Option(help: "Slices shown per variant (sliceline: its k; slices tied at the k-th score are all shown, as the sliceline package returns them).")
     var top: Int = 15
 
     @Flag(help: "significance: also list weak slices that are not significant after correction.")
@@ -80,7 +80,8 @@ struct SlicesCommand: ParsableCommand {
                 if score == .significance, !all { found = found.filter(\.significant) }
                 let errors = wrong.filter { $0 }.count
                 results.append(VariantSlices(variant: v.name, n: wrong.count, accuracy: wrong.isEmpty ? 0 : 1 - Double(errors) / Double(wrong.count),
-                                             slices: Array(found.prefix(top))))
+                                             // SliceLine's top k keeps every slice tied at the k-th score, as the package does.
+                                             slices: score == .sliceline ? found : Array(found.prefix(top))))
             }
             switch format {
             case .json:

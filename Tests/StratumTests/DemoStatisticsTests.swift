@@ -83,6 +83,14 @@ import Testing
             #expect(names.contains { ($0.contains("hair_length=long") && $0.contains("sex=male")) || ($0.contains("hair_length=short") && $0.contains("sex=female")) }, "\(variant): \(names)")
         }
 
+        // slices --score sliceline: every slice tied at the k-th score is kept, as the sliceline
+        // package keeps it (0.3.0 returns 17 here; the list was cut at 15).
+        let tied = try CLITests.run(["slices", "--db", db, "--variant", "logistic-baseline", "--score", "sliceline", "--alpha", "0.99", "--top", "15",
+                                     "--max-degree", "3", "--min-support", "20", "--format", "json"], in: directory)
+        #expect(tied.status == 0, "\(tied.stderr)")
+        let scores = try #require(((try Self.json(tied.stdout) as? [String: Any])?["variants"] as? [[String: Any]])?.first?["slices"] as? [[String: Any]]).compactMap { $0["score"] as? Double }
+        #expect(scores.count == 17 && Set(scores.suffix(3)).count == 1, "\(scores)")
+
         // gate: a run passes against itself…
         let same = try CLITests.run(["gate", "1", "--baseline", "1", "--db", db, "--slice", "age_group=child"], in: directory)
         #expect(same.status == 0 && same.stdout.contains("gate passed"), "\(same.stdout)\(same.stderr)")
