@@ -13,23 +13,41 @@ import StratumImaging
 /// file an earlier run used is never overwritten and a run's stored model hash always names
 /// the file that made its predictions.
 enum ModelFitting {
-    /// The model file the variant runs: `spec.path` or a sibling fitted now.
-    static func resolve(_ loader: any ModelLoader, _ spec: ModelSpec, dataset: Dataset, labelColumn: String, trainSplit: String, refit: Bool,
-                        strict: Bool, applyOrientation: Bool, events: @escaping @Sendable (RunEvent) -> Void) throws -> URL {
+    /// The model file the variant runs: `spec.path` or a sibling fitted now. When that model
+    /// was fitted by Stratum on samples the run evaluates (`evaluatedSplit` is the training
+    /// split, or all), says so: its scores are on its own training data.
+    static func resolve(_ loader: any ModelLoader, _ spec: ModelSpec, dataset: Dataset, labelColumn: String, trainSplit: String, evaluatedSplit: String,
+                        refit: Bool, strict: Bool, applyOrientation: Bool, events: @escaping @Sendable (RunEvent) -> Void) throws -> URL {
         guard let trainable = loader as? any TrainableModelLoader else { return spec.path }
+        let (path, fittedHere) = try resolve(trainable, spec, dataset: dataset, labelColumn: labelColumn, trainSplit: trainSplit, refit: refit,
+                                             strict: strict, applyOrientation: applyOrientation, events: events)
+        if fittedHere {
+            let training = dataset.samples(inSplit: trainSplit).count
+            let evaluatesAll = evaluatedSplit == Dataset.allSplits && !dataset.samples.contains { $0.split == evaluatedSplit }
+            if training > 0 && (evaluatedSplit == trainSplit || evaluatesAll) {
+                events(.evaluatedOnTrainingData(variant: spec.name, samples: training, trainSplit: trainSplit))
+            }
+        }
+        return path
+    }
+
+    /// The model file, and whether Stratum fitted it on this dataset's training split.
+    private static func resolve(_ trainable: any TrainableModelLoader, _ spec: ModelSpec, dataset: Dataset, labelColumn: String, trainSplit: String,
+                                refit: Bool, strict: Bool, applyOrientation: Bool,
+                                events: @escaping @Sendable (RunEvent) -> Void) throws -> (URL, fittedHere: Bool) {
         let wanted = FitProvenance(kind: spec.kind, options: spec.options, manifestHash: dataset.manifestHash,
                                    labelColumn: labelColumn, trainSplit: trainSplit, labels: dataset.labels)
         let fileManager = FileManager.default
         var target = spec.path
         if fileManager.fileExists(atPath: spec.path.path) {
             let recorded = trainable.provenance(of: spec.path)
-            if !refit && (recorded == nil || recorded?.key == wanted.key) { return spec.path }
+            if !refit && (recorded == nil || recorded?.key == wanted.key) { return (spec.path, recorded != nil) }
             let stem = spec.path.deletingPathExtension().lastPathComponent
             let ext = spec.path.pathExtension.isEmpty ? "json" : spec.path.pathExtension
             let folder = spec.path.deletingLastPathComponent()
             let base = "\(stem).\(wanted.key.prefix(12))"
             target = folder.appendingPathComponent("\(base).\(ext)")
-            if !refit, fileManager.fileExists(atPath: target.path), trainable.provenance(of: target)?.key == wanted.key { return target }
+            if !refit, fileManager.fileExists(atPath: target.path), trainable.provenance(of: target)?.key == wanted.key { return (target, true) }
             var counter = 2
             while refit && fileManager.fileExists(atPath: target.path) {
                 target = folder.appendingPathComponent("\(base)-\(counter).\(ext)")
@@ -39,7 +57,7 @@ enum ModelFitting {
         }
         try fit(trainable, ModelSpec(name: spec.name, kind: spec.kind, path: target, options: spec.options), provenance: wanted,
                 dataset: dataset, trainSplit: trainSplit, strict: strict, applyOrientation: applyOrientation, events: events)
-        return target
+        return (target, true)
     }
 
     /// What differs between the recorded and the wanted fit, for the user.

@@ -19,6 +19,9 @@ public enum RunEvent: Sendable {
     /// The model at `existing` was fitted with other options or data (or `--refit`): a new file is fitted.
     case refitting(variant: String, existing: URL, reason: String)
     case fitted(variant: String, summary: FitSummary, path: URL)
+    /// A variant Stratum fitted on `trainSplit` is evaluated on those very samples (the run's
+    /// split is the training split, or all): its scores are on its own training data.
+    case evaluatedOnTrainingData(variant: String, samples: Int, trainSplit: String)
     case predicting(variant: String, done: Int, total: Int)
     case variantFailed(variant: String, message: String)
     case slicesBuilt(count: Int, skipped: [String])

@@ -56,7 +56,7 @@ enum RunVariants {
                 let loader = try registry.loader(for: variant.kind)
                 var modelSpec = ModelSpec(name: variant.name, kind: variant.kind, path: variant.path, options: variant.options)
                 modelSpec.path = try ModelFitting.resolve(loader, modelSpec, dataset: dataset, labelColumn: spec.labelColumn, trainSplit: spec.trainSplit,
-                                                          refit: options.refit && !resuming, strict: options.strict,
+                                                          evaluatedSplit: spec.split, refit: options.refit && !resuming, strict: options.strict,
                                                           applyOrientation: spec.applyExifOrientation, events: events)
                 let classifier = try loader.load(modelSpec)
                 let descriptor = classifier.descriptor

@@ -121,6 +121,8 @@ struct RunCommand: ParsableCommand {
                     progress.note("\(variant): \(existing.lastPathComponent) was fitted differently (\(reason)); fitting a new file beside it")
                 case .fitted(let variant, let fit, let path):
                     progress.note("fitted \(variant): \(fit.iterations) iterations, objective \(String(format: "%.4f", fit.objective))\(fit.converged ? "" : " (not fully converged)") → \(path.path)")
+                case .evaluatedOnTrainingData(let variant, let samples, let trainSplit):
+                    Terminal.error("warning: \(variant) was fitted on split '\(trainSplit)' (\(samples) samples), which this run evaluates: its scores are on its own training data (set dataset.split to a held-out split)")
                 case .predicting(let variant, let done, let total): progress.update("predicting \(variant)", done: done, total: total)
                 case .variantFailed(let variant, let message): Terminal.error("variant '\(variant)' failed: \(message)")
                 case .reportWritten: break

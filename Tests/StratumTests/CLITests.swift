@@ -265,6 +265,16 @@ import Testing
         """, to: directory.appendingPathComponent("good.yaml"))
         let run = try Self.run(["run", "good.yaml", "--quiet", "--format", "json"], in: directory)
         #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stderr.contains("training data"), "\(run.stderr)")
+        // The model Stratum fits, evaluated on the split it was fitted on, is pointed out.
+        try TestSupport.write("""
+        name: cli-train
+        dataset: {manifest: data/manifest.csv, label: sex, split: train}
+        variants:
+          - {name: base, kind: logistic, path: base.json, options: {size: 8}}
+        """, to: directory.appendingPathComponent("train.yaml"))
+        let onTraining = try Self.run(["run", "train.yaml", "--quiet", "--db", "train.sqlite"], in: directory)
+        #expect(onTraining.status == 0 && onTraining.stderr.contains("warning: base was fitted on split 'train'") && onTraining.stderr.contains("its own training data"), "\(onTraining.stderr)")
         // Time per stage is part of the JSON summary.
         let runJSON = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         let stages = (runJSON?["stages"] as? [[String: Any]])?.compactMap { $0["stage"] as? String }
