@@ -15,8 +15,10 @@ public struct ConfusionMatrixChart: Sendable, Equatable {
 
     /// Pixel size of the PNG.
     public var size: (width: Int, height: Int) {
-        let k = matrix.labels.count
-        return (max(1000, 360 * k + 400), max(480, 160 * k + 240))
+        // 360 × 160 pixels a class, closer together past 10 classes (a 120-class matrix would
+        // be 43,600 pixels wide): the two panels stay within ~4,000 pixels.
+        let k = max(1, matrix.labels.count), cell = max(8, min(360, 3_600 / k))
+        return (max(1000, cell * k + 400), max(480, cell * 4 / 9 * k + 240))
     }
 
     /// The gnuplot script that writes the PNG to `output` (pngcairo).
@@ -24,7 +26,7 @@ public struct ConfusionMatrixChart: Sendable, Equatable {
         let labels = matrix.labels, k = labels.count
         let counts = matrix.counts.map { $0.map(String.init).joined(separator: " ") }.joined(separator: "\n")
         let normalized = matrix.rowNormalized.map { $0.map { String(format: "%.6f", $0) }.joined(separator: " ") }.joined(separator: "\n")
-        let tics = labels.enumerated().map { "\($1.gnuplotQuoted) \($0)" }.joined(separator: ", ")
+        let tics = labels.enumerated().map { "\(GnuplotText.clipped($1, to: 30).gnuplotQuoted) \($0)" }.joined(separator: ", ")
         let maxCount = max(1, matrix.counts.joined().max() ?? 1)
         let (width, height) = size
         return """

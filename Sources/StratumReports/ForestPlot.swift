@@ -27,6 +27,8 @@ public struct ForestPlot: Sendable {
     }
 
     static let colours: [String: Int] = ["better": 0x1A9850, "worse": 0xD73027]
+    /// Longest row label shown (a slice name and its n); longer ones end in `…`.
+    static let labelLimit = 80
 
     public func script(output: String) -> String {
         // Top row first: y counts down.
@@ -34,12 +36,12 @@ public struct ForestPlot: Sendable {
             let y = rows.count - index
             let d = row.difference.map { String($0) } ?? "NaN"
             let colour = Self.colours[row.verdict] ?? 0x555555
-            return "\(y) \(d) \(row.low.map { String($0) } ?? d) \(row.high.map { String($0) } ?? d) \(colour) \(GnuplotText.dataField(row.label))"
+            return "\(y) \(d) \(row.low.map { String($0) } ?? d) \(row.high.map { String($0) } ?? d) \(colour) \(GnuplotText.dataField(GnuplotText.clipped(row.label, to: Self.labelLimit)))"
         }
         let values = rows.flatMap { [$0.low, $0.high, $0.difference].compactMap { $0 } } + references + [0]
         let span = max(0.02, (values.max() ?? 0) - (values.min() ?? 0))
         let lo = (values.min() ?? 0) - 0.08 * span, hi = (values.max() ?? 0) + 0.08 * span
-        let longest = rows.map(\.label.count).max() ?? 10
+        let longest = min(Self.labelLimit, rows.map(\.label.count).max() ?? 10)
         let lines = ([0] + references).map { "set arrow from \($0), graph 0 to \($0), graph 1 nohead lc rgb '#888888' dt 2" }
         return """
         \(Gnuplot.pngTerminal(width: 700 + 7 * longest, height: 140 + 26 * max(1, rows.count), font: "DejaVu Sans,10"))

@@ -102,7 +102,7 @@ extension Gallery {
             for (i, item) in section.items.enumerated() {
                 let (x, y) = layout.cellOrigin(section: s, index: i)
                 for (line, text) in item.caption.enumerated() {
-                    labels.append(Label(Self.clip(text, layout.captionCharacters), x + 3, y + thumb + 18 + line * layout.lineHeight, 8, line == 0, "#222222"))
+                    labels.append(Label(GnuplotText.clipped(text, to: layout.captionCharacters), x + 3, y + thumb + 18 + line * layout.lineHeight, 8, line == 0, "#222222"))
                 }
             }
         }
@@ -190,9 +190,5 @@ extension Gallery {
         } catch {
             throw ReportError(message: "cannot write \(url.path): \(FileFailure.cause(of: error))")
         }
-    }
-
-    static func clip(_ text: String, _ limit: Int) -> String {
-        text.count <= limit ? text : String(text.prefix(max(1, limit - 1))) + "…"
     }
 }

@@ -79,10 +79,20 @@ extension Gnuplot {
     /// (after a gallery's `transparent`, a later `set terminal pngcairo size …` is transparent
     /// too), so in a `GnuplotSession` a script states them all; the values not passed here are
     /// gnuplot's defaults.
+    ///
+    /// Sizes grow with the data (slices, classes, rows) and are clamped to `maxSide`: cairo
+    /// refuses surfaces past 32,767 pixels ("Cairo is unhappy"), which an attribute unique per
+    /// sample reached; past the clamp the content is drawn closer together instead.
     public static func pngTerminal(width: Int, height: Int, font: String, transparent: Bool = false) -> String {
-        "set terminal pngcairo color background '#ffffff' \(transparent ? "transparent" : "notransparent") nocrop noenhanced "
+        let width = min(max(1, width), maxSide), height = min(max(1, height), maxSide)
+        return "set terminal pngcairo color background '#ffffff' \(transparent ? "transparent" : "notransparent") nocrop noenhanced "
             + "font \(font.gnuplotQuoted) fontscale 1.0 linewidth 1.0 butt dashlength 1.0 pointscale 1.0 size \(width),\(height)"
     }
+}
+
+extension Gnuplot {
+    /// The largest side of a figure, in pixels.
+    public static let maxSide = 8_192
 }
 
 extension Gnuplot {
@@ -275,6 +285,12 @@ public enum GnuplotText {
     /// A double-quoted data-block field showing `text` (control characters as spaces, `"` as `'`).
     public static func dataField(_ text: String) -> String {
         "\"" + text.mappingScalars { String.isLineOrControl($0) ? " " : ($0 == "\"" ? "'" : nil) } + "\""
+    }
+
+    /// `text` cut to `limit` characters, the last one `…`: names shown on an axis or in a
+    /// legend, whose length would otherwise size the figure or push the plot off it.
+    public static func clipped(_ text: String, to limit: Int = 60) -> String {
+        text.count <= limit ? text : String(text.prefix(max(1, limit - 1))) + "…"
     }
 }
 

@@ -49,7 +49,7 @@ public struct HistoryChart: Sendable {
             blocks += "$v\(v) << EOD\n\(rows.joined(separator: "\n"))\nEOD\n"
             let color = SliceAccuracyChart.palette[v % SliceAccuracyChart.palette.count].gnuplotQuoted
             plots.append("$v\(v) using 1:3:4 with filledcurves fs transparent solid 0.18 noborder lc rgb \(color) notitle")
-            plots.append("$v\(v) using 1:2 with linespoints lw 2 pt 7 lc rgb \(color) title \(variant.gnuplotQuoted)")
+            plots.append("$v\(v) using 1:2 with linespoints lw 2 pt 7 lc rgb \(color) title \(GnuplotText.clipped(variant).gnuplotQuoted)")
         }
         let low = (runs.first ?? 1) - 1, high = (runs.last ?? 1) + 1
         let labelled = Dictionary(points.compactMap { p in p.tick.map { (p.run, $0) } }, uniquingKeysWith: { a, _ in a })

@@ -33,7 +33,7 @@ public struct SliceAccuracyChart: Sendable {
     public func script(output: String) -> String {
         var rows: [String] = []
         for (index, slice) in slices.enumerated() {
-            var columns = ["\(index)", GnuplotText.dataField("\(slice.name) (n=\(slice.n))")]
+            var columns = ["\(index)", GnuplotText.dataField("\(GnuplotText.clipped(slice.name)) (n=\(slice.n))")]
             for variant in variants {
                 if let score = variant.scores[slice.name], let accuracy = score.accuracy {
                     columns += [String(accuracy), String(score.ciLow ?? accuracy), String(score.ciHigh ?? accuracy)]
@@ -46,7 +46,7 @@ public struct SliceAccuracyChart: Sendable {
         let plots = variants.enumerated().map { v, variant in
             let base = 3 + v * 3
             let first = v == 0 ? "$slices using \(base):\(base + 1):\(base + 2):xtic(2)" : "'' using \(base):\(base + 1):\(base + 2)"
-            return "\(first) title \(variant.name.gnuplotQuoted) linecolor rgb \(Self.palette[v % Self.palette.count].gnuplotQuoted)"
+            return "\(first) title \(GnuplotText.clipped(variant.name).gnuplotQuoted) linecolor rgb \(Self.palette[v % Self.palette.count].gnuplotQuoted)"
         }
         let (width, height) = size
         return """

@@ -250,6 +250,29 @@ import Testing
         #expect(ids.id(["section", "a-b"], slug: "a-b") == b && ids.id(["cm", "a-b", "c"], slug: "cm-a-b-c") == cm2)
     }
 
+    /// Figures whose size follows the data stay drawable: 300 slices of 10 variants (an
+    /// attribute unique per sample made a 39,000-pixel chart cairo refused), a 5,000-character
+    /// slice name in a forest plot, 120 classes in a confusion matrix.
+    @Test func figuresSizedByTheDataStayWithinCairosLimits() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let gnuplot = try Gnuplot()
+        let long = String(repeating: "x", count: 5_000)
+        let slices = (0..<300).map { (name: "id=\($0)" + ($0 == 7 ? long : ""), n: 1) }
+        let variants = (0..<10).map { v in (name: "variant-\(v)" + (v == 3 ? long : ""), scores: Dictionary(uniqueKeysWithValues: slices.map {
+            ($0.name, SliceScore(slice: $0.name, n: 1, accuracy: 0.5, ciLow: 0.1, ciHigh: 0.9)) })) }
+        let forest = ForestPlot(title: "t", xLabel: "d", rows: [.init(label: long, difference: -0.1, low: -0.2, high: 0, verdict: "worse")])
+        let labels = (0..<120).map { "class-\($0)" + ($0 == 5 ? long : "") }
+        let matrix = ConfusionMatrixChart(title: "t", matrix: ConfusionMatrix(labels: labels, counts: labels.indices.map { i in labels.indices.map { $0 == i ? 3 : 0 } }))
+        for (name, draw) in [("slices", { try SliceAccuracyChart(title: "t", slices: slices, variants: variants).render(to: $0, gnuplot: gnuplot) }),
+                             ("forest", { try forest.render(to: $0, gnuplot: gnuplot) }),
+                             ("confusion", { try matrix.render(to: $0, gnuplot: gnuplot) })] as [(String, (URL) throws -> Void)] {
+            let url = directory.appendingPathComponent("\(name).png")
+            try draw(url)
+            let image = try ImageFile.read(url)
+            #expect(image.width <= Gnuplot.maxSide && image.height <= Gnuplot.maxSide && image.width <= (name == "forest" ? 1_400 : Gnuplot.maxSide), "\(name): \(image.width)×\(image.height)")
+        }
+    }
+
     @Test func pngTextChunksRoundTripAndKeepThePNGValid() throws {
         let png = try PNGCodec.encode(RGBImage(width: 3, height: 2, fill: (1, 2, 3)))
         let tagged = try PNGTextChunks.insert([("Title", "ünïcode → ok"), ("Stratum:captions", "a | b\nc | d")], into: png)
