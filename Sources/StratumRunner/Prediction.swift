@@ -21,7 +21,7 @@ public enum Prediction {
     public static func run(model path: URL, kind: String?, images: [URL], normalization: Normalization?, options: [String: String],
                            batchSize: Int = 32, registry: ModelRegistry = .standard) throws -> Output {
         guard let kind = kind ?? registry.kind(of: path) else {
-            throw RunError(message: "\(path.path): no model kind recognises this file; pass --kind (registered: \(registry.kinds.joined(separator: ", ")))")
+            throw RunError(message: "\(path.path): no model kind recognises this file; pass --kind (registered: \(registry.kinds.joined(separator: ", ")))", isBadInput: true)
         }
         if normalization != nil && kind == "process" {
             throw RunError(message: "--normalize cannot be used with kind process: the plugin declares its own normalisation in its hello")

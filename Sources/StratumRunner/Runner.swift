@@ -91,7 +91,7 @@ public struct Runner: Sendable {
         let splitSamples = dataset.samples(inSplit: spec.split)
         guard !splitSamples.isEmpty else {
             let splits = Set(dataset.samples.map(\.split)).sorted().joined(separator: ", ")
-            throw RunError(message: "\(dataset.manifest.path): split '\(spec.split)' has no samples (splits present: \(splits))")
+            throw RunError(message: "\(dataset.manifest.path): split '\(spec.split)' has no samples (splits present: \(splits))", isBadInput: true)
         }
         events(.datasetLoaded(samples: dataset.samples.count, evaluated: splitSamples.count, split: spec.split))
 
@@ -366,6 +366,9 @@ public enum ResumeTarget: Sendable, Equatable {
 /// A run could not proceed.
 public struct RunError: Error, CustomStringConvertible, Equatable {
     public var message: String
+    /// Caused by what the user gave (a split the manifest lacks, a file no kind reads) rather
+    /// than by the run failing: the CLI exits 65 for it.
+    public var isBadInput = false
     public var description: String { message }
 }
 

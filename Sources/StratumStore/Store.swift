@@ -24,7 +24,7 @@ public final class Store: Sendable {
             writer = try Self.openPool(path: path, configuration: configuration)
             try Self.migrate(writer)
         } catch {
-            throw StoreError(path: path, message: "\(error)")
+            throw StoreError(path: path, message: "\(error)", isBadInput: (error as? DatabaseError)?.resultCode == .SQLITE_NOTADB)
         }
         self.path = path
         isReadOnly = false
@@ -69,7 +69,8 @@ public final class Store: Sendable {
         }
         guard !tables.isEmpty, !migrations.contains(StoreSchema.firstMigration) else { return }
         let shown = tables.prefix(8).joined(separator: ", ") + (tables.count > 8 ? ", … (\(tables.count) tables)" : "")
-        throw StoreError(path: path, message: "a SQLite database that is not a Stratum store (its tables: \(shown)); nothing was written to it. Give another --db (or STRATUM_DB)")
+        throw StoreError(path: path, message: "a SQLite database that is not a Stratum store (its tables: \(shown)); nothing was written to it. Give another --db (or STRATUM_DB)",
+                         isBadInput: true)
     }
 
     /// Opens the pool, retrying while another process holds the lock: switching a new file to
@@ -457,9 +458,13 @@ public final class Store: Sendable {
 public struct StoreError: Error, CustomStringConvertible {
     public var path: String
     public var message: String
-    public init(path: String, message: String) {
+    /// The file is not a store Stratum can use (not SQLite, someone else's database): bad
+    /// input, as opposed to a store that failed (a full disk, a lock).
+    public var isBadInput: Bool
+    public init(path: String, message: String, isBadInput: Bool = false) {
         self.path = path
         self.message = message
+        self.isBadInput = isBadInput
     }
     public var description: String { "\(path): \(message)" }
 }

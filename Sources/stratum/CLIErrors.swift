@@ -20,9 +20,16 @@ enum ExitCodes {
 /// Prints `error` as one clear line (or a few, for manifests) on stderr and returns the exit code for it.
 func report(_ error: Error) -> ExitCode {
     if let exit = error as? ExitCode { return exit }
+    // A command line that parsed but asks for something impossible (`--metric recall` on two
+    // classes): 64, as ArgumentParser gives for its own validation.
+    if let invalid = error as? ValidationError {
+        Terminal.error("error: \(invalid.message)")
+        return ExitCode.validationFailure
+    }
     let isInputError = error is ExperimentError || error is ManifestError || error is ImageError || error is SliceBuildError
         || error is RegistryError || error is SliceExpressionError || error is LogisticModelError || error is FaceDatasetError
         || error is PluginError || error is TFJSError || error is ONNXError || error is StoreLocationError || error is UnreadableImagesError || error is UnknownOptionError
+        || (error as? RunError)?.isBadInput == true || (error as? StoreError)?.isBadInput == true
     Terminal.error("error: \(error)")
     if error is ResumeRefusal || error is ShardRefusal { return ExitCode(ExitCodes.failure) }
     return ExitCode(isInputError ? ExitCodes.dataError : ExitCodes.failure)

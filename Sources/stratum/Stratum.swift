@@ -11,7 +11,7 @@ struct Stratum: ParsableCommand {
         abstract: "Compare image-classifier variants on subgroups, store every prediction in SQLite, draw reports.",
         discussion: """
         Exit codes: 0 success; 1 failure; 2 a run finished but some variants failed;
-        64 bad command line; 65 bad input (experiment file, manifest, image, model file).
+        64 bad command line; 65 bad input (experiment file, manifest, image, model file, a database that is not a Stratum store).
         """,
         version: "0.1.0",
         subcommands: [RunCommand.self, FinalizeCommand.self, MetricsCommand.self, CompareCommand.self, GateCommand.self, SlicesCommand.self, PredictCommand.self, ReportCommand.self, GalleryCommand.self, HistoryCommand.self, RunsCommand.self, ModelsCommand.self, DatasetCommand.self, ServeCommand.self, BenchCommand.self])

@@ -375,5 +375,23 @@ import Testing
         #expect(parsed.records.allSatisfy { $0.fields.count == parsed.header.count }, "\(csv.stdout)")
         let slices = Set(parsed.records.map { $0.fields[parsed.header.firstIndex(of: "slice") ?? 0] })
         #expect(slices.isSuperset(of: values.map { "note=" + $0 }), "\(slices)")
+
+        // Exit codes of input the user gave: 64 for a command line that asks the impossible,
+        // 65 for files that are not what they should be.
+        try TestSupport.write(String(repeating: "junk ", count: 200), to: directory.appendingPathComponent("junk.sqlite"))
+        try TestSupport.write("not a model", to: directory.appendingPathComponent("model.bin"))
+        try TestSupport.write("""
+        name: nosplit
+        dataset: {manifest: data/manifest.csv, label: sex, split: nosuch}
+        variants:
+          - {name: base, kind: logistic, path: base.json, options: {size: 8}}
+        """, to: directory.appendingPathComponent("nosplit.yaml"))
+        for (arguments, status) in [(["compare", "hostile/1:base", "hostile/1:base", "--metric", "recall", "--dry-run"], 64),
+                                    (["runs", "--db", "junk.sqlite"], 65),
+                                    (["predict", "model.bin", "data/images/face-00001.png"], 65),
+                                    (["run", "nosplit.yaml", "--quiet", "--db", "nosplit.sqlite"], 65)] as [([String], Int32)] {
+            let result = try Self.run(arguments, in: directory)
+            #expect(result.status == status, "stratum \(arguments.joined(separator: " ")): \(result.status) \(result.stderr)")
+        }
     }
 }
