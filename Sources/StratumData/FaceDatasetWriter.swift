@@ -51,7 +51,11 @@ public enum FaceDatasetWriter {
                           String(a.glasses), String(a.facialHair), a.split].joined(separator: ","))
         }
         let manifest = directory.appendingPathComponent("manifest.csv")
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: manifest, options: .atomic)
+        do {
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: manifest, options: .atomic)
+        } catch {
+            throw FaceDatasetError(message: FileAccessError("write", manifest.path, error).description)
+        }
         return manifest
     }
 }

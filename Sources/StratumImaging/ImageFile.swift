@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 
 /// Reads and writes image files, choosing the codec from the file's signature.
 public enum ImageFile {
@@ -82,6 +83,10 @@ public enum ImageFile {
     /// Writes an image as PNG, atomically.
     public static func writePNG(_ image: RGBImage, to url: URL) throws {
         let bytes = try PNGCodec.encode(image)
-        try Data(bytes).write(to: url, options: .atomic)
+        do {
+            try Data(bytes).write(to: url, options: .atomic)
+        } catch {
+            throw FileAccessError("write", url.path, error)
+        }
     }
 }

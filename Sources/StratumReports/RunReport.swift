@@ -108,14 +108,8 @@ public struct RunReport: Sendable {
 /// The cause of a failed file operation in plain words ("No space left on device", …).
 enum FileFailure {
     static func cause(of error: Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? any Error {
-            let posix = underlying as NSError
-            if posix.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(posix.code))) }
-        }
-        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
         if let report = error as? ReportError { return report.message }
-        return nsError.localizedDescription
+        return FileAccessError.cause(of: error)
     }
 
     /// `Folders.make`, its failure as a `ReportError`.

@@ -62,10 +62,14 @@ public struct ExperimentSpec: Sendable {
     /// Reads and checks an experiment file; errors name the file, line and field.
     public static func load(_ url: URL) throws -> ExperimentSpec {
         let text: String
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ExperimentError(file: url.path, line: nil, field: nil, message: "is a folder; give the experiment's YAML file")
+        }
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw ExperimentError(file: url.path, line: nil, field: nil, message: "cannot read: \(error.localizedDescription)")
+            throw ExperimentError(file: url.path, line: nil, field: nil, message: "cannot read: \(FileAccessError.cause(of: error))")
         }
         return try parse(text, file: url)
     }

@@ -83,6 +83,7 @@ import Testing
         (["run", "x.yaml", "--batch-size", "0"], 64),
         (["dataset", "generate", "cats", "--out", "/tmp/x"], 64),
         (["run", "/nonexistent/experiment.yaml"], 65),
+        (["run", "/tmp"], 65),
         (["dataset", "validate", "/nonexistent/manifest.csv"], 65),
         (["runs", "--db", "/nonexistent/stratum.sqlite"], 65),
     ]

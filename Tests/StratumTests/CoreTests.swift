@@ -85,4 +85,21 @@ import Testing
         #expect(descriptors.isSuperset(of: [0, 1, 2]), "\(listing)")
         #expect(!descriptors.contains(held), "descriptor \(held) leaked into the child: \(listing)")
     }
+
+    /// File errors in plain words, whatever layer of Foundation they come from: the CLI
+    /// review saw "NSCocoaErrorDomain error 256" and raw NSError dumps.
+    @Test func fileErrorsAreInPlainWords() throws {
+        let cases: [(Error, String)] = [
+            (NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC)), "No space left on device"),
+            (NSError(domain: NSCocoaErrorDomain, code: NSFileWriteUnknownError, userInfo: [NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(EROFS))]), "Read-only file system"),
+            (CocoaError(.fileWriteOutOfSpace), "no space left on device"),
+            (CocoaError(.fileReadNoSuchFile), "no such file"),
+        ]
+        for (error, reason) in cases {
+            #expect(FileAccessError("write", "/x/y", error).description == "cannot write /x/y: \(reason)")
+        }
+        let directory = try TestSupport.temporaryDirectory()
+        let error = try #require(throws: (any Error).self) { try String(contentsOf: directory.appendingPathComponent("none"), encoding: .utf8) }
+        #expect(FileAccessError.cause(of: error).lowercased().contains("no such file"), "\(FileAccessError.cause(of: error))")
+    }
 }
