@@ -71,8 +71,7 @@ public enum ManifestReader {
         var resolvedFolders: [String: String?] = [:]
         var firstLine: [String: Int] = [:]
         let required = [columns.id, columns.path, columns.label, columns.split]
-        // Set once the header is known: each column's field (the first of a repeated name),
-        // and the attribute schema every sample shares (every column but the id and path).
+        // Set once the header is known: each column's field, and the attribute schema every sample shares (every column but the id and path).
         var fieldOf: [String: Int] = [:]
         var columnsByName: [(name: String, field: Int)] = []
         var attributeFields: [Int] = []
@@ -80,6 +79,11 @@ public enum ManifestReader {
             let missing = required.filter { !header.contains($0) }
             if !missing.isEmpty {
                 throw ManifestError(file: file, issues: missing.map { .init(line: nil, problem: .missingColumn($0, available: header)) })
+            }
+            var seen = Set<String>()
+            let repeated = header.filter { !seen.insert($0).inserted }
+            if !repeated.isEmpty {
+                throw ManifestError(file: file, issues: Array(Set(repeated)).sorted().map { .init(line: 1, problem: .duplicateColumn($0)) })
             }
             for (field, name) in header.enumerated() where fieldOf[name] == nil { fieldOf[name] = field }
             columnsByName = fieldOf.map { ($0.key, $0.value) }.sorted { $0.name < $1.name }

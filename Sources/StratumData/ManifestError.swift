@@ -17,6 +17,8 @@ public struct ManifestError: Error, CustomStringConvertible, Equatable {
         /// A NUL character in a value: no text column of a store can keep it (PostgreSQL
         /// refuses it), and nothing that names a sample needs it.
         case nulCharacter(column: String)
+        /// Two columns of one name: which holds the label (or an attribute) is ambiguous.
+        case duplicateColumn(String)
     }
 
     public struct Issue: Equatable, Sendable {
@@ -65,6 +67,7 @@ public struct ManifestError: Error, CustomStringConvertible, Equatable {
         case .unknownLabel(let label, let allowed):
             return "unknown label '\(label)' (expected one of: \(allowed.joined(separator: ", ")))"
         case .nulCharacter(let column): return "a NUL character in column '\(column)' (not allowed in any value)"
+        case .duplicateColumn(let name): return "the header names column '\(name)' more than once (which one holds its values would be a guess)"
         }
     }
 }

@@ -30,6 +30,29 @@ public struct Gallery: Sendable {
 
     public init(title: String, subtitle: String, sections: [Section], columns: Int, thumb: Int) {
         self.title = title; self.subtitle = subtitle; self.sections = sections; self.columns = columns; self.thumb = thumb
+        fitWithinFigureLimit()
+    }
+
+    /// Fewer columns, then fewer thumbnails (said in the subtitle), when the grid asked for
+    /// would be wider or taller than a figure may be (`Gnuplot.maxSide`): `--thumb 512
+    /// --columns 16` made gnuplot's text page, clamped to that size, miss the canvas.
+    mutating func fitWithinFigureLimit() {
+        var layout = Layout(self)
+        let sectionCount = max(1, sections.count)
+        let columnsFit = (Gnuplot.maxSide - 2 * layout.margin - (sectionCount - 1) * layout.sectionGap) / (sectionCount * layout.cellWidth)
+        if layout.width > Gnuplot.maxSide {
+            columns = max(1, min(columns, columnsFit))
+            layout = Layout(self)
+        }
+        let rowsFit = max(1, (Gnuplot.maxSide - (layout.height - layout.rows * layout.cellHeight)) / layout.cellHeight)
+        guard layout.rows > rowsFit else { return }
+        let keep = rowsFit * max(1, columns)
+        var dropped = 0
+        for index in sections.indices where sections[index].items.count > keep {
+            dropped += sections[index].items.count - keep
+            sections[index].items.removeLast(sections[index].items.count - keep)
+        }
+        subtitle += "; \(dropped) more not drawn (a figure is at most \(Gnuplot.maxSide) pixels)"
     }
 
     public var title: String

@@ -66,9 +66,12 @@ public struct HTMLIndex: Sendable {
         out += "<nav><a href=\"#summary\">summary</a>" + (data.metrics.isEmpty ? "" : "<a href=\"#all-metrics\">every metric</a><a href=\"#confusion-by-slice\">confusion by slice</a>") + sections.map { "<a href=\"#\(ids.id(["section", $0], slug: $0))\">\(e($0))</a>" }.joined() + "</nav>\n"
         out += "<h2 id=\"summary\">Accuracy by slice</h2>\n<p class=\"small\">accuracy [95% Wilson interval] · the lowest accuracy of each variant is shaded</p>\n<table>\n<tr><th>slice</th><th>n</th>"
         out += variants.map { "<th>\(e($0.name))<br><span class=\"small\">\(e($0.kind))</span></th>" }.joined() + "</tr>\n"
-        var worst: [String: String] = [:]
+        // Each variant's lowest accuracy among the slices this table shows (an intersection it
+        // leaves out could hold the minimum, and then nothing was shaded), every tie shaded.
+        let shown = Set(data.chartedSlices.map(\.name))
+        var lowest: [String: Double] = [:]
         for variant in variants {
-            worst[variant.name] = variant.scores.filter { $0.accuracy != nil }.min { ($0.accuracy ?? 0) < ($1.accuracy ?? 0) }?.slice
+            lowest[variant.name] = variant.scores.filter { shown.contains($0.slice) }.compactMap(\.accuracy).min()
         }
         for slice in data.chartedSlices {
             let n = variants.compactMap { $0.scores.first { $0.slice == slice.name }?.n }.first ?? slice.memberCount
@@ -76,7 +79,7 @@ public struct HTMLIndex: Sendable {
             for variant in variants {
                 if let score = variant.scores.first(where: { $0.slice == slice.name }), let accuracy = score.accuracy {
                     let interval = score.ciLow.map { low in String(format: " [%.2f, %.2f]", low, score.ciHigh ?? accuracy) } ?? ""
-                    let shade = worst[variant.name] == slice.name ? " class=\"worst\"" : ""
+                    let shade = lowest[variant.name] == accuracy ? " class=\"worst\"" : ""
                     out += "<td\(shade)>\(String(format: "%.3f", accuracy))<span class=\"small\">\(interval)</span></td>"
                 } else {
                     out += "<td>—</td>"

@@ -86,6 +86,7 @@ public struct Runner: Sendable {
         for variant in spec.variants {
             try registry.loader(for: variant.kind).checkOptions(variant.options, variant: variant.name)
         }
+        try Self.checkReportsRoot(options.reportsRoot)
         func endStage(_ name: String) { clock.end(name) }
         let dataset = try DatasetPreparation.load(spec, events: events)
         let splitSamples = dataset.samples(inSplit: spec.split)
@@ -316,6 +317,28 @@ public struct Runner: Sendable {
         endStage("reports")
         summary.stageSeconds = clock.stages
         return summary
+    }
+
+    /// Refuses a reports folder that cannot be made before any work: its nearest existing
+    /// ancestor must be a folder this process may write (a `--reports` naming a file was found
+    /// only after a whole run, its results stored but no report drawn).
+    static func checkReportsRoot(_ root: URL) throws {
+        var candidate = root.standardizedFileURL
+        while true {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory) {
+                guard isDirectory.boolValue else {
+                    throw RunError(message: "reports folder \(root.path): \(candidate.path) is a file, not a folder", isBadInput: true)
+                }
+                guard access(candidate.path, W_OK | X_OK) == 0 else {
+                    throw RunError(message: "reports folder \(root.path): \(candidate.path) is not writable", isBadInput: true)
+                }
+                return
+            }
+            let parent = candidate.deletingLastPathComponent()
+            if parent.path == candidate.path { return }
+            candidate = parent
+        }
     }
 
     /// The store's id of each sample, in order.

@@ -390,9 +390,12 @@ import Testing
         for (arguments, status) in [(["compare", "hostile/1:base", "hostile/1:base", "--metric", "recall", "--dry-run"], 64),
                                     (["runs", "--db", "junk.sqlite"], 65),
                                     (["predict", "model.bin", "data/images/face-00001.png"], 65),
-                                    (["run", "nosplit.yaml", "--quiet", "--db", "nosplit.sqlite"], 65)] as [([String], Int32)] {
+                                    (["run", "nosplit.yaml", "--quiet", "--db", "nosplit.sqlite"], 65),
+                                    (["run", "e.yaml", "--quiet", "--db", "r.sqlite", "--reports", "model.bin/R"], 65)] as [([String], Int32)] {
             let result = try Self.run(arguments, in: directory)
             #expect(result.status == status, "stratum \(arguments.joined(separator: " ")): \(result.status) \(result.stderr)")
         }
+        // A reports folder that cannot be made is refused before any work is done or stored.
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("r.sqlite").path))
     }
 }

@@ -89,6 +89,8 @@ import Testing
         .init(name: "NUL in a value", manifest: "id,path,label,split,hair\na,a.png,cat,test,sh\u{0}ort\n",
               expected: .init(line: 2, problem: .nulCharacter(column: "hair"))),
         .init(name: "header only", manifest: "id,path,label,split\n", expected: .init(line: nil, problem: .empty)),
+        .init(name: "a column named twice", manifest: "id,path,label,split,label\na,a.png,cat,test,dog\n",
+              expected: .init(line: 1, problem: .duplicateColumn("label"))),
         .init(name: "bad JSON line", manifest: "{\"id\": \"a\", \"path\": \"a.png\", \"label\": \"cat\", \"split\": \"test\"}\n{oops\n", file: "m.jsonl",
               expected: .init(line: 2, problem: .malformedJSON("each line must be one JSON object of strings, numbers and booleans"))),
     ]

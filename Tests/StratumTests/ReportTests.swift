@@ -273,6 +273,41 @@ import Testing
         }
     }
 
+    /// Galleries wider or taller than a figure may be get fewer columns, then fewer
+    /// thumbnails (said in the subtitle), instead of failing: `--vs --thumb 512` with 16
+    /// columns, and 2,000 thumbnails of 256 pixels.
+    @Test func galleriesFitWithinTheFigureLimit() throws {
+        let data = Self.data()
+        let wide = Gallery.disagreement(between: data.variants[0], and: data.variants[1], in: data, limit: 3, columns: 16, thumb: 512)
+        let layout = Gallery.Layout(wide)
+        #expect(layout.width <= Gnuplot.maxSide && wide.columns < 16 && !wide.subtitle.contains("not drawn"))
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("wide.png")
+        try wide.render(to: url, gnuplot: try Gnuplot())
+        #expect(try ImageFile.read(url).width == layout.width)
+
+        let items = (0..<2_000).map { Gallery.Item(image: Self.face, sampleKey: "s\($0)", caption: ["s\($0)", "a → b 90%", ""], wrong: true) }
+        let tall = Gallery(title: "t", subtitle: "s", sections: [.init(title: "x", items: items, total: 2_000)], columns: 8, thumb: 256)
+        let fitted = Gallery.Layout(tall)
+        #expect(fitted.width <= Gnuplot.maxSide && fitted.height <= Gnuplot.maxSide, "\(fitted.width)×\(fitted.height)")
+        let drawn = tall.sections[0].items.count
+        #expect(drawn < 2_000 && tall.subtitle.hasSuffix("; \(2_000 - drawn) more not drawn (a figure is at most \(Gnuplot.maxSide) pixels)"), "\(tall.subtitle)")
+    }
+
+    /// The summary table shades each variant's lowest accuracy among the rows it shows, every
+    /// tie: an intersection left out of the table held the minimum, and nothing was shaded.
+    @Test func theLowestShownAccuracyIsShadedWithItsTies() {
+        var data = Self.data()
+        data.slices += [ReportSlice(name: "adults", definition: "age >= 18", members: [3, 4, 5]),
+                        ReportSlice(name: "g=a & h=b", definition: "x", members: [6], parts: [.attribute("g", value: "a"), .attribute("h", value: "b")])]
+        data.variants[0].scores = [SliceScore(slice: "overall", n: 10, accuracy: 0.3, ciLow: 0.1, ciHigh: 0.6),
+                                   SliceScore(slice: "children", n: 3, accuracy: 0.25, ciLow: 0, ciHigh: 0.7),
+                                   SliceScore(slice: "adults", n: 3, accuracy: 0.25, ciLow: 0, ciHigh: 0.7),
+                                   SliceScore(slice: "g=a & h=b", n: 1, accuracy: 0, ciLow: 0, ciHigh: 0.8)]
+        let html = HTMLIndex(data: data, figures: []).html()
+        #expect(html.components(separatedBy: "<td class=\"worst\">0.250").count - 1 == 2, "\(html)")
+        #expect(!html.contains("g=a &amp; h=b</td>") && html.components(separatedBy: "class=\"worst\"").count - 1 == 3)
+    }
+
     @Test func pngTextChunksRoundTripAndKeepThePNGValid() throws {
         let png = try PNGCodec.encode(RGBImage(width: 3, height: 2, fill: (1, 2, 3)))
         let tagged = try PNGTextChunks.insert([("Title", "ünïcode → ok"), ("Stratum:captions", "a | b\nc | d")], into: png)
