@@ -57,10 +57,10 @@ public struct RunReport: Sendable {
             let partial = variant.completed ? "" : " — PARTIAL (\(variant.status): \(variant.predictions.count) of \(data.samples.count) samples)"
             let matrix = ConfusionMatrixChart(title: "\(data.experiment) run \(data.runNumber) — \(variant.name) (\(variant.kind)) on \(data.split), n=\(confusion.total), accuracy \(accuracy)\(partial)", matrix: confusion)
             jobs.append((.init(title: "\(variant.name): confusion matrix\(partial)", file: "confusion-\(name).png", section: variant.name), false, { try matrix.render(to: $0, gnuplot: $1) }))
-            let failures = Gallery.failures(of: variant, in: data, limit: limit, columns: columns, thumb: thumb)
+            let failures = { var gallery = Gallery.failures(of: variant, in: data, limit: limit, columns: columns, thumb: thumb); gallery.title += partial; return gallery }()
             jobs.append((.init(title: "\(variant.name): most confident failures\(partial)", file: "failures-\(name).png", section: variant.name), true,
                          { try failures.render(to: $0, gnuplot: $1, composing: oneCanvasAtATime.run) }))
-            let reliability = ReliabilityChart(variant: variant, in: data)
+            let reliability = { var chart = ReliabilityChart(variant: variant, in: data); chart.title += partial; return chart }()
             jobs.append((.init(title: "\(variant.name): reliability diagram\(partial)", file: "reliability-\(name).png", section: variant.name), false, { try reliability.render(to: $0, gnuplot: $1) }))
         }
         let drawn = ConcurrentResults<Void>(count: jobs.count)

@@ -1,5 +1,6 @@
 import Foundation
 import StratumCore
+import StratumData
 import StratumReports
 import StratumStore
 
@@ -26,7 +27,18 @@ public enum StoredRunReports {
         let slices = try store.slices(runID: runID)
         // Positions, not copies or dictionaries by key: a run of a million samples reads them all.
         let storedPosition = SampleIDIndex(stored.map(\.id))
-        let evaluated = (slices.first { $0.name == "overall" }?.memberIDs ?? []).compactMap { storedPosition[$0] }
+        let evaluated: [Int]
+        if let overall = slices.first(where: { $0.name == "overall" }) {
+            evaluated = overall.memberIDs.compactMap { storedPosition[$0] }
+        } else {
+            // Slices are stored when the run finishes: a run interrupted before that has none.
+            // Its evaluated samples are those of the split its experiment file names.
+            let split = (try? ExperimentSpec.parse(run.spec, file: URL(fileURLWithPath: "/\(name).yaml")))?.split
+            evaluated = stored.indices.filter { index in
+                guard let split else { return true }
+                return split == Dataset.allSplits || stored[index].split == split
+            }
+        }
         let position = SampleIDIndex(evaluated.map { stored[$0].id })
         // Each sample's tags, as one shared array per distinct combination.
         var tagSets: [[String]] = [[]], tagSetCode: [[String]: Int32] = [[]: 0]
@@ -58,8 +70,10 @@ public enum StoredRunReports {
                 guard let p = position[record.sampleID] else { return }
                 predictions[p] = ReportPrediction(predicted: record.predicted, probabilities: record.probabilities)
             }
+            // A variant still marked running in a run that ended (interrupted, failed) stopped with it.
+            let status = variant.status == .running && run.status != .running ? run.status.rawValue : variant.status.rawValue
             return ReportVariant(
-                name: variant.name, kind: variant.kind, status: variant.status.rawValue, error: variant.error, labels: variant.labels,
+                name: variant.name, kind: variant.kind, status: status, error: variant.error, labels: variant.labels,
                 predictions: predictions,
                 scores: accuracy.filter { $0.variant == variant.name }.map {
                     SliceScore(slice: $0.slice, n: $0.n, accuracy: $0.value, ciLow: $0.ciLow, ciHigh: $0.ciHigh)

@@ -1,4 +1,7 @@
 import Foundation
+import StratumCore
+import StratumRunner
+import StratumStore
 import StratumImaging
 import StratumMetrics
 @testable import StratumReports
@@ -195,6 +198,32 @@ import Testing
         _ = try RunReport(data: data, galleryLimit: 4, galleryColumns: 2, thumb: 24).render(to: directory, gnuplot: try Gnuplot())
         let index = try String(contentsOf: directory.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(index.contains("b: confusion matrix — PARTIAL (running: 4 of 10 samples)"))
+        // Every figure of it says so, its failure gallery too (as the reliability diagram).
+        let failures = try #require(PNGTextChunks.read(Array(try Data(contentsOf: directory.appendingPathComponent("failures-b.png")))).first { $0.keyword == "Title" })
+        #expect(failures.text.hasSuffix("— PARTIAL (running: 4 of 10 samples)"), "\(failures.text)")
+    }
+
+    /// A run interrupted before its slices were stored (they are stored when it finishes):
+    /// its report shows the samples of its split and what each variant predicted, marked
+    /// interrupted. It showed 0 samples, no figures, and variants "running".
+    @Test func anInterruptedRunsReportShowsWhatWasPredicted() throws {
+        let store = try Store()
+        var gone = RunLease.current
+        gone.pid = Int32.max - 7
+        let spec = "name: e\ndataset: {manifest: m.csv, label: sex, split: test}\nvariants: [{name: v, kind: logistic, path: p}]\n"
+        let run = try store.beginRun(experiment: "e", spec: spec, specHash: "h", gitCommit: nil, lease: gone)
+        let samples = (0..<6).map { i in
+            Sample(id: "s\(i)", url: Self.face, relativePath: "s\(i).png", label: i % 2 == 0 ? "female" : "male", split: i < 4 ? "test" : "train", attributes: [:], line: i + 2)
+        }
+        let (_, ids) = try store.storeDataset(manifestPath: "/d/m.csv", manifestHash: "h", labelColumn: "sex", labels: ["female", "male"], samples: samples, runID: run.id)
+        let variant = try store.insertVariant(runID: run.id, name: "v", kind: "logistic", path: "/m.json", fileHash: "f", labels: ["female", "male"])
+        try store.insertPredictions(["s0", "s1"].map { StoredPrediction(runID: run.id, variantID: variant, sampleID: ids[$0] ?? 0, predicted: "female", probabilities: [0.8, 0.2]) })
+        #expect(try store.reconcileInterruptedRuns().count == 1)
+        let data = try StoredRunReports.data(store: store, experiment: "e", number: nil)
+        #expect(data.samples.map(\.key) == ["s0", "s1", "s2", "s3"] && data.split == "test")
+        #expect(data.variants.map(\.status) == ["interrupted"] && data.variants[0].predictions.count == 2)
+        let html = HTMLIndex(data: data, figures: []).html()
+        #expect(html.contains("partial: 2 of 4 samples predicted"), "\(html)")
     }
 
     @Test func runReportWritesEveryFileAndAnEscapedIndex() throws {
