@@ -271,7 +271,8 @@ public struct GnuplotError: Error, CustomStringConvertible, Equatable {
 ///   (line feed, carriage return, NUL, …) replaced by a space: it cannot end the command or
 ///   the string, and nothing inside it is substituted;
 /// - `dataField` gives a double-quoted field for an inline data block: no line break (so no
-///   line of the block can be `EOD`), and `"` becomes `'` (the data reader has no escapes).
+///   line of the block can be `EOD`), `"` becomes `'` and `\` becomes `∖` (the data reader
+///   has no escape that keeps either).
 ///
 /// Both work on Unicode scalars, as gnuplot reads bytes: a quote followed by a combining mark
 /// is one `Character` that a character-wise replacement leaves alone, and it let a name end
@@ -282,9 +283,17 @@ public enum GnuplotText {
         "'" + text.mappingScalars { String.isLineOrControl($0) ? " " : ($0 == "'" ? "''" : nil) } + "'"
     }
 
-    /// A double-quoted data-block field showing `text` (control characters as spaces, `"` as `'`).
+    /// A double-quoted data-block field showing `text` (control characters as spaces, `"` as
+    /// `'`, and `\` as `∖`: gnuplot's data reader drops a backslash, and `\\` too).
     public static func dataField(_ text: String) -> String {
-        "\"" + text.mappingScalars { String.isLineOrControl($0) ? " " : ($0 == "\"" ? "'" : nil) } + "\""
+        "\"" + text.mappingScalars { scalar in
+            if String.isLineOrControl(scalar) { return " " }
+            switch scalar {
+            case "\"": return "'"
+            case "\\": return "\u{2216}"
+            default: return nil
+            }
+        } + "\""
     }
 
     /// `text` cut to `limit` characters, the last one `…`: names shown on an axis or in a

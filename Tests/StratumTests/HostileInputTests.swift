@@ -93,7 +93,7 @@ import Testing
         // Checked byte by byte, as gnuplot reads it.
         let field = Array(GnuplotText.dataField(text).utf8)
         #expect(field.first == UInt8(ascii: "\"") && field.last == UInt8(ascii: "\"") && !field.dropFirst().dropLast().contains(UInt8(ascii: "\"")))
-        #expect(!field.contains(UInt8(ascii: "\n")) && !field.contains(UInt8(ascii: "\r")))
+        #expect(!field.contains(UInt8(ascii: "\n")) && !field.contains(UInt8(ascii: "\r")) && !field.contains(UInt8(ascii: "\\")))
     }
 
     @Test func symlinkLeavingTheDatasetFolderIsRejected() throws {
