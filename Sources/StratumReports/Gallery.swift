@@ -80,7 +80,8 @@ public struct Gallery: Sendable {
         let sliceName = slice?.name ?? "overall"
         return Gallery(
             title: "\(data.experiment) run \(data.runNumber) — failures of \(variant.name) (\(variant.kind)) on \(sliceName)",
-            subtitle: "\(errors.count) errors / \(evaluated) samples" + (errors.count > items.count ? "; the \(items.count) most confident shown" : "") + "; most confident first",
+            subtitle: "\(errors.count) errors / \(evaluated) samples"
+                + (errors.count > items.count ? (items.isEmpty ? "; none shown (limit 0)" : "; the \(items.count) most confident shown") : "") + "; most confident first",
             sections: [Section(title: "misclassified", items: items, total: errors.count)],
             columns: columns, thumb: thumb)
     }

@@ -65,7 +65,10 @@ public struct HTMLIndex: Sendable {
         let sections = figures.map(\.section).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         out += "<nav><a href=\"#summary\">summary</a>" + (data.metrics.isEmpty ? "" : "<a href=\"#all-metrics\">every metric</a><a href=\"#confusion-by-slice\">confusion by slice</a>") + sections.map { "<a href=\"#\(ids.id(["section", $0], slug: $0))\">\(e($0))</a>" }.joined() + "</nav>\n"
         out += "<h2 id=\"summary\">Accuracy by slice</h2>\n<p class=\"small\">accuracy [95% Wilson interval] · the lowest accuracy of each variant is shaded</p>\n<table>\n<tr><th>slice</th><th>n</th>"
-        out += variants.map { "<th>\(e($0.name))<br><span class=\"small\">\(e($0.kind))</span></th>" }.joined() + "</tr>\n"
+        out += variants.map { variant in
+            let partial = variant.completed ? "" : " · \(variant.status)"
+            return "<th>\(e(variant.name))<br><span class=\"small\">\(e(variant.kind + partial))</span></th>"
+        }.joined() + "</tr>\n"
         // Each variant's lowest accuracy among the slices this table shows (an intersection it
         // leaves out could hold the minimum, and then nothing was shaded), every tie shaded.
         let shown = Set(data.chartedSlices.map(\.name))

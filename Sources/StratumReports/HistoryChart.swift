@@ -12,9 +12,13 @@ public struct HistoryChart: Sendable {
         public var n: Int
         /// The x-axis label of the point's run (default: its number).
         public var tick: String?
+        /// Not comparable with the latest run (its slice defined otherwise, another dataset
+        /// file): ringed in red, as `history` flags it in its table.
+        public var flagged: Bool
 
-        public init(run: Int, variant: String, accuracy: Double, ciLow: Double?, ciHigh: Double?, n: Int, tick: String? = nil) {
+        public init(run: Int, variant: String, accuracy: Double, ciLow: Double?, ciHigh: Double?, n: Int, tick: String? = nil, flagged: Bool = false) {
             self.tick = tick
+            self.flagged = flagged
             self.run = run
             self.variant = variant
             self.accuracy = accuracy
@@ -50,6 +54,11 @@ public struct HistoryChart: Sendable {
             let color = SliceAccuracyChart.palette[v % SliceAccuracyChart.palette.count].gnuplotQuoted
             plots.append("$v\(v) using 1:3:4 with filledcurves fs transparent solid 0.18 noborder lc rgb \(color) notitle")
             plots.append("$v\(v) using 1:2 with linespoints lw 2 pt 7 lc rgb \(color) title \(GnuplotText.clipped(variant).gnuplotQuoted)")
+        }
+        let flagged = points.filter(\.flagged).map { "\($0.run) \($0.accuracy)" }
+        if !flagged.isEmpty {
+            blocks += "$flagged << EOD\n\(flagged.joined(separator: "\n"))\nEOD\n"
+            plots.append("$flagged using 1:2 with points pt 6 ps 2.4 lw 2 lc rgb '#d62728' title 'not comparable with the latest run (see the table)'")
         }
         let low = (runs.first ?? 1) - 1, high = (runs.last ?? 1) + 1
         let labelled = Dictionary(points.compactMap { p in p.tick.map { (p.run, $0) } }, uniquingKeysWith: { a, _ in a })

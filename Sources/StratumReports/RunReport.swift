@@ -44,7 +44,8 @@ public struct RunReport: Sendable {
         }
         let ranked = completed.sorted { ($0.overallAccuracy ?? 0) > ($1.overallAccuracy ?? 0) }
         if ranked.count >= 2 {
-            let gallery = Gallery.disagreement(between: ranked[0], and: ranked[1], in: data, limit: max(1, limit / 2), columns: max(1, columns / 2), thumb: thumb)
+            // Half the thumbnails a side (rounded up: --limit 1 still shows one; --limit 0 none).
+            let gallery = Gallery.disagreement(between: ranked[0], and: ranked[1], in: data, limit: (limit + 1) / 2, columns: max(1, columns / 2), thumb: thumb)
             jobs.append((.init(title: "Disagreements: \(ranked[0].name) vs \(ranked[1].name)", file: "disagreement-\(FileNameComponent.joined([ranked[0].name, ranked[1].name], separator: "-vs-")).png", section: "Disagreements"), true,
                          { try gallery.render(to: $0, gnuplot: $1, composing: oneCanvasAtATime.run) }))
         }

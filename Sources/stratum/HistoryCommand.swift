@@ -81,11 +81,14 @@ struct HistoryCommand: ParsableCommand {
                 for row in rows where positions["\(row.experiment)/\(row.run)"] == nil { positions["\(row.experiment)/\(row.run)"] = positions.count + 1 }
                 let points = rows.compactMap { r in
                     r.value.map { HistoryChart.Point(run: dataset ? positions["\(r.experiment)/\(r.run)"]! : r.run, variant: r.variant, accuracy: $0,
-                                                     ciLow: r.ciLow, ciHigh: r.ciHigh, n: r.n, tick: dataset ? "\(r.experiment)/\(r.run)" : nil) }
+                                                     ciLow: r.ciLow, ciHigh: r.ciHigh, n: r.n, tick: dataset ? "\(r.experiment)/\(r.run)" : nil,
+                                                     flagged: r.flag != nil) }
                 }
+                let undefined = rows.filter { $0.value == nil }.count
                 let proportion = ["accuracyScore", "precisionScore", "recallScore", "selectionRate", "truePositiveRate", "falsePositiveRate"]
                     .contains { name == $0 || name.hasPrefix($0 + "[") }
-                try HistoryChart(title: "\(experiment)\(dataset ? " (every experiment on its dataset)" : ""): \(name) on \(slice) by run",
+                try HistoryChart(title: "\(experiment)\(dataset ? " (every experiment on its dataset)" : ""): \(name) on \(slice) by run"
+                                    + (undefined == 0 ? "" : " (\(undefined) undefined, not drawn)"),
                                  points: points, yLabel: "\(name) (95% interval)", unitRange: proportion || name.contains("Score"))
                     .render(to: URL(fileURLWithPath: plot), gnuplot: try Gnuplot())
                 print(plot)

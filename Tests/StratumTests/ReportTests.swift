@@ -193,6 +193,7 @@ import Testing
         data.unreadable = [ReportUnreadable(key: "x<1>", path: "x.png", reason: "not a PNG or JPEG file")]
         let html = HTMLIndex(data: data, figures: []).html()
         #expect(html.contains("partial: 4 of 10 samples predicted"), "\(html)")
+        #expect(html.contains("<th>b<br><span class=\"small\">logistic · running</span></th>"), "the summary column says so too")
         #expect(html.contains("Unreadable images") && html.contains("x&lt;1&gt;"))
         let directory = try TestSupport.temporaryDirectory()
         _ = try RunReport(data: data, galleryLimit: 4, galleryColumns: 2, thumb: 24).render(to: directory, gnuplot: try Gnuplot())
@@ -353,6 +354,14 @@ import Testing
         try history.render(to: directory.appendingPathComponent("h.png"), gnuplot: try Gnuplot())
         let image = try ImageFile.read(directory.appendingPathComponent("h.png"))
         #expect(image.width == 900 && image.height == 520)
+        #expect(!history.script(output: "/x.png").contains("not comparable"))
+        // A run `history` flags (its slice defined otherwise) is ringed, not silently joined.
+        var flagged = history
+        flagged.points[0].flagged = true
+        try flagged.render(to: directory.appendingPathComponent("f.png"), gnuplot: try Gnuplot())
+        let script = flagged.script(output: "/x.png")
+        #expect(script.contains("$flagged << EOD\n1 0.7\nEOD") && script.contains("not comparable with the latest run"), "\(script)")
+        #expect(try ImageFile.read(directory.appendingPathComponent("f.png")) != image)
         let chart = SliceAccuracyChart(Self.data())
         #expect(chart.slices.map(\.name) == ["overall", "children"])
         #expect(chart.script(output: "/x.png").contains("0.3 0.1 0.6"))
