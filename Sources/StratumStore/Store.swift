@@ -68,6 +68,9 @@ public final class Store: Sendable {
             return
         }
         guard !tables.isEmpty, !migrations.contains(StoreSchema.firstMigration) else { return }
+        // Another process creating this store right now: GRDB's table is there first, and
+        // every other table is one of the store's.
+        if tables.contains("grdb_migrations"), Set(tables).isSubset(of: StoreSchema.tableNames) { return }
         let shown = tables.prefix(8).joined(separator: ", ") + (tables.count > 8 ? ", … (\(tables.count) tables)" : "")
         throw StoreError(path: path, message: "a SQLite database that is not a Stratum store (its tables: \(shown)); nothing was written to it. Give another --db (or STRATUM_DB)",
                          isBadInput: true)

@@ -5,6 +5,14 @@ enum StoreSchema {
     /// The first migration's identifier: a file whose `grdb_migrations` lacks it is not a store.
     static let firstMigration = "v1"
 
+    /// Every table a migrated store has, GRDB's own included (read from an in-memory store).
+    static let tableNames: Set<String> = {
+        guard let queue = try? DatabaseQueue(), (try? migrator.migrate(queue)) != nil,
+              let names = try? queue.read({ try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'") })
+        else { return ["grdb_migrations"] }
+        return Set(names)
+    }()
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration(firstMigration) { db in
