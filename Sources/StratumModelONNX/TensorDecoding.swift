@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 import StratumEngine
 import StratumONNXProto
 
@@ -132,8 +133,10 @@ struct TensorDecoder {
         var entries: [String: String] = [:]
         for entry in proto.externalData { entries[entry.key] = entry.value }
         guard let location = entries["location"], !location.isEmpty else { throw fail("external data without a 'location'") }
-        guard !location.hasPrefix("/"), !location.split(separator: "/").contains("..") else {
-            throw fail("external data location '\(location)' must be a relative path inside the model's folder")
+        let contained: URL
+        switch ContainedFile.resolve(location, in: directory) {
+        case .success(let url): contained = url
+        case .failure(let refusal): throw fail("external data location \(refusal.message)")
         }
         let offset = try entries["offset"].map { text -> Int in
             guard let value = Int(text), value >= 0 else { throw fail("external data offset '\(text)' is not a non-negative integer") }
@@ -145,11 +148,7 @@ struct TensorDecoder {
         } ?? expected
         guard length == expected else { throw fail("external data length \(length) does not match the \(expected) bytes its shape needs") }
         let url = directory.appendingPathComponent(location)
-        let root = directory.resolvingSymlinksInPath().standardizedFileURL.path
-        let resolved = url.resolvingSymlinksInPath().standardizedFileURL.path
-        guard resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
-            throw fail("external data '\(location)' resolves outside the model's folder (\(resolved))")
-        }
+        let resolved = contained.path
         if externalFiles[resolved] == nil {
             guard FileManager.default.fileExists(atPath: resolved) else {
                 throw ONNXError(file: file, node: what, message: "external data file '\(location)' is missing (expected at \(url.path))")

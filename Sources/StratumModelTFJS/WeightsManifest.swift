@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 import StratumEngine
 
 /// Reads the weights of a TensorFlow.js export.
@@ -24,8 +25,8 @@ struct WeightsManifest {
         var bytesPerValue: Int { dtype == "uint8" ? 1 : 2 }
     }
 
-    /// The most values one weight may hold (4 GiB of float32).
-    static let maxElements = 1 << 30
+    /// The most values one weight may hold (1 GiB of float32), as for ONNX.
+    static let maxElements = 1 << 28
 
     /// Decoded weights by name (int32 weights are converted to float).
     static func load(_ manifest: [[String: Any]], directory: URL, file: String) throws -> [String: Tensor] {
@@ -36,7 +37,11 @@ struct WeightsManifest {
                 throw TFJSError(file: file, message: "weightsManifest[\(groupIndex)] needs 'paths' and 'weights'")
             }
             for path in paths {
-                let url = directory.appendingPathComponent(path)
+                let url: URL
+                switch ContainedFile.resolve(path, in: directory) {
+                case .success(let resolved): url = resolved
+                case .failure(let refusal): throw TFJSError(file: file, message: "weight shard \(refusal.message)")
+                }
                 guard let shard = try? Data(contentsOf: url) else {
                     throw TFJSError(file: file, message: "weight shard '\(path)' is missing or unreadable (expected at \(url.path))")
                 }

@@ -150,6 +150,32 @@ extension TFJSTests {
         #expect(error.description.contains("is missing"), "\(error)")
     }
 
+    /// Shard paths leaving the model's folder (`..`, absolute, a symlink out) are refused, as
+    /// ONNX external data is: they loaded weights from anywhere.
+    @Test(arguments: ["dotdot", "absolute", "symlink"])
+    func shardsOutsideTheFolderAreRefused(_ how: String) throws {
+        let model = try Self.damaged { folder in
+            let shard = try Self.shards(folder).last!
+            let outside = folder.deletingLastPathComponent().appendingPathComponent("outside.bin")
+            try FileManager.default.moveItem(at: shard, to: outside)
+            var path = "../outside.bin"
+            if how == "absolute" { path = outside.path }
+            if how == "symlink" {
+                try FileManager.default.createSymbolicLink(at: shard, withDestinationURL: outside)
+                path = shard.lastPathComponent
+            }
+            try Self.editJSON(folder) { root in
+                var manifest = root["weightsManifest"] as! [[String: Any]]
+                var paths = manifest[manifest.count - 1]["paths"] as! [String]
+                paths[paths.count - 1] = path
+                manifest[manifest.count - 1]["paths"] = paths
+                root["weightsManifest"] = manifest
+            }
+        }
+        let error = try #require(throws: TFJSError.self) { try TFJSModel(contentsOf: model) }
+        #expect(error.description.contains("inside the model's folder") || error.description.contains("outside the model's folder"), "\(error)")
+    }
+
     @Test func truncatedShard() throws {
         let model = try Self.damaged { folder in
             let shard = try Self.shards(folder).last!
