@@ -38,13 +38,10 @@ public enum Prediction {
             let chunk = Array(images[start..<min(images.count, start + batchSize)])
             let decoded = try chunk.map { try ImageFile.read($0) }
             let probabilities = try classifier.predict(Preprocessor.batch(decoded, for: input))
-            guard probabilities.count == chunk.count else {
-                throw RunError(message: "model returned \(probabilities.count) rows for \(chunk.count) images")
-            }
+            // As `run` checks them: a model's logits or NaNs are not shown as probabilities.
+            try StreamingEvaluation.check(probabilities, count: chunk.count, labels: classifier.descriptor.labels.count,
+                                          model: path.path, firstSample: chunk[0].path)
             for (url, row) in zip(chunk, probabilities) {
-                guard row.count == classifier.descriptor.labels.count else {
-                    throw RunError(message: "model returned \(row.count) probabilities for \(classifier.descriptor.labels.count) labels")
-                }
                 rows.append(Row(input: url.path, predicted: classifier.descriptor.labels[row.argmax], probabilities: row))
             }
             start += batchSize

@@ -139,20 +139,24 @@ struct StreamingEvaluation {
         }
     }
 
+    /// Every row a probability vector over the labels: finite, in [0, 1], summing to 1 within
+    /// 1e-3. What a model returns is checked before it is stored (`run`) or shown (`predict`);
+    /// a model that returns anything else is a bad model file.
     static func check(_ rows: [[Float]], count: Int, labels: Int, model: String, firstSample: String) throws {
+        func fail(_ message: String) -> RunError { RunError(message: message, isBadInput: true) }
         guard rows.count == count else {
-            throw RunError(message: "model '\(model)' returned \(rows.count) rows for a batch of \(count) (batch starting at sample '\(firstSample)')")
+            throw fail("model '\(model)' returned \(rows.count) rows for a batch of \(count) (batch starting at sample '\(firstSample)')")
         }
         for (index, row) in rows.enumerated() {
             guard row.count == labels else {
-                throw RunError(message: "model '\(model)' returned \(row.count) probabilities for \(labels) labels (row \(index) of the batch starting at '\(firstSample)')")
+                throw fail("model '\(model)' returned \(row.count) probabilities for \(labels) labels (row \(index) of the batch starting at '\(firstSample)')")
             }
-            guard row.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
-                throw RunError(message: "model '\(model)' returned a non-finite or negative probability (row \(index) of the batch starting at '\(firstSample)')")
+            guard row.allSatisfy({ $0.isFinite && $0 >= 0 && $0 <= 1 + 1e-6 }) else {
+                throw fail("model '\(model)' returned a value that is not a probability (non-finite, negative or over 1: \(row.prefix(8))) (row \(index) of the batch starting at '\(firstSample)')")
             }
             let sum = row.reduce(0, +)
             guard abs(sum - 1) <= 1e-3 else {
-                throw RunError(message: "model '\(model)' returned probabilities summing to \(sum), not 1 (row \(index) of the batch starting at '\(firstSample)')")
+                throw fail("model '\(model)' returned probabilities summing to \(sum), not 1 (row \(index) of the batch starting at '\(firstSample)')")
             }
         }
     }

@@ -50,6 +50,8 @@ final class ScriptedClassifier: ImageClassifier, @unchecked Sendable {
         switch mode {
         case "wrong_count": return rows.map { $0 + [0] }
         case "nan": return rows.map { _ in [.nan, 1] }
+        case "over_one": return rows.map { _ in [0, 1.0009] }
+        case "logits": return rows.map { _ in [2.03, -1.34] }
         case "missing_rows": return Array(rows.dropLast())
         default: throw Failure()
         }
@@ -159,7 +161,9 @@ final class ScriptedClassifier: ImageClassifier, @unchecked Sendable {
     static let misbehaviours: [(mode: String, message: String)] = [
         ("throw", "simulated crash in the model"),
         ("wrong_count", "returned 3 probabilities for 2 labels"),
-        ("nan", "non-finite or negative probability"),
+        ("nan", "not a probability (non-finite, negative or over 1"),
+        ("over_one", "not a probability (non-finite, negative or over 1"),
+        ("logits", "not a probability"),
         ("missing_rows", "rows for a batch of"),
     ]
 
@@ -183,6 +187,20 @@ final class ScriptedClassifier: ImageClassifier, @unchecked Sendable {
             #expect(try PredictionRecord.filter(Column("modelVariantId") == flaky.id).fetchCount(db) == 16)
             #expect(try RunRecord.fetchOne(db)?.status == .completedWithErrors)
         }
+    }
+
+    /// `predict` checks rows as `run` does: logits, NaN or a value over 1 are a bad model
+    /// (exit 65), not printed as probabilities (nor a JSON encoder crash on NaN).
+    @Test(arguments: ["logits", "nan", "over_one"])
+    func predictRefusesRowsThatAreNotProbabilities(_ mode: String) throws {
+        let image = TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png")
+        let error = try #require(throws: RunError.self) {
+            try Prediction.run(model: URL(fileURLWithPath: "/none"), kind: "scripted", images: [image], normalization: nil,
+                               options: ["fail_from_batch": "1", "mode": mode], registry: Self.registry)
+        }
+        #expect(error.isBadInput && error.message.contains("not a probability") && error.message.contains("/none"), "\(error)")
+        #expect(try Prediction.run(model: URL(fileURLWithPath: "/none"), kind: "scripted", images: [image], normalization: nil, options: [:],
+                                   registry: Self.registry).predictions.count == 1)
     }
 
     @Test func unknownKindFailsBeforeAnythingIsStored() throws {
