@@ -78,7 +78,7 @@ let package = Package(
 
         .testTarget(name: "StratumTests", dependencies: [
             "StratumCore", "StratumImaging", "StratumData", "StratumMetrics", "StratumStatistics", "StratumModelLogistic",
-            "StratumModelProcess", "StratumEngine", "StratumModelTFJS", "StratumModelONNX", "StratumStore", "StratumStorePostgres", "StratumReports", "StratumRunner", "StratumTesting",
+            "StratumModelProcess", "StratumEngine", "StratumModelTFJS", "StratumModelONNX", "StratumONNXProto", "StratumStore", "StratumStorePostgres", "StratumReports", "StratumRunner", "StratumTesting",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Yams", package: "Yams"),
         ]),
     ],

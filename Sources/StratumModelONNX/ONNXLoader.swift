@@ -18,7 +18,7 @@ public struct ONNXLoader: ModelLoader {
          ModelOption("std", "per-channel standard deviation divided by after the mean (e.g. 0.229,0.224,0.225)"),
          ModelOption("resize_shorter", "N: resize the shorter side to N (aspect kept), then centre-crop the model's size, as torchvision's Resize(N) + CenterCrop"),
          ModelOption("center_crop", "true: crop the centred square before resizing (default false)"),
-         ModelOption("output", "what the model outputs: auto (default: probabilities when the graph ends in Softmax, else logits), probabilities, or logits (softmax applied)"),
+         ModelOption("output", "what the model outputs: auto (default: probabilities when the graph ends in Softmax, else logits; rows that are already probabilities stop with a request to say which), probabilities, or logits (softmax applied)"),
          ModelOption("labels", "comma-separated class labels (else metadata_props 'labels', the classifier's class labels, or labels.txt/dict.txt beside the file)"),
          ModelOption("layout", "input layout: nchw, nhwc or flat (default: read from the input shape)"),
          ModelOption("size", "input width = height, for models whose input size is not fixed (flat inputs: from H·W·C when square)"),
@@ -133,7 +133,8 @@ public struct ONNXLoader: ModelLoader {
                               mean: mean, std: std, resizeShorter: resizeShorter)
         // The hash covers the .onnx and every external data file beside it that it names.
         let descriptor = ModelDescriptor(name: spec.name, kind: kind, labels: labels, input: input, contentHash: try model.contentHash())
-        return ONNXClassifier(descriptor: descriptor, model: model, layout: layout, softmax: softmax, file: file)
+        return ONNXClassifier(descriptor: descriptor, model: model, layout: layout, softmax: softmax,
+                              guessedLogits: outputName == "auto" && softmax, file: file)
     }
 
     static func floats(_ text: String?, option: String, channels: Int, file: String) throws -> [Float]? {
@@ -154,24 +155,32 @@ public struct ONNXClassifier: ImageClassifier {
     let layout: ONNXModel.InputLayout
     /// Whether rows are logits to be turned into probabilities.
     let softmax: Bool
+    /// Whether `softmax` is `output: auto`'s guess (the graph does not end in Softmax): a row
+    /// that is already a probability vector then stops the run rather than being softmaxed a
+    /// second time (a Softmax then ×1, or a sigmoid's [1 − p, p], gave log losses of 0.59
+    /// instead of 0.53, accuracy unchanged).
+    let guessedLogits: Bool
     let file: String
     /// Whether the graph takes several images per run (not when its batch size is fixed at 1).
     let grouping: GroupedInference.Grouping
 
-    init(descriptor: ModelDescriptor, model: ONNXModel, layout: ONNXModel.InputLayout, softmax: Bool, file: String) {
-        (self.descriptor, self.model, self.layout, self.softmax, self.file) = (descriptor, model, layout, softmax, file)
+    init(descriptor: ModelDescriptor, model: ONNXModel, layout: ONNXModel.InputLayout, softmax: Bool, guessedLogits: Bool = false, file: String) {
+        (self.descriptor, self.model, self.layout, self.softmax, self.guessedLogits, self.file) = (descriptor, model, layout, softmax, guessedLogits, file)
         grouping = GroupedInference.Grouping(allowed: model.inputShape.first != 1)
     }
 
     /// Images run a few at a time on as many threads as there are cores (`GroupedInference`);
     /// with fewer images than cores, each image's large convolutions use the spare cores.
     public func predict(_ batch: ImageBatch) throws -> [[Float]] {
-        let (classes, model, layout, softmax, file) = (descriptor.labels.count, model, layout, softmax, file)
+        let (classes, model, layout, softmax, guessed, file) = (descriptor.labels.count, model, layout, softmax, guessedLogits, file)
         return try GroupedInference.predict(batch, classes: classes, grouping: grouping, wrongSize: { shape in
             ONNXError(file: file, message: "output '\(model.outputName)' has shape \(shape): not \(classes) values (one per label) per image")
         }, run: { images in
             try model.run(images: images, layout: layout)
         }, check: { row in
+            if guessed, row.allSatisfy({ $0 >= 0 && $0 <= 1 }), abs(row.reduce(0, +) - 1) <= 1e-5 {
+                throw ONNXError(file: file, message: "output '\(model.outputName)' \(row) is already a probability row, though the graph does not end in Softmax: set the option output: probabilities (or output: logits if these are logits)")
+            }
             if softmax { return Elementwise.softmax(Tensor(shape: [classes], data: row)).data }
             if row.contains(where: { !$0.isFinite || $0 < -1e-4 }) || abs(row.reduce(0, +) - 1) > 1e-3 {
                 throw ONNXError(file: file, message: "output '\(model.outputName)' \(row) is not a probability row; if the model outputs logits, set the option output: logits")

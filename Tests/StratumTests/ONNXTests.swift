@@ -5,6 +5,7 @@ import StratumImaging
 import StratumModelONNX
 import StratumModelTFJS
 import StratumTesting
+import StratumONNXProto
 import Testing
 
 /// The ONNX loader against onnxruntime's outputs on op-level models and whole exported
@@ -150,6 +151,50 @@ import Testing
         let wrong = try ONNXLoader().load(claimed)
         let error = try #require(throws: ONNXError.self) { try wrong.predict(batch) }
         #expect(error.description.contains("output: logits"), "\(error)")
+    }
+
+    /// A graph that makes probabilities without ending in Softmax (a Softmax then ×1, as the
+    /// models review found; a sigmoid's [1 − p, p] is alike): `output: auto` guessed logits and
+    /// softmaxed them again, silently (log loss 0.59 for 0.53). Now its rows stop the run with
+    /// what to set; `output: probabilities` takes them as they are.
+    @Test func autoDoesNotSoftmaxRowsThatAreAlreadyProbabilities() throws {
+        func dims(_ values: [Int64]) -> Onnx_TypeProto {
+            var type = Onnx_TypeProto()
+            type.tensorType.elemType = 1
+            type.tensorType.shape.dim = values.map { var d = Onnx_TensorShapeProto.Dimension(); d.dimValue = $0; return d }
+            return type
+        }
+        func node(_ op: String, _ inputs: [String], _ output: String, int: (String, Int64)? = nil) -> Onnx_NodeProto {
+            var node = Onnx_NodeProto()
+            node.opType = op; node.input = inputs; node.output = [output]; node.name = output
+            if let (name, value) = int { var a = Onnx_AttributeProto(); a.name = name; a.type = .int; a.i = value; node.attribute = [a] }
+            return node
+        }
+        func tensor(_ name: String, _ shape: [Int64], _ values: [Float]) -> Onnx_TensorProto {
+            var t = Onnx_TensorProto(); t.name = name; t.dims = shape; t.dataType = 1; t.floatData = values; return t
+        }
+        var graph = Onnx_GraphProto()
+        graph.name = "softmax-then-mul"
+        var x = Onnx_ValueInfoProto(); x.name = "x"; x.type = dims([1, 3, 8, 8])
+        var y = Onnx_ValueInfoProto(); y.name = "y"; y.type = dims([1, 2])
+        graph.input = [x]; graph.output = [y]
+        graph.initializer = [tensor("w", [3, 2], [1, -1, 0.5, 0.2, -0.3, 0.8]), tensor("one", [1], [1])]
+        graph.node = [node("GlobalAveragePool", ["x"], "g"), node("Flatten", ["g"], "f", int: ("axis", 1)), node("MatMul", ["f", "w"], "z"),
+                      node("Softmax", ["z"], "p", int: ("axis", 1)), node("Mul", ["p", "one"], "y")]
+        var model = Onnx_ModelProto()
+        model.irVersion = 8
+        var opset = Onnx_OperatorSetIdProto(); opset.version = 13
+        model.opsetImport = [opset]
+        model.graph = graph
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("m.onnx")
+        try Data(try model.serializedBytes() as [UInt8]).write(to: url)
+        let batch = ImageBatch(count: 2, height: 8, width: 8, channels: 3, values: (0..<(2 * 8 * 8 * 3)).map { Float($0 % 13) / 13 })
+        let auto = try ONNXLoader().load(ModelSpec(name: "m", kind: "onnx", path: url, options: ["labels": "a,b"]))
+        let error = try #require(throws: ONNXError.self) { try auto.predict(batch) }
+        #expect(error.description.contains("already a probability row") && error.description.contains("output: probabilities"), "\(error)")
+        let stated = try ONNXLoader().load(ModelSpec(name: "m", kind: "onnx", path: url, options: ["labels": "a,b", "output": "probabilities"]))
+        let rows = try stated.predict(batch)
+        #expect(rows.count == 2 && rows.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-5 })
     }
 
     @Test func optionsAreCheckedAndLabelsRequired() throws {
