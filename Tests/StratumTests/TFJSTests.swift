@@ -155,18 +155,19 @@ extension TFJSTests {
     @Test(arguments: ["dotdot", "absolute", "symlink"])
     func shardsOutsideTheFolderAreRefused(_ how: String) throws {
         let model = try Self.damaged { folder in
-            let shard = try Self.shards(folder).last!
             let outside = folder.deletingLastPathComponent().appendingPathComponent("outside.bin")
-            try FileManager.default.moveItem(at: shard, to: outside)
-            var path = "../outside.bin"
-            if how == "absolute" { path = outside.path }
-            if how == "symlink" {
-                try FileManager.default.createSymbolicLink(at: shard, withDestinationURL: outside)
-                path = shard.lastPathComponent
-            }
             try Self.editJSON(folder) { root in
                 var manifest = root["weightsManifest"] as! [[String: Any]]
                 var paths = manifest[manifest.count - 1]["paths"] as! [String]
+                // The manifest's last shard moves out of the folder, and the manifest follows it.
+                let shard = folder.appendingPathComponent(paths[paths.count - 1])
+                try? FileManager.default.moveItem(at: shard, to: outside)
+                var path = "../outside.bin"
+                if how == "absolute" { path = outside.path }
+                if how == "symlink" {
+                    try? FileManager.default.createSymbolicLink(at: shard, withDestinationURL: outside)
+                    path = shard.lastPathComponent
+                }
                 paths[paths.count - 1] = path
                 manifest[manifest.count - 1]["paths"] = paths
                 root["weightsManifest"] = manifest
