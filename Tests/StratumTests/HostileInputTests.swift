@@ -374,15 +374,15 @@ import Testing
         return try Runner(registry: RunnerTests.registry).run(spec, options: RunOptions(database: directory.appendingPathComponent("s.sqlite").path, reportsRoot: reportsRoot))
     }
 
-    @Test func unwritableReportsFolderIsNamedWithItsCauseAndTheRunIsKept() throws {
+    /// A reports folder that cannot be made is named with its cause before any work (it was
+    /// found after the whole run; a folder that fails later is the full-disk test below).
+    @Test func unwritableReportsFolderIsNamedWithItsCauseBeforeAnyWork() throws {
         let directory = try TestSupport.temporaryDirectory()
         let blocker = directory.appendingPathComponent("not-a-folder")
         try TestSupport.write("a file where the reports folder should be", to: blocker)
-        let summary = try Self.tinyRun(reportsRoot: blocker, in: directory)
-        let message = try #require(summary.reportError)
-        #expect(message.contains(blocker.path) && message.contains("is a file, not a folder"), "\(message)")
-        #expect(summary.status == "completed")
-        #expect(try Store(path: summary.database).listRuns().count == 1)
+        let error = try #require(throws: RunError.self) { try Self.tinyRun(reportsRoot: blocker.appendingPathComponent("R"), in: directory) }
+        #expect(error.isBadInput && error.message.contains(blocker.path) && error.message.contains("is a file, not a folder"), "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("s.sqlite").path))
     }
 
     @Test(.enabled(if: getuid() == 0, "mounting a tiny tmpfs needs root"))
