@@ -143,8 +143,18 @@ struct Graph: @unchecked Sendable {
     }
 
     /// Evaluates, once, every node whose inputs are all known at load time.
+    /// Values that constant folding may compute in all, over every folded node: twice the
+    /// model's own initializers (an exporter may leave weights to be transposed or dequantized
+    /// at load), and at least 2²⁴. Each result is kept, so a 518-byte file of one Resize to 2²⁸
+    /// values and three Adds held 4 GiB (models review); real exports fold shape arithmetic.
+    static func foldedValueBudget(initializerValues: Int) -> Int {
+        min(Tensor.maxElements, max(1 << 24, 2 * initializerValues))
+    }
+
     private mutating func foldConstants(decoder: inout TensorDecoder) throws {
         var kept: [Node] = []
+        var folded = 0
+        let budget = Self.foldedValueBudget(initializerValues: constants.reduce(0) { $0 + ($1?.shape.reduce(1, *) ?? 0) })
         for node in nodes {
             if node.op == "Constant" && node.domain.isEmpty {
                 guard let slot = node.outputs.first else { continue }
@@ -158,6 +168,10 @@ struct Graph: @unchecked Sendable {
             }
             let inputs = node.inputs.map { $0.flatMap { constants[$0] } }
             let results = try evaluate(node, inputs)
+            folded += results.reduce(0) { $0 + $1.shape.reduce(1, *) }
+            guard folded <= budget else {
+                throw ONNXError(file: file, node: node.label, message: "folding the graph's constant parts would hold more than \(budget) values, twice the model's weights (this node's output is \(results.map(\.shape)))")
+            }
             for (slot, value) in zip(node.outputs, results) { constants[slot] = value }
         }
         nodes = kept

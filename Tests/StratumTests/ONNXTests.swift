@@ -158,36 +158,7 @@ import Testing
     /// softmaxed them again, silently (log loss 0.59 for 0.53). Now its rows stop the run with
     /// what to set; `output: probabilities` takes them as they are.
     @Test func autoDoesNotSoftmaxRowsThatAreAlreadyProbabilities() throws {
-        func dims(_ values: [Int64]) -> Onnx_TypeProto {
-            var type = Onnx_TypeProto()
-            type.tensorType.elemType = 1
-            type.tensorType.shape.dim = values.map { var d = Onnx_TensorShapeProto.Dimension(); d.dimValue = $0; return d }
-            return type
-        }
-        func node(_ op: String, _ inputs: [String], _ output: String, int: (String, Int64)? = nil) -> Onnx_NodeProto {
-            var node = Onnx_NodeProto()
-            node.opType = op; node.input = inputs; node.output = [output]; node.name = output
-            if let (name, value) = int { var a = Onnx_AttributeProto(); a.name = name; a.type = .int; a.i = value; node.attribute = [a] }
-            return node
-        }
-        func tensor(_ name: String, _ shape: [Int64], _ values: [Float]) -> Onnx_TensorProto {
-            var t = Onnx_TensorProto(); t.name = name; t.dims = shape; t.dataType = 1; t.floatData = values; return t
-        }
-        var graph = Onnx_GraphProto()
-        graph.name = "softmax-then-mul"
-        var x = Onnx_ValueInfoProto(); x.name = "x"; x.type = dims([1, 3, 8, 8])
-        var y = Onnx_ValueInfoProto(); y.name = "y"; y.type = dims([1, 2])
-        graph.input = [x]; graph.output = [y]
-        graph.initializer = [tensor("w", [3, 2], [1, -1, 0.5, 0.2, -0.3, 0.8]), tensor("one", [1], [1])]
-        graph.node = [node("GlobalAveragePool", ["x"], "g"), node("Flatten", ["g"], "f", int: ("axis", 1)), node("MatMul", ["f", "w"], "z"),
-                      node("Softmax", ["z"], "p", int: ("axis", 1)), node("Mul", ["p", "one"], "y")]
-        var model = Onnx_ModelProto()
-        model.irVersion = 8
-        var opset = Onnx_OperatorSetIdProto(); opset.version = 13
-        model.opsetImport = [opset]
-        model.graph = graph
-        let url = try TestSupport.temporaryDirectory().appendingPathComponent("m.onnx")
-        try Data(try model.serializedBytes() as [UInt8]).write(to: url)
+        let url = try SmallONNX.write(SmallONNX.classifier(after: [SmallONNX.node("Softmax", ["z"], "p", int: ("axis", 1)), SmallONNX.node("Mul", ["p", "one"], "y")]))
         let batch = ImageBatch(count: 2, height: 8, width: 8, channels: 3, values: (0..<(2 * 8 * 8 * 3)).map { Float($0 % 13) / 13 })
         let auto = try ONNXLoader().load(ModelSpec(name: "m", kind: "onnx", path: url, options: ["labels": "a,b"]))
         let error = try #require(throws: ONNXError.self) { try auto.predict(batch) }
@@ -195,6 +166,20 @@ import Testing
         let stated = try ONNXLoader().load(ModelSpec(name: "m", kind: "onnx", path: url, options: ["labels": "a,b", "output": "probabilities"]))
         let rows = try stated.predict(batch)
         #expect(rows.count == 2 && rows.allSatisfy { abs($0.reduce(0, +) - 1) < 1e-5 })
+    }
+
+    /// Constant folding has a budget (twice the weights, at least 2²⁴ values): a tiny file of
+    /// constant Resizes held a GiB per node.
+    @Test func constantFoldingIsBounded() throws {
+        let small = SmallONNX.classifier(after: [SmallONNX.node("Identity", ["z"], "y")])
+        _ = try ONNXLoader().load(ModelSpec(name: "m", kind: "onnx", path: try SmallONNX.write(small), options: ["labels": "a,b", "output": "logits"]))
+        var big = small
+        big.graph.initializer += [SmallONNX.tensor("c", [1, 1, 1, 1], [1]), SmallONNX.int64s("sizes", [1, 1, 4097, 4097])]
+        big.graph.node.insert(SmallONNX.node("Resize", ["c", "", "", "sizes"], "big"), at: 0)
+        let error = try #require(throws: ONNXError.self) {
+            try ONNXLoader().load(ModelSpec(name: "m", kind: "onnx", path: try SmallONNX.write(big), options: ["labels": "a,b", "output": "logits"]))
+        }
+        #expect(error.description.contains("folding the graph's constant parts would hold more than"), "\(error)")
     }
 
     @Test func optionsAreCheckedAndLabelsRequired() throws {
@@ -301,5 +286,54 @@ import Testing
         } catch {
             #expect((error as? ONNXError)?.file == copy.path, "\(error)")
         }
+    }
+}
+
+/// Small ONNX models built in the tests with the generated message types: an NCHW image
+/// [1, 3, 8, 8] → GlobalAveragePool → Flatten → MatMul to 2 values `z`, then the given nodes
+/// ending in `y`.
+enum SmallONNX {
+    static func type(_ shape: [Int64]) -> Onnx_TypeProto {
+        var type = Onnx_TypeProto()
+        type.tensorType.elemType = 1
+        type.tensorType.shape.dim = shape.map { var d = Onnx_TensorShapeProto.Dimension(); d.dimValue = $0; return d }
+        return type
+    }
+
+    static func node(_ op: String, _ inputs: [String], _ output: String, int: (String, Int64)? = nil) -> Onnx_NodeProto {
+        var node = Onnx_NodeProto()
+        node.opType = op; node.input = inputs; node.output = [output]; node.name = output
+        if let (name, value) = int { var a = Onnx_AttributeProto(); a.name = name; a.type = .int; a.i = value; node.attribute = [a] }
+        return node
+    }
+
+    static func tensor(_ name: String, _ shape: [Int64], _ values: [Float]) -> Onnx_TensorProto {
+        var t = Onnx_TensorProto(); t.name = name; t.dims = shape; t.dataType = 1; t.floatData = values; return t
+    }
+
+    static func int64s(_ name: String, _ values: [Int64]) -> Onnx_TensorProto {
+        var t = Onnx_TensorProto(); t.name = name; t.dims = [Int64(values.count)]; t.dataType = 7; t.int64Data = values; return t
+    }
+
+    static func classifier(after tail: [Onnx_NodeProto]) -> Onnx_ModelProto {
+        var graph = Onnx_GraphProto()
+        graph.name = "small"
+        var x = Onnx_ValueInfoProto(); x.name = "x"; x.type = type([1, 3, 8, 8])
+        var y = Onnx_ValueInfoProto(); y.name = "y"; y.type = type([1, 2])
+        graph.input = [x]; graph.output = [y]
+        graph.initializer = [tensor("w", [3, 2], [1, -1, 0.5, 0.2, -0.3, 0.8]), tensor("one", [1], [1])]
+        graph.node = [node("GlobalAveragePool", ["x"], "g"), node("Flatten", ["g"], "f", int: ("axis", 1)), node("MatMul", ["f", "w"], "z")] + tail
+        var model = Onnx_ModelProto()
+        model.irVersion = 8
+        var opset = Onnx_OperatorSetIdProto(); opset.version = 13
+        model.opsetImport = [opset]
+        model.graph = graph
+        return model
+    }
+
+    static func write(_ model: Onnx_ModelProto) throws -> URL {
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("m.onnx")
+        try Data(try model.serializedBytes() as [UInt8]).write(to: url)
+        return url
     }
 }
