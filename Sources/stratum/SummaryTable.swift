@@ -35,7 +35,11 @@ enum SummaryTable {
         }
         lines.append("accuracy with its 95% Wilson interval; n = slice size")
         for variant in summary.variants where variant.failed != nil {
-            lines.append("FAILED \(variant.name): \(variant.failed ?? "")")
+            // A failure may carry the plugin's stderr: its own lines, indented (escaping the
+            // whole line showed them as \u{A}).
+            let message = (variant.failed ?? "").split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            lines.append("FAILED \(variant.name): \(message.first ?? "")")
+            lines += message.dropFirst().map { "  " + $0 }
         }
         if !summary.unreadable.isEmpty {
             lines.append("UNREADABLE \(summary.unreadable.count) image(s), left out of every variant:")

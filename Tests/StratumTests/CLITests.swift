@@ -395,6 +395,17 @@ import Testing
             let result = try Self.run(arguments, in: directory)
             #expect(result.status == status, "stratum \(arguments.joined(separator: " ")): \(result.status) \(result.stderr)")
         }
+        // A failing variant's message keeps its lines (a plugin's stderr), each escaped alone.
+        try TestSupport.write("""
+        name: failing
+        dataset: {manifest: data/manifest.csv, label: sex}
+        variants:
+          - {name: base, kind: logistic, path: base.json, options: {size: 8}}
+          - {name: broken, kind: process, path: ., options: {command: '["/bin/sh", "-c", "echo first-line >&2; echo second-line >&2; exit 3"]'}}
+        """, to: directory.appendingPathComponent("failing.yaml"))
+        let failing = try Self.run(["run", "failing.yaml", "--quiet", "--db", "failing.sqlite"], in: directory)
+        #expect(failing.status == 2 && failing.stdout.contains("FAILED broken: ") && !failing.stdout.contains("\\u{A}"), "\(failing.stdout)")
+        #expect(failing.stdout.split(separator: "\n").contains { $0.hasPrefix("  ") && $0.contains("second-line") }, "\(failing.stdout)")
         // A reports folder that cannot be made is refused before any work is done or stored.
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("r.sqlite").path))
     }
