@@ -85,6 +85,7 @@ public final class ChildProcess {
         _ = fcntl(output, F_SETFD, FD_CLOEXEC)
         _ = fcntl(stderrPipe[0], F_SETFD, FD_CLOEXEC)
         stderrTail = StderrTail(fd: stderrPipe[0])
+        LiveGroups.add(child)
     }
 
     deinit {
@@ -222,10 +223,19 @@ public final class ChildProcess {
         guard !reaped else { return }
         var status: Int32 = 0
         if waitpid(pid, &status, WNOHANG) == pid {
-            reaped = true
             let signalled = status & 0x7F
             exitStatus = signalled == 0 ? (status >> 8) & 0xFF : 128 + signalled
+            reapedGroupLeader()
         }
+    }
+
+    /// The child was just reaped: what it started is stopped with it (a plugin that exits
+    /// mid-batch or at shutdown left its workers running), at once, before its pid, still the
+    /// group's id, could be handed to anyone else.
+    private func reapedGroupLeader() {
+        reaped = true
+        kill(-pid, SIGKILL)
+        LiveGroups.remove(pid)
     }
 
     /// Waits up to `grace` seconds for the child to exit, then SIGTERMs and finally SIGKILLs its
@@ -241,9 +251,35 @@ public final class ChildProcess {
         if !reaped {
             kill(-pid, SIGKILL)
             var status: Int32 = 0
-            if waitpid(pid, &status, 0) == pid { reaped = true; exitStatus = 128 + SIGKILL }
+            if waitpid(pid, &status, 0) == pid { exitStatus = 128 + SIGKILL; reapedGroupLeader() }
         }
         stderrTail.finish()
+    }
+
+    /// Makes SIGINT, SIGTERM and SIGHUP stop every child's process group before this process
+    /// dies of the signal as it would have (exit status 130, 143…): killed that way, `stratum`
+    /// left a hung plugin running under init. (SIGKILL cannot be caught; gnuplot also dies with
+    /// `stratum` through `setpriv --pdeathsig`.)
+    ///
+    /// The three are unblocked too (threads made later inherit that): a parent that blocks them
+    /// when it starts `stratum` (some test runners, Foundation's `Process` from such a thread)
+    /// otherwise left the signal pending for good.
+    public static func stopChildrenOnTermination() {
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&unblocked, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &unblocked, nil)
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { received in
+                LiveGroups.killAll()
+                Glibc.signal(received, SIG_DFL)
+                raise(received)
+            }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            sigaction(signal, &action, nil)
+        }
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -294,5 +330,33 @@ final class StderrTail: @unchecked Sendable {
         finished = true
         lock.unlock()
         if !already { _ = done.wait(timeout: .now() + 1) }
+    }
+}
+
+/// The process groups of the children alive now, for a signal handler to stop: a fixed table
+/// of pids written under a lock by `ChildProcess` and only read (each slot one aligned 32-bit
+/// word) by the handler, which may run at any moment and so can take no lock.
+enum LiveGroups {
+    static let capacity = 1024
+    nonisolated(unsafe) static let slots: UnsafeMutablePointer<Int32> = {
+        let slots = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        slots.initialize(repeating: 0, count: capacity)
+        return slots
+    }()
+    static let lock = NSLock()
+
+    static func add(_ pid: pid_t) {
+        lock.lock(); defer { lock.unlock() }
+        if let free = (0..<capacity).first(where: { slots[$0] == 0 }) { slots[free] = pid }
+    }
+
+    static func remove(_ pid: pid_t) {
+        lock.lock(); defer { lock.unlock() }
+        if let index = (0..<capacity).first(where: { slots[$0] == pid }) { slots[index] = 0 }
+    }
+
+    /// Async-signal-safe: reads the table and calls kill(2) only.
+    static func killAll() {
+        for index in 0..<capacity where slots[index] > 0 { kill(-slots[index], SIGKILL) }
     }
 }

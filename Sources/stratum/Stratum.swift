@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import StratumCore
 import StratumRunner
 import StratumEngine
 import StratumStore
@@ -18,6 +19,7 @@ struct Stratum: ParsableCommand {
 
     static func main() {
         Allocator.retainFreedMemory()
+        ChildProcess.stopChildrenOnTermination()
         main(nil)
     }
 }

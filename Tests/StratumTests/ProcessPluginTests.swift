@@ -138,6 +138,54 @@ import Testing
         // Later batches fail fast with the same error instead of talking to a dead plugin.
         #expect(throws: PluginError.self) { try classifier.predict(Self.batch(2)) }
     }
+
+    /// Reads the pid a shell wrote to `file`, waiting up to 10 s for it.
+    static func pid(in file: URL) throws -> Int32 {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if let text = try? String(contentsOf: file, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { return pid }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        struct NoPid: Error {}
+        Issue.record("no pid in \(file.path)")
+        throw NoPid()
+    }
+
+    /// True once `pid` has been gone (or is a zombie) within 5 s.
+    static func dies(_ pid: Int32) -> Bool {
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline { if kill(pid, 0) != 0 || !isReaped(pid) { return true }; Thread.sleep(forTimeInterval: 0.02) }
+        return false
+    }
+
+    /// What a plugin started goes with it: a plugin that exits leaves no worker behind (the
+    /// group was killed only when the plugin itself still ran), and `stratum` killed by SIGTERM
+    /// or SIGINT stops a hung plugin instead of leaving it running under init.
+    @Test func aPluginsProcessesEndWithItAndWithStratum() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let exits = ModelSpec(name: "exits", kind: "process", path: directory, options: [
+            "command": "[\"/bin/sh\", \"-c\", \"sleep 300 & echo $! > worker.pid; exit 3\"]", "startup_timeout": "5"])
+        #expect(throws: PluginError.self) { try ProcessLoader().load(exits) }
+        #expect(Self.dies(try Self.pid(in: directory.appendingPathComponent("worker.pid"))), "the plugin's worker outlived it")
+
+        let generate = try CLITests.run(["dataset", "generate", "faces", "--count", "10", "--size", "32", "--out", "data", "--quiet"], in: directory)
+        try #require(generate.status == 0, "\(generate.stderr)")
+        try TestSupport.write("""
+        name: hung
+        dataset: {manifest: data/manifest.csv, label: sex, split: all}
+        variants:
+          - {name: hung, kind: process, path: ., options: {command: '["/bin/sh", "-c", "echo $$ > plugin.pid; sleep 300"]', startup_timeout: 30}}
+        """, to: directory.appendingPathComponent("e.yaml"))
+        for signal in [SIGTERM, SIGINT] {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent("plugin.pid"))
+            let process = try ResumeTests.start(["run", "e.yaml", "--quiet", "--db", "s\(signal).sqlite"], in: directory)
+            let plugin = try Self.pid(in: directory.appendingPathComponent("plugin.pid"))
+            kill(process.processIdentifier, signal)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == signal, "stratum dies of the signal as before")
+            #expect(Self.dies(plugin), "the hung plugin outlived stratum (signal \(signal))")
+        }
+    }
 }
 
 /// The C plugin was written from docs/plugin-protocol.md alone: the document is enough.
