@@ -102,4 +102,22 @@ import Testing
         let error = try #require(throws: (any Error).self) { try String(contentsOf: directory.appendingPathComponent("none"), encoding: .utf8) }
         #expect(FileAccessError.cause(of: error).lowercased().contains("no such file"), "\(FileAccessError.cause(of: error))")
     }
+
+    /// Files are hashed as they stream (the digest of their bytes, across the 1 MiB reads),
+    /// and a folder's FIFO is passed over instead of blocking the hash forever.
+    @Test func filesHashAsTheirBytesAndAFolderSkipsWhatIsNotAFile() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        var state: UInt32 = 1
+        let bytes = (0..<(1 << 20) + 17).map { _ -> UInt8 in state = state &* 1_664_525 &+ 1_013_904_223; return UInt8(state >> 24) }
+        let file = directory.appendingPathComponent("weights.bin")
+        try Data(bytes).write(to: file)
+        #expect(try SHA256.hex(contentsOf: file) == SHA256.hex(bytes))
+        let before = try SHA256.hex(contentsOf: directory)
+        #expect(mkfifo(directory.appendingPathComponent("pipe").path, 0o600) == 0)
+        #expect(try SHA256.hex(contentsOf: directory) == before)
+        var expected = SHA256()
+        expected.update(Array("weights.bin".utf8))
+        expected.update(bytes)
+        #expect(before == expected.hexDigest())
+    }
 }
