@@ -28,7 +28,7 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
         }
         do {
             try Self.send(PluginFrame(header: ["type": .string("hello"), "protocol": .number(Double(Self.protocolVersion))]), to: process, timeout: launch.startupTimeout)
-            let hello = try Self.receive(from: process, timeout: launch.startupTimeout)
+            let hello = try Self.receive(from: process, timeout: launch.startupTimeout, atMost: Self.replyHeaderAllowance)
             descriptor = try Self.describe(hello, name: name, contentHash: contentHash)
         } catch {
             let stderr = process.stderr
@@ -95,7 +95,9 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
             #else
             try process.write(LittleEndianFloats.bytes(Array(values)), deadline: deadline)
             #endif
-            let reply = try Self.receive(from: process, timeout: timeout)
+            // A result holds count × labels float32s and its header: a length prefix claiming
+            // more (up to the protocol's 1 GiB) was read in full before the shape was checked.
+            let reply = try Self.receive(from: process, timeout: timeout, atMost: range.count * descriptor.labels.count * 4 + Self.replyHeaderAllowance)
             return try Self.probabilities(reply, id: id, count: range.count, labels: descriptor.labels.count)
         } catch {
             let failure = PluginError(plugin: label, message: "batch \(id): \(error)", stderr: "")
@@ -123,11 +125,18 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
         try process.write(try frame.encoded(), deadline: Date().addingTimeInterval(timeout))
     }
 
-    static func receive(from process: ChildProcess, timeout: Double) throws -> PluginFrame {
+    /// Room for a frame's JSON header (a hello's labels, an error's message): 1 MiB.
+    static let replyHeaderAllowance = 1 << 20
+
+    /// The next frame, refused before it is read when its length prefix is over `atMost` bytes.
+    static func receive(from process: ChildProcess, timeout: Double, atMost: Int = PluginFrame.maximumLength) throws -> PluginFrame {
         let deadline = Date().addingTimeInterval(timeout)
-        let length = PluginFrame.readUInt32(try process.read(4, deadline: deadline)[...])
-        guard length >= 4, length <= PluginFrame.maximumLength else {
-            throw PluginFrame.FrameError("malformed frame: length \(length) (must be 4…\(PluginFrame.maximumLength))")
+        let prefix = try process.read(4, deadline: deadline)
+        let length = PluginFrame.readUInt32(prefix[...])
+        let limit = min(atMost, PluginFrame.maximumLength)
+        guard length >= 4, length <= limit else {
+            let text = prefix.allSatisfy { (0x20...0x7E).contains($0) } ? " (its first bytes read \"\(String(decoding: prefix, as: UTF8.self))\": text on stdout? a plugin must write only frames there, and log to stderr)" : ""
+            throw PluginFrame.FrameError("malformed frame: length \(length) (must be 4…\(limit) here)\(text)")
         }
         let frame = try PluginFrame.decode(try process.read(length, deadline: deadline))
         if frame.type == "error" {

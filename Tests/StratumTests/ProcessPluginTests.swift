@@ -99,6 +99,10 @@ import Testing
         ("exit", "closed its standard output"),
         ("hang", "timed out waiting for an answer"),
         ("malformed", "malformed frame"),
+        // A length prefix far past what a result can hold is refused before reading it, and
+        // a log line on stdout is named as one.
+        ("oversized", "malformed frame: length 100000000 (must be 4…"),
+        ("text", "text on stdout?"),
         ("wrong_count", "returned 3 probabilities per image for 2 labels"),
         ("missing_rows", "rows for"),
         ("nan", "non-finite"),

@@ -6,7 +6,8 @@
 Speaks protocol 1 correctly until batch FROM_BATCH (default 1), then, by MODE:
 exit (exits), hang (never answers), malformed (garbage frame), wrong_count (3 probabilities
 for 2 labels), missing_rows (one row short), nan (NaN probabilities), error (an error frame),
-wrong_id (answers with another id), ok (never fails). Start-up modes: version (hello with
+wrong_id (answers with another id), oversized (a 100 MB length prefix for a few floats), text
+(a log line on stdout), ok (never fails). Start-up modes: version (hello with
 protocol 2), crash (exits with a message on stderr before the hello), silent (never says hello).
 """
 import json
@@ -59,6 +60,14 @@ def main():
                 time.sleep(3600)
             if mode == "malformed":
                 sys.stdout.buffer.write(b"\xff\xff\xff\x7fnot a frame")
+                sys.stdout.buffer.flush()
+                time.sleep(3600)
+            if mode == "oversized":
+                sys.stdout.buffer.write(struct.pack("<I", 100_000_000) + b"x" * 16)
+                sys.stdout.buffer.flush()
+                time.sleep(3600)
+            if mode == "text":
+                sys.stdout.buffer.write(b"WARN: cuda not found, using cpu\n")
                 sys.stdout.buffer.flush()
                 time.sleep(3600)
             if mode == "error":
