@@ -48,8 +48,21 @@ struct StreamingEvaluation {
         }
     }
 
+    /// Bytes of prepared input one chunk may hold (two are held: one predicted, one decoded).
+    static let chunkInputBudget = 512 << 20
+
+    /// Samples per chunk: `chunkSize`, fewer when the variants' inputs are large. Inputs are set
+    /// by the models (a plugin's hello asked for 4096 × 4096 × 3: 201 MB a sample, 13 GB a
+    /// chunk of 64), so the chunk is cut to keep its prepared floats within the budget.
+    static func samplesPerChunk(_ chunkSize: Int, inputs: [InputSpec]) -> Int {
+        let bytesPerSample = Set(inputs).reduce(0) { $0 + $1.width * $1.height * $1.channels * 4 }
+        guard bytesPerSample > 0 else { return chunkSize }
+        return max(1, min(chunkSize, chunkInputBudget / bytesPerSample))
+    }
+
     private func stream(_ variants: [RunVariant], writer: StoreWriter) throws -> [UnreadableSample] {
         var unreadable: [UnreadableSample] = []
+        let chunkSize = Self.samplesPerChunk(chunkSize, inputs: variants.compactMap { $0.classifier?.descriptor.input })
         let chunks = stride(from: 0, to: samples.count, by: chunkSize).map { $0..<min(samples.count, $0 + chunkSize) }
         var ahead = chunks.first.map { decode($0, variants) }
         for (number, range) in chunks.enumerated() {

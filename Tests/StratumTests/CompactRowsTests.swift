@@ -151,4 +151,16 @@ import Testing
         // A slice keeps its parent's indices.
         #expect(([-100] + values).dropFirst().sortedIndex(of: probe) == expected.map { $0 + 1 })
     }
+
+    /// A chunk's prepared inputs stay within the budget however large the models' inputs are
+    /// (a plugin's hello sets its own): the demo's sizes keep the full chunk, 4096² RGB gets 2.
+    @Test func chunksShrinkForLargeInputs() {
+        let demo = [InputSpec(width: 64, height: 64, channels: 3), InputSpec(width: 96, height: 96, channels: 3), InputSpec(width: 24, height: 24, channels: 3)]
+        #expect(StreamingEvaluation.samplesPerChunk(64, inputs: demo) == 64)
+        let huge = InputSpec(width: 4096, height: 4096, channels: 3)
+        #expect(StreamingEvaluation.samplesPerChunk(64, inputs: demo + [huge]) == 2)
+        #expect(StreamingEvaluation.samplesPerChunk(64, inputs: [huge, huge]) == 2, "one spec is prepared once")
+        #expect(StreamingEvaluation.samplesPerChunk(64, inputs: []) == 64)
+        #expect(StreamingEvaluation.samplesPerChunk(64, inputs: [InputSpec(width: 8192, height: 8192, channels: 3)]) == 1)
+    }
 }
