@@ -130,6 +130,13 @@ public final class Store: Sendable {
         } catch let error as StoreError {
             throw error
         } catch {
+            // A WAL database is read through its -shm file: SQLite must create it when it is
+            // missing, which a read-only folder forbids ("attempt to write a readonly database").
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            if (error as? DatabaseError)?.resultCode == .SQLITE_READONLY || (error as? DatabaseError)?.resultCode == .SQLITE_CANTOPEN,
+               access(folder, W_OK) != 0, !FileManager.default.fileExists(atPath: path + "-shm") {
+                throw StoreError(path: path, message: "cannot be read here: it is a WAL-mode database and SQLite must create \(URL(fileURLWithPath: path).lastPathComponent)-shm beside it, but \(folder) is not writable; copy the file to a writable folder (or make this one writable)")
+            }
             throw StoreError(path: path, message: "cannot open read-only: \(error)")
         }
         self.path = path

@@ -411,6 +411,40 @@ import Testing
         #expect(try Store(path: summary.database).listRuns().first?.status == "completed")
     }
 
+    /// A WAL database in a read-only folder (a read-only mount here) cannot be read by SQLite
+    /// without its -shm file: the error says so and what to do, instead of "attempt to write
+    /// a readonly database".
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func aDatabaseInAReadOnlyFolderSaysWhy() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let folder = directory.appendingPathComponent("ro")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        func run(_ tool: String, _ arguments: [String]) throws -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: tool)
+            process.arguments = arguments
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        try #require(try run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", folder.path]) == 0, "mount -t tmpfs failed")
+        defer { _ = try? run("/bin/umount", [folder.path]) }
+        let path = folder.appendingPathComponent("s.sqlite").path
+        do {
+            let store = try Store(path: path)
+            _ = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil)
+        }
+        try? FileManager.default.removeItem(atPath: path + "-shm")
+        try? FileManager.default.removeItem(atPath: path + "-wal")
+        try #require(try run("/bin/mount", ["-o", "remount,ro", folder.path]) == 0, "remount read-only failed")
+        do {
+            let store = try Store.open(path: path)
+            Issue.record("SQLite read the WAL database without its -shm file (\(try store.listRuns().count) runs): the message below went untested")
+        } catch let error as StoreError {
+            #expect(error.message.contains("-shm") && error.message.contains("copy the file"), "\(error)")
+        }
+    }
+
     // MARK: Names that collide
 
     @Test(arguments: ["overall", "group=g"])
