@@ -20,6 +20,14 @@ public final class Store: Sendable {
         configuration.busyMode = .timeout(10)
         try Self.makeFolder(of: path)
         try Self.refuseForeignDatabase(path)
+        // Said plainly rather than as the GRDB statement that failed (CREATE TABLE grdb_issue_102).
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if FileManager.default.fileExists(atPath: path) && access(path, W_OK) != 0 {
+            throw StoreError(path: path, message: "is read-only, and this command writes the store (a run, finalize); give a writable --db, or copy the file")
+        }
+        if access(folder, W_OK) != 0 {
+            throw StoreError(path: path, message: "its folder \(folder) is not writable, and SQLite writes its journal files there; give a --db in a writable folder")
+        }
         do {
             writer = try Self.openPool(path: path, configuration: configuration)
             try Self.migrate(writer)

@@ -437,6 +437,8 @@ import Testing
         try? FileManager.default.removeItem(atPath: path + "-shm")
         try? FileManager.default.removeItem(atPath: path + "-wal")
         try #require(try run("/bin/mount", ["-o", "remount,ro", folder.path]) == 0, "remount read-only failed")
+        let writing = try #require(throws: StoreError.self) { try Store(path: path) }
+        #expect(writing.message.contains("is read-only, and this command writes the store"), "\(writing)")
         do {
             let store = try Store.open(path: path)
             Issue.record("SQLite read the WAL database without its -shm file (\(try store.listRuns().count) runs): the message below went untested")
