@@ -6,7 +6,7 @@ import StratumEngine
 public struct ONNXLoader: ModelLoader {
     public static let kindName = "onnx"
     public var kind: String { Self.kindName }
-    public var summary: String { "ONNX files (torch.onnx, tf2onnx, skl2onnx LinearClassifier; opsets 11–21, external data), run natively" }
+    public var summary: String { "ONNX files (torch.onnx, tf2onnx, skl2onnx LinearClassifier; opsets 6–23 load, 11–21 tested; external data), run natively" }
 
     /// ImageNet's per-channel statistics on [0, 1] pixels (torchvision's `Normalize`).
     public static let imagenetMean: [Float] = [0.485, 0.456, 0.406]
@@ -126,8 +126,12 @@ public struct ONNXLoader: ModelLoader {
         }
 
         let labels = options["labels"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? model.labels
-        guard let labels, !labels.isEmpty, !labels.contains(""), Set(labels).count == labels.count else {
+        guard let labels, !labels.isEmpty, !labels.contains("") else {
             throw fail("no labels: give the labels option, a metadata_props 'labels' entry, or a labels.txt beside the file")
+        }
+        guard Set(labels).count == labels.count else {
+            let repeated = Set(labels.filter { label in labels.filter { $0 == label }.count > 1 }).sorted()
+            throw fail("labels \(labels) name \(repeated.map { "'\($0)'" }.joined(separator: ", ")) more than once")
         }
         let input = InputSpec(width: width, height: height, channels: channels, normalization: normalization, centerCrop: centerCrop,
                               mean: mean, std: std, resizeShorter: resizeShorter)

@@ -188,7 +188,8 @@ import Testing
         for (options, message) in [([String: String](), "no labels"), (["labels": "a,b", "normalize": "imagenett"], "normalize"),
                                    (["labels": "a,b", "mean": "1,2"], "mean"), (["labels": "a,b", "std": "0,1,1"], "std"),
                                    (["labels": "a,b", "output": "probs"], "output"), (["labels": "a,b", "layout": "nwhc"], "layout"),
-                                   (["labels": "a,b", "resize_shorter": "50"], "resize_shorter"), (["labels": "a,b", "size": "64"], "contradicts")] {
+                                   (["labels": "a,b", "resize_shorter": "50"], "resize_shorter"), (["labels": "a,b", "size": "64"], "contradicts"),
+                                   (["labels": "female,female"], "name 'female' more than once")] {
             let error = try #require(throws: ONNXError.self) { try ONNXLoader().load(ModelSpec(name: "r", kind: "onnx", path: path, options: options)) }
             #expect(error.description.contains(message), "\(options): \(error)")
         }
