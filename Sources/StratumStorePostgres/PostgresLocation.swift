@@ -35,11 +35,15 @@ public struct PostgresLocation: Sendable, Equatable {
         guard let host = components.host, !host.isEmpty else {
             throw PostgresStoreError(location: Self.redact(location), message: "the URL names no host")
         }
-        guard let user = components.user, !user.isEmpty else {
+        // Each part decoded once, from its encoded form: URLComponents' `user`, `password` and
+        // `path` are decoded already, and decoding them again turned a password "100%41"
+        // (written 100%2541) into "100A", reachable by no spelling.
+        guard let user = components.percentEncodedUser.map({ $0.removingPercentEncoding ?? $0 }), !user.isEmpty else {
             throw PostgresStoreError(location: Self.redact(location), message: "the URL names no user (postgres://USER@host/database)")
         }
-        let database = String(components.path.drop(while: { $0 == "/" }))
-        guard !database.isEmpty, !database.contains("/") else {
+        let encodedDatabase = String(components.percentEncodedPath.drop(while: { $0 == "/" }))
+        let database = encodedDatabase.removingPercentEncoding ?? encodedDatabase
+        guard !encodedDatabase.isEmpty, !encodedDatabase.contains("/") else {
             throw PostgresStoreError(location: Self.redact(location), message: "the URL names no database (postgres://user@host/DATABASE)")
         }
         var tls = TLSMode.disable
@@ -59,11 +63,11 @@ public struct PostgresLocation: Sendable, Equatable {
         guard (1...65535).contains(port) else {
             throw PostgresStoreError(location: Self.redact(location), message: "port \(port) is out of range")
         }
-        self.user = user.removingPercentEncoding ?? user
-        self.password = components.password.map { $0.removingPercentEncoding ?? $0 }
+        self.user = user
+        self.password = components.percentEncodedPassword.map { $0.removingPercentEncoding ?? $0 }
         self.host = host
         self.port = port
-        self.database = database.removingPercentEncoding ?? database
+        self.database = database
         self.tls = tls
     }
 

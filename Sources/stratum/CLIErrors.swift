@@ -40,11 +40,17 @@ enum Terminal {
     static let isInteractive = isatty(STDERR_FILENO) == 1
 
     static func error(_ line: String) {
-        FileHandle.standardError.write(Data(("stratum: " + line + "\n").utf8))
+        FileHandle.standardError.write(Data(("stratum: " + safe(line) + "\n").utf8))
     }
 
     static func status(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
+        FileHandle.standardError.write(Data((safe(line) + "\n").utf8))
+    }
+
+    /// A message's own lines kept, control characters inside them escaped (`terminalSafe`):
+    /// messages quote names, URLs and values from data, which may carry escape sequences.
+    static func safe(_ text: String) -> String {
+        text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { String($0).terminalSafe }.joined(separator: "\n")
     }
 }
 

@@ -367,6 +367,8 @@ import Testing
             #expect(!output.utf8.contains(0x1B) && !output.utf8.contains(0x07) && !output.utf8.contains(0x0D), "\(output.debugDescription)")
         }
         #expect(run.stdout.contains("note=\\u{1B}[31mred"), "\(run.stdout)")
+        let unknown = try Self.run(["metrics", "x\u{1B}]0;title\u{07}", "--variant", "base"], in: directory)
+        #expect(unknown.status != 0 && unknown.stderr.contains("x\\u{1B}]0;title\\u{7}") && !unknown.stderr.utf8.contains(0x1B), "\(unknown.stderr)")
         let csv = try Self.run(["metrics", "hostile", "--variant", "base", "--format", "csv"], in: directory)
         #expect(csv.status == 0, "\(csv.stderr)")
         let parsed = try CSVTable(parsing: csv.stdout)

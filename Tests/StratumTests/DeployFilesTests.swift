@@ -201,7 +201,8 @@ import Yams
         #expect(result.status == 0, "\(result.output)")
         let line = try #require(result.output.split(separator: "\n").first(where: { $0.hasPrefix("run ") }), "stratum was not run: \(result.output)")
         let arguments = line.split(separator: " ").map(String.init)
-        #expect(Array(arguments.prefix(2)) == ["run", "/experiments/demo.yaml"])
+        // The experiment last, after `--`: a path starting with "-" is no option.
+        #expect(arguments.first == "run" && Array(arguments.suffix(2)) == ["--", "/experiments/demo.yaml"], "\(arguments)")
         let shard = try Self.value(after: "--shard", in: arguments)
         let runKey = try Self.value(after: "--run-key", in: arguments)
         #expect(shard == task.shard.replacingOccurrences(of: "{N}", with: count))
@@ -282,7 +283,9 @@ import Yams
         (node(container, "command")?.array(of: String.self) ?? []) + (node(container, "args")?.array(of: String.self) ?? [])
     }
 
+    /// The value of `option`, given as `--option VALUE` or `--option=VALUE`.
     static func value(after option: String, in arguments: [String]) throws -> String {
+        if let joined = arguments.first(where: { $0.hasPrefix(option + "=") }) { return String(joined.dropFirst(option.count + 1)) }
         guard let position = arguments.firstIndex(of: option), position + 1 < arguments.count else { throw Failure("no \(option) VALUE in \(arguments)") }
         return arguments[position + 1]
     }

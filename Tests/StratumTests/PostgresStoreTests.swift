@@ -84,6 +84,8 @@ enum PostgresTestServer {
         Case(url: "postgres://stratum@db.internal/runs", expected: location("stratum", nil, "db.internal", 5432, "runs")),
         Case(url: "postgresql://alice:p%40ss%3Aword@10.0.0.7:6543/team%20runs?sslmode=require",
              expected: location("alice", "p@ss:word", "10.0.0.7", 6543, "team runs", tls: true)),
+        // Decoded once: a literal "%41" is written %2541 and stays "%41" (it became "A").
+        Case(url: "postgres://u%2541:100%2541@h/d%2541", expected: location("u%41", "100%41", "h", 5432, "d%41")),
         Case(url: "postgres://u@h/d?sslmode=disable&application_name=x", expected: location("u", nil, "h", 5432, "d")),
         Case(url: "postgres://u@h/d?sslmode=allow", expected: location("u", nil, "h", 5432, "d")),
         Case(url: "postgres://h/d", error: "names no user"),
