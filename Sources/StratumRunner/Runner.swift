@@ -141,7 +141,7 @@ public struct Runner: Sendable {
             // Not needed while predicting (a hash table of every sample: 12 MB at 200,000).
             sampleIDs = nil
             let streaming = StreamingEvaluation(
-                store: store, runID: runID, samples: evaluatedHere, sampleIDs: mine, knownUnreadable: knownUnreadable,
+                store: store, database: RunStores.displayName(database), runID: runID, samples: evaluatedHere, sampleIDs: mine, knownUnreadable: knownUnreadable,
                 batchSize: options.batchSize ?? spec.batchSize, chunkSize: max(1, options.chunkSize), strict: options.strict, applyOrientation: spec.applyExifOrientation,
                 manifest: dataset.manifest.path, events: events)
             var found = try streaming.run(variants)

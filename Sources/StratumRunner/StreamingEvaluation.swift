@@ -19,6 +19,8 @@ struct StreamingEvaluation {
     static let writeQueueDepth = 8
 
     let store: any RunStore
+    /// The store as messages name it (a URL without its password).
+    let database: String
     let runID: RunID
     let samples: [Sample]
     /// Store ids of `samples`, same order.
@@ -44,7 +46,9 @@ struct StreamingEvaluation {
         do {
             return try stream(variants, writer: writer)
         } catch let failure as StoreWriter.Failure {
-            throw failure.underlying
+            // Named: SQLite's "error 13 … COMMIT TRANSACTION" on a full disk said nothing of which
+            // database (the batches committed before it are kept).
+            throw RunError(message: "cannot store predictions in \(database): \(failure.underlying)")
         }
     }
 
