@@ -71,6 +71,7 @@ final class ProgressLine: @unchecked Sendable {
     /// 25% steps otherwise (logs, CI). The rate counts from the first update of the label.
     func update(_ label: String, done: Int, total: Int) {
         guard !quiet, total > 0 else { return }
+        let label = label.terminalSafe  // it names variants
         lock.lock(); defer { lock.unlock() }
         let now = Date()
         let start = started[label] ?? now
