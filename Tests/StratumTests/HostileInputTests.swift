@@ -385,24 +385,28 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("s.sqlite").path))
     }
 
+    /// Runs `tool` with `arguments`; its exit status.
+    static func tool(_ tool: String, _ arguments: [String]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// A tmpfs of `size` mounted at `folder` (made first); needs root.
+    static func mountTmpfs(at folder: URL, size: String) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try #require(try tool("/bin/mount", ["-t", "tmpfs", "-o", "size=\(size)", "tmpfs", folder.path]) == 0, "mount -t tmpfs failed")
+    }
+
     @Test(.enabled(if: getuid() == 0, "mounting a tiny tmpfs needs root"))
     func fullDiskWhileDrawingSaysSoAndTheRunIsKept() throws {
         let directory = try TestSupport.temporaryDirectory()
         let tiny = directory.appendingPathComponent("tiny")
-        try FileManager.default.createDirectory(at: tiny, withIntermediateDirectories: true)
-        let mount = Process()
-        mount.executableURL = URL(fileURLWithPath: "/bin/mount")
-        mount.arguments = ["-t", "tmpfs", "-o", "size=48k", "tmpfs", tiny.path]
-        try mount.run()
-        mount.waitUntilExit()
-        try #require(mount.terminationStatus == 0, "mount -t tmpfs failed")
-        defer {
-            let umount = Process()
-            umount.executableURL = URL(fileURLWithPath: "/bin/umount")
-            umount.arguments = [tiny.path]
-            try? umount.run()
-            umount.waitUntilExit()
-        }
+        try Self.mountTmpfs(at: tiny, size: "48k")
+        defer { _ = try? Self.tool("/bin/umount", [tiny.path]) }
         let summary = try Self.tinyRun(reportsRoot: tiny, in: directory)
         let message = try #require(summary.reportError)
         #expect(message.contains(tiny.path), "\(message)")
@@ -418,17 +422,8 @@ import Testing
     func aDatabaseInAReadOnlyFolderSaysWhy() throws {
         let directory = try TestSupport.temporaryDirectory()
         let folder = directory.appendingPathComponent("ro")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        func run(_ tool: String, _ arguments: [String]) throws -> Int32 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: tool)
-            process.arguments = arguments
-            try process.run()
-            process.waitUntilExit()
-            return process.terminationStatus
-        }
-        try #require(try run("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", folder.path]) == 0, "mount -t tmpfs failed")
-        defer { _ = try? run("/bin/umount", [folder.path]) }
+        try Self.mountTmpfs(at: folder, size: "4m")
+        defer { _ = try? Self.tool("/bin/umount", [folder.path]) }
         let path = folder.appendingPathComponent("s.sqlite").path
         do {
             let store = try Store(path: path)
@@ -436,7 +431,7 @@ import Testing
         }
         try? FileManager.default.removeItem(atPath: path + "-shm")
         try? FileManager.default.removeItem(atPath: path + "-wal")
-        try #require(try run("/bin/mount", ["-o", "remount,ro", folder.path]) == 0, "remount read-only failed")
+        try #require(try Self.tool("/bin/mount", ["-o", "remount,ro", folder.path]) == 0, "remount read-only failed")
         let writing = try #require(throws: StoreError.self) { try Store(path: path) }
         #expect(writing.message.contains("is read-only, and this command writes the store"), "\(writing)")
         do {
