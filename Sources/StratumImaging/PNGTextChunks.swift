@@ -1,10 +1,13 @@
-/// Adds and reads `tEXt` chunks of PNG files (the simplified libpng API writes none).
+/// Adds and reads the text chunks of PNG files (the simplified libpng API writes none).
 ///
 /// A chunk is: 4-byte big-endian data length, 4-byte type, data, CRC-32 of type + data.
-/// `tEXt` data is a Latin-1 keyword (1–79 bytes), a zero byte, then the text; non-ASCII text
-/// is stored as UTF-8 bytes (readers that assume Latin-1 will show mojibake, not fail).
+/// ASCII text goes in a `tEXt` chunk: a keyword (1–79 bytes), a zero byte, the text. Other
+/// text goes in an `iTXt` chunk, PNG's UTF-8 text: keyword, zero, compression flag and method
+/// (0, 0: uncompressed), an empty language tag and translated keyword (each ended by a zero),
+/// the UTF-8 text. (`tEXt` is Latin-1: the captions' "→" and "—" written there as UTF-8 showed
+/// as "â€”" in other readers.)
 public enum PNGTextChunks {
-    /// Returns `png` with one `tEXt` chunk per entry inserted before `IEND`.
+    /// Returns `png` with one text chunk per entry inserted before `IEND`.
     public static func insert(_ entries: [(keyword: String, text: String)], into png: [UInt8]) throws -> [UInt8] {
         guard png.starts(with: PNGCodec.signature), png.count >= 20 else {
             throw ImageError(source: "PNG text chunk", reason: .corrupt(format: "PNG", message: "not a PNG"))
@@ -17,12 +20,16 @@ public enum PNGTextChunks {
         for (keyword, text) in entries {
             let key = Array(keyword.utf8)
             precondition((1...79).contains(key.count) && key.allSatisfy { $0 >= 32 && $0 < 127 }, "PNG keyword must be 1–79 printable ASCII bytes")
-            chunks += chunk(type: "tEXt", data: key + [0] + Array(text.utf8))
+            let bytes = Array(text.utf8)
+            chunks += bytes.allSatisfy({ $0 < 0x80 })
+                ? chunk(type: "tEXt", data: key + [0] + bytes)
+                : chunk(type: "iTXt", data: key + [0, 0, 0, 0, 0] + bytes)
         }
         return Array(png[..<iendStart]) + chunks + Array(png[iendStart...])
     }
 
-    /// Every `tEXt` chunk of `png` as (keyword, text), in file order.
+    /// Every `tEXt` and uncompressed `iTXt` chunk of `png` as (keyword, text), in file order
+    /// (`tEXt` read as UTF-8 when it is, as earlier galleries wrote it, else as Latin-1).
     public static func read(_ png: [UInt8]) -> [(keyword: String, text: String)] {
         var result: [(String, String)] = []
         var offset = 8
@@ -32,7 +39,12 @@ public enum PNGTextChunks {
             let start = offset + 8, end = start + length
             guard end + 4 <= png.count else { break }
             if type == "tEXt", let zero = png[start..<end].firstIndex(of: 0) {
-                result.append((String(decoding: png[start..<zero], as: UTF8.self), String(decoding: png[(zero + 1)..<end], as: UTF8.self)))
+                let text = png[(zero + 1)..<end]
+                result.append((String(decoding: png[start..<zero], as: UTF8.self),
+                               String(validating: text, as: UTF8.self) ?? String(String.UnicodeScalarView(text.map { Unicode.Scalar($0) }))))
+            } else if type == "iTXt", let zero = png[start..<end].firstIndex(of: 0), zero + 2 < end, png[zero + 1] == 0,
+                      let language = png[(zero + 3)..<end].firstIndex(of: 0), let translated = png[(language + 1)..<end].firstIndex(of: 0) {
+                result.append((String(decoding: png[start..<zero], as: UTF8.self), String(decoding: png[(translated + 1)..<end], as: UTF8.self)))
             }
             offset = end + 4
         }

@@ -2,7 +2,7 @@ import Foundation
 import StratumCore
 import StratumRunner
 import StratumStore
-import StratumImaging
+@testable import StratumImaging
 import StratumMetrics
 @testable import StratumReports
 import Testing
@@ -342,6 +342,13 @@ import Testing
         let png = try PNGCodec.encode(RGBImage(width: 3, height: 2, fill: (1, 2, 3)))
         let tagged = try PNGTextChunks.insert([("Title", "ünïcode → ok"), ("Stratum:captions", "a | b\nc | d")], into: png)
         #expect(PNGTextChunks.read(tagged).map(\.text) == ["ünïcode → ok", "a | b\nc | d"])
+        // UTF-8 text in iTXt (tEXt is Latin-1), ASCII in tEXt; a Latin-1 tEXt written elsewhere reads as such.
+        let types = PNGTextChunkTypes.of(tagged)
+        #expect(types.filter { $0 == "iTXt" || $0 == "tEXt" } == ["iTXt", "tEXt"], "\(types)")
+        var latin = Array(tagged[..<(tagged.count - 12)])
+        latin += PNGTextChunks.chunk(type: "tEXt", data: Array("Author".utf8) + [0, 0x4D, 0xFC, 0x6C, 0x6C, 0x65, 0x72])
+        latin += Array(tagged[(tagged.count - 12)...])
+        #expect(PNGTextChunks.read(latin).last?.text == "Müller")
         #expect(try PNGCodec.decode(tagged, source: "tagged") == RGBImage(width: 3, height: 2, fill: (1, 2, 3)))
     }
 
@@ -392,5 +399,19 @@ enum BrowserCheck {
         let images = html.components(separatedBy: "<img ").count - 1
         #expect(images > 0)
         #expect(dom.contains("data-images=\"\(images)/\(images)\""), "Chromium did not load every image of \(page.path)")
+    }
+}
+
+/// The chunk types of a PNG file, in order.
+enum PNGTextChunkTypes {
+    static func of(_ png: [UInt8]) -> [String] {
+        var types: [String] = []
+        var offset = 8
+        while offset + 12 <= png.count {
+            let length = Int(png[offset]) << 24 | Int(png[offset + 1]) << 16 | Int(png[offset + 2]) << 8 | Int(png[offset + 3])
+            types.append(String(decoding: png[(offset + 4)..<(offset + 8)], as: UTF8.self))
+            offset += 12 + length
+        }
+        return types
     }
 }
