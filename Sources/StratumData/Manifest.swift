@@ -71,7 +71,8 @@ public enum ManifestReader {
         var resolvedFolders: [String: String?] = [:]
         var firstLine: [String: Int] = [:]
         let required = [columns.id, columns.path, columns.label, columns.split]
-        // Set once the header is known: each column's field, and the attribute schema every sample shares (every column but the id and path).
+        // Set once the header is known: each column's field, and the attribute schema every
+        // sample shares (every column but the id and path).
         var fieldOf: [String: Int] = [:]
         var columnsByName: [(name: String, field: Int)] = []
         var attributeFields: [Int] = []

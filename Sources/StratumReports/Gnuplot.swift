@@ -93,9 +93,7 @@ extension Gnuplot {
 extension Gnuplot {
     /// The largest side of a figure, in pixels.
     public static let maxSide = 8_192
-}
 
-extension Gnuplot {
     /// Draws a chart into `url` through a working file beside it (`.NAME.tmp`), moved into place
     /// only once it holds a whole PNG: gnuplot exits 0 when pngcairo cannot write (a full disk),
     /// which left charts at 0 bytes, or cut off at 4 KiB, under their final names with the run
