@@ -145,9 +145,17 @@ enum TextTable {
         let all = ([header] + rows).map { $0.map(\.terminalSafe) }
         let header = all[0]
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        // Padded by hand and trimmed of the last cell's padding: Foundation's `padding(toLength:)`
+        // and a regular expression per line took 0.1 s of a 2,000-row table.
         func line(_ cells: [String]) -> String {
-            zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            var text = ""
+            for (column, (cell, width)) in zip(cells, widths).enumerated() {
+                if column > 0 { text += "  " }
+                text += cell
+                text += String(repeating: " ", count: max(0, width - cell.count))
+            }
+            while text.last == " " { text.removeLast() }
+            return text
         }
         return ([line(header), String(repeating: "-", count: widths.reduce(0, +) + 2 * (widths.count - 1))] + all.dropFirst().map(line)).joined(separator: "\n")
     }

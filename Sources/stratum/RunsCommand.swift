@@ -25,17 +25,12 @@ struct RunsCommand: ParsableCommand {
                 print(try JSONOutput.string(runs))
             case .table:
                 let formatter = ISO8601DateFormatter()
-                print("experiment  run  status                 shards  variants  predictions  started")
-                for run in runs {
-                    let shards = run.shardCount.map { "\(run.shardsDone ?? 0)/\($0)" } ?? "-"
-                    print([run.experiment.padding(toLength: 10, withPad: " ", startingAt: 0),
-                           String(run.number).padding(toLength: 3, withPad: " ", startingAt: 0),
-                           run.status.padding(toLength: 22, withPad: " ", startingAt: 0),
-                           shards.padding(toLength: 6, withPad: " ", startingAt: 0),
-                           String(run.variants).padding(toLength: 8, withPad: " ", startingAt: 0),
-                           String(run.predictions).padding(toLength: 11, withPad: " ", startingAt: 0),
-                           formatter.string(from: run.startedAt)].joined(separator: "  "))
-                }
+                // Cells as wide as their widest value, control characters escaped (`TextTable`):
+                // names are the user's and were cut to 10 characters, shown raw.
+                print(TextTable.render(header: ["experiment", "run", "status", "shards", "variants", "predictions", "started"], rows: runs.map { run in
+                    [run.experiment, String(run.number), run.status, run.shardCount.map { "\(run.shardsDone ?? 0)/\($0)" } ?? "-",
+                     String(run.variants), String(run.predictions), formatter.string(from: run.startedAt)]
+                }))
             }
         } catch {
             throw report(error)

@@ -367,6 +367,19 @@ import Testing
             #expect(!output.utf8.contains(0x1B) && !output.utf8.contains(0x07) && !output.utf8.contains(0x0D), "\(output.debugDescription)")
         }
         #expect(run.stdout.contains("note=\\u{1B}[31mred"), "\(run.stdout)")
+        // Columns line up by characters as shown (a combining mark adds none), and no line ends in padding.
+        let shown = try Self.run(["metrics", "hostile", "--variant", "base"], in: directory).stdout.split(separator: "\n").map { Array($0) }
+        let metricColumn = try #require(String(shown[0]).range(of: "metric").map { String(shown[0])[..<$0.lowerBound].count })
+        #expect(shown.count > 10 && shown.allSatisfy { $0.last != " " }, "\(shown.map { String($0) })")
+        for line in shown.dropFirst(2) {
+            #expect(line.count > metricColumn && line[metricColumn - 2] == " " && line[metricColumn - 1] == " " && line[metricColumn] != " ", "\(String(line))")
+        }
+        // `runs` shows a long name whole (it was cut to 10 characters) and escaped.
+        try TestSupport.write(try String(contentsOf: directory.appendingPathComponent("e.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "name: hostile", with: "name: \"a-long-experiment-name\\e[31m\""), to: directory.appendingPathComponent("long.yaml"))
+        #expect(try Self.run(["run", "long.yaml", "--quiet"], in: directory).status == 0)
+        let runs = try Self.run(["runs"], in: directory).stdout
+        #expect(runs.contains("a-long-experiment-name\\u{1B}[31m  1") && !runs.utf8.contains(0x1B), "\(runs)")
         let unknown = try Self.run(["metrics", "x\u{1B}]0;title\u{07}", "--variant", "base"], in: directory)
         #expect(unknown.status != 0 && unknown.stderr.contains("x\\u{1B}]0;title\\u{7}") && !unknown.stderr.utf8.contains(0x1B), "\(unknown.stderr)")
         let csv = try Self.run(["metrics", "hostile", "--variant", "base", "--format", "csv"], in: directory)
