@@ -92,8 +92,8 @@ def chunk(tag, data):
     return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data))
 
 
-def ihdr(width, height, bit_depth, colour_type):
-    return chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0))
+def ihdr(width, height, bit_depth, colour_type, interlace=0):
+    return chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, interlace))
 
 
 def gama(value):
@@ -141,19 +141,33 @@ def filter_rows(rows, bpp):
     return bytes(out)
 
 
-def png(width, height, bit_depth, colour_type, samples, before_idat=()):
-    """samples: H x W x channels (or H x W) array, uint8 or uint16 (written big-endian)."""
+# Adam7's seven passes: (first column, first row, column step, row step).
+ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def png(width, height, bit_depth, colour_type, samples, before_idat=(), interlace=False):
+    """samples: H x W x channels (or H x W) array, uint8 or uint16 (written big-endian).
+    interlace: Adam7, each pass's rows filtered on their own (an empty pass has no rows)."""
     arr = np.asarray(samples)
     channels = 1 if arr.ndim == 2 else arr.shape[2]
-    if bit_depth == 16:
-        raw = arr.astype(">u2").reshape(height, -1).view(np.uint8).reshape(height, -1)
-        bpp = 2 * channels
+
+    def scanlines(part):
+        rows = part.shape[0]
+        if bit_depth == 16:
+            return part.astype(">u2").reshape(rows, -1).view(np.uint8).reshape(rows, -1), 2 * channels
+        return part.astype(np.uint8).reshape(rows, -1), channels
+
+    if interlace:
+        filtered = b""
+        for x0, y0, dx, dy in ADAM7:
+            part = arr[y0::dy, x0::dx]
+            if part.shape[0] and part.shape[1]:
+                filtered += filter_rows(*scanlines(part))
     else:
-        raw = arr.astype(np.uint8).reshape(height, -1)
-        bpp = channels
-    data = zlib.compress(filter_rows(raw, bpp), 9)
-    return (SIGNATURE + ihdr(width, height, bit_depth, colour_type) + b"".join(before_idat)
-            + chunk(b"IDAT", data) + chunk(b"IEND", b""))
+        filtered = filter_rows(*scanlines(arr))
+    data = zlib.compress(filtered, 9)
+    return (SIGNATURE + ihdr(width, height, bit_depth, colour_type, 1 if interlace else 0)
+            + b"".join(before_idat) + chunk(b"IDAT", data) + chunk(b"IEND", b""))
 
 
 def huge_declared_png(side=10_000):
@@ -245,13 +259,13 @@ def build():
     # 2, 3. 16-bit RGB, without and with gAMA 1.0.
     Q = sixteen_bit(P)
     alternatives = dict(samples16=pixels(Q), pixels_truncate=pixels(to8_truncate(Q)),
-                        pixels_high_byte=pixels(to8_high_byte(Q)))
+                        pixels_round=pixels(to8_round(Q)))
     files["rgb16.png"] = png(W, H, 16, 2, Q)
     decoded("rgb16.png", "16-bit RGB PNG (colour type 2), no gAMA/sRGB/iCCP. Samples Q = P*257 + "
-            "small offsets; 8-bit value = round(Q/257).", to8_round(Q), **alternatives)
+            "small offsets; 8-bit value = Q >> 8.", to8_high_byte(Q), **alternatives)
     files["rgb16-gamma.png"] = png(W, H, 16, 2, Q, [gama(100000)])
     decoded("rgb16-gamma.png", "rgb16.png with gAMA 100000 (gamma 1.0, linear). Expected as "
-            "rgb16.png: samples rescaled, no gamma conversion.", to8_round(Q), gama=100000,
+            "rgb16.png: high bytes, no gamma conversion.", to8_high_byte(Q), gama=100000,
             **{key: list(value) for key, value in alternatives.items()})
 
     # 4. 8-bit RGB with gamma chunks: expected P unchanged.
@@ -266,9 +280,25 @@ def build():
     G16 = sixteen_bit(P[..., 1])
     files["gray16.png"] = png(W, H, 16, 0, G16)
     decoded("gray16.png", "16-bit greyscale PNG (colour type 0), no colour chunks; grey = "
-            "round(Q/257) in all three channels.", to8_round(G16), samples16=pixels(G16),
+            "Q >> 8 in all three channels.", to8_high_byte(G16), samples16=pixels(G16),
             pixels_truncate=pixels(rgb(to8_truncate(G16))),
-            pixels_high_byte=pixels(rgb(to8_high_byte(G16))))
+            pixels_round=pixels(rgb(to8_round(G16))))
+
+    # 5b. Interlaced (Adam7), 37 x 23 random samples. libpng 1.6.39's simplified API (Debian 12's
+    # 1.6.39-2+deb12u4) decodes the 16-bit ones wrong, every other row (libpng issue 853).
+    noise = np.random.default_rng(853)
+    R16 = noise.integers(0, 65536, size=(23, 37, 3)).astype(np.uint16)
+    files["rgb16-interlaced.png"] = png(37, 23, 16, 2, R16, interlace=True)
+    decoded("rgb16-interlaced.png", "Interlaced (Adam7) 16-bit RGB, 37x23 random samples; "
+            "8-bit value = Q >> 8.", to8_high_byte(R16), samples16=pixels(R16))
+    GA16 = noise.integers(0, 65536, size=(23, 37, 2)).astype(np.uint16)
+    files["gray-alpha16-interlaced.png"] = png(37, 23, 16, 4, GA16, interlace=True)
+    decoded("gray-alpha16-interlaced.png", "Interlaced (Adam7) 16-bit grey + alpha, 37x23 random "
+            "samples; grey = Q >> 8 in all three channels, alpha dropped.",
+            to8_high_byte(GA16[..., 0]), samples16=pixels(GA16))
+    R8 = noise.integers(0, 256, size=(23, 37, 3)).astype(np.uint8)
+    files["rgb8-interlaced.png"] = png(37, 23, 8, 2, R8, interlace=True)
+    decoded("rgb8-interlaced.png", "Interlaced (Adam7) 8-bit RGB, 37x23 random samples.", R8)
 
     # 6. Files that must not decode.
     files["truncated.png"] = files["rgb8.png"][:len(files["rgb8.png"]) // 2]
@@ -395,11 +425,12 @@ CONVENTIONS = {
               "cmyk_* lists follow the same order with their own channel counts (1, 1, 3 or 1, 4).",
     "outcome": "An entry has either 'pixels' (decoding should succeed) or 'error', one of "
                "'truncated', 'empty', 'unknown-format', 'too-large' (decoding should fail).",
-    "sixteen_bit": "8-bit = floor((Q * 255 + 32767) / 65535), i.e. round-half-up of Q*255/65535 "
-                   "(= round(Q/257); no ties occur). For contrast: 'pixels_truncate' = "
-                   "floor(Q*255/65535), 'pixels_high_byte' = Q >> 8. 'samples16' holds Q.",
+    "sixteen_bit": "8-bit = Q >> 8, the high byte, as Pillow's convert('RGB') and "
+                   "tf.io.decode_png give it. For contrast: 'pixels_round' = round(Q/257), "
+                   "'pixels_truncate' = floor(Q*255/65535). 'samples16' holds Q (grey and alpha "
+                   "interleaved for grey + alpha).",
     "gamma": "No gamma or chromaticity conversion: gAMA and cHRM are ignored, 8-bit files give "
-             "their samples and 16-bit files the rounding above.",
+             "their samples and 16-bit files the high bytes above.",
     "alpha": "'pixels' ignore alpha (palette RGB, or grey replicated); 'alpha' gives the alpha "
              "per pixel so a test can composite as it chooses.",
     "lossy": "Entries with lossy=true are JPEGs; their pixels are what Pillow "
@@ -508,13 +539,13 @@ def check_with_pillow(entries):
                 problems.append(f"{name}: Pillow decoded a file that should fail ({im.size})")
             continue
         if "samples16" in e:
-            # Pillow reads 16-bit RGB as 8-bit high bytes, and 16-bit grey exactly.
+            # Pillow reads 16-bit RGB (and grey + alpha) as 8-bit high bytes, and 16-bit grey exactly.
             if im.mode.startswith("I;16"):
                 got = pixels(np.asarray(im))
                 want = e["samples16"]
             else:
                 got = pixels(np.asarray(im.convert("RGB")))
-                want = e["pixels_high_byte"]
+                want = e["pixels"]
         elif e.get("has_alpha"):
             rgba = np.asarray(im.convert("RGBA"))
             got = pixels(rgba[..., :3]) + pixels(rgba[..., 3])

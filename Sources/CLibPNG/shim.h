@@ -106,13 +106,97 @@ static void stratum_png_input_read(png_structp png, png_bytep data, size_t lengt
     input->offset += length;
 }
 
+/// What `stratum_png_read_header` found in a PNG's IHDR (and tRNS).
+typedef struct {
+    png_uint_32 width;
+    png_uint_32 height;
+    /// An alpha channel, or a tRNS chunk (which becomes one when expanded).
+    int has_alpha;
+} stratum_png_header;
+
+/// Creates a reader of `input` whose errors land in `output->message`; NULL when libpng cannot
+/// make one (the message says so).
+static inline png_structp stratum_png_reader(stratum_png_input *input, stratum_png_output *output, png_infop *info) {
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, output, stratum_png_failed, stratum_png_warned);
+    if (png == NULL) {
+        strcpy(output->message, "cannot create a libpng reader");
+        return NULL;
+    }
+    *info = png_create_info_struct(png);
+    if (*info == NULL) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        strcpy(output->message, "cannot create a libpng reader");
+        return NULL;
+    }
+    png_set_read_fn(png, input, stratum_png_input_read);
+    return png;
+}
+
+/// Reads a PNG's header (signature, IHDR and the chunks before IDAT) without any pixel memory.
+/// Returns 1, or 0 with `output->message` set.
+static inline int stratum_png_read_header(const unsigned char *bytes, size_t count, stratum_png_header *header, stratum_png_output *output) {
+    output->message[0] = 0;
+    stratum_png_input input = { bytes, count, 0 };
+    png_infop info = NULL;
+    png_structp png = stratum_png_reader(&input, output, &info);
+    if (png == NULL) return 0;
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return 0;
+    }
+    png_read_info(png, info);
+    header->width = png_get_image_width(png, info);
+    header->height = png_get_image_height(png, info);
+    header->has_alpha = (png_get_color_type(png, info) & PNG_COLOR_MASK_ALPHA) != 0 || png_get_valid(png, info, PNG_INFO_tRNS) != 0;
+    png_destroy_read_struct(&png, &info, NULL);
+    return 1;
+}
+
+/// Decodes a PNG of `width` × `height` (as `stratum_png_read_header` gave them) into `pixels`,
+/// 8-bit RGB (`channels` 3: alpha and tRNS dropped) or RGBA (4: opaque where the file has no
+/// alpha), rows packed. Palettes and grey (any depth) are expanded; 16-bit samples become their
+/// high byte (Q >> 8), as Pillow's convert("RGB") and tf.io.decode_png give them; colour-space
+/// chunks are not applied (none of libpng's gamma transforms is asked for). Interlaced files are
+/// read whole through `png_read_image`, which runs the passes: libpng 1.6.39's simplified API,
+/// which this replaced, decoded interlaced 16-bit files wrong (every other row). `rows` is
+/// scratch for `height` row pointers. Returns 1, or 0 with `output->message` set.
+static inline int stratum_png_decode(const unsigned char *bytes, size_t count, unsigned char *pixels, png_bytep *rows,
+                                     png_uint_32 width, png_uint_32 height, int channels, stratum_png_output *output) {
+    output->message[0] = 0;
+    stratum_png_input input = { bytes, count, 0 };
+    png_infop info = NULL;
+    png_structp png = stratum_png_reader(&input, output, &info);
+    if (png == NULL) return 0;
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return 0;
+    }
+    png_read_info(png, info);
+    if (png_get_image_width(png, info) != width || png_get_image_height(png, info) != height) png_error(png, "the header changed between reads");
+    png_byte type = png_get_color_type(png, info);
+    png_set_expand(png);
+    png_set_strip_16(png);
+    if (type == PNG_COLOR_TYPE_GRAY || type == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
+    int alpha = (type & PNG_COLOR_MASK_ALPHA) != 0 || png_get_valid(png, info, PNG_INFO_tRNS) != 0;
+    if (channels == 3 && alpha) png_set_strip_alpha(png);
+    if (channels == 4 && !alpha) png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    if (png_get_rowbytes(png, info) != (size_t)width * (size_t)channels) png_error(png, "unexpected row layout after expansion");
+    for (png_uint_32 y = 0; y < height; y++) rows[y] = pixels + (size_t)y * width * (size_t)channels;
+    png_read_image(png, rows);
+    png_read_end(png, NULL);
+    png_destroy_read_struct(&png, &info, NULL);
+    return 1;
+}
+
 /// Lays a PNG over `height` rows of 8-bit RGB `canvas` (`width` × `height`, rows packed), one
 /// decoded row at a time: a whole page decoded first as RGBA held 4 bytes a pixel (6.7 MB for a
 /// 1916×892 gallery) beside the canvas. Each pixel of alpha a > 0 becomes
 /// (colour·a + canvas·(255 − a) + 127) / 255 per channel, as `RGBImage.composite` computes.
 /// Samples are taken as stored (colour-space chunks are not applied: the caller removes them, as
-/// `PNGCodec.decodeRGBA` does); palettes and grey are expanded, 16-bit samples scaled to 8 with
-/// rounding, opaque where there is no alpha. Returns 1; 0 with `output->message` set for a
+/// `PNGCodec.decodeRGBA` does); palettes and grey are expanded, 16-bit samples become their high
+/// byte, opaque where there is no alpha. Returns 1; 0 with `output->message` set for a
 /// libpng error; -1 when the PNG is not `width` × `height`; -2 when it is interlaced (the caller
 /// decodes it whole instead). The canvas may be partly drawn over after a libpng error.
 static inline int stratum_png_composite_over_rgb(const unsigned char *bytes, size_t count, unsigned char *canvas,
@@ -148,7 +232,7 @@ static inline int stratum_png_composite_over_rgb(const unsigned char *bytes, siz
     }
     png_byte type = png_get_color_type(png, info);
     png_set_expand(png);
-    png_set_scale_16(png);
+    png_set_strip_16(png);
     if (type == PNG_COLOR_TYPE_GRAY || type == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_gray_to_rgb(png);
     if (!(type & PNG_COLOR_MASK_ALPHA) && !png_get_valid(png, info, PNG_INFO_tRNS)) png_set_add_alpha(png, 0xff, PNG_FILLER_AFTER);
     png_read_update_info(png, info);

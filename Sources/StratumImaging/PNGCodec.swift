@@ -1,9 +1,8 @@
 import CLibPNG
 
-/// PNG decoding and encoding through libpng's simplified API.
-///
-/// The simplified API reports errors in `png_image.message` instead of longjmp-ing,
-/// which is the only safe way to use libpng from Swift.
+/// PNG decoding and encoding through libpng: reading, and writing figures, through small C
+/// functions in CLibPNG (libpng reports errors by longjmp, which must not cross Swift frames);
+/// writing datasets through the simplified API, which reports errors in `png_image.message`.
 public enum PNGCodec {
     /// The 8-byte PNG signature.
     public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
@@ -11,33 +10,17 @@ public enum PNGCodec {
     /// Decodes PNG bytes to 8-bit RGB: the stored sample values, as PIL and TensorFlow give
     /// them. Grayscale and palette are expanded; alpha (and `tRNS`) is dropped, not composited
     /// (as `PIL.Image.convert("RGB")` and `tf.io.decode_png(channels=3)` do); 16-bit samples
-    /// are scaled to 8 bits with rounding (v·255/65535). With `applyOrientation`, an `eXIf`
+    /// become their high byte (v >> 8), as both of those give them. With `applyOrientation`, an `eXIf`
     /// orientation tag is applied as for JPEG.
     /// Colour-space chunks (`gAMA`, `cHRM`, `sRGB`, `iCCP`) are ignored, never applied:
-    /// libpng's simplified API would otherwise convert the pixels, so the same image gives
-    /// different model inputs depending on a metadata chunk.
+    /// they are removed before libpng sees the file, so that no transform can depend on them and
+    /// the same image gives the same model input whatever its metadata.
     ///
     /// Images declaring more than `ImageLimits.maxPixels` pixels are refused before any pixel
     /// memory is allocated.
     public static func decode(_ bytes: [UInt8], source: String, applyOrientation: Bool = true) throws -> RGBImage {
         let (pixels, exif) = try decodePixels(bytes, source: source, keepAlpha: false)
-        let decoded: RGBImage
-        if pixels.channels == 3 {
-            decoded = RGBImage(width: pixels.width, height: pixels.height, pixels: pixels.values)
-        } else {
-            let count = pixels.width * pixels.height
-            var rgb = [UInt8](repeating: 0, count: count * 3)
-            pixels.values.withUnsafeBufferPointer { rgba in
-                rgb.withUnsafeMutableBufferPointer { rgb in
-                    for pixel in 0..<count {
-                        rgb[pixel * 3] = rgba[pixel * 4]
-                        rgb[pixel * 3 + 1] = rgba[pixel * 4 + 1]
-                        rgb[pixel * 3 + 2] = rgba[pixel * 4 + 2]
-                    }
-                }
-            }
-            decoded = RGBImage(width: pixels.width, height: pixels.height, pixels: rgb)
-        }
+        let decoded = RGBImage(width: pixels.width, height: pixels.height, pixels: pixels.values)
         guard applyOrientation, let exif, let orientation = JPEGMarkers.exifOrientation(exif) else { return decoded }
         return decoded.oriented(orientation)
     }
@@ -49,37 +32,33 @@ public enum PNGCodec {
         return (RGBAPixels(width: pixels.width, height: pixels.height, pixels: pixels.values), exif)
     }
 
-    /// 8-bit RGBA, or RGB when `keepAlpha` is false and the file has no alpha (no alpha
-    /// channel, no `tRNS`): libpng then writes the three samples directly, where RGBA had it add
-    /// an opaque alpha that `decode` dropped again (~5% of decoding a 96×96 face).
+    /// 8-bit RGBA, or RGB when `keepAlpha` is false (alpha and `tRNS` dropped by libpng as it
+    /// reads). Read through libpng's ordinary API in C (`stratum_png_decode`, where its longjmp
+    /// stays), after the header alone: the declared size is checked before any pixel memory.
     private static func decodePixels(_ bytes: [UInt8], source: String, keepAlpha: Bool) throws
         -> (pixels: (width: Int, height: Int, channels: Int, values: [UInt8]), exif: [UInt8]?) {
         let (bytes, exif) = try withoutColorSpaceChunks(bytes, source: source)
-        var image = png_image()
-        image.version = UInt32(PNG_IMAGE_VERSION)
-        defer { png_image_free(&image) }
-        let began = bytes.withUnsafeBytes { raw in
-            png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count)
+        var output = stratum_png_output()
+        func failure() -> ImageError {
+            let reason = withUnsafeBytes(of: &output.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            return ImageError(source: source, reason: .corrupt(format: "PNG", message: reason.isEmpty ? "libpng error" : reason))
         }
-        guard began != 0 else { throw ImageError(source: source, reason: .corrupt(format: "PNG", message: message(of: image))) }
-        // RGBA keeps every colour sample as stored (8-bit output is not premultiplied); `decode`
-        // drops alpha. Without alpha in the file, RGB is those same samples.
-        let hasAlpha = image.format & UInt32(PNG_FORMAT_FLAG_ALPHA) != 0
-        let channels = keepAlpha || hasAlpha ? 4 : 3
-        image.format = UInt32(channels == 4 ? PNG_FORMAT_RGB | PNG_FORMAT_FLAG_ALPHA : PNG_FORMAT_RGB)
-        // Without colour-space chunks, 16-bit samples are taken as sRGB-encoded like 8-bit ones,
-        // so reducing them to 8 bits is a rounding scale, not a linear-to-sRGB conversion.
-        image.flags |= UInt32(PNG_IMAGE_FLAG_16BIT_sRGB)
-        let width = Int(image.width), height = Int(image.height)
+        var header = stratum_png_header()
+        let read = bytes.withUnsafeBufferPointer { stratum_png_read_header($0.baseAddress, $0.count, &header, &output) }
+        guard read == 1 else { throw failure() }
+        let width = Int(header.width), height = Int(header.height), channels = keepAlpha ? 4 : 3
         try ImageLimits.check(width: width, height: height, format: "PNG", source: source)
-        var pixels = [UInt8](repeating: 0, count: stratum_png_image_size(&image))
-        // Reading needs the input bytes alive until finish_read returns.
-        let finished = bytes.withUnsafeBytes { _ in
-            pixels.withUnsafeMutableBytes { out in
-                png_image_finish_read(&image, nil, out.baseAddress, 0, nil)
+        var pixels = [UInt8](repeating: 0, count: width * height * channels)
+        var rows = [png_bytep?](repeating: nil, count: height)
+        let decoded = bytes.withUnsafeBufferPointer { input in
+            pixels.withUnsafeMutableBufferPointer { pixels in
+                rows.withUnsafeMutableBufferPointer { rows in
+                    stratum_png_decode(input.baseAddress, input.count, pixels.baseAddress, rows.baseAddress, header.width, header.height,
+                                       Int32(channels), &output)
+                }
             }
         }
-        guard finished != 0 else { throw ImageError(source: source, reason: .corrupt(format: "PNG", message: message(of: image))) }
+        guard decoded == 1 else { throw failure() }
         return ((width, height, channels, pixels), exif)
     }
 
@@ -157,7 +136,9 @@ public enum PNGCodec {
         return Array(UnsafeBufferPointer(start: bytes, count: output.count))
     }
 
-    /// Chunk types that make libpng's simplified reader convert pixel values.
+    /// Chunk types by which a reader may convert pixel values (libpng's simplified API did; the
+    /// ordinary API used now does only when asked). Removed all the same: no libpng version or
+    /// future transform can make them change a model's input.
     static let colorSpaceChunks: Set<String> = ["gAMA", "cHRM", "sRGB", "iCCP"]
 
     /// `png` with its colour-space chunks removed (each chunk carries its own CRC, so the rest
