@@ -129,7 +129,7 @@ extension Graph {
             return [try Kernels.pad(try arg(0), pads: pads, axes: axes, value: value, mode: mode)]
         case "Resize":
             return [try Kernels.resize(try arg(0), scales: optional(2).map { $0.graphTensor().data }, sizes: optional(3).map { $0.graphInts().data },
-                                       attributes: a, legacyScales: optional(1).map { $0.graphTensor().data })]
+                                       attributes: a, legacyScales: optional(1).map { $0.graphTensor().data }, opset: opset)]
         case "Cast":
             let to = a.int("to", 1)
             let x = try arg(0)
@@ -139,12 +139,18 @@ extension Graph {
                 if case .float(let t, let last) = x { return [.float(Tensor(shape: t.shape, data: t.data.map(Half.round)), channelsLast: last)] }
                 return [.float(x.graphTensor(), channelsLast: false)]
             case 16:
+                // bfloat16: the upper half of the float's bits, rounded to nearest, ties to even
+                // (as onnxruntime rounds; cutting the bits off was a bfloat16 step off).
                 let t = x.graphTensor()
-                return [.float(Tensor(shape: t.shape, data: t.data.map { Float(bitPattern: $0.bitPattern & 0xFFFF_0000) }), channelsLast: false)]
+                return [.float(Tensor(shape: t.shape, data: t.data.map(Self.bfloat16)), channelsLast: false)]
             case 9:
                 let t = x.graphTensor()
                 return [.int(IntTensor(shape: t.shape, data: t.data.map { $0 != 0 ? 1 : 0 }))]
-            case 2, 3, 4, 5, 6, 7, 12, 13: return [.int(x.graphInts())]
+            case 2, 3, 4, 5, 6, 12:
+                // Narrower integers wrap, as C casts do in onnxruntime (300 → 44 as uint8).
+                let t = x.graphInts()
+                return [.int(IntTensor(shape: t.shape, data: t.data.map { Self.wrapped($0, to: to) }))]
+            case 7, 13: return [.int(x.graphInts())]
             default: throw fail("Cast to element type \(to) is not supported")
             }
         case "Shape":
@@ -168,6 +174,29 @@ extension Graph {
             return [try Kernels.normalize(try float(0), norm: a.string("norm", "MAX"))]
         default:
             throw fail("unsupported op '\(node.op)' (supported: \(Self.supportedList))")
+        }
+    }
+}
+
+extension Graph {
+    /// `value` rounded to bfloat16 (8 bits of mantissa), to nearest with ties to even; NaN stays NaN.
+    static func bfloat16(_ value: Float) -> Float {
+        guard !value.isNaN else { return value }
+        let bits = value.bitPattern
+        return Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
+    }
+
+    /// `value` cast to ONNX integer type `type` (2 uint8, 3 int8, 4 uint16, 5 int16, 6 int32,
+    /// 12 uint32), wrapping as a C cast does.
+    static func wrapped(_ value: Int, to type: Int) -> Int {
+        switch type {
+        case 2: return Int(UInt8(truncatingIfNeeded: value))
+        case 3: return Int(Int8(truncatingIfNeeded: value))
+        case 4: return Int(UInt16(truncatingIfNeeded: value))
+        case 5: return Int(Int16(truncatingIfNeeded: value))
+        case 6: return Int(Int32(truncatingIfNeeded: value))
+        case 12: return Int(UInt32(truncatingIfNeeded: value))
+        default: return value
         }
     }
 }

@@ -112,8 +112,16 @@ struct Graph: @unchecked Sendable {
                 guard slots[name] == nil else { throw ONNXError(file: file, node: label, message: "output '\(name)' is produced twice") }
                 return newSlot(name)
             }
-            nodes.append(Node(label: label, op: proto.opType, domain: proto.domain == "ai.onnx" ? "" : proto.domain,
-                              inputs: inputs, outputs: outputs, attributes: Attributes(proto.attribute)))
+            let node = Node(label: label, op: proto.opType, domain: proto.domain == "ai.onnx" ? "" : proto.domain,
+                            inputs: inputs, outputs: outputs, attributes: Attributes(proto.attribute))
+            try Self.refuseUnsupportedForms(of: node, file: file)
+            nodes.append(node)
+        }
+        // MaxPool's second output (the indices of the maxima) is not computed: a node reading it
+        // failed on every image with an unrelated message ("Cast needs input 0").
+        let maxPoolIndices = Set(nodes.filter { $0.op == "MaxPool" && $0.domain.isEmpty }.compactMap { $0.outputs.dropFirst().first })
+        if let reader = nodes.first(where: { $0.inputs.contains { $0.map(maxPoolIndices.contains) ?? false } }) {
+            throw ONNXError(file: file, node: reader.label, message: "reads the Indices output of a MaxPool, which Stratum does not compute")
         }
         self.names = names
         self.nodes = nodes
@@ -139,6 +147,16 @@ struct Graph: @unchecked Sendable {
                 let domain = node.domain.isEmpty ? "" : " of domain '\(node.domain)'"
                 throw ONNXError(file: file, node: node.label, message: "unsupported op '\(node.op)'\(domain) (supported: \(Self.supportedList))")
             }
+        }
+    }
+
+    /// Forms of supported ops that Stratum does not evaluate, refused at load rather than computed
+    /// another way: the `broadcast`/`axis` attributes of element-wise ops before opset 7 (a
+    /// per-axis rule, where NumPy's trailing-axis broadcasting gave other numbers; onnxruntime
+    /// has no kernel for them either).
+    static func refuseUnsupportedForms(of node: Node, file: String) throws {
+        if node.domain.isEmpty, ["Add", "Sub", "Mul", "Div"].contains(node.op), node.attributes.int("broadcast", 0) != 0 {
+            throw ONNXError(file: file, node: node.label, message: "uses the 'broadcast' attribute of opsets before 7, which Stratum does not support (export with opset 7 or later)")
         }
     }
 
@@ -263,22 +281,39 @@ struct Graph: @unchecked Sendable {
     /// Whether the output comes straight from a Softmax (or an ML classifier that normalises),
     /// so that it already holds probabilities.
     var endsInProbabilities: Bool {
+        guard let node = lastScoringNode else { return false }
+        switch node.op {
+        case "Softmax": return true
+        case "Normalizer": return node.attributes.string("norm", "MAX") == "L1"
+        case "LinearClassifier":
+            // skl2onnx: binary models end in LOGISTIC over (−s, s), rows summing to 1;
+            // one-vs-rest ones add an L1 Normalizer, multinomial ones use SOFTMAX.
+            let transform = node.attributes.string("post_transform", "NONE")
+            return ["SOFTMAX", "SOFTMAX_ZERO"].contains(transform) || transform == "LOGISTIC" && !endsInIndependentSigmoids
+        default: return false
+        }
+    }
+
+    /// Whether the output is a LinearClassifier's LOGISTIC over more than two classes: one
+    /// sigmoid per class, neither probabilities (rows do not sum to 1) nor logits.
+    var endsInIndependentSigmoids: Bool {
+        guard let node = lastScoringNode, node.op == "LinearClassifier", node.attributes.string("post_transform", "NONE") == "LOGISTIC" else { return false }
+        let classes = node.attributes.strings("classlabels_strings")?.count ?? node.attributes.ints("classlabels_ints")?.count ?? 0
+        return classes > 2
+    }
+
+    /// The node that computes the output, looking through ops that pass values on unchanged.
+    private var lastScoringNode: Node? {
         var slot = outputSlot
         while let node = nodes.last(where: { $0.outputs.contains(slot) }) {
             switch node.op {
-            case "Softmax": return true
             case "Identity", "Reshape", "Flatten", "Squeeze", "Dropout", "Cast":
-                guard let input = node.inputs.first ?? nil else { return false }
+                guard let input = node.inputs.first ?? nil else { return nil }
                 slot = input
-            case "Normalizer": return node.attributes.string("norm", "MAX") == "L1"
-            case "LinearClassifier":
-                // skl2onnx: binary models end in LOGISTIC over (−s, s), rows summing to 1;
-                // one-vs-rest ones add an L1 Normalizer, multinomial ones use SOFTMAX.
-                return ["SOFTMAX", "SOFTMAX_ZERO", "LOGISTIC"].contains(node.attributes.string("post_transform", "NONE"))
-            default: return false
+            default: return node
             }
         }
-        return false
+        return nil
     }
 
     /// Class labels an ML classifier node carries (`classlabels_strings` / `classlabels_ints`).

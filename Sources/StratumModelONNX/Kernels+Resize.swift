@@ -6,7 +6,11 @@ extension Kernels {
     /// or `sizes`: modes `nearest` (all four `nearest_mode`s) and `linear`, with the
     /// coordinate transformations half_pixel, pytorch_half_pixel, align_corners, asymmetric
     /// and tf_half_pixel_for_nn. Sampling positions are clamped to the input, as onnxruntime does.
-    static func resize(_ x: Value, scales given: [Float]?, sizes: [Int]?, attributes a: Attributes, legacyScales: [Float]?) throws -> Value {
+    /// Resize-10 (`opset` below 11) has neither attribute: its coordinates are asymmetric, and
+    /// its nearest neighbour is the position rounded down when enlarging and up when shrinking
+    /// (per axis), as onnxruntime computes it; opset 11's defaults were applied to it before, up
+    /// to a whole pixel off.
+    static func resize(_ x: Value, scales given: [Float]?, sizes: [Int]?, attributes a: Attributes, legacyScales: [Float]?, opset: Int) throws -> Value {
         let shape = x.shape
         guard shape.count == 4 else { throw EngineError.unsupported("Resize of a \(shape.count)-D value (only 4-D NCHW)") }
         if a.int("antialias", 0) != 0 { throw EngineError.unsupported("Resize with antialias") }
@@ -48,13 +52,14 @@ extension Kernels {
             throw EngineError.shapeMismatch("Resize needs scales or sizes")
         }
         guard shape.allSatisfy({ $0 >= 1 }) else { throw EngineError.shapeMismatch("Resize of an empty value \(shape)") }
-        guard outSize[0] == shape[0], outSize[1] == shape[1] else { throw EngineError.unsupported("Resize of the batch or channel axis (\(shape) → \(outSize))") }
+        guard outSize[0] == shape[0], outSize[1] == shape[1] else { throw EngineError.unsupported("Resize of axis 0 or 1 (\(shape) → \(outSize)): Stratum resizes axes 2 and 3 only, the height and width of NCHW values (an NHWC graph's Resize changes axes 1 and 2)") }
         // Bounded before allocating: sizes and scales come from the model file.
         guard outSize.allSatisfy({ $0 >= 1 }), Tensor.checkedCount([shape[0], outSize[2], outSize[3], shape[1]]) != nil else {
             throw EngineError.shapeMismatch("Resize output \(outSize) is empty or larger than \(Tensor.maxElements) values")
         }
-        let transform = a.string("coordinate_transformation_mode", "half_pixel")
-        let nearestMode = a.string("nearest_mode", "round_prefer_floor")
+        let legacy = opset < 11
+        let transform = legacy ? "asymmetric" : a.string("coordinate_transformation_mode", "half_pixel")
+        let nearestMode = legacy ? "resize-10" : a.string("nearest_mode", "round_prefer_floor")
         let input = try x.channelsLastTensor()
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let (oh, ow) = (outSize[2], outSize[3])
@@ -82,6 +87,7 @@ extension Kernels {
                     case "round_prefer_ceil": rounded = position.rounded(.toNearestOrAwayFromZero)
                     case "floor": rounded = position.rounded(.down)
                     case "ceil": rounded = position.rounded(.up)
+                    case "resize-10": rounded = scale < 1 ? position.rounded(.up) : position.rounded(.down)
                     default: throw EngineError.unsupported("Resize nearest_mode '\(nearestMode)'")
                     }
                     let index = max(0, min(length - 1, Layout.int(rounded)))

@@ -46,7 +46,7 @@ enum Kernels {
         switch plan.kind {
         case .dense:
             output = try Convolution.conv2d(input, filter: plan.filters[0], bias: plan.bias, strides: plan.strides, dilations: plan.dilations,
-                                            padding: padding, activation: plan.activation, residual: try residual?.channelsLastTensor())
+                                            padding: padding, activation: plan.activation, residual: try residual.map(Self.residual))
         case .depthwise:
             output = try Convolution.depthwiseConv2d(input, filter: plan.filters[0], bias: plan.bias, strides: plan.strides, dilations: plan.dilations,
                                                      padding: padding, activation: plan.activation)
@@ -65,6 +65,14 @@ enum Kernels {
             output = try Elementwise.concat(parts, axis: 3)
         }
         return .float(output, channelsLast: true)
+    }
+
+    /// The second input of an Add fused into a convolution, channels-last: the output's own
+    /// shape (a shortcut), or anything that broadcasts to it, such as a [C, 1, 1] bias or the
+    /// scalar of h-sigmoid's relu6(x + 3) (those were refused as "expected a 4-D NCHW value").
+    static func residual(_ value: Value) throws -> Tensor {
+        guard value.rank <= 4 else { throw EngineError.shapeMismatch("the value added to a convolution has shape \(value.shape), more than 4 dimensions") }
+        return physical(value)
     }
 
     /// Channels `from..<from+count` of an NHWC tensor.
@@ -89,10 +97,13 @@ enum Kernels {
         }
         if let dilations = a.ints("dilations"), dilations.contains(where: { $0 != 1 }) { throw EngineError.unsupported("pooling dilations \(dilations)") }
         let autoPad = a.string("auto_pad", "NOTSET"), ceilMode = a.int("ceil_mode", 0) != 0
-        var resolved: [(Int, Int)] = []
+        // `counted`: the padding the pads or auto_pad give, which count_include_pad counts;
+        // `resolved` adds ceil_mode's extra cells, which are never counted.
+        var resolved: [(Int, Int)] = [], counted: [(Int, Int)] = []
         for axis in 0..<2 {
             let size = input.shape[1 + axis]
             var (before, after) = try padding(autoPad: autoPad, pads: (pads[axis], pads[axis + 2]), input: size, kernel: kernel[axis], stride: strides[axis], dilation: 1)
+            counted.append((before, after))
             if ceilMode && (autoPad == "NOTSET" || autoPad.isEmpty) {
                 let span = size + before + after - kernel[axis]
                 var output = (span + strides[axis] - 1) / strides[axis] + 1
@@ -107,10 +118,10 @@ enum Kernels {
         }
         if kind == .average && a.int("count_include_pad", 0) != 0 {
             // Padding counts in the average: pad with zeros explicitly; only ceil_mode's extra
-            // cells stay outside (as onnxruntime and PyTorch do).
-            let explicit = [(pads[0], pads[2]), (pads[1], pads[3])]
-            input = try Elementwise.pad(input, paddings: [(0, 0), explicit[0], explicit[1], (0, 0)])
-            resolved = zip(resolved, explicit).map { ($0.0 - $1.0, $0.1 - $1.1) }
+            // cells stay outside (as onnxruntime and PyTorch do). auto_pad's padding counts too
+            // (the `pads` attribute, all zeros then, was counted instead).
+            input = try Elementwise.pad(input, paddings: [(0, 0), counted[0], counted[1], (0, 0)])
+            resolved = zip(resolved, counted).map { ($0.0 - $1.0, $0.1 - $1.1) }
         }
         let padding = Padding.explicit(top: resolved[0].0, bottom: resolved[0].1, left: resolved[1].0, right: resolved[1].1)
         return .float(try Pooling.pool2d(input, kind: kind, window: (kernel[0], kernel[1]), strides: (strides[0], strides[1]), padding: padding), channelsLast: true)
@@ -141,14 +152,17 @@ enum Kernels {
         guard a.isChannelsLast || b.isChannelsLast, a.rank <= 4, b.rank <= 4 else {
             return .float(try floatBinary(a.graphTensor(), b.graphTensor(), op), channelsLast: false)
         }
-        func physical(_ v: Value) -> Tensor {
-            if case .float(let t, true) = v { return t }
-            let t = v.graphTensor()
-            let padded = [Int](repeating: 1, count: 4 - t.rank) + t.shape
-            return Layout.toChannelsLast(Tensor(shape: padded, data: t.data))
-        }
         let (x, y) = (physical(a), physical(b))
         return .float(try floatBinary(x, y, op), channelsLast: true)
+    }
+
+    /// A value of rank 4 or less as a channels-last 4-D tensor, for broadcasting against a
+    /// channels-last value: leading 1s first (NumPy's rule), then NCHW → NHWC.
+    static func physical(_ v: Value) -> Tensor {
+        if case .float(let t, true) = v { return t }
+        let t = v.graphTensor()
+        let padded = [Int](repeating: 1, count: max(0, 4 - t.rank)) + t.shape
+        return Layout.toChannelsLast(Tensor(shape: padded, data: t.data))
     }
 
     /// Broadcast arithmetic with tight loops for the shapes networks use: equal shapes, a
@@ -428,7 +442,9 @@ enum Kernels {
                 let start = clampIndex(starts[i], 0, length), end = clampIndex(ends[i], 0, length)
                 ranges[axis] = start < end ? Array(stride(from: start, to: end, by: step)) : []
             } else {
-                let start = clampIndex(starts[i], -1, length - 1), end = clampIndex(ends[i], -1, length - 1)
+                // As the spec says: the start within [0, length − 1], the end within [−1, length − 1]
+                // (a start far below −length begins at 0, not before it).
+                let start = clampIndex(starts[i], 0, length - 1), end = clampIndex(ends[i], -1, length - 1)
                 ranges[axis] = start > end ? Array(stride(from: start, to: end, by: step)) : []
             }
         }

@@ -116,6 +116,9 @@ public struct ONNXLoader: ModelLoader {
         }
         if centerCrop && resizeShorter != nil { throw fail("options center_crop and resize_shorter both crop; give one") }
 
+        if model.endsInIndependentSigmoids {
+            throw fail("the output is a LinearClassifier's LOGISTIC over more than two classes: one sigmoid per class, neither probabilities nor logits (export it with an L1 Normalizer after it, as skl2onnx does for one-vs-rest, or with SOFTMAX)")
+        }
         let outputName = options["output"]?.lowercased() ?? "auto"
         let softmax: Bool
         switch outputName {

@@ -42,6 +42,8 @@ public struct ONNXModel: Sendable {
     /// Whether the output already holds probabilities (the graph ends in Softmax, or in an
     /// ML classifier that normalises its scores).
     public let endsInProbabilities: Bool
+    /// Whether the output is one sigmoid per class over more than two classes (`Graph.endsInIndependentSigmoids`).
+    public let endsInIndependentSigmoids: Bool
     let graph: Graph
 
     public init(contentsOf url: URL) throws {
@@ -78,6 +80,7 @@ public struct ONNXModel: Sendable {
         for entry in model.metadataProps { metadata[entry.key] = entry.value }
         self.metadata = metadata
         endsInProbabilities = graph.endsInProbabilities
+        endsInIndependentSigmoids = graph.endsInIndependentSigmoids
         if let text = metadata["labels"], !text.isEmpty {
             labels = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         } else if let classLabels = graph.classifierLabels {
