@@ -58,7 +58,12 @@ the committed nets/automl_mobilenet_nchw_tf2onnx.onnx is kept as it is (its
 reference outputs are still recomputed).
 
 Determinism: onnx.helper models, the skl2onnx models and the PyTorch legacy
-and dynamo exports are byte-identical on rerun with the same versions.
+and dynamo exports are byte-identical on rerun with the same versions. The
+dynamo export keeps Python stack traces in its node metadata
+(pkg.torch.onnx.stack_trace), which hold the venv's site-packages path: the
+committed nets/mobilenet_v3_small_dynamo.onnx was made from a venv at
+/work/venv-onnx, so a venv elsewhere (e.g. /tmp/onnx-venv) changes only those
+strings (same graph, weights and outputs).
 tf2onnx 1.17.0 names its generated constants differently from run to run;
 the script renames those initializers (<= 16 elements, or an "__<id>" name
 suffix) to "tf2onnx_const_<k>" (k = order of first use) so that file is
@@ -476,6 +481,42 @@ def binary_cases():
             {"x": uniform(r, [2, 3, 4, 5], 0.5, 1.5)},
             "Div with the [3,1,1] initializer as the FIRST input: y = b / x; x in [0.5,1.5].")
 
+    # Conv followed by an Add of a constant of rank < 4 (no batch dim): the constant
+    # broadcasts, it is not a residual input of the Conv's shape.
+    def conv_then(name, tail, inits, notes):
+        r = rng_for(name)
+        x = uniform(r, [2, 3, 6, 7])
+        w = uniform(r, [4, 3, 3, 3]) * 1.5  # conv outputs reach about +-6
+        b = uniform(r, [4], -0.5, 0.5)
+        nodes = [helper.make_node("Conv", ["x", "W", "B"], ["c"], kernel_shape=[3, 3],
+                                  pads=[1, 1, 1, 1])] + tail
+        op_case(name, 13, nodes, [("x", ["N", 3, 6, 7])], ["y"],
+                [init("W", w), init("B", b)] + inits, {"x": x},
+                "Conv 3->4 channels 3x3 pads 1 on [N,3,6,7] (outputs about +-6), then " + notes)
+
+    conv_then("conv_add_c11_const", [helper.make_node("Add", ["c", "k"], ["y"])],
+              [init("k", uniform(rng_for("conv_add_c11_const.k"), [4, 1, 1]))],
+              "Add of a [4,1,1] initializer (rank 3, no batch dim): a per-channel broadcast, "
+              "not a residual of the Conv's shape.")
+    conv_then("conv_add_scalar_const", [helper.make_node("Add", ["c", "k"], ["y"])],
+              [init("k", np.float32(0.75))],
+              "Add of a rank-0 (shape []) initializer 0.75.")
+    conv_then("conv_hsigmoid_scalar_consts",
+              [helper.make_node("Add", ["c", "three"], ["a"]),
+               helper.make_node("Clip", ["a", "zero", "six"], ["r"]),
+               helper.make_node("Div", ["r", "six"], ["y"])],
+              [init("three", np.float32(3)), init("zero", np.float32(0)), init("six", np.float32(6))],
+              "the old MobileNetV3 h-sigmoid relu6(conv(x)+3)/6: Add 3 -> Clip(0, 6) -> Div 6, "
+              "with 3, 0 and 6 as rank-0 initializers (both clamps are hit).")
+    conv_then("conv_hsigmoid_one_consts",
+              [helper.make_node("Add", ["c", "three"], ["a"]),
+               helper.make_node("Clip", ["a", "zero", "six"], ["r"]),
+               helper.make_node("Div", ["r", "six1"], ["y"])],
+              [init("three", np.array([3], np.float32)), init("zero", np.float32(0)),
+               init("six", np.float32(6)), init("six1", np.array([6], np.float32))],
+              "h-sigmoid relu6(conv(x)+3)/6 with the Add's 3 and the Div's 6 as shape-[1] "
+              "initializers (Clip-13's bounds 0 and 6 are rank 0, as the spec requires).")
+
 
 def matmul_cases():
     r = rng_for("matmul")
@@ -539,6 +580,19 @@ def pool_cases():
     pool("maxpool_k2_s2", 21, "MaxPool", [2, 3, 7, 9],
          "2x2 stride 2, no pads, floor mode: 7x9 -> 3x4 (last row/column dropped).",
          kernel_shape=[2, 2], strides=[2, 2])
+    # auto_pad SAME_* with count_include_pad 1: the implicit pads count in the divisor
+    # (onnxruntime divides every window by kH*kW, as with explicit pads).
+    for ap, low in (("SAME_UPPER", "upper"), ("SAME_LOWER", "lower")):
+        pool("avgpool_same_%s_k3s2_cip1" % low, 13, "AveragePool", [2, 3, 8, 9],
+             "3x3 stride 2, auto_pad %s, count_include_pad 1 on 8x9 -> 4x5: total pad H 1 "
+             "(%s), W 2 (1 begin, 1 end); every window divides by 9, padding included." %
+             (ap, "0 begin, 1 end" if low == "upper" else "1 begin, 0 end"),
+             kernel_shape=[3, 3], strides=[2, 2], auto_pad=ap, count_include_pad=1)
+        pool("avgpool_same_%s_k4s1_cip1" % low, 13, "AveragePool", [2, 3, 7, 9],
+             "4x4 stride 1, auto_pad %s, count_include_pad 1 on 7x9 -> 7x9: total pad 3 per "
+             "axis (%s); every window divides by 16, padding included." %
+             (ap, "1 begin, 2 end" if low == "upper" else "2 begin, 1 end"),
+             kernel_shape=[4, 4], strides=[1, 1], auto_pad=ap, count_include_pad=1)
 
 
 def shape_cases():
@@ -677,6 +731,28 @@ def resize_cases():
             "Resize-18 with the axes attribute [2,3] and sizes [6,7] for just those axes; "
             "coordinate_transformation_mode default half_pixel.")
 
+    # Resize-10 (inputs X, scales; attribute mode only): asymmetric coordinates
+    # x_in = x_out / scale, no half-pixel offset. onnxruntime's opset-10 nearest takes, per
+    # axis, floor(x_in) when that axis is upscaled and ceil(x_in) when it is downscaled.
+    def op10_case(name, scales, mode, notes):
+        x = uniform(rng_for(name), [2, 3, 6, 7])
+        op_case(name, 10, [helper.make_node("Resize", ["x", "scales"], ["y"], mode=mode)],
+                [("x", ["N", 3, 6, 7])], ["y"], [init("scales", scales)], {"x": x},
+                "Resize-10 mode %s by scales %s on 6x7 (opset-10 semantics: asymmetric "
+                "coordinates x_in = x_out/scale). %s" % (mode, list(scales), notes))
+
+    op10_case("resize_op10_linear_up2", [1, 1, 2, 2], "linear",
+              "6x7 -> 12x14; x_in clamped to in-1 at the end.")
+    op10_case("resize_op10_linear_down", [1, 1, 0.5, 0.6], "linear",
+              "6x7 -> 3x4 (H 0.5, W 0.6: x_in = x_out/0.6, not an integer step); no antialias.")
+    op10_case("resize_op10_nearest_up_1p7", [1, 1, 1.7, 1.7], "nearest",
+              "6x7 -> 10x11; onnxruntime takes floor(x_out/1.7) (not round, not half_pixel).")
+    op10_case("resize_op10_nearest_down_0p7", [1, 1, 0.7, 0.7], "nearest",
+              "6x7 -> 4x4; onnxruntime takes ceil(x_out/0.7) when downscaling (indices 0,2,3,5).")
+    op10_case("resize_op10_nearest_mixed", [1, 1, 2.5, 0.6], "nearest",
+              "6x7 -> 15x4: H upscaled (floor(x_out/2.5)), W downscaled (ceil(x_out/0.6)); "
+              "onnxruntime chooses floor or ceil per axis.")
+
 
 def misc_cases():
     def one(name, opset, nodes, in_shape, notes, inits=()):
@@ -728,6 +804,59 @@ def misc_cases():
          helper.make_node("Reshape", ["x", "shape"], ["y"])], [2, 3, 4, 5],
         "same chain at opset 11: Gather index and [-1] are int64 initializers, Unsqueeze uses the "
         "axes attribute.", inits=[i64("i0", np.array(0)), i64("m1", [-1])])
+
+    # Cast through bfloat16: onnxruntime rounds float32 -> bfloat16 to nearest, ties to even
+    # (truncating the low 16 bits is off by up to one bfloat16 ulp; x50 makes that 0.2-0.8).
+    r = rng_for("cast_bf16_roundtrip")
+    ties = np.array([0x3F808000, 0x3F818000, 0xBF808000, 0xBF818000,   # +-(1 + 2^-8), +-(1 + 3*2^-8)
+                     0x40A08000, 0x40A18000, 0x3F808001, 0x3F807FFF,   # 5 + tie, 5 + tie (odd); tie +- 1 bit
+                     0x3F80FFFF, 0x40490FDB, 0xC0490FDB, 0x3EAAAAAB,   # 1.0078, pi, -pi, 1/3
+                     0x3F7FFFFF, 0x3F800000, 0x00000000, 0x41C8C000],  # 1 - ulp (rounds up to 1), 1, 0, 25.09375
+                    np.uint32).view(np.float32)
+    x = np.stack([ties, uniform(r, [16], -4, 4)])
+    op_case("cast_bf16_roundtrip", 13,
+            [helper.make_node("Cast", ["x"], ["h"], to=TensorProto.BFLOAT16),
+             helper.make_node("Cast", ["h"], ["b"], to=TensorProto.FLOAT),
+             helper.make_node("Sub", ["b", "x"], ["d"]),
+             helper.make_node("Mul", ["d", "k"], ["y"])],
+            [("x", ["N", 16])], ["y"], [init("k", np.float32(50))], {"x": x},
+            "y = (Cast(Cast(x, to=BFLOAT16), to=FLOAT) - x) * 50. onnxruntime rounds float32 to "
+            "bfloat16 to nearest, ties to even (it does not truncate the low 16 bits): row 0 holds "
+            "exact ties (1 + 2^-8 -> 1, 1 + 3*2^-8 -> 1 + 2^-6, both signs, and at 5), values one bit "
+            "either side of a tie, pi, 1/3, 1 - 2^-24 (-> 1); row 1 is random in [-4,4]. "
+            "Truncation would differ by up to one bfloat16 ulp (x50: 0.2-0.8).")
+
+    # Narrowing integer Cast: onnxruntime wraps modulo 2^8 (two's complement), it does not
+    # saturate; float -> int64 truncates toward zero.
+    r = rng_for("cast_int64_narrow")
+    vals = np.array([300, -1, 200, -200, 255.9, -0.5, 1000.7, -129,
+                     128, 256, 511, -300, 127.99, -128.5, 0.99, 65535], np.float32)
+    x = np.stack([vals, uniform(r, [16], -1000, 1000)])
+    for to, tname, low, expect in ((TensorProto.UINT8, "UINT8", "uint8",
+                                    "300 -> 44, -1 -> 255, -200 -> 56, 255.9 -> 255, 1000.7 -> 232, "
+                                    "-129 -> 127, 256 -> 0, -300 -> 212, 65535 -> 255"),
+                                   (TensorProto.INT8, "INT8", "int8",
+                                    "300 -> 44, 200 -> -56, -200 -> 56, 255.9 -> -1, 1000.7 -> -24, "
+                                    "-129 -> 127, 128 -> -128, -128.5 -> -128, 65535 -> -1")):
+        name = "cast_int64_to_%s_wrap" % low
+        op_case(name, 13,
+                [helper.make_node("Cast", ["x"], ["i"], to=TensorProto.INT64),
+                 helper.make_node("Cast", ["i"], ["n"], to=to),
+                 helper.make_node("Cast", ["n"], ["y"], to=TensorProto.FLOAT)],
+                [("x", ["N", 16])], ["y"], [], {"x": x},
+                "y = Cast(Cast(Cast(x, to=INT64), to=%s), to=FLOAT). float -> int64 truncates "
+                "toward zero; onnxruntime's int64 -> %s keeps the low 8 bits (wraps modulo 256, "
+                "two's complement; no saturation): %s. Row 0 holds those values, row 1 is random "
+                "in [-1000,1000]." % (tname, low, expect))
+
+    # Slice with a negative step whose start and end lie far below -dim: start -1000 + 5 is
+    # clamped to 0, end -2000 + 5 to -1 (before the first element), so each row keeps x[..., 0].
+    one("slice_neg_step_far_negative_start", 13,
+        [helper.make_node("Slice", ["x", "starts", "ends", "axes", "steps"], ["y"])], [2, 3, 4, 5],
+        "Slice axes [3] starts [-1000] ends [-2000] steps [-1] on [N,3,4,5]: for a negative step "
+        "the start is clamped to [0, dim-1] (-995 -> 0) and the end to [-1, dim-1] (-1995 -> -1), "
+        "so onnxruntime returns one element per row, x[..., 0:1]: [N,3,4,1].",
+        inits=[i64("starts", [-1000]), i64("ends", [-2000]), i64("axes", [3]), i64("steps", [-1])])
 
 
 def encoding_cases():
@@ -842,6 +971,29 @@ def malformed_files():
     add("huge_dims.onnx", "initializer W declares dims [100000,100000,100000] (1e15 elements, 4e15 "
         "bytes; the element count overflows int32) with only 16 bytes of raw_data; the graph is "
         "y = x + ReduceMax(W) so shapes are consistent and only the data size is wrong")
+
+    g = helper.make_graph([helper.make_node("Add", ["x", "b"], ["y"], broadcast=1, axis=1)],
+                          "op6_add_legacy_broadcast", [vinfo("x", ["N", 3, 4, 3]), vinfo("b", [3])],
+                          [vinfo("y", ["N", 3, 4, 3])],
+                          initializer=[init("b", uniform(rng_for("op6_add_legacy_broadcast"), [3]))])
+    onnx.save_model(opset_model(g, 6), os.path.join(d, "op6_add_legacy_broadcast.onnx"))
+    add("op6_add_legacy_broadcast.onnx", "opset-6 Add with the legacy attributes broadcast=1, "
+        "axis=1: b [3] is aligned with axis 1 of x [N,3,4,3] (channels), not with the last axis "
+        "as numpy broadcasting would (W is also 3, so numpy rules would run and give other "
+        "numbers). IR version 3, so b is also listed as a graph input, as that IR requires; "
+        "onnx.checker accepts the model. onnxruntime has no kernel for Add-6")
+
+    g = helper.make_graph([helper.make_node("MaxPool", ["x"], ["p", "idx"], kernel_shape=[2, 2],
+                                            strides=[2, 2]),
+                           helper.make_node("Cast", ["idx"], ["f"], to=TensorProto.FLOAT),
+                           helper.make_node("Add", ["p", "f"], ["y"])],
+                          "maxpool_indices_used", [vinfo("x", ["N", 3, 8, 10])],
+                          [vinfo("y", ["N", 3, 4, 5])])
+    onnx.save_model(opset_model(g, 13), os.path.join(d, "maxpool_indices_used.onnx"))
+    add("maxpool_indices_used.onnx", "MaxPool-12 with its second output Indices (int64 flat "
+        "indices into the input) consumed by a later node: Cast(to=FLOAT) -> Add to the pooled "
+        "values. onnxruntime loads and runs it; an engine that computes only the pooled values "
+        "must refuse it at load rather than give wrong numbers")
 
 
 # --------------------------------------------------------------------------

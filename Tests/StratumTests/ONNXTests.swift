@@ -223,6 +223,8 @@ import Testing
         Malformed(file: "malformed/unknown_op.onnx", message: "unsupported op 'FancyOp'"),
         Malformed(file: "malformed/not_onnx.onnx", message: "not a valid ONNX model"),
         Malformed(file: "malformed/huge_dims.onnx", message: "more than"),
+        Malformed(file: "malformed/op6_add_legacy_broadcast.onnx", message: "'broadcast' attribute"),
+        Malformed(file: "malformed/maxpool_indices_used.onnx", message: "Indices output of a MaxPool"),
     ]
 
     /// One clear error per malformed file, naming it; the CLI exits 65.
