@@ -101,13 +101,14 @@ extension RGBImage {
 
 /// Turns decoded images into the float input a model's `InputSpec` asks for.
 public enum Preprocessor {
-    /// Crop (if asked), resize bilinearly, convert to gray (if 1 channel, ITU-R BT.601 luma
+    /// Crop (if asked), resize bilinearly (with `resizeShorter`: torchvision's Resize, antialiased
+    /// as Pillow does it, then CenterCrop), convert to gray (if 1 channel, ITU-R BT.601 luma
     /// 0.299 R + 0.587 G + 0.114 B) and normalise. Returns `height * width * channels` floats, HWC.
     public static func prepare(_ image: RGBImage, for spec: InputSpec) -> [Float] {
         var rgb: [Float]
         if let shorter = spec.resizeShorter {
             let (width, height) = shorterSideSize(width: image.width, height: image.height, shorter: shorter)
-            rgb = image.resized(width: width, height: height)
+            rgb = image.antialiasResized(width: width, height: height)
                 .centerCropped(width: spec.width, height: spec.height, rounding: .toNearestOrEven)
                 .resizedFloats(width: spec.width, height: spec.height)
         } else {
