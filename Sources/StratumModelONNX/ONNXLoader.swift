@@ -16,7 +16,7 @@ public struct ONNXLoader: ModelLoader {
         [ModelOption("normalize", "pixel scaling: unit [0,1] (default), symmetric [-1,1], raw [0,255], or imagenet (unit, then ImageNet's mean and std)"),
          ModelOption("mean", "per-channel mean subtracted after scaling: one value or one per channel, comma-separated (e.g. 0.485,0.456,0.406)"),
          ModelOption("std", "per-channel standard deviation divided by after the mean (e.g. 0.229,0.224,0.225)"),
-         ModelOption("resize_shorter", "N: resize the shorter side to N (aspect kept), then centre-crop the model's size, as torchvision's Resize(N) + CenterCrop"),
+         ModelOption("resize_shorter", "N: resize the shorter side to N (aspect kept, antialiased as Pillow does), then centre-crop the model's size: torchvision's Resize(N) + CenterCrop on PIL images"),
          ModelOption("center_crop", "true: crop the centred square before resizing (default false)"),
          ModelOption("output", "what the model outputs: auto (default: probabilities when the graph ends in Softmax, else logits; rows that are already probabilities stop with a request to say which), probabilities, or logits (softmax applied)"),
          ModelOption("labels", "comma-separated class labels (else metadata_props 'labels', the classifier's class labels, or labels.txt/dict.txt beside the file)"),
