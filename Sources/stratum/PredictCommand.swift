@@ -9,8 +9,9 @@ struct PredictCommand: ParsableCommand {
         abstract: "Run any registered model kind on image files.",
         discussion: """
         The kind is guessed from MODEL when --kind is absent: a stratum-logistic JSON file is
-        'logistic', a folder with model.json is 'tfjs', a folder with plugin.json or an executable
-        is 'process'. With --format json, prints one object:
+        'logistic', a folder with model.json is 'tfjs', a .onnx file is 'onnx', a folder with
+        plugin.json or an executable is 'process'. Give --normalize as the model was trained (the
+        demo's automl-mobilenet: symmetric; torch-mobilenetv3: imagenet). With --format json, prints one object:
         {"model", "kind", "labels", "predictions": [{"input", "predicted", "probabilities"}]},
         probabilities in label order at full float precision.
         """)
@@ -21,14 +22,7 @@ struct PredictCommand: ParsableCommand {
     @Argument(help: "PNG or JPEG files.")
     var images: [String]
 
-    @Option(help: "The model kind (see `stratum models`).")
-    var kind: String?
-
-    @Option(help: "Override the model's input normalisation: unit ([0,1]), symmetric ([-1,1]) or raw (0–255).")
-    var normalize: Normalization?
-
-    @Option(name: .customLong("option"), help: "A kind-specific option as key=value (repeatable), e.g. --option timeout=10.")
-    var options: [String] = []
+    @OptionGroup var modelArguments: ModelArguments
 
     @Option(help: "Images per batch.")
     var batchSize: Int = 32
@@ -39,18 +33,14 @@ struct PredictCommand: ParsableCommand {
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        for option in options where !option.contains("=") { throw ValidationError("--option needs key=value, got '\(option)'") }
     }
 
     func run() throws {
-        var parsed: [String: String] = [:]
-        for option in options {
-            let parts = option.split(separator: "=", maxSplits: 1)
-            parsed[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
-        }
         do {
-            let output = try Prediction.run(model: URL(fileURLWithPath: model), kind: kind, images: images.map { URL(fileURLWithPath: $0) },
-                                            normalization: normalize, options: parsed, batchSize: batchSize)
+            let url = URL(fileURLWithPath: model)
+            let (kind, options) = try modelArguments.resolve(model: url)
+            let output = try Prediction.run(model: url, kind: kind, images: images.map { URL(fileURLWithPath: $0) },
+                                            normalization: nil, options: options, batchSize: batchSize)
             switch format {
             case .json:
                 print(try JSONOutput.string(output))
@@ -60,6 +50,8 @@ struct PredictCommand: ParsableCommand {
                     print("\(row.input)  \(row.predicted)  \(probabilities)")
                 }
             }
+        } catch let error as ValidationError {
+            throw error
         } catch {
             throw report(error)
         }

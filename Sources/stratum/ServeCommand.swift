@@ -13,14 +13,15 @@ struct ServeCommand: ParsableCommand {
     @Argument(help: "The model file or folder.")
     var model: String
 
-    @Option(help: "The model kind (guessed from MODEL when absent).")
-    var kind: String?
+    @OptionGroup var modelArguments: ModelArguments
 
     func run() throws {
         do {
             let path = URL(fileURLWithPath: model)
-            guard let kind = kind ?? ModelRegistry.standard.kind(of: path) else { throw ValidationError("cannot tell the model kind of \(model); pass --kind") }
-            let classifier = try ModelRegistry.standard.loader(for: kind).load(ModelSpec(name: path.lastPathComponent, kind: kind, path: path))
+            let (kind, options) = try modelArguments.resolve(model: path)
+            let loader = try ModelRegistry.standard.loader(for: kind)
+            try loader.checkOptions(options, variant: path.lastPathComponent)
+            let classifier = try loader.load(ModelSpec(name: path.lastPathComponent, kind: kind, path: path, options: options))
             defer { classifier.close() }
             try PluginServer.serve(classifier)
         } catch let error as ValidationError {

@@ -77,6 +77,25 @@ import Testing
         #expect(options == ["size", "channels", "C", "normalize"])
     }
 
+    /// A model file does not record its input scaling: predict says what it assumed, and
+    /// --normalize (any value the kind takes, imagenet for onnx) is passed to the kind.
+    @Test func predictSaysWhatScalingItAssumed() throws {
+        let root = TestSupport.repositoryRoot
+        let automl = root.appendingPathComponent("Experiments/models/automl-mobilenet").path
+        let face = root.appendingPathComponent("Experiments/data/faces/images/face-00027.png").path
+        let assumed = try Self.run(["predict", automl, face, "--format", "json"])
+        #expect(assumed.status == 0 && assumed.stderr.contains("no --normalize given: unit ([0,1]) is assumed"), "\(assumed.stderr)")
+        let given = try Self.run(["predict", automl, face, "--normalize", "symmetric", "--format", "json"])
+        #expect(given.status == 0 && !given.stderr.contains("note:"), "\(given.stderr)")
+        // The run stored female 0.9699 for this face (symmetric); unit made it male 0.81.
+        #expect(given.stdout.contains("\"predicted\" : \"female\"") && assumed.stdout.contains("\"predicted\" : \"male\""), "\(given.stdout)")
+        let torch = root.appendingPathComponent("Experiments/models/torch-mobilenetv3/model.onnx").path
+        #expect(try Self.run(["predict", torch, face, "--normalize", "imagenet"]).status == 0)
+        let disagree = try Self.run(["predict", automl, face, "--normalize", "unit", "--option", "normalize=symmetric"])
+        #expect(disagree.status == 64 && disagree.stderr.contains("disagree"), "\(disagree.stderr)")
+        #expect(try Self.run(["serve", "--help"]).stdout.contains("--normalize"))
+    }
+
     static let exitCases: [([String], Int32)] = [
         (["frobnicate"], 64),
         (["run"], 64),
