@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import StratumMetrics
 import StratumReports
+import StratumRunner
 import StratumStore
 
 struct HistoryCommand: ParsableCommand {
@@ -69,9 +70,18 @@ struct HistoryCommand: ParsableCommand {
                 throw ExitCode(ExitCodes.dataError)
             }
             let reference = history.last { $0.experiment == experiment && $0.run == latest.number }
+            // The split each run evaluated, from its stored experiment file: a run on another
+            // split (`all`, which includes the training images) was joined unflagged.
+            var splits: [String: String] = [:]
+            for h in history where splits["\(h.experiment)\u{0}\(h.run)"] == nil {
+                let spec = try opened.run(experiment: h.experiment, number: h.run).run.spec
+                splits["\(h.experiment)\u{0}\(h.run)"] = (try? ExperimentSpec.parse(spec, file: URL(fileURLWithPath: "/\(h.experiment).yaml")))?.split ?? "?"
+            }
+            let referenceSplit = splits["\(experiment)\u{0}\(latest.number)"]
             let rows = history.map { h in
                 var flags: [String] = []
                 if let reference, h.sliceDefinition != reference.sliceDefinition { flags.append("slice defined as '\(h.sliceDefinition)'") }
+                if let split = splits["\(h.experiment)\u{0}\(h.run)"], split != referenceSplit { flags.append("evaluated split '\(split)'") }
                 if h.datasetHash != hash { flags.append("other dataset file") }
                 return Row(experiment: h.experiment, run: h.run, variant: h.variant, n: h.n, value: h.value, ciLow: h.ciLow, ciHigh: h.ciHigh,
                            flag: flags.isEmpty ? nil : flags.joined(separator: "; "))

@@ -354,6 +354,13 @@ import Testing
         #expect(history.stdout.split(separator: "\n").count == 4, "header, rule and one row per run: \(history.stdout)")
         let plot = try Self.run(["history", "cli", "--db", "stratum.sqlite", "--plot", "h.png"], in: directory)
         #expect(plot.status == 0 && FileManager.default.fileExists(atPath: directory.appendingPathComponent("h.png").path))
+        // A run on another split is flagged, not joined as if comparable.
+        try TestSupport.write(try String(contentsOf: directory.appendingPathComponent("good.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "label: sex}", with: "label: sex, split: train}"), to: directory.appendingPathComponent("split.yaml"))
+        #expect(try Self.run(["run", "split.yaml", "--quiet"], in: directory).status == 0)
+        let flagged = try Self.run(["history", "cli", "--db", "stratum.sqlite", "--variant", "base", "--format", "json"], in: directory)
+        let flags = try JSONSerialization.jsonObject(with: Data(flagged.stdout.utf8)) as? [[String: Any]]
+        #expect(flags?.map { ($0["flag"] as? String)?.contains("evaluated split 'test'") ?? false } == [true, true, false], "\(flagged.stdout)")
     }
 
     /// Attribute values that are hostile to a terminal or a spreadsheet: escape sequences, CR
