@@ -51,6 +51,33 @@ public enum SliceBuilder {
     /// `overall` first, then attribute values (sorted), named expressions, then their pairwise
     /// intersections (never two values of one attribute). Intersections that are empty or equal
     /// to one of their two sides are dropped silently; slices below `minSize` are returned as skipped.
+    /// Throws what `build` would throw for these samples (an attribute a sample lacks, an
+    /// expression that does not parse or evaluate), without building anything: runs call it
+    /// before predicting, so that a misspelt slice stops the run at once rather than after
+    /// every prediction has been made and stored.
+    public static func check(_ spec: SliceSpec, samples: [Sample]) throws {
+        for attribute in spec.by {
+            if let sample = samples.first(where: { $0.attributes[attribute] == nil }) {
+                throw SliceBuildError.missingAttribute(attribute, sampleID: sample.id)
+            }
+        }
+        for (name, source) in spec.named {
+            let expression: SliceExpression
+            do {
+                expression = try SliceExpression(parsing: source)
+            } catch {
+                throw SliceBuildError.badExpression(name: name, source: source, underlying: "\(error)")
+            }
+            for sample in samples {
+                do {
+                    _ = try expression.evaluate(sample.attributes)
+                } catch {
+                    throw SliceBuildError.badExpression(name: name, source: source, underlying: "sample '\(sample.id)': \(error)")
+                }
+            }
+        }
+    }
+
     public static func build(_ spec: SliceSpec, samples: [Sample]) throws -> (slices: [DataSlice], skipped: [SkippedSlice]) {
         // Members as ascending indices (the order samples are visited in): intersections are
         // merges, and a million samples cost 8 bytes each, not a hash set's ~20.

@@ -95,6 +95,12 @@ public struct Runner: Sendable {
             throw RunError(message: "\(dataset.manifest.path): split '\(spec.split)' has no samples (splits present: \(splits))", isBadInput: true)
         }
         events(.datasetLoaded(samples: dataset.samples.count, evaluated: splitSamples.count, split: spec.split))
+        // Slices are built after the predictions; a slice that cannot be built stops the run now.
+        do {
+            try SliceBuilder.check(spec.slices, samples: splitSamples)
+        } catch let error as SliceBuildError {
+            throw RunError(message: "\(spec.file.path): slices: \(error) (in \(dataset.manifest.path))", isBadInput: true)
+        }
 
         let database = Self.databaseLocation(for: spec, options: options)
         let store = try RunStores.openForWriting(database)

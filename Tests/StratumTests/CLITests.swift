@@ -283,6 +283,15 @@ import Testing
           - {name: base, kind: logistic, path: base.json, options: {size: 8}}
         slices: {by: [age_group], named: {children: "age < 13"}}
         """, to: directory.appendingPathComponent("good.yaml"))
+        // A slice that cannot be built stops the run before any prediction is made or stored.
+        for (slices, says) in [("{by: [nosuch]}", "slice attribute 'nosuch' is missing"), ("{named: {kids: \"agee < 13\"}}", "slice 'kids'")] {
+            try TestSupport.write(try String(contentsOf: directory.appendingPathComponent("good.yaml"), encoding: .utf8)
+                .replacingOccurrences(of: "slices: {by: [age_group], named: {children: \"age < 13\"}}", with: "slices: \(slices)"),
+                to: directory.appendingPathComponent("badslice.yaml"))
+            let bad = try Self.run(["run", "badslice.yaml", "--quiet", "--db", "badslice.sqlite"], in: directory)
+            #expect(bad.status == 65 && bad.stderr.contains("badslice.yaml: slices: ") && bad.stderr.contains(says), "\(bad.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("badslice.sqlite").path))
+        }
         let run = try Self.run(["run", "good.yaml", "--quiet", "--format", "json"], in: directory)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(!run.stderr.contains("training data"), "\(run.stderr)")
