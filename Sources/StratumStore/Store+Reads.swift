@@ -117,7 +117,7 @@ extension Store {
             let name: String
             if let experiment {
                 guard names.contains(experiment) else {
-                    throw StoreError(path: path ?? ":memory:", message: "no experiment '\(experiment)' (stored: \(names.joined(separator: ", ")))")
+                    throw StoreError(path: path ?? ":memory:", message: "no experiment '\(experiment)' (stored: \(names.joined(separator: ", ")))", isBadInput: true)
                 }
                 name = experiment
             } else {
@@ -131,7 +131,7 @@ extension Store {
                 ? try request.order(Column("number").desc).fetchOne(db)
                 : try request.filter(Column("number") == number).fetchOne(db)
             guard let run else {
-                throw StoreError(path: path ?? ":memory:", message: "experiment '\(name)' has no run \(number.map(String.init) ?? "yet")")
+                throw StoreError(path: path ?? ":memory:", message: "experiment '\(name)' has no run \(number.map(String.init) ?? "yet")", isBadInput: true)
             }
             return (name, run.stored(experiment: name))
         }

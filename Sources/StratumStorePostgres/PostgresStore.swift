@@ -143,7 +143,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
             let name: String
             if let experiment {
                 guard names.contains(experiment) else {
-                    throw StoreError(path: location, message: "no experiment '\(experiment)' (stored: \(names.joined(separator: ", ")))")
+                    throw StoreError(path: location, message: "no experiment '\(experiment)' (stored: \(names.joined(separator: ", ")))", isBadInput: true)
                 }
                 name = experiment
             } else {
@@ -156,7 +156,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
             let row = try number.map { try db.row(base + " AND r.number = ?", [name, $0]) }
                 ?? db.row(base + " ORDER BY r.number DESC LIMIT 1", [name])
             guard let row else {
-                throw StoreError(path: location, message: "experiment '\(name)' has no run \(number.map(String.init) ?? "yet")")
+                throw StoreError(path: location, message: "experiment '\(name)' has no run \(number.map(String.init) ?? "yet")", isBadInput: true)
             }
             return (name, try Self.storedRun(row, experiment: name))
         }

@@ -116,8 +116,9 @@ struct GateCommand: ParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch let error as ComparisonError {
+            // The runs cannot be compared (no variant in common, …): not a failed gate, so not 1.
             Terminal.error("error: \(error)")
-            throw ExitCode(ExitCodes.failure)
+            throw ExitCode(ExitCodes.dataError)
         } catch {
             throw report(error)
         }

@@ -55,9 +55,29 @@ struct HistoryCommand: ParsableCommand {
         var flag: String?
     }
 
+    /// The stored experiment `given` names: the name itself, or the `name:` of an experiment
+    /// file given instead; `NAME:VARIANT` (the form `compare` takes) gets a hint.
+    static func experimentName(_ given: String, in store: any RunStore) throws -> String {
+        do {
+            _ = try store.run(experiment: given, number: nil)
+            return given
+        } catch let error as StoreError {
+            let file = URL(fileURLWithPath: given)
+            if ["yaml", "yml"].contains(file.pathExtension.lowercased()), FileManager.default.fileExists(atPath: file.path),
+               let name = try? ExperimentSpec.load(file).name {
+                return name
+            }
+            if let colon = given.lastIndex(of: ":"), (try? store.run(experiment: String(given[..<colon]), number: nil)) != nil {
+                throw ValidationError("\(error). history takes the experiment and the variant apart: stratum history \(given[..<colon]) --variant \(given[given.index(after: colon)...])")
+            }
+            throw error
+        }
+    }
+
     func run() throws {
         do {
             let opened = try store.open()
+            let experiment = try Self.experimentName(experiment, in: opened)
             let (_, latest) = try opened.run(experiment: experiment, number: nil)
             let latestID = latest.id
             let names = MetricLayout(labels: try opened.datasetLabels(runID: latestID)).names

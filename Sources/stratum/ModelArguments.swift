@@ -23,7 +23,9 @@ struct ModelArguments: ParsableArguments {
     /// wrongly under the assumed unit scaling, with nothing to say so.
     func resolve(model: URL, registry: ModelRegistry = .standard) throws -> (kind: String, options: [String: String]) {
         guard let kind = kind ?? registry.kind(of: model) else {
-            throw ValidationError("cannot tell the model kind of \(model.path); pass --kind (registered: \(registry.kinds.joined(separator: ", ")))")
+            // A file no kind recognises is bad input (65), as for a run.
+            Terminal.error("error: \(model.path): no model kind recognises this file; pass --kind (registered: \(registry.kinds.joined(separator: ", ")))")
+            throw ExitCode(ExitCodes.dataError)
         }
         var parsed: [String: String] = [:]
         for option in options {

@@ -19,10 +19,13 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let (experiment, number) = StoredRunReports.parseSelector(selector)
-            let rendered = try StoredRunReports.render(store: try store.open(), experiment: experiment, number: number,
+            let opened = try store.open()
+            let (experiment, number) = try RunSelection.parse(selector, in: opened, command: "report", takesVariant: false)
+            let rendered = try StoredRunReports.render(store: opened, experiment: experiment, number: number,
                                                        reportsRoot: URL(fileURLWithPath: reports), dataRoot: layout.dataRootURL, limit: layout.limit, columns: layout.columns, thumb: layout.thumb)
             for file in rendered.files { print(file.path) }
+        } catch let error as ValidationError {
+            throw error
         } catch {
             if "\(error)".contains("cannot read image") && layout.dataRoot == nil {
                 Terminal.error("note: if the dataset moved since the run, pass --data-root with its new folder")

@@ -12,7 +12,8 @@ struct Stratum: ParsableCommand {
         abstract: "Compare image-classifier variants on subgroups, store every prediction in SQLite, draw reports.",
         discussion: """
         Exit codes: 0 success; 1 failure; 2 a run finished but some variants failed;
-        64 bad command line; 65 bad input (experiment file, manifest, image, model file, a database that is not a Stratum store).
+        64 bad command line; 65 bad input (experiment file, manifest, image, model file, a database that is not a Stratum store,
+        a run or experiment it does not hold). gate: 0 passed, 1 failed, 65 cannot compare.
         """,
         version: "0.1.0",
         subcommands: [RunCommand.self, FinalizeCommand.self, MetricsCommand.self, CompareCommand.self, GateCommand.self, SlicesCommand.self, PredictCommand.self, ReportCommand.self, GalleryCommand.self, HistoryCommand.self, RunsCommand.self, ModelsCommand.self, DatasetCommand.self, ServeCommand.self, BenchCommand.self])
@@ -20,7 +21,24 @@ struct Stratum: ParsableCommand {
     static func main() {
         Allocator.retainFreedMemory()
         ChildProcess.stopChildrenOnTermination()
-        main(nil)
+        let command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)  // a command line that does not parse: the message and usage, 64
+        }
+        do {
+            var command = command
+            try command.run()
+        } catch let invalid as ValidationError {
+            // Found once the command ran (an unknown variant, a RUN:VARIANT given where the
+            // variant is an option): one line saying so, exit 64, without the root usage text
+            // ArgumentParser would print after it.
+            Terminal.error("error: \(invalid.message)")
+            exit(withError: ExitCode.validationFailure)
+        } catch {
+            exit(withError: error)
+        }
     }
 }
 

@@ -357,7 +357,16 @@ import Testing
             #expect(colon.status == 64 && colon.stderr.contains("no experiment 'cli:base'") && colon.stderr.contains("stratum \(command) cli --variant base"), "\(command): \(colon.stderr)")
         }
         let notAVariant = try Self.run(["slices", "nope:base", "--db", "stratum.sqlite"], in: directory)
-        #expect(notAVariant.status == 1 && notAVariant.stderr.contains("no experiment 'nope:base'") && !notAVariant.stderr.contains("--variant"), "\(notAVariant.stderr)")
+        #expect(notAVariant.status == 65 && notAVariant.stderr.contains("no experiment 'nope:base'") && !notAVariant.stderr.contains("--variant"), "\(notAVariant.stderr)")
+        // report draws every variant; history takes the experiment (or its file) and --variant;
+        // a gate that cannot compare is not a failed gate.
+        let reportColon = try Self.run(["report", "cli/1:base", "--db", "stratum.sqlite"], in: directory)
+        #expect(reportColon.status == 64 && reportColon.stderr.contains("draws every variant of a run: stratum report cli/1") && !reportColon.stderr.contains("Usage"), "\(reportColon.stderr)")
+        let historyColon = try Self.run(["history", "cli:base", "--db", "stratum.sqlite"], in: directory)
+        #expect(historyColon.status == 64 && historyColon.stderr.contains("stratum history cli --variant base"), "\(historyColon.stderr)")
+        #expect(try Self.run(["history", "good.yaml", "--db", "stratum.sqlite"], in: directory).status == 0)
+        let noRun = try Self.run(["gate", "cli/1", "--baseline", "cli/9", "--db", "stratum.sqlite"], in: directory)
+        #expect(noRun.status == 65 && noRun.stderr.contains("has no run 9"), "\(noRun.stderr)")
         let history = try Self.run(["history", "cli", "--db", "stratum.sqlite", "--variant", "base"], in: directory)
         #expect(history.status == 0)
         #expect(history.stdout.split(separator: "\n").count == 4, "header, rule and one row per run: \(history.stdout)")
