@@ -110,3 +110,13 @@ final class ProgressLine: @unchecked Sendable {
         Terminal.status(line)
     }
 }
+
+/// A word as a POSIX shell reads it back: as is when it holds only safe characters, else in
+/// single quotes (a quote inside as '\''), for commands the CLI suggests.
+enum ShellWord {
+    static func quoted(_ word: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@%+,".unicodeScalars)
+        if !word.isEmpty && word.unicodeScalars.allSatisfy(safe.contains) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

@@ -8,10 +8,10 @@ struct FinalizeCommand: ParsableCommand {
         commandName: "finalize",
         abstract: "Compute the metrics and reports of a sharded run whose shards are all done.",
         discussion: """
-        The last shard of a sharded run (`stratum run --shard`) does this itself; `finalize` is for a run
-        whose last shard died after storing its predictions (running that shard again works too). It
-        refuses a run that still has shards to run, naming them, and one whose experiment file or
-        manifest changed. Exit codes: 0 done; 1 failure (or shards still to run); 64 bad command line;
+        The last shard of a sharded run (`stratum run --shard`) does this itself; `finalize` is for a run \
+        whose last shard died after storing its predictions (running that shard again works too). It \
+        refuses a run that still has shards to run, naming them, and one whose experiment file or \
+        manifest changed. Exit codes: 0 done; 1 failure (or shards still to run); 64 bad command line; \
         65 bad input.
         """)
 
@@ -21,7 +21,7 @@ struct FinalizeCommand: ParsableCommand {
     @Argument(help: "The run number (default: the experiment's latest run).")
     var number: Int?
 
-    @Option(help: "The SQLite file (default: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder, else ./stratum.sqlite).")
+    @Option(help: "The store: a SQLite file or postgres://user[:password]@host[:port]/database (default: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder, else ./stratum.sqlite).")
     var db: String?
 
     @Option(help: "The reports folder.")

@@ -9,11 +9,11 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Evaluate every variant of an experiment on its split and slices.",
         discussion: """
-        Stores the run, every prediction and every metric in SQLite (the default database is the one
-        every command uses: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder,
-        else ./stratum.sqlite) and writes the reports under <reports>/<experiment>/run-<n>/: per variant
-        a confusion matrix, a failure gallery and a reliability diagram; a slice-accuracy chart; a
-        disagreement gallery for the two best variants; and index.html. Runs are numbered and never
+        Stores the run, every prediction and every metric in the store (SQLite; PostgreSQL for a postgres:// --db; the default is the one \
+        every command uses: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder, \
+        else ./stratum.sqlite) and writes the reports under <reports>/<experiment>/run-<n>/: per variant \
+        a confusion matrix, a failure gallery and a reliability diagram; a slice-accuracy chart; a \
+        disagreement gallery for the two best variants; and index.html. Runs are numbered and never \
         overwrite earlier ones.
         """)
 
@@ -26,7 +26,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Continue an interrupted run: predictions already stored are kept, the rest are made; the experiment file, manifest and model files must be unchanged.")
     var resume = false
 
-    @Option(help: "The SQLite file (default: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder, else ./stratum.sqlite).")
+    @Option(help: "The store: a SQLite file or postgres://user[:password]@host[:port]/database (default: $STRATUM_DB, else Experiments/stratum.sqlite when ./Experiments is a folder, else ./stratum.sqlite).")
     var db: String?
 
     @Option(help: "The reports folder.")
@@ -115,7 +115,10 @@ struct RunCommand: ParsableCommand {
                 case .waitingForShardLease(let shard, let seconds, let holder):
                     progress.note("\(holder); its lease expires in \(Int(seconds.rounded(.up))) s unless it renews it: waiting to take shard \(shard) over")
                 case .interruptedRunFound(let number):
-                    Terminal.error("note: run \(number) of this experiment was interrupted; to continue it instead of starting over: stratum run \(experiment) --resume \(number)")
+                    // The command as given: without --db and --reports it would open the default store.
+                    let again = ["stratum", "run", experiment, "--resume", String(number)] + (db.map { ["--db", $0] } ?? [])
+                        + (reports == "Reports" ? [] : ["--reports", reports])
+                    Terminal.error("note: run \(number) of this experiment was interrupted; to continue it instead of starting over: \(again.map(ShellWord.quoted).joined(separator: " "))")
                 case .fitting(let variant, let examples): progress.note("fitting \(variant) on \(examples) training images")
                 case .refitting(let variant, let existing, let reason):
                     progress.note("\(variant): \(existing.lastPathComponent) was fitted differently (\(reason)); fitting a new file beside it")

@@ -173,6 +173,9 @@ import Testing
         let result = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume"], in: directory)
         #expect(result.status == 1)
         #expect(result.stderr.contains("cannot resume") && result.stderr.contains("changed"), "\(result.stderr)")
+        // Starting over instead: the note gives the command that resumes, with this store and reports folder.
+        let over = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--reports", "my reports", "--quiet"], in: directory)
+        #expect(over.stderr.contains("stratum run \(experiment.path) --resume 1 --db r.sqlite --reports 'my reports'"), "\(over.stderr)")
     }
 }
 
