@@ -118,28 +118,48 @@ public enum RunComparison {
                             candidateOutcomes: candidateOutcomes, slices: slices, notes: notes)
     }
 
+    /// `old` → `new` as diff lines ("  - " removed, "  + " added) in file order: each removed line
+    /// where it stood, before the lines added in its place. (Swift's `CollectionDifference`
+    /// lists removals last line first.)
+    static func lineDiff(from old: [String], to new: [String]) -> [String] {
+        var removed = Set<Int>(), inserted = Set<Int>()
+        for change in new.difference(from: old) {
+            switch change {
+            case .remove(let offset, _, _): removed.insert(offset)
+            case .insert(let offset, _, _): inserted.insert(offset)
+            }
+        }
+        var lines: [String] = [], i = 0, j = 0
+        while i < old.count || j < new.count {
+            if i < old.count && removed.contains(i) {
+                lines.append("  - \(old[i])"); i += 1
+            } else if j < new.count && inserted.contains(j) {
+                lines.append("  + \(new[j])"); j += 1
+            } else {
+                i += 1; j += 1  // a line both have
+            }
+        }
+        return lines
+    }
+
     /// What differs between two runs: the experiment file (a line diff), model files, dataset, commit.
     public static func changes(store: any RunStore, baseline: RunOutcomes, candidate: RunOutcomes) throws -> [String] {
         guard baseline.run.id != candidate.run.id else { return [] }
         var lines: [String] = []
         if baseline.run.specHash != candidate.run.specHash {
             let old = baseline.run.spec.components(separatedBy: "\n"), new = candidate.run.spec.components(separatedBy: "\n")
-            let diff = new.difference(from: old)
             lines.append("experiment file changed:")
-            for change in diff {
-                switch change {
-                case .remove(_, let line, _): lines.append("  - \(line)")
-                case .insert(_, let line, _): lines.append("  + \(line)")
-                }
-            }
+            lines += lineDiff(from: old, to: new)
         }
-        let before = Dictionary(try store.variants(runID: baseline.run.id).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var before = Dictionary(try store.variants(runID: baseline.run.id).map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for variant in try store.variants(runID: candidate.run.id) {
             guard let old = before[variant.name] else { lines.append("variant \(variant.name): new in the candidate run"); continue }
+            before[variant.name] = nil
             if old.fileHash != variant.fileHash {
                 lines.append("variant \(variant.name): model file changed (\(old.fileHash.map { String($0.prefix(12)) } ?? "—") → \(variant.fileHash.map { String($0.prefix(12)) } ?? "—"))")
             }
         }
+        for name in before.keys.sorted() { lines.append("variant \(name): not in the candidate run") }
         let oldHash = try store.datasetHash(runID: baseline.run.id), newHash = try store.datasetHash(runID: candidate.run.id)
         if oldHash != newHash { lines.append("dataset changed (\(oldHash.map { String($0.prefix(12)) } ?? "—") → \(newHash.map { String($0.prefix(12)) } ?? "—"))") }
         if baseline.run.gitCommit != candidate.run.gitCommit {
