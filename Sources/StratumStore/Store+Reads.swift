@@ -110,7 +110,8 @@ extension StoredSlice {
 }
 
 extension Store {
-    /// The run `number` of `experiment`, or its latest run when `number` is nil.
+    /// The run `number` of `experiment`, or its latest run when `number` is nil; with no
+    /// experiment, the only one stored, or (no number) the experiment of the run started last.
     public func run(experiment: String?, number: Int?) throws -> (experiment: String, run: StoredRun) {
         try read { db in
             let names = try String.fetchAll(db, sql: "SELECT name FROM experiment ORDER BY name")
@@ -120,11 +121,15 @@ extension Store {
                     throw StoreError(path: path ?? ":memory:", message: "no experiment '\(experiment)' (stored: \(names.joined(separator: ", ")))", isBadInput: true)
                 }
                 name = experiment
-            } else {
-                guard names.count == 1, let only = names.first else {
-                    throw StoreError(path: path ?? ":memory:", message: names.isEmpty ? "no runs stored yet" : "several experiments stored (\(names.joined(separator: ", "))); name one as EXPERIMENT/N")
-                }
+            } else if names.count == 1, let only = names.first {
                 name = only
+            } else if number == nil, let newest = try String.fetchOne(db, sql: """
+                SELECT e.name FROM run r JOIN experiment e ON e.id = r.experimentId ORDER BY r.startedAt DESC, r.id DESC LIMIT 1
+                """) {
+                // `latest` with several experiments: the run started last, whichever experiment.
+                name = newest
+            } else {
+                throw StoreError(path: path ?? ":memory:", message: names.isEmpty ? "no runs stored yet" : "several experiments stored (\(names.joined(separator: ", "))); name one as EXPERIMENT/N", isBadInput: true)
             }
             let request = RunRecord.joining(required: RunRecord.belongsTo(ExperimentRecord.self).filter(Column("name") == name))
             let run = number == nil

@@ -146,11 +146,13 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
                     throw StoreError(path: location, message: "no experiment '\(experiment)' (stored: \(names.joined(separator: ", ")))", isBadInput: true)
                 }
                 name = experiment
-            } else {
-                guard names.count == 1, let only = names.first else {
-                    throw StoreError(path: location, message: names.isEmpty ? "no runs stored yet" : "several experiments stored (\(names.joined(separator: ", "))); name one as EXPERIMENT/N")
-                }
+            } else if names.count == 1, let only = names.first {
                 name = only
+            } else if number == nil, let newest = try db.row("SELECT e.name FROM run r JOIN experiment e ON e.id = r.experimentId ORDER BY r.startedAt DESC, r.id DESC LIMIT 1") {
+                // `latest` with several experiments: the run started last, whichever experiment.
+                name = try newest.string("name")
+            } else {
+                throw StoreError(path: location, message: names.isEmpty ? "no runs stored yet" : "several experiments stored (\(names.joined(separator: ", "))); name one as EXPERIMENT/N", isBadInput: true)
             }
             let base = "SELECT \(Self.runColumns("r")) FROM run r JOIN experiment e ON e.id = r.experimentId WHERE e.name = ?"
             let row = try number.map { try db.row(base + " AND r.number = ?", [name, $0]) }

@@ -424,6 +424,11 @@ import Testing
         #expect(try Self.run(["run", "long.yaml", "--quiet"], in: directory).status == 0)
         let runs = try Self.run(["runs"], in: directory).stdout
         #expect(runs.contains("a-long-experiment-name\\u{1B}[31m  1") && !runs.utf8.contains(0x1B), "\(runs)")
+        // With two experiments stored, `latest` (the default) is the run started last; a bare number is ambiguous.
+        let latest = try Self.run(["metrics", "--format", "json"], in: directory)
+        #expect(latest.status == 0 && latest.stdout.contains("a-long-experiment-name") && !latest.stdout.contains("\"hostile\""), "\(latest.stderr)")
+        let ambiguous = try Self.run(["metrics", "1"], in: directory)
+        #expect(ambiguous.status == 65 && ambiguous.stderr.contains("name one as EXPERIMENT/N"), "\(ambiguous.stderr)")
         let unknown = try Self.run(["metrics", "x\u{1B}]0;title\u{07}", "--variant", "base"], in: directory)
         #expect(unknown.status != 0 && unknown.stderr.contains("x\\u{1B}]0;title\\u{7}") && !unknown.stderr.utf8.contains(0x1B), "\(unknown.stderr)")
         let csv = try Self.run(["metrics", "hostile", "--variant", "base", "--format", "csv"], in: directory)
