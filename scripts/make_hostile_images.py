@@ -353,6 +353,28 @@ def build():
                 cmyk_intended=pixels(T), cmyk_decoded=pixels(decoded_cmyk),
                 cmyk_stored_components=pixels(stored), lossy=True)
 
+    # 7b. cmyk.jpg without its Adobe APP14 segment: Pillow still takes the components as
+    # Adobe-inverted (it assumes that for every CMYK JPEG), so the expected pixels are cmyk.jpg's.
+    cmyk = files["cmyk.jpg"]
+    app14 = cmyk.find(b"\xff\xee")
+    assert app14 > 0
+    files["cmyk-noadobe.jpg"] = cmyk[:app14] + cmyk[app14 + 2 + struct.unpack(">H", cmyk[app14 + 2:app14 + 4])[0]:]
+    noadobe_rgb = np.asarray(Image.open(io.BytesIO(files["cmyk-noadobe.jpg"])).convert("RGB"))
+    assert np.array_equal(noadobe_rgb, np.asarray(Image.open(io.BytesIO(cmyk)).convert("RGB")))
+    decoded("cmyk-noadobe.jpg", "cmyk.jpg with its Adobe APP14 segment removed. Expected = Pillow's "
+            "convert('RGB'), which inverts CMYK JPEGs with or without the segment: cmyk.jpg's pixels.",
+            noadobe_rgb, lossy=True)
+
+    # 7c. A complete baseline JPEG with stray bytes before EOI: libjpeg warns ("11 extraneous
+    # bytes before marker 0xd9"; the first few vanish into the decoder's look-ahead); Pillow and
+    # TensorFlow decode it as the clean file.
+    clean = jpeg_bytes(Image.fromarray(P), quality=90, subsampling=0)
+    assert clean.endswith(b"\xff\xd9")
+    files["junk-before-eoi.jpg"] = clean[:-2] + b"A" * 16 + clean[-2:]
+    decoded("junk-before-eoi.jpg", "A JPEG of P (quality 90, 4:4:4) with 16 bytes 'A' inserted before "
+            "EOI (libjpeg warns of extraneous bytes). Expected = Pillow's pixels of the clean file.", np.asarray(Image.open(io.BytesIO(clean)).convert("RGB")),
+            lossy=True)
+
     # 8. EXIF orientation: 8 wide x 4 high, four solid quadrants.
     quadrants = {"red": (255, 0, 0), "green": (0, 255, 0), "blue": (0, 0, 255),
                  "yellow": (255, 255, 0)}

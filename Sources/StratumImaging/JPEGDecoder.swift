@@ -2,11 +2,11 @@ import CTurboJPEG
 
 /// JPEG decoding through libjpeg-turbo's TurboJPEG API (error codes, no longjmp).
 public enum JPEGDecoder {
-    /// Decodes JPEG bytes to 8-bit RGB. Warnings (e.g. a missing end marker after complete
-    /// data) are errors too: a truncated file never yields a half-grey image silently.
+    /// Decodes JPEG bytes to 8-bit RGB. Warnings are errors too (a truncated file never yields
+    /// a half-grey image silently), except stray bytes between segments of a complete image.
     ///
-    /// CMYK and YCCK files are decoded to CMYK by libjpeg-turbo (inverted first when an Adobe
-    /// APP14 segment marks Photoshop's inverted storage, as PIL does) and converted to RGB as
+    /// CMYK and YCCK files are decoded to CMYK by libjpeg-turbo (taken as Photoshop's inverted
+    /// storage, as PIL takes every CMYK JPEG, with or without an Adobe APP14 segment) and converted to RGB as
     /// PIL does: R = (255 − C)(255 − K)/255, likewise G from M and B from Y — no colour profile.
     /// With `applyOrientation`, an EXIF orientation tag is applied (the image as displayed).
     public static func decode(_ bytes: [UInt8], source: String, applyOrientation: Bool = true) throws -> RGBImage {
@@ -34,9 +34,15 @@ public enum JPEGDecoder {
             }
         }
         if status != 0 {
-            throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: errorText(handle)))
+            let message = errorText(handle)
+            // A warning that data lies between segments of a complete image is the one let
+            // through: the pixels are whole (Pillow and TensorFlow decode such files).
+            // Truncation and corrupt entropy-coded data stay errors.
+            let harmless = tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) && message.contains("extraneous bytes before marker")
+            if !harmless { throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: message)) }
         }
-        if isCMYK { pixels = rgb(fromCMYK: pixels, inverted: markers.hasAdobeSegment) }
+        // Inverted whether or not an Adobe segment says so, as Pillow takes every CMYK JPEG.
+        if isCMYK { pixels = rgb(fromCMYK: pixels, inverted: true) }
         let image = RGBImage(width: Int(width), height: Int(height), pixels: pixels)
         return applyOrientation ? image.oriented(markers.orientation ?? 1) : image
     }

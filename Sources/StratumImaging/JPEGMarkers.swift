@@ -1,13 +1,11 @@
 /// What Stratum reads from a JPEG's marker segments before decoding: the EXIF orientation
-/// (APP1 `Exif`) and whether an Adobe APP14 segment is present (Adobe CMYK files store
-/// inverted samples, as Photoshop writes them and PIL reads them).
+/// (APP1 `Exif`).
 ///
 /// Only the segments before the first scan (SOS) are read; every length is checked against
 /// the bytes present, and at most 64 IFD entries are read, so hostile files cost nothing.
 struct JPEGMarkers: Equatable {
     /// The EXIF orientation tag (1–8), when present and valid.
     var orientation: Int?
-    var hasAdobeSegment = false
 
     init(_ bytes: [UInt8]) {
         var offset = 2
@@ -22,8 +20,6 @@ struct JPEGMarkers: Equatable {
             let segment = bytes[start..<end]
             if marker == 0xE1, segment.starts(with: Array("Exif\0\0".utf8)), orientation == nil {
                 orientation = Self.exifOrientation(Array(segment.dropFirst(6)))
-            } else if marker == 0xEE, segment.starts(with: Array("Adobe".utf8)) {
-                hasAdobeSegment = true
             }
             offset = end
         }
