@@ -17,9 +17,10 @@ public enum Prediction {
         public var predictions: [Row]
     }
 
-    /// Loads the model, predicts every image in batches, closes the model.
+    /// Loads the model, predicts every image in batches, closes the model. `applyOrientation`:
+    /// whether images are turned as their EXIF orientation tag says, as in a run.
     public static func run(model path: URL, kind: String?, images: [URL], normalization: Normalization?, options: [String: String],
-                           batchSize: Int = 32, registry: ModelRegistry = .standard) throws -> Output {
+                           batchSize: Int = 32, applyOrientation: Bool = true, registry: ModelRegistry = .standard) throws -> Output {
         guard let kind = kind ?? registry.kind(of: path) else {
             throw RunError(message: "\(path.path): no model kind recognises this file; pass --kind (registered: \(registry.kinds.joined(separator: ", ")))", isBadInput: true)
         }
@@ -36,7 +37,7 @@ public enum Prediction {
         var start = 0
         while start < images.count {
             let chunk = Array(images[start..<min(images.count, start + batchSize)])
-            let decoded = try chunk.map { try ImageFile.read($0) }
+            let decoded = try chunk.map { try ImageFile.read($0, applyOrientation: applyOrientation) }
             let probabilities = try classifier.predict(Preprocessor.batch(decoded, for: input))
             // As `run` checks them: a model's logits or NaNs are not shown as probabilities.
             try StreamingEvaluation.check(probabilities, count: chunk.count, labels: classifier.descriptor.labels.count,

@@ -58,6 +58,17 @@ struct MetricsCommand: ParsableCommand {
         /// value − the same variant's value on `overall`.
         var gapToOverall: Double?
         var undefinedReason: String?
+
+        /// Every key in every row, null where there is no value (an undefined metric's value,
+        /// interval and denominator were left out, so readers met rows of two shapes).
+        func encode(to encoder: Encoder) throws {
+            enum Key: String, CodingKey { case variant, slice, metric, n, denominator, value, ciLow, ciHigh, intervalMethod, gapToOverall, undefinedReason }
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(variant, forKey: .variant); try c.encode(slice, forKey: .slice); try c.encode(metric, forKey: .metric)
+            try c.encode(n, forKey: .n); try c.encode(denominator, forKey: .denominator); try c.encode(value, forKey: .value)
+            try c.encode(ciLow, forKey: .ciLow); try c.encode(ciHigh, forKey: .ciHigh); try c.encode(intervalMethod, forKey: .intervalMethod)
+            try c.encode(gapToOverall, forKey: .gapToOverall); try c.encode(undefinedReason, forKey: .undefinedReason)
+        }
     }
 
     func run() throws {
@@ -126,13 +137,14 @@ struct MetricsCommand: ParsableCommand {
     }
 
     static func table(_ rows: [Row]) -> String {
-        let header = ["variant", "slice", "metric", "n", "denom", "value", "95% interval", "method", "gap"]
+        // An undefined value's reason goes last, so that it does not widen the value column.
+        let header = ["variant", "slice", "metric", "n", "denom", "value", "95% interval", "method", "gap", "note"]
         let body = rows.map { r -> [String] in
-            let value = r.value.map { String(format: "%.4f", $0) } ?? "undefined: \(r.undefinedReason ?? "")"
+            let value = r.value.map { String(format: "%.4f", $0) } ?? "undefined"
             let interval = r.ciLow.map { String(format: "[%.4f, %.4f]", $0, r.ciHigh ?? $0) } ?? ""
             let method = r.intervalMethod.map { $0 == "wilson" ? "wilson" : "bootstrap" } ?? ""
             let gap = r.gapToOverall.map { String(format: "%+.4f", $0) } ?? ""
-            return [r.variant, r.slice, r.metric, String(r.n), r.denominator.map(String.init) ?? "", value, interval, method, gap]
+            return [r.variant, r.slice, r.metric, String(r.n), r.denominator.map(String.init) ?? "", value, interval, method, gap, r.undefinedReason ?? ""]
         }
         return TextTable.render(header: header, rows: body)
     }

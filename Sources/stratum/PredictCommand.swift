@@ -24,6 +24,9 @@ struct PredictCommand: ParsableCommand {
 
     @OptionGroup var modelArguments: ModelArguments
 
+    @Option(help: ArgumentHelp("Turn images as their EXIF orientation tag says (apply, the default, as an experiment's dataset.exif_orientation), or take the stored pixels (ignore: as plain Pillow, torchvision's loaders and TensorFlow read them).", valueName: "apply|ignore"))
+    var exifOrientation: ExifOrientationChoice = .apply
+
     @Option(help: "Images per batch.")
     var batchSize: Int = 32
 
@@ -40,7 +43,7 @@ struct PredictCommand: ParsableCommand {
             let url = URL(fileURLWithPath: model)
             let (kind, options) = try modelArguments.resolve(model: url)
             let output = try Prediction.run(model: url, kind: kind, images: images.map { URL(fileURLWithPath: $0) },
-                                            normalization: nil, options: options, batchSize: batchSize)
+                                            normalization: nil, options: options, batchSize: batchSize, applyOrientation: exifOrientation == .apply)
             switch format {
             case .json:
                 print(try JSONOutput.string(output))
@@ -59,3 +62,8 @@ struct PredictCommand: ParsableCommand {
 }
 
 extension Normalization: ExpressibleByArgument {}
+
+/// `predict --exif-orientation`.
+enum ExifOrientationChoice: String, ExpressibleByArgument, CaseIterable {
+    case apply, ignore
+}

@@ -94,6 +94,11 @@ import Testing
         let disagree = try Self.run(["predict", automl, face, "--normalize", "unit", "--option", "normalize=symmetric"])
         #expect(disagree.status == 64 && disagree.stderr.contains("disagree"), "\(disagree.stderr)")
         #expect(try Self.run(["serve", "--help"]).stdout.contains("--normalize"))
+        // --exif-orientation ignore reads the stored pixels (a turned 8×4 image gives another answer).
+        let logistic = root.appendingPathComponent("Experiments/data/models/logistic-baseline.json").path
+        let turned = TestSupport.fixtures.appendingPathComponent("images/hostile/exif-orient-6.jpg").path
+        let applied = try Self.run(["predict", logistic, turned, "--format", "json"]), stored = try Self.run(["predict", logistic, turned, "--format", "json", "--exif-orientation", "ignore"])
+        #expect(applied.status == 0 && stored.status == 0 && applied.stdout != stored.stdout, "\(applied.stderr)\(stored.stderr)")
     }
 
     static let exitCases: [([String], Int32)] = [
@@ -437,6 +442,8 @@ import Testing
         let json = try Self.run(["metrics", "hostile", "--variant", "base", "--format", "json"], in: directory)
         let rows = try #require((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["metrics"] as? [[String: Any]])
         #expect(parsed.records.count == rows.count && rows.count > 0)
+        // Every row has every key, null where a metric is undefined.
+        #expect(rows.allSatisfy { $0.count == 11 } && rows.contains { $0["value"] is NSNull && $0["undefinedReason"] is String }, "\(rows.prefix(3))")
         #expect(parsed.records.allSatisfy { $0.fields.count == parsed.header.count }, "\(csv.stdout)")
         let slices = Set(parsed.records.map { $0.fields[parsed.header.firstIndex(of: "slice") ?? 0] })
         #expect(slices.isSuperset(of: values.map { "note=" + $0 }), "\(slices)")
