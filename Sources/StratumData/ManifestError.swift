@@ -50,7 +50,7 @@ public struct ManifestError: Error, CustomStringConvertible, Equatable {
         return (shown + more).joined(separator: "\n")
     }
 
-    static func text(_ problem: Problem) -> String {
+    public static func text(_ problem: Problem) -> String {
         switch problem {
         case .unreadable(let message): return "cannot read manifest: \(message)"
         case .malformedCSV(let message): return "malformed CSV: \(message)"

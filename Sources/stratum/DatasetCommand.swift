@@ -97,10 +97,10 @@ struct DatasetCommand: ParsableCommand {
                 switch format {
                 case .json:
                     struct Summary: Encodable {
-                        var manifest: String; var samples: Int; var labels: [String]; var splits: [String: Int]; var columns: [String]
+                        var manifest: String; var valid: Bool; var samples: Int; var labels: [String]; var splits: [String: Int]; var columns: [String]
                         var decoded: Bool; var unreadable: [UnreadableSample]
                     }
-                    print(try JSONOutput.string(Summary(manifest: manifest, samples: dataset.samples.count, labels: dataset.labels, splits: splits,
+                    print(try JSONOutput.string(Summary(manifest: manifest, valid: unreadable.isEmpty, samples: dataset.samples.count, labels: dataset.labels, splits: splits,
                                                         columns: dataset.columns, decoded: decode, unreadable: unreadable)))
                 case .table:
                     print("\(manifest): \(dataset.samples.count) samples, labels \(dataset.labels.joined(separator: ", "))")
@@ -111,6 +111,30 @@ struct DatasetCommand: ParsableCommand {
                     }
                 }
                 if !unreadable.isEmpty { throw ExitCode(ExitCodes.dataError) }
+            } catch let error as ManifestError {
+                // --format json answers with JSON either way: the problems, each with its line.
+                if format == .json {
+                    struct Problem: Encodable {
+                        var line: Int?
+                        var message: String
+                        func encode(to encoder: Encoder) throws {  // line: null for file-level problems
+                            enum Key: String, CodingKey { case line, message }
+                            var c = encoder.container(keyedBy: Key.self)
+                            try c.encode(line, forKey: .line)
+                            try c.encode(message, forKey: .message)
+                        }
+                    }
+                    struct Invalid: Encodable { var manifest: String; var valid: Bool; var problems: [Problem] }
+                    print(try JSONOutput.string(Invalid(manifest: manifest, valid: false,
+                                                        problems: error.issues.map { Problem(line: $0.line, message: ManifestError.text($0.problem)) })))
+                }
+                let exit = report(error)
+                if label == "label", let columns = error.issues.lazy.compactMap({ issue -> [String]? in
+                    if case .missingColumn("label", let available) = issue.problem { return available } else { return nil }
+                }).first {
+                    Terminal.status("note: --label names the label column (default 'label'); this manifest's columns: \(columns.joined(separator: ", "))")
+                }
+                throw exit
             } catch {
                 throw report(error)
             }

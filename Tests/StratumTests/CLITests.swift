@@ -178,6 +178,16 @@ import Testing
         #expect(result.status == 65)
         #expect(result.stderr.contains("m.csv:2: image file not found: a.png"))
         #expect(result.stderr.contains("m.csv:3: duplicate id 'a' (first used on line 2)"))
+        // --format json answers in JSON when the manifest is invalid too.
+        let json = try Self.run(["dataset", "validate", "m.csv", "--format", "json"], in: directory)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], "\(json.stdout)")
+        let problems = object["problems"] as? [[String: Any]] ?? []
+        #expect(json.status == 65 && object["valid"] as? Bool == false && problems.count == 3, "\(json.stdout)")
+        #expect(problems.contains { $0["line"] as? Int == 3 && ($0["message"] as? String)?.contains("duplicate id 'a'") == true }, "\(problems)")
+        // The default label column is named when a manifest lacks it.
+        try TestSupport.write("id,path,sex,split\na,a.png,f,test\n", to: directory.appendingPathComponent("s.csv"))
+        let unlabelled = try Self.run(["dataset", "validate", "s.csv"], in: directory)
+        #expect(unlabelled.status == 65 && unlabelled.stderr.contains("--label names the label column") && unlabelled.stderr.contains("id, path, sex, split"), "\(unlabelled.stderr)")
     }
 
     /// The whole flow through the binary: generate, validate, run (exit 0), then a run with a
