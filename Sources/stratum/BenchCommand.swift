@@ -38,6 +38,9 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Also time this plugin folder (e.g. Experiments/plugins/python-numpy), for information.")
         var plugin: String?
 
+        @Option(help: "Output format: table or json (one object: the input, a rate and ratio per row, the overhead).")
+        var format: OutputFormat = .table
+
         func run() throws {
             do {
                 let modelURL = URL(fileURLWithPath: model)
@@ -64,14 +67,26 @@ struct BenchCommand: ParsableCommand {
                     defer { python.close() }
                     rows.append(("plugin \(URL(fileURLWithPath: plugin).lastPathComponent) (other implementation)", try Self.throughput(python, batches, repeats)))
                 }
-                print("plugin overhead: \(images.count) images of \(local.descriptor.input.width)×\(local.descriptor.input.height)×\(local.descriptor.input.channels), batch \(batchSize), median of \(repeats)")
+                let overhead = (reference / rows[1].1 - 1) * 100
+                let perImage = (1 / rows[1].1 - 1 / reference) * 1e6
+                let input = local.descriptor.input
+                let bytes = input.width * input.height * input.channels * 4
+                if format == .json {
+                    struct Row: Encodable { var name: String; var imagesPerSecond: Double; var ratioToReference: Double }
+                    struct Output: Encodable {
+                        var images: Int; var width: Int; var height: Int; var channels: Int; var batchSize: Int; var repeats: Int
+                        var rows: [Row]; var overheadPercent: Double; var overheadMicrosecondsPerImage: Double; var bytesPerImage: Int
+                    }
+                    print(try JSONOutput.string(Output(images: images.count, width: input.width, height: input.height, channels: input.channels, batchSize: batchSize,
+                                                       repeats: repeats, rows: rows.map { Row(name: $0.0, imagesPerSecond: $0.1, ratioToReference: $0.1 / reference) },
+                                                       overheadPercent: overhead, overheadMicrosecondsPerImage: perImage, bytesPerImage: bytes)))
+                    return
+                }
+                print("plugin overhead: \(images.count) images of \(input.width)×\(input.height)×\(input.channels), batch \(batchSize), median of \(repeats)")
                 for (name, rate) in rows {
                     let ratio = rate / reference
                     print(name.padding(toLength: 52, withPad: " ", startingAt: 0) + String(format: "%10.0f images/s   %.3f× reference", rate, ratio))
                 }
-                let overhead = (reference / rows[1].1 - 1) * 100
-                let perImage = (1 / rows[1].1 - 1 / reference) * 1e6
-                let bytes = local.descriptor.input.width * local.descriptor.input.height * local.descriptor.input.channels * 4
                 print(String(format: "protocol overhead: %+.1f%% time per image, i.e. %.1f µs per image of %d bytes (a fixed cost, independent of the model's own compute)", overhead, perImage, bytes))
             } catch let error as ValidationError {
                 throw error

@@ -221,6 +221,16 @@ import Testing
     /// `bench tfjs --reference-server`: Stratum's passes alternate with passes the server times
     /// (here a shell loop that answers every request with 1,000 images/s), each ratio is the
     /// median over pairs, and a server that refuses or dies is named in a clear error.
+    @Test func benchPluginOverheadPrintsJSON() throws {
+        let root = TestSupport.repositoryRoot.path
+        let result = try Self.run(["bench", "plugin-overhead", "--model", root + "/Experiments/data/models/logistic-baseline.json",
+                                   "--manifest", root + "/Experiments/data/faces/manifest.csv", "--count", "32", "--repeats", "1", "--format", "json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
+        let rows = object["rows"] as? [[String: Any]] ?? []
+        #expect(result.status == 0 && rows.count == 2 && object["overheadMicrosecondsPerImage"] is Double, "\(result.stdout)")
+        #expect(rows.first?["ratioToReference"] as? Double == 1 && (rows.last?["imagesPerSecond"] as? Double ?? 0) > 0, "\(rows)")
+    }
+
     @Test func benchTFJSAgainstAReferenceServer() throws {
         let directory = try TestSupport.temporaryDirectory()
         let image = TestSupport.fixtures.appendingPathComponent("tfjs/images")
