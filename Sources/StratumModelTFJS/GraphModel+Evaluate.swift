@@ -35,7 +35,13 @@ extension GraphModel {
             }
             switch plan.fused {
             case .nothing: return try convolve(bias: nil, activation: plan.activation)
-            case .bias: return try convolve(bias: arg(2).data, activation: plan.activation)
+            case .bias:
+                // A one-value bias applies to every channel, as TF.js broadcasts it (a fresh
+                // MobileNetV3's `+ 3` folds into one).
+                var bias = try arg(2).data
+                let channels = filter.shape.count == 4 ? (plan.depthwise ? filter.shape[2] * filter.shape[3] : filter.shape[3]) : bias.count
+                if bias.count == 1 && channels > 1 { bias = [Float](repeating: bias[0], count: channels) }
+                return try convolve(bias: bias, activation: plan.activation)
             case .batchNorm(let epsilon):
                 let normalized = try Elementwise.batchNorm(convolve(bias: nil, activation: .none), mean: arg(4).data, variance: arg(5).data,
                                                            scale: arg(2).data, offset: arg(3).data, epsilon: epsilon)
@@ -91,6 +97,7 @@ extension GraphModel {
         case "Maximum": return try Elementwise.binary(arg(0), arg(1), .maximum)
         case "Minimum": return try Elementwise.binary(arg(0), arg(1), .minimum)
         case "FusedBatchNorm", "FusedBatchNormV3":
+            try checkNHWC(node)  // NCHW was normalised over the last axis
             return try Elementwise.batchNorm(arg(0), mean: arg(3).data, variance: arg(4).data, scale: arg(1).data, offset: arg(2).data, epsilon: float(node, "epsilon") ?? 0.001)
         case "Reshape":
             var shape = try vector(1)

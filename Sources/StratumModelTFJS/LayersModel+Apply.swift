@@ -89,6 +89,11 @@ extension LayersModel {
                 return y
             })
         case "Softmax":
+            // Over the last axis only (the form classifiers end in); another axis was ignored.
+            let axes: [Int] = (config["axis"] as? [Int]) ?? (config["axis"] as? Int).map { [$0] } ?? [-1]
+            guard axes.count == 1, axes[0] == -1 || axes[0] == x.rank - 1 else {
+                throw TFJSError(file: file, node: layer.name, message: "Softmax over axis \(axes) is not supported (the last axis is)")
+            }
             return Elementwise.softmax(x)
         case "MaxPooling2D", "AveragePooling2D":
             let window = try Self.pair(config["pool_size"], default: 2, "pool_size", layer: layer.name, file: file)
@@ -127,8 +132,21 @@ extension LayersModel {
             else if let nested = p as? [[Int]], nested.count == 2, nested.allSatisfy({ $0.count == 2 }) { pads = ((nested[0][0], nested[0][1]), (nested[1][0], nested[1][1])) }
             return try Elementwise.pad(x, paddings: [(0, 0), pads.0, pads.1, (0, 0)])
         case "Rescaling":
-            let scale = (config["scale"] as? NSNumber)?.floatValue ?? 1, offset = (config["offset"] as? NSNumber)?.floatValue ?? 0
-            return Tensor(shape: x.shape, data: x.data.map { $0 * scale + offset })
+            // A number, or one per channel (last axis); anything else is refused, not taken as 1 and 0.
+            func values(_ key: String, default value: Float) throws -> [Float] {
+                guard let given = config[key] else { return [value] }
+                if let number = given as? NSNumber { return [number.floatValue] }
+                if let list = given as? [NSNumber], list.count == 1 || list.count == x.shape.last { return list.map(\.floatValue) }
+                throw TFJSError(file: file, node: layer.name, message: "Rescaling \(key) \(given) is not a number or one per channel (\(x.shape.last ?? 0))")
+            }
+            let scale = try values("scale", default: 1), offset = try values("offset", default: 0)
+            let channels = max(1, x.shape.last ?? 1)
+            var out = x.data
+            for i in out.indices {
+                let c = i % channels
+                out[i] = out[i] * scale[scale.count == 1 ? 0 : c] + offset[offset.count == 1 ? 0 : c]
+            }
+            return Tensor(shape: x.shape, data: out)
         default:
             throw TFJSError(file: file, node: layer.name, message: "unsupported layer '\(layer.className)'")
         }

@@ -120,13 +120,17 @@ extension LayersModel {
         let (activation, softmax) = try activationNamed(config["activation"] as? String, layer, file: file)
         let kind: PreparedConvolution.Kind
         let filter: Tensor
+        if let groups = config["groups"] as? Int, groups != 1 {
+            throw TFJSError(file: file, node: layer.name, message: "\(layer.className) with groups \(groups) (grouped convolution) is not supported")
+        }
         switch layer.className {
         case "Conv2D":
             kind = .conv
             filter = try weight(layer, "kernel", weights: weights, file: file)
         case "DepthwiseConv2D":
             kind = .depthwise
-            filter = try weight(layer, "depthwise_kernel", weights: weights, file: file)
+            // Keras 3 names it `kernel`, Keras 2 `depthwise_kernel`.
+            filter = try (try? weight(layer, "depthwise_kernel", weights: weights, file: file)) ?? weight(layer, "kernel", weights: weights, file: file)
         default:
             kind = .separable(pointwise: try weight(layer, "pointwise_kernel", weights: weights, file: file))
             filter = try weight(layer, "depthwise_kernel", weights: weights, file: file)

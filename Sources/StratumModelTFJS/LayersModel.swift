@@ -54,6 +54,11 @@ struct LayersModel {
             if className == "Sequential" {
                 if layerClass != "InputLayer", let previous = layers.last { inbound = [previous.name] }
             } else {
+                // A layer called more than once (a shared layer) has one inbound node per call;
+                // each layer is run once here, so its second call would reuse the first's output.
+                if let calls = raw["inbound_nodes"] as? [Any], calls.count > 1 {
+                    throw TFJSError(file: file, node: name, message: "layer '\(name)' is applied \(calls.count) times (a shared layer), which Stratum does not run; export the model as a graph model (tensorflowjs_converter --output_format tfjs_graph_model)")
+                }
                 inbound = Self.inboundNames(raw["inbound_nodes"])
             }
             let shape = (layerConfig["batch_input_shape"] ?? layerConfig["batch_shape"]) as? [Any]
@@ -66,6 +71,11 @@ struct LayersModel {
         }
         guard let shape = inputShape else { throw TFJSError(file: file, message: "the model declares no input shape (batch_input_shape)") }
         let inputs = layers.filter { $0.className == "InputLayer" }
+        if let outputs = config["output_layers"] as? [Any], outputs.count > 1,
+           // Keras 2 writes one output as ["name", 0, 0]; several as a list of those.
+           outputs.contains(where: { $0 is [Any] }) {
+            throw TFJSError(file: file, message: "the model has \(outputs.count) outputs; a classifier needs one (Stratum would have used the first silently)")
+        }
         guard !inputs.isEmpty, let output = Self.outputName(config) ?? layers.last?.name else {
             throw TFJSError(file: file, message: "the model has no input layer")
         }

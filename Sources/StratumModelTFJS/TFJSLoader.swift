@@ -34,13 +34,22 @@ public struct TFJSLoader: ModelLoader {
         guard model.inputShape.count == 4, model.inputShape[1] > 0, model.inputShape[2] > 0, [1, 3].contains(model.inputShape[3]) else {
             throw TFJSError(file: file, message: "input shape \(model.inputShape) is not [batch, height, width, 1 or 3] with a fixed size")
         }
+        // Which of several outputs is the classifier's cannot be told (the last node nothing
+        // consumes was taken, which follows the order of model.json).
+        guard model.signatureOutputCount <= 1 else {
+            throw TFJSError(file: file, message: "the graph has \(model.signatureOutputCount) outputs; a classifier needs one")
+        }
         let normalizationName = spec.options["normalize"] ?? "unit"
         guard let normalization = Normalization(rawValue: normalizationName) else {
             throw TFJSError(file: file, message: "option normalize '\(normalizationName)' is not unit, symmetric or raw")
         }
         let labels = model.labels ?? spec.options["labels"]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let labels, !labels.isEmpty, Set(labels).count == labels.count else {
+        guard let labels, !labels.isEmpty else {
             throw TFJSError(file: file, message: "no labels: put a dict.txt beside model.json or give the labels option")
+        }
+        guard Set(labels).count == labels.count, !labels.contains("") else {
+            let repeated = Set(labels.filter { label in labels.filter { $0 == label }.count > 1 }).sorted()
+            throw TFJSError(file: file, message: "labels \(labels) name \(repeated.isEmpty ? "an empty label" : repeated.map { "'\($0)'" }.joined(separator: ", ") + " more than once")")
         }
         let input = InputSpec(width: model.inputShape[2], height: model.inputShape[1], channels: model.inputShape[3],
                               normalization: normalization, centerCrop: try Self.bool(spec.options["center_crop"], option: "center_crop", file: file))

@@ -12,6 +12,9 @@ public struct TFJSModel: Sendable {
     public let labels: [String]?
     /// Input names (placeholders or input layers).
     public let inputNames: [String]
+    /// The outputs a graph model's signature declares (0 without a signature; 1 for layers
+    /// models, which refuse several). A classifier needs one.
+    public let signatureOutputCount: Int
     private let runner: @Sendable (Tensor) throws -> Tensor
     private let namedRunner: @Sendable ([String: Tensor], [String]) throws -> [String: Tensor]
 
@@ -40,6 +43,7 @@ public struct TFJSModel: Sendable {
             format = .graph
             inputShape = graph.inputShape
             inputNames = graph.placeholders
+            signatureOutputCount = graph.signatureOutputs.count
             runner = { try graph.run($0) }
             namedRunner = { try graph.run(feeds: $0, outputs: $1) }
         } else {
@@ -47,6 +51,7 @@ public struct TFJSModel: Sendable {
             format = .layers
             inputShape = layers.inputShape
             inputNames = layers.inputNames
+            signatureOutputCount = 1
             runner = { try layers.run($0) }
             namedRunner = { try layers.run(feeds: $0, outputs: $1) }
         }

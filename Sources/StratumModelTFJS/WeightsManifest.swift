@@ -33,6 +33,7 @@ struct WeightsManifest {
         var entries: [Entry] = []
         var bytes = Data()
         for (groupIndex, group) in manifest.enumerated() {
+            let groupBytesBefore = bytes.count, groupEntriesBefore = entries.count
             guard let paths = group["paths"] as? [String], let weights = group["weights"] as? [[String: Any]] else {
                 throw TFJSError(file: file, message: "weightsManifest[\(groupIndex)] needs 'paths' and 'weights'")
             }
@@ -65,13 +66,23 @@ struct WeightsManifest {
                     guard ["uint8", "uint16", "float16"].contains(qtype) else {
                         throw TFJSError(file: file, node: name, message: "unsupported quantization dtype '\(qtype)' (supported: uint8, uint16, float16)")
                     }
-                    let scale = (q["scale"] as? NSNumber)?.floatValue ?? 1, minimum = (q["min"] as? NSNumber)?.floatValue ?? 0
-                    quantization = Quantization(dtype: qtype, scale: scale, min: minimum)
+                    // uint8/uint16 values mean nothing without their scale and minimum (TF.js refuses them too).
+                    let scale = (q["scale"] as? NSNumber)?.floatValue, minimum = (q["min"] as? NSNumber)?.floatValue
+                    guard qtype == "float16" || (scale?.isFinite == true && minimum?.isFinite == true) else {
+                        throw TFJSError(file: file, node: name, message: "\(qtype) quantization needs a finite scale and min")
+                    }
+                    quantization = Quantization(dtype: qtype, scale: scale ?? 1, min: minimum ?? 0)
                 }
                 guard quantization != nil || dtype == "float32" || dtype == "int32" else {
                     throw TFJSError(file: file, node: name, message: "unsupported dtype '\(dtype)' (supported: float32, int32)")
                 }
                 entries.append(Entry(name: name, shape: shape, dtype: dtype, quantization: quantization))
+            }
+            // Each group's shards hold exactly its weights: with only the total checked, bytes
+            // moved from one group to another shifted every weight between them.
+            let groupNeeded = entries[groupEntriesBefore...].reduce(0) { $0 + $1.byteCount }, groupHeld = bytes.count - groupBytesBefore
+            guard groupHeld == groupNeeded else {
+                throw TFJSError(file: file, message: "weightsManifest[\(groupIndex)]'s shards (\(paths.joined(separator: ", "))) hold \(groupHeld) bytes but its weights need \(groupNeeded) (truncated or mismatched shard?)")
             }
         }
         let needed = entries.reduce(0) { $0 + $1.byteCount }

@@ -232,7 +232,7 @@ extension TFJSTests {
     @Test func predictReportsOneLine() throws {
         let model = try Self.damaged { try FileManager.default.removeItem(at: try Self.shards($0).first!) }
         let image = TestSupport.fixtures.appendingPathComponent("tfjs/images/face-00027.png")
-        let result = try CLITests.run(["predict", model.path, image.path, "--kind", "tfjs", "--option", "labels=a,b"])
+        let result = try CLITests.run(["predict", model.path, image.path, "--kind", "tfjs", "--option", "labels=a,b", "--normalize", "unit"])
         #expect(result.status == 65)
         #expect(result.stderr.split(separator: "\n").count == 1 && result.stderr.contains("is missing"), "\(result.stderr)")
     }
