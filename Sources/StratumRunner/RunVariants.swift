@@ -73,7 +73,11 @@ enum RunVariants {
                     classifier.close()
                     throw RunError(message: "the evaluated split has label '\(unknown)', which model '\(descriptor.name)' does not know (its labels: \(descriptor.labels.joined(separator: ", ")))")
                 }
-                try store.updateVariant(variantID, path: modelSpec.path.path, fileHash: descriptor.contentHash, labels: descriptor.labels)
+                if let recorded = try store.updateVariant(variantID, path: modelSpec.path.path, fileHash: descriptor.contentHash, labels: descriptor.labels) {
+                    // Another process (a shard started at the same moment) recorded another model.
+                    classifier.close()
+                    throw ResumeRefusal(what: "the model of variant '\(variant.name)' (\(modelSpec.path.path)) differs from the one this run recorded (hash \(recorded.prefix(12))… → \(descriptor.contentHash.prefix(12))…)")
+                }
                 slot.classifier = classifier
             } catch let refusal as ResumeRefusal {
                 variants.forEach { $0.classifier?.close() }

@@ -46,7 +46,12 @@ public protocol RunStore: AnyObject, Sendable {
 
     // Variants and predictions
     func insertVariant(runID: RunID, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> VariantID
-    func updateVariant(_ variantID: VariantID, path: String?, fileHash: String?, labels: [String]) throws
+    /// Records the variant's model (path, file hash, labels) unless another file hash is
+    /// already recorded for it, in one transaction; returns that other hash then, having written
+    /// nothing. Two shards that started at once with different model files both found no hash
+    /// recorded and both wrote theirs: the run mixed two models (store review).
+    @discardableResult
+    func updateVariant(_ variantID: VariantID, path: String?, fileHash: String?, labels: [String]) throws -> String?
     func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?) throws
     func variants(runID: RunID) throws -> [StoredVariant]
     func insertPredictions(_ predictions: [StoredPrediction]) throws
@@ -91,7 +96,8 @@ extension RunStore {
     public func finishRun(_ runID: RunID, status: RunStatus) throws { try finishRun(runID, status: status, error: nil) }
     @discardableResult public func reconcileInterruptedRuns() throws -> [StoredRun] { try reconcileInterruptedRuns(observer: .current, now: Date()) }
     public func listRuns() throws -> [RunListing] { try listRuns(experiment: nil) }
-    public func updateVariant(_ variantID: VariantID, fileHash: String?, labels: [String]) throws {
+    @discardableResult
+    public func updateVariant(_ variantID: VariantID, fileHash: String?, labels: [String]) throws -> String? {
         try updateVariant(variantID, path: nil, fileHash: fileHash, labels: labels)
     }
     public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus) throws { try setVariantStatus(variantID, status, error: nil) }

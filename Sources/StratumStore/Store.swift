@@ -363,10 +363,16 @@ public final class Store: Sendable {
     /// Fills in what loading a variant revealed (hash, labels).
     /// Records the model file a variant actually ran (`path`, when it differs from the one
     /// inserted), its content hash and its labels.
-    public func updateVariant(_ variantID: VariantID, path: String? = nil, fileHash: String?, labels: [String]) throws {
+    @discardableResult
+    public func updateVariant(_ variantID: VariantID, path: String? = nil, fileHash: String?, labels: [String]) throws -> String? {
         try writer.write { db in
+            if let fileHash, let recorded = try String.fetchOne(db, sql: "SELECT fileHash FROM modelVariant WHERE id = ?", arguments: [variantID]),
+               recorded != fileHash {
+                return recorded
+            }
             try db.execute(sql: "UPDATE modelVariant SET fileHash = ?, labels = ?, path = COALESCE(?, path) WHERE id = ?",
                            arguments: [fileHash, String(decoding: try JSONEncoder().encode(labels), as: UTF8.self), path, variantID])
+            return nil
         }
     }
 

@@ -444,10 +444,17 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public func updateVariant(_ variantID: VariantID, path: String?, fileHash: String?, labels: [String]) throws {
+    @discardableResult
+    public func updateVariant(_ variantID: VariantID, path: String?, fileHash: String?, labels: [String]) throws -> String? {
         try session.write { db in
+            // The row locked first, so that two shards cannot both find no hash and both write.
+            if let fileHash, let row = try db.row("SELECT fileHash FROM modelVariant WHERE id = ? FOR UPDATE", [variantID.rawValue]),
+               let recorded = try row.optionalString("fileHash"), recorded != fileHash {
+                return recorded
+            }
             try db.execute("UPDATE modelVariant SET fileHash = ?, labels = ?, path = COALESCE(?, path) WHERE id = ?",
                            [fileHash, try Self.json(labels), path, variantID.rawValue])
+            return nil
         }
     }
 

@@ -54,9 +54,15 @@ public enum RunStoreConformance {
             return duplicate && stored == [x: "f"]
         }
         check("the variant records the file and hash it ran") {
-            try store.updateVariant(variantID, path: "/m2", fileHash: "fh", labels: ["f", "m"])
+            let first = try store.updateVariant(variantID, path: "/m2", fileHash: "fh", labels: ["f", "m"])
             let variant = try store.variants(runID: runID).first
-            return variant?.path == "/m2" && variant?.fileHash == "fh"
+            return first == nil && variant?.path == "/m2" && variant?.fileHash == "fh"
+        }
+        check("another model file is refused once one is recorded, and nothing is written") {
+            let same = try store.updateVariant(variantID, path: "/m2", fileHash: "fh", labels: ["f", "m"])
+            let other = try store.updateVariant(variantID, path: "/other", fileHash: "other", labels: ["f", "m"])
+            let variant = try store.variants(runID: runID).first
+            return same == nil && other == "fh" && variant?.path == "/m2" && variant?.fileHash == "fh"
         }
         check("unreadable samples are recorded with their reason") {
             try store.insertUnreadableSamples(runID: runID, [(sampleIDs["y"] ?? -1, "y.png: truncated")])

@@ -59,7 +59,7 @@ import Testing
         func insertVariant(runID: RunID, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> VariantID {
             try base.insertVariant(runID: runID, name: name, kind: kind, path: path, fileHash: fileHash, labels: labels)
         }
-        func updateVariant(_ variantID: VariantID, path: String?, fileHash: String?, labels: [String]) throws { try base.updateVariant(variantID, path: path, fileHash: fileHash, labels: labels) }
+        func updateVariant(_ variantID: VariantID, path: String?, fileHash: String?, labels: [String]) throws -> String? { try base.updateVariant(variantID, path: path, fileHash: fileHash, labels: labels) }
         func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?) throws { try base.setVariantStatus(variantID, status, error: error) }
         func variants(runID: RunID) throws -> [StoredVariant] { try base.variants(runID: runID) }
         func insertPredictions(_ predictions: [StoredPrediction]) throws {
