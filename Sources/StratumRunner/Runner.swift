@@ -198,7 +198,7 @@ public struct Runner: Sendable {
         } catch {
             // A shard's error is its own: the run's other shards go on (the shard is seen as
             // interrupted once this process has ended, and can be run again).
-            if options.shard == nil { try? store.finishRun(runID, status: .failed, error: "\(error)") }
+            if options.shard == nil { try? store.failRun(runID, error: "\(error)", heldBy: .current) }
             throw error
         }
     }
@@ -380,7 +380,9 @@ public struct Runner: Sendable {
         if let stored = try store.datasetHash(runID: run.id), stored != dataset.manifestHash {
             throw ResumeRefusal(what: "the manifest \(dataset.manifest.path) changed since run \(run.number) started")
         }
-        try store.resumeRun(run.id)
+        guard try store.resumeRun(run.id) else {
+            throw ResumeRefusal(what: "run \(run.number) was taken over by another process a moment ago")
+        }
         return (run, true)
     }
 }

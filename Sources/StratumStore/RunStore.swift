@@ -19,9 +19,14 @@ public protocol RunStore: AnyObject, Sendable {
 
     // Runs and leases
     func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, lease: RunLease) throws -> StoredRun
-    func resumeRun(_ runID: RunID, lease: RunLease) throws
+    /// Takes the run over if it is still interrupted or failed, in one statement; false when
+    /// another process took it first (two `run --resume` at once were both let through).
+    @discardableResult func resumeRun(_ runID: RunID, lease: RunLease) throws -> Bool
     func heartbeat(_ runID: RunID, at time: Date) throws
     func finishRun(_ runID: RunID, status: RunStatus, error: String?) throws
+    /// Marks the run failed only while `lease` still holds it: a process that lost its run to
+    /// another (stopped past the lease's expiry, then continued) left the other's run `failed`.
+    func failRun(_ runID: RunID, error: String, heldBy lease: RunLease) throws
     @discardableResult func reconcileInterruptedRuns(observer: RunLease, now: Date) throws -> [StoredRun]
     func run(experiment: String?, number: Int?) throws -> (experiment: String, run: StoredRun)
     func listRuns(experiment: String?) throws -> [RunListing]
@@ -85,7 +90,7 @@ extension RunStore {
     public func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?) throws -> StoredRun {
         try beginRun(experiment: name, spec: spec, specHash: specHash, gitCommit: gitCommit, lease: .current)
     }
-    public func resumeRun(_ runID: RunID) throws { try resumeRun(runID, lease: .current) }
+    @discardableResult public func resumeRun(_ runID: RunID) throws -> Bool { try resumeRun(runID, lease: .current) }
     /// Stores the dataset and returns every sample's id.
     public func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample],
                              runID: RunID) throws -> (datasetID: Int64, sampleIDs: [String: SampleID]) {

@@ -198,12 +198,24 @@ public final class Store: Sendable {
     }
 
     /// Takes over an interrupted run to continue it: `running` again, under this process's lease.
-    public func resumeRun(_ runID: RunID, lease: RunLease = .current) throws {
+    @discardableResult
+    public func resumeRun(_ runID: RunID, lease: RunLease = .current) throws -> Bool {
         try writer.write { db in
             try db.execute(sql: """
                 UPDATE run SET status = ?, finishedAt = NULL, error = NULL, pid = ?, leaseHost = ?, leaseProcessSpace = ?,
-                leaseProcessStart = ?, heartbeatAt = ? WHERE id = ?
-                """, arguments: [RunStatus.running, lease.pid, lease.host, lease.processSpace, lease.processStart, Date(), runID])
+                leaseProcessStart = ?, heartbeatAt = ? WHERE id = ? AND status IN (?, ?)
+                """, arguments: [RunStatus.running, lease.pid, lease.host, lease.processSpace, lease.processStart, Date(), runID,
+                                 RunStatus.interrupted, RunStatus.failed])
+            return db.changesCount == 1
+        }
+    }
+
+    public func failRun(_ runID: RunID, error: String, heldBy lease: RunLease) throws {
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ?
+                AND leaseProcessSpace = ? AND leaseProcessStart = ?
+                """, arguments: [RunStatus.failed, Date(), error, runID, RunStatus.running, lease.pid, lease.host, lease.processSpace, lease.processStart])
         }
     }
 

@@ -87,12 +87,24 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public func resumeRun(_ runID: RunID, lease: RunLease) throws {
+    @discardableResult
+    public func resumeRun(_ runID: RunID, lease: RunLease) throws -> Bool {
+        try session.write { db in
+            try db.row("""
+                UPDATE run SET status = ?, finishedAt = NULL, error = NULL, pid = ?, leaseHost = ?, leaseProcessSpace = ?,
+                leaseProcessStart = ?, heartbeatAt = ? WHERE id = ? AND status IN (?, ?) RETURNING id
+                """, [RunStatus.running.rawValue, lease.pid, lease.host, lease.processSpace, lease.processStart, Date(), runID.rawValue,
+                      RunStatus.interrupted.rawValue, RunStatus.failed.rawValue]) != nil
+        }
+    }
+
+    public func failRun(_ runID: RunID, error: String, heldBy lease: RunLease) throws {
         try session.write { db in
             try db.execute("""
-                UPDATE run SET status = ?, finishedAt = NULL, error = NULL, pid = ?, leaseHost = ?, leaseProcessSpace = ?,
-                leaseProcessStart = ?, heartbeatAt = ? WHERE id = ?
-                """, [RunStatus.running.rawValue, lease.pid, lease.host, lease.processSpace, lease.processStart, Date(), runID.rawValue])
+                UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ?
+                AND leaseProcessSpace = ? AND leaseProcessStart = ?
+                """, [RunStatus.failed.rawValue, Date(), error, runID.rawValue, RunStatus.running.rawValue, lease.pid, lease.host,
+                      lease.processSpace, lease.processStart])
         }
     }
 

@@ -83,11 +83,21 @@ public enum RunStoreConformance {
             let statuses = try store.listRuns(experiment: "a").map(\.status)
             return marked.map(\.number) == [2] && statuses == ["running", "interrupted"]
         }
-        check("an interrupted run can be resumed and finished") {
+        check("an interrupted run can be resumed once (a second taker is refused) and finished") {
             let interrupted = try store.run(experiment: "a", number: 2).run
-            try store.resumeRun(interrupted.id, lease: me)
+            let first = try store.resumeRun(interrupted.id, lease: me)
+            let second = try store.resumeRun(interrupted.id, lease: RunLease(host: "elsewhere", processSpace: "x", pid: 7, processStart: "1"))
             try store.finishRun(interrupted.id, status: .completed, error: nil)
-            return try store.run(experiment: "a", number: nil).run.status == .completed
+            let status = try store.run(experiment: "a", number: nil).run.status
+            return first && !second && status == .completed
+        }
+        check("only the process holding a running run can mark it failed") {
+            let run = try store.beginRun(experiment: "a", spec: "s", specHash: "h", gitCommit: nil, lease: me)
+            try store.failRun(run.id, error: "lost it", heldBy: RunLease(host: "elsewhere", processSpace: "x", pid: 7, processStart: "1"))
+            let untouched = try store.run(experiment: "a", number: run.number).run.status == .running
+            try store.failRun(run.id, error: "mine", heldBy: me)
+            let failed = try store.run(experiment: "a", number: run.number).run
+            return untouched && failed.status == .failed && failed.error == "mine"
         }
         return problems
     }

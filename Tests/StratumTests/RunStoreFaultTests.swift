@@ -30,7 +30,8 @@ import Testing
             if fault == .repeatedRunNumbers { run.number = 1 }
             return run
         }
-        func resumeRun(_ runID: RunID, lease: RunLease) throws { try base.resumeRun(runID, lease: lease) }
+        func resumeRun(_ runID: RunID, lease: RunLease) throws -> Bool { try base.resumeRun(runID, lease: lease) }
+        func failRun(_ runID: RunID, error: String, heldBy lease: RunLease) throws { try base.failRun(runID, error: error, heldBy: lease) }
         func heartbeat(_ runID: RunID, at time: Date) throws { try base.heartbeat(runID, at: time) }
         func finishRun(_ runID: RunID, status: RunStatus, error: String?) throws { try base.finishRun(runID, status: status, error: error) }
         func reconcileInterruptedRuns(observer: RunLease, now: Date) throws -> [StoredRun] {
