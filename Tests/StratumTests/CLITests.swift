@@ -82,7 +82,8 @@ import Testing
     @Test func predictSaysWhatScalingItAssumed() throws {
         let root = TestSupport.repositoryRoot
         let automl = root.appendingPathComponent("Experiments/models/automl-mobilenet").path
-        let face = root.appendingPathComponent("Experiments/data/faces/images/face-00027.png").path
+        // The demo's face-00027 (Experiments/data is generated, not committed).
+        let face = TestSupport.fixtures.appendingPathComponent("tfjs/images/face-00027.png").path
         let assumed = try Self.run(["predict", automl, face, "--format", "json"])
         #expect(assumed.status == 0 && assumed.stderr.contains("no --normalize given: unit ([0,1]) is assumed"), "\(assumed.stderr)")
         let given = try Self.run(["predict", automl, face, "--normalize", "symmetric", "--format", "json"])
@@ -95,9 +96,9 @@ import Testing
         #expect(disagree.status == 64 && disagree.stderr.contains("disagree"), "\(disagree.stderr)")
         #expect(try Self.run(["serve", "--help"]).stdout.contains("--normalize"))
         // --exif-orientation ignore reads the stored pixels (a turned 8×4 image gives another answer).
-        let logistic = root.appendingPathComponent("Experiments/data/models/logistic-baseline.json").path
         let turned = TestSupport.fixtures.appendingPathComponent("images/hostile/exif-orient-6.jpg").path
-        let applied = try Self.run(["predict", logistic, turned, "--format", "json"]), stored = try Self.run(["predict", logistic, turned, "--format", "json", "--exif-orientation", "ignore"])
+        let applied = try Self.run(["predict", automl, turned, "--normalize", "symmetric", "--format", "json"])
+        let stored = try Self.run(["predict", automl, turned, "--normalize", "symmetric", "--format", "json", "--exif-orientation", "ignore"])
         #expect(applied.status == 0 && stored.status == 0 && applied.stdout != stored.stdout, "\(applied.stderr)\(stored.stderr)")
     }
 
@@ -222,9 +223,12 @@ import Testing
     /// (here a shell loop that answers every request with 1,000 images/s), each ratio is the
     /// median over pairs, and a server that refuses or dies is named in a clear error.
     @Test func benchPluginOverheadPrintsJSON() throws {
-        let root = TestSupport.repositoryRoot.path
-        let result = try Self.run(["bench", "plugin-overhead", "--model", root + "/Experiments/data/models/logistic-baseline.json",
-                                   "--manifest", root + "/Experiments/data/faces/manifest.csv", "--count", "32", "--repeats", "1", "--format", "json"])
+        // Committed files only: the demo's data and fitted model are generated, not in a clean clone.
+        let directory = try TestSupport.temporaryDirectory()
+        let generate = try Self.run(["dataset", "generate", "faces", "--count", "16", "--seed", "2", "--size", "32", "--out", "data", "--quiet"], in: directory)
+        #expect(generate.status == 0, "\(generate.stderr)")
+        let result = try Self.run(["bench", "plugin-overhead", "--model", TestSupport.repositoryRoot.path + "/Experiments/models/small-cnn",
+                                   "--manifest", "data/manifest.csv", "--count", "16", "--batch-size", "8", "--repeats", "1", "--format", "json"], in: directory)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stderr)")
         let rows = object["rows"] as? [[String: Any]] ?? []
         #expect(result.status == 0 && rows.count == 2 && object["overheadMicrosecondsPerImage"] is Double, "\(result.stdout)")
