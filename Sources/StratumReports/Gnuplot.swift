@@ -94,7 +94,7 @@ extension Gnuplot {
     /// The largest side of a figure, in pixels.
     public static let maxSide = 8_192
 
-    /// Draws a chart into `url` through a working file beside it (`.NAME.tmp`), moved into place
+    /// Draws a chart into `url` through a working file beside it (`.NAME.PID.tmp`), moved into place
     /// only once it holds a whole PNG: gnuplot exits 0 when pngcairo cannot write (a full disk),
     /// which left charts at 0 bytes, or cut off at 4 KiB, under their final names with the run
     /// reported fine. `script` gets the path to draw into. A killed run's working files are
@@ -111,8 +111,10 @@ extension Gnuplot {
     }
 
     /// The hidden working file beside `url` that a chart is drawn into first.
+    /// `.NAME.PID.tmp`: this process's own (another process drawing the same run's reports
+    /// at the same time, `stratum report` beside the run, has its own).
     static func workingFile(for url: URL) -> URL {
-        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
     }
 
     /// Throws unless `file` ends with a PNG's IEND chunk: anything shorter is what a full disk

@@ -24,7 +24,7 @@ public struct RunReport: Sendable {
         do {
             try FileFailure.makeDirectory(directory)
             // A folder that exists but cannot be written fails here, by name, before any drawing.
-            let probe = directory.appendingPathComponent(".stratum-probe.tmp")
+            let probe = directory.appendingPathComponent(".stratum-probe.\(getpid()).tmp")
             try Data("probe".utf8).write(to: probe)
             try FileManager.default.removeItem(at: probe)
         } catch {
@@ -97,10 +97,15 @@ public struct RunReport: Sendable {
 
     static func safe(_ name: String) -> String { FileNameComponent.safe(name) }
 
-    /// Removes the hidden `.….tmp` working files a killed render left in `directory`.
+    /// Removes the hidden `.NAME.PID.tmp` working files a killed render left in `directory`:
+    /// those of processes no longer running (and older unnumbered ones). A render running
+    /// beside this one (`stratum report` while the run draws) keeps its files; removing them
+    /// failed that render with a misleading "disk full?" (store review).
     static func removeLeftovers(in directory: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let parts = name.dropLast(4).split(separator: ".")
+            if let last = parts.last, parts.count >= 2, let pid = Int32(last), pid > 0, pid == getpid() || kill(pid, 0) == 0 || errno == EPERM { continue }
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
     }

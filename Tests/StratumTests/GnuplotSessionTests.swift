@@ -110,3 +110,27 @@ import Testing
         if let status { #expect(String(decoding: status.before, as: UTF8.self) == before) }
     }
 }
+
+/// A render removes the working files killed renders left, not those of a render running
+/// beside it (`stratum report` while the run draws the same folder).
+@Suite struct ReportLeftoverTests {
+    @Test func onlyTheFilesOfProcessesNoLongerRunningAreRemoved() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["30"]
+        try sleeper.run()
+        defer { sleeper.terminate() }
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let live = ".confusion-a.png.\(sleeper.processIdentifier).tmp", dead = ".confusion-b.png.\(finished.processIdentifier).tmp"
+        for name in [live, dead, ".slice-accuracy.png.tmp", "confusion-c.png"] {
+            try Data("x".utf8).write(to: directory.appendingPathComponent(name))
+        }
+        RunReport.removeLeftovers(in: directory)
+        let left = Set(try FileManager.default.contentsOfDirectory(atPath: directory.path))
+        #expect(left == [live, "confusion-c.png"], "\(left)")
+    }
+}
