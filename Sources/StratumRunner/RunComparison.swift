@@ -64,6 +64,11 @@ public enum RunComparison {
         let left = try RunOutcomes.load(store: store, experiment: a.experiment, number: a.number)
         let sameRun = a.experiment == b.experiment && a.number == b.number
         let right = sameRun ? left : try RunOutcomes.load(store: store, experiment: b.experiment, number: b.number)
+        // A run that did not finish may hold metrics and slices of some variants only (killed
+        // while they were written): compared as it is, a gate checked what happened to be there.
+        for side in [left, right] where ![.completed, .completedWithErrors].contains(side.run.status) {
+            throw ComparisonError(message: "\(side.experiment)/\(side.run.number) is \(side.run.status.rawValue), not finished: its results may be partial (resume it with `stratum run EXPERIMENT --resume \(side.run.number)`, then compare)")
+        }
         var names: [(String, String)]
         switch (a.variant, b.variant) {
         case let (x?, y?): names = [(x, y)]

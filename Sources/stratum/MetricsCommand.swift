@@ -77,6 +77,9 @@ struct MetricsCommand: ParsableCommand {
             let (experiment, number) = try RunSelection.parse(selector, in: opened, command: "metrics")
             let (name, run) = try opened.run(experiment: experiment, number: number)
             let all = try opened.allMetrics(runID: run.id)
+            if ![.completed, .completedWithErrors].contains(run.status) {
+                Terminal.status("note: \(name)/\(run.number) is \(run.status.rawValue): its metrics may cover some variants only (resume the run to complete them)")
+            }
             guard !all.isEmpty else {
                 Terminal.error("error: \(name)/\(run.number) has no stored metrics (status: \(run.status.rawValue))")
                 throw ExitCode(ExitCodes.dataError)

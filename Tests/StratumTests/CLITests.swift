@@ -1,6 +1,7 @@
 import Foundation
 import StratumCore
 import StratumData
+import StratumStore
 import Testing
 
 /// Runs the built `stratum` binary and checks output and exit codes.
@@ -396,6 +397,13 @@ import Testing
         #expect(try Self.run(["history", "good.yaml", "--db", "stratum.sqlite"], in: directory).status == 0)
         let noRun = try Self.run(["gate", "cli/1", "--baseline", "cli/9", "--db", "stratum.sqlite"], in: directory)
         #expect(noRun.status == 65 && noRun.stderr.contains("has no run 9"), "\(noRun.stderr)")
+        // A run that did not finish is not compared (its metrics may be partial), and metrics says so.
+        let store = try Store(path: directory.appendingPathComponent("stratum.sqlite").path)
+        try store.finishRun(try store.run(experiment: "cli", number: 1).run.id, status: .interrupted)
+        let partial = try Self.run(["gate", "cli/2", "--baseline", "cli/1", "--db", "stratum.sqlite"], in: directory)
+        #expect(partial.status == 65 && partial.stderr.contains("cli/1 is interrupted, not finished"), "\(partial.stderr)")
+        let partialMetrics = try Self.run(["metrics", "cli/1", "--db", "stratum.sqlite"], in: directory)
+        #expect(partialMetrics.status == 0 && partialMetrics.stderr.contains("is interrupted: its metrics may cover some variants only"), "\(partialMetrics.stderr)")
         let history = try Self.run(["history", "cli", "--db", "stratum.sqlite", "--variant", "base"], in: directory)
         #expect(history.status == 0)
         #expect(history.stdout.split(separator: "\n").count == 4, "header, rule and one row per run: \(history.stdout)")
