@@ -82,6 +82,12 @@ enum RunVariants {
             } catch let refusal as ResumeRefusal {
                 variants.forEach { $0.classifier?.close() }
                 throw refusal
+            } catch where stored[variant.name] != nil {
+                // A variant the interrupted run was running cannot be loaded now (its file moved
+                // or is missing): the resume stops, so that the run can be resumed once it is
+                // back; marked failed, its work for the run was lost for good.
+                variants.forEach { $0.classifier?.close() }
+                throw ResumeRefusal(what: "variant '\(variant.name)' cannot be loaded: \(error)")
             } catch {
                 try slot.fail("\(error)", store: store, events: events)
             }

@@ -198,7 +198,15 @@ public struct Runner: Sendable {
         } catch {
             // A shard's error is its own: the run's other shards go on (the shard is seen as
             // interrupted once this process has ended, and can be run again).
-            if options.shard == nil { try? store.failRun(runID, error: "\(error)", heldBy: .current) }
+            // A resume refused after taking the run over hands it back as it was found
+            // (interrupted, to be resumed once the cause is mended), not failed.
+            if options.shard == nil {
+                if error is ResumeRefusal {
+                    try? store.finishRun(runID, status: .interrupted, error: nil)
+                } else {
+                    try? store.failRun(runID, error: "\(error)", heldBy: .current)
+                }
+            }
             throw error
         }
     }

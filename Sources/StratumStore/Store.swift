@@ -319,7 +319,7 @@ public final class Store: Sendable {
             guard let datasetID = try dataset?.storedID() else { throw StoreError(path: "dataset", message: "the dataset row was not stored") }
             // A run evaluates one dataset: a resumed run or a joining shard must bring the same.
             if let current = try Int64.fetchOne(db, sql: "SELECT datasetId FROM run WHERE id = ?", arguments: [runID]), current != datasetID {
-                throw ShardRefusal("the manifest \(manifestPath) differs from the one run \(runID) was started on")
+                throw ShardRefusal("the manifest \(manifestPath) differs from the one this run was started on")
             }
             try db.execute(sql: "UPDATE run SET datasetId = ? WHERE id = ?", arguments: [datasetID, runID])
             // Through a cursor: fetching every row first held a GRDB `Row` per sample (at

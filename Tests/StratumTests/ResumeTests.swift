@@ -155,6 +155,34 @@ import Testing
         return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
     }
 
+    /// A model file missing at resume stops the resume (the run stays interrupted) instead of
+    /// failing that variant for good; once the file is back, the run resumes and completes.
+    @Test func aModelMissingAtResumeLeavesTheRunResumable() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let experiment = try Self.experiment(in: directory)
+        let cnn = directory.appendingPathComponent("cnn"), away = directory.appendingPathComponent("cnn-away")
+        try FileManager.default.copyItem(at: TestSupport.repositoryRoot.appendingPathComponent("Experiments/models/small-cnn"), to: cnn)
+        try TestSupport.write(try String(contentsOf: experiment, encoding: .utf8)
+            .replacingOccurrences(of: TestSupport.repositoryRoot.appendingPathComponent("Experiments/models/small-cnn").path, with: cnn.path), to: experiment)
+        let process = try Self.start(["run", experiment.path, "--db", "r.sqlite", "--quiet", "--chunk-size", "8"], in: directory)
+        let path = directory.appendingPathComponent("r.sqlite").path
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, process.isRunning, (try? Store(readingOnly: path).listRuns().first?.predictions ?? 0) ?? 0 == 0 {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try #require(try Store(readingOnly: path).listRuns().first?.status == "running", "the run finished before it could be killed")
+        try FileManager.default.moveItem(at: cnn, to: away)
+        let refused = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume"], in: directory)
+        #expect(refused.status == 1 && refused.stderr.contains("variant 'cnn' cannot be loaded"), "\(refused.stderr)")
+        #expect(try Store(readingOnly: path).listRuns().first?.status == "interrupted")
+        try FileManager.default.moveItem(at: away, to: cnn)
+        let resumed = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume", "--quiet"], in: directory)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Store(readingOnly: path).listRuns().first?.status == "completed")
+    }
+
     @Test func resumeRefusesWhenTheExperimentFileChanged() throws {
         let directory = try TestSupport.temporaryDirectory()
         let experiment = try Self.experiment(in: directory)
