@@ -125,7 +125,10 @@ struct LayersModel {
         if let match = weights.keys.sorted().first(where: { $0.hasSuffix("/" + key) || ($0.hasPrefix(key) && $0.dropFirst(key.count).first == "_") }) {
             if let tensor = weights[match] { return tensor }
         }
-        throw TFJSError(file: file, node: layer.name, message: "weight '\(key)' is missing from the weights manifest")
+        // The converter's --input_format=keras_keras names weights by position (layers/NAME/vars/0).
+        let positional = weights.keys.contains { $0.contains("/vars/") }
+        throw TFJSError(file: file, node: layer.name, message: "weight '\(key)' is missing from the weights manifest"
+            + (positional ? " (its weights are named by position, layers/NAME/vars/N, as tensorflowjs_converter --input_format=keras_keras writes them; convert with --input_format=keras, or as a graph model)" : ""))
     }
 
     func run(_ batch: Tensor) throws -> Tensor {

@@ -62,4 +62,12 @@ import Testing
             #expect(row.probabilities.count == expected.count && worst <= c.tolerance, "\(c.folder) \(row.input): \(row.probabilities) against \(expected)")
         }
     }
+
+    /// Weights named by position (the converter's --input_format=keras_keras): the error says
+    /// so and how to convert instead, not only that 'conv2d/kernel' is missing.
+    @Test func positionallyNamedWeightsAreExplained() throws {
+        let model = TestSupport.fixtures.appendingPathComponent("tfjs/positional")
+        let error = try #require(throws: TFJSError.self) { _ = try Prediction.run(model: model, kind: "tfjs", images: [], normalization: nil, options: [:]) }
+        #expect(error.description.contains("named by position") && error.description.contains("--input_format=keras"), "\(error)")
+    }
 }
