@@ -32,8 +32,13 @@ public final class ChildProcess {
         self.name = name
         guard !command.isEmpty else { throw ChildProcess.Failure("empty command") }
         signal(SIGPIPE, SIG_IGN)
-        var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
-        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else { throw ChildProcess.Failure("cannot create pipes: \(String(cString: strerror(errno)))") }
+        // `go`: the child waits on it before running the command, until this process has
+        // registered its group (`LiveGroups`); a signal that killed `stratum` between the spawn
+        // and the registration left the command running under init (seen under load in CI).
+        var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0], goPipe: [Int32] = [0, 0]
+        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0, pipe(&goPipe) == 0 else {
+            throw ChildProcess.Failure("cannot create pipes: \(String(cString: strerror(errno)))")
+        }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -41,11 +46,17 @@ public final class ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
         for fd in stdinPipe + stdoutPipe + stderrPipe { posix_spawn_file_actions_addclose(&actions, fd) }
+        // The read end of `go` becomes descriptor 3 in the child; its write end stays here.
+        posix_spawn_file_actions_addclose(&actions, goPipe[1])
+        if goPipe[0] != 3 {
+            posix_spawn_file_actions_adddup2(&actions, goPipe[0], 3)
+            posix_spawn_file_actions_addclose(&actions, goPipe[0])
+        }
         // Nothing else of this process reaches the child: not the store's files, not a file
         // being written (an inherited write descriptor keeps a script "Text file busy"), not
         // other children's pipes (glibc 2.34+; looked up at run time, as Swift's Glibc module
         // does not export it).
-        if let closeFrom = Self.closeFrom { _ = closeFrom(&actions, 3) }
+        if let closeFrom = Self.closeFrom { _ = closeFrom(&actions, 4) }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -62,16 +73,18 @@ public final class ChildProcess {
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         // The working directory is set by a tiny sh wrapper: Swift's Glibc module does not
-        // export posix_spawn_file_actions_addchdir_np. `exec` replaces the shell, so the pid is the plugin's.
-        let wrapped = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory.path] + command
+        // export posix_spawn_file_actions_addchdir_np. `exec` replaces the shell, so the pid is
+        // the plugin's. It first waits for `go` on descriptor 3 (end of file, this process gone
+        // before registering it: it exits without running the command).
+        let wrapped = ["/bin/sh", "-c", "IFS= read -r go <&3 || exit 1; exec 3<&-; cd \"$0\" && exec \"$@\"", directory.path] + command
         let argv = wrapped.map { strdup($0) } + [nil]
         let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var child: pid_t = 0
         let status = posix_spawn(&child, "/bin/sh", &actions, &attributes, argv, envp)
-        close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])
+        close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1]); close(goPipe[0])
         guard status == 0 else {
-            close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
+            close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0]); close(goPipe[1])
             throw ChildProcess.Failure("cannot start '\(command.joined(separator: " "))' in \(directory.path): \(String(cString: strerror(status)))")
         }
         pid = child
@@ -86,6 +99,8 @@ public final class ChildProcess {
         _ = fcntl(stderrPipe[0], F_SETFD, FD_CLOEXEC)
         stderrTail = StderrTail(fd: stderrPipe[0])
         LiveGroups.add(child)
+        _ = "go\n".withCString { Glibc.write(goPipe[1], $0, 3) }
+        close(goPipe[1])
     }
 
     deinit {
