@@ -106,7 +106,7 @@ static void stratum_png_input_read(png_structp png, png_bytep data, size_t lengt
     input->offset += length;
 }
 
-/// What `stratum_png_read_header` found in a PNG's IHDR (and tRNS).
+/// What `stratum_png_decode` found in a PNG's IHDR (and tRNS) when asked for the header alone.
 typedef struct {
     png_uint_32 width;
     png_uint_32 height;
@@ -132,9 +132,18 @@ static inline png_structp stratum_png_reader(stratum_png_input *input, stratum_p
     return png;
 }
 
-/// Reads a PNG's header (signature, IHDR and the chunks before IDAT) without any pixel memory.
-/// Returns 1, or 0 with `output->message` set.
-static inline int stratum_png_read_header(const unsigned char *bytes, size_t count, stratum_png_header *header, stratum_png_output *output) {
+/// Reads a PNG's header (signature, IHDR and the chunks before IDAT) into `header` when
+/// `pixels` is NULL, without any pixel memory. Otherwise decodes the PNG, of the size `header`
+/// holds (as the first call gave it), into `pixels`: 8-bit RGB (`channels` 3: alpha and tRNS
+/// dropped) or RGBA (4: opaque where the file has no alpha), rows packed. Palettes and grey (any
+/// depth) are expanded; 16-bit samples become their high byte (Q >> 8), as Pillow's
+/// convert("RGB") and tf.io.decode_png give them; colour-space chunks are not applied (none of
+/// libpng's gamma transforms is asked for). Interlaced files are read whole through
+/// `png_read_image`, which runs the passes: libpng 1.6.39's simplified API, which this replaced,
+/// decoded interlaced 16-bit files wrong (every other row). `rows` is scratch for `height` row
+/// pointers. Returns 1, or 0 with `output->message` set.
+static inline int stratum_png_decode(const unsigned char *bytes, size_t count, stratum_png_header *header, unsigned char *pixels,
+                                     png_bytep *rows, int channels, stratum_png_output *output) {
     output->message[0] = 0;
     stratum_png_input input = { bytes, count, 0 };
     png_infop info = NULL;
@@ -145,34 +154,15 @@ static inline int stratum_png_read_header(const unsigned char *bytes, size_t cou
         return 0;
     }
     png_read_info(png, info);
-    header->width = png_get_image_width(png, info);
-    header->height = png_get_image_height(png, info);
-    header->has_alpha = (png_get_color_type(png, info) & PNG_COLOR_MASK_ALPHA) != 0 || png_get_valid(png, info, PNG_INFO_tRNS) != 0;
-    png_destroy_read_struct(&png, &info, NULL);
-    return 1;
-}
-
-/// Decodes a PNG of `width` × `height` (as `stratum_png_read_header` gave them) into `pixels`,
-/// 8-bit RGB (`channels` 3: alpha and tRNS dropped) or RGBA (4: opaque where the file has no
-/// alpha), rows packed. Palettes and grey (any depth) are expanded; 16-bit samples become their
-/// high byte (Q >> 8), as Pillow's convert("RGB") and tf.io.decode_png give them; colour-space
-/// chunks are not applied (none of libpng's gamma transforms is asked for). Interlaced files are
-/// read whole through `png_read_image`, which runs the passes: libpng 1.6.39's simplified API,
-/// which this replaced, decoded interlaced 16-bit files wrong (every other row). `rows` is
-/// scratch for `height` row pointers. Returns 1, or 0 with `output->message` set.
-static inline int stratum_png_decode(const unsigned char *bytes, size_t count, unsigned char *pixels, png_bytep *rows,
-                                     png_uint_32 width, png_uint_32 height, int channels, stratum_png_output *output) {
-    output->message[0] = 0;
-    stratum_png_input input = { bytes, count, 0 };
-    png_infop info = NULL;
-    png_structp png = stratum_png_reader(&input, output, &info);
-    if (png == NULL) return 0;
-    if (setjmp(png_jmpbuf(png))) {
+    png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+    if (pixels == NULL) {
+        header->width = width;
+        header->height = height;
+        header->has_alpha = (png_get_color_type(png, info) & PNG_COLOR_MASK_ALPHA) != 0 || png_get_valid(png, info, PNG_INFO_tRNS) != 0;
         png_destroy_read_struct(&png, &info, NULL);
-        return 0;
+        return 1;
     }
-    png_read_info(png, info);
-    if (png_get_image_width(png, info) != width || png_get_image_height(png, info) != height) png_error(png, "the header changed between reads");
+    if (width != header->width || height != header->height) png_error(png, "the header changed between reads");
     png_byte type = png_get_color_type(png, info);
     png_set_expand(png);
     png_set_strip_16(png);

@@ -61,21 +61,26 @@ public enum SliceBuilder {
                 throw SliceBuildError.missingAttribute(attribute, sampleID: sample.id)
             }
         }
-        for (name, source) in spec.named {
-            let expression: SliceExpression
+        for (name, source) in spec.named { _ = try namedMembers(name, source, samples: samples) }
+    }
+
+    /// A named slice's expression and the indices of the samples it holds.
+    static func namedMembers(_ name: String, _ source: String, samples: [Sample]) throws -> (expression: SliceExpression, members: [Int]) {
+        let expression: SliceExpression
+        do {
+            expression = try SliceExpression(parsing: source)
+        } catch {
+            throw SliceBuildError.badExpression(name: name, source: source, underlying: "\(error)")
+        }
+        var members: [Int] = []
+        for (index, sample) in samples.enumerated() {
             do {
-                expression = try SliceExpression(parsing: source)
+                if try expression.evaluate(sample.attributes) { members.append(index) }
             } catch {
-                throw SliceBuildError.badExpression(name: name, source: source, underlying: "\(error)")
-            }
-            for sample in samples {
-                do {
-                    _ = try expression.evaluate(sample.attributes)
-                } catch {
-                    throw SliceBuildError.badExpression(name: name, source: source, underlying: "sample '\(sample.id)': \(error)")
-                }
+                throw SliceBuildError.badExpression(name: name, source: source, underlying: "sample '\(sample.id)': \(error)")
             }
         }
+        return (expression, members)
     }
 
     public static func build(_ spec: SliceSpec, samples: [Sample]) throws -> (slices: [DataSlice], skipped: [SkippedSlice]) {
@@ -98,20 +103,7 @@ public enum SliceBuilder {
             }
         }
         for (name, source) in spec.named {
-            let expression: SliceExpression
-            do {
-                expression = try SliceExpression(parsing: source)
-            } catch {
-                throw SliceBuildError.badExpression(name: name, source: source, underlying: "\(error)")
-            }
-            var members: [Int] = []
-            for (index, sample) in samples.enumerated() {
-                do {
-                    if try expression.evaluate(sample.attributes) { members.append(index) }
-                } catch {
-                    throw SliceBuildError.badExpression(name: name, source: source, underlying: "sample '\(sample.id)': \(error)")
-                }
-            }
+            let (expression, members) = try namedMembers(name, source, samples: samples)
             bases.append(Base(name: name, definition: expression.description, group: "named:\(name)", members: members, part: .named(name)))
         }
 

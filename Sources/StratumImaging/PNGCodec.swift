@@ -34,7 +34,7 @@ public enum PNGCodec {
 
     /// 8-bit RGBA, or RGB when `keepAlpha` is false (alpha and `tRNS` dropped by libpng as it
     /// reads). Read through libpng's ordinary API in C (`stratum_png_decode`, where its longjmp
-    /// stays), after the header alone: the declared size is checked before any pixel memory.
+    /// stays), the header alone first: the declared size is checked before any pixel memory.
     private static func decodePixels(_ bytes: [UInt8], source: String, keepAlpha: Bool) throws
         -> (pixels: (width: Int, height: Int, channels: Int, values: [UInt8]), exif: [UInt8]?) {
         let (bytes, exif) = try withoutColorSpaceChunks(bytes, source: source)
@@ -44,7 +44,7 @@ public enum PNGCodec {
             return ImageError(source: source, reason: .corrupt(format: "PNG", message: reason.isEmpty ? "libpng error" : reason))
         }
         var header = stratum_png_header()
-        let read = bytes.withUnsafeBufferPointer { stratum_png_read_header($0.baseAddress, $0.count, &header, &output) }
+        let read = bytes.withUnsafeBufferPointer { stratum_png_decode($0.baseAddress, $0.count, &header, nil, nil, 0, &output) }
         guard read == 1 else { throw failure() }
         let width = Int(header.width), height = Int(header.height), channels = keepAlpha ? 4 : 3
         try ImageLimits.check(width: width, height: height, format: "PNG", source: source)
@@ -53,8 +53,7 @@ public enum PNGCodec {
         let decoded = bytes.withUnsafeBufferPointer { input in
             pixels.withUnsafeMutableBufferPointer { pixels in
                 rows.withUnsafeMutableBufferPointer { rows in
-                    stratum_png_decode(input.baseAddress, input.count, pixels.baseAddress, rows.baseAddress, header.width, header.height,
-                                       Int32(channels), &output)
+                    stratum_png_decode(input.baseAddress, input.count, &header, pixels.baseAddress, rows.baseAddress, Int32(channels), &output)
                 }
             }
         }

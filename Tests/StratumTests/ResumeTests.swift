@@ -155,6 +155,21 @@ import Testing
         return stat[stat.index(after: close)...].split(separator: " ").first == "Z"
     }
 
+    /// Runs `experiment` into `r.sqlite` in `directory` and SIGKILLs it as soon as it has
+    /// stored predictions; returns the store's path (the run is left `running`, its holder gone).
+    static func killedOnceStored(_ experiment: URL, in directory: URL) throws -> String {
+        let process = try start(["run", experiment.path, "--db", "r.sqlite", "--quiet", "--chunk-size", "8"], in: directory)
+        let path = directory.appendingPathComponent("r.sqlite").path
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, process.isRunning, (try? Store(readingOnly: path).listRuns().first?.predictions ?? 0) ?? 0 == 0 {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        try #require(try Store(readingOnly: path).listRuns().first?.status == "running", "the run finished before it could be killed")
+        return path
+    }
+
     /// A model file missing at resume stops the resume (the run stays interrupted) instead of
     /// failing that variant for good; once the file is back, the run resumes and completes.
     @Test func aModelMissingAtResumeLeavesTheRunResumable() throws {
@@ -164,15 +179,7 @@ import Testing
         try FileManager.default.copyItem(at: TestSupport.repositoryRoot.appendingPathComponent("Experiments/models/small-cnn"), to: cnn)
         try TestSupport.write(try String(contentsOf: experiment, encoding: .utf8)
             .replacingOccurrences(of: TestSupport.repositoryRoot.appendingPathComponent("Experiments/models/small-cnn").path, with: cnn.path), to: experiment)
-        let process = try Self.start(["run", experiment.path, "--db", "r.sqlite", "--quiet", "--chunk-size", "8"], in: directory)
-        let path = directory.appendingPathComponent("r.sqlite").path
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, process.isRunning, (try? Store(readingOnly: path).listRuns().first?.predictions ?? 0) ?? 0 == 0 {
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        try #require(try Store(readingOnly: path).listRuns().first?.status == "running", "the run finished before it could be killed")
+        let path = try Self.killedOnceStored(experiment, in: directory)
         try FileManager.default.moveItem(at: cnn, to: away)
         let refused = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume"], in: directory)
         #expect(refused.status == 1 && refused.stderr.contains("variant 'cnn' cannot be loaded"), "\(refused.stderr)")
@@ -186,18 +193,8 @@ import Testing
     @Test func resumeRefusesWhenTheExperimentFileChanged() throws {
         let directory = try TestSupport.temporaryDirectory()
         let experiment = try Self.experiment(in: directory)
-        let process = try Self.start(["run", experiment.path, "--db", "r.sqlite", "--quiet", "--chunk-size", "8"], in: directory)
-        // Kill as soon as the run is stored and running.
-        let path = directory.appendingPathComponent("r.sqlite").path
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, process.isRunning, (try? Store(readingOnly: path).listRuns().first?.predictions ?? 0) ?? 0 == 0 {
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        _ = try Self.killedOnceStored(experiment, in: directory)
         try TestSupport.write(try String(contentsOf: experiment, encoding: .utf8).replacingOccurrences(of: "batch_size: 8", with: "batch_size: 4"), to: experiment)
-        try #require(try Store(readingOnly: directory.appendingPathComponent("r.sqlite").path).listRuns().first?.status == "running",
-                     "the run finished before it could be killed")
         let result = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume"], in: directory)
         #expect(result.status == 1)
         #expect(result.stderr.contains("cannot resume") && result.stderr.contains("changed"), "\(result.stderr)")
