@@ -134,6 +134,13 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw report(error)
         }
+        // SQLite writes into a file deleted meanwhile without an error: the run "completed"
+        // with nothing stored anywhere (store review).
+        let stored = summary.database
+        if !RunStores.isServer(stored), !FileManager.default.fileExists(atPath: stored) {
+            Terminal.error("error: the database \(stored) was deleted during the run: nothing of run \(summary.runNumber) is stored")
+            throw ExitCode(ExitCodes.failure)
+        }
         if let shard = summary.shard, summary.shard?.done != summary.shard?.count {
             // One shard's part is stored; the run is finished by its last shard.
             switch format {

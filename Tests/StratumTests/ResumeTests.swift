@@ -170,6 +170,31 @@ import Testing
         return path
     }
 
+    /// A database file deleted while the run writes into it: SQLite goes on without an error,
+    /// so the run says that nothing of it is stored instead of reporting success.
+    @Test func aDatabaseDeletedDuringTheRunIsReported() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let experiment = try Self.experiment(in: directory)
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["run", experiment.path, "--db", "gone.sqlite", "--quiet", "--chunk-size", "8"]
+        process.currentDirectoryURL = directory
+        let errors = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        let path = directory.appendingPathComponent("gone.sqlite").path
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline, process.isRunning, (try? Store(readingOnly: path).listRuns().first?.predictions ?? 0) ?? 0 == 0 {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        try #require(process.isRunning, "the run finished before its database could be deleted")
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1 && stderr.contains("was deleted during the run"), "\(process.terminationStatus) \(stderr)")
+    }
+
     /// A model file missing at resume stops the resume (the run stays interrupted) instead of
     /// failing that variant for good; once the file is back, the run resumes and completes.
     @Test func aModelMissingAtResumeLeavesTheRunResumable() throws {
