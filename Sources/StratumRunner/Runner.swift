@@ -74,9 +74,18 @@ public struct Runner: Sendable {
         guard let store else { return summary }
         var drawn = summary
         Self.drawReports(&drawn, store: store, experiment: spec.name, options: options, events: events)
+        try Self.finish(drawn, store: store)
         clock.end("reports")
         drawn.stageSeconds = clock.stages
         return drawn
+    }
+
+    /// Stores the run's final status (its reports drawn, or failed to draw: they can be drawn
+    /// again from the store), as `complete` computed it into `summary`.
+    static func finish(_ summary: RunSummary, store: any RunStore) throws {
+        let status = RunStatus(rawValue: summary.status) ?? .completed
+        let failed = summary.variants.filter { $0.failed != nil }.count
+        try store.finishRun(summary.runID, status: status, error: status == .completed ? nil : "\(failed) of \(summary.variants.count) variants failed")
     }
 
     /// Everything up to the metrics; the store is returned when the run's reports are to be
@@ -191,7 +200,7 @@ public struct Runner: Sendable {
             _ = consume dataset
             var summary = try Self.complete(spec, manifest: manifest, labels: labels, evaluated: consume splitSamples, evaluatedIDs: splitIDs,
                                             unreadable: earlier, found: found, variants: variants, store: store, run: run, options: options,
-                                            database: database, stopLease: lease.stop, endStage: endStage, events: events)
+                                            database: database, endStage: endStage, events: events)
             summary.shard = shardProgress
             summary.predictionTimes = predictionTimes
             return (summary, store)
@@ -233,7 +242,7 @@ public struct Runner: Sendable {
     /// predictions, the run's final status, then the reports.
     static func complete(_ spec: ExperimentSpec, manifest: URL, labels: [String], evaluated: consuming [Sample], evaluatedIDs: [SampleID],
                          unreadable earlier: [(key: String, path: String, reason: String)], found: [UnreadableSample], variants: [RunVariant],
-                         store: any RunStore, run: StoredRun, options: RunOptions, database: String, stopLease: () -> Void,
+                         store: any RunStore, run: StoredRun, options: RunOptions, database: String,
                          endStage: (String) -> Void, events: @escaping @Sendable (RunEvent) -> Void) throws -> RunSummary {
         let runID = run.id
         // Every variant is scored on exactly the decodable samples; slices are built over them alone.
@@ -263,8 +272,9 @@ public struct Runner: Sendable {
         let outcomes = variants.map { VariantOutcome(name: $0.name, kind: $0.kind, failed: $0.failure) }
         let failed = outcomes.filter { $0.failed != nil }.count
         let status: RunStatus = failed == 0 ? .completed : (failed == outcomes.count ? .failed : .completedWithErrors)
-        try store.finishRun(runID, status: status, error: status == .completed ? nil : "\(failed) of \(outcomes.count) variants failed")
-        stopLease()
+        // The status is stored once the reports are drawn (`finish`): a run killed while drawing
+        // them stays unfinished, is marked interrupted, and `--resume` draws them; it read as
+        // completed with half its reports, and --resume had nothing to do.
         endStage("metrics")
         return RunSummary(
             experiment: spec.name, runNumber: run.number, runID: runID, status: status.rawValue, database: RunStores.displayName(database),
@@ -278,7 +288,8 @@ public struct Runner: Sendable {
     static func drawReports(_ summary: inout RunSummary, store: any RunStore, experiment: String, options: RunOptions,
                             events: @escaping @Sendable (RunEvent) -> Void) {
         do {
-            summary.reports = try StoredRunReports.render(store: store, experiment: experiment, number: summary.runNumber, reportsRoot: options.reportsRoot).files
+            summary.reports = try StoredRunReports.render(store: store, experiment: experiment, number: summary.runNumber, reportsRoot: options.reportsRoot,
+                                                          runStatus: summary.status).files
             summary.reports.forEach { events(.reportWritten($0)) }
         } catch {
             summary.reportError = "\(error)"
@@ -326,8 +337,9 @@ public struct Runner: Sendable {
         endStage("dataset")
         var summary = try Self.complete(spec, manifest: dataset.manifest, labels: dataset.labels, evaluated: splitSamples, evaluatedIDs: evaluatedIDs, unreadable: try store.unreadableSamples(runID: run.id),
                                         found: [], variants: variants, store: store, run: run, options: options, database: database,
-                                        stopLease: {}, endStage: endStage, events: events)
+                                        endStage: endStage, events: events)
         Self.drawReports(&summary, store: store, experiment: spec.name, options: options, events: events)
+        try Self.finish(summary, store: store)
         endStage("reports")
         summary.stageSeconds = clock.stages
         return summary

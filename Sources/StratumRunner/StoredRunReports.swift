@@ -101,10 +101,13 @@ public enum StoredRunReports {
     }
 
     /// Renders every report of a stored run into `<reportsRoot>/<experiment>/run-<n>/`.
+    /// `runStatus`: the status the run is about to be stored with (a run draws its reports
+    /// before it stores its final status), shown in place of the stored one.
     public static func render(store: any RunStore, experiment: String?, number: Int?, reportsRoot: URL, dataRoot: URL? = nil,
-                              limit: Int = 40, columns: Int = 8, thumb: Int = 96) throws -> (directory: URL, files: [URL]) {
+                              limit: Int = 40, columns: Int = 8, thumb: Int = 96, runStatus: String? = nil) throws -> (directory: URL, files: [URL]) {
         FreedMemory.returnPromptly()  // drawing holds a few large blocks at a time, not many small ones
-        let data = try data(store: store, experiment: experiment, number: number, dataRoot: dataRoot)
+        var data = try data(store: store, experiment: experiment, number: number, dataRoot: dataRoot)
+        if let runStatus { data.status = runStatus }
         let directory = Self.directory(reportsRoot: reportsRoot, experiment: data.experiment, run: data.runNumber)
         let files = try RunReport(data: data, galleryLimit: limit, galleryColumns: columns, thumb: thumb).render(to: directory, gnuplot: try Gnuplot())
         return (directory, files)

@@ -97,7 +97,8 @@ import Testing
 
     /// The moment the random kills above rarely hit: while the reports are drawn. The run is
     /// watched until its first report file appears, then killed; everything stored stays, the
-    /// run reads as completed (its data is whole), and `stratum report` draws every report again.
+    /// run is not finished (its status is stored after its reports), and `--resume` draws every
+    /// report, as `stratum report` does.
     @Test func aKillWhileDrawingReportsLosesNothingAndReportRedrawsThem() throws {
         let directory = try TestSupport.temporaryDirectory()
         let experiment = try Self.experiment(in: directory, count: 300)
@@ -131,9 +132,17 @@ import Testing
         #expect(!charts.contains { kill($0, 0) == 0 && !Self.isZombie($0) }, "gnuplot children \(charts) outlived stratum")
         #expect(!FileManager.default.fileExists(atPath: reports.appendingPathComponent("index.html").path))
 
-        let store = try Store(readingOnly: database.path)
-        #expect(try store.listRuns().map(\.status) == ["completed"])
+        // The run stores its final status once its reports are drawn: killed while drawing them,
+        // it is not finished (interrupted for the next command), and --resume draws them.
+        let listed = try CLITests.run(["runs", "--db", database.path, "--format", "json"], in: directory)
+        #expect(listed.stdout.contains("\"status\" : \"interrupted\""), "\(listed.stdout)")
         #expect(try Self.metrics(database) == Self.metrics(directory.appendingPathComponent("reference.sqlite")))
+        let resumed = try CLITests.run(["run", experiment.path, "--quiet", "--reports", "K", "--db", database.path, "--resume"], in: directory)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Store(readingOnly: database.path).listRuns().map(\.status) == ["completed"])
+        #expect(try Self.metrics(database) == Self.metrics(directory.appendingPathComponent("reference.sqlite")))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: reports.path).sorted() == expected)
+        // `stratum report` draws them again too.
         let redraw = try CLITests.run(["report", "1", "--db", database.path, "--reports", "K"], in: directory)
         #expect(redraw.status == 0, "\(redraw.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: reports.path).sorted() == expected)
