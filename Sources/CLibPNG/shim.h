@@ -5,11 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/// PNG_IMAGE_SIZE is a macro; Swift cannot import it.
-static inline size_t stratum_png_image_size(const png_image *image) {
-    return PNG_IMAGE_SIZE(*image);
-}
-
 /// PNG_IMAGE_PNG_SIZE_MAX, the most bytes the simplified writer can produce for `image`.
 static inline size_t stratum_png_image_png_size_max(const png_image *image) {
     return PNG_IMAGE_PNG_SIZE_MAX(*image);
@@ -92,7 +87,7 @@ static inline int stratum_png_encode_rgb(const unsigned char *pixels, png_uint_3
     return 1;
 }
 
-/// Reads PNG bytes from memory for `stratum_png_composite_over_rgb`.
+/// Reads PNG bytes from memory, for the readers below.
 typedef struct {
     const unsigned char *bytes;
     size_t count;
@@ -193,24 +188,15 @@ static inline int stratum_png_composite_over_rgb(const unsigned char *bytes, siz
                                                  png_uint_32 width, png_uint_32 height, stratum_png_output *output) {
     output->message[0] = 0;
     stratum_png_input input = { bytes, count, 0 };
-    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, output, stratum_png_failed, stratum_png_warned);
-    if (png == NULL) {
-        strcpy(output->message, "cannot create a libpng reader");
-        return 0;
-    }
-    png_infop info = png_create_info_struct(png);
-    if (info == NULL) {
-        png_destroy_read_struct(&png, NULL, NULL);
-        strcpy(output->message, "cannot create a libpng reader");
-        return 0;
-    }
+    png_infop info = NULL;
+    png_structp png = stratum_png_reader(&input, output, &info);
+    if (png == NULL) return 0;
     unsigned char *volatile row = NULL;
     if (setjmp(png_jmpbuf(png))) {
         png_destroy_read_struct(&png, &info, NULL);
         free(row);
         return 0;
     }
-    png_set_read_fn(png, &input, stratum_png_input_read);
     png_read_info(png, info);
     if (png_get_image_width(png, info) != width || png_get_image_height(png, info) != height) {
         png_destroy_read_struct(&png, &info, NULL);

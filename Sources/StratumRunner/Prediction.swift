@@ -17,22 +17,19 @@ public enum Prediction {
         public var predictions: [Row]
     }
 
-    /// Loads the model, predicts every image in batches, closes the model. `applyOrientation`:
-    /// whether images are turned as their EXIF orientation tag says, as in a run.
-    public static func run(model path: URL, kind: String?, images: [URL], normalization: Normalization?, options: [String: String],
+    /// Loads the model, predicts every image in batches, closes the model. The input scaling is
+    /// the kind's `normalize` option, as in an experiment. `applyOrientation`: whether images are
+    /// turned as their EXIF orientation tag says, as in a run.
+    public static func run(model path: URL, kind: String?, images: [URL], options: [String: String],
                            batchSize: Int = 32, applyOrientation: Bool = true, registry: ModelRegistry = .standard) throws -> Output {
         guard let kind = kind ?? registry.kind(of: path) else {
             throw RunError(message: "\(path.path): no model kind recognises this file; pass --kind (registered: \(registry.kinds.joined(separator: ", ")))", isBadInput: true)
-        }
-        if normalization != nil && kind == "process" {
-            throw RunError(message: "--normalize cannot be used with kind process: the plugin declares its own normalisation in its hello")
         }
         let loader = try registry.loader(for: kind)
         try loader.checkOptions(options, variant: path.lastPathComponent)
         let classifier = try loader.load(ModelSpec(name: path.lastPathComponent, kind: kind, path: path, options: options))
         defer { classifier.close() }
-        var input = classifier.descriptor.input
-        if let normalization { input.normalization = normalization }
+        let input = classifier.descriptor.input
         var rows: [Row] = []
         var start = 0
         while start < images.count {

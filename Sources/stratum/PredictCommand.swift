@@ -43,7 +43,7 @@ struct PredictCommand: ParsableCommand {
             let url = URL(fileURLWithPath: model)
             let (kind, options) = try modelArguments.resolve(model: url)
             let output = try Prediction.run(model: url, kind: kind, images: images.map { URL(fileURLWithPath: $0) },
-                                            normalization: nil, options: options, batchSize: batchSize, applyOrientation: exifOrientation == .apply)
+                                            options: options, batchSize: batchSize, applyOrientation: exifOrientation == .apply)
             switch format {
             case .json:
                 print(try JSONOutput.string(output))

@@ -195,11 +195,10 @@ final class ScriptedClassifier: ImageClassifier, @unchecked Sendable {
     func predictRefusesRowsThatAreNotProbabilities(_ mode: String) throws {
         let image = TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png")
         let error = try #require(throws: RunError.self) {
-            try Prediction.run(model: URL(fileURLWithPath: "/none"), kind: "scripted", images: [image], normalization: nil,
-                               options: ["fail_from_batch": "1", "mode": mode], registry: Self.registry)
+            try Prediction.run(model: URL(fileURLWithPath: "/none"), kind: "scripted", images: [image], options: ["fail_from_batch": "1", "mode": mode], registry: Self.registry)
         }
         #expect(error.isBadInput && error.message.contains("not a probability") && error.message.contains("/none"), "\(error)")
-        #expect(try Prediction.run(model: URL(fileURLWithPath: "/none"), kind: "scripted", images: [image], normalization: nil, options: [:],
+        #expect(try Prediction.run(model: URL(fileURLWithPath: "/none"), kind: "scripted", images: [image], options: [:],
                                    registry: Self.registry).predictions.count == 1)
     }
 

@@ -39,7 +39,7 @@ import Testing
         let model = Self.folder.appendingPathComponent(c.folder)
         func predict() throws -> Prediction.Output {
             try Prediction.run(model: model, kind: "tfjs", images: c.images.map { Self.folder.appendingPathComponent($0) },
-                               normalization: nil, options: ["normalize": "raw"])
+                               options: ["normalize": "raw"])
         }
         if !c.refusedWith.isEmpty {
             // Refused at load, or (a Softmax's axis, known once shapes are) on the first image:
@@ -51,7 +51,7 @@ import Testing
                 try Data(PNGCodec.encode(RGBImage(width: shape[2], height: shape[1], pixels: pixels))).write(to: image)
                 images = [image]
             }
-            let error = try #require(throws: TFJSError.self) { _ = try Prediction.run(model: model, kind: "tfjs", images: images, normalization: nil, options: ["normalize": "raw"]) }
+            let error = try #require(throws: TFJSError.self) { _ = try Prediction.run(model: model, kind: "tfjs", images: images, options: ["normalize": "raw"]) }
             #expect(c.refusedWith.allSatisfy { error.description.contains($0) }, "\(error)")
             return
         }
@@ -67,7 +67,7 @@ import Testing
     /// so and how to convert instead, not only that 'conv2d/kernel' is missing.
     @Test func positionallyNamedWeightsAreExplained() throws {
         let model = TestSupport.fixtures.appendingPathComponent("tfjs/positional")
-        let error = try #require(throws: TFJSError.self) { _ = try Prediction.run(model: model, kind: "tfjs", images: [], normalization: nil, options: [:]) }
+        let error = try #require(throws: TFJSError.self) { _ = try Prediction.run(model: model, kind: "tfjs", images: [], options: [:]) }
         #expect(error.description.contains("named by position") && error.description.contains("--input_format=keras"), "\(error)")
     }
 }
