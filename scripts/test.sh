@@ -36,4 +36,15 @@ if [ $# -eq 0 ]; then
     # so that each path is checked against the scalar one (on an AVX2-only CPU it repeats them).
     echo "== the same tests on the AVX2 kernels (STRATUM_SIMD=avx2) =="
     STRATUM_SIMD=avx2 swift test --skip-build --filter "EngineTests|TFJSTests|TFJSMalformedTests|PredictCommandTests|ONNXTests"
+    # What `make bench` uses to show onnxruntime an AVX2-only CPU (where this CPU allows it).
+    echo "== scripts/avx2-only.sh: CPUID without AVX-512 under its library, real faults still crash =="
+    avx2_dir="$(mktemp -d "${TMPDIR:-/tmp}/stratum-avx2-only.XXXXXX")"
+    status=0
+    bash scripts/avx2-only.sh "$avx2_dir" >/dev/null || status=$?
+    rm -rf "$avx2_dir"
+    case "$status" in
+        0) echo "ok" ;;
+        3) echo "skipped: this CPU cannot run it (the reason is above)" ;;
+        *) exit "$status" ;;
+    esac
 fi
