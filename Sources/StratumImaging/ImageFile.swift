@@ -19,8 +19,9 @@ public enum ImageFile {
     /// an image within the pixel limit, or is mostly something else).
     public static var maxFileBytes: Int { ImageLimits.maxPixels.multipliedReportingOverflow(by: 4).partialValue.addingReportingOverflow(64 << 20).partialValue }
 
-    /// The file's bytes, read with `open`/`read` (one buffer of the file's size, no `Data` copy).
-    static func contents(of path: String) throws -> [UInt8] {
+    /// The file's bytes, read with `open`/`read` (one buffer of the file's size, no `Data` copy),
+    /// within `maxFileBytes`; the error names the file.
+    public static func contents(of path: String) throws -> [UInt8] {
         func failure(_ message: String) -> ImageError { ImageError(source: path, reason: .unreadable(message)) }
         guard !path.utf8.contains(0) else { throw failure("the path contains a NUL byte") }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)

@@ -32,6 +32,14 @@ public struct UnreadableImagesError: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// A decoded sample reduced to the variants' inputs, with the fingerprint of its file's bytes
+/// (`ContentFingerprint`: what `run --resume` checks the file against later).
+struct PreparedSample: Sendable {
+    var sample: Sample
+    var inputs: [InputSpec: [Float]]
+    var fingerprint: UInt64
+}
+
 /// Decodes image files in parallel, keeping order and every failure.
 enum ImageLoading {
     /// `samples` decoded in parallel and each image reduced at once to every input in `specs`
@@ -39,24 +47,26 @@ enum ImageLoading {
     /// image is held only while its own worker prepares it: memory per sample is the sum of
     /// the variants' inputs, not the decoded size.
     static func prepare(_ samples: [Sample], for specs: [InputSpec], applyOrientation: Bool,
-                        progress: @Sendable (Int) -> Void = { _ in }) -> (readable: [(Sample, [InputSpec: [Float]])], unreadable: [UnreadableSample]) {
-        let results = ConcurrentResults<[InputSpec: [Float]]>(count: samples.count)
+                        progress: @Sendable (Int) -> Void = { _ in }) -> (readable: [PreparedSample], unreadable: [UnreadableSample]) {
+        let results = ConcurrentResults<([InputSpec: [Float]], UInt64)>(count: samples.count)
         let workers = max(1, min(samples.count, CPUCores.available))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let index = results.claimNext() {
                 results.set(index, Result {
-                    let image = try ImageFile.read(path: samples[index].filePath, applyOrientation: applyOrientation)
-                    return Dictionary(uniqueKeysWithValues: specs.map { ($0, Preprocessor.prepare(image, for: $0)) })
+                    let path = samples[index].filePath
+                    let bytes = try ImageFile.contents(of: path)
+                    let image = try ImageFile.decode(bytes, source: path, applyOrientation: applyOrientation)
+                    return (Dictionary(uniqueKeysWithValues: specs.map { ($0, Preprocessor.prepare(image, for: $0)) }), ContentFingerprint.of(bytes))
                 })
                 let done = results.finished(1)
                 if done % 64 == 0 || done == samples.count { progress(done) }
             }
         }
-        var readable: [(Sample, [InputSpec: [Float]])] = []
+        var readable: [PreparedSample] = []
         var unreadable: [UnreadableSample] = []
         for (sample, result) in zip(samples, results.results()) {
             switch result {
-            case .success(let inputs): readable.append((sample, inputs))
+            case .success(let (inputs, fingerprint)): readable.append(PreparedSample(sample: sample, inputs: inputs, fingerprint: fingerprint))
             case .failure(let error):
                 unreadable.append(UnreadableSample(id: sample.id, path: sample.relativePath, line: sample.line, reason: "\(error)"))
             }

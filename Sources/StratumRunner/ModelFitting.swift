@@ -86,8 +86,8 @@ enum ModelFitting {
             }
             events(.unreadableImages(loaded.unreadable))
         }
-        let examples = loaded.readable.map { sample, inputs in
-            TrainingExample(values: inputs[input] ?? [], label: sample.label)
+        let examples = loaded.readable.map { prepared in
+            TrainingExample(values: prepared.inputs[input] ?? [], label: prepared.sample.label)
         }
         let summary = try trainable.fit(spec, labels: dataset.labels, examples: examples, provenance: provenance)
         events(.fitted(variant: spec.name, summary: summary, path: spec.path))

@@ -152,6 +152,9 @@ public struct Runner: Sendable {
             // Ids beside the samples, not (sample, id) pairs: the sample arrays stay shared with
             // the dataset's instead of being copied (a copy per stage adds up at a million rows).
             let mine = try Self.storedIDs(of: evaluatedHere, in: sampleIDs ?? [:])
+            if resuming {
+                try ResumedImagesCheck.verify(samples: evaluatedHere, ids: mine, variants: variants, stored: try store.imageFingerprints(runID: runID))
+            }
             var splitIDs = options.shard == nil ? mine : []
             // Not needed while predicting (a hash table of every sample: 12 MB at 200,000).
             sampleIDs = nil

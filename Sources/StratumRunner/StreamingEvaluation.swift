@@ -34,7 +34,7 @@ struct StreamingEvaluation {
     let manifest: String
     let events: @Sendable (RunEvent) -> Void
 
-    typealias Decoded = (readable: [(Sample, [InputSpec: [Float]])], unreadable: [UnreadableSample])
+    typealias Decoded = (readable: [PreparedSample], unreadable: [UnreadableSample])
 
     /// Where the prediction stage's time went, filled in by `run`.
     let times = PipelineClock()
@@ -89,7 +89,11 @@ struct StreamingEvaluation {
                 }
                 events(.unreadableImages(loaded.unreadable))
             }
-            let chunk = loaded.readable.compactMap { sample, inputs in idOfKey[sample.id].map { (sample: sample, id: $0, inputs: inputs) } }
+            let chunk = loaded.readable.compactMap { prepared in idOfKey[prepared.sample.id].map { (sample: prepared.sample, id: $0, inputs: prepared.inputs) } }
+            // What each file was when predicted, stored before its predictions (the writer keeps
+            // order): a resume checks the files of the samples it does not predict again.
+            let fingerprints = loaded.readable.compactMap { prepared in idOfKey[prepared.sample.id].map { (sampleID: $0, fingerprint: prepared.fingerprint) } }
+            try writer.submit { [store, runID] in try store.insertImageFingerprints(runID: runID, fingerprints) }
             for variant in live {
                 let todo = chunk.filter { !variant.done.contains($0.id) }
                 do {

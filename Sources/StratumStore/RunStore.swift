@@ -48,6 +48,11 @@ public protocol RunStore: AnyObject, Sendable {
     func samples(runID: RunID) throws -> [StoredSample]
     func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: SampleID, reason: String)]) throws
     func unreadableSamples(runID: RunID) throws -> [(key: String, path: String, reason: String)]
+    /// Records the fingerprint of each sample's image file as the run decoded it, replacing one
+    /// recorded before (`ContentFingerprint`; a resume compares the files with them).
+    func insertImageFingerprints(runID: RunID, _ fingerprints: [(sampleID: SampleID, fingerprint: UInt64)]) throws
+    /// The run's recorded image fingerprints.
+    func imageFingerprints(runID: RunID) throws -> [SampleID: UInt64]
 
     // Variants and predictions
     func insertVariant(runID: RunID, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> VariantID

@@ -347,6 +347,27 @@ public final class Store: Sendable {
         }
     }
 
+    public func insertImageFingerprints(runID: RunID, _ fingerprints: [(sampleID: SampleID, fingerprint: UInt64)]) throws {
+        guard !fingerprints.isEmpty else { return }
+        try writer.write { db in
+            let statement = try db.cachedStatement(sql: "INSERT OR REPLACE INTO imageFingerprint (runId, sampleId, fingerprint) VALUES (?, ?, ?)")
+            for (sampleID, fingerprint) in fingerprints {
+                try statement.execute(arguments: [runID, sampleID, Int64(bitPattern: fingerprint)])
+            }
+        }
+    }
+
+    public func imageFingerprints(runID: RunID) throws -> [SampleID: UInt64] {
+        try read { db in
+            var result: [SampleID: UInt64] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT sampleId, fingerprint FROM imageFingerprint WHERE runId = ?", arguments: [runID])
+            while let row = try rows.next() {
+                result[SampleID(rawValue: row[0])] = UInt64(bitPattern: row[1])
+            }
+            return result
+        }
+    }
+
     /// The run's unreadable samples: manifest id, stored path and reason, in manifest-id order.
     public func unreadableSamples(runID: RunID) throws -> [(key: String, path: String, reason: String)] {
         try read { db in

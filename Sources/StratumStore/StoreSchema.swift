@@ -200,6 +200,16 @@ enum StoreSchema {
                 try db.execute(sql: "DROP INDEX IF EXISTS \(index)")
             }
         }
+        migrator.registerMigration("v8-image-fingerprints") { db in
+            // Each sample's image file as the run decoded it (`ContentFingerprint`, its 64 bits as
+            // a signed integer): a resume refuses files that changed since their predictions.
+            try db.create(table: "imageFingerprint") { t in
+                t.column("runId", .integer).notNull().references("run", onDelete: .cascade)
+                t.column("sampleId", .integer).notNull().references("sample")
+                t.column("fingerprint", .integer).notNull()
+                t.primaryKey(["runId", "sampleId"])
+            }
+        }
         return migrator
     }
 }

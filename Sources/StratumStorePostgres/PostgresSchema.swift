@@ -186,6 +186,15 @@ enum PostgresSchema {
                 PRIMARY KEY (runId, shardIndex))
             """,
         ]),
+        ("v8-image-fingerprints", [
+            """
+            CREATE TABLE imageFingerprint (
+                runId BIGINT NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                sampleId BIGINT NOT NULL REFERENCES sample(id),
+                fingerprint BIGINT NOT NULL,
+                PRIMARY KEY (runId, sampleId))
+            """,
+        ]),
     ]
 
     /// The advisory lock every migration, run-number allocation and lease reconciliation takes

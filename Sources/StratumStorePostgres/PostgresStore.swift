@@ -420,6 +420,25 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
+    public func insertImageFingerprints(runID: RunID, _ fingerprints: [(sampleID: SampleID, fingerprint: UInt64)]) throws {
+        guard !fingerprints.isEmpty else { return }
+        try session.write { db in
+            try db.insertMany("imageFingerprint", columns: ["runId", "sampleId", "fingerprint"],
+                              rows: Self.lastPerKey(fingerprints, key: \.sampleID).map { [runID.rawValue, $0.sampleID.rawValue, Int64(bitPattern: $0.fingerprint)] },
+                              suffix: "ON CONFLICT (runId, sampleId) DO UPDATE SET fingerprint = EXCLUDED.fingerprint")
+        }
+    }
+
+    public func imageFingerprints(runID: RunID) throws -> [SampleID: UInt64] {
+        try session.read { db in
+            var result: [SampleID: UInt64] = [:]
+            for row in try db.rows("SELECT sampleId, fingerprint FROM imageFingerprint WHERE runId = ?", [runID.rawValue]) {
+                result[SampleID(rawValue: try row.int64("sampleId"))] = UInt64(bitPattern: try row.int64("fingerprint"))
+            }
+            return result
+        }
+    }
+
     /// One element per key, the last given (one statement may not touch a row twice).
     private static func lastPerKey<T, K: Hashable>(_ items: [T], key: (T) -> K) -> [T] {
         var index: [K: Int] = [:]

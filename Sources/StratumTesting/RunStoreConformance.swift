@@ -68,6 +68,12 @@ public enum RunStoreConformance {
             try store.insertUnreadableSamples(runID: runID, [(sampleIDs["y"] ?? -1, "y.png: truncated")])
             return try store.unreadableSamples(runID: runID).map(\.reason) == ["y.png: truncated"]
         }
+        check("image fingerprints keep all 64 bits, and a later one replaces an earlier one (also within one batch)") {
+            let x = sampleIDs["x"] ?? -1, y = sampleIDs["y"] ?? -1
+            try store.insertImageFingerprints(runID: runID, [(x, 1), (y, UInt64.max)])
+            try store.insertImageFingerprints(runID: runID, [(x, 0x8000_0000_0000_0001), (x, 0xfeed_face_cafe_beef)])
+            return try store.imageFingerprints(runID: runID) == [x: 0xfeed_face_cafe_beef, y: UInt64.max]
+        }
         check("derived results can be cleared and written again") {
             try store.clearDerivedResults(runID)
             let ids = try store.insertSlices(runID: runID, [("overall", "true", [], [sampleIDs["x"] ?? -1])])

@@ -1,5 +1,7 @@
 import Foundation
+import StratumCore
 import StratumData
+import StratumImaging
 import StratumStore
 import Testing
 
@@ -222,6 +224,52 @@ import Testing
         let resumed = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume", "--quiet"], in: directory)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try Store(readingOnly: path).listRuns().first?.status == "completed")
+    }
+
+    /// Image files changed since their predictions were stored stop the resume, named (the
+    /// run would mix predictions of two versions of them under one manifest); a file with no
+    /// stored prediction yet may change, since it is decoded afresh.
+    @Test func resumeRefusesImageFilesChangedSinceTheirPredictions() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let experiment = try Self.experiment(in: directory)
+        let path = try Self.killedOnceStored(experiment, in: directory)
+        let store = try Store(readingOnly: path)
+        let predicted = Set(try store.predictions(runID: 1).map(\.sampleID))
+        let samples = try store.samples(runID: 1).filter { $0.sample.split == "test" }
+        let done = samples.filter { predicted.contains($0.id) }, notYet = samples.filter { !predicted.contains($0.id) }
+        try #require(done.count >= 2 && !notYet.isEmpty, "\(done.count) predicted, \(notYet.count) not")
+        let data = directory.appendingPathComponent("data")
+        func url(_ sample: StoredSample) -> URL { data.appendingPathComponent(sample.path) }
+        // Another image's pixels in place of one predicted file, another predicted file cut
+        // short, and an image not predicted yet replaced too. (A file gone is refused before,
+        // by the manifest check.)
+        let changed = done[0], cut = done[1], later = notYet[0]
+        let originals = try [changed, cut, later].map { try Data(contentsOf: url($0)) }
+        var other = try ImageFile.read(url(samples.first { $0.id != changed.id }!))
+        other.pixels[0] &+= 1
+        try ImageFile.writePNG(other, to: url(changed))
+        try ImageFile.writePNG(other, to: url(later))
+        try originals[1].prefix(100).write(to: url(cut))
+        // As if the killed run had decoded that one without predicting it: a fingerprint of
+        // other bytes, no prediction. It is not checked, and the resumed run replaces it.
+        try Store(path: path).insertImageFingerprints(runID: 1, [(sampleID: later.id, fingerprint: 42)])
+        let refused = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume"], in: directory)
+        #expect(refused.status == 1, "\(refused.stderr)")
+        #expect(refused.stderr.contains("cannot resume") && refused.stderr.contains("2 of the")
+                && refused.stderr.contains("\(changed.path) (changed)") && refused.stderr.contains("\(cut.path) (changed)"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains(later.path), "\(refused.stderr)")
+        #expect(try Store(readingOnly: path).listRuns().first?.status == "interrupted")
+        // The predicted files as they were: the resume goes on (the changed unpredicted one is decoded now).
+        try originals[0].write(to: url(changed))
+        try originals[1].write(to: url(cut))
+        let resumed = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume", "--quiet"], in: directory)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Store(readingOnly: path).listRuns().first?.status == "completed")
+        // Its fingerprint is the file's as decoded in the resumed run.
+        let fingerprints = try Store(readingOnly: path).imageFingerprints(runID: 1)
+        #expect(fingerprints[later.id] == ContentFingerprint.of(Array(try Data(contentsOf: url(later)))))
+        #expect(fingerprints[later.id] != ContentFingerprint.of(Array(originals[2])))
+        #expect(fingerprints.count == samples.count)
     }
 
     @Test func resumeRefusesWhenTheExperimentFileChanged() throws {

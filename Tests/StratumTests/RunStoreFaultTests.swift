@@ -57,6 +57,10 @@ import Testing
         func samples(runID: RunID) throws -> [StoredSample] { try base.samples(runID: runID) }
         func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: SampleID, reason: String)]) throws { try base.insertUnreadableSamples(runID: runID, samples) }
         func unreadableSamples(runID: RunID) throws -> [(key: String, path: String, reason: String)] { try base.unreadableSamples(runID: runID) }
+        func insertImageFingerprints(runID: RunID, _ fingerprints: [(sampleID: SampleID, fingerprint: UInt64)]) throws {
+            try base.insertImageFingerprints(runID: runID, fingerprints)
+        }
+        func imageFingerprints(runID: RunID) throws -> [SampleID: UInt64] { try base.imageFingerprints(runID: runID) }
         func insertVariant(runID: RunID, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> VariantID {
             try base.insertVariant(runID: runID, name: name, kind: kind, path: path, fileHash: fileHash, labels: labels)
         }
