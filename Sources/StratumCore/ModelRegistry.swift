@@ -43,9 +43,26 @@ public protocol ModelLoader: Sendable {
     func recognises(_ url: URL) -> Bool
     /// Loads the variant described by `spec`; throws an error naming the file and the problem.
     func load(_ spec: ModelSpec) throws -> any ImageClassifier
+    /// Checks the option values that can be judged without reading the model (choices, numbers,
+    /// lists), read exactly as `load` reads them, so that a bad value stops a run before it
+    /// starts; throws the error `load` would throw. The default checks nothing.
+    func checkOptionValues(_ spec: ModelSpec) throws
 }
 
 extension ModelLoader {
+    public func checkOptionValues(_ spec: ModelSpec) throws {}
+
+    /// Checks a variant's options before anything runs: `UnknownOptionError` for a name this
+    /// kind does not declare, `InvalidOptionValueError` for a value `load` would refuse.
+    public func checkOptions(of spec: ModelSpec) throws {
+        try checkOptions(spec.options, variant: spec.name)
+        do {
+            try checkOptionValues(spec)
+        } catch {
+            throw InvalidOptionValueError(variant: spec.name, message: "\(error)")
+        }
+    }
+
     /// Throws `UnknownOptionError` for the first option of `options` this kind does not declare.
     public func checkOptions(_ given: [String: String], variant: String) throws {
         let known = options.map(\.name)
@@ -68,6 +85,15 @@ public struct UnknownOptionError: Error, CustomStringConvertible, Equatable {
         let list = known.isEmpty ? "none" : known.joined(separator: ", ")
         return "variant '\(variant)': unknown option '\(option)' for kind \(kind)\(hint) (options of \(kind): \(list))"
     }
+}
+
+/// A variant gave an option a value its kind refuses (found before the run starts, where
+/// otherwise the variant would fail when loaded, after the run was made).
+public struct InvalidOptionValueError: Error, CustomStringConvertible, Equatable {
+    public var variant: String
+    /// The kind's own error, naming the model file, the option and the values allowed.
+    public var message: String
+    public var description: String { "variant '\(variant)': \(message)" }
 }
 
 /// The known name closest to a misspelt one (Levenshtein distance, case-insensitive, `-`/`_`

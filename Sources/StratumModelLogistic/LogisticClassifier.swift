@@ -57,6 +57,19 @@ public struct LogisticLoader: TrainableModelLoader {
         return LogisticClassifier(name: spec.name, file: file, contentHash: try SHA256.hex(contentsOf: spec.path))
     }
 
+    /// The options are read when fitting (a fitted file records what they were): checked before
+    /// the run all the same.
+    public func checkOptionValues(_ spec: ModelSpec) throws {
+        _ = try trainingInput(for: spec)
+        _ = try regularization(spec)
+    }
+
+    private func regularization(_ spec: ModelSpec) throws -> Double {
+        let c = try option(spec, "C", default: 1.0, parse: Double.init)
+        guard c > 0, c.isFinite else { throw LogisticModelError(file: spec.path.path, message: "option C must be a positive number") }
+        return c
+    }
+
     public func trainingInput(for spec: ModelSpec) throws -> InputSpec {
         let size = try option(spec, "size", default: 24, parse: Int.init)
         let channels = try option(spec, "channels", default: 1, parse: Int.init)
@@ -72,7 +85,7 @@ public struct LogisticLoader: TrainableModelLoader {
 
     public func fit(_ spec: ModelSpec, labels: [String], examples: [TrainingExample], provenance: FitProvenance) throws -> FitSummary {
         let input = try trainingInput(for: spec)
-        let c = try option(spec, "C", default: 1.0, parse: Double.init)
+        let c = try regularization(spec)
         let d = input.width * input.height * input.channels
         if examples.contains(where: { $0.values.count != d }) {
             throw LogisticModelError(file: spec.path.path, message: "training example has the wrong number of features (expected \(d))")

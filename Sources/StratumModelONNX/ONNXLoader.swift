@@ -43,9 +43,9 @@ public struct ONNXLoader: ModelLoader {
             throw fail("the graph has \(model.inputNames.count) inputs (\(model.inputNames.joined(separator: ", "))); an image classifier has one")
         }
 
+        let parsed = try Self.parsedOptions(spec)
         let layout: ONNXModel.InputLayout
-        if let name = options["layout"] {
-            guard let chosen = ONNXModel.InputLayout(rawValue: name.lowercased()) else { throw fail("option layout '\(name)' is not nchw, nhwc or flat") }
+        if let chosen = parsed.layout {
             layout = chosen
         } else {
             guard let detected = model.detectedLayout else {
@@ -55,19 +55,13 @@ public struct ONNXLoader: ModelLoader {
         }
         let expectedRank = layout == .flat ? 2 : 4
         guard model.inputShape.count == expectedRank else { throw fail("input '\(model.inputName)' has shape \(model.inputShape), not the rank \(expectedRank) a \(layout.rawValue) input has") }
-        let givenSize = try options["size"].map { text -> Int in
-            guard let value = Int(text), (1...4096).contains(value) else { throw fail("option size '\(text)' is not an integer in 1…4096") }
-            return value
-        }
+        let givenSize = parsed.size
         var channels: Int, height: Int, width: Int
         switch layout {
         case .nchw: (channels, height, width) = (model.inputShape[1], model.inputShape[2], model.inputShape[3])
         case .nhwc: (height, width, channels) = (model.inputShape[1], model.inputShape[2], model.inputShape[3])
         case .flat:
-            channels = try options["channels"].map { text -> Int in
-                guard let value = Int(text), [1, 3].contains(value) else { throw fail("option channels '\(text)' is not 1 or 3") }
-                return value
-            } ?? 3
+            channels = parsed.channels ?? 3
             let features = model.inputShape[1]
             if let givenSize {
                 (height, width) = (givenSize, givenSize)
@@ -90,42 +84,30 @@ public struct ONNXLoader: ModelLoader {
         }
         guard [1, 3].contains(channels) else { throw fail("input '\(model.inputName)' \(model.inputShape) has \(channels) channels; images give 1 or 3") }
 
-        var normalizationName = options["normalize"] ?? "unit"
-        var mean = try Self.floats(options["mean"], option: "mean", channels: channels, file: file)
-        var std = try Self.floats(options["std"], option: "std", channels: channels, file: file)
-        if normalizationName == "imagenet" {
+        var normalization = parsed.normalization
+        var mean = try Self.perChannel(parsed.mean, option: "mean", channels: channels, file: file)
+        var std = try Self.perChannel(parsed.std, option: "std", channels: channels, file: file)
+        if parsed.imagenet {
             guard channels == 3 else { throw fail("normalize imagenet needs a 3-channel input") }
-            normalizationName = "unit"
+            normalization = .unit
             mean = mean ?? Self.imagenetMean
             std = std ?? Self.imagenetStd
         }
-        guard let normalization = Normalization(rawValue: normalizationName) else {
-            throw fail("option normalize '\(normalizationName)' is not unit, symmetric, raw or imagenet")
+        let resizeShorter = parsed.resizeShorter
+        if let resizeShorter, resizeShorter < max(height, width) {
+            throw fail("option resize_shorter \(resizeShorter) is smaller than the model's input \(width)×\(height)")
         }
-        if let std, std.contains(where: { !($0 > 0) }) { throw fail("option std has a value that is not positive: \(std)") }
-        let resizeShorter = try options["resize_shorter"].map { text -> Int in
-            guard let value = Int(text), (1...8192).contains(value) else { throw fail("option resize_shorter '\(text)' is not an integer in 1…8192") }
-            guard value >= max(height, width) else { throw fail("option resize_shorter \(value) is smaller than the model's input \(width)×\(height)") }
-            return value
-        }
-        let centerCrop: Bool
-        switch options["center_crop"]?.lowercased() {
-        case nil, "false": centerCrop = false
-        case "true": centerCrop = true
-        case let other?: throw fail("option center_crop '\(other)' is not true or false")
-        }
-        if centerCrop && resizeShorter != nil { throw fail("options center_crop and resize_shorter both crop; give one") }
+        let centerCrop = parsed.centerCrop
 
         if model.endsInIndependentSigmoids {
             throw fail("the output is a LinearClassifier's LOGISTIC over more than two classes: one sigmoid per class, neither probabilities nor logits (export it with an L1 Normalizer after it, as skl2onnx does for one-vs-rest, or with SOFTMAX)")
         }
-        let outputName = options["output"]?.lowercased() ?? "auto"
+        let outputName = parsed.output
         let softmax: Bool
         switch outputName {
-        case "auto": softmax = !model.endsInProbabilities
         case "probabilities": softmax = false
         case "logits": softmax = true
-        default: throw fail("option output '\(outputName)' is not auto, probabilities or logits")
+        default: softmax = !model.endsInProbabilities
         }
 
         let labels = options["labels"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? model.labels
@@ -144,14 +126,78 @@ public struct ONNXLoader: ModelLoader {
                               guessedLogits: outputName == "auto" && softmax, file: file)
     }
 
-    static func floats(_ text: String?, option: String, channels: Int, file: String) throws -> [Float]? {
-        guard let text else { return nil }
-        let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0?.isFinite == true }), values.count == 1 || values.count == channels else {
-            throw ONNXError(file: file, message: "option \(option) '\(text)' is not 1 or \(channels) comma-separated numbers")
+    /// The options whose values do not depend on the model, as `load` reads them.
+    struct ParsedOptions {
+        var layout: ONNXModel.InputLayout?
+        var size: Int?
+        var channels: Int?
+        /// The scaling; for `imagenet`, unit (and `imagenet` is set).
+        var normalization: Normalization
+        var imagenet: Bool
+        /// As given: one value, or one per channel (checked against the model's channels by `perChannel`).
+        var mean: (text: String, values: [Float])?
+        var std: (text: String, values: [Float])?
+        var resizeShorter: Int?
+        var centerCrop: Bool
+        /// auto, probabilities or logits.
+        var output: String
+    }
+
+    public func checkOptionValues(_ spec: ModelSpec) throws { _ = try Self.parsedOptions(spec) }
+
+    static func parsedOptions(_ spec: ModelSpec) throws -> ParsedOptions {
+        let options = spec.options
+        func fail(_ message: String) -> ONNXError { ONNXError(file: spec.path.path, message: message) }
+        func integer(_ name: String, _ allowed: ClosedRange<Int>) throws -> Int? {
+            try options[name].map { text in
+                guard let value = Int(text), allowed.contains(value) else { throw fail("option \(name) '\(text)' is not an integer in \(allowed.lowerBound)…\(allowed.upperBound)") }
+                return value
+            }
         }
-        let numbers = values.compactMap { $0 }
-        return numbers.count == 1 ? [Float](repeating: numbers[0], count: channels) : numbers
+        func numbers(_ name: String) throws -> (text: String, values: [Float])? {
+            guard let text = options[name] else { return nil }
+            let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ $0?.isFinite == true }), values.count == 1 || values.count == 3 else {
+                throw fail("option \(name) '\(text)' is not 1 or 3 comma-separated numbers")
+            }
+            return (text, values.compactMap { $0 })
+        }
+        let layout = try options["layout"].map { name in
+            guard let chosen = ONNXModel.InputLayout(rawValue: name.lowercased()) else { throw fail("option layout '\(name)' is not nchw, nhwc or flat") }
+            return chosen
+        }
+        let channels = try options["channels"].map { text -> Int in
+            guard let value = Int(text), [1, 3].contains(value) else { throw fail("option channels '\(text)' is not 1 or 3") }
+            return value
+        }
+        let normalizationName = options["normalize"] ?? "unit"
+        let imagenet = normalizationName == "imagenet"
+        guard let normalization = imagenet ? .unit : Normalization(rawValue: normalizationName) else {
+            throw fail("option normalize '\(normalizationName)' is not unit, symmetric, raw or imagenet")
+        }
+        let std = try numbers("std")
+        if let std, std.values.contains(where: { !($0 > 0) }) { throw fail("option std has a value that is not positive: \(std.values)") }
+        let resizeShorter = try integer("resize_shorter", 1...8192)
+        let centerCrop: Bool
+        switch options["center_crop"]?.lowercased() {
+        case nil, "false": centerCrop = false
+        case "true": centerCrop = true
+        case let other?: throw fail("option center_crop '\(other)' is not true or false")
+        }
+        if centerCrop && resizeShorter != nil { throw fail("options center_crop and resize_shorter both crop; give one") }
+        let output = options["output"]?.lowercased() ?? "auto"
+        guard ["auto", "probabilities", "logits"].contains(output) else { throw fail("option output '\(output)' is not auto, probabilities or logits") }
+        return ParsedOptions(layout: layout, size: try integer("size", 1...4096), channels: channels, normalization: normalization, imagenet: imagenet,
+                             mean: try numbers("mean"), std: std, resizeShorter: resizeShorter, centerCrop: centerCrop, output: output)
+    }
+
+    /// A mean or std as given, one value per channel of the model's input.
+    static func perChannel(_ given: (text: String, values: [Float])?, option: String, channels: Int, file: String) throws -> [Float]? {
+        guard let given else { return nil }
+        guard given.values.count == 1 || given.values.count == channels else {
+            throw ONNXError(file: file, message: "option \(option) '\(given.text)' is not 1 or \(channels) comma-separated numbers")
+        }
+        return given.values.count == 1 ? [Float](repeating: given.values[0], count: channels) : given.values
     }
 }
 

@@ -61,21 +61,30 @@ public struct ProcessLoader: ModelLoader {
             throw fail("\(spec.path.path) is not an executable, nor a folder with plugin.json, and no 'command' option is given")
         }
         guard !command.isEmpty else { throw fail("the command is empty") }
+        let values = try optionValues(spec)
+        environment.merge(values.environment) { _, given in given }
+        return PluginLaunch(command: command, directory: directory, environment: environment, timeout: values.timeout, startupTimeout: values.startup)
+    }
+
+    public func checkOptionValues(_ spec: ModelSpec) throws { _ = try Self.optionValues(spec) }
+
+    /// The options whose values do not depend on the plugin's files, as `launch` reads them.
+    static func optionValues(_ spec: ModelSpec) throws -> (environment: [String: String], timeout: Double, startup: Double) {
+        func fail(_ message: String) -> PluginError { PluginError(plugin: spec.name, message: message, stderr: "") }
+        var environment: [String: String] = [:]
         if let text = spec.options["env"] {
             guard let data = text.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
                 throw fail("option 'env' must be a mapping of names to strings")
             }
             for (key, value) in object { environment[key] = "\(value)" }
         }
-        let timeout = try spec.options["timeout"].map { text -> Double in
-            guard let value = Double(text), value > 0 else { throw fail("option 'timeout' must be a positive number of seconds") }
-            return value
-        } ?? 60
-        let startup = try spec.options["startup_timeout"].map { text -> Double in
-            guard let value = Double(text), value > 0 else { throw fail("option 'startup_timeout' must be a positive number of seconds") }
-            return value
-        } ?? 30
-        return PluginLaunch(command: command, directory: directory, environment: environment, timeout: timeout, startupTimeout: startup)
+        func seconds(_ name: String, default value: Double) throws -> Double {
+            try spec.options[name].map { text -> Double in
+                guard let value = Double(text), value > 0 else { throw fail("option '\(name)' must be a positive number of seconds") }
+                return value
+            } ?? value
+        }
+        return (environment, try seconds("timeout", default: 60), try seconds("startup_timeout", default: 30))
     }
 
     /// A JSON list of strings, or nil when `text` is not JSON.

@@ -39,10 +39,7 @@ public struct TFJSLoader: ModelLoader {
         guard model.signatureOutputCount <= 1 else {
             throw TFJSError(file: file, message: "the graph has \(model.signatureOutputCount) outputs; a classifier needs one")
         }
-        let normalizationName = spec.options["normalize"] ?? "unit"
-        guard let normalization = Normalization(rawValue: normalizationName) else {
-            throw TFJSError(file: file, message: "option normalize '\(normalizationName)' is not unit, symmetric or raw")
-        }
+        let (normalization, centerCrop) = try Self.parsedOptions(spec)
         let labels = model.labels ?? spec.options["labels"]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard let labels, !labels.isEmpty else {
             throw TFJSError(file: file, message: "no labels: put a dict.txt beside model.json or give the labels option")
@@ -52,13 +49,25 @@ public struct TFJSLoader: ModelLoader {
             throw TFJSError(file: file, message: "labels \(labels) name \(repeated.isEmpty ? "an empty label" : repeated.map { "'\($0)'" }.joined(separator: ", ") + " more than once")")
         }
         let input = InputSpec(width: model.inputShape[2], height: model.inputShape[1], channels: model.inputShape[3],
-                              normalization: normalization, centerCrop: try Self.bool(spec.options["center_crop"], option: "center_crop", file: file))
+                              normalization: normalization, centerCrop: centerCrop)
         let descriptor = ModelDescriptor(name: spec.name, kind: kind, labels: labels, input: input, contentHash: try SHA256.hex(contentsOf: spec.path))
         return TFJSClassifier(descriptor: descriptor, model: model, file: file)
     }
 }
 
 extension TFJSLoader {
+    public func checkOptionValues(_ spec: ModelSpec) throws { _ = try Self.parsedOptions(spec) }
+
+    /// The options whose values do not depend on the model, as `load` reads them.
+    static func parsedOptions(_ spec: ModelSpec) throws -> (normalization: Normalization, centerCrop: Bool) {
+        let file = spec.path.path
+        let normalizationName = spec.options["normalize"] ?? "unit"
+        guard let normalization = Normalization(rawValue: normalizationName) else {
+            throw TFJSError(file: file, message: "option normalize '\(normalizationName)' is not unit, symmetric or raw")
+        }
+        return (normalization, try bool(spec.options["center_crop"], option: "center_crop", file: file))
+    }
+
     /// `true`/`false` (absent: false); anything else is an error rather than a silent false.
     static func bool(_ text: String?, option: String, file: String) throws -> Bool {
         switch text?.lowercased() {

@@ -93,7 +93,7 @@ public struct Runner: Sendable {
     private func evaluate(_ spec: ExperimentSpec, options: RunOptions, clock: StageClock,
                           events: @escaping @Sendable (RunEvent) -> Void) throws -> (RunSummary, (any RunStore)?) {
         for variant in spec.variants {
-            try registry.loader(for: variant.kind).checkOptions(variant.options, variant: variant.name)
+            try registry.loader(for: variant.kind).checkOptions(of: ModelSpec(name: variant.name, kind: variant.kind, path: variant.path, options: variant.options))
         }
         try Self.checkReportsRoot(options.reportsRoot)
         func endStage(_ name: String) { clock.end(name) }

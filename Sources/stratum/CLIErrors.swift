@@ -28,7 +28,7 @@ func report(_ error: Error) -> ExitCode {
     }
     let isInputError = error is ExperimentError || error is ManifestError || error is ImageError || error is SliceBuildError
         || error is RegistryError || error is SliceExpressionError || error is LogisticModelError || error is FaceDatasetError
-        || error is PluginError || error is TFJSError || error is ONNXError || error is StoreLocationError || error is UnreadableImagesError || error is UnknownOptionError
+        || error is PluginError || error is TFJSError || error is ONNXError || error is StoreLocationError || error is UnreadableImagesError || error is UnknownOptionError || error is InvalidOptionValueError
         || (error as? RunError)?.isBadInput == true || (error as? StoreError)?.isBadInput == true
     Terminal.error("error: \(error)")
     if error is ResumeRefusal || error is ShardRefusal { return ExitCode(ExitCodes.failure) }

@@ -130,6 +130,18 @@ import Testing
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test func anInvalidOptionValueIsOneLineAndExit65() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try TestSupport.write("id,path,sex,split\na,a.png,female,test\n", to: directory.appendingPathComponent("m.csv"))
+        try TestSupport.write("""
+        dataset: {manifest: m.csv, label: sex, labels: [female, male]}
+        variants: [{name: v, kind: tfjs, path: none, options: {normalize: bogus}}]
+        """, to: directory.appendingPathComponent("e.yaml"))
+        let result = try Self.run(["run", "e.yaml", "--db", "s.sqlite"], in: directory)
+        #expect(result.status == 65 && result.stderr.contains("variant 'v': ") && result.stderr.contains("option normalize 'bogus'"), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
     @Test func validateDecodeListsEveryUnreadableImageUpFront() throws {
         let directory = try TestSupport.temporaryDirectory()
         let (_, bad) = try RunnerTests.datasetWithUnreadableImages(in: directory)

@@ -147,6 +147,38 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("stratum.sqlite").path))
     }
 
+    /// Values the kind would refuse when loading the model, refused before the run is made (the
+    /// variant used to be stored as failed in a failed run), with the kind's own message.
+    static let invalidOptionValues: [(kind: String, options: String, message: String)] = [
+        ("tfjs", "{normalize: bogus}", "option normalize 'bogus' is not unit, symmetric or raw"),
+        ("tfjs", "{center_crop: 7}", "option center_crop '7' is not true or false"),
+        ("onnx", "{normalize: imagenette}", "option normalize 'imagenette' is not unit, symmetric, raw or imagenet"),
+        ("onnx", "{output: softmax}", "option output 'softmax' is not auto, probabilities or logits"),
+        ("onnx", "{layout: chw}", "option layout 'chw' is not nchw, nhwc or flat"),
+        ("onnx", "{size: 0}", "option size '0' is not an integer in 1…4096"),
+        ("onnx", "{resize_shorter: big}", "option resize_shorter 'big' is not an integer in 1…8192"),
+        ("onnx", "{mean: '0.5,x'}", "option mean '0.5,x' is not 1 or 3 comma-separated numbers"),
+        ("onnx", "{std: '0.2,0,0.2'}", "option std has a value that is not positive"),
+        ("onnx", "{center_crop: true, resize_shorter: 256}", "options center_crop and resize_shorter both crop"),
+        ("logistic", "{size: 9999}", "option size must be in 1…512"),
+        ("logistic", "{C: -1}", "option C must be a positive number"),
+        ("process", "{timeout: soon}", "option 'timeout' must be a positive number of seconds"),
+        ("process", "{env: '[1]'}", "option 'env' must be a mapping of names to strings"),
+    ]
+
+    @Test(arguments: invalidOptionValues)
+    func invalidOptionValueIsAnErrorBeforeTheRun(_ kind: String, _ options: String, _ message: String) throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let manifest = try Self.dataset(in: directory, rows: [["a", "a.png", "female", "test", "g"], ["b", "b.png", "male", "test", "g"]])
+        let spec = try Self.experiment("""
+        dataset: {manifest: \(manifest.path), label: sex}
+        variants: [{name: ok, kind: \(kind), path: none}, {name: v, kind: \(kind), path: none, options: \(options)}]
+        """, in: directory)
+        let error = try #require(throws: InvalidOptionValueError.self) { try Runner().run(spec, options: RunOptions(reportsRoot: directory)) }
+        #expect(error.variant == "v" && error.description.hasPrefix("variant 'v': ") && error.message.contains(message), "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("stratum.sqlite").path))
+    }
+
     @Test func everyLoaderRecognisesItsOwnFilesAndNoOther() throws {
         let models = TestSupport.repositoryRoot.appendingPathComponent("Experiments/models")
         let registry = ModelRegistry.standard
