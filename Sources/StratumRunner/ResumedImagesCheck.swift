@@ -10,39 +10,62 @@ import StratumStore
 /// or can no longer be read stops the resume and is named, since the run would otherwise mix
 /// predictions of two versions of the dataset under one manifest hash.
 ///
-/// Reading costs a fraction of decoding (no pixels are decoded). Samples predicted by a Stratum
-/// that stored no fingerprints are not checked.
+/// Reading costs a fraction of decoding (no pixels are decoded: ~0.1 s for 3,000 small faces).
+/// Samples predicted by a Stratum that stored no fingerprints are not checked. A shard checks
+/// the samples it owns: the other shards' files may be other copies on other machines.
 enum ResumedImagesCheck {
     /// Files named in the refusal; the rest are counted.
     static let namedFiles = 5
 
-    static func verify(samples: [Sample], ids: [SampleID], variants: [RunVariant], stored: [SampleID: UInt64]) throws {
+    /// `refusal`: the error to throw with the description of what changed.
+    static func verify(samples: [Sample], ids: [SampleID], variants: [RunVariant], stored: [SampleID: UInt64],
+                       refusal: (String) -> Error) throws {
         guard !stored.isEmpty else { return }
-        let checked = ids.indices.filter { index in
-            stored[ids[index]] != nil && variants.contains { $0.done.contains(ids[index]) }
+        // One check per file (several manifest rows may name one file), in manifest order.
+        var files: [(path: String, shown: String, fingerprint: UInt64)] = []
+        var seen: [String: UInt64] = [:]
+        for index in ids.indices {
+            guard let fingerprint = stored[ids[index]], variants.contains(where: { $0.done.contains(ids[index]) }) else { continue }
+            let path = samples[index].filePath
+            if seen.updateValue(fingerprint, forKey: path) == nil {
+                files.append((path, samples[index].relativePath, fingerprint))
+            }
         }
+        let checked = files
         let results = ConcurrentResults<String?>(count: checked.count)
         DispatchQueue.concurrentPerform(iterations: max(1, min(checked.count, CPUCores.available))) { _ in
             while let slot = results.claimNext() {
-                let index = checked[slot]
-                let problem: String?
-                do {
-                    let bytes = try ImageFile.contents(of: samples[index].filePath)
-                    problem = ContentFingerprint.of(bytes) == stored[ids[index]] ? nil : "\(samples[index].relativePath) (changed)"
-                } catch let error as ImageError {
-                    guard case .unreadable(let message) = error.reason else { problem = "\(error)"; break }
-                    problem = "\(samples[index].relativePath) (\(message))"
-                } catch {
-                    problem = "\(samples[index].relativePath) (\(error))"
-                }
-                results.set(slot, .success(problem))
+                results.set(slot, .success(problem(checked[slot].path, expected: checked[slot].fingerprint)))
                 _ = results.finished(1)
             }
         }
-        let problems = results.results().compactMap { try? $0.get() }.compactMap { $0 }
+        let problems = zip(files, results.results()).compactMap { file, result -> String? in
+            let problem: String?
+            switch result {
+            case .success(let found): problem = found
+            case .failure(let error): problem = "\(error)"
+            }
+            return problem.map { "'\(file.shown.terminalSafe)' (\($0.terminalSafe))" }
+        }
         guard !problems.isEmpty else { return }
-        let named = problems.prefix(namedFiles).joined(separator: ", ")
-        let more = problems.count > namedFiles ? ", and \(problems.count - namedFiles) more" : ""
-        throw ResumeRefusal(what: "\(problems.count) of the \(checked.count) image files this run has predictions for changed or cannot be read since then: \(named)\(more); the run would mix predictions of two versions of them")
+        let named = problems.prefix(namedFiles).joined(separator: "; ")
+        let more = problems.count > namedFiles ? "; and \(problems.count - namedFiles) more" : ""
+        throw refusal("\(problems.count) of the \(files.count) image files this run has predictions for changed or cannot be read since then: \(named)\(more); the run would mix predictions of two versions of them")
+    }
+
+    /// What is wrong with the file at `path` now, or nil when its bytes have `expected` as fingerprint.
+    static func problem(_ path: String, expected: UInt64) -> String? {
+        // Not opened unless it is a regular file: opening a FIFO would wait for a writer.
+        var status = stat()
+        guard stat(path, &status) == 0 else { return String(cString: strerror(errno)) }
+        guard status.st_mode & S_IFMT == S_IFREG else { return "not a regular file any more" }
+        do {
+            return ContentFingerprint.of(try ImageFile.contents(of: path)) == expected ? nil : "changed"
+        } catch let error as ImageError {
+            if case .unreadable(let message) = error.reason { return message }
+            return "\(error)"
+        } catch {
+            return "\(error)"
+        }
     }
 }

@@ -145,7 +145,14 @@ public struct Runner: Sendable {
                 manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
                 labels: dataset.labels, samples: dataset.samples, runID: runID, returningIDsOf: options.shard == nil ? nil : evaluatedHere.map(\.id)).sampleIDs
             var earlier = resuming ? try store.unreadableSamples(runID: runID) : []
-            let knownUnreadable = Set(earlier.compactMap { sampleIDs?[$0.key] })
+            // Images found unreadable before are decoded again, as an uninterrupted run on the
+            // files as they are now would (one mended since is evaluated); those still
+            // unreadable are recorded again.
+            let retried = earlier.compactMap { sampleIDs?[$0.key] }
+            if !retried.isEmpty {
+                try store.deleteUnreadableSamples(runID: runID, retried)
+                earlier.removeAll { sampleIDs?[$0.key] != nil }
+            }
             variants = try RunVariants.prepare(spec, dataset: dataset, evaluatedLabels: Set(splitSamples.map(\.label)), store: store, runID: runID,
                                                resuming: resuming, registry: registry, options: options, events: events)
             endStage("models")
@@ -153,13 +160,16 @@ public struct Runner: Sendable {
             // the dataset's instead of being copied (a copy per stage adds up at a million rows).
             let mine = try Self.storedIDs(of: evaluatedHere, in: sampleIDs ?? [:])
             if resuming {
-                try ResumedImagesCheck.verify(samples: evaluatedHere, ids: mine, variants: variants, stored: try store.imageFingerprints(runID: runID))
+                try ResumedImagesCheck.verify(samples: evaluatedHere, ids: mine, variants: variants, stored: try store.imageFingerprints(runID: runID)) { what in
+                    let error: any Error = options.shard.map { ShardRefusal("shard \($0.index) cannot go on with run \(run.number): \(what)") } ?? ResumeRefusal(what: what)
+                    return error
+                }
             }
             var splitIDs = options.shard == nil ? mine : []
             // Not needed while predicting (a hash table of every sample: 12 MB at 200,000).
             sampleIDs = nil
             let streaming = StreamingEvaluation(
-                store: store, database: RunStores.displayName(database), runID: runID, samples: evaluatedHere, sampleIDs: mine, knownUnreadable: knownUnreadable,
+                store: store, database: RunStores.displayName(database), runID: runID, samples: evaluatedHere, sampleIDs: mine,
                 batchSize: options.batchSize ?? spec.batchSize, chunkSize: max(1, options.chunkSize), strict: options.strict, applyOrientation: spec.applyExifOrientation,
                 manifest: dataset.manifest.path, events: events)
             var found = try streaming.run(variants)

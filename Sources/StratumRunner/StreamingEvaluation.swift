@@ -25,8 +25,6 @@ struct StreamingEvaluation {
     let samples: [Sample]
     /// Store ids of `samples`, same order.
     let sampleIDs: [SampleID]
-    /// Samples recorded unreadable earlier in this run (resumed): not decoded again.
-    let knownUnreadable: Set<SampleID>
     let batchSize: Int
     let chunkSize: Int
     let strict: Bool
@@ -119,7 +117,7 @@ struct StreamingEvaluation {
     private func decode(_ range: Range<Int>, _ variants: [RunVariant]) -> Pending<([Int], Decoded?)> {
         let live = variants.filter { $0.classifier != nil }
         let pending = range.filter { index in
-            !knownUnreadable.contains(sampleIDs[index]) && live.contains { !$0.done.contains(sampleIDs[index]) }
+            live.contains { !$0.done.contains(sampleIDs[index]) }
         }
         let specs = Array(Set(live.compactMap { $0.classifier?.descriptor.input }))
         let chosen = pending.map { samples[$0] }

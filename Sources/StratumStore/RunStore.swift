@@ -48,6 +48,8 @@ public protocol RunStore: AnyObject, Sendable {
     func samples(runID: RunID) throws -> [StoredSample]
     func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: SampleID, reason: String)]) throws
     func unreadableSamples(runID: RunID) throws -> [(key: String, path: String, reason: String)]
+    /// Forgets that these samples were unreadable (a resumed run decodes them again).
+    func deleteUnreadableSamples(runID: RunID, _ sampleIDs: [SampleID]) throws
     /// Records the fingerprint of each sample's image file as the run decoded it, replacing one
     /// recorded before (`ContentFingerprint`; a resume compares the files with them).
     func insertImageFingerprints(runID: RunID, _ fingerprints: [(sampleID: SampleID, fingerprint: UInt64)]) throws

@@ -347,6 +347,14 @@ public final class Store: Sendable {
         }
     }
 
+    public func deleteUnreadableSamples(runID: RunID, _ sampleIDs: [SampleID]) throws {
+        guard !sampleIDs.isEmpty else { return }
+        try writer.write { db in
+            let statement = try db.cachedStatement(sql: "DELETE FROM unreadableSample WHERE runId = ? AND sampleId = ?")
+            for sampleID in sampleIDs { try statement.execute(arguments: [runID, sampleID]) }
+        }
+    }
+
     public func insertImageFingerprints(runID: RunID, _ fingerprints: [(sampleID: SampleID, fingerprint: UInt64)]) throws {
         guard !fingerprints.isEmpty else { return }
         try writer.write { db in

@@ -420,6 +420,15 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
+    public func deleteUnreadableSamples(runID: RunID, _ sampleIDs: [SampleID]) throws {
+        guard !sampleIDs.isEmpty else { return }
+        try session.write { db in
+            for sampleID in sampleIDs {
+                try db.execute("DELETE FROM unreadableSample WHERE runId = ? AND sampleId = ?", [runID.rawValue, sampleID.rawValue])
+            }
+        }
+    }
+
     public func insertImageFingerprints(runID: RunID, _ fingerprints: [(sampleID: SampleID, fingerprint: UInt64)]) throws {
         guard !fingerprints.isEmpty else { return }
         try session.write { db in

@@ -68,6 +68,11 @@ public enum RunStoreConformance {
             try store.insertUnreadableSamples(runID: runID, [(sampleIDs["y"] ?? -1, "y.png: truncated")])
             return try store.unreadableSamples(runID: runID).map(\.reason) == ["y.png: truncated"]
         }
+        check("unreadable samples can be forgotten (a resume decodes them again), one by one") {
+            try store.insertUnreadableSamples(runID: runID, [(sampleIDs["x"] ?? -1, "x.png: truncated")])
+            try store.deleteUnreadableSamples(runID: runID, [sampleIDs["x"] ?? -1, 987_654])
+            return try store.unreadableSamples(runID: runID).map(\.reason) == ["y.png: truncated"]
+        }
         check("image fingerprints keep all 64 bits, and a later one replaces an earlier one (also within one batch)") {
             let x = sampleIDs["x"] ?? -1, y = sampleIDs["y"] ?? -1
             try store.insertImageFingerprints(runID: runID, [(x, 1), (y, UInt64.max)])

@@ -256,7 +256,7 @@ import Testing
         let refused = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume"], in: directory)
         #expect(refused.status == 1, "\(refused.stderr)")
         #expect(refused.stderr.contains("cannot resume") && refused.stderr.contains("2 of the")
-                && refused.stderr.contains("\(changed.path) (changed)") && refused.stderr.contains("\(cut.path) (changed)"), "\(refused.stderr)")
+                && refused.stderr.contains("'\(changed.path)' (changed)") && refused.stderr.contains("'\(cut.path)' (changed)"), "\(refused.stderr)")
         #expect(!refused.stderr.contains(later.path), "\(refused.stderr)")
         #expect(try Store(readingOnly: path).listRuns().first?.status == "interrupted")
         // The predicted files as they were: the resume goes on (the changed unpredicted one is decoded now).
@@ -270,6 +270,32 @@ import Testing
         #expect(fingerprints[later.id] == ContentFingerprint.of(Array(try Data(contentsOf: url(later)))))
         #expect(fingerprints[later.id] != ContentFingerprint.of(Array(originals[2])))
         #expect(fingerprints.count == samples.count)
+    }
+
+    /// Images recorded unreadable before the interruption are decoded again: one mended since
+    /// is evaluated (as an uninterrupted run on the files as they are would), one still broken
+    /// is recorded again.
+    @Test func resumeDecodesImagesThatWereUnreadableAgain() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let experiment = try Self.experiment(in: directory)
+        let path = try Self.killedOnceStored(experiment, in: directory)
+        let store = try Store(readingOnly: path)
+        let predicted = Set(try store.predictions(runID: 1).map(\.sampleID))
+        let samples = try store.samples(runID: 1).filter { $0.split == "test" }
+        let notYet = samples.filter { !predicted.contains($0.id) }
+        try #require(notYet.count >= 2)
+        let mended = notYet[0], broken = notYet[1]
+        let brokenURL = directory.appendingPathComponent("data").appendingPathComponent(broken.path)
+        try Data(try Data(contentsOf: brokenURL).prefix(60)).write(to: brokenURL)
+        // As the killed run would have recorded them had it reached them (the first file broken then, mended since).
+        try Store(path: path).insertUnreadableSamples(runID: 1, [(mended.id, "was truncated"), (broken.id, "was truncated")])
+        let resumed = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume", "--quiet"], in: directory)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let after = try Store(readingOnly: path)
+        #expect(try after.unreadableSamples(runID: 1).map(\.key) == [broken.key])
+        let rows = try after.predictions(runID: 1)
+        #expect(rows.filter { $0.sampleID == mended.id }.count == 2 && !rows.contains { $0.sampleID == broken.id })
+        #expect(rows.count == 2 * (samples.count - 1))
     }
 
     @Test func resumeRefusesWhenTheExperimentFileChanged() throws {

@@ -57,6 +57,7 @@ import Testing
         func samples(runID: RunID) throws -> [StoredSample] { try base.samples(runID: runID) }
         func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: SampleID, reason: String)]) throws { try base.insertUnreadableSamples(runID: runID, samples) }
         func unreadableSamples(runID: RunID) throws -> [(key: String, path: String, reason: String)] { try base.unreadableSamples(runID: runID) }
+        func deleteUnreadableSamples(runID: RunID, _ sampleIDs: [SampleID]) throws { try base.deleteUnreadableSamples(runID: runID, sampleIDs) }
         func insertImageFingerprints(runID: RunID, _ fingerprints: [(sampleID: SampleID, fingerprint: UInt64)]) throws {
             try base.insertImageFingerprints(runID: runID, fingerprints)
         }
