@@ -179,7 +179,7 @@ public struct Runner: Sendable {
             endStage("predictions")
             var shardProgress: ShardProgress?
             if let shard = options.shard {
-                let (done, total) = try store.finishShard(runID, index: shard.index, now: Date())
+                let (done, total) = try store.finishShard(runID, index: shard.index, lease: .current, now: Date())
                 shardProgress = ShardProgress(index: shard.index, count: shard.count, done: done)
                 if done < total {
                     // Other shards are still to come: the last one computes metrics and reports.
@@ -315,7 +315,6 @@ public struct Runner: Sendable {
     public func finalize(_ spec: ExperimentSpec, run number: Int?, options: RunOptions = RunOptions(),
                          events: @escaping @Sendable (RunEvent) -> Void = { _ in }) throws -> RunSummary {
         let clock = StageClock()
-        func endStage(_ name: String) { clock.end(name) }
         FreedMemory.returnPromptly()  // no inference here
         let dataset = try DatasetPreparation.load(spec, events: events)
         let splitSamples = dataset.samples(inSplit: spec.split)
@@ -339,6 +338,32 @@ public struct Runner: Sendable {
             let missing = (0..<count).filter { !done.contains($0) }
             throw RunError(message: "run \(run.number) of '\(spec.name)' has \(done.count) of \(count) shards done; still to run: \(missing.prefix(20).map(String.init).joined(separator: ", "))\(missing.count > 20 ? ", …" : "")")
         }
+        // Every shard done, and still `running` after reconciling: the run has a live finisher
+        // (its last shard computing the metrics, or another `finalize`), which holds its lease.
+        let holder = run.lease.map { "pid \($0.pid) on \($0.host)" } ?? "pid \(run.pid)"
+        guard run.status == .interrupted else {
+            throw ShardRefusal("run \(run.number) of '\(spec.name)' is being finished by \(holder) (its last shard, or another finalize): nothing to do")
+        }
+        // Taken over in one conditional statement: of two finalizes at once, one goes on.
+        guard try store.resumeRun(run.id, lease: .current) else {
+            throw ShardRefusal("run \(run.number) of '\(spec.name)' was taken over by another process a moment ago")
+        }
+        let lease = LeaseKeeper(store: store, runID: run.id)
+        defer { lease.stop() }
+        do {
+            return try complete(finalizing: run, spec: spec, dataset: dataset, splitSamples: splitSamples, store: store, database: database,
+                                options: options, clock: clock, events: events)
+        } catch {
+            // Handed back as it was found, to be finalized again once the cause is mended.
+            try? store.finishRun(run.id, status: .interrupted, error: nil)
+            throw error
+        }
+    }
+
+    private func complete(finalizing run: StoredRun, spec: ExperimentSpec, dataset: Dataset, splitSamples: [Sample], store: any RunStore,
+                          database: String, options: RunOptions, clock: StageClock,
+                          events: @escaping @Sendable (RunEvent) -> Void) throws -> RunSummary {
+        func endStage(_ name: String) { clock.end(name) }
         let (_, sampleIDs) = try store.storeDataset(manifestPath: dataset.manifest.path, manifestHash: dataset.manifestHash, labelColumn: spec.labelColumn,
                                                     labels: dataset.labels, samples: dataset.samples, runID: run.id)
         let evaluatedIDs = try Self.storedIDs(of: splitSamples, in: sampleIDs)

@@ -34,7 +34,10 @@ public protocol RunStore: AnyObject, Sendable {
     // Sharded runs (several processes, one run; see `joinShardedRun`)
     func joinShardedRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, key: String?,
                         shardCount: Int, shardIndex: Int, lease: RunLease, now: Date) throws -> ShardJoin
-    func finishShard(_ runID: RunID, index: Int, now: Date) throws -> (done: Int, total: Int)
+    /// Marks the shard completed; the shard that completes the last one also takes the run's
+    /// lease (`lease`), in the same transaction: it goes on to compute the metrics and draw the
+    /// reports, and the run must read as alive (not stuck) while it does.
+    func finishShard(_ runID: RunID, index: Int, lease: RunLease, now: Date) throws -> (done: Int, total: Int)
     func shardHeartbeat(_ runID: RunID, index: Int, at time: Date) throws
     func shards(runID: RunID) throws -> [StoredShard]
 

@@ -185,12 +185,17 @@ extension Store {
     }
 
     /// Marks a shard's predictions all stored; returns how many of the run's shards are done.
-    public func finishShard(_ runID: RunID, index: Int, now: Date = Date()) throws -> (done: Int, total: Int) {
+    public func finishShard(_ runID: RunID, index: Int, lease: RunLease = .current, now: Date = Date()) throws -> (done: Int, total: Int) {
         try writer.write { db in
             try db.execute(sql: "UPDATE runShard SET status = ?, finishedAt = ? WHERE runId = ? AND shardIndex = ?",
                            arguments: [ShardStatus.completed, now, runID, index])
             let done = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runShard WHERE runId = ? AND status = ?", arguments: [runID, ShardStatus.completed]) ?? 0
             let total = try Int.fetchOne(db, sql: "SELECT shardCount FROM run WHERE id = ?", arguments: [runID]) ?? 0
+            if done >= total {
+                try db.execute(sql: """
+                    UPDATE run SET pid = ?, leaseHost = ?, leaseProcessSpace = ?, leaseProcessStart = ?, heartbeatAt = ? WHERE id = ? AND status = ?
+                    """, arguments: [lease.pid, lease.host, lease.processSpace, lease.processStart, now, runID, RunStatus.running])
+            }
             return (done, total)
         }
     }
@@ -226,7 +231,7 @@ extension Store {
         }
         var stuck: [Int64: String?] = [:]
         let rows = try Row.fetchAll(db, sql: """
-            SELECT r.id, r.shardCount,
+            SELECT r.id, r.shardCount, r.pid, r.leaseHost, r.leaseProcessSpace, r.leaseProcessStart, r.heartbeatAt,
                    (SELECT COUNT(*) FROM runShard s WHERE s.runId = r.id AND s.status = 'completed') AS done,
                    (SELECT GROUP_CONCAT(s.shardIndex) FROM runShard s WHERE s.runId = r.id AND s.status = 'interrupted') AS dead
             FROM run r WHERE r.shardCount IS NOT NULL AND r.status = 'running'
@@ -234,7 +239,14 @@ extension Store {
         for row in rows {
             let id: Int64 = row["id"]
             guard !live.contains(id) else { continue }
-            stuck[id] = .some(ShardRules.stuckReason(deadShards: row["dead"], done: row["done"], shardCount: row["shardCount"]))
+            // Every shard done: the run lives while its finisher (the last shard, or `finalize`) does.
+            let finisher: RunLease? = {
+                guard let host: String = row["leaseHost"], let space: String = row["leaseProcessSpace"], let start: String = row["leaseProcessStart"] else { return nil }
+                return RunLease(host: host, processSpace: space, pid: row["pid"], processStart: start)
+            }()
+            let shardCount: Int = row["shardCount"], done: Int = row["done"]
+            if done >= shardCount, let finisher, finisher.isAlive(heartbeat: row["heartbeatAt"], now: now, observer: observer) { continue }
+            stuck[id] = .some(ShardRules.stuckReason(deadShards: row["dead"], done: done, shardCount: shardCount))
         }
         return stuck
     }

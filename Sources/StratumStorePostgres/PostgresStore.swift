@@ -276,7 +276,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public func finishShard(_ runID: RunID, index: Int, now: Date) throws -> (done: Int, total: Int) {
+    public func finishShard(_ runID: RunID, index: Int, lease: RunLease, now: Date) throws -> (done: Int, total: Int) {
         try session.write { db in
             try lockRunState(db)
             try db.execute("UPDATE runShard SET status = ?, finishedAt = ? WHERE runId = ? AND shardIndex = ?",
@@ -284,6 +284,11 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
             let done = try db.row("SELECT COUNT(*) AS done FROM runShard WHERE runId = ? AND status = ?",
                                   [runID.rawValue, ShardStatus.completed.rawValue])?.int("done") ?? 0
             let total = try db.row("SELECT shardCount FROM run WHERE id = ?", [runID.rawValue])?.optionalInt("shardCount") ?? 0
+            if done >= total {
+                try db.execute("""
+                    UPDATE run SET pid = ?, leaseHost = ?, leaseProcessSpace = ?, leaseProcessStart = ?, heartbeatAt = ? WHERE id = ? AND status = ?
+                    """, [lease.pid, lease.host, lease.processSpace, lease.processStart, now, runID.rawValue, RunStatus.running.rawValue])
+            }
             return (done, total)
         }
     }
@@ -316,7 +321,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
         var stuck: [Int64: String?] = [:]
         let rows = try db.rows("""
-            SELECT r.id, r.shardCount,
+            SELECT r.id, r.shardCount, r.pid, r.leaseHost, r.leaseProcessSpace, r.leaseProcessStart, r.heartbeatAt,
                    (SELECT COUNT(*) FROM runShard s WHERE s.runId = r.id AND s.status = 'completed') AS done,
                    (SELECT string_agg(s.shardIndex::text, ',' ORDER BY s.shardIndex) FROM runShard s
                     WHERE s.runId = r.id AND s.status = 'interrupted') AS dead
@@ -325,8 +330,14 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         for row in rows {
             let id = try row.int64("id")
             guard !live.contains(id) else { continue }
-            stuck[id] = .some(ShardRules.stuckReason(deadShards: try row.optionalString("dead"), done: try row.int("done"),
-                                                     shardCount: try row.optionalInt("shardCount") ?? 0))
+            let done = try row.int("done"), shardCount = try row.optionalInt("shardCount") ?? 0
+            // Every shard done: the run lives while its finisher (the last shard, or `finalize`) does.
+            if done >= shardCount, let host = try row.optionalString("leaseHost"), let space = try row.optionalString("leaseProcessSpace"),
+               let start = try row.optionalString("leaseProcessStart") {
+                let finisher = RunLease(host: host, processSpace: space, pid: Int32(truncatingIfNeeded: try row.int64("pid")), processStart: start)
+                if finisher.isAlive(heartbeat: try row.optionalDate("heartbeatAt"), now: now, observer: observer) { continue }
+            }
+            stuck[id] = .some(ShardRules.stuckReason(deadShards: try row.optionalString("dead"), done: done, shardCount: shardCount))
         }
         return stuck
     }

@@ -110,6 +110,22 @@ public enum RunStoreConformance {
             let failed = try store.run(experiment: "a", number: run.number).run
             return untouched && failed.status == .failed && failed.error == "mine"
         }
+        check("a sharded run whose shards are all done lives while its finisher (who completed the last shard) does") {
+            let join = try store.joinShardedRun(experiment: "sharded", spec: "s", specHash: "h", gitCommit: nil, key: "k", shardCount: 2, shardIndex: 0,
+                                                lease: gone, now: Date())
+            _ = try store.joinShardedRun(experiment: "sharded", spec: "s", specHash: "h", gitCommit: nil, key: "k", shardCount: 2, shardIndex: 1,
+                                         lease: me, now: Date())
+            let first = try store.finishShard(join.run.id, index: 0, lease: gone, now: Date())
+            let last = try store.finishShard(join.run.id, index: 1, lease: me, now: Date())
+            try store.reconcileInterruptedRuns(observer: me, now: Date())
+            let whileAlive = try store.run(experiment: "sharded", number: nil).run.status
+            // The finisher gone (its lease last renewed long ago, on another machine): stuck, to be finalized.
+            _ = try store.finishShard(join.run.id, index: 1, lease: gone, now: Date())
+            try store.reconcileInterruptedRuns(observer: me, now: Date().addingTimeInterval(RunLease.expiry + 60))
+            let afterwards = try store.run(experiment: "sharded", number: nil).run
+            return first == (1, 2) && last == (2, 2) && whileAlive == .running && afterwards.status == .interrupted
+                && afterwards.error?.contains("finalize") == true
+        }
         return problems
     }
 }

@@ -211,7 +211,7 @@ enum PostgresTestServer {
         } catch let refusal as ShardRefusal {
             log("refused", refusal.message)
         }
-        log("finish shard", "\(try store.finishShard(join.run.id, index: 2, now: Date()))")
+        log("finish shard", "\(try store.finishShard(join.run.id, index: 2, lease: .current, now: Date()))")
         log("shards", try store.shards(runID: join.run.id).map { "\($0.index)|\($0.status)|\($0.lease.host)|\($0.finishedAt != nil)" })
         // Shard 0's holder stops renewing: it is interrupted, and the run with it.
         let marked = try store.reconcileInterruptedRuns(observer: me, now: Date().addingTimeInterval(RunLease.expiry + 60))

@@ -44,7 +44,9 @@ import Testing
             try base.joinShardedRun(experiment: name, spec: spec, specHash: specHash, gitCommit: gitCommit, key: key,
                                     shardCount: shardCount, shardIndex: shardIndex, lease: lease, now: now)
         }
-        func finishShard(_ runID: RunID, index: Int, now: Date) throws -> (done: Int, total: Int) { try base.finishShard(runID, index: index, now: now) }
+        func finishShard(_ runID: RunID, index: Int, lease: RunLease, now: Date) throws -> (done: Int, total: Int) {
+            try base.finishShard(runID, index: index, lease: lease, now: now)
+        }
         func shardHeartbeat(_ runID: RunID, index: Int, at time: Date) throws { try base.shardHeartbeat(runID, index: index, at: time) }
         func shards(runID: RunID) throws -> [StoredShard] { try base.shards(runID: runID) }
         func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID,

@@ -113,6 +113,18 @@ import Testing
         let listing = try Store(readingOnly: concurrent.path).listRuns()
         #expect(listing.count == 1 && listing[0].status == "completed" && listing[0].shardCount == 4 && listing[0].shardsDone == 4)
 
+        // As if the last shard were still computing metrics (this test process holding the run's
+        // lease): readers leave it running, and `finalize` refuses to compute them beside it.
+        let me = RunLease.current
+        try DatabaseQueue(path: concurrent.path).write { db in
+            try db.execute(sql: "UPDATE run SET status = 'running', finishedAt = NULL, pid = ?, leaseHost = ?, leaseProcessSpace = ?, leaseProcessStart = ?",
+                           arguments: [me.pid, me.host, me.processSpace, me.processStart])
+        }
+        let reader = try CLITests.run(["runs", "--db", concurrent.path, "--format", "json"], in: directory)
+        #expect(reader.status == 0 && reader.stdout.contains("\"running\"") && !reader.stdout.contains("interrupted"), "\(reader.stdout)")
+        let beside = try CLITests.run(["finalize", experiment.path, "--db", concurrent.path], in: directory)
+        #expect(beside.status == 1 && beside.stderr.contains("is being finished by pid \(me.pid)"), "\(beside.stderr)")
+
         // As if the last shard had died while computing metrics: `finalize` finishes the run.
         try DatabaseQueue(path: concurrent.path).write { db in
             try db.execute(sql: "UPDATE run SET status = 'interrupted'")
