@@ -110,13 +110,8 @@ public struct ONNXLoader: ModelLoader {
         default: softmax = !model.endsInProbabilities
         }
 
-        let labels = options["labels"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? model.labels
-        guard let labels, !labels.isEmpty, !labels.contains("") else {
+        guard let labels = try parsed.labels ?? Self.checkedLabels(model.labels, file: file) else {
             throw fail("no labels: give the labels option, a metadata_props 'labels' entry, or a labels.txt beside the file")
-        }
-        guard Set(labels).count == labels.count else {
-            let repeated = Set(labels.filter { label in labels.filter { $0 == label }.count > 1 }).sorted()
-            throw fail("labels \(labels) name \(repeated.map { "'\($0)'" }.joined(separator: ", ")) more than once")
         }
         let input = InputSpec(width: width, height: height, channels: channels, normalization: normalization, centerCrop: centerCrop,
                               mean: mean, std: std, resizeShorter: resizeShorter)
@@ -141,6 +136,8 @@ public struct ONNXLoader: ModelLoader {
         var centerCrop: Bool
         /// auto, probabilities or logits.
         var output: String
+        /// The labels option, checked (none empty, none twice).
+        var labels: [String]?
     }
 
     public func checkOptionValues(_ spec: ModelSpec) throws { _ = try Self.parsedOptions(spec) }
@@ -188,7 +185,23 @@ public struct ONNXLoader: ModelLoader {
         let output = options["output"]?.lowercased() ?? "auto"
         guard ["auto", "probabilities", "logits"].contains(output) else { throw fail("option output '\(output)' is not auto, probabilities or logits") }
         return ParsedOptions(layout: layout, size: try integer("size", 1...4096), channels: channels, normalization: normalization, imagenet: imagenet,
-                             mean: try numbers("mean"), std: std, resizeShorter: resizeShorter, centerCrop: centerCrop, output: output)
+                             mean: try numbers("mean"), std: std, resizeShorter: resizeShorter, centerCrop: centerCrop, output: output,
+                             labels: try checkedLabels(options["labels"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
+                                                       file: spec.path.path))
+    }
+
+    /// Labels as given (the option, or the model's): none empty, none twice; nil stays nil.
+    static func checkedLabels(_ labels: [String]?, file: String) throws -> [String]? {
+        guard let labels else { return nil }
+        func fail(_ message: String) -> ONNXError { ONNXError(file: file, message: message) }
+        guard !labels.isEmpty, !labels.contains("") else {
+            throw fail("no labels: give the labels option, a metadata_props 'labels' entry, or a labels.txt beside the file")
+        }
+        guard Set(labels).count == labels.count else {
+            let repeated = Set(labels.filter { label in labels.filter { $0 == label }.count > 1 }).sorted()
+            throw fail("labels \(labels) name \(repeated.map { "'\($0)'" }.joined(separator: ", ")) more than once")
+        }
+        return labels
     }
 
     /// A mean or std as given, one value per channel of the model's input.

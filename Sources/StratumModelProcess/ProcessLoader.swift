@@ -71,6 +71,9 @@ public struct ProcessLoader: ModelLoader {
     /// The options whose values do not depend on the plugin's files, as `launch` reads them.
     static func optionValues(_ spec: ModelSpec) throws -> (environment: [String: String], timeout: Double, startup: Double) {
         func fail(_ message: String) -> PluginError { PluginError(plugin: spec.name, message: message, stderr: "") }
+        if let text = spec.options["command"], (try parseList(text) ?? text.split(separator: " ").map(String.init)).isEmpty {
+            throw fail("the command is empty")
+        }
         var environment: [String: String] = [:]
         if let text = spec.options["env"] {
             guard let data = text.data(using: .utf8), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {

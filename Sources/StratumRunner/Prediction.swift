@@ -26,8 +26,9 @@ public enum Prediction {
             throw RunError(message: "\(path.path): no model kind recognises this file; pass --kind (registered: \(registry.kinds.joined(separator: ", ")))", isBadInput: true)
         }
         let loader = try registry.loader(for: kind)
-        try loader.checkOptions(options, variant: path.lastPathComponent)
-        let classifier = try loader.load(ModelSpec(name: path.lastPathComponent, kind: kind, path: path, options: options))
+        let spec = ModelSpec(name: path.lastPathComponent, kind: kind, path: path, options: options)
+        try loader.checkOptions(of: spec)
+        let classifier = try loader.load(spec)
         defer { classifier.close() }
         let input = classifier.descriptor.input
         var rows: [Row] = []

@@ -27,7 +27,7 @@ enum RunFinalization {
     static func finish(_ spec: ExperimentSpec, labels: [String], samples: consuming [Sample], sampleIDs: [SampleID], variants: [RunVariant],
                        bootstrap: BootstrapSettings, store: any RunStore, runID: RunID,
                        events: @Sendable (RunEvent) -> Void) throws -> Outcome {
-        try store.clearDerivedResults(runID)
+        try store.clearDerivedResults(runID, heldBy: .current)
         let slices: [BuiltSlice], skipped: [SkippedSlice]
         do {
             let built: [DataSlice]

@@ -85,7 +85,8 @@ public struct Runner: Sendable {
     static func finish(_ summary: RunSummary, store: any RunStore) throws {
         let status = RunStatus(rawValue: summary.status) ?? .completed
         let failed = summary.variants.filter { $0.failed != nil }.count
-        try store.finishRun(summary.runID, status: status, error: status == .completed ? nil : "\(failed) of \(summary.variants.count) variants failed")
+        guard try store.finishRun(summary.runID, status: status, error: status == .completed ? nil : "\(failed) of \(summary.variants.count) variants failed",
+                                  heldBy: .current) else { throw RunLostError(runID: summary.runID) }
     }
 
     /// Everything up to the metrics; the store is returned when the run's reports are to be
@@ -179,10 +180,11 @@ public struct Runner: Sendable {
             endStage("predictions")
             var shardProgress: ShardProgress?
             if let shard = options.shard {
-                let (done, total) = try store.finishShard(runID, index: shard.index, lease: .current, now: Date())
+                let (done, _, finishing) = try store.finishShard(runID, index: shard.index, lease: .current, now: Date())
                 shardProgress = ShardProgress(index: shard.index, count: shard.count, done: done)
-                if done < total {
-                    // Other shards are still to come: the last one computes metrics and reports.
+                if !finishing {
+                    // Other shards are still to come (the last one computes metrics and reports),
+                    // or another process is finishing the run already (its last shard, `finalize`).
                     lease.stop()
                     return (RunSummary(
                         experiment: spec.name, runNumber: run.number, runID: runID, status: RunStatus.running.rawValue, database: RunStores.displayName(database),
@@ -224,7 +226,7 @@ public struct Runner: Sendable {
             // (interrupted, to be resumed once the cause is mended), not failed.
             if options.shard == nil {
                 if error is ResumeRefusal {
-                    try? store.finishRun(runID, status: .interrupted, error: nil)
+                    _ = try? store.finishRun(runID, status: .interrupted, error: nil, heldBy: .current)
                 } else {
                     try? store.failRun(runID, error: "\(error)", heldBy: .current)
                 }
@@ -354,8 +356,9 @@ public struct Runner: Sendable {
             return try complete(finalizing: run, spec: spec, dataset: dataset, splitSamples: splitSamples, store: store, database: database,
                                 options: options, clock: clock, events: events)
         } catch {
-            // Handed back as it was found, to be finalized again once the cause is mended.
-            try? store.finishRun(run.id, status: .interrupted, error: nil)
+            // Handed back as it was found, to be finalized again once the cause is mended (if it
+            // is still this process's: not a run another process took over and completed).
+            _ = try? store.finishRun(run.id, status: .interrupted, error: "finalize failed: \(error) (stratum finalize again once mended)", heldBy: .current)
             throw error
         }
     }

@@ -24,6 +24,9 @@ public protocol RunStore: AnyObject, Sendable {
     @discardableResult func resumeRun(_ runID: RunID, lease: RunLease) throws -> Bool
     func heartbeat(_ runID: RunID, at time: Date) throws
     func finishRun(_ runID: RunID, status: RunStatus, error: String?) throws
+    /// `finishRun`, only while `lease` holds the run (running, under that lease); false when it
+    /// does not (another process took the run over, its lease having expired).
+    func finishRun(_ runID: RunID, status: RunStatus, error: String?, heldBy lease: RunLease) throws -> Bool
     /// Marks the run failed only while `lease` still holds it: a process that lost its run to
     /// another (stopped past the lease's expiry, then continued) left the other's run `failed`.
     func failRun(_ runID: RunID, error: String, heldBy lease: RunLease) throws
@@ -34,10 +37,12 @@ public protocol RunStore: AnyObject, Sendable {
     // Sharded runs (several processes, one run; see `joinShardedRun`)
     func joinShardedRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, key: String?,
                         shardCount: Int, shardIndex: Int, lease: RunLease, now: Date) throws -> ShardJoin
-    /// Marks the shard completed; the shard that completes the last one also takes the run's
-    /// lease (`lease`), in the same transaction: it goes on to compute the metrics and draw the
-    /// reports, and the run must read as alive (not stuck) while it does.
-    func finishShard(_ runID: RunID, index: Int, lease: RunLease, now: Date) throws -> (done: Int, total: Int)
+    /// Marks the shard completed. With every shard done, the shard also takes the run's lease
+    /// (`lease`) in the same transaction, and `finishing` is true: it is to compute the metrics
+    /// and draw the reports, and the run reads as alive (not stuck) while it does. A shard run
+    /// again after every shard was done takes it only from a holder that is gone; while another
+    /// finisher (the last shard, `finalize`) lives, `finishing` is false.
+    func finishShard(_ runID: RunID, index: Int, lease: RunLease, now: Date) throws -> (done: Int, total: Int, finishing: Bool)
     func shardHeartbeat(_ runID: RunID, index: Int, at time: Date) throws
     func shards(runID: RunID) throws -> [StoredShard]
 
@@ -79,7 +84,10 @@ public protocol RunStore: AnyObject, Sendable {
     func predictedLabels(runID: RunID, variantID: VariantID) throws -> [SampleID: String]
 
     // Slices and metrics
-    func clearDerivedResults(_ runID: RunID) throws
+    /// Deletes the run's slices, metrics and confusion cells, only while `lease` holds the run;
+    /// throws `RunLostError` when it does not (a process woken after its lease expired must not
+    /// wipe what the process that took the run over has stored).
+    func clearDerivedResults(_ runID: RunID, heldBy lease: RunLease) throws
     func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID]
     func slices(runID: RunID) throws -> [StoredSlice]
     /// Stores every metric and the confusion matrix of one variant on each of `slices`, in one
@@ -93,6 +101,16 @@ public protocol RunStore: AnyObject, Sendable {
     // Comparisons
     func insertComparison(_ comparison: StoredComparison) throws -> Int64
     func comparisons(candidateRunID: RunID) throws -> [StoredComparison]
+}
+
+/// This process no longer holds the run: it was taken over by another process (this one had
+/// stopped renewing its lease long enough for it to expire: frozen, or cut off from the store).
+public struct RunLostError: Error, CustomStringConvertible, Equatable {
+    public var runID: RunID
+    public init(runID: RunID) { self.runID = runID }
+    public var description: String {
+        "another process took this run over (this process's lease had expired); what it stored stands, and this process stops without writing"
+    }
 }
 
 extension RunStore {

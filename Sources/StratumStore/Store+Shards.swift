@@ -185,18 +185,26 @@ extension Store {
     }
 
     /// Marks a shard's predictions all stored; returns how many of the run's shards are done.
-    public func finishShard(_ runID: RunID, index: Int, lease: RunLease = .current, now: Date = Date()) throws -> (done: Int, total: Int) {
+    public func finishShard(_ runID: RunID, index: Int, lease: RunLease = .current, now: Date = Date()) throws -> (done: Int, total: Int, finishing: Bool) {
         try writer.write { db in
+            func completed() throws -> Int {
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runShard WHERE runId = ? AND status = ?", arguments: [runID, ShardStatus.completed]) ?? 0
+            }
+            let before = try completed()
             try db.execute(sql: "UPDATE runShard SET status = ?, finishedAt = ? WHERE runId = ? AND shardIndex = ?",
                            arguments: [ShardStatus.completed, now, runID, index])
-            let done = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runShard WHERE runId = ? AND status = ?", arguments: [runID, ShardStatus.completed]) ?? 0
-            let total = try Int.fetchOne(db, sql: "SELECT shardCount FROM run WHERE id = ?", arguments: [runID]) ?? 0
-            if done >= total {
-                try db.execute(sql: """
-                    UPDATE run SET pid = ?, leaseHost = ?, leaseProcessSpace = ?, leaseProcessStart = ?, heartbeatAt = ? WHERE id = ? AND status = ?
-                    """, arguments: [lease.pid, lease.host, lease.processSpace, lease.processStart, now, runID, RunStatus.running])
+            let done = try completed()
+            guard let run = try RunRecord.fetchOne(db, key: runID.rawValue) else { return (done, 0, false) }
+            let total = run.shardCount ?? 0
+            guard done >= total, run.status == .running else { return (done, total, false) }
+            // Completing the last part makes this shard the finisher; a shard run again after
+            // that takes the run only from a holder that is gone.
+            if before >= total, let holder = run.lease, holder != lease, holder.isAlive(heartbeat: run.heartbeatAt, now: now, observer: lease) {
+                return (done, total, false)
             }
-            return (done, total)
+            try db.execute(sql: "UPDATE run SET pid = ?, leaseHost = ?, leaseProcessSpace = ?, leaseProcessStart = ?, heartbeatAt = ? WHERE id = ?",
+                           arguments: [lease.pid, lease.host, lease.processSpace, lease.processStart, now, runID])
+            return (done, total, true)
         }
     }
 

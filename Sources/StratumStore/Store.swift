@@ -197,6 +197,21 @@ public final class Store: Sendable {
         }
     }
 
+    public func finishRun(_ runID: RunID, status: RunStatus, error: String?, heldBy lease: RunLease) throws -> Bool {
+        try writer.write { db in
+            guard try Self.holds(db, runID: runID, lease: lease) else { return false }
+            try db.execute(sql: "UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ?", arguments: [status, Date(), error, runID])
+            return true
+        }
+    }
+
+    /// Whether `lease` holds the run: running, under that lease (inside a write transaction).
+    static func holds(_ db: Database, runID: RunID, lease: RunLease) throws -> Bool {
+        try Int.fetchOne(db, sql: """
+            SELECT COUNT(*) FROM run WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ? AND leaseProcessSpace = ? AND leaseProcessStart = ?
+            """, arguments: [runID, RunStatus.running, lease.pid, lease.host, lease.processSpace, lease.processStart]) == 1
+    }
+
     /// Takes over an interrupted run to continue it: `running` again, under this process's lease.
     @discardableResult
     public func resumeRun(_ runID: RunID, lease: RunLease = .current) throws -> Bool {
@@ -221,8 +236,9 @@ public final class Store: Sendable {
 
     /// Deletes what is computed from a run's predictions (slices, their members, metrics,
     /// confusion cells), so that finishing a resumed run computes them once, afresh.
-    public func clearDerivedResults(_ runID: RunID) throws {
+    public func clearDerivedResults(_ runID: RunID, heldBy lease: RunLease) throws {
         try writer.write { db in
+            guard try Self.holds(db, runID: runID, lease: lease) else { throw RunLostError(runID: runID) }
             try db.execute(sql: "DELETE FROM confusionCell WHERE runId = ?", arguments: [runID])
             try db.execute(sql: "DELETE FROM metric WHERE runId = ?", arguments: [runID])
             try db.execute(sql: "DELETE FROM sliceMember WHERE sliceId IN (SELECT id FROM slice WHERE runId = ?)", arguments: [runID])

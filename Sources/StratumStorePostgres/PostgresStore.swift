@@ -120,6 +120,22 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
+    public func finishRun(_ runID: RunID, status: RunStatus, error: String?, heldBy lease: RunLease) throws -> Bool {
+        try session.write { db in
+            try lockRunState(db)
+            guard try Self.holds(db, runID: runID, lease: lease) else { return false }
+            try db.execute("UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ?", [status.rawValue, Date(), error, runID.rawValue])
+            return true
+        }
+    }
+
+    /// Whether `lease` holds the run: running, under that lease (inside a transaction holding the run-state lock).
+    private static func holds(_ db: SQLTransaction, runID: RunID, lease: RunLease) throws -> Bool {
+        try db.row("""
+            SELECT COUNT(*) AS held FROM run WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ? AND leaseProcessSpace = ? AND leaseProcessStart = ?
+            """, [runID.rawValue, RunStatus.running.rawValue, lease.pid, lease.host, lease.processSpace, lease.processStart])?.int("held") == 1
+    }
+
     @discardableResult
     public func reconcileInterruptedRuns(observer: RunLease, now: Date) throws -> [StoredRun] {
         try session.write { db in
@@ -276,20 +292,28 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public func finishShard(_ runID: RunID, index: Int, lease: RunLease, now: Date) throws -> (done: Int, total: Int) {
+    public func finishShard(_ runID: RunID, index: Int, lease: RunLease, now: Date) throws -> (done: Int, total: Int, finishing: Bool) {
         try session.write { db in
             try lockRunState(db)
+            func completed() throws -> Int {
+                try db.row("SELECT COUNT(*) AS done FROM runShard WHERE runId = ? AND status = ?", [runID.rawValue, ShardStatus.completed.rawValue])?.int("done") ?? 0
+            }
+            let before = try completed()
             try db.execute("UPDATE runShard SET status = ?, finishedAt = ? WHERE runId = ? AND shardIndex = ?",
                            [ShardStatus.completed.rawValue, now, runID.rawValue, index])
-            let done = try db.row("SELECT COUNT(*) AS done FROM runShard WHERE runId = ? AND status = ?",
-                                  [runID.rawValue, ShardStatus.completed.rawValue])?.int("done") ?? 0
-            let total = try db.row("SELECT shardCount FROM run WHERE id = ?", [runID.rawValue])?.optionalInt("shardCount") ?? 0
-            if done >= total {
-                try db.execute("""
-                    UPDATE run SET pid = ?, leaseHost = ?, leaseProcessSpace = ?, leaseProcessStart = ?, heartbeatAt = ? WHERE id = ? AND status = ?
-                    """, [lease.pid, lease.host, lease.processSpace, lease.processStart, now, runID.rawValue, RunStatus.running.rawValue])
+            let done = try completed()
+            guard let row = try db.row("SELECT \(Self.runColumns("")) FROM run WHERE id = ?", [runID.rawValue]) else { return (done, 0, false) }
+            let run = try Self.storedRun(row, experiment: "")
+            let total = run.shardCount ?? 0
+            guard done >= total, run.status == .running else { return (done, total, false) }
+            // Completing the last part makes this shard the finisher; a shard run again after
+            // that takes the run only from a holder that is gone.
+            if before >= total, let holder = run.lease, holder != lease, holder.isAlive(heartbeat: run.heartbeatAt, now: now, observer: lease) {
+                return (done, total, false)
             }
-            return (done, total)
+            try db.execute("UPDATE run SET pid = ?, leaseHost = ?, leaseProcessSpace = ?, leaseProcessStart = ?, heartbeatAt = ? WHERE id = ?",
+                           [lease.pid, lease.host, lease.processSpace, lease.processStart, now, runID.rawValue])
+            return (done, total, true)
         }
     }
 
@@ -575,8 +599,10 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
 
     // MARK: Slices and metrics
 
-    public func clearDerivedResults(_ runID: RunID) throws {
+    public func clearDerivedResults(_ runID: RunID, heldBy lease: RunLease) throws {
         try session.write { db in
+            try lockRunState(db)
+            guard try Self.holds(db, runID: runID, lease: lease) else { throw RunLostError(runID: runID) }
             try db.execute("DELETE FROM confusionCell WHERE runId = ?", [runID.rawValue])
             try db.execute("DELETE FROM metric WHERE runId = ?", [runID.rawValue])
             try db.execute("DELETE FROM sliceMember WHERE sliceId IN (SELECT id FROM slice WHERE runId = ?)", [runID.rawValue])

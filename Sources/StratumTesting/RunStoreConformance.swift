@@ -80,9 +80,9 @@ public enum RunStoreConformance {
             return try store.imageFingerprints(runID: runID) == [x: 0xfeed_face_cafe_beef, y: UInt64.max]
         }
         check("derived results can be cleared and written again") {
-            try store.clearDerivedResults(runID)
+            try store.clearDerivedResults(runID, heldBy: me)
             let ids = try store.insertSlices(runID: runID, [("overall", "true", [], [sampleIDs["x"] ?? -1])])
-            try store.clearDerivedResults(runID)
+            try store.clearDerivedResults(runID, heldBy: me)
             let again = try store.insertSlices(runID: runID, [("overall", "true", [], [sampleIDs["x"] ?? -1]),
                                                              ("a=b & c", "(a == 'b & c')", [.attribute("a", value: "b & c")], [])])
             let slices = try store.slices(runID: runID)
@@ -117,14 +117,30 @@ public enum RunStoreConformance {
                                          lease: me, now: Date())
             let first = try store.finishShard(join.run.id, index: 0, lease: gone, now: Date())
             let last = try store.finishShard(join.run.id, index: 1, lease: me, now: Date())
+            // Shard 0 run again meanwhile: the live finisher keeps the run.
+            let again = try store.finishShard(join.run.id, index: 0, lease: gone, now: Date())
             try store.reconcileInterruptedRuns(observer: me, now: Date())
-            let whileAlive = try store.run(experiment: "sharded", number: nil).run.status
-            // The finisher gone (its lease last renewed long ago, on another machine): stuck, to be finalized.
-            _ = try store.finishShard(join.run.id, index: 1, lease: gone, now: Date())
-            try store.reconcileInterruptedRuns(observer: me, now: Date().addingTimeInterval(RunLease.expiry + 60))
+            let whileAlive = try store.run(experiment: "sharded", number: nil).run
+            // A holder that is gone (its lease last renewed long ago, on another machine) is
+            // replaced by a shard run again; once that one is gone too, the run is stuck.
+            let takeover = try store.finishShard(join.run.id, index: 1, lease: gone, now: Date().addingTimeInterval(RunLease.expiry + 60))
+            try store.reconcileInterruptedRuns(observer: me, now: Date().addingTimeInterval(2 * (RunLease.expiry + 60)))
             let afterwards = try store.run(experiment: "sharded", number: nil).run
-            return first == (1, 2) && last == (2, 2) && whileAlive == .running && afterwards.status == .interrupted
-                && afterwards.error?.contains("finalize") == true
+            return first == (1, 2, false) && last == (2, 2, true) && again == (2, 2, false) && whileAlive.status == .running && whileAlive.lease == me
+                && takeover == (2, 2, true) && afterwards.status == .interrupted && afterwards.error?.contains("finalize") == true
+        }
+        check("only the holder of a run may clear its derived results or store its final status") {
+            let run = try store.beginRun(experiment: "held", spec: "s", specHash: "h", gitCommit: nil, lease: me)
+            let other = RunLease(host: "elsewhere", processSpace: "x", pid: 7, processStart: "1")
+            let refusedClear: Bool
+            do { try store.clearDerivedResults(run.id, heldBy: other); refusedClear = false } catch is RunLostError { refusedClear = true }
+            let refusedFinish = try !store.finishRun(run.id, status: .completed, error: nil, heldBy: other)
+            let stillRunning = try store.run(experiment: "held", number: nil).run.status == .running
+            try store.clearDerivedResults(run.id, heldBy: me)
+            let finished = try store.finishRun(run.id, status: .completed, error: nil, heldBy: me)
+            let afterwards = try store.finishRun(run.id, status: .interrupted, error: nil, heldBy: me)
+            let status = try store.run(experiment: "held", number: nil).run.status
+            return refusedClear && refusedFinish && stillRunning && finished && !afterwards && status == .completed
         }
         return problems
     }

@@ -20,8 +20,9 @@ struct ServeCommand: ParsableCommand {
             let path = URL(fileURLWithPath: model)
             let (kind, options) = try modelArguments.resolve(model: path)
             let loader = try ModelRegistry.standard.loader(for: kind)
-            try loader.checkOptions(options, variant: path.lastPathComponent)
-            let classifier = try loader.load(ModelSpec(name: path.lastPathComponent, kind: kind, path: path, options: options))
+            let spec = ModelSpec(name: path.lastPathComponent, kind: kind, path: path, options: options)
+            try loader.checkOptions(of: spec)
+            let classifier = try loader.load(spec)
             defer { classifier.close() }
             try PluginServer.serve(classifier)
         } catch let error as ValidationError {

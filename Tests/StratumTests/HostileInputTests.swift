@@ -164,6 +164,8 @@ import Testing
         ("logistic", "{C: -1}", "option C must be a positive number"),
         ("process", "{timeout: soon}", "option 'timeout' must be a positive number of seconds"),
         ("process", "{env: '[1]'}", "option 'env' must be a mapping of names to strings"),
+        ("process", "{command: '[]'}", "the command is empty"),
+        ("onnx", "{labels: 'female, female'}", "labels [\"female\", \"female\"] name 'female' more than once"),
     ]
 
     @Test(arguments: invalidOptionValues)

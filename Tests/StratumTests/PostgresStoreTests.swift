@@ -193,7 +193,7 @@ enum PostgresTestServer {
         log("comparisons", try store.comparisons(candidateRunID: run.id).map {
             "\($0.baselineVariant)|\($0.candidateVariant)|\($0.seed)|\($0.createdAt.timeIntervalSince1970)|\($0.slices.map { "\($0)" })"
         })
-        try store.clearDerivedResults(run.id)
+        try store.clearDerivedResults(run.id, heldBy: me)
         log("cleared", [try store.slices(runID: run.id).count, try store.allMetrics(runID: run.id).count, try store.confusionCells(runID: run.id).count])
 
         // Shards of a second run.

@@ -226,6 +226,14 @@ import Testing
         #expect(try Store(readingOnly: path).listRuns().first?.status == "completed")
     }
 
+    /// Run 1's evaluated samples: all, those with a stored prediction, those without.
+    static func evaluatedSamples(_ path: String) throws -> (all: [StoredSample], predicted: [StoredSample], notYet: [StoredSample]) {
+        let store = try Store(readingOnly: path)
+        let predicted = Set(try store.predictions(runID: 1).map(\.sampleID))
+        let samples = try store.samples(runID: 1).filter { $0.split == "test" }
+        return (samples, samples.filter { predicted.contains($0.id) }, samples.filter { !predicted.contains($0.id) })
+    }
+
     /// Image files changed since their predictions were stored stop the resume, named (the
     /// run would mix predictions of two versions of them under one manifest); a file with no
     /// stored prediction yet may change, since it is decoded afresh.
@@ -233,10 +241,7 @@ import Testing
         let directory = try TestSupport.temporaryDirectory()
         let experiment = try Self.experiment(in: directory)
         let path = try Self.killedOnceStored(experiment, in: directory)
-        let store = try Store(readingOnly: path)
-        let predicted = Set(try store.predictions(runID: 1).map(\.sampleID))
-        let samples = try store.samples(runID: 1).filter { $0.sample.split == "test" }
-        let done = samples.filter { predicted.contains($0.id) }, notYet = samples.filter { !predicted.contains($0.id) }
+        let (samples, done, notYet) = try Self.evaluatedSamples(path)
         try #require(done.count >= 2 && !notYet.isEmpty, "\(done.count) predicted, \(notYet.count) not")
         let data = directory.appendingPathComponent("data")
         func url(_ sample: StoredSample) -> URL { data.appendingPathComponent(sample.path) }
@@ -279,10 +284,7 @@ import Testing
         let directory = try TestSupport.temporaryDirectory()
         let experiment = try Self.experiment(in: directory)
         let path = try Self.killedOnceStored(experiment, in: directory)
-        let store = try Store(readingOnly: path)
-        let predicted = Set(try store.predictions(runID: 1).map(\.sampleID))
-        let samples = try store.samples(runID: 1).filter { $0.split == "test" }
-        let notYet = samples.filter { !predicted.contains($0.id) }
+        let (samples, _, notYet) = try Self.evaluatedSamples(path)
         try #require(notYet.count >= 2)
         let mended = notYet[0], broken = notYet[1]
         let brokenURL = directory.appendingPathComponent("data").appendingPathComponent(broken.path)

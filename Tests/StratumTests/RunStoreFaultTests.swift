@@ -34,6 +34,9 @@ import Testing
         func failRun(_ runID: RunID, error: String, heldBy lease: RunLease) throws { try base.failRun(runID, error: error, heldBy: lease) }
         func heartbeat(_ runID: RunID, at time: Date) throws { try base.heartbeat(runID, at: time) }
         func finishRun(_ runID: RunID, status: RunStatus, error: String?) throws { try base.finishRun(runID, status: status, error: error) }
+        func finishRun(_ runID: RunID, status: RunStatus, error: String?, heldBy lease: RunLease) throws -> Bool {
+            try base.finishRun(runID, status: status, error: error, heldBy: lease)
+        }
         func reconcileInterruptedRuns(observer: RunLease, now: Date) throws -> [StoredRun] {
             fault == .noReconcile ? [] : try base.reconcileInterruptedRuns(observer: observer, now: now)
         }
@@ -44,7 +47,7 @@ import Testing
             try base.joinShardedRun(experiment: name, spec: spec, specHash: specHash, gitCommit: gitCommit, key: key,
                                     shardCount: shardCount, shardIndex: shardIndex, lease: lease, now: now)
         }
-        func finishShard(_ runID: RunID, index: Int, lease: RunLease, now: Date) throws -> (done: Int, total: Int) {
+        func finishShard(_ runID: RunID, index: Int, lease: RunLease, now: Date) throws -> (done: Int, total: Int, finishing: Bool) {
             try base.finishShard(runID, index: index, lease: lease, now: now)
         }
         func shardHeartbeat(_ runID: RunID, index: Int, at time: Date) throws { try base.shardHeartbeat(runID, index: index, at: time) }
@@ -81,7 +84,7 @@ import Testing
         func predictions(runID: RunID) throws -> [StoredPrediction] { try base.predictions(runID: runID) }
         func predictions(runID: RunID, variantID: VariantID) throws -> [StoredPrediction] { try base.predictions(runID: runID, variantID: variantID) }
         func predictedLabels(runID: RunID, variantID: VariantID) throws -> [SampleID: String] { try base.predictedLabels(runID: runID, variantID: variantID) }
-        func clearDerivedResults(_ runID: RunID) throws { try base.clearDerivedResults(runID) }
+        func clearDerivedResults(_ runID: RunID, heldBy lease: RunLease) throws { try base.clearDerivedResults(runID, heldBy: lease) }
         func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID] {
             try base.insertSlices(runID: runID, slices)
         }
