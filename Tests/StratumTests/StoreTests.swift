@@ -85,6 +85,24 @@ import Testing
         #expect(try store.read { try PredictionRecord.fetchCount($0) } == 1)
     }
 
+    /// A holder killed but not reaped by its parent (a zombie) holds nothing: its run would
+    /// otherwise stay `running` for as long as the parent lives.
+    @Test func aZombieHolderIsNotAlive() throws {
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/sleep"), strdup("0.3"), nil]
+        defer { argv.forEach { free($0) } }
+        try #require(posix_spawn(&pid, "/bin/sleep", nil, nil, argv, environ) == 0)
+        defer { var status: Int32 = 0; waitpid(pid, &status, 0) }
+        let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let start = String(stat[stat.index(after: try #require(stat.lastIndex(of: ")")))...].split(separator: " ")[19])
+        let me = RunLease.current
+        let holder = RunLease(host: me.host, processSpace: me.processSpace, pid: pid, processStart: start)
+        #expect(holder.isAlive(heartbeat: nil, observer: me))
+        Thread.sleep(forTimeInterval: 0.8)  // exited, not reaped: a zombie
+        #expect(try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8).contains(") Z "))
+        #expect(!holder.isAlive(heartbeat: nil, observer: me))
+    }
+
     @Test func deadRunsAreMarkedInterruptedByLease() throws {
         let store = try Store()
         let me = RunLease.current
