@@ -81,7 +81,7 @@ public enum ShardRules {
     /// only waits for shards that have not started yet.
     public static func stuckReason(deadShards: String?, done: Int, shardCount: Int) -> String? {
         if let deadShards { return "the process of shard \(deadShards) ended before it finished (run it again to continue)" }
-        if done >= shardCount { return "every shard finished, but the last one ended before computing metrics (stratum finalize)" }
+        if done >= shardCount { return "every shard finished, but the process finishing the run (metrics and reports) ended first (stratum finalize)" }
         return nil
     }
 }
