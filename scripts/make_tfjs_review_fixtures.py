@@ -135,64 +135,50 @@ def generate():
             arrays.append(a.astype(np.float32))
         return paths, np.stack(arrays)
 
-    # ---- tf_keras (legacy Keras 2) models ----
-    K = tf_keras
-    KL = K.layers
-
-    def tfk(size, body, seed, scale=0.3):
+    # ---- the models: tf_keras (legacy Keras 2) unless built with keras (Keras 3) ----
+    def build(K, size, body, seed, scale=0.3):
+        """A Keras model of `K` (tf_keras or keras): rescaling, `body(K.layers, x)`, then a 3-class
+        softmax head unless `body` gives its own outputs (a list)."""
         K.backend.clear_session()
+        KL = K.layers
         inp = K.Input((size, size, 3), name="image")
         x = KL.Rescaling(1 / 255.0, name="unit")(inp)
-        y = body(x)
+        y = body(KL, x)
         if not isinstance(y, list):
             y = KL.Dense(3, activation="softmax", name="probs")(KL.Flatten(name="flat")(y))
         m = K.Model(inp, y)
         randomize(m, seed, scale)
         return m
 
-    def shared_conv(x):
+    def tfk(size, body, seed, scale=0.3):
+        return build(tf_keras, size, body, seed, scale)
+
+    def k3(size, body, seed, scale=0.3):
+        return build(keras, size, body, seed, scale)
+
+    def shared_conv(KL, x):
         conv = KL.Conv2D(4, 3, padding="same", name="shared")
         return KL.Concatenate(name="both")([conv(x), conv(KL.Rescaling(-1.0, offset=1.0, name="invert")(x))])
 
-    def softmax_axis1(x):
+    def softmax_axis1(KL, x):
         return KL.Softmax(axis=1, name="softmax_rows")(KL.Conv2D(4, 3, padding="same", name="conv")(x))
 
-    def two_outputs(x):
+    def two_outputs(KL, x):
         f = KL.Flatten(name="flat")(KL.Conv2D(4, 3, padding="same", name="conv")(x))
         return [KL.Dense(3, activation="softmax", name="main")(f), KL.Dense(3, activation="softmax", name="aux")(f)]
 
-    def grouped(x):
+    def grouped(KL, x):
         return KL.Conv2D(4, 3, padding="same", groups=2, name="grouped")(KL.Conv2D(4, 1, name="expand")(x))
 
-    def plain(x):
+    def plain(KL, x):
         return KL.Conv2D(4, 3, padding="same", activation="relu", name="conv")(x)
 
-    def rescaling_list(x):
+    def rescaling_list(KL, x):
         y = KL.Conv2D(3, 3, padding="same", name="conv")(x)
         return KL.Rescaling([1.0, 2.0, 3.0], offset=[0.5, -0.5, 0.0], name="per_channel")(y)
 
-    # ---- Keras 3 models ----
-    L3 = keras.layers
-
-    def k3(size, body, seed, scale=0.3):
-        keras.backend.clear_session()
-        inp = keras.Input((size, size, 3), name="image")
-        x = L3.Rescaling(1 / 255.0, name="unit")(inp)
-        y = L3.Dense(3, activation="softmax", name="probs")(L3.Flatten(name="flat")(body(x)))
-        m = keras.Model(inp, y)
-        randomize(m, seed, scale)
-        return m
-
-    def shared_conv3(x):
-        conv = L3.Conv2D(4, 3, padding="same", name="shared")
-        return L3.Concatenate(name="both")([conv(x), conv(L3.Rescaling(-1.0, offset=1.0, name="invert")(x))])
-
-    def rescaling_list3(x):
-        y = L3.Conv2D(3, 3, padding="same", name="conv")(x)
-        return L3.Rescaling([1.0, 2.0, 3.0], offset=[0.5, -0.5, 0.0], name="per_channel")(y)
-
-    def depthwise3(x):
-        return L3.DepthwiseConv2D(3, strides=2, depth_multiplier=2, padding="same", name="depthwise")(x)
+    def depthwise(KL, x):
+        return KL.DepthwiseConv2D(3, strides=2, depth_multiplier=2, padding="same", name="depthwise")(x)
 
     cases = []
 
@@ -214,7 +200,7 @@ def generate():
 
     refused("shared_conv", tfk(8, shared_conv, 1), "layers", ["a shared layer"],
             "tf_keras Conv2D applied to two tensors (a shared layer)")
-    refused("shared_conv_k3", k3(8, shared_conv3, 1), "keras3", ["a shared layer"],
+    refused("shared_conv_k3", k3(8, shared_conv, 1), "keras3", ["a shared layer"],
             "Keras 3 Conv2D applied to two tensors (a shared layer)")
     refused("softmax_axis1", tfk(8, softmax_axis1, 2), "layers", ["Softmax over axis"],
             "Softmax(axis=1) layer on a 4-D tensor")
@@ -260,9 +246,9 @@ def generate():
 
     agrees("rescaling_list", tfk(8, rescaling_list, 7), "layers", 8, 10,
            "tf_keras Rescaling(scale=[1,2,3], offset=[0.5,-0.5,0]) after a Conv2D")
-    agrees("rescaling_list_k3", k3(8, rescaling_list3, 8), "keras3", 8, 11,
+    agrees("rescaling_list_k3", k3(8, rescaling_list, 8), "keras3", 8, 11,
            "Keras 3 Rescaling(scale=[1,2,3], offset=[0.5,-0.5,0]) after a Conv2D")
-    agrees("depthwise_k3", k3(9, depthwise3, 9), "keras3", 9, 12,
+    agrees("depthwise_k3", k3(9, depthwise, 9), "keras3", 9, 12,
            "Keras 3 DepthwiseConv2D(3, strides=2, depth_multiplier=2, same) on 9x9; weight named 'kernel'")
 
     shutil.rmtree(work, ignore_errors=True)
