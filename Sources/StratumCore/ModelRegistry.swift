@@ -30,6 +30,47 @@ public struct ModelOption: Sendable, Equatable {
     }
 }
 
+extension ModelOption {
+    /// A list-valued option's items: a JSON list of strings or numbers (what a YAML list in an
+    /// experiment file becomes, or `--option 'labels=["a, b", "c"]'`), else the text split on
+    /// commas; each item trimmed of spaces. Nil for a JSON list holding anything else (a list or
+    /// a mapping), which no list option takes.
+    public static func listItems(_ text: String) -> [String]? {
+        if let items = jsonList(text) { return items }
+        if text.hasPrefix("["), (try? JSONSerialization.jsonObject(with: Data(text.utf8))) is [Any] { return nil }
+        return text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    /// What is wrong with a model's labels, or nil: an empty list, an empty label, a label
+    /// named twice (read as: "labels [...] <problem>").
+    public static func labelsProblem(_ labels: [String]) -> String? {
+        if labels.isEmpty { return "are empty" }
+        if labels.contains("") { return "name an empty label" }
+        guard Set(labels).count == labels.count else {
+            let repeated = Set(labels.filter { label in labels.filter { $0 == label }.count > 1 }).sorted()
+            return "name \(repeated.map { "'\($0)'" }.joined(separator: ", ")) more than once"
+        }
+        return nil
+    }
+
+    /// The items of `text` when it is a JSON list of strings and numbers (numbers as JSON
+    /// writes them), else nil.
+    public static func jsonList(_ text: String) -> [String]? {
+        guard text.hasPrefix("["), let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any] else { return nil }
+        var items: [String] = []
+        for item in list {
+            if let string = item as? String {
+                items.append(string.trimmingCharacters(in: .whitespaces))
+            } else if let number = item as? NSNumber {
+                items.append(number.stringValue)
+            } else {
+                return nil
+            }
+        }
+        return items
+    }
+}
+
 /// Loads model variants of one kind.
 public protocol ModelLoader: Sendable {
     /// The `kind` string experiment files use.

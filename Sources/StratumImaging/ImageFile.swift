@@ -24,17 +24,26 @@ public enum ImageFile {
     public static func contents(of path: String) throws -> [UInt8] {
         func failure(_ message: String) -> ImageError { ImageError(source: path, reason: .unreadable(message)) }
         guard !path.utf8.contains(0) else { throw failure("the path contains a NUL byte") }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so that opening a FIFO (which waits for a writer) or a terminal returns at
+        // once; only a regular file is read (a device or a pipe could block or never end).
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
         defer { close(descriptor) }
         var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw failure(String(cString: strerror(errno))) }
-        if status.st_mode & S_IFMT == S_IFDIR { throw failure("it is a folder") }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw failure("it is a folder")
+        case S_IFIFO: throw failure("it is a FIFO (named pipe), not a regular file")
+        case S_IFSOCK: throw failure("it is a socket, not a regular file")
+        case S_IFCHR, S_IFBLK: throw failure("it is a device, not a regular file")
+        default: throw failure("it is not a regular file")
+        }
         let limit = maxFileBytes
         let declared = Int(status.st_size)
         guard declared <= limit else { throw failure("the file is \(declared) bytes, over the limit of \(limit) for an image (set STRATUM_MAX_IMAGE_PIXELS to raise it)") }
         // One byte beyond the size, to see the end without a second buffer; a file that grows
-        // (or a pipe, whose size is 0) reads on in doubling steps up to the limit.
+        // meanwhile reads on in doubling steps up to the limit.
         var bytes = [UInt8](repeating: 0, count: declared + 1)
         var filled = 0
         while true {

@@ -14,12 +14,12 @@ public struct ONNXLoader: ModelLoader {
 
     public var options: [ModelOption] {
         [ModelOption("normalize", "pixel scaling: unit [0,1] (default), symmetric [-1,1], raw [0,255], or imagenet (unit, then ImageNet's mean and std)"),
-         ModelOption("mean", "per-channel mean subtracted after scaling: one value or one per channel, comma-separated (e.g. 0.485,0.456,0.406)"),
+         ModelOption("mean", "per-channel mean subtracted after scaling: one value or one per channel, comma-separated or a list (e.g. 0.485,0.456,0.406)"),
          ModelOption("std", "per-channel standard deviation divided by after the mean (e.g. 0.229,0.224,0.225)"),
          ModelOption("resize_shorter", "N: resize the shorter side to N (aspect kept, antialiased as Pillow does), then centre-crop the model's size: torchvision's Resize(N) + CenterCrop on PIL images"),
          ModelOption("center_crop", "true: crop the centred square before resizing (default false)"),
          ModelOption("output", "what the model outputs: auto (default: probabilities when the graph ends in Softmax, else logits; rows that are already probabilities stop with a request to say which), probabilities, or logits (softmax applied)"),
-         ModelOption("labels", "comma-separated class labels (else metadata_props 'labels', the classifier's class labels, or labels.txt/dict.txt beside the file)"),
+         ModelOption("labels", "class labels, comma-separated or a list (else metadata_props 'labels', the classifier's class labels, or labels.txt/dict.txt beside the file)"),
          ModelOption("layout", "input layout: nchw, nhwc or flat (default: read from the input shape)"),
          ModelOption("size", "input width = height, for models whose input size is not fixed (flat inputs: from H·W·C when square)"),
          ModelOption("channels", "1 or 3, for flat inputs (default 3)")]
@@ -153,9 +153,9 @@ public struct ONNXLoader: ModelLoader {
         }
         func numbers(_ name: String) throws -> (text: String, values: [Float])? {
             guard let text = options[name] else { return nil }
-            let values = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            let values = (ModelOption.listItems(text) ?? []).map { Float($0) }
             guard !values.isEmpty, values.allSatisfy({ $0?.isFinite == true }), values.count == 1 || values.count == 3 else {
-                throw fail("option \(name) '\(text)' is not 1 or 3 comma-separated numbers")
+                throw fail("option \(name) '\(text)' is not 1 or 3 numbers (comma-separated, or a list)")
             }
             return (text, values.compactMap { $0 })
         }
@@ -186,21 +186,26 @@ public struct ONNXLoader: ModelLoader {
         guard ["auto", "probabilities", "logits"].contains(output) else { throw fail("option output '\(output)' is not auto, probabilities or logits") }
         return ParsedOptions(layout: layout, size: try integer("size", 1...4096), channels: channels, normalization: normalization, imagenet: imagenet,
                              mean: try numbers("mean"), std: std, resizeShorter: resizeShorter, centerCrop: centerCrop, output: output,
-                             labels: try checkedLabels(options["labels"].map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
-                                                       file: spec.path.path))
+                             labels: try labelsOption(options["labels"], file: spec.path.path))
+    }
+
+    /// The labels option's items (comma-separated, or a list), checked.
+    static func labelsOption(_ text: String?, file: String) throws -> [String]? {
+        guard let text else { return nil }
+        guard let items = ModelOption.listItems(text) else {
+            throw ONNXError(file: file, message: "option labels '\(text)' is a list holding lists or mappings; it must be a list of labels")
+        }
+        return try checkedLabels(items, file: file)
     }
 
     /// Labels as given (the option, or the model's): none empty, none twice; nil stays nil.
     static func checkedLabels(_ labels: [String]?, file: String) throws -> [String]? {
         guard let labels else { return nil }
         func fail(_ message: String) -> ONNXError { ONNXError(file: file, message: message) }
-        guard !labels.isEmpty, !labels.contains("") else {
+        guard labels.contains(where: { !$0.isEmpty }) else {
             throw fail("no labels: give the labels option, a metadata_props 'labels' entry, or a labels.txt beside the file")
         }
-        guard Set(labels).count == labels.count else {
-            let repeated = Set(labels.filter { label in labels.filter { $0 == label }.count > 1 }).sorted()
-            throw fail("labels \(labels) name \(repeated.map { "'\($0)'" }.joined(separator: ", ")) more than once")
-        }
+        if let problem = ModelOption.labelsProblem(labels) { throw fail("labels \(labels) \(problem)") }
         return labels
     }
 

@@ -44,7 +44,7 @@ public struct ProcessLoader: ModelLoader {
         var command: [String] = []
         var environment: [String: String] = [:]
         if let text = spec.options["command"] {
-            command = try parseList(text) ?? text.split(separator: " ").map(String.init)
+            command = try parseList(text, fail: fail) ?? text.split(separator: " ").map(String.init)
         } else if exists && isDirectory.boolValue {
             let manifest = spec.path.appendingPathComponent("plugin.json")
             guard let data = try? Data(contentsOf: manifest) else {
@@ -71,7 +71,7 @@ public struct ProcessLoader: ModelLoader {
     /// The options whose values do not depend on the plugin's files, as `launch` reads them.
     static func optionValues(_ spec: ModelSpec) throws -> (environment: [String: String], timeout: Double, startup: Double) {
         func fail(_ message: String) -> PluginError { PluginError(plugin: spec.name, message: message, stderr: "") }
-        if let text = spec.options["command"], (try parseList(text) ?? text.split(separator: " ").map(String.init)).isEmpty {
+        if let text = spec.options["command"], (try parseList(text, fail: fail) ?? text.split(separator: " ").map(String.init)).isEmpty {
             throw fail("the command is empty")
         }
         var environment: [String: String] = [:]
@@ -90,9 +90,10 @@ public struct ProcessLoader: ModelLoader {
         return (environment, try seconds("timeout", default: 60), try seconds("startup_timeout", default: 30))
     }
 
-    /// A JSON list of strings, or nil when `text` is not JSON.
-    static func parseList(_ text: String) throws -> [String]? {
-        guard text.hasPrefix("["), let data = text.data(using: .utf8), let list = try? JSONSerialization.jsonObject(with: data) as? [Any] else { return nil }
-        return list.map { "\($0)" }
+    /// A JSON list of strings (and numbers), or nil when `text` is not a JSON list.
+    static func parseList(_ text: String, fail: (String) -> PluginError) throws -> [String]? {
+        if let items = ModelOption.jsonList(text) { return items }
+        guard ModelOption.listItems(text) != nil else { throw fail("the command is a JSON list holding lists or mappings; it must be a list of strings") }
+        return nil
     }
 }

@@ -5,7 +5,7 @@ import StratumEngine
 /// The `tfjs` kind: TensorFlow.js graph and layers models, run natively on the engine.
 ///
 /// Options: `normalize` (`unit` default, `symmetric` as AutoML Vision Edge expects, `raw`),
-/// `center_crop` (true/false), `labels` (comma-separated, when there is no dict.txt).
+/// `center_crop` (true/false), `labels` (comma-separated or a list, when there is no dict.txt).
 /// The input size comes from the model's input shape.
 public struct TFJSLoader: ModelLoader {
     public static let kindName = "tfjs"
@@ -15,7 +15,7 @@ public struct TFJSLoader: ModelLoader {
     public var options: [ModelOption] {
         [ModelOption("normalize", "pixel scaling: unit [0,1] (default), symmetric [-1,1] as AutoML Vision Edge, raw [0,255]"),
          ModelOption("center_crop", "true: crop the centred square before resizing (default false)"),
-         ModelOption("labels", "comma-separated class labels, when there is no dict.txt beside model.json")]
+         ModelOption("labels", "class labels, comma-separated or a list, when there is no dict.txt beside model.json")]
     }
 
     public init() {}
@@ -39,14 +39,9 @@ public struct TFJSLoader: ModelLoader {
         guard model.signatureOutputCount <= 1 else {
             throw TFJSError(file: file, message: "the graph has \(model.signatureOutputCount) outputs; a classifier needs one")
         }
-        let (normalization, centerCrop) = try Self.parsedOptions(spec)
-        let labels = model.labels ?? spec.options["labels"]?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let labels, !labels.isEmpty else {
+        let (normalization, centerCrop, labelsOption) = try Self.parsedOptions(spec)
+        guard let labels = try model.labels.map({ try Self.checkedLabels($0, file: file) }) ?? labelsOption else {
             throw TFJSError(file: file, message: "no labels: put a dict.txt beside model.json or give the labels option")
-        }
-        guard Set(labels).count == labels.count, !labels.contains("") else {
-            let repeated = Set(labels.filter { label in labels.filter { $0 == label }.count > 1 }).sorted()
-            throw TFJSError(file: file, message: "labels \(labels) name \(repeated.isEmpty ? "an empty label" : repeated.map { "'\($0)'" }.joined(separator: ", ") + " more than once")")
         }
         let input = InputSpec(width: model.inputShape[2], height: model.inputShape[1], channels: model.inputShape[3],
                               normalization: normalization, centerCrop: centerCrop)
@@ -59,13 +54,28 @@ extension TFJSLoader {
     public func checkOptionValues(_ spec: ModelSpec) throws { _ = try Self.parsedOptions(spec) }
 
     /// The options whose values do not depend on the model, as `load` reads them.
-    static func parsedOptions(_ spec: ModelSpec) throws -> (normalization: Normalization, centerCrop: Bool) {
+    /// (The labels option is checked even when dict.txt's labels are used: a malformed value is a
+    /// mistake either way.)
+    static func parsedOptions(_ spec: ModelSpec) throws -> (normalization: Normalization, centerCrop: Bool, labels: [String]?) {
         let file = spec.path.path
         let normalizationName = spec.options["normalize"] ?? "unit"
         guard let normalization = Normalization(rawValue: normalizationName) else {
             throw TFJSError(file: file, message: "option normalize '\(normalizationName)' is not unit, symmetric or raw")
         }
-        return (normalization, try bool(spec.options["center_crop"], option: "center_crop", file: file))
+        let labels = try spec.options["labels"].map { text in
+            guard let items = ModelOption.listItems(text) else {
+                throw TFJSError(file: file, message: "option labels '\(text)' is a list holding lists or mappings; it must be a list of labels")
+            }
+            return try checkedLabels(items, file: file)
+        }
+        return (normalization, try bool(spec.options["center_crop"], option: "center_crop", file: file), labels)
+    }
+
+    /// Labels (dict.txt's or the option's): at least one, none empty, none twice.
+    static func checkedLabels(_ labels: [String], file: String) throws -> [String] {
+        guard labels.contains(where: { !$0.isEmpty }) else { throw TFJSError(file: file, message: "no labels: put a dict.txt beside model.json or give the labels option") }
+        if let problem = ModelOption.labelsProblem(labels) { throw TFJSError(file: file, message: "labels \(labels) \(problem)") }
+        return labels
     }
 
     /// `true`/`false` (absent: false); anything else is an error rather than a silent false.

@@ -55,6 +55,16 @@ import Testing
         #expect(error.kind == "onnx" && error.description.contains("unknown model kind 'onnx'"))
     }
 
+    /// A list option's items: a JSON list (an experiment file's YAML list) or comma-separated
+    /// text; a JSON list holding lists or mappings is no list of items.
+    @Test(arguments: [
+        (#"["a","b, c"]"#, ["a", "b, c"] as [String]?), (#"[0.5, 2, "x"]"#, ["0.5", "2", "x"]), ("a, b ,c", ["a", "b", "c"]),
+        ("a,,b", ["a", "", "b"]), ("[a, b", ["[a", "b"]), (#"[["a"], "b"]"#, nil), (#"[{"a": 1}]"#, nil), ("[]", []), ("x", ["x"]),
+    ])
+    func listOptionItems(_ text: String, _ items: [String]?) {
+        #expect(ModelOption.listItems(text) == items)
+    }
+
     @Test func argmaxTakesTheFirstOfTies() {
         #expect([0.2, 0.4, 0.4].map(Float.init).argmax == 1)
     }

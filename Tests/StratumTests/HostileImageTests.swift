@@ -82,7 +82,8 @@ import Testing
 
     /// What is not an image file fails before anything the size of the file is allocated, by
     /// name: a folder, a missing file, a file over `ImageFile.maxFileBytes` (sparse here), a
-    /// path with a NUL byte. A file read whole by path is the file read by URL.
+    /// path with a NUL byte, a FIFO (refused at once, not waited on for a writer), a device. A
+    /// file read whole by path is the file read by URL.
     @Test func filesThatCannotBeReadAreRefusedByName() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stratum-read-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -90,9 +91,12 @@ import Testing
         let huge = folder.appendingPathComponent("huge.png")
         #expect(FileManager.default.createFile(atPath: huge.path, contents: Data(PNGCodec.signature)))
         #expect(truncate(huge.path, off_t(ImageFile.maxFileBytes + 1)) == 0)
+        let fifo = folder.appendingPathComponent("pipe.png").path
+        try #require(mkfifo(fifo, 0o600) == 0)
         let cases: [(path: String, says: String)] = [
             (folder.path, "folder"), (folder.appendingPathComponent("absent.png").path, "No such file"),
             (huge.path, "over the limit of \(ImageFile.maxFileBytes)"), (folder.path + "/a\u{0}b.png", "NUL"),
+            (fifo, "FIFO"), ("/dev/zero", "device"),
         ]
         for (path, says) in cases {
             let error = try #require(throws: ImageError.self, "\(path)") { try ImageFile.read(path: path) }

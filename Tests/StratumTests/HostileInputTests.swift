@@ -157,7 +157,8 @@ import Testing
         ("onnx", "{layout: chw}", "option layout 'chw' is not nchw, nhwc or flat"),
         ("onnx", "{size: 0}", "option size '0' is not an integer in 1…4096"),
         ("onnx", "{resize_shorter: big}", "option resize_shorter 'big' is not an integer in 1…8192"),
-        ("onnx", "{mean: '0.5,x'}", "option mean '0.5,x' is not 1 or 3 comma-separated numbers"),
+        ("onnx", "{mean: '0.5,x'}", "option mean '0.5,x' is not 1 or 3 numbers"),
+        ("onnx", "{mean: [0.5, 0.5]}", "option mean '[\"0.5\",\"0.5\"]' is not 1 or 3 numbers"),
         ("onnx", "{std: '0.2,0,0.2'}", "option std has a value that is not positive"),
         ("onnx", "{center_crop: true, resize_shorter: 256}", "options center_crop and resize_shorter both crop"),
         ("logistic", "{size: 9999}", "option size must be in 1…512"),
@@ -166,6 +167,11 @@ import Testing
         ("process", "{env: '[1]'}", "option 'env' must be a mapping of names to strings"),
         ("process", "{command: '[]'}", "the command is empty"),
         ("onnx", "{labels: 'female, female'}", "labels [\"female\", \"female\"] name 'female' more than once"),
+        ("onnx", "{labels: 'female,'}", "name an empty label"),
+        ("tfjs", "{labels: [male, male]}", "labels [\"male\", \"male\"] name 'male' more than once"),
+        ("tfjs", "{labels: 'a,,b'}", "name an empty label"),
+        ("tfjs", "{labels: [[a], b]}", "must be a list of labels"),
+        ("process", "{command: [[python3], x]}", "must be a list of strings"),
     ]
 
     @Test(arguments: invalidOptionValues)

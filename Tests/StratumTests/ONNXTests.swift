@@ -6,6 +6,7 @@ import StratumModelONNX
 import StratumModelTFJS
 import StratumTesting
 import StratumONNXProto
+import StratumRunner
 import Testing
 
 /// The ONNX loader against onnxruntime's outputs on op-level models and whole exported
@@ -196,6 +197,27 @@ import Testing
         #expect(throws: UnknownOptionError.self) { try ONNXLoader().checkOptions(["normalise": "unit"], variant: "r") }
         #expect(ONNXLoader().recognises(path))
         #expect(!ONNXLoader().recognises(path.deletingLastPathComponent()))
+    }
+
+    /// List options as an experiment file's YAML lists give them (JSON text), and as
+    /// comma-separated text: the same values; a label may hold a comma only in the list form.
+    @Test func listOptionsReadFromYAMLListsAndCommaText() throws {
+        let network = try #require(Self.cases.first { $0.group == "network" && $0.model.contains("resnet") })
+        let path = Self.fixtures.appendingPathComponent(network.model).path
+        let spec = try ExperimentSpec.parse("""
+        dataset: {manifest: m.csv, label: sex}
+        variants:
+          - {name: yaml, kind: onnx, path: \(path), options: {labels: [female, "short, hair"], mean: [0.5, 0.25, 0.125], std: [2]}}
+          - {name: text, kind: onnx, path: \(path), options: {labels: 'female, short hair', mean: '0.5,0.25, 0.125', std: '2'}}
+          - {name: nested, kind: onnx, path: \(path), options: {labels: [[female], male]}}
+        """, file: URL(fileURLWithPath: "/work/exp/x.yaml")).variants.map { ModelSpec(name: $0.name, kind: $0.kind, path: $0.path, options: $0.options) }
+        let yaml = try ONNXLoader().load(spec[0]).descriptor
+        #expect(yaml.labels == ["female", "short, hair"])
+        #expect(yaml.input.mean == [0.5, 0.25, 0.125] && yaml.input.std == [2, 2, 2])
+        let text = try ONNXLoader().load(spec[1]).descriptor
+        #expect(text.labels == ["female", "short hair"] && text.input.mean == yaml.input.mean && text.input.std == yaml.input.std)
+        let error = try #require(throws: InvalidOptionValueError.self) { try ONNXLoader().checkOptions(of: spec[2]) }
+        #expect(error.message.contains("must be a list of labels"), "\(error)")
     }
 
     /// skl2onnx's flat input: the image flattened HWC, the size read from the feature count.
