@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 import StratumImaging
 
 extension Gallery {
@@ -116,7 +117,7 @@ extension Gallery {
     /// the text alone on a transparent page of the canvas's text bands (`Layout.textBands`,
     /// stacked), lays that text over the canvas, and writes the PNG with the captions in `tEXt`
     /// chunks (`Stratum:captions`, one line per thumbnail: `key | line | line…`). Reads exactly
-    /// the images it draws.
+    /// the images it shows, once each.
     ///
     /// gnuplot never sees the pixels: drawn by gnuplot as an image plot, a 1916×892 gallery took
     /// it 0.5–0.8 s and ~100 bytes per pixel; its text alone, on the text bands, takes a gnuplot
@@ -126,7 +127,40 @@ extension Gallery {
     /// gnuplot draws first; `composing` runs what holds the canvas (thumbnails, the text laid
     /// over, the encoded file: ~7 MB for 1916×892): `RunReport` passes one lock to all its
     /// galleries, so their gnuplot pages are drawn in parallel and one canvas is held at a time.
-    public func render(to url: URL, gnuplot: some GnuplotRunner, composing: (() throws -> Void) throws -> Void = { try $0() }) throws {
+    ///
+    /// Each image is read once, first, and checked against the fingerprint the run stored for
+    /// it: a file changed since the run (regenerated, re-encoded, replaced under `--data-root`)
+    /// is not the image the caption's prediction was made on, so it is not drawn; its cell
+    /// shows a crossed grey box, its caption and the subtitle say why. Returns the keys of
+    /// those samples.
+    @discardableResult
+    public func render(to url: URL, gnuplot: some GnuplotRunner, composing: (() throws -> Void) throws -> Void = { try $0() }) throws -> [String] {
+        var gallery = self
+        var changed: [String] = []
+        var thumbnails: [[RGBImage?]] = []
+        for s in sections.indices {
+            thumbnails.append(try sections[s].items.indices.map { i in
+                let item = sections[s].items[i]
+                let bytes = try ImageFile.contents(of: item.image.path)
+                if let expected = item.fingerprint, ContentFingerprint.of(bytes) != expected {
+                    changed.append(item.sampleKey)
+                    gallery.sections[s].items[i].caption.append(Self.changedCaption)
+                    return nil
+                }
+                return try ImageFile.decode(bytes, source: item.image.path).thumbnail(side: thumb)
+            })
+        }
+        if !changed.isEmpty {
+            gallery.subtitle += "; \(changed.count) image\(changed.count == 1 ? "" : "s") changed since the run, not drawn"
+        }
+        try gallery.draw(to: url, thumbnails: thumbnails, gnuplot: gnuplot, composing: composing)
+        return changed
+    }
+
+    /// The caption line of a thumbnail whose file changed since the run.
+    static let changedCaption = "image changed since the run"
+
+    private func draw(to url: URL, thumbnails: [[RGBImage?]], gnuplot: some GnuplotRunner, composing: (() throws -> Void) throws -> Void) throws {
         let layout = Layout(self)
         let page = TextPage(bands: layout.textBands(anEmptySection: sections.contains { $0.items.isEmpty }))
         let labels = textLabels(layout)
@@ -153,21 +187,33 @@ extension Gallery {
         // gnuplot exits 0 even when pngcairo could not write (e.g. a full disk): check what it left.
         try Gnuplot.checkWholePNG(drawn)
         let captions = sections.flatMap(\.items).map { ([$0.sampleKey] + $0.caption).joined(separator: " | ") }.joined(separator: "\n")
-        try composing { try compose(layout, text: page, drawn: drawn, captions: captions, to: url) }
+        try composing { try compose(layout, text: page, drawn: drawn, captions: captions, thumbnails: thumbnails, to: url) }
+    }
+
+    /// A grey square with both diagonals, where a thumbnail is not drawn.
+    static func drawCrossedBox(on canvas: inout RGBImage, x: Int, y: Int, side: Int) {
+        canvas.fill(x: x, y: y, width: side, height: side, color: (200, 200, 200))
+        for d in 0..<side {
+            canvas.fill(x: x + d, y: y + d, width: 1, height: 1, color: (110, 110, 110))
+            canvas.fill(x: x + side - 1 - d, y: y + d, width: 1, height: 1, color: (110, 110, 110))
+        }
     }
 
     /// The canvas: the thumbnails in their frames, gnuplot's text page (`drawn`) laid over the
     /// text bands, written to `url`.
-    private func compose(_ layout: Layout, text: TextPage, drawn: URL, captions: String, to url: URL) throws {
+    private func compose(_ layout: Layout, text: TextPage, drawn: URL, captions: String, thumbnails: [[RGBImage?]], to url: URL) throws {
         var canvas = RGBImage(width: layout.width, height: layout.height, fill: (255, 255, 255))
         canvas.fill(x: 0, y: 0, width: layout.width, height: layout.margin + layout.headerHeight - 8, color: (238, 242, 247))
         for (s, section) in sections.enumerated() {
             for (i, item) in section.items.enumerated() {
                 let (x, y) = layout.cellOrigin(section: s, index: i)
-                let image = try ImageFile.read(item.image).thumbnail(side: thumb)
                 let frame: (UInt8, UInt8, UInt8) = item.wrong ? (200, 40, 40) : (40, 150, 60)
                 canvas.fill(x: x + 2, y: y + 2, width: thumb + 6, height: thumb + 6, color: frame)
-                canvas.draw(image, x: x + 5 + (thumb - image.width) / 2, y: y + 5 + (thumb - image.height) / 2)
+                if let image = thumbnails[s][i] {
+                    canvas.draw(image, x: x + 5 + (thumb - image.width) / 2, y: y + 5 + (thumb - image.height) / 2)
+                } else {
+                    Self.drawCrossedBox(on: &canvas, x: x + 5, y: y + 5, side: thumb)
+                }
             }
         }
         do {

@@ -10,9 +10,12 @@ public struct Gallery: Sendable {
         public var caption: [String]
         /// Frame colour (red for an error, green for a correct prediction).
         public var wrong: Bool
+        /// The image's fingerprint when the run read it: a file that no longer has it is not
+        /// drawn (its pixels are not the ones the caption's prediction was made on).
+        public var fingerprint: UInt64?
 
-        public init(image: URL, sampleKey: String, caption: [String], wrong: Bool) {
-            self.image = image; self.sampleKey = sampleKey; self.caption = caption; self.wrong = wrong
+        public init(image: URL, sampleKey: String, caption: [String], wrong: Bool, fingerprint: UInt64? = nil) {
+            self.image = image; self.sampleKey = sampleKey; self.caption = caption; self.wrong = wrong; self.fingerprint = fingerprint
         }
     }
 
@@ -75,7 +78,7 @@ public struct Gallery: Sendable {
             a.1.confidence != b.1.confidence ? a.1.confidence > b.1.confidence : a.0.key < b.0.key
         }
         let items = errors.prefix(max(0, limit)).map { sample, prediction in
-            Item(image: sample.image, sampleKey: sample.key, caption: caption(sample, prediction), wrong: true)
+            Item(image: sample.image, sampleKey: sample.key, caption: caption(sample, prediction), wrong: true, fingerprint: sample.fingerprint)
         }
         let sliceName = slice?.name ?? "overall"
         return Gallery(
@@ -103,7 +106,7 @@ public struct Gallery: Sendable {
                     "true \(sample.trueLabel)",
                     "\(wrong.name): \(bad.predicted) \(percent(bad.confidence))",
                     "\(right.name): \(good.predicted) \(percent(good.confidence))",
-                ], wrong: true)
+                ], wrong: true, fingerprint: sample.fingerprint)
             }
             return Section(title: "\(right.name) right, \(wrong.name) wrong: \(picked.count)", items: items, total: picked.count)
         }

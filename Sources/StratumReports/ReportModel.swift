@@ -14,6 +14,9 @@ public struct ReportSample: Sendable, Equatable {
     private let sample: Sample
     /// The folder the dataset is in now, when it moved since the run.
     private let movedTo: SampleRoot?
+    /// The image's `ContentFingerprint` when the run read it, where stored: a gallery checks
+    /// the file against it before drawing it.
+    public var fingerprint: UInt64?
 
     public var key: String { sample.id }
     public var trueLabel: String { sample.label }
@@ -31,10 +34,11 @@ public struct ReportSample: Sendable, Equatable {
     }
 
     /// A stored row; `movedTo`: the folder the dataset is in now, when it moved since the run.
-    public init(sample: Sample, movedTo root: SampleRoot? = nil, tags: [String]) {
+    public init(sample: Sample, movedTo root: SampleRoot? = nil, tags: [String], fingerprint: UInt64? = nil) {
         self.sample = sample
         self.movedTo = root
         self.tags = tags
+        self.fingerprint = fingerprint
     }
 }
 

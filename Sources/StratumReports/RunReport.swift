@@ -1,5 +1,6 @@
 import Foundation
 import StratumCore
+import Synchronization
 
 /// Renders every report of a run into one folder: per variant a confusion matrix, a failure
 /// gallery and a reliability diagram; one slice-accuracy chart; one disagreement gallery for
@@ -17,10 +18,19 @@ public struct RunReport: Sendable {
         self.thumb = thumb
     }
 
-    /// Writes the files; returns them, `index.html` last. Figures are drawn in parallel, each
-    /// drawing thread through its own `GnuplotSession` (one gnuplot process for all its
-    /// figures), galleries first: they take the longest.
-    public func render(to directory: URL, gnuplot: Gnuplot) throws -> [URL] {
+    /// What `render` wrote.
+    public struct Output: Sendable {
+        /// The files, `index.html` last.
+        public var files: [URL]
+        /// Samples a gallery did not draw because their image file changed since the run
+        /// (`Gallery.render`), each once, sorted.
+        public var changedImages: [String]
+    }
+
+    /// Writes the files. Figures are drawn in parallel, each drawing thread through its own
+    /// `GnuplotSession` (one gnuplot process for all its figures), galleries first: they take
+    /// the longest.
+    public func render(to directory: URL, gnuplot: Gnuplot) throws -> Output {
         do {
             try FileFailure.makeDirectory(directory)
             // A folder that exists but cannot be written fails here, by name, before any drawing.
@@ -37,6 +47,8 @@ public struct RunReport: Sendable {
         // were the largest part of a 200,000-sample run's report stage. gnuplot draws every
         // figure's text in parallel; the galleries compose their canvases one at a time.
         let oneCanvasAtATime = ExclusiveSection()
+        let changed = KeySet()
+        @Sendable func note(_ keys: [String]) { changed.insert(keys) }
         let completed = data.variants.filter(\.completed)
         if !completed.isEmpty {
             let chart = SliceAccuracyChart(data)
@@ -47,7 +59,7 @@ public struct RunReport: Sendable {
             // Half the thumbnails a side (rounded up: --limit 1 still shows one; --limit 0 none).
             let gallery = Gallery.disagreement(between: ranked[0], and: ranked[1], in: data, limit: (limit + 1) / 2, columns: max(1, columns / 2), thumb: thumb)
             jobs.append((.init(title: "Disagreements: \(ranked[0].name) vs \(ranked[1].name)", file: "disagreement-\(FileNameComponent.joined([ranked[0].name, ranked[1].name], separator: "-vs-")).png", section: "Disagreements"), true,
-                         { try gallery.render(to: $0, gnuplot: $1, composing: oneCanvasAtATime.run) }))
+                         { note(try gallery.render(to: $0, gnuplot: $1, composing: oneCanvasAtATime.run)) }))
         }
         for variant in data.variants where !variant.predictions.isEmpty {
             let name = Self.safe(variant.name)
@@ -60,7 +72,7 @@ public struct RunReport: Sendable {
             jobs.append((.init(title: "\(variant.name): confusion matrix\(partial)", file: "confusion-\(name).png", section: variant.name), false, { try matrix.render(to: $0, gnuplot: $1) }))
             let failures = { var gallery = Gallery.failures(of: variant, in: data, limit: limit, columns: columns, thumb: thumb); gallery.title += partial; return gallery }()
             jobs.append((.init(title: "\(variant.name): most confident failures\(partial)", file: "failures-\(name).png", section: variant.name), true,
-                         { try failures.render(to: $0, gnuplot: $1, composing: oneCanvasAtATime.run) }))
+                         { note(try failures.render(to: $0, gnuplot: $1, composing: oneCanvasAtATime.run)) }))
             let reliability = { var chart = ReliabilityChart(variant: variant, in: data); chart.title += partial; return chart }()
             jobs.append((.init(title: "\(variant.name): reliability diagram\(partial)", file: "reliability-\(name).png", section: variant.name), false, { try reliability.render(to: $0, gnuplot: $1) }))
         }
@@ -92,7 +104,8 @@ public struct RunReport: Sendable {
         } catch {
             throw ReportError(message: "cannot write \(index.path): \(FileFailure.cause(of: error))")
         }
-        return jobs.map { directory.appendingPathComponent($0.figure.file) } + [index]
+        return Output(files: jobs.map { directory.appendingPathComponent($0.figure.file) } + [index],
+                      changedImages: changed.sorted())
     }
 
     static func safe(_ name: String) -> String { FileNameComponent.safe(name) }
@@ -138,6 +151,13 @@ public struct ReportError: Error, CustomStringConvertible, Equatable {
         self.message = message
     }
     public var description: String { message }
+}
+
+/// Keys gathered from several threads.
+final class KeySet: Sendable {
+    private let keys = Mutex<Set<String>>([])
+    func insert(_ more: [String]) { keys.withLock { $0.formUnion(more) } }
+    func sorted() -> [String] { keys.withLock { $0.sorted() } }
 }
 
 /// Runs its bodies one at a time, whichever threads call it.

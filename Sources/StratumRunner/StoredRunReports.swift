@@ -58,10 +58,13 @@ public enum StoredRunReports {
             }
         }
         let movedRoot = dataRoot.map(SampleRoot.init)
+        var fingerprints = try store.imageFingerprints(runID: runID)
         let reportSamples = evaluated.enumerated().map { p, storedAt in
-            ReportSample(sample: stored[storedAt].sample, movedTo: movedRoot, tags: tagSets[Int(tagCodes[p])])
+            ReportSample(sample: stored[storedAt].sample, movedTo: movedRoot, tags: tagSets[Int(tagCodes[p])],
+                         fingerprint: fingerprints[stored[storedAt].id])
         }
         tagCodes = []
+        fingerprints = [:]
         let accuracy = try store.metrics(named: "accuracyScore", runID: runID)
         let variants = try store.variants(runID: runID).map { variant in
             // One variant's stored predictions read at a time, kept as a code and a confidence per sample.
@@ -100,16 +103,18 @@ public enum StoredRunReports {
         return reportsRoot.appendingPathComponent(safe).appendingPathComponent("run-\(run)")
     }
 
-    /// Renders every report of a stored run into `<reportsRoot>/<experiment>/run-<n>/`.
+    /// Renders every report of a stored run into `<reportsRoot>/<experiment>/run-<n>/`;
+    /// `changedImages`: samples whose image file changed since the run, not drawn in galleries.
     /// `runStatus`: the status the run is about to be stored with (a run draws its reports
     /// before it stores its final status), shown in place of the stored one.
     public static func render(store: any RunStore, experiment: String?, number: Int?, reportsRoot: URL, dataRoot: URL? = nil,
-                              limit: Int = 40, columns: Int = 8, thumb: Int = 96, runStatus: String? = nil) throws -> (directory: URL, files: [URL]) {
+                              limit: Int = 40, columns: Int = 8, thumb: Int = 96, runStatus: String? = nil)
+        throws -> (directory: URL, runNumber: Int, files: [URL], changedImages: [String]) {
         FreedMemory.returnPromptly()  // drawing holds a few large blocks at a time, not many small ones
         var data = try data(store: store, experiment: experiment, number: number, dataRoot: dataRoot)
         if let runStatus { data.status = runStatus }
         let directory = Self.directory(reportsRoot: reportsRoot, experiment: data.experiment, run: data.runNumber)
-        let files = try RunReport(data: data, galleryLimit: limit, galleryColumns: columns, thumb: thumb).render(to: directory, gnuplot: try Gnuplot())
-        return (directory, files)
+        let output = try RunReport(data: data, galleryLimit: limit, galleryColumns: columns, thumb: thumb).render(to: directory, gnuplot: try Gnuplot())
+        return (directory, data.runNumber, output.files, output.changedImages)
     }
 }

@@ -48,8 +48,9 @@ struct GalleryCommand: ParsableCommand {
             let gallery = try vs.map { other in
                 Gallery.disagreement(between: try find(variant), and: try find(other), in: data, slice: chosenSlice, limit: layout.limit, columns: layout.columns, thumb: layout.thumb)
             } ?? Gallery.failures(of: try find(variant), in: data, slice: chosenSlice, limit: layout.limit, columns: layout.columns, thumb: layout.thumb)
-            try gallery.render(to: URL(fileURLWithPath: output), gnuplot: try Gnuplot())
+            let changed = try gallery.render(to: URL(fileURLWithPath: output), gnuplot: try Gnuplot())
             print("\(output): \(gallery.thumbnailCount) thumbnails; \(gallery.subtitle)")
+            GalleryLayoutOptions.warnAboutChangedImages(changed, run: data.runNumber)
         } catch let error as ValidationError {
             throw error
         } catch let error as ReportError {

@@ -94,6 +94,14 @@ struct GalleryLayoutOptions: ParsableArguments {
 
     var dataRootURL: URL? { dataRoot.map { URL(fileURLWithPath: $0) } }
 
+    /// Says on stderr which samples a gallery left out because their image file changed since
+    /// the run (up to five named, terminal-safe; the rest counted).
+    static func warnAboutChangedImages(_ keys: [String], run: Int) {
+        guard !keys.isEmpty else { return }
+        let named = keys.prefix(5).map { "'\($0.terminalSafe)'" }.joined(separator: ", ") + (keys.count > 5 ? " and \(keys.count - 5) more" : "")
+        Terminal.error("warning: \(keys.count) image file\(keys.count == 1 ? "" : "s") changed since run \(run) read \(keys.count == 1 ? "it" : "them") (\(named)); galleries show a crossed box in \(keys.count == 1 ? "its" : "their") place")
+    }
+
     @Option(help: "Most thumbnails per gallery (per side of a --vs gallery).")
     var limit: Int = 40
 

@@ -63,6 +63,35 @@ import Testing
         #expect(chunks.contains { $0.keyword == "Stratum:thumbnails" && $0.text == "5" })
     }
 
+    /// A thumbnail whose file no longer has the fingerprint the run stored is not drawn: a
+    /// crossed grey box in its place, a caption line and the subtitle say so, and its key is
+    /// returned; one whose file is unchanged is drawn as always.
+    @Test func anImageChangedSinceTheRunIsNotDrawn() throws {
+        let actual = ContentFingerprint.of(Array(try Data(contentsOf: Self.face)))
+        var data = Self.data()
+        data.samples[0].fingerprint = actual &+ 1  // the run read other bytes
+        data.samples[1].fingerprint = actual
+        let gallery = Gallery.failures(of: data.variants[0], in: data, limit: 3, columns: 3, thumb: 64)
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("changed.png")
+        let changed = try gallery.render(to: url, gnuplot: try Gnuplot())
+        #expect(changed == ["s00000"])
+        let captions = try Self.captions(url)
+        #expect(captions.first == "s00000 | s00000 | female → male 90% | child, short | \(Gallery.changedCaption)")
+        #expect(captions.dropFirst().allSatisfy { !$0.contains(Gallery.changedCaption) }, "\(captions)")
+        let chunks = PNGTextChunks.read(Array(try Data(contentsOf: url)))
+        #expect(chunks.first { $0.keyword == "Description" }?.text.hasSuffix("; 1 image changed since the run, not drawn") == true)
+        // Cell 0 holds the grey box (its centre on a diagonal, dark; off it, grey); cell 1 the thumbnail.
+        let image = try ImageFile.read(url)
+        func pixel(_ x: Int, _ y: Int) -> [UInt8] { let i = (y * image.width + x) * 3; return Array(image.pixels[i..<(i + 3)]) }
+        let top = 14 + 58 + 26 + 5
+        #expect(pixel(14 + 5 + 10, top + 20) == [200, 200, 200] && pixel(14 + 5 + 20, top + 20) == [110, 110, 110])
+        let thumbnail = try ImageFile.read(Self.face).thumbnail(side: 64)
+        var drawn = gallery
+        drawn.sections[0].items[0].caption.append(Gallery.changedCaption)  // the layout drawn: wider captions
+        let cellX = 14 + Gallery.Layout(drawn).cellWidth + 5 + (64 - thumbnail.width) / 2, cellY = top + (64 - thumbnail.height) / 2
+        #expect(pixel(cellX, cellY) == Array(thumbnail.pixels[0..<3]))
+    }
+
     @Test func galleryOfASliceOnlyShowsItsMembers() throws {
         let data = Self.data()
         let gallery = Gallery.failures(of: data.variants[0], in: data, slice: data.slices[1], limit: 50)
@@ -196,7 +225,7 @@ import Testing
         #expect(html.contains("<th>b<br><span class=\"small\">logistic · running</span></th>"), "the summary column says so too")
         #expect(html.contains("Unreadable images") && html.contains("x&lt;1&gt;"))
         let directory = try TestSupport.temporaryDirectory()
-        _ = try RunReport(data: data, galleryLimit: 4, galleryColumns: 2, thumb: 24).render(to: directory, gnuplot: try Gnuplot())
+        _ = try RunReport(data: data, galleryLimit: 4, galleryColumns: 2, thumb: 24).render(to: directory, gnuplot: try Gnuplot()).files
         let index = try String(contentsOf: directory.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(index.contains("b: confusion matrix — PARTIAL (running: 4 of 10 samples)"))
         // Every figure of it says so, its failure gallery too (as the reliability diagram).
@@ -229,7 +258,7 @@ import Testing
 
     @Test func runReportWritesEveryFileAndAnEscapedIndex() throws {
         let directory = try TestSupport.temporaryDirectory()
-        let files = try RunReport(data: Self.data(), galleryLimit: 6, galleryColumns: 3, thumb: 32).render(to: directory, gnuplot: try Gnuplot())
+        let files = try RunReport(data: Self.data(), galleryLimit: 6, galleryColumns: 3, thumb: 32).render(to: directory, gnuplot: try Gnuplot()).files
         let names = Set(files.map(\.lastPathComponent))
         #expect(names == ["slice-accuracy.png", "disagreement-b-vs-a_script_-340c7e76.png", "confusion-a_script_-dd0cee1e.png", "failures-a_script_-dd0cee1e.png", "reliability-a_script_-dd0cee1e.png",
                           "confusion-b.png", "failures-b.png", "reliability-b.png", "index.html"])
