@@ -27,13 +27,25 @@ struct RunsCommand: ParsableCommand {
                 let formatter = ISO8601DateFormatter()
                 // Cells as wide as their widest value, control characters escaped (`TextTable`):
                 // names are the user's and were cut to 10 characters, shown raw.
-                print(TextTable.render(header: ["experiment", "run", "status", "shards", "variants", "predictions", "started"], rows: runs.map { run in
+                // The error of a failed or interrupted run (what failed, or how to resume it), its
+                // first line cut to a width a terminal holds; --format json has it whole.
+                let errors = runs.map { $0.error.map { Self.firstLine($0, limit: 80) } }
+                let withErrors = errors.contains { $0 != nil }
+                print(TextTable.render(header: ["experiment", "run", "status", "shards", "variants", "predictions", "started"] + (withErrors ? ["error"] : []),
+                                       rows: zip(runs, errors).map { run, error in
                     [run.experiment, String(run.number), run.status, run.shardCount.map { "\(run.shardsDone ?? 0)/\($0)" } ?? "-",
-                     String(run.variants), String(run.predictions), formatter.string(from: run.startedAt)]
+                     String(run.variants), String(run.predictions), formatter.string(from: run.startedAt)] + (withErrors ? [error ?? ""] : [])
                 }))
             }
         } catch {
             throw report(error)
         }
+    }
+
+    /// The first line of `text`, at most `limit` characters (an ellipsis where cut).
+    static func firstLine(_ text: String, limit: Int) -> String {
+        let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let cut = line.count > limit || line.count < text.count
+        return cut ? String(line.prefix(limit - 1)) + "…" : line
     }
 }

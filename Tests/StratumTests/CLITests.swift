@@ -424,7 +424,12 @@ import Testing
         #expect(noRun.status == 65 && noRun.stderr.contains("has no run 9"), "\(noRun.stderr)")
         // A run that did not finish is not compared (its metrics may be partial), and metrics says so.
         let store = try Store(path: directory.appendingPathComponent("stratum.sqlite").path)
-        try store.finishRun(try store.run(experiment: "cli", number: 1).run.id, status: .interrupted)
+        try store.finishRun(try store.run(experiment: "cli", number: 1).run.id, status: .interrupted,
+                            error: "killed while drawing\u{1B}[31m; resume with: stratum run x --resume 1\nsecond line")
+        // `runs` shows the error's first line in its own column (escaped); runs without one leave it empty.
+        let table = try Self.run(["runs", "--db", "stratum.sqlite"], in: directory).stdout.split(separator: "\n").map(String.init)
+        #expect(table.first?.hasSuffix("  error") == true && !table.joined().utf8.contains(0x1B), "\(table)")
+        #expect(table.contains { $0.contains("interrupted") && $0.hasSuffix("killed while drawing\\u{1B}[31m; resume with: stratum run x --resume 1…") }, "\(table)")
         let partial = try Self.run(["gate", "cli/2", "--baseline", "cli/1", "--db", "stratum.sqlite"], in: directory)
         #expect(partial.status == 65 && partial.stderr.contains("cli/1 is interrupted, not finished"), "\(partial.stderr)")
         let partialMetrics = try Self.run(["metrics", "cli/1", "--db", "stratum.sqlite"], in: directory)
