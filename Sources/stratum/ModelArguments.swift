@@ -15,7 +15,14 @@ struct ModelArguments: ParsableArguments {
     var options: [String] = []
 
     func validate() throws {
-        for option in options where !option.contains("=") { throw ValidationError("--option needs key=value, got '\(option)'") }
+        var seen: Set<String> = []
+        for option in options {
+            guard let equals = option.firstIndex(of: "="), equals != option.startIndex else {
+                throw ValidationError("--option needs key=value, got '\(option.terminalSafe)'")
+            }
+            let key = String(option[..<equals])
+            guard seen.insert(key).inserted else { throw ValidationError("--option \(key.terminalSafe) is given more than once") }
+        }
     }
 
     /// The kind of `model` and the options to load it with. Prints a note on stderr when the
@@ -29,7 +36,7 @@ struct ModelArguments: ParsableArguments {
         }
         var parsed: [String: String] = [:]
         for option in options {
-            let parts = option.split(separator: "=", maxSplits: 1)
+            let parts = option.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             parsed[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
         let takesNormalize = try registry.loader(for: kind).options.contains { $0.name == "normalize" }

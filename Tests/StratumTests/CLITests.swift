@@ -95,6 +95,13 @@ import Testing
         #expect(try Self.run(["predict", torch, face, "--normalize", "imagenet"]).status == 0)
         let disagree = try Self.run(["predict", automl, face, "--normalize", "unit", "--option", "normalize=symmetric"])
         #expect(disagree.status == 64 && disagree.stderr.contains("disagree"), "\(disagree.stderr)")
+        // An option without a key (it became an option named after its value) or given twice
+        // (the last one won) is a usage error.
+        for (options, says) in [(["=symmetric"], "--option needs key=value, got '=symmetric'"), (["center_crop"], "needs key=value"),
+                                (["center_crop=true", "center_crop=false"], "--option center_crop is given more than once")] {
+            let refused = try Self.run(["predict", automl, face, "--normalize", "unit"] + options.flatMap { ["--option", $0] })
+            #expect(refused.status == 64 && refused.stderr.contains(says), "\(options): \(refused.stderr)")
+        }
         #expect(try Self.run(["serve", "--help"]).stdout.contains("--normalize"))
         // --exif-orientation ignore reads the stored pixels (a turned 8×4 image gives another answer).
         let turned = TestSupport.fixtures.appendingPathComponent("images/hostile/exif-orient-6.jpg").path
