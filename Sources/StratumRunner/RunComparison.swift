@@ -81,10 +81,15 @@ public enum RunComparison {
                 throw ComparisonError(message: "the two runs have no completed variant in common\(only.isEmpty ? "" : " among \(only.joined(separator: ", "))") (baseline: \(left.variants.map(\.name).joined(separator: ", ")); candidate: \(right.variants.map(\.name).joined(separator: ", ")))")
             }
         }
-        return try names.map { try pair(left, $0.0, right, $0.1, datasetsDiffer: try store.datasetHash(runID: left.run.id) != store.datasetHash(runID: right.run.id)) }
+        // Each run's image fingerprints (stored as it read the files), to find samples whose
+        // image was other bytes in one run than in the other: same id, same manifest even.
+        let fingerprints = sameRun ? nil : (left: try store.imageFingerprints(runID: left.run.id), right: try store.imageFingerprints(runID: right.run.id))
+        let datasetsDiffer = try store.datasetHash(runID: left.run.id) != store.datasetHash(runID: right.run.id)
+        return try names.map { try pair(left, $0.0, right, $0.1, datasetsDiffer: datasetsDiffer, fingerprints: fingerprints) }
     }
 
-    static func pair(_ left: RunOutcomes, _ baselineName: String, _ right: RunOutcomes, _ candidateName: String, datasetsDiffer: Bool) throws -> ComparedPair {
+    static func pair(_ left: RunOutcomes, _ baselineName: String, _ right: RunOutcomes, _ candidateName: String, datasetsDiffer: Bool,
+                     fingerprints: (left: [SampleID: UInt64], right: [SampleID: UInt64])? = nil) throws -> ComparedPair {
         guard let base = left.variant(named: baselineName) else {
             throw ComparisonError(message: "\(left.experiment)/\(left.run.number) has no completed variant '\(baselineName)' (completed: \(left.variants.map(\.name).joined(separator: ", ")))")
         }
@@ -109,6 +114,15 @@ public enum RunComparison {
         let onlyLeft = left.samples.count - leftPositions.count - relabelled, onlyRight = right.samples.count - rightPositions.count - relabelled
         if onlyLeft > 0 || onlyRight > 0 { notes.append("\(onlyLeft) samples only the baseline evaluated and \(onlyRight) only the candidate did are left out") }
         if relabelled > 0 { notes.append("\(relabelled) samples whose label changed between the runs are left out") }
+        if let fingerprints {
+            let changed = zip(leftPositions, rightPositions).filter { i, j in
+                guard let old = fingerprints.left[left.samples[i].id], let new = fingerprints.right[right.samples[j].id] else { return false }
+                return old != new
+            }.count
+            if changed > 0 {
+                notes.append("\(changed) of the \(leftPositions.count) compared samples had other image bytes in the candidate run than in the baseline (same id): a change on those may come from the image, not the model")
+            }
+        }
         let baselineOutcomes = base.outcomes.subset(leftPositions)
         let candidateOutcomes = cand.outcomes.subset(rightPositions)
         // Candidate-run slices restricted to the common samples, re-indexed.
