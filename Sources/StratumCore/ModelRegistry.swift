@@ -31,43 +31,78 @@ public struct ModelOption: Sendable, Equatable {
 }
 
 extension ModelOption {
-    /// A list-valued option's items: a JSON list of strings or numbers (what a YAML list in an
-    /// experiment file becomes, or `--option 'labels=["a, b", "c"]'`), else the text split on
-    /// commas; each item trimmed of spaces. Nil for a JSON list holding anything else (a list or
-    /// a mapping), which no list option takes.
-    public static func listItems(_ text: String) -> [String]? {
-        if let items = jsonList(text) { return items }
-        if text.hasPrefix("["), (try? JSONSerialization.jsonObject(with: Data(text.utf8))) is [Any] { return nil }
+    /// A list option's value that is no list of items: said as "option NAME '<value>' <message>".
+    public struct ListValueError: Error, CustomStringConvertible, Equatable {
+        public var message: String
+        public var description: String { message }
+    }
+
+    /// A list-valued option's items (labels, per-channel numbers), each trimmed of spaces: a
+    /// JSON list of strings or numbers (what a YAML list in an experiment file becomes, or
+    /// `--option 'labels=["a, b", "c"]'`), else the text split on commas. Refused: text that
+    /// starts with `[` but is no JSON list (`[a, b]` on a command line, which would split into
+    /// `[a` and `b]`), a list holding null, lists or mappings, and a mapping.
+    public static func listItems(_ text: String) throws(ListValueError) -> [String] {
+        if let items = try jsonItems(text, trimmed: true) { return items }
+        if (try? JSONSerialization.jsonObject(with: Data(text.utf8))) is [String: Any] {
+            throw ListValueError(message: "is a mapping; give a list (or comma-separated values)")
+        }
         return text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    /// What is wrong with a model's labels, or nil: an empty list, an empty label, a label
-    /// named twice (read as: "labels [...] <problem>").
-    public static func labelsProblem(_ labels: [String]) -> String? {
-        if labels.isEmpty { return "are empty" }
-        if labels.contains("") { return "name an empty label" }
-        guard Set(labels).count == labels.count else {
-            let repeated = Set(labels.filter { label in labels.filter { $0 == label }.count > 1 }).sorted()
-            return "name \(repeated.map { "'\($0)'" }.joined(separator: ", ")) more than once"
-        }
-        return nil
+    /// The items of `text` when it is a JSON list, exactly as given (a command's arguments);
+    /// nil when it does not start with `[`. Refused as `listItems` refuses.
+    public static func jsonList(_ text: String) throws(ListValueError) -> [String]? {
+        try jsonItems(text, trimmed: false)
     }
 
-    /// The items of `text` when it is a JSON list of strings and numbers (numbers as JSON
-    /// writes them), else nil.
-    public static func jsonList(_ text: String) -> [String]? {
-        guard text.hasPrefix("["), let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any] else { return nil }
+    private static func jsonItems(_ text: String, trimmed: Bool) throws(ListValueError) -> [String]? {
+        guard text.trimmingCharacters(in: .whitespaces).hasPrefix("[") else { return nil }
+        guard let list = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [Any] else {
+            throw ListValueError(message: "starts with [ but is not a JSON list (quote each item, as in [\"a\", \"b\"], or give a, b)")
+        }
         var items: [String] = []
         for item in list {
             if let string = item as? String {
-                items.append(string.trimmingCharacters(in: .whitespaces))
+                items.append(trimmed ? string.trimmingCharacters(in: .whitespaces) : string)
             } else if let number = item as? NSNumber {
-                items.append(number.stringValue)
+                // JSON's true and false arrive as NSNumbers of type char.
+                items.append(String(cString: number.objCType) == "c" ? (number.boolValue ? "true" : "false") : number.stringValue)
             } else {
-                return nil
+                let what = item is NSNull ? "null" : item is [Any] ? "a list" : "a mapping"
+                throw ListValueError(message: "holds \(what); its items must be strings or numbers")
             }
         }
         return items
+    }
+
+    /// The labels option's items (`listItems`), checked as `labelsProblem` checks.
+    public static func labelItems(_ text: String) throws(ListValueError) -> [String] {
+        let items = try listItems(text)
+        guard items.contains(where: { !$0.isEmpty }) else { throw ListValueError(message: "gives no labels") }
+        if let problem = labelsProblem(items) { throw ListValueError(message: "gives \(problem)") }
+        return items
+    }
+
+    /// An option's value for a message: at most 60 characters.
+    public static func clipped(_ text: String) -> String {
+        text.count > 60 ? String(text.prefix(59)) + "…" : text
+    }
+
+    /// What is wrong with a model's labels, as a sentence naming them (the first 10), or nil:
+    /// none, an empty label, a label named twice.
+    public static func labelsProblem(_ labels: [String]) -> String? {
+        let shown = "[" + labels.prefix(10).map { "'\($0)'" }.joined(separator: ", ") + (labels.count > 10 ? ", … (\(labels.count) in all)" : "") + "]"
+        if labels.isEmpty { return "no labels are given" }
+        if labels.contains("") { return "labels \(shown) name an empty label" }
+        var counts: [String: Int] = [:]
+        for label in labels { counts[label, default: 0] += 1 }
+        let repeated = counts.filter { $0.value > 1 }.keys.sorted()
+        guard repeated.isEmpty else {
+            let named = repeated.prefix(10).map { "'\($0)'" }.joined(separator: ", ") + (repeated.count > 10 ? " and \(repeated.count - 10) more" : "")
+            return "labels \(shown) name \(named) more than once"
+        }
+        return nil
     }
 }
 

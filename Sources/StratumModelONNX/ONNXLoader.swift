@@ -153,7 +153,7 @@ public struct ONNXLoader: ModelLoader {
         }
         func numbers(_ name: String) throws -> (text: String, values: [Float])? {
             guard let text = options[name] else { return nil }
-            let values = (ModelOption.listItems(text) ?? []).map { Float($0) }
+            let values = ((try? ModelOption.listItems(text)) ?? []).map { Float($0) }
             guard !values.isEmpty, values.allSatisfy({ $0?.isFinite == true }), values.count == 1 || values.count == 3 else {
                 throw fail("option \(name) '\(text)' is not 1 or 3 numbers (comma-separated, or a list)")
             }
@@ -192,10 +192,9 @@ public struct ONNXLoader: ModelLoader {
     /// The labels option's items (comma-separated, or a list), checked.
     static func labelsOption(_ text: String?, file: String) throws -> [String]? {
         guard let text else { return nil }
-        guard let items = ModelOption.listItems(text) else {
-            throw ONNXError(file: file, message: "option labels '\(text)' is a list holding lists or mappings; it must be a list of labels")
+        do { return try ModelOption.labelItems(text) } catch {
+            throw ONNXError(file: file, message: "option labels '\(ModelOption.clipped(text))' \(error)")
         }
-        return try checkedLabels(items, file: file)
     }
 
     /// Labels as given (the option, or the model's): none empty, none twice; nil stays nil.
@@ -205,7 +204,7 @@ public struct ONNXLoader: ModelLoader {
         guard labels.contains(where: { !$0.isEmpty }) else {
             throw fail("no labels: give the labels option, a metadata_props 'labels' entry, or a labels.txt beside the file")
         }
-        if let problem = ModelOption.labelsProblem(labels) { throw fail("labels \(labels) \(problem)") }
+        if let problem = ModelOption.labelsProblem(labels) { throw fail(problem) }
         return labels
     }
 

@@ -90,10 +90,9 @@ public struct ProcessLoader: ModelLoader {
         return (environment, try seconds("timeout", default: 60), try seconds("startup_timeout", default: 30))
     }
 
-    /// A JSON list of strings (and numbers), or nil when `text` is not a JSON list.
+    /// A JSON list of strings (and numbers), each exactly as given, or nil when `text` does not
+    /// start with `[`.
     static func parseList(_ text: String, fail: (String) -> PluginError) throws -> [String]? {
-        if let items = ModelOption.jsonList(text) { return items }
-        guard ModelOption.listItems(text) != nil else { throw fail("the command is a JSON list holding lists or mappings; it must be a list of strings") }
-        return nil
+        do { return try ModelOption.jsonList(text) } catch { throw fail("the command '\(ModelOption.clipped(text))' \(error)") }
     }
 }

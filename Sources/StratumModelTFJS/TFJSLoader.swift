@@ -63,18 +63,17 @@ extension TFJSLoader {
             throw TFJSError(file: file, message: "option normalize '\(normalizationName)' is not unit, symmetric or raw")
         }
         let labels = try spec.options["labels"].map { text in
-            guard let items = ModelOption.listItems(text) else {
-                throw TFJSError(file: file, message: "option labels '\(text)' is a list holding lists or mappings; it must be a list of labels")
+            do { return try ModelOption.labelItems(text) } catch {
+                throw TFJSError(file: file, message: "option labels '\(ModelOption.clipped(text))' \(error)")
             }
-            return try checkedLabels(items, file: file)
         }
         return (normalization, try bool(spec.options["center_crop"], option: "center_crop", file: file), labels)
     }
 
-    /// Labels (dict.txt's or the option's): at least one, none empty, none twice.
+    /// dict.txt's labels: at least one, none empty, none twice.
     static func checkedLabels(_ labels: [String], file: String) throws -> [String] {
-        guard labels.contains(where: { !$0.isEmpty }) else { throw TFJSError(file: file, message: "no labels: put a dict.txt beside model.json or give the labels option") }
-        if let problem = ModelOption.labelsProblem(labels) { throw TFJSError(file: file, message: "labels \(labels) \(problem)") }
+        guard labels.contains(where: { !$0.isEmpty }) else { throw TFJSError(file: file, message: "dict.txt beside model.json holds no labels") }
+        if let problem = ModelOption.labelsProblem(labels) { throw TFJSError(file: file, message: "dict.txt's \(problem)") }
         return labels
     }
 

@@ -205,6 +205,23 @@ import Testing
         #expect(replacedGallery.stdout.contains("thumbnails"), "\(replacedGallery.stdout)")
     }
 
+    /// Two runs of one manifest whose image files changed in between: compare says how many
+    /// compared samples had other image bytes (a flip there may be the image's doing).
+    @Test func compareNamesSamplesWhoseImagesChangedBetweenRuns() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let first = try HostileInputTests.tinyRun(reportsRoot: directory.appendingPathComponent("Reports"), in: directory)
+        let unchanged = try Self.run(["compare", "e/1:v", "e/1:v", "--db", first.database, "--format", "json", "--dry-run"], in: directory)
+        #expect(unchanged.status == 0 && !unchanged.stdout.contains("image bytes"), "\(unchanged.stderr)")
+        for name in ["s0.png", "s3.png"] {
+            let file = directory.appendingPathComponent("data").appendingPathComponent(name)
+            try FileManager.default.removeItem(at: file)
+            try FileManager.default.copyItem(at: TestSupport.fixtures.appendingPathComponent("images/gray-8x6.png"), to: file)
+        }
+        _ = try HostileInputTests.tinyRun(reportsRoot: directory.appendingPathComponent("Reports"), in: directory)
+        let compared = try Self.run(["compare", "e/1:v", "e/2:v", "--db", first.database, "--format", "json", "--dry-run"], in: directory)
+        #expect(compared.status == 0 && compared.stdout.contains("2 of the 8 compared samples had other image bytes in the candidate run"), "\(compared.stdout)\(compared.stderr)")
+    }
+
     @Test func invalidManifestListsLines() throws {
         let directory = try TestSupport.temporaryDirectory()
         try TestSupport.write("id,path,label,split\na,a.png,cat,test\na,b.png,dog,test\n", to: directory.appendingPathComponent("m.csv"))

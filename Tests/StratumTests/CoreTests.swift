@@ -56,13 +56,27 @@ import Testing
     }
 
     /// A list option's items: a JSON list (an experiment file's YAML list) or comma-separated
-    /// text; a JSON list holding lists or mappings is no list of items.
+    /// text. Refused (nil here): text starting with [ that is no JSON list, a list holding
+    /// null, lists or mappings, and a mapping.
     @Test(arguments: [
-        (#"["a","b, c"]"#, ["a", "b, c"] as [String]?), (#"[0.5, 2, "x"]"#, ["0.5", "2", "x"]), ("a, b ,c", ["a", "b", "c"]),
-        ("a,,b", ["a", "", "b"]), ("[a, b", ["[a", "b"]), (#"[["a"], "b"]"#, nil), (#"[{"a": 1}]"#, nil), ("[]", []), ("x", ["x"]),
+        (#"["a"," b, c "]"#, ["a", "b, c"] as [String]?), (#"[0.5, 2, "x", true]"#, ["0.5", "2", "x", "true"]), ("a, b ,c", ["a", "b", "c"]),
+        ("a,,b", ["a", "", "b"]), ("[a, b]", nil), ("[a, b", nil), (#"[["a"], "b"]"#, nil), (#"[{"a": 1}]"#, nil), (#"["a", null]"#, nil),
+        (#"{"female": 0}"#, nil), ("[]", []), ("x", ["x"]), ("a]", ["a]"]),
     ])
     func listOptionItems(_ text: String, _ items: [String]?) {
-        #expect(ModelOption.listItems(text) == items)
+        #expect((try? ModelOption.listItems(text)) == items)
+    }
+
+    /// A command's JSON list keeps each argument exactly; labels' checks say what is wrong and
+    /// cut what they quote.
+    @Test func commandListsAreKeptVerbatimAndLabelsChecked() throws {
+        #expect(try ModelOption.jsonList(#"["python3", " ", "  padded  "]"#) == ["python3", " ", "  padded  "])
+        #expect(try ModelOption.jsonList("python3 plugin.py") == nil)
+        #expect(throws: ModelOption.ListValueError.self) { try ModelOption.jsonList(#"["python3", ["x"]]"#) }
+        #expect(throws: ModelOption.ListValueError(message: "gives no labels")) { try ModelOption.labelItems("[]") }
+        let many = (0..<20_000).map(String.init) + ["7"]
+        let problem = try #require(ModelOption.labelsProblem(many))
+        #expect(problem == "labels ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', … (20001 in all)] name '7' more than once", "\(problem)")
     }
 
     @Test func argmaxTakesTheFirstOfTies() {

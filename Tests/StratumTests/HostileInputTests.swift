@@ -166,12 +166,15 @@ import Testing
         ("process", "{timeout: soon}", "option 'timeout' must be a positive number of seconds"),
         ("process", "{env: '[1]'}", "option 'env' must be a mapping of names to strings"),
         ("process", "{command: '[]'}", "the command is empty"),
-        ("onnx", "{labels: 'female, female'}", "labels [\"female\", \"female\"] name 'female' more than once"),
+        ("onnx", "{labels: 'female, female'}", "option labels 'female, female' gives labels ['female', 'female'] name 'female' more than once"),
         ("onnx", "{labels: 'female,'}", "name an empty label"),
-        ("tfjs", "{labels: [male, male]}", "labels [\"male\", \"male\"] name 'male' more than once"),
+        ("tfjs", "{labels: [male, male]}", "gives labels ['male', 'male'] name 'male' more than once"),
+        ("tfjs", "{labels: []}", "option labels '[]' gives no labels"),
+        ("onnx", "{labels: {female: 0, male: 1}}", "is a mapping; give a list"),
         ("tfjs", "{labels: 'a,,b'}", "name an empty label"),
-        ("tfjs", "{labels: [[a], b]}", "must be a list of labels"),
-        ("process", "{command: [[python3], x]}", "must be a list of strings"),
+        ("tfjs", "{labels: [[a], b]}", "holds a list; its items must be strings or numbers"),
+        ("tfjs", "{labels: '[a, b]'}", "starts with [ but is not a JSON list"),
+        ("process", "{command: [[python3], x]}", "holds a list; its items must be strings or numbers"),
     ]
 
     @Test(arguments: invalidOptionValues)

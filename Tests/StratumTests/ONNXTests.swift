@@ -217,7 +217,7 @@ import Testing
         let text = try ONNXLoader().load(spec[1]).descriptor
         #expect(text.labels == ["female", "short hair"] && text.input.mean == yaml.input.mean && text.input.std == yaml.input.std)
         let error = try #require(throws: InvalidOptionValueError.self) { try ONNXLoader().checkOptions(of: spec[2]) }
-        #expect(error.message.contains("must be a list of labels"), "\(error)")
+        #expect(error.message.contains("holds a list; its items must be strings or numbers"), "\(error)")
     }
 
     /// skl2onnx's flat input: the image flattened HWC, the size read from the feature count.
