@@ -5,13 +5,14 @@ import StratumCore
 public enum ImageFile {
     /// Decodes a PNG or JPEG file; the error names the file. `applyOrientation`: turn the
     /// image as its EXIF orientation tag says (JPEG APP1 or PNG `eXIf`), as viewers display it.
-    public static func read(_ url: URL, applyOrientation: Bool = true) throws -> RGBImage {
-        try read(path: url.path, applyOrientation: applyOrientation)
+    /// `allowingPipes`: see `contents(of:allowingPipes:)`.
+    public static func read(_ url: URL, applyOrientation: Bool = true, allowingPipes: Bool = false) throws -> RGBImage {
+        try read(path: url.path, applyOrientation: applyOrientation, allowingPipes: allowingPipes)
     }
 
     /// `read`, given the file's path.
-    public static func read(path: String, applyOrientation: Bool = true) throws -> RGBImage {
-        try decode(contents(of: path), source: path, applyOrientation: applyOrientation)
+    public static func read(path: String, applyOrientation: Bool = true, allowingPipes: Bool = false) throws -> RGBImage {
+        try decode(contents(of: path, allowingPipes: allowingPipes), source: path, applyOrientation: applyOrientation)
     }
 
     /// The largest file `read` loads: room for an uncompressed 8-bit RGBA image of
@@ -21,29 +22,41 @@ public enum ImageFile {
 
     /// The file's bytes, read with `open`/`read` (one buffer of the file's size, no `Data` copy),
     /// within `maxFileBytes`; the error names the file.
-    public static func contents(of path: String) throws -> [UInt8] {
+    ///
+    /// Only a regular file is read: what the path is, is looked up (`stat`) before it is opened,
+    /// so that a FIFO, a socket or a device in a dataset is refused by name, without the open
+    /// itself doing anything (opening a FIFO waits for a writer, or completes one that waits,
+    /// which then dies of SIGPIPE). `allowingPipes` also reads a pipe or FIFO to its end, for
+    /// paths a user names on a command line (`predict /dev/stdin`, `<(…)`).
+    public static func contents(of path: String, allowingPipes: Bool = false) throws -> [UInt8] {
         func failure(_ message: String) -> ImageError { ImageError(source: path, reason: .unreadable(message)) }
         guard !path.utf8.contains(0) else { throw failure("the path contains a NUL byte") }
-        // Non-blocking, so that opening a FIFO (which waits for a writer) or a terminal returns at
-        // once; only a regular file is read (a device or a pipe could block or never end).
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        func refusal(_ mode: mode_t) -> String? {
+            switch mode & S_IFMT {
+            case S_IFREG: return nil
+            case S_IFIFO where allowingPipes: return nil
+            case S_IFDIR: return "it is a folder"
+            case S_IFIFO: return "it is a FIFO (named pipe), not a regular file"
+            case S_IFSOCK: return "it is a socket, not a regular file"
+            case S_IFCHR, S_IFBLK: return "it is a device, not a regular file"
+            default: return "it is not a regular file"
+            }
+        }
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw failure(String(cString: strerror(errno))) }
+        if let refused = refusal(status.st_mode) { throw failure(refused) }
+        // Non-blocking for a regular file, in case the path became a FIFO since the look-up
+        // (the descriptor's own `fstat` below is what counts); a pipe is read blocking.
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | (status.st_mode & S_IFMT == S_IFREG ? O_NONBLOCK : 0))
         guard descriptor >= 0 else { throw failure(String(cString: strerror(errno))) }
         defer { close(descriptor) }
-        var status = stat()
         guard fstat(descriptor, &status) == 0 else { throw failure(String(cString: strerror(errno))) }
-        switch status.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw failure("it is a folder")
-        case S_IFIFO: throw failure("it is a FIFO (named pipe), not a regular file")
-        case S_IFSOCK: throw failure("it is a socket, not a regular file")
-        case S_IFCHR, S_IFBLK: throw failure("it is a device, not a regular file")
-        default: throw failure("it is not a regular file")
-        }
+        if let refused = refusal(status.st_mode) { throw failure(refused) }
         let limit = maxFileBytes
         let declared = Int(status.st_size)
         guard declared <= limit else { throw failure("the file is \(declared) bytes, over the limit of \(limit) for an image (set STRATUM_MAX_IMAGE_PIXELS to raise it)") }
         // One byte beyond the size, to see the end without a second buffer; a file that grows
-        // meanwhile reads on in doubling steps up to the limit.
+        // meanwhile (or a pipe, whose size is 0) reads on in doubling steps up to the limit.
         var bytes = [UInt8](repeating: 0, count: declared + 1)
         var filled = 0
         while true {

@@ -35,7 +35,8 @@ public enum Prediction {
         var start = 0
         while start < images.count {
             let chunk = Array(images[start..<min(images.count, start + batchSize)])
-            let decoded = try chunk.map { try ImageFile.read($0, applyOrientation: applyOrientation) }
+            // Paths named on the command line: a pipe is read too (`predict MODEL /dev/stdin`).
+            let decoded = try chunk.map { try ImageFile.read($0, applyOrientation: applyOrientation, allowingPipes: true) }
             let probabilities = try classifier.predict(Preprocessor.batch(decoded, for: input))
             // As `run` checks them: a model's logits or NaNs are not shown as probabilities.
             try StreamingEvaluation.check(probabilities, count: chunk.count, labels: classifier.descriptor.labels.count,

@@ -82,8 +82,8 @@ import Testing
 
     /// What is not an image file fails before anything the size of the file is allocated, by
     /// name: a folder, a missing file, a file over `ImageFile.maxFileBytes` (sparse here), a
-    /// path with a NUL byte, a FIFO (refused at once, not waited on for a writer), a device. A
-    /// file read whole by path is the file read by URL.
+    /// path with a NUL byte, a FIFO (refused at once, not waited on for a writer), a socket, a
+    /// device. A file read whole by path is the file read by URL.
     @Test func filesThatCannotBeReadAreRefusedByName() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stratum-read-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -93,10 +93,20 @@ import Testing
         #expect(truncate(huge.path, off_t(ImageFile.maxFileBytes + 1)) == 0)
         let fifo = folder.appendingPathComponent("pipe.png").path
         try #require(mkfifo(fifo, 0o600) == 0)
+        let socketPath = folder.appendingPathComponent("socket.png").path
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, byte) in socketPath.utf8.prefix(raw.count - 1).enumerated() { raw[i] = byte }
+        }
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        try #require(bound == 0)
         let cases: [(path: String, says: String)] = [
             (folder.path, "folder"), (folder.appendingPathComponent("absent.png").path, "No such file"),
             (huge.path, "over the limit of \(ImageFile.maxFileBytes)"), (folder.path + "/a\u{0}b.png", "NUL"),
-            (fifo, "FIFO"), ("/dev/zero", "device"),
+            (fifo, "FIFO"), (socketPath, "socket"), ("/dev/zero", "device"),
         ]
         for (path, says) in cases {
             let error = try #require(throws: ImageError.self, "\(path)") { try ImageFile.read(path: path) }
@@ -106,6 +116,31 @@ import Testing
         let png = try #require(Self.fixtures.first { $0.pixels != nil && $0.file.hasSuffix(".png") })
         let url = Self.folder.appendingPathComponent(png.file)
         #expect(try ImageFile.read(path: url.path).pixels == ImageFile.read(url).pixels)
+    }
+
+    /// A FIFO in a dataset is looked up, not opened: a writer waiting on it stays waiting (an
+    /// open would have completed it, and the close then killed it with SIGPIPE). A path named
+    /// on a command line may be a pipe (`predict MODEL /dev/stdin`): read to its end.
+    @Test func aFIFOIsReadOnlyWhereAllowed() throws {
+        let folder = try TestSupport.temporaryDirectory()
+        let fifo = folder.appendingPathComponent("pipe.png").path
+        try #require(mkfifo(fifo, 0o600) == 0)
+        let png = try #require(Self.fixtures.first { $0.pixels != nil && $0.file.hasSuffix(".png") })
+        let bytes = Array(try Data(contentsOf: Self.folder.appendingPathComponent(png.file)))
+        // A writer that opens the FIFO (blocking until a reader does) and writes the image.
+        let (opened, wrote) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        Thread.detachNewThread {
+            let descriptor = open(fifo, O_WRONLY)
+            opened.signal()
+            _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            close(descriptor)
+            wrote.signal()
+        }
+        #expect(throws: ImageError.self) { try ImageFile.read(path: fifo) }
+        #expect(opened.wait(timeout: .now() + 0.1) == .timedOut, "refusing the FIFO opened it, releasing the writer")
+        let image = try ImageFile.read(path: fifo, allowingPipes: true)
+        #expect(wrote.wait(timeout: .now() + 10) == .success)
+        #expect(image.pixels == (try ImageFile.read(Self.folder.appendingPathComponent(png.file))).pixels)
     }
 
     /// A chunk that declares more data than the file holds is refused before libpng sees it
