@@ -129,36 +129,68 @@ extension Gallery {
     /// galleries, so their gnuplot pages are drawn in parallel and one canvas is held at a time.
     ///
     /// Each image is read once, first, and checked against the fingerprint the run stored for
-    /// it: a file changed since the run (regenerated, re-encoded, replaced under `--data-root`)
-    /// is not the image the caption's prediction was made on, so it is not drawn; its cell
-    /// shows a crossed grey box, its caption and the subtitle say why. Returns the keys of
-    /// those samples.
+    /// it. A file changed since the run (regenerated, re-encoded, replaced under `--data-root`)
+    /// is not the image the caption's prediction was made on, and one that cannot be read now
+    /// (deleted, moved) cannot be shown: neither is drawn. Its cell shows a crossed grey box, its
+    /// caption and the subtitle say why, and it is returned; the gallery is drawn all the same.
     @discardableResult
-    public func render(to url: URL, gnuplot: some GnuplotRunner, composing: (() throws -> Void) throws -> Void = { try $0() }) throws -> [String] {
+    public func render(to url: URL, gnuplot: some GnuplotRunner, composing: (() throws -> Void) throws -> Void = { try $0() }) throws -> [Omission] {
         var gallery = self
-        var changed: [String] = []
+        var omitted: [Omission] = []
         var thumbnails: [[RGBImage?]] = []
         for s in sections.indices {
-            thumbnails.append(try sections[s].items.indices.map { i in
+            thumbnails.append(sections[s].items.indices.map { i in
                 let item = sections[s].items[i]
-                let bytes = try ImageFile.contents(of: item.image.path)
-                if let expected = item.fingerprint, ContentFingerprint.of(bytes) != expected {
-                    changed.append(item.sampleKey)
-                    gallery.sections[s].items[i].caption.append(Self.changedCaption)
-                    return nil
+                do {
+                    let bytes = try ImageFile.contents(of: item.image.path)
+                    if let expected = item.fingerprint, ContentFingerprint.of(bytes) != expected {
+                        omitted.append(Omission(sampleKey: item.sampleKey, reason: .changed))
+                    } else {
+                        return try ImageFile.decode(bytes, source: item.image.path).thumbnail(side: thumb)
+                    }
+                } catch {
+                    let cause = (error as? ImageError).map { error -> String in
+                        if case .unreadable(let message) = error.reason { return message }
+                        return "\(error.reason)"
+                    } ?? "\(error)"
+                    omitted.append(Omission(sampleKey: item.sampleKey, reason: .unreadable(cause)))
                 }
-                return try ImageFile.decode(bytes, source: item.image.path).thumbnail(side: thumb)
+                gallery.sections[s].items[i].caption.append(omitted[omitted.count - 1].reason.caption)
+                return nil
             })
         }
-        if !changed.isEmpty {
-            gallery.subtitle += "; \(changed.count) image\(changed.count == 1 ? "" : "s") changed since the run, not drawn"
+        let changed = omitted.filter { $0.reason == .changed }.count, unreadable = omitted.count - changed
+        if !omitted.isEmpty {
+            let parts = [changed > 0 ? "\(changed) changed since the run" : nil, unreadable > 0 ? "\(unreadable) unreadable now" : nil].compactMap { $0 }
+            gallery.subtitle += "; \(omitted.count) image\(omitted.count == 1 ? "" : "s") not drawn (\(parts.joined(separator: ", ")))"
         }
         try gallery.draw(to: url, thumbnails: thumbnails, gnuplot: gnuplot, composing: composing)
-        return changed
+        return omitted
     }
 
-    /// The caption line of a thumbnail whose file changed since the run.
-    static let changedCaption = "image changed since the run"
+    /// A thumbnail a gallery did not draw, and why.
+    public struct Omission: Sendable, Equatable {
+        public enum Reason: Sendable, Equatable {
+            /// The file's bytes are not those the run read (its fingerprint differs).
+            case changed
+            /// The file cannot be read or decoded now (the cause).
+            case unreadable(String)
+
+            /// The caption line under the crossed box.
+            var caption: String {
+                switch self {
+                case .changed: return "image changed since the run"
+                case .unreadable: return "image unreadable now"
+                }
+            }
+        }
+        public var sampleKey: String
+        public var reason: Reason
+        public init(sampleKey: String, reason: Reason) {
+            self.sampleKey = sampleKey
+            self.reason = reason
+        }
+    }
 
     private func draw(to url: URL, thumbnails: [[RGBImage?]], gnuplot: some GnuplotRunner, composing: (() throws -> Void) throws -> Void) throws {
         let layout = Layout(self)

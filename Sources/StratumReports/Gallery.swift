@@ -70,15 +70,15 @@ public struct Gallery: Sendable {
                                 limit: Int = 48, columns: Int = 8, thumb: Int = 96) -> Gallery {
         let pool = data.positions(in: slice)
         let evaluated = pool.lazy.filter { variant.predictions[$0] != nil }.count
-        let errors = pool.compactMap { position -> (ReportSample, ReportPrediction)? in
+        let errors = pool.compactMap { position -> (position: Int, sample: ReportSample, prediction: ReportPrediction)? in
             let sample = data.samples[position]
             guard let prediction = variant.predictions[position], prediction.predicted != sample.trueLabel else { return nil }
-            return (sample, prediction)
+            return (position, sample, prediction)
         }.sorted { a, b in
-            a.1.confidence != b.1.confidence ? a.1.confidence > b.1.confidence : a.0.key < b.0.key
+            a.prediction.confidence != b.prediction.confidence ? a.prediction.confidence > b.prediction.confidence : a.sample.key < b.sample.key
         }
-        let items = errors.prefix(max(0, limit)).map { sample, prediction in
-            Item(image: sample.image, sampleKey: sample.key, caption: caption(sample, prediction), wrong: true, fingerprint: sample.fingerprint)
+        let items = errors.prefix(max(0, limit)).map { position, sample, prediction in
+            Item(image: sample.image, sampleKey: sample.key, caption: caption(sample, prediction), wrong: true, fingerprint: data.imageFingerprint(at: position))
         }
         let sliceName = slice?.name ?? "overall"
         return Gallery(
@@ -94,19 +94,19 @@ public struct Gallery: Sendable {
     public static func disagreement(between a: ReportVariant, and b: ReportVariant, in data: RunReportData, slice: ReportSlice? = nil,
                                     limit: Int = 24, columns: Int = 4, thumb: Int = 96) -> Gallery {
         func section(right: ReportVariant, wrong: ReportVariant) -> Section {
-            let picked = data.positions(in: slice).compactMap { position -> (ReportSample, ReportPrediction, ReportPrediction)? in
+            let picked = data.positions(in: slice).compactMap { position -> (Int, ReportSample, ReportPrediction, ReportPrediction)? in
                 let sample = data.samples[position]
                 guard let good = right.predictions[position], let bad = wrong.predictions[position],
                       good.predicted == sample.trueLabel, bad.predicted != sample.trueLabel else { return nil }
-                return (sample, good, bad)
-            }.sorted { x, y in x.2.confidence != y.2.confidence ? x.2.confidence > y.2.confidence : x.0.key < y.0.key }
-            let items = picked.prefix(max(0, limit)).map { sample, good, bad in
+                return (position, sample, good, bad)
+            }.sorted { x, y in x.3.confidence != y.3.confidence ? x.3.confidence > y.3.confidence : x.1.key < y.1.key }
+            let items = picked.prefix(max(0, limit)).map { position, sample, good, bad in
                 Item(image: sample.image, sampleKey: sample.key, caption: [
                     sample.key,
                     "true \(sample.trueLabel)",
                     "\(wrong.name): \(bad.predicted) \(percent(bad.confidence))",
                     "\(right.name): \(good.predicted) \(percent(good.confidence))",
-                ], wrong: true, fingerprint: sample.fingerprint)
+                ], wrong: true, fingerprint: data.imageFingerprint(at: position))
             }
             return Section(title: "\(right.name) right, \(wrong.name) wrong: \(picked.count)", items: items, total: picked.count)
         }

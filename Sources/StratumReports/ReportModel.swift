@@ -14,9 +14,6 @@ public struct ReportSample: Sendable, Equatable {
     private let sample: Sample
     /// The folder the dataset is in now, when it moved since the run.
     private let movedTo: SampleRoot?
-    /// The image's `ContentFingerprint` when the run read it, where stored: a gallery checks
-    /// the file against it before drawing it.
-    public var fingerprint: UInt64?
 
     public var key: String { sample.id }
     public var trueLabel: String { sample.label }
@@ -34,11 +31,10 @@ public struct ReportSample: Sendable, Equatable {
     }
 
     /// A stored row; `movedTo`: the folder the dataset is in now, when it moved since the run.
-    public init(sample: Sample, movedTo root: SampleRoot? = nil, tags: [String], fingerprint: UInt64? = nil) {
+    public init(sample: Sample, movedTo root: SampleRoot? = nil, tags: [String]) {
         self.sample = sample
         self.movedTo = root
         self.tags = tags
-        self.fingerprint = fingerprint
     }
 }
 
@@ -228,6 +224,16 @@ public struct RunReportData: Sendable {
     public var variants: [ReportVariant]
     /// Samples of the evaluated split left out because their image could not be decoded.
     public var unreadable: [ReportUnreadable] = []
+    /// Each sample's image `ContentFingerprint` when the run read it, by position in `samples`
+    /// (0 where none was stored; empty when the run stored none): a gallery checks each file
+    /// against it before drawing it. 8 bytes a sample, where an optional field of each sample
+    /// and the store's dictionary took ~30 at 200,000 samples.
+    public var imageFingerprints: [UInt64] = []
+
+    /// The fingerprint stored for the sample at `position`, if any.
+    public func imageFingerprint(at position: Int) -> UInt64? {
+        position < imageFingerprints.count && imageFingerprints[position] != 0 ? imageFingerprints[position] : nil
+    }
     /// Every stored metric (empty for runs without them).
     public var metrics: [ReportMetric] = []
 

@@ -22,9 +22,9 @@ public struct RunReport: Sendable {
     public struct Output: Sendable {
         /// The files, `index.html` last.
         public var files: [URL]
-        /// Samples a gallery did not draw because their image file changed since the run
-        /// (`Gallery.render`), each once, sorted.
-        public var changedImages: [String]
+        /// Samples a gallery did not draw because their image file changed since the run or
+        /// cannot be read now (`Gallery.render`), each once, by key.
+        public var omitted: [Gallery.Omission]
     }
 
     /// Writes the files. Figures are drawn in parallel, each drawing thread through its own
@@ -47,8 +47,8 @@ public struct RunReport: Sendable {
         // were the largest part of a 200,000-sample run's report stage. gnuplot draws every
         // figure's text in parallel; the galleries compose their canvases one at a time.
         let oneCanvasAtATime = ExclusiveSection()
-        let changed = KeySet()
-        @Sendable func note(_ keys: [String]) { changed.insert(keys) }
+        let omitted = OmissionSet()
+        @Sendable func note(_ more: [Gallery.Omission]) { omitted.insert(more) }
         let completed = data.variants.filter(\.completed)
         if !completed.isEmpty {
             let chart = SliceAccuracyChart(data)
@@ -105,7 +105,7 @@ public struct RunReport: Sendable {
             throw ReportError(message: "cannot write \(index.path): \(FileFailure.cause(of: error))")
         }
         return Output(files: jobs.map { directory.appendingPathComponent($0.figure.file) } + [index],
-                      changedImages: changed.sorted())
+                      omitted: omitted.sorted())
     }
 
     static func safe(_ name: String) -> String { FileNameComponent.safe(name) }
@@ -153,11 +153,11 @@ public struct ReportError: Error, CustomStringConvertible, Equatable {
     public var description: String { message }
 }
 
-/// Keys gathered from several threads.
-final class KeySet: Sendable {
-    private let keys = Mutex<Set<String>>([])
-    func insert(_ more: [String]) { keys.withLock { $0.formUnion(more) } }
-    func sorted() -> [String] { keys.withLock { $0.sorted() } }
+/// Omitted thumbnails gathered from several galleries' threads, one per sample.
+final class OmissionSet: Sendable {
+    private let byKey = Mutex<[String: Gallery.Omission]>([:])
+    func insert(_ more: [Gallery.Omission]) { byKey.withLock { for o in more where $0[o.sampleKey] == nil { $0[o.sampleKey] = o } } }
+    func sorted() -> [Gallery.Omission] { byKey.withLock { $0.values.sorted { $0.sampleKey < $1.sampleKey } } }
 }
 
 /// Runs its bodies one at a time, whichever threads call it.

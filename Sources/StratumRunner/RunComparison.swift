@@ -18,6 +18,9 @@ public struct ComparedPair: Sendable {
     public var slices: [(name: String, slice: EvaluationSlice)]
     /// Things a reader must know (different dataset, samples only one run evaluated…).
     public var notes: [String]
+    /// The candidate run's image fingerprint of each of `samples` (nil where none was stored),
+    /// for the flip gallery to check the files against.
+    public var imageFingerprints: [UInt64?] = []
 
     /// Samples the baseline got right and the candidate wrong, and the reverse.
     public var flips: (rightToWrong: [Int], wrongToRight: [Int]) {
@@ -83,13 +86,14 @@ public enum RunComparison {
         }
         // Each run's image fingerprints (stored as it read the files), to find samples whose
         // image was other bytes in one run than in the other: same id, same manifest even.
-        let fingerprints = sameRun ? nil : (left: try store.imageFingerprints(runID: left.run.id), right: try store.imageFingerprints(runID: right.run.id))
+        let candidateFingerprints = try store.imageFingerprints(runID: right.run.id)
+        let fingerprints = (left: sameRun ? candidateFingerprints : try store.imageFingerprints(runID: left.run.id), right: candidateFingerprints)
         let datasetsDiffer = try store.datasetHash(runID: left.run.id) != store.datasetHash(runID: right.run.id)
-        return try names.map { try pair(left, $0.0, right, $0.1, datasetsDiffer: datasetsDiffer, fingerprints: fingerprints) }
+        return try names.map { try pair(left, $0.0, right, $0.1, datasetsDiffer: datasetsDiffer, fingerprints: fingerprints, sameRun: sameRun) }
     }
 
     static func pair(_ left: RunOutcomes, _ baselineName: String, _ right: RunOutcomes, _ candidateName: String, datasetsDiffer: Bool,
-                     fingerprints: (left: [SampleID: UInt64], right: [SampleID: UInt64])? = nil) throws -> ComparedPair {
+                     fingerprints: (left: [SampleID: UInt64], right: [SampleID: UInt64])? = nil, sameRun: Bool = false) throws -> ComparedPair {
         guard let base = left.variant(named: baselineName) else {
             throw ComparisonError(message: "\(left.experiment)/\(left.run.number) has no completed variant '\(baselineName)' (completed: \(left.variants.map(\.name).joined(separator: ", ")))")
         }
@@ -114,7 +118,7 @@ public enum RunComparison {
         let onlyLeft = left.samples.count - leftPositions.count - relabelled, onlyRight = right.samples.count - rightPositions.count - relabelled
         if onlyLeft > 0 || onlyRight > 0 { notes.append("\(onlyLeft) samples only the baseline evaluated and \(onlyRight) only the candidate did are left out") }
         if relabelled > 0 { notes.append("\(relabelled) samples whose label changed between the runs are left out") }
-        if let fingerprints {
+        if let fingerprints, !sameRun {
             let changed = zip(leftPositions, rightPositions).filter { i, j in
                 guard let old = fingerprints.left[left.samples[i].id], let new = fingerprints.right[right.samples[j].id] else { return false }
                 return old != new
@@ -134,7 +138,8 @@ public enum RunComparison {
         }
         return ComparedPair(baseline: left, baselineVariant: baselineName, candidate: right, candidateVariant: candidateName,
                             samples: rightPositions.map { right.samples[$0] }, baselineOutcomes: baselineOutcomes,
-                            candidateOutcomes: candidateOutcomes, slices: slices, notes: notes)
+                            candidateOutcomes: candidateOutcomes, slices: slices, notes: notes,
+                            imageFingerprints: rightPositions.map { fingerprints?.right[right.samples[$0].id] })
     }
 
     /// `old` → `new` as diff lines ("  - " removed, "  + " added) in file order: each removed line

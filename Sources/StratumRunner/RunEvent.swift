@@ -1,4 +1,5 @@
 import Foundation
+import StratumReports
 import StratumCore
 import StratumStore
 
@@ -58,6 +59,9 @@ public struct RunSummary: Sendable {
     public var reports: [URL]
     /// Set when the data was stored but drawing the reports failed.
     public var reportError: String?
+    /// Samples the galleries did not draw: their image changed since the run read it, or
+    /// cannot be read now.
+    public var reportOmissions: [Gallery.Omission] = []
     /// Samples of the evaluated split whose image could not be decoded (left out of every variant).
     public var unreadable: [UnreadableSample] = []
     /// Wall-clock seconds per stage (dataset, models, predictions, metrics, reports), in order.

@@ -303,8 +303,10 @@ public struct Runner: Sendable {
     static func drawReports(_ summary: inout RunSummary, store: any RunStore, experiment: String, options: RunOptions,
                             events: @escaping @Sendable (RunEvent) -> Void) {
         do {
-            summary.reports = try StoredRunReports.render(store: store, experiment: experiment, number: summary.runNumber, reportsRoot: options.reportsRoot,
-                                                          runStatus: summary.status).files
+            let rendered = try StoredRunReports.render(store: store, experiment: experiment, number: summary.runNumber, reportsRoot: options.reportsRoot,
+                                                       runStatus: summary.status)
+            summary.reports = rendered.files
+            summary.reportOmissions = rendered.omitted
             summary.reports.forEach { events(.reportWritten($0)) }
         } catch {
             summary.reportError = "\(error)"

@@ -58,13 +58,16 @@ public enum StoredRunReports {
             }
         }
         let movedRoot = dataRoot.map(SampleRoot.init)
-        var fingerprints = try store.imageFingerprints(runID: runID)
         let reportSamples = evaluated.enumerated().map { p, storedAt in
-            ReportSample(sample: stored[storedAt].sample, movedTo: movedRoot, tags: tagSets[Int(tagCodes[p])],
-                         fingerprint: fingerprints[stored[storedAt].id])
+            ReportSample(sample: stored[storedAt].sample, movedTo: movedRoot, tags: tagSets[Int(tagCodes[p])])
         }
         tagCodes = []
-        fingerprints = [:]
+        var fingerprints: [UInt64] = []
+        try store.forEachImageFingerprint(runID: runID) { sampleID, fingerprint in
+            guard let p = position[sampleID] else { return }
+            if fingerprints.isEmpty { fingerprints = [UInt64](repeating: 0, count: reportSamples.count) }
+            fingerprints[p] = fingerprint
+        }
         let accuracy = try store.metrics(named: "accuracyScore", runID: runID)
         let variants = try store.variants(runID: runID).map { variant in
             // One variant's stored predictions read at a time, kept as a code and a confidence per sample.
@@ -88,6 +91,7 @@ public enum StoredRunReports {
             samples: reportSamples,
             slices: slices.map { ReportSlice(name: $0.name, definition: $0.definition, members: $0.memberIDs.compactMap { position[$0] }, parts: $0.parts) },
             variants: variants)
+        data.imageFingerprints = fingerprints
         data.unreadable = try store.unreadableSamples(runID: runID).map { ReportUnreadable(key: $0.key, path: $0.path, reason: $0.reason) }
         data.metrics = try store.allMetrics(runID: runID).map {
             ReportMetric(variant: $0.variant, slice: $0.slice, name: $0.name, value: $0.value, ciLow: $0.ciLow, ciHigh: $0.ciHigh,
@@ -104,17 +108,18 @@ public enum StoredRunReports {
     }
 
     /// Renders every report of a stored run into `<reportsRoot>/<experiment>/run-<n>/`;
-    /// `changedImages`: samples whose image file changed since the run, not drawn in galleries.
+    /// `omitted`: samples whose image file changed since the run or cannot be read now, not
+    /// drawn in galleries.
     /// `runStatus`: the status the run is about to be stored with (a run draws its reports
     /// before it stores its final status), shown in place of the stored one.
     public static func render(store: any RunStore, experiment: String?, number: Int?, reportsRoot: URL, dataRoot: URL? = nil,
                               limit: Int = 40, columns: Int = 8, thumb: Int = 96, runStatus: String? = nil)
-        throws -> (directory: URL, runNumber: Int, files: [URL], changedImages: [String]) {
+        throws -> (directory: URL, runNumber: Int, files: [URL], omitted: [Gallery.Omission]) {
         FreedMemory.returnPromptly()  // drawing holds a few large blocks at a time, not many small ones
         var data = try data(store: store, experiment: experiment, number: number, dataRoot: dataRoot)
         if let runStatus { data.status = runStatus }
         let directory = Self.directory(reportsRoot: reportsRoot, experiment: data.experiment, run: data.runNumber)
         let output = try RunReport(data: data, galleryLimit: limit, galleryColumns: columns, thumb: thumb).render(to: directory, gnuplot: try Gnuplot())
-        return (directory, data.runNumber, output.files, output.changedImages)
+        return (directory, data.runNumber, output.files, output.omitted)
     }
 }

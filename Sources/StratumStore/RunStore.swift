@@ -61,8 +61,9 @@ public protocol RunStore: AnyObject, Sendable {
     /// Records the fingerprint of each sample's image file as the run decoded it, replacing one
     /// recorded before (`ContentFingerprint`; a resume compares the files with them).
     func insertImageFingerprints(runID: RunID, _ fingerprints: [(sampleID: SampleID, fingerprint: UInt64)]) throws
-    /// The run's recorded image fingerprints.
-    func imageFingerprints(runID: RunID) throws -> [SampleID: UInt64]
+    /// Calls `body` with each of the run's recorded image fingerprints, read as they come (a
+    /// report of a 200,000-sample run held them all in a dictionary only to pick a few).
+    func forEachImageFingerprint(runID: RunID, _ body: (SampleID, UInt64) throws -> Void) throws
 
     // Variants and predictions
     func insertVariant(runID: RunID, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> VariantID
@@ -134,6 +135,12 @@ extension RunStore {
         try updateVariant(variantID, path: nil, fileHash: fileHash, labels: labels)
     }
     public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus) throws { try setVariantStatus(variantID, status, error: nil) }
+    /// The run's recorded image fingerprints, by sample.
+    public func imageFingerprints(runID: RunID) throws -> [SampleID: UInt64] {
+        var result: [SampleID: UInt64] = [:]
+        try forEachImageFingerprint(runID: runID) { result[$0] = $1 }
+        return result
+    }
     public func forEachPrediction(runID: RunID, variantID: VariantID, _ body: (StoredPrediction) throws -> Void) throws {
         for prediction in try predictions(runID: runID, variantID: variantID) { try body(prediction) }
     }

@@ -381,14 +381,12 @@ public final class Store: Sendable {
         }
     }
 
-    public func imageFingerprints(runID: RunID) throws -> [SampleID: UInt64] {
+    public func forEachImageFingerprint(runID: RunID, _ body: (SampleID, UInt64) throws -> Void) throws {
         try read { db in
-            var result: [SampleID: UInt64] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT sampleId, fingerprint FROM imageFingerprint WHERE runId = ?", arguments: [runID])
             while let row = try rows.next() {
-                result[SampleID(rawValue: row[0])] = UInt64(bitPattern: row[1])
+                try body(SampleID(rawValue: row[0]), UInt64(bitPattern: row[1]))
             }
-            return result
         }
     }
 

@@ -473,13 +473,11 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public func imageFingerprints(runID: RunID) throws -> [SampleID: UInt64] {
+    public func forEachImageFingerprint(runID: RunID, _ body: (SampleID, UInt64) throws -> Void) throws {
         try session.read { db in
-            var result: [SampleID: UInt64] = [:]
             for row in try db.rows("SELECT sampleId, fingerprint FROM imageFingerprint WHERE runId = ?", [runID.rawValue]) {
-                result[SampleID(rawValue: try row.int64("sampleId"))] = UInt64(bitPattern: try row.int64("fingerprint"))
+                try body(SampleID(rawValue: try row.int64("sampleId")), UInt64(bitPattern: try row.int64("fingerprint")))
             }
-            return result
         }
     }
 

@@ -159,7 +159,8 @@ struct CompareCommand: ParsableCommand {
                         .render(to: forest, gnuplot: gnuplot)
                     output.forestPlot = forest.path
                     let gallery = folder.appendingPathComponent("\(stem)-flips.png")
-                    try flipGallery(pair, flips: flips, title: "\(baseName) → \(candName): samples that flipped").render(to: gallery, gnuplot: gnuplot)
+                    let omitted = try flipGallery(pair, flips: flips, title: "\(baseName) → \(candName): samples that flipped").render(to: gallery, gnuplot: gnuplot)
+                    GalleryLayoutOptions.warnAboutOmittedImages(omitted, run: pair.candidate.run.number, dataRootGiven: layout.dataRoot != nil)
                     output.flipGallery = gallery.path
                     if opened.isReadOnly {
                         output.notes.append("the store is read-only here: the comparison was not stored")
@@ -196,7 +197,7 @@ struct CompareCommand: ParsableCommand {
                 return Gallery.Item(image: image, sampleKey: sample.key, caption: [
                     sample.key, "true \(sample.label)",
                     "before: \(labels[Int(pair.baselineOutcomes.predicted[i])])", "after: \(labels[Int(pair.candidateOutcomes.predicted[i])])",
-                ], wrong: wrong)
+                ], wrong: wrong, fingerprint: i < pair.imageFingerprints.count ? pair.imageFingerprints[i] : nil)
             }
             return Gallery.Section(title: "\(heading): \(indices.count)", items: items, total: indices.count)
         }

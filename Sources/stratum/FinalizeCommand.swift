@@ -56,6 +56,7 @@ struct FinalizeCommand: ParsableCommand {
         case .json: print(try JSONOutput.string(RunSummaryJSON(summary)))
         case .table: print(SummaryTable.render(summary, allSlices: false))
         }
+        GalleryLayoutOptions.warnAboutOmittedImages(summary.reportOmissions, run: summary.runNumber, dataRootGiven: false)
         if let reportError = summary.reportError {
             Terminal.error("error: the run is stored, but drawing its reports failed: \(reportError)")
             throw ExitCode(ExitCodes.failure)

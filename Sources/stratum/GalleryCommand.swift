@@ -48,9 +48,9 @@ struct GalleryCommand: ParsableCommand {
             let gallery = try vs.map { other in
                 Gallery.disagreement(between: try find(variant), and: try find(other), in: data, slice: chosenSlice, limit: layout.limit, columns: layout.columns, thumb: layout.thumb)
             } ?? Gallery.failures(of: try find(variant), in: data, slice: chosenSlice, limit: layout.limit, columns: layout.columns, thumb: layout.thumb)
-            let changed = try gallery.render(to: URL(fileURLWithPath: output), gnuplot: try Gnuplot())
-            print("\(output): \(gallery.thumbnailCount) thumbnails; \(gallery.subtitle)")
-            GalleryLayoutOptions.warnAboutChangedImages(changed, run: data.runNumber)
+            let omitted = try gallery.render(to: URL(fileURLWithPath: output), gnuplot: try Gnuplot())
+            print("\(output): \(gallery.thumbnailCount - omitted.count) thumbnails\(omitted.isEmpty ? "" : " (\(omitted.count) not drawn)"); \(gallery.subtitle)")
+            GalleryLayoutOptions.warnAboutOmittedImages(omitted, run: data.runNumber, dataRootGiven: layout.dataRoot != nil)
         } catch let error as ValidationError {
             throw error
         } catch let error as ReportError {

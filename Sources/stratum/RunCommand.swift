@@ -165,6 +165,7 @@ struct RunCommand: ParsableCommand {
             print(try JSONOutput.string(output))
         case .table: print(SummaryTable.render(summary, allSlices: allSlices))
         }
+        GalleryLayoutOptions.warnAboutOmittedImages(summary.reportOmissions, run: summary.runNumber, dataRootGiven: false)
         if let reportError = summary.reportError {
             Terminal.error("error: the run is stored, but drawing its reports failed: \(reportError)")
             throw ExitCode(ExitCodes.failure)

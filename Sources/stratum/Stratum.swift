@@ -3,6 +3,7 @@ import Foundation
 import StratumCore
 import StratumRunner
 import StratumEngine
+import StratumReports
 import StratumStore
 
 @main
@@ -94,12 +95,28 @@ struct GalleryLayoutOptions: ParsableArguments {
 
     var dataRootURL: URL? { dataRoot.map { URL(fileURLWithPath: $0) } }
 
-    /// Says on stderr which samples a gallery left out because their image file changed since
-    /// the run (up to five named, terminal-safe; the rest counted).
-    static func warnAboutChangedImages(_ keys: [String], run: Int) {
-        guard !keys.isEmpty else { return }
-        let named = keys.prefix(5).map { "'\($0.terminalSafe)'" }.joined(separator: ", ") + (keys.count > 5 ? " and \(keys.count - 5) more" : "")
-        Terminal.error("warning: \(keys.count) image file\(keys.count == 1 ? "" : "s") changed since run \(run) read \(keys.count == 1 ? "it" : "them") (\(named)); galleries show a crossed box in \(keys.count == 1 ? "its" : "their") place")
+    /// Says on stderr which samples the galleries left out (up to five named, cut and
+    /// terminal-safe; the rest counted): those whose image file changed since the run read
+    /// it, and those whose file cannot be read now (with the cause, and the --data-root hint
+    /// when none was given).
+    static func warnAboutOmittedImages(_ omitted: [Gallery.Omission], run: Int, dataRootGiven: Bool) {
+        func named(_ items: [Gallery.Omission], cause: Bool) -> String {
+            items.prefix(5).map { item -> String in
+                var key = item.sampleKey.terminalSafe
+                if key.count > 40 { key = String(key.prefix(39)) + "…" }
+                guard cause, case .unreadable(let why) = item.reason else { return "'\(key)'" }
+                return "'\(key)' (\(why.terminalSafe))"
+            }.joined(separator: ", ") + (items.count > 5 ? " and \(items.count - 5) more" : "")
+        }
+        func samples(_ count: Int) -> String { count == 1 ? "1 sample" : "\(count) samples" }
+        let changed = omitted.filter { $0.reason == .changed }, unreadable = omitted.filter { $0.reason != .changed }
+        if !changed.isEmpty {
+            Terminal.error("warning: the image files of \(samples(changed.count)) changed since run \(run) read them (\(named(changed, cause: false))); galleries show a crossed box in their place")
+        }
+        if !unreadable.isEmpty {
+            Terminal.error("warning: the image files of \(samples(unreadable.count)) cannot be read now (\(named(unreadable, cause: true))); galleries show a crossed box in their place")
+            if !dataRootGiven { Terminal.error("note: if the dataset moved since the run, pass --data-root with its new folder") }
+        }
     }
 
     @Option(help: "Most thumbnails per gallery (per side of a --vs gallery).")

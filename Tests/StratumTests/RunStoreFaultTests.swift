@@ -66,7 +66,7 @@ import Testing
         func insertImageFingerprints(runID: RunID, _ fingerprints: [(sampleID: SampleID, fingerprint: UInt64)]) throws {
             try base.insertImageFingerprints(runID: runID, fingerprints)
         }
-        func imageFingerprints(runID: RunID) throws -> [SampleID: UInt64] { try base.imageFingerprints(runID: runID) }
+        func forEachImageFingerprint(runID: RunID, _ body: (SampleID, UInt64) throws -> Void) throws { try base.forEachImageFingerprint(runID: runID, body) }
         func insertVariant(runID: RunID, name: String, kind: String, path: String, fileHash: String?, labels: [String]) throws -> VariantID {
             try base.insertVariant(runID: runID, name: name, kind: kind, path: path, fileHash: fileHash, labels: labels)
         }
