@@ -179,7 +179,7 @@ extension Gallery {
             /// The caption line under the crossed box.
             var caption: String {
                 switch self {
-                case .changed: return "image changed since the run"
+                case .changed: return "file changed since the run"
                 case .unreadable: return "image unreadable now"
                 }
             }
@@ -218,7 +218,8 @@ extension Gallery {
         defer { try? FileManager.default.removeItem(at: drawn) }
         // gnuplot exits 0 even when pngcairo could not write (e.g. a full disk): check what it left.
         try Gnuplot.checkWholePNG(drawn)
-        let captions = sections.flatMap(\.items).map { ([$0.sampleKey] + $0.caption).joined(separator: " | ") }.joined(separator: "\n")
+        // One line per thumbnail: a line break in an id or label is shown escaped, as in a terminal.
+        let captions = sections.flatMap(\.items).map { ([$0.sampleKey] + $0.caption).map(\.terminalSafe).joined(separator: " | ") }.joined(separator: "\n")
         try composing { try compose(layout, text: page, drawn: drawn, captions: captions, thumbnails: thumbnails, to: url) }
     }
 

@@ -48,9 +48,11 @@ struct PredictCommand: ParsableCommand {
             case .json:
                 print(try JSONOutput.string(output))
             case .table:
+                // Labels come from model files (dict.txt, metadata) and paths from the user:
+                // control characters are shown escaped, not sent to the terminal.
                 for row in output.predictions {
-                    let probabilities = zip(output.labels, row.probabilities).map { "\($0)=\(String(format: "%.4f", $1))" }.joined(separator: " ")
-                    print("\(row.input)  \(row.predicted)  \(probabilities)")
+                    let probabilities = zip(output.labels, row.probabilities).map { "\($0.terminalSafe)=\(String(format: "%.4f", $1))" }.joined(separator: " ")
+                    print("\(row.input.terminalSafe)  \(row.predicted.terminalSafe)  \(probabilities)")
                 }
             }
         } catch let error as ValidationError {

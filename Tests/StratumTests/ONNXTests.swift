@@ -220,6 +220,16 @@ import Testing
         #expect(error.message.contains("holds a list; its items must be strings or numbers"), "\(error)")
     }
 
+    /// predict's table shows labels (from model files, or given) with control characters
+    /// escaped: they reached the terminal as they were.
+    @Test func predictTableEscapesLabels() throws {
+        let network = try #require(Self.cases.first { $0.group == "network" && $0.model.contains("resnet") })
+        let image = TestSupport.fixtures.appendingPathComponent("tfjs/images/face-00007.png")
+        let result = try CLITests.run(["predict", Self.fixtures.appendingPathComponent(network.model).path, image.path, "--normalize", "imagenet",
+                                       "--option", #"labels=["\u001b[31mred", "b"]"#])
+        #expect(result.status == 0 && result.stdout.contains("\\u{1B}[31mred=") && !result.stdout.utf8.contains(0x1B), "\(result.stdout)\(result.stderr)")
+    }
+
     /// skl2onnx's flat input: the image flattened HWC, the size read from the feature count.
     @Test func aScikitLearnExportTakesFlattenedImages() throws {
         let linear = try #require(Self.cases.first { $0.name == "logreg_binary" })

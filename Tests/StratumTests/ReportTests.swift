@@ -78,7 +78,7 @@ import Testing
         guard case .unreadable(let cause)? = omitted.last?.reason else { Issue.record("\(omitted)"); return }
         #expect(cause.contains("No such file"), "\(cause)")
         let captions = try Self.captions(url)
-        #expect(captions == ["s00000 | s00000 | female → male 90% | child, short | image changed since the run",
+        #expect(captions == ["s00000 | s00000 | female → male 90% | child, short | file changed since the run",
                              "s00001 | s00001 | male → female 90% | child, short",
                              "s00002 | s00002 | female → male 90% | child, short | image unreadable now"], "\(captions)")
         let chunks = PNGTextChunks.read(Array(try Data(contentsOf: url)))
@@ -88,7 +88,7 @@ import Testing
         let image = try ImageFile.read(url)
         func pixel(_ x: Int, _ y: Int) -> [UInt8] { let i = (y * image.width + x) * 3; return Array(image.pixels[i..<(i + 3)]) }
         var drawn = gallery
-        drawn.sections[0].items[0].caption.append("image changed since the run")  // the layout drawn: wider captions
+        drawn.sections[0].items[0].caption.append("file changed since the run")  // the layout drawn: wider captions
         let (top, cellWidth) = (14 + 58 + 26 + 5, Gallery.Layout(drawn).cellWidth)
         for cell in [0, 2] {
             #expect(pixel(14 + cell * cellWidth + 5 + 10, top + 20) == [200, 200, 200] && pixel(14 + cell * cellWidth + 5 + 20, top + 20) == [110, 110, 110])
@@ -96,6 +96,18 @@ import Testing
         let thumbnail = try ImageFile.read(Self.face).thumbnail(side: 64)
         let cellX = 14 + cellWidth + 5 + (64 - thumbnail.width) / 2, cellY = top + (64 - thumbnail.height) / 2
         #expect(pixel(cellX, cellY) == Array(thumbnail.pixels[0..<3]))
+    }
+
+    /// `Stratum:captions` holds one line per thumbnail: a line break (or any control
+    /// character) in an id is written escaped.
+    @Test func captionsStayOneLinePerThumbnail() throws {
+        var data = Self.data()
+        data.samples[0] = ReportSample(key: "two\nlines\u{1B}[31m", image: Self.face, trueLabel: "female", tags: [])
+        let gallery = Gallery.failures(of: data.variants[0], in: data, limit: 2, columns: 2, thumb: 32)
+        let url = try TestSupport.temporaryDirectory().appendingPathComponent("lines.png")
+        try gallery.render(to: url, gnuplot: try Gnuplot())
+        let captions = try Self.captions(url)
+        #expect(captions.count == 2 && captions[0].hasPrefix("two\\u{A}lines\\u{1B}[31m | two\\u{A}lines"), "\(captions)")
     }
 
     @Test func galleryOfASliceOnlyShowsItsMembers() throws {
