@@ -92,15 +92,17 @@ extension ModelOption {
     /// What is wrong with a model's labels, as a sentence naming them (the first 10), or nil:
     /// none, an empty label, a label named twice.
     public static func labelsProblem(_ labels: [String]) -> String? {
-        let shown = "[" + labels.prefix(10).map { "'\($0)'" }.joined(separator: ", ") + (labels.count > 10 ? ", … (\(labels.count) in all)" : "") + "]"
+        func quoted(_ label: String) -> String { "'\(clipped(label))'" }
+        let shown = "[" + labels.prefix(10).map(quoted).joined(separator: ", ") + (labels.count > 10 ? ", … (\(labels.count) in all)" : "") + "]"
         if labels.isEmpty { return "no labels are given" }
         if labels.contains("") { return "labels \(shown) name an empty label" }
         var counts: [String: Int] = [:]
         for label in labels { counts[label, default: 0] += 1 }
         let repeated = counts.filter { $0.value > 1 }.keys.sorted()
         guard repeated.isEmpty else {
-            let named = repeated.prefix(10).map { "'\($0)'" }.joined(separator: ", ") + (repeated.count > 10 ? " and \(repeated.count - 10) more" : "")
-            return "labels \(shown) name \(named) more than once"
+            let named = repeated.prefix(10).map(quoted).joined(separator: ", ")
+            return repeated.count > 10 ? "labels \(shown) name \(repeated.count) labels more than once, among them \(named)"
+                : "labels \(shown) name \(named) more than once"
         }
         return nil
     }

@@ -61,7 +61,7 @@ public enum ImageFile {
         var filled = 0
         while true {
             if filled == bytes.count {
-                guard bytes.count <= limit else { throw failure("the file is over the limit of \(limit) bytes for an image") }
+                guard bytes.count <= limit else { throw failure("the file is over the limit of \(limit) bytes for an image (set STRATUM_MAX_IMAGE_PIXELS to raise it)") }
                 bytes.append(contentsOf: repeatElement(0, count: min(max(bytes.count, 4096), limit + 1 - bytes.count)))
             }
             let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + filled, $0.count - filled) }

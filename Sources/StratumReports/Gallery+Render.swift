@@ -144,7 +144,7 @@ extension Gallery {
                 do {
                     let bytes = try ImageFile.contents(of: item.image.path)
                     if let expected = item.fingerprint, ContentFingerprint.of(bytes) != expected {
-                        omitted.append(Omission(sampleKey: item.sampleKey, reason: .changed))
+                        omitted.append(Omission(sampleKey: item.sampleKey, path: item.image.path, reason: .changed))
                     } else {
                         return try ImageFile.decode(bytes, source: item.image.path).thumbnail(side: thumb)
                     }
@@ -153,9 +153,15 @@ extension Gallery {
                         if case .unreadable(let message) = error.reason { return message }
                         return "\(error.reason)"
                     } ?? "\(error)"
-                    omitted.append(Omission(sampleKey: item.sampleKey, reason: .unreadable(cause)))
+                    omitted.append(Omission(sampleKey: item.sampleKey, path: item.image.path, reason: .unreadable(cause)))
                 }
-                gallery.sections[s].items[i].caption.append(omitted[omitted.count - 1].reason.caption)
+                // In place of an empty last line (a sample without tags), else below the caption.
+                let why = omitted[omitted.count - 1].reason.caption
+                if gallery.sections[s].items[i].caption.last?.isEmpty == true {
+                    gallery.sections[s].items[i].caption[gallery.sections[s].items[i].caption.count - 1] = why
+                } else {
+                    gallery.sections[s].items[i].caption.append(why)
+                }
                 return nil
             })
         }
@@ -185,9 +191,12 @@ extension Gallery {
             }
         }
         public var sampleKey: String
+        /// The file tried.
+        public var path: String
         public var reason: Reason
-        public init(sampleKey: String, reason: Reason) {
+        public init(sampleKey: String, path: String, reason: Reason) {
             self.sampleKey = sampleKey
+            self.path = path
             self.reason = reason
         }
     }

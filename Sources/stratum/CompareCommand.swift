@@ -129,6 +129,8 @@ struct CompareCommand: ParsableCommand {
             let opened = try store.open()
             let pairs = try RunComparison.pairs(store: opened, baseline: VariantReference(baseline), candidate: VariantReference(candidate), only: variant)
             var outputs: [PairOutput] = []
+            // Thumbnails the flip galleries left out, warned about once after every pair.
+            var omitted: [Gallery.Omission] = [], omittedRun = 0
             for pair in pairs {
                 let metric = try statistics.metricName(labels: pair.candidateOutcomes.labels)
                 let settings = ComparisonSettings(metric: metric, correction: correction, alpha: alpha, minimumSamples: minSamples, bootstrap: statistics.bootstrap)
@@ -159,8 +161,11 @@ struct CompareCommand: ParsableCommand {
                         .render(to: forest, gnuplot: gnuplot)
                     output.forestPlot = forest.path
                     let gallery = folder.appendingPathComponent("\(stem)-flips.png")
-                    let omitted = try flipGallery(pair, flips: flips, title: "\(baseName) → \(candName): samples that flipped").render(to: gallery, gnuplot: gnuplot)
-                    GalleryLayoutOptions.warnAboutOmittedImages(omitted, run: pair.candidate.run.number, dataRootGiven: layout.dataRoot != nil)
+                    for omission in try flipGallery(pair, flips: flips, title: "\(baseName) → \(candName): samples that flipped").render(to: gallery, gnuplot: gnuplot)
+                    where !omitted.contains(where: { $0.sampleKey == omission.sampleKey }) {
+                        omitted.append(omission)
+                    }
+                    omittedRun = pair.candidate.run.number
                     output.flipGallery = gallery.path
                     if opened.isReadOnly {
                         output.notes.append("the store is read-only here: the comparison was not stored")
@@ -180,6 +185,7 @@ struct CompareCommand: ParsableCommand {
             case .json: print(try JSONOutput.string(outputs))
             case .table: print(outputs.map(Self.table).joined(separator: "\n\n"))
             }
+            GalleryLayoutOptions.warnAboutOmittedImages(omitted, run: omittedRun, hint: layout.unreadableHint)
         } catch let error as ComparisonError {
             Terminal.error("error: \(error)")
             throw ExitCode(ExitCodes.dataError)

@@ -50,7 +50,7 @@ struct GalleryCommand: ParsableCommand {
             } ?? Gallery.failures(of: try find(variant), in: data, slice: chosenSlice, limit: layout.limit, columns: layout.columns, thumb: layout.thumb)
             let omitted = try gallery.render(to: URL(fileURLWithPath: output), gnuplot: try Gnuplot())
             print("\(output): \(gallery.thumbnailCount - omitted.count) thumbnails\(omitted.isEmpty ? "" : " (\(omitted.count) not drawn)"); \(gallery.subtitle)")
-            GalleryLayoutOptions.warnAboutOmittedImages(omitted, run: data.runNumber, dataRootGiven: layout.dataRoot != nil)
+            GalleryLayoutOptions.warnAboutOmittedImages(omitted, run: data.runNumber, hint: layout.unreadableHint)
         } catch let error as ValidationError {
             throw error
         } catch let error as ReportError {

@@ -24,7 +24,7 @@ struct ReportCommand: ParsableCommand {
             let rendered = try StoredRunReports.render(store: opened, experiment: experiment, number: number,
                                                        reportsRoot: URL(fileURLWithPath: reports), dataRoot: layout.dataRootURL, limit: layout.limit, columns: layout.columns, thumb: layout.thumb)
             for file in rendered.files { print(file.path) }
-            GalleryLayoutOptions.warnAboutOmittedImages(rendered.omitted, run: rendered.runNumber, dataRootGiven: layout.dataRoot != nil)
+            GalleryLayoutOptions.warnAboutOmittedImages(rendered.omitted, run: rendered.runNumber, hint: layout.unreadableHint)
         } catch let error as ValidationError {
             throw error
         } catch {

@@ -165,7 +165,8 @@ struct RunCommand: ParsableCommand {
             print(try JSONOutput.string(output))
         case .table: print(SummaryTable.render(summary, allSlices: allSlices))
         }
-        GalleryLayoutOptions.warnAboutOmittedImages(summary.reportOmissions, run: summary.runNumber, dataRootGiven: false)
+        GalleryLayoutOptions.warnAboutOmittedImages(summary.reportOmissions, run: summary.runNumber,
+                                                    hint: "if the dataset moved since the run, draw the reports from where it is now: stratum report \(summary.experiment.terminalSafe)/\(summary.runNumber) --data-root DIR")
         if let reportError = summary.reportError {
             Terminal.error("error: the run is stored, but drawing its reports failed: \(reportError)")
             throw ExitCode(ExitCodes.failure)

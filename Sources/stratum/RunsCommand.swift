@@ -42,10 +42,13 @@ struct RunsCommand: ParsableCommand {
         }
     }
 
-    /// The first line of `text`, at most `limit` characters (an ellipsis where cut).
+    /// The first line of `text` that is not blank (any line break: LF, CR, CRLF…), at most
+    /// `limit` characters, with an ellipsis where anything was left out.
     static func firstLine(_ text: String, limit: Int) -> String {
-        let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        let cut = line.count > limit || line.count < text.count
+        let lines = text.split(whereSeparator: \.isNewline)
+        guard let first = lines.first(where: { !$0.allSatisfy(\.isWhitespace) }) else { return "" }
+        let line = String(first)
+        let cut = line.count > limit || lines.count > 1
         return cut ? String(line.prefix(limit - 1)) + "…" : line
     }
 }

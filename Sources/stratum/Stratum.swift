@@ -95,11 +95,14 @@ struct GalleryLayoutOptions: ParsableArguments {
 
     var dataRootURL: URL? { dataRoot.map { URL(fileURLWithPath: $0) } }
 
+    /// The hint after images that cannot be read, for the commands that take --data-root.
+    var unreadableHint: String? { dataRoot == nil ? "if the dataset moved since the run, pass --data-root with its new folder" : nil }
+
     /// Says on stderr which samples the galleries left out (up to five named, cut and
     /// terminal-safe; the rest counted): those whose image file changed since the run read
-    /// it, and those whose file cannot be read now (with the cause, and the --data-root hint
-    /// when none was given).
-    static func warnAboutOmittedImages(_ omitted: [Gallery.Omission], run: Int, dataRootGiven: Bool) {
+    /// it, and those whose file cannot be read now (with the cause, the first path tried, and
+    /// `hint` when given).
+    static func warnAboutOmittedImages(_ omitted: [Gallery.Omission], run: Int, hint: String?) {
         func named(_ items: [Gallery.Omission], cause: Bool) -> String {
             items.prefix(5).map { item -> String in
                 var key = item.sampleKey.terminalSafe
@@ -113,9 +116,9 @@ struct GalleryLayoutOptions: ParsableArguments {
         if !changed.isEmpty {
             Terminal.error("warning: the image files of \(samples(changed.count)) changed since run \(run) read them (\(named(changed, cause: false))); galleries show a crossed box in their place")
         }
-        if !unreadable.isEmpty {
-            Terminal.error("warning: the image files of \(samples(unreadable.count)) cannot be read now (\(named(unreadable, cause: true))); galleries show a crossed box in their place")
-            if !dataRootGiven { Terminal.error("note: if the dataset moved since the run, pass --data-root with its new folder") }
+        if let first = unreadable.first {
+            Terminal.error("warning: the image files of \(samples(unreadable.count)) cannot be read now (\(named(unreadable, cause: true)); the first tried: \(first.path.terminalSafe)); galleries show a crossed box in their place")
+            if let hint { Terminal.error("note: \(hint)") }
         }
     }
 
@@ -130,5 +133,11 @@ struct GalleryLayoutOptions: ParsableArguments {
 
     func validate() throws {
         guard limit >= 0, columns >= 1, (16...512).contains(thumb) else { throw ValidationError("--limit ≥ 0, --columns ≥ 1 and --thumb in 16…512") }
+        if let dataRoot {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: dataRoot, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("--data-root \(dataRoot.terminalSafe) is not a folder")
+            }
+        }
     }
 }

@@ -188,7 +188,10 @@ import Testing
         // read, and says which and why, with the hint.
         let lost = try Self.run(["report", "--db", summary.database, "--reports", "R2"], in: directory)
         #expect(lost.status == 0 && lost.stderr.contains("cannot be read now ('s") && lost.stderr.contains("No such file")
-                && lost.stderr.contains("pass --data-root"), "\(lost.stderr)")
+                && lost.stderr.contains("the first tried: \(directory.path)/data/s") && lost.stderr.contains("pass --data-root"), "\(lost.stderr)")
+        // A --data-root that is no folder is a usage error, before anything is drawn.
+        let mistyped = try Self.run(["report", "--db", summary.database, "--reports", "R4", "--data-root", "nowhere"], in: directory)
+        #expect(mistyped.status == 64 && mistyped.stderr.contains("--data-root nowhere is not a folder"), "\(mistyped.stderr)")
         let found = try Self.run(["report", "--db", summary.database, "--reports", "R2", "--data-root", "moved"], in: directory)
         #expect(found.status == 0, "\(found.stderr)")
         let gallery = try Self.run(["gallery", "--db", summary.database, "--variant", "v", "-o", "g.png", "--data-root", "moved"], in: directory)
@@ -452,7 +455,7 @@ import Testing
         // A run that did not finish is not compared (its metrics may be partial), and metrics says so.
         let store = try Store(path: directory.appendingPathComponent("stratum.sqlite").path)
         try store.finishRun(try store.run(experiment: "cli", number: 1).run.id, status: .interrupted,
-                            error: "killed while drawing\u{1B}[31m; resume with: stratum run x --resume 1\nsecond line")
+                            error: "\r\nkilled while drawing\u{1B}[31m; resume with: stratum run x --resume 1\r\nsecond line")
         // `runs` shows the error's first line in its own column (escaped); runs without one leave it empty.
         let table = try Self.run(["runs", "--db", "stratum.sqlite"], in: directory).stdout.split(separator: "\n").map(String.init)
         #expect(table.first?.hasSuffix("  error") == true && !table.joined().utf8.contains(0x1B), "\(table)")

@@ -77,6 +77,10 @@ import Testing
         let many = (0..<20_000).map(String.init) + ["7"]
         let problem = try #require(ModelOption.labelsProblem(many))
         #expect(problem == "labels ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', … (20001 in all)] name '7' more than once", "\(problem)")
+        // Many labels repeated, and long ones: counted, ten named, each cut.
+        let long = String(repeating: "Q", count: 5_000)
+        let repeated = try #require(ModelOption.labelsProblem((0..<12).map { "x\($0)" } + (0..<12).map { "x\($0)" } + [long, long]))
+        #expect(repeated.contains("name 13 labels more than once, among them 'Q") && repeated.count < 1_500, "\(repeated)")
     }
 
     @Test func argmaxTakesTheFirstOfTies() {
