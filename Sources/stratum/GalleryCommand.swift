@@ -57,9 +57,6 @@ struct GalleryCommand: ParsableCommand {
             Terminal.error("error: \(error)")
             throw ExitCode(ExitCodes.dataError)
         } catch {
-            if "\(error)".contains("cannot read image") && layout.dataRoot == nil {
-                Terminal.error("note: if the dataset moved since the run, pass --data-root with its new folder")
-            }
             throw report(error)
         }
     }

@@ -28,9 +28,6 @@ struct ReportCommand: ParsableCommand {
         } catch let error as ValidationError {
             throw error
         } catch {
-            if "\(error)".contains("cannot read image") && layout.dataRoot == nil {
-                Terminal.error("note: if the dataset moved since the run, pass --data-root with its new folder")
-            }
             throw report(error)
         }
     }
