@@ -21,15 +21,18 @@ public struct HTMLIndex: Sendable {
 
     public var data: RunReportData
     public var figures: [Figure]
+    /// Thumbnails the galleries did not draw (`Gallery.render`), listed with why.
+    public var omitted: [Gallery.Omission]
 
-    public init(data: RunReportData, figures: [Figure]) {
+    public init(data: RunReportData, figures: [Figure], omitted: [Gallery.Omission] = []) {
         self.data = data
         self.figures = figures
+        self.omitted = omitted
     }
 
     public func html() -> String {
         let e = Self.escape
-        let ids = AnchorIDs(reserved: ["summary", "all-metrics", "confusion-by-slice", "unreadable", "metrics", "metric-filter"])
+        let ids = AnchorIDs(reserved: ["summary", "all-metrics", "confusion-by-slice", "unreadable", "not-drawn", "metrics", "metric-filter"])
         let variants = data.variants
         var out = """
         <!DOCTYPE html>
@@ -100,6 +103,19 @@ public struct HTMLIndex: Sendable {
             out += "<table>\n<tr><th>id</th><th>path</th><th>problem</th></tr>\n"
             for sample in data.unreadable {
                 out += "<tr><td>\(e(sample.key))</td><td>\(e(sample.path))</td><td style=\"text-align:left\">\(e(sample.reason))</td></tr>\n"
+            }
+            out += "</table>\n"
+        }
+        if !omitted.isEmpty {
+            out += "<h2 id=\"not-drawn\">Images not drawn</h2>\n<p class=\"failed\">\(omitted.count) sample(s) shown in galleries have an image file that is not the one the run read: a crossed box stands in their place.</p>\n"
+            out += "<table>\n<tr><th>id</th><th>path</th><th>why</th></tr>\n"
+            for item in omitted {
+                let why: String
+                switch item.reason {
+                case .changed: why = "the file changed since the run read it"
+                case .unreadable(let cause): why = "cannot be read now: \(cause)"
+                }
+                out += "<tr><td>\(e(item.sampleKey))</td><td>\(e(item.path))</td><td style=\"text-align:left\">\(e(why))</td></tr>\n"
             }
             out += "</table>\n"
         }

@@ -287,6 +287,19 @@ import Testing
         try BrowserCheck.expectImagesRender(directory.appendingPathComponent("index.html"))
     }
 
+    /// Images the galleries left out are listed once each in the run's output and in
+    /// index.html (escaped), though several galleries show them.
+    @Test func runReportListsTheImagesItDidNotDraw() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        var data = Self.data(missingImagesAfter: 9)  // s00009: no file
+        data.imageFingerprints = [ContentFingerprint.of(Array(try Data(contentsOf: Self.face))) &+ 1]  // s00000: other bytes
+        let output = try RunReport(data: data, galleryLimit: 10, galleryColumns: 5, thumb: 32).render(to: directory, gnuplot: try Gnuplot())
+        #expect(output.omitted.map(\.sampleKey) == ["s00000", "s00009"] && output.omitted[0].reason == .changed, "\(output.omitted)")
+        let html = try String(contentsOf: directory.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(html.contains("<h2 id=\"not-drawn\">Images not drawn</h2>") && html.contains("<td>s00000</td>")
+                && html.contains("the file changed since the run read it") && html.contains("cannot be read now: No such file"), "\(html.prefix(3000))")
+    }
+
     @Test func calibrationMatchesAHandComputedECE() {
         // Bin 0.9–1.0: confidences 0.95, 0.95 → one right (acc 0.5, conf 0.95); bin 0.6–0.7: 0.65 right (acc 1, conf 0.65).
         let calibration = Calibration(confidences: [0.95, 0.95, 0.65], correct: [true, false, true])
