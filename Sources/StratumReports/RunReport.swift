@@ -99,12 +99,13 @@ public struct RunReport: Sendable {
         }
         _ = try drawn.values()
         let index = directory.appendingPathComponent("index.html")
+        let notDrawn = omitted.sorted()
         do {
-            try Data(HTMLIndex(data: data, figures: jobs.map(\.figure), omitted: omitted.sorted()).html().utf8).write(to: index, options: .atomic)
+            try Data(HTMLIndex(data: data, figures: jobs.map(\.figure), omitted: notDrawn).html().utf8).write(to: index, options: .atomic)
         } catch {
             throw ReportError(message: "cannot write \(index.path): \(FileFailure.cause(of: error))")
         }
-        return Output(files: jobs.map { directory.appendingPathComponent($0.figure.file) } + [index], omitted: omitted.sorted())
+        return Output(files: jobs.map { directory.appendingPathComponent($0.figure.file) } + [index], omitted: notDrawn)
     }
 
     static func safe(_ name: String) -> String { FileNameComponent.safe(name) }
