@@ -10,13 +10,21 @@
 public struct ClassificationMetrics: Sendable, Equatable {
     public let confusion: ConfusionMatrix
     public var n: Int { confusion.total }
+    /// The counts row by row, for `CountFormulas`.
+    private let flat: [Int]
 
     public init(confusion: ConfusionMatrix) {
         self.confusion = confusion
+        flat = confusion.counts.flatMap { $0 }
+    }
+
+    /// `body` on this matrix's formulas.
+    private func formulas<T>(_ body: (CountFormulas) -> T) -> T {
+        flat.withUnsafeBufferPointer { body(CountFormulas($0, classCount: confusion.labels.count)) }
     }
 
     public var accuracy: MetricValue {
-        n == 0 ? .undefined("empty slice") : .value(Double(confusion.correct) / Double(n))
+        formulas(\.accuracy).map(MetricValue.value) ?? .undefined("empty slice")
     }
 
     /// 95% Wilson score interval of the accuracy.
@@ -25,34 +33,23 @@ public struct ClassificationMetrics: Sendable, Equatable {
     }
 
     public func precision(_ c: Int) -> MetricValue {
-        let predicted = confusion.predictedCount(c)
-        guard predicted > 0 else { return .undefined("class '\(confusion.labels[c])' is never predicted") }
-        return .value(Double(confusion.counts[c][c]) / Double(predicted))
+        formulas { $0.precision(c) }.map(MetricValue.value) ?? .undefined("class '\(confusion.labels[c])' is never predicted")
     }
 
     public func recall(_ c: Int) -> MetricValue {
-        let support = confusion.support(c)
-        guard support > 0 else { return .undefined("class '\(confusion.labels[c])' does not occur") }
-        return .value(Double(confusion.counts[c][c]) / Double(support))
+        formulas { $0.recall(c) }.map(MetricValue.value) ?? .undefined("class '\(confusion.labels[c])' does not occur")
     }
 
     public func f1(_ c: Int) -> MetricValue {
-        let tp = confusion.counts[c][c]
-        let denominator = confusion.support(c) + confusion.predictedCount(c)
-        guard denominator > 0 else { return .undefined("class '\(confusion.labels[c])' neither occurs nor is predicted") }
-        return .value(2 * Double(tp) / Double(denominator))
+        formulas { $0.f1(c) }.map(MetricValue.value) ?? .undefined("class '\(confusion.labels[c])' neither occurs nor is predicted")
     }
 
     public var balancedAccuracy: MetricValue {
-        let recalls = confusion.labels.indices.compactMap { recall($0).number }
-        guard !recalls.isEmpty else { return .undefined("empty slice") }
-        return .value(recalls.reduce(0, +) / Double(recalls.count))
+        formulas(\.balancedAccuracy).map(MetricValue.value) ?? .undefined("empty slice")
     }
 
     public var macroF1: MetricValue {
-        let scores = confusion.labels.indices.compactMap { f1($0).number }
-        guard !scores.isEmpty else { return .undefined("no class occurs or is predicted") }
-        return .value(scores.reduce(0, +) / Double(scores.count))
+        formulas(\.macroF1).map(MetricValue.value) ?? .undefined("no class occurs or is predicted")
     }
 }
 
@@ -90,47 +87,29 @@ extension ClassificationMetrics {
     /// Support-weighted mean of the per-class F1 over the classes that occur (as scikit-learn's
     /// `average="weighted"`: a class with no samples has weight 0).
     public var weightedF1: MetricValue {
-        var sum = 0.0, weight = 0
-        for c in confusion.labels.indices {
-            let support = confusion.support(c)
-            guard support > 0, let f1 = f1(c).number else { continue }
-            sum += Double(support) * f1
-            weight += support
-        }
-        guard weight > 0 else { return .undefined("empty slice") }
-        return .value(sum / Double(weight))
+        formulas(\.weightedF1).map(MetricValue.value) ?? .undefined("empty slice")
     }
 
     /// Matthews correlation coefficient (multiclass form, Gorodkin 2004; `matthews_corrcoef`).
     /// scikit-learn returns 0 when either the true or the predicted labels hold one class only;
     /// Stratum says *undefined* there, with the reason.
     public var matthewsCorrelation: MetricValue {
-        guard n > 0 else { return .undefined("empty slice") }
-        let k = confusion.labels.count
-        let s = Double(n), c = Double(confusion.correct)
-        var tp = 0.0, pp = 0.0, tt = 0.0
-        for i in 0..<k {
-            let t = Double(confusion.support(i)), p = Double(confusion.predictedCount(i))
-            tp += t * p
-            pp += p * p
-            tt += t * t
+        switch formulas(\.matthewsCorrelation) {
+        case .value(let value): return .value(value)
+        case .empty: return .undefined("empty slice")
+        case .onePredictedClass: return .undefined("every prediction is one class")
+        case .oneTrueClass: return .undefined("the slice holds one class only")
         }
-        let covTP = c * s - tp, covPP = s * s - pp, covTT = s * s - tt
-        guard covPP > 0 else { return .undefined("every prediction is one class") }
-        guard covTT > 0 else { return .undefined("the slice holds one class only") }
-        return .value(covTP / (covPP * covTT).squareRoot())
     }
 
     /// Fraction of the slice predicted as class `c` (fairlearn's `selection_rate` with `pos_label=c`).
     public func selectionRate(_ c: Int) -> MetricValue {
-        n == 0 ? .undefined("empty slice") : .value(Double(confusion.predictedCount(c)) / Double(n))
+        formulas { $0.selectionRate(c) }.map(MetricValue.value) ?? .undefined("empty slice")
     }
 
     /// One-vs-rest false positive rate of class `c`: samples of other classes predicted as `c`,
     /// over the samples of other classes.
     public func falsePositiveRate(_ c: Int) -> MetricValue {
-        let negatives = n - confusion.support(c)
-        guard negatives > 0 else { return .undefined("no sample of another class than '\(confusion.labels[c])'") }
-        return .value(Double(confusion.predictedCount(c) - confusion.counts[c][c]) / Double(negatives))
+        formulas { $0.falsePositiveRate(c) }.map(MetricValue.value) ?? .undefined("no sample of another class than '\(confusion.labels[c])'")
     }
 }

@@ -36,8 +36,10 @@ public enum Bootstrap {
         guard let first = variants.first else { return [] }
         precondition(variants.allSatisfy { $0.truth == first.truth }, "Bootstrap: variants must describe the same samples")
         let metricCount = MetricLayout(labels: first.labels).names.count
-        var result = variants.map { _ in [[Double]](repeating: [Double](repeating: .nan, count: settings.resamples), count: metricCount) }
-        guard !slice.members.isEmpty else { return result }
+        let resamples = settings.resamples
+        guard !slice.members.isEmpty else {
+            return variants.map { _ in [[Double]](repeating: [Double](repeating: .nan, count: resamples), count: metricCount) }
+        }
         // A resample is a weight per member (how often it was drawn), shared by every variant;
         // each variant then reads the weights in one streaming pass over its compact entries.
         // Members are renumbered so that each stratum is one contiguous range: a draw is then a
@@ -54,7 +56,13 @@ public enum Bootstrap {
         // A member drawn more than 65,535 times in one resample would need a stratum of that
         // size drawing one member that often: probability far below 10^-100000.
         var weights = [UInt16](repeating: 0, count: slice.members.count)
-        for r in 0..<settings.resamples {
+        // Nothing below allocates per resample: each variant's tally is reset and refilled,
+        // its values land in `scratch` (NaN where undefined), then in `values`, all resamples
+        // of a metric side by side ([variant][metric][resample], flat).
+        var tallies = variants.map { MetricSuite.Tally(classCount: $0.classCount) }
+        var scratch = [Double](repeating: .nan, count: metricCount)
+        var values = [Double](repeating: .nan, count: variants.count * metricCount * resamples)
+        for r in 0..<resamples {
             weights.withUnsafeMutableBufferPointer { w in
                 w.update(repeating: 0)
                 for range in ranges {
@@ -63,24 +71,33 @@ public enum Bootstrap {
                 }
             }
             for (v, outcomes) in variants.enumerated() {
-                let (tally, auc) = kernels[v].evaluate(weights)
-                let (_, values) = MetricSuite.assemble(outcomes, tally: tally) { auc }
-                for (m, value) in values.enumerated() {
-                    if let number = value.number { result[v][m][r] = number }
+                let auc = kernels[v].evaluate(weights, into: &tallies[v])
+                scratch.withUnsafeMutableBufferPointer { MetricSuite.assembleNumbers(outcomes, tally: tallies[v], auc: auc, into: $0) }
+                values.withUnsafeMutableBufferPointer { all in
+                    for m in 0..<metricCount { all[(v * metricCount + m) * resamples + r] = scratch[m] }
                 }
             }
         }
-        return result
+        return (0..<variants.count).map { v in
+            (0..<metricCount).map { m in
+                let start = (v * metricCount + m) * resamples
+                return Array(values[start..<(start + resamples)])
+            }
+        }
     }
 
-    /// The metric values (in `MetricLayout` order) of one resample given by `weights`, how many
-    /// times each member of `slice` was drawn (by position in the slice), through the kernel the
-    /// bootstrap uses; `MetricSuite.values(…, weights:)` computes the same directly.
-    public static func resampleMetrics(_ outcomes: VariantOutcomes, slice: EvaluationSlice, weights: [UInt16]) -> [MetricValue] {
+    /// The metric values (in `MetricLayout` order, NaN where undefined) of one resample given
+    /// by `weights`, how many times each member of `slice` was drawn (by position in the
+    /// slice), through the kernel and `MetricSuite.assembleNumbers` as the bootstrap uses them;
+    /// `MetricSuite.values(…, weights:)` computes the same directly.
+    public static func resampleMetrics(_ outcomes: VariantOutcomes, slice: EvaluationSlice, weights: [UInt16]) -> [Double] {
         precondition(weights.count == slice.members.count, "one weight per member")
         let kernel = ResampleKernel(outcomes, slice: slice, local: Array(0..<Int32(slice.members.count)))
-        let (tally, auc) = kernel.evaluate(weights)
-        return MetricSuite.assemble(outcomes, tally: tally) { auc }.1
+        var tally = MetricSuite.Tally(classCount: outcomes.classCount)
+        let auc = kernel.evaluate(weights, into: &tally)
+        var values = [Double](repeating: .nan, count: MetricLayout(labels: outcomes.labels).names.count)
+        values.withUnsafeMutableBufferPointer { MetricSuite.assembleNumbers(outcomes, tally: tally, auc: auc, into: $0) }
+        return values
     }
 
     /// The percentile interval of `values` (NaN entries are resamples where the metric was
@@ -268,11 +285,13 @@ final class ResampleKernel {
         }
     }
 
-    /// The tally and ROC AUC of the resample given by `weights` (one per member position).
-    /// Branch-free on the weight: about a third of the members are not drawn in a resample,
-    /// and skipping them would cost more in mispredicted branches than adding zeros.
-    func evaluate(_ weights: [UInt16]) -> (MetricSuite.Tally, MetricValue) {
-        binary ? evaluateBinary(weights) : evaluateGeneral(weights)
+    /// Fills `tally` (reset first) for the resample given by `weights` (one per member
+    /// position) and returns its ROC AUC, nil where undefined. Branch-free on the weight: about
+    /// a third of the members are not drawn in a resample, and skipping them would cost more in
+    /// mispredicted branches than adding zeros.
+    func evaluate(_ weights: [UInt16], into tally: inout MetricSuite.Tally) -> Double? {
+        tally.reset()
+        return binary ? evaluateBinary(weights, into: &tally) : evaluateGeneral(weights, into: &tally)
     }
 
     /// Two labels with probabilities, entries in score order, in two passes over arrays laid
@@ -283,9 +302,8 @@ final class ResampleKernel {
     /// weight in the run). The second sums the losses and the calibration bins over each run of
     /// one bin (entries sorted by score visit the bins in a few long runs), with four
     /// independent accumulators so that no addition waits for the one before.
-    func evaluateBinary(_ weights: [UInt16]) -> (MetricSuite.Tally, MetricValue) {
-        guard let layout = binaryLayout else { return evaluateGeneral(weights) }
-        var tally = MetricSuite.Tally(classCount: 2)
+    func evaluateBinary(_ weights: [UInt16], into tally: inout MetricSuite.Tally) -> Double? {
+        guard let layout = binaryLayout else { return evaluateGeneral(weights, into: &tally) }
         let n = layout.positions.count
         var positiveWeight = 0
         var twiceArea = 0, negativesBelow = 0, groupPositives = 0, groupNegatives = 0
@@ -357,14 +375,15 @@ final class ResampleKernel {
         let total = tally.binCount.reduce(0, +), correctWeight = tally.binHits.reduce(0, +), truePositives = Int(truePositiveSum)
         let trueNegatives = correctWeight - truePositives
         // counts[t * 2 + p]: (0,0) true negatives, (0,1) false positives, (1,0) false negatives, (1,1) true positives.
-        tally.counts = [trueNegatives, total - positiveWeight - trueNegatives, positiveWeight - truePositives, truePositives]
+        tally.counts[0] = trueNegatives
+        tally.counts[1] = total - positiveWeight - trueNegatives
+        tally.counts[2] = positiveWeight - truePositives
+        tally.counts[3] = truePositives
         tally.total = total
         tally.logLoss = logLoss
         tally.brier = brier
-        let auc: MetricValue = positiveWeight > 0 && negativesBelow > 0
-            ? .value(Double(twiceArea) / (2 * Double(positiveWeight) * Double(negativesBelow)))
-            : .undefined("the slice holds one class only for '\(outcomes.labels[1])' against the rest")
-        return (tally, auc)
+        // Undefined when the resample holds one class only.
+        return positiveWeight > 0 && negativesBelow > 0 ? Double(twiceArea) / (2 * Double(positiveWeight) * Double(negativesBelow)) : nil
     }
 
     /// 1 for a correct entry, else 0.
@@ -373,8 +392,7 @@ final class ResampleKernel {
     @inline(__always) static func truePositive(_ flags: UInt8) -> Float { Float(flags & (flags >> 1) & 1) }
 
     /// Any number of labels (with or without probabilities), entries in member order.
-    func evaluateGeneral(_ weights: [UInt16]) -> (MetricSuite.Tally, MetricValue) {
-        var tally = MetricSuite.Tally(classCount: outcomes.classCount)
+    func evaluateGeneral(_ weights: [UInt16], into tally: inout MetricSuite.Tally) -> Double? {
         let probabilities = outcomes.hasProbabilities
         weights.withUnsafeBufferPointer { w in
             for e in entries {
@@ -391,12 +409,7 @@ final class ResampleKernel {
                 if e.flags & 1 != 0 { tally.binHits[b] += weight }
             }
         }
-        let auc: MetricValue
-        if let order {
-            auc = MetricSuite.rocAUC(outcomes, slice: slice, order: order, weights: local.map { Int32(weights[Int($0)]) })
-        } else {
-            auc = .undefined("the variant gave no probabilities")
-        }
-        return (tally, auc)
+        guard let order else { return nil }  // the variant gave no probabilities
+        return MetricSuite.rocAUC(outcomes, slice: slice, order: order, weights: local.map { Int32(weights[Int($0)]) }).number
     }
 }

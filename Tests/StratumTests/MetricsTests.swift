@@ -1,5 +1,6 @@
 import Foundation
 import StratumMetrics
+import StratumStatistics
 import Testing
 
 /// Metrics against scikit-learn and statsmodels (fixture: scripts/sklearn_reference.py).
@@ -90,6 +91,48 @@ import Testing
         #expect(layout.names.count == 9 + 6 * 2 && Set(layout.names).count == layout.names.count)
         for (name, higher) in zip(layout.names, layout.higherIsBetter) {
             #expect(higher == !(name.hasSuffix("Loss") || name == "logLoss" || name.hasPrefix("expectedCalibration") || name.hasPrefix("falsePositiveRate")), "\(name)")
+        }
+    }
+
+    /// The bootstrap's allocation-free assembly gives `assemble`'s numbers to the bit (NaN
+    /// where `assemble` says undefined), whatever the number of classes and wherever classes
+    /// are absent or never predicted, with and without probabilities.
+    @Test(arguments: [1, 2, 3, 4])
+    func assembleNumbersEqualsAssemble(classes k: Int) {
+        let labels = (0..<k).map { "c\($0)" }
+        var random = RandomSource(seed: UInt64(k))
+        for trial in 0..<300 {
+            var tally = MetricSuite.Tally(classCount: k)
+            // Rows and columns left empty at random, and the all-zero matrix.
+            let emptyRow = Int.random(in: -1..<k, using: &random), emptyColumn = Int.random(in: -1..<k, using: &random)
+            for t in 0..<k where t != emptyRow && trial > 0 {
+                for p in 0..<k where p != emptyColumn { tally.counts[t * k + p] = Int.random(in: 0...(trial % 3 == 0 ? 1 : 50), using: &random) }
+            }
+            tally.total = tally.counts.reduce(0, +)
+            tally.logLoss = Double.random(in: 0...40, using: &random)
+            tally.brier = Double.random(in: 0...10, using: &random)
+            for b in 0..<10 {
+                tally.binCount[b] = Int.random(in: 0...5, using: &random)
+                tally.binHits[b] = Int.random(in: 0...tally.binCount[b], using: &random)
+                tally.binConfidence[b] = Double.random(in: 0...Double(tally.binCount[b]), using: &random)
+            }
+            let auc: Double? = trial % 4 == 0 ? nil : Double.random(in: 0...1, using: &random)
+            for probabilities in [false, true] {
+                let outcomes = VariantOutcomes(labels: labels, truth: [0], predicted: [0],
+                                               probabilities: probabilities ? [1] + [Double](repeating: 0, count: k - 1) : [])
+                let expected = MetricSuite.assemble(outcomes, tally: tally) { auc.map(MetricValue.value) ?? .undefined("one class") }.1
+                var numbers = [Double](repeating: 7, count: expected.count)
+                numbers.withUnsafeMutableBufferPointer { MetricSuite.assembleNumbers(outcomes, tally: tally, auc: auc, into: $0) }
+                let names = MetricLayout(labels: labels).names
+                for (m, value) in expected.enumerated() {
+                    let got = numbers[m]
+                    if let number = value.number {
+                        #expect(got.bitPattern == number.bitPattern, "k=\(k) trial \(trial) \(names[m]): \(got) vs \(number)")
+                    } else {
+                        #expect(got.isNaN, "k=\(k) trial \(trial) \(names[m]): \(got) where undefined")
+                    }
+                }
+            }
         }
     }
 }
