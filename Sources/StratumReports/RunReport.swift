@@ -29,7 +29,8 @@ public struct RunReport: Sendable {
 
     /// Writes the files. Figures are drawn in parallel, each drawing thread through its own
     /// `GnuplotSession` (one gnuplot process for all its figures), galleries first: they take
-    /// the longest.
+    /// the longest. A gallery ready to compose while another holds the canvas draws charts
+    /// meanwhile, so that its core does not idle.
     public func render(to directory: URL, gnuplot: Gnuplot) throws -> Output {
         do {
             try FileFailure.makeDirectory(directory)
@@ -41,7 +42,8 @@ public struct RunReport: Sendable {
             throw ReportError(message: "cannot write reports into \(directory.path): \(FileFailure.cause(of: error))")
         }
         Self.removeLeftovers(in: directory)
-        var jobs: [(figure: HTMLIndex.Figure, gallery: Bool, draw: @Sendable (URL, GnuplotSession) throws -> Void)] = []
+        // `draw` gets the thread's session and what to do while the canvas is taken (see `ExclusiveSection.run`).
+        var jobs: [(figure: HTMLIndex.Figure, gallery: Bool, draw: @Sendable (URL, GnuplotSession, _ whileTaken: () -> Bool) throws -> Void)] = []
         let data = self.data, limit = galleryLimit, columns = galleryColumns, thumb = self.thumb
         // A gallery's canvas (~7 MB with its encoded file at 40 thumbnails of 96 px): two at once
         // were the largest part of a 200,000-sample run's report stage. gnuplot draws every
@@ -52,14 +54,14 @@ public struct RunReport: Sendable {
         let completed = data.variants.filter(\.completed)
         if !completed.isEmpty {
             let chart = SliceAccuracyChart(data)
-            jobs.append((.init(title: "Accuracy by slice, all variants", file: "slice-accuracy.png", section: "Slices"), false, { try chart.render(to: $0, gnuplot: $1) }))
+            jobs.append((.init(title: "Accuracy by slice, all variants", file: "slice-accuracy.png", section: "Slices"), false, { try chart.render(to: $0, gnuplot: $1); _ = $2 }))
         }
         let ranked = completed.sorted { ($0.overallAccuracy ?? 0) > ($1.overallAccuracy ?? 0) }
         if ranked.count >= 2 {
             // Half the thumbnails a side (rounded up: --limit 1 still shows one; --limit 0 none).
             let gallery = Gallery.disagreement(between: ranked[0], and: ranked[1], in: data, limit: (limit + 1) / 2, columns: max(1, columns / 2), thumb: thumb)
             jobs.append((.init(title: "Disagreements: \(ranked[0].name) vs \(ranked[1].name)", file: "disagreement-\(FileNameComponent.joined([ranked[0].name, ranked[1].name], separator: "-vs-")).png", section: "Disagreements"), true,
-                         { note(try gallery.render(to: $0, gnuplot: $1, composing: oneCanvasAtATime.run)) }))
+                         { url, session, whileTaken in note(try gallery.render(to: url, gnuplot: session) { try oneCanvasAtATime.run($0, whileTaken: whileTaken) }) }))
         }
         for variant in data.variants where !variant.predictions.isEmpty {
             let name = Self.safe(variant.name)
@@ -69,20 +71,25 @@ public struct RunReport: Sendable {
             // predictions it made, and every figure of it says so.
             let partial = variant.completed ? "" : " — PARTIAL (\(variant.status): \(variant.predictions.count) of \(data.samples.count) samples)"
             let matrix = ConfusionMatrixChart(title: "\(data.experiment) run \(data.runNumber) — \(variant.name) (\(variant.kind)) on \(data.split), n=\(confusion.total), accuracy \(accuracy)\(partial)", matrix: confusion)
-            jobs.append((.init(title: "\(variant.name): confusion matrix\(partial)", file: "confusion-\(name).png", section: variant.name), false, { try matrix.render(to: $0, gnuplot: $1) }))
+            jobs.append((.init(title: "\(variant.name): confusion matrix\(partial)", file: "confusion-\(name).png", section: variant.name), false, { try matrix.render(to: $0, gnuplot: $1); _ = $2 }))
             let failures = { var gallery = Gallery.failures(of: variant, in: data, limit: limit, columns: columns, thumb: thumb); gallery.title += partial; return gallery }()
             jobs.append((.init(title: "\(variant.name): most confident failures\(partial)", file: "failures-\(name).png", section: variant.name), true,
-                         { note(try failures.render(to: $0, gnuplot: $1, composing: oneCanvasAtATime.run)) }))
+                         { url, session, whileTaken in note(try failures.render(to: url, gnuplot: session) { try oneCanvasAtATime.run($0, whileTaken: whileTaken) }) }))
             let reliability = { var chart = ReliabilityChart(variant: variant, in: data); chart.title += partial; return chart }()
-            jobs.append((.init(title: "\(variant.name): reliability diagram\(partial)", file: "reliability-\(name).png", section: variant.name), false, { try reliability.render(to: $0, gnuplot: $1) }))
+            jobs.append((.init(title: "\(variant.name): reliability diagram\(partial)", file: "reliability-\(name).png", section: variant.name), false, { try reliability.render(to: $0, gnuplot: $1); _ = $2 }))
         }
         let drawn = ConcurrentResults<Void>(count: jobs.count)
         let work = jobs
-        let order = jobs.indices.filter { jobs[$0].gallery } + jobs.indices.filter { !jobs[$0].gallery }
+        let queue = FigureQueue(galleries: jobs.indices.filter { jobs[$0].gallery }, charts: jobs.indices.filter { !jobs[$0].gallery })
         @Sendable func draw(_ index: Int, _ session: GnuplotSession) {
             drawn.set(index, Result {
                 do {
-                    try work[index].draw(directory.appendingPathComponent(work[index].figure.file), session)
+                    // While this gallery waits for the canvas: a chart, if one is left.
+                    try work[index].draw(directory.appendingPathComponent(work[index].figure.file), session) {
+                        guard let chart = queue.nextChart() else { return false }
+                        draw(chart, session)
+                        return true
+                    }
                 } catch {
                     let domain = (error as NSError).domain
                     let cause = domain == NSCocoaErrorDomain || domain == NSPOSIXErrorDomain ? FileFailure.cause(of: error) : "\(error)"
@@ -94,8 +101,7 @@ public struct RunReport: Sendable {
             // Made, used and closed on this thread (see `GnuplotSession`).
             let session = GnuplotSession(gnuplot)
             defer { session.close() }
-            // Positions in `order` (the claims count the same items as the results' slots).
-            while let position = drawn.claimNext() { draw(order[position], session) }
+            while let index = queue.next() { draw(index, session) }
         }
         _ = try drawn.values()
         let index = directory.appendingPathComponent("index.html")
@@ -164,9 +170,36 @@ final class OmissionSet: Sendable {
 final class ExclusiveSection: Sendable {
     private let lock = NSLock()
 
-    func run(_ body: () throws -> Void) rethrows {
-        lock.lock()
+    /// Runs `body` once no other body runs. While another does, `whileTaken` is called (to do
+    /// other work) until it returns false, then this thread waits.
+    func run(_ body: () throws -> Void, whileTaken: () -> Bool = { false }) rethrows {
+        while !lock.try() {
+            if !whileTaken() {
+                lock.lock()
+                break
+            }
+        }
         defer { lock.unlock() }
         try body()
+    }
+}
+
+/// The figures of a report still to draw: galleries first (they take the longest), then
+/// charts, which a gallery waiting for the canvas may also take.
+final class FigureQueue: Sendable {
+    private let waiting: Mutex<(galleries: ArraySlice<Int>, charts: ArraySlice<Int>)>
+
+    init(galleries: [Int], charts: [Int]) {
+        waiting = Mutex((galleries[...], charts[...]))
+    }
+
+    /// The next figure of either kind, nil when none is left.
+    func next() -> Int? {
+        waiting.withLock { $0.galleries.popFirst() ?? $0.charts.popFirst() }
+    }
+
+    /// The next chart, nil when none is left.
+    func nextChart() -> Int? {
+        waiting.withLock { $0.charts.popFirst() }
     }
 }

@@ -5,6 +5,7 @@ import StratumStore
 @testable import StratumImaging
 import StratumMetrics
 @testable import StratumReports
+import Synchronization
 import Testing
 
 @Suite struct ReportTests {
@@ -298,6 +299,38 @@ import Testing
         let html = try String(contentsOf: directory.appendingPathComponent("index.html"), encoding: .utf8)
         #expect(html.contains("<h2 id=\"not-drawn\">Images not drawn</h2>") && html.contains("<td>s00000</td>")
                 && html.contains("the file changed since the run read it") && html.contains("cannot be read now: No such file"), "\(html.prefix(3000))")
+    }
+
+    /// A gallery that finds the canvas taken does other work (`whileTaken`) until none is
+    /// left, then waits; two bodies never overlap, and a free section runs at once.
+    @Test func aTakenSectionLetsTheWaiterWorkMeanwhile() {
+        let section = ExclusiveSection()
+        let holding = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let inside = Mutex(0), overlapped = Mutex(false), log = Mutex<[String]>([])
+        @Sendable func enter() { inside.withLock { $0 += 1; if $0 > 1 { overlapped.withLock { $0 = true } } } }
+        @Sendable func leave() { inside.withLock { $0 -= 1 } }
+        let holder = Thread {
+            section.run {
+                enter(); holding.signal()
+                _ = release.wait(timeout: .now() + 5)  // (a section that never calls whileTaken fails, not hangs)
+                log.withLock { $0.append("holder") }
+                leave()
+            }
+        }
+        holder.start()
+        holding.wait()
+        var extra = 0
+        section.run({ enter(); log.withLock { $0.append("waiter") }; leave() }, whileTaken: {
+            extra += 1
+            log.withLock { $0.append("chart \(extra)") }
+            if extra == 3 { release.signal() }  // the holder may finish now
+            return extra < 3
+        })
+        #expect(log.withLock { $0 } == ["chart 1", "chart 2", "chart 3", "holder", "waiter"])
+        #expect(!overlapped.withLock { $0 })
+        var calls = 0
+        section.run({ log.withLock { $0.append("free") } }, whileTaken: { calls += 1; return true })
+        #expect(calls == 0)
     }
 
     @Test func calibrationMatchesAHandComputedECE() {
