@@ -57,11 +57,10 @@ public enum Bootstrap {
         // size drawing one member that often: probability far below 10^-100000.
         var weights = [UInt16](repeating: 0, count: slice.members.count)
         // Nothing below allocates per resample: each variant's tally is reset and refilled,
-        // its values land in `scratch` (NaN where undefined), then in `values`, all resamples
-        // of a metric side by side ([variant][metric][resample], flat).
+        // and its values land in `scratch` (NaN where undefined), then in `result`.
         var tallies = variants.map { MetricSuite.Tally(classCount: $0.classCount) }
         var scratch = [Double](repeating: .nan, count: metricCount)
-        var values = [Double](repeating: .nan, count: variants.count * metricCount * resamples)
+        var result = variants.map { _ in [[Double]](repeating: [Double](repeating: .nan, count: resamples), count: metricCount) }
         for r in 0..<resamples {
             weights.withUnsafeMutableBufferPointer { w in
                 w.update(repeating: 0)
@@ -73,31 +72,10 @@ public enum Bootstrap {
             for (v, outcomes) in variants.enumerated() {
                 let auc = kernels[v].evaluate(weights, into: &tallies[v])
                 scratch.withUnsafeMutableBufferPointer { MetricSuite.assembleNumbers(outcomes, tally: tallies[v], auc: auc, into: $0) }
-                values.withUnsafeMutableBufferPointer { all in
-                    for m in 0..<metricCount { all[(v * metricCount + m) * resamples + r] = scratch[m] }
-                }
+                for m in 0..<metricCount { result[v][m][r] = scratch[m] }
             }
         }
-        return (0..<variants.count).map { v in
-            (0..<metricCount).map { m in
-                let start = (v * metricCount + m) * resamples
-                return Array(values[start..<(start + resamples)])
-            }
-        }
-    }
-
-    /// The metric values (in `MetricLayout` order, NaN where undefined) of one resample given
-    /// by `weights`, how many times each member of `slice` was drawn (by position in the
-    /// slice), through the kernel and `MetricSuite.assembleNumbers` as the bootstrap uses them;
-    /// `MetricSuite.values(…, weights:)` computes the same directly.
-    public static func resampleMetrics(_ outcomes: VariantOutcomes, slice: EvaluationSlice, weights: [UInt16]) -> [Double] {
-        precondition(weights.count == slice.members.count, "one weight per member")
-        let kernel = ResampleKernel(outcomes, slice: slice, local: Array(0..<Int32(slice.members.count)))
-        var tally = MetricSuite.Tally(classCount: outcomes.classCount)
-        let auc = kernel.evaluate(weights, into: &tally)
-        var values = [Double](repeating: .nan, count: MetricLayout(labels: outcomes.labels).names.count)
-        values.withUnsafeMutableBufferPointer { MetricSuite.assembleNumbers(outcomes, tally: tally, auc: auc, into: $0) }
-        return values
+        return result
     }
 
     /// The percentile interval of `values` (NaN entries are resamples where the metric was

@@ -1,6 +1,6 @@
 import Foundation
 import StratumMetrics
-import StratumStatistics
+@testable import StratumStatistics
 import Testing
 
 /// Behaviour of the bootstrap, the paired comparison and slice discovery (the reference values
@@ -244,8 +244,9 @@ import Testing
     }
 }
 
-/// The bootstrap's resample kernel (two passes over arrays in score order, integer AUC)
-/// against the direct weighted computation (`MetricSuite.values`), metric by metric, on
+/// The bootstrap's resample kernel (two passes over arrays in score order, integer AUC) and
+/// `MetricSuite.assembleNumbers`, with one tally reused as the bootstrap reuses it, against
+/// the direct weighted computation (`MetricSuite.values`), metric by metric, on
 /// resamples with repeated, missing and single members, tied scores and one-class slices.
 @Suite struct ResampleKernelTests {
     struct Case: Sendable, CustomTestStringConvertible {
@@ -283,9 +284,14 @@ import Testing
             let slice = EvaluationSlice(members: members, truth: outcomes.truth, classCount: 2)
             let order = MetricSuite.ScoreOrder(outcomes, slice: slice)
             let names = MetricLayout(labels: outcomes.labels).names
+            // One tally for every trial, as the bootstrap reuses one across resamples.
+            let kernel = ResampleKernel(outcomes, slice: slice, local: Array(0..<Int32(members.count)))
+            var tally = MetricSuite.Tally(classCount: 2)
             for trial in 0..<20 {
                 let weights = members.map { _ in UInt16(trial == 0 ? 1 : random.next(below: 4)) }
-                let fast = Bootstrap.resampleMetrics(outcomes, slice: slice, weights: weights)
+                let auc = kernel.evaluate(weights, into: &tally)
+                var fast = [Double](repeating: 7, count: names.count)
+                fast.withUnsafeMutableBufferPointer { MetricSuite.assembleNumbers(outcomes, tally: tally, auc: auc, into: $0) }
                 let direct = MetricSuite.values(outcomes, slice: slice, order: order, weights: weights.map { Int32($0) }).1
                 for (name, (a, b)) in zip(names, zip(fast, direct)) {
                     switch (a.isNaN ? nil : a, b.number) {
