@@ -34,7 +34,7 @@ let package = Package(
     targets: [
         // Thin system-library wrappers: a module map and a shim, nothing else.
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev", "libjpeg62-turbo-dev"])]),
 
         .target(name: "StratumCore"),
         .target(name: "StratumImaging", dependencies: ["StratumCore", "CLibPNG", "CTurboJPEG"]),

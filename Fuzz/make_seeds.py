@@ -39,7 +39,9 @@ def copy(folder, source, name=None):
 images = path("Tests", "Fixtures", "images")
 hostile = os.path.join(images, "hostile")
 png, jpeg = reset("png"), reset("jpeg")
-for name in sorted(os.listdir(images)) + sorted("hostile/" + n for n in os.listdir(hostile)):
+sampling = os.path.join(images, "jpeg-sampling")
+for name in (sorted(os.listdir(images)) + sorted("hostile/" + n for n in os.listdir(hostile))
+             + sorted("jpeg-sampling/" + n for n in os.listdir(sampling) if n.endswith(".jpg"))):
     source = os.path.join(images, name)
     if not os.path.isfile(source):
         continue

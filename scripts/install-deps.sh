@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # binutils: nm, for scripts/check-simd-symbols.sh (Swift needs it anyway).
-packages=(libpng-dev libturbojpeg0-dev libsqlite3-dev libopenblas0-pthread gnuplot-nox fonts-dejavu-core pkg-config binutils "$@")
+packages=(libpng-dev libturbojpeg0-dev libjpeg62-turbo-dev libsqlite3-dev libopenblas0-pthread gnuplot-nox fonts-dejavu-core pkg-config binutils "$@")
 # The reference plugins and the plugin tests run Python 3 with numpy.
 if ! python3 -c "import numpy" >/dev/null 2>&1; then
     packages+=(python3 python3-numpy)

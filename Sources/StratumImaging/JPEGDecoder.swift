@@ -1,6 +1,8 @@
 import CTurboJPEG
 
-/// JPEG decoding through libjpeg-turbo's TurboJPEG API (error codes, no longjmp).
+/// JPEG decoding through libjpeg-turbo's TurboJPEG API (error codes, no longjmp), and through
+/// its libjpeg API (`CTurboJPEG`'s C shim, which keeps the longjmp in C) for the sampling
+/// factors TurboJPEG 2.1 refuses.
 public enum JPEGDecoder {
     /// Decodes JPEG bytes to 8-bit RGB. Warnings are errors too (a truncated file never yields
     /// a half-grey image silently), except stray bytes between segments of a complete image.
@@ -19,11 +21,18 @@ public enum JPEGDecoder {
         let header = input.withUnsafeMutableBufferPointer { buffer in
             tjDecompressHeader3(handle, buffer.baseAddress, UInt(buffer.count), &width, &height, &subsampling, &colorspace)
         }
+        let markers = JPEGMarkers(bytes)
         guard header == 0 else {
-            throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: errorText(handle)))
+            // TurboJPEG 2.1 refuses sampling factors outside its subsampling types (4:1:0, 1×4,
+            // chroma sampled unlike each other…), which libjpeg decodes: libjpeg is asked
+            // before the file is called corrupt.
+            let refusal = errorText(handle)
+            guard let image = try decodeThroughLibjpeg(bytes, source: source) else {
+                throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: refusal))
+            }
+            return applyOrientation ? image.oriented(markers.orientation ?? 1) : image
         }
         try ImageLimits.check(width: Int(width), height: Int(height), format: "JPEG", source: source)
-        let markers = JPEGMarkers(bytes)
         let isCMYK = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
         let channels = isCMYK ? 4 : 3
         var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * channels)
@@ -45,6 +54,31 @@ public enum JPEGDecoder {
         if isCMYK { pixels = rgb(fromCMYK: pixels, inverted: true) }
         let image = RGBImage(width: Int(width), height: Int(height), pixels: pixels)
         return applyOrientation ? image.oriented(markers.orientation ?? 1) : image
+    }
+
+    /// Decodes through libjpeg's own API (`stratum_jpeg_decode`: the accurate integer IDCT and
+    /// fancy upsampling, as TurboJPEG decodes), CMYK and YCCK as `decode` takes them; nil when
+    /// libjpeg cannot read the header either. Warnings are errors, as in `decode`.
+    static func decodeThroughLibjpeg(_ bytes: [UInt8], source: String) throws -> RGBImage? {
+        var error = stratum_jpeg_error()
+        var width: UInt32 = 0, height: UInt32 = 0, cmyk: Int32 = 0
+        let header = bytes.withUnsafeBufferPointer { stratum_jpeg_header($0.baseAddress, $0.count, &width, &height, &cmyk, &error) }
+        guard header == 1 else { return nil }
+        try ImageLimits.check(width: Int(width), height: Int(height), format: "JPEG", source: source)
+        let channels = cmyk != 0 ? 4 : 3
+        var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * channels)
+        let decoded = bytes.withUnsafeBufferPointer { input in
+            pixels.withUnsafeMutableBufferPointer { stratum_jpeg_decode(input.baseAddress, input.count, $0.baseAddress, width, height, cmyk, &error) }
+        }
+        guard decoded == 1 else { throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: text(&error.message))) }
+        guard error.warnings == 0 else { throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: text(&error.warning))) }
+        if cmyk != 0 { pixels = rgb(fromCMYK: pixels, inverted: true) }
+        return RGBImage(width: Int(width), height: Int(height), pixels: pixels)
+    }
+
+    /// A C string held in a fixed-size array (a tuple in Swift).
+    private static func text<T>(_ array: inout T) -> String {
+        withUnsafeBytes(of: &array) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
     }
 
     /// Packed CMYK to packed RGB, PIL's formula (rounded division by 255).
