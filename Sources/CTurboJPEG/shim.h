@@ -10,7 +10,9 @@
 
 // libjpeg-turbo's libjpeg API, for the files its TurboJPEG API (2.1) refuses in
 // tjDecompressHeader3 because their sampling factors match none of its subsampling types
-// (4:1:0, 1×4, 3×1, chroma components sampled unlike each other…), which libjpeg decodes.
+// (4:1:0, 1×4, 3×1, chroma components sampled unlike each other…), which libjpeg decodes,
+// and for every file TurboJPEG warned about (which of its warnings are harmless takes the
+// marker a warning names, which TurboJPEG's message string alone does not give reliably).
 // libjpeg reports errors by longjmp, which must not cross Swift frames: both calls live here.
 
 /// What a failed call says, and the first warning of a decode.
@@ -18,10 +20,15 @@ typedef struct {
     struct jpeg_error_mgr manager;
     jmp_buf jump;
     char message[JMSG_LENGTH_MAX];
-    /// Warnings other than "extraneous bytes before marker" (data between segments of a
-    /// complete image, which TurboJPEG's decode also lets through here).
+    /// Warnings, and the first one's text. Stray bytes before a marker are let through only
+    /// while the header is read or before the end-of-image marker: the pixels are whole there.
+    /// Before a restart marker or a later scan they mean the entropy-coded data before them
+    /// was not what the decoder read (a flipped bit decoded a 4:2:0 file's rows wrong, up to
+    /// 255 levels, with that warning alone).
     int warnings;
     char warning[JMSG_LENGTH_MAX];
+    /// Set while `jpeg_read_header` runs.
+    int inHeader;
 } stratum_jpeg_error;
 
 static void stratum_jpeg_exit(j_common_ptr info) {
@@ -33,7 +40,7 @@ static void stratum_jpeg_exit(j_common_ptr info) {
 static void stratum_jpeg_message(j_common_ptr info, int level) {
     stratum_jpeg_error *error = (stratum_jpeg_error *)info->err;
     if (level >= 0) return;  // trace messages
-    if (info->err->msg_code == JWRN_EXTRANEOUS_DATA) return;
+    if (info->err->msg_code == JWRN_EXTRANEOUS_DATA && (error->inHeader || info->err->msg_parm.i[1] == 0xD9)) return;
     if (error->warnings++ == 0) (*info->err->format_message)(info, error->warning);
 }
 
@@ -44,6 +51,7 @@ static void stratum_jpeg_start(struct jpeg_decompress_struct *info, stratum_jpeg
     error->message[0] = 0;
     error->warnings = 0;
     error->warning[0] = 0;
+    error->inHeader = 0;
 }
 
 /// The size of the image in `bytes`, and whether libjpeg decodes it to CMYK (CMYK and YCCK
@@ -58,7 +66,9 @@ static inline int stratum_jpeg_header(const unsigned char *bytes, size_t count, 
     }
     jpeg_create_decompress(&info);
     jpeg_mem_src(&info, bytes, (unsigned long)count);
+    error->inHeader = 1;
     jpeg_read_header(&info, TRUE);
+    error->inHeader = 0;
     *width = info.image_width;
     *height = info.image_height;
     *cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
@@ -80,7 +90,9 @@ static inline int stratum_jpeg_decode(const unsigned char *bytes, size_t count, 
     }
     jpeg_create_decompress(&info);
     jpeg_mem_src(&info, bytes, (unsigned long)count);
+    error->inHeader = 1;
     jpeg_read_header(&info, TRUE);
+    error->inHeader = 0;
     info.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
     info.dct_method = JDCT_ISLOW;
     info.do_fancy_upsampling = TRUE;

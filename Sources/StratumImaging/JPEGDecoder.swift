@@ -5,7 +5,8 @@ import CTurboJPEG
 /// factors TurboJPEG 2.1 refuses.
 public enum JPEGDecoder {
     /// Decodes JPEG bytes to 8-bit RGB. Warnings are errors too (a truncated file never yields
-    /// a half-grey image silently), except stray bytes between segments of a complete image.
+    /// a half-grey image silently), except stray bytes in the header or before the end-of-image
+    /// marker (not before a restart marker or a later scan: corrupt entropy-coded data).
     ///
     /// CMYK and YCCK files are decoded to CMYK by libjpeg-turbo (taken as Photoshop's inverted
     /// storage, as PIL takes every CMYK JPEG, with or without an Adobe APP14 segment) and converted to RGB as
@@ -44,11 +45,18 @@ public enum JPEGDecoder {
         }
         if status != 0 {
             let message = errorText(handle)
-            // A warning that data lies between segments of a complete image is the one let
-            // through: the pixels are whole (Pillow and TensorFlow decode such files).
-            // Truncation and corrupt entropy-coded data stay errors.
-            let harmless = tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) && message.contains("extraneous bytes before marker")
-            if !harmless { throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: message)) }
+            guard tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) else {
+                throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: message))
+            }
+            // A warning: decoded again through libjpeg's API, which sees every warning with the
+            // marker it names (TurboJPEG keeps the last one's text). Stray bytes in the header
+            // or before the end-of-image marker are let through, the pixels being whole there
+            // (Pillow and TensorFlow decode such files); stray bytes before a restart marker or
+            // a later scan (corrupt entropy-coded data), truncation and the rest fail.
+            guard let image = try decodeThroughLibjpeg(bytes, source: source) else {
+                throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: message))
+            }
+            return applyOrientation ? image.oriented(markers.orientation ?? 1) : image
         }
         // Inverted whether or not an Adobe segment says so, as Pillow takes every CMYK JPEG.
         if isCMYK { pixels = rgb(fromCMYK: pixels, inverted: true) }

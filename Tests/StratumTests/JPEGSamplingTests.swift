@@ -31,6 +31,26 @@ import Testing
         #expect(image.pixels == expected.pixels, "\(name): \(zip(image.pixels, expected.pixels).filter { $0 != $1 }.count) samples differ")
     }
 
+    /// Stray bytes in the header warn, but the pixels are whole: decoded as the file without them.
+    @Test(arguments: ["420", "410"])
+    func strayBytesInTheHeaderAreLetThrough(_ name: String) throws {
+        let image = try ImageFile.read(Self.folder.appendingPathComponent("header-junk-\(name).jpg"))
+        #expect(image.pixels == (try Self.ppm(Self.folder.appendingPathComponent("\(name).ppm"))).pixels)
+    }
+
+    /// One flipped bit in the scan data that libjpeg reports only as stray bytes before a
+    /// restart marker (the rows after it decode wrong) fails, through TurboJPEG's path (4:2:0)
+    /// and libjpeg's (1×4); stray bytes before the end-of-image marker stay harmless
+    /// (hostile/junk-before-eoi.jpg, in HostileImageTests).
+    @Test(arguments: ["restart-420-flipped", "restart-1x4-flipped"])
+    func strayBytesBeforeARestartMarkerFail(_ name: String) throws {
+        let url = Self.folder.appendingPathComponent("\(name).jpg")
+        let error = try #require(throws: ImageError.self) { try ImageFile.read(url) }
+        guard case .corrupt(_, let message) = error.reason else { Issue.record("\(error)"); return }
+        #expect(message.contains("extraneous bytes before marker 0xd"), "\(message)")
+        #expect(error.source == url.path)
+    }
+
     /// The libjpeg path decodes what TurboJPEG reads to the same bytes: RGB at 4:2:0 and
     /// 4:4:4, CMYK with and without Adobe's segment, YCCK.
     @Test(arguments: ["jpeg-sampling/420.jpg", "gradient-24x16.jpg", "hostile/cmyk.jpg", "hostile/cmyk-noadobe.jpg", "hostile/ycck.jpg"])
