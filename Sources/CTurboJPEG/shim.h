@@ -41,7 +41,11 @@ static void stratum_jpeg_message(j_common_ptr info, int level) {
     stratum_jpeg_error *error = (stratum_jpeg_error *)info->err;
     if (level >= 0) return;  // trace messages
     if (info->err->msg_code == JWRN_EXTRANEOUS_DATA && (error->inHeader || info->err->msg_parm.i[1] == 0xD9)) return;
+    // Any other warning fails the file: stop now rather than decode the rest (a corrupt
+    // progressive file could take every scan it holds).
     if (error->warnings++ == 0) (*info->err->format_message)(info, error->warning);
+    memcpy(error->message, error->warning, sizeof error->message);
+    longjmp(error->jump, 1);
 }
 
 static void stratum_jpeg_start(struct jpeg_decompress_struct *info, stratum_jpeg_error *error) {

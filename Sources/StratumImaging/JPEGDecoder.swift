@@ -40,7 +40,9 @@ public enum JPEGDecoder {
         let format = isCMYK ? TJPF_CMYK : TJPF_RGB
         let status = input.withUnsafeMutableBufferPointer { buffer in
             pixels.withUnsafeMutableBufferPointer { out in
-                tjDecompress2(handle, buffer.baseAddress, UInt(buffer.count), out.baseAddress, width, 0, height, Int32(format.rawValue), 0)
+                // Stopped at its first warning (a corrupt progressive file could take every scan it
+                // holds); the file is then decoded again below, which sorts harmless warnings out.
+                tjDecompress2(handle, buffer.baseAddress, UInt(buffer.count), out.baseAddress, width, 0, height, Int32(format.rawValue), TJFLAG_STOPONWARNING)
             }
         }
         if status != 0 {
