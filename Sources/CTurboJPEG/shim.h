@@ -58,10 +58,13 @@ static void stratum_jpeg_start(struct jpeg_decompress_struct *info, stratum_jpeg
     error->inHeader = 0;
 }
 
-/// The size of the image in `bytes`, and whether libjpeg decodes it to CMYK (CMYK and YCCK
-/// files, as TurboJPEG does). Returns 1, or 0 with `error->message` set.
-static inline int stratum_jpeg_header(const unsigned char *bytes, size_t count, unsigned int *width, unsigned int *height,
-                                      int *cmyk, stratum_jpeg_error *error) {
+/// Reads the header of `bytes` and, when `pixels` is not NULL, decodes the image into it with
+/// TurboJPEG's defaults (the accurate integer IDCT, fancy upsampling): `*width` × `*height` ×
+/// 3 (RGB) or × 4 (CMYK, for CMYK and YCCK files, as TurboJPEG decodes them), as a header-only
+/// call said; any other size is an error. Without `pixels`, sets the three from the header.
+/// Returns 1, or 0 with `error->message` set.
+static int stratum_jpeg_read(const unsigned char *bytes, size_t count, unsigned char *pixels, unsigned int *width,
+                             unsigned int *height, int *cmyk, stratum_jpeg_error *error) {
     struct jpeg_decompress_struct info;
     stratum_jpeg_start(&info, error);
     if (setjmp(error->jump)) {
@@ -73,47 +76,44 @@ static inline int stratum_jpeg_header(const unsigned char *bytes, size_t count, 
     error->inHeader = 1;
     jpeg_read_header(&info, TRUE);
     error->inHeader = 0;
-    *width = info.image_width;
-    *height = info.image_height;
-    *cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
-    jpeg_destroy_decompress(&info);
-    return 1;
-}
-
-/// Decodes `bytes` into `pixels` (`width` × `height` × 3 for RGB, × 4 for CMYK, as
-/// `stratum_jpeg_header` said), with TurboJPEG's defaults: the accurate integer IDCT and fancy
-/// upsampling. Returns 1 (check `error->warnings`), or 0 with `error->message` set; a size
-/// other than the one given is an error.
-static inline int stratum_jpeg_decode(const unsigned char *bytes, size_t count, unsigned char *pixels, unsigned int width,
-                                      unsigned int height, int cmyk, stratum_jpeg_error *error) {
-    struct jpeg_decompress_struct info;
-    stratum_jpeg_start(&info, error);
-    if (setjmp(error->jump)) {
+    int fileCMYK = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
+    if (pixels == NULL) {
+        *width = info.image_width;
+        *height = info.image_height;
+        *cmyk = fileCMYK;
         jpeg_destroy_decompress(&info);
-        return 0;
+        return 1;
     }
-    jpeg_create_decompress(&info);
-    jpeg_mem_src(&info, bytes, (unsigned long)count);
-    error->inHeader = 1;
-    jpeg_read_header(&info, TRUE);
-    error->inHeader = 0;
-    info.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
+    info.out_color_space = *cmyk ? JCS_CMYK : JCS_RGB;
     info.dct_method = JDCT_ISLOW;
     info.do_fancy_upsampling = TRUE;
     jpeg_start_decompress(&info);
-    unsigned int channels = cmyk ? 4 : 3;
-    if (info.output_width != width || info.output_height != height || (unsigned int)info.output_components != channels) {
+    unsigned int channels = *cmyk ? 4 : 3;
+    if (info.output_width != *width || info.output_height != *height || (unsigned int)info.output_components != channels) {
         snprintf(error->message, sizeof error->message, "decodes to %u×%u×%d, not the %u×%u×%u its header gave",
-                 info.output_width, info.output_height, info.output_components, width, height, channels);
+                 info.output_width, info.output_height, info.output_components, *width, *height, channels);
         jpeg_destroy_decompress(&info);
         return 0;
     }
     while (info.output_scanline < info.output_height) {
-        JSAMPROW row = pixels + (size_t)info.output_scanline * width * channels;
+        JSAMPROW row = pixels + (size_t)info.output_scanline * *width * channels;
         jpeg_read_scanlines(&info, &row, 1);
     }
     jpeg_finish_decompress(&info);
     jpeg_destroy_decompress(&info);
     return 1;
+}
+
+/// The size of the image in `bytes`, and whether libjpeg decodes it to CMYK.
+static inline int stratum_jpeg_header(const unsigned char *bytes, size_t count, unsigned int *width, unsigned int *height,
+                                      int *cmyk, stratum_jpeg_error *error) {
+    return stratum_jpeg_read(bytes, count, NULL, width, height, cmyk, error);
+}
+
+/// Decodes `bytes` into `pixels` (see `stratum_jpeg_read`). Returns 1 (check `error->warnings`),
+/// or 0 with `error->message` set.
+static inline int stratum_jpeg_decode(const unsigned char *bytes, size_t count, unsigned char *pixels, unsigned int width,
+                                      unsigned int height, int cmyk, stratum_jpeg_error *error) {
+    return stratum_jpeg_read(bytes, count, pixels, &width, &height, &cmyk, error);
 }
 #endif
