@@ -52,31 +52,40 @@ for entry in "${cases[@]}"; do
   djpeg -dct int -outfile "$out/$name.ppm" "$out/$name.jpg"
 done
 
-# Corrupt entropy-coded data that libjpeg reports only as "N extraneous bytes before marker
-# 0xd1" (a restart marker): for a 4:2:0 file (TurboJPEG's path) and a 1×4 one (libjpeg's), the
-# first single-bit flip in the scan data, from its end, after which djpeg says that and nothing
-# else (once or more). Such files must fail; their decode differs from the original's.
-for name in 420 1x4; do
-  case "$name" in 420) sample=2x2 ;; 1x4) sample=1x4 ;; esac
-  cjpeg -quality 92 -sample "$sample" -restart 1 -outfile "$tmp/restart-$name.jpg" "$tmp/source-96.ppm"
-  python3 - "$tmp/restart-$name.jpg" "$out/restart-$name-flipped.jpg" <<'PY'
-import subprocess, sys
+# Stray bytes before markers after the header, as webcams and scanners write them (Logitech
+# MJPEG frames pad before restart markers): a 96×96 4:2:0 file (TurboJPEG's path) and a 1×4 one
+# (libjpeg's) with a restart marker every MCU row and 17 bytes before each (more than the
+# decoder reads ahead), and a progressive 4:2:0 file with 2 bytes before each scan after the first. libjpeg warns ("extraneous bytes
+# before marker"); the pixels are the unpadded file's (`NAME.ppm` holds them), as Pillow gives.
+for name in 420 1x4 progressive; do
+  case "$name" in
+    420) options="-sample 2x2 -restart 1" ;;
+    1x4) options="-sample 1x4 -restart 1" ;;
+    progressive) options="-sample 2x2 -progressive" ;;
+  esac
+  # shellcheck disable=SC2086
+  cjpeg -quality 92 $options -outfile "$tmp/padded-$name.jpg" "$tmp/source-96.ppm"
+  djpeg -dct int -outfile "$out/padded-$name.ppm" "$tmp/padded-$name.jpg"
+  python3 - "$tmp/padded-$name.jpg" "$out/padded-$name.jpg" <<'PY'
+import sys
 data = open(sys.argv[1], "rb").read()
-scan = data.index(b"\xff\xda") + 2 + int.from_bytes(data[data.index(b"\xff\xda") + 2:data.index(b"\xff\xda") + 4], "big")
-for position in range(len(data) - 3, scan, -1):
-    for bit in range(8):
-        candidate = bytearray(data)
-        candidate[position] ^= 1 << bit
-        if candidate[position] == 0xFF or candidate[position - 1] == 0xFF:
-            continue
-        said = subprocess.run(["djpeg", "-dct", "int"], input=bytes(candidate), capture_output=True).stderr.decode()
-        lines = [line for line in said.splitlines() if line.strip()]
-        if lines and all("extraneous bytes before marker 0xd" in line and line.rstrip()[-1] in "01234567" for line in lines):
-            open(sys.argv[2], "wb").write(bytes(candidate))
-            print(f"{sys.argv[2]}: byte {position} bit {bit}: {lines[0].strip()}")
-            raise SystemExit(0)
-raise SystemExit(f"{sys.argv[1]}: no single-bit flip gives restart-marker warnings alone")
+first_scan = data.index(b"\xff\xda")
+out, i = bytearray(data[:first_scan + 2]), first_scan + 2
+while i < len(data):
+    if data[i] == 0xFF and i + 1 < len(data):
+        marker = data[i + 1]
+        if 0xD0 <= marker <= 0xD7:
+            out += bytes(range(0x11, 0x11 + 17))
+        elif marker in (0xC4, 0xDA):
+            out += b"\x44\x55"
+    out.append(data[i])
+    i += 1
+open(sys.argv[2], "wb").write(bytes(out))
 PY
+  status=0
+  djpeg -dct int -outfile "$tmp/padded-$name.ppm" "$out/padded-$name.jpg" 2>"$tmp/padded-$name.err" || status=$?
+  [ "$status" -eq 2 ] && grep -q "extraneous bytes before marker" "$tmp/padded-$name.err" || { echo "padded-$name.jpg: djpeg did not warn of stray bytes" >&2; exit 1; }
+  cmp -s "$tmp/padded-$name.ppm" "$out/padded-$name.ppm" || { echo "padded-$name.jpg decodes unlike the unpadded file" >&2; exit 1; }
 done
 
 # Stray bytes in the header (before the first DQT segment) of the 4:2:0 and 4:1:0 files: a

@@ -11,8 +11,8 @@
 // libjpeg-turbo's libjpeg API, for the files its TurboJPEG API (2.1) refuses in
 // tjDecompressHeader3 because their sampling factors match none of its subsampling types
 // (4:1:0, 1×4, 3×1, chroma components sampled unlike each other…), which libjpeg decodes,
-// and for every file TurboJPEG warned about (which of its warnings are harmless takes the
-// marker a warning names, which TurboJPEG's message string alone does not give reliably).
+// and for every file TurboJPEG warned about (TurboJPEG keeps only the last warning's text:
+// here each one is seen).
 // libjpeg reports errors by longjmp, which must not cross Swift frames: both calls live here.
 
 /// What a failed call says, and the first warning of a decode.
@@ -20,15 +20,13 @@ typedef struct {
     struct jpeg_error_mgr manager;
     jmp_buf jump;
     char message[JMSG_LENGTH_MAX];
-    /// Warnings, and the first one's text. Stray bytes before a marker are let through only
-    /// while the header is read or before the end-of-image marker: the pixels are whole there.
-    /// Before a restart marker or a later scan they mean the entropy-coded data before them
-    /// was not what the decoder read (a flipped bit decoded a 4:2:0 file's rows wrong, up to
-    /// 255 levels, with that warning alone).
+    /// Warnings, and the first one's text. Stray bytes before a marker ("N extraneous bytes
+    /// before marker 0x…") are let through, as Pillow and TensorFlow let them: webcams and
+    /// scanners write them before restart markers and scans of intact images. Corrupt scan
+    /// data that libjpeg reports only that way is let through with them (it cannot be told
+    /// apart: a flipped bit decoded a restart interval of a 4:2:0 file wrong, up to 255 levels).
     int warnings;
     char warning[JMSG_LENGTH_MAX];
-    /// Set while `jpeg_read_header` runs.
-    int inHeader;
 } stratum_jpeg_error;
 
 static void stratum_jpeg_exit(j_common_ptr info) {
@@ -40,7 +38,7 @@ static void stratum_jpeg_exit(j_common_ptr info) {
 static void stratum_jpeg_message(j_common_ptr info, int level) {
     stratum_jpeg_error *error = (stratum_jpeg_error *)info->err;
     if (level >= 0) return;  // trace messages
-    if (info->err->msg_code == JWRN_EXTRANEOUS_DATA && (error->inHeader || info->err->msg_parm.i[1] == 0xD9)) return;
+    if (info->err->msg_code == JWRN_EXTRANEOUS_DATA) return;
     // Any other warning fails the file: stop now rather than decode the rest (a corrupt
     // progressive file could take every scan it holds).
     if (error->warnings++ == 0) (*info->err->format_message)(info, error->warning);
@@ -55,7 +53,6 @@ static void stratum_jpeg_start(struct jpeg_decompress_struct *info, stratum_jpeg
     error->message[0] = 0;
     error->warnings = 0;
     error->warning[0] = 0;
-    error->inHeader = 0;
 }
 
 /// Reads the header of `bytes` and, when `pixels` is not NULL, decodes the image into it with
@@ -73,9 +70,7 @@ static int stratum_jpeg_read(const unsigned char *bytes, size_t count, unsigned 
     }
     jpeg_create_decompress(&info);
     jpeg_mem_src(&info, bytes, (unsigned long)count);
-    error->inHeader = 1;
     jpeg_read_header(&info, TRUE);
-    error->inHeader = 0;
     int fileCMYK = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
     if (pixels == NULL) {
         *width = info.image_width;

@@ -5,8 +5,8 @@ import CTurboJPEG
 /// factors TurboJPEG 2.1 refuses.
 public enum JPEGDecoder {
     /// Decodes JPEG bytes to 8-bit RGB. Warnings are errors too (a truncated file never yields
-    /// a half-grey image silently), except stray bytes in the header or before the end-of-image
-    /// marker (not before a restart marker or a later scan: corrupt entropy-coded data).
+    /// a half-grey image silently), except stray bytes before a marker, which devices write in
+    /// intact images (and which corrupt scan data can also cause: see `stratum_jpeg_error`).
     ///
     /// CMYK and YCCK files are decoded to CMYK by libjpeg-turbo (taken as Photoshop's inverted
     /// storage, as PIL takes every CMYK JPEG, with or without an Adobe APP14 segment) and converted to RGB as
@@ -50,11 +50,10 @@ public enum JPEGDecoder {
             guard tjGetErrorCode(handle) == Int32(TJERR_WARNING.rawValue) else {
                 throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: message))
             }
-            // A warning: decoded again through libjpeg's API, which sees every warning with the
-            // marker it names (TurboJPEG keeps the last one's text). Stray bytes in the header
-            // or before the end-of-image marker are let through, the pixels being whole there
-            // (Pillow and TensorFlow decode such files); stray bytes before a restart marker or
-            // a later scan (corrupt entropy-coded data), truncation and the rest fail.
+            // A warning: decoded again through libjpeg's API, which sees every warning
+            // (TurboJPEG keeps the last one's text). Stray bytes before a marker are let
+            // through, as Pillow and TensorFlow let them (webcams and scanners write them);
+            // truncation and the rest fail.
             guard let image = try decodeThroughLibjpeg(bytes, source: source) else {
                 throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: message))
             }
