@@ -23,15 +23,18 @@ public enum JPEGDecoder {
             tjDecompressHeader3(handle, buffer.baseAddress, UInt(buffer.count), &width, &height, &subsampling, &colorspace)
         }
         let markers = JPEGMarkers(bytes)
+        /// The file decoded through libjpeg, oriented; TurboJPEG's `message` when libjpeg cannot read it either.
+        func throughLibjpeg(orFail message: String) throws -> RGBImage {
+            guard let image = try decodeThroughLibjpeg(bytes, source: source) else {
+                throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: message))
+            }
+            return applyOrientation ? image.oriented(markers.orientation ?? 1) : image
+        }
         guard header == 0 else {
             // TurboJPEG 2.1 refuses sampling factors outside its subsampling types (4:1:0, 1×4,
             // chroma sampled unlike each other…), which libjpeg decodes: libjpeg is asked
             // before the file is called corrupt.
-            let refusal = errorText(handle)
-            guard let image = try decodeThroughLibjpeg(bytes, source: source) else {
-                throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: refusal))
-            }
-            return applyOrientation ? image.oriented(markers.orientation ?? 1) : image
+            return try throughLibjpeg(orFail: errorText(handle))
         }
         try ImageLimits.check(width: Int(width), height: Int(height), format: "JPEG", source: source)
         let isCMYK = colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue)
@@ -54,10 +57,7 @@ public enum JPEGDecoder {
             // (TurboJPEG keeps the last one's text). Stray bytes before a marker are let
             // through, as Pillow and TensorFlow let them (webcams and scanners write them);
             // truncation and the rest fail.
-            guard let image = try decodeThroughLibjpeg(bytes, source: source) else {
-                throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: message))
-            }
-            return applyOrientation ? image.oriented(markers.orientation ?? 1) : image
+            return try throughLibjpeg(orFail: message)
         }
         // Inverted whether or not an Adobe segment says so, as Pillow takes every CMYK JPEG.
         if isCMYK { pixels = rgb(fromCMYK: pixels, inverted: true) }

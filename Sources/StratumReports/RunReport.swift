@@ -50,18 +50,23 @@ public struct RunReport: Sendable {
         // figure's text in parallel; the galleries compose their canvases one at a time.
         let oneCanvasAtATime = ExclusiveSection()
         let omitted = OmissionSet()
-        @Sendable func note(_ more: [Gallery.Omission]) { omitted.insert(more) }
+        // A gallery's job: what it left out is noted; while the canvas is taken, `whileTaken` runs.
+        func job(_ gallery: Gallery) -> @Sendable (URL, GnuplotSession, () -> Bool) throws -> Void {
+            { url, session, whileTaken in
+                omitted.insert(try gallery.render(to: url, gnuplot: session) { try oneCanvasAtATime.run($0, whileTaken: whileTaken) })
+            }
+        }
         let completed = data.variants.filter(\.completed)
         if !completed.isEmpty {
             let chart = SliceAccuracyChart(data)
-            jobs.append((.init(title: "Accuracy by slice, all variants", file: "slice-accuracy.png", section: "Slices"), false, { try chart.render(to: $0, gnuplot: $1); _ = $2 }))
+            jobs.append((.init(title: "Accuracy by slice, all variants", file: "slice-accuracy.png", section: "Slices"), false, { url, session, _ in try chart.render(to: url, gnuplot: session) }))
         }
         let ranked = completed.sorted { ($0.overallAccuracy ?? 0) > ($1.overallAccuracy ?? 0) }
         if ranked.count >= 2 {
             // Half the thumbnails a side (rounded up: --limit 1 still shows one; --limit 0 none).
             let gallery = Gallery.disagreement(between: ranked[0], and: ranked[1], in: data, limit: (limit + 1) / 2, columns: max(1, columns / 2), thumb: thumb)
             jobs.append((.init(title: "Disagreements: \(ranked[0].name) vs \(ranked[1].name)", file: "disagreement-\(FileNameComponent.joined([ranked[0].name, ranked[1].name], separator: "-vs-")).png", section: "Disagreements"), true,
-                         { url, session, whileTaken in note(try gallery.render(to: url, gnuplot: session) { try oneCanvasAtATime.run($0, whileTaken: whileTaken) }) }))
+                         job(gallery)))
         }
         for variant in data.variants where !variant.predictions.isEmpty {
             let name = Self.safe(variant.name)
@@ -71,12 +76,12 @@ public struct RunReport: Sendable {
             // predictions it made, and every figure of it says so.
             let partial = variant.completed ? "" : " — PARTIAL (\(variant.status): \(variant.predictions.count) of \(data.samples.count) samples)"
             let matrix = ConfusionMatrixChart(title: "\(data.experiment) run \(data.runNumber) — \(variant.name) (\(variant.kind)) on \(data.split), n=\(confusion.total), accuracy \(accuracy)\(partial)", matrix: confusion)
-            jobs.append((.init(title: "\(variant.name): confusion matrix\(partial)", file: "confusion-\(name).png", section: variant.name), false, { try matrix.render(to: $0, gnuplot: $1); _ = $2 }))
+            jobs.append((.init(title: "\(variant.name): confusion matrix\(partial)", file: "confusion-\(name).png", section: variant.name), false, { url, session, _ in try matrix.render(to: url, gnuplot: session) }))
             let failures = { var gallery = Gallery.failures(of: variant, in: data, limit: limit, columns: columns, thumb: thumb); gallery.title += partial; return gallery }()
             jobs.append((.init(title: "\(variant.name): most confident failures\(partial)", file: "failures-\(name).png", section: variant.name), true,
-                         { url, session, whileTaken in note(try failures.render(to: url, gnuplot: session) { try oneCanvasAtATime.run($0, whileTaken: whileTaken) }) }))
+                         job(failures)))
             let reliability = { var chart = ReliabilityChart(variant: variant, in: data); chart.title += partial; return chart }()
-            jobs.append((.init(title: "\(variant.name): reliability diagram\(partial)", file: "reliability-\(name).png", section: variant.name), false, { try reliability.render(to: $0, gnuplot: $1); _ = $2 }))
+            jobs.append((.init(title: "\(variant.name): reliability diagram\(partial)", file: "reliability-\(name).png", section: variant.name), false, { url, session, _ in try reliability.render(to: url, gnuplot: session) }))
         }
         let drawn = ConcurrentResults<Void>(count: jobs.count)
         let work = jobs

@@ -36,10 +36,8 @@ public enum Bootstrap {
         guard let first = variants.first else { return [] }
         precondition(variants.allSatisfy { $0.truth == first.truth }, "Bootstrap: variants must describe the same samples")
         let metricCount = MetricLayout(labels: first.labels).names.count
-        let resamples = settings.resamples
-        guard !slice.members.isEmpty else {
-            return variants.map { _ in [[Double]](repeating: [Double](repeating: .nan, count: resamples), count: metricCount) }
-        }
+        var result = variants.map { _ in [[Double]](repeating: [Double](repeating: .nan, count: settings.resamples), count: metricCount) }
+        guard !slice.members.isEmpty else { return result }
         // A resample is a weight per member (how often it was drawn), shared by every variant;
         // each variant then reads the weights in one streaming pass over its compact entries.
         // Members are renumbered so that each stratum is one contiguous range: a draw is then a
@@ -60,8 +58,7 @@ public enum Bootstrap {
         // and its values land in `scratch` (NaN where undefined), then in `result`.
         var tallies = variants.map { MetricSuite.Tally(classCount: $0.classCount) }
         var scratch = [Double](repeating: .nan, count: metricCount)
-        var result = variants.map { _ in [[Double]](repeating: [Double](repeating: .nan, count: resamples), count: metricCount) }
-        for r in 0..<resamples {
+        for r in 0..<settings.resamples {
             weights.withUnsafeMutableBufferPointer { w in
                 w.update(repeating: 0)
                 for range in ranges {
