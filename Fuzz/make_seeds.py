@@ -39,9 +39,10 @@ def copy(folder, source, name=None):
 images = path("Tests", "Fixtures", "images")
 hostile = os.path.join(images, "hostile")
 png, jpeg = reset("png"), reset("jpeg")
-sampling = os.path.join(images, "jpeg-sampling")
+jpeg_folders = ("jpeg-sampling", "jpeg-scans")
 for name in (sorted(os.listdir(images)) + sorted("hostile/" + n for n in os.listdir(hostile))
-             + sorted("jpeg-sampling/" + n for n in os.listdir(sampling) if n.endswith(".jpg"))):
+             + sorted(folder + "/" + n for folder in jpeg_folders
+                      for n in os.listdir(os.path.join(images, folder)) if n.endswith(".jpg"))):
     source = os.path.join(images, name)
     if not os.path.isfile(source):
         continue

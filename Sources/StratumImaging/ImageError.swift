@@ -9,6 +9,8 @@ public struct ImageError: Error, CustomStringConvertible, Equatable {
         case corrupt(format: String, message: String)
         /// The file declares more pixels than `ImageLimits.maxPixels`.
         case tooLarge(width: Int, height: Int, limit: Int)
+        /// A JPEG holds more scans than `ImageLimits.maxJPEGScans` (counted up to one more).
+        case tooManyScans(limit: Int)
         /// Encoding failed; holds the encoder's message.
         case encodeFailed(String)
     }
@@ -31,6 +33,8 @@ public struct ImageError: Error, CustomStringConvertible, Equatable {
         case .corrupt(let format, let message): return "\(source): corrupt or truncated \(format): \(message)"
         case .tooLarge(let width, let height, let limit):
             return "\(source): image is \(width)×\(height) pixels, over the limit of \(limit) pixels (set STRATUM_MAX_IMAGE_PIXELS to raise it)"
+        case .tooManyScans(let limit):
+            return "\(source): JPEG holds more than \(limit) scans (a progressive file needs about ten); not decoded, as decoding each scan goes over the whole image"
         case .encodeFailed(let message): return "\(source): cannot encode PNG: \(message)"
         }
     }

@@ -13,6 +13,10 @@ public enum JPEGDecoder {
     /// PIL does: R = (255 − C)(255 − K)/255, likewise G from M and B from Y — no colour profile.
     /// With `applyOrientation`, an EXIF orientation tag is applied (the image as displayed).
     public static func decode(_ bytes: [UInt8], source: String, applyOrientation: Bool = true) throws -> RGBImage {
+        // Before either decoder sees the file: they would decode every scan it holds.
+        guard JPEGMarkers.scanCount(bytes, limit: ImageLimits.maxJPEGScans) <= ImageLimits.maxJPEGScans else {
+            throw ImageError(source: source, reason: .tooManyScans(limit: ImageLimits.maxJPEGScans))
+        }
         guard let handle = tjInitDecompress() else {
             throw ImageError(source: source, reason: .corrupt(format: "JPEG", message: "cannot initialise decoder"))
         }

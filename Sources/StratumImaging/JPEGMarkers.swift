@@ -1,3 +1,5 @@
+import Foundation
+
 /// What Stratum reads from a JPEG's marker segments before decoding: the EXIF orientation
 /// (APP1 `Exif`).
 ///
@@ -22,6 +24,38 @@ struct JPEGMarkers: Equatable {
                 orientation = Self.exifOrientation(Array(segment.dropFirst(6)))
             }
             offset = end
+        }
+    }
+
+    /// The number of scans (SOS segments) libjpeg would read from `bytes`, counted up to
+    /// `limit + 1` (the walk stops there). Walked as libjpeg walks the file: segments by their
+    /// lengths; between them, entropy-coded data and stray bytes alike skipped up to the next
+    /// marker (stuffed zeros, restart markers and fill bytes are no marker; libjpeg skips
+    /// stray bytes with a warning Stratum lets through, so they must not end the count);
+    /// nothing after EOI. A progressive file needs about ten scans; libjpeg goes over every
+    /// block of a component for each (see `ImageLimits.maxJPEGScans`).
+    static func scanCount(_ bytes: [UInt8], limit: Int) -> Int {
+        bytes.withUnsafeBufferPointer { data in
+            let count = data.count
+            var scans = 0, offset = 2
+            while offset + 1 < count, scans <= limit {
+                guard data[offset] == 0xFF else {                           // scan data or stray bytes
+                    guard let next = memchr(data.baseAddress! + offset, 0xFF, count - offset) else { break }
+                    offset = UnsafePointer<UInt8>(next.assumingMemoryBound(to: UInt8.self)) - data.baseAddress!
+                    continue
+                }
+                let marker = data[offset + 1]
+                if marker == 0xD9 { break }                                 // EOI
+                if marker == 0xFF { offset += 1; continue }                 // fill byte
+                // A stuffed zero, TEM, a restart marker, SOI: no length.
+                if marker == 0x00 || marker == 0x01 || (0xD0...0xD8).contains(marker) { offset += 2; continue }
+                guard offset + 3 < count else { break }
+                let length = Int(data[offset + 2]) << 8 | Int(data[offset + 3])
+                guard length >= 2 else { break }                            // libjpeg fails here too
+                if marker == 0xDA { scans += 1 }
+                offset += 2 + length
+            }
+            return scans
         }
     }
 
