@@ -51,6 +51,7 @@ struct GalleryCommand: ParsableCommand {
             let omitted = try gallery.render(to: URL(fileURLWithPath: output), gnuplot: try Gnuplot())
             print("\(output): \(gallery.thumbnailCount - omitted.count) thumbnails\(omitted.isEmpty ? "" : " (\(omitted.count) not drawn)"); \(gallery.subtitle)")
             GalleryLayoutOptions.warnAboutOmittedImages(omitted, run: data.runNumber, hint: layout.unreadableHint)
+            try GalleryLayoutOptions.failIfImagesWereLeftOut(omitted)
         } catch let error as ValidationError {
             throw error
         } catch let error as ReportError {

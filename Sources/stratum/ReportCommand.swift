@@ -25,6 +25,7 @@ struct ReportCommand: ParsableCommand {
                                                        reportsRoot: URL(fileURLWithPath: reports), dataRoot: layout.dataRootURL, limit: layout.limit, columns: layout.columns, thumb: layout.thumb)
             for file in rendered.files { print(file.path) }
             GalleryLayoutOptions.warnAboutOmittedImages(rendered.omitted, run: rendered.runNumber, hint: layout.unreadableHint)
+            try GalleryLayoutOptions.failIfImagesWereLeftOut(rendered.omitted)
         } catch let error as ValidationError {
             throw error
         } catch {

@@ -122,6 +122,15 @@ struct GalleryLayoutOptions: ParsableArguments {
         }
     }
 
+    /// Exit 2 (finished, but not whole) when galleries left images out: the files are written,
+    /// but a script that publishes them must not take crossed boxes for a complete report
+    /// (a dataset moved without `--data-root` leaves every image out).
+    static func failIfImagesWereLeftOut(_ omitted: [Gallery.Omission]) throws {
+        guard !omitted.isEmpty else { return }
+        Terminal.error("error: \(omitted.count == 1 ? "1 gallery image was" : "\(omitted.count) gallery images were") not drawn (above); the files are written, with crossed boxes in their place")
+        throw ExitCode(ExitCodes.partialFailure)
+    }
+
     @Option(help: "Most thumbnails per gallery (per side of a --vs gallery).")
     var limit: Int = 40
 
