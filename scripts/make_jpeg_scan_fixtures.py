@@ -10,11 +10,13 @@ one first sent at Al = 13 and refined bit by bit down to Al = 0 (14 scans per co
 883 in all at most), every block coded by end-of-band runs. That is a valid progression:
 djpeg decodes every file without a warning. Fixtures (64 x 64):
 
-    scans-500.jpg          500 scans: the most Stratum decodes
-    scans-501.jpg          501 scans
-    scans-501-stray.jpg    501 scans, each after the first preceded by a comment segment, a
+    scans-100.jpg          100 scans: the most Stratum decodes
+    scans-101.jpg          101 scans
+    scans-101-stray.jpg    101 scans, each after the first preceded by a comment segment, a
                            stray byte and a fill byte (0xFF): libjpeg skips the last two (the
                            stray byte with a warning Stratum lets through)
+    scans-101-empty.jpg    101 scans after a COM segment of length 0 and an APP1 of length 1,
+                           which libjpeg reads as empty and goes on
 """
 import os
 import struct
@@ -69,9 +71,11 @@ def scan_list(count):
     return scans[:count]
 
 
-def jpeg(side, count, stray=False):
+def jpeg(side, count, stray=False, empty=False):
     blocks = ((side + 7) // 8) ** 2
     out = bytearray(b"\xFF\xD8")
+    if empty:
+        out += b"\xFF\xFE\x00\x00\xFF\xE1\x00\x01"   # lengths 0 and 1: nothing follows them
     out += segment(0xDB, bytes([0x00]) + bytes([1] * 64))                       # DQT: all 1
     out += segment(0xC2, bytes([8]) + struct.pack(">HH", side, side) + bytes([1, 1, 0x11, 0]))  # SOF2
     dc = bytes([0x00]) + bytes([1] + [0] * 15) + bytes([0])                     # DC: symbol 0, code "0"
@@ -106,9 +110,10 @@ def main():
         raise SystemExit(__doc__)
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
-    write(os.path.join(out, "scans-500.jpg"), jpeg(64, 500))
-    write(os.path.join(out, "scans-501.jpg"), jpeg(64, 501))
-    write(os.path.join(out, "scans-501-stray.jpg"), jpeg(64, 501, stray=True))
+    write(os.path.join(out, "scans-100.jpg"), jpeg(64, 100))
+    write(os.path.join(out, "scans-101.jpg"), jpeg(64, 101))
+    write(os.path.join(out, "scans-101-stray.jpg"), jpeg(64, 101, stray=True))
+    write(os.path.join(out, "scans-101-empty.jpg"), jpeg(64, 101, empty=True))
 
 
 if __name__ == "__main__":

@@ -15,13 +15,14 @@ public enum ImageLimits {
         return defaultMaxPixels
     }()
 
-    /// The most scans a JPEG may hold. A progressive file needs about ten (libjpeg's default
-    /// script writes 10 for colour); a valid 8-bit file can chain thousands (every coefficient
-    /// of every component in its own scan, refined bit by bit), and libjpeg goes over every
-    /// block of a component for each: a 67 KB greyscale file of 883 such scans at 4096×4096
-    /// (scripts/make_jpeg_scan_fixtures.py --one) took 3.1 s to decode in djpeg, against 0.06 s
-    /// for `cjpeg -progressive`'s 66 KB file of a flat image of that size (AMD EPYC, 2026-12-05).
-    public static let maxJPEGScans = 500
+    /// The most scans a JPEG may hold: 100, the most `cjpeg -scans` writes. A progressive file
+    /// needs about ten (libjpeg's default script writes 10 for colour); a valid 8-bit file can
+    /// chain thousands (every coefficient of every component in its own scan, refined bit by
+    /// bit), and libjpeg goes over every block of a component for each. At 4096×4096, greyscale
+    /// (scripts/make_jpeg_scan_fixtures.py --one), djpeg took 4.6 s on a 67 KB file of 883
+    /// such scans, 2.4 s on 500 and 0.46 s on 100, against 0.11 s on `cjpeg -progressive`'s
+    /// 66 KB file of a flat image that size (the same run, AMD EPYC, 2026-12-05).
+    public static let maxJPEGScans = 100
 
     static func check(width: Int, height: Int, format: String, source: String) throws {
         guard width > 0, height > 0 else {

@@ -51,9 +51,11 @@ struct JPEGMarkers: Equatable {
                 if marker == 0x00 || marker == 0x01 || (0xD0...0xD8).contains(marker) { offset += 2; continue }
                 guard offset + 3 < count else { break }
                 let length = Int(data[offset + 2]) << 8 | Int(data[offset + 3])
-                guard length >= 2 else { break }                            // libjpeg fails here too
                 if marker == 0xDA { scans += 1 }
-                offset += 2 + length
+                // A length below 2 skips nothing past itself: libjpeg reads an APPn, COM or DNL
+                // segment so and goes on (found by review: stopping there let 4 bytes after SOI
+                // hide every scan); on any other segment it fails anyway.
+                offset += 2 + max(2, length)
             }
             return scans
         }
