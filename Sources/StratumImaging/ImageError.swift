@@ -24,18 +24,21 @@ public struct ImageError: Error, CustomStringConvertible, Equatable {
         self.reason = reason
     }
 
-    public var description: String {
+    public var description: String { "\(source): \(explanation)" }
+
+    /// What went wrong, without the file's name.
+    public var explanation: String {
         switch reason {
-        case .unreadable(let message): return "\(source): cannot read image: \(message)"
+        case .unreadable(let message): return "cannot read image: \(message)"
         case .unknownFormat(let detected):
             let what = detected.map { "it looks like \($0)" } ?? "unrecognised signature"
-            return "\(source): not a PNG or JPEG file (\(what))"
-        case .corrupt(let format, let message): return "\(source): corrupt or truncated \(format): \(message)"
+            return "not a PNG or JPEG file (\(what))"
+        case .corrupt(let format, let message): return "corrupt or truncated \(format): \(message)"
         case .tooLarge(let width, let height, let limit):
-            return "\(source): image is \(width)×\(height) pixels, over the limit of \(limit) pixels (set STRATUM_MAX_IMAGE_PIXELS to raise it)"
+            return "image is \(width)×\(height) pixels, over the limit of \(limit) pixels (set STRATUM_MAX_IMAGE_PIXELS to raise it)"
         case .tooManyScans(let limit):
-            return "\(source): JPEG holds more than \(limit) scans (a progressive file needs about ten); not decoded, as decoding each scan goes over the whole image"
-        case .encodeFailed(let message): return "\(source): cannot encode PNG: \(message)"
+            return "JPEG holds more than \(limit) scans (a progressive file needs about ten); not decoded, as decoding each scan goes over the whole image"
+        case .encodeFailed(let message): return "cannot encode PNG: \(message)"
         }
     }
 }

@@ -151,7 +151,7 @@ extension Gallery {
                 } catch {
                     let cause = (error as? ImageError).map { error -> String in
                         if case .unreadable(let message) = error.reason { return message }
-                        return "\(error.reason)"
+                        return error.explanation
                     } ?? "\(error)"
                     omitted.append(Omission(sampleKey: item.sampleKey, path: item.image.path, reason: .unreadable(cause)))
                 }

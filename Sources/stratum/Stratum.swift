@@ -12,8 +12,8 @@ struct Stratum: ParsableCommand {
         commandName: "stratum",
         abstract: "Compare image-classifier variants on subgroups, store every prediction in SQLite, draw reports.",
         discussion: """
-        Exit codes: 0 success; 1 failure; 2 a run finished but some variants failed;
-        64 bad command line; 65 bad input (experiment file, manifest, image, model file, a database that is not a Stratum store,
+        Exit codes: 0 success; 1 failure; 2 a run finished but some variants failed, or report/gallery
+        left images out of galleries (moved, changed or unreadable since the run); 64 bad command line; 65 bad input (experiment file, manifest, image, model file, a database that is not a Stratum store,
         a run or experiment it does not hold). gate: 0 passed, 1 failed, 65 cannot compare.
         """,
         version: "0.1.0",
@@ -118,7 +118,8 @@ struct GalleryLayoutOptions: ParsableArguments {
         }
         if let first = unreadable.first {
             Terminal.error("warning: the image files of \(samples(unreadable.count)) cannot be read now (\(named(unreadable, cause: true)); the first tried: \(first.path.terminalSafe)); galleries show a crossed box in their place")
-            if let hint { Terminal.error("note: \(hint)") }
+            // The dataset moved: a file is missing (not one that is there and cannot be decoded).
+            if let hint, unreadable.contains(where: { !FileManager.default.fileExists(atPath: $0.path) }) { Terminal.error("note: \(hint)") }
         }
     }
 
@@ -127,7 +128,7 @@ struct GalleryLayoutOptions: ParsableArguments {
     /// (a dataset moved without `--data-root` leaves every image out).
     static func failIfImagesWereLeftOut(_ omitted: [Gallery.Omission]) throws {
         guard !omitted.isEmpty else { return }
-        Terminal.error("error: \(omitted.count == 1 ? "1 gallery image was" : "\(omitted.count) gallery images were") not drawn (above); the files are written, with crossed boxes in their place")
+        Terminal.error("error: the images of \(omitted.count == 1 ? "1 sample were" : "\(omitted.count) samples were") not drawn (above); the files are written, with crossed boxes in their place")
         throw ExitCode(ExitCodes.partialFailure)
     }
 

@@ -22,9 +22,10 @@ import Testing
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[3]
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+    /// Runs the CLI (or `program`) with `arguments`.
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:], program: URL? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = program ?? binary
         process.arguments = arguments
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
@@ -209,7 +210,7 @@ import Testing
         #expect(replaced.status == 2 && replaced.stderr.contains("samples changed since run 1 read them ('s") && !replaced.stderr.contains("--data-root"), "\(replaced.stderr)")
         let replacedGallery = try Self.run(["gallery", "--db", summary.database, "--variant", "v", "-o", "g2.png", "--data-root", "moved"], in: directory)
         #expect(replacedGallery.status == 2 && replacedGallery.stderr.contains("changed since run 1")
-                && replacedGallery.stderr.contains("gallery images were not drawn (above); the files are written"), "\(replacedGallery.stderr)")
+                && replacedGallery.stderr.contains("samples were not drawn (above); the files are written"), "\(replacedGallery.stderr)")
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("g2.png").path))
         #expect(replacedGallery.stdout.contains("not drawn"), "\(replacedGallery.stdout)")
     }
