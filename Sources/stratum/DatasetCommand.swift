@@ -58,6 +58,7 @@ struct DatasetCommand: ParsableCommand {
                 let manifest = try FaceDatasetWriter.write(count: count, seed: seed, size: size, to: URL(fileURLWithPath: out)) { done in
                     progress.update("rendering faces", done: done, total: count)
                 }
+                progress.finish()
                 if !quiet { print("wrote \(count) faces and \(manifest.path)") }
             } catch {
                 throw report(error)
@@ -94,6 +95,7 @@ struct DatasetCommand: ParsableCommand {
                 for sample in dataset.samples { splits[sample.split, default: 0] += 1 }
                 let progress = ProgressLine(quiet: quiet || format == .json)
                 let unreadable = decode ? DatasetDecodeCheck.unreadable(in: dataset) { progress.update("decoding images", done: $0, total: $1) } : []
+                progress.finish()
                 switch format {
                 case .json:
                     struct Summary: Encodable {

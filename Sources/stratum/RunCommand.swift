@@ -84,6 +84,8 @@ struct RunCommand: ParsableCommand {
         let summary: RunSummary
         var database = ""
         do {
+            // The bars end with the run, before anything goes to standard output.
+            defer { progress.finish() }
             let spec = try ExperimentSpec.load(URL(fileURLWithPath: experiment))
             database = try StoreOptions.resolve(db)
             var options = RunOptions(
