@@ -57,7 +57,7 @@ import Testing
           - {name: first, kind: logistic, path: first.json, options: {size: 8}}
           - {name: second, kind: logistic, path: second.json, options: {size: 12}}
         """, to: directory.appendingPathComponent("bars.yaml"))
-        let command = [CLITests.binary.path, "run", "bars.yaml", "--db", "s.sqlite", "--reports", "R", "--chunk-size", "16"]
+        let command = [CLITests.binary.path, "run", "bars.yaml", "--db", "s.sqlite", "--reports", "R", "--chunk-size", "8"]
             .map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         let script = try CLITests.run(["--quiet", "--return", "--command", command, "/dev/null"], in: directory, program: URL(fileURLWithPath: "/usr/bin/script"))
         #expect(script.status == 0, "\(script.stdout)\(script.stderr)")
@@ -68,6 +68,12 @@ import Testing
             #expect(shown.count == 1 && shown[0].hasPrefix("\(label) [##############################] \(evaluated)/\(evaluated)  ("),
                     "\(label): \(shown)\n\(lines.joined(separator: "\n"))")
         }
+        // While the work goes on, the bars show side by side: decoding runs ahead of the variants
+        // (a frame: the screen after each line written, which ends with an erase to its end).
+        let parts = script.stdout.components(separatedBy: "\u{1B}[K")
+        let frames = parts.indices.dropFirst().map { Self.screen(parts.prefix($0).joined(separator: "\u{1B}[K")) }
+        let unfinishedTogether = frames.map { $0.filter { $0.contains(" [") && $0.contains("/") && !$0.contains("  (") }.count }.max() ?? 0
+        #expect(unfinishedTogether >= 2, "never two bars under way on screen at once (\(frames.count) frames)")
         // Notes and the fitting messages come before the bars, whole; the summary after them.
         let fitted = try #require(lines.firstIndex { $0.hasPrefix("fitted second:") }, "\(lines)")
         let decoding = try #require(lines.firstIndex { $0.hasPrefix("decoding images") })
