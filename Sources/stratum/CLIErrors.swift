@@ -74,13 +74,26 @@ enum Terminal {
             return drawn > 0 ? "\r\u{1B}[\(drawn)A\u{1B}[J" : ""
         }
 
+        /// Each line cut to the terminal's width: a line that wrapped would take two rows, and
+        /// the next erase, counting lines, would leave one behind.
         mutating func draw() -> String {
             drawn = order.count
-            return order.map { (lines[$0] ?? "") + "\u{1B}[K\n" }.joined()
+            let width = Terminal.columns
+            return order.map { label in
+                let line = lines[label] ?? ""
+                return (line.count < width ? line : String(line.prefix(max(1, width - 2))) + "…") + "\u{1B}[K\n"
+            }.joined()
         }
     }
 
     private static let live = Mutex(LiveBlock())
+
+    /// The terminal's width in columns (80 when it does not say).
+    static var columns: Int {
+        var size = winsize()
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
+    }
 
     private static func write(_ text: String) {
         live.withLock { block in
