@@ -66,6 +66,12 @@ struct StreamingEvaluation {
         var unreadable: [UnreadableSample] = []
         let chunkSize = Self.samplesPerChunk(chunkSize, inputs: variants.compactMap { $0.classifier?.descriptor.input })
         let chunks = stride(from: 0, to: samples.count, by: chunkSize).map { $0..<min(samples.count, $0 + chunkSize) }
+        // A resumed run's first chunks may all be stored already: their decoding progress is
+        // reported at once, so that the decoding rate counts the images decoded now only (the
+        // skipped chunks' counts, coming a few microseconds apart, read as thousands a second).
+        let liveAtStart = variants.filter { $0.classifier != nil }
+        let skipped = liveAtStart.contains { $0.done.count > 0 } ? chunks.prefix { range in !range.contains { isPending($0, liveAtStart) } }.count : 0
+        if skipped > 0 { events(.decodedImages(done: chunks[skipped - 1].upperBound, total: samples.count)) }
         var ahead = chunks.first.map { decode($0, variants) }
         for (number, range) in chunks.enumerated() {
             guard let (pending, decodedChunk) = times.timing(\.waitingForDecode, { ahead?.wait() }) else { break }
@@ -73,7 +79,7 @@ struct StreamingEvaluation {
             ahead = number + 1 < chunks.count ? decode(chunks[number + 1], variants) : nil
             let live = variants.filter { $0.classifier != nil }
             if live.isEmpty { break }
-            events(.decodedImages(done: range.upperBound, total: samples.count))
+            if number >= skipped { events(.decodedImages(done: range.upperBound, total: samples.count)) }
             if number % 32 == 31 { FreedMemory.release() }
             guard let loaded = decodedChunk else { continue }
             let idOfKey = Dictionary(uniqueKeysWithValues: pending.map { (samples[$0].id, sampleIDs[$0]) })
@@ -114,11 +120,14 @@ struct StreamingEvaluation {
     }
 
     /// Starts decoding the samples of `range` some live variant still needs; nil inside when none does.
+    /// Whether a variant of `live` still has to predict sample `index`.
+    private func isPending(_ index: Int, _ live: [RunVariant]) -> Bool {
+        live.contains { !$0.done.contains(sampleIDs[index]) }
+    }
+
     private func decode(_ range: Range<Int>, _ variants: [RunVariant]) -> Pending<([Int], Decoded?)> {
         let live = variants.filter { $0.classifier != nil }
-        let pending = range.filter { index in
-            live.contains { !$0.done.contains(sampleIDs[index]) }
-        }
+        let pending = range.filter { isPending($0, live) }
         let specs = Array(Set(live.compactMap { $0.classifier?.descriptor.input }))
         let chosen = pending.map { samples[$0] }
         let orientation = applyOrientation

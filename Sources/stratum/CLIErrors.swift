@@ -67,6 +67,8 @@ enum Terminal {
         /// Lines of the block on screen, the cursor at the start of the line below them.
         var drawn = 0
         var lastDraw = Date.distantPast
+        /// A redraw is due (an update came too soon after the last one, and none came since).
+        var redrawDue = false
 
         /// Moves the cursor up to the block's first line and clears from there down.
         mutating func erase() -> String {
@@ -74,25 +76,48 @@ enum Terminal {
             return drawn > 0 ? "\r\u{1B}[\(drawn)A\u{1B}[J" : ""
         }
 
-        /// Each line cut to the terminal's width: a line that wrapped would take two rows, and
-        /// the next erase, counting lines, would leave one behind.
-        mutating func draw() -> String {
-            drawn = order.count
-            let width = Terminal.columns
-            return order.map { label in
-                let line = lines[label] ?? ""
-                return (line.count < width ? line : String(line.prefix(max(1, width - 2))) + "…") + "\u{1B}[K\n"
-            }.joined()
+        /// The lines, each cut to the terminal's width (a line that wrapped would take two rows,
+        /// and the next erase, counting lines, would leave one behind), and no more of them than
+        /// fit above the bottom row (cursor-up stops at the top: a taller block would push a
+        /// copy of itself into the scrollback at every redraw); `all` for the last drawing of
+        /// a finished block, which is never redrawn.
+        mutating func draw(all: Bool = false) -> String {
+            let (width, height) = Terminal.size
+            var shown = order.map { lines[$0] ?? "" }
+            if !all && shown.count > max(1, height - 1) {
+                let kept = max(0, height - 2)
+                shown = Array(shown.prefix(kept)) + ["… and \(shown.count - kept) more"]
+            }
+            drawn = shown.count
+            return shown.map { Self.cut($0, to: width - 1) + "\u{1B}[K\n" }.joined()
+        }
+
+        /// Columns `text` takes, a character beyond ASCII counted as two (CJK and emoji take
+        /// two; the rest are counted a little wide).
+        static func columns(of text: String) -> Int { text.reduce(0) { $0 + width($1) } }
+        private static func width(_ character: Character) -> Int { character.unicodeScalars.allSatisfy(\.isASCII) ? 1 : 2 }
+
+        /// `line` in at most `columns` columns, cut with an ellipsis.
+        static func cut(_ line: String, to columns: Int) -> String {
+            guard Self.columns(of: line) > columns else { return line }
+            var kept = "", used = 0
+            for character in line {
+                guard used + width(character) <= columns - 2 else { break }
+                kept.append(character)
+                used += width(character)
+            }
+            return kept + "…"
         }
     }
 
     private static let live = Mutex(LiveBlock())
 
-    /// The terminal's width in columns (80 when it does not say).
-    static var columns: Int {
+    /// The terminal's columns and rows (80 and 24 where it does not say: a pseudo-terminal
+    /// starts at 0 × 0).
+    static var size: (columns: Int, rows: Int) {
         var size = winsize()
-        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
-        return Int(size.ws_col)
+        guard ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0 else { return (80, 24) }
+        return (size.ws_col > 0 ? Int(size.ws_col) : 80, size.ws_row > 0 ? Int(size.ws_row) : 24)
     }
 
     private static func write(_ text: String) {
@@ -104,23 +129,38 @@ enum Terminal {
         }
     }
 
+    /// The least time between two redraws: a chunk of 64 images per variant came every few
+    /// milliseconds, and redrawn each time, a 20,000-image run wrote 117 KB of progress.
+    static let redrawInterval = 0.1
+
     /// Sets the progress line of `label` and redraws the bars: at once for a new or finished
-    /// label, else at most every 0.1 s (a chunk of 64 images per variant came every few
-    /// milliseconds: redrawn each time, a 20,000-image run wrote 117 KB of progress). Once
-    /// every bar is finished, the block stays on screen as plain lines.
+    /// label, else at most every `redrawInterval` (an update that comes sooner is drawn when
+    /// the interval is up). Once every bar is finished, the block stays on screen as plain lines.
     static func progress(_ label: String, line: String, finished: Bool) {
         live.withLock { block in
             let isNew = block.lines[label] == nil
             if isNew { block.order.append(label) }
             block.lines[label] = line
             if finished { block.finished.insert(label) }
-            let now = Date()
-            guard isNew || finished || now.timeIntervalSince(block.lastDraw) >= 0.1 else { return }
-            block.lastDraw = now
-            let out = block.erase() + block.draw()
-            if block.order.allSatisfy(block.finished.contains) { block = LiveBlock() }
-            FileHandle.standardError.write(Data(out.utf8))
+            let wait = redrawInterval - Date().timeIntervalSince(block.lastDraw)
+            if isNew || finished || wait <= 0 {
+                redraw(&block)
+            } else if !block.redrawDue {
+                block.redrawDue = true
+                DispatchQueue.global().asyncAfter(deadline: .now() + wait) {
+                    live.withLock { block in if block.redrawDue { redraw(&block) } }
+                }
+            }
         }
+    }
+
+    private static func redraw(_ block: inout LiveBlock) {
+        block.lastDraw = Date()
+        block.redrawDue = false
+        let done = block.order.allSatisfy(block.finished.contains)
+        let out = block.erase() + block.draw(all: done)
+        if done { block = LiveBlock() }
+        FileHandle.standardError.write(Data(out.utf8))
     }
 
     /// Leaves the bars on screen as they are (one that stopped short, a failed variant's, say)
@@ -150,6 +190,10 @@ final class ProgressLine: @unchecked Sendable {
 
     /// When and at what count each label's first update came.
     private var started: [String: (time: Date, done: Int)] = [:]
+    /// The highest count shown per label: updates come from several threads and can arrive out
+    /// of order (the faces writer's last, short chunk is often done first); a lower count, or
+    /// any after the label finished, is not shown.
+    private var shown: [String: Int] = [:]
 
     /// Progress of `label`: a bar with images/s and the time left on a terminal; plain lines at
     /// 25% steps otherwise (logs, CI). The rate counts what was done since the label's first
@@ -158,6 +202,8 @@ final class ProgressLine: @unchecked Sendable {
         guard !quiet, total > 0 else { return }
         let label = label.terminalSafe  // it names variants
         lock.lock(); defer { lock.unlock() }
+        if let before = shown[label], done <= before || before >= total { return }
+        shown[label] = done
         let now = Date()
         let start = started[label] ?? (now, done)
         if started[label] == nil { started[label] = start }
@@ -169,10 +215,12 @@ final class ProgressLine: @unchecked Sendable {
         } ?? ""
         let percent = done * 100 / total
         if Terminal.isInteractive {
-            let width = 30, filled = min(width, done * width / total)
+            // The bar narrows (30 to 10 columns) before the rate and time left are cut off.
+            let end = " \(done)/\(total)" + (done >= total ? String(format: "  (%@)", Self.duration(elapsed)) : pace)
+            let width = max(10, min(30, Terminal.size.columns - 1 - Terminal.LiveBlock.columns(of: label) - 3 - end.count))
+            let filled = min(width, done * width / total)
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            let end = done >= total ? String(format: "  (%@)", Self.duration(elapsed)) : pace
-            Terminal.progress(label, line: "\(label) [\(bar)] \(done)/\(total)\(end)", finished: done >= total)
+            Terminal.progress(label, line: "\(label) [\(bar)]\(end)", finished: done >= total)
         } else {
             let step = percent / 25
             if step > (last[label] ?? -1) {

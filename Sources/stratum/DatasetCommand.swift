@@ -55,10 +55,13 @@ struct DatasetCommand: ParsableCommand {
             }
             let progress = ProgressLine(quiet: quiet)
             do {
-                let manifest = try FaceDatasetWriter.write(count: count, seed: seed, size: size, to: URL(fileURLWithPath: out)) { done in
-                    progress.update("rendering faces", done: done, total: count)
+                let manifest: URL
+                do {
+                    defer { progress.finish() }  // also when writing fails; before stdout
+                    manifest = try FaceDatasetWriter.write(count: count, seed: seed, size: size, to: URL(fileURLWithPath: out)) { done in
+                        progress.update("rendering faces", done: done, total: count)
+                    }
                 }
-                progress.finish()
                 if !quiet { print("wrote \(count) faces and \(manifest.path)") }
             } catch {
                 throw report(error)

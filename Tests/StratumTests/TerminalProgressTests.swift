@@ -5,29 +5,40 @@ import Testing
 /// output replayed on a small screen model. Every bar keeps a line of its own, and messages
 /// land above the bars, not under a redraw.
 @Suite struct TerminalProgressTests {
-    /// The screen left by `output`: printable text, `\r`, `\n`, and the escapes the CLI writes
-    /// (cursor up `ESC[nA`, erase to end of line `ESC[K`, erase to end of screen `ESC[J`).
-    /// With `width`, a line reaching it wraps to the next row, as a terminal's does.
-    static func screen(_ output: String, width: Int? = nil) -> [String] {
-        var rows: [[Character]] = [[]], row = 0, column = 0
-        var characters = Array(output)[...]
-        func put(_ character: Character) {
-            if let width, column == width {
-                row += 1
-                column = 0
-                if row == rows.count { rows.append([]) }
-            }
-            while rows[row].count < column { rows[row].append(" ") }
-            if column < rows[row].count { rows[row][column] = character } else { rows[row].append(character) }
-            column += 1
+    /// Every line `output` leaves on a terminal `width` columns wide (unbounded: nil) and
+    /// `height` rows high, the scrollback first: printable text (CJK and emoji two columns),
+    /// `\r`, `\n`, and the escapes the CLI writes (cursor up `ESC[nA`, which stops at the
+    /// screen's top row; erase to end of line `ESC[K` and of screen `ESC[J`). A line reaching
+    /// the width wraps; a line past the bottom scrolls the screen up.
+    static func screen(_ output: String, width: Int? = nil, height: Int? = nil) -> [String] {
+        let filler: Character = "\u{0}"  // the second cell of a wide character
+        var rows: [[Character]] = [[]], row = 0, column = 0, top = 0
+        func newLine() {
+            row += 1
+            column = 0
+            if row == rows.count { rows.append([]) }
+            if let height { top = max(top, row - height + 1) }
         }
+        func cells(_ character: Character) -> Int {
+            let scalar = character.unicodeScalars.first!.value
+            let wide = (0x1100...0x115F).contains(scalar) || (0x2E80...0xA4CF).contains(scalar) || (0xAC00...0xD7A3).contains(scalar)
+                || (0xF900...0xFAFF).contains(scalar) || (0xFF00...0xFF60).contains(scalar) || (0x1F300...0x1FAFF).contains(scalar) || scalar >= 0x20000
+            return wide ? 2 : 1
+        }
+        func put(_ character: Character) {
+            let size = cells(character)
+            if let width, column + size > width { newLine() }
+            while rows[row].count < column { rows[row].append(" ") }
+            for (offset, cell) in ([character] + Array(repeating: filler, count: size - 1)).enumerated() {
+                if column + offset < rows[row].count { rows[row][column + offset] = cell } else { rows[row].append(cell) }
+            }
+            column += size
+        }
+        var characters = Array(output)[...]
         while let character = characters.popFirst() {
             switch character {
             case "\r": column = 0
-            case "\n", "\r\n":
-                row += 1
-                column = 0
-                if row == rows.count { rows.append([]) }
+            case "\n", "\r\n": newLine()
             case "\u{1B}":
                 guard characters.first == "[" else { continue }
                 characters.removeFirst()
@@ -35,7 +46,7 @@ import Testing
                 while let next = characters.first, next.isNumber { digits.append(characters.removeFirst()) }
                 guard let command = characters.popFirst() else { break }
                 switch command {
-                case "A": row = max(0, row - (Int(digits) ?? 1))
+                case "A": row = max(top, row - (Int(digits) ?? 1))
                 case "K": if column < rows[row].count { rows[row].removeSubrange(column...) }
                 case "J":
                     if column < rows[row].count { rows[row].removeSubrange(column...) }
@@ -45,16 +56,19 @@ import Testing
             default: put(character)
             }
         }
-        return rows.map { String($0) }.filter { !$0.isEmpty }
+        return rows.map { String($0.filter { $0 != filler }) }.filter { !$0.isEmpty }
     }
 
     @Test func screenModel() {
         #expect(Self.screen("a\r\nb [..] 1/2\u{1B}[K\r\n\r\u{1B}[1A\u{1B}[Jnote\r\nb [##] 2/2\u{1B}[K\r\n") == ["a", "note", "b [##] 2/2"])
+        // Wrapping (a wide character does not split), and cursor-up stopping at the top row.
+        #expect(Self.screen("abcde分x", width: 6) == ["abcde", "分x"])
+        #expect(Self.screen("1\n2\n3\n\u{1B}[5Ax", height: 2) == ["1", "2", "x"])
     }
 
     /// `stratum run` of two variants on 48 test images, under a pseudo-terminal `columns` wide
     /// (nil: script's default); what it wrote there.
-    static func runOnATerminal(columns: Int? = nil) throws -> String {
+    static func runOnATerminal(columns: Int? = nil, rows: Int? = nil, variants: [String] = ["first", "second"]) throws -> String {
         let directory = try TestSupport.temporaryDirectory()
         let generate = try CLITests.run(["dataset", "generate", "faces", "--count", "300", "--seed", "5", "--size", "32", "--out", "data", "--quiet"], in: directory)
         try #require(generate.status == 0, "\(generate.stderr)")
@@ -62,10 +76,10 @@ import Testing
         name: bars
         dataset: {manifest: data/manifest.csv, label: sex}
         variants:
-          - {name: first, kind: logistic, path: first.json, options: {size: 8}}
-          - {name: second, kind: logistic, path: second.json, options: {size: 12}}
+        \(variants.enumerated().map { "  - {name: \($1), kind: logistic, path: v\($0).json, options: {size: \(8 + $0)}}" }.joined(separator: "\n"))
         """, to: directory.appendingPathComponent("bars.yaml"))
-        let command = (columns.map { "stty cols \($0); " } ?? "") + [CLITests.binary.path, "run", "bars.yaml", "--db", "s.sqlite", "--reports", "R", "--chunk-size", "8"]
+        let size = (columns.map { " cols \($0)" } ?? "") + (rows.map { " rows \($0)" } ?? "")
+        let command = (size.isEmpty ? "" : "stty\(size); ") + [CLITests.binary.path, "run", "bars.yaml", "--db", "s.sqlite", "--reports", "R", "--chunk-size", "8"]
             .map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         let script = try CLITests.run(["--quiet", "--return", "--command", command, "/dev/null"], in: directory, program: URL(fileURLWithPath: "/usr/bin/script"))
         try #require(script.status == 0, "\(script.stdout)\(script.stderr)")
@@ -96,11 +110,39 @@ import Testing
 
     /// On a narrow terminal the bars are cut to its width: a wrapped bar would take two rows,
     /// and the next redraw, going up one row per bar, would leave its first half behind.
-    @Test func barsAreCutToTheTerminalsWidth() throws {
-        let lines = Self.screen(try Self.runOnATerminal(columns: 40), width: 40)
-        for label in ["decoding images", "predicting first", "predicting second"] {
+    /// Also with names of CJK characters, two columns each.
+    @Test(arguments: [["first", "second"], ["分类器一号", "模型二"]])
+    func barsAreCutToTheTerminalsWidth(_ variants: [String]) throws {
+        let lines = Self.screen(try Self.runOnATerminal(columns: 40, variants: variants), width: 40)
+        for label in ["decoding images"] + variants.map({ "predicting \($0)" }) {
             let shown = lines.filter { $0.hasPrefix(label) }
-            #expect(shown.count == 1 && shown[0].hasSuffix("…") && shown[0].count == 39, "\(label): \(shown)\n\(lines.joined(separator: "\n"))")
+            #expect(shown.count == 1 && shown[0].hasSuffix("…"), "\(label): \(shown)\n\(lines.joined(separator: "\n"))")
         }
+    }
+
+    /// On a terminal too short for every bar, the block keeps to the rows above the bottom one
+    /// (cursor-up stops at the top row: a taller block left a copy of itself in the scrollback
+    /// at every redraw); once all are finished, every bar is written out, once.
+    @Test func aBlockTallerThanTheTerminalKeepsToItsRows() throws {
+        let variants = (1...5).map { "v\($0)" }
+        let lines = Self.screen(try Self.runOnATerminal(rows: 5, variants: variants), height: 5)
+        for label in ["decoding images"] + variants.map({ "predicting \($0)" }) {
+            #expect(lines.filter { $0.hasPrefix(label) }.count == 1, "\(label)\n\(lines.joined(separator: "\n"))")
+        }
+        #expect(!lines.contains { $0.hasPrefix("… and") }, "\(lines.joined(separator: "\n"))")
+    }
+
+    /// Counts from several threads come out of order (the faces writer's last, short chunk is
+    /// often done first): a lower count after the finished one drew a second, unfinished bar.
+    @Test func aLateLowerCountDrawsNoSecondBar() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let command = [CLITests.binary.path, "dataset", "generate", "faces", "--count", "3001", "--seed", "1", "--size", "32", "--out", "faces"]
+            .map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let script = try CLITests.run(["--quiet", "--return", "--command", command, "/dev/null"], in: directory, program: URL(fileURLWithPath: "/usr/bin/script"))
+        try #require(script.status == 0, "\(script.stdout)\(script.stderr)")
+        let lines = Self.screen(script.stdout)
+        let bars = lines.filter { $0.hasPrefix("rendering faces") }
+        #expect(bars.count == 1 && bars[0].contains("3001/3001"), "\(lines)")
+        #expect(lines.last?.hasPrefix("wrote 3001 faces") == true, "\(lines)")
     }
 }
