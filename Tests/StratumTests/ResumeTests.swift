@@ -143,11 +143,18 @@ import Testing
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try Store(readingOnly: database.path).listRuns().map(\.status) == ["completed"])
         #expect(try Self.metrics(database) == Self.metrics(directory.appendingPathComponent("reference.sqlite")))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: reports.path).sorted() == expected)
+        // (A rare failure here under a loaded parallel run did not say which files differed.)
+        func differences() throws -> String {
+            let files = Set(try FileManager.default.contentsOfDirectory(atPath: reports.path))
+            return "extra: \(files.subtracting(expected).sorted()), missing: \(Set(expected).subtracting(files).sorted())"
+        }
+        let afterResume = try differences()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: reports.path).sorted() == expected, "\(afterResume)")
         // `stratum report` draws them again too.
         let redraw = try CLITests.run(["report", "1", "--db", database.path, "--reports", "K"], in: directory)
         #expect(redraw.status == 0, "\(redraw.stderr)")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: reports.path).sorted() == expected)
+        let afterRedraw = try differences()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: reports.path).sorted() == expected, "\(afterRedraw)")
     }
 
     /// Processes whose parent is `pid` (from /proc).
