@@ -114,7 +114,7 @@ extension Gnuplot {
     /// `.NAME.PID.tmp`: this process's own (another process drawing the same run's reports
     /// at the same time, `stratum report` beside the run, has its own).
     static func workingFile(for url: URL) -> URL {
-        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessStart.identity).tmp")
     }
 
     /// Throws unless `file` ends with a PNG's IEND chunk: anything shorter is what a full disk

@@ -35,7 +35,7 @@ public struct RunReport: Sendable {
         do {
             try FileFailure.makeDirectory(directory)
             // A folder that exists but cannot be written fails here, by name, before any drawing.
-            let probe = directory.appendingPathComponent(".stratum-probe.\(getpid()).tmp")
+            let probe = directory.appendingPathComponent(".stratum-probe.\(ProcessStart.identity).tmp")
             try Data("probe".utf8).write(to: probe)
             try FileManager.default.removeItem(at: probe)
         } catch {
@@ -121,25 +121,17 @@ public struct RunReport: Sendable {
 
     static func safe(_ name: String) -> String { FileNameComponent.safe(name) }
 
-    /// Whether process `pid` may be drawing: this one, or a live stratum. A live process of
-    /// another name has only been given the dead one's pid (pids wrap at 32,768 here, and a
-    /// test run starts thousands of processes).
-    static func isDrawing(_ pid: Int32) -> Bool {
-        if pid == getpid() { return true }
-        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        guard let name = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else { return true }
-        return name.lowercased().hasPrefix("stratum")  // the CLI, or the test runner (StratumPackageTests)
-    }
-
-    /// Removes the hidden `.NAME.PID.tmp` working files a killed render left in `directory`:
-    /// those of processes no longer drawing (`isDrawing`), and older unnumbered ones. A render
-    /// running beside this one (`stratum report` while the run draws) keeps its files;
-    /// removing them failed that render with a misleading "disk full?" (store review).
+    /// Removes the hidden `.NAME.PID-START.tmp` working files a killed render left in
+    /// `directory`: those of processes no longer running (`ProcessStart.isRunning`: the pid and
+    /// its start time, as a pid alone is handed to another process once pids wrap), and older
+    /// `.NAME.PID.tmp` and unnumbered ones. A render running beside this one (`stratum report`
+    /// while the run draws) keeps its files; removing them failed that render with a misleading
+    /// "disk full?" (store review).
     static func removeLeftovers(in directory: URL) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
             let parts = name.dropLast(4).split(separator: ".")
-            if let last = parts.last, parts.count >= 2, let pid = Int32(last), pid > 0, isDrawing(pid) { continue }
+            if let last = parts.last, parts.count >= 2, ProcessStart.isRunning(last) { continue }
             try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
         }
     }

@@ -66,12 +66,18 @@ struct StreamingEvaluation {
         var unreadable: [UnreadableSample] = []
         let chunkSize = Self.samplesPerChunk(chunkSize, inputs: variants.compactMap { $0.classifier?.descriptor.input })
         let chunks = stride(from: 0, to: samples.count, by: chunkSize).map { $0..<min(samples.count, $0 + chunkSize) }
-        // A resumed run's first chunks may all be stored already: their decoding progress is
-        // reported at once, so that the decoding rate counts the images decoded now only (the
-        // skipped chunks' counts, coming a few microseconds apart, read as thousands a second).
+        // Progress counts this run's samples only. What a resumed run (or another shard) stored
+        // already is reported once, first, so that rates count the work done now: reported
+        // chunk by chunk, stored chunks' counts came microseconds apart and read as thousands
+        // of images a second. Images that cannot be decoded count as done for every variant.
         let liveAtStart = variants.filter { $0.classifier != nil }
-        let skipped = liveAtStart.contains { $0.done.count > 0 } ? chunks.prefix { range in !range.contains { isPending($0, liveAtStart) } }.count : 0
-        if skipped > 0 { events(.decodedImages(done: chunks[skipped - 1].upperBound, total: samples.count)) }
+        let resuming = liveAtStart.contains { $0.done.count > 0 }
+        let stored = resuming ? samples.indices.count { !isPending($0, liveAtStart) } : 0
+        var doneHere = Dictionary(uniqueKeysWithValues: liveAtStart.map { variant in
+            (variant.name, resuming ? sampleIDs.count { variant.done.contains($0) } : 0)
+        })
+        var decodedHere = 0
+        if stored > 0 { events(.decodedImages(done: stored, total: samples.count)) }
         var ahead = chunks.first.map { decode($0, variants) }
         for (number, range) in chunks.enumerated() {
             guard let (pending, decodedChunk) = times.timing(\.waitingForDecode, { ahead?.wait() }) else { break }
@@ -79,7 +85,10 @@ struct StreamingEvaluation {
             ahead = number + 1 < chunks.count ? decode(chunks[number + 1], variants) : nil
             let live = variants.filter { $0.classifier != nil }
             if live.isEmpty { break }
-            if number >= skipped { events(.decodedImages(done: range.upperBound, total: samples.count)) }
+            decodedHere += pending.count
+            if !pending.isEmpty || number == chunks.count - 1 {
+                events(.decodedImages(done: number == chunks.count - 1 ? samples.count : min(samples.count, stored + decodedHere), total: samples.count))
+            }
             if number % 32 == 31 { FreedMemory.release() }
             guard let loaded = decodedChunk else { continue }
             let idOfKey = Dictionary(uniqueKeysWithValues: pending.map { (samples[$0].id, sampleIDs[$0]) })
@@ -100,6 +109,7 @@ struct StreamingEvaluation {
             try writer.submit { [store, runID] in try store.insertImageFingerprints(runID: runID, fingerprints) }
             for variant in live {
                 let todo = chunk.filter { !variant.done.contains($0.id) }
+                let before = variant.done.count
                 do {
                     let started = PipelineClock.now()
                     try predict(variant, todo, writer: writer)
@@ -111,7 +121,8 @@ struct StreamingEvaluation {
                     try writer.drain()
                     try variant.fail("\(error)", store: store, events: events)
                 }
-                events(.predicting(variant: variant.name, done: min(samples.count, variant.done.count), total: samples.count))
+                doneHere[variant.name, default: 0] += variant.done.count - before
+                events(.predicting(variant: variant.name, done: min(samples.count, doneHere[variant.name, default: 0] + unreadable.count), total: samples.count))
             }
         }
         _ = ahead?.wait()
@@ -119,12 +130,12 @@ struct StreamingEvaluation {
         return unreadable
     }
 
-    /// Starts decoding the samples of `range` some live variant still needs; nil inside when none does.
     /// Whether a variant of `live` still has to predict sample `index`.
     private func isPending(_ index: Int, _ live: [RunVariant]) -> Bool {
         live.contains { !$0.done.contains(sampleIDs[index]) }
     }
 
+    /// Starts decoding the samples of `range` some live variant still needs; nil inside when none does.
     private func decode(_ range: Range<Int>, _ variants: [RunVariant]) -> Pending<([Int], Decoded?)> {
         let live = variants.filter { $0.classifier != nil }
         let pending = range.filter { isPending($0, live) }

@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 
 /// Who holds a running run, and how others tell whether it is still alive.
 ///
@@ -46,14 +47,7 @@ public struct RunLease: Codable, Sendable, Equatable {
 
     /// The start time of `pid` in clock ticks since boot, or nil when no such process exists.
     static func startTime(of pid: Int32, alive: Bool = false) -> String? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        // Fields after the command name (which may hold spaces): state is field 3, start time field 22.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // A zombie (killed, not yet reaped by its parent) or dead process holds nothing: a parent
-        // that never reaps it would otherwise keep its run `running` for good.
-        if alive, let state = fields.first, state == "Z" || state == "X" { return nil }
-        return fields.count > 19 ? String(fields[19]) : nil
+        ProcessStart.ticks(of: pid, alive: alive)
     }
 
     /// Whether the holder of a lease last renewed at `heartbeat` is still alive, seen from `observer`.

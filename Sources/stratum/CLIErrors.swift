@@ -85,8 +85,11 @@ enum Terminal {
             let (width, height) = Terminal.size
             var shown = order.map { lines[$0] ?? "" }
             if !all && shown.count > max(1, height - 1) {
+                // The bars still under way first, in their order; finished ones fill what is left.
                 let kept = max(0, height - 2)
-                shown = Array(shown.prefix(kept)) + ["… and \(shown.count - kept) more"]
+                let running = order.indices.filter { !finished.contains(order[$0]) }
+                let chosen = Set(running.prefix(kept) + order.indices.filter { finished.contains(order[$0]) }.prefix(max(0, kept - running.count)))
+                shown = order.indices.filter(chosen.contains).map { shown[$0] } + ["… and \(order.count - chosen.count) more"]
             }
             drawn = shown.count
             return shown.map { Self.cut($0, to: width - 1) + "\u{1B}[K\n" }.joined()
@@ -96,6 +99,20 @@ enum Terminal {
         /// two; the rest are counted a little wide).
         static func columns(of text: String) -> Int { text.reduce(0) { $0 + width($1) } }
         private static func width(_ character: Character) -> Int { character.unicodeScalars.allSatisfy(\.isASCII) ? 1 : 2 }
+
+        /// `text` in at most `columns` columns, its middle cut out for an ellipsis: a label's
+        /// end names the variant.
+        static func cutMiddle(_ text: String, to columns: Int) -> String {
+            guard Self.columns(of: text) > columns else { return text }
+            let head = cut(text, to: columns * 2 / 5 + 2).dropLast()  // without its ellipsis
+            var tail = "", used = Self.columns(of: String(head)) + 1
+            for character in text.reversed() {
+                guard used + width(character) <= columns else { break }
+                tail.insert(character, at: tail.startIndex)
+                used += width(character)
+            }
+            return head + "…" + tail
+        }
 
         /// `line` in at most `columns` columns, cut with an ellipsis.
         static func cut(_ line: String, to columns: Int) -> String {
@@ -169,7 +186,8 @@ enum Terminal {
     static func endProgress() {
         live.withLock { block in
             if block.drawn > 0 {
-                let out = block.erase() + block.draw()
+                // Every bar, as for a finished block: it is never redrawn.
+                let out = block.erase() + block.draw(all: true)
                 FileHandle.standardError.write(Data(out.utf8))
             }
             block = LiveBlock()
@@ -215,12 +233,17 @@ final class ProgressLine: @unchecked Sendable {
         } ?? ""
         let percent = done * 100 / total
         if Terminal.isInteractive {
-            // The bar narrows (30 to 10 columns) before the rate and time left are cut off.
+            // The bar narrows (30 to 10 columns), then the label is cut, before the counts, rate
+            // and time left are. The width is set from the longest the end can be (total/total,
+            // a rate and an hour's time left), so that it does not change as the figures do.
             let end = " \(done)/\(total)" + (done >= total ? String(format: "  (%@)", Self.duration(elapsed)) : pace)
-            let width = max(10, min(30, Terminal.size.columns - 1 - Terminal.LiveBlock.columns(of: label) - 3 - end.count))
+            let longestEnd = 2 * String(total).count + 2 + 28  // "  123456/s, 59 min 59 s left"
+            let room = Terminal.size.columns - 1 - 3 - longestEnd
+            let shownLabel = Terminal.LiveBlock.cutMiddle(label, to: max(16, room - 10))
+            let width = max(10, min(30, room - Terminal.LiveBlock.columns(of: shownLabel)))
             let filled = min(width, done * width / total)
             let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-            Terminal.progress(label, line: "\(label) [\(bar)]\(end)", finished: done >= total)
+            Terminal.progress(label, line: "\(shownLabel) [\(bar)]\(end)", finished: done >= total)
         } else {
             let step = percent / 25
             if step > (last[label] ?? -1) {

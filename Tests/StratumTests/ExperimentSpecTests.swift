@@ -91,9 +91,11 @@ import Testing
         #expect(pairs.values.allSatisfy { $0.count == 1 }, "\(pairs.filter { $0.value.count > 1 })")
         #expect(FileNameComponent.joined(["small-cnn", "automl-mobilenet"], separator: "-vs-") == "small-cnn-vs-automl-mobilenet")
         // The longest report file name, hidden working file included (its process id has at
-        // most 7 digits: Linux's pid_max is 2^22), fits in 255 bytes.
-        let longest = pairs.keys.map { ".disagreement-\($0).png.4194304.tmp".utf8.count }.max() ?? 0
-        #expect(longest <= 255 && single.allSatisfy { ".reliability-\($0).png.4194304.tmp".utf8.count <= 255 }, "\(longest)")
+        // most 7 digits: Linux's pid_max is 2^22; its start time, in clock ticks, at most 20),
+        // fits in 255 bytes.
+        let working = ".png.4194304-18446744073709551615.tmp"
+        let longest = pairs.keys.map { ".disagreement-\($0)\(working)".utf8.count }.max() ?? 0
+        #expect(longest <= 255 && single.allSatisfy { ".reliability-\($0)\(working)".utf8.count <= 255 }, "\(longest)")
     }
 
 

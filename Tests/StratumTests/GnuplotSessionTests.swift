@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 import StratumImaging
 import StratumMetrics
 @testable import StratumReports
@@ -116,30 +117,26 @@ import Testing
 @Suite struct ReportLeftoverTests {
     @Test func onlyTheFilesOfProcessesNoLongerRunningAreRemoved() throws {
         let directory = try TestSupport.temporaryDirectory()
-        // A live stratum (`sleep` under that name), and a live process of another name, which
-        // holds a pid a killed stratum had (pids wrap): its files are leftovers too.
-        let named = directory.appendingPathComponent("stratum")
-        try FileManager.default.copyItem(at: URL(fileURLWithPath: "/bin/sleep"), to: named)
-        func sleeping(_ program: URL) throws -> Process {
-            let process = Process()
-            process.executableURL = program
-            process.arguments = ["30"]
-            try process.run()
-            return process
-        }
-        let drawing = try sleeping(named), other = try sleeping(URL(fileURLWithPath: "/bin/sleep"))
-        defer { drawing.terminate(); other.terminate() }
+        // A live render (whatever its name: a symlink's, say); a live process that holds the
+        // pid a killed render had (pids wrap) but started later; a finished one.
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["30"]
+        try sleeper.run()
+        defer { sleeper.terminate() }
         let finished = Process()
         finished.executableURL = URL(fileURLWithPath: "/bin/true")
         try finished.run()
         finished.waitUntilExit()
-        let live = ".confusion-a.png.\(drawing.processIdentifier).tmp", dead = ".confusion-b.png.\(finished.processIdentifier).tmp"
-        let reused = ".confusion-d.png.\(other.processIdentifier).tmp"
-        for name in [live, dead, reused, ".slice-accuracy.png.tmp", "confusion-c.png"] {
+        let pid = sleeper.processIdentifier, start = try #require(ProcessStart.ticks(of: pid))
+        let live = ".confusion-a.png.\(pid)-\(start).tmp", dead = ".confusion-b.png.\(finished.processIdentifier).tmp"
+        let reused = ".confusion-d.png.\(pid)-\(Int(start)! - 1).tmp", mine = ".confusion-e.png.\(ProcessStart.identity).tmp"
+        let older = ".confusion-f.png.\(pid).tmp"  // named before start times were
+        for name in [live, dead, reused, mine, older, ".slice-accuracy.png.tmp", "confusion-c.png"] {
             try Data("x".utf8).write(to: directory.appendingPathComponent(name))
         }
         RunReport.removeLeftovers(in: directory)
         let left = Set(try FileManager.default.contentsOfDirectory(atPath: directory.path))
-        #expect(left == [live, "confusion-c.png", "stratum"], "\(left)")
+        #expect(left == [live, mine, older, "confusion-c.png"], "\(left)")
     }
 }
