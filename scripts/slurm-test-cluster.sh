@@ -76,10 +76,26 @@ EOF
     exit 1
     ;;
 stop)
+    # SIGTERM, then SIGKILL what is still there after 5 s: a slurmd whose controller went first
+    # was seen ignoring SIGTERM for good (it outlived a test run by half an hour).
+    pids=()
     for pidfile in "$dir/slurmd.pid" "$dir/slurmctld.pid"; do
-        if [ -f "$pidfile" ]; then kill "$(cat "$pidfile")" 2>/dev/null || true; fi
+        if [ -f "$pidfile" ]; then pids+=("$(cat "$pidfile")"); fi
     done
-    sleep 0.3
+    if [ "${#pids[@]}" -gt 0 ]; then
+        kill "${pids[@]}" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            running=()
+            for pid in "${pids[@]}"; do
+                # A zombie (a parent that does not reap) counts as gone.
+                state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+                if [ -n "$state" ] && [ "$state" != Z ]; then running+=("$pid"); fi
+            done
+            [ "${#running[@]}" -eq 0 ] && break
+            sleep 0.1
+        done
+        if [ "${#running[@]}" -gt 0 ]; then kill -KILL "${running[@]}" 2>/dev/null || true; fi
+    fi
     rm -rf "$dir"
     ;;
 *)
