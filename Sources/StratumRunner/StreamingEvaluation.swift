@@ -73,9 +73,9 @@ struct StreamingEvaluation {
         let liveAtStart = variants.filter { $0.classifier != nil }
         let resuming = liveAtStart.contains { $0.done.count > 0 }
         let stored = resuming ? samples.indices.count { !isPending($0, liveAtStart) } : 0
-        var doneHere = Dictionary(uniqueKeysWithValues: liveAtStart.map { variant in
+        var doneHere = Dictionary(liveAtStart.map { variant in
             (variant.name, resuming ? sampleIDs.count { variant.done.contains($0) } : 0)
-        })
+        }, uniquingKeysWith: { first, _ in first })
         var decodedHere = 0
         if stored > 0 { events(.decodedImages(done: stored, total: samples.count)) }
         var ahead = chunks.first.map { decode($0, variants) }

@@ -100,31 +100,34 @@ enum Terminal {
         static func columns(of text: String) -> Int { text.reduce(0) { $0 + width($1) } }
         private static func width(_ character: Character) -> Int { character.unicodeScalars.allSatisfy(\.isASCII) ? 1 : 2 }
 
-        /// `text` in at most `columns` columns, its middle cut out for an ellipsis: a label's
-        /// end names the variant.
-        static func cutMiddle(_ text: String, to columns: Int) -> String {
-            guard Self.columns(of: text) > columns else { return text }
-            let head = cut(text, to: columns * 2 / 5 + 2).dropLast()  // without its ellipsis
-            var tail = "", used = Self.columns(of: String(head)) + 1
-            for character in text.reversed() {
+        /// The longest start of `characters` within `columns` columns.
+        private static func leading(_ characters: some Sequence<Character>, within columns: Int) -> [Character] {
+            var kept: [Character] = [], used = 0
+            for character in characters {
                 guard used + width(character) <= columns else { break }
-                tail.insert(character, at: tail.startIndex)
-                used += width(character)
-            }
-            return head + "…" + tail
-        }
-
-        /// `line` in at most `columns` columns, cut with an ellipsis.
-        static func cut(_ line: String, to columns: Int) -> String {
-            guard Self.columns(of: line) > columns else { return line }
-            var kept = "", used = 0
-            for character in line {
-                guard used + width(character) <= columns - 2 else { break }
                 kept.append(character)
                 used += width(character)
             }
-            return kept + "…"
+            return kept
         }
+
+        /// `text` in at most `columns` columns, its middle cut out for an ellipsis (two columns
+        /// kept for it): a label's end names the variant.
+        static func cutMiddle(_ text: String, to columns: Int) -> String {
+            guard Self.columns(of: text) > columns else { return text }
+            let head = leading(text, within: columns * 2 / 5)
+            let tail = leading(text.reversed(), within: columns - 2 - Self.columns(of: String(head)))
+            return String(head) + "…" + String(tail.reversed())
+        }
+
+        /// `line` in at most `columns` columns, cut with an ellipsis (two columns kept for it).
+        static func cut(_ line: String, to columns: Int) -> String {
+            guard Self.columns(of: line) > columns else { return line }
+            return String(leading(line, within: columns - 2)) + "…"
+        }
+
+        /// The block drawn again over itself.
+        mutating func replaced(all: Bool = false) -> String { erase() + draw(all: all) }
     }
 
     private static let live = Mutex(LiveBlock())
@@ -175,7 +178,7 @@ enum Terminal {
         block.lastDraw = Date()
         block.redrawDue = false
         let done = block.order.allSatisfy(block.finished.contains)
-        let out = block.erase() + block.draw(all: done)
+        let out = block.replaced(all: done)
         if done { block = LiveBlock() }
         FileHandle.standardError.write(Data(out.utf8))
     }
@@ -185,11 +188,8 @@ enum Terminal {
     /// before output on standard output, which the block knows nothing of.
     static func endProgress() {
         live.withLock { block in
-            if block.drawn > 0 {
-                // Every bar, as for a finished block: it is never redrawn.
-                let out = block.erase() + block.draw(all: true)
-                FileHandle.standardError.write(Data(out.utf8))
-            }
+            // Every bar, as for a finished block: it is never redrawn.
+            if block.drawn > 0 { FileHandle.standardError.write(Data(block.replaced(all: true).utf8)) }
             block = LiveBlock()
         }
     }
