@@ -32,7 +32,7 @@ public struct RunLease: Codable, Sendable, Equatable {
     /// The lease of this process.
     public static var current: RunLease {
         let pid = getpid()
-        return RunLease(host: ProcessInfo.processInfo.hostName, processSpace: processSpace, pid: pid, processStart: startTime(of: pid) ?? "")
+        return RunLease(host: ProcessInfo.processInfo.hostName, processSpace: processSpace, pid: pid, processStart: ProcessStart.ticks(of: pid) ?? "")
     }
 
     /// Boot id and PID-namespace inode of this process.
@@ -45,15 +45,10 @@ public struct RunLease: Codable, Sendable, Equatable {
         return "\(boot)/\(namespace)"
     }
 
-    /// The start time of `pid` in clock ticks since boot, or nil when no such process exists.
-    static func startTime(of pid: Int32, alive: Bool = false) -> String? {
-        ProcessStart.ticks(of: pid, alive: alive)
-    }
-
     /// Whether the holder of a lease last renewed at `heartbeat` is still alive, seen from `observer`.
     public func isAlive(heartbeat: Date?, now: Date = Date(), observer: RunLease = .current) -> Bool {
         if processSpace == observer.processSpace {
-            return Self.startTime(of: pid, alive: true).map { $0 == processStart } ?? false
+            return ProcessStart.ticks(of: pid, alive: true).map { $0 == processStart } ?? false
         }
         guard let heartbeat else { return false }
         return now.timeIntervalSince(heartbeat) < Self.expiry

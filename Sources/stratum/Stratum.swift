@@ -128,7 +128,7 @@ struct GalleryLayoutOptions: ParsableArguments {
     /// (a dataset moved without `--data-root` leaves every image out).
     static func failIfImagesWereLeftOut(_ omitted: [Gallery.Omission]) throws {
         guard !omitted.isEmpty else { return }
-        Terminal.error("error: the images of \(omitted.count == 1 ? "1 sample were" : "\(omitted.count) samples were") not drawn (above); the files are written, with crossed boxes in their place")
+        Terminal.error("error: the \(omitted.count == 1 ? "image of 1 sample was" : "images of \(omitted.count) samples were") not drawn (above); the files are written, with crossed boxes in their place")
         throw ExitCode(ExitCodes.partialFailure)
     }
 
