@@ -13,10 +13,29 @@ if [ ! -x .build/test-venv/bin/kubernetes-validate ]; then
     .build/test-venv/bin/pip install --quiet --disable-pip-version-check kubernetes-validate==1.37.0
 fi
 export STRATUM_TEST_KUBERNETES_VALIDATE="$PWD/.build/test-venv/bin/kubernetes-validate"
-STRATUM_TEST_POSTGRES_DIR=$(mktemp -d "${TMPDIR:-/tmp}/stratum-pg.XXXXXX")
-slurm_dir=$(mktemp -d "${TMPDIR:-/tmp}/stratum-slurm.XXXXXX")
+# Everything the tests write goes under one folder of this run's, removed on exit (~350 MB a
+# run; the disk here is shared and has been seen nearly full). KEEP_TEST_TMP=1 keeps it.
+# World-traversable, as /tmp is: the PostgreSQL server runs as the postgres user.
+run_tmp=$(mktemp -d "${TMPDIR:-/tmp}/stratum-test-run.XXXXXX")
+chmod 755 "$run_tmp"
+export TMPDIR="$run_tmp"
+STRATUM_TEST_POSTGRES_DIR=$(mktemp -d "$run_tmp/pg.XXXXXX")
+slurm_dir=$(mktemp -d "$run_tmp/slurm.XXXXXX")
 export STRATUM_TEST_POSTGRES_DIR
-trap 'bash scripts/postgres-test-server.sh stop "$STRATUM_TEST_POSTGRES_DIR"; bash scripts/slurm-test-cluster.sh stop "$slurm_dir"' EXIT
+# The tests' exit status is kept; a clean-up that fails says so on stderr.
+finish() {
+    local status=$?
+    set +e
+    bash scripts/postgres-test-server.sh stop "$STRATUM_TEST_POSTGRES_DIR"
+    bash scripts/slurm-test-cluster.sh stop "$slurm_dir"
+    if [ "${KEEP_TEST_TMP:-0}" = 1 ]; then
+        echo "test files kept in $run_tmp" >&2
+    elif ! rm -rf "$run_tmp"; then
+        echo "warning: could not remove all of $run_tmp" >&2
+    fi
+    exit "$status"
+}
+trap finish EXIT
 bash scripts/postgres-test-server.sh start "$STRATUM_TEST_POSTGRES_DIR" >/dev/null
 STRATUM_TEST_SLURM_CONF=$(bash scripts/slurm-test-cluster.sh start "$slurm_dir")
 export STRATUM_TEST_SLURM_CONF
@@ -38,7 +57,7 @@ if [ $# -eq 0 ]; then
     STRATUM_SIMD=avx2 swift test --skip-build --filter "EngineTests|TFJSTests|TFJSMalformedTests|PredictCommandTests|ONNXTests"
     # What `make bench` uses to show onnxruntime an AVX2-only CPU (where this CPU allows it).
     echo "== scripts/avx2-only.sh: CPUID without AVX-512 under its library, real faults still crash =="
-    avx2_dir="$(mktemp -d "${TMPDIR:-/tmp}/stratum-avx2-only.XXXXXX")"
+    avx2_dir="$(mktemp -d "$run_tmp/avx2-only.XXXXXX")"
     status=0
     bash scripts/avx2-only.sh "$avx2_dir" >/dev/null || status=$?
     rm -rf "$avx2_dir"
