@@ -213,6 +213,10 @@ import Testing
         ConvolutionCase(input: [1, 8, 19, 24], filter: [3, 3, 24, 1], strides: (2, 2), padding: .explicit(top: 1, bottom: 1, left: 1, right: 1)),
         ConvolutionCase(input: [2, 7, 12, 16], filter: [5, 5, 16, 1], activation: .hardSwish),
         ConvolutionCase(input: [1, 6, 6, 8], filter: [3, 3, 8, 2]), // multiplier 2: the scalar path on both sides
+        // Every pixel on the clipped path, whose blocks sum even and odd window columns apart:
+        // horizontal dilation (3 and 2 columns inside, a step of two pixels), 16 + 16 + 8 channels.
+        ConvolutionCase(input: [1, 7, 9, 40], filter: [3, 3, 40, 1], dilations: (1, 2), padding: .same, activation: .relu6),
+        ConvolutionCase(input: [1, 5, 6, 8], filter: [3, 4, 8, 1], strides: (1, 3), padding: .same),
         // Narrow maps mostly on the padding run on a zero-padded copy: MobileNetV3's 6×6 under 5×5 (two groups
         // of four, overlapping), a 4-wide one with no column inside, a 5-wide one at stride 2 with uneven padding.
         ConvolutionCase(input: [1, 6, 6, 72], filter: [5, 5, 72, 1], activation: .hardSwish),
