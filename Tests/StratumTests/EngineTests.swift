@@ -217,6 +217,18 @@ import Testing
         // horizontal dilation (3 and 2 columns inside, a step of two pixels), 16 + 16 + 8 channels.
         ConvolutionCase(input: [1, 7, 9, 40], filter: [3, 3, 40, 1], dilations: (1, 2), padding: .same, activation: .relu6),
         ConvolutionCase(input: [1, 5, 6, 8], filter: [3, 4, 8, 1], strides: (1, 3), padding: .same),
+        // 3×3 interiors under four wide: the single-pixel loop on the middle rows; stride 2 valid.
+        ConvolutionCase(input: [1, 5, 5, 16], filter: [3, 3, 16, 1]),
+        ConvolutionCase(input: [1, 7, 7, 8], filter: [3, 3, 8, 1], strides: (2, 2), padding: .valid),
+        // 3×3 stride 2 with a 5-wide interior (the last group overlaps), and unequal strides.
+        ConvolutionCase(input: [1, 9, 13, 24], filter: [3, 3, 24, 1], strides: (2, 2), activation: .relu6),
+        ConvolutionCase(input: [1, 8, 15, 16], filter: [3, 3, 16, 1], strides: (1, 2)),
+        ConvolutionCase(input: [1, 9, 9, 16], filter: [3, 3, 16, 1], strides: (2, 1), padding: .explicit(top: 0, bottom: 0, left: 1, right: 0), bias: false),
+        // Exactly four interior columns, 8 channels, no bias; border pairs at horizontal dilation 3.
+        ConvolutionCase(input: [1, 6, 6, 8], filter: [3, 3, 8, 1], bias: false),
+        ConvolutionCase(input: [1, 8, 11, 24], filter: [5, 5, 24, 1], dilations: (2, 3), activation: .relu),
+        // 3×3 on the zero-padded copy of a narrow map.
+        ConvolutionCase(input: [1, 4, 4, 8], filter: [3, 3, 8, 1], padding: .explicit(top: 1, bottom: 1, left: 2, right: 2)),
         // Narrow maps mostly on the padding run on a zero-padded copy: MobileNetV3's 6×6 under 5×5 (two groups
         // of four, overlapping), a 4-wide one with no column inside, a 5-wide one at stride 2 with uneven padding.
         ConvolutionCase(input: [1, 6, 6, 72], filter: [5, 5, 72, 1], activation: .hardSwish),
