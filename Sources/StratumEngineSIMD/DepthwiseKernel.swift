@@ -296,28 +296,7 @@ extension SIMDKernels {
         let origin = input + (y0 &* size.1 &+ x0) &* c, rowStep = dilations.0 &* size.1 &* c, columnStep = dilations.1 &* c
         let pairEnd = columns.lowerBound &+ (columns.count & ~1)
         var cb = 0
-        // Two channel blocks at a time: four independent FMA chains.
-        while cb &+ 16 <= c {
-            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), b0 = SIMD8<Float>(), b1 = SIMD8<Float>()
-            if let bias { a0 = load(bias + cb); a1 = load(bias + (cb &+ 8)) }
-            for ky in rows {
-                var kx = columns.lowerBound
-                while kx < pairEnd {
-                    let x = origin + (ky &* rowStep &+ kx &* columnStep &+ cb), w = filter + ((ky &* kernel.1 &+ kx) &* c &+ cb)
-                    let x2 = x + columnStep, w2 = w + c
-                    a0 = a0.addingProduct(load(x), load(w)); a1 = a1.addingProduct(load(x + 8), load(w + 8))
-                    b0 = b0.addingProduct(load(x2), load(w2)); b1 = b1.addingProduct(load(x2 + 8), load(w2 + 8))
-                    kx &+= 2
-                }
-                if kx < columns.upperBound {
-                    let x = origin + (ky &* rowStep &+ kx &* columnStep &+ cb), w = filter + ((ky &* kernel.1 &+ kx) &* c &+ cb)
-                    a0 = a0.addingProduct(load(x), load(w)); a1 = a1.addingProduct(load(x + 8), load(w + 8))
-                }
-            }
-            store(clamp(a0 + b0, lo, hi, mode), out + cb); store(clamp(a1 + b1, lo, hi, mode), out + (cb &+ 8))
-            cb &+= 16
-        }
-        if cb < c {
+        while cb < c {
             var a = bias.map { load($0 + cb) } ?? SIMD8(), b = SIMD8<Float>()
             for ky in rows {
                 var kx = columns.lowerBound
@@ -331,6 +310,7 @@ extension SIMDKernels {
                 }
             }
             store(clamp(a + b, lo, hi, mode), out + cb)
+            cb &+= 8
         }
     }
 }
