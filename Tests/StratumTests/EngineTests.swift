@@ -143,6 +143,15 @@ import Testing
         ConvolutionCase(input: [1, 9, 40, 4], filter: [3, 3, 4, 32], dilations: (2, 2), residual: [1, 9, 40, 32]),
         ConvolutionCase(input: [1, 11, 13, 2], filter: [7, 7, 2, 24], strides: (2, 2), padding: .same, activation: .hardSwish),
         ConvolutionCase(input: [1, 8, 8, 3], filter: [3, 3, 3, 48], padding: .valid, activation: .relu, bias: false),
+        // The image read in place, border pixels clipped: no pixel with its window inside; rows and columns wholly on the
+        // padding (bias alone); a ResNet stem (7×7 stride 2, pad 3) with a residual; 1 and 4 channels with hard swish.
+        ConvolutionCase(input: [2, 2, 2, 3], filter: [3, 3, 3, 16], activation: .relu),
+        ConvolutionCase(input: [1, 6, 7, 3], filter: [3, 3, 3, 24], padding: .explicit(top: 3, bottom: 2, left: 4, right: 1), activation: .relu6),
+        ConvolutionCase(input: [1, 20, 21, 3], filter: [7, 7, 3, 16], strides: (2, 2), padding: .explicit(top: 3, bottom: 3, left: 3, right: 3),
+                        residual: [1, 10, 11, 16]),
+        ConvolutionCase(input: [2, 9, 10, 1], filter: [3, 3, 1, 8], strides: (1, 2), padding: .explicit(top: 0, bottom: 2, left: 2, right: 0),
+                        activation: .hardSwish, bias: false),
+        ConvolutionCase(input: [1, 7, 12, 4], filter: [5, 3, 4, 40], dilations: (1, 2), padding: .same, activation: .hardSwish),
         // RGB stems with rows of 12-pixel blocks and a partial one: the blocks whose step (stride × 3 channels) is a constant.
         ConvolutionCase(input: [1, 30, 29, 3], filter: [3, 3, 3, 16], strides: (2, 2), padding: .same, activation: .relu),
         ConvolutionCase(input: [1, 14, 26, 3], filter: [3, 3, 3, 32], padding: .same, activation: .relu6, residual: [1, 14, 26, 32]),
