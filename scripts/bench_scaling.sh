@@ -25,7 +25,10 @@
 # Then a table (N; Stratum s, s/image, peak RSS; Python s, peak RSS; ratios Stratum/Python)
 # and PASS/FAIL lines: time per image constant within 15% across sizes, peak RSS at the
 # largest size within 20% of the RSS at 20000, each Python accuracy within 1 point of
-# Stratum's. FAIL does not change the exit status.
+# Stratum's. FAIL does not change the exit status. Info lines beside them, not checks: the
+# predictions stage's time per image, and (with three sizes or more) wall time fitted as a
+# fixed part plus a cost per image, with each size's time per image once the fixed part is set
+# aside.
 #
 # Everything runs under `nice -n 10`. Kept between runs in $BENCH_WORK (default
 # ${TMPDIR:-/tmp}/stratum-bench-scaling): data/ (datasets), cache/onnx/ (the ONNX files),
@@ -266,6 +269,21 @@ if len(rows) > 1:
         spread = max(stage.values()) / min(stage.values()) - 1
         print("info: Stratum 'predictions' stage per image: %s (spread %.1f%%)" % (
             ", ".join("%d: %.3f ms" % (n, 1000 * v) for n, v in stage.items()), 100 * spread))
+    # Also a reading aid: wall time as a fixed part plus a cost per image, fitted by least
+    # squares over the sizes run (weighted by 1/N², i.e. on relative error, so the largest size
+    # does not fix the line alone), and what each size pays per image once the fixed part is
+    # set aside. Only meaningful with three sizes or more.
+    if len(rows) > 2:
+        w = [1 / n ** 2 for n, *_ in rows]
+        sw = sum(w); sx = sum(wi * n for wi, (n, *_) in zip(w, rows)); sy = sum(wi * s for wi, (_, s, *_) in zip(w, rows))
+        sxx = sum(wi * n * n for wi, (n, *_) in zip(w, rows)); sxy = sum(wi * n * s for wi, (n, s, *_) in zip(w, rows))
+        slope = (sw * sxy - sx * sy) / (sw * sxx - sx * sx)
+        fixed = (sy - slope * sx) / sw
+        marginal = [(s - fixed) / n for n, s, *_ in rows]
+        print("info: Stratum wall time ~ %.2f s fixed + %.3f ms per image (fit over %s); per image without the fixed part: %s (spread %.1f%%)" % (
+            fixed, 1000 * slope, ", ".join(str(n) for n, *_ in rows),
+            ", ".join("%d: %.3f ms" % (n, 1000 * m) for (n, *_), m in zip(rows, marginal)),
+            100 * (max(marginal) / min(marginal) - 1)))
 else:
     print("SKIP: time per image needs two sizes")
 largest = max(rows)
