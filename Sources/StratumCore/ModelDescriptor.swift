@@ -20,6 +20,14 @@ public enum Normalization: String, Sendable, Codable, CaseIterable {
 
 /// The input a model expects: size, channels and normalisation.
 public struct InputSpec: Sendable, Codable, Hashable {
+    /// The largest height or width a model's input may declare, whatever its kind: sizes come
+    /// from model files, and every image is resized to them (a TF.js or ONNX input of 2^32 × 2^32
+    /// loaded, then overflowed sizing the first chunk: review of hostile model files).
+    public static let maxSide = 4_096
+
+    /// Whether `height` and `width` are in 1…`maxSide`.
+    public static func sideIsValid(_ side: Int) -> Bool { side >= 1 && side <= maxSide }
+
     public var width: Int
     public var height: Int
     /// 1 (grayscale) or 3 (RGB).

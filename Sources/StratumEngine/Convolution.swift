@@ -33,6 +33,7 @@ public enum Convolution {
         let (kh, kw, fc, oc) = (filter.shape[0], filter.shape[1], filter.shape[2], filter.shape[3])
         guard fc == c else { throw EngineError.shapeMismatch("conv2d filter expects \(fc) input channels, input has \(c)") }
         if let bias, bias.count != oc { throw EngineError.shapeMismatch("conv2d bias has \(bias.count) values for \(oc) channels") }
+        try Padding.checkWindow(strides: strides, dilations: dilations, padding: padding, op: "conv2d")
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
         if let residual, residual.shape != [n, oh, ow, oc] {
             let y = try conv2d(input, filter: filter, bias: bias, strides: strides, dilations: dilations, padding: padding, simd: simd)
@@ -85,6 +86,10 @@ public enum Convolution {
             let span = { (first: Int, end: Int) in (first * strides.0, (end - 1) * strides.0 + (kh - 1) * dilations.0 + 1) }
             let partRows = parts.map { span($0.0, $0.1) }.map { $0.1 - $0.0 }.max() ?? 0
             let splitCopies = border.isNeeded && parts.count > 1 && channelParts == nil
+            // The bordered copy's size follows from the padding, which may come from a model file.
+            guard Tensor.checkedCount([max(border.height, parts.count * partRows), border.width, c]) != nil else {
+                throw EngineError.shapeMismatch("conv2d input \(input.shape) with padding (\(top), \(left)) exceeds \(Tensor.maxElements) values")
+            }
             let capacity = splitCopies ? parts.count * partRows * border.width * c : border.count
             let padded = border.isNeeded ? UnsafeMutablePointer<Float>.allocate(capacity: capacity) : nil
             #if DEBUG
@@ -271,6 +276,7 @@ public enum Convolution {
         guard fc == c else { throw EngineError.shapeMismatch("depthwise filter expects \(fc) channels, input has \(c)") }
         let oc = c * mult
         if let bias, bias.count != oc { throw EngineError.shapeMismatch("depthwise bias has \(bias.count) values for \(oc) channels") }
+        try Padding.checkWindow(strides: strides, dilations: dilations, padding: padding, op: "depthwise conv")
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
         guard Tensor.checkedCount([n, oh, ow, oc]) != nil else {
             throw EngineError.shapeMismatch("depthwise conv output \([n, oh, ow, oc]) exceeds \(Tensor.maxElements) values")

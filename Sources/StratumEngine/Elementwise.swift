@@ -216,15 +216,25 @@ public enum Elementwise {
         for t in inputs where t.rank != first.rank || (0..<first.rank).contains(where: { $0 != a && t.shape[$0] != first.shape[$0] }) {
             throw EngineError.shapeMismatch("concat along \(a): \(t.shape) does not match \(first.shape)")
         }
+        // The output is bounded before anything is reserved: a node may list one value any
+        // number of times (a 307 KB model asked for 400 GB: review of hostile model files).
+        var shape = first.shape
+        shape[a] = 0
+        for t in inputs {
+            let (sum, overflow) = shape[a].addingReportingOverflow(t.shape[a])
+            guard !overflow, sum <= Tensor.maxElements else { throw EngineError.shapeMismatch("concat along \(a) of \(inputs.count) inputs exceeds \(Tensor.maxElements) values") }
+            shape[a] = sum
+        }
+        guard let count = Tensor.checkedCount(shape) else {
+            throw EngineError.shapeMismatch("concat output \(shape) exceeds \(Tensor.maxElements) values")
+        }
         let outer = first.shape[..<a].reduce(1, *)
         let inners = inputs.map { $0.shape[a...].reduce(1, *) }
         var out: [Float] = []
-        out.reserveCapacity(inputs.reduce(0) { $0 + $1.count })
+        out.reserveCapacity(count)
         for o in 0..<outer {
             for (t, inner) in zip(inputs, inners) { out += t.data[(o * inner)..<((o + 1) * inner)] }
         }
-        var shape = first.shape
-        shape[a] = inputs.reduce(0) { $0 + $1.shape[a] }
         return Tensor(shape: shape, data: out)
     }
 
@@ -274,6 +284,9 @@ public enum Elementwise {
     /// the block into the batch: out[(i·bw + j)·N + n, y, x, c] = padded[n, y·bh + i, x·bw + j, c].
     public static func spaceToBatch(_ input: Tensor, block: (Int, Int), paddings: ((Int, Int), (Int, Int))) throws -> Tensor {
         guard input.rank == 4 else { throw EngineError.shapeMismatch("SpaceToBatchND needs NHWC input") }
+        guard block.0 > 0, block.1 > 0, block.0 <= Tensor.maxElements, block.1 <= Tensor.maxElements else {
+            throw EngineError.shapeMismatch("SpaceToBatchND block \(block) must be in 1…\(Tensor.maxElements)")
+        }
         let padded = try pad(input, paddings: [(0, 0), paddings.0, paddings.1, (0, 0)])
         let (n, h, w, c) = (padded.shape[0], padded.shape[1], padded.shape[2], padded.shape[3])
         guard block.0 > 0, block.1 > 0, h % block.0 == 0, w % block.1 == 0 else { throw EngineError.shapeMismatch("padded size \(h)×\(w) is not a multiple of block \(block)") }
@@ -289,11 +302,16 @@ public enum Elementwise {
 
     /// BatchToSpaceND for NHWC with a 2-D block: the inverse of `spaceToBatch`, then crops.
     public static func batchToSpace(_ input: Tensor, block: (Int, Int), crops: ((Int, Int), (Int, Int))) throws -> Tensor {
-        guard input.rank == 4, block.0 > 0, block.1 > 0, input.shape[0] % (block.0 * block.1) == 0 else {
+        // Block sizes from the file, bounded before they are multiplied (2^32 × 2^32 overflowed).
+        guard input.rank == 4, block.0 > 0, block.1 > 0, block.0 <= Tensor.maxElements, block.1 <= Tensor.maxElements,
+              input.shape[0] % (block.0 * block.1) == 0 else {
             throw EngineError.shapeMismatch("BatchToSpaceND: batch \(input.shape.first ?? 0) is not a multiple of block \(block)")
         }
         let (b, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let n = b / (block.0 * block.1)
+        guard Tensor.checkedCount([n, h, block.0, w, block.1, c]) != nil else {
+            throw EngineError.shapeMismatch("BatchToSpaceND of \(input.shape) by block \(block) exceeds \(Tensor.maxElements) values")
+        }
         let (fh, fw) = (h * block.0, w * block.1)
         var full = [Float](repeating: 0, count: n * fh * fw * c)
         for i in 0..<block.0 { for j in 0..<block.1 { for image in 0..<n { for y in 0..<h { for x in 0..<w {

@@ -23,6 +23,20 @@ public enum Padding: Sendable, Equatable {
         }
     }
 
+    /// Throws unless `strides` and `dilations` are in 1…`Tensor.maxElements` and explicit
+    /// amounts in 0…`Tensor.maxElements`: values from model files, bounded so that the window
+    /// arithmetic below cannot overflow (an explicit padding of Int.max did: review of hostile
+    /// model files).
+    static func checkWindow(strides: (Int, Int), dilations: (Int, Int), padding: Padding, op: String) throws {
+        let limit = Tensor.maxElements
+        guard [strides.0, strides.1, dilations.0, dilations.1].allSatisfy({ $0 >= 1 && $0 <= limit }) else {
+            throw EngineError.shapeMismatch("\(op) strides \(strides) and dilations \(dilations) must be in 1…\(limit)")
+        }
+        if case .explicit(let top, let bottom, let left, let right) = padding, ![top, bottom, left, right].allSatisfy({ $0 >= 0 && $0 <= limit }) {
+            throw EngineError.shapeMismatch("\(op) padding (\(top), \(bottom), \(left), \(right)) must be in 0…\(limit)")
+        }
+    }
+
     /// (output height, pad top, output width, pad left).
     func resolve2D(height: Int, width: Int, kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int)) -> (Int, Int, Int, Int) {
         if case .explicit(let top, let bottom, let left, let right) = self {

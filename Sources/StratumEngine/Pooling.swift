@@ -15,6 +15,10 @@ public enum Pooling {
                               simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
         guard input.rank == 4 else { throw EngineError.shapeMismatch("pooling needs NHWC input, got \(input.shape)") }
         let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        guard window.0 >= 1, window.1 >= 1, window.0 <= Tensor.maxElements, window.1 <= Tensor.maxElements else {
+            throw EngineError.shapeMismatch("pooling window \(window) must be in 1…\(Tensor.maxElements)")
+        }
+        try Padding.checkWindow(strides: strides, dilations: (1, 1), padding: padding, op: "pooling")
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: window, strides: strides, dilations: (1, 1))
         guard Tensor.checkedCount([n, oh, ow, c]) != nil else {
             throw EngineError.shapeMismatch("pooling output \([n, oh, ow, c]) exceeds \(Tensor.maxElements) values")

@@ -16,14 +16,18 @@ public struct Tensor: Sendable, Equatable {
     /// before running models, never while they run.)
     nonisolated(unsafe) public static var maxElements = 1 << 28
 
-    /// The number of values of `shape`, or nil when a dimension is negative or the product
-    /// overflows or exceeds `maxElements`.
+    /// The number of values of `shape`, or nil when a dimension is negative or the product of
+    /// its non-zero dimensions overflows or exceeds `maxElements`. An empty tensor is bounded
+    /// too: [0, 2^32, 2^32] holds no value, but code that multiplies some of its dimensions
+    /// (strides, a filter's channels) overflowed on it (review of hostile model files).
     public static func checkedCount(_ shape: [Int]) -> Int? {
-        var count = 1
+        var count = 1, extent = 1
         for dimension in shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
-            guard dimension >= 0, !overflow, product <= maxElements else { return nil }
-            count = product
+            guard dimension >= 0 else { return nil }
+            let (product, overflow) = extent.multipliedReportingOverflow(by: Swift.max(dimension, 1))
+            guard !overflow, product <= maxElements else { return nil }
+            extent = product
+            count *= dimension  // at most `extent`
         }
         return count
     }
@@ -69,6 +73,10 @@ public struct Tensor: Sendable, Equatable {
             resolved[unknown] = count / known
         } else if known != count {
             throw EngineError.shapeMismatch("cannot reshape \(shape) (\(count) values) to \(newShape)")
+        }
+        // An empty tensor reshaped to [0, 2^61, 2^61] matches its count: bounded as any shape.
+        guard Tensor.checkedCount(resolved) != nil else {
+            throw EngineError.shapeMismatch("cannot reshape \(shape) to \(newShape): over \(Tensor.maxElements) values")
         }
         return Tensor(shape: resolved, data: data)
     }

@@ -61,7 +61,9 @@ public struct LogisticModelFile: Codable, Sendable, Equatable {
         guard format == "stratum-logistic" else { throw fail("format is '\(format)', expected 'stratum-logistic'") }
         guard version == 1 else { throw fail("version \(version) is not supported (expected 1)") }
         guard labels.count >= 2, Set(labels).count == labels.count else { throw fail("labels must be at least 2 distinct strings") }
-        guard [1, 3].contains(input.channels), input.width > 0, input.height > 0 else { throw fail("input must be width, height > 0 and 1 or 3 channels") }
+        guard [1, 3].contains(input.channels), InputSpec.sideIsValid(input.width), InputSpec.sideIsValid(input.height) else {
+            throw fail("input must have width and height in 1…\(InputSpec.maxSide) and 1 or 3 channels")
+        }
         let d = input.width * input.height * input.channels
         let rows = labels.count == 2 ? 1 : labels.count
         guard standardization.mean.count == d, standardization.scale.count == d else { throw fail("standardization needs \(d) means and scales") }

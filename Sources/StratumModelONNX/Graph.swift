@@ -107,6 +107,8 @@ struct Graph: @unchecked Sendable {
                 }
                 return slot
             }
+            // Every supported op has an output; the fusions read a node's first.
+            guard !proto.output.isEmpty else { throw ONNXError(file: file, node: label, message: "\(proto.opType) node has no outputs") }
             let outputs = try proto.output.map { name -> Int in
                 guard !name.isEmpty else { return newSlot("\(label) unnamed output") }
                 guard slots[name] == nil else { throw ONNXError(file: file, node: label, message: "output '\(name)' is produced twice") }

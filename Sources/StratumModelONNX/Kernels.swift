@@ -22,6 +22,11 @@ enum Kernels {
 
     /// (before, after) padding along one axis for ONNX's auto_pad modes, or the explicit pads.
     static func padding(autoPad: String, pads: (Int, Int), input: Int, kernel: Int, stride: Int, dilation: Int) throws -> (Int, Int) {
+        // From the model file: bounded before the window arithmetic (which overflowed).
+        let limit = Tensor.maxElements
+        guard [kernel, stride, dilation].allSatisfy({ $0 >= 1 && $0 <= limit }), pads.0 >= 0, pads.1 >= 0, pads.0 <= limit, pads.1 <= limit else {
+            throw EngineError.shapeMismatch("kernel \(kernel), stride \(stride), dilation \(dilation) and pads \(pads) must be in 1…\(limit) (pads from 0)")
+        }
         let effective = (kernel - 1) * dilation + 1
         switch autoPad {
         case "NOTSET", "": return pads
@@ -438,7 +443,11 @@ enum Kernels {
                 let w = v < 0 ? max(v, -(1 << 62)) + length : min(v, 1 << 62)
                 return max(low, min(high, w))
             }
-            if step > 0 {
+            if length == 0 {
+                // Nothing to select, whatever the bounds (a negative step's start clamped to
+                // [0, length − 1] named index 0 of an empty axis: review of hostile model files).
+                ranges[axis] = []
+            } else if step > 0 {
                 let start = clampIndex(starts[i], 0, length), end = clampIndex(ends[i], 0, length)
                 ranges[axis] = start < end ? Array(stride(from: start, to: end, by: step)) : []
             } else {

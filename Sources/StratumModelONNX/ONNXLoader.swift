@@ -67,7 +67,7 @@ public struct ONNXLoader: ModelLoader {
                 (height, width) = (givenSize, givenSize)
             } else {
                 let side = features > 0 && features % channels == 0 ? Int(Double(features / channels).squareRoot().rounded()) : 0
-                guard side > 0, side * side * channels == features else {
+                guard InputSpec.sideIsValid(side), side * side * channels == features else {
                     throw fail("flat input '\(model.inputName)' of \(features) features is not a square \(channels)-channel image; give the size option")
                 }
                 (height, width) = (side, side)
@@ -83,6 +83,9 @@ public struct ONNXLoader: ModelLoader {
             throw fail("option size \(givenSize) contradicts the model's input size \(width)×\(height)")
         }
         guard [1, 3].contains(channels) else { throw fail("input '\(model.inputName)' \(model.inputShape) has \(channels) channels; images give 1 or 3") }
+        guard InputSpec.sideIsValid(height), InputSpec.sideIsValid(width) else {
+            throw fail("input '\(model.inputName)' \(model.inputShape) is \(width)×\(height); height and width must be in 1…\(InputSpec.maxSide)")
+        }
 
         var normalization = parsed.normalization
         var mean = try Self.perChannel(parsed.mean, option: "mean", channels: channels, file: file)

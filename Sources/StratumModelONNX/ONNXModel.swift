@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 import StratumEngine
 import StratumONNXProto
 import SwiftProtobuf
@@ -86,11 +87,18 @@ public struct ONNXModel: Sendable {
         } else if let classLabels = graph.classifierLabels {
             labels = classLabels
         } else {
-            labels = ["labels.txt", "dict.txt"].lazy.compactMap { name -> [String]? in
-                guard let text = try? String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8) else { return nil }
-                let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-                return lines.isEmpty ? nil : lines
-            }.first
+            // A labels.txt or dict.txt beside the model: inside its folder, a regular file of at most 16 MiB.
+            var found: [String]?
+            for name in ["labels.txt", "dict.txt"] where found == nil {
+                switch ContainedFile.optionalText(name, in: directory) {
+                case .success(let text):
+                    let lines = text.map { $0.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
+                    found = lines.isEmpty ? nil : lines
+                case .failure(let refusal):
+                    throw ONNXError(file: directory.appendingPathComponent(name).path, message: "labels file \(refusal.message)")
+                }
+            }
+            labels = found
         }
     }
 

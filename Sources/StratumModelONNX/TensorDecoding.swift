@@ -161,7 +161,7 @@ struct TensorDecoder {
         }
         let data = externalFiles[resolved]!
         guard offset <= data.count, length <= data.count - offset else {
-            throw ONNXError(file: url.path, node: what, message: "bytes \(offset)..<\(offset + length) are past the end of the file (\(data.count) bytes)")
+            throw ONNXError(file: url.path, node: what, message: "offset \(offset) and length \(length) reach past the end of the file (\(data.count) bytes)")
         }
         return data.subdata(in: (data.startIndex + offset)..<(data.startIndex + offset + length))
     }

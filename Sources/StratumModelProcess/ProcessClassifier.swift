@@ -156,8 +156,8 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
             throw PluginFrame.FrameError("'hello' needs 'labels': a non-empty list of distinct strings")
         }
         guard let input = hello.header["input"]?.object, let height = input["height"]?.int, let width = input["width"]?.int,
-              let channels = input["channels"]?.int, height > 0, width > 0, height <= 4096, width <= 4096, channels == 1 || channels == 3 else {
-            throw PluginFrame.FrameError("'hello' needs 'input' with height and width in 1…4096 and channels 1 or 3")
+              let channels = input["channels"]?.int, InputSpec.sideIsValid(height), InputSpec.sideIsValid(width), channels == 1 || channels == 3 else {
+            throw PluginFrame.FrameError("'hello' needs 'input' with height and width in 1…\(InputSpec.maxSide) and channels 1 or 3")
         }
         let normalizationName = input["normalization"]?.string ?? "unit"
         guard let normalization = Normalization(rawValue: normalizationName) else {

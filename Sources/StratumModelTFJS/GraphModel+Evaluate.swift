@@ -118,7 +118,11 @@ extension GraphModel {
             shape.insert(1, at: max(0, min(axis, shape.count)))
             return try input.reshaped(shape)
         case "ConcatV2":
+            // N inputs then the axis: N from the file, checked against the inputs there are.
             let count = int(node, "N") ?? (node.inputs.count - 1)
+            guard count >= 1, count < node.inputs.count else {
+                throw TFJSError(file: file, node: node.name, message: "ConcatV2 with N = \(count) needs N + 1 inputs (it has \(node.inputs.count))")
+            }
             let parts = try (0..<count).map(arg)
             return try Elementwise.concat(parts, axis: try vector(count).first ?? -1)
         case "ResizeBilinear":

@@ -197,7 +197,7 @@ struct GraphModel {
             guard case .string("VALID")? = node.attributes["padding"], node.inputs.count >= 2 else { continue }
             let padName = baseName(node.inputs[0])
             guard let pad = nodes[padName], pad.op == "Pad", consumers[padName] == 1, pad.inputs.count == 2,
-                  let values = weights[baseName(pad.inputs[1])]?.data, values.allSatisfy({ $0.isFinite && abs($0) < 0x1p62 }),
+                  let values = weights[baseName(pad.inputs[1])]?.data, values.allSatisfy({ $0.isFinite && abs($0) <= Float(Tensor.maxElements) }),
                   case let amounts = values.map({ Int($0) }), amounts.count == 8,
                   amounts[0] == 0, amounts[1] == 0, amounts[6] == 0, amounts[7] == 0, amounts.allSatisfy({ $0 >= 0 }) else { continue }
             var folded = node
@@ -329,6 +329,11 @@ struct GraphModel {
         case "EXPLICIT":
             let p = ints(node, "explicit_paddings") ?? []
             guard p.count == 8 else { throw TFJSError(file: file, node: node.name, message: "EXPLICIT padding needs 8 explicit_paddings") }
+            // Amounts from the file: none negative (a negative left padding went out of the copy's
+            // bounds), none past what any tensor may hold (Int.max overflowed sizing the output).
+            guard p.allSatisfy({ $0 >= 0 && $0 <= Tensor.maxElements }) else {
+                throw TFJSError(file: file, node: node.name, message: "explicit_paddings \(p) must be in 0…\(Tensor.maxElements)")
+            }
             return .explicit(top: p[2], bottom: p[3], left: p[4], right: p[5])
         case let other: throw TFJSError(file: file, node: node.name, message: "unknown padding '\(other)'")
         }

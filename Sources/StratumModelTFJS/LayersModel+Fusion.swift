@@ -135,6 +135,13 @@ extension LayersModel {
             kind = .separable(pointwise: try weight(layer, "pointwise_kernel", weights: weights, file: file))
             filter = try weight(layer, "depthwise_kernel", weights: weights, file: file)
         }
+        // Rank-4 kernels only (the fusion below reads their channel axes: a rank-1 kernel went out
+        // of range there, a scalar one divided by zero channels), with channels to scale.
+        var kernels = [filter]
+        if case .separable(let pointwise) = kind { kernels.append(pointwise) }
+        for kernel in kernels where kernel.rank != 4 || kernel.shape.contains(0) {
+            throw TFJSError(file: file, node: layer.name, message: "\(layer.className) kernel of shape \(kernel.shape) is not [height, width, in, out] with no empty axis")
+        }
         return PreparedConvolution(kind: kind, filter: filter, bias: useBias ? try weight(layer, "bias", weights: weights, file: file).data : nil,
                                    strides: try pair(config["strides"], default: 1, "strides", layer: layer.name, file: file),
                                    dilations: try pair(config["dilation_rate"], default: 1, "dilation_rate", layer: layer.name, file: file),

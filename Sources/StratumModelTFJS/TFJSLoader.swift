@@ -34,6 +34,9 @@ public struct TFJSLoader: ModelLoader {
         guard model.inputShape.count == 4, model.inputShape[1] > 0, model.inputShape[2] > 0, [1, 3].contains(model.inputShape[3]) else {
             throw TFJSError(file: file, message: "input shape \(model.inputShape) is not [batch, height, width, 1 or 3] with a fixed size")
         }
+        guard InputSpec.sideIsValid(model.inputShape[1]), InputSpec.sideIsValid(model.inputShape[2]) else {
+            throw TFJSError(file: file, message: "input shape \(model.inputShape): height and width must be in 1…\(InputSpec.maxSide)")
+        }
         // Which of several outputs is the classifier's cannot be told (the last node nothing
         // consumes was taken, which follows the order of model.json).
         guard model.signatureOutputCount <= 1 else {

@@ -1,4 +1,5 @@
 import Foundation
+import StratumCore
 import StratumEngine
 
 /// A loaded TensorFlow.js export, graph or layers, ready to run.
@@ -55,11 +56,12 @@ public struct TFJSModel: Sendable {
             runner = { try layers.run($0) }
             namedRunner = { try layers.run(feeds: $0, outputs: $1) }
         }
-        let dictionary = directory.appendingPathComponent("dict.txt")
-        if let text = try? String(contentsOf: dictionary, encoding: .utf8) {
-            labels = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        } else {
-            labels = nil
+        // Labels from a dict.txt beside the model: inside its folder, a regular file of at most 16 MiB.
+        switch ContainedFile.optionalText("dict.txt", in: directory) {
+        case .success(let text):
+            labels = text.map { $0.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        case .failure(let refusal):
+            throw TFJSError(file: directory.appendingPathComponent("dict.txt").path, message: "labels file \(refusal.message)")
         }
     }
 

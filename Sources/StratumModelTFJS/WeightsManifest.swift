@@ -52,14 +52,16 @@ struct WeightsManifest {
                 guard let name = weight["name"] as? String, let shape = weight["shape"] as? [Int], let dtype = weight["dtype"] as? String else {
                     throw TFJSError(file: file, message: "a weights entry of group \(groupIndex) lacks name, shape or dtype")
                 }
-                // Bounded before anything is sized from it: no negative dimension, no overflow.
-                var elements = 1
+                // Bounded before anything is sized from it: no negative dimension, no overflow,
+                // and an empty weight's other dimensions bounded too ([0, 2^32, 2^32]).
+                var elements = 1, extent = 1
                 for dimension in shape {
-                    let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
+                    let (product, overflow) = extent.multipliedReportingOverflow(by: max(dimension, 1))
                     guard dimension >= 0, !overflow, product <= Self.maxElements else {
                         throw TFJSError(file: file, node: name, message: "weight shape \(shape) is negative or over \(Self.maxElements) values")
                     }
-                    elements = product
+                    extent = product
+                    elements *= dimension
                 }
                 var quantization: Quantization?
                 if let q = weight["quantization"] as? [String: Any], let qtype = q["dtype"] as? String {
