@@ -454,6 +454,14 @@ public final class SampleRoot: Sendable, Equatable {
         return component > 0 && !(component == dots && dots <= 2)
     }
     public static func == (a: SampleRoot, b: SampleRoot) -> Bool { a === b || a.url == b.url }
+
+    /// The file `relativePath` names in this folder, joined and standardised as the run reads
+    /// it (`x/../y.png` is `y.png` whatever `x` is). Reports and galleries read images through
+    /// this: joined alone, the kernel resolved `lnk/../y.png` through the symlink `lnk` to a
+    /// file outside the dataset that the run never read (review of hostile input).
+    public func file(_ relativePath: String) -> URL {
+        url.appendingPathComponent(relativePath).standardizedFileURL
+    }
 }
 
 /// The column names of a dataset's attributes, shared by its samples.

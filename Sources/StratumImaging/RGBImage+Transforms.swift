@@ -141,6 +141,16 @@ public enum Preprocessor {
         return values
     }
 
+    /// Throws when preparing `image` for `spec` would resize it to more than `ImageLimits`
+    /// allows before cropping: with `resizeShorter` the whole image is resized first, and a
+    /// valid 2 KB PNG of 1 × 1,000,000 pixels resized to a shorter side of 256 asked for ~197 GB
+    /// (review of hostile input). Callers check before `prepare`; the error names `source`.
+    public static func checkSize(_ image: RGBImage, for spec: InputSpec, source: String) throws {
+        guard let shorter = spec.resizeShorter else { return }
+        let (width, height) = shorterSideSize(width: image.width, height: image.height, shorter: shorter)
+        try ImageLimits.check(width: width, height: height, format: "image resized to a shorter side of \(shorter)", source: source)
+    }
+
     /// torchvision's `Resize(shorter)` size: the shorter side becomes `shorter`, the longer
     /// `int(shorter · long / short)` (truncated).
     public static func shorterSideSize(width: Int, height: Int, shorter: Int) -> (width: Int, height: Int) {

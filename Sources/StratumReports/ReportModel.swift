@@ -21,7 +21,7 @@ public struct ReportSample: Sendable, Equatable {
     /// The image: the row's path inside its dataset's folder (or the folder it moved to).
     public var image: URL {
         guard let root = movedTo ?? sample.root else { return sample.url }
-        return root.url.appendingPathComponent(sample.relativePath)
+        return root.file(sample.relativePath)
     }
 
     /// A sample on its own (a one-row table).

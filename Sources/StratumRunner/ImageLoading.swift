@@ -56,6 +56,7 @@ enum ImageLoading {
                     let path = samples[index].filePath
                     let bytes = try ImageFile.contents(of: path)
                     let image = try ImageFile.decode(bytes, source: path, applyOrientation: applyOrientation)
+                    for spec in specs { try Preprocessor.checkSize(image, for: spec, source: path) }
                     return (Dictionary(uniqueKeysWithValues: specs.map { ($0, Preprocessor.prepare(image, for: $0)) }), ContentFingerprint.of(bytes))
                 })
                 let done = results.finished(1)

@@ -37,6 +37,7 @@ public enum Prediction {
             let chunk = Array(images[start..<min(images.count, start + batchSize)])
             // Paths named on the command line: a pipe is read too (`predict MODEL /dev/stdin`).
             let decoded = try chunk.map { try ImageFile.read($0, applyOrientation: applyOrientation, allowingPipes: true) }
+            for (url, image) in zip(chunk, decoded) { try Preprocessor.checkSize(image, for: input, source: url.path) }
             let probabilities = try classifier.predict(Preprocessor.batch(decoded, for: input))
             // As `run` checks them: a model's logits or NaNs are not shown as probabilities.
             try StreamingEvaluation.check(probabilities, count: chunk.count, labels: classifier.descriptor.labels.count,

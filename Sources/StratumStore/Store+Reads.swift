@@ -40,7 +40,7 @@ public struct StoredSample: Sendable {
     public var attributes: SampleAttributes { sample.attributes }
 
     /// The image file: `path` inside `root`.
-    public var image: URL { root.url.appendingPathComponent(path) }
+    public var image: URL { root.file(path) }
 
     public init(id: SampleID, sample: Sample) {
         self.id = id

@@ -199,7 +199,7 @@ struct CompareCommand: ParsableCommand {
         func section(_ indices: [Int], _ heading: String, wrong: Bool) -> Gallery.Section {
             let items = indices.prefix(max(0, layout.limit)).map { i -> Gallery.Item in
                 let sample = pair.samples[i]
-                let image = layout.dataRootURL.map { $0.appendingPathComponent(sample.path) } ?? sample.image
+                let image = layout.dataRootURL.map { SampleRoot($0).file(sample.path) } ?? sample.image
                 return Gallery.Item(image: image, sampleKey: sample.key, caption: [
                     sample.key, "true \(sample.label)",
                     "before: \(labels[Int(pair.baselineOutcomes.predicted[i])])", "after: \(labels[Int(pair.candidateOutcomes.predicted[i])])",

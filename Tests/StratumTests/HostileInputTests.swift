@@ -114,6 +114,24 @@ import Testing
         #expect(error.description.contains("link.png"))
     }
 
+    /// A `..` after a symlink is resolved from the link's target (Foundation's standardising,
+    /// and the kernel): `lnk/../secret.png` with `lnk` → a folder outside names a file outside,
+    /// and is refused, as the reports would read it there too (review of hostile input).
+    @Test func parentOfASymlinkedFolderLeavingTheDatasetIsRejected() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let outside = directory.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        let png = try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png"))
+        try png.write(to: outside.appendingPathComponent("secret.png"))
+        let data = directory.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try png.write(to: data.appendingPathComponent("secret.png"))
+        try FileManager.default.createSymbolicLink(atPath: data.appendingPathComponent("lnk").path, withDestinationPath: "../outside/sub")
+        try TestSupport.write("id,path,label,split\na,lnk/../secret.png,x,test\nb,secret.png,y,test\n", to: data.appendingPathComponent("m.csv"))
+        let error = try #require(throws: ManifestError.self) { try ManifestReader.read(data.appendingPathComponent("m.csv")) }
+        #expect(error.issues.map(\.line) == [2], "\(error)")
+    }
+
     @Test func byteOrderMarkBeforeTheHeaderIsSkipped() throws {
         let directory = try TestSupport.temporaryDirectory()
         try Data(contentsOf: TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png")).write(to: directory.appendingPathComponent("a.png"))
