@@ -91,9 +91,15 @@ public enum PluginServer {
         while let (frame, values) = try next() {
             if frame.type == "shutdown" { return }
             let id = frame.header["id"] ?? .null
+            // [N, H, W, C] with the model's H, W and C (bounded) and N ≥ 1 images in the body:
+            // the product of the header's numbers overflowed, and a negative N reached the model
+            // (review of hostile input).
+            let image = d.input.height * d.input.width * d.input.channels
             guard frame.type == "predict", let shape = frame.header["shape"]?.array?.compactMap(\.int), shape.count == 4,
-                  values.count == shape.reduce(1, *) else {
-                try send(PluginFrame(header: ["type": .string("error"), "id": id, "message": .string("expected a predict frame with a [N,H,W,C] float32 body")]))
+                  shape[0] >= 1, shape[1] == d.input.height, shape[2] == d.input.width, shape[3] == d.input.channels,
+                  values.count % image == 0, values.count / image == shape[0] else {
+                try send(PluginFrame(header: ["type": .string("error"), "id": id, "message": .string(
+                    "expected a predict frame with a [N, \(d.input.height), \(d.input.width), \(d.input.channels)] float32 body of N ≥ 1 images")]))
                 continue
             }
             do {

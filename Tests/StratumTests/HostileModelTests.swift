@@ -3,6 +3,7 @@ import StratumCore
 import StratumEngine
 import StratumModelLogistic
 import StratumModelONNX
+import StratumModelProcess
 import StratumModelTFJS
 import Testing
 
@@ -133,5 +134,37 @@ import Testing
         // Concatenation is bounded before anything is reserved: 300 × 2^20 values > 2^28.
         let big = Tensor(zeros: [1, 1 << 20])
         #expect(throws: EngineError.self) { _ = try Elementwise.concat([Tensor](repeating: big, count: 300), axis: 0) }
+    }
+}
+
+/// `stratum serve` answers a predict frame whose shape overflows, is negative or is not the
+/// model's input with an error frame, and goes on (it trapped: review of hostile input).
+@Suite struct PluginServerHostileFrameTests {
+    static func frame(_ header: String, body: [Float] = []) -> [UInt8] {
+        let json = Array(header.utf8)
+        let bodyBytes = body.withUnsafeBytes { Array($0) }
+        func u32(_ v: Int) -> [UInt8] { withUnsafeBytes(of: UInt32(v).littleEndian) { Array($0) } }
+        return u32(4 + json.count + bodyBytes.count) + u32(json.count) + json + bodyBytes
+    }
+
+    @Test func malformedPredictShapesGetErrorFrames() throws {
+        let classifier = ScriptedClassifier(descriptor: ModelDescriptor(name: "m", kind: "scripted", labels: ["a", "b"],
+                                                                         input: InputSpec(width: 8, height: 8, channels: 1), contentHash: "none"),
+                                            failFromBatch: Int.max, mode: "throw")
+        var stream = Self.frame(#"{"type": "hello", "protocol": \#(ProcessClassifier.protocolVersion)}"#)
+        stream += Self.frame(#"{"type": "predict", "id": 1, "shape": [100000000000000, 100000000000000, 1, 1], "dtype": "float32"}"#)
+        stream += Self.frame(#"{"type": "predict", "id": 2, "shape": [-1, 8, 8, 0], "dtype": "float32"}"#)
+        stream += Self.frame(#"{"type": "predict", "id": 3, "shape": [1, 4, 16, 1], "dtype": "float32"}"#, body: [Float](repeating: 0.5, count: 64))
+        stream += Self.frame(#"{"type": "predict", "id": 4, "shape": [1, 8, 8, 1], "dtype": "float32"}"#, body: [Float](repeating: 0.25, count: 64))
+        stream += Self.frame(#"{"type": "shutdown"}"#)
+        let input = Pipe(), output = Pipe()
+        input.fileHandleForWriting.write(Data(stream))
+        try input.fileHandleForWriting.close()
+        try PluginServer.serve(classifier, input: input.fileHandleForReading, output: output.fileHandleForWriting)
+        try output.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let compact = text.replacingOccurrences(of: " ", with: "")
+        #expect(compact.components(separatedBy: #""type":"error""#).count - 1 == 3, "\(text)")
+        #expect(compact.components(separatedBy: #""type":"result""#).count - 1 == 1, "\(text)")
     }
 }
