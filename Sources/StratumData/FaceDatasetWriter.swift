@@ -8,6 +8,10 @@ import StratumImaging
 /// `id, path, sex, age, age_group, hair_length, skin_tone, glasses, facial_hair, split`.
 /// Same (count, seed, size) ⇒ byte-identical files on any machine.
 public enum FaceDatasetWriter {
+    /// The most faces one call writes: 10 million (~17 GB of 96 px PNGs). A count from an
+    /// experiment file is bounded by it (Int.max trapped sizing the work: review of hostile input).
+    public static let maxCount = 10_000_000
+
     /// Manifest columns, in file order.
     public static let columns = ["id", "path", "sex", "age", "age_group", "hair_length", "skin_tone", "glasses", "facial_hair", "split"]
 
@@ -15,7 +19,7 @@ public enum FaceDatasetWriter {
     @discardableResult
     public static func write(count: Int, seed: UInt64, size: Int = 96, to directory: URL,
                              progress: (@Sendable (Int) -> Void)? = nil) throws -> URL {
-        guard count > 0 else { throw FaceDatasetError(message: "count must be positive, got \(count)") }
+        guard count > 0, count <= maxCount else { throw FaceDatasetError(message: "count must be in 1…\(maxCount), got \(count)") }
         guard (32...1024).contains(size) else { throw FaceDatasetError(message: "size must be in 32…1024, got \(size)") }
         let images = directory.appendingPathComponent("images")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)

@@ -61,6 +61,7 @@ public struct LogisticModelFile: Codable, Sendable, Equatable {
         guard format == "stratum-logistic" else { throw fail("format is '\(format)', expected 'stratum-logistic'") }
         guard version == 1 else { throw fail("version \(version) is not supported (expected 1)") }
         guard labels.count >= 2, Set(labels).count == labels.count else { throw fail("labels must be at least 2 distinct strings") }
+        if let problem = ModelOption.labelsProblem(labels) { throw fail(problem) }
         guard [1, 3].contains(input.channels), InputSpec.sideIsValid(input.width), InputSpec.sideIsValid(input.height) else {
             throw fail("input must have width and height in 1…\(InputSpec.maxSide) and 1 or 3 channels")
         }

@@ -155,6 +155,8 @@ public final class ProcessClassifier: ImageClassifier, @unchecked Sendable {
               labels.count == hello.header["labels"]?.array?.count else {
             throw PluginFrame.FrameError("'hello' needs 'labels': a non-empty list of distinct strings")
         }
+        // As every other kind: no empty label (a plugin's "" was accepted).
+        if let problem = ModelOption.labelsProblem(labels) { throw PluginFrame.FrameError("'hello': \(problem)") }
         guard let input = hello.header["input"]?.object, let height = input["height"]?.int, let width = input["width"]?.int,
               let channels = input["channels"]?.int, InputSpec.sideIsValid(height), InputSpec.sideIsValid(width), channels == 1 || channels == 3 else {
             throw PluginFrame.FrameError("'hello' needs 'input' with height and width in 1…\(InputSpec.maxSide) and channels 1 or 3")

@@ -107,7 +107,7 @@ public struct ExperimentSpec: Sendable {
             let out = resolve(try reader.string(outNode, "dataset.generate.out"), against: base)
             generate = Generate(
                 kind: kind,
-                count: try g["count"].map { try reader.int($0, "dataset.generate.count", min: 1) } ?? 2000,
+                count: try g["count"].map { try reader.int($0, "dataset.generate.count", min: 1, max: FaceDatasetWriter.maxCount) } ?? 2000,
                 seed: UInt64(try g["seed"].map { try reader.int($0, "dataset.generate.seed", min: 0) } ?? 1),
                 size: try g["size"].map { try reader.int($0, "dataset.generate.size", min: 32) } ?? 96,
                 out: out)
@@ -281,6 +281,11 @@ struct SpecReader {
 
     func int(_ node: Node, _ field: String, min: Int) throws -> Int {
         guard let value = node.int, value >= min else { throw error(node, field, "must be an integer ≥ \(min)") }
+        return value
+    }
+
+    func int(_ node: Node, _ field: String, min: Int, max: Int) throws -> Int {
+        guard let value = node.int, value >= min, value <= max else { throw error(node, field, "must be an integer in \(min)…\(max)") }
         return value
     }
 

@@ -37,7 +37,7 @@ struct DatasetCommand: ParsableCommand {
 
         func validate() throws {
             guard kind == "faces" else { throw ValidationError("unknown generator '\(kind)' (known: faces)") }
-            guard count > 0 else { throw ValidationError("--count must be positive") }
+            guard (1...FaceDatasetWriter.maxCount).contains(count) else { throw ValidationError("--count must be in 1…\(FaceDatasetWriter.maxCount)") }
             guard (32...1024).contains(size) else { throw ValidationError("--size must be in 32…1024") }
         }
 

@@ -132,17 +132,20 @@ struct GalleryLayoutOptions: ParsableArguments {
         throw ExitCode(ExitCodes.partialFailure)
     }
 
-    @Option(help: "Most thumbnails per gallery (per side of a --vs gallery).")
+    @Option(help: "Most thumbnails per gallery (per side of a --vs gallery; 0…10000).")
     var limit: Int = 40
 
-    @Option(help: "Thumbnails per row.")
+    @Option(help: "Thumbnails per row (1…256).")
     var columns: Int = 8
 
     @Option(help: "Thumbnail side in pixels (16…512).")
     var thumb: Int = 96
 
     func validate() throws {
-        guard limit >= 0, columns >= 1, (16...512).contains(thumb) else { throw ValidationError("--limit ≥ 0, --columns ≥ 1 and --thumb in 16…512") }
+        // Bounded: --limit 9223372036854775807 overflowed halving it, a huge --columns the layout.
+        guard (0...10_000).contains(limit), (1...256).contains(columns), (16...512).contains(thumb) else {
+            throw ValidationError("--limit in 0…10000, --columns in 1…256 and --thumb in 16…512")
+        }
         if let dataRoot {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: dataRoot, isDirectory: &isFolder), isFolder.boolValue else {

@@ -104,6 +104,11 @@ import Testing
             #expect(refused.status == 64 && refused.stderr.contains(says), "\(options): \(refused.stderr)")
         }
         #expect(try Self.run(["serve", "--help"]).stdout.contains("--normalize"))
+        // Gallery sizes are bounded (--limit Int.max overflowed halving it): a usage error.
+        for options in [["--limit", "9223372036854775807"], ["--columns", "1000000000000"]] {
+            let refused = try Self.run(["report"] + options)
+            #expect(refused.status == 64 && refused.stderr.contains("--limit in 0…10000"), "\(options): \(refused.stderr)")
+        }
         // --exif-orientation ignore reads the stored pixels (a turned 8×4 image gives another answer).
         let turned = TestSupport.fixtures.appendingPathComponent("images/hostile/exif-orient-6.jpg").path
         let applied = try Self.run(["predict", automl, turned, "--normalize", "symmetric", "--format", "json"])

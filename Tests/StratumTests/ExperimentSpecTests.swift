@@ -46,6 +46,7 @@ import Testing
         ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: a, kind: k, path: p}, {name: a, kind: k, path: q}]", "duplicate variant name 'a'"),
         ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: a, kind: k, path: p}]\nslices: {named: {kids: 'age <'}}", "slices.named.kids: bad expression"),
         ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: a, kind: k, path: p}]\nslices: {min_size: 0}", "slices.min_size: must be an integer ≥ 1"),
+        ("dataset: {generate: {count: 9223372036854775807, out: data}, label: sex}\nvariants: [{name: a, kind: k, path: p}]", "dataset.generate.count: must be an integer in 1…10000000"),
         ("dataset: {manifest: m.csv, label: sex, labels: [a]}\nvariants: [{name: a, kind: k, path: p}]", "at least two distinct labels"),
         ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: a, kind: k, path: p}]\nbatch: 3", "unknown key 'batch'"),
         ("dataset: {manifest: m.csv, label: sex}\nvariants: [{name: \"a\\0b\", kind: k, path: p}]", "variants[0].name: must not contain a NUL character"),

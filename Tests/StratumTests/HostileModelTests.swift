@@ -110,10 +110,20 @@ import Testing
     @Test func logisticInputSizeIsBounded() throws {
         let url = try TestSupport.temporaryDirectory().appendingPathComponent("logistic.json")
         try TestSupport.write("""
-        {"format": "stratum-logistic", "version": 1, "labels": ["a", "b"], "input": {"width": 4294967296, "height": 4294967296, "channels": 1},
-         "coef": [[0]], "intercept": [0]}
+        {"format": "stratum-logistic", "version": 1, "labels": ["a", "b"],
+         "input": {"width": 4294967296, "height": 4294967296, "channels": 1, "normalization": "unit", "centerCrop": false},
+         "standardization": {"mean": [], "scale": []}, "C": 1.0, "coef": [[]], "intercept": [0.0]}
         """, to: url)
-        #expect(throws: (any Error).self) { _ = try LogisticModelFile.read(url) }
+        let tooLarge = try #require(throws: (any Error).self) { _ = try LogisticModelFile.read(url) }
+        #expect("\(tooLarge)".contains("1…4096"), "\(tooLarge)")
+        // An empty label is refused, as for every other kind.
+        try TestSupport.write("""
+        {"format": "stratum-logistic", "version": 1, "labels": ["", "b"],
+         "input": {"width": 1, "height": 1, "channels": 1, "normalization": "unit", "centerCrop": false},
+         "standardization": {"mean": [0], "scale": [1]}, "C": 1.0, "coef": [[0]], "intercept": [0.0]}
+        """, to: url)
+        let error = try #require(throws: (any Error).self) { _ = try LogisticModelFile.read(url) }
+        #expect("\(error)".contains("empty label"), "\(error)")
     }
 
     /// Window values are bounded before the window arithmetic, in the engine itself.
