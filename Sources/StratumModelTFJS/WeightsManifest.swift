@@ -37,16 +37,12 @@ struct WeightsManifest {
             guard let paths = group["paths"] as? [String], let weights = group["weights"] as? [[String: Any]] else {
                 throw TFJSError(file: file, message: "weightsManifest[\(groupIndex)] needs 'paths' and 'weights'")
             }
+            var shards: [(path: String, url: URL)] = []
             for path in paths {
-                let url: URL
                 switch ContainedFile.resolve(path, in: directory) {
-                case .success(let resolved): url = resolved
+                case .success(let resolved): shards.append((path, resolved))
                 case .failure(let refusal): throw TFJSError(file: file, message: "weight shard \(refusal.message)")
                 }
-                guard let shard = try? Data(contentsOf: url) else {
-                    throw TFJSError(file: file, message: "weight shard '\(path)' is missing or unreadable (expected at \(url.path))")
-                }
-                bytes.append(shard)
             }
             for weight in weights {
                 guard let name = weight["name"] as? String, let shape = weight["shape"] as? [Int], let dtype = weight["dtype"] as? String else {
@@ -81,8 +77,25 @@ struct WeightsManifest {
                 entries.append(Entry(name: name, shape: shape, dtype: dtype, quantization: quantization))
             }
             // Each group's shards hold exactly its weights: with only the total checked, bytes
-            // moved from one group to another shifted every weight between them.
-            let groupNeeded = entries[groupEntriesBefore...].reduce(0) { $0 + $1.byteCount }, groupHeld = bytes.count - groupBytesBefore
+            // moved from one group to another shifted every weight between them. Their sizes are
+            // compared before they are read (a 50 GB shard for one weight was read whole first).
+            let groupNeeded = entries[groupEntriesBefore...].reduce(0) { $0 + $1.byteCount }
+            var groupHeld = 0
+            for shard in shards {
+                guard let size = (try? FileManager.default.attributesOfItem(atPath: shard.url.path))?[.size] as? Int else {
+                    throw TFJSError(file: file, message: "weight shard '\(shard.path)' is missing or unreadable (expected at \(shard.url.path))")
+                }
+                groupHeld += size
+            }
+            if groupHeld == groupNeeded {
+                for shard in shards {
+                    guard let data = try? Data(contentsOf: shard.url) else {
+                        throw TFJSError(file: file, message: "weight shard '\(shard.path)' is missing or unreadable (expected at \(shard.url.path))")
+                    }
+                    bytes.append(data)
+                }
+                groupHeld = bytes.count - groupBytesBefore
+            }
             guard groupHeld == groupNeeded else {
                 throw TFJSError(file: file, message: "weightsManifest[\(groupIndex)]'s shards (\(paths.joined(separator: ", "))) hold \(groupHeld) bytes but its weights need \(groupNeeded) (truncated or mismatched shard?)")
             }

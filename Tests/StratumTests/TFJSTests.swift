@@ -187,6 +187,19 @@ extension TFJSTests {
         #expect(error.description.contains("truncated or mismatched shard"), "\(error)")
     }
 
+    /// A shard larger than its weights is refused by its size, before it is read (a 50 GB
+    /// file for one weight was read whole first: review of hostile input).
+    @Test func oversizedShardIsRefusedBySize() throws {
+        let model = try Self.damaged { folder in
+            let shard = try Self.shards(folder).last!
+            let handle = try FileHandle(forWritingTo: shard)
+            try handle.truncate(atOffset: (try handle.seekToEnd()) + (1 << 30))  // sparse: no disk used
+            try handle.close()
+        }
+        let error = try #require(throws: TFJSError.self) { try TFJSModel(contentsOf: model) }
+        #expect(error.description.contains("truncated or mismatched shard") && error.description.contains("hold"), "\(error)")
+    }
+
     @Test func unknownOpIsNamedWithItsNode() throws {
         let model = try Self.damaged { folder in
             try Self.editJSON(folder) { root in
