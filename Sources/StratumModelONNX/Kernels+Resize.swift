@@ -98,6 +98,11 @@ extension Kernels {
                 return Tap(low: low, high: min(low + 1, length - 1), weight: clamped - Float(low))
             }
         }
+        // A tap is 24 bytes where an output value is 4: the tables are bounded on their own
+        // (an output of 1 × 2^28 within the value limit built 6 GiB of taps: review of hostile input).
+        guard oh + ow <= Tensor.maxElements / 8 else {
+            throw EngineError.shapeMismatch("Resize to \(oh)×\(ow) exceeds \(Tensor.maxElements / 8) rows and columns")
+        }
         let ys = try taps(length: h, outLength: oh, scale: coordinateScale[2])
         let xs = try taps(length: w, outLength: ow, scale: coordinateScale[3])
         var out = [Float](repeating: 0, count: n * oh * ow * c)
