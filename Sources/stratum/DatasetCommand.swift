@@ -108,11 +108,12 @@ struct DatasetCommand: ParsableCommand {
                     print(try JSONOutput.string(Summary(manifest: manifest, valid: unreadable.isEmpty, samples: dataset.samples.count, labels: dataset.labels, splits: splits,
                                                         columns: dataset.columns, decoded: decode, unreadable: unreadable)))
                 case .table:
-                    print("\(manifest): \(dataset.samples.count) samples, labels \(dataset.labels.joined(separator: ", "))")
-                    print("splits: " + splits.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))
+                    // Labels, splits and ids come from the manifest: control characters shown escaped.
+                    print("\(manifest.terminalSafe): \(dataset.samples.count) samples, labels \(dataset.labels.map(\.terminalSafe).joined(separator: ", "))")
+                    print("splits: " + splits.sorted { $0.key < $1.key }.map { "\($0.key.terminalSafe)=\($0.value)" }.joined(separator: ", "))
                     if decode {
                         print(unreadable.isEmpty ? "every image decodes" : "\(unreadable.count) image(s) cannot be decoded:")
-                        for sample in unreadable { print("\(manifest):\(sample.line): id '\(sample.id)': \(sample.reason)") }
+                        for sample in unreadable { print("\(manifest.terminalSafe):\(sample.line): id '\(sample.id.terminalSafe)': \(sample.reason.terminalSafe)") }
                     }
                 }
                 if !unreadable.isEmpty { throw ExitCode(ExitCodes.dataError) }

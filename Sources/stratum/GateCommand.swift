@@ -129,7 +129,9 @@ struct GateCommand: ParsableCommand {
             print(try JSONOutput.string(Output(passed: passed, maxDrop: maxDrop, checks: checks)))
         case .table:
             for check in checks {
-                print("\(check.passed ? "PASS" : "FAIL")  \(check.variant)  \(check.slice) (n=\(check.n))  \(check.metric) \(check.baseline.map { String(format: "%.4f", $0) } ?? "—") → \(check.candidate.map { String(format: "%.4f", $0) } ?? "—"): \(check.reason)")
+                // Variant and slice names (attribute values) shown escaped: a line break in one
+                // forged a PASS line or a CI workflow command (review of hostile input).
+                print("\(check.passed ? "PASS" : "FAIL")  \(check.variant.terminalSafe)  \(check.slice.terminalSafe) (n=\(check.n))  \(check.metric) \(check.baseline.map { String(format: "%.4f", $0) } ?? "—") → \(check.candidate.map { String(format: "%.4f", $0) } ?? "—"): \(check.reason)")
             }
             print(passed ? "gate passed" : "gate FAILED: \(checks.filter { !$0.passed }.count) of \(checks.count) checks show a supported drop")
         }

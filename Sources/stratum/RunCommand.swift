@@ -148,8 +148,8 @@ struct RunCommand: ParsableCommand {
             switch format {
             case .json: print(try JSONOutput.string(RunSummaryJSON(summary)))
             case .table:
-                print("\(summary.experiment) run \(summary.runNumber): shard \(shard.index) of \(shard.count) stored; \(shard.done) of \(shard.count) shards done (the last computes metrics and reports)")
-                for variant in summary.variants where variant.failed != nil { print("FAILED \(variant.name): \(variant.failed ?? "")") }
+                print("\(summary.experiment.terminalSafe) run \(summary.runNumber): shard \(shard.index) of \(shard.count) stored; \(shard.done) of \(shard.count) shards done (the last computes metrics and reports)")
+                for variant in summary.variants where variant.failed != nil { print("FAILED \(variant.name.terminalSafe): \((variant.failed ?? "").terminalSafe)") }
                 print("database: \(summary.database)")
             }
             if summary.variants.contains(where: { $0.failed != nil }) {

@@ -88,9 +88,9 @@ struct SlicesCommand: ParsableCommand {
                 struct Output: Encodable { var experiment: String; var run: Int; var score: String; var attributes: [String]; var variants: [VariantSlices] }
                 print(try JSONOutput.string(Output(experiment: outcomes.experiment, run: outcomes.run.number, score: score.rawValue, attributes: table.attributes, variants: results)))
             case .table:
-                print("\(outcomes.experiment)/\(outcomes.run.number): attributes searched: \(table.attributes.joined(separator: ", ")); degree ≤ \(maxDegree), support ≥ \(minSupport)")
+                print("\(outcomes.experiment.terminalSafe)/\(outcomes.run.number): attributes searched: \(table.attributes.map(\.terminalSafe).joined(separator: ", ")); degree ≤ \(maxDegree), support ≥ \(minSupport)")
                 for result in results {
-                    print("\n\(result.variant) (overall accuracy \(String(format: "%.3f", result.accuracy)), n = \(result.n))")
+                    print("\n\(result.variant.terminalSafe) (overall accuracy \(String(format: "%.3f", result.accuracy)), n = \(result.n))")
                     guard !result.slices.isEmpty else { print(score == .significance ? "  no slice is significantly weaker than the rest (--all lists the candidates)" : "  no slice scores above 0"); continue }
                     let rows = result.slices.map { f -> [String] in
                         [f.name, String(f.size), String(format: "%.3f", f.accuracy), String(format: "[%.3f, %.3f]", f.accuracyLow, f.accuracyHigh),

@@ -155,6 +155,20 @@ import Testing
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
+    /// Manifest strings reach the terminal with their control characters escaped: a label
+    /// carrying ESC sequences (a title change, a line erase) is shown, not obeyed.
+    @Test func validateShowsControlCharactersEscaped() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let data = directory.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: TestSupport.fixtures.appendingPathComponent("images/gradient-24x16.png"), to: data.appendingPathComponent("a.png"))
+        try TestSupport.write("id,path,sex,split\na,a.png,\u{1B}]0;owned\u{07}x,test\nb,a.png,y,te\u{1B}[8mst\n", to: data.appendingPathComponent("manifest.csv"))
+        let result = try Self.run(["dataset", "validate", "data/manifest.csv", "--label", "sex"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(!result.stdout.contains("\u{1B}") && !result.stdout.contains("\u{07}"), "\(result.stdout.debugDescription)")
+        #expect(result.stdout.contains("\\u{1B}"), "\(result.stdout)")
+    }
+
     @Test func validateDecodeListsEveryUnreadableImageUpFront() throws {
         let directory = try TestSupport.temporaryDirectory()
         let (_, bad) = try RunnerTests.datasetWithUnreadableImages(in: directory)
