@@ -62,6 +62,29 @@ public enum SliceBuilder {
             }
         }
         for (name, source) in spec.named { _ = try namedMembers(name, source, samples: samples) }
+        // Two slices of one name (a named slice called `overall` or `age=child`, an attribute
+        // value holding " & ") stopped `build` after every prediction, and the fixed experiment
+        // file could not resume the run (review of hostile input). The names every slice could
+        // have are compared here, intersections included whether or not they turn out empty;
+        // where two could collide, `build` decides now.
+        var bases: [(name: String, group: String)] = []
+        for attribute in spec.by {
+            var values = Set<String>()
+            for sample in samples { if let value = sample.attributes[attribute] { values.insert(value) } }
+            bases += values.sorted().map { ("\(attribute)=\($0)", attribute) }
+        }
+        bases += spec.named.map { ($0.name, "named:\($0.name)") }
+        var names: Set<String> = ["overall"]
+        var mayCollide = bases.contains { !names.insert($0.name).inserted }
+        // (Pairs of up to 2,000 bases here: past that the pairs alone are millions of names.)
+        if spec.intersections && !mayCollide && bases.count <= 2_000 {
+            outer: for i in bases.indices {
+                for j in bases.indices where j > i && bases[i].group != bases[j].group {
+                    if !names.insert("\(bases[i].name) & \(bases[j].name)").inserted { mayCollide = true; break outer }
+                }
+            }
+        }
+        if mayCollide { _ = try build(spec, samples: samples) }
     }
 
     /// A named slice's expression and the indices of the samples it holds.

@@ -53,6 +53,28 @@ import Testing
         #expect(slices.map(\.name) == ["overall", "age_group=adult", "age_group=child", "children"])
     }
 
+    /// Names two slices would share stop the run before any prediction (`check`, which runs
+    /// call first), not after all of them (`build`, at the metrics): a named slice called
+    /// `overall` or `age_group=child`, and an intersection name that an attribute value spells
+    /// out. Names that only could collide, through an empty intersection, still pass.
+    @Test(arguments: [
+        (SliceSpec(by: ["age_group"], named: [("overall", "age < 13")]), true),
+        (SliceSpec(by: ["age_group"], named: [("age_group=child", "age < 13")]), true),
+        (SliceSpec(by: ["age_group", "hair_length"], named: [("age_group=child & hair_length=short", "age < 13")]), true),
+        (SliceSpec(by: ["age_group", "hair_length"], named: [("kids", "age < 13")]), false),
+        // age_group=adult & sex=… would be spelt by this name, but no adult sample is named so: no slice collides.
+        (SliceSpec(by: ["age_group"], named: [("age_group=child & nobody", "age > 200"), ("nobody", "age > 200")]), false),
+    ])
+    func duplicateSliceNamesStopTheCheck(_ spec: SliceSpec, refused: Bool) throws {
+        let built = Result { try SliceBuilder.build(spec, samples: Self.samples) }
+        let checked = Result { try SliceBuilder.check(spec, samples: Self.samples) }
+        if case .failure(let error) = built { #expect(refused, "build refused \(error)") } else { #expect(!refused, "build passed") }
+        switch (checked, built) {
+        case (.failure, .failure), (.success, .success): break
+        default: Issue.record("check and build disagree: \(checked) vs \(built)")
+        }
+    }
+
     @Test func missingAttributeIsAnError() {
         #expect(throws: SliceBuildError.missingAttribute("glasses", sampleID: "s0")) {
             try SliceBuilder.build(SliceSpec(by: ["glasses"]), samples: Self.samples)
