@@ -74,6 +74,13 @@ public enum ContainedFile {
         return .success(text)
     }
 
+    /// `optionalText`'s lines as labels: trimmed, empty ones left out (nil when there is no file).
+    public static func optionalLines(_ name: String, in directory: URL, limit: Int = 16 << 20) -> Result<[String]?, Refusal> {
+        optionalText(name, in: directory, limit: limit).map { text in
+            text.map { $0.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        }
+    }
+
     public struct Refusal: Error, CustomStringConvertible {
         public var message: String
         public var description: String { message }

@@ -456,9 +456,9 @@ public final class SampleRoot: Sendable, Equatable {
     public static func == (a: SampleRoot, b: SampleRoot) -> Bool { a === b || a.url == b.url }
 
     /// The file `relativePath` names in this folder, joined and standardised as the run reads
-    /// it (`x/../y.png` is `y.png` whatever `x` is). Reports and galleries read images through
-    /// this: joined alone, the kernel resolved `lnk/../y.png` through the symlink `lnk` to a
-    /// file outside the dataset that the run never read (review of hostile input).
+    /// it. Reports and galleries read images through this: joined alone, `nosuchdir/../y.png`
+    /// (the folder's `y.png` for the run) did not open, and a path through a symlink could
+    /// name another file than the run's (review of hostile input).
     public func file(_ relativePath: String) -> URL {
         url.appendingPathComponent(relativePath).standardizedFileURL
     }

@@ -71,7 +71,7 @@ public enum SliceBuilder {
         for attribute in spec.by {
             var values = Set<String>()
             for sample in samples { if let value = sample.attributes[attribute] { values.insert(value) } }
-            bases += values.sorted().map { ("\(attribute)=\($0)", attribute) }
+            bases += values.sorted().map { (attributeSliceName(attribute, $0), attribute) }
         }
         bases += spec.named.map { ($0.name, "named:\($0.name)") }
         var names: Set<String> = ["overall"]
@@ -80,12 +80,16 @@ public enum SliceBuilder {
         if spec.intersections && !mayCollide && bases.count <= 2_000 {
             outer: for i in bases.indices {
                 for j in bases.indices where j > i && bases[i].group != bases[j].group {
-                    if !names.insert("\(bases[i].name) & \(bases[j].name)").inserted { mayCollide = true; break outer }
+                    if !names.insert(intersectionName(bases[i].name, bases[j].name)).inserted { mayCollide = true; break outer }
                 }
             }
         }
         if mayCollide { _ = try build(spec, samples: samples) }
     }
+
+    /// The names `build` gives an attribute value's slice and an intersection (`check` compares them).
+    static func attributeSliceName(_ attribute: String, _ value: String) -> String { "\(attribute)=\(value)" }
+    static func intersectionName(_ a: String, _ b: String) -> String { "\(a) & \(b)" }
 
     /// A named slice's expression and the indices of the samples it holds.
     static func namedMembers(_ name: String, _ source: String, samples: [Sample]) throws -> (expression: SliceExpression, members: [Int]) {
@@ -121,7 +125,7 @@ public enum SliceBuilder {
             }
             for value in groups.keys.sorted() {
                 let definition = SliceExpression.compare(.attribute(attribute), .equal, .text(value)).description
-                bases.append(Base(name: "\(attribute)=\(value)", definition: definition, group: attribute, members: groups[value] ?? [],
+                bases.append(Base(name: attributeSliceName(attribute, value), definition: definition, group: attribute, members: groups[value] ?? [],
                                   part: .attribute(attribute, value: value)))
             }
         }
@@ -139,7 +143,7 @@ public enum SliceBuilder {
                     // Empty, or the same samples as one side (e.g. `age_group=child & children`): nothing new.
                     if members.isEmpty || members.count == bases[i].members.count || members.count == bases[j].members.count { continue }
                     candidates.append(DataSlice(
-                        name: "\(bases[i].name) & \(bases[j].name)",
+                        name: intersectionName(bases[i].name, bases[j].name),
                         definition: "(\(bases[i].definition)) and (\(bases[j].definition))",
                         members: members, parts: [bases[i].part, bases[j].part]))
                 }

@@ -90,10 +90,9 @@ public struct ONNXModel: Sendable {
             // A labels.txt or dict.txt beside the model: inside its folder, a regular file of at most 16 MiB.
             var found: [String]?
             for name in ["labels.txt", "dict.txt"] where found == nil {
-                switch ContainedFile.optionalText(name, in: directory) {
-                case .success(let text):
-                    let lines = text.map { $0.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } } ?? []
-                    found = lines.isEmpty ? nil : lines
+                switch ContainedFile.optionalLines(name, in: directory) {
+                case .success(let lines):
+                    found = lines?.isEmpty == false ? lines : nil
                 case .failure(let refusal):
                     throw ONNXError(file: directory.appendingPathComponent(name).path, message: "labels file \(refusal.message)")
                 }

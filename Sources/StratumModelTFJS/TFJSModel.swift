@@ -57,9 +57,9 @@ public struct TFJSModel: Sendable {
             namedRunner = { try layers.run(feeds: $0, outputs: $1) }
         }
         // Labels from a dict.txt beside the model: inside its folder, a regular file of at most 16 MiB.
-        switch ContainedFile.optionalText("dict.txt", in: directory) {
-        case .success(let text):
-            labels = text.map { $0.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        switch ContainedFile.optionalLines("dict.txt", in: directory) {
+        case .success(let lines):
+            labels = lines
         case .failure(let refusal):
             throw TFJSError(file: directory.appendingPathComponent("dict.txt").path, message: "labels file \(refusal.message)")
         }

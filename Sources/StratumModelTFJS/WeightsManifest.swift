@@ -25,9 +25,6 @@ struct WeightsManifest {
         var bytesPerValue: Int { dtype == "uint8" ? 1 : 2 }
     }
 
-    /// The most values one weight may hold (1 GiB of float32), as for ONNX.
-    static let maxElements = 1 << 28
-
     /// Decoded weights by name (int32 weights are converted to float).
     static func load(_ manifest: [[String: Any]], directory: URL, file: String) throws -> [String: Tensor] {
         var entries: [Entry] = []
@@ -48,16 +45,10 @@ struct WeightsManifest {
                 guard let name = weight["name"] as? String, let shape = weight["shape"] as? [Int], let dtype = weight["dtype"] as? String else {
                     throw TFJSError(file: file, message: "a weights entry of group \(groupIndex) lacks name, shape or dtype")
                 }
-                // Bounded before anything is sized from it: no negative dimension, no overflow,
-                // and an empty weight's other dimensions bounded too ([0, 2^32, 2^32]).
-                var elements = 1, extent = 1
-                for dimension in shape {
-                    let (product, overflow) = extent.multipliedReportingOverflow(by: max(dimension, 1))
-                    guard dimension >= 0, !overflow, product <= Self.maxElements else {
-                        throw TFJSError(file: file, node: name, message: "weight shape \(shape) is negative or over \(Self.maxElements) values")
-                    }
-                    extent = product
-                    elements *= dimension
+                // Bounded before anything is sized from it, as every tensor is (an empty weight's
+                // other dimensions too: [0, 2^32, 2^32]).
+                guard Tensor.checkedCount(shape) != nil else {
+                    throw TFJSError(file: file, node: name, message: "weight shape \(shape) is negative or over \(Tensor.maxElements) values")
                 }
                 var quantization: Quantization?
                 if let q = weight["quantization"] as? [String: Any], let qtype = q["dtype"] as? String {
