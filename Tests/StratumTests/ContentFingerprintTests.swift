@@ -1,3 +1,4 @@
+import Foundation
 import StratumCore
 import Testing
 
@@ -22,6 +23,14 @@ import Testing
 
     /// Each single-bit flip of a 100-byte input (every lane, the 8-byte words after the lanes
     /// and the last bytes) gives its own fingerprint, as do zero-filled inputs of each length.
+    /// 0 stands for "none stored" (the changed-file check is then skipped), so no file has it:
+    /// this 88-byte PNG, made to hash to 0, gets 1.
+    @Test func noFileFingerprintsToZero() throws {
+        let bytes = try [UInt8](Data(contentsOf: TestSupport.fixtures.appendingPathComponent("fingerprint-zero.png")))
+        #expect(bytes.count == 88 && bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        #expect(ContentFingerprint.of(bytes) == 1)
+    }
+
     @Test func everyBitAndEveryLengthCounts() {
         let base = (0..<100).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
         var seen: Set<UInt64> = [ContentFingerprint.of(base)]
