@@ -32,6 +32,16 @@ import Testing
         }
     }
 
+    /// The case's error holds `refusal`; with none expected, there is no error.
+    static func expect(_ name: String, refusal: String?, _ error: String?) throws {
+        guard let refusal else {
+            #expect(error == nil, "\(name): \(error ?? "")")
+            return
+        }
+        let message = try #require(error, "\(name) ran")
+        #expect(message.contains(refusal), "\(name): \(message)")
+    }
+
     static let tfjsCases: [(folder: String, refusal: String)] = [
         ("batchtospace-overflow", "BatchToSpaceND"),
         ("concat-huge-N", "ConcatV2 with N"),
@@ -51,12 +61,10 @@ import Testing
     @Test(arguments: tfjsCases.indices)
     func tfjs(_ index: Int) throws {
         let (folder, refusal) = Self.tfjsCases[index]
-        let error = Self.outcome {
+        try Self.expect(folder, refusal: refusal, Self.outcome {
             let model = try TFJSModel(contentsOf: Self.tfjsFolder.appendingPathComponent(folder))
             return (model.inputShape, model.run)
-        }
-        let message = try #require(error, "\(folder) ran")
-        #expect(message.contains(refusal), "\(folder): \(message)")
+        })
     }
 
     /// The loader refuses a TF.js input over 4,096 a side before anything is sized from it.
@@ -85,16 +93,10 @@ import Testing
     @Test(arguments: onnxCases.indices)
     func onnx(_ index: Int) throws {
         let (file, refusal) = Self.onnxCases[index]
-        let error = Self.outcome {
+        try Self.expect(file, refusal: refusal, Self.outcome {
             let model = try ONNXModel(contentsOf: Self.onnxFolder.appendingPathComponent(file))
             return (model.inputShape, model.run)
-        }
-        if let refusal {
-            let message = try #require(error, "\(file) ran")
-            #expect(message.contains(refusal), "\(file): \(message)")
-        } else {
-            #expect(error == nil, "\(file): \(error ?? "")")
-        }
+        })
     }
 
     /// The loader refuses ONNX inputs over 4,096 a side, flat or not, before sizing anything.
