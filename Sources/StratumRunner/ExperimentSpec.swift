@@ -78,6 +78,12 @@ public struct ExperimentSpec: Sendable {
     public static func parse(_ text: String, file: URL) throws -> ExperimentSpec {
         let root: Node
         do {
+            // Before Yams composes it: aliases in a mapping key expand while it hashes them.
+            try YAMLExpansion.check(text)
+        } catch let error as YAMLExpansion.TooLarge {
+            throw ExperimentError(file: file.path, line: error.line, field: nil, message: "the file \(error.message)")
+        }
+        do {
             guard let node = try Yams.compose(yaml: text) else {
                 throw ExperimentError(file: file.path, line: nil, field: nil, message: "the file is empty")
             }

@@ -4,7 +4,7 @@ import StratumData
 import StratumImaging
 @testable import StratumModelProcess
 import StratumReports
-import StratumRunner
+@testable import StratumRunner
 import StratumStore
 import Testing
 
@@ -245,10 +245,12 @@ import Testing
 
     // MARK: Crashes and memory exhaustion from small inputs
 
+    /// Within the file's limit (`YAMLExpansion`: 9^5 + … ≈ 66,000 nodes), an option value
+    /// still stops at its own (10,000).
     @Test func yamlAliasBombInOptionsIsRefusedQuickly() throws {
         let directory = try TestSupport.temporaryDirectory()
         var yaml = "dataset: {manifest: m.csv, label: sex}\nvariants:\n  - name: v\n    kind: tfjs\n    path: m\n    options:\n      a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
-        for level in 1...9 {
+        for level in 1...4 {
             let previous = "*a\(level - 1)"
             yaml += "      a\(level): &a\(level) [\(Array(repeating: previous, count: 9).joined(separator: ", "))]\n"
         }
@@ -256,6 +258,74 @@ import Testing
         let error = try #require(throws: ExperimentError.self) { try Self.experiment(yaml, in: directory) }
         #expect(error.description.contains("too large"), "\(error)")
         #expect(Date().timeIntervalSince(started) < 10)
+    }
+
+    /// Nine anchors, each a list of nine of the one before: `*a9` stands for 9^10 nodes.
+    static let nestedAnchors: String = {
+        var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...9 {
+            yaml += "a\(level): &a\(level) [\(Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", "))]\n"
+        }
+        return yaml
+    }()
+
+    /// Yams hashes mapping keys as it composes (its duplicate-key check), walking an aliased
+    /// key fully expanded: this 700-byte file took minutes before `SpecReader` saw it.
+    @Test func yamlAliasBombInAMappingKeyIsRefusedBeforeComposing() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let yaml = "dataset: {manifest: m.csv, label: sex}\n" + Self.nestedAnchors + "variants:\n  - name: v\n    kind: tfjs\n    path: m\n    options: {? *a9 : 1}\n"
+        let started = Date()
+        let error = try #require(throws: ExperimentError.self) { try Self.experiment(yaml, in: directory) }
+        #expect(error.description.contains("more than 200000 values once YAML aliases are expanded"), "\(error)")
+        #expect(error.line == 7, "the anchor that went past the limit (a5, 9^6 nodes)")
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
+
+    /// Each anchor nests the one before 900 levels down: a few lines nest 9,000 deep once
+    /// expanded (libyaml's own limit, 1,000, counts written levels only).
+    @Test func yamlAliasesNestingTooDeepAreRefused() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        var yaml = "dataset: {manifest: m.csv, label: sex}\nvariants: []\nx:\n"
+        yaml += "  - &d0 " + String(repeating: "[", count: 900) + "x" + String(repeating: "]", count: 900) + "\n"
+        for level in 1...9 {
+            yaml += "  - &d\(level) " + String(repeating: "[", count: 900) + "*d\(level - 1)" + String(repeating: "]", count: 900) + "\n"
+        }
+        let error = try #require(throws: ExperimentError.self) { try Self.experiment(yaml, in: directory) }
+        #expect(error.description.contains("nests deeper than 1000 levels once YAML aliases are expanded"), "\(error)")
+        #expect(error.line == 5, "\(error)")
+    }
+
+    /// Nodes counted with aliases expanded (mappings, sequences and scalars, each one).
+    static let expansionCounts: [(yaml: String, nodes: Int?)] = [
+        ("a: 1", 3),
+        ("a: &x [1, 2]\nb: *x", 9),
+        ("a: &x {k: [1, 2]}\nb: [*x, *x]\nc: *x", 1 + 1 + 5 + 1 + 11 + 1 + 5),
+        ("- &s one\n- *s\n- *s", 4),
+        ("a: *undefined", nil),
+        ("a: [1, 2", nil),
+        ("", 0),
+    ]
+
+    @Test(arguments: expansionCounts)
+    func yamlExpansionCountsEveryNodeAnAliasStandsFor(_ yaml: String, _ nodes: Int?) throws {
+        #expect(try YAMLExpansion.check(yaml) == nodes)
+        if let nodes, nodes > 0 {
+            #expect(throws: YAMLExpansion.TooLarge.self) { try YAMLExpansion.check(yaml, nodeLimit: nodes - 1) }
+            #expect(try YAMLExpansion.check(yaml, nodeLimit: nodes) == nodes)
+        }
+    }
+
+    /// An experiment sharing options through an anchor, well within the limits, still loads.
+    @Test func experimentFilesUsingAliasesStillLoad() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let spec = try Self.experiment("""
+            dataset: {manifest: m.csv, label: sex}
+            variants:
+              - {name: a, kind: tfjs, path: m, options: &shared {normalize: unit, labels: [female, male]}}
+              - {name: b, kind: tfjs, path: m, options: *shared}
+            """, in: directory)
+        #expect(spec.variants.map(\.options) == [spec.variants[0].options, spec.variants[0].options])
+        #expect(spec.variants[1].options["normalize"] == "unit")
     }
 
     static let deepExpressions: [(name: String, source: String)] = [
