@@ -2,12 +2,16 @@
 ///
 /// The mapping is one-to-one: a name made only of letters, digits, `-`, `_` and `.` (and not
 /// `.`, `..` or starting with `.`), at most `plainLimit` bytes long and not itself ending the
-/// way a hashed name ends (`-` and 8 hex digits), is used as it is; any other name has each
-/// other character replaced by `_`, is cut to 80 characters, and gets the first 8 hex digits of
-/// its SHA-256 appended. So `a/b` and `a_b` never share a file, a name that looks hashed
-/// (`a_b-c14cddc0`) is hashed again rather than taken for `a/b`'s file, no name can climb out
+/// way a hashed name ends (`-` and 16 hex digits), is used as it is; any other name has each
+/// other character replaced by `_`, is cut to 80 characters, and gets the first 16 hex digits
+/// of its SHA-256 appended. So `a/b` and `a_b` never share a file, a name that looks hashed
+/// (`a_b-c14cddc0b8bd1ab4`) is hashed again rather than taken for `a/b`'s file, no name can climb out
 /// of its folder or hide as a dotfile, and a component stays far below the 255 bytes a file
 /// name may have, with room for the prefixes and suffixes the reports add.
+///
+/// 16 digits, 64 bits: with 8 (until 2026-12), two names differing only in characters that
+/// become `_` (`v x?x*x*x*x?x!x` and `v x!x?x x x x?x`) were found to share a file in a
+/// second of trying 2^21 of them, so one variant's or experiment's reports overwrote another's.
 public enum FileNameComponent {
     /// The longest name used as it is, in bytes.
     public static let plainLimit = 100
@@ -39,16 +43,19 @@ public enum FileNameComponent {
         !name.isEmpty && !name.hasPrefix(".") && name.utf8.count <= plainLimit && name.allSatisfy(allowed) && !looksHashed(name)
     }
 
-    /// Ends with `-` and 8 lowercase hex digits, as `hashed` names do.
+    /// Hex digits of the SHA-256 a hashed name ends with.
+    static let hashDigits = 16
+
+    /// Ends with `-` and `hashDigits` lowercase hex digits, as `hashed` names do.
     static func looksHashed(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
-        guard bytes.count >= 9, bytes[bytes.count - 9] == UInt8(ascii: "-") else { return false }
-        return bytes.suffix(8).allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+        guard bytes.count > hashDigits, bytes[bytes.count - hashDigits - 1] == UInt8(ascii: "-") else { return false }
+        return bytes.suffix(hashDigits).allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
     static func hashed(_ readable: String, key: [UInt8]) -> String {
         let shown = String(readable.prefix(80).map { allowed($0) ? $0 : "_" }).drop { $0 == "." }
-        return (shown.isEmpty ? "_" : String(shown)) + "-" + SHA256.hex(key).prefix(8)
+        return (shown.isEmpty ? "_" : String(shown)) + "-" + SHA256.hex(key).prefix(hashDigits)
     }
 
     /// Occurrences of `pattern` in `text`, overlapping ones included.

@@ -82,11 +82,11 @@ import Testing
     /// joined names (a disagreement gallery's two variants, a comparison's two runs) cannot be
     /// read two ways.
     @Test func fileNamesAreOneToOneAndFitAFileName() {
-        let names = ["a/b", "a_b-c14cddc0", "a_b", "x-vs-y", "z", "x", "y-vs-z", "a-vs", "vs-b", "a", String(repeating: "v", count: 100),
-                     String(repeating: "v", count: 101), String(repeating: "w", count: 300), "é", "e", "_-5ec1f7e7", ".."]
+        let names = ["a/b", "a_b-c14cddc033f64b9d", "a_b-c14cddc0", "a_b", "x-vs-y", "z", "x", "y-vs-z", "a-vs", "vs-b", "a", String(repeating: "v", count: 100),
+                     String(repeating: "v", count: 101), String(repeating: "w", count: 300), "é", "e", "_-5ec1f7e700f37c3d", ".."]
         let single = names.map(FileNameComponent.safe)
         #expect(Set(single).count == names.count, "\(single)")
-        #expect(FileNameComponent.safe("a_b-c14cddc0") != "a_b-c14cddc0" && FileNameComponent.safe("a_b-C14CDDC0") == "a_b-C14CDDC0")
+        #expect(FileNameComponent.safe("a_b-c14cddc033f64b9d") != "a_b-c14cddc033f64b9d" && FileNameComponent.safe("a_b-C14CDDC033F64B9D") == "a_b-C14CDDC033F64B9D")
         var pairs: [String: [String]] = [:]
         for first in names { for second in names { pairs[FileNameComponent.joined([first, second], separator: "-vs-"), default: []].append(first + " | " + second) } }
         #expect(pairs.values.allSatisfy { $0.count == 1 }, "\(pairs.filter { $0.value.count > 1 })")
@@ -100,7 +100,17 @@ import Testing
     }
 
 
-    @Test(arguments: [("faces", "faces"), ("../../etc", "_.._etc-74ccf3c5"), ("a/b", "a_b-c14cddc0"), ("a_b", "a_b"), (".hidden", "hidden-16924190"), ("..", "_-5ec1f7e7")])
+    /// Two names that become the same readable part (`v_x_x_x_x_x_x_x`) and share the first 8
+    /// hex digits of their SHA-256 (found among 2^21 such names in a second): with an 8-digit
+    /// suffix their reports were one file.
+    @Test func namesWhoseHashesShareEightDigitsGetDistinctFiles() {
+        let (first, second) = ("v x?x*x*x*x?x!x", "v x!x?x x x x?x")
+        #expect(SHA256.hex(Array(first.utf8)).prefix(8) == SHA256.hex(Array(second.utf8)).prefix(8))
+        #expect(FileNameComponent.safe(first) != FileNameComponent.safe(second))
+        #expect(FileNameComponent.joined([first, "b"], separator: "-vs-") != FileNameComponent.joined([second, "b"], separator: "-vs-"))
+    }
+
+    @Test(arguments: [("faces", "faces"), ("../../etc", "_.._etc-74ccf3c5b4c19a81"), ("a/b", "a_b-c14cddc033f64b9d"), ("a_b", "a_b"), (".hidden", "hidden-1692419006a88aab"), ("..", "_-5ec1f7e700f37c3d")])
     func experimentNamesCannotLeaveTheReportsFolder(_ name: String, _ folder: String) {
         let directory = StoredRunReports.directory(reportsRoot: URL(fileURLWithPath: "/r"), experiment: name, run: 2)
         #expect(directory.path == "/r/\(folder)/run-2")

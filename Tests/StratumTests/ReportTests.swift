@@ -279,7 +279,7 @@ import Testing
         let directory = try TestSupport.temporaryDirectory()
         let files = try RunReport(data: Self.data(), galleryLimit: 6, galleryColumns: 3, thumb: 32).render(to: directory, gnuplot: try Gnuplot()).files
         let names = Set(files.map(\.lastPathComponent))
-        #expect(names == ["slice-accuracy.png", "disagreement-b-vs-a_script_-340c7e76.png", "confusion-a_script_-dd0cee1e.png", "failures-a_script_-dd0cee1e.png", "reliability-a_script_-dd0cee1e.png",
+        #expect(names == ["slice-accuracy.png", "disagreement-b-vs-a_script_-340c7e7651977de7.png", "confusion-a_script_-dd0cee1e82a81c43.png", "failures-a_script_-dd0cee1e82a81c43.png", "reliability-a_script_-dd0cee1e82a81c43.png",
                           "confusion-b.png", "failures-b.png", "reliability-b.png", "index.html"])
         for file in files where file.pathExtension == "png" { _ = try ImageFile.read(file) }
         let html = try String(contentsOf: directory.appendingPathComponent("index.html"), encoding: .utf8)
