@@ -209,6 +209,7 @@ extension Gallery {
         // removed by the next render of the folder, `RunReport.removeLeftovers`).
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let drawn = Gnuplot.workingFile(for: url)
+        try Gnuplot.checkOutputPath(drawn)
         var script = """
         \(Gnuplot.pngTerminal(width: layout.width, height: page.height, font: "DejaVu Sans,9", transparent: true))
         set output \(drawn.path.gnuplotQuoted)

@@ -102,6 +102,7 @@ extension Gnuplot {
     public static func draw(to url: URL, with gnuplot: some GnuplotRunner, script: (_ output: String) -> String) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let working = workingFile(for: url)
+        try checkOutputPath(working)
         defer { try? FileManager.default.removeItem(at: working) }
         try gnuplot.run(script(working.path))
         try checkWholePNG(working)
@@ -115,6 +116,16 @@ extension Gnuplot {
     /// at the same time, `stratum report` beside the run, has its own).
     static func workingFile(for url: URL) -> URL {
         url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessStart.identity).tmp")
+    }
+
+    /// gnuplot gets the path of each file it writes as a quoted literal, which holds no control
+    /// character (`GnuplotText.literal` shows one as a space): given `a<LF>b/x.png`, gnuplot
+    /// wrote to `a b/x.png`, and the report failed with "is the disk full?". Such a path is
+    /// refused by name.
+    public static func checkOutputPath(_ url: URL) throws {
+        guard !url.path.containsScalar(where: String.isLineOrControl) else {
+            throw ReportError(message: "cannot draw into \(url.deletingLastPathComponent().path.terminalSafe): gnuplot cannot be given a path holding a control character")
+        }
     }
 
     /// Throws unless `file` ends with a PNG's IEND chunk: anything shorter is what a full disk

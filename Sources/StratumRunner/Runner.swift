@@ -392,6 +392,11 @@ public struct Runner: Sendable {
     /// ancestor must be a folder this process may write (a `--reports` naming a file was found
     /// only after a whole run, its results stored but no report drawn).
     static func checkReportsRoot(_ root: URL) throws {
+        do {
+            try Gnuplot.checkOutputPath(root.appendingPathComponent("chart.png"))
+        } catch let error as ReportError {
+            throw RunError(message: "reports folder: \(error.message)", isBadInput: true)
+        }
         var candidate = root.standardizedFileURL
         while true {
             var isDirectory: ObjCBool = false

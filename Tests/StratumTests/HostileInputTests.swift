@@ -516,6 +516,25 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("s.sqlite").path))
     }
 
+    /// gnuplot is given each output path as a quoted literal, where a control character
+    /// becomes a space: it wrote into `a b` for `a<LF>b`, and the report failed as "disk full?".
+    @Test func aReportsFolderWithAControlCharacterIsRefusedBeforeAnyWork() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let error = try #require(throws: RunError.self) { try Self.tinyRun(reportsRoot: directory.appendingPathComponent("R\nS"), in: directory) }
+        #expect(error.isBadInput && error.message.contains("control character") && error.message.contains("R\\u{A}S"), "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("s.sqlite").path))
+    }
+
+    @Test func figuresAreNotDrawnThroughAPathGnuplotWouldMisread() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("a b"), withIntermediateDirectories: true)
+        let error = try #require(throws: ReportError.self) {
+            try RunReport(data: ReportTests.data(), galleryLimit: 4, galleryColumns: 2, thumb: 32).render(to: directory.appendingPathComponent("a\u{1}b"), gnuplot: try Gnuplot())
+        }
+        #expect(error.message.contains("control character"), "\(error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.appendingPathComponent("a b").path).isEmpty)
+    }
+
     /// Runs `tool` with `arguments`; its exit status.
     static func tool(_ tool: String, _ arguments: [String]) throws -> Int32 {
         let process = Process()
