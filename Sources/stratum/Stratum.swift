@@ -12,9 +12,15 @@ struct Stratum: ParsableCommand {
         commandName: "stratum",
         abstract: "Compare image-classifier variants on subgroups, store every prediction in SQLite, draw reports.",
         discussion: """
-        Exit codes: 0 success; 1 failure; 2 a run finished but some variants failed, or report/gallery
-        left images out of galleries (moved, changed or unreadable since the run); 64 bad command line; 65 bad input (experiment file, manifest, image, model file, a database that is not a Stratum store,
-        a run or experiment it does not hold). gate: 0 passed, 1 failed, 65 cannot compare.
+        Exit codes:
+          0   success
+          1   failure
+          2   a run finished but some variants failed, or report or gallery left
+              images out (moved, changed or unreadable since the run)
+          64  bad command line
+          65  bad input: an experiment file, manifest, image or model file, a database
+              that is not a Stratum store, a run or experiment it does not hold
+          gate: 0 passed, 1 failed, 65 cannot compare
         """,
         version: "0.1.0",
         subcommands: [RunCommand.self, FinalizeCommand.self, MetricsCommand.self, CompareCommand.self, GateCommand.self, SlicesCommand.self, PredictCommand.self, ReportCommand.self, GalleryCommand.self, HistoryCommand.self, RunsCommand.self, ModelsCommand.self, DatasetCommand.self, ServeCommand.self, BenchCommand.self])
