@@ -38,7 +38,6 @@ public struct ONNXLoader: ModelLoader {
         let file = spec.path.path
         let model = try ONNXModel(contentsOf: spec.path)
         func fail(_ message: String) -> ONNXError { ONNXError(file: file, message: message) }
-        let options = spec.options
         guard model.inputNames.count == 1 else {
             throw fail("the graph has \(model.inputNames.count) inputs (\(model.inputNames.joined(separator: ", "))); an image classifier has one")
         }
