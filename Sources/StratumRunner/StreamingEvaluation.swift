@@ -79,7 +79,7 @@ struct StreamingEvaluation {
         var decodedHere = 0
         if stored > 0 { events(.decodedImages(done: stored, total: samples.count)) }
         var ahead = chunks.first.map { decode($0, variants) }
-        for (number, range) in chunks.enumerated() {
+        for number in chunks.indices {
             guard let (pending, decodedChunk) = times.timing(\.waitingForDecode, { ahead?.wait() }) else { break }
             // The next chunk decodes while this one is predicted.
             ahead = number + 1 < chunks.count ? decode(chunks[number + 1], variants) : nil
