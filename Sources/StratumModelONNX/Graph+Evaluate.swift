@@ -62,7 +62,10 @@ extension Graph {
             guard let (low, high) = clipBounds(node, inputs: inputs) else { throw fail("Clip bounds are not known") }
             let x = try arg(0)
             if case .int(let t) = x {
-                return [.int(IntTensor(shape: t.shape, data: t.data.map { Layout.int(max(low, min(high, Float($0)))) }))]
+                // In integers (through Float, values past 2^24 lost digits), the upper bound
+                // applied last: min > max gives max everywhere, as the float path and onnxruntime.
+                let (lower, upper) = (Layout.int(low), Layout.int(high))
+                return [.int(IntTensor(shape: t.shape, data: t.data.map { min(upper, max(lower, $0)) }))]
             }
             return [Kernels.activate(x, .clip(low, high))]
         case "BatchNormalization":
@@ -97,6 +100,9 @@ extension Graph {
         case "Squeeze":
             let x = try arg(0)
             let axes = a.ints("axes") ?? (optional(1).map { $0.graphInts().data })
+            // onnxruntime removes every axis of size 1 for an empty list, the ONNX reference
+            // and shape inference none: refused rather than guessed.
+            if axes?.isEmpty == true { throw fail("Squeeze with an empty axes list (onnxruntime squeezes every axis of size 1, the ONNX reference none); give the axes or none") }
             let rank = x.rank
             let normalized = Set(try (axes ?? []).map { try Kernels.axis($0, rank: rank) })
             let shape = x.shape.enumerated().filter { axes == nil ? $0.element != 1 : !normalized.contains($0.offset) }.map(\.element)
@@ -137,7 +143,9 @@ extension Graph {
             case 1, 11: return [x.isChannelsLast ? x : .float(x.graphTensor(), channelsLast: false)]
             case 10:
                 if case .float(let t, let last) = x { return [.float(Tensor(shape: t.shape, data: t.data.map(Half.round)), channelsLast: last)] }
-                return [.float(x.graphTensor(), channelsLast: false)]
+                // Integers round to float16 too (2049 → 2048, 70000 → inf).
+                let t = x.graphTensor()
+                return [.float(Tensor(shape: t.shape, data: t.data.map(Half.round)), channelsLast: false)]
             case 16:
                 // bfloat16: the upper half of the float's bits, rounded to nearest, ties to even
                 // (as onnxruntime rounds; cutting the bits off was a bfloat16 step off).
@@ -150,7 +158,13 @@ extension Graph {
                 // Narrower integers wrap, as C casts do in onnxruntime (300 → 44 as uint8).
                 let t = x.graphInts()
                 return [.int(IntTensor(shape: t.shape, data: t.data.map { Self.wrapped($0, to: to) }))]
-            case 7, 13: return [.int(x.graphInts())]
+            case 7: return [.int(x.graphInts())]
+            case 13:
+                // uint64 wraps a negative value to 2^64 − |v|, which Stratum's 64-bit signed
+                // integers cannot hold; it was kept negative (ONNX attribute review).
+                let t = x.graphInts()
+                guard t.data.allSatisfy({ $0 >= 0 }) else { throw fail("Cast to uint64 of a negative value, which Stratum cannot represent") }
+                return [.int(t)]
             default: throw fail("Cast to element type \(to) is not supported")
             }
         case "Shape":

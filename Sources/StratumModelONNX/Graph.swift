@@ -160,6 +160,11 @@ struct Graph: @unchecked Sendable {
         if node.domain.isEmpty, ["Add", "Sub", "Mul", "Div"].contains(node.op), node.attributes.int("broadcast", 0) != 0 {
             throw ONNXError(file: file, node: node.label, message: "uses the 'broadcast' attribute of opsets before 7, which Stratum does not support (export with opset 7 or later)")
         }
+        // Training mode normalises with the batch's own statistics (onnxruntime computes them);
+        // the stored running ones were used instead, silently (ONNX attribute review).
+        if node.domain.isEmpty, node.op == "BatchNormalization", node.attributes.int("training_mode", 0) != 0 {
+            throw ONNXError(file: file, node: node.label, message: "has training_mode=1 (statistics of the batch, as in training), which Stratum does not compute; export the model for inference")
+        }
     }
 
     /// Evaluates, once, every node whose inputs are all known at load time.

@@ -71,7 +71,9 @@ extension Kernels {
             case "pytorch_half_pixel": return outLength > 1 ? (x + 0.5) / scale - 0.5 : 0
             case "align_corners": return outLength > 1 ? x * Float(length - 1) / Float(outLength - 1) : 0
             case "asymmetric": return x / scale
-            case "tf_half_pixel_for_nn": return (x + 0.5) / scale
+            // An axis of scale 1 maps to itself, as in onnxruntime (the formula read half a
+            // pixel further, a whole row under nearest_mode ceil).
+            case "tf_half_pixel_for_nn": return scale == 1 ? x : (x + 0.5) / scale
             default: throw EngineError.unsupported("Resize coordinate_transformation_mode '\(transform)'")
             }
         }
@@ -124,6 +126,12 @@ extension Kernels {
                 }
             }
         }
-        return .float(Tensor(shape: [n, oh, ow, c], data: out), channelsLast: true)
+        let resized = Tensor(shape: [n, oh, ow, c], data: out)
+        // onnxruntime resizes an integer tensor in its type: interpolated values are truncated.
+        if case .int = x {
+            let nchw = Layout.toChannelsFirst(resized)
+            return .int(IntTensor(shape: nchw.shape, data: nchw.data.map { Layout.int($0.rounded(.towardZero)) }))
+        }
+        return .float(resized, channelsLast: true)
     }
 }

@@ -109,7 +109,9 @@ enum Kernels {
             let size = input.shape[1 + axis]
             var (before, after) = try padding(autoPad: autoPad, pads: (pads[axis], pads[axis + 2]), input: size, kernel: kernel[axis], stride: strides[axis], dilation: 1)
             counted.append((before, after))
-            if ceilMode && (autoPad == "NOTSET" || autoPad.isEmpty) {
+            // ceil_mode applies to explicit pads and VALID alike (onnxruntime; under VALID it was
+            // ignored, a 4×5 output came out 3×4); SAME sizes the output already.
+            if ceilMode && (autoPad == "NOTSET" || autoPad.isEmpty || autoPad == "VALID") {
                 let span = size + before + after - kernel[axis]
                 var output = (span + strides[axis] - 1) / strides[axis] + 1
                 // The last window must start inside the input or its leading padding.
@@ -358,7 +360,10 @@ enum Kernels {
             let pooled = try Pooling.globalAverage(t, keepDims: true)
             return keepDims ? .float(pooled, channelsLast: true) : .float(try pooled.reshaped([t.shape[0], t.shape[3]]), channelsLast: false)
         }
-        return .float(try Pooling.mean(x.graphTensor(), axes: normalized, keepDims: keepDims), channelsLast: false)
+        let mean = try Pooling.mean(x.graphTensor(), axes: normalized, keepDims: keepDims)
+        // onnxruntime's integer mean is an integer: the sum divided by the count, truncated.
+        if case .int = x { return .int(IntTensor(shape: mean.shape, data: mean.data.map { Layout.int($0.rounded(.towardZero)) })) }
+        return .float(mean, channelsLast: false)
     }
 
     static func pad(_ x: Value, pads: [Int], axes: [Int]?, value: Float, mode: String = "constant") throws -> Value {

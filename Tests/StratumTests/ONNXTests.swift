@@ -24,25 +24,33 @@ import Testing
         var testDescription: String { name }
     }
 
-    static var index: [String: Any] {
-        let url = fixtures.appendingPathComponent("cases.json")
+    static var index: [String: Any] { index(in: fixtures) }
+
+    /// The cases.json of a fixture folder, parsed.
+    static func index(in folder: URL) -> [String: Any] {
+        let url = folder.appendingPathComponent("cases.json")
         return (try? JSONSerialization.jsonObject(with: Data(contentsOf: url))) as? [String: Any] ?? [:]
     }
 
-    static let cases: [Case] = ((index["cases"] as? [[String: Any]]) ?? []).compactMap { entry in
-        func tensors(_ key: String) -> [(String, [Int], String)]? {
-            (entry[key] as? [[String: Any]])?.compactMap { t in
-                guard let name = t["name"] as? String, let shape = t["shape"] as? [Int], let file = t["file"] as? String else { return nil }
-                return (name, shape, file)
+    static let cases: [Case] = cases(of: index)
+
+    /// The entries of `key` that parse as cases (a renamed key drops them: see the count tests).
+    static func cases(of index: [String: Any], key: String = "cases") -> [Case] {
+        ((index[key] as? [[String: Any]]) ?? []).compactMap { entry in
+            func tensors(_ key: String) -> [(String, [Int], String)]? {
+                (entry[key] as? [[String: Any]])?.compactMap { t in
+                    guard let name = t["name"] as? String, let shape = t["shape"] as? [Int], let file = t["file"] as? String else { return nil }
+                    return (name, shape, file)
+                }
             }
+            guard let name = entry["name"] as? String, let group = entry["group"] as? String, let model = entry["model"] as? String,
+                  let tolerance = (entry["tolerance"] as? NSNumber)?.floatValue, let inputs = tensors("inputs"), let outputs = tensors("outputs") else { return nil }
+            return Case(name: name, group: group, model: model, tolerance: tolerance, inputs: inputs.map { ($0.0, $0.1, $0.2) }, outputs: outputs.map { ($0.0, $0.1, $0.2) })
         }
-        guard let name = entry["name"] as? String, let group = entry["group"] as? String, let model = entry["model"] as? String,
-              let tolerance = (entry["tolerance"] as? NSNumber)?.floatValue, let inputs = tensors("inputs"), let outputs = tensors("outputs") else { return nil }
-        return Case(name: name, group: group, model: model, tolerance: tolerance, inputs: inputs.map { ($0.0, $0.1, $0.2) }, outputs: outputs.map { ($0.0, $0.1, $0.2) })
     }
 
-    static func floats(_ file: String, shape: [Int]) throws -> Tensor {
-        let data = try Data(contentsOf: fixtures.appendingPathComponent(file))
+    static func floats(_ file: String, shape: [Int], in folder: URL = fixtures) throws -> Tensor {
+        let data = try Data(contentsOf: folder.appendingPathComponent(file))
         let count = shape.reduce(1, *)
         try #require(data.count == count * 4, "\(file): \(data.count) bytes for shape \(shape)")
         let values = data.withUnsafeBytes { bytes in (0..<count).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) } }
