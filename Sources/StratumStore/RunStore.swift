@@ -47,11 +47,14 @@ public protocol RunStore: AnyObject, Sendable {
     func shards(runID: RunID) throws -> [StoredShard]
 
     // Dataset and samples
-    /// Stores the dataset once per manifest content (idempotent) and ties the run to it; returns
-    /// the ids of the samples named by `keys` (every sample when nil: a shard asks for its own).
+    /// Stores the dataset once per manifest content (idempotent) and ties the run to it, with
+    /// `labels`, the run's class list (another experiment on the same manifest may list other
+    /// classes, or the same in another order); returns the ids of the samples named by `keys`
+    /// (every sample when nil: a shard asks for its own).
     func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID,
                       returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: SampleID])
     func datasetHash(runID: RunID) throws -> String?
+    /// The class list the run was stored with (`storeDataset`'s `labels`).
     func datasetLabels(runID: RunID) throws -> [String]
     func samples(runID: RunID) throws -> [StoredSample]
     func insertUnreadableSamples(runID: RunID, _ samples: [(sampleID: SampleID, reason: String)]) throws

@@ -264,7 +264,8 @@ public final class Store: Sendable {
     /// The labels of the run's dataset, in class order (empty when the run stored no dataset).
     public func datasetLabels(runID: RunID) throws -> [String] {
         try read { db in
-            guard let text = try String.fetchOne(db, sql: "SELECT d.labels FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?", arguments: [runID]),
+            // The run's own list; runs stored before v9 have only the dataset's.
+            guard let text = try String.fetchOne(db, sql: "SELECT COALESCE(r.labels, d.labels) FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?", arguments: [runID]),
                   let labels = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else { return [] }
             return labels
         }
@@ -337,7 +338,8 @@ public final class Store: Sendable {
             if let current = try Int64.fetchOne(db, sql: "SELECT datasetId FROM run WHERE id = ?", arguments: [runID]), current != datasetID {
                 throw ShardRefusal("the manifest \(manifestPath) differs from the one this run was started on")
             }
-            try db.execute(sql: "UPDATE run SET datasetId = ? WHERE id = ?", arguments: [datasetID, runID])
+            try db.execute(sql: "UPDATE run SET datasetId = ?, labels = ? WHERE id = ?",
+                           arguments: [datasetID, String(decoding: try JSONEncoder().encode(labels), as: UTF8.self), runID])
             // Through a cursor: fetching every row first held a GRDB `Row` per sample (at
             // 200,000 samples, tens of MB more than the dictionary itself).
             let wanted = keys.map(Set.init)

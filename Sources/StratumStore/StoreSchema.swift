@@ -210,6 +210,12 @@ enum StoreSchema {
                 t.primaryKey(["runId", "sampleId"])
             }
         }
+        migrator.registerMigration("v9-run-labels") { db in
+            // The experiment's class list per run: a dataset row is shared by every experiment
+            // on its manifest and label column, and held the first one's list, which `compare`,
+            // `gate`, `slices`, `history` and reports then used for the others (store review).
+            try db.alter(table: "run") { t in t.add(column: "labels", .jsonText) }
+        }
         return migrator
     }
 }

@@ -195,6 +195,10 @@ enum PostgresSchema {
                 PRIMARY KEY (runId, sampleId))
             """,
         ]),
+        // The experiment's class list per run (see the SQLite store's v9).
+        ("v9-run-labels", [
+            "ALTER TABLE run ADD COLUMN labels TEXT",
+        ]),
     ]
 
     /// The advisory lock every migration, run-number allocation and lease reconciliation takes

@@ -405,7 +405,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
                current != datasetID {
                 throw ShardRefusal("the manifest \(manifestPath) differs from the one run \(runID) was started on")
             }
-            try db.execute("UPDATE run SET datasetId = ? WHERE id = ?", [datasetID, runID.rawValue])
+            try db.execute("UPDATE run SET datasetId = ?, labels = ? WHERE id = ?", [datasetID, try Self.json(labels), runID.rawValue])
             var ids: [String: SampleID] = [:]
             // A shard asks for its own samples only: 1/n of the rows, found through the (datasetId, key) index.
             let rows = try keys.map { try db.rows("SELECT key, id FROM sample WHERE datasetId = ? AND key = ANY(?)", [datasetID, Array(Set($0))]) }
@@ -425,7 +425,8 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
 
     public func datasetLabels(runID: RunID) throws -> [String] {
         try session.read { db in
-            guard let text = try db.row("SELECT d.labels FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?", [runID.rawValue])?
+            // The run's own list; runs stored before v9 have only the dataset's.
+            guard let text = try db.row("SELECT COALESCE(r.labels, d.labels) AS labels FROM run r JOIN dataset d ON d.id = r.datasetId WHERE r.id = ?", [runID.rawValue])?
                 .string("labels") else { return [] }
             return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
         }

@@ -42,6 +42,12 @@ public enum RunStoreConformance {
                                               runID: runID, returningIDsOf: ["y", "not-a-sample"]).sampleIDs
             return sampleIDs.count == 2 && again == sampleIDs && hash == "mh" && only == ["y": sampleIDs["y"] ?? -1]
         }
+        check("each run keeps its own class list for a dataset another experiment stored first") {
+            let samples = ["x", "y"].map { Sample(id: $0, url: URL(fileURLWithPath: "/d/\($0).png"), relativePath: "\($0).png", label: "f", split: "test", attributes: [:], line: 2) }
+            let other = try store.beginRun(experiment: "other", spec: "", specHash: "", gitCommit: nil, lease: me).id
+            _ = try store.storeDataset(manifestPath: "/d/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["m", "f", "x"], samples: samples, runID: other)
+            return try store.datasetLabels(runID: runID) == ["f", "m"] && store.datasetLabels(runID: other) == ["m", "f", "x"]
+        }
         check("a prediction is unique per run, variant and sample; a batch holding a duplicate stores nothing") {
             variantID = try store.insertVariant(runID: runID, name: "v", kind: "k", path: "/m", fileHash: nil, labels: ["f", "m"])
             let x = sampleIDs["x"] ?? -1, y = sampleIDs["y"] ?? -1
