@@ -178,12 +178,13 @@ need_module() {
                 done
                 build_module Yams "-swift-version 5 -DSWIFT_PACKAGE -Xcc -DYAML_DECLARE_STATIC -I $yams/Sources/CYaml/include" "$yams"/Sources/Yams/*.swift ;;
             StratumRunner)
-                # Only the experiment-file reader: the rest of StratumRunner pulls in GRDB and
-                # every model kind, none of which ExperimentSpec.swift uses.
+                # Only the experiment-file reader and its YAML size check: the rest of StratumRunner
+                # pulls in GRDB and every model kind, which neither file uses.
                 need_module StratumCore StratumData Yams
                 local yams
                 yams=$(yams_dir)
-                build_module StratumRunner "-swift-version 6 -I $yams/Sources/CYaml/include -I Sources/CLibPNG -I Sources/CTurboJPEG" Sources/StratumRunner/ExperimentSpec.swift ;;
+                build_module StratumRunner "-swift-version 6 -Xcc -DYAML_DECLARE_STATIC -I $yams/Sources/CYaml/include -I Sources/CLibPNG -I Sources/CTurboJPEG" \
+                    Sources/StratumRunner/ExperimentSpec.swift Sources/StratumRunner/YAMLExpansion.swift ;;
         esac
         module_built+="$name "
     done
