@@ -31,14 +31,23 @@ public enum RunStores {
             }
             return
         }
+        // postgres:/u:pw@h/db, one slash short, made folders named after the credentials and a
+        // SQLite file in them, and every shard its own run there (store review).
+        let lower = location.lowercased()
+        if lower.hasPrefix("postgres:") || lower.hasPrefix("postgresql:") {
+            // Shown up to its first colon: what follows may hold a password in any form.
+            throw StoreLocationError(location: String(location.prefix { $0 != ":" }) + ":…",
+                                     message: "is not a PostgreSQL URL (postgres://USER@HOST/DATABASE); a SQLite file whose name starts so can be given as ./NAME")
+        }
         guard let colon = location.range(of: "://"), !location[..<colon.lowerBound].contains("/") else { return }
         let scheme = location[..<colon.lowerBound].lowercased()
-        throw StoreLocationError(location: location, message: "'\(scheme)://' is not a store Stratum knows; give a SQLite file or a postgres:// URL")
+        throw StoreLocationError(location: displayName(location), message: "'\(scheme)://' is not a store Stratum knows; give a SQLite file or a postgres:// URL")
     }
 
-    /// The location as messages and summaries show it: a URL without its password.
+    /// The location as messages and summaries show it: without a password, whatever its form
+    /// (`PostgresLocation.redact`); a file path as it is.
     public static func displayName(_ location: String) -> String {
-        PostgresLocation.isPostgresURL(location) ? PostgresLocation.redact(location) : location
+        PostgresLocation.redact(location)
     }
 }
 

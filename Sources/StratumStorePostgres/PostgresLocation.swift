@@ -76,13 +76,33 @@ public struct PostgresLocation: Sendable, Equatable {
         "postgres://\(user)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)"
     }
 
-    /// `location` with any password replaced by `***`.
+    /// `location` with any password replaced by `***`: the one after the user name, whatever
+    /// the scheme (`postgresql+psycopg://`, `jdbc:postgresql://`, a one-slash `postgres:/`),
+    /// and a `password=` parameter's value. (Only `user:password@` after `://` was hidden: a
+    /// review of the store found the others printed in errors as given.)
     public static func redact(_ location: String) -> String {
-        guard let scheme = location.range(of: "://"), let at = location.range(of: "@", options: .backwards),
-              at.lowerBound > scheme.upperBound else { return location }
-        let credentials = location[scheme.upperBound..<at.lowerBound]
-        guard let colon = credentials.firstIndex(of: ":") else { return location }
-        return String(location[..<colon]) + ":***" + String(location[at.lowerBound...])
+        var shown = location
+        if let scheme = shown.range(of: "://") ?? shown.range(of: ":/") {
+            var start = scheme.upperBound
+            while start < shown.endIndex, shown[start] == "/" { start = shown.index(after: start) }
+            if let at = shown[start...].range(of: "@", options: .backwards),
+               let colon = shown[start..<at.lowerBound].firstIndex(of: ":") {
+                shown = String(shown[...colon]) + "***" + String(shown[at.lowerBound...])
+            }
+        }
+        // password=VALUE in a query, up to the next & (any case).
+        var searchFrom = shown.startIndex
+        while let key = shown.range(of: "password=", options: .caseInsensitive, range: searchFrom..<shown.endIndex) {
+            let before = key.lowerBound == shown.startIndex ? nil : shown[shown.index(before: key.lowerBound)]
+            let end = shown[key.upperBound...].firstIndex(of: "&") ?? shown.endIndex
+            if before == "?" || before == "&" {
+                shown = String(shown[..<key.upperBound]) + "***" + String(shown[end...])
+                searchFrom = shown.index(key.upperBound, offsetBy: 3)
+            } else {
+                searchFrom = key.upperBound
+            }
+        }
+        return shown
     }
 }
 

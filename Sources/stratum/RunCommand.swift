@@ -118,9 +118,12 @@ struct RunCommand: ParsableCommand {
                     progress.note("\(holder); its lease expires in \(Int(seconds.rounded(.up))) s unless it renews it: waiting to take shard \(shard) over")
                 case .interruptedRunFound(let number):
                     // The command as given: without --db and --reports it would open the default store.
-                    let again = ["stratum", "run", experiment, "--resume", String(number)] + (db.map { ["--db", $0] } ?? [])
+                    // A password in --db is not repeated (the store review found it printed here).
+                    let shownDB = db.map(RunStores.displayName)
+                    let again = ["stratum", "run", experiment, "--resume", String(number)] + (shownDB.map { ["--db", $0] } ?? [])
                         + (reports == "Reports" ? [] : ["--reports", reports])
-                    Terminal.error("note: run \(number) of this experiment was interrupted; to continue it instead of starting over: \(again.map(ShellWord.quoted).joined(separator: " "))")
+                    let withPassword = shownDB != db ? " (with the password you gave --db)" : ""
+                    Terminal.error("note: run \(number) of this experiment was interrupted; to continue it instead of starting over: \(again.map(ShellWord.quoted).joined(separator: " "))\(withPassword)")
                 case .fitting(let variant, let examples): progress.note("fitting \(variant) on \(examples) training images")
                 case .refitting(let variant, let existing, let reason):
                     progress.note("\(variant): \(existing.lastPathComponent) was fitted differently (\(reason)); fitting a new file beside it")

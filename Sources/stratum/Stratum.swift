@@ -79,7 +79,7 @@ struct StoreOptions: ParsableArguments {
         let db: String
         do { db = try Self.resolve(self.db) } catch { throw report(error) }
         guard RunStores.isServer(db) || FileManager.default.fileExists(atPath: db) else {
-            Terminal.error("error: no database at \(db) (run an experiment first, or pass --db or set STRATUM_DB; the default is Experiments/stratum.sqlite when ./Experiments exists, else ./stratum.sqlite)")
+            Terminal.error("error: no database at \(RunStores.displayName(db)) (run an experiment first, or pass --db or set STRATUM_DB; the default is Experiments/stratum.sqlite when ./Experiments exists, else ./stratum.sqlite)")
             throw ExitCode(ExitCodes.dataError)
         }
         let store = try RunStores.open(db)
@@ -88,7 +88,7 @@ struct StoreOptions: ParsableArguments {
         do {
             try store.reconcileInterruptedRuns()
         } catch {
-            Terminal.status("note: could not mark interrupted runs in \(db) (\(error)); runs whose process is gone may show as running")
+            Terminal.status("note: could not mark interrupted runs in \(RunStores.displayName(db)) (\(error)); runs whose process is gone may show as running")
         }
         return store
     }

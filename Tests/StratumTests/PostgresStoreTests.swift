@@ -117,6 +117,35 @@ enum PostgresTestServer {
         let error = try #require(throws: PostgresStoreError.self) { try PostgresLocation(url: "postgres://u:hunter2@h/d?sslmode=bad") }
         #expect(!"\(error)".contains("hunter2"))
     }
+
+    /// Every form a password came back in, found by a review of the store: other schemes, a
+    /// one-slash URL, a `password=` parameter; paths without one are shown as they are.
+    static let shown: [(given: String, shown: String)] = [
+        ("postgresql+psycopg://u:hunter2@h/db", "postgresql+psycopg://u:***@h/db"),
+        ("jdbc:postgresql://u:hunter2@h/db", "jdbc:postgresql://u:***@h/db"),
+        ("postgress://u:hunter2@h/db", "postgress://u:***@h/db"),
+        ("postgres:/u:hunter2@h/db", "postgres:/u:***@h/db"),
+        ("postgres://u@h/db?password=hunter2", "postgres://u@h/db?password=***"),
+        ("postgres://u@h/db?sslmode=require&PASSWORD=hunter2&application_name=x", "postgres://u@h/db?sslmode=require&PASSWORD=***&application_name=x"),
+        ("postgres://u:p@ss:word@h/db", "postgres://u:***@h/db"),
+        ("Experiments/stratum.sqlite", "Experiments/stratum.sqlite"),
+        ("/data/a:b/stratum.sqlite", "/data/a:b/stratum.sqlite"),
+        ("/data/my-password=x.sqlite", "/data/my-password=x.sqlite"),
+    ]
+
+    @Test(arguments: shown)
+    func passwordsAreHiddenInEveryForm(_ given: String, _ shown: String) {
+        #expect(RunStores.displayName(given) == shown)
+    }
+
+    @Test(arguments: ["postgresql+psycopg://u:hunter2@h/db", "postgres:/u:hunter2@h/db", "PostgreSQL:u:hunter2@h/db", "postgres://u@h/db?password=hunter2"])
+    func locationsThatAreNotStoresAreRefusedWithoutThePassword(_ location: String) throws {
+        let error = try #require(throws: (any Error).self) { _ = try RunStores.openForWriting(location) }
+        #expect(!"\(error)".contains("hunter2"), "\(error)")
+        // Nothing made on disk (the one-slash URL made the folders ./postgres:/u:hunter2@h and a SQLite file in them).
+        let first = String(location.split(separator: "/").first ?? "")
+        #expect(!FileManager.default.fileExists(atPath: first), "\(first)")
+    }
 }
 
 /// The PostgreSQL store against a real server: the `RunStore` contract, every read equal to the
