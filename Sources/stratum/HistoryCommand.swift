@@ -90,18 +90,23 @@ struct HistoryCommand: ParsableCommand {
                 throw ExitCode(ExitCodes.dataError)
             }
             let reference = history.last { $0.experiment == experiment && $0.run == latest.number }
-            // The split each run evaluated, from its stored experiment file: a run on another
-            // split (`all`, which includes the training images) was joined unflagged.
-            var splits: [String: String] = [:]
-            for h in history where splits["\(h.experiment)\u{0}\(h.run)"] == nil {
+            // The split each run evaluated and the column it predicted, from its stored
+            // experiment file: a run on another split (`all`, which includes the training
+            // images) was joined unflagged, and with --dataset so was another experiment on the
+            // same manifest predicting another column (review of the store).
+            var tasks: [String: (split: String, column: String)] = [:]
+            for h in history where tasks["\(h.experiment)\u{0}\(h.run)"] == nil {
                 let spec = try opened.run(experiment: h.experiment, number: h.run).run.spec
-                splits["\(h.experiment)\u{0}\(h.run)"] = (try? ExperimentSpec.parse(spec, file: URL(fileURLWithPath: "/\(h.experiment).yaml")))?.split ?? "?"
+                let parsed = try? ExperimentSpec.parse(spec, file: URL(fileURLWithPath: "/\(h.experiment).yaml"))
+                tasks["\(h.experiment)\u{0}\(h.run)"] = (parsed?.split ?? "?", parsed?.labelColumn ?? "?")
             }
-            let referenceSplit = splits["\(experiment)\u{0}\(latest.number)"]
+            let referenceTask = tasks["\(experiment)\u{0}\(latest.number)"]
             let rows = history.map { h in
                 var flags: [String] = []
                 if let reference, h.sliceDefinition != reference.sliceDefinition { flags.append("slice defined as '\(h.sliceDefinition)'") }
-                if let split = splits["\(h.experiment)\u{0}\(h.run)"], split != referenceSplit { flags.append("evaluated split '\(split)'") }
+                let task = tasks["\(h.experiment)\u{0}\(h.run)"]
+                if let split = task?.split, split != referenceTask?.split { flags.append("evaluated split '\(split)'") }
+                if let column = task?.column, column != referenceTask?.column { flags.append("predicts column '\(column)'") }
                 if h.datasetHash != hash { flags.append("other dataset file") }
                 return Row(experiment: h.experiment, run: h.run, variant: h.variant, n: h.n, value: h.value, ciLow: h.ciLow, ciHigh: h.ciHigh,
                            flag: flags.isEmpty ? nil : flags.joined(separator: "; "))

@@ -499,6 +499,18 @@ import Testing
         let flagged = try Self.run(["history", "cli", "--db", "stratum.sqlite", "--variant", "base", "--format", "json"], in: directory)
         let flags = try JSONSerialization.jsonObject(with: Data(flagged.stdout.utf8)) as? [[String: Any]]
         #expect(flags?.map { ($0["flag"] as? String)?.contains("evaluated split 'test'") ?? false } == [true, true, false], "\(flagged.stdout)")
+        // With --dataset, another experiment on the same manifest predicting another column is
+        // flagged too (it was drawn on the same line unflagged: review of the store).
+        try TestSupport.write(try String(contentsOf: directory.appendingPathComponent("good.yaml"), encoding: .utf8)
+            .replacingOccurrences(of: "name: cli", with: "name: cli-age").replacingOccurrences(of: "label: sex}", with: "label: age_group}")
+            .replacingOccurrences(of: "base.json", with: "age.json"), to: directory.appendingPathComponent("age.yaml"))
+        let age = try Self.run(["run", "age.yaml", "--quiet"], in: directory)
+        #expect(age.status == 0, "\(age.stderr)")
+        let byDataset = try Self.run(["history", "cli", "--dataset", "--db", "stratum.sqlite", "--variant", "base", "--format", "json"], in: directory)
+        let rows = try JSONSerialization.jsonObject(with: Data(byDataset.stdout.utf8)) as? [[String: Any]] ?? []
+        let ageRows = rows.filter { $0["experiment"] as? String == "cli-age" }
+        #expect(!ageRows.isEmpty && ageRows.allSatisfy { ($0["flag"] as? String)?.contains("predicts column 'age_group'") == true }, "\(byDataset.stdout)")
+        #expect(rows.filter { $0["experiment"] as? String == "cli" }.allSatisfy { ($0["flag"] as? String)?.contains("predicts column") != true }, "\(byDataset.stdout)")
     }
 
     /// Attribute values that are hostile to a terminal or a spreadsheet: escape sequences, CR
