@@ -2,7 +2,8 @@
 # A throw-away PostgreSQL server for the tests and benchmarks, from Debian's packages.
 #
 #   postgres-test-server.sh start DIR        initdb in DIR, start on a free loopback port, print the URL
-#   postgres-test-server.sh createdb DIR DB  create database DB, print its URL
+#   postgres-test-server.sh createdb DIR DB [ICU_LOCALE]  create database DB (text sorted by that
+#                                            ICU locale when given), print its URL
 #   postgres-test-server.sh stop DIR         stop the server and delete DIR
 #
 # Trust authentication on 127.0.0.1 only; superuser `stratum`. TLS is on too, with a self-signed
@@ -64,8 +65,12 @@ start)
     url_of postgres
     ;;
 createdb)
-    db=${3:?usage: postgres-test-server.sh createdb DIR DB}
-    as_server_user "$bin/createdb" -h 127.0.0.1 -p "$(port_of)" -U stratum -- "$db"
+    db=${3:?usage: postgres-test-server.sh createdb DIR DB [ICU_LOCALE]}
+    # With ICU_LOCALE (en-US, say), the database sorts text by that ICU collation, as managed
+    # servers and the official image's en_US default do; else by C, byte order, as SQLite.
+    collation=()
+    if [ -n "${4:-}" ]; then collation=(--template=template0 --locale-provider=icu "--icu-locale=$4"); fi
+    as_server_user "$bin/createdb" -h 127.0.0.1 -p "$(port_of)" -U stratum "${collation[@]}" -- "$db"
     url_of "$db"
     ;;
 stop)
@@ -75,7 +80,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: postgres-test-server.sh start|createdb|stop DIR [DB]" >&2
+    echo "usage: postgres-test-server.sh start|createdb|stop DIR [DB [ICU_LOCALE]]" >&2
     exit 2
     ;;
 esac

@@ -167,7 +167,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
 
     public func run(experiment: String?, number: Int?) throws -> (experiment: String, run: StoredRun) {
         try session.read { db in
-            let names = try db.rows("SELECT name FROM experiment ORDER BY name").map { try $0.string("name") }
+            let names = try db.rows("SELECT name FROM experiment ORDER BY name COLLATE \"C\"").map { try $0.string("name") }
             let name: String
             if let experiment {
                 guard names.contains(experiment) else {
@@ -203,7 +203,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
                 """
             var arguments: [any SQLArgument] = []
             if let experiment { sql += " WHERE e.name = ?"; arguments.append(experiment) }
-            sql += " ORDER BY e.name, r.number"
+            sql += " ORDER BY e.name COLLATE \"C\", r.number"
             return try db.rows(sql, arguments).map { row in
                 let shardCount = try row.optionalInt("shardCount")
                 return RunListing(experiment: try row.string("experiment"), number: try row.int("number"), status: try row.string("status"),
@@ -496,7 +496,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         try session.read { db in
             try db.rows("""
                 SELECT s.key, s.path, u.reason FROM unreadableSample u JOIN sample s ON s.id = u.sampleId
-                WHERE u.runId = ? ORDER BY s.key
+                WHERE u.runId = ? ORDER BY s.key COLLATE "C"
                 """, [runID.rawValue]).map { (try $0.string("key"), try $0.string("path"), try $0.string("reason")) }
         }
     }

@@ -37,11 +37,12 @@ enum PostgresTestServer {
 
     private static let counter = Counter()
 
-    /// A new, empty database on the server: its URL.
-    static func database() throws -> String {
+    /// A new, empty database on the server: its URL. With `icuLocale`, text sorts by that ICU
+    /// collation (else by C, byte order).
+    static func database(icuLocale: String? = nil) throws -> String {
         let server = try server.get()
         let name = "t\(getpid())_\(counter.next())"
-        let made = shell([script, "createdb", server.directory, name])
+        let made = shell([script, "createdb", server.directory, name] + (icuLocale.map { [$0] } ?? []))
         guard made.status == 0, let url = made.output.split(separator: "\n").last.map(String.init), url.hasPrefix("postgres://") else {
             throw Failure(description: "createdb \(name) failed: \(made.output)")
         }
@@ -155,6 +156,30 @@ enum PostgresTestServer {
     @Test func keepsTheRunStoreContract() throws {
         let store = try PostgresStore(url: try PostgresTestServer.database())
         #expect(RunStoreConformance.violations(of: store) == [])
+    }
+
+    /// Lists come out in SQLite's (byte) order on a database collated by ICU's en-US, the
+    /// default of managed servers and of the official image: runs, experiments in errors and
+    /// unreadable samples sorted otherwise there (review of the store).
+    @Test func textSortsAsInSQLiteWhateverTheDatabaseCollation() throws {
+        let postgres = try PostgresStore(url: try PostgresTestServer.database(icuLocale: "en-US"))
+        let sqlite = try Store()
+        let names = ["a10", "B2", "a_1", "a 2", "A1", "é1", "e2"]
+        var unreadable: [[(key: String, path: String, reason: String)]] = []
+        for store in [postgres, sqlite] as [any RunStore] {
+            for name in names { _ = try store.beginRun(experiment: name, spec: "", specHash: "", gitCommit: nil) }
+            let run = try store.beginRun(experiment: "u", spec: "", specHash: "", gitCommit: nil).id
+            let samples = names.map { Sample(id: $0, url: URL(fileURLWithPath: "/d/\($0).png"), relativePath: "\($0).png", label: "f", split: "test", attributes: [:], line: 2) }
+            let ids = try store.storeDataset(manifestPath: "/d/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m"], samples: samples, runID: run).sampleIDs
+            try store.insertUnreadableSamples(runID: run, names.map { (ids[$0] ?? -1, "bad") })
+            unreadable.append(try store.unreadableSamples(runID: run))
+        }
+        #expect(try postgres.listRuns().map(\.experiment) == sqlite.listRuns().map(\.experiment))
+        #expect(unreadable[0].map(\.key) == unreadable[1].map(\.key) && unreadable[1].map(\.key) == names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        let missing = try #require(throws: (any Error).self) { _ = try postgres.run(experiment: "nosuch", number: nil) }
+        let sqliteMissing = try #require(throws: (any Error).self) { _ = try sqlite.run(experiment: "nosuch", number: nil) }
+        func listed(_ error: any Error) -> String { "\(error)".components(separatedBy: "no experiment").last ?? "" }
+        #expect(listed(missing) == listed(sqliteMissing) && listed(missing).contains("(stored: A1, B2, a 2, a10, a_1, e2, u, é1)"), "\(missing)")
     }
 
     /// The same writes on both stores; every read of the protocol must agree.
