@@ -435,6 +435,12 @@ public struct Runner: Sendable {
         }
         let number: Int? = if case .number(let n) = resume { n } else { nil }
         let run = try store.run(experiment: spec.name, number: number).run
+        // A sharded run continues shard by shard: taken over whole, it evaluated every shard's
+        // remaining samples while queued shards could join it, the two writers colliding
+        // (review of the store).
+        if let shards = run.shardCount {
+            throw ResumeRefusal(what: "run \(run.number) is split into \(shards) shards; run its unfinished shards again (stratum run \(spec.file.lastPathComponent) --shard I/\(shards)), or `stratum finalize \(spec.name)/\(run.number)` once they are done")
+        }
         switch run.status {
         case .interrupted, .failed: break
         case .running:

@@ -182,6 +182,24 @@ import Testing
         #expect(listing.count == 1 && listing[0].shardsDone == 1)
     }
 
+    /// `--resume` without `--shard` does not take a sharded run over whole (it evaluated every
+    /// shard's remaining samples while queued shards could join: review of the store).
+    @Test func aShardedRunIsResumedByItsShardsNotWhole() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let experiment = try ResumeTests.experiment(in: directory, count: 40)
+        let database = directory.appendingPathComponent("s.sqlite")
+        #expect(try Self.runShards([0], of: 2, experiment: experiment, database: database, in: directory, extra: ["--run-key", "k"]) == [0])
+        let store = try Store(path: database.path)
+        let run = try #require(try store.listRuns().first)
+        try store.finishRun(try store.run(experiment: run.experiment, number: run.number).run.id, status: .interrupted, error: "killed")
+        let before = try Self.predictions(database).count
+        let resumed = try CLITests.run(["run", experiment.path, "--db", database.path, "--quiet", "--resume", "1"], in: directory)
+        #expect(resumed.status != 0 && resumed.stderr.contains("run 1 is split into 2 shards") && resumed.stderr.contains("--shard I/2"), "\(resumed.stderr)")
+        let after = try Self.predictions(database).count
+        #expect(before > 0 && after == before, "nothing more stored")
+        #expect(try store.listRuns().count == 1)
+    }
+
     /// A shard still held by a process elsewhere (another machine or container, judged by its
     /// heartbeat) is waited for until that lease expires, then taken over: what a Kubernetes
     /// replacement pod for a dead one meets. A holder in this process space is refused at once.
