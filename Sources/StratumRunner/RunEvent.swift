@@ -14,8 +14,9 @@ public enum RunEvent: Sendable {
     case runStarted(number: Int, database: String)
     /// This shard is held by a process elsewhere whose lease has not expired yet: waiting.
     case waitingForShardLease(shard: Int, seconds: Double, holder: String)
-    /// The experiment's latest run was interrupted (a new run starts; `--resume` would continue it).
-    case interruptedRunFound(number: Int)
+    /// The experiment's latest run was interrupted (a new run starts; `--resume` would continue
+    /// it, or, split into `shards`, its shards run again).
+    case interruptedRunFound(number: Int, shards: Int?)
     case fitting(variant: String, examples: Int)
     /// The model at `existing` was fitted with other options or data (or `--refit`): a new file is fitted.
     case refitting(variant: String, existing: URL, reason: String)

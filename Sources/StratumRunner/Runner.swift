@@ -429,7 +429,7 @@ public struct Runner: Sendable {
                         events: @Sendable (RunEvent) -> Void) throws -> (StoredRun, resuming: Bool) {
         guard let resume else {
             if let latest = try? store.run(experiment: spec.name, number: nil).run, latest.status == .interrupted {
-                events(.interruptedRunFound(number: latest.number))
+                events(.interruptedRunFound(number: latest.number, shards: latest.shardCount))
             }
             return (try store.beginRun(experiment: spec.name, spec: spec.text, specHash: spec.hash, gitCommit: GitInfo.commit(near: spec.file)), false)
         }
@@ -439,7 +439,7 @@ public struct Runner: Sendable {
         // remaining samples while queued shards could join it, the two writers colliding
         // (review of the store).
         if let shards = run.shardCount {
-            throw ResumeRefusal(what: "run \(run.number) is split into \(shards) shards; run its unfinished shards again (stratum run \(spec.file.lastPathComponent) --shard I/\(shards)), or `stratum finalize \(spec.name)/\(run.number)` once they are done")
+            throw ResumeRefusal(what: "run \(run.number) is split into \(shards) shards; run its unfinished shards again (stratum run \(spec.file.lastPathComponent) --shard I/\(shards)), or `stratum finalize \(spec.file.lastPathComponent) \(run.number)` once they are done")
         }
         switch run.status {
         case .interrupted, .failed: break

@@ -198,6 +198,10 @@ import Testing
         let after = try Self.predictions(database).count
         #expect(before > 0 && after == before, "nothing more stored")
         #expect(try store.listRuns().count == 1)
+        // A new run points at the shards, not at --resume.
+        let fresh = try CLITests.run(["run", experiment.path, "--db", database.path, "--quiet"], in: directory)
+        #expect(fresh.status == 0 && fresh.stderr.contains("split into 2 shards: run its unfinished shards again with --shard I/2")
+                && !fresh.stderr.contains("--resume"), "\(fresh.stderr)")
     }
 
     /// A shard still held by a process elsewhere (another machine or container, judged by its
