@@ -32,7 +32,7 @@ import json
 import os
 import platform
 import shutil
-import zlib
+import sys
 
 import numpy as np
 import onnx
@@ -46,22 +46,9 @@ CASES, REFUSED, SUMMARY = [], [], []
 I64_MAX, I64_MIN = np.iinfo(np.int64).max, np.iinfo(np.int64).min
 
 
-def rng_for(name):
-    return np.random.default_rng(zlib.crc32(name.encode("utf-8")))
-
-
-def uniform(rng, shape, lo=-1.0, hi=1.0):
-    return rng.uniform(lo, hi, size=shape).astype(np.float32)
-
-
-def session(model_bytes_or_path, opt=True):
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    so.log_severity_level = 3
-    if not opt:
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    return ort.InferenceSession(model_bytes_or_path, sess_options=so, providers=["CPUExecutionProvider"])
+# Seeded inputs and onnxruntime sessions exactly as the main fixtures make them.
+sys.path.insert(0, HERE)
+from onnx_fixtures import rng_for, session, uniform  # noqa: E402
 
 
 def write_f32(rel, arr):
