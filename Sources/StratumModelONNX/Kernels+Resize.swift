@@ -129,8 +129,7 @@ extension Kernels {
         let resized = Tensor(shape: [n, oh, ow, c], data: out)
         // onnxruntime resizes an integer tensor in its type: interpolated values are truncated.
         if case .int = x {
-            let nchw = Layout.toChannelsFirst(resized)
-            return .int(IntTensor(shape: nchw.shape, data: nchw.data.map { Layout.int($0.rounded(.towardZero)) }))
+            return .int(Layout.truncated(Layout.toChannelsFirst(resized)))
         }
         return .float(resized, channelsLast: true)
     }

@@ -362,7 +362,7 @@ enum Kernels {
         }
         let mean = try Pooling.mean(x.graphTensor(), axes: normalized, keepDims: keepDims)
         // onnxruntime's integer mean is an integer: the sum divided by the count, truncated.
-        if case .int = x { return .int(IntTensor(shape: mean.shape, data: mean.data.map { Layout.int($0.rounded(.towardZero)) })) }
+        if case .int = x { return .int(Layout.truncated(mean)) }
         return .float(mean, channelsLast: false)
     }
 

@@ -82,6 +82,12 @@ enum Layout {
         return Int(max(-4.6e18, min(4.6e18, value)))
     }
 
+    /// The values rounded toward zero, as onnxruntime's integer kernels leave a mean or an
+    /// interpolation.
+    static func truncated(_ t: Tensor) -> IntTensor {
+        IntTensor(shape: t.shape, data: t.data.map { int($0.rounded(.towardZero)) })
+    }
+
     /// NHWC → NCHW; no copy when H·W or C is 1 (the element order is then the same).
     static func toChannelsFirst(_ t: Tensor) -> Tensor {
         let (n, h, w, c) = (t.shape[0], t.shape[1], t.shape[2], t.shape[3])

@@ -90,19 +90,12 @@ public struct PostgresLocation: Sendable, Equatable {
                 shown = String(shown[...colon]) + "***" + String(shown[at.lowerBound...])
             }
         }
-        // password=VALUE in a query, up to the next & (any case).
-        var searchFrom = shown.startIndex
-        while let key = shown.range(of: "password=", options: .caseInsensitive, range: searchFrom..<shown.endIndex) {
-            let before = key.lowerBound == shown.startIndex ? nil : shown[shown.index(before: key.lowerBound)]
-            let end = shown[key.upperBound...].firstIndex(of: "&") ?? shown.endIndex
-            if before == "?" || before == "&" {
-                shown = String(shown[..<key.upperBound]) + "***" + String(shown[end...])
-                searchFrom = shown.index(key.upperBound, offsetBy: 3)
-            } else {
-                searchFrom = key.upperBound
-            }
+        // password=VALUE among the query's parameters (any case).
+        guard let question = shown.firstIndex(of: "?") else { return shown }
+        let parameters = shown[shown.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false).map { parameter in
+            parameter.lowercased().hasPrefix("password=") ? parameter.prefix(9) + "***" : parameter
         }
-        return shown
+        return String(shown[...question]) + parameters.joined(separator: "&")
     }
 }
 
