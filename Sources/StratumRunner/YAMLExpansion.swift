@@ -30,8 +30,7 @@ enum YAMLExpansion {
     /// count otherwise (nil when libyaml cannot parse the text: `compose` then says why).
     @discardableResult
     static func check(_ text: String, nodeLimit: Int = nodeLimit, depthLimit: Int = depthLimit) throws -> Int? {
-        var utf8 = Array(text.utf8)
-        return try utf8.withUnsafeMutableBufferPointer { buffer -> Int? in
+        return try Array(text.utf8).withUnsafeBufferPointer { buffer -> Int? in
             var parser = yaml_parser_t()
             guard yaml_parser_initialize(&parser) == 1 else { return nil }
             defer { yaml_parser_delete(&parser) }
