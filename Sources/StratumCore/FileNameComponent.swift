@@ -5,7 +5,7 @@
 /// way a hashed name ends (`-` and 16 hex digits), is used as it is; any other name has each
 /// other character replaced by `_`, is cut to 80 characters, and gets the first 16 hex digits
 /// of its SHA-256 appended. So `a/b` and `a_b` never share a file, a name that looks hashed
-/// (`a_b-c14cddc0b8bd1ab4`) is hashed again rather than taken for `a/b`'s file, no name can climb out
+/// (`a_b-c14cddc033f64b9d`) is hashed again rather than taken for `a/b`'s file, no name can climb out
 /// of its folder or hide as a dotfile, and a component stays far below the 255 bytes a file
 /// name may have, with room for the prefixes and suffixes the reports add.
 ///

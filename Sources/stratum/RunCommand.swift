@@ -118,7 +118,7 @@ struct RunCommand: ParsableCommand {
                     progress.note("\(holder); its lease expires in \(Int(seconds.rounded(.up))) s unless it renews it: waiting to take shard \(shard) over")
                 case .interruptedRunFound(let number, let shards?):
                     // A sharded run continues by its shards (--resume refuses it).
-                    Terminal.error("note: run \(number) of this experiment was interrupted; it is split into \(shards) shards: run its unfinished shards again with --shard I/\(shards), or `stratum finalize \(experiment) \(number)` once they are done")
+                    Terminal.error("note: run \(number) of this experiment was interrupted; it is split into \(shards) shards: run its unfinished shards again with --shard I/\(shards), or `stratum finalize \(ShellWord.quoted(experiment)) \(number)` once they are done")
                 case .interruptedRunFound(let number, nil):
                     // The command as given: without --db and --reports it would open the default store.
                     // A password in --db is not repeated (the store review found it printed here).
