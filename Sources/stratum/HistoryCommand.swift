@@ -95,16 +95,17 @@ struct HistoryCommand: ParsableCommand {
             // images) was joined unflagged, and with --dataset so was another experiment on the
             // same manifest predicting another column (review of the store).
             var tasks: [String: (split: String, column: String)] = [:]
-            for h in history where tasks["\(h.experiment)\u{0}\(h.run)"] == nil {
+            func key(_ experiment: String, _ run: Int) -> String { "\(experiment)\u{0}\(run)" }
+            for h in history where tasks[key(h.experiment, h.run)] == nil {
                 let spec = try opened.run(experiment: h.experiment, number: h.run).run.spec
                 let parsed = try? ExperimentSpec.parse(spec, file: URL(fileURLWithPath: "/\(h.experiment).yaml"))
-                tasks["\(h.experiment)\u{0}\(h.run)"] = (parsed?.split ?? "?", parsed?.labelColumn ?? "?")
+                tasks[key(h.experiment, h.run)] = (parsed?.split ?? "?", parsed?.labelColumn ?? "?")
             }
-            let referenceTask = tasks["\(experiment)\u{0}\(latest.number)"]
+            let referenceTask = tasks[key(experiment, latest.number)]
             let rows = history.map { h in
                 var flags: [String] = []
                 if let reference, h.sliceDefinition != reference.sliceDefinition { flags.append("slice defined as '\(h.sliceDefinition)'") }
-                let task = tasks["\(h.experiment)\u{0}\(h.run)"]
+                let task = tasks[key(h.experiment, h.run)]
                 if let split = task?.split, split != referenceTask?.split { flags.append("evaluated split '\(split)'") }
                 if let column = task?.column, column != referenceTask?.column { flags.append("predicts column '\(column)'") }
                 if h.datasetHash != hash { flags.append("other dataset file") }
