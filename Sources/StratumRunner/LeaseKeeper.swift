@@ -12,14 +12,17 @@ final class LeaseKeeper: @unchecked Sendable {
 
     /// `shard`: also renews that shard's own lease (a sharded run lives while any shard does).
     init(store: any RunStore, runID: RunID, shard: Int? = nil) {
+        let holder = RunLease.current
         let thread = Thread { [self] in
             while true {
                 _ = wake.wait(timeout: .now() + RunLease.heartbeatInterval)
                 lock.lock(); let finish = stopped; lock.unlock()
                 if finish { break }
-                // A failed renewal is retried at the next beat; the run itself reports store errors.
-                try? store.heartbeat(runID)
-                if let shard { try? store.shardHeartbeat(runID, index: shard, at: Date()) }
+                // A failed renewal is retried at the next beat; the run itself reports store
+                // errors. Only what this process holds is renewed: a shard renews the run's
+                // lease once it has taken it to finish the run.
+                _ = try? store.heartbeat(runID, heldBy: holder, at: Date())
+                if let shard { _ = try? store.shardHeartbeat(runID, index: shard, heldBy: holder, at: Date()) }
             }
             done.signal()
         }

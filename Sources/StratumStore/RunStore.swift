@@ -22,7 +22,10 @@ public protocol RunStore: AnyObject, Sendable {
     /// Takes the run over if it is still interrupted or failed, in one statement; false when
     /// another process took it first (two `run --resume` at once were both let through).
     @discardableResult func resumeRun(_ runID: RunID, lease: RunLease) throws -> Bool
-    func heartbeat(_ runID: RunID, at time: Date) throws
+    /// Renews the run's lease, only while `lease` holds it (running, under that lease); false
+    /// when it does not: a process that lost the run, or a shard that never held it, must not
+    /// keep another holder looking alive.
+    @discardableResult func heartbeat(_ runID: RunID, heldBy lease: RunLease, at time: Date) throws -> Bool
     func finishRun(_ runID: RunID, status: RunStatus, error: String?) throws
     /// `finishRun`, only while `lease` holds the run (running, under that lease); false when it
     /// does not (another process took the run over, its lease having expired).
@@ -43,7 +46,8 @@ public protocol RunStore: AnyObject, Sendable {
     /// again after every shard was done takes it only from a holder that is gone; while another
     /// finisher (the last shard, `finalize`) lives, `finishing` is false.
     func finishShard(_ runID: RunID, index: Int, lease: RunLease, now: Date) throws -> (done: Int, total: Int, finishing: Bool)
-    func shardHeartbeat(_ runID: RunID, index: Int, at time: Date) throws
+    /// Renews the shard's lease, only while `lease` holds the shard (running, under that lease).
+    @discardableResult func shardHeartbeat(_ runID: RunID, index: Int, heldBy lease: RunLease, at time: Date) throws -> Bool
     func shards(runID: RunID) throws -> [StoredShard]
 
     // Dataset and samples
@@ -129,7 +133,8 @@ extension RunStore {
         try storeDataset(manifestPath: manifestPath, manifestHash: manifestHash, labelColumn: labelColumn, labels: labels, samples: samples,
                          runID: runID, returningIDsOf: nil)
     }
-    public func heartbeat(_ runID: RunID) throws { try heartbeat(runID, at: Date()) }
+    /// Renews this process's lease on the run.
+    @discardableResult public func heartbeat(_ runID: RunID) throws -> Bool { try heartbeat(runID, heldBy: .current, at: Date()) }
     public func finishRun(_ runID: RunID, status: RunStatus) throws { try finishRun(runID, status: status, error: nil) }
     @discardableResult public func reconcileInterruptedRuns() throws -> [StoredRun] { try reconcileInterruptedRuns(observer: .current, now: Date()) }
     public func listRuns() throws -> [RunListing] { try listRuns(experiment: nil) }

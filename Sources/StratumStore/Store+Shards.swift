@@ -208,11 +208,15 @@ extension Store {
         }
     }
 
-    /// Renews a running shard's lease.
-    public func shardHeartbeat(_ runID: RunID, index: Int, at time: Date = Date()) throws {
+    /// Renews a running shard's lease while `lease` holds the shard; false when it does not.
+    @discardableResult
+    public func shardHeartbeat(_ runID: RunID, index: Int, heldBy lease: RunLease, at time: Date = Date()) throws -> Bool {
         try writer.write { db in
-            try db.execute(sql: "UPDATE runShard SET heartbeatAt = ? WHERE runId = ? AND shardIndex = ? AND status = ?",
-                           arguments: [time, runID, index, ShardStatus.running])
+            try db.execute(sql: """
+                UPDATE runShard SET heartbeatAt = ? WHERE runId = ? AND shardIndex = ? AND status = ? AND pid = ? AND leaseHost = ?
+                AND leaseProcessSpace = ? AND leaseProcessStart = ?
+                """, arguments: [time, runID, index, ShardStatus.running, lease.pid, lease.host, lease.processSpace, lease.processStart])
+            return db.changesCount == 1
         }
     }
 

@@ -271,10 +271,16 @@ public final class Store: Sendable {
         }
     }
 
-    /// Renews a running run's lease (its holder calls this every `RunLease.heartbeatInterval`).
-    public func heartbeat(_ runID: RunID, at time: Date = Date()) throws {
+    /// Renews a running run's lease while `lease` holds it (its holder calls this every
+    /// `RunLease.heartbeatInterval`); false when `lease` does not hold the run.
+    @discardableResult
+    public func heartbeat(_ runID: RunID, heldBy lease: RunLease, at time: Date = Date()) throws -> Bool {
         try writer.write { db in
-            try db.execute(sql: "UPDATE run SET heartbeatAt = ? WHERE id = ? AND status = ?", arguments: [time, runID, RunStatus.running])
+            try db.execute(sql: """
+                UPDATE run SET heartbeatAt = ? WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ? AND leaseProcessSpace = ?
+                AND leaseProcessStart = ?
+                """, arguments: [time, runID, RunStatus.running, lease.pid, lease.host, lease.processSpace, lease.processStart])
+            return db.changesCount == 1
         }
     }
 

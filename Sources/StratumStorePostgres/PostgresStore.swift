@@ -13,11 +13,14 @@ import StratumStore
 /// (predictions, metrics, reads) runs concurrently, kept consistent by the unique keys.
 public final class PostgresStore: RunStore, @unchecked Sendable {
     let session: PostgresSession
+    /// This machine's clock. Tests give one running ahead or behind, as another machine's may.
+    private let clock: @Sendable () -> Date
     public var isReadOnly: Bool { false }
 
     /// Connects to the database `url` names and applies any missing migrations.
-    public init(url: String) throws {
+    public init(url: String, clock: @escaping @Sendable () -> Date = { Date() }) throws {
         session = PostgresSession(location: try PostgresLocation(url: url))
+        self.clock = clock
         try PostgresSchema.migrate(session)
     }
 
@@ -28,6 +31,18 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
 
     private func lockRunState(_ db: SQLTransaction) throws {
         try db.execute("SELECT pg_advisory_xact_lock(?)", [PostgresSchema.runStateLock])
+    }
+
+    /// `time`, read on this machine's clock, as the server's clock reads it: leases are written
+    /// and judged in the server's time, so shards on machines whose clocks disagree (by more
+    /// than a lease's expiry, even) still agree on which holder is alive. The offset is
+    /// measured in the transaction that uses it, against the middle of the round trip.
+    private func serverTime(_ db: SQLTransaction, _ time: Date) throws -> Date {
+        let sent = clock()
+        guard let server = try db.row("SELECT clock_timestamp() AS now")?.date("now") else { return time }
+        let received = clock()
+        let here = sent.addingTimeInterval(received.timeIntervalSince(sent) / 2)
+        return time.addingTimeInterval(server.timeIntervalSince(here))
     }
 
     // MARK: Runs and leases
@@ -80,7 +95,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
     public func beginRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, lease: RunLease) throws -> StoredRun {
         try session.write { db in
             try lockRunState(db)
-            let now = Date()
+            let now = try serverTime(db, clock())
             let id = try experimentID(db, name: name, now: now)
             return try insertRun(db, experimentID: id, experiment: name, spec: spec, specHash: specHash, gitCommit: gitCommit, lease: lease,
                                  now: now, shardCount: nil, shardKey: nil)
@@ -93,7 +108,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
             try db.row("""
                 UPDATE run SET status = ?, finishedAt = NULL, error = NULL, pid = ?, leaseHost = ?, leaseProcessSpace = ?,
                 leaseProcessStart = ?, heartbeatAt = ? WHERE id = ? AND status IN (?, ?) RETURNING id
-                """, [RunStatus.running.rawValue, lease.pid, lease.host, lease.processSpace, lease.processStart, Date(), runID.rawValue,
+                """, [RunStatus.running.rawValue, lease.pid, lease.host, lease.processSpace, lease.processStart, try serverTime(db, clock()), runID.rawValue,
                       RunStatus.interrupted.rawValue, RunStatus.failed.rawValue]) != nil
         }
     }
@@ -103,20 +118,25 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
             try db.execute("""
                 UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ?
                 AND leaseProcessSpace = ? AND leaseProcessStart = ?
-                """, [RunStatus.failed.rawValue, Date(), error, runID.rawValue, RunStatus.running.rawValue, lease.pid, lease.host,
+                """, [RunStatus.failed.rawValue, try serverTime(db, clock()), error, runID.rawValue, RunStatus.running.rawValue, lease.pid, lease.host,
                       lease.processSpace, lease.processStart])
         }
     }
 
-    public func heartbeat(_ runID: RunID, at time: Date) throws {
+    @discardableResult
+    public func heartbeat(_ runID: RunID, heldBy lease: RunLease, at time: Date) throws -> Bool {
         try session.write { db in
-            try db.execute("UPDATE run SET heartbeatAt = ? WHERE id = ? AND status = ?", [time, runID.rawValue, RunStatus.running.rawValue])
+            try db.row("""
+                UPDATE run SET heartbeatAt = ? WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ? AND leaseProcessSpace = ?
+                AND leaseProcessStart = ? RETURNING id
+                """, [try serverTime(db, time), runID.rawValue, RunStatus.running.rawValue, lease.pid, lease.host, lease.processSpace,
+                      lease.processStart]) != nil
         }
     }
 
     public func finishRun(_ runID: RunID, status: RunStatus, error: String?) throws {
         try session.write { db in
-            try db.execute("UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ?", [status.rawValue, Date(), error, runID.rawValue])
+            try db.execute("UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ?", [status.rawValue, try serverTime(db, clock()), error, runID.rawValue])
         }
     }
 
@@ -124,7 +144,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         try session.write { db in
             try lockRunState(db)
             guard try Self.holds(db, runID: runID, lease: lease) else { return false }
-            try db.execute("UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ?", [status.rawValue, Date(), error, runID.rawValue])
+            try db.execute("UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ?", [status.rawValue, try serverTime(db, clock()), error, runID.rawValue])
             return true
         }
     }
@@ -137,9 +157,10 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
     }
 
     @discardableResult
-    public func reconcileInterruptedRuns(observer: RunLease, now: Date) throws -> [StoredRun] {
+    public func reconcileInterruptedRuns(observer: RunLease, now clientNow: Date) throws -> [StoredRun] {
         try session.write { db in
             try lockRunState(db)
+            let now = try serverTime(db, clientNow)
             let stuckSharded = try reconcileShards(db, observer: observer, now: now)
             let names = Dictionary(try db.rows("SELECT id, name FROM experiment").map { (try $0.int64("id"), try $0.string("name")) },
                                    uniquingKeysWith: { first, _ in first })
@@ -234,12 +255,13 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
     private static let shardColumns = "runId, shardIndex, status, pid, leaseHost, leaseProcessSpace, leaseProcessStart, heartbeatAt, startedAt, finishedAt"
 
     public func joinShardedRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, key: String?,
-                               shardCount: Int, shardIndex: Int, lease: RunLease, now: Date) throws -> ShardJoin {
+                               shardCount: Int, shardIndex: Int, lease: RunLease, now clientNow: Date) throws -> ShardJoin {
         guard shardCount >= 1, (0..<shardCount).contains(shardIndex) else {
             throw ShardRefusal("shard \(shardIndex) of \(shardCount) does not exist (shards are numbered 0…\(shardCount - 1))")
         }
         return try session.write { db in
             try lockRunState(db)
+            let now = try serverTime(db, clientNow)
             let experimentID = try experimentID(db, name: name, now: now)
             let open = [RunStatus.running.rawValue, RunStatus.interrupted.rawValue]
             let found: SQLRow?
@@ -292,9 +314,10 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public func finishShard(_ runID: RunID, index: Int, lease: RunLease, now: Date) throws -> (done: Int, total: Int, finishing: Bool) {
+    public func finishShard(_ runID: RunID, index: Int, lease: RunLease, now clientNow: Date) throws -> (done: Int, total: Int, finishing: Bool) {
         try session.write { db in
             try lockRunState(db)
+            let now = try serverTime(db, clientNow)
             func completed() throws -> Int {
                 try db.row("SELECT COUNT(*) AS done FROM runShard WHERE runId = ? AND status = ?", [runID.rawValue, ShardStatus.completed.rawValue])?.int("done") ?? 0
             }
@@ -317,10 +340,14 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public func shardHeartbeat(_ runID: RunID, index: Int, at time: Date) throws {
+    @discardableResult
+    public func shardHeartbeat(_ runID: RunID, index: Int, heldBy lease: RunLease, at time: Date) throws -> Bool {
         try session.write { db in
-            try db.execute("UPDATE runShard SET heartbeatAt = ? WHERE runId = ? AND shardIndex = ? AND status = ?",
-                           [time, runID.rawValue, index, ShardStatus.running.rawValue])
+            try db.row("""
+                UPDATE runShard SET heartbeatAt = ? WHERE runId = ? AND shardIndex = ? AND status = ? AND pid = ? AND leaseHost = ?
+                AND leaseProcessSpace = ? AND leaseProcessStart = ? RETURNING runId
+                """, [try serverTime(db, time), runID.rawValue, index, ShardStatus.running.rawValue, lease.pid, lease.host, lease.processSpace,
+                      lease.processStart]) != nil
         }
     }
 

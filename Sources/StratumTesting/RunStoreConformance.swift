@@ -95,7 +95,7 @@ public enum RunStoreConformance {
             return ids.count == 1 && again.count == 2 && slices.count == 2 && slices[1].parts == [.attribute("a", value: "b & c")]
         }
         check("a run whose holder is gone is marked interrupted; a live one is not") {
-            try store.heartbeat(runID, at: Date())
+            try store.heartbeat(runID, heldBy: me, at: Date())
             let marked = try store.reconcileInterruptedRuns(observer: me, now: Date().addingTimeInterval(RunLease.expiry + 60))
             let statuses = try store.listRuns(experiment: "a").map(\.status)
             return marked.map(\.number) == [2] && statuses == ["running", "interrupted"]
@@ -134,6 +134,22 @@ public enum RunStoreConformance {
             let afterwards = try store.run(experiment: "sharded", number: nil).run
             return first == (1, 2, false) && last == (2, 2, true) && again == (2, 2, false) && whileAlive.status == .running && whileAlive.lease == me
                 && takeover == (2, 2, true) && afterwards.status == .interrupted && afterwards.error?.contains("finalize") == true
+        }
+        check("a heartbeat renews only the lease of the process holding the run or shard") {
+            let holder = RunLease(host: "node-3", processSpace: "boot-3/pid:[1]", pid: 42, processStart: "9")
+            let start = Date()
+            let run = try store.beginRun(experiment: "beats", spec: "s", specHash: "h", gitCommit: nil, lease: holder)
+            let byHolder = try store.heartbeat(run.id, heldBy: holder, at: start)
+            let byOther = try store.heartbeat(run.id, heldBy: gone, at: start.addingTimeInterval(RunLease.expiry))
+            let join = try store.joinShardedRun(experiment: "beats-sharded", spec: "s", specHash: "h", gitCommit: nil, key: "k", shardCount: 2,
+                                                shardIndex: 0, lease: holder, now: start)
+            let shardByHolder = try store.shardHeartbeat(join.run.id, index: 0, heldBy: holder, at: start)
+            let shardByOther = try store.shardHeartbeat(join.run.id, index: 0, heldBy: gone, at: start.addingTimeInterval(RunLease.expiry))
+            // Judged just after the holder's last renewal expired: the other's beats kept nothing alive.
+            try store.reconcileInterruptedRuns(observer: me, now: start.addingTimeInterval(RunLease.expiry + 1))
+            let status = try store.run(experiment: "beats", number: nil).run.status
+            let shard = try store.shards(runID: join.run.id).first?.status
+            return byHolder && !byOther && shardByHolder && !shardByOther && status == .interrupted && shard == .interrupted
         }
         check("only the holder of a run may clear its derived results or store its final status") {
             let run = try store.beginRun(experiment: "held", spec: "s", specHash: "h", gitCommit: nil, lease: me)

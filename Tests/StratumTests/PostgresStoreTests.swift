@@ -158,6 +158,38 @@ enum PostgresTestServer {
         #expect(RunStoreConformance.violations(of: store) == [])
     }
 
+    /// Two machines whose clocks disagree by more than a lease's expiry (review of the store):
+    /// heartbeats were written on the holder's clock and judged on the observer's, so a machine
+    /// running ahead marked a live run interrupted and took over a live shard. Both are judged
+    /// on the server's clock now, and a holder that stops renewing still expires on it.
+    @Test func leasesAreJudgedOnTheServersClockWhateverTheMachinesClocksSay() throws {
+        let url = try PostgresTestServer.database()
+        let skew = 2 * RunLease.expiry
+        let behindClock: @Sendable () -> Date = { Date().addingTimeInterval(-skew) }
+        let aheadClock: @Sendable () -> Date = { Date().addingTimeInterval(skew) }
+        let behind = try PostgresStore(url: url, clock: behindClock)
+        let ahead = try PostgresStore(url: url, clock: aheadClock)
+        let holder = RunLease(host: "node-behind", processSpace: "boot-b/pid:[1]", pid: 5, processStart: "1")
+        let watcher = RunLease(host: "node-ahead", processSpace: "boot-a/pid:[1]", pid: 6, processStart: "1")
+
+        let run = try behind.beginRun(experiment: "skew", spec: "", specHash: "", gitCommit: nil, lease: holder)
+        #expect(try behind.heartbeat(run.id, heldBy: holder, at: behindClock()))
+        let join = try behind.joinShardedRun(experiment: "skew-sharded", spec: "", specHash: "", gitCommit: nil, key: "k", shardCount: 2,
+                                             shardIndex: 0, lease: holder, now: behindClock())
+        #expect(try behind.shardHeartbeat(join.run.id, index: 0, heldBy: holder, at: behindClock()))
+
+        #expect(try ahead.reconcileInterruptedRuns(observer: watcher, now: aheadClock()).isEmpty)
+        #expect(throws: ShardRefusal.self) {
+            try ahead.joinShardedRun(experiment: "skew-sharded", spec: "", specHash: "", gitCommit: nil, key: "k", shardCount: 2, shardIndex: 0,
+                                     lease: watcher, now: aheadClock())
+        }
+        #expect(try ahead.run(experiment: "skew", number: nil).run.status == .running)
+
+        let later = try ahead.reconcileInterruptedRuns(observer: watcher, now: aheadClock().addingTimeInterval(RunLease.expiry + 1))
+        #expect(Set(later.map(\.experiment)) == ["skew", "skew-sharded"])
+        #expect(try ahead.shards(runID: join.run.id).map(\.status) == [.interrupted])
+    }
+
     /// Lists come out in SQLite's (byte) order on a database collated by ICU's en-US, the
     /// default of managed servers and of the official image: runs, experiments in errors and
     /// unreadable samples sorted otherwise there (review of the store).

@@ -32,7 +32,7 @@ import Testing
         }
         func resumeRun(_ runID: RunID, lease: RunLease) throws -> Bool { try base.resumeRun(runID, lease: lease) }
         func failRun(_ runID: RunID, error: String, heldBy lease: RunLease) throws { try base.failRun(runID, error: error, heldBy: lease) }
-        func heartbeat(_ runID: RunID, at time: Date) throws { try base.heartbeat(runID, at: time) }
+        func heartbeat(_ runID: RunID, heldBy lease: RunLease, at time: Date) throws -> Bool { try base.heartbeat(runID, heldBy: lease, at: time) }
         func finishRun(_ runID: RunID, status: RunStatus, error: String?) throws { try base.finishRun(runID, status: status, error: error) }
         func finishRun(_ runID: RunID, status: RunStatus, error: String?, heldBy lease: RunLease) throws -> Bool {
             try base.finishRun(runID, status: status, error: error, heldBy: lease)
@@ -50,7 +50,9 @@ import Testing
         func finishShard(_ runID: RunID, index: Int, lease: RunLease, now: Date) throws -> (done: Int, total: Int, finishing: Bool) {
             try base.finishShard(runID, index: index, lease: lease, now: now)
         }
-        func shardHeartbeat(_ runID: RunID, index: Int, at time: Date) throws { try base.shardHeartbeat(runID, index: index, at: time) }
+        func shardHeartbeat(_ runID: RunID, index: Int, heldBy lease: RunLease, at time: Date) throws -> Bool {
+            try base.shardHeartbeat(runID, index: index, heldBy: lease, at: time)
+        }
         func shards(runID: RunID) throws -> [StoredShard] { try base.shards(runID: runID) }
         func storeDataset(manifestPath: String, manifestHash: String, labelColumn: String, labels: [String], samples: [Sample], runID: RunID,
                           returningIDsOf keys: [String]?) throws -> (datasetID: Int64, sampleIDs: [String: SampleID]) {
