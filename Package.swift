@@ -47,7 +47,9 @@ let package = Package(
         .target(name: "StratumModelProcess", dependencies: ["StratumCore"]),
         .target(name: "StratumEngineSIMD", swiftSettings: simdKernelSettings),
         .target(name: "StratumEngineAVX512", dependencies: ["StratumEngineSIMD"], swiftSettings: avx512KernelSettings),
-        .target(name: "StratumEngine", dependencies: ["StratumCore", "StratumEngineSIMD", "StratumEngineAVX512"]),
+        // x86 PAUSE / ARM YIELD for the intra-op threads' spin loops (no Swift spelling exists).
+        .target(name: "CSpinPause"),
+        .target(name: "StratumEngine", dependencies: ["StratumCore", "StratumEngineSIMD", "StratumEngineAVX512", "CSpinPause"]),
         .target(name: "StratumModelTFJS", dependencies: ["StratumCore", "StratumEngine"]),
         // ONNX's protobuf messages, generated once by scripts/gen-onnx-proto.sh and committed.
         .target(name: "StratumONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),

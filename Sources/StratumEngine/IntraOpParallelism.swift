@@ -1,3 +1,4 @@
+import CSpinPause
 import Foundation
 import StratumCore
 import Synchronization
@@ -7,8 +8,15 @@ import Synchronization
 /// Batches use every core by giving each thread whole groups of images (`GroupedInference`,
 /// which also runs the threads on this pool). A batch smaller than the core count (one
 /// image, say) would leave cores idle, so its runner sets `threads` for the run,
-/// and large convolutions then cut their output rows into that many parts. The parts go to
-/// `SpinningPool`'s helper threads, which wait for work by spinning for a while before they
+/// and large convolutions then cut their output rows into that many parts. The calling
+/// thread and `SpinningPool`'s helper threads take the parts in turn, each the next one
+/// left, so a part no helper has started by the time the caller is done with its own is
+/// run by the caller: a helper whose CPU is busy with something else no longer holds up
+/// every op. (On this project's 2-vCPU machine, with a busy loop on the second vCPU, the
+/// ResNet-style net at batch 1 ran 15–18% faster so in three alternating pairs, and as fast
+/// as before without it. Cutting ops into 2 or 4 parts per thread, to even out threads
+/// running at different speeds, was slower: the parts' halo copies and shorter row blocks
+/// cost more than they evened out.) The helpers wait for work by spinning for a while before they
 /// sleep: one image's ops come every few microseconds, and handing a part to a sleeping
 /// thread (what `DispatchQueue.concurrentPerform` does) cost more than the part itself —
 /// measured here, it halved single-image throughput.
@@ -43,8 +51,8 @@ public enum IntraOpParallelism {
         return (0..<threads).map { ($0 * share, ($0 + 1) * share) }
     }
 
-    /// Runs `body` on every range: the first on the calling thread, the others on the pool's
-    /// helpers when it is free (else on the calling thread too, one after another).
+    /// Runs `body` on every range, in any order and on any of the calling thread and the pool's
+    /// helpers when it is free (else on the calling thread, one after another).
     static func run(_ ranges: [(Int, Int)], _ body: @escaping (Int, Int) -> Void) {
         if ranges.count > 1, #available(macOS 15.0, *), SpinningPool.shared.run(parts: ranges.count, { body(ranges[$0].0, ranges[$0].1) }) {
             return
@@ -52,8 +60,9 @@ public enum IntraOpParallelism {
         for range in ranges { body(range.0, range.1) }
     }
 
-    /// Runs `body(worker)` for workers 0..<workers at once, the caller being worker 0, and
-    /// returns when every one has. A batch's images go this way: on the pool's helpers when it
+    /// Runs `body(worker)` for workers 0..<workers, the caller being one, and returns when every
+    /// one has; a worker a helper has not started by the time the caller is done is run by the
+    /// caller (`body` must not wait for another worker). A batch's images go this way: on the pool's helpers when it
     /// is free (a helper that has just finished the previous batch is still spinning and starts
     /// at once, where `DispatchQueue.concurrentPerform` wakes a sleeping thread per batch; on
     /// batches of 32 that was ~5% of throughput), else on Dispatch.
@@ -66,13 +75,20 @@ public enum IntraOpParallelism {
 
 /// Helper threads (one per core beyond the first) that take parts of one job at a time.
 ///
-/// Invariants: `job` is written only by the caller that won `busy`, before it publishes the
-/// job by incrementing `posted` (sequentially consistent), and cleared only after every helper
-/// has counted itself in `done`; helpers read `job` only after seeing a new `posted` value. A
-/// helper that has spun `spinTime` without work sleeps on `wakeUp`; a poster that sees
-/// a sleeper broadcasts. (The sleeper re-checks `posted` under the lock before waiting, and
-/// both sides use sequentially consistent operations on `posted` and `sleepers`, so a post is
-/// never missed.)
+/// A job is posted by incrementing `posted` (sequentially consistent) after `job`, `parts`,
+/// `next` and `completed` are set; the caller and the helpers then claim parts by incrementing
+/// `next`, and count each part they finish in `completed`. A helper takes part in the job it
+/// saw posted only after counting itself in `inside` and then finding `open` still set and
+/// `posted` unchanged; the caller, once every part is done, clears `open` and waits until
+/// `inside` is back to zero before it clears `job` and frees the pool. (Both sides use
+/// sequentially consistent operations on `open` and `inside`: a helper either is counted
+/// before the caller looks, or sees the job closed.) So the caller never waits for a helper
+/// that has not started, a sleeping one or one whose CPU the host has given to another guest
+/// for a while, and no helper touches a job after its caller has returned. A helper that has
+/// spun `spinTime` without work sleeps on `wakeUp`; a poster that sees a sleeper broadcasts
+/// (the sleeper re-checks `posted` under the lock before waiting, and both sides use
+/// sequentially consistent operations on `posted` and `sleepers`, so a post is never missed).
+/// Spinning threads execute x86 PAUSE (ARM YIELD) on every turn.
 @available(macOS 15.0, *)
 final class SpinningPool: @unchecked Sendable {
     static let shared = SpinningPool(helpers: max(0, CPUCores.available - 1))
@@ -111,7 +127,10 @@ final class SpinningPool: @unchecked Sendable {
 
     let helpers: Int
     private let posted = Atomic<Int>(0)
-    private let done = Atomic<Int>(0)
+    private let next = Atomic<Int>(0)
+    private let completed = Atomic<Int>(0)
+    private let inside = Atomic<Int>(0)
+    private let open = Atomic<Bool>(false)
     private let sleepers = Atomic<Int>(0)
     private let busy = Atomic<Bool>(false)
     private let wakeUp = NSCondition()
@@ -127,26 +146,41 @@ final class SpinningPool: @unchecked Sendable {
         }
     }
 
-    /// Runs part 0 here and parts 1..<parts on helpers; false (nothing run) when the pool is
-    /// in use by another caller or has too few helpers.
+    /// Runs parts 0..<parts here and on the helpers, each part once; false (nothing run) when the
+    /// pool is in use by another caller or has no helper.
     func run(parts: Int, _ body: @escaping (Int) -> Void) -> Bool {
-        guard parts - 1 <= helpers, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        guard helpers > 0, busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         job = body
         self.parts = parts
-        done.store(0, ordering: .relaxed)
+        next.store(0, ordering: .relaxed)
+        completed.store(0, ordering: .relaxed)
+        open.store(true, ordering: .sequentiallyConsistent)
         posted.add(1, ordering: .sequentiallyConsistent)
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             wakeUp.lock(); wakeUp.broadcast(); wakeUp.unlock()
         }
-        body(0)
+        take(body, parts)
         var spins = 0
-        while done.load(ordering: .acquiring) < helpers {
+        while completed.load(ordering: .acquiring) < parts {
+            stratum_spin_pause()
             spins &+= 1
             if spins & 1023 == 0 && SharedCores.inUse { sched_yield() }
         }
+        open.store(false, ordering: .sequentiallyConsistent)
+        while inside.load(ordering: .sequentiallyConsistent) > 0 { stratum_spin_pause() }
         job = nil
         busy.store(false, ordering: .releasing)
         return true
+    }
+
+    /// Runs parts not yet taken until none is left.
+    private func take(_ body: (Int) -> Void, _ parts: Int) {
+        while true {
+            let part = next.add(1, ordering: .relaxed).oldValue
+            guard part < parts else { return }
+            body(part)
+            completed.add(1, ordering: .releasing)
+        }
     }
 
     private func work(helper index: Int) {
@@ -155,6 +189,7 @@ final class SpinningPool: @unchecked Sendable {
             var spins = 0
             var started: UInt64 = 0
             while posted.load(ordering: .relaxed) == seen {
+                stratum_spin_pause()
                 spins &+= 1
                 if spins & 1023 != 0 { continue }
                 let now = DispatchTime.now().uptimeNanoseconds
@@ -169,9 +204,11 @@ final class SpinningPool: @unchecked Sendable {
                 }
             }
             seen = posted.load(ordering: .acquiring)
-            let part = index + 1
-            if part < parts, let job { job(part) }
-            done.add(1, ordering: .releasing)
+            inside.add(1, ordering: .sequentiallyConsistent)
+            if open.load(ordering: .sequentiallyConsistent), posted.load(ordering: .sequentiallyConsistent) == seen, let job {
+                take(job, parts)
+            }
+            inside.subtract(1, ordering: .sequentiallyConsistent)
         }
     }
 }

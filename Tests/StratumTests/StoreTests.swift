@@ -119,8 +119,8 @@ import Testing
         let elsewhere = RunLease(host: "node-7", processSpace: "other-boot/pid:[4026531836]", pid: me.pid, processStart: me.processStart)
         let fresh = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil, lease: elsewhere)
         let stale = try store.beginRun(experiment: "a", spec: "", specHash: "", gitCommit: nil, lease: elsewhere)
-        try store.heartbeat(try #require(stale.id), heldBy: elsewhere, at: now.addingTimeInterval(-RunLease.expiry - 5))
-        try store.heartbeat(try #require(fresh.id), heldBy: elsewhere, at: now.addingTimeInterval(-5))
+        try store.heartbeat(stale.id, heldBy: elsewhere, at: now.addingTimeInterval(-RunLease.expiry - 5))
+        try store.heartbeat(fresh.id, heldBy: elsewhere, at: now.addingTimeInterval(-5))
 
         let marked = try store.reconcileInterruptedRuns(observer: me, now: now)
         #expect(Set(marked.map(\.id)) == [pidReused.id, pidGone.id, stale.id])
