@@ -148,10 +148,10 @@ need_module() {
                 build_module StratumEngineAVX512 "$avx512" Sources/StratumEngineAVX512/*.swift ;;
             StratumEngine)
                 need_module StratumEngineSIMD StratumEngineAVX512
-                build_module StratumEngine "-swift-version 6" Sources/StratumEngine/*.swift ;;
+                build_module StratumEngine "-swift-version 6 -I Sources/CSpinPause/include" Sources/StratumEngine/*.swift ;;
             StratumModelTFJS)
                 need_module StratumCore StratumEngine
-                build_module StratumModelTFJS "-swift-version 6" Sources/StratumModelTFJS/*.swift ;;
+                build_module StratumModelTFJS "-swift-version 6 -I Sources/CSpinPause/include" Sources/StratumModelTFJS/*.swift ;;
             SwiftProtobuf)
                 build_module SwiftProtobuf "-swift-version 5 -package-name swift_protobuf" "$(protobuf_dir)"/Sources/SwiftProtobuf/*.swift ;;
             StratumONNXProto)
@@ -159,7 +159,7 @@ need_module() {
                 build_module StratumONNXProto "-swift-version 6" Sources/StratumONNXProto/*.swift ;;
             StratumModelONNX)
                 need_module StratumCore StratumEngine StratumONNXProto
-                build_module StratumModelONNX "-swift-version 6" Sources/StratumModelONNX/*.swift ;;
+                build_module StratumModelONNX "-swift-version 6 -I Sources/CSpinPause/include" Sources/StratumModelONNX/*.swift ;;
             StratumModelProcess)
                 need_module StratumCore
                 build_module StratumModelProcess "-swift-version 6" Sources/StratumModelProcess/*.swift ;;
@@ -236,7 +236,7 @@ build_target() {
         local start=$SECONDS yams_include=()
         [[ " $modules " == *" Yams "* ]] && yams_include=(-I "$(yams_dir)/Sources/CYaml/include")
         # From inside $OBJ: a -g link leaves the harness module's .swiftmodule in the current folder.
-        (cd "$OBJ" && "${NICE[@]}" swiftc "${SWIFTFLAGS[@]}" -swift-version 6 -I "$OBJ" -I "$ROOT/Sources/CLibPNG" -I "$ROOT/Sources/CTurboJPEG" "${yams_include[@]}" \
+        (cd "$OBJ" && "${NICE[@]}" swiftc "${SWIFTFLAGS[@]}" -swift-version 6 -I "$OBJ" -I "$ROOT/Sources/CLibPNG" -I "$ROOT/Sources/CTurboJPEG" -I "$ROOT/Sources/CSpinPause/include" "${yams_include[@]}" \
             -module-name "Fuzz$dir" "${harness[@]/#/$ROOT/}" "${objects[@]}" -lpng16 -lturbojpeg -use-ld=lld -o "$binary") \
             2> "$OBJ/fuzz-$target.log" || { cat "$OBJ/fuzz-$target.log" >&2; return 1; }
         touch "$binary"
