@@ -73,7 +73,7 @@ let package = Package(
             "StratumRunner", "StratumCore", "StratumData", "StratumImaging", "StratumMetrics", "StratumStatistics", "StratumStore", "StratumModelLogistic", "StratumModelProcess", "StratumModelTFJS", "StratumModelONNX", "StratumEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "StratumTesting", dependencies: ["StratumCore", "StratumStore"]),
+        .target(name: "StratumTesting", dependencies: ["StratumCore", "StratumMetrics", "StratumStore"]),
 
         // A reference plugin written from docs/plugin-protocol.md alone; no Stratum imports.
         .executableTarget(name: "stratum-plugin-brightness", path: "Experiments/plugins/swift-brightness"),

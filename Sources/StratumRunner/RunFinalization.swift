@@ -42,7 +42,7 @@ enum RunFinalization {
         // A slice at a time: mapping every slice's members to store ids first held them all at once.
         var sliceIDs: [String: SliceID] = [:]
         for slice in slices {
-            let stored = try store.insertSlices(runID: runID, [(slice.name, slice.definition, slice.parts, slice.members.map { sampleIDs[Int($0)] })])
+            let stored = try store.insertSlices(runID: runID, heldBy: .current, [(slice.name, slice.definition, slice.parts, slice.members.map { sampleIDs[Int($0)] })])
             sliceIDs.merge(stored) { first, _ in first }
         }
         let storedVariants = Dictionary(try store.variants(runID: runID).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -78,7 +78,7 @@ enum RunFinalization {
                                                 interval: accuracy.interval.map { ($0.low, $0.high) }))
                 return (sliceID: sliceID, metrics: metrics)
             }
-            try store.insertMetrics(runID: runID, variantID: variant.variantID, stored)
+            try store.insertMetrics(runID: runID, variantID: variant.variantID, heldBy: .current, stored)
             try store.setVariantStatus(variant.variantID, .completed)
         }
         return Outcome(slices: slices, accuracies: accuracies)

@@ -96,11 +96,15 @@ public protocol RunStore: AnyObject, Sendable {
     /// throws `RunLostError` when it does not (a process woken after its lease expired must not
     /// wipe what the process that took the run over has stored).
     func clearDerivedResults(_ runID: RunID, heldBy lease: RunLease) throws
-    func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID]
+    /// Stores slices and their members, only while `lease` holds the run (else `RunLostError`,
+    /// nothing written: a finisher woken after its lease expired must not add to the results of
+    /// the process that took the run over); returns slice ids by name.
+    func insertSlices(runID: RunID, heldBy lease: RunLease, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID]
     func slices(runID: RunID) throws -> [StoredSlice]
     /// Stores every metric and the confusion matrix of one variant on each of `slices`, in one
-    /// transaction (a variant's 30 slices one transaction each were 45 ms of SQLite commits).
-    func insertMetrics(runID: RunID, variantID: VariantID, _ slices: [(sliceID: SliceID, metrics: SliceMetrics)]) throws
+    /// transaction (a variant's 30 slices one transaction each were 45 ms of SQLite commits),
+    /// only while `lease` holds the run (else `RunLostError`, nothing written).
+    func insertMetrics(runID: RunID, variantID: VariantID, heldBy lease: RunLease, _ slices: [(sliceID: SliceID, metrics: SliceMetrics)]) throws
     func metrics(named name: String, runID: RunID?, experiment: String?, slice: String?) throws -> [StoredMetric]
     func allMetrics(runID: RunID) throws -> [StoredMetricRow]
     func metricHistory(named name: String, slice: String, experiment: String?, datasetHash: String?) throws -> [MetricHistoryRow]

@@ -465,9 +465,10 @@ public final class Store: Sendable {
 
     // MARK: Slices and metrics
 
-    /// Stores slices and their members; returns slice ids by name.
-    public func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID] {
+    /// Stores slices and their members while `lease` holds the run; returns slice ids by name.
+    public func insertSlices(runID: RunID, heldBy lease: RunLease, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID] {
         try writer.write { db in
+            guard try Self.holds(db, runID: runID, lease: lease) else { throw RunLostError(runID: runID) }
             var ids: [String: SliceID] = [:]
             for slice in slices {
                 var record = SliceRecord(id: nil, runId: runID.rawValue, name: slice.name, definition: slice.definition, size: slice.sampleIDs.count,
@@ -490,9 +491,11 @@ public final class Store: Sendable {
         }
     }
 
-    /// Stores every metric and the confusion matrix of one variant on each of `slices`, in one transaction.
-    public func insertMetrics(runID: RunID, variantID: VariantID, _ slices: [(sliceID: SliceID, metrics: SliceMetrics)]) throws {
+    /// Stores every metric and the confusion matrix of one variant on each of `slices`, in one
+    /// transaction, while `lease` holds the run.
+    public func insertMetrics(runID: RunID, variantID: VariantID, heldBy lease: RunLease, _ slices: [(sliceID: SliceID, metrics: SliceMetrics)]) throws {
         try writer.write { db in
+            guard try Self.holds(db, runID: runID, lease: lease) else { throw RunLostError(runID: runID) }
             let metric = try db.makeStatement(sql: """
                 INSERT INTO metric (runId, modelVariantId, sliceId, name, value, ciLow, ciHigh, n, note, denominator, intervalMethod)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -149,6 +149,18 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
+    /// Throws `RunLostError` unless `lease` holds the run, and keeps the run's row locked
+    /// (`FOR SHARE`) until the transaction ends: a takeover (`resumeRun`'s UPDATE) waits for the
+    /// writes checked here to commit, and then clears them with the rest.
+    private static func checkHeldForWriting(_ db: SQLTransaction, runID: RunID, lease: RunLease) throws {
+        guard try db.row("""
+            SELECT id FROM run WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ? AND leaseProcessSpace = ? AND leaseProcessStart = ?
+            FOR SHARE
+            """, [runID.rawValue, RunStatus.running.rawValue, lease.pid, lease.host, lease.processSpace, lease.processStart]) != nil else {
+            throw RunLostError(runID: runID)
+        }
+    }
+
     /// Whether `lease` holds the run: running, under that lease (inside a transaction holding the run-state lock).
     private static func holds(_ db: SQLTransaction, runID: RunID, lease: RunLease) throws -> Bool {
         try db.row("""
@@ -636,8 +648,9 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID] {
+    public func insertSlices(runID: RunID, heldBy lease: RunLease, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID] {
         try session.write { db in
+            try Self.checkHeldForWriting(db, runID: runID, lease: lease)
             var ids: [String: SliceID] = [:]
             for slice in slices {
                 guard let row = try db.row("INSERT INTO slice (runId, name, definition, size, parts) VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -672,8 +685,9 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public func insertMetrics(runID: RunID, variantID: VariantID, _ slices: [(sliceID: SliceID, metrics: SliceMetrics)]) throws {
+    public func insertMetrics(runID: RunID, variantID: VariantID, heldBy lease: RunLease, _ slices: [(sliceID: SliceID, metrics: SliceMetrics)]) throws {
         try session.write { db in
+            try Self.checkHeldForWriting(db, runID: runID, lease: lease)
             for (sliceID, metrics) in slices {
                 try db.insertMany("metric", columns: ["runId", "modelVariantId", "sliceId", "name", "value", "ciLow", "ciHigh", "n", "note",
                                                       "denominator", "intervalMethod"], rows: metrics.metrics.map { metric in

@@ -1,5 +1,6 @@
 import Foundation
 import StratumCore
+import StratumMetrics
 import StratumStore
 
 /// Checks the contract of `RunStore` (see its documentation) on a fresh, empty store; every
@@ -87,9 +88,9 @@ public enum RunStoreConformance {
         }
         check("derived results can be cleared and written again") {
             try store.clearDerivedResults(runID, heldBy: me)
-            let ids = try store.insertSlices(runID: runID, [("overall", "true", [], [sampleIDs["x"] ?? -1])])
+            let ids = try store.insertSlices(runID: runID, heldBy: me, [("overall", "true", [], [sampleIDs["x"] ?? -1])])
             try store.clearDerivedResults(runID, heldBy: me)
-            let again = try store.insertSlices(runID: runID, [("overall", "true", [], [sampleIDs["x"] ?? -1]),
+            let again = try store.insertSlices(runID: runID, heldBy: me, [("overall", "true", [], [sampleIDs["x"] ?? -1]),
                                                              ("a=b & c", "(a == 'b & c')", [.attribute("a", value: "b & c")], [])])
             let slices = try store.slices(runID: runID)
             return ids.count == 1 && again.count == 2 && slices.count == 2 && slices[1].parts == [.attribute("a", value: "b & c")]
@@ -150,6 +151,22 @@ public enum RunStoreConformance {
             let status = try store.run(experiment: "beats", number: nil).run.status
             let shard = try store.shards(runID: join.run.id).first?.status
             return byHolder && !byOther && shardByHolder && !shardByOther && status == .interrupted && shard == .interrupted
+        }
+        check("only the holder of a run may store its slices and metrics; nothing is written for another") {
+            let run = try store.beginRun(experiment: "derived", spec: "s", specHash: "h", gitCommit: nil, lease: me)
+            let other = RunLease(host: "elsewhere", processSpace: "x", pid: 7, processStart: "1")
+            let variant = try store.insertVariant(runID: run.id, name: "v", kind: "k", path: "/m", fileHash: nil, labels: ["f", "m"])
+            var refused = 0
+            do { _ = try store.insertSlices(runID: run.id, heldBy: other, [("overall", "true", [], [])]) } catch is RunLostError { refused += 1 }
+            let slices = try store.insertSlices(runID: run.id, heldBy: me, [("overall", "true", [], [])])
+            let outcomes = VariantOutcomes(labels: ["f", "m"], truth: [0], predicted: [0], probabilities: [0.9, 0.1])
+            let metrics = MetricSuite.evaluate(outcomes, slice: EvaluationSlice(members: [0], truth: [0], classCount: 2))
+            let sliceID = slices["overall"] ?? -1
+            do { try store.insertMetrics(runID: run.id, variantID: variant, heldBy: other, [(sliceID, metrics)]) } catch is RunLostError { refused += 1 }
+            let before = try store.allMetrics(runID: run.id).count
+            try store.insertMetrics(runID: run.id, variantID: variant, heldBy: me, [(sliceID, metrics)])
+            let stored = (slices: try store.slices(runID: run.id).count, metrics: try store.allMetrics(runID: run.id).count)
+            return refused == 2 && stored.slices == 1 && before == 0 && stored.metrics > 0
         }
         check("only the holder of a run may clear its derived results or store its final status") {
             let run = try store.beginRun(experiment: "held", spec: "s", specHash: "h", gitCommit: nil, lease: me)

@@ -250,13 +250,13 @@ enum PostgresTestServer {
         log("unreadable", try store.unreadableSamples(runID: run.id).map { "\($0.key)|\($0.path)|\($0.reason)" })
 
         let all = keys.compactMap { ids[$0] }
-        let sliceIDs = try store.insertSlices(runID: run.id, [("overall", "true", [], all),
+        let sliceIDs = try store.insertSlices(runID: run.id, heldBy: me, [("overall", "true", [], all),
                                                              ("hair=\(hostile[0])", hostile[1], [.attribute("hair", value: hostile[0])], [all[0]]),
                                                              ("children", "age < 13", [.named("children")], Array(all.prefix(3)))])
         log("slices", try store.slices(runID: run.id).map { "\($0.name)|\($0.definition)|\($0.memberIDs.map { sampleKey[$0] ?? "?" })|\($0.parts)" })
         let outcomes = VariantOutcomes(labels: ["f", "m"], truth: [0, 1, 0, 1, 0], predicted: [0, 1, 0, 1, 0],
                                        probabilities: probabilities.flatMap { $0.map(Double.init) })
-        try store.insertMetrics(runID: run.id, variantID: v1, [("overall", [0, 1, 2, 3, 4] as [Int32]), ("children", [0, 1, 2])].map { name, members in
+        try store.insertMetrics(runID: run.id, variantID: v1, heldBy: me, [("overall", [0, 1, 2, 3, 4] as [Int32]), ("children", [0, 1, 2])].map { name, members in
             (sliceIDs[name] ?? -1, MetricSuite.evaluate(outcomes, slice: EvaluationSlice(members: members, truth: outcomes.truth, classCount: 2)))
         })
         log("all metrics", try store.allMetrics(runID: run.id).map { "\($0)" })

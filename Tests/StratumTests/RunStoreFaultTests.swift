@@ -87,12 +87,12 @@ import Testing
         func predictions(runID: RunID, variantID: VariantID) throws -> [StoredPrediction] { try base.predictions(runID: runID, variantID: variantID) }
         func predictedLabels(runID: RunID, variantID: VariantID) throws -> [SampleID: String] { try base.predictedLabels(runID: runID, variantID: variantID) }
         func clearDerivedResults(_ runID: RunID, heldBy lease: RunLease) throws { try base.clearDerivedResults(runID, heldBy: lease) }
-        func insertSlices(runID: RunID, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID] {
-            try base.insertSlices(runID: runID, slices)
+        func insertSlices(runID: RunID, heldBy lease: RunLease, _ slices: [(name: String, definition: String, parts: [SlicePart], sampleIDs: [SampleID])]) throws -> [String: SliceID] {
+            try base.insertSlices(runID: runID, heldBy: lease, slices)
         }
         func slices(runID: RunID) throws -> [StoredSlice] { try base.slices(runID: runID) }
-        func insertMetrics(runID: RunID, variantID: VariantID, _ slices: [(sliceID: SliceID, metrics: SliceMetrics)]) throws {
-            try base.insertMetrics(runID: runID, variantID: variantID, slices)
+        func insertMetrics(runID: RunID, variantID: VariantID, heldBy lease: RunLease, _ slices: [(sliceID: SliceID, metrics: SliceMetrics)]) throws {
+            try base.insertMetrics(runID: runID, variantID: variantID, heldBy: lease, slices)
         }
         func metrics(named name: String, runID: RunID?, experiment: String?, slice: String?) throws -> [StoredMetric] {
             try base.metrics(named: name, runID: runID, experiment: experiment, slice: slice)

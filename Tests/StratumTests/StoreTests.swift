@@ -23,10 +23,10 @@ import Testing
         try store.insertPredictions(zip(["a", "b"], probabilities).map { key, row in
             StoredPrediction(runID: runID, variantID: variantID, sampleID: ids[key] ?? 0, predicted: row[0] > row[1] ? "female" : "male", probabilities: row)
         })
-        let sliceIDs = try store.insertSlices(runID: runID, [("overall", "true", [], [ids["a"] ?? 0, ids["b"] ?? 0])])
+        let sliceIDs = try store.insertSlices(runID: runID, heldBy: .current, [("overall", "true", [], [ids["a"] ?? 0, ids["b"] ?? 0])])
         let outcomes = VariantOutcomes(labels: ["female", "male"], truth: [0, 1], predicted: [0, 1], probabilities: [0.9, 0.1, 0.2, 0.8])
         let metrics = MetricSuite.evaluate(outcomes, slice: EvaluationSlice(members: [0, 1], truth: outcomes.truth, classCount: 2))
-        try store.insertMetrics(runID: runID, variantID: variantID, [(sliceIDs["overall"] ?? 0, metrics)])
+        try store.insertMetrics(runID: runID, variantID: variantID, heldBy: .current, [(sliceIDs["overall"] ?? 0, metrics)])
         try store.setVariantStatus(variantID, .completed)
         try store.finishRun(runID, status: .completed)
 
