@@ -212,10 +212,8 @@ extension Store {
     @discardableResult
     public func shardHeartbeat(_ runID: RunID, index: Int, heldBy lease: RunLease, at time: Date = Date()) throws -> Bool {
         try writer.write { db in
-            try db.execute(sql: """
-                UPDATE runShard SET heartbeatAt = ? WHERE runId = ? AND shardIndex = ? AND status = ? AND pid = ? AND leaseHost = ?
-                AND leaseProcessSpace = ? AND leaseProcessStart = ?
-                """, arguments: [time, runID, index, ShardStatus.running, lease.pid, lease.host, lease.processSpace, lease.processStart])
+            try db.execute(sql: "UPDATE runShard SET heartbeatAt = ? WHERE runId = ? AND shardIndex = ? AND \(Self.heldCondition)",
+                           arguments: [time, runID, index] + Self.heldArguments(lease, status: ShardStatus.running))
             return db.changesCount == 1
         }
     }

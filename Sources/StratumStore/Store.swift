@@ -205,11 +205,17 @@ public final class Store: Sendable {
         }
     }
 
+    /// The condition on a `run` or `runShard` row that it is `status` (running) under a lease,
+    /// bound by `heldArguments`.
+    static let heldCondition = "status = ? AND pid = ? AND leaseHost = ? AND leaseProcessSpace = ? AND leaseProcessStart = ?"
+    static func heldArguments(_ lease: RunLease, status: some DatabaseValueConvertible) -> StatementArguments {
+        [status, lease.pid, lease.host, lease.processSpace, lease.processStart]
+    }
+
     /// Whether `lease` holds the run: running, under that lease (inside a write transaction).
     static func holds(_ db: Database, runID: RunID, lease: RunLease) throws -> Bool {
-        try Int.fetchOne(db, sql: """
-            SELECT COUNT(*) FROM run WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ? AND leaseProcessSpace = ? AND leaseProcessStart = ?
-            """, arguments: [runID, RunStatus.running, lease.pid, lease.host, lease.processSpace, lease.processStart]) == 1
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM run WHERE id = ? AND \(heldCondition)",
+                         arguments: [runID] + heldArguments(lease, status: RunStatus.running)) == 1
     }
 
     /// Takes over an interrupted run to continue it: `running` again, under this process's lease.
@@ -227,10 +233,8 @@ public final class Store: Sendable {
 
     public func failRun(_ runID: RunID, error: String, heldBy lease: RunLease) throws {
         try writer.write { db in
-            try db.execute(sql: """
-                UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ?
-                AND leaseProcessSpace = ? AND leaseProcessStart = ?
-                """, arguments: [RunStatus.failed, Date(), error, runID, RunStatus.running, lease.pid, lease.host, lease.processSpace, lease.processStart])
+            try db.execute(sql: "UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ? AND \(Self.heldCondition)",
+                           arguments: [RunStatus.failed, Date(), error, runID] + Self.heldArguments(lease, status: RunStatus.running))
         }
     }
 
@@ -276,10 +280,8 @@ public final class Store: Sendable {
     @discardableResult
     public func heartbeat(_ runID: RunID, heldBy lease: RunLease, at time: Date = Date()) throws -> Bool {
         try writer.write { db in
-            try db.execute(sql: """
-                UPDATE run SET heartbeatAt = ? WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ? AND leaseProcessSpace = ?
-                AND leaseProcessStart = ?
-                """, arguments: [time, runID, RunStatus.running, lease.pid, lease.host, lease.processSpace, lease.processStart])
+            try db.execute(sql: "UPDATE run SET heartbeatAt = ? WHERE id = ? AND \(Self.heldCondition)",
+                           arguments: [time, runID] + Self.heldArguments(lease, status: RunStatus.running))
             return db.changesCount == 1
         }
     }

@@ -115,22 +115,16 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
 
     public func failRun(_ runID: RunID, error: String, heldBy lease: RunLease) throws {
         try session.write { db in
-            try db.execute("""
-                UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ?
-                AND leaseProcessSpace = ? AND leaseProcessStart = ?
-                """, [RunStatus.failed.rawValue, try serverTime(db, clock()), error, runID.rawValue, RunStatus.running.rawValue, lease.pid, lease.host,
-                      lease.processSpace, lease.processStart])
+            try db.execute("UPDATE run SET status = ?, finishedAt = ?, error = ? WHERE id = ? AND \(Self.heldCondition)",
+                           [RunStatus.failed.rawValue, try serverTime(db, clock()), error, runID.rawValue] + Self.heldArguments(lease, status: RunStatus.running.rawValue))
         }
     }
 
     @discardableResult
     public func heartbeat(_ runID: RunID, heldBy lease: RunLease, at time: Date) throws -> Bool {
         try session.write { db in
-            try db.row("""
-                UPDATE run SET heartbeatAt = ? WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ? AND leaseProcessSpace = ?
-                AND leaseProcessStart = ? RETURNING id
-                """, [try serverTime(db, time), runID.rawValue, RunStatus.running.rawValue, lease.pid, lease.host, lease.processSpace,
-                      lease.processStart]) != nil
+            try db.row("UPDATE run SET heartbeatAt = ? WHERE id = ? AND \(Self.heldCondition) RETURNING id",
+                       [try serverTime(db, time), runID.rawValue] + Self.heldArguments(lease, status: RunStatus.running.rawValue)) != nil
         }
     }
 
@@ -149,23 +143,25 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    /// Throws `RunLostError` unless `lease` holds the run, and keeps the run's row locked
-    /// (`FOR SHARE`) until the transaction ends: a takeover (`resumeRun`'s UPDATE) waits for the
-    /// writes checked here to commit, and then clears them with the rest.
-    private static func checkHeldForWriting(_ db: SQLTransaction, runID: RunID, lease: RunLease) throws {
-        guard try db.row("""
-            SELECT id FROM run WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ? AND leaseProcessSpace = ? AND leaseProcessStart = ?
-            FOR SHARE
-            """, [runID.rawValue, RunStatus.running.rawValue, lease.pid, lease.host, lease.processSpace, lease.processStart]) != nil else {
-            throw RunLostError(runID: runID)
-        }
+    /// The condition on a `run` or `runShard` row that it is `status` (running) under a lease,
+    /// bound by `heldArguments`.
+    private static let heldCondition = "status = ? AND pid = ? AND leaseHost = ? AND leaseProcessSpace = ? AND leaseProcessStart = ?"
+    private static func heldArguments(_ lease: RunLease, status: String) -> [any SQLArgument] {
+        [status, lease.pid, lease.host, lease.processSpace, lease.processStart]
     }
 
-    /// Whether `lease` holds the run: running, under that lease (inside a transaction holding the run-state lock).
-    private static func holds(_ db: SQLTransaction, runID: RunID, lease: RunLease) throws -> Bool {
-        try db.row("""
-            SELECT COUNT(*) AS held FROM run WHERE id = ? AND status = ? AND pid = ? AND leaseHost = ? AND leaseProcessSpace = ? AND leaseProcessStart = ?
-            """, [runID.rawValue, RunStatus.running.rawValue, lease.pid, lease.host, lease.processSpace, lease.processStart])?.int("held") == 1
+    /// Whether `lease` holds the run: running, under that lease (inside a transaction holding the
+    /// run-state lock, or with `lockingRow`: the run's row then stays locked `FOR SHARE` until
+    /// the transaction ends, so a takeover — `resumeRun`'s UPDATE — waits for what is written
+    /// after the check to commit, and then clears it with the rest).
+    private static func holds(_ db: SQLTransaction, runID: RunID, lease: RunLease, lockingRow: Bool = false) throws -> Bool {
+        try db.row("SELECT id FROM run WHERE id = ? AND \(heldCondition)\(lockingRow ? " FOR SHARE" : "")",
+                   [runID.rawValue] + heldArguments(lease, status: RunStatus.running.rawValue)) != nil
+    }
+
+    /// Throws `RunLostError` unless `lease` holds the run, locking its row (see `holds`).
+    private static func checkHeldForWriting(_ db: SQLTransaction, runID: RunID, lease: RunLease) throws {
+        guard try holds(db, runID: runID, lease: lease, lockingRow: true) else { throw RunLostError(runID: runID) }
     }
 
     @discardableResult
@@ -355,11 +351,8 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
     @discardableResult
     public func shardHeartbeat(_ runID: RunID, index: Int, heldBy lease: RunLease, at time: Date) throws -> Bool {
         try session.write { db in
-            try db.row("""
-                UPDATE runShard SET heartbeatAt = ? WHERE runId = ? AND shardIndex = ? AND status = ? AND pid = ? AND leaseHost = ?
-                AND leaseProcessSpace = ? AND leaseProcessStart = ? RETURNING runId
-                """, [try serverTime(db, time), runID.rawValue, index, ShardStatus.running.rawValue, lease.pid, lease.host, lease.processSpace,
-                      lease.processStart]) != nil
+            try db.row("UPDATE runShard SET heartbeatAt = ? WHERE runId = ? AND shardIndex = ? AND \(Self.heldCondition) RETURNING runId",
+                       [try serverTime(db, time), runID.rawValue, index] + Self.heldArguments(lease, status: ShardStatus.running.rawValue)) != nil
         }
     }
 
