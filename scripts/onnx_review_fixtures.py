@@ -148,6 +148,17 @@ def X(shape=("N",)):
     return [("x", list(shape))]
 
 
+def negative_cast_chain(name, unsigned):
+    """Cast(Cast(Cast(x, INT64), unsigned), FLOAT) on 8 negative and extreme values plus a
+    random row: nodes, input, initializers and feeds for op_case or refused_case."""
+    vals = np.array([-1, -2, -1000, 0, 5, -2147483648, 1000, -7], np.float32)
+    x = np.stack([vals, uniform(rng_for(name), [8], -1000, 1000)])
+    nodes = [helper.make_node("Cast", ["x"], ["i"], to=TensorProto.INT64),
+             helper.make_node("Cast", ["i"], ["u"], to=unsigned),
+             helper.make_node("Cast", ["u"], ["y"], to=TensorProto.FLOAT)]
+    return nodes, X(["N", 8]), [], {"x": x}
+
+
 # --------------------------------------------------------------------------
 # suspects: accepted by Stratum, believed to differ from onnxruntime
 
@@ -202,13 +213,7 @@ def suspects():
             "onnxruntime (and the spec) give max, -1, everywhere; the float Clip agrees "
             "(see clip_float_min_gt_max).", S)
 
-    vals = np.array([-1, -2, -1000, 0, 5, -2147483648, 1000, -7], np.float32)
-    x = np.stack([vals, uniform(rng_for("cast_int64_to_uint64_negative"), [8], -1000, 1000)])
-    refused_case("cast_int64_to_uint64_negative", 13,
-            [helper.make_node("Cast", ["x"], ["i"], to=TensorProto.INT64),
-             helper.make_node("Cast", ["i"], ["u"], to=TensorProto.UINT64),
-             helper.make_node("Cast", ["u"], ["y"], to=TensorProto.FLOAT)],
-            X(["N", 8]), [], {"x": x},
+    refused_case("cast_int64_to_uint64_negative", 13, *negative_cast_chain("cast_int64_to_uint64_negative", TensorProto.UINT64),
             "y = Cast(Cast(Cast(x, INT64), UINT64), FLOAT): int64 -> uint64 wraps modulo 2^64 "
             "(-1 -> 18446744073709551615 -> 1.8446744e19 as float).")
 
@@ -310,13 +315,7 @@ def contrast():
             X(["N", 3, 6, 7]), [init("W", uniform(r, [4, 3, 3, 3])), init("B", uniform(r, [4]))], {"x": x},
             "Conv -> HardSigmoid alpha 0.3 beta 0.4 (fused into the Conv by Stratum); both clamps hit.", H)
 
-    vals = np.array([-1, -2, -1000, 0, 5, -2147483648, 1000, -7], np.float32)
-    x = np.stack([vals, uniform(rng_for("cast_int64_to_uint32_negative"), [8], -1000, 1000)])
-    op_case("cast_int64_to_uint32_negative", 13,
-            [helper.make_node("Cast", ["x"], ["i"], to=TensorProto.INT64),
-             helper.make_node("Cast", ["i"], ["u"], to=TensorProto.UINT32),
-             helper.make_node("Cast", ["u"], ["y"], to=TensorProto.FLOAT)],
-            X(["N", 8]), [], {"x": x},
+    op_case("cast_int64_to_uint32_negative", 13, *negative_cast_chain("cast_int64_to_uint32_negative", TensorProto.UINT32),
             "y = Cast(Cast(Cast(x, INT64), UINT32), FLOAT): wraps modulo 2^32 (-1 -> 4294967295).", H)
 
     x = uniform(rng_for("resize_nearest_tf_half_pixel_for_nn_rpf_scale1"), [2, 3, 4, 5])
