@@ -24,8 +24,12 @@ public struct RunOptions: Sendable {
     public var resume: ResumeTarget?
     /// Images decoded and held at once (memory is about this many decoded images plus the models).
     public var chunkSize = StreamingEvaluation.defaultChunkSize
-    /// Resamples and seed of the bootstrap intervals (metrics that are not proportions).
-    public var bootstrap = BootstrapSettings()
+    /// Resamples and seed of the bootstrap intervals (metrics that are not proportions), as
+    /// given: nil takes the run's recorded one (a resumed run, a shard joining, `finalize`) or
+    /// the default (a new run). One that differs from the run's recorded one is refused
+    /// (`RunSettings`).
+    public var resamples: Int?
+    public var seed: UInt64?
     /// Evaluate one shard of a sharded run (see `ShardSelection`).
     public var shard: ShardSelection?
 
@@ -138,6 +142,10 @@ public struct Runner: Sendable {
         var variants: [RunVariant] = []
         defer { variants.forEach { $0.classifier?.close() } }
         do {
+            let settings = try RunSettings.settle(resamples: options.resamples, seed: options.seed, run: run, store: store) { what -> any Error in
+                if let shard = options.shard { return ShardRefusal("shard \(shard.index) cannot join run \(run.number): \(what)") }
+                return ResumeRefusal(what: what, instead: "")
+            }
             // A shard evaluates its own samples only (none when an earlier attempt stored them
             // all) and asks the store for their ids alone: with many shards, each fetching every
             // id would cost the store n times the dataset.
@@ -215,7 +223,7 @@ public struct Runner: Sendable {
             _ = consume dataset
             var summary = try Self.complete(spec, manifest: manifest, labels: labels, evaluated: consume splitSamples, evaluatedIDs: splitIDs,
                                             unreadable: earlier, found: found, variants: variants, store: store, run: run, options: options,
-                                            database: database, endStage: endStage, events: events)
+                                            bootstrap: settings.bootstrap, database: database, endStage: endStage, events: events)
             summary.shard = shardProgress
             summary.predictionTimes = predictionTimes
             return (summary, store)
@@ -257,7 +265,7 @@ public struct Runner: Sendable {
     /// predictions, the run's final status, then the reports.
     static func complete(_ spec: ExperimentSpec, manifest: URL, labels: [String], evaluated: consuming [Sample], evaluatedIDs: [SampleID],
                          unreadable earlier: [(key: String, path: String, reason: String)], found: [UnreadableSample], variants: [RunVariant],
-                         store: any RunStore, run: StoredRun, options: RunOptions, database: String,
+                         store: any RunStore, run: StoredRun, options: RunOptions, bootstrap: BootstrapSettings, database: String,
                          endStage: (String) -> Void, events: @escaping @Sendable (RunEvent) -> Void) throws -> RunSummary {
         let runID = run.id
         // Every variant is scored on exactly the decodable samples; slices are built over them alone.
@@ -283,7 +291,7 @@ public struct Runner: Sendable {
             throw UnreadableImagesError(manifest: manifest.path, samples: unreadable, noneReadable: true)
         }
         let outcome = try RunFinalization.finish(spec, labels: labels, samples: consume readable, sampleIDs: readableIDs,
-                                                 variants: variants, bootstrap: options.bootstrap, store: store, runID: runID, events: events)
+                                                 variants: variants, bootstrap: bootstrap, store: store, runID: runID, events: events)
         let outcomes = variants.map { VariantOutcome(name: $0.name, kind: $0.kind, failed: $0.failure) }
         let failed = outcomes.filter { $0.failed != nil }.count
         let status: RunStatus = failed == 0 ? .completed : (failed == outcomes.count ? .failed : .completedWithErrors)
@@ -378,8 +386,11 @@ public struct Runner: Sendable {
                        failure: record.status == .failed ? (record.error ?? "failed") : nil, done: SampleIDSet())
         }
         endStage("dataset")
+        let settings = try RunSettings.settle(resamples: options.resamples, seed: options.seed, run: run, store: store) { what in
+            ShardRefusal("cannot finalize run \(run.number): \(what)")
+        }
         var summary = try Self.complete(spec, manifest: dataset.manifest, labels: dataset.labels, evaluated: splitSamples, evaluatedIDs: evaluatedIDs, unreadable: try store.unreadableSamples(runID: run.id),
-                                        found: [], variants: variants, store: store, run: run, options: options, database: database,
+                                        found: [], variants: variants, store: store, run: run, options: options, bootstrap: settings.bootstrap, database: database,
                                         endStage: endStage, events: events)
         Self.drawReports(&summary, store: store, experiment: spec.name, options: options, events: events)
         try Self.finish(summary, store: store)

@@ -303,5 +303,7 @@ final class PipelineClock: @unchecked Sendable {
 /// A run cannot be resumed as asked: says what differs.
 public struct ResumeRefusal: Error, CustomStringConvertible, Equatable {
     public var what: String
-    public var description: String { "cannot resume: \(what); start a new run instead (without --resume)" }
+    /// What to do instead (nothing added when empty: `what` says it).
+    public var instead = "start a new run instead (without --resume)"
+    public var description: String { "cannot resume: \(what)" + (instead.isEmpty ? "" : "; \(instead)") }
 }

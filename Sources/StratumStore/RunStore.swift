@@ -35,6 +35,12 @@ public protocol RunStore: AnyObject, Sendable {
     func failRun(_ runID: RunID, error: String, heldBy lease: RunLease) throws
     @discardableResult func reconcileInterruptedRuns(observer: RunLease, now: Date) throws -> [StoredRun]
     func run(experiment: String?, number: Int?) throws -> (experiment: String, run: StoredRun)
+    /// The settings the run's metrics are computed with besides its data (text the runner
+    /// encodes: the bootstrap's resamples and seed). Records `settings` unless some are recorded
+    /// already, in one transaction, and returns those recorded (`settings` when none were): the
+    /// process that starts a run records its own, and every later one (a resume, a shard
+    /// joining, `finalize`) gets them back.
+    func recordSettings(_ runID: RunID, _ settings: String) throws -> String
     func listRuns(experiment: String?) throws -> [RunListing]
 
     // Sharded runs (several processes, one run; see `joinShardedRun`)

@@ -441,6 +441,17 @@ public final class Store: Sendable {
         }
     }
 
+    public func recordSettings(_ runID: RunID, _ settings: String) throws -> String {
+        try writer.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT settings FROM run WHERE id = ?", arguments: [runID]) else {
+                throw StoreError(path: path ?? ":memory:", message: "no run with id \(runID.rawValue)")
+            }
+            if let recorded = row["settings"] as String? { return recorded }
+            try db.execute(sql: "UPDATE run SET settings = ? WHERE id = ?", arguments: [settings, runID])
+            return settings
+        }
+    }
+
     public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String? = nil) throws {
         try writer.write { db in
             try db.execute(sql: "UPDATE modelVariant SET status = ?, error = ? WHERE id = ?", arguments: [status, error, variantID])

@@ -216,6 +216,12 @@ enum StoreSchema {
             // `gate`, `slices`, `history` and reports then used for the others (store review).
             try db.alter(table: "run") { t in t.add(column: "labels", .jsonText) }
         }
+        migrator.registerMigration("v10-run-settings") { db in
+            // What the run's metrics are computed with besides its data (the bootstrap's
+            // resamples and seed): a resumed run, a shard finishing it, or `finalize` given other
+            // settings than those it started with computed its intervals with theirs.
+            try db.alter(table: "run") { t in t.add(column: "settings", .jsonText) }
+        }
         return migrator
     }
 }

@@ -199,6 +199,10 @@ enum PostgresSchema {
         ("v9-run-labels", [
             "ALTER TABLE run ADD COLUMN labels TEXT",
         ]),
+        // What the run's metrics are computed with besides its data (see the SQLite store's v10).
+        ("v10-run-settings", [
+            "ALTER TABLE run ADD COLUMN settings TEXT",
+        ]),
     ]
 
     /// The advisory lock every migration, run-number allocation and lease reconciliation takes

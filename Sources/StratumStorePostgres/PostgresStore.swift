@@ -564,6 +564,16 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
+    public func recordSettings(_ runID: RunID, _ settings: String) throws -> String {
+        try session.write { db in
+            // One statement: the row's lock makes a second writer see the first one's settings.
+            guard let row = try db.row("UPDATE run SET settings = COALESCE(settings, ?) WHERE id = ? RETURNING settings", [settings, runID.rawValue]) else {
+                throw StoreError(path: location, message: "no run with id \(runID.rawValue)")
+            }
+            return try row.string("settings")
+        }
+    }
+
     public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?) throws {
         try session.write { db in
             try db.execute("UPDATE modelVariant SET status = ?, error = ? WHERE id = ?", [status.rawValue, error, variantID.rawValue])

@@ -32,6 +32,18 @@ public enum RunStoreConformance {
             }
             return try Set(numbers.values()) == Set(1...8)
         }
+        check("a run's settings are recorded once: later ones get the first back") {
+            let first = try store.recordSettings(runID, "{\"seed\":1}")
+            let second = try store.recordSettings(runID, "{\"seed\":2}")
+            let concurrent = ConcurrentResults<String>(count: 6)
+            let fresh = try store.beginRun(experiment: "settings", spec: "", specHash: "", gitCommit: nil, lease: me).id
+            DispatchQueue.concurrentPerform(iterations: 6) { index in
+                concurrent.set(index, Result { try store.recordSettings(fresh, "{\"seed\":\(index)}") })
+            }
+            let unknown = (try? store.recordSettings(RunID(rawValue: 9_999_999), "{}")) == nil
+            let settled = Set(try concurrent.values())
+            return first == "{\"seed\":1}" && second == first && settled.count == 1 && unknown
+        }
         var sampleIDs: [String: SampleID] = [:]
         var variantID: VariantID = -1
         check("a dataset's samples get ids, and storing it again gives the same ones") {

@@ -27,17 +27,17 @@ struct FinalizeCommand: ParsableCommand {
     @Option(help: "The reports folder.")
     var reports: String = "Reports"
 
-    @Option(help: "Bootstrap resamples for the intervals of metrics that are not proportions (0: none).")
-    var resamples: Int = BootstrapSettings().resamples
+    @Option(help: "Bootstrap resamples for the intervals of metrics that are not proportions (0: none). Default: the run's, recorded when it started; another is refused.")
+    var resamples: Int?
 
-    @Option(help: "Seed of the bootstrap (the same seed gives the same intervals).")
-    var seed: UInt64 = BootstrapSettings().seed
+    @Option(help: "Seed of the bootstrap (the same seed gives the same intervals). Default: the run's, recorded when it started; another is refused.")
+    var seed: UInt64?
 
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
     func validate() throws {
-        guard (0...BootstrapSettings.maximumResamples).contains(resamples) else {
+        if let resamples, !(0...BootstrapSettings.maximumResamples).contains(resamples) {
             throw ValidationError("--resamples must be in 0…\(BootstrapSettings.maximumResamples)")
         }
     }
@@ -47,7 +47,7 @@ struct FinalizeCommand: ParsableCommand {
         do {
             let spec = try ExperimentSpec.load(URL(fileURLWithPath: experiment))
             var options = RunOptions(database: try StoreOptions.resolve(db), reportsRoot: URL(fileURLWithPath: reports))
-            options.bootstrap = BootstrapSettings(resamples: resamples, seed: seed)
+            (options.resamples, options.seed) = (resamples, seed)
             summary = try Runner().finalize(spec, run: number, options: options)
         } catch {
             throw report(error)

@@ -44,11 +44,11 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Stop at an image that cannot be decoded (default: record it, leave it out of every variant, list it).")
     var strict = false
 
-    @Option(help: "Bootstrap resamples for the intervals of metrics that are not proportions (0: none).")
-    var resamples: Int = BootstrapSettings().resamples
+    @Option(help: "Bootstrap resamples for the intervals of metrics that are not proportions (0: none). Default: \(BootstrapSettings().resamples) for a new run; a resumed run or a joining shard uses the run's and refuses another.")
+    var resamples: Int?
 
-    @Option(help: "Seed of the bootstrap (the same seed gives the same intervals).")
-    var seed: UInt64 = BootstrapSettings().seed
+    @Option(help: "Seed of the bootstrap (the same seed gives the same intervals). Default: \(BootstrapSettings().seed) for a new run; a resumed run or a joining shard uses the run's and refuses another.")
+    var seed: UInt64?
 
     @Flag(help: "Show every slice in the table (default: overall, single slices and named intersections).")
     var allSlices = false
@@ -70,7 +70,7 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if chunkSize < 1 { throw ValidationError("--chunk-size must be at least 1") }
-        guard (0...BootstrapSettings.maximumResamples).contains(resamples) else {
+        if let resamples, !(0...BootstrapSettings.maximumResamples).contains(resamples) {
             throw ValidationError("--resamples must be in 0…\(BootstrapSettings.maximumResamples)")
         }
         if resumeRun != nil && !resume { throw ValidationError("a run number after the experiment file is only meaningful with --resume") }
@@ -93,7 +93,7 @@ struct RunCommand: ParsableCommand {
                 batchSize: batchSize, refit: refit, strict: strict,
                 resume: resume ? (resumeRun.map { .number($0) } ?? .latest) : nil)
             options.chunkSize = chunkSize
-            options.bootstrap = BootstrapSettings(resamples: resamples, seed: seed)
+            (options.resamples, options.seed) = (resamples, seed)
             if let shard {
                 do {
                     options.shard = try ShardSelection.parse(shard, key: runKey)

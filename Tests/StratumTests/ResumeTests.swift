@@ -178,8 +178,8 @@ import Testing
 
     /// Runs `experiment` into `r.sqlite` in `directory` and SIGKILLs it as soon as it has
     /// stored predictions; returns the store's path (the run is left `running`, its holder gone).
-    static func killedOnceStored(_ experiment: URL, in directory: URL) throws -> String {
-        let process = try start(["run", experiment.path, "--db", "r.sqlite", "--quiet", "--chunk-size", "8"], in: directory)
+    static func killedOnceStored(_ experiment: URL, in directory: URL, extra: [String] = []) throws -> String {
+        let process = try start(["run", experiment.path, "--db", "r.sqlite", "--quiet", "--chunk-size", "8"] + extra, in: directory)
         let path = directory.appendingPathComponent("r.sqlite").path
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, process.isRunning, (try? Store(readingOnly: path).listRuns().first?.predictions ?? 0) ?? 0 == 0 {
@@ -308,6 +308,36 @@ import Testing
         let rows = try after.predictions(runID: 1)
         #expect(rows.filter { $0.sampleID == mended.id }.count == 2 && !rows.contains { $0.sampleID == broken.id })
         #expect(rows.count == 2 * (samples.count - 1))
+    }
+
+    /// Every bootstrap interval of run 1 (`metrics` has the values alone).
+    static func intervals(_ database: String, experiment: String = "resume") throws -> [String] {
+        let store = try Store(readingOnly: database)
+        let runID = try store.run(experiment: experiment, number: 1).run.id
+        return try store.allMetrics(runID: runID).filter { $0.intervalMethod == "bootstrap-stratified-percentile" }
+            .map { "\($0.variant)|\($0.slice)|\($0.name)|\($0.ciLow ?? -1)|\($0.ciHigh ?? -1)" }.sorted()
+    }
+
+    /// A resumed run computes its intervals with the bootstrap settings it started with, and
+    /// refuses others: resumed without its `--seed`, it used the default one, and its intervals
+    /// were not those of the same run uninterrupted.
+    @Test func aResumedRunKeepsTheBootstrapSettingsItStartedWith() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let experiment = try Self.experiment(in: directory, count: 400)
+        let settings = ["--seed", "7", "--resamples", "200"]
+        let reference = try CLITests.run(["run", experiment.path, "--db", "reference.sqlite", "--quiet"] + settings, in: directory)
+        try #require(reference.status == 0, "\(reference.stderr)")
+        let expected = try Self.intervals(directory.appendingPathComponent("reference.sqlite").path)
+        try #require(!expected.isEmpty)
+
+        let path = try Self.killedOnceStored(experiment, in: directory, extra: settings)
+        let refused = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume", "--seed", "8"], in: directory)
+        #expect(refused.status == 1 && refused.stderr.contains("run 1 was started with --resamples 200 --seed 7")
+                && refused.stderr.contains("this command gives --seed 8 (leave it out"), "\(refused.stderr)")
+        #expect(try Store(readingOnly: path).listRuns().first?.status == "interrupted")
+        let resumed = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume", "--quiet", "--resamples", "200"], in: directory)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Self.intervals(path) == expected)
     }
 
     @Test func resumeRefusesWhenTheExperimentFileChanged() throws {

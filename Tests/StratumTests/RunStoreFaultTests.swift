@@ -15,6 +15,8 @@ import Testing
         case partialBatches
         /// Runs whose holder is gone are never marked interrupted.
         case noReconcile
+        /// A run's settings are those written last, not those it started with.
+        case lastSettingsWin
         var testDescription: String { rawValue }
     }
 
@@ -42,6 +44,9 @@ import Testing
         }
         func run(experiment: String?, number: Int?) throws -> (experiment: String, run: StoredRun) { try base.run(experiment: experiment, number: number) }
         func listRuns(experiment: String?) throws -> [RunListing] { try base.listRuns(experiment: experiment) }
+        func recordSettings(_ runID: RunID, _ settings: String) throws -> String {
+            fault == .lastSettingsWin ? settings : try base.recordSettings(runID, settings)
+        }
         func joinShardedRun(experiment name: String, spec: String, specHash: String, gitCommit: String?, key: String?,
                             shardCount: Int, shardIndex: Int, lease: RunLease, now: Date) throws -> ShardJoin {
             try base.joinShardedRun(experiment: name, spec: spec, specHash: specHash, gitCommit: gitCommit, key: key,

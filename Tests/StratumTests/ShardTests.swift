@@ -182,6 +182,34 @@ import Testing
         #expect(listing.count == 1 && listing[0].shardsDone == 1)
     }
 
+    /// The shards of a run compute its intervals with the bootstrap settings of the shard that
+    /// created it: a shard given others is refused, and the last shard (or `finalize`), given
+    /// none, uses the run's. The finisher's own flags decided them, so they depended on which
+    /// shard happened to finish last.
+    @Test func shardsAndFinalizeUseTheRunsBootstrapSettings() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let experiment = try ResumeTests.experiment(in: directory, count: 120)
+        let settings = ["--seed", "7", "--resamples", "200"]
+        let reference = try CLITests.run(["run", experiment.path, "--db", "reference.sqlite", "--quiet"] + settings, in: directory)
+        try #require(reference.status == 0, "\(reference.stderr)")
+        let expected = try ResumeTests.intervals(directory.appendingPathComponent("reference.sqlite").path)
+        let database = directory.appendingPathComponent("s.sqlite")
+        #expect(try Self.runShards([0], of: 2, experiment: experiment, database: database, in: directory, extra: ["--run-key", "k"] + settings) == [0])
+        let refused = try CLITests.run(["run", experiment.path, "--db", database.path, "--quiet", "--shard", "1/2", "--run-key", "k", "--seed", "8"], in: directory)
+        #expect(refused.status == 1 && refused.stderr.contains("shard 1 cannot join run 1: run 1 was started with --resamples 200 --seed 7"), "\(refused.stderr)")
+        #expect(try Self.runShards([1], of: 2, experiment: experiment, database: database, in: directory, extra: ["--run-key", "k"]) == [0])
+        #expect(try ResumeTests.intervals(database.path) == expected)
+        // finalize, on a run whose finisher died: the run's settings again, another refused.
+        let store = try Store(path: database.path)
+        let runID = try store.run(experiment: "resume", number: 1).run.id
+        try store.finishRun(runID, status: .interrupted, error: "killed")
+        let other = try CLITests.run(["finalize", experiment.path, "1", "--db", database.path, "--resamples", "300"], in: directory)
+        #expect(other.status == 1 && other.stderr.contains("cannot finalize run 1: run 1 was started with") && other.stderr.contains("gives --resamples 300"), "\(other.stderr)")
+        let finalized = try CLITests.run(["finalize", experiment.path, "1", "--db", database.path], in: directory)
+        #expect(finalized.status == 0, "\(finalized.stderr)")
+        #expect(try ResumeTests.intervals(database.path) == expected)
+    }
+
     /// `--resume` without `--shard` does not take a sharded run over whole (it evaluated every
     /// shard's remaining samples while queued shards could join: review of the store).
     @Test func aShardedRunIsResumedByItsShardsNotWhole() throws {
