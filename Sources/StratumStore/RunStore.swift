@@ -76,6 +76,7 @@ public protocol RunStore: AnyObject, Sendable {
     func insertImageFingerprints(runID: RunID, _ fingerprints: [(sampleID: SampleID, fingerprint: UInt64)]) throws
     /// Calls `body` with each of the run's recorded image fingerprints, read as they come (a
     /// report of a 200,000-sample run held them all in a dictionary only to pick a few).
+    /// `body` must not use the store.
     func forEachImageFingerprint(runID: RunID, _ body: (SampleID, UInt64) throws -> Void) throws
 
     // Variants and predictions
@@ -93,7 +94,8 @@ public protocol RunStore: AnyObject, Sendable {
     /// One variant's predictions (what a reader that goes variant by variant holds at once).
     func predictions(runID: RunID, variantID: VariantID) throws -> [StoredPrediction]
     /// One variant's predictions, each passed to `body` in the order stored, none held after it
-    /// returns (the default reads `predictions(runID:variantID:)`; SQLite reads a cursor).
+    /// returns (the default reads `predictions(runID:variantID:)`; SQLite and PostgreSQL read a
+    /// cursor). `body` must not use the store.
     func forEachPrediction(runID: RunID, variantID: VariantID, _ body: (StoredPrediction) throws -> Void) throws
     func predictedLabels(runID: RunID, variantID: VariantID) throws -> [SampleID: String]
 

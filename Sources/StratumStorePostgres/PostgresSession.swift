@@ -84,6 +84,23 @@ struct SQLTransaction {
 
     func execute(_ sql: String, _ arguments: [any SQLArgument] = []) throws { try rows(sql, arguments) }
 
+    /// Calls `body` with each row of `sql`, read through a cursor `batch` rows at a time, none
+    /// kept after `body` returns: `rows` holds a whole result, which for a run's predictions or
+    /// image fingerprints grows with the dataset (a variant's million rows). Only inside a
+    /// transaction (`read` or `write`), where the cursor lives until it ends; a body that
+    /// throws ends the transaction, and the cursor with it. `body` must not use the store: the
+    /// session is held.
+    func forEachRow(_ sql: String, _ arguments: [any SQLArgument] = [], batch: Int, _ body: (SQLRow) throws -> Void) throws {
+        let batch = max(1, batch)
+        try execute("DECLARE stratum_rows NO SCROLL CURSOR FOR " + sql, arguments)
+        while true {
+            let rows = try rows("FETCH FORWARD \(batch) FROM stratum_rows")
+            for row in rows { try body(row) }
+            if rows.count < batch { break }
+        }
+        try execute("CLOSE stratum_rows")
+    }
+
     func row(_ sql: String, _ arguments: [any SQLArgument] = []) throws -> SQLRow? { try rows(sql, arguments).first }
 
     /// Inserts `rows` (each a tuple of `columns.count` values) with as few statements as the

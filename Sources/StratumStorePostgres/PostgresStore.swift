@@ -17,10 +17,17 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
     private let clock: @Sendable () -> Date
     public var isReadOnly: Bool { false }
 
-    /// Connects to the database `url` names and applies any missing migrations.
-    public init(url: String, clock: @escaping @Sendable () -> Date = { Date() }) throws {
+    /// Rows a cursor fetches at a time where results are read as they come
+    /// (`forEachPrediction`, `forEachImageFingerprint`).
+    let readBatch: Int
+
+    /// Connects to the database `url` names and applies any missing migrations. `clock` is
+    /// this machine's (see `serverTime`); `readBatch`, rows read at a time where a result is
+    /// passed on row by row (tests make it small).
+    public init(url: String, clock: @escaping @Sendable () -> Date = { Date() }, readBatch: Int = 10_000) throws {
         session = PostgresSession(location: try PostgresLocation(url: url))
         self.clock = clock
+        self.readBatch = max(1, readBatch)
         try PostgresSchema.migrate(session)
     }
 
@@ -508,7 +515,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
 
     public func forEachImageFingerprint(runID: RunID, _ body: (SampleID, UInt64) throws -> Void) throws {
         try session.read { db in
-            for row in try db.rows("SELECT sampleId, fingerprint FROM imageFingerprint WHERE runId = ?", [runID.rawValue]) {
+            try db.forEachRow("SELECT sampleId, fingerprint FROM imageFingerprint WHERE runId = ?", [runID.rawValue], batch: readBatch) { row in
                 try body(SampleID(rawValue: try row.int64("sampleId")), UInt64(bitPattern: try row.int64("fingerprint")))
             }
         }
@@ -623,6 +630,19 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
                 StoredPrediction(runID: RunID(rawValue: try row.int64("runId")), variantID: VariantID(rawValue: try row.int64("modelVariantId")),
                                  sampleID: SampleID(rawValue: try row.int64("sampleId")), predicted: try row.string("predicted"),
                                  probabilities: try row.decode("probabilities", as: [Float].self))
+            }
+        }
+    }
+
+    /// Read through a cursor, a batch at a time (`SQLTransaction.forEachRow`): the protocol's
+    /// default read the variant's every prediction into one array first.
+    public func forEachPrediction(runID: RunID, variantID: VariantID, _ body: (StoredPrediction) throws -> Void) throws {
+        try session.read { db in
+            try db.forEachRow("SELECT runId, modelVariantId, sampleId, predicted, probabilities FROM prediction WHERE runId = ? AND modelVariantId = ? ORDER BY id",
+                              [runID.rawValue, variantID.rawValue], batch: readBatch) { row in
+                try body(StoredPrediction(runID: RunID(rawValue: try row.int64("runId")), variantID: VariantID(rawValue: try row.int64("modelVariantId")),
+                                          sampleID: SampleID(rawValue: try row.int64("sampleId")), predicted: try row.string("predicted"),
+                                          probabilities: try row.decode("probabilities", as: [Float].self)))
             }
         }
     }

@@ -323,6 +323,38 @@ enum PostgresTestServer {
         for (a, e) in zip(actual, expected) { #expect(a == e) }
     }
 
+    /// Predictions and image fingerprints are read through a cursor a batch at a time (not one
+    /// array of the whole result): every row once, in the order stored, across batch ends and
+    /// when the last batch is full; a body that throws leaves the store usable.
+    @Test func resultsReadThroughACursorComeWholeAndInOrder() throws {
+        let store = try PostgresStore(url: try PostgresTestServer.database(), readBatch: 3)
+        let run = try store.beginRun(experiment: "e", spec: "", specHash: "", gitCommit: nil, lease: .current)
+        let samples = (0..<10).map { Sample(id: "s\($0)", url: URL(fileURLWithPath: "/d/\($0).png"), relativePath: "\($0).png", label: "f", split: "test", attributes: [:], line: $0 + 2) }
+        let (_, ids) = try store.storeDataset(manifestPath: "/d/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m"], samples: samples, runID: run.id)
+        let variant = try store.insertVariant(runID: run.id, name: "v", kind: "k", path: "/m", fileHash: nil, labels: ["f", "m"])
+        for part in [[7, 2, 9, 0], [5, 1, 8], [3, 6, 4]] {
+            try store.insertPredictions(part.map {
+                StoredPrediction(runID: run.id, variantID: variant, sampleID: ids["s\($0)"] ?? -1, predicted: $0 % 2 == 0 ? "f" : "m", probabilities: [Float($0) / 10, 1 - Float($0) / 10])
+            })
+        }
+        var read: [StoredPrediction] = []
+        try store.forEachPrediction(runID: run.id, variantID: variant) { read.append($0) }
+        let whole = try store.predictions(runID: run.id, variantID: variant)
+        #expect(read.count == 10 && read == whole)
+        #expect(read.map(\.sampleID) == [7, 2, 9, 0, 5, 1, 8, 3, 6, 4].map { ids["s\($0)"] ?? -1 })
+        try store.insertImageFingerprints(runID: run.id, (0..<9).map { (ids["s\($0)"] ?? -1, UInt64($0) &* 0x9E37_79B9_7F4A_7C15) })
+        var fingerprints: [SampleID: UInt64] = [:]
+        var calls = 0
+        try store.forEachImageFingerprint(runID: run.id) { fingerprints[$0] = $1; calls += 1 }
+        #expect(calls == 9 && fingerprints == Dictionary(uniqueKeysWithValues: (0..<9).map { (ids["s\($0)"] ?? -1, UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }))
+        struct Stop: Error {}
+        var before = 0
+        #expect(throws: Stop.self) { try store.forEachPrediction(runID: run.id, variantID: variant) { _ in before += 1; if before == 4 { throw Stop() } } }
+        var again = 0
+        try store.forEachPrediction(runID: run.id, variantID: variant) { _ in again += 1 }
+        #expect(before == 4 && again == 10)
+    }
+
     /// Eight connections (as eight shard processes would have) allocating run numbers and
     /// storing predictions at once: no number twice, no row lost or doubled.
     @Test func concurrentConnectionsNeitherLoseNorDoubleRows() throws {
