@@ -26,7 +26,14 @@ struct RunSettings: Codable, Equatable {
         do {
             recorded = try JSONDecoder().decode(RunSettings.self, from: Data(text.utf8))
         } catch {
-            throw RunError(message: "run \(run.number)'s recorded settings cannot be read (\(String(text.prefix(200)).terminalSafe)): \(error)")
+            throw RunError(message: "run \(run.number)'s recorded settings cannot be read (\(String(text.prefix(200)).terminalSafe)): \(error)", isBadInput: true)
+        }
+        // The store's text is data like any other (a store shared by a team, copied from elsewhere):
+        // a recorded count past the bound `--resamples` has would run for hours, a negative one trap.
+        guard (0...BootstrapSettings.maximumResamples).contains(recorded.bootstrap.resamples),
+              recorded.bootstrap.confidence > 0, recorded.bootstrap.confidence < 1 else {
+            throw RunError(message: "run \(run.number)'s recorded settings are out of range (resamples \(recorded.bootstrap.resamples), "
+                + "at most \(BootstrapSettings.maximumResamples); confidence \(recorded.bootstrap.confidence), between 0 and 1)", isBadInput: true)
         }
         var differing: [String] = []
         if let resamples, resamples != recorded.bootstrap.resamples { differing.append("--resamples \(resamples)") }

@@ -97,6 +97,28 @@ import Testing
         #expect(!field.contains(UInt8(ascii: "\n")) && !field.contains(UInt8(ascii: "\r")) && !field.contains(UInt8(ascii: "\\")))
     }
 
+    /// A run's recorded settings are read back from the store like any data: unreadable or out
+    /// of range (a resample count that would run for hours, a negative one that traps), they
+    /// are refused by name before any resampling.
+    @Test(arguments: [
+        ("{\"bootstrap\":{\"resamples\":1000000000,\"seed\":1,\"confidence\":0.95}}", "out of range"),
+        ("{\"bootstrap\":{\"resamples\":-5,\"seed\":1,\"confidence\":0.95}}", "out of range"),
+        ("{\"bootstrap\":{\"resamples\":10,\"seed\":1,\"confidence\":1.5}}", "out of range"),
+        ("{\"bootstrap\":7}", "cannot be read"),
+        ("not json\u{1B}[31m", "cannot be read"),
+    ])
+    func recordedRunSettingsAreCheckedBeforeUse(_ text: String, _ expected: String) throws {
+        let store = try Store()
+        let run = try store.beginRun(experiment: "e", spec: "", specHash: "", gitCommit: nil)
+        _ = try store.recordSettings(run.id, text)
+        do {
+            _ = try RunSettings.settle(resamples: nil, seed: nil, run: run, store: store) { _ in RunError(message: "refused") }
+            Issue.record("settings \(text) were used")
+        } catch let error as RunError {
+            #expect(error.isBadInput && error.message.contains(expected) && !error.message.contains("\u{1B}"), "\(error.message)")
+        }
+    }
+
     @Test func symlinkLeavingTheDatasetFolderIsRejected() throws {
         let directory = try TestSupport.temporaryDirectory()
         let outside = directory.appendingPathComponent("secret.png")
