@@ -318,6 +318,16 @@ import Testing
             .map { "\($0.variant)|\($0.slice)|\($0.name)|\($0.ciLow ?? -1)|\($0.ciHigh ?? -1)" }.sorted()
     }
 
+    /// The bootstrap intervals of an uninterrupted run of `experiment` with `settings` (into
+    /// `reference.sqlite` beside it): what a resumed or sharded run with them must give.
+    static func referenceIntervals(_ experiment: URL, in directory: URL, settings: [String]) throws -> [String] {
+        let reference = try CLITests.run(["run", experiment.path, "--db", "reference.sqlite", "--quiet"] + settings, in: directory)
+        try #require(reference.status == 0, "\(reference.stderr)")
+        let expected = try intervals(directory.appendingPathComponent("reference.sqlite").path)
+        try #require(!expected.isEmpty)
+        return expected
+    }
+
     /// A resumed run computes its intervals with the bootstrap settings it started with, and
     /// refuses others: resumed without its `--seed`, it used the default one, and its intervals
     /// were not those of the same run uninterrupted.
@@ -325,10 +335,7 @@ import Testing
         let directory = try TestSupport.temporaryDirectory()
         let experiment = try Self.experiment(in: directory, count: 400)
         let settings = ["--seed", "7", "--resamples", "200"]
-        let reference = try CLITests.run(["run", experiment.path, "--db", "reference.sqlite", "--quiet"] + settings, in: directory)
-        try #require(reference.status == 0, "\(reference.stderr)")
-        let expected = try Self.intervals(directory.appendingPathComponent("reference.sqlite").path)
-        try #require(!expected.isEmpty)
+        let expected = try Self.referenceIntervals(experiment, in: directory, settings: settings)
 
         let path = try Self.killedOnceStored(experiment, in: directory, extra: settings)
         let refused = try CLITests.run(["run", experiment.path, "--db", "r.sqlite", "--resume", "--seed", "8"], in: directory)

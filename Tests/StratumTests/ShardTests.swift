@@ -190,9 +190,7 @@ import Testing
         let directory = try TestSupport.temporaryDirectory()
         let experiment = try ResumeTests.experiment(in: directory, count: 120)
         let settings = ["--seed", "7", "--resamples", "200"]
-        let reference = try CLITests.run(["run", experiment.path, "--db", "reference.sqlite", "--quiet"] + settings, in: directory)
-        try #require(reference.status == 0, "\(reference.stderr)")
-        let expected = try ResumeTests.intervals(directory.appendingPathComponent("reference.sqlite").path)
+        let expected = try ResumeTests.referenceIntervals(experiment, in: directory, settings: settings)
         let database = directory.appendingPathComponent("s.sqlite")
         #expect(try Self.runShards([0], of: 2, experiment: experiment, database: database, in: directory, extra: ["--run-key", "k"] + settings) == [0])
         let refused = try CLITests.run(["run", experiment.path, "--db", database.path, "--quiet", "--shard", "1/2", "--run-key", "k", "--seed", "8"], in: directory)
