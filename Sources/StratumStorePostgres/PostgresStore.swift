@@ -612,25 +612,24 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
+    /// The query a `StoredPrediction` is read from (`prediction(_:)`), its conditions to follow.
+    private static let predictionSelect = "SELECT runId, modelVariantId, sampleId, predicted, probabilities FROM prediction"
+
+    private static func prediction(_ row: SQLRow) throws -> StoredPrediction {
+        StoredPrediction(runID: RunID(rawValue: try row.int64("runId")), variantID: VariantID(rawValue: try row.int64("modelVariantId")),
+                         sampleID: SampleID(rawValue: try row.int64("sampleId")), predicted: try row.string("predicted"),
+                         probabilities: try row.decode("probabilities", as: [Float].self))
+    }
+
     public func predictions(runID: RunID) throws -> [StoredPrediction] {
         try session.read { db in
-            try db.rows("SELECT runId, modelVariantId, sampleId, predicted, probabilities FROM prediction WHERE runId = ? ORDER BY id",
-                        [runID.rawValue]).map { row in
-                StoredPrediction(runID: RunID(rawValue: try row.int64("runId")), variantID: VariantID(rawValue: try row.int64("modelVariantId")),
-                                 sampleID: SampleID(rawValue: try row.int64("sampleId")), predicted: try row.string("predicted"),
-                                 probabilities: try row.decode("probabilities", as: [Float].self))
-            }
+            try db.rows(Self.predictionSelect + " WHERE runId = ? ORDER BY id", [runID.rawValue]).map(Self.prediction)
         }
     }
 
     public func predictions(runID: RunID, variantID: VariantID) throws -> [StoredPrediction] {
         try session.read { db in
-            try db.rows("SELECT runId, modelVariantId, sampleId, predicted, probabilities FROM prediction WHERE runId = ? AND modelVariantId = ? ORDER BY id",
-                        [runID.rawValue, variantID.rawValue]).map { row in
-                StoredPrediction(runID: RunID(rawValue: try row.int64("runId")), variantID: VariantID(rawValue: try row.int64("modelVariantId")),
-                                 sampleID: SampleID(rawValue: try row.int64("sampleId")), predicted: try row.string("predicted"),
-                                 probabilities: try row.decode("probabilities", as: [Float].self))
-            }
+            try db.rows(Self.predictionSelect + " WHERE runId = ? AND modelVariantId = ? ORDER BY id", [runID.rawValue, variantID.rawValue]).map(Self.prediction)
         }
     }
 
@@ -638,12 +637,8 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
     /// default read the variant's every prediction into one array first.
     public func forEachPrediction(runID: RunID, variantID: VariantID, _ body: (StoredPrediction) throws -> Void) throws {
         try session.read { db in
-            try db.forEachRow("SELECT runId, modelVariantId, sampleId, predicted, probabilities FROM prediction WHERE runId = ? AND modelVariantId = ? ORDER BY id",
-                              [runID.rawValue, variantID.rawValue], batch: readBatch) { row in
-                try body(StoredPrediction(runID: RunID(rawValue: try row.int64("runId")), variantID: VariantID(rawValue: try row.int64("modelVariantId")),
-                                          sampleID: SampleID(rawValue: try row.int64("sampleId")), predicted: try row.string("predicted"),
-                                          probabilities: try row.decode("probabilities", as: [Float].self)))
-            }
+            try db.forEachRow(Self.predictionSelect + " WHERE runId = ? AND modelVariantId = ? ORDER BY id", [runID.rawValue, variantID.rawValue],
+                              batch: readBatch) { try body(try Self.prediction($0)) }
         }
     }
 
