@@ -98,30 +98,49 @@ public enum GroupedInference {
 /// On this project's shared VMs the answer changes for minutes at a time: one core ran
 /// resnet_style at ~5,300 images/s whatever the hour, while both cores together ran it at
 /// ~8,000 in some spells and ~4,700 in others (the cores themselves as fast as ever, their
-/// exchanges slower). So the split is used while it is faster, and every `probeInterval`
-/// images the other way is timed for `probeLength` images (those cost at most their own
-/// difference: under 1% of images). Each way's time per image is a moving average of its own
-/// runs, refreshed by each probe. Splitting or not gives the same values (the split is tested
-/// bit for bit against one thread), so only the time changes.
+/// exchanges slower). So the split is used while it is faster, and from time to time the other
+/// way is timed for a few images (a probe: those cost at most their own difference).
+///
+/// Both ways are compared by medians: the current way's over its latest `window` images, the
+/// probe's over its images but the first. A probe's first image pays for the switch (a helper
+/// that slept while images ran on one core is woken, ~0.1–0.3 ms on a VM), and so does the
+/// first image back; single slow images (an interrupt, a helper woken after a pause between
+/// batches) are common. With moving averages instead, such images decided (measured, 2026-12-06,
+/// resnet_style at batch 1 on 2 cores: split 118–125 µs an image, one core ~175; a probe's
+/// woken first image at 223 µs and the first seconds' slower splits kept a quarter of 2,048
+/// images on one core, and `bench tfjs` 4–20% slower). A probe that finds the two within
+/// `closeMargin` of each other comes again after `closeProbeInterval` images, else after
+/// `probeInterval`: a close call is re-checked soon, a clear one rarely.
+///
+/// Splitting or not gives the same values (the split is tested bit for bit against one
+/// thread), so only the time changes.
 final class SplitChoice: Sendable {
     static let probeInterval = 256
-    static let probeLength = 4
-    /// Weight of a new time in a way's moving average.
-    static let weight = 0.25
+    static let closeProbeInterval = 32
+    /// Medians within this fraction of the smaller are a close call.
+    static let closeMargin = 0.1
+    /// Images a probe takes, its first not counted.
+    static let probeLength = 5
+    /// The current way's latest times the comparison takes the median of.
+    static let window = 15
     /// Images whose times are not counted: the first run of a model pays its one-off costs
-    /// (weights transformed and packed, buffers first touched). Counted, resnet_style's first
-    /// image (~7.5 ms, against ~0.12 ms after) still held split's average at ~7.5 ms by the
-    /// first probe, and single images then ran on one core until the next, 248 images later.
+    /// (weights transformed and packed, buffers first touched: resnet_style's first image
+    /// ~4–7.5 ms, against ~0.12 ms after).
     static let warmUpImages = 2
+    /// The first probe comes after this many images.
+    static let firstProbe = 8
 
     private struct State {
         var split = true
-        /// Moving averages of seconds per image, split and not.
-        var splitTime: Double?
-        var aloneTime: Double?
-        var runs = 0
+        /// The current way's latest times (seconds per image), oldest first.
+        var recent: [Double] = []
+        /// Images since the last probe (or the first), and how many until the next.
+        var sinceProbe = 0
+        var interval = SplitChoice.firstProbe
+        /// Whether the next image of the current way pays for a switch back to it.
+        var skipNext = false
         var ignored = 0
-        /// Probe runs left, and the times they took.
+        /// Probe images left, and the times they took.
         var probing = 0
         var probeTimes: [Double] = []
     }
@@ -131,9 +150,8 @@ final class SplitChoice: Sendable {
     func threads(available: Int) -> Int {
         state.withLock { s in
             if s.probing == 0 {
-                s.runs += 1
-                // The first probe after a few images, then every `probeInterval`.
-                if s.runs == 8 || s.runs % Self.probeInterval == 0 { s.probing = Self.probeLength; s.probeTimes = [] }
+                s.sinceProbe += 1
+                if s.sinceProbe >= s.interval { s.probing = Self.probeLength; s.probeTimes = []; s.sinceProbe = 0 }
             }
             let splitting = s.probing > 0 ? !s.split : s.split
             return splitting ? available : 1
@@ -148,18 +166,32 @@ final class SplitChoice: Sendable {
                 s.probeTimes.append(seconds)
                 s.probing -= 1
                 guard s.probing == 0 else { return }
-                // The probe's median replaces the other way's average, then the faster way is taken.
-                let median = s.probeTimes.sorted()[s.probeTimes.count / 2]
-                if s.split { s.aloneTime = median } else { s.splitTime = median }
-                if let splitTime = s.splitTime, let aloneTime = s.aloneTime { s.split = splitTime <= aloneTime }
+                let probe = Self.median(s.probeTimes.dropFirst())
+                guard let current = s.recent.isEmpty ? nil : Self.median(s.recent) else {
+                    // Nothing to compare with yet (every image so far was a warm-up): probe again soon.
+                    s.interval = Self.closeProbeInterval
+                    return
+                }
+                s.interval = abs(probe - current) <= Self.closeMargin * min(probe, current) ? Self.closeProbeInterval : Self.probeInterval
+                if probe < current {
+                    s.split.toggle()
+                    s.recent = Array(s.probeTimes.dropFirst())
+                    s.skipNext = false
+                } else {
+                    s.skipNext = true
+                }
                 return
             }
-            if split {
-                s.splitTime = s.splitTime.map { $0 + Self.weight * (seconds - $0) } ?? seconds
-            } else {
-                s.aloneTime = s.aloneTime.map { $0 + Self.weight * (seconds - $0) } ?? seconds
-            }
+            guard split == s.split else { return }
+            if s.skipNext { s.skipNext = false; return }
+            s.recent.append(seconds)
+            if s.recent.count > Self.window { s.recent.removeFirst() }
         }
+    }
+
+    static func median(_ times: some Collection<Double>) -> Double {
+        let sorted = times.sorted()
+        return sorted.isEmpty ? .infinity : sorted[sorted.count / 2]
     }
 
     /// Whether images are split now (for tests).

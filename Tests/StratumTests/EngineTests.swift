@@ -327,33 +327,78 @@ import Testing
     /// and takes whichever way has been faster, following the machine when that changes.
     @Test func singleImagesGoTheFasterWayAndFollowChanges() {
         let choice = SplitChoice()
-        // `splitCost` and `aloneCost`: seconds per image each way, for `images` images.
-        func run(images: Int, splitCost: Double, aloneCost: Double) -> (split: Int, alone: Int) {
-            var counts = (split: 0, alone: 0)
-            for _ in 0..<images {
-                let threads = choice.threads(available: 2)
-                if threads > 1 { counts.split += 1 } else { counts.alone += 1 }
-                choice.record(split: threads > 1, seconds: threads > 1 ? splitCost : aloneCost)
-            }
-            return counts
+        Self.warmUp(choice)
+        // Splitting is faster: after the first probe (5 images on one core) it stays split.
+        let fast = Self.run(choice, images: 200, splitCost: 1e-4, aloneCost: 1.5e-4)
+        #expect(fast.alone == SplitChoice.probeLength && choice.isSplitting)
+        // The cores' exchanges slow down: at the next probe (256 images after the first, 65
+        // into these) it moves to one core, then splits only to probe, 5 images every 256.
+        let slow = Self.run(choice, images: 1000, splitCost: 2e-4, aloneCost: 1.5e-4)
+        #expect(!choice.isSplitting)
+        #expect(slow.split == 65 + 3 * SplitChoice.probeLength, "\(slow)")
+        // And back when splitting pays again.
+        _ = Self.run(choice, images: 600, splitCost: 1e-4, aloneCost: 1.5e-4)
+        #expect(choice.isSplitting)
+    }
+
+    /// What the choice goes by is the usual time of each way, not single images: a probe's first
+    /// image (which pays for the switch: a helper woken from sleep) and a slow image now and then
+    /// (an interrupt) do not decide it. And a close call is checked again after 32 images, not 256.
+    @Test func singleImagesAreChosenByTheUsualTimeOfEachWay() {
+        // Split is faster, but every probe of it starts with a slow image, and it had one slow
+        // image before the first probe: it still goes (and stays) split.
+        let choice = SplitChoice()
+        Self.warmUp(choice)
+        var probeImage = 0
+        let costs = Self.run(choice, images: 600, splitCost: 1e-4, aloneCost: 1.5e-4) { split, index in
+            if !split { probeImage = 0; return nil }
+            probeImage += 1
+            return index == 3 || probeImage == 1 ? 2e-3 : nil
         }
-        // The first images pay the model's one-off costs; not counted, they do not make
-        // splitting look slower than it is.
+        #expect(choice.isSplitting && costs.alone == 3 * SplitChoice.probeLength, "\(costs)")
+
+        // Starting on one core (the first images split slowly), a probe whose first image is
+        // slow still moves it to the faster split.
+        let late = SplitChoice()
+        Self.warmUp(late)
+        let first = Self.run(late, images: 20, splitCost: 2e-4, aloneCost: 1.5e-4)
+        #expect(!late.isSplitting && first.alone == 20 - 5)
+        var firstOfProbe = true
+        _ = Self.run(late, images: 300, splitCost: 1e-4, aloneCost: 1.5e-4) { split, _ in
+            guard split, firstOfProbe else { return nil }
+            firstOfProbe = false
+            return 5e-3
+        }
+        #expect(late.isSplitting)
+
+        // Within 10% of each other: probed again 32 images later, not 256.
+        let close = SplitChoice()
+        Self.warmUp(close)
+        let near = Self.run(close, images: 8 + 5 + 3 * (SplitChoice.closeProbeInterval + SplitChoice.probeLength), splitCost: 1e-4, aloneCost: 1.05e-4)
+        #expect(near.alone == 4 * SplitChoice.probeLength && close.isSplitting, "\(near)")
+    }
+
+    /// The first images of a model pay its one-off costs; not counted, they do not make
+    /// splitting look slower than it is.
+    static func warmUp(_ choice: SplitChoice) {
         for _ in 0..<SplitChoice.warmUpImages {
             #expect(choice.threads(available: 2) == 2)
             choice.record(split: true, seconds: 0.01)
         }
-        // Splitting is faster: after the first probe (4 images on one core) it stays split.
-        let fast = run(images: 200, splitCost: 1e-4, aloneCost: 1.5e-4)
-        #expect(fast.alone == SplitChoice.probeLength && choice.isSplitting)
-        // The cores' exchanges slow down: at the next probe (image 256) it moves to one core,
-        // then splits only to probe, 4 images every 256.
-        let slow = run(images: 1000, splitCost: 2e-4, aloneCost: 1.5e-4)
-        #expect(!choice.isSplitting)
-        #expect(slow.split >= 56 + 3 * SplitChoice.probeLength && slow.split <= 56 + 4 * SplitChoice.probeLength, "\(slow)")
-        // And back when splitting pays again.
-        _ = run(images: 600, splitCost: 1e-4, aloneCost: 1.5e-4)
-        #expect(choice.isSplitting)
+    }
+
+    /// Runs `images` images through the choice at `splitCost` and `aloneCost` seconds each way
+    /// (or what `cost` gives for an image, its index counted from 0, when not nil); returns how
+    /// many went each way.
+    static func run(_ choice: SplitChoice, images: Int, splitCost: Double, aloneCost: Double,
+                    cost: (_ split: Bool, _ index: Int) -> Double? = { _, _ in nil }) -> (split: Int, alone: Int) {
+        var counts = (split: 0, alone: 0)
+        for index in 0..<images {
+            let split = choice.threads(available: 2) > 1
+            if split { counts.split += 1 } else { counts.alone += 1 }
+            choice.record(split: split, seconds: cost(split, index) ?? (split ? splitCost : aloneCost))
+        }
+        return counts
     }
 
     /// When an op's rows would split unevenly, its output channels split instead, in equal
