@@ -87,9 +87,16 @@ public protocol RunStore: AnyObject, Sendable {
     /// recorded and both wrote theirs: the run mixed two models (store review).
     @discardableResult
     func updateVariant(_ variantID: VariantID, path: String?, fileHash: String?, labels: [String]) throws -> String?
-    func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?) throws
+    /// Sets a variant's status, only while `lease` holds its run or one of the run's shards
+    /// (else `RunLostError`, nothing written: a process woken after its lease expired must not
+    /// mark failed a variant the process that took over has completed).
+    func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?, heldBy lease: RunLease) throws
     func variants(runID: RunID) throws -> [StoredVariant]
-    func insertPredictions(_ predictions: [StoredPrediction]) throws
+    /// Stores a batch of predictions, only while `lease` holds the run of each or one of its
+    /// shards (else `RunLostError`, nothing written: a process woken after its lease expired
+    /// would otherwise store predictions the taker is computing too, and whichever came second
+    /// failed on the unique key — the taker's run with it).
+    func insertPredictions(_ predictions: [StoredPrediction], heldBy lease: RunLease) throws
     func predictions(runID: RunID) throws -> [StoredPrediction]
     /// One variant's predictions (what a reader that goes variant by variant holds at once).
     func predictions(runID: RunID, variantID: VariantID) throws -> [StoredPrediction]
@@ -154,7 +161,12 @@ extension RunStore {
     public func updateVariant(_ variantID: VariantID, fileHash: String?, labels: [String]) throws -> String? {
         try updateVariant(variantID, path: nil, fileHash: fileHash, labels: labels)
     }
-    public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus) throws { try setVariantStatus(variantID, status, error: nil) }
+    /// `setVariantStatus` as this process (`RunLease.current`).
+    public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String? = nil) throws {
+        try setVariantStatus(variantID, status, error: error, heldBy: .current)
+    }
+    /// `insertPredictions` as this process (`RunLease.current`).
+    public func insertPredictions(_ predictions: [StoredPrediction]) throws { try insertPredictions(predictions, heldBy: .current) }
     /// The run's recorded image fingerprints, by sample.
     public func imageFingerprints(runID: RunID) throws -> [SampleID: UInt64] {
         var result: [SampleID: UInt64] = [:]

@@ -218,6 +218,14 @@ public final class Store: Sendable {
                          arguments: [runID] + heldArguments(lease, status: RunStatus.running)) == 1
     }
 
+    /// Whether `lease` holds the run or one of its shards (inside a write transaction): what a
+    /// process evaluating the run's variants holds (a shard holds its shard, not the run).
+    static func holdsRunOrShard(_ db: Database, runID: RunID, lease: RunLease) throws -> Bool {
+        try holds(db, runID: runID, lease: lease)
+            || Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runShard WHERE runId = ? AND \(heldCondition)",
+                            arguments: [runID] + heldArguments(lease, status: ShardStatus.running)) ?? 0 > 0
+    }
+
     /// Takes over an interrupted run to continue it: `running` again, under this process's lease.
     @discardableResult
     public func resumeRun(_ runID: RunID, lease: RunLease = .current) throws -> Bool {
@@ -452,15 +460,22 @@ public final class Store: Sendable {
         }
     }
 
-    public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String? = nil) throws {
+    public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?, heldBy lease: RunLease) throws {
         try writer.write { db in
+            guard let runID = try Int64.fetchOne(db, sql: "SELECT runId FROM modelVariant WHERE id = ?", arguments: [variantID]).map(RunID.init(rawValue:)) else {
+                throw StoreError(path: path ?? ":memory:", message: "no model variant with id \(variantID.rawValue)")
+            }
+            guard try Self.holdsRunOrShard(db, runID: runID, lease: lease) else { throw RunLostError(runID: runID) }
             try db.execute(sql: "UPDATE modelVariant SET status = ?, error = ? WHERE id = ?", arguments: [status, error, variantID])
         }
     }
 
     /// Stores one batch of predictions in one transaction.
-    public func insertPredictions(_ predictions: [StoredPrediction]) throws {
+    public func insertPredictions(_ predictions: [StoredPrediction], heldBy lease: RunLease) throws {
         try writer.write { db in
+            for runID in Set(predictions.map(\.runID)) {
+                guard try Self.holdsRunOrShard(db, runID: runID, lease: lease) else { throw RunLostError(runID: runID) }
+            }
             // One prepared statement and the probabilities' JSON written directly (the text
             // JSONEncoder gives): a record and an encoder per row were ~3% of a run's CPU.
             let insert = try db.makeStatement(sql: "INSERT INTO prediction (runId, modelVariantId, sampleId, predicted, probabilities) VALUES (?, ?, ?, ?, ?)")

@@ -171,6 +171,17 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         guard try holds(db, runID: runID, lease: lease, lockingRow: true) else { throw RunLostError(runID: runID) }
     }
 
+    /// Throws `RunLostError` unless `lease` holds the run or one of its shards (what a process
+    /// evaluating the run's variants holds), locking that row `FOR SHARE` until the transaction
+    /// ends, so a takeover waits for what is written after the check to commit.
+    private static func checkRunOrShardHeldForWriting(_ db: SQLTransaction, runID: RunID, lease: RunLease) throws {
+        if try holds(db, runID: runID, lease: lease, lockingRow: true) { return }
+        guard try db.row("SELECT shardIndex FROM runShard WHERE runId = ? AND \(heldCondition) LIMIT 1 FOR SHARE",
+                         [runID.rawValue] + heldArguments(lease, status: ShardStatus.running.rawValue)) != nil else {
+            throw RunLostError(runID: runID)
+        }
+    }
+
     @discardableResult
     public func reconcileInterruptedRuns(observer: RunLease, now clientNow: Date) throws -> [StoredRun] {
         try session.write { db in
@@ -581,8 +592,12 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?) throws {
+    public func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?, heldBy lease: RunLease) throws {
         try session.write { db in
+            guard let row = try db.row("SELECT runId FROM modelVariant WHERE id = ?", [variantID.rawValue]) else {
+                throw StoreError(path: location, message: "no model variant with id \(variantID.rawValue)")
+            }
+            try Self.checkRunOrShardHeldForWriting(db, runID: RunID(rawValue: try row.int64("runId")), lease: lease)
             try db.execute("UPDATE modelVariant SET status = ?, error = ? WHERE id = ?", [status.rawValue, error, variantID.rawValue])
         }
     }
@@ -603,9 +618,12 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
         }
     }
 
-    public func insertPredictions(_ predictions: [StoredPrediction]) throws {
+    public func insertPredictions(_ predictions: [StoredPrediction], heldBy lease: RunLease) throws {
         guard !predictions.isEmpty else { return }
         try session.write { db in
+            for runID in Set(predictions.map(\.runID)) {
+                try Self.checkRunOrShardHeldForWriting(db, runID: runID, lease: lease)
+            }
             try db.insertMany("prediction", columns: ["runId", "modelVariantId", "sampleId", "predicted", "probabilities"], rows: predictions.map {
                 [$0.runID.rawValue, $0.variantID.rawValue, $0.sampleID.rawValue, $0.predicted, $0.probabilities]
             })

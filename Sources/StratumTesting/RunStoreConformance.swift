@@ -180,6 +180,34 @@ public enum RunStoreConformance {
             let stored = (slices: try store.slices(runID: run.id).count, metrics: try store.allMetrics(runID: run.id).count)
             return refused == 2 && stored.slices == 1 && before == 0 && stored.metrics > 0
         }
+        check("only the holder of a run or of one of its shards may store its predictions or a variant's status; nothing is written for another") {
+            let other = RunLease(host: "elsewhere", processSpace: "x", pid: 7, processStart: "1")
+            let run = try store.beginRun(experiment: "held-writes", spec: "s", specHash: "h", gitCommit: nil, lease: me)
+            let ids = try store.storeDataset(manifestPath: "/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m"],
+                                             samples: [Sample(id: "a", url: URL(fileURLWithPath: "/d/a.png"), relativePath: "a.png", label: "f", split: "test", attributes: [:], line: 2)], runID: run.id).sampleIDs
+            let variant = try store.insertVariant(runID: run.id, name: "v", kind: "k", path: "/m", fileHash: nil, labels: ["f", "m"])
+            let prediction = StoredPrediction(runID: run.id, variantID: variant, sampleID: ids["a"] ?? -1, predicted: "f", probabilities: [0.9, 0.1])
+            var refused = 0
+            do { try store.insertPredictions([prediction], heldBy: other) } catch is RunLostError { refused += 1 }
+            do { try store.setVariantStatus(variant, .failed, error: "stale", heldBy: other) } catch is RunLostError { refused += 1 }
+            let untouched = try store.predictions(runID: run.id).isEmpty && store.variants(runID: run.id).first?.status == .running
+            try store.insertPredictions([prediction], heldBy: me)
+            try store.setVariantStatus(variant, .completed, error: nil, heldBy: me)
+            // A shard's process holds its shard, not the run: it may write the run's predictions.
+            let join = try store.joinShardedRun(experiment: "held-writes-sharded", spec: "s", specHash: "h", gitCommit: nil, key: "k", shardCount: 2,
+                                                shardIndex: 1, lease: other, now: Date())
+            let shardIDs = try store.storeDataset(manifestPath: "/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m"],
+                                                  samples: [Sample(id: "a", url: URL(fileURLWithPath: "/d/a.png"), relativePath: "a.png", label: "f", split: "test", attributes: [:], line: 2)], runID: join.run.id).sampleIDs
+            let shardVariant = try store.insertVariant(runID: join.run.id, name: "v", kind: "k", path: "/m", fileHash: nil, labels: ["f", "m"])
+            try store.insertPredictions([StoredPrediction(runID: join.run.id, variantID: shardVariant, sampleID: shardIDs["a"] ?? -1, predicted: "m",
+                                                          probabilities: [0.2, 0.8])], heldBy: other)
+            try store.setVariantStatus(shardVariant, .failed, error: "no model", heldBy: other)
+            var refusedElsewhere = false
+            do { try store.setVariantStatus(shardVariant, .completed, error: nil, heldBy: me) } catch is RunLostError { refusedElsewhere = true }
+            return try refused == 2 && untouched && refusedElsewhere && store.predictions(runID: run.id).count == 1
+                && store.variants(runID: run.id).first?.status == .completed && store.predictions(runID: join.run.id).count == 1
+                && store.variants(runID: join.run.id).first?.status == .failed
+        }
         check("only the holder of a run may clear its derived results or store its final status") {
             let run = try store.beginRun(experiment: "held", spec: "s", specHash: "h", gitCommit: nil, lease: me)
             let other = RunLease(host: "elsewhere", processSpace: "x", pid: 7, processStart: "1")

@@ -266,7 +266,8 @@ import Testing
         }
         let (_, ids) = try store.storeDataset(manifestPath: "/d/m.csv", manifestHash: "h", labelColumn: "sex", labels: ["female", "male"], samples: samples, runID: run.id)
         let variant = try store.insertVariant(runID: run.id, name: "v", kind: "logistic", path: "/m.json", fileHash: "f", labels: ["female", "male"])
-        try store.insertPredictions(["s0", "s1"].map { StoredPrediction(runID: run.id, variantID: variant, sampleID: ids[$0] ?? 0, predicted: "female", probabilities: [0.8, 0.2]) })
+        try store.insertPredictions(["s0", "s1"].map { StoredPrediction(runID: run.id, variantID: variant, sampleID: ids[$0] ?? 0, predicted: "female", probabilities: [0.8, 0.2]) },
+                                    heldBy: gone)
         #expect(try store.reconcileInterruptedRuns().count == 1)
         let data = try StoredRunReports.data(store: store, experiment: "e", number: nil)
         #expect(data.samples.map(\.key) == ["s0", "s1", "s2", "s3"] && data.split == "test")

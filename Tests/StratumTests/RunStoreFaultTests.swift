@@ -17,6 +17,8 @@ import Testing
         case noReconcile
         /// A run's settings are those written last, not those it started with.
         case lastSettingsWin
+        /// Predictions and variant statuses are written for any process, holder or not.
+        case unheldWrites
         var testDescription: String { rawValue }
     }
 
@@ -78,13 +80,16 @@ import Testing
             try base.insertVariant(runID: runID, name: name, kind: kind, path: path, fileHash: fileHash, labels: labels)
         }
         func updateVariant(_ variantID: VariantID, path: String?, fileHash: String?, labels: [String]) throws -> String? { try base.updateVariant(variantID, path: path, fileHash: fileHash, labels: labels) }
-        func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?) throws { try base.setVariantStatus(variantID, status, error: error) }
+        func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?, heldBy lease: RunLease) throws {
+            try base.setVariantStatus(variantID, status, error: error, heldBy: fault == .unheldWrites ? holderOfRun(withVariant: variantID) : lease)
+        }
         func variants(runID: RunID) throws -> [StoredVariant] { try base.variants(runID: runID) }
-        func insertPredictions(_ predictions: [StoredPrediction]) throws {
-            guard fault == .partialBatches else { return try base.insertPredictions(predictions) }
+        func insertPredictions(_ predictions: [StoredPrediction], heldBy lease: RunLease) throws {
+            let lease = fault == .unheldWrites ? try predictions.first.map { try holder(of: $0.runID) } ?? lease : lease
+            guard fault == .partialBatches else { return try base.insertPredictions(predictions, heldBy: lease) }
             var failure: Error?
             for prediction in predictions {
-                do { try base.insertPredictions([prediction]) } catch { failure = failure ?? error }
+                do { try base.insertPredictions([prediction], heldBy: lease) } catch { failure = failure ?? error }
             }
             if let failure { throw failure }
         }
@@ -109,6 +114,22 @@ import Testing
         func confusionCells(runID: RunID) throws -> [StoredConfusionCell] { try base.confusionCells(runID: runID) }
         func insertComparison(_ comparison: StoredComparison) throws -> Int64 { try base.insertComparison(comparison) }
         func comparisons(candidateRunID: RunID) throws -> [StoredComparison] { try base.comparisons(candidateRunID: candidateRunID) }
+
+        /// For `unheldWrites`: the lease the run is held under, whoever writes.
+        private func holder(of runID: RunID) throws -> RunLease {
+            for listing in try base.listRuns(experiment: nil) {
+                let run = try base.run(experiment: listing.experiment, number: listing.number).run
+                if run.id == runID { return run.lease ?? .current }
+            }
+            return .current
+        }
+        private func holderOfRun(withVariant variantID: VariantID) throws -> RunLease {
+            for listing in try base.listRuns(experiment: nil) {
+                let run = try base.run(experiment: listing.experiment, number: listing.number).run
+                if try base.variants(runID: run.id).contains(where: { $0.id == variantID }) { return run.lease ?? .current }
+            }
+            return .current
+        }
     }
 
     @Test(arguments: Fault.allCases)
