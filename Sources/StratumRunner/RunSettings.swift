@@ -9,8 +9,15 @@ import StratumStore
 /// there. Before, each used the flags it was given (or the defaults): a run resumed without
 /// its `--seed`, or whose last shard was started with another, got other intervals than the
 /// same run uninterrupted, and nothing said so.
-struct RunSettings: Codable, Equatable {
-    var bootstrap: BootstrapSettings
+public struct RunSettings: Codable, Equatable {
+    public var bootstrap: BootstrapSettings
+
+    /// The bootstrap settings in a run's recorded settings (`RunListing.settings`); nil when
+    /// none are recorded or they cannot be read.
+    public static func bootstrap(recorded text: String?) -> BootstrapSettings? {
+        guard let text else { return nil }
+        return try? JSONDecoder().decode(RunSettings.self, from: Data(text.utf8)).bootstrap
+    }
 
     /// The run's settings: those recorded, else those given (the defaults for what is not),
     /// recorded now. A setting given that differs from the recorded one is refused with

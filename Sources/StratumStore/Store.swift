@@ -601,8 +601,17 @@ public struct RunListing: Codable, Sendable {
     /// For a sharded run: how many shards it has and how many have stored all their predictions.
     public var shardCount: Int?
     public var shardsDone: Int?
+    /// The settings the run's metrics are computed with, as recorded (`RunStore.recordSettings`:
+    /// text the store does not read; nil when none are recorded). Not encoded: `runs --format
+    /// json` shows them decoded.
+    public var settings: String?
 
-    public init(experiment: String, number: Int, status: String, startedAt: Date, finishedAt: Date?, variants: Int, predictions: Int, gitCommit: String?, error: String?, shardCount: Int?, shardsDone: Int?) {
+    private enum CodingKeys: String, CodingKey {
+        case experiment, number, status, startedAt, finishedAt, variants, predictions, gitCommit, error, shardCount, shardsDone
+    }
+
+    public init(experiment: String, number: Int, status: String, startedAt: Date, finishedAt: Date?, variants: Int, predictions: Int, gitCommit: String?, error: String?,
+                shardCount: Int?, shardsDone: Int?, settings: String? = nil) {
         self.experiment = experiment
         self.number = number
         self.status = status
@@ -614,6 +623,7 @@ public struct RunListing: Codable, Sendable {
         self.error = error
         self.shardCount = shardCount
         self.shardsDone = shardsDone
+        self.settings = settings
     }
 }
 
@@ -622,7 +632,7 @@ extension Store {
     public func listRuns(experiment: String? = nil) throws -> [RunListing] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT e.name AS experiment, r.number, r.status, r.startedAt, r.finishedAt, r.gitCommit, r.error,
+                SELECT e.name AS experiment, r.number, r.status, r.startedAt, r.finishedAt, r.gitCommit, r.error, r.settings,
                        (SELECT COUNT(*) FROM modelVariant v WHERE v.runId = r.id) AS variants,
                        (SELECT COUNT(*) FROM prediction p WHERE p.runId = r.id) AS predictions,
                        r.shardCount, (SELECT COUNT(*) FROM runShard s WHERE s.runId = r.id AND s.status = 'completed') AS shardsDone
@@ -634,7 +644,7 @@ extension Store {
                 RunListing(experiment: row["experiment"], number: row["number"], status: row["status"], startedAt: row["startedAt"],
                            finishedAt: row["finishedAt"], variants: row["variants"], predictions: row["predictions"],
                            gitCommit: row["gitCommit"], error: row["error"], shardCount: row["shardCount"],
-                           shardsDone: (row["shardCount"] as Int?) == nil ? nil : row["shardsDone"])
+                           shardsDone: (row["shardCount"] as Int?) == nil ? nil : row["shardsDone"], settings: row["settings"])
             }
         }
     }

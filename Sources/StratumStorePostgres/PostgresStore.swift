@@ -242,7 +242,7 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
     public func listRuns(experiment: String?) throws -> [RunListing] {
         try session.read { db in
             var sql = """
-                SELECT e.name AS experiment, r.number, r.status, r.startedAt, r.finishedAt, r.gitCommit, r.error,
+                SELECT e.name AS experiment, r.number, r.status, r.startedAt, r.finishedAt, r.gitCommit, r.error, r.settings,
                        (SELECT COUNT(*) FROM modelVariant v WHERE v.runId = r.id) AS variants,
                        (SELECT COUNT(*) FROM prediction p WHERE p.runId = r.id) AS predictions,
                        r.shardCount, (SELECT COUNT(*) FROM runShard s WHERE s.runId = r.id AND s.status = 'completed') AS shardsDone
@@ -256,7 +256,8 @@ public final class PostgresStore: RunStore, @unchecked Sendable {
                 return RunListing(experiment: try row.string("experiment"), number: try row.int("number"), status: try row.string("status"),
                                   startedAt: try row.date("startedAt"), finishedAt: try row.optionalDate("finishedAt"), variants: try row.int("variants"),
                                   predictions: try row.int("predictions"), gitCommit: try row.optionalString("gitCommit"), error: try row.optionalString("error"),
-                                  shardCount: shardCount, shardsDone: shardCount == nil ? nil : try row.int("shardsDone"))
+                                  shardCount: shardCount, shardsDone: shardCount == nil ? nil : try row.int("shardsDone"),
+                                  settings: try row.optionalString("settings"))
             }
         }
     }

@@ -27,27 +27,17 @@ struct FinalizeCommand: ParsableCommand {
     @Option(help: "The reports folder.")
     var reports: String = "Reports"
 
-    @Option(help: "Bootstrap resamples for the intervals of metrics that are not proportions (0: none). Default: the run's, recorded when it started; another is refused.")
-    var resamples: Int?
-
-    @Option(help: "Seed of the bootstrap (the same seed gives the same intervals). Default: the run's, recorded when it started; another is refused.")
-    var seed: UInt64?
+    @OptionGroup var bootstrap: BootstrapOptions
 
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
-
-    func validate() throws {
-        if let resamples, !(0...BootstrapSettings.maximumResamples).contains(resamples) {
-            throw ValidationError("--resamples must be in 0…\(BootstrapSettings.maximumResamples)")
-        }
-    }
 
     func run() throws {
         let summary: RunSummary
         do {
             let spec = try ExperimentSpec.load(URL(fileURLWithPath: experiment))
             var options = RunOptions(database: try StoreOptions.resolve(db), reportsRoot: URL(fileURLWithPath: reports))
-            (options.resamples, options.seed) = (resamples, seed)
+            (options.resamples, options.seed) = (bootstrap.resamples, bootstrap.seed)
             summary = try Runner().finalize(spec, run: number, options: options)
         } catch {
             throw report(error)

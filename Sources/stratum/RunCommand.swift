@@ -44,11 +44,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Stop at an image that cannot be decoded (default: record it, leave it out of every variant, list it).")
     var strict = false
 
-    @Option(help: "Bootstrap resamples for the intervals of metrics that are not proportions (0: none). Default: \(BootstrapSettings().resamples) for a new run; a resumed run or a joining shard uses the run's and refuses another.")
-    var resamples: Int?
-
-    @Option(help: "Seed of the bootstrap (the same seed gives the same intervals). Default: \(BootstrapSettings().seed) for a new run; a resumed run or a joining shard uses the run's and refuses another.")
-    var seed: UInt64?
+    @OptionGroup var bootstrap: BootstrapOptions
 
     @Flag(help: "Show every slice in the table (default: overall, single slices and named intersections).")
     var allSlices = false
@@ -70,9 +66,6 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if chunkSize < 1 { throw ValidationError("--chunk-size must be at least 1") }
-        if let resamples, !(0...BootstrapSettings.maximumResamples).contains(resamples) {
-            throw ValidationError("--resamples must be in 0…\(BootstrapSettings.maximumResamples)")
-        }
         if resumeRun != nil && !resume { throw ValidationError("a run number after the experiment file is only meaningful with --resume") }
         if resume && refit { throw ValidationError("--refit cannot be combined with --resume (a resumed run keeps its models)") }
         if shard != nil && resume { throw ValidationError("--shard cannot be combined with --resume (a shard that died continues when run again with --shard)") }
@@ -93,7 +86,7 @@ struct RunCommand: ParsableCommand {
                 batchSize: batchSize, refit: refit, strict: strict,
                 resume: resume ? (resumeRun.map { .number($0) } ?? .latest) : nil)
             options.chunkSize = chunkSize
-            (options.resamples, options.seed) = (resamples, seed)
+            (options.resamples, options.seed) = (bootstrap.resamples, bootstrap.seed)
             if let shard {
                 do {
                     options.shard = try ShardSelection.parse(shard, key: runKey)

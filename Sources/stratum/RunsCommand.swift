@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StratumRunner
+import StratumStatistics
 import StratumStore
 
 struct RunsCommand: ParsableCommand {
@@ -22,7 +23,7 @@ struct RunsCommand: ParsableCommand {
             let runs = try store.listRuns(experiment: experiment)
             switch format {
             case .json:
-                print(try JSONOutput.string(runs))
+                print(try JSONOutput.string(runs.map(ListedRun.init)))
             case .table:
                 let formatter = ISO8601DateFormatter()
                 // Cells as wide as their widest value, control characters escaped (`TextTable`):
@@ -39,6 +40,22 @@ struct RunsCommand: ParsableCommand {
             }
         } catch {
             throw report(error)
+        }
+    }
+
+    /// A run as `--format json` gives it: the listing's fields and the bootstrap settings its
+    /// intervals are computed with (absent for a run that recorded none: stored before runs
+    /// recorded them, or not started far enough).
+    struct ListedRun: Encodable {
+        let listing: RunListing
+        let bootstrap: BootstrapSettings?
+        init(_ listing: RunListing) { (self.listing, bootstrap) = (listing, RunSettings.bootstrap(recorded: listing.settings)) }
+
+        private enum Key: String, CodingKey { case bootstrap }
+        func encode(to encoder: any Encoder) throws {
+            try listing.encode(to: encoder)
+            var container = encoder.container(keyedBy: Key.self)
+            try container.encodeIfPresent(bootstrap, forKey: .bootstrap)
         }
     }
 

@@ -438,7 +438,7 @@ import Testing
           - {name: base, kind: logistic, path: base.json}
           - {name: broken, kind: logistic, path: broken.json}
         """, to: directory.appendingPathComponent("mixed.yaml"))
-        let mixed = try Self.run(["run", "mixed.yaml", "--quiet"], in: directory)
+        let mixed = try Self.run(["run", "mixed.yaml", "--quiet", "--resamples", "50", "--seed", "9"], in: directory)
         #expect(mixed.status == 2, "\(mixed.stderr)")
         #expect(mixed.stderr.contains("broken.json: missing field"))
         #expect(mixed.stdout.contains("FAILED broken"))
@@ -447,6 +447,10 @@ import Testing
         #expect(runs.status == 0)
         let listed = try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]]
         #expect(listed?.map { $0["status"] as? String } == ["completed", "completed_with_errors"])
+        // Each run's bootstrap settings, as recorded when it started (the defaults, then those given).
+        let settings = listed?.map { ($0["bootstrap"] as? [String: Any]).map { [$0["resamples"] as? Int, ($0["seed"] as? NSNumber)?.intValue] } }
+        #expect(settings == [[1000, 20_260_601], [50, 9]], "\(runs.stdout)")
+        #expect(listed?.allSatisfy { $0["settings"] == nil } == true)
 
         // Reports come back from the database alone.
         let rerender = try Self.run(["report", "cli/1", "--db", "stratum.sqlite", "--reports", "again"], in: directory)
