@@ -30,6 +30,7 @@
 # fixed part plus a cost per image, with each size's time per image once the fixed part is set
 # aside.
 #
+# Each program first runs once, untimed, on the smallest size (see "warm-up" below).
 # Everything runs under `nice -n 10`. Kept between runs in $BENCH_WORK (default
 # ${TMPDIR:-/tmp}/stratum-bench-scaling): data/ (datasets), cache/onnx/ (the ONNX files),
 # models/ (the logistic copy), venv/ (onnxruntime, Pillow, matplotlib, pinned as in
@@ -151,6 +152,23 @@ wall_s() {  # "Elapsed (wall clock) time (h:mm:ss or m:ss): 1:02.03" -> seconds
     awk '/Elapsed \(wall clock\)/ { t = $NF; n = split(t, p, ":"); s = 0
          for (i = 1; i <= n; i++) s = s * 60 + p[i]; printf "%.2f", s }' "$1"
 }
+
+# ---- warm-up ------------------------------------------------------------------------------
+# The first run of each program pays one-off costs the others do not: its binary and libraries
+# read from disk, gnuplot's and matplotlib's font caches. On 2026-12-06 (AMD EPYC, 2 cores) a
+# freshly built stratum ran N=2000 in 4.09 s (reports 2.05 s, image decoding 1.46 s), then
+# 1.52 and 1.42 s (reports 0.34 s). So each program runs once, untimed, on the smallest size first.
+smallest="$(printf '%s\n' "${sizes[@]}" | sort -n | head -n 1)"
+warm_dir="$(dataset "$smallest")"
+warm_yaml="$(experiment "$smallest" "$warm_dir")"
+echo "== warm-up (untimed): stratum run, N=$smallest ==" >&2
+"${NICE[@]}" "$bin" run "$warm_yaml" --db "$tmp/warm-up.sqlite" --reports "$tmp/warm-up-reports" --quiet --chunk-size 64 >/dev/null
+if [ "$smallest" -le "$py_max" ]; then
+    echo "== warm-up (untimed): bench_pipeline.py, N=$smallest ==" >&2
+    "${NICE[@]}" "$python" scripts/bench_pipeline.py "$warm_dir/manifest.csv" --split all --out "$tmp/warm-up-python" \
+        --cache "$work/cache" --logistic "$logistic" --chunk-size 64 >/dev/null
+fi
+rm -rf "$tmp/warm-up.sqlite" "$tmp/warm-up-reports" "$tmp/warm-up-python"
 
 # ---- runs --------------------------------------------------------------------------------
 results="$tmp/results.tsv"   # n, stratum s, rss, python s, python rss (- when not run)
