@@ -103,12 +103,12 @@ public enum GroupedInference {
 ///
 /// Both ways are compared by medians: the current way's over its latest `window` images, the
 /// probe's over its images but the first. A probe's first image pays for the switch (a helper
-/// that slept while images ran on one core is woken, ~0.1–0.3 ms on a VM), and so does the
-/// first image back; single slow images (an interrupt, a helper woken after a pause between
-/// batches) are common. With moving averages instead, such images decided (measured, 2026-12-06,
-/// resnet_style at batch 1 on 2 cores: split 118–125 µs an image, one core ~175; a probe's
-/// woken first image at 223 µs and the first seconds' slower splits kept a quarter of 2,048
-/// images on one core, and `bench tfjs` 4–20% slower). A probe that finds the two within
+/// that slept while images ran on one core is woken), and so does the first image back; single
+/// slow images (an interrupt, a helper woken after a pause between batches) are common. With
+/// moving averages instead, such images decided. A trace of resnet_style at batch 1 on 2 cores
+/// (2026-12-06): split probes' first images took 194 and 223 µs against 122–179 for the rest,
+/// and the split average, held at ~199 µs by the first seconds' slower images, kept 526 of
+/// 2,048 images on one core (~175 µs each) while split images took 118–134 µs. A probe that finds the two within
 /// `closeMargin` of each other comes again after `closeProbeInterval` images, else after
 /// `probeInterval`: a close call is re-checked soon, a clear one rarely.
 ///
