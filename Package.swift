@@ -45,8 +45,10 @@ let package = Package(
         .target(name: "StratumStatistics", dependencies: ["StratumCore", "StratumMetrics"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "StratumModelLogistic", dependencies: ["StratumCore", "StratumImaging"]),
         .target(name: "StratumModelProcess", dependencies: ["StratumCore"]),
-        .target(name: "StratumEngineSIMD", swiftSettings: simdKernelSettings),
-        .target(name: "StratumEngineAVX512", dependencies: ["StratumEngineSIMD"], swiftSettings: avx512KernelSettings),
+        // Lane-wise max/min as single instructions for the kernels' activations (see its header).
+        .target(name: "CKernelSupport"),
+        .target(name: "StratumEngineSIMD", dependencies: ["CKernelSupport"], swiftSettings: simdKernelSettings),
+        .target(name: "StratumEngineAVX512", dependencies: ["StratumEngineSIMD", "CKernelSupport"], swiftSettings: avx512KernelSettings),
         // x86 PAUSE / ARM YIELD for the intra-op threads' spin loops (no Swift spelling exists).
         .target(name: "CSpinPause"),
         .target(name: "StratumEngine", dependencies: ["StratumCore", "StratumEngineSIMD", "StratumEngineAVX512", "CSpinPause"]),

@@ -138,20 +138,20 @@ need_module() {
                 need_module StratumCore StratumImaging
                 build_module StratumData "-swift-version 6 -I Sources/CLibPNG -I Sources/CTurboJPEG" Sources/StratumData/*.swift Sources/StratumData/Faces/*.swift ;;
             StratumEngineSIMD)
-                local simd="-swift-version 6"
+                local simd="-swift-version 6 -I Sources/CKernelSupport/include"
                 [ "$(uname -m)" = x86_64 ] && simd="$simd -target-cpu haswell"
                 build_module StratumEngineSIMD "$simd" Sources/StratumEngineSIMD/*.swift ;;
             StratumEngineAVX512)
                 need_module StratumEngineSIMD
-                local avx512="-swift-version 6"
+                local avx512="-swift-version 6 -I Sources/CKernelSupport/include"
                 [ "$(uname -m)" = x86_64 ] && avx512="$avx512 -target-cpu skylake-avx512"
                 build_module StratumEngineAVX512 "$avx512" Sources/StratumEngineAVX512/*.swift ;;
             StratumEngine)
                 need_module StratumEngineSIMD StratumEngineAVX512
-                build_module StratumEngine "-swift-version 6 -I Sources/CSpinPause/include" Sources/StratumEngine/*.swift ;;
+                build_module StratumEngine "-swift-version 6 -I Sources/CSpinPause/include -I Sources/CKernelSupport/include" Sources/StratumEngine/*.swift ;;
             StratumModelTFJS)
                 need_module StratumCore StratumEngine
-                build_module StratumModelTFJS "-swift-version 6 -I Sources/CSpinPause/include" Sources/StratumModelTFJS/*.swift ;;
+                build_module StratumModelTFJS "-swift-version 6 -I Sources/CSpinPause/include -I Sources/CKernelSupport/include" Sources/StratumModelTFJS/*.swift ;;
             SwiftProtobuf)
                 build_module SwiftProtobuf "-swift-version 5 -package-name swift_protobuf" "$(protobuf_dir)"/Sources/SwiftProtobuf/*.swift ;;
             StratumONNXProto)
@@ -159,7 +159,7 @@ need_module() {
                 build_module StratumONNXProto "-swift-version 6" Sources/StratumONNXProto/*.swift ;;
             StratumModelONNX)
                 need_module StratumCore StratumEngine StratumONNXProto
-                build_module StratumModelONNX "-swift-version 6 -I Sources/CSpinPause/include" Sources/StratumModelONNX/*.swift ;;
+                build_module StratumModelONNX "-swift-version 6 -I Sources/CSpinPause/include -I Sources/CKernelSupport/include" Sources/StratumModelONNX/*.swift ;;
             StratumModelProcess)
                 need_module StratumCore
                 build_module StratumModelProcess "-swift-version 6" Sources/StratumModelProcess/*.swift ;;
@@ -236,7 +236,7 @@ build_target() {
         local start=$SECONDS yams_include=()
         [[ " $modules " == *" Yams "* ]] && yams_include=(-I "$(yams_dir)/Sources/CYaml/include")
         # From inside $OBJ: a -g link leaves the harness module's .swiftmodule in the current folder.
-        (cd "$OBJ" && "${NICE[@]}" swiftc "${SWIFTFLAGS[@]}" -swift-version 6 -I "$OBJ" -I "$ROOT/Sources/CLibPNG" -I "$ROOT/Sources/CTurboJPEG" -I "$ROOT/Sources/CSpinPause/include" "${yams_include[@]}" \
+        (cd "$OBJ" && "${NICE[@]}" swiftc "${SWIFTFLAGS[@]}" -swift-version 6 -I "$OBJ" -I "$ROOT/Sources/CLibPNG" -I "$ROOT/Sources/CTurboJPEG" -I "$ROOT/Sources/CSpinPause/include" -I "$ROOT/Sources/CKernelSupport/include" "${yams_include[@]}" \
             -module-name "Fuzz$dir" "${harness[@]/#/$ROOT/}" "${objects[@]}" -lpng16 -lturbojpeg -use-ld=lld -o "$binary") \
             2> "$OBJ/fuzz-$target.log" || { cat "$OBJ/fuzz-$target.log" >&2; return 1; }
         touch "$binary"

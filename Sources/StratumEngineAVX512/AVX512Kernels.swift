@@ -1,4 +1,5 @@
 #if arch(x86_64)
+import CKernelSupport
 import StratumEngineSIMD
 
 /// Stratum's AVX-512 kernels: the GEMM's and the indirect convolution's column blocks on
@@ -37,15 +38,13 @@ public enum AVX512Kernels {
         if mode == 0 { return value }
         if mode == 3 {
             var t = value * SIMD16<Float>(repeating: 1 / 6) + SIMD16<Float>(repeating: 0.5)
-            t.replace(with: SIMD16<Float>(), where: t .< SIMD16<Float>())
-            t.replace(with: SIMD16<Float>(repeating: 1), where: t .> SIMD16<Float>(repeating: 1))
+            t = stratum_min16(SIMD16<Float>(repeating: 1), stratum_max16(SIMD16<Float>(), t))
             return value * t
         }
-        var result = value
-        result.replace(with: lo, where: value .< lo)
+        // MAXPS/MINPS (CKernelSupport), as StratumEngineSIMD's `clamp`: NaN stays NaN.
+        let result = stratum_max16(lo, value)
         if mode == 1 { return result }
-        result.replace(with: hi, where: result .> hi)
-        return result
+        return stratum_min16(hi, result)
     }
 
     /// The mode for these bounds, or 3 for hard swish.

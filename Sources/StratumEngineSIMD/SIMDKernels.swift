@@ -1,3 +1,4 @@
+import CKernelSupport
 /// Stratum's vector kernels: convolutions as register-blocked GEMMs, direct convolution of few
 /// channels, depthwise convolution, Winograd's transforms, pooling; bias, residual and the
 /// activation (a clamp or hard swish, `ClampMode`) are applied as results are stored.
@@ -25,21 +26,19 @@ public enum SIMDKernels {
     // out of line in every kernel, a call per stored vector (~3% of small-cnn's time).
     @_transparent @usableFromInline
     static func clamp(_ value: SIMD8<Float>, _ lo: SIMD8<Float>, _ hi: SIMD8<Float>, _ mode: ClampMode) -> SIMD8<Float> {
-        // Written with masks rather than pointwiseMin/Max, which would leave shared stdlib
-        // specialisations (compiled for this module's CPU) in the object file.
+        // Through CKernelSupport's MAXPS/MINPS: pointwiseMin/Max would call shared stdlib
+        // specialisations (compiled for this module's CPU), masks take two instructions each.
         if mode == noClamp { return value }
         if mode == hardSwishMode {
             // x · min(max(x/6 + ½, 0), 1).
             var t = value * SIMD8<Float>(repeating: 1 / 6) + SIMD8<Float>(repeating: 0.5)
-            t.replace(with: SIMD8<Float>(), where: t .< SIMD8<Float>())
-            t.replace(with: SIMD8<Float>(repeating: 1), where: t .> SIMD8<Float>(repeating: 1))
+            t = stratum_min8(SIMD8<Float>(repeating: 1), stratum_max8(SIMD8<Float>(), t))
             return value * t
         }
-        var result = value
-        result.replace(with: lo, where: value .< lo)
+        // lo where value < lo, then hi where that is > hi; NaN stays NaN (the second operand).
+        let result = stratum_max8(lo, value)
         if mode == lowerOnly { return result }
-        result.replace(with: hi, where: result .> hi)
-        return result
+        return stratum_min8(hi, result)
     }
 
     /// Which bounds a kernel applies as it stores: none (no activation), the lower one (ReLU)

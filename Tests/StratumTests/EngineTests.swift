@@ -322,6 +322,40 @@ import Testing
         #expect(zip(simd.data, scalar.data).allSatisfy { abs($0 - $1) <= 1e-6 * max(1, abs($1)) })
     }
 
+    /// The activations the kernels apply as they store (ReLU, ReLU6, hard swish; MAXPS/MINPS
+    /// since 2026-12-06) give the scalar path's values on the edge cases too: NaN stays NaN,
+    /// infinities clamp, zeros of either sign, values on the bounds. Through the GEMM, whose
+    /// 16-, 8- and single-column blocks and scalar tail each store (AVX-512 and AVX2 kernels:
+    /// the test command runs this suite with STRATUM_SIMD=avx2 too).
+    @Test(arguments: [(Float(0), Float.infinity, false), (0, 6, false), (-1, 1, false), (-.infinity, .infinity, true)])
+    func kernelActivationsMatchTheScalarPathOnEdgeValues(_ lower: Float, _ upper: Float, _ hardSwish: Bool) throws {
+        guard SIMDSupport.isAvailable else { return }
+        let edges: [Float] = [.nan, -0.0, 0, -1, 1, 6, 7, -7, 0.5, -.infinity, .infinity, 3, -3, .leastNonzeroMagnitude, -2.9, 1e30]
+        // C = A·B with A a column of ones (k = 1): each column of C is one edge value, every row alike.
+        let (m, n) = (6, 16 + 8 + 3 + 16)
+        let a = [Float](repeating: 1, count: m), b = (0..<n).map { edges[$0 % edges.count] }
+        var c = [Float](repeating: 42, count: m * n)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    SIMDSupport.gemmBiasClamp(m: m, n: n, k: 1, a: a.baseAddress!, lda: 1, b: b.baseAddress!, bias: nil, residual: nil,
+                                              c: c.baseAddress!, lower: lower, upper: upper, hardSwish: hardSwish)
+                }
+            }
+        }
+        for (index, value) in c.enumerated() {
+            let x = b[index % n]
+            let expected: Float
+            if hardSwish {
+                let t = x * (1 / 6) + 0.5
+                expected = x * (t < 0 ? 0 : t > 1 ? 1 : t)
+            } else {
+                expected = Swift.min(Swift.max(x, lower), upper)
+            }
+            #expect(value == expected || value.isNaN && expected.isNaN, "\(x) → \(value), scalar \(expected) (lower \(lower), upper \(upper), hard swish \(hardSwish))")
+        }
+    }
+
     /// The per-model choice between splitting single images across cores and one core: it
     /// splits first, times one core for a few images after the first 8 and every 256 after,
     /// and takes whichever way has been faster, following the machine when that changes.
