@@ -15,8 +15,12 @@ public struct RunSettings: Codable, Equatable {
     /// The bootstrap settings in a run's recorded settings (`RunListing.settings`); nil when
     /// none are recorded or they cannot be read.
     public static func bootstrap(recorded text: String?) -> BootstrapSettings? {
-        guard let text else { return nil }
-        return try? JSONDecoder().decode(RunSettings.self, from: Data(text.utf8)).bootstrap
+        text.flatMap { try? decoded($0).bootstrap }
+    }
+
+    /// The settings a run recorded, as `settle` encodes them.
+    static func decoded(_ text: String) throws -> RunSettings {
+        try JSONDecoder().decode(RunSettings.self, from: Data(text.utf8))
     }
 
     /// The run's settings: those recorded, else those given (the defaults for what is not),
@@ -31,7 +35,7 @@ public struct RunSettings: Codable, Equatable {
         let text = try store.recordSettings(run.id, String(decoding: try encoder.encode(given), as: UTF8.self))
         let recorded: RunSettings
         do {
-            recorded = try JSONDecoder().decode(RunSettings.self, from: Data(text.utf8))
+            recorded = try decoded(text)
         } catch {
             throw RunError(message: "run \(run.number)'s recorded settings cannot be read (\(String(text.prefix(200)).terminalSafe)): \(error)", isBadInput: true)
         }

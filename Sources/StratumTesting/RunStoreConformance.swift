@@ -183,8 +183,9 @@ public enum RunStoreConformance {
         check("only the holder of a run or of one of its shards may store its predictions or a variant's status; nothing is written for another") {
             let other = RunLease(host: "elsewhere", processSpace: "x", pid: 7, processStart: "1")
             let run = try store.beginRun(experiment: "held-writes", spec: "s", specHash: "h", gitCommit: nil, lease: me)
+            let samples = [Sample(id: "a", url: URL(fileURLWithPath: "/d/a.png"), relativePath: "a.png", label: "f", split: "test", attributes: [:], line: 2)]
             let ids = try store.storeDataset(manifestPath: "/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m"],
-                                             samples: [Sample(id: "a", url: URL(fileURLWithPath: "/d/a.png"), relativePath: "a.png", label: "f", split: "test", attributes: [:], line: 2)], runID: run.id).sampleIDs
+                                             samples: samples, runID: run.id).sampleIDs
             let variant = try store.insertVariant(runID: run.id, name: "v", kind: "k", path: "/m", fileHash: nil, labels: ["f", "m"])
             let prediction = StoredPrediction(runID: run.id, variantID: variant, sampleID: ids["a"] ?? -1, predicted: "f", probabilities: [0.9, 0.1])
             var refused = 0
@@ -197,7 +198,7 @@ public enum RunStoreConformance {
             let join = try store.joinShardedRun(experiment: "held-writes-sharded", spec: "s", specHash: "h", gitCommit: nil, key: "k", shardCount: 2,
                                                 shardIndex: 1, lease: other, now: Date())
             let shardIDs = try store.storeDataset(manifestPath: "/m.csv", manifestHash: "mh", labelColumn: "sex", labels: ["f", "m"],
-                                                  samples: [Sample(id: "a", url: URL(fileURLWithPath: "/d/a.png"), relativePath: "a.png", label: "f", split: "test", attributes: [:], line: 2)], runID: join.run.id).sampleIDs
+                                                  samples: samples, runID: join.run.id).sampleIDs
             let shardVariant = try store.insertVariant(runID: join.run.id, name: "v", kind: "k", path: "/m", fileHash: nil, labels: ["f", "m"])
             try store.insertPredictions([StoredPrediction(runID: join.run.id, variantID: shardVariant, sampleID: shardIDs["a"] ?? -1, predicted: "m",
                                                           probabilities: [0.2, 0.8])], heldBy: other)

@@ -81,11 +81,11 @@ import Testing
         }
         func updateVariant(_ variantID: VariantID, path: String?, fileHash: String?, labels: [String]) throws -> String? { try base.updateVariant(variantID, path: path, fileHash: fileHash, labels: labels) }
         func setVariantStatus(_ variantID: VariantID, _ status: VariantStatus, error: String?, heldBy lease: RunLease) throws {
-            try base.setVariantStatus(variantID, status, error: error, heldBy: fault == .unheldWrites ? holderOfRun(withVariant: variantID) : lease)
+            try base.setVariantStatus(variantID, status, error: error, heldBy: fault == .unheldWrites ? holder { try base.variants(runID: $0.id).contains { $0.id == variantID } } : lease)
         }
         func variants(runID: RunID) throws -> [StoredVariant] { try base.variants(runID: runID) }
         func insertPredictions(_ predictions: [StoredPrediction], heldBy lease: RunLease) throws {
-            let lease = fault == .unheldWrites ? try predictions.first.map { try holder(of: $0.runID) } ?? lease : lease
+            let lease = fault == .unheldWrites ? try predictions.first.map { first in try holder { $0.id == first.runID } } ?? lease : lease
             guard fault == .partialBatches else { return try base.insertPredictions(predictions, heldBy: lease) }
             var failure: Error?
             for prediction in predictions {
@@ -115,18 +115,11 @@ import Testing
         func insertComparison(_ comparison: StoredComparison) throws -> Int64 { try base.insertComparison(comparison) }
         func comparisons(candidateRunID: RunID) throws -> [StoredComparison] { try base.comparisons(candidateRunID: candidateRunID) }
 
-        /// For `unheldWrites`: the lease the run is held under, whoever writes.
-        private func holder(of runID: RunID) throws -> RunLease {
+        /// For `unheldWrites`: the lease the run is held under (the first run `matching`), whoever writes.
+        private func holder(ofRunWhere matching: (StoredRun) throws -> Bool) throws -> RunLease {
             for listing in try base.listRuns(experiment: nil) {
                 let run = try base.run(experiment: listing.experiment, number: listing.number).run
-                if run.id == runID { return run.lease ?? .current }
-            }
-            return .current
-        }
-        private func holderOfRun(withVariant variantID: VariantID) throws -> RunLease {
-            for listing in try base.listRuns(experiment: nil) {
-                let run = try base.run(experiment: listing.experiment, number: listing.number).run
-                if try base.variants(runID: run.id).contains(where: { $0.id == variantID }) { return run.lease ?? .current }
+                if try matching(run) { return run.lease ?? .current }
             }
             return .current
         }
