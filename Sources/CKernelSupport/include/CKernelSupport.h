@@ -9,9 +9,9 @@
 /// `replace(with:where:)` gives the same values but compiles to a compare and a blend (two
 /// instructions, both on the FMA pipes of Zen 4), and `pointwiseMax` to a call of a shared
 /// standard-library specialisation; LLVM does not turn either into MAXPS without fast-math
-/// flags, which Swift does not expose. On one core with the AVX2 kernels, automl-mobilenet ran
-/// 3–8% faster with these (2026-12-06, AMD EPYC Zen 4). Elsewhere than x86, the same
-/// expression on vectors.
+/// flags, which Swift does not expose. On one core, automl-mobilenet ran 5–9% faster with these
+/// on the AVX2 kernels and 0–8% on AVX-512 (2026-12-06, AMD EPYC Zen 4, alternating pairs).
+/// Elsewhere than x86, the same expression on vectors.
 typedef float stratum_float8 __attribute__((ext_vector_type(8)));
 typedef float stratum_float16 __attribute__((ext_vector_type(16)));
 
