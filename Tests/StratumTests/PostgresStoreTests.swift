@@ -342,11 +342,12 @@ enum PostgresTestServer {
         let whole = try store.predictions(runID: run.id, variantID: variant)
         #expect(read.count == 10 && read == whole)
         #expect(read.map(\.sampleID) == [7, 2, 9, 0, 5, 1, 8, 3, 6, 4].map { ids["s\($0)"] ?? -1 })
-        try store.insertImageFingerprints(runID: run.id, (0..<9).map { (ids["s\($0)"] ?? -1, UInt64($0) &* 0x9E37_79B9_7F4A_7C15) })
+        let stored = (0..<9).map { (ids["s\($0)"] ?? -1, UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }
+        try store.insertImageFingerprints(runID: run.id, stored)
         var fingerprints: [SampleID: UInt64] = [:]
         var calls = 0
         try store.forEachImageFingerprint(runID: run.id) { fingerprints[$0] = $1; calls += 1 }
-        #expect(calls == 9 && fingerprints == Dictionary(uniqueKeysWithValues: (0..<9).map { (ids["s\($0)"] ?? -1, UInt64($0) &* 0x9E37_79B9_7F4A_7C15) }))
+        #expect(calls == 9 && fingerprints == Dictionary(uniqueKeysWithValues: stored))
         struct Stop: Error {}
         var before = 0
         #expect(throws: Stop.self) { try store.forEachPrediction(runID: run.id, variantID: variant) { _ in before += 1; if before == 4 { throw Stop() } } }
