@@ -31,7 +31,10 @@ public struct RunReport: Sendable {
     /// `GnuplotSession` (one gnuplot process for all its figures), galleries first: they take
     /// the longest. A gallery ready to compose while another holds the canvas draws charts
     /// meanwhile, so that its core does not idle.
-    public func render(to directory: URL, gnuplot: Gnuplot) throws -> Output {
+    ///
+    /// `sessions`: gnuplot processes started ahead (`GnuplotSessions`), one taken by each drawing
+    /// thread; a thread that finds none starts its own.
+    public func render(to directory: URL, gnuplot: Gnuplot, sessions: GnuplotSessions? = nil) throws -> Output {
         do {
             try FileFailure.makeDirectory(directory)
             // A folder that exists but cannot be written fails here, by name, before any drawing.
@@ -102,9 +105,10 @@ public struct RunReport: Sendable {
                 }
             })
         }
-        DispatchQueue.concurrentPerform(iterations: min(work.count, max(1, CPUCores.available))) { _ in
-            // Made, used and closed on this thread (see `GnuplotSession`).
-            let session = GnuplotSession(gnuplot)
+        DispatchQueue.concurrentPerform(iterations: Self.drawingThreads(figures: work.count)) { _ in
+            // Closed on this thread before `render` returns: the thread that started a
+            // prestarted session is the caller, waiting here (see `GnuplotSession`).
+            let session = sessions?.take() ?? GnuplotSession(gnuplot)
             defer { session.close() }
             while let index = queue.next() { draw(index, session) }
         }
@@ -120,6 +124,12 @@ public struct RunReport: Sendable {
     }
 
     static func safe(_ name: String) -> String { FileNameComponent.safe(name) }
+
+    /// The threads that draw a report of `figures` figures, each through one gnuplot session:
+    /// one per core, at most one per figure.
+    public static func drawingThreads(figures: Int) -> Int {
+        min(max(1, figures), max(1, CPUCores.available))
+    }
 
     /// Removes the hidden `.NAME.PID-START.tmp` working files a killed render left in
     /// `directory`: those of processes no longer running (`ProcessStart.isRunning`: the pid and

@@ -116,10 +116,16 @@ public enum StoredRunReports {
                               limit: Int = 40, columns: Int = 8, thumb: Int = 96, runStatus: String? = nil)
         throws -> (directory: URL, runNumber: Int, files: [URL], omitted: [Gallery.Omission]) {
         FreedMemory.returnPromptly()  // drawing holds a few large blocks at a time, not many small ones
+        // gnuplot starts while the run is read from the store (which keeps one core busy), not
+        // in front of the first figures. (gnuplot missing is reported below, after the store's errors.)
+        let gnuplot = try? Gnuplot()
+        let sessions = gnuplot.map { GnuplotSessions($0, count: RunReport.drawingThreads(figures: .max)) }
+        defer { sessions?.close() }
         var data = try data(store: store, experiment: experiment, number: number, dataRoot: dataRoot)
         if let runStatus { data.status = runStatus }
         let directory = Self.directory(reportsRoot: reportsRoot, experiment: data.experiment, run: data.runNumber)
-        let output = try RunReport(data: data, galleryLimit: limit, galleryColumns: columns, thumb: thumb).render(to: directory, gnuplot: try Gnuplot())
+        let output = try RunReport(data: data, galleryLimit: limit, galleryColumns: columns, thumb: thumb)
+            .render(to: directory, gnuplot: try gnuplot ?? Gnuplot(), sessions: sessions)
         return (directory, data.runNumber, output.files, output.omitted)
     }
 }

@@ -84,6 +84,37 @@ import Testing
         #expect(try ImageFile.read(directory.appendingPathComponent("ok.png")).width == Self.chart().size.width)
     }
 
+    /// A session started ahead (`prestart`) draws as a fresh process would, and what its
+    /// warm-up said is not taken for the next script's diagnostics: those hold the script's
+    /// own words only.
+    @Test func aPrestartedSessionDrawsAsAFreshOneAndSaysNothingOfItsWarmUp() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        try Self.chart().render(to: directory.appendingPathComponent("fresh.png"), gnuplot: try Gnuplot())
+        let session = GnuplotSession(try Gnuplot())
+        defer { session.close() }
+        session.prestart()
+        session.prestart()  // a second call while the first warm-up is pending does nothing
+        let error = try #require(throws: GnuplotError.self) { try session.run("print 'said by the script'\nplot no_such_function(x)") }
+        #expect(error.message.contains("said by the script") && error.message.contains("undefined function"), "\(error)")
+        #expect(!error.message.contains("stratum-done"), "\(error)")
+        try Self.chart().render(to: directory.appendingPathComponent("after.png"), gnuplot: session)
+        #expect(try Data(contentsOf: directory.appendingPathComponent("after.png")) == Data(contentsOf: directory.appendingPathComponent("fresh.png")))
+    }
+
+    /// A report's sessions started ahead go one to each drawing thread; those left are closed.
+    @Test func prestartedSessionsAreHandedOutOnce() throws {
+        let sessions = GnuplotSessions(try Gnuplot(), count: 2)
+        defer { sessions.close() }
+        let first = try #require(sessions.take()), second = try #require(sessions.take())
+        defer { first.close(); second.close() }
+        #expect(first !== second)
+        #expect(sessions.take() == nil)
+        let directory = try TestSupport.temporaryDirectory()
+        try Self.chart().render(to: directory.appendingPathComponent("a.png"), gnuplot: first)
+        try Self.chart().render(to: directory.appendingPathComponent("b.png"), gnuplot: second)
+        #expect(try Data(contentsOf: directory.appendingPathComponent("a.png")) == Data(contentsOf: directory.appendingPathComponent("b.png")))
+    }
+
     /// A gnuplot that dies fails the script it was drawing; the next script starts a new one.
     @Test func aDeadGnuplotIsReplaced() throws {
         let directory = try TestSupport.temporaryDirectory()
