@@ -108,9 +108,9 @@ public enum GroupedInference {
 /// moving averages instead, such images decided. A trace of resnet_style at batch 1 on 2 cores
 /// (2026-12-06): split probes' first images took 194 and 223 µs against 122–179 for the rest,
 /// and the split average, held at ~199 µs by the first seconds' slower images, kept 526 of
-/// 2,048 images on one core (~175 µs each) while split images took 118–134 µs. A probe that finds the two within
-/// `closeMargin` of each other comes again after `closeProbeInterval` images, else after
-/// `probeInterval`: a close call is re-checked soon, a clear one rarely.
+/// 2,048 images on one core (~175 µs each) while split images took 118–134 µs. A probe that
+/// finds the two within `closeMargin` of each other comes again after `closeProbeInterval`
+/// images, else after `probeInterval`: a close call is re-checked soon, a clear one rarely.
 ///
 /// Splitting or not gives the same values (the split is tested bit for bit against one
 /// thread), so only the time changes.

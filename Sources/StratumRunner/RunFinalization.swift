@@ -45,9 +45,9 @@ enum RunFinalization {
         // for before this returns or throws. A slice at a time: mapping every slice's members
         // to store ids first held them all at once.
         let storing = ConcurrentResults<[String: SliceID]>(count: 1)
-        let slicesStored = DispatchSemaphore(value: 0)
+        let slicesStored = DispatchGroup()
         let toStore = slices
-        DispatchQueue.global().async {
+        DispatchQueue.global().async(group: slicesStored) {
             storing.set(0, Result {
                 var ids: [String: SliceID] = [:]
                 for slice in toStore {
@@ -56,14 +56,13 @@ enum RunFinalization {
                 }
                 return ids
             })
-            slicesStored.signal()
         }
-        var waited = false
+        // (A group's wait returns at once once its work is done, however often it is called.)
+        defer { slicesStored.wait() }
         func storedSliceIDs() throws -> [String: SliceID] {
-            if !waited { slicesStored.wait(); waited = true }
+            slicesStored.wait()
             return try storing.values()[0]
         }
-        defer { if !waited { slicesStored.wait() } }
         let storedVariants = Dictionary(try store.variants(runID: runID).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let finished = variants.filter { $0.failure == nil }
         // One variant's stored predictions at a time (a million samples × several variants
