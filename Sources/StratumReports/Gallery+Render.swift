@@ -274,10 +274,6 @@ extension Gallery {
             ("Stratum:captions", captions),
             ("Software", "stratum"),
         ], into: try PNGCodec.encode(canvas, compression: .fast))
-        do {
-            try Data(png).write(to: url, options: .atomic)
-        } catch {
-            throw ReportError(message: "cannot write \(url.path): \(FileFailure.cause(of: error))")
-        }
+        try RunReport.writeWhole(Data(png), to: url)
     }
 }

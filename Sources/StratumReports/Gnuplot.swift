@@ -111,11 +111,12 @@ extension Gnuplot {
         }
     }
 
-    /// The hidden working file beside `url` that a chart is drawn into first.
-    /// `.NAME.PID.tmp`: this process's own (another process drawing the same run's reports
+    /// The hidden working file beside `url` that a chart is drawn into first (`role`, when
+    /// given, tells apart several working files of one figure).
+    /// `.NAME[.ROLE].PID.tmp`: this process's own (another process drawing the same run's reports
     /// at the same time, `stratum report` beside the run, has its own).
-    static func workingFile(for url: URL) -> URL {
-        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(ProcessStart.identity).tmp")
+    static func workingFile(for url: URL, role: String? = nil) -> URL {
+        url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent)\(role.map { "." + $0 } ?? "").\(ProcessStart.identity).tmp")
     }
 
     /// gnuplot gets the path of each file it writes as a quoted literal, which holds no control

@@ -115,15 +115,30 @@ public struct RunReport: Sendable {
         _ = try drawn.values()
         let index = directory.appendingPathComponent("index.html")
         let notDrawn = omitted.sorted()
-        do {
-            try Data(HTMLIndex(data: data, figures: jobs.map(\.figure), omitted: notDrawn).html().utf8).write(to: index, options: .atomic)
-        } catch {
-            throw ReportError(message: "cannot write \(index.path): \(FileFailure.cause(of: error))")
-        }
+        try Self.writeWhole(Data(HTMLIndex(data: data, figures: jobs.map(\.figure), omitted: notDrawn).html().utf8), to: index)
         return Output(files: jobs.map { directory.appendingPathComponent($0.figure.file) } + [index], omitted: notDrawn)
     }
 
     static func safe(_ name: String) -> String { FileNameComponent.safe(name) }
+
+    /// Writes `data` to `url` whole, through a hidden working file beside it
+    /// (`.NAME.whole.PID-START.tmp`) moved into place once written. Foundation's atomic write
+    /// goes through a `.dat.nosync….XXXXXX` file instead, which a run killed while writing a
+    /// gallery or the index left in the reports folder for good (no render knew to remove it;
+    /// found by the kill-while-drawing test under load); this one the next render of the
+    /// folder removes (`removeLeftovers`).
+    static func writeWhole(_ data: Data, to url: URL) throws {
+        let working = Gnuplot.workingFile(for: url, role: "whole")
+        defer { try? FileManager.default.removeItem(at: working) }
+        do {
+            try data.write(to: working)
+        } catch {
+            throw ReportError(message: "cannot write \(url.path): \(FileFailure.cause(of: error))")
+        }
+        guard rename(working.path, url.path) == 0 else {
+            throw ReportError(message: "cannot write \(url.path): \(String(cString: strerror(errno)))")
+        }
+    }
 
     /// The threads that draw a report of `figures` figures, each through one gnuplot session:
     /// one per core, at most one per figure.

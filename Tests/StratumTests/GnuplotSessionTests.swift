@@ -163,11 +163,35 @@ import Testing
         let live = ".confusion-a.png.\(pid)-\(start).tmp", dead = ".confusion-b.png.\(finished.processIdentifier).tmp"
         let reused = ".confusion-d.png.\(pid)-\(Int(start)! - 1).tmp", mine = ".confusion-e.png.\(ProcessStart.identity).tmp"
         let older = ".confusion-f.png.\(pid).tmp"  // named before start times were
-        for name in [live, dead, reused, mine, older, ".slice-accuracy.png.tmp", "confusion-c.png"] {
+        // A gallery's or the index's whole-file working copy (`RunReport.writeWhole`), of a live
+        // render and of a killed one.
+        let liveWhole = ".index.html.whole.\(pid)-\(start).tmp", deadWhole = ".failures-g.png.whole.\(pid)-\(Int(start)! - 1).tmp"
+        for name in [live, dead, reused, mine, older, liveWhole, deadWhole, ".slice-accuracy.png.tmp", "confusion-c.png"] {
             try Data("x".utf8).write(to: directory.appendingPathComponent(name))
         }
         RunReport.removeLeftovers(in: directory)
         let left = Set(try FileManager.default.contentsOfDirectory(atPath: directory.path))
-        #expect(left == [live, mine, older, "confusion-c.png"], "\(left)")
+        #expect(left == [live, mine, older, liveWhole, "confusion-c.png"], "\(left)")
+    }
+
+    /// A gallery or the index is written whole through a working file the next render knows
+    /// to remove if this process is killed half-way (`RunReport.writeWhole`; Foundation's atomic
+    /// write left `.dat.nosync…` files no render removed), replacing what was there; nothing
+    /// else is left beside it, and a file that cannot be written is an error naming it.
+    @Test func wholeFilesAreWrittenThroughWorkingFilesARenderRemoves() throws {
+        let directory = try TestSupport.temporaryDirectory()
+        let url = directory.appendingPathComponent("index.html")
+        try Data("old".utf8).write(to: url)
+        try RunReport.writeWhole(Data("new".utf8), to: url)
+        #expect(try String(contentsOf: url, encoding: .utf8) == "new")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["index.html"])
+        // The working file's place taken by a folder: the write fails, by the final file's name.
+        let working = Gnuplot.workingFile(for: url, role: "whole")
+        try FileManager.default.createDirectory(at: working, withIntermediateDirectories: false)
+        let error = try #require(throws: ReportError.self) { try RunReport.writeWhole(Data("newer".utf8), to: url) }
+        #expect(error.message.contains(url.path), "\(error)")
+        #expect(try String(contentsOf: url, encoding: .utf8) == "new")
+        // That working name is one `removeLeftovers` reads as this process's own.
+        #expect(working.lastPathComponent.hasSuffix(".\(ProcessStart.identity).tmp") && working.lastPathComponent.hasPrefix("."))
     }
 }
