@@ -106,6 +106,11 @@ extension Gnuplot {
         defer { try? FileManager.default.removeItem(at: working) }
         try gnuplot.run(script(working.path))
         try checkWholePNG(working)
+        try moveIntoPlace(working, to: url)
+    }
+
+    /// Renames a finished working file to its final name (replacing what was there).
+    static func moveIntoPlace(_ working: URL, to url: URL) throws {
         guard rename(working.path, url.path) == 0 else {
             throw ReportError(message: "cannot move \(working.path) to \(url.path): \(String(cString: strerror(errno)))")
         }

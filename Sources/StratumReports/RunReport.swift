@@ -135,9 +135,7 @@ public struct RunReport: Sendable {
         } catch {
             throw ReportError(message: "cannot write \(url.path): \(FileFailure.cause(of: error))")
         }
-        guard rename(working.path, url.path) == 0 else {
-            throw ReportError(message: "cannot write \(url.path): \(String(cString: strerror(errno)))")
-        }
+        try Gnuplot.moveIntoPlace(working, to: url)
     }
 
     /// The threads that draw a report of `figures` figures, each through one gnuplot session:
