@@ -125,8 +125,8 @@ public struct RunReport: Sendable {
     /// (`.NAME.whole.PID-START.tmp`) moved into place once written. Foundation's atomic write
     /// goes through a `.dat.nosync….XXXXXX` file instead, which a run killed while writing a
     /// gallery or the index left in the reports folder for good (no render knew to remove it;
-    /// found by the kill-while-drawing test under load); this one the next render of the
-    /// folder removes (`removeLeftovers`).
+    /// the likely cause of a kill-while-drawing test failure under load, whose file names were
+    /// not captured); this one the next render of the folder removes (`removeLeftovers`).
     static func writeWhole(_ data: Data, to url: URL) throws {
         let working = Gnuplot.workingFile(for: url, role: "whole")
         defer { try? FileManager.default.removeItem(at: working) }
