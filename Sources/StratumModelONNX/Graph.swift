@@ -340,17 +340,22 @@ final class ONNXProfile: @unchecked Sendable {
     let enabled = ProcessInfo.processInfo.environment["STRATUM_PROFILE"] != nil
     let perNode = ProcessInfo.processInfo.environment["STRATUM_PROFILE"] == "nodes"
     private let lock = NSLock()
-    private var totals: [String: UInt64] = [:]
+    private var totals: [String: (nanoseconds: UInt64, calls: Int)] = [:]
 
     func add(_ key: String, _ nanoseconds: UInt64) {
-        lock.lock(); totals[key, default: 0] += nanoseconds; lock.unlock()
+        lock.lock()
+        totals[key, default: (0, 0)].nanoseconds += nanoseconds
+        totals[key, default: (0, 0)].calls += 1
+        lock.unlock()
     }
 
+    /// One line per key: total time, share of all keys' time, and time per call.
     func report() -> String {
         lock.lock(); defer { lock.unlock() }
-        let total = max(1, totals.values.reduce(0, +))
-        return totals.sorted { $0.value > $1.value }.prefix(40).map {
-            String(format: "%-60@ %8.1f ms %5.1f%%", $0.key as NSString, Double($0.value) / 1e6, 100 * Double($0.value) / Double(total))
+        let total = max(1, totals.values.reduce(0) { $0 + $1.nanoseconds })
+        return totals.sorted { $0.value.nanoseconds > $1.value.nanoseconds }.prefix(40).map {
+            String(format: "%-60@ %8.1f ms %5.1f%% %8.2f µs/call", $0.key as NSString, Double($0.value.nanoseconds) / 1e6,
+                   100 * Double($0.value.nanoseconds) / Double(total), Double($0.value.nanoseconds) / 1e3 / Double(max(1, $0.value.calls)))
         }.joined(separator: "\n")
     }
 }
