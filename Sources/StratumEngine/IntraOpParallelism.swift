@@ -159,13 +159,17 @@ final class SpinningPool: @unchecked Sendable {
         if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
             wakeUp.lock(); wakeUp.broadcast(); wakeUp.unlock()
         }
+        let profile = PoolProfile.shared.enabled ? PoolProfile.shared : nil
+        let posted = profile?.now() ?? 0
         take(body, parts)
+        let ownDone = profile?.now() ?? 0
         var spins = 0
         while completed.load(ordering: .acquiring) < parts {
             stratum_spin_pause()
             spins &+= 1
             if spins & 1023 == 0 && SharedCores.inUse { sched_yield() }
         }
+        profile?.recordJob(posted: posted, ownDone: ownDone, done: profile?.now() ?? 0)
         open.store(false, ordering: .sequentiallyConsistent)
         while inside.load(ordering: .sequentiallyConsistent) > 0 { stratum_spin_pause() }
         job = nil
@@ -206,9 +210,55 @@ final class SpinningPool: @unchecked Sendable {
             seen = posted.load(ordering: .acquiring)
             inside.add(1, ordering: .sequentiallyConsistent)
             if open.load(ordering: .sequentiallyConsistent), posted.load(ordering: .sequentiallyConsistent) == seen, let job {
+                let started = PoolProfile.shared.enabled ? PoolProfile.shared.now() : 0
                 take(job, parts)
+                if PoolProfile.shared.enabled { PoolProfile.shared.recordHelper(started: started) }
             }
             inside.subtract(1, ordering: .sequentiallyConsistent)
         }
+    }
+}
+
+/// Where one image's time goes around `SpinningPool` when STRATUM_PROFILE=pool (a development
+/// aid, printed by `stratum bench tfjs`): per parallel op, the calling thread's own parts, its
+/// wait for the helpers' parts, the helpers' parts, and the time the calling thread spends
+/// alone between one op's end and the next op's post (graph bookkeeping, allocations, ops left
+/// on one thread); the helpers have nothing to do then.
+@available(macOS 15.0, *)
+public final class PoolProfile: Sendable {
+    public static let shared = PoolProfile(enabled: ProcessInfo.processInfo.environment["STRATUM_PROFILE"] == "pool")
+    let enabled: Bool
+    private let jobs = Atomic<Int>(0)
+    private let ownParts = Atomic<UInt64>(0), waits = Atomic<UInt64>(0), alone = Atomic<UInt64>(0)
+    private let helperParts = Atomic<UInt64>(0), helperJobs = Atomic<Int>(0)
+    /// When the calling thread's last op ended (0: none yet, or it was too long ago to count).
+    private let lastEnd = Atomic<UInt64>(0)
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    func recordJob(posted: UInt64, ownDone: UInt64, done: UInt64) {
+        jobs.add(1, ordering: .relaxed)
+        ownParts.add(ownDone - posted, ordering: .relaxed)
+        waits.add(done - ownDone, ordering: .relaxed)
+        let previous = lastEnd.exchange(done, ordering: .relaxed)
+        // Gaps over a millisecond are between passes or batches, not between one image's ops.
+        if previous > 0 && posted > previous && posted - previous < 1_000_000 { alone.add(posted - previous, ordering: .relaxed) }
+    }
+
+    func recordHelper(started: UInt64, ended: UInt64? = nil) {
+        helperJobs.add(1, ordering: .relaxed)
+        helperParts.add((ended ?? now()) - started, ordering: .relaxed)
+    }
+
+    /// Totals since the start, per op run on the pool.
+    public func report() -> String {
+        let count = max(1, jobs.load(ordering: .relaxed)), helped = max(1, helperJobs.load(ordering: .relaxed))
+        func perJob(_ total: borrowing Atomic<UInt64>, _ jobs: Int) -> Double { Double(total.load(ordering: .relaxed)) / 1e3 / Double(jobs) }
+        return String(format: "pool: %d parallel ops; per op: calling thread's parts %.2f µs, its wait for the helpers %.2f µs, "
+                      + "helpers' parts %.2f µs (in %d ops), calling thread alone before the next op %.2f µs",
+                      jobs.load(ordering: .relaxed), perJob(ownParts, count), perJob(waits, count), perJob(helperParts, helped),
+                      helperJobs.load(ordering: .relaxed), perJob(alone, count))
     }
 }

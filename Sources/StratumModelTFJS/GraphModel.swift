@@ -371,7 +371,7 @@ struct GraphModel {
 /// Invariant: `totals` is only touched under `lock`.
 final class OpProfile: @unchecked Sendable {
     static let shared = OpProfile()
-    let enabled = ProcessInfo.processInfo.environment["STRATUM_PROFILE"] != nil
+    let enabled = ProcessInfo.processInfo.environment["STRATUM_PROFILE"].map { $0 != "pool" } ?? false
     /// `STRATUM_PROFILE=nodes` times each node (name and input shape) instead of each op type.
     let perNode = ProcessInfo.processInfo.environment["STRATUM_PROFILE"] == "nodes"
     private let lock = NSLock()

@@ -262,7 +262,11 @@ extension BenchCommand {
                     let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
                     print(String(decoding: data, as: UTF8.self))
                 }
-                if ProcessInfo.processInfo.environment["STRATUM_PROFILE"] != nil { print(TFJSModel.profile); print(ONNXModel.profile) }
+                if ProcessInfo.processInfo.environment["STRATUM_PROFILE"] == "pool" {
+                    if #available(macOS 15.0, *) { print(PoolProfile.shared.report()) }
+                } else if ProcessInfo.processInfo.environment["STRATUM_PROFILE"] != nil {
+                    print(TFJSModel.profile); print(ONNXModel.profile)
+                }
             } catch let error as ValidationError {
                 throw error
             } catch {

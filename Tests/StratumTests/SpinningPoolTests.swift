@@ -51,6 +51,19 @@ import Testing
     }
 
     /// A pool that is in use refuses a second caller (who then runs its parts alone).
+    /// STRATUM_PROFILE=pool's figures: per parallel op, the calling thread's parts, its wait,
+    /// the helpers' parts, and the calling thread's time alone since the previous op ended (a
+    /// gap over a millisecond, between passes, left out).
+    @Test func poolProfileAveragesPerOp() {
+        let profile = PoolProfile(enabled: true)
+        profile.recordJob(posted: 1_000, ownDone: 9_000, done: 10_000)
+        profile.recordJob(posted: 14_000, ownDone: 20_000, done: 22_000)       // 4 µs alone before it
+        profile.recordJob(posted: 3_022_000, ownDone: 3_030_000, done: 3_031_000) // 3 ms later: not counted
+        profile.recordHelper(started: 0, ended: 8_500)
+        #expect(profile.report() == "pool: 3 parallel ops; per op: calling thread's parts 7.33 µs, its wait for the helpers 1.33 µs, "
+                + "helpers' parts 8.50 µs (in 1 ops), calling thread alone before the next op 1.33 µs")
+    }
+
     @Test func aBusyPoolRefusesAnotherCaller() {
         let pool = SpinningPool(helpers: 1)
         let nested = Mutex<Bool?>(nil)
