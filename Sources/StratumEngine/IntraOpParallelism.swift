@@ -210,9 +210,10 @@ final class SpinningPool: @unchecked Sendable {
             seen = posted.load(ordering: .acquiring)
             inside.add(1, ordering: .sequentiallyConsistent)
             if open.load(ordering: .sequentiallyConsistent), posted.load(ordering: .sequentiallyConsistent) == seen, let job {
-                let started = PoolProfile.shared.enabled ? PoolProfile.shared.now() : 0
+                let profile = PoolProfile.shared.enabled ? PoolProfile.shared : nil
+                let started = profile?.now() ?? 0
                 take(job, parts)
-                if PoolProfile.shared.enabled { PoolProfile.shared.recordHelper(started: started) }
+                profile?.recordHelper(started: started)
             }
             inside.subtract(1, ordering: .sequentiallyConsistent)
         }

@@ -50,7 +50,6 @@ import Testing
         }
     }
 
-    /// A pool that is in use refuses a second caller (who then runs its parts alone).
     /// STRATUM_PROFILE=pool's figures: per parallel op, the calling thread's parts, its wait,
     /// the helpers' parts, and the calling thread's time alone since the previous op ended (a
     /// gap over a millisecond, between passes, left out).
@@ -64,6 +63,7 @@ import Testing
                 + "helpers' parts 8.50 µs (in 1 ops), calling thread alone before the next op 1.33 µs")
     }
 
+    /// A pool that is in use refuses a second caller (who then runs its parts alone).
     @Test func aBusyPoolRefusesAnotherCaller() {
         let pool = SpinningPool(helpers: 1)
         let nested = Mutex<Bool?>(nil)
