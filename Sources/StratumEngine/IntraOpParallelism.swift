@@ -227,7 +227,7 @@ final class SpinningPool: @unchecked Sendable {
 /// on one thread); the helpers have nothing to do then.
 @available(macOS 15.0, *)
 public final class PoolProfile: Sendable {
-    public static let shared = PoolProfile(enabled: ProcessInfo.processInfo.environment["STRATUM_PROFILE"] == "pool")
+    public static let shared = PoolProfile(enabled: ProfileMode.current == .pool)
     let enabled: Bool
     private let jobs = Atomic<Int>(0)
     private let ownParts = Atomic<UInt64>(0), waits = Atomic<UInt64>(0), alone = Atomic<UInt64>(0)

@@ -337,8 +337,8 @@ struct Graph: @unchecked Sendable {
 /// `stratum bench tfjs`. A development aid. Invariant: `totals` is only touched under `lock`.
 final class ONNXProfile: @unchecked Sendable {
     static let shared = ONNXProfile()
-    let enabled = ProcessInfo.processInfo.environment["STRATUM_PROFILE"].map { $0 != "pool" } ?? false
-    let perNode = ProcessInfo.processInfo.environment["STRATUM_PROFILE"] == "nodes"
+    let enabled = ProfileMode.current.timesOps
+    let perNode = ProfileMode.current == .nodes
     private let lock = NSLock()
     private var totals: [String: (nanoseconds: UInt64, calls: Int)] = [:]
 

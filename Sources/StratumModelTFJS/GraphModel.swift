@@ -371,9 +371,9 @@ struct GraphModel {
 /// Invariant: `totals` is only touched under `lock`.
 final class OpProfile: @unchecked Sendable {
     static let shared = OpProfile()
-    let enabled = ProcessInfo.processInfo.environment["STRATUM_PROFILE"].map { $0 != "pool" } ?? false
+    let enabled = ProfileMode.current.timesOps
     /// `STRATUM_PROFILE=nodes` times each node (name and input shape) instead of each op type.
-    let perNode = ProcessInfo.processInfo.environment["STRATUM_PROFILE"] == "nodes"
+    let perNode = ProfileMode.current == .nodes
     private let lock = NSLock()
     private var totals: [String: UInt64] = [:]
 

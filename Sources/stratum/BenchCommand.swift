@@ -262,9 +262,9 @@ extension BenchCommand {
                     let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
                     print(String(decoding: data, as: UTF8.self))
                 }
-                if ProcessInfo.processInfo.environment["STRATUM_PROFILE"] == "pool" {
+                if ProfileMode.current == .pool {
                     if #available(macOS 15.0, *) { print(PoolProfile.shared.report()) }
-                } else if ProcessInfo.processInfo.environment["STRATUM_PROFILE"] != nil {
+                } else if ProfileMode.current.timesOps {
                     print(TFJSModel.profile); print(ONNXModel.profile)
                 }
             } catch let error as ValidationError {
