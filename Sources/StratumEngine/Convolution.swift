@@ -22,6 +22,86 @@ public enum Convolution {
     public static func conv2d(_ input: Tensor, filter: Tensor, bias: [Float]? = nil, strides: (Int, Int) = (1, 1),
                               dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none,
                               residual: Tensor? = nil, simd: Bool = SIMDSupport.isAvailable) throws -> Tensor {
+        try conv2dCore(input, filter: filter, bias: bias, strides: strides, dilations: dilations, padding: padding, activation: activation,
+                       residual: residual, simd: simd, companion: nil)
+    }
+
+    /// A 1×1 convolution without padding that reads the same input as another convolution with
+    /// the same strides, and so has the same output grid when the other's padding keeps it (a
+    /// ResNet block's projection shortcut beside the block's first 3×3 convolution).
+    public struct Companion: Sendable {
+        /// HWIO, [1, 1, in, out].
+        public var filter: Tensor
+        public var bias: [Float]?
+        public var activation: Activation
+
+        public init(filter: Tensor, bias: [Float]? = nil, activation: Activation = .none) {
+            (self.filter, self.bias, self.activation) = (filter, bias, activation)
+        }
+    }
+
+    /// `conv2d` and its `companion` in one pass over the image: each part of the image's output
+    /// rows (or output channels) a thread takes computes the companion's rows too, so the
+    /// companion, too small to be split on its own (a few microseconds at batch 1: the pool's
+    /// fork and join would cost as much as they saved), no longer runs on one thread while the
+    /// others wait. Each output value is computed exactly as by `conv2d` alone.
+    ///
+    /// nil, with nothing computed, when the two cannot run together: off the SIMD path, an
+    /// activation the kernels cannot apply as they store, a convolution that takes the Winograd
+    /// or the 1×1 path, a residual not of the output's shape, or output grids that differ. The
+    /// caller then runs each alone.
+    public static func conv2d(_ input: Tensor, filter: Tensor, bias: [Float]? = nil, strides: (Int, Int) = (1, 1),
+                              dilations: (Int, Int) = (1, 1), padding: Padding, activation: Activation = .none,
+                              residual: Tensor? = nil, companion: Companion) throws -> (Tensor, Tensor)? {
+        guard SIMDSupport.isAvailable, input.rank == 4, filter.rank == 4, companion.filter.rank == 4, activation.storeForm != nil,
+              let companionForm = companion.activation.storeForm else { return nil }
+        let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+        let (kh, kw, fc, oc) = (filter.shape[0], filter.shape[1], filter.shape[2], filter.shape[3])
+        let second = companion.filter.shape[3]
+        guard fc == c, companion.filter.shape[0] == 1, companion.filter.shape[1] == 1, companion.filter.shape[2] == c, second > 0,
+              companion.bias.map({ $0.count == second }) ?? true, bias.map({ $0.count == oc }) ?? true else { return nil }
+        try Padding.checkWindow(strides: strides, dilations: dilations, padding: padding, op: "conv2d")
+        let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
+        let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
+        guard !pointwise, oh == (h + strides.0 - 1) / strides.0, ow == (w + strides.1 - 1) / strides.1, residual.map({ $0.shape == [n, oh, ow, oc] }) ?? true,
+              !(Winograd.isEnabled && Winograd.applies(kernel: (kh, kw), strides: strides, dilations: dilations, channels: c, outChannels: oc, outputSize: (oh, ow))),
+              let count = Tensor.checkedCount([n, oh, ow, second]) else { return nil }
+        FlopCounter.shared.add(try ComputeLimit.check(n, oh, ow, c, second, op: "conv2d"))
+        // Every value is written by the parts (the kernel stores each output row it is given).
+        var values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            #if DEBUG
+            // NaN until written: rows no part computed would then fail the tests (a debug build)
+            // instead of holding whatever the memory held, such as a freed earlier result.
+            buffer.initialize(repeating: .nan)
+            #endif
+            initialized = count
+        }
+        let main = try values.withUnsafeMutableBufferPointer { y in
+            try companion.filter.data.withUnsafeBufferPointer { f in
+                try withOptionalPointer(companion.bias) { b in
+                    try conv2dCore(input, filter: filter, bias: bias, strides: strides, dilations: dilations, padding: padding, activation: activation,
+                                   residual: residual, simd: true,
+                                   companion: CompanionPointers(filter: f.baseAddress!, bias: b, outChannels: second, output: y.baseAddress!, fused: companionForm))
+                }
+            }
+        }
+        return (main, Tensor(shape: [n, oh, ow, second], data: values))
+    }
+
+    /// Where a companion's weights are and its output goes, for the parts of `conv2dCore`.
+    struct CompanionPointers {
+        let filter: UnsafePointer<Float>
+        let bias: UnsafePointer<Float>?
+        let outChannels: Int
+        let output: UnsafeMutablePointer<Float>
+        let fused: (lower: Float, upper: Float, hardSwish: Bool)
+    }
+
+    /// `conv2d`; with `companion` (`conv2d(_:…companion:)` has checked that the convolution
+    /// takes the SIMD path of direct convolutions below) also the companion's rows, in the same
+    /// parts.
+    private static func conv2dCore(_ input: Tensor, filter: Tensor, bias: [Float]?, strides: (Int, Int), dilations: (Int, Int), padding: Padding,
+                                   activation: Activation, residual: Tensor?, simd: Bool, companion: CompanionPointers?) throws -> Tensor {
         guard input.rank == 4, filter.rank == 4 else { throw EngineError.shapeMismatch("conv2d needs NHWC input and HWIO filter, got \(input.shape) and \(filter.shape)") }
         if simd && activation.storeForm == nil {
             // An activation the kernels cannot apply as they store: the SIMD path, then one pass.
@@ -64,6 +144,7 @@ public enum Convolution {
                     }
                 }
             }
+            assert(companion == nil, "a companion runs only beside direct convolutions on the SIMD path")
             return Tensor(shape: [n, oh, ow, oc], data: output)
         }
         if let fused, !pointwise {
@@ -89,6 +170,21 @@ public enum Convolution {
             // The bordered copy's size follows from the padding, which may come from a model file.
             guard Tensor.checkedCount([max(border.height, parts.count * partRows), border.width, c]) != nil else {
                 throw EngineError.shapeMismatch("conv2d input \(input.shape) with padding (\(top), \(left)) exceeds \(Tensor.maxElements) values")
+            }
+            // A companion's rows, per part: the part's own rows when parts are rows, else the
+            // rows split as evenly among the channel parts.
+            let companionRows: [(Int, Int)]? = channelParts.map { channelParts in
+                let per = (oh + channelParts.count - 1) / channelParts.count
+                return (0..<channelParts.count).map { (min(oh, $0 * per), min(oh, ($0 + 1) * per)) }
+            }
+            /// The companion's output rows `rows` of the image at `image` (unpadded, as it reads it).
+            func runCompanion(_ image: UnsafePointer<Float>, index: Int, rows: (Int, Int)) {
+                guard let companion, rows.0 < rows.1 else { return }
+                SIMDSupport.convBiasClamp(input: image, size: (h, w), channels: c, filter: companion.filter, kernel: (1, 1),
+                                          outChannels: companion.outChannels, strides: strides, dilations: (1, 1), padding: (0, 0),
+                                          bias: companion.bias, residual: nil, output: companion.output + index * oh * ow * companion.outChannels,
+                                          outputSize: (oh, ow), lower: companion.fused.lower, upper: companion.fused.upper,
+                                          hardSwish: companion.fused.hardSwish, rows: rows, validRows: (0, h))
             }
             let capacity = splitCopies ? parts.count * partRows * border.width * c : border.count
             let padded = border.isNeeded ? UnsafeMutablePointer<Float>.allocate(capacity: capacity) : nil
@@ -119,9 +215,11 @@ public enum Convolution {
                                                                       residual: added.map { $0 + first * ow * oc }, output: target + first * ow * oc,
                                                                       outputSize: (end - first, ow), lower: fused.lower, upper: fused.upper,
                                                                       hardSwish: fused.hardSwish, rows: (0, end - first), validRows: valid)
+                                            runCompanion(source, index: image, rows: (first, end))
                                         }
                                         continue
                                     }
+                                    let unpadded = source
                                     var (size, origin, valid) = ((h, w), (top, left), (0, h))
                                     if let p = padded {
                                         border.fill(p, rows: 0..<border.height, from: source)
@@ -136,6 +234,10 @@ public enum Convolution {
                                                                   upper: fused.upper, hardSwish: fused.hardSwish,
                                                                   rows: channelParts == nil ? (first, end) : (0, oh), validRows: valid,
                                                                   outChannelRange: channelParts == nil ? nil : (first, end))
+                                        if companion != nil {
+                                            let rows = companionRows.map { rows in rows[channelParts?.firstIndex { $0.0 == first } ?? 0] } ?? (first, end)
+                                            runCompanion(unpadded, index: image, rows: rows)
+                                        }
                                     }
                                 }
                             }
@@ -197,6 +299,7 @@ public enum Convolution {
                 finish(&output, channels: oc, bias: bias, activation: activation)
             }
         }
+        assert(companion == nil, "a companion runs only beside direct convolutions on the SIMD path")
         return Tensor(shape: [n, oh, ow, oc], data: output)
     }
 
@@ -255,9 +358,9 @@ public enum Convolution {
     }
 
     /// Calls `body` with a pointer to `values`' storage, or nil when there are none.
-    static func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) -> R) -> R {
-        guard let values else { return body(nil) }
-        return values.withUnsafeBufferPointer { body($0.baseAddress) }
+    static func withOptionalPointer<R>(_ values: [Float]?, _ body: (UnsafePointer<Float>?) throws -> R) rethrows -> R {
+        guard let values else { return try body(nil) }
+        return try values.withUnsafeBufferPointer { try body($0.baseAddress) }
     }
 
     /// Depthwise convolution. `filter` is [kh, kw, in, multiplier]; output channel

@@ -23,7 +23,7 @@ extension Graph {
             return node.outputs.count > 1 ? [x, mask] : [x]
         case "Conv":
             guard let plan = node.convolution else { throw fail("Conv weights must be an initializer") }
-            return [try Kernels.convolve(plan, try arg(0), residual: plan.residual ? try arg(1) : nil)]
+            return try Kernels.convolve(plan, try arg(0), residual: plan.residual ? try arg(1) : nil)
         case "Gemm":
             if let plan = node.gemm {
                 var x = try float(0)

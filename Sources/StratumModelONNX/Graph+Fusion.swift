@@ -24,6 +24,9 @@ struct ConvolutionPlan {
     var activation: Activation = .none
     /// Whether the node's second input is a residual added before the activation.
     var residual = false
+    /// A 1×1 convolution of the same input with the same output grid, computed in the same
+    /// parts as this one (`pairProjectionShortcuts`); the node's second output. At most one.
+    var companions: [ConvolutionPlan] = []
 }
 
 /// A Gemm node with a constant B, prepared at load: B as [k, n] (transposed once here when
@@ -191,6 +194,43 @@ extension Graph {
             }
             nodes[index].outputs = nodes[next].outputs.prefix(1).map { $0 }
             nodes.remove(at: next)
+        }
+    }
+
+    /// Whether models loaded now pair projection shortcuts with convolutions (the tests turn it
+    /// off to compare).
+    @TaskLocal static var pairsProjectionShortcuts = true
+
+    /// A ResNet block that changes size reads its input twice: its first convolution (3×3,
+    /// stride 2) and the projection shortcut (1×1, stride 2, no padding), whose output the
+    /// block's last convolution adds. The shortcut is too small to be split across threads on
+    /// its own, so at batch 1 it ran on one thread while the others waited; here it becomes
+    /// the first convolution's companion, computed in that convolution's parts
+    /// (`Convolution.conv2d(_:…companion:)`), and the pair one node with two outputs, at the
+    /// earlier one's place (both read only the input, which is there by then).
+    mutating func pairProjectionShortcuts() {
+        guard Self.pairsProjectionShortcuts else { return }
+        var index = 0
+        while index < nodes.count {
+            defer { index += 1 }
+            guard let plan = nodes[index].convolution, plan.kind == .dense, !plan.residual, plan.companions.isEmpty,
+                  nodes[index].inputs.count == 1, let source = nodes[index].inputs[0], plan.kernel != (1, 1) else { continue }
+            guard let partner = nodes.indices.first(where: { other in
+                guard other != index, nodes[other].inputs == [source], let shortcut = nodes[other].convolution else { return false }
+                return shortcut.kind == .dense && !shortcut.residual && shortcut.companions.isEmpty && shortcut.kernel == (1, 1)
+                    && shortcut.strides == plan.strides && shortcut.pads == [0, 0, 0, 0] && ["NOTSET", "VALID", ""].contains(shortcut.autoPad)
+                    && shortcut.inputChannels == plan.inputChannels && nodes[other].outputs.count == 1
+            }) else { continue }
+            let shortcut = nodes[partner]
+            var pair = nodes[index]
+            pair.convolution?.companions = [shortcut.convolution!]
+            pair.outputs = [pair.outputs[0], shortcut.outputs[0]]
+            pair.label += " with \(shortcut.label)"
+            // At the earlier of the two places: whatever reads the shortcut may come before the
+            // first convolution.
+            nodes[min(index, partner)] = pair
+            nodes.remove(at: max(index, partner))
+            if partner < index { index -= 1 }
         }
     }
 

@@ -141,6 +141,7 @@ struct Graph: @unchecked Sendable {
         externalDataFiles = decoder.externalPaths
         try prepareConvolutions()
         try fuse()
+        pairProjectionShortcuts()
         foldShapeChains()
         try replan()
         for index in schedule {
