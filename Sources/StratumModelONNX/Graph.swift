@@ -252,26 +252,28 @@ struct Graph: @unchecked Sendable {
             values[slot] = value
         }
         var remaining = uses
+        let profile = ONNXProfile.shared.enabled ? ONNXProfile.shared : nil
+        // One array of inputs, refilled for each node. (The nodes are read in place: a copy of
+        // a node, with its plans, retained and released a dozen references each time.)
+        var inputs: [Value?] = []
         for index in schedule {
-            let node = nodes[index]
-            let inputs = node.inputs.map { slot -> Value? in slot.flatMap { values[$0] ?? constants[$0] } }
-            let started = ONNXProfile.shared.enabled ? DispatchTime.now().uptimeNanoseconds : 0
-            defer {
-                if ONNXProfile.shared.enabled {
-                    let elapsed = DispatchTime.now().uptimeNanoseconds - started // before the key is formatted
-                    let shape = inputs.first??.shape ?? []
-                    ONNXProfile.shared.add(ONNXProfile.shared.perNode ? "\(node.op) \(node.label) \(shape)" : node.op, elapsed)
-                }
-            }
+            for slot in nodes[index].inputs { inputs.append(slot.flatMap { values[$0] ?? constants[$0] }) }
+            let started = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             do {
-                let results = try evaluate(node, inputs)
-                for (slot, value) in zip(node.outputs, results) { values[slot] = value }
+                let results = try evaluate(nodes[index], inputs)
+                for (slot, value) in zip(nodes[index].outputs, results) { values[slot] = value }
             } catch let error as ONNXError {
                 throw error
             } catch {
-                throw ONNXError(file: file, node: node.label, message: "\(error)")
+                throw ONNXError(file: file, node: nodes[index].label, message: "\(error)")
             }
-            for slot in node.inputs {
+            if let profile {
+                let elapsed = DispatchTime.now().uptimeNanoseconds - started // before the key is formatted
+                let shape = inputs.first??.shape ?? []
+                profile.add(profile.perNode ? "\(nodes[index].op) \(nodes[index].label) \(shape)" : nodes[index].op, elapsed)
+            }
+            inputs.removeAll(keepingCapacity: true)
+            for slot in nodes[index].inputs {
                 guard let slot else { continue }
                 remaining[slot] -= 1
                 if remaining[slot] == 0 { values[slot] = nil }
