@@ -52,6 +52,7 @@ extension LayersModel {
         let config = layer.config
         guard let x = inputs.first else { throw TFJSError(file: file, node: layer.name, message: "layer has no input") }
         if let prepared = layer.prepared { return try prepared.run(x) }
+        if let op = layer.op { return try op.run(x) }
         if let format = config["data_format"] as? String, format != "channels_last" {
             throw TFJSError(file: file, node: layer.name, message: "data_format \(format) is not supported (only channels_last)")
         }
@@ -149,6 +150,96 @@ extension LayersModel {
             return Tensor(shape: x.shape, data: out)
         default:
             throw TFJSError(file: file, node: layer.name, message: "unsupported layer '\(layer.className)'")
+        }
+    }
+}
+
+/// A layer other than a convolution with its settings and weights read once at load, so that
+/// running it reads no JSON config and looks up no weight by name (a pooling layer's
+/// `pool_size` came out of Foundation's JSON objects on every image). Each case computes what
+/// `LayersModel.apply` computes from the config, with the same engine calls.
+enum PreparedLayer {
+    case pool(Pooling.Kind, window: (Int, Int), strides: (Int, Int), padding: Padding)
+    case dense(kernel: Tensor, bias: [Float]?, activation: Activation, softmax: Bool)
+    case globalAverage(keepDims: Bool)
+    case flatten
+    case identity
+    case activation(Activation, softmax: Bool)
+
+    func run(_ x: Tensor) throws -> Tensor {
+        switch self {
+        case .pool(let kind, let window, let strides, let padding):
+            return try Pooling.pool2d(x, kind: kind, window: window, strides: strides, padding: padding)
+        case .dense(let kernel, let bias, let activation, let softmax):
+            let flat = try x.reshaped([-1, x.shape.last ?? 0])
+            let y = try Elementwise.matMul(flat, kernel, bias: bias)
+            return Self.finish(try y.reshaped(Array(x.shape.dropLast()) + [kernel.shape.last ?? 0]), activation, softmax)
+        case .globalAverage(let keepDims):
+            return try Pooling.globalAverage(x, keepDims: keepDims)
+        case .flatten:
+            return try x.reshaped([x.shape[0], -1])
+        case .identity:
+            return x
+        case .activation(let activation, let softmax):
+            return Self.finish(x, activation, softmax)
+        }
+    }
+
+    static func finish(_ tensor: Tensor, _ activation: Activation, _ softmax: Bool) -> Tensor {
+        let activated = Elementwise.activate(tensor, activation)
+        return softmax ? Elementwise.softmax(activated) : activated
+    }
+}
+
+extension LayersModel {
+    /// Whether loading prepares layers (`PreparedLayer`); the tests turn it off to compare.
+    @TaskLocal static var preparesLayers = true
+
+    /// `layer` with its `op` set when it is one `PreparedLayer` covers and its config and
+    /// weights are all as `apply` needs them; otherwise unchanged, so that `apply` reads the
+    /// config on each run and reports what is wrong there, as before.
+    static func withPreparedOp(_ layer: Layer, weights: [String: Tensor]) -> Layer {
+        var prepared = layer
+        prepared.op = preparedOp(layer, weights: weights)
+        return prepared
+    }
+
+    private static func preparedOp(_ layer: Layer, weights: [String: Tensor]) -> PreparedLayer? {
+        let config = layer.config
+        if let format = config["data_format"] as? String, format != "channels_last" { return nil }
+        func activation() -> (Activation, softmax: Bool)? { try? activationNamed(config["activation"] as? String, layer, file: "") }
+        switch layer.className {
+        case "MaxPooling2D", "AveragePooling2D":
+            guard let window = try? pair(config["pool_size"], default: 2, "pool_size", layer: layer.name, file: "") else { return nil }
+            let strides: (Int, Int)
+            if let given = config["strides"] {
+                guard let pair = try? pair(given, default: window.0, "strides", layer: layer.name, file: "") else { return nil }
+                strides = pair
+            } else {
+                strides = window
+            }
+            let padding: Padding = (config["padding"] as? String) == "same" ? .same : .valid
+            return .pool(layer.className == "MaxPooling2D" ? .max : .average, window: window, strides: strides, padding: padding)
+        case "Dense":
+            let useBias = config["use_bias"] as? Bool ?? true
+            guard let kernel = try? weight(layer, "kernel", weights: weights, file: ""), let (activation, softmax) = activation() else { return nil }
+            var bias: [Float]?
+            if useBias {
+                guard let b = try? weight(layer, "bias", weights: weights, file: "") else { return nil }
+                bias = b.data
+            }
+            return .dense(kernel: kernel, bias: bias, activation: activation, softmax: softmax)
+        case "GlobalAveragePooling2D":
+            return .globalAverage(keepDims: config["keepdims"] as? Bool ?? false)
+        case "Flatten":
+            return .flatten
+        case "Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout":
+            return .identity
+        case "Activation":
+            guard let (activation, softmax) = activation() else { return nil }
+            return .activation(activation, softmax: softmax)
+        default:
+            return nil
         }
     }
 }

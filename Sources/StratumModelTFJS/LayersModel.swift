@@ -11,6 +11,31 @@ struct LayersModel {
         var inbound: [String]
         /// Set in the fused plan: the convolution, read and folded once.
         var prepared: PreparedConvolution? = nil
+        /// Another layer's settings and weights, read once at load (`PreparedLayer`).
+        var op: PreparedLayer? = nil
+    }
+
+    /// A plan's layers by position: what each reads, and how many read each.
+    struct Schedule {
+        let layers: [Layer]
+        let position: [String: Int]
+        /// Per layer, the positions of its inbound layers (nil: a name no layer has).
+        let inbound: [[Int?]]
+        let isInput: [Bool]
+        /// Per layer, how many inbound links of the non-input layers name it.
+        let readers: [Int]
+
+        init(_ layers: [Layer], inputNames: [String]) {
+            self.layers = layers
+            var position: [String: Int] = [:]
+            for (index, layer) in layers.enumerated() where position[layer.name] == nil { position[layer.name] = index }
+            self.position = position
+            inbound = layers.map { $0.inbound.map { position[$0] } }
+            isInput = layers.map { inputNames.contains($0.name) }
+            var readers = [Int](repeating: 0, count: layers.count)
+            for index in layers.indices where !isInput[index] { for source in inbound[index] { if let source { readers[source] += 1 } } }
+            self.readers = readers
+        }
     }
 
     static let supportedLayers: Set<String> = [
@@ -24,6 +49,9 @@ struct LayersModel {
     /// `layers` with convolutions prepared and conv → batch norm → ReLU chains merged.
     let fusedLayers: [Layer]
     let fusedNames: Set<String>
+    /// `layers` and `fusedLayers` by position, as `run` walks them.
+    let plainSchedule: Schedule
+    let fusedSchedule: Schedule
     let inputNames: [String]
     let outputName: String
     let inputShape: [Int]
@@ -83,10 +111,13 @@ struct LayersModel {
         for layer in layers { for source in layer.inbound where !names.contains(source) {
             throw TFJSError(file: file, node: layer.name, message: "inbound layer '\(source)' does not exist")
         } }
-        self.layers = layers
-        fusedLayers = try Self.fused(layers, weights: weights, file: file)
+        let prepared = Self.preparesLayers ? layers.map { Self.withPreparedOp($0, weights: weights) } : layers
+        self.layers = prepared
+        fusedLayers = try Self.fused(prepared, weights: weights, file: file)
         fusedNames = Set(fusedLayers.map(\.name))
         self.inputNames = inputs.map(\.name)
+        plainSchedule = Schedule(self.layers, inputNames: inputNames)
+        fusedSchedule = Schedule(fusedLayers, inputNames: inputNames)
         self.outputName = output
         self.inputShape = shape
     }
@@ -147,41 +178,50 @@ struct LayersModel {
             values[name] = value
         }
         // The fused plan unless an output asked for was merged into a neighbour there.
-        let plan = outputs.allSatisfy(fusedNames.contains) ? fusedLayers : layers
+        let plan = outputs.allSatisfy(fusedNames.contains) ? fusedSchedule : plainSchedule
+        // Values by layer position. (Keyed by name, each layer hashed its name and its inputs'
+        // several times per image, and read its settings from the JSON config: at batch 1 that
+        // was a good part of small-cnn's time outside the kernels.)
+        var slots = [Tensor?](repeating: nil, count: plan.layers.count)
+        for (name, value) in values { if let index = plan.position[name] { slots[index] = value } }
         // Each value is dropped after its last reader (outputs excepted), so that the next
         // layer's output can reuse its memory while it is still in cache.
-        var readers: [String: Int] = [:]
-        for layer in plan where !inputNames.contains(layer.name) { for name in layer.inbound { readers[name, default: 0] += 1 } }
-        for name in outputs { readers[name, default: 0] += 1 }
-        for layer in plan where !inputNames.contains(layer.name) {
-            let inputs = try layer.inbound.map { name -> Tensor in
-                guard let value = values[name] else { throw TFJSError(file: file, node: layer.name, message: "input '\(name)' was not computed before this layer") }
-                return value
-            }
-            let started = OpProfile.shared.enabled ? DispatchTime.now().uptimeNanoseconds : 0
-            defer {
-                if OpProfile.shared.enabled {
-                    // The time is taken before the key is formatted, which would count in it.
-                    let elapsed = DispatchTime.now().uptimeNanoseconds - started
-                    let name = layer.prepared == nil ? layer.className : "\(layer.className) (fused)"
-                    OpProfile.shared.add(OpProfile.shared.perNode ? "\(name) \(layer.name) \(inputs.first?.shape ?? [])" : name, elapsed)
+        var readers = plan.readers
+        for name in outputs { if let index = plan.position[name] { readers[index] += 1 } }
+        let profile = OpProfile.shared.enabled ? OpProfile.shared : nil
+        var inputs: [Tensor] = []
+        for index in plan.layers.indices where !plan.isInput[index] {
+            for (name, source) in zip(plan.layers[index].inbound, plan.inbound[index]) {
+                guard let source, let value = slots[source] else {
+                    throw TFJSError(file: file, node: plan.layers[index].name, message: "input '\(name)' was not computed before this layer")
                 }
+                inputs.append(value)
             }
+            let started = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             do {
-                values[layer.name] = try apply(layer, inputs)
-                for name in layer.inbound {
-                    readers[name, default: 1] -= 1
-                    if readers[name] == 0 { values[name] = nil }
-                }
+                slots[index] = try apply(plan.layers[index], inputs)
             } catch let error as TFJSError {
                 throw error
             } catch {
-                throw TFJSError(file: file, node: layer.name, message: "\(layer.className): \(error)")
+                throw TFJSError(file: file, node: plan.layers[index].name, message: "\(plan.layers[index].className): \(error)")
+            }
+            if let profile {
+                // The time is taken before the key is formatted, which would count in it.
+                let elapsed = DispatchTime.now().uptimeNanoseconds - started
+                let layer = plan.layers[index]
+                let name = layer.prepared == nil ? layer.className : "\(layer.className) (fused)"
+                profile.add(profile.perNode ? "\(name) \(layer.name) \(inputs.first?.shape ?? [])" : name, elapsed)
+            }
+            inputs.removeAll(keepingCapacity: true)
+            for source in plan.inbound[index] {
+                guard let source else { continue }
+                readers[source] -= 1
+                if readers[source] == 0 { slots[source] = nil }
             }
         }
         var results: [String: Tensor] = [:]
         for name in outputs {
-            guard let value = values[name] else { throw TFJSError(file: file, node: name, message: "no such layer output") }
+            guard let index = plan.position[name], let value = slots[index] else { throw TFJSError(file: file, node: name, message: "no such layer output") }
             results[name] = value
         }
         return results
