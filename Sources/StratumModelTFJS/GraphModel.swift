@@ -253,33 +253,38 @@ struct GraphModel {
         }
         var (schedule, remaining) = targets == outputPlan.targets ? (outputPlan.schedule, outputPlan.uses) : plan(targets)
         var values = [Tensor?](repeating: nil, count: indexed.count)
+        let profile = OpProfile.shared.enabled ? OpProfile.shared : nil
+        // One inputs array, refilled for each node; nodes are read in place (a copy of each, its
+        // attributes and plan retained and released, was part of every node's cost at batch 1).
+        var inputs: [Tensor] = []
         for index in schedule {
-            let node = indexed[index]
             if let constant = constants[index] {
                 values[index] = constant
                 continue
             }
-            if node.op == "Placeholder" {
-                guard let value = feeds[node.name] else { throw TFJSError(file: file, node: node.name, message: "no value given for this input") }
+            if indexed[index].op == "Placeholder" {
+                guard let value = feeds[indexed[index].name] else { throw TFJSError(file: file, node: indexed[index].name, message: "no value given for this input") }
                 values[index] = value
                 continue
             }
-            let inputs = try inputIndices[index].map { input -> Tensor in
-                guard let value = values[input] else { throw TFJSError(file: file, node: node.name, message: "input was not computed") }
-                return value
+            for input in inputIndices[index] {
+                guard let value = values[input] else { throw TFJSError(file: file, node: indexed[index].name, message: "input was not computed") }
+                inputs.append(value)
             }
-            let started = OpProfile.shared.enabled ? DispatchTime.now().uptimeNanoseconds : 0
+            let started = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             do {
-                values[index] = try evaluate(node, inputs)
+                values[index] = try evaluate(indexed[index], inputs)
             } catch let error as TFJSError {
                 throw error
             } catch {
-                throw TFJSError(file: file, node: node.name, message: "\(node.op): \(error)")
+                throw TFJSError(file: file, node: indexed[index].name, message: "\(indexed[index].op): \(error)")
             }
-            if OpProfile.shared.enabled {
+            if let profile {
                 let elapsed = DispatchTime.now().uptimeNanoseconds - started // before the key is formatted
-                OpProfile.shared.add(OpProfile.shared.perNode ? "\(node.op) \(node.name.split(separator: "/").suffix(2).joined(separator: "/")) \(inputs.first?.shape ?? [])" : node.op, elapsed)
+                let node = indexed[index]
+                profile.add(profile.perNode ? "\(node.op) \(node.name.split(separator: "/").suffix(2).joined(separator: "/")) \(inputs.first?.shape ?? [])" : node.op, elapsed)
             }
+            inputs.removeAll(keepingCapacity: true)
             for input in inputIndices[index] {
                 remaining[input] -= 1
                 if remaining[input] == 0 { values[input] = nil }
