@@ -42,14 +42,9 @@ enum Kernels {
     /// The convolution's output, then its companion's when it has one.
     static func convolve(_ plan: ConvolutionPlan, _ x: Value, residual: Value?) throws -> [Value] {
         guard let companion = plan.companions.first else { return [try convolve(plan, x, residual: residual)] }
-        let input = try x.channelsLastTensor()
-        guard input.shape[3] == plan.inputChannels else {
-            throw EngineError.shapeMismatch("Conv weights expect \(plan.inputChannels) input channels, the input has \(input.shape[3]) (shape \(x.shape))")
-        }
-        let (top, bottom) = try padding(autoPad: plan.autoPad, pads: (plan.pads[0], plan.pads[2]), input: input.shape[1], kernel: plan.kernel.0, stride: plan.strides.0, dilation: plan.dilations.0)
-        let (left, right) = try padding(autoPad: plan.autoPad, pads: (plan.pads[1], plan.pads[3]), input: input.shape[2], kernel: plan.kernel.1, stride: plan.strides.1, dilation: plan.dilations.1)
+        let (input, padding) = try convolutionInput(plan, x)
         if let (main, second) = try Convolution.conv2d(input, filter: plan.filters[0], bias: plan.bias, strides: plan.strides, dilations: plan.dilations,
-                                                       padding: .explicit(top: top, bottom: bottom, left: left, right: right), activation: plan.activation,
+                                                       padding: padding, activation: plan.activation,
                                                        residual: try residual.map(Self.residual),
                                                        companion: Convolution.Companion(filter: companion.filters[0], bias: companion.bias, activation: companion.activation)) {
             return [.float(main, channelsLast: true), .float(second, channelsLast: true)]
@@ -57,14 +52,20 @@ enum Kernels {
         return [try convolve(plan, x, residual: residual), try convolve(companion, x, residual: nil)]
     }
 
-    static func convolve(_ plan: ConvolutionPlan, _ x: Value, residual: Value?) throws -> Value {
+    /// The convolution's input channels-last (checked against the weights) and its padding for
+    /// that input's size.
+    static func convolutionInput(_ plan: ConvolutionPlan, _ x: Value) throws -> (Tensor, Padding) {
         let input = try x.channelsLastTensor()
         guard input.shape[3] == plan.inputChannels else {
             throw EngineError.shapeMismatch("Conv weights expect \(plan.inputChannels) input channels, the input has \(input.shape[3]) (shape \(x.shape))")
         }
         let (top, bottom) = try padding(autoPad: plan.autoPad, pads: (plan.pads[0], plan.pads[2]), input: input.shape[1], kernel: plan.kernel.0, stride: plan.strides.0, dilation: plan.dilations.0)
         let (left, right) = try padding(autoPad: plan.autoPad, pads: (plan.pads[1], plan.pads[3]), input: input.shape[2], kernel: plan.kernel.1, stride: plan.strides.1, dilation: plan.dilations.1)
-        let padding = Padding.explicit(top: top, bottom: bottom, left: left, right: right)
+        return (input, .explicit(top: top, bottom: bottom, left: left, right: right))
+    }
+
+    static func convolve(_ plan: ConvolutionPlan, _ x: Value, residual: Value?) throws -> Value {
+        let (input, padding) = try convolutionInput(plan, x)
         let output: Tensor
         switch plan.kind {
         case .dense:
