@@ -21,14 +21,6 @@ extension LayersModel {
         return result
     }
 
-    func padding(_ config: [String: Any]) -> Padding {
-        (config["padding"] as? String) == "same" ? .same : .valid
-    }
-
-    func activation(_ name: String?, _ layer: Layer) throws -> (Activation, softmax: Bool) {
-        try Self.activationNamed(name, layer, file: file)
-    }
-
     static func activationNamed(_ name: String?, _ layer: Layer, file: String) throws -> (Activation, softmax: Bool) {
         switch name ?? "linear" {
         case "linear", "": return (.none, false)
@@ -42,12 +34,6 @@ extension LayersModel {
         }
     }
 
-    func finish(_ tensor: Tensor, _ activationName: Any?, _ layer: Layer) throws -> Tensor {
-        let (activation, softmax) = try self.activation(activationName as? String, layer)
-        let activated = Elementwise.activate(tensor, activation)
-        return softmax ? Elementwise.softmax(activated) : activated
-    }
-
     func apply(_ layer: Layer, _ inputs: [Tensor]) throws -> Tensor {
         let config = layer.config
         guard let x = inputs.first else { throw TFJSError(file: file, node: layer.name, message: "layer has no input") }
@@ -56,17 +42,13 @@ extension LayersModel {
         if let format = config["data_format"] as? String, format != "channels_last" {
             throw TFJSError(file: file, node: layer.name, message: "data_format \(format) is not supported (only channels_last)")
         }
-        let useBias = config["use_bias"] as? Bool ?? true
+        // A layer `PreparedLayer` covers whose preparation at load failed: prepared again here,
+        // so that the error is reported as the layer runs.
+        if let op = try Self.preparedOp(layer, weights: weights, file: file) { return try op.run(x) }
         switch layer.className {
         case "Conv2D", "DepthwiseConv2D", "SeparableConv2D":
             // The layer-by-layer plan: the same prepared convolution, nothing merged into it.
             return try Self.prepare(layer, weights: weights, file: file).run(x)
-        case "Dense":
-            // Dense acts on the last axis: [..., in] → [..., units].
-            let kernel = try weight(layer, "kernel")
-            let flat = try x.reshaped([-1, x.shape.last ?? 0])
-            let y = try Elementwise.matMul(flat, kernel, bias: useBias ? weight(layer, "bias").data : nil)
-            return try finish(y.reshaped(Array(x.shape.dropLast()) + [kernel.shape.last ?? 0]), config["activation"], layer)
         case "BatchNormalization":
             if let axis = config["axis"] as? Int, axis != -1 && axis != x.rank - 1 {
                 throw TFJSError(file: file, node: layer.name, message: "batch normalisation over axis \(axis) is not supported (only the last axis)")
@@ -78,8 +60,6 @@ extension LayersModel {
             let center = (config["center"] as? Bool ?? true) ? try weight(layer, "beta").data : nil
             let epsilon = (config["epsilon"] as? NSNumber)?.floatValue ?? 0.001
             return try Elementwise.batchNorm(x, mean: weight(layer, "moving_mean").data, variance: weight(layer, "moving_variance").data, scale: scale, offset: center, epsilon: epsilon)
-        case "Activation":
-            return try finish(x, config["activation"], layer)
         case "ReLU":
             let maxValue = (config["max_value"] as? NSNumber)?.floatValue
             let slope = (config["negative_slope"] as? NSNumber)?.floatValue ?? 0
@@ -96,19 +76,9 @@ extension LayersModel {
                 throw TFJSError(file: file, node: layer.name, message: "Softmax over axis \(axes) is not supported (the last axis is)")
             }
             return Elementwise.softmax(x)
-        case "MaxPooling2D", "AveragePooling2D":
-            let window = try Self.pair(config["pool_size"], default: 2, "pool_size", layer: layer.name, file: file)
-            let strides = try config["strides"].map { try Self.pair($0, default: window.0, "strides", layer: layer.name, file: file) } ?? window
-            return try Pooling.pool2d(x, kind: layer.className == "MaxPooling2D" ? .max : .average, window: window, strides: strides, padding: padding(config))
-        case "GlobalAveragePooling2D":
-            return try Pooling.globalAverage(x, keepDims: config["keepdims"] as? Bool ?? false)
-        case "Flatten":
-            return try x.reshaped([x.shape[0], -1])
         case "Reshape":
             guard let target = config["target_shape"] as? [Int] else { throw TFJSError(file: file, node: layer.name, message: "Reshape needs target_shape") }
             return try x.reshaped([x.shape[0]] + target)
-        case "Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout":
-            return x
         case "Add":
             return try inputs.dropFirst().reduce(x) { try Elementwise.binary($0, $1, .add) }
         case "Multiply":
@@ -154,10 +124,10 @@ extension LayersModel {
     }
 }
 
-/// A layer other than a convolution with its settings and weights read once at load, so that
-/// running it reads no JSON config and looks up no weight by name (a pooling layer's
-/// `pool_size` came out of Foundation's JSON objects on every image). Each case computes what
-/// `LayersModel.apply` computes from the config, with the same engine calls.
+/// A layer other than a convolution with its settings and weights read from its config: once
+/// at load (`Layer.op`), so that running it reads no JSON config and looks up no weight by name
+/// (a pooling layer's `pool_size` came out of Foundation's JSON objects on every image), or as
+/// it runs when that failed (`LayersModel.apply`, which then reports the error).
 enum PreparedLayer {
     case pool(Pooling.Kind, window: (Int, Int), strides: (Int, Int), padding: Padding)
     case dense(kernel: Tensor, bias: [Float]?, activation: Activation, softmax: Bool)
@@ -196,38 +166,30 @@ extension LayersModel {
     @TaskLocal static var preparesLayers = true
 
     /// `layer` with its `op` set when it is one `PreparedLayer` covers and its config and
-    /// weights are all as `apply` needs them; otherwise unchanged, so that `apply` reads the
-    /// config on each run and reports what is wrong there, as before.
-    static func withPreparedOp(_ layer: Layer, weights: [String: Tensor]) -> Layer {
+    /// weights are all as they must be; otherwise unchanged, so that `apply` prepares it as it
+    /// runs and reports what is wrong then, as before.
+    static func withPreparedOp(_ layer: Layer, weights: [String: Tensor], file: String) -> Layer {
         var prepared = layer
-        prepared.op = preparedOp(layer, weights: weights)
+        if let format = layer.config["data_format"] as? String, format != "channels_last" { return prepared }
+        prepared.op = (try? preparedOp(layer, weights: weights, file: file)) ?? nil
         return prepared
     }
 
-    private static func preparedOp(_ layer: Layer, weights: [String: Tensor]) -> PreparedLayer? {
+    /// The layer's `PreparedLayer` (nil: a layer class it does not cover), or the error in its
+    /// config or weights.
+    static func preparedOp(_ layer: Layer, weights: [String: Tensor], file: String) throws -> PreparedLayer? {
         let config = layer.config
-        if let format = config["data_format"] as? String, format != "channels_last" { return nil }
-        func activation() -> (Activation, softmax: Bool)? { try? activationNamed(config["activation"] as? String, layer, file: "") }
         switch layer.className {
         case "MaxPooling2D", "AveragePooling2D":
-            guard let window = try? pair(config["pool_size"], default: 2, "pool_size", layer: layer.name, file: "") else { return nil }
-            let strides: (Int, Int)
-            if let given = config["strides"] {
-                guard let pair = try? pair(given, default: window.0, "strides", layer: layer.name, file: "") else { return nil }
-                strides = pair
-            } else {
-                strides = window
-            }
+            let window = try pair(config["pool_size"], default: 2, "pool_size", layer: layer.name, file: file)
+            let strides = try config["strides"].map { try pair($0, default: window.0, "strides", layer: layer.name, file: file) } ?? window
             let padding: Padding = (config["padding"] as? String) == "same" ? .same : .valid
             return .pool(layer.className == "MaxPooling2D" ? .max : .average, window: window, strides: strides, padding: padding)
         case "Dense":
-            let useBias = config["use_bias"] as? Bool ?? true
-            guard let kernel = try? weight(layer, "kernel", weights: weights, file: ""), let (activation, softmax) = activation() else { return nil }
-            var bias: [Float]?
-            if useBias {
-                guard let b = try? weight(layer, "bias", weights: weights, file: "") else { return nil }
-                bias = b.data
-            }
+            // Dense acts on the last axis: [..., in] → [..., units].
+            let kernel = try weight(layer, "kernel", weights: weights, file: file)
+            let bias = (config["use_bias"] as? Bool ?? true) ? try weight(layer, "bias", weights: weights, file: file).data : nil
+            let (activation, softmax) = try activationNamed(config["activation"] as? String, layer, file: file)
             return .dense(kernel: kernel, bias: bias, activation: activation, softmax: softmax)
         case "GlobalAveragePooling2D":
             return .globalAverage(keepDims: config["keepdims"] as? Bool ?? false)
@@ -236,7 +198,7 @@ extension LayersModel {
         case "Dropout", "SpatialDropout2D", "GaussianNoise", "GaussianDropout":
             return .identity
         case "Activation":
-            guard let (activation, softmax) = activation() else { return nil }
+            let (activation, softmax) = try activationNamed(config["activation"] as? String, layer, file: file)
             return .activation(activation, softmax: softmax)
         default:
             return nil

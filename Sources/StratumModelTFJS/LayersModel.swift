@@ -111,7 +111,7 @@ struct LayersModel {
         for layer in layers { for source in layer.inbound where !names.contains(source) {
             throw TFJSError(file: file, node: layer.name, message: "inbound layer '\(source)' does not exist")
         } }
-        let prepared = Self.preparesLayers ? layers.map { Self.withPreparedOp($0, weights: weights) } : layers
+        let prepared = Self.preparesLayers ? layers.map { Self.withPreparedOp($0, weights: weights, file: file) } : layers
         self.layers = prepared
         fusedLayers = try Self.fused(prepared, weights: weights, file: file)
         fusedNames = Set(fusedLayers.map(\.name))

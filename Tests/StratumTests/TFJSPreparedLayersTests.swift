@@ -5,7 +5,9 @@ import Testing
 
 /// Layers models read each non-convolution layer's settings and weights once at load
 /// (`PreparedLayer`) instead of from the JSON config on every run: the same values, bit for bit,
-/// as the layer-by-layer reading of the config (`LayersModel.apply`).
+/// as preparing each layer as it runs (what `LayersModel.apply` does for a layer whose
+/// preparation at load failed, and for every layer with preparation at load turned off). The
+/// values themselves are checked against TensorFlow's by `TFJSTests`.
 @Suite struct TFJSPreparedLayersTests {
     static let models: [String] = ["Experiments/models/small-cnn"] + TFJSTests.opFolders.map { "Tests/Fixtures/tfjs/ops/\($0)" }
 
