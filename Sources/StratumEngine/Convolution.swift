@@ -62,9 +62,9 @@ public enum Convolution {
               companion.bias.map({ $0.count == second }) ?? true, bias.map({ $0.count == oc }) ?? true else { return nil }
         try Padding.checkWindow(strides: strides, dilations: dilations, padding: padding, op: "conv2d")
         let (oh, top, ow, left) = padding.resolve2D(height: h, width: w, kernel: (kh, kw), strides: strides, dilations: dilations)
-        let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
-        guard !pointwise, oh == (h + strides.0 - 1) / strides.0, ow == (w + strides.1 - 1) / strides.1, residual.map({ $0.shape == [n, oh, ow, oc] }) ?? true,
-              !(Winograd.isEnabled && Winograd.applies(kernel: (kh, kw), strides: strides, dilations: dilations, channels: c, outChannels: oc, outputSize: (oh, ow))),
+        guard simdRoute(kernel: (kh, kw), strides: strides, dilations: dilations, channels: c, outChannels: oc, input: (h, w), output: (oh, ow),
+                        origin: (top, left)) == .direct,
+              oh == (h + strides.0 - 1) / strides.0, ow == (w + strides.1 - 1) / strides.1, residual.map({ $0.shape == [n, oh, ow, oc] }) ?? true,
               let count = Tensor.checkedCount([n, oh, ow, second]) else { return nil }
         FlopCounter.shared.add(try ComputeLimit.check(n, oh, ow, c, second, op: "conv2d"))
         // Every value is written by the parts (the kernel stores each output row it is given).
@@ -86,6 +86,20 @@ public enum Convolution {
             }
         }
         return (main, Tensor(shape: [n, oh, ow, second], data: values))
+    }
+
+    /// Which of `conv2dCore`'s SIMD branches a convolution of this geometry takes: Winograd
+    /// (3×3 stride 1 where it pays), the GEMM on the input itself (1×1, stride 1, no padding),
+    /// or the direct kernels. (The 1×1 test also picks the BLAS path's im2col-free product.)
+    enum SIMDRoute { case winograd, pointwise, direct }
+
+    static func simdRoute(kernel: (Int, Int), strides: (Int, Int), dilations: (Int, Int), channels: Int, outChannels: Int,
+                          input: (Int, Int), output: (Int, Int), origin: (Int, Int)) -> SIMDRoute {
+        if Winograd.isEnabled && Winograd.applies(kernel: kernel, strides: strides, dilations: dilations, channels: channels, outChannels: outChannels,
+                                                  outputSize: output) {
+            return .winograd
+        }
+        return kernel == (1, 1) && strides == (1, 1) && origin == (0, 0) && output == input ? .pointwise : .direct
     }
 
     /// Where a companion's weights are and its output goes, for the parts of `conv2dCore`.
@@ -127,10 +141,11 @@ public enum Convolution {
         FlopCounter.shared.add(try ComputeLimit.check(n, oh, ow, patch, oc, op: "conv2d"))
         // Every output and im2col value is written below (GEMM with β = 0), so no zero-fill.
         var output = [Float](unsafeUninitializedCapacity: n * oh * ow * oc) { _, count in count = n * oh * ow * oc }
-        let pointwise = kh == 1 && kw == 1 && strides == (1, 1) && top == 0 && left == 0 && oh == h && ow == w
+        let route = simdRoute(kernel: (kh, kw), strides: strides, dilations: dilations, channels: c, outChannels: oc, input: (h, w), output: (oh, ow),
+                              origin: (top, left))
+        let pointwise = route == .pointwise
         let fused = simd ? activation.storeForm : nil
-        if let fused, Winograd.isEnabled, Winograd.applies(kernel: (kh, kw), strides: strides, dilations: dilations, channels: c, outChannels: oc,
-                                                                   outputSize: (oh, ow)) {
+        if let fused, route == .winograd {
             let u = WinogradFilters.shared.transform(filter)
             input.data.withUnsafeBufferPointer { x in
                 u.withUnsafeBufferPointer { u in
@@ -147,7 +162,7 @@ public enum Convolution {
             assert(companion == nil, "a companion runs only beside direct convolutions on the SIMD path")
             return Tensor(shape: [n, oh, ow, oc], data: output)
         }
-        if let fused, !pointwise {
+        if let fused, route == .direct {
             // The SIMD kernel reads windows in place: no im2col buffer. A padded convolution
             // reads a zero-bordered copy of each image instead (see `ZeroBordered`), so every
             // window lies inside and every block takes whole filter rows as its taps. When an
