@@ -187,8 +187,8 @@ public enum Convolution {
                 throw EngineError.shapeMismatch("conv2d input \(input.shape) with padding (\(top), \(left)) exceeds \(Tensor.maxElements) values")
             }
             // A companion's rows, per part: the part's own rows when parts are rows, else the
-            // rows split as evenly among the channel parts.
-            let companionRows: [(Int, Int)]? = channelParts.map { channelParts in
+            // rows split as evenly among the channel parts (none made without a companion).
+            let companionRows: [(Int, Int)]? = companion == nil ? nil : channelParts.map { channelParts in
                 let per = (oh + channelParts.count - 1) / channelParts.count
                 return (0..<channelParts.count).map { (min(oh, $0 * per), min(oh, ($0 + 1) * per)) }
             }
