@@ -136,9 +136,33 @@ public enum Preprocessor {
         if spec.mean != nil || spec.std != nil {
             let channels = spec.channels
             let mean = spec.mean ?? [Float](repeating: 0, count: channels), std = spec.std ?? [Float](repeating: 1, count: channels)
-            for i in values.indices { values[i] = (values[i] - mean[i % channels]) / std[i % channels] }
+            standardize(&values, channels: channels, mean: mean, std: std)
         }
         return values
+    }
+
+    /// `values[i] = (values[i] - mean[c]) / std[c]`, c the value's channel (i mod `channels`).
+    /// The means and deviations are laid out repeated over 16 whole pixels, so the loop runs
+    /// 16 pixels at a time with no index division: one integer division per value (and the
+    /// bounds checks beside it), in a loop the compiler could not vectorise, was ~5 µs of a
+    /// 96×96 image's preparation. Each value's arithmetic is the same subtraction and division.
+    public static func standardize(_ values: inout [Float], channels: Int, mean: [Float], std: [Float]) {
+        guard channels > 0 else { return }
+        let period = 16 * channels
+        let means = (0..<period).map { mean[$0 % channels] }, deviations = (0..<period).map { std[$0 % channels] }
+        values.withUnsafeMutableBufferPointer { v in
+            means.withUnsafeBufferPointer { m in
+                deviations.withUnsafeBufferPointer { s in
+                    var start = 0
+                    while start < v.count {
+                        let run = min(period, v.count - start)
+                        let block = v.baseAddress! + start
+                        for k in 0..<run { block[k] = (block[k] - m[k]) / s[k] }
+                        start += run
+                    }
+                }
+            }
+        }
     }
 
     /// Throws when preparing `image` for `spec` would resize it to more than `ImageLimits`

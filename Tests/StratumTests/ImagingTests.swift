@@ -120,6 +120,19 @@ import Testing
         #expect(Preprocessor.prepare(RGBImage(width: 1, height: 1, fill: (0, 255, 0)), for: spec) == [low, high, low])
     }
 
+    /// Per-channel mean and std, 16 pixels at a time: the same subtraction and division as
+    /// value by value, to the bit, whole runs and a shorter last one alike.
+    @Test(arguments: [(3, 96 * 96), (3, 35), (3, 16), (1, 50), (4, 21), (2, 1)])
+    func standardizingMatchesValueByValue(_ channels: Int, _ pixels: Int) {
+        let values = (0..<(channels * pixels)).map { Float(($0 * 7919) % 256) / 255 }
+        let mean = (0..<channels).map { 0.4 + Float($0) * 0.03 }, std = (0..<channels).map { 0.21 + Float($0) * 0.017 }
+        var standardized = values
+        Preprocessor.standardize(&standardized, channels: channels, mean: mean, std: std)
+        let expected = values.indices.map { (values[$0] - mean[$0 % channels]) / std[$0 % channels] }
+        let differing = standardized.indices.filter { standardized[$0].bitPattern != expected[$0].bitPattern }
+        #expect(standardized.count == expected.count && differing.isEmpty, "\(differing.count) values differ, the first at \(differing.first ?? -1)")
+    }
+
     @Test func grayscaleInputUsesBT601Luma() {
         let spec = InputSpec(width: 1, height: 1, channels: 1, normalization: .raw)
         let value = Preprocessor.prepare(RGBImage(width: 1, height: 1, fill: (100, 200, 50)), for: spec)[0]
