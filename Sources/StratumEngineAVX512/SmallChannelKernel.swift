@@ -60,12 +60,21 @@ extension AVX512Kernels {
                 }
                 if j < n {
                     // The last 8 channels (8 alone: torch-mobilenetv3's stem) on StratumEngineSIMD's 12 × 8
-                    // block, compiled here: with AVX-512's 32 vector registers its 12 sums, their
-                    // broadcasts and 12 input pointers stay in registers (on AVX2's 16 they went
-                    // through the stack on every window value).
-                    SIMDKernels.smallBlock12x8(taps: taps, offsets: offsets, base: row + ox &* step, step: step, count: count, filter: filter + j, ldb: n,
-                                               bias: bias.map { $0 + j }, residual: residual.map { $0 + (pixel &* n &+ j) },
-                                               out: output + (pixel &* n &+ j), lo: lo8, hi: hi8, mode: mode)
+                    // block, compiled here: with AVX-512's 32 vector registers its 12 sums and their
+                    // broadcasts stay in registers (on AVX2's 16 they went through the stack on every
+                    // window value). Whole blocks of RGB stems with one input pointer, as above.
+                    let (base, weights, out) = (row + ox &* step, filter + j, output + (pixel &* n &+ j))
+                    let (bias, residual) = (bias.map { $0 + j }, residual.map { $0 + (pixel &* n &+ j) })
+                    if count == 12 && step == 6 {
+                        SIMDKernels.smallBlock12x8(taps: taps, offsets: offsets, base: base, step: 6, filter: weights, ldb: n, bias: bias,
+                                                   residual: residual, out: out, lo: lo8, hi: hi8, mode: mode)
+                    } else if count == 12 && step == 3 {
+                        SIMDKernels.smallBlock12x8(taps: taps, offsets: offsets, base: base, step: 3, filter: weights, ldb: n, bias: bias,
+                                                   residual: residual, out: out, lo: lo8, hi: hi8, mode: mode)
+                    } else {
+                        SIMDKernels.smallBlock12x8(taps: taps, offsets: offsets, base: base, step: step, count: count, filter: weights, ldb: n,
+                                                   bias: bias, residual: residual, out: out, lo: lo8, hi: hi8, mode: mode)
+                    }
                 }
                 ox &+= count
             }

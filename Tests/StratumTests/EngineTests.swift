@@ -155,6 +155,9 @@ import Testing
         // RGB stems with rows of 12-pixel blocks and a partial one: the blocks whose step (stride × 3 channels) is a constant.
         ConvolutionCase(input: [1, 30, 29, 3], filter: [3, 3, 3, 16], strides: (2, 2), padding: .same, activation: .relu),
         ConvolutionCase(input: [1, 14, 26, 3], filter: [3, 3, 3, 32], padding: .same, activation: .relu6, residual: [1, 14, 26, 32]),
+        // The same with 8 channels (torch-mobilenetv3's stem: the 12 × 8 block alone) and 24 (a 16- and an 8-channel block).
+        ConvolutionCase(input: [2, 30, 29, 3], filter: [3, 3, 3, 8], strides: (2, 2), padding: .same, activation: .hardSwish),
+        ConvolutionCase(input: [1, 9, 26, 3], filter: [3, 3, 3, 24], padding: .same, activation: .relu6, residual: [1, 9, 26, 24]),
         ConvolutionCase(input: [1, 6, 5, 3], filter: [1, 1, 3, 16], strides: (2, 2), activation: .hardSwish),
         // Hard swish fused into every kernel's store: the GEMM's 6-row blocks (columns 32/16 + 8 + a scalar 4) and the indirect blocks.
         ConvolutionCase(input: [1, 5, 7, 24], filter: [1, 1, 24, 76], activation: .hardSwish, residual: [1, 5, 7, 76]),
