@@ -43,14 +43,15 @@ extension AVX512Kernels {
                 while j &+ 16 <= n {
                     let (base, weights, out) = (row + ox &* step, filter + j, output + (pixel &* n &+ j))
                     let (bias, residual) = (bias.map { $0 + j }, residual.map { $0 + (pixel &* n &+ j) })
-                    // RGB stems (3 channels at stride 2 or 1) in whole blocks: the pixels' inputs
-                    // one constant step apart, so one pointer addresses all 12 (as 12 pointers,
-                    // three of them and the loop's counters went through the stack every tap).
+                    // RGB stems (3 channels at stride 2 or 1) in whole blocks: with the step and
+                    // the count literals, the block's 12 input pointers are one pointer and
+                    // constant displacements (as 12 pointers, three of them and the loop's
+                    // counters were reloaded from the stack on every window value).
                     if count == 12 && step == 6 {
-                        smallBlock12x16(taps: taps, offsets: offsets, base: base, step: 6, filter: weights, ldb: n, bias: bias, residual: residual,
+                        smallBlock12x16(taps: taps, offsets: offsets, base: base, step: 6, count: 12, filter: weights, ldb: n, bias: bias, residual: residual,
                                         out: out, lo: lo, hi: hi, mode: mode)
                     } else if count == 12 && step == 3 {
-                        smallBlock12x16(taps: taps, offsets: offsets, base: base, step: 3, filter: weights, ldb: n, bias: bias, residual: residual,
+                        smallBlock12x16(taps: taps, offsets: offsets, base: base, step: 3, count: 12, filter: weights, ldb: n, bias: bias, residual: residual,
                                         out: out, lo: lo, hi: hi, mode: mode)
                     } else {
                         smallBlock12x16(taps: taps, offsets: offsets, base: base, step: step, count: count, filter: weights, ldb: n,
@@ -66,11 +67,11 @@ extension AVX512Kernels {
                     let (base, weights, out) = (row + ox &* step, filter + j, output + (pixel &* n &+ j))
                     let (bias, residual) = (bias.map { $0 + j }, residual.map { $0 + (pixel &* n &+ j) })
                     if count == 12 && step == 6 {
-                        SIMDKernels.smallBlock12x8(taps: taps, offsets: offsets, base: base, step: 6, filter: weights, ldb: n, bias: bias,
-                                                   residual: residual, out: out, lo: lo8, hi: hi8, mode: mode)
+                        SIMDKernels.smallBlock12x8(taps: taps, offsets: offsets, base: base, step: 6, count: 12, filter: weights, ldb: n,
+                                                   bias: bias, residual: residual, out: out, lo: lo8, hi: hi8, mode: mode)
                     } else if count == 12 && step == 3 {
-                        SIMDKernels.smallBlock12x8(taps: taps, offsets: offsets, base: base, step: 3, filter: weights, ldb: n, bias: bias,
-                                                   residual: residual, out: out, lo: lo8, hi: hi8, mode: mode)
+                        SIMDKernels.smallBlock12x8(taps: taps, offsets: offsets, base: base, step: 3, count: 12, filter: weights, ldb: n,
+                                                   bias: bias, residual: residual, out: out, lo: lo8, hi: hi8, mode: mode)
                     } else {
                         SIMDKernels.smallBlock12x8(taps: taps, offsets: offsets, base: base, step: step, count: count, filter: weights, ldb: n,
                                                    bias: bias, residual: residual, out: out, lo: lo8, hi: hi8, mode: mode)
@@ -119,40 +120,6 @@ extension AVX512Kernels {
         if count > 9 { smallStore(a9, out + 9 &* ldb, residual.map { $0 + 9 &* ldb }, lo, hi, mode) }
         if count > 10 { smallStore(a10, out + 10 &* ldb, residual.map { $0 + 10 &* ldb }, lo, hi, mode) }
         if count > 11 { smallStore(a11, out + 11 &* ldb, residual.map { $0 + 11 &* ldb }, lo, hi, mode) }
-    }
-
-    /// 12 whole pixels × 16 output channels whose inputs lie `step` values apart: called with a
-    /// literal `step`, every pixel's input is one constant displacement from the tap's address.
-    @_transparent
-    static func smallBlock12x16(taps: Int, offsets: UnsafePointer<Int>, base: UnsafePointer<Float>, step: Int, filter: UnsafePointer<Float>, ldb: Int,
-                                bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
-                                lo: SIMD16<Float>, hi: SIMD16<Float>, mode: ClampMode) {
-        let initial = bias.map { load($0) } ?? SIMD16()
-        var a0 = initial, a1 = initial, a2 = initial, a3 = initial, a4 = initial, a5 = initial
-        var a6 = initial, a7 = initial, a8 = initial, a9 = initial, a10 = initial, a11 = initial
-        var w = filter
-        for t in 0..<taps {
-            let p = base + offsets[t], b = load(w)
-            a0 = a0.addingProduct(SIMD16(repeating: p[0]), b); a1 = a1.addingProduct(SIMD16(repeating: p[step]), b)
-            a2 = a2.addingProduct(SIMD16(repeating: p[2 &* step]), b); a3 = a3.addingProduct(SIMD16(repeating: p[3 &* step]), b)
-            a4 = a4.addingProduct(SIMD16(repeating: p[4 &* step]), b); a5 = a5.addingProduct(SIMD16(repeating: p[5 &* step]), b)
-            a6 = a6.addingProduct(SIMD16(repeating: p[6 &* step]), b); a7 = a7.addingProduct(SIMD16(repeating: p[7 &* step]), b)
-            a8 = a8.addingProduct(SIMD16(repeating: p[8 &* step]), b); a9 = a9.addingProduct(SIMD16(repeating: p[9 &* step]), b)
-            a10 = a10.addingProduct(SIMD16(repeating: p[10 &* step]), b); a11 = a11.addingProduct(SIMD16(repeating: p[11 &* step]), b)
-            w += ldb
-        }
-        smallStore(a0, out, residual, lo, hi, mode)
-        smallStore(a1, out + ldb, residual.map { $0 + ldb }, lo, hi, mode)
-        smallStore(a2, out + 2 &* ldb, residual.map { $0 + 2 &* ldb }, lo, hi, mode)
-        smallStore(a3, out + 3 &* ldb, residual.map { $0 + 3 &* ldb }, lo, hi, mode)
-        smallStore(a4, out + 4 &* ldb, residual.map { $0 + 4 &* ldb }, lo, hi, mode)
-        smallStore(a5, out + 5 &* ldb, residual.map { $0 + 5 &* ldb }, lo, hi, mode)
-        smallStore(a6, out + 6 &* ldb, residual.map { $0 + 6 &* ldb }, lo, hi, mode)
-        smallStore(a7, out + 7 &* ldb, residual.map { $0 + 7 &* ldb }, lo, hi, mode)
-        smallStore(a8, out + 8 &* ldb, residual.map { $0 + 8 &* ldb }, lo, hi, mode)
-        smallStore(a9, out + 9 &* ldb, residual.map { $0 + 9 &* ldb }, lo, hi, mode)
-        smallStore(a10, out + 10 &* ldb, residual.map { $0 + 10 &* ldb }, lo, hi, mode)
-        smallStore(a11, out + 11 &* ldb, residual.map { $0 + 11 &* ldb }, lo, hi, mode)
     }
 
     /// One pixel's accumulator, plus its residual, activated and stored. Transparent, as

@@ -174,41 +174,6 @@ extension SIMDKernels {
         if count > 11 { smallStore(a11, out + 11 &* ldb, residual.map { $0 + 11 &* ldb }, lo, hi, mode) }
     }
 
-    /// `smallBlock12x8` for 12 whole pixels whose inputs lie `step` values apart: called with a
-    /// literal `step` (from the AVX-512 kernels), every pixel's input is one constant
-    /// displacement from the tap's address, where 12 pointers did not all stay in registers.
-    @_transparent
-    public static func smallBlock12x8(taps: Int, offsets: UnsafePointer<Int>, base: UnsafePointer<Float>, step: Int,
-                                      filter: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
-                                      out: UnsafeMutablePointer<Float>, lo: SIMD8<Float>, hi: SIMD8<Float>, mode: ClampMode) {
-        let initial = bias.map { load($0) } ?? SIMD8()
-        var a0 = initial, a1 = initial, a2 = initial, a3 = initial, a4 = initial, a5 = initial
-        var a6 = initial, a7 = initial, a8 = initial, a9 = initial, a10 = initial, a11 = initial
-        var w = filter
-        for t in 0..<taps {
-            let p = base + offsets[t], b = load(w)
-            a0 = a0.addingProduct(SIMD8(repeating: p[0]), b); a1 = a1.addingProduct(SIMD8(repeating: p[step]), b)
-            a2 = a2.addingProduct(SIMD8(repeating: p[2 &* step]), b); a3 = a3.addingProduct(SIMD8(repeating: p[3 &* step]), b)
-            a4 = a4.addingProduct(SIMD8(repeating: p[4 &* step]), b); a5 = a5.addingProduct(SIMD8(repeating: p[5 &* step]), b)
-            a6 = a6.addingProduct(SIMD8(repeating: p[6 &* step]), b); a7 = a7.addingProduct(SIMD8(repeating: p[7 &* step]), b)
-            a8 = a8.addingProduct(SIMD8(repeating: p[8 &* step]), b); a9 = a9.addingProduct(SIMD8(repeating: p[9 &* step]), b)
-            a10 = a10.addingProduct(SIMD8(repeating: p[10 &* step]), b); a11 = a11.addingProduct(SIMD8(repeating: p[11 &* step]), b)
-            w += ldb
-        }
-        smallStore(a0, out, residual, lo, hi, mode)
-        smallStore(a1, out + ldb, residual.map { $0 + ldb }, lo, hi, mode)
-        smallStore(a2, out + 2 &* ldb, residual.map { $0 + 2 &* ldb }, lo, hi, mode)
-        smallStore(a3, out + 3 &* ldb, residual.map { $0 + 3 &* ldb }, lo, hi, mode)
-        smallStore(a4, out + 4 &* ldb, residual.map { $0 + 4 &* ldb }, lo, hi, mode)
-        smallStore(a5, out + 5 &* ldb, residual.map { $0 + 5 &* ldb }, lo, hi, mode)
-        smallStore(a6, out + 6 &* ldb, residual.map { $0 + 6 &* ldb }, lo, hi, mode)
-        smallStore(a7, out + 7 &* ldb, residual.map { $0 + 7 &* ldb }, lo, hi, mode)
-        smallStore(a8, out + 8 &* ldb, residual.map { $0 + 8 &* ldb }, lo, hi, mode)
-        smallStore(a9, out + 9 &* ldb, residual.map { $0 + 9 &* ldb }, lo, hi, mode)
-        smallStore(a10, out + 10 &* ldb, residual.map { $0 + 10 &* ldb }, lo, hi, mode)
-        smallStore(a11, out + 11 &* ldb, residual.map { $0 + 11 &* ldb }, lo, hi, mode)
-    }
-
     /// 8 pixels (`count` real ones; the others repeat the last) × 8 output channels: the block
     /// of the AVX2 kernels for channels that do not come in sixteens. 8 sums, their broadcasts
     /// and a weight vector fit AVX2's 16 registers where `smallBlock12x8`'s did not (its sums
