@@ -78,11 +78,11 @@ struct StreamingEvaluation {
         }, uniquingKeysWith: { first, _ in first })
         var decodedHere = 0
         if stored > 0 { events(.decodedImages(done: stored, total: samples.count)) }
-        var ahead = chunks.first.map { decode($0, variants) }
+        var ahead = chunks.first.map { decode($0, variants, readingAhead: chunks.count > 1 ? chunks[1] : nil) }
         for number in chunks.indices {
             guard let (pending, decodedChunk) = times.timing(\.waitingForDecode, { ahead?.wait() }) else { break }
-            // The next chunk decodes while this one is predicted.
-            ahead = number + 1 < chunks.count ? decode(chunks[number + 1], variants) : nil
+            // The next chunk decodes while this one is predicted (the one after it read ahead).
+            ahead = number + 1 < chunks.count ? decode(chunks[number + 1], variants, readingAhead: number + 2 < chunks.count ? chunks[number + 2] : nil) : nil
             let live = variants.filter { $0.classifier != nil }
             if live.isEmpty { break }
             decodedHere += pending.count
@@ -136,16 +136,20 @@ struct StreamingEvaluation {
     }
 
     /// Starts decoding the samples of `range` some live variant still needs; nil inside when none does.
-    private func decode(_ range: Range<Int>, _ variants: [RunVariant]) -> Pending<([Int], Decoded?)> {
+    /// The files of `readingAhead`'s samples still needed are hinted to the system first
+    /// (`ImageFile.readAhead`), to be read while this chunk decodes and the one before is predicted.
+    private func decode(_ range: Range<Int>, _ variants: [RunVariant], readingAhead next: Range<Int>?) -> Pending<([Int], Decoded?)> {
         let live = variants.filter { $0.classifier != nil }
         let pending = range.filter { isPending($0, live) }
         let specs = Array(Set(live.compactMap { $0.classifier?.descriptor.input }))
         let chosen = pending.map { samples[$0] }
+        let upcoming = next.map { $0.filter { isPending($0, live) }.map { samples[$0].filePath } } ?? []
         let orientation = applyOrientation
         let times = self.times
         return Pending {
+            ImageFile.readAhead(upcoming)
             // Beside the variants' inference: its spinning threads yield to this.
-            SharedCores.sharing {
+            return SharedCores.sharing {
                 times.timing(\.decode) {
                     (pending, pending.isEmpty ? nil : ImageLoading.prepare(chosen, for: specs, applyOrientation: orientation))
                 }
