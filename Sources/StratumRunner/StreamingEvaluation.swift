@@ -78,11 +78,15 @@ struct StreamingEvaluation {
         }, uniquingKeysWith: { first, _ in first })
         var decodedHere = 0
         if stored > 0 { events(.decodedImages(done: stored, total: samples.count)) }
-        var ahead = chunks.first.map { decode($0, variants, readingAhead: chunks.count > 1 ? chunks[1] : nil) }
+        /// Chunk `index` decoding, the one after it read ahead; nil past the last.
+        func decodeChunk(_ index: Int) -> Pending<([Int], Decoded?)>? {
+            index < chunks.count ? decode(chunks[index], variants, readingAhead: index + 1 < chunks.count ? chunks[index + 1] : nil) : nil
+        }
+        var ahead = decodeChunk(0)
         for number in chunks.indices {
             guard let (pending, decodedChunk) = times.timing(\.waitingForDecode, { ahead?.wait() }) else { break }
-            // The next chunk decodes while this one is predicted (the one after it read ahead).
-            ahead = number + 1 < chunks.count ? decode(chunks[number + 1], variants, readingAhead: number + 2 < chunks.count ? chunks[number + 2] : nil) : nil
+            // The next chunk decodes while this one is predicted.
+            ahead = decodeChunk(number + 1)
             let live = variants.filter { $0.classifier != nil }
             if live.isEmpty { break }
             decodedHere += pending.count
