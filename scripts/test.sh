@@ -48,13 +48,15 @@ if [ $# -eq 0 ]; then
     # committed crash input); `make fuzz` runs 1,000,000 each.
     echo "== fuzz targets, short form =="
     bash scripts/fuzz.sh --short
+    # The suites that run the engine's kernels, run again on each other kernel set.
+    kernel_suites="EngineTests|TFJSTests|TFJSMalformedTests|PredictCommandTests|ONNXTests|ProjectionShortcutTests|TFJSPreparedLayersTests"
     # The engine's fallback (what CPUs without AVX2/FMA run) against TensorFlow too.
     echo "== engine, TensorFlow.js and ONNX tests again without the SIMD kernels (STRATUM_SIMD=none) =="
-    STRATUM_SIMD=none swift test --skip-build --filter "EngineTests|TFJSTests|TFJSMalformedTests|PredictCommandTests|ONNXTests|ProjectionShortcutTests|TFJSPreparedLayersTests"
+    STRATUM_SIMD=none swift test --skip-build --filter "$kernel_suites"
     # On an AVX-512 CPU the runs above took the AVX-512 kernels; this one takes the AVX2 ones,
     # so that each path is checked against the scalar one (on an AVX2-only CPU it repeats them).
     echo "== the same tests on the AVX2 kernels (STRATUM_SIMD=avx2) =="
-    STRATUM_SIMD=avx2 swift test --skip-build --filter "EngineTests|TFJSTests|TFJSMalformedTests|PredictCommandTests|ONNXTests|ProjectionShortcutTests|TFJSPreparedLayersTests"
+    STRATUM_SIMD=avx2 swift test --skip-build --filter "$kernel_suites"
     # What `make bench` uses to show onnxruntime an AVX2-only CPU (where this CPU allows it).
     echo "== scripts/avx2-only.sh: CPUID without AVX-512 under its library, real faults still crash =="
     avx2_dir="$(mktemp -d "$run_tmp/avx2-only.XXXXXX")"
