@@ -105,3 +105,8 @@ echo
 echo "== sharded runs against PostgreSQL (1, 2, 4 shard processes; 20,000 images) and store write rates =="
 bash scripts/install-deps.sh postgresql openssl
 bash scripts/bench_shards.sh "$bin/stratum" "${SHARD_IMAGES:-20000}"
+echo
+echo "== scaling: stratum run at 2,000, 20,000 and 200,000 faces with every report, against the same pipeline in Python =="
+echo "   (scripts/bench_scaling.sh: time per image across sizes, peak RSS, Stratum ÷ Python at 20,000; SCALING_SIZES to change the sizes)"
+# shellcheck disable=SC2086  # SCALING_SIZES is a list of sizes
+bash scripts/bench_scaling.sh "$bin/stratum" ${SCALING_SIZES:-2000 20000 200000}

@@ -21,8 +21,12 @@
 #     it (each variant's inference, and beside it decoding and store writes; --format json has
 #     them as "stages" and "predictions"); overall accuracies are read from the run's database;
 #   * for N <= $PY_MAX_N (default 20000): `/usr/bin/time -v python3 scripts/bench_pipeline.py
-#     manifest.csv --split all` on the same images, right after Stratum.
-# Then a table (N; Stratum s, s/image, peak RSS; Python s, peak RSS; ratios Stratum/Python)
+#     manifest.csv --split all` on the same images, right after Stratum's first run.
+# Sizes up to 20000 run $REPEATS times (default 3) in rounds, each round every such size once;
+# larger sizes run once. This host's speed swings by ±15% from minute to minute, so one run
+# per size decided the band by which size fell in a slow spell.
+# Then a table (N; Stratum s as the median of its runs, s/image, peak RSS; Python s, peak
+# RSS; ratios Stratum/Python; every run's time)
 # and PASS/FAIL lines: time per image constant within 15% across sizes, peak RSS at the
 # largest size within 20% of the RSS at 20000, each Python accuracy within 1 point of
 # Stratum's. FAIL does not change the exit status. Info lines beside them, not checks: the
@@ -171,28 +175,36 @@ fi
 rm -rf "$tmp/warm-up.sqlite" "$tmp/warm-up-reports" "$tmp/warm-up-python"
 
 # ---- runs --------------------------------------------------------------------------------
-results="$tmp/results.tsv"   # n, stratum s, rss, python s, python rss (- when not run)
+results="$tmp/results.tsv"   # n, round, stratum s, rss, python s, python rss (- when not run)
 : >"$results"
+# Every size up to $reference_n runs $REPEATS times (default 3), in rounds (each round runs
+# every size once, so a slow spell of the host falls on several sizes rather than on all runs
+# of one); the table takes each size's median. Larger sizes run once, in the first round.
+repeats="${REPEATS:-3}"
+[[ "$repeats" =~ ^[1-9][0-9]*$ ]] || { echo "REPEATS='$repeats' is not a positive integer" >&2; exit 64; }
+for round in $(seq 1 "$repeats"); do
 for n in "${sizes[@]}"; do
+    if [ "$round" -gt 1 ] && [ "$n" -gt "$reference_n" ]; then continue; fi
     dir="$(dataset "$n")"
     yaml_file="$(experiment "$n" "$dir")"
+    tag="$n-$round"
 
-    echo "== N=$n: stratum run ==" >&2
+    echo "== N=$n: stratum run (round $round of $repeats) ==" >&2
     status=0
-    /usr/bin/time -v -o "$tmp/time-stratum-$n.txt" "${NICE[@]}" "$bin" run "$yaml_file" \
-        --db "$tmp/stratum-$n.sqlite" --reports "$tmp/reports-$n" --quiet --chunk-size 64 \
-        >"$tmp/stratum-$n.txt" 2>"$tmp/stratum-$n.err" || status=$?
+    /usr/bin/time -v -o "$tmp/time-stratum-$tag.txt" "${NICE[@]}" "$bin" run "$yaml_file" \
+        --db "$tmp/stratum-$tag.sqlite" --reports "$tmp/reports-$tag" --quiet --chunk-size 64 \
+        >"$tmp/stratum-$tag.txt" 2>"$tmp/stratum-$tag.err" || status=$?
     if [ "$status" != 0 ]; then
         echo "stratum run failed at N=$n (exit $status):" >&2
-        tail -n 20 "$tmp/stratum-$n.err" "$tmp/stratum-$n.txt" >&2
+        tail -n 20 "$tmp/stratum-$tag.err" "$tmp/stratum-$tag.txt" >&2
         exit 1
     fi
-    s_wall="$(wall_s "$tmp/time-stratum-$n.txt")"
-    s_rss="$(rss_mb "$tmp/time-stratum-$n.txt")"
-    s_stages="$(grep '^time:' "$tmp/stratum-$n.txt" | sed 's/^time: //')"
+    s_wall="$(wall_s "$tmp/time-stratum-$tag.txt")"
+    s_rss="$(rss_mb "$tmp/time-stratum-$tag.txt")"
+    s_stages="$(grep '^time:' "$tmp/stratum-$tag.txt" | sed 's/^time: //')"
     echo "   stratum: ${s_wall} s wall, ${s_rss} MB peak RSS; stages: $s_stages" >&2
-    echo "   stratum $(grep '^predictions:' "$tmp/stratum-$n.txt" || echo 'predictions: (no breakdown)')" >&2
-    "$python" - "$tmp/stratum-$n.sqlite" >"$tmp/stratum-acc-$n.json" <<'EOF'
+    echo "   stratum $(grep '^predictions:' "$tmp/stratum-$tag.txt" || echo 'predictions: (no breakdown)')" >&2
+    "$python" - "$tmp/stratum-$tag.sqlite" >"$tmp/stratum-acc-$tag.json" <<'EOF'
 import json, sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 rows = db.execute("""SELECT v.name, m.value FROM metric m JOIN modelVariant v ON v.id = m.modelVariantId
@@ -200,12 +212,14 @@ rows = db.execute("""SELECT v.name, m.value FROM metric m JOIN modelVariant v ON
                      WHERE s.name = 'overall' AND m.name = 'accuracyScore'""").fetchall()
 print(json.dumps(dict(rows)))
 EOF
-    files="$(find "$tmp/reports-$n" -type f | wc -l)"
-    predictions="$(printf 'SELECT count(*) FROM prediction;' | "$python" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.stdin.read()).fetchone()[0])' "$tmp/stratum-$n.sqlite")"
-    echo "   stratum: $predictions prediction rows, $files report files, db $(du -h "$tmp/stratum-$n.sqlite" | cut -f1)" >&2
+    files="$(find "$tmp/reports-$tag" -type f | wc -l)"
+    predictions="$(printf 'SELECT count(*) FROM prediction;' | "$python" -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.stdin.read()).fetchone()[0])' "$tmp/stratum-$tag.sqlite")"
+    echo "   stratum: $predictions prediction rows, $files report files, db $(du -h "$tmp/stratum-$tag.sqlite" | cut -f1)" >&2
+    # Only the accuracies and the timings are kept from a repeated run.
+    if [ "$round" -gt 1 ]; then rm -rf "$tmp/stratum-$tag.sqlite" "$tmp/reports-$tag"; fi
 
     p_wall=- p_rss=-
-    if [ "$n" -le "$py_max" ]; then
+    if [ "$round" = 1 ] && [ "$n" -le "$py_max" ]; then
         echo "== N=$n: bench_pipeline.py ==" >&2
         status=0
         /usr/bin/time -v -o "$tmp/time-python-$n.txt" "${NICE[@]}" "$python" scripts/bench_pipeline.py \
@@ -228,32 +242,44 @@ print("   python: %d prediction rows, %d metric rows, %d report files" % (
     r["prediction_rows"], r["metric_rows"], len(r["files"])))
 EOF
     fi
-    printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$s_wall" "$s_rss" "$p_wall" "$p_rss" >>"$results"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$round" "$s_wall" "$s_rss" "$p_wall" "$p_rss" >>"$results"
+done
 done
 
 # ---- table and checks --------------------------------------------------------------------
 "$python" - "$results" "$tmp" "$reference_n" <<'EOF'
 import json, os, sys
 results, tmp, reference = sys.argv[1], sys.argv[2], int(sys.argv[3])
-rows = []
+runs = {}   # N -> [(round, Stratum s, RSS MB, Python s, Python RSS MB)]
 for line in open(results):
-    n, s, s_rss, p, p_rss = line.split()
+    n, r, s, s_rss, p, p_rss = line.split()
     num = lambda x: None if x == "-" else float(x)
-    rows.append((int(n), float(s), float(s_rss), num(p), num(p_rss)))
+    runs.setdefault(int(n), []).append((int(r), float(s), float(s_rss), num(p), num(p_rss)))
+# Each size's row: its median Stratum run (the lower middle one of an even count), the
+# largest peak RSS of its runs, and Python's run (the first round's).
+rows, median_round = [], {}
+for n, these in runs.items():
+    by_time = sorted(these, key=lambda run: run[1])
+    middle = by_time[(len(by_time) - 1) // 2]
+    median_round[n] = middle[0]
+    first = min(these)
+    rows.append((n, middle[1], max(run[2] for run in these), first[3], first[4]))
 
 def f(x, fmt):
     return "-" if x is None else fmt % x
 
 print()
-print("%8s  %10s %10s %10s  %10s %10s  %9s %9s" % (
-    "N", "Stratum s", "s/image", "RSS MB", "Python s", "RSS MB", "time S/P", "RSS S/P"))
+print("%8s  %10s %10s %10s  %10s %10s  %9s %9s  %s" % (
+    "N", "Stratum s", "s/image", "RSS MB", "Python s", "RSS MB", "time S/P", "RSS S/P", "Stratum runs (s)"))
 for n, s, s_rss, p, p_rss in rows:
-    print("%8d  %10.2f %10.6f %10.1f  %10s %10s  %9s %9s" % (
+    print("%8d  %10.2f %10.6f %10.1f  %10s %10s  %9s %9s  %s" % (
         n, s, s / n, s_rss, f(p, "%.2f"), f(p_rss, "%.1f"),
-        f(None if p is None else s / p, "%.3f"), f(None if p_rss is None else s_rss / p_rss, "%.3f")))
+        f(None if p is None else s / p, "%.3f"), f(None if p_rss is None else s_rss / p_rss, "%.3f"),
+        ", ".join("%.2f" % run[1] for run in sorted(runs[n]))))
+print("(Stratum s: the median of each size's runs; its stages below are that run's)")
 print()
 for n, *_ in rows:
-    for name in ("stratum-%d.txt" % n,):
+    for name in ("stratum-%d-%d.txt" % (n, median_round[n]),):
         lines = list(open(os.path.join(tmp, name)))
         stages = [l for l in lines if l.startswith("time:")]
         print("N=%-7d Stratum  %s" % (n, stages[0].strip() if stages else "(no time: line)"))
@@ -277,7 +303,7 @@ if len(rows) > 1:
     # inference + store), without the fixed start-up, metrics and reports costs.
     stage = {}
     for n, *_ in rows:
-        for l in open(os.path.join(tmp, "stratum-%d.txt" % n)):
+        for l in open(os.path.join(tmp, "stratum-%d-%d.txt" % (n, median_round[n]))):
             if l.startswith("time:"):
                 for part in l[5:].split("·"):
                     name, value = part.split()[:2]
@@ -320,7 +346,7 @@ for n, *_ in rows:
     path = os.path.join(tmp, "python-%d.json" % n)
     if not os.path.exists(path):
         continue
-    stratum = json.load(open(os.path.join(tmp, "stratum-acc-%d.json" % n)))
+    stratum = json.load(open(os.path.join(tmp, "stratum-acc-%d-1.json" % n)))
     python = json.load(open(path))["accuracy"]
     for variant in stratum:
         d = abs(stratum[variant] - python.get(variant, float("nan")))
