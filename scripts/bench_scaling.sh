@@ -301,18 +301,27 @@ if len(rows) > 1:
         ", ".join("%d: %.3f ms" % (n, 1000 * s / n) for n, s, *_ in rows), 100 * spread))
     # Not a check, a reading aid: the per-image cost of the streaming stage alone (decode +
     # inference + store), without the fixed start-up, metrics and reports costs.
-    stage = {}
-    for n, *_ in rows:
+    stage, unreported = {}, {}
+    for n, s, *_ in rows:
         for l in open(os.path.join(tmp, "stratum-%d-%d.txt" % (n, median_round[n]))):
             if l.startswith("time:"):
                 for part in l[5:].split("·"):
                     name, value = part.split()[:2]
                     if name == "predictions":
                         stage[n] = float(value) / n
+                    if name == "reports":
+                        unreported[n] = (s - float(value)) / n
     if len(stage) == len(rows):
         spread = max(stage.values()) / min(stage.values()) - 1
         print("info: Stratum 'predictions' stage per image: %s (spread %.1f%%)" % (
             ", ".join("%d: %.3f ms" % (n, 1000 * v) for n, v in stage.items()), 100 * spread))
+    # Also a reading aid: the reports (4 galleries, 7 charts and index.html, whatever the number
+    # of images: ~0.3 s at 2,000 images, nearly all of the fixed part) left out of each run's
+    # wall time.
+    if len(unreported) == len(rows):
+        spread = max(unreported.values()) / min(unreported.values()) - 1
+        print("info: Stratum time per image without the reports stage: %s (spread %.1f%%)" % (
+            ", ".join("%d: %.3f ms" % (n, 1000 * v) for n, v in unreported.items()), 100 * spread))
     # Also a reading aid: wall time as a fixed part plus a cost per image, fitted by least
     # squares over the sizes run (weighted by 1/N², i.e. on relative error, so the largest size
     # does not fix the line alone), and what each size pays per image once the fixed part is
