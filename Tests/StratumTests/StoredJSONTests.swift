@@ -20,6 +20,28 @@ import Testing
         }
     }
 
+    /// Decimals of 15 significant digits whose nearest Double lies exactly halfway between two
+    /// Floats (found by search: each is a little above or below that halfway point): rounding
+    /// to Double and then to Float gives the other Float. The fast path must not; JSONDecoder
+    /// and `Float(String)` round once. Also exact halfway points and their neighbours in
+    /// few digits, where ties go to even.
+    @Test(arguments: [
+        "0.129426471889019", "0.000991142529528588", "0.00186674582073465", "0.0593880545347929",
+        "0.779774397611618", "0.632070928812027", "0.0232365308329463", "0.483537033200264",
+        "0.866183727979660", "0.0450067650526762", "0.00406717206351459", "0.0159767372533679",
+        "33554434", "33554438", "-33554434", "33554435", "16777217", "16777219", "1e-22", "1e22", "9.99999999999999e21",
+        // More than 19 significant digits: just above and just below the halfway point of 1 and the next Float.
+        "1.0000000596046447753906250001", "1.0000000596046447753906249999", "0.12942647188901900001",
+    ])
+    func decimalsRoundingToAHalfwayDoubleAreRoundedOnce(_ number: String) throws {
+        let text = "[\(number),\(number)]"
+        let fast = try #require(StoredJSON.plainFloats(text))
+        let reference = try JSONDecoder().decode([Float].self, from: Data(text.utf8))
+        let once = try #require(Float(number))
+        #expect(fast.map(\.bitPattern) == reference.map(\.bitPattern), "\(number): \(fast) against JSONDecoder's \(reference)")
+        #expect(fast.map(\.bitPattern) == [once.bitPattern, once.bitPattern])
+    }
+
     /// The store writes probabilities as exactly the text JSONEncoder would, and refuses (to
     /// JSONEncoder) what it cannot write.
     @Test func floatTextIsJSONEncodersText() throws {
