@@ -75,11 +75,16 @@ import Testing
         [SampleID](arrayLiteral: 3, 5, 8, 13, 21),   // ascending: binary search
         [21, 3, 13, 5, 8],                          // any order: a dictionary
         [],
+        [7, 8, 9, 10, 11, 12],                      // consecutive: id - first is the position
+        [7, 8, 10, 11, 12, 20, 21],                 // consecutive runs with gaps: a guess that misses, then the search
+        [SampleID(rawValue: .max - 2), SampleID(rawValue: .max - 1), SampleID(rawValue: .max)],
     ])
     func sampleIDIndexFindsEveryPositionAndNothingElse(_ ids: [SampleID]) {
         let index = SampleIDIndex(ids)
         for (position, id) in ids.enumerated() { #expect(index[id] == position) }
-        for absent: SampleID in [0, 4, 22, -1] { #expect(index[absent] == nil) }
+        for absent: SampleID in [0, 4, 9, 13, 22, -1, SampleID(rawValue: .min), SampleID(rawValue: .max - 3)] where !ids.contains(absent) {
+            #expect(index[absent] == nil)
+        }
     }
 
     @Test func reportPredictionsKeepOneCodeAndConfidencePerSample() {
