@@ -119,7 +119,7 @@ enum StoredJSON {
         let negative = i < end && bytes[i] == UInt8(ascii: "-")
         if negative { i += 1 }
         // The significant digits (leading zeros skipped) make `mantissa`, times 10^`scale`;
-        // past 19 of them the fast path is given up (`exact`).
+        // past 19 of them the fast path is given up (`exact`), and `scale` is not used.
         var mantissa: UInt64 = 0, significant = 0, scale = 0, exact = true
         @inline(__always) func take(_ d: UInt8) {
             if significant < 19 { mantissa = mantissa &* 10 &+ UInt64(d); significant += 1 } else { exact = false }
@@ -130,11 +130,7 @@ enum StoredJSON {
             if digit() != nil { return nil }  // no leading zero
         } else {
             take(first)
-            while let d = digit() {
-                take(d)
-                if !exact { scale += 1 }
-                i += 1
-            }
+            while let d = digit() { take(d); i += 1 }
         }
         if i < end && bytes[i] == UInt8(ascii: ".") {
             i += 1
