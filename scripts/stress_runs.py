@@ -95,6 +95,17 @@ def start(stratum, arguments, folder, stderr=subprocess.DEVNULL):
     return subprocess.Popen([stratum] + arguments, cwd=folder, stdout=subprocess.DEVNULL, stderr=stderr)
 
 
+class Checks:
+    """Prints PASS or FAIL for each check; `ok` while none failed."""
+
+    def __init__(self):
+        self.ok = True
+
+    def __call__(self, passed, what):
+        self.ok &= passed
+        log("%s: %s" % ("PASS" if passed else "FAIL", what))
+
+
 def query(database, sql, arguments=()):
     if not os.path.exists(database):
         return None
@@ -161,7 +172,7 @@ def report_files(folder):
     return sorted(found)
 
 
-def kill_and_resume(stratum, work, folder, spec, variants, kills, seed):
+def kill_and_resume(stratum, folder, spec, variants, kills, seed):
     common = ["run", spec, "--chunk-size", "64", "--quiet"]
     reference_db = os.path.join(folder, "reference.sqlite")
     log("== kill and resume: reference run ==")
@@ -193,6 +204,12 @@ def kill_and_resume(stratum, work, folder, spec, variants, kills, seed):
     reports = os.path.join(folder, "killed-reports")
     random = Random(seed)
     landed, phases, attempts, completed = 0, {}, 0, False
+
+    def attempt():
+        """The arguments of the next attempt: `--resume` once the run exists (a kill during
+        start-up may come before it is stored)."""
+        exists = bool(query(database, "SELECT 1 FROM run"))
+        return common + ["--db", database, "--reports", reports] + (["--resume"] if exists else [])
     # A delay counted from each attempt's start would mostly land in its start-up (reading the
     # manifest, opening the store, loading and fitting the variants: ~0.4 s and more at
     # 40,000 images) and the run would hardly move. So each attempt draws its moment: one in
@@ -204,8 +221,7 @@ def kill_and_resume(stratum, work, folder, spec, variants, kills, seed):
     log("== kill and resume: up to %d SIGKILLs (start-up, loading, every ~%d predictions, metrics and reports) ==" % (kills, share // 2))
     while attempts < kills:
         attempts += 1
-        exists = bool(query(database, "SELECT 1 FROM run"))
-        process = start(stratum, common + ["--db", database, "--reports", reports] + (["--resume"] if exists else []), folder)
+        process = start(stratum, attempt(), folder)
         draw = random.uniform()
         done = (query(database, "SELECT count(*) FROM prediction") or [(0,)])[0][0]
         if draw < 0.125:
@@ -241,8 +257,7 @@ def kill_and_resume(stratum, work, folder, spec, variants, kills, seed):
             completed = True
             break
     if not completed:
-        exists = bool(query(database, "SELECT 1 FROM run"))
-        result = subprocess.run([stratum] + common + ["--db", database, "--reports", reports] + (["--resume"] if exists else []),
+        result = subprocess.run([stratum] + attempt(),
                                 cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         if result.returncode != 0:
             log("FAIL: the last resume exited %d: %s" % (result.returncode, result.stderr.decode(errors="replace")[-2000:]))
@@ -251,13 +266,7 @@ def kill_and_resume(stratum, work, folder, spec, variants, kills, seed):
     for moment, count in sorted(phases.items(), key=lambda kv: -kv[1]):
         log("     %3d  %s" % (count, moment))
 
-    ok = True
-
-    def check(passed, what):
-        nonlocal ok
-        ok &= passed
-        log("%s: %s" % ("PASS" if passed else "FAIL", what))
-
+    check = Checks()
     runs = query(database, "SELECT number, status FROM run")
     check(runs == [(1, "completed")], "one run, resumed to completion, never restarted (%s)" % runs)
     rows, distinct = query(database, """SELECT count(*), count(DISTINCT modelVariantId || '-' || sampleId)
@@ -275,7 +284,7 @@ def kill_and_resume(stratum, work, folder, spec, variants, kills, seed):
               len(reference), "" if not differing else ": first difference %s vs %s" % differing[0]))
     check(report_files(reports) == report_files(os.path.join(folder, "reference-reports")),
           "the same %d report files as the uninterrupted run" % len(report_files(reports)))
-    return ok
+    return check.ok
 
 
 def concurrent(stratum, folder, spec, variants, count):
@@ -309,13 +318,7 @@ def concurrent(stratum, folder, spec, variants, count):
                 reported.add(number)
                 read(["report", "stress/%d" % number, "--reports", os.path.join(folder, "reader-reports")] + common)
         time.sleep(0.05)
-    ok = True
-
-    def check(passed, what):
-        nonlocal ok
-        ok &= passed
-        log("%s: %s" % ("PASS" if passed else "FAIL", what))
-
+    check = Checks()
     statuses = [run.wait() for run in runs]
     messages = []
     for handle in logs:
@@ -334,7 +337,7 @@ def concurrent(stratum, folder, spec, variants, count):
                                  GROUP BY r.id ORDER BY r.number""")
     check(all(n == variants * samples for _, n in per_run),
           "each run holds %d × %d predictions (%s)" % (variants, samples, [n for _, n in per_run]))
-    return ok
+    return check.ok
 
 
 def main():
@@ -357,7 +360,7 @@ def main():
         spec, variants = experiment(folder, manifest)
         ok = True
         if args.only in (None, "kill"):
-            ok &= kill_and_resume(stratum, args.work, folder, spec, variants, args.kills, args.seed)
+            ok &= kill_and_resume(stratum, folder, spec, variants, args.kills, args.seed)
         if args.only in (None, "concurrent"):
             ok &= concurrent(stratum, folder, spec, variants, args.runs)
     finally:
